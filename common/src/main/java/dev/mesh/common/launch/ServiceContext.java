@@ -1,0 +1,49 @@
+package dev.mesh.common.launch;
+
+import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.common.ops.Readiness;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Deployable;
+import io.vertx.core.Future;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** What a service's verticles are given: the node, the metrics registry, the readiness checks. */
+public final class ServiceContext {
+
+  private final MeshNode node;
+  private final PrometheusMeterRegistry registry;
+  private final Readiness readiness;
+  private final List<String> deployments = Collections.synchronizedList(new ArrayList<>());
+
+  ServiceContext(MeshNode node, PrometheusMeterRegistry registry, Readiness readiness) {
+    this.node = node;
+    this.registry = registry;
+    this.readiness = readiness;
+  }
+
+  public MeshNode node() {
+    return node;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public Readiness readiness() {
+    return readiness;
+  }
+
+  /** Deploys a verticle and remembers it, so that stop undeploys in reverse order of deployment. */
+  public Future<String> deploy(Deployable verticle) {
+    return node.vertx().deployVerticle(verticle).onSuccess(deployments::add);
+  }
+
+  List<String> deploymentsInReverse() {
+    List<String> copy = new ArrayList<>(deployments);
+    Collections.reverse(copy);
+    return copy;
+  }
+}

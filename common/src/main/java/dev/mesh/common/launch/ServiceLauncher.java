@@ -1,0 +1,83 @@
+package dev.mesh.common.launch;
+
+import dev.mesh.common.cluster.MeshCluster;
+import dev.mesh.common.config.ConfigException;
+import dev.mesh.common.ops.Metrics;
+import dev.mesh.common.ops.OpsVerticle;
+import dev.mesh.common.ops.Readiness;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** Starts a {@link MeshService}: in a test with {@link #start}, or as a process with {@link #run}. */
+public final class ServiceLauncher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ServiceLauncher.class);
+
+  /** Exit status when the configuration is invalid. */
+  public static final int EXIT_BAD_CONFIG = 2;
+  /** Exit status when the service could not start (cluster, port in use, ...). */
+  public static final int EXIT_START_FAILED = 1;
+
+  private ServiceLauncher() {
+  }
+
+  /** Joins the cluster, deploys the service's verticles then its ops server, and marks it ready. */
+  public static Future<RunningService> start(MeshService service) {
+    long startedAt = System.nanoTime();
+    PrometheusMeterRegistry registry = Metrics.createRegistry(service.name());
+    return MeshCluster.start(service.cluster(), registry).compose(node -> {
+      Readiness readiness = new Readiness(node, service.name());
+      ServiceContext context = new ServiceContext(node, registry, readiness);
+      OpsVerticle ops = new OpsVerticle(service.ops(), readiness, registry);
+      return service.deploy(context)
+          .compose(v -> context.deploy(ops))
+          .map(v -> {
+            readiness.markDeployed();
+            LOG.info("event=ready service={} node={} ops=http://{}:{} members={} startMillis={}", service.name(),
+                node.nodeId(), service.ops().host(), ops.actualPort(), node.memberCount(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
+            return new RunningService(service.name(), context, ops.actualPort());
+          })
+          .recover(e -> node.close().transform(ignored -> Future.failedFuture(e)));
+    });
+  }
+
+  /**
+   * The body of a service's {@code main}: builds the service from configuration (an invalid value ends the process
+   * with a clear message and status {@value #EXIT_BAD_CONFIG}), starts it, and stops it gracefully on SIGTERM.
+   */
+  public static void run(Supplier<MeshService> configured) {
+    MeshService service;
+    try {
+      service = configured.get();
+    } catch (ConfigException e) {
+      System.err.println("mesh: " + e.getMessage());
+      System.exit(EXIT_BAD_CONFIG);
+      return;
+    }
+    RunningService running;
+    try {
+      running = start(service).toCompletionStage().toCompletableFuture().get();
+    } catch (Exception e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      System.err.println("mesh: " + service.name() + " could not start: " + cause);
+      LOG.error("event=start-failed service={}", service.name(), cause);
+      System.exit(EXIT_START_FAILED);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        running.stop().toCompletionStage().toCompletableFuture()
+            .get(service.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        System.err.println("mesh: " + service.name() + " did not stop cleanly within " + service.shutdownTimeout()
+            + ": " + e);
+      }
+    }, "mesh-shutdown"));
+  }
+}

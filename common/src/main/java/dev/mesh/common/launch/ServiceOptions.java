@@ -1,0 +1,35 @@
+package dev.mesh.common.launch;
+
+import dev.mesh.common.cluster.ClusterOptions;
+import dev.mesh.common.config.Env;
+import dev.mesh.common.ops.OpsOptions;
+
+import java.time.Duration;
+
+/**
+ * Options every service has.
+ *
+ * @param cluster         see {@link ClusterOptions}
+ * @param ops             see {@link OpsOptions}
+ * @param shutdownTimeout {@code MESH_SHUTDOWN_TIMEOUT}, default 30s: longest a graceful stop may take
+ */
+public record ServiceOptions(ClusterOptions cluster, OpsOptions ops, Duration shutdownTimeout) {
+
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+  public static ServiceOptions fromEnv(Env env, int defaultOpsPort) {
+    return new ServiceOptions(
+        ClusterOptions.fromEnv(env),
+        OpsOptions.fromEnv(env, defaultOpsPort),
+        env.duration("MESH_SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT, Duration.ofSeconds(1), Duration.ofMinutes(10)));
+  }
+
+  /** For tests: the given cluster, any free ops port on loopback, a short shutdown timeout. */
+  public static ServiceOptions forTest(ClusterOptions cluster) {
+    return new ServiceOptions(cluster, new OpsOptions(OpsOptions.DEFAULT_HOST, 0), Duration.ofSeconds(10));
+  }
+
+  public ServiceOptions withCluster(ClusterOptions value) {
+    return new ServiceOptions(value, ops, shutdownTimeout);
+  }
+}

@@ -1,0 +1,40 @@
+package dev.mesh.connection;
+
+import dev.mesh.common.config.Env;
+import dev.mesh.common.launch.ServiceOptions;
+
+import java.time.Duration;
+
+/**
+ * Configuration of connection-service (README "Configuration" lists every variable and default).
+ *
+ * @param service  cluster, ops port (default {@value #DEFAULT_OPS_PORT}) and shutdown timeout
+ * @param httpHost {@code MESH_HTTP_HOST}, default {@value #DEFAULT_HTTP_HOST}: interface of the public server
+ * @param httpPort {@code MESH_HTTP_PORT}, default {@value #DEFAULT_HTTP_PORT}: WebSocket, SSE, client and demo page
+ * @param heartbeatInterval {@code MESH_HEARTBEAT_INTERVAL}, default 25s: how often the server pings a quiet socket
+ * @param heartbeatTimeout  {@code MESH_HEARTBEAT_TIMEOUT}, default 10s: silence past interval + timeout is a zombie
+ */
+public record ConnectionOptions(ServiceOptions service, String httpHost, int httpPort, Duration heartbeatInterval,
+                                Duration heartbeatTimeout) {
+
+  public static final int DEFAULT_OPS_PORT = 9080;
+  public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
+  public static final int DEFAULT_HTTP_PORT = 8080;
+  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(25);
+  public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Reads the environment; call {@link Env#validate()} afterwards to fail on any invalid value. */
+  public static ConnectionOptions fromEnv(Env env) {
+    return new ConnectionOptions(
+        ServiceOptions.fromEnv(env, DEFAULT_OPS_PORT),
+        env.string("MESH_HTTP_HOST", DEFAULT_HTTP_HOST),
+        env.port("MESH_HTTP_PORT", DEFAULT_HTTP_PORT),
+        env.duration("MESH_HEARTBEAT_INTERVAL", DEFAULT_HEARTBEAT_INTERVAL, Duration.ofMillis(10), Duration.ofMinutes(10)),
+        env.duration("MESH_HEARTBEAT_TIMEOUT", DEFAULT_HEARTBEAT_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)));
+  }
+
+  /** For tests: the given service options, any free public port on loopback. */
+  public static ConnectionOptions forTest(ServiceOptions service) {
+    return new ConnectionOptions(service, DEFAULT_HTTP_HOST, 0, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_TIMEOUT);
+  }
+}

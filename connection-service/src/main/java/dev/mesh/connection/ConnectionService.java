@@ -1,0 +1,60 @@
+package dev.mesh.connection;
+
+import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.cluster.ClusterOptions;
+import dev.mesh.common.launch.MeshService;
+import dev.mesh.common.launch.ServiceContext;
+import dev.mesh.common.ops.OpsOptions;
+import dev.mesh.common.status.StatusVerticle;
+import dev.mesh.connection.http.EdgeHttpVerticle;
+import dev.mesh.connection.ops.DependencyCheck;
+import io.vertx.core.Future;
+
+import java.time.Duration;
+
+/** connection-service: deploys its verticles in order; the public HTTP server last, once everything behind it is up. */
+public final class ConnectionService implements MeshService {
+
+  public static final String NAME = "connection-service";
+
+  private final ConnectionOptions options;
+  private EdgeHttpVerticle edge;
+
+  public ConnectionService(ConnectionOptions options) {
+    this.options = options;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public ClusterOptions cluster() {
+    return options.service().cluster();
+  }
+
+  @Override
+  public OpsOptions ops() {
+    return options.service().ops();
+  }
+
+  @Override
+  public Duration shutdownTimeout() {
+    return options.service().shutdownTimeout();
+  }
+
+  @Override
+  public Future<Void> deploy(ServiceContext context) {
+    DependencyCheck.register(context);
+    edge = new EdgeHttpVerticle(options);
+    return context.deploy(new StatusVerticle(context.node(), NAME, Addresses.CONNECTION_STATUS))
+        .compose(v -> context.deploy(edge))
+        .mapEmpty();
+  }
+
+  /** The actual public port (useful when configured as 0). */
+  public int httpPort() {
+    return edge.actualPort();
+  }
+}

@@ -1,0 +1,2 @@
+/** connection-service's own operational checks. */
+package dev.mesh.connection.ops;

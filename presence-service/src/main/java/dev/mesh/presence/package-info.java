@@ -1,0 +1,2 @@
+/** presence-service: its options, service definition and entry point. */
+package dev.mesh.presence;
