@@ -48,6 +48,26 @@ public final class ServiceLauncher {
   }
 
   /**
+   * When started by a supervisor (the {@code mesh} run script, an end-to-end test), stop when it dies, even by
+   * {@code kill -9}, so that no service outlives the thing that started it. The exit runs the shutdown hook.
+   */
+  private static void exitWithParent(String parentPid) {
+    if (parentPid == null || parentPid.isBlank()) {
+      return;
+    }
+    try {
+      ProcessHandle.of(Long.parseLong(parentPid.trim())).ifPresentOrElse(
+          parent -> parent.onExit().thenRun(() -> {
+            LOG.warn("event=parent-exited pid={}: stopping", parentPid);
+            System.exit(0);
+          }),
+          () -> System.exit(0));
+    } catch (NumberFormatException e) {
+      LOG.warn("event=bad-parent-pid value={}", parentPid);
+    }
+  }
+
+  /**
    * The body of a service's {@code main}: builds the service from configuration (an invalid value ends the process
    * with a clear message and status {@value #EXIT_BAD_CONFIG}), starts it, and stops it gracefully on SIGTERM.
    */
@@ -70,6 +90,7 @@ public final class ServiceLauncher {
       System.exit(EXIT_START_FAILED);
       return;
     }
+    exitWithParent(System.getenv("MESH_PARENT_PID"));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         running.stop().toCompletionStage().toCompletableFuture()

@@ -1,0 +1,2 @@
+/** Tooling that runs Mesh for real: separate service processes, load generation, chaos scenarios. */
+package dev.mesh.bench;

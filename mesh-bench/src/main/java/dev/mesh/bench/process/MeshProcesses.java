@@ -1,0 +1,160 @@
+package dev.mesh.bench.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A group of service JVMs forming one cluster on loopback, with a cluster name and Hazelcast port range of its own.
+ * {@link #close()} kills whatever is still running; a JVM shutdown hook does the same if the caller never gets
+ * there, and each child also watches this JVM ({@code MESH_PARENT_PID}) and exits when it dies.
+ */
+public final class MeshProcesses implements AutoCloseable {
+
+  /** Flags Hazelcast needs beyond what the jar manifest grants. */
+  private static final List<String> JVM_FLAGS = List.of("--add-modules", "java.se", "-Xmx256m", "-XX:+UseSerialGC");
+
+  private final Path repoRoot;
+  private final Path logDir;
+  private final String clusterName = "e2e-" + UUID.randomUUID();
+  private final int hazelcastPortBase = 30_000 + ThreadLocalRandom.current().nextInt(0, 20) * 100;
+  private final Map<String, String> commonEnv = new HashMap<>();
+  private final List<ServiceProcess> started = new ArrayList<>();
+  private final Thread cleanup = new Thread(this::destroyAll, "mesh-processes-cleanup");
+
+  public MeshProcesses(Path repoRoot, Path logDir) {
+    this.repoRoot = repoRoot;
+    this.logDir = logDir;
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    commonEnv.put("MESH_CLUSTER_NAME", clusterName);
+    commonEnv.put("MESH_CLUSTER_PORT", Integer.toString(hazelcastPortBase));
+    commonEnv.put("MESH_CLUSTER_MEMBERS", "127.0.0.1:" + hazelcastPortBase + ",127.0.0.1:" + (hazelcastPortBase + 1)
+        + ",127.0.0.1:" + (hazelcastPortBase + 2));
+    commonEnv.put("MESH_CLUSTER_HEARTBEAT", "1s");
+    commonEnv.put("MESH_CLUSTER_FAILURE_TIMEOUT", "3s");
+    commonEnv.put("MESH_SHUTDOWN_TIMEOUT", "10s");
+    commonEnv.put("MESH_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
+  }
+
+  /** Sets a variable for every process started afterwards. */
+  public MeshProcesses withEnv(String name, String value) {
+    commonEnv.put(name, value);
+    return this;
+  }
+
+  public String clusterName() {
+    return clusterName;
+  }
+
+  /** Starts one service on free ports; does not wait for it to be ready. */
+  public ServiceProcess start(ServiceKind kind, String name, Map<String, String> extraEnv) {
+    Path jar = kind.jar(repoRoot);
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is missing: build with mvn package first");
+    }
+    int opsPort = freePort();
+    int httpPort = kind == ServiceKind.CONNECTION ? freePort() : 0;
+    Path log = logDir.resolve(name + ".log");
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(JVM_FLAGS);
+    command.add("-jar");
+    command.add(jar.toString());
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    Map<String, String> env = builder.environment();
+    env.putAll(commonEnv);
+    env.put("MESH_OPS_PORT", Integer.toString(opsPort));
+    if (httpPort > 0) {
+      env.put("MESH_HTTP_PORT", Integer.toString(httpPort));
+    }
+    env.putAll(extraEnv);
+    try {
+      Files.createDirectories(logDir);
+      ServiceProcess process = new ServiceProcess(name, kind, builder.start(), opsPort, httpPort, log);
+      synchronized (started) {
+        started.add(process);
+      }
+      return process;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + name, e);
+    }
+  }
+
+  public ServiceProcess start(ServiceKind kind, String name) {
+    return start(kind, name, Map.of());
+  }
+
+  /** Polls until every process answers {@code /ready} with 200, or fails naming the ones that did not. */
+  public void awaitReady(Duration timeout, ServiceProcess... processes) {
+    for (ServiceProcess process : processes) {
+      await(timeout, () -> {
+        if (!process.isAlive()) {
+          throw new IllegalStateException(process + " exited before ready:\n" + tail(process.logText()));
+        }
+        return process.readiness().map(ServiceProcess.Readiness::isReady).orElse(false);
+      }, process + " not ready within " + timeout);
+    }
+  }
+
+  /**
+   * Polls {@code condition} every 50 ms until it holds or {@code timeout} passes: for conditions of a process that
+   * publishes no event this JVM could wait on.
+   */
+  public static void await(Duration timeout, BooleanSupplier condition, String failure) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(failure);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while waiting: " + failure);
+      }
+    }
+  }
+
+  private static String tail(String text) {
+    String[] lines = text.split("\n");
+    return String.join("\n", List.of(lines).subList(Math.max(0, lines.length - 40), lines.length));
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void destroyAll() {
+    synchronized (started) {
+      started.forEach(ServiceProcess::destroyNow);
+    }
+  }
+
+  @Override
+  public void close() {
+    destroyAll();
+    synchronized (started) {
+      started.forEach(p -> p.waitForExit(Duration.ofSeconds(10)));
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(cleanup);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down and the hook is running
+    }
+  }
+}
