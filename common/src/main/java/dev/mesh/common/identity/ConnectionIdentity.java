@@ -12,7 +12,7 @@ public record ConnectionIdentity(
     String tabId,
     String pageId,
     String connectionId,
-    String nodeId) {
+    String nodeId) implements java.io.Serializable {
 
   public ConnectionIdentity {
     requireText(userId, "userId");
