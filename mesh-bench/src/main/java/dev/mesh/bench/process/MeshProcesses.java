@@ -24,6 +24,9 @@ public final class MeshProcesses implements AutoCloseable {
   /** Flags Hazelcast needs beyond what the jar manifest grants. */
   private static final List<String> JVM_FLAGS = List.of("--add-modules", "java.se", "-Xmx256m", "-XX:+UseSerialGC");
 
+  /** The HS256 secret every connection node of a group verifies tokens with (tests sign with it). */
+  public static final String JWT_SECRET = "mesh-bench-secret-at-least-32-bytes-long";
+
   private final Path repoRoot;
   private final Path logDir;
   private final String clusterName = "e2e-" + UUID.randomUUID();
@@ -44,6 +47,7 @@ public final class MeshProcesses implements AutoCloseable {
     commonEnv.put("MESH_CLUSTER_FAILURE_TIMEOUT", "3s");
     commonEnv.put("MESH_SHUTDOWN_TIMEOUT", "10s");
     commonEnv.put("MESH_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
+    commonEnv.put("MESH_JWT_SECRET", JWT_SECRET);
   }
 
   /** Sets a variable for every process started afterwards. */
