@@ -1,0 +1,130 @@
+package dev.mesh.replay;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+@DisplayName("replay-service's HTTP API")
+class ReplayHttpTest {
+
+  private static ReplayCluster cluster;
+
+  @BeforeAll
+  static void startOneNode() throws Exception {
+    cluster = ReplayCluster.start(1, options -> options.withLimits(1024, 50));
+  }
+
+  @AfterAll
+  static void stopNode() {
+    cluster.close();
+  }
+
+  private record Reply(int status, JsonObject json) {
+  }
+
+  private static Future<Reply> call(Vertx vertx, HttpMethod method, String uri, String body) {
+    HttpClient client = vertx.createHttpClient();
+    int port = cluster.node(0).service().httpPort();
+    return client.request(method, port, "127.0.0.1", uri)
+        .compose(request -> body == null ? request.send() : request.send(Buffer.buffer(body)))
+        .compose(response -> response.body().map(b -> new Reply(response.statusCode(), new JsonObject(b))))
+        .eventually(client::close);
+  }
+
+  @Test
+  @DisplayName("POST publishes (201 with the position), a retried id answers 200 with the same position, GET reads it back")
+  void publishAndRead(Vertx vertx, VertxTestContext test) {
+    String body = "{\"id\":\"order-1\",\"data\":{\"total\":42},\"critical\":true}";
+    call(vertx, HttpMethod.POST, "/channels/orders:eu/events", body)
+        .compose(created -> {
+          assertThat(created.status()).isEqualTo(201);
+          assertThat(created.json().getLong("seq")).isEqualTo(1);
+          assertThat(created.json().getBoolean("duplicate")).isFalse();
+          assertThat(created.json().getString("position")).isEqualTo(created.json().getString("epoch") + ":1");
+          return call(vertx, HttpMethod.POST, "/channels/orders:eu/events", body).map(again -> {
+            assertThat(again.status()).isEqualTo(200);
+            assertThat(again.json().getBoolean("duplicate")).isTrue();
+            assertThat(again.json().getString("position")).isEqualTo(created.json().getString("position"));
+            return created.json().getString("epoch");
+          });
+        })
+        .compose(epoch -> call(vertx, HttpMethod.GET, "/channels/orders:eu/events?after=" + epoch + ":0", null))
+        .onComplete(test.succeeding(read -> test.verify(() -> {
+          assertThat(read.status()).isEqualTo(200);
+          JsonObject event = read.json().getJsonArray("events").getJsonObject(0);
+          assertThat(read.json().getJsonArray("events")).hasSize(1);
+          assertThat(event.getString("id")).isEqualTo("order-1");
+          assertThat(event.getJsonObject("data").getInteger("total")).isEqualTo(42);
+          assertThat(event.getBoolean("critical")).isTrue();
+          assertThat(read.json().getJsonObject("next").getLong("seq")).isEqualTo(1);
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  @DisplayName("GET of an unknown channel is an empty history; a position ahead of it is a reset")
+  void readUnknownAndReset(Vertx vertx, VertxTestContext test) {
+    call(vertx, HttpMethod.GET, "/channels/nobody:here/events", null)
+        .compose(empty -> {
+          assertThat(empty.status()).isEqualTo(200);
+          assertThat(empty.json().getJsonArray("events")).isEmpty();
+          assertThat(empty.json().getLong("head")).isZero();
+          return call(vertx, HttpMethod.GET,
+              "/channels/nobody:here/events?after=" + empty.json().getString("epoch") + ":9&limit=5", null);
+        })
+        .onComplete(test.succeeding(reset -> test.verify(() -> {
+          assertThat(reset.status()).isEqualTo(200);
+          assertThat(reset.json().getString("reset")).isEqualTo("ahead");
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  @DisplayName("bad input gets a clear 4xx with a JSON error, oversized events 413, and nothing is stored")
+  void badInput(Vertx vertx, VertxTestContext test) {
+    String big = "{\"id\":\"big\",\"data\":\"" + "x".repeat(1100) + "\"}";
+    String huge = "{\"id\":\"huge\",\"data\":\"" + "x".repeat(5000) + "\"}";
+    List<Future<Reply>> calls = List.of(
+        call(vertx, HttpMethod.POST, "/channels/h:1/events", "not json"),
+        call(vertx, HttpMethod.POST, "/channels/h:1/events", "[1,2]"),
+        call(vertx, HttpMethod.POST, "/channels/h:1/events", "{\"data\":1}"),
+        call(vertx, HttpMethod.POST, "/channels/h:1/events", "{\"id\":\"a/b\",\"data\":1}"),
+        call(vertx, HttpMethod.POST, "/channels/h:1/events", "{\"id\":\"a\",\"critical\":\"yes\"}"),
+        call(vertx, HttpMethod.POST, "/channels/bad%20channel/events", "{\"id\":\"a\"}"),
+        call(vertx, HttpMethod.POST, "/channels/h:1/events", big),
+        call(vertx, HttpMethod.POST, "/channels/h:1/events", huge),
+        call(vertx, HttpMethod.GET, "/channels/h:1/events?after=nocolon", null),
+        call(vertx, HttpMethod.GET, "/channels/h:1/events?after=e:-1", null),
+        call(vertx, HttpMethod.GET, "/channels/h:1/events?limit=many", null));
+    List<Integer> expected = List.of(400, 400, 400, 400, 400, 400, 413, 413, 400, 400, 400);
+    Future.all(calls)
+        .compose(done -> {
+          for (int i = 0; i < calls.size(); i++) {
+            Reply reply = calls.get(i).result();
+            assertThat(reply.status()).as("call %d: %s", i, reply.json()).isEqualTo(expected.get(i));
+            assertThat(reply.json().getInteger("error")).isEqualTo(expected.get(i));
+            assertThat(reply.json().getString("message")).isNotBlank();
+          }
+          return call(vertx, HttpMethod.GET, "/channels/h:1/events", null);
+        })
+        .onComplete(test.succeeding(read -> test.verify(() -> {
+          assertThat(read.json().getLong("head")).as("nothing was stored").isZero();
+          test.completeNow();
+        })));
+  }
+}
