@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,11 +23,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("replay-service's HTTP API")
 class ReplayHttpTest {
 
+  private static final String TOKEN = "s3cret-token";
   private static ReplayCluster cluster;
 
   @BeforeAll
   static void startOneNode() throws Exception {
-    cluster = ReplayCluster.start(1, options -> options.withLimits(1024, 50));
+    cluster = ReplayCluster.start(1, options -> options.withLimits(1024, 50).withHttpToken(TOKEN));
   }
 
   @AfterAll
@@ -38,10 +40,18 @@ class ReplayHttpTest {
   }
 
   private static Future<Reply> call(Vertx vertx, HttpMethod method, String uri, String body) {
+    return call(vertx, method, uri, body, Map.of("Authorization", "Bearer " + TOKEN));
+  }
+
+  private static Future<Reply> call(Vertx vertx, HttpMethod method, String uri, String body,
+      Map<String, String> headers) {
     HttpClient client = vertx.createHttpClient();
     int port = cluster.node(0).service().httpPort();
     return client.request(method, port, "127.0.0.1", uri)
-        .compose(request -> body == null ? request.send() : request.send(Buffer.buffer(body)))
+        .compose(request -> {
+          headers.forEach(request::putHeader);
+          return body == null ? request.send() : request.send(Buffer.buffer(body));
+        })
         .compose(response -> response.body().map(b -> new Reply(response.statusCode(), new JsonObject(b))))
         .eventually(client::close);
   }
@@ -63,8 +73,16 @@ class ReplayHttpTest {
             return created.json().getString("epoch");
           });
         })
-        .compose(epoch -> call(vertx, HttpMethod.GET, "/channels/orders:eu/events?after=" + epoch + ":0", null))
+        .compose(epoch -> call(vertx, HttpMethod.POST, "/channels/orders:eu/events", body,
+                Map.of("Authorization", "Bearer " + TOKEN, "X-Mesh-Publisher", "billing"))
+            .map(other -> {
+              assertThat(other.status()).as("the same id from another publisher is another event").isEqualTo(201);
+              assertThat(other.json().getLong("seq")).isEqualTo(2);
+              return epoch;
+            }))
+        .compose(epoch -> call(vertx, HttpMethod.GET, "/channels/orders:eu/events?after=" + epoch + ":0&limit=1", null))
         .onComplete(test.succeeding(read -> test.verify(() -> {
+
           assertThat(read.status()).isEqualTo(200);
           JsonObject event = read.json().getJsonArray("events").getJsonObject(0);
           assertThat(read.json().getJsonArray("events")).hasSize(1);
@@ -72,6 +90,7 @@ class ReplayHttpTest {
           assertThat(event.getJsonObject("data").getInteger("total")).isEqualTo(42);
           assertThat(event.getBoolean("critical")).isTrue();
           assertThat(read.json().getJsonObject("next").getLong("seq")).isEqualTo(1);
+          assertThat(read.json().getBoolean("more")).isTrue();
           test.completeNow();
         })));
   }
@@ -95,7 +114,7 @@ class ReplayHttpTest {
   }
 
   @Test
-  @DisplayName("bad input gets a clear 4xx with a JSON error, oversized events 413, and nothing is stored")
+  @DisplayName("bad input gets a clear 4xx with a JSON error, oversized events 413, a missing or wrong token 401, and nothing is stored")
   void badInput(Vertx vertx, VertxTestContext test) {
     String big = "{\"id\":\"big\",\"data\":\"" + "x".repeat(1100) + "\"}";
     String huge = "{\"id\":\"huge\",\"data\":\"" + "x".repeat(5000) + "\"}";
@@ -110,14 +129,17 @@ class ReplayHttpTest {
         call(vertx, HttpMethod.POST, "/channels/h:1/events", huge),
         call(vertx, HttpMethod.GET, "/channels/h:1/events?after=nocolon", null),
         call(vertx, HttpMethod.GET, "/channels/h:1/events?after=e:-1", null),
-        call(vertx, HttpMethod.GET, "/channels/h:1/events?limit=many", null));
-    List<Integer> expected = List.of(400, 400, 400, 400, 400, 400, 413, 413, 400, 400, 400);
+        call(vertx, HttpMethod.GET, "/channels/h:1/events?limit=many", null),
+        call(vertx, HttpMethod.POST, "/channels/h:1/events", "{\"id\":\"a\"}"),
+        call(vertx, HttpMethod.POST, "/channels/h:1/events", "{\"id\":\"a\",\"data\":1}", Map.of()),
+        call(vertx, HttpMethod.GET, "/channels/h:1/events", null, Map.of("Authorization", "Bearer wrong")));
+    List<Integer> expected = List.of(400, 400, 400, 400, 400, 400, 413, 413, 400, 400, 400, 400, 401, 401);
     Future.all(calls)
         .compose(done -> {
           for (int i = 0; i < calls.size(); i++) {
             Reply reply = calls.get(i).result();
             assertThat(reply.status()).as("call %d: %s", i, reply.json()).isEqualTo(expected.get(i));
-            assertThat(reply.json().getInteger("error")).isEqualTo(expected.get(i));
+            assertThat(reply.json().getInteger("code")).isEqualTo(expected.get(i));
             assertThat(reply.json().getString("message")).isNotBlank();
           }
           return call(vertx, HttpMethod.GET, "/channels/h:1/events", null);

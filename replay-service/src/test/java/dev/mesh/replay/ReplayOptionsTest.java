@@ -23,7 +23,8 @@ class ReplayOptionsTest {
     assertThat(options.httpPort()).isEqualTo(8082);
     assertThat(options.service().ops().port()).isEqualTo(9082);
     assertThat(options.channels().policyFor("room:1"))
-        .isEqualTo(new ChannelPolicy(1000, 300_000, 120_000, 5000, 3_600_000));
+        .isEqualTo(new ChannelPolicy(1000, 300_000, 300_000, 5000, 3_600_000));
+    assertThat(options.httpToken()).isNull();
     assertThat(options.maxEventBytes()).isEqualTo(65_536);
     assertThat(options.maxPageSize()).isEqualTo(500);
     assertThat(options.backups()).isEqualTo(1);
@@ -33,8 +34,8 @@ class ReplayOptionsTest {
   @DisplayName("applies the first channel rule that matches, by prefix or exact name, and keeps a channel at least as long as its ttl")
   void rules() {
     Env env = Env.of(Map.of(
-        "MESH_REPLAY_CHANNEL_RULES", "user:*=200/10m, room:lobby=5000/2h, room:*=50/30s",
-        "MESH_REPLAY_HISTORY_CAPACITY", "300",
+        "MESH_REPLAY_CHANNELS", "user:*=200/10m, room:lobby=5000/2h, room:*=50/30s",
+        "MESH_REPLAY_HISTORY_SIZE", "300",
         "MESH_REPLAY_HISTORY_TTL", "1m"));
     ChannelRules rules = ReplayOptions.fromEnv(env).channels();
     env.validate();
@@ -51,7 +52,7 @@ class ReplayOptionsTest {
   @DisplayName("rejects every invalid value at once, naming each")
   void rejects() {
     Env env = Env.of(Map.of(
-        "MESH_REPLAY_CHANNEL_RULES", "user:*=200, room:*=0/1m, a*b=1/1m, ok:*=5/1ms",
+        "MESH_REPLAY_CHANNELS", "user:*=200, room:*=0/1m, a*b=1/1m, ok:*=5/1ms",
         "MESH_REPLAY_MAX_PAGE", "0",
         "MESH_REPLAY_HTTP_PORT", "http"));
     ReplayOptions.fromEnv(env);
