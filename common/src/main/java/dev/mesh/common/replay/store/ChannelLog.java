@@ -59,7 +59,8 @@ public final class ChannelLog implements Serializable {
       recentIds.put(dedupeKey, new long[] {event.seq(), ts});
     }
     trim(nowMillis, policy);
-    return new AppendResult(epoch, event.seq(), ts, false, events.size(), event);
+    // The caller has the event already: only a duplicate's original is sent back.
+    return new AppendResult(epoch, event.seq(), ts, false, events.size(), null);
   }
 
   private void trim(long nowMillis, ChannelPolicy policy) {
