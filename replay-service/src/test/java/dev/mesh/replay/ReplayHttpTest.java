@@ -149,4 +149,25 @@ class ReplayHttpTest {
           test.completeNow();
         })));
   }
+
+  @Test
+  @DisplayName("the ops port's /metrics has the documented replay meters, labelled by reason only")
+  void metrics(Vertx vertx, VertxTestContext test) {
+    HttpClient client = vertx.createHttpClient();
+    call(vertx, HttpMethod.POST, "/channels/metrics:1/events", "{\"id\":\"m\",\"data\":1}")
+        .compose(published -> client.request(HttpMethod.GET, cluster.node(0).running().opsPort(), "127.0.0.1", "/metrics"))
+        .compose(request -> request.send().compose(response -> response.body()))
+        .eventually(client::close)
+        .onComplete(test.succeeding(body -> test.verify(() -> {
+          String text = body.toString();
+          assertThat(text).contains("mesh_replay_events_appended_total", "mesh_replay_publish_latency_seconds",
+              "mesh_replay_publish_rejected_total", "mesh_replay_dedupe_hits_total", "mesh_replay_history_size_events",
+              "mesh_replay_replays_served_total", "mesh_replay_events_replayed_total",
+              "mesh_replay_resets_total{reason=\"position-too-old\"", "mesh_replay_store_reads_total",
+              "mesh_replay_reads_coalesced_total", "mesh_replay_history_latency_seconds", "mesh_replay_acks_total",
+              "mesh_replay_critical_redelivered_total");
+          assertThat(text).doesNotContain("metrics:1");
+          test.completeNow();
+        })));
+  }
 }
