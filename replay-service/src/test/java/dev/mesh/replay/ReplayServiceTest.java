@@ -3,6 +3,8 @@ package dev.mesh.replay;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.ErrorCodes;
 import dev.mesh.common.protocol.Envelope;
@@ -159,6 +161,19 @@ class ReplayServiceTest {
           assertThat(history.more()).isFalse();
           test.completeNow();
         })));
+  }
+
+  @Test
+  @DisplayName("declares its Hazelcast maps on every member: histories in OBJECT format, both maps with one synchronous backup")
+  void declaresMaps() {
+    for (ReplayCluster.Node node : cluster.nodes()) {
+      MapConfig channels = node.hazelcast().getConfig().getMapConfig(ReplayMaps.CHANNELS);
+      MapConfig acks = node.hazelcast().getConfig().getMapConfig(ReplayMaps.ACKS);
+      assertThat(channels.getInMemoryFormat()).isEqualTo(InMemoryFormat.OBJECT);
+      assertThat(channels.getBackupCount()).isEqualTo(1);
+      assertThat(channels.getAsyncBackupCount()).isZero();
+      assertThat(acks.getBackupCount()).isEqualTo(1);
+    }
   }
 
   @Test
