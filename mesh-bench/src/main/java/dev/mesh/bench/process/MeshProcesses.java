@@ -67,7 +67,8 @@ public final class MeshProcesses implements AutoCloseable {
       throw new IllegalStateException(jar + " is missing: build with mvn package first");
     }
     int opsPort = freePort();
-    int httpPort = kind == ServiceKind.CONNECTION ? freePort() : 0;
+    // connection-service's public port, or replay-service's HTTP publish API: never a fixed port that may be taken.
+    int httpPort = kind == ServiceKind.CONNECTION || kind == ServiceKind.REPLAY ? freePort() : 0;
     Path log = logDir.resolve(name + ".log");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -80,7 +81,7 @@ public final class MeshProcesses implements AutoCloseable {
     env.putAll(commonEnv);
     env.put("MESH_OPS_PORT", Integer.toString(opsPort));
     if (httpPort > 0) {
-      env.put("MESH_HTTP_PORT", Integer.toString(httpPort));
+      env.put(kind == ServiceKind.REPLAY ? "MESH_REPLAY_HTTP_PORT" : "MESH_HTTP_PORT", Integer.toString(httpPort));
     }
     env.putAll(extraEnv);
     try {
