@@ -701,6 +701,22 @@ describe('page lifecycle', () => {
     assert.equal(h.client.state, 'failed');
   });
 
+  test('online or visible during an attempt still getting its credential starts no second attempt', async () => {
+    const h = setup();
+    await h.connect();
+    let release;
+    const gate = new Promise((resolve) => { release = resolve; });
+    h.token = gate.then(() => 'jwt-1');
+    h.ws.drop();
+    await h.clock.tick(1000); // the attempt starts and waits for getToken()
+    h.page.online();
+    h.page.setVisibility('visible');
+    release();
+    await h.clock.tick(0);
+    assert.equal(h.WebSocket.instances.length, 2);
+    assert.equal(h.reconnects.length, 1);
+  });
+
   test('after close() the page events are ignored', async () => {
     const h = setup();
     await h.connect();

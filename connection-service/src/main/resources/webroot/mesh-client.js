@@ -380,6 +380,7 @@ export class MeshClient {
 
   #transport = null;
   #gen = 0; // bumped whenever an attempt or a connection is abandoned; async steps compare it
+  #openingGen = -1; // the #gen of an attempt still getting its credential
   #connGen = 0; // bumped per welcome: "this connection"
   #attempt = 0;
   #nextRetryAt = null;
@@ -649,6 +650,7 @@ export class MeshClient {
   /** One connection attempt: credential, ticket, then a socket (or an EventSource). */
   async #open() {
     const gen = ++this.#gen;
+    this.#openingGen = gen;
     this.#clearTimer('reconnect');
     this.#nextRetryAt = null;
     const o = this.#o;
@@ -660,6 +662,7 @@ export class MeshClient {
         if (gen !== this.#gen) return;
         if (this.#needNewToken && (token == null || token === previous)) {
           this.#needNewToken = false;
+          this.#openingGen = -1;
           return this.#fail(new MeshError('unauthorized',
             'the server rejected the token (4500) and getToken() returned no new one', { closeCode: 4500 }),
           'unauthorized', { code: 4500 });
@@ -671,6 +674,7 @@ export class MeshClient {
       else if (this.#token) ticket = await this.#fetchTicket(this.#token);
     } catch (err) {
       if (gen !== this.#gen) return;
+      this.#openingGen = -1;
       const error = err instanceof MeshError ? err : new MeshError('auth-failed', `could not get a credential: ${err?.message ?? err}`, { cause: err });
       if (error.status === 401) this.#tokenReason = 'unauthorized';
       this.#lastError = error;
@@ -678,6 +682,7 @@ export class MeshClient {
       return this.#lost({ code: null, name: error.code, hint: error.retryAfterMs ?? null, welcomed: false, kind: null });
     }
     if (gen !== this.#gen) return;
+    this.#openingGen = -1;
     this.#tokenReason = 'connect';
     const sink = {
       frame: (t, f) => this.#onFrame(t, f),
@@ -841,6 +846,11 @@ export class MeshClient {
     this.#transport = null;
     t.detach(code, reason);
     this.#connectionEnded();
+  }
+
+  /** Whether an attempt is under way (getting its credential, or its socket open and not yet welcomed). */
+  #attemptUnderWay() {
+    return this.#transport !== null || this.#openingGen === this.#gen;
   }
 
   /** Per-connection bookkeeping to forget when a connection or attempt ends. */
@@ -1386,7 +1396,7 @@ export class MeshClient {
   #onOnline() {
     this.#offline = false;
     this.#emit('network', { online: true });
-    if (this.#state === 'reconnecting' && !this.#transport) {
+    if (this.#state === 'reconnecting' && !this.#attemptUnderWay()) {
       this.#scheduleReconnect({ reason: 'online', code: null, delay: 0 });
     } else if (this.#state === 'failed' && this.#failReason === 'max-attempts') {
       this.retry();
@@ -1398,7 +1408,7 @@ export class MeshClient {
     if (this.#state === 'connected') {
       if (this.#transport?.open) this.#ping();
       else this.#dead('socket-not-open');
-    } else if (this.#state === 'reconnecting' && !this.#transport && !this.#offline && this.#timers.has('reconnect')) {
+    } else if (this.#state === 'reconnecting' && !this.#attemptUnderWay() && !this.#offline) {
       this.#open(); // the attempt already counted: only sooner
     }
   }
