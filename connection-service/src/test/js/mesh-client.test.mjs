@@ -19,6 +19,18 @@ describe('module', () => {
     assert.equal(PROTOCOL_VERSION, 1);
   });
 
+  test('mesh-client.d.ts declares every export and every public member of MeshClient', async () => {
+    const dts = readFileSync(new URL('../../main/resources/webroot/mesh-client.d.ts', import.meta.url), 'utf8');
+    const declared = [...dts.matchAll(/^export (?:const|class|function) (\w+)/gm)].map((m) => m[1]);
+    const module = await import('../../main/resources/webroot/mesh-client.js');
+    assert.deepEqual([...new Set(declared)].sort(), Object.keys(module).sort());
+    const body = dts.slice(dts.indexOf('export class MeshClient'));
+    const members = [...body.matchAll(/^  (?:readonly )?(\w+)[<(:]/gm)].map((m) => m[1]).filter((n) => n !== 'constructor');
+    const actual = Object.getOwnPropertyNames(MeshClient.prototype).filter((n) => n !== 'constructor');
+    assert.deepEqual([...new Set(members)].sort(), actual.sort());
+    assert.deepEqual([...dts.matchAll(/^export type MeshState = (.*);$/gm)][0][1].match(/'(\w+)'/g).map((x) => x.slice(1, -1)), [...STATES]);
+  });
+
   test('exactly the seven states', () => {
     assert.deepEqual([...STATES].sort(),
       ['closed', 'closing', 'connected', 'connecting', 'failed', 'idle', 'reconnecting']);
