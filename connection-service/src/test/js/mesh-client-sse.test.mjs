@@ -107,6 +107,21 @@ describe('SSE stream and sends', () => {
     assert.equal(h.resets.length, 1);
   });
 
+  test('a POSTed subscribe answered in the reply and on the stream is one subscribed event', async () => {
+    const h = setup({ transport: 'sse' });
+    h.fetch.sse = (frame) => (frame.type === 'subscribe'
+      ? { status: 200, body: { type: 'subscribed', id: frame.id, channel: frame.channel, position: { epoch: 'E1', seq: 41 } } }
+      : null);
+    const es = await sseConnected(h);
+    const seen = [];
+    h.client.on('subscribed', (s) => seen.push(s.channel));
+    const p = h.client.subscribe('chat:lobby');
+    await h.clock.tick(0);
+    es.receive({ type: 'subscribed', channel: 'chat:lobby', position: { epoch: 'E1', seq: 41 } });
+    await p;
+    assert.deepEqual(seen.filter((c) => c === 'chat:lobby'), ['chat:lobby']);
+  });
+
   test('publish is a POST /sse/{connectionId} with the bearer token; the reply resolves it', async () => {
     const h = setup({ transport: 'sse' });
     h.fetch.sse = (frame) => (frame.type === 'publish'

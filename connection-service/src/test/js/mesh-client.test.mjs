@@ -60,6 +60,19 @@ describe('module', () => {
     assert.equal(shouldReconnect(5000), true);
   });
 
+  test('an option given as undefined keeps its default', async () => {
+    const h = setup({ maxAttempts: undefined, transport: 'websocket' });
+    h.client.connect();
+    for (let i = 0; i <= 10; i++) {
+      await h.clock.tick(0);
+      h.ws.drop();
+      if (h.client.state === 'failed') break;
+      await h.clock.tick(h.reconnects.at(-1).delayMs);
+    }
+    assert.equal(h.client.state, 'failed');
+    assert.equal(h.reconnects.length, 10);
+  });
+
   test('rejects an invalid sessionId or transport at construction', () => {
     assert.throws(() => new MeshClient({ sessionId: 'has space', window: null, document: null }), TypeError);
     assert.throws(() => new MeshClient({ transport: 'carrier-pigeon', window: null, document: null }), TypeError);
@@ -727,6 +740,19 @@ describe('page lifecycle', () => {
     await h.clock.tick(0);
     assert.equal(h.WebSocket.instances.length, 2);
     assert.equal(h.reconnects.length, 1);
+  });
+
+  test('close() after pagehide rejects what pagehide kept queued', async () => {
+    const h = setup();
+    await h.connect();
+    h.page.pagehide(true);
+    await h.clock.tick(0);
+    const p = h.client.publish('chat:lobby', 1);
+    h.client.close();
+    await assert.rejects(p, { code: 'closed' });
+    h.page.pageshow(true);
+    await h.clock.tick(0);
+    assert.equal(h.WebSocket.instances.length, 1);
   });
 
   test('after close() the page events are ignored', async () => {

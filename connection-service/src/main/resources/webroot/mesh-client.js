@@ -416,7 +416,8 @@ export class MeshClient {
   #pageId;
 
   constructor(options = {}) {
-    this.#o = { ...DEFAULTS, ...options };
+    this.#o = { ...DEFAULTS };
+    for (const [k, v] of Object.entries(options)) if (v !== undefined) this.#o[k] = v;
     this.#env = resolveEnv(options);
     const o = this.#o;
     if (!['auto', 'websocket', 'sse'].includes(o.transport)) {
@@ -437,7 +438,7 @@ export class MeshClient {
     return this.#state;
   }
 
-  /** True only while connected: what a UI uses to enable its send button. publish() queues in any case. */
+  /** True only while connected: what a UI uses to enable its send button (publish() also queues meanwhile). */
   get canSend() {
     return this.#state === 'connected';
   }
@@ -539,8 +540,8 @@ export class MeshClient {
   close() {
     this.#removeLifecycle();
     this.#suspended = false;
-    if (this.#state === 'closed' || this.#state === 'closing') return;
-    this.#shutdown('close');
+    if (this.#state === 'closed' || this.#state === 'closing') this.#intent = 'close';
+    else this.#shutdown('close');
     this.#rejectAll(new MeshError('closed', 'the client was closed before the server acknowledged this message'));
   }
 
@@ -1045,7 +1046,11 @@ export class MeshClient {
     if (f.id) this.#requests.delete(f.id);
     const sub = this.#subs.get(f.channel);
     if (!sub || !f.position) return;
+    // Over SSE a POSTed subscribe is answered twice: in the POST reply and on the stream.
+    const repeat = sub.subscribedOn === this.#connGen && !f.presence && sub.waiters.length === 0
+      && sub.position?.epoch === f.position.epoch;
     this.#adopt(sub, f.position);
+    if (repeat) return;
     const firstOnConnection = sub.subscribedOn !== this.#connGen;
     sub.subscribedOn = this.#connGen;
     sub.sentOn = this.#connGen;
