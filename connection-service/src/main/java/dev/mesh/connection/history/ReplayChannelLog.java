@@ -35,7 +35,11 @@ public final class ReplayChannelLog implements ChannelLog {
     }
     return page.compose(p -> {
       long start = p.mustReset() || from == null ? p.head() : from.seq();
-      return replay.pendingCritical(userId, channel, null, MAX_REDELIVER)
+      // A user's ack cursor opens at the head on a first subscription: a newcomer is owed no old critical events.
+      // Their own user: stream is the exception: everything in it was addressed to them.
+      Future<?> cursor = channel.startsWith(ReplayClient.USER_CHANNEL_PREFIX) ? Future.succeededFuture()
+          : replay.openAcks(userId, channel, new Position(p.epoch(), p.head())).otherwise(e -> null);
+      return cursor.compose(v -> replay.pendingCritical(userId, channel, null, MAX_REDELIVER))
           .map(pending -> pending.epoch() != null && pending.epoch().equals(p.epoch())
               ? pending.events().stream().filter(e -> e.seq() <= start).toList()
               : List.<Envelope>of())
@@ -46,13 +50,13 @@ public final class ReplayChannelLog implements ChannelLog {
 
   private static Page toPage(HistoryPage page, List<Envelope> redeliver) {
     String reset = page.reset() == null ? null
-        : page.reset() == ResetCause.TRUNCATED ? "position-too-old" : "epoch-changed";
+        : page.reset() == ResetCause.POSITION_TOO_OLD ? "position-too-old" : "epoch-changed";
     return new Page(page.epoch(), page.head(), page.events(), redeliver, page.more(), reset);
   }
 
   @Override
   public Future<Published> publish(String channel, String id, JsonNode data, boolean critical, String publisher) {
-    return replay.publish(new PublishRequest(channel, id, data, critical))
+    return replay.publish(new PublishRequest(channel, id, data, critical, publisher))
         .map(r -> new Published(r.channel(), r.epoch(), r.seq(), r.ts(), r.duplicate()));
   }
 
