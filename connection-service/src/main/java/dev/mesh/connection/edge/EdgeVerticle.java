@@ -7,6 +7,7 @@ import dev.mesh.connection.auth.TicketStore;
 import dev.mesh.connection.heartbeat.HeartbeatSweeper;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.http.DemoTokens;
+import dev.mesh.connection.http.SseEndpoint;
 import dev.mesh.connection.http.TicketEndpoint;
 import dev.mesh.connection.http.WebSocketEndpoint;
 import dev.mesh.connection.ops.ConnectionMetrics;
@@ -19,6 +20,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 
 import java.util.function.Function;
@@ -63,6 +65,10 @@ public final class EdgeVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     WebSocketEndpoint webSockets = new WebSocketEndpoint(edge, authenticator);
     router.get("/ws").handler(webSockets::handlePlain);
+    SseEndpoint sse = new SseEndpoint(edge, authenticator);
+    router.get("/sse").handler(sse::open);
+    router.post("/sse/:connectionId").handler(BodyHandler.create().setBodyLimit(options.limits().maxFrameBytes() + 1L))
+        .handler(sse::send);
     router.post("/auth/ticket").handler(new TicketEndpoint(edge, authenticator, tickets)::handle);
     if (options.auth().demoTokens()) {
       router.get("/demo/token").handler(new DemoTokens(vertx, options.auth().secret())::handle);

@@ -166,6 +166,27 @@ public final class FrameHandler {
         });
   }
 
+  /** A channel named in an SSE URL or resume token: the same checks as a subscribe frame; errors go on the stream. */
+  public void subscribeFromUrl(Session session, String channel, Position from, boolean presence) {
+    if (session.subscriptions().size() >= edge.options.limits().maxSubscriptions()) {
+      edge.outbound.send(session, error(null, 429, "too-many-subscriptions", "too many channels").frame());
+      return;
+    }
+    edge.authorizer.check(AuthorizeRequest.SUBSCRIBE, channel, session.identity(), session.token().claims())
+        .onSuccess(decision -> {
+          if (!session.isOpen() || session.subscriptions().containsKey(channel)) {
+            return;
+          }
+          if (decision.allowed()) {
+            edge.subscriptions.subscribe(session, null, channel, from, presence);
+          } else {
+            ObjectNode error = Frames.frame("error").put("code", decision.unavailable() ? "unavailable" : "forbidden")
+                .put("message", decision.reason()).put("channel", channel);
+            edge.outbound.send(session, Frames.text(error));
+          }
+        });
+  }
+
   private Future<Reply> unsubscribe(Session session, String id, JsonNode frame, long now) {
     Optional<String> problem = requireId(id).or(() -> channelProblem(frame));
     if (problem.isPresent()) {
