@@ -21,6 +21,8 @@ public final class SseTransport implements SessionTransport {
   private final int hardBytes;
   private final ArrayDeque<String> overflow = new ArrayDeque<>();
   private long overflowBytes;
+  /** Bytes of frames dropped since the queue last drained: a reader that never drains is closed past the hard bound. */
+  private long droppedBytes;
   private Runnable drained = () -> { };
   private Supplier<String> resumeToken = () -> "";
   private boolean closed;
@@ -60,7 +62,8 @@ public final class SseTransport implements SessionTransport {
       return Outcome.SENT;
     }
     if (droppable) {
-      return Outcome.DROPPED;
+      droppedBytes += frame.length();
+      return droppedBytes + overflowBytes > hardBytes ? Outcome.OVERFLOW : Outcome.DROPPED;
     }
     long size = (long) event.length() * 3;
     if (overflowBytes + size > hardBytes) {
@@ -102,6 +105,7 @@ public final class SseTransport implements SessionTransport {
       response.write(event);
     }
     if (overflow.isEmpty() && !response.writeQueueFull()) {
+      droppedBytes = 0;
       drained.run();
     }
   }
