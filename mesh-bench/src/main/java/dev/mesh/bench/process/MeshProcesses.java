@@ -60,6 +60,11 @@ public final class MeshProcesses implements AutoCloseable {
     return clusterName;
   }
 
+  /** First Hazelcast port of the group; a test JVM can join the cluster on the ports after it. */
+  public int hazelcastPortBase() {
+    return hazelcastPortBase;
+  }
+
   /** Starts one service on free ports; does not wait for it to be ready. */
   public ServiceProcess start(ServiceKind kind, String name, Map<String, String> extraEnv) {
     Path jar = kind.jar(repoRoot);
