@@ -50,8 +50,8 @@ public final class ChannelVerticle extends VerticleBase {
     Future<ChannelMembers> reply;
     if (message.body() instanceof ChannelQuery query) {
       reply = Future.succeededFuture(query).compose(q -> {
-        Requests.check(q, options.maxMembers());
-        return store.channel(q.channel(), q.limit()).map(view -> members(q.channel(), view, null));
+        int limit = Requests.check(q, options.maxMembers());
+        return store.channel(q.channel(), limit).map(view -> members(q.channel(), view, null));
       });
     } else if (message.body() instanceof ChannelMembership request) {
       reply = Future.succeededFuture(request).compose(r -> {
@@ -72,7 +72,8 @@ public final class ChannelVerticle extends VerticleBase {
         return Future.failedFuture(closed(identity));
       }
       effects.user(identity.userId(), tracked.opened(), null);
-      return store.join(channel, identity, info, options.maxMembers(), request.limit());
+      return store.join(channel, identity, info, options.maxMembers(),
+          Math.min(request.limit(), options.maxMembers()));
     }).compose(outcome -> {
       effects.channel(channel, outcome);
       if (outcome.join() == ChannelOutcome.Join.CLOSED) {

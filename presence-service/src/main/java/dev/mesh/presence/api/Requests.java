@@ -43,21 +43,24 @@ final class Requests {
     });
   }
 
-  static void checkLimit(int limit, int maxMembers) {
-    if (limit < 0 || limit > maxMembers) {
-      throw BadRequest.of("limit must be between 0 and " + maxMembers);
+  /** The members to list: {@code limit}, at most the member limit (a caller need not know it); negative is a 400. */
+  static int limit(int limit, int maxMembers) {
+    if (limit < 0) {
+      throw BadRequest.of("limit must not be negative");
     }
+    return Math.min(limit, maxMembers);
   }
 
-  static void check(ChannelQuery query, int maxMembers) {
+  /** Checks a query; returns the members to list. */
+  static int check(ChannelQuery query, int maxMembers) {
     checkChannel(query.channel());
-    checkLimit(query.limit(), maxMembers);
+    return limit(query.limit(), maxMembers);
   }
 
   /** Checks a membership request; returns the member info as JSON text (null when none). */
   static String check(ChannelMembership request, int maxMembers) {
     checkChannel(request.channel());
-    checkLimit(request.limit(), maxMembers);
+    limit(request.limit(), maxMembers);
     if (request.action() == null) {
       throw BadRequest.of("action must be join or leave");
     }
