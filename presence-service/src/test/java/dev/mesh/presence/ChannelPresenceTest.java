@@ -12,14 +12,12 @@ import dev.mesh.common.presence.MemberState;
 import dev.mesh.common.presence.PresenceChange;
 import dev.mesh.presence.support.Eventually;
 import dev.mesh.presence.support.PresenceLog;
+import dev.mesh.presence.support.SharedMesh;
 import dev.mesh.presence.support.SimulatedEdge;
-import dev.mesh.presence.support.TestMesh;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -37,33 +35,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Issue 4, test 6: channel presence diffs reach subscribers on both connection nodes, with the no-flicker rule. Two
  * presence instances process every event, so each diff arriving exactly once also shows they never double-publish.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, SharedMesh.class})
 @DisplayName("Channel presence: join/leave diffs on every node, no flicker, member limit")
 class ChannelPresenceTest {
 
-  static final Duration DEBOUNCE = Duration.ofMillis(500);
-  static final Duration GRACE = Duration.ofSeconds(2);
   static final Duration WAIT = Duration.ofSeconds(20);
-  static final int MAX_MEMBERS = 3;
+  static final int MAX_MEMBERS = SharedMesh.MAX_MEMBERS;
 
-  private static TestMesh mesh;
-
-  @BeforeAll
-  static void startMesh() {
-    mesh = TestMesh.start(2, 2, options -> options.withWindows(DEBOUNCE, GRACE).withMaxMembers(MAX_MEMBERS));
-  }
-
-  @AfterAll
-  static void stopMesh() {
-    mesh.close();
-  }
 
   private static SimulatedEdge a() {
-    return mesh.edge(0);
+    return SharedMesh.mesh().edge(0);
   }
 
   private static SimulatedEdge b() {
-    return mesh.edge(1);
+    return SharedMesh.mesh().edge(1);
   }
 
   private static JsonNode info(String name) {
@@ -79,7 +64,7 @@ class ChannelPresenceTest {
   }
 
   private static Future<Void> settle() {
-    return Eventually.quiet(a().node().vertx(), mesh.options().sweepInterval().multipliedBy(5).plusMillis(200));
+    return Eventually.quiet(a().node().vertx(), SharedMesh.mesh().options().sweepInterval().multipliedBy(5).plusMillis(200));
   }
 
   @Test

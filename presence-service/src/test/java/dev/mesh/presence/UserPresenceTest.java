@@ -7,14 +7,12 @@ import dev.mesh.common.presence.PresenceChanged;
 import dev.mesh.common.presence.PresenceStatus;
 import dev.mesh.presence.support.Eventually;
 import dev.mesh.presence.support.PresenceLog;
+import dev.mesh.presence.support.SharedMesh;
 import dev.mesh.presence.support.SimulatedEdge;
-import dev.mesh.presence.support.TestMesh;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -30,34 +28,23 @@ import static dev.mesh.common.presence.PresenceChange.RECONNECTING;
 import static dev.mesh.presence.support.PresenceLog.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Issue 4, tests 1-3: user presence through real clustered nodes (one presence instance, two connection nodes). */
-@ExtendWith(VertxExtension.class)
+/** Issue 4, tests 1-3: user presence through real clustered nodes (two presence instances, two connection nodes). */
+@ExtendWith({VertxExtension.class, SharedMesh.class})
 @DisplayName("User presence: grace, debounce, several tabs")
 class UserPresenceTest {
 
   private static final Logger LOG = LoggerFactory.getLogger(UserPresenceTest.class);
-  static final Duration DEBOUNCE = Duration.ofMillis(500);
-  static final Duration GRACE = Duration.ofSeconds(3);
+  static final Duration DEBOUNCE = SharedMesh.DEBOUNCE;
+  static final Duration GRACE = SharedMesh.GRACE;
   static final Duration WAIT = Duration.ofSeconds(20);
 
-  private static TestMesh mesh;
-
-  @BeforeAll
-  static void startMesh() {
-    mesh = TestMesh.start(1, 2, options -> options.withWindows(DEBOUNCE, GRACE));
-  }
-
-  @AfterAll
-  static void stopMesh() {
-    mesh.close();
-  }
 
   private static SimulatedEdge a() {
-    return mesh.edge(0);
+    return SharedMesh.mesh().edge(0);
   }
 
   private static SimulatedEdge b() {
-    return mesh.edge(1);
+    return SharedMesh.mesh().edge(1);
   }
 
   private static Vertx vertx() {
@@ -66,7 +53,7 @@ class UserPresenceTest {
 
   /** Long enough for a duplicate to show: several sweeps. */
   private static Future<Void> settle() {
-    return Eventually.quiet(vertx(), mesh.options().sweepInterval().multipliedBy(5).plusMillis(200));
+    return Eventually.quiet(vertx(), SharedMesh.mesh().options().sweepInterval().multipliedBy(5).plusMillis(200));
   }
 
   private static List<PresenceChange> changes(PresenceLog log, String userId) {
@@ -106,7 +93,7 @@ class UserPresenceTest {
         .compose(offline -> {
           long millis = (offline.nanos() - closedAt[0]) / 1_000_000;
           LOG.info("measured: close -> offline {} ms with grace {} ms (sweep {} ms)", millis, GRACE.toMillis(),
-              mesh.options().sweepInterval().toMillis());
+              SharedMesh.mesh().options().sweepInterval().toMillis());
           test.verify(() -> assertThat(millis).isGreaterThanOrEqualTo(GRACE.toMillis()));
           return settle();
         })

@@ -47,7 +47,10 @@ public final class ExpiryVerticle extends VerticleBase {
       return;
     }
     sweeping = true;
+    long started = System.nanoTime();
     store.sweepUsers()
+        .onSuccess(fired -> LOG.debug("event=swept users={} millis={}", fired.size(),
+            (System.nanoTime() - started) / 1_000_000))
         .onSuccess(fired -> fired.forEach((userId, outcome) -> effects.user(userId, outcome, null)))
         .compose(v -> store.sweepChannels())
         .onSuccess(fired -> fired.forEach(effects::channel))

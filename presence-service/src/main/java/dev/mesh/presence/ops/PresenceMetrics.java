@@ -65,9 +65,13 @@ public final class PresenceMetrics {
     published.get(change).increment();
   }
 
-  /** A counted connection the registry no longer knew, closed by reconciliation. */
-  public void reconciled(Level level) {
-    counter("mesh.presence.reconciled", level).increment();
+  /**
+   * A repair by reconciliation: a ghost removed (a connection counted that no longer exists), or, when
+   * {@code restored}, an open connection the registry holds that presence had not counted.
+   */
+  public void reconciled(Level level, boolean restored) {
+    registry.counter("mesh.presence.reconciled", "level", level.name().toLowerCase(java.util.Locale.ROOT),
+        "action", restored ? "restored" : "removed").increment();
   }
 
   /** A join refused because the channel was at its member limit. */

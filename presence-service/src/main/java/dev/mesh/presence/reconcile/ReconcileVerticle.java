@@ -6,6 +6,7 @@ import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.presence.state.ChannelConnections;
 import dev.mesh.common.presence.state.CountedConnections;
 import dev.mesh.common.presence.state.TrackedConnection;
+import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.presence.PresenceOptions;
 import dev.mesh.presence.events.PresenceEffects;
 import dev.mesh.presence.ops.PresenceMetrics;
@@ -17,16 +18,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Self-healing: every reconcile interval, and soon after a member joins (a split-brain merge shows up as members
- * joining), compares what presence counts with the truth. A connection counted for a user whose node is no longer a
- * member or which the registry no longer holds, and a channel member connection its user no longer has in that
- * channel, is a ghost. A ghost is removed only when two consecutive passes find it (a close event may still be on its
- * way during the first), through the grace path ({@code node-lost}), never straight to offline.
+ * joining), compares what presence counts with the registry, connection-service's record of open connections:
+ * <ul>
+ *   <li>a connection counted whose node is no longer a member, or which the registry no longer holds, is a ghost: it
+ *       is closed through the grace path ({@code node-lost}), never straight to offline;</li>
+ *   <li>a channel member connection that its user's entry does not have in that channel is a ghost too: it leaves
+ *       through the grace path;</li>
+ *   <li>a connection the registry holds, on a live node, that presence does not count (a lost {@code ConnectionOpened},
+ *       or a presence entry lost with a member that died while partitions were migrating) is counted again.</li>
+ * </ul>
+ * A difference is acted on only when two consecutive passes find it: during the first, the event that explains it may
+ * still be on its way. Every action is an idempotent update, so two instances reconciling at once do no harm.
  */
 public final class ReconcileVerticle extends VerticleBase {
 
@@ -38,11 +48,11 @@ public final class ReconcileVerticle extends VerticleBase {
   private PresenceStore store;
   private PresenceEffects effects;
   private MeshNode.Registration registration;
-  private Set<Ghost> suspects = Set.of();
+  private Map<Difference, RegistryEntry> suspects = Map.of();
   private boolean running;
 
-  /** A connection counted by presence that may not exist: {@code channel} null for the user-level count. */
-  private record Ghost(String userId, String connectionId, String channel) {
+  /** One disagreement: {@code channel} null for the user level; {@code missing} when the registry has it, not presence. */
+  private record Difference(String userId, String connectionId, String channel, boolean missing) {
   }
 
   public ReconcileVerticle(MeshNode node, PresenceOptions options, PresenceMetrics metrics) {
@@ -77,55 +87,85 @@ public final class ReconcileVerticle extends VerticleBase {
     running = true;
     Set<String> members = node.memberIds();
     store.counted()
-        .compose(counted -> store.registered(counted.stream().map(CountedConnections::userId).toList())
+        .compose(counted -> store.registered()
             .compose(registered -> store.channelConnections()
-                .map(channels -> ghosts(counted, registered, channels, members))))
-        .onSuccess(this::removeConfirmed)
+                .map(channels -> differences(counted, registered, channels, members))))
+        .onSuccess(this::actOnConfirmed)
         .onFailure(e -> LOG.warn("event=reconcile-failed cause=\"{}\"", e.getMessage()))
         .onComplete(done -> running = false);
   }
 
-  private static Set<Ghost> ghosts(Collection<CountedConnections> counted, Map<String, Set<String>> registered,
-                                   Collection<ChannelConnections> channels, Set<String> members) {
-    Set<Ghost> found = new HashSet<>();
-    Set<Ghost> tracked = new HashSet<>();
+  private static Map<Difference, RegistryEntry> differences(Collection<CountedConnections> counted,
+                                                           Map<String, List<RegistryEntry>> registered,
+                                                           Collection<ChannelConnections> channels,
+                                                           Set<String> members) {
+    Map<Difference, RegistryEntry> found = new HashMap<>();
+    Set<String> countedIds = new HashSet<>();
+    Set<Difference> inChannels = new HashSet<>();
     for (CountedConnections user : counted) {
-      Set<String> live = registered.getOrDefault(user.userId(), Set.of());
+      Set<String> live = new HashSet<>();
+      registered.getOrDefault(user.userId(), List.of()).forEach(entry -> live.add(entry.connectionId()));
       for (TrackedConnection connection : user.connections()) {
+        countedIds.add(connection.connectionId());
         if (!members.contains(connection.nodeId()) || !live.contains(connection.connectionId())) {
-          found.add(new Ghost(user.userId(), connection.connectionId(), null));
+          found.put(new Difference(user.userId(), connection.connectionId(), null, false), null);
         }
         connection.channels().forEach(channel ->
-            tracked.add(new Ghost(user.userId(), connection.connectionId(), channel)));
+            inChannels.add(new Difference(user.userId(), connection.connectionId(), channel, false)));
       }
     }
     for (ChannelConnections channel : channels) {
       channel.connectionsByUser().forEach((userId, connectionIds) -> connectionIds.forEach(connectionId -> {
-        Ghost member = new Ghost(userId, connectionId, channel.channel());
-        if (!tracked.contains(member)) {
-          found.add(member);
+        Difference member = new Difference(userId, connectionId, channel.channel(), false);
+        if (!inChannels.contains(member)) {
+          found.put(member, null);
         }
       }));
     }
+    registered.forEach((userId, entries) -> entries.forEach(entry -> {
+      if (!countedIds.contains(entry.connectionId()) && members.contains(entry.nodeId())) {
+        found.put(new Difference(userId, entry.connectionId(), null, true), entry);
+      }
+    }));
     return found;
   }
 
-  private void removeConfirmed(Set<Ghost> found) {
-    Set<Ghost> confirmed = new HashSet<>(found);
-    confirmed.retainAll(suspects);
+  private void actOnConfirmed(Map<Difference, RegistryEntry> found) {
+    Map<Difference, RegistryEntry> confirmed = new HashMap<>(found);
+    confirmed.keySet().retainAll(suspects.keySet());
     suspects = found;
-    for (Ghost ghost : confirmed) {
-      LOG.info("event=ghost-removed user={} connection={} channel={}", ghost.userId(), ghost.connectionId(),
-          ghost.channel());
-      if (ghost.channel() == null) {
-        metrics.reconciled(Level.USER);
-        store.close(ghost.userId(), ghost.connectionId(), CloseReason.NODE_LOST)
-            .onSuccess(outcome -> effects.user(ghost.userId(), outcome, CloseReason.NODE_LOST));
+    confirmed.forEach((difference, entry) -> {
+      if (difference.missing()) {
+        store.open(entry.identity(), entry.openedAt()).onSuccess(outcome -> {
+          if (outcome.changed()) {
+            log("counted-again", difference);
+            metrics.reconciled(Level.USER, true);
+          }
+          effects.user(difference.userId(), outcome, null);
+        });
+      } else if (difference.channel() == null) {
+        store.close(difference.userId(), difference.connectionId(), CloseReason.NODE_LOST).onSuccess(outcome -> {
+          if (outcome.changed()) {
+            log("ghost-closed", difference);
+            metrics.reconciled(Level.USER, false);
+          }
+          effects.user(difference.userId(), outcome, CloseReason.NODE_LOST);
+        });
       } else {
-        metrics.reconciled(Level.CHANNEL);
-        store.leave(ghost.channel(), ghost.userId(), ghost.connectionId(), CloseReason.NODE_LOST)
-            .onSuccess(outcome -> effects.channel(ghost.channel(), outcome));
+        store.leave(difference.channel(), difference.userId(), difference.connectionId(), CloseReason.NODE_LOST)
+            .onSuccess(outcome -> {
+              if (!outcome.changes().isEmpty()) {
+                log("ghost-left", difference);
+                metrics.reconciled(Level.CHANNEL, false);
+              }
+              effects.channel(difference.channel(), outcome);
+            });
       }
-    }
+    });
+  }
+
+  private static void log(String what, Difference difference) {
+    LOG.info("event=reconciled action={} user={} connection={} channel={}", what, difference.userId(),
+        difference.connectionId(), difference.channel());
   }
 }

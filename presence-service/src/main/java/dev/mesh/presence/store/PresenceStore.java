@@ -26,13 +26,13 @@ import dev.mesh.common.presence.state.UserOutcome;
 import dev.mesh.common.presence.state.UserState;
 import dev.mesh.common.presence.state.UserTally;
 import dev.mesh.common.registry.Registry;
+import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.registry.UserConnections;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -49,8 +49,6 @@ import java.util.concurrent.CompletionStage;
  */
 public final class PresenceStore {
 
-  private static final int REGISTRY_BATCH = 500;
-
   private final Context context;
   private final IMap<String, UserState> users;
   private final IMap<String, ChannelState> channels;
@@ -65,10 +63,16 @@ public final class PresenceStore {
     this.timing = timing;
   }
 
-  /** Adds the maps' configuration (backups, index) cluster-wide before anything uses them; idempotent. */
+  /**
+   * Adds the maps' configuration (backups, index) cluster-wide before anything uses them (idempotent), and creates
+   * their proxies, which may talk to other members, so that later look-ups on event loops are local.
+   */
   public static Future<Void> configure(Vertx vertx, HazelcastInstance hazelcast) {
     return vertx.executeBlocking(() -> {
       PresenceMaps.configs().forEach(config -> hazelcast.getConfig().addMapConfig(config));
+      PresenceMaps.users(hazelcast);
+      PresenceMaps.channels(hazelcast);
+      Registry.users(hazelcast);
       return null;
     }, false);
   }
@@ -154,16 +158,11 @@ public final class PresenceStore {
     return blocking(() -> channels.project(ChannelConnections.projection(), ChannelConnections.withMembers()));
   }
 
-  /** The registry's connection ids of each user asked (users without any are absent). */
-  public Future<Map<String, Set<String>>> registered(Collection<String> userIds) {
+  /** Every connection the registry holds, by user (what connection-service says is open). */
+  public Future<Map<String, List<RegistryEntry>>> registered() {
     return blocking(() -> {
-      Map<String, Set<String>> result = new HashMap<>();
-      List<String> all = new ArrayList<>(userIds);
-      for (int from = 0; from < all.size(); from += REGISTRY_BATCH) {
-        Set<String> batch = new LinkedHashSet<>(all.subList(from, Math.min(all.size(), from + REGISTRY_BATCH)));
-        registry.getAll(batch).forEach((userId, connections) -> result.put(userId,
-            connections.connections().stream().map(c -> c.connectionId()).collect(java.util.stream.Collectors.toSet())));
-      }
+      Map<String, List<RegistryEntry>> result = new HashMap<>();
+      registry.entrySet().forEach(e -> result.put(e.getKey(), e.getValue().connections()));
       return result;
     });
   }

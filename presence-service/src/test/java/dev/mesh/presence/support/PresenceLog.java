@@ -73,13 +73,19 @@ public final class PresenceLog {
         waiters.removeIf(w -> w.promise == promise);
       }
       promise.tryFail(new AssertionError("timed out after " + timeout + " waiting for " + count
-          + " matching events; received " + all()));
+          + " matching events; got " + matching(matching).size() + "; received " + summary()));
     });
     return promise.future();
   }
 
   public Future<Received> await(Predicate<PresenceChanged> matching, Duration timeout) {
     return await(matching, 1, timeout).map(list -> list.get(0));
+  }
+
+  /** Compactly, every event received: {@code user[@channel]:change}. */
+  public synchronized String summary() {
+    return received.stream().map(r -> r.event().userId() + (r.event().channel() == null ? "" : "@" + r.event().channel())
+        + ":" + r.event().change().wireName()).toList().toString();
   }
 
   public synchronized List<PresenceChanged> all() {

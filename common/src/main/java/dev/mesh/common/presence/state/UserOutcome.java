@@ -15,15 +15,20 @@ import java.util.List;
  * @param connections connections counted after the update
  * @param closed      the connections this update found closed (also when they already were), with their channels,
  *                    so that the caller makes them leave those channels (idempotently)
+ * @param changed     whether the update changed the stored state at all (visible or not)
  */
 public record UserOutcome(Effect effect, CloseReason reason, long at, long version, long deadline, int connections,
-                          List<ClosedConnection> closed) implements Serializable {
+                          List<ClosedConnection> closed, boolean changed) implements Serializable {
 
   public UserOutcome {
     closed = List.copyOf(closed);
   }
 
   UserOutcome withClosed(List<ClosedConnection> value) {
-    return new UserOutcome(effect, reason, at, version, deadline, connections, value);
+    return new UserOutcome(effect, reason, at, version, deadline, connections, value, changed);
+  }
+
+  UserOutcome asChanged() {
+    return new UserOutcome(effect, reason, at, version, deadline, connections, closed, true);
   }
 }

@@ -206,6 +206,6 @@ public record UserState(
 
   private UserOutcome outcome(Effect effect, CloseReason closeReason, long at, long deadline,
                               List<ClosedConnection> closedConnections) {
-    return new UserOutcome(effect, closeReason, at, version, deadline, connections.size(), closedConnections);
+    return new UserOutcome(effect, closeReason, at, version, deadline, connections.size(), closedConnections, false);
   }
 }

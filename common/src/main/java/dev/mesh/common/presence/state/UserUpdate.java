@@ -13,6 +13,9 @@ abstract class UserUpdate<R> implements EntryProcessor<String, UserState, R> {
     UserState.Step step = apply(current);
     if (step.next() != current) {
       entry.setValue(step.next());
+      if (step.outcome() != null) {
+        step = new UserState.Step(step.next(), step.outcome().asChanged());
+      }
     }
     return result(current, step);
   }
