@@ -3,17 +3,75 @@ package dev.mesh.replay;
 import dev.mesh.common.config.Env;
 import dev.mesh.common.launch.ServiceOptions;
 
+import java.time.Duration;
+import java.util.List;
+
 /**
  * Configuration of replay-service (README "Configuration" lists every variable and default).
  *
- * @param service cluster, ops port (default {@value #DEFAULT_OPS_PORT}) and shutdown timeout
+ * @param service       cluster, ops port (default {@value #DEFAULT_OPS_PORT}) and shutdown timeout
+ * @param httpHost      {@code MESH_REPLAY_HTTP_HOST}: interface of the HTTP publish/read API
+ * @param httpPort      {@code MESH_REPLAY_HTTP_PORT}: its port, 0 for any free port
+ * @param channels      {@code MESH_REPLAY_HISTORY_CAPACITY}, {@code MESH_REPLAY_HISTORY_TTL},
+ *                      {@code MESH_REPLAY_CHANNEL_RULES}, {@code MESH_REPLAY_DEDUPE_WINDOW},
+ *                      {@code MESH_REPLAY_DEDUPE_MAX_IDS}, {@code MESH_REPLAY_CHANNEL_IDLE}
+ * @param maxEventBytes {@code MESH_REPLAY_MAX_EVENT_BYTES}: largest event payload, as JSON bytes
+ * @param maxPageSize   {@code MESH_REPLAY_MAX_PAGE}: most events in one history reply
+ * @param backups       {@code MESH_REPLAY_BACKUPS}: synchronous Hazelcast backups of every history and ack
  */
-public record ReplayOptions(ServiceOptions service) {
+public record ReplayOptions(ServiceOptions service, String httpHost, int httpPort, ChannelRules channels,
+    int maxEventBytes, int maxPageSize, int backups) {
 
   public static final int DEFAULT_OPS_PORT = 9082;
+  public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
+  public static final int DEFAULT_HTTP_PORT = 8082;
+  public static final int DEFAULT_CAPACITY = 1000;
+  public static final Duration DEFAULT_TTL = Duration.ofMinutes(5);
+  public static final Duration DEFAULT_DEDUPE_WINDOW = Duration.ofMinutes(2);
+  public static final int DEFAULT_DEDUPE_MAX_IDS = 5000;
+  public static final Duration DEFAULT_CHANNEL_IDLE = Duration.ofHours(1);
+  public static final int DEFAULT_MAX_EVENT_BYTES = 64 * 1024;
+  public static final int DEFAULT_MAX_PAGE_SIZE = 500;
+  public static final int DEFAULT_BACKUPS = 1;
+
+  static final int MAX_CAPACITY = 100_000;
+  static final Duration MAX_TTL = Duration.ofDays(7);
 
   /** Reads the environment; call {@link Env#validate()} afterwards to fail on any invalid value. */
   public static ReplayOptions fromEnv(Env env) {
-    return new ReplayOptions(ServiceOptions.fromEnv(env, DEFAULT_OPS_PORT));
+    ServiceOptions service = ServiceOptions.fromEnv(env, DEFAULT_OPS_PORT);
+    ChannelRules channels = new ChannelRules(
+        env.integer("MESH_REPLAY_HISTORY_CAPACITY", DEFAULT_CAPACITY, 1, MAX_CAPACITY),
+        env.duration("MESH_REPLAY_HISTORY_TTL", DEFAULT_TTL, Duration.ofSeconds(1), MAX_TTL),
+        ChannelRules.parse(env, "MESH_REPLAY_CHANNEL_RULES", env.string("MESH_REPLAY_CHANNEL_RULES", "")),
+        env.duration("MESH_REPLAY_DEDUPE_WINDOW", DEFAULT_DEDUPE_WINDOW, Duration.ZERO, Duration.ofDays(1)),
+        env.integer("MESH_REPLAY_DEDUPE_MAX_IDS", DEFAULT_DEDUPE_MAX_IDS, 0, 1_000_000),
+        env.duration("MESH_REPLAY_CHANNEL_IDLE", DEFAULT_CHANNEL_IDLE, Duration.ofSeconds(1), Duration.ofDays(30)));
+    return new ReplayOptions(service,
+        env.string("MESH_REPLAY_HTTP_HOST", DEFAULT_HTTP_HOST),
+        env.port("MESH_REPLAY_HTTP_PORT", DEFAULT_HTTP_PORT),
+        channels,
+        env.integer("MESH_REPLAY_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES, 16, 16 * 1024 * 1024),
+        env.integer("MESH_REPLAY_MAX_PAGE", DEFAULT_MAX_PAGE_SIZE, 1, 10_000),
+        env.integer("MESH_REPLAY_BACKUPS", DEFAULT_BACKUPS, 0, 6));
+  }
+
+  /** For tests: defaults, the given service options, HTTP on any free port, and the given channel rules. */
+  public static ReplayOptions forTest(ServiceOptions service, List<ChannelRules.Rule> rules) {
+    return new ReplayOptions(service, DEFAULT_HTTP_HOST, 0,
+        new ChannelRules(DEFAULT_CAPACITY, DEFAULT_TTL, rules, DEFAULT_DEDUPE_WINDOW, DEFAULT_DEDUPE_MAX_IDS,
+            DEFAULT_CHANNEL_IDLE),
+        DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_PAGE_SIZE, DEFAULT_BACKUPS);
+  }
+
+  public ReplayOptions withRules(List<ChannelRules.Rule> rules) {
+    ChannelRules c = channels;
+    return new ReplayOptions(service, httpHost, httpPort,
+        new ChannelRules(c.defaultCapacity(), c.defaultTtl(), rules, c.dedupeWindow(), c.dedupeMaxIds(), c.idle()),
+        maxEventBytes, maxPageSize, backups);
+  }
+
+  public ReplayOptions withLimits(int maxEventBytes, int maxPageSize) {
+    return new ReplayOptions(service, httpHost, httpPort, channels, maxEventBytes, maxPageSize, backups);
   }
 }

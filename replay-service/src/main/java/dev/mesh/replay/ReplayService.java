@@ -1,21 +1,33 @@
 package dev.mesh.replay;
 
+import com.hazelcast.core.HazelcastInstance;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.cluster.ClusterOptions;
 import dev.mesh.common.launch.MeshService;
 import dev.mesh.common.launch.ServiceContext;
 import dev.mesh.common.ops.OpsOptions;
 import dev.mesh.common.status.StatusVerticle;
+import dev.mesh.replay.ack.AckVerticle;
+import dev.mesh.replay.history.HistoryVerticle;
+import dev.mesh.replay.http.ReplayHttpVerticle;
+import dev.mesh.replay.publish.PublishVerticle;
+import dev.mesh.replay.store.ChannelStore;
 import io.vertx.core.Future;
 
 import java.time.Duration;
 
-/** replay-service: deploys its verticles in order. */
+/**
+ * replay-service: declares its Hazelcast maps, then deploys, in order, status, publish, history, acks and the HTTP
+ * facade. Stateless apart from per-node read coalescing: every history lives in Hazelcast, so any number of copies
+ * can run and any one can be killed.
+ */
 public final class ReplayService implements MeshService {
 
   public static final String NAME = "replay-service";
 
   private final ReplayOptions options;
+  private ReplayHttpVerticle http;
+  private ReplayMetrics metrics;
 
   public ReplayService(ReplayOptions options) {
     this.options = options;
@@ -43,6 +55,26 @@ public final class ReplayService implements MeshService {
 
   @Override
   public Future<Void> deploy(ServiceContext context) {
-    return context.deploy(new StatusVerticle(context.node(), NAME, Addresses.REPLAY_STATUS)).mapEmpty();
+    HazelcastInstance hazelcast = context.node().hazelcast();
+    ChannelRules rules = options.channels();
+    metrics = new ReplayMetrics(context.registry());
+    http = new ReplayHttpVerticle(options.httpHost(), options.httpPort(), options.maxEventBytes());
+    return ChannelStore.configure(context.node().vertx(), hazelcast, options.backups())
+        .compose(v -> context.deploy(new StatusVerticle(context.node(), NAME, Addresses.REPLAY_STATUS)))
+        .compose(v -> context.deploy(new PublishVerticle(hazelcast, rules, options.maxEventBytes(), metrics)))
+        .compose(v -> context.deploy(new HistoryVerticle(hazelcast, rules, options.maxPageSize(), metrics)))
+        .compose(v -> context.deploy(new AckVerticle(hazelcast, rules, options.maxPageSize(), metrics)))
+        .compose(v -> context.deploy(http))
+        .mapEmpty();
+  }
+
+  /** The HTTP API's bound port (after deploy). */
+  public int httpPort() {
+    return http.actualPort();
+  }
+
+  /** This node's meters (after deploy). */
+  public ReplayMetrics metrics() {
+    return metrics;
   }
 }

@@ -38,6 +38,8 @@ public final class Addresses {
   public static final String HISTORY = "mesh.replay.history";
   /** Request: cumulative ack of critical events by a user for a channel. */
   public static final String ACK = "mesh.replay.ack";
+  /** Request: a user's unacknowledged critical events of a channel, to redeliver on reconnect. */
+  public static final String PENDING_CRITICAL = "mesh.replay.pending";
 
   // --- presence-service ---
   /** Request: status of one user or a batch of users. */

@@ -1,0 +1,32 @@
+package dev.mesh.common.replay.store;
+
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.ExtendedMapEntry;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Moves a user's ack for a channel forward: within the same epoch it only grows; an ack of another epoch replaces
+ * it (a stale epoch can at worst cause a redelivery, which clients deduplicate). Returns the stored mark.
+ */
+public final class AdvanceAck implements EntryProcessor<String, AckMark, AckMark> {
+
+  private final AckMark ack;
+  private final long ttlMillis;
+
+  public AdvanceAck(AckMark ack, long ttlMillis) {
+    this.ack = ack;
+    this.ttlMillis = ttlMillis;
+  }
+
+  @Override
+  public AckMark process(Map.Entry<String, AckMark> entry) {
+    AckMark current = entry.getValue();
+    if (current != null && current.epoch().equals(ack.epoch()) && current.seq() >= ack.seq()) {
+      return current;
+    }
+    ((ExtendedMapEntry<String, AckMark>) entry).setValue(ack, ttlMillis, TimeUnit.MILLISECONDS);
+    return ack;
+  }
+}

@@ -1,0 +1,53 @@
+package dev.mesh.common.replay.store;
+
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+
+/** Names and configuration of replay-service's Hazelcast maps. */
+public final class ReplayMaps {
+
+  /** {@code IMap<String channel, ChannelLog>}: each channel's history, epoch and recent message ids. */
+  public static final String CHANNELS = "mesh.replay.channels";
+  /** {@code IMap<String ackKey, AckMark>}: each user's cumulative ack position per channel. */
+  public static final String ACKS = "mesh.replay.acks";
+
+  private ReplayMaps() {
+  }
+
+  public static IMap<String, ChannelLog> channels(HazelcastInstance hazelcast) {
+    return hazelcast.getMap(CHANNELS);
+  }
+
+  public static IMap<String, AckMark> acks(HazelcastInstance hazelcast) {
+    return hazelcast.getMap(ACKS);
+  }
+
+  /** Key of a user's ack for a channel; neither user ids nor channel names can contain {@code /}. */
+  public static String ackKey(String userId, String channel) {
+    return userId + "/" + channel;
+  }
+
+  /**
+   * Configuration of {@link #CHANNELS}: {@code OBJECT} format (entry processors change logs in place) and
+   * {@code backups} synchronous backups, so an acknowledged append survives the loss of that many members.
+   */
+  public static MapConfig channelsConfig(int backups) {
+    return new MapConfig(CHANNELS)
+        .setInMemoryFormat(InMemoryFormat.OBJECT)
+        .setBackupCount(backups)
+        .setAsyncBackupCount(0)
+        .setReadBackupData(false)
+        .setStatisticsEnabled(true);
+  }
+
+  /** Configuration of {@link #ACKS}: small binary values with {@code backups} synchronous backups. */
+  public static MapConfig acksConfig(int backups) {
+    return new MapConfig(ACKS)
+        .setInMemoryFormat(InMemoryFormat.BINARY)
+        .setBackupCount(backups)
+        .setAsyncBackupCount(0)
+        .setStatisticsEnabled(true);
+  }
+}

@@ -1,0 +1,118 @@
+package dev.mesh.replay.publish;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.NullNode;
+import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.bus.ErrorCodes;
+import dev.mesh.common.bus.Json;
+import dev.mesh.common.identity.ClientIds;
+import dev.mesh.common.protocol.Envelope;
+import dev.mesh.common.replay.PublishRequest;
+import dev.mesh.common.replay.PublishResult;
+import dev.mesh.common.replay.store.AppendResult;
+import dev.mesh.replay.ChannelRules;
+import dev.mesh.replay.ReplayMetrics;
+import dev.mesh.replay.store.ChannelStore;
+import dev.mesh.replay.store.StoreFailures;
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Answers {@link Addresses#PUBLISH}: validates, appends to the channel's history (which assigns {@code (epoch, seq)}
+ * or finds the original of a retried id), publishes the {@link Envelope} on {@link Addresses#channel(String)}, and
+ * replies with the position. The live publish follows the append, so whoever sees an event live can also read it
+ * from the history. A duplicate is announced live again (subscribers drop it by seq): if the first attempt's node
+ * died between append and live publish, the retry is what makes the event reach live subscribers.
+ */
+public final class PublishVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PublishVerticle.class);
+
+  private final HazelcastInstance hazelcast;
+  private final ChannelRules rules;
+  private final int maxEventBytes;
+  private final ReplayMetrics metrics;
+  private ChannelStore store;
+
+  public PublishVerticle(HazelcastInstance hazelcast, ChannelRules rules, int maxEventBytes, ReplayMetrics metrics) {
+    this.hazelcast = hazelcast;
+    this.rules = rules;
+    this.maxEventBytes = maxEventBytes;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    store = new ChannelStore(hazelcast, context);
+    return vertx.eventBus().<PublishRequest>consumer(Addresses.PUBLISH, this::publish).completion();
+  }
+
+  private void publish(Message<PublishRequest> message) {
+    Timer.Sample started = Timer.start();
+    PublishRequest request = message.body();
+    Optional<String> invalid = validate(request);
+    if (invalid.isPresent()) {
+      metrics.publishRejected();
+      message.fail(ErrorCodes.BAD_REQUEST, invalid.get());
+      return;
+    }
+    String json;
+    try {
+      json = Json.MAPPER.writeValueAsString(request.data() == null ? NullNode.getInstance() : request.data());
+    } catch (JsonProcessingException e) {
+      metrics.publishRejected();
+      message.fail(ErrorCodes.BAD_REQUEST, "data is not JSON: " + e.getOriginalMessage());
+      return;
+    }
+    int size = json.getBytes(StandardCharsets.UTF_8).length;
+    if (size > maxEventBytes) {
+      metrics.publishRejected();
+      message.fail(ErrorCodes.TOO_LARGE, "data is " + size + " bytes of JSON, more than the maximum " + maxEventBytes);
+      return;
+    }
+    String channel = request.channel();
+    store.append(channel, request.id(), json, request.critical(), rules.policyFor(channel))
+        .onSuccess(result -> {
+          announce(channel, request, result);
+          message.reply(new PublishResult(channel, result.epoch(), result.seq(), Instant.ofEpochMilli(result.tsMillis()),
+              result.duplicate()));
+          started.stop(metrics.publishLatency());
+        })
+        .onFailure(failure -> {
+          LOG.warn("event=publish-failed channel={} id={} cause=\"{}\"", channel, request.id(), failure.toString());
+          message.fail(StoreFailures.code(failure), StoreFailures.message(failure));
+        });
+  }
+
+  private void announce(String channel, PublishRequest request, AppendResult result) {
+    Envelope envelope;
+    if (result.duplicate()) {
+      metrics.dedupeHit();
+      // The original's content, which may differ from the retry's; null when it has left the history.
+      envelope = result.event() == null ? null : result.event().toEnvelope(channel, result.epoch());
+    } else {
+      metrics.appended(result.retained());
+      envelope = new Envelope(channel, result.epoch(), result.seq(), request.id(), Instant.ofEpochMilli(result.tsMillis()),
+          request.data() == null ? NullNode.getInstance() : request.data(), request.critical());
+    }
+    if (envelope != null) {
+      vertx.eventBus().publish(Addresses.channel(channel), envelope);
+    }
+  }
+
+  private static Optional<String> validate(PublishRequest request) {
+    if (request == null) {
+      return Optional.of("a PublishRequest body is required");
+    }
+    return ClientIds.checkChannel(request.channel()).or(() -> ClientIds.checkId("id", request.id()));
+  }
+}

@@ -1,0 +1,98 @@
+package dev.mesh.replay.store;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import dev.mesh.common.protocol.Position;
+import dev.mesh.common.replay.store.AckMark;
+import dev.mesh.common.replay.store.AdvanceAck;
+import dev.mesh.common.replay.store.AppendEvent;
+import dev.mesh.common.replay.store.AppendResult;
+import dev.mesh.common.replay.store.ChannelLog;
+import dev.mesh.common.replay.store.ChannelPolicy;
+import dev.mesh.common.replay.store.OpenChannel;
+import dev.mesh.common.replay.store.ReadCritical;
+import dev.mesh.common.replay.store.ReadEvents;
+import dev.mesh.common.replay.store.ReadResult;
+import dev.mesh.common.replay.store.ReplayMaps;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Channel logs and acks in Hazelcast, through the async API only: each call returns a future completed on the
+ * context given at construction (the owning verticle's), never blocking its event loop.
+ */
+public final class ChannelStore {
+
+  private final HazelcastInstance hazelcast;
+  private final Context context;
+
+  public ChannelStore(HazelcastInstance hazelcast, Context context) {
+    this.hazelcast = hazelcast;
+    this.context = context;
+  }
+
+  /**
+   * Declares the two maps' configuration cluster-wide (a blocking call, so on a worker). Identical declarations from
+   * several replay nodes are fine; a different backup count than the running cluster's fails the start.
+   */
+  public static Future<Void> configure(Vertx vertx, HazelcastInstance hazelcast, int backups) {
+    return vertx.executeBlocking(() -> {
+      Config config = hazelcast.getConfig();
+      config.addMapConfig(ReplayMaps.channelsConfig(backups));
+      config.addMapConfig(ReplayMaps.acksConfig(backups));
+      return null;
+    });
+  }
+
+  private IMap<String, ChannelLog> channels() {
+    // Looked up per call: a destroyed map is recreated on next use, a cached proxy would not be.
+    return ReplayMaps.channels(hazelcast);
+  }
+
+  private <T> Future<T> bridge(CompletionStage<T> stage) {
+    return Future.fromCompletionStage(stage, context);
+  }
+
+  public Future<AppendResult> append(String channel, String id, String json, boolean critical, ChannelPolicy policy) {
+    return bridge(channels().submitToKey(channel,
+        new AppendEvent(id, json, critical, System.currentTimeMillis(), Epochs.next(), policy)));
+  }
+
+  /** Events after {@code after} (null: from the oldest retained); a channel without a log is given one first. */
+  public Future<ReadResult> read(String channel, Position after, int limit, ChannelPolicy policy) {
+    ReadEvents read = new ReadEvents(after == null ? null : after.epoch(), after == null ? 0 : after.seq(), limit,
+        System.currentTimeMillis(), policy);
+    return bridge(channels().submitToKey(channel, read)).compose(result -> result != null
+        ? Future.succeededFuture(result)
+        : bridge(channels().submitToKey(channel, new OpenChannel(Epochs.next(), read, policy))));
+  }
+
+  /** The user's ack (null: none) and the critical events after it; {@code events} null if the channel has no log. */
+  public record Pending(AckMark ack, ReadResult events) {
+
+    /** The acked seq in the log's epoch (0 when the ack is of another epoch, or absent). */
+    public long ackedSeq() {
+      return ack != null && events != null && ack.epoch().equals(events.epoch()) ? ack.seq() : 0;
+    }
+  }
+
+  /** Critical events not yet acknowledged by the user (and after {@code after} if given). */
+  public Future<Pending> pendingCritical(String userId, String channel, Position after, int limit,
+      ChannelPolicy policy) {
+    IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
+    return bridge(acks.getAsync(ReplayMaps.ackKey(userId, channel)))
+        .compose(ack -> bridge(channels().submitToKey(channel, new ReadCritical(ack,
+            after == null ? null : after.epoch(), after == null ? 0 : after.seq(), limit, System.currentTimeMillis(),
+            policy))).map(events -> new Pending(ack, events)));
+  }
+
+  /** Moves the user's ack forward (see {@link AdvanceAck}); returns the stored mark. */
+  public Future<AckMark> ack(String userId, String channel, AckMark ack, long ttlMillis) {
+    IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
+    return bridge(acks.submitToKey(ReplayMaps.ackKey(userId, channel), new AdvanceAck(ack, ttlMillis)));
+  }
+}

@@ -1,0 +1,92 @@
+package dev.mesh.replay;
+
+import com.hazelcast.core.HazelcastInstance;
+import dev.mesh.common.cluster.ClusterOptions;
+import dev.mesh.common.launch.RunningService;
+import dev.mesh.common.launch.ServiceLauncher;
+import dev.mesh.common.launch.ServiceOptions;
+import dev.mesh.common.replay.ReplayClient;
+import dev.mesh.common.testing.TestClusters;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/** Test support: N replay-service nodes clustered in this JVM on loopback, started one after the other. */
+final class ReplayCluster implements AutoCloseable {
+
+  /** One started replay-service node. */
+  record Node(ReplayService service, RunningService running) {
+
+    Vertx vertx() {
+      return running.node().vertx();
+    }
+
+    HazelcastInstance hazelcast() {
+      return running.node().hazelcast();
+    }
+
+    ReplayClient client() {
+      return new ReplayClient(vertx());
+    }
+
+    ReplayClient client(Duration timeout) {
+      return new ReplayClient(vertx(), timeout);
+    }
+
+    ReplayMetrics metrics() {
+      return service.metrics();
+    }
+  }
+
+  private final List<Node> nodes = new ArrayList<>();
+
+  private ReplayCluster() {
+  }
+
+  /** Starts {@code count} nodes with default options changed by {@code customise}; blocks (test thread only). */
+  static ReplayCluster start(int count, UnaryOperator<ReplayOptions> customise) throws Exception {
+    ClusterOptions cluster = TestClusters.fresh();
+    ReplayCluster started = new ReplayCluster();
+    try {
+      for (int i = 0; i < count; i++) {
+        ReplayService service = new ReplayService(
+            customise.apply(ReplayOptions.forTest(ServiceOptions.forTest(cluster), List.of())));
+        RunningService running = await(ServiceLauncher.start(service), 60);
+        started.nodes.add(new Node(service, running));
+      }
+    } catch (Exception e) {
+      started.close();
+      throw e;
+    }
+    return started;
+  }
+
+  Node node(int index) {
+    return nodes.get(index);
+  }
+
+  List<Node> nodes() {
+    return nodes;
+  }
+
+  static <T> T await(Future<T> future, int seconds) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    for (Node node : nodes) {
+      try {
+        await(node.running().stop(), 20);
+      } catch (Exception e) {
+        // a node whose Hazelcast member was terminated by the test may not stop cleanly; nothing else to release
+      }
+    }
+    nodes.clear();
+  }
+}

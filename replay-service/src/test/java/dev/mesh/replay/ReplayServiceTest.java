@@ -1,0 +1,364 @@
+package dev.mesh.replay;
+
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.bus.ErrorCodes;
+import dev.mesh.common.protocol.Envelope;
+import dev.mesh.common.protocol.Position;
+import dev.mesh.common.replay.HistoryPage;
+import dev.mesh.common.replay.PublishRequest;
+import dev.mesh.common.replay.PublishResult;
+import dev.mesh.common.replay.ReplayClient;
+import dev.mesh.common.replay.ResetCause;
+import dev.mesh.common.replay.store.ReplayMaps;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+@DisplayName("replay-service on two clustered nodes")
+class ReplayServiceTest {
+
+  private static final int MAX_PAGE = 50;
+  private static ReplayCluster cluster;
+
+  @BeforeAll
+  static void startTwoNodes() throws Exception {
+    cluster = ReplayCluster.start(2, options -> options
+        .withRules(List.of(
+            new ChannelRules.Rule("gapless:*", 2000, Duration.ofMinutes(5)),
+            new ChannelRules.Rule("small:*", 10, Duration.ofMinutes(5)),
+            new ChannelRules.Rule("brief:*", 100, Duration.ofSeconds(1))))
+        .withLimits(1024, MAX_PAGE));
+  }
+
+  @AfterAll
+  static void stopNodes() {
+    cluster.close();
+  }
+
+  private static ReplayClient clientOn(int node) {
+    return cluster.node(node).client();
+  }
+
+  private static PublishRequest event(String channel, String id) {
+    return new PublishRequest(channel, id, JsonNodeFactory.instance.objectNode().put("id", id), false);
+  }
+
+  private static Future<List<PublishResult>> publishMany(int node, String channel, int count) {
+    List<PublishRequest> requests = IntStream.rangeClosed(1, count).mapToObj(i -> event(channel, "m" + i)).toList();
+    return Load.publishAll(clientOn(node), requests, 8);
+  }
+
+  private static List<Long> seqs(HistoryPage page) {
+    return page.events().stream().map(Envelope::seq).toList();
+  }
+
+  private static List<Long> range(long from, long to) {
+    return LongStream.rangeClosed(from, to).boxed().toList();
+  }
+
+  private static <T> Future<T> expectFailure(Future<?> call, int code) {
+    return call.transform(ar -> {
+      assertThat(ar.failed()).as("the call should fail").isTrue();
+      assertThat(ar.cause()).isInstanceOf(ReplyException.class);
+      assertThat(((ReplyException) ar.cause()).failureCode()).as(ar.cause().getMessage()).isEqualTo(code);
+      return Future.succeededFuture();
+    });
+  }
+
+  @Test
+  @DisplayName("issue 5 test 1: 1,000 publishes from four publishers on two nodes get unique gap-free seqs; retries make no duplicate")
+  void concurrentPublishesAreGapFree(VertxTestContext test) {
+    String channel = "gapless:1";
+    List<Future<List<PublishResult>>> publishers = new ArrayList<>();
+    List<PublishRequest> all = new ArrayList<>();
+    for (int p = 0; p < 4; p++) {
+      int publisher = p;
+      List<PublishRequest> requests = IntStream.range(0, 250).mapToObj(i -> event(channel, "p" + publisher + "-" + i)).toList();
+      all.addAll(requests);
+      publishers.add(Load.publishAll(clientOn(p % 2), requests, 16));
+    }
+    Map<String, PublishResult> byId = new HashMap<>();
+    Future.all(publishers)
+        .map(done -> {
+          for (int p = 0; p < 4; p++) {
+            List<PublishResult> results = publishers.get(p).result();
+            for (int i = 0; i < results.size(); i++) {
+              byId.put("p" + p + "-" + i, results.get(i));
+            }
+          }
+          assertThat(byId.values()).extracting(PublishResult::epoch).containsOnly(byId.get("p0-0").epoch());
+          assertThat(byId.values()).extracting(PublishResult::duplicate).containsOnly(false);
+          assertThat(byId.values().stream().map(PublishResult::seq).sorted().toList()).isEqualTo(range(1, 1000));
+          return done;
+        })
+        // every 5th id again, from the other node, with other data: the original position, nothing appended
+        .compose(v -> {
+          List<Future<PublishResult>> retries = new ArrayList<>();
+          for (int i = 0; i < all.size(); i += 5) {
+            PublishRequest original = all.get(i);
+            retries.add(clientOn((i / 250 + 1) % 2).publish(channel, original.id(), TextNode.valueOf("retry"), false));
+          }
+          return Future.all(retries).map(done -> {
+            for (Future<PublishResult> retry : retries) {
+              PublishResult result = retry.result();
+              assertThat(result.duplicate()).isTrue();
+              assertThat(result.position()).isEqualTo(byId.get(all.get(retries.indexOf(retry) * 5).id()).position());
+            }
+            return done;
+          });
+        })
+        // 20 identical publishes at once, from both nodes: one event
+        .compose(v -> {
+          List<Future<PublishResult>> same = IntStream.range(0, 20)
+              .mapToObj(i -> clientOn(i % 2).publish(channel, "same", IntNode.valueOf(i), false)).toList();
+          return Future.all(same).map(done -> {
+            assertThat(same).extracting(f -> f.result().seq()).containsOnly(1001L);
+            assertThat(same).filteredOn(f -> !f.result().duplicate()).hasSize(1);
+            return done;
+          });
+        })
+        .compose(v -> clientOn(0).historySince(channel, new Position(byId.get("p0-0").epoch(), 0), 5000))
+        .onComplete(test.succeeding(history -> test.verify(() -> {
+          assertThat(seqs(history)).isEqualTo(range(1, 1001));
+          Set<String> ids = new HashSet<>();
+          for (Envelope envelope : history.events()) {
+            assertThat(ids.add(envelope.id())).as("id %s once", envelope.id()).isTrue();
+            if (!envelope.id().equals("same")) {
+              assertThat(byId.get(envelope.id()).seq()).isEqualTo(envelope.seq());
+              assertThat(envelope.data().get("id").asText()).isEqualTo(envelope.id());
+            }
+          }
+          assertThat(history.more()).isFalse();
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  @DisplayName("an event is published live, on every node, after it is in the history")
+  void publishesLiveAfterAppend(VertxTestContext test) {
+    String channel = "live:1";
+    MessageConsumer<Envelope> consumer = cluster.node(1).vertx().eventBus().consumer(Addresses.channel(channel));
+    consumer.handler(message -> {
+      Envelope envelope = message.body();
+      clientOn(1).history(channel, new Position(envelope.epoch(), envelope.seq() - 1), 10)
+          .onComplete(test.succeeding(page -> test.verify(() -> {
+            assertThat(envelope.seq()).isEqualTo(1);
+            assertThat(envelope.id()).isEqualTo("hello");
+            assertThat(envelope.critical()).isTrue();
+            assertThat(page.events()).containsExactly(envelope);
+            consumer.unregister();
+            test.completeNow();
+          })));
+    });
+    consumer.completion()
+        .compose(v -> clientOn(0).publish(channel, "hello", TextNode.valueOf("world"), true))
+        .onComplete(test.succeeding(result -> test.verify(() -> assertThat(result.seq()).isEqualTo(1))));
+  }
+
+  @Test
+  @DisplayName("pages through exactly the events after a position, bounded by the maximum page size")
+  void pages(VertxTestContext test) {
+    String channel = "paged:1";
+    publishMany(0, channel, 120)
+        .compose(results -> {
+          String epoch = results.get(0).epoch();
+          return clientOn(1).history(channel, new Position(epoch, 3), 10)
+              .map(page -> {
+                assertThat(seqs(page)).isEqualTo(range(4, 13));
+                assertThat(page.more()).isTrue();
+                assertThat(page.next()).isEqualTo(new Position(epoch, 13));
+                assertThat(page.head()).isEqualTo(120);
+                return page;
+              })
+              .compose(page -> clientOn(0).history(channel, page.next(), 1000))
+              .map(page -> {
+                assertThat(seqs(page)).as("limit lowered to the maximum page").isEqualTo(range(14, 63));
+                return page;
+              })
+              .compose(page -> clientOn(1).history(channel, new Position(epoch, 120), null))
+              .map(page -> {
+                assertThat(page.events()).isEmpty();
+                assertThat(page.mustReset()).isFalse();
+                assertThat(page.next()).isEqualTo(new Position(epoch, 120));
+                return page;
+              })
+              .compose(page -> clientOn(0).history(channel, null, 0))
+              .map(page -> {
+                assertThat(page.events()).isEmpty();
+                assertThat(page.head()).isEqualTo(120);
+                assertThat(page.more()).isTrue();
+                return page;
+              })
+              .compose(page -> clientOn(0).historySince(channel, new Position(epoch, 20), 1000));
+        })
+        .onComplete(test.succeeding(all -> test.verify(() -> {
+          assertThat(seqs(all)).isEqualTo(range(21, 120));
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  @DisplayName("issue 5 test 3: a position older than the retained history, of another epoch or ahead gets a reset, never a partial replay")
+  void resets(VertxTestContext test) {
+    String channel = "small:1";
+    publishMany(0, channel, 30)
+        .compose(results -> {
+          String epoch = results.get(0).epoch();
+          Consumer<HistoryPage> truncated = page -> {
+            assertThat(page.reset()).isEqualTo(ResetCause.TRUNCATED);
+            assertThat(page.events()).isEmpty();
+            assertThat(page.next()).isEqualTo(new Position(epoch, 30));
+          };
+          return Future.all(List.of(
+              clientOn(0).history(channel, new Position(epoch, 5), null).map(page -> { truncated.accept(page); return page; }),
+              clientOn(1).history(channel, new Position(epoch, 19), null).map(page -> { truncated.accept(page); return page; }),
+              clientOn(0).history(channel, new Position(epoch, 20), null).map(page -> {
+                assertThat(page.mustReset()).isFalse();
+                assertThat(seqs(page)).isEqualTo(range(21, 30));
+                return page;
+              }),
+              clientOn(1).history(channel, new Position("not-" + epoch, 20), null).map(page -> {
+                assertThat(page.reset()).isEqualTo(ResetCause.EPOCH_CHANGED);
+                assertThat(page.events()).isEmpty();
+                assertThat(page.next()).isEqualTo(new Position(epoch, 30));
+                return page;
+              }),
+              clientOn(0).history(channel, new Position(epoch, 31), null).map(page -> {
+                assertThat(page.reset()).isEqualTo(ResetCause.AHEAD);
+                return page;
+              }),
+              clientOn(1).history(channel, null, null).map(page -> {
+                assertThat(page.mustReset()).isFalse();
+                assertThat(seqs(page)).as("no position: the retained history").isEqualTo(range(21, 30));
+                return page;
+              })));
+        })
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName("events older than the channel's ttl leave the history: a position before them gets a reset")
+  void ageRetention(VertxTestContext test) {
+    String channel = "brief:1";
+    publishMany(1, channel, 3)
+        .compose(results -> awaitReset(new Position(results.get(0).epoch(), 0), channel, 40))
+        .compose(epoch -> clientOn(0).history(channel, new Position(epoch, 3), null))
+        .onComplete(test.succeeding(page -> test.verify(() -> {
+          assertThat(page.mustReset()).as("a client at the head missed nothing").isFalse();
+          assertThat(page.events()).isEmpty();
+          test.completeNow();
+        })));
+  }
+
+  /** Asks every 250 ms, up to {@code attempts} times, until the history from {@code after} is a TRUNCATED reset. */
+  private static Future<String> awaitReset(Position after, String channel, int attempts) {
+    return clientOn(0).history(channel, after, null).compose(page -> {
+      if (page.reset() == ResetCause.TRUNCATED) {
+        return Future.succeededFuture(page.epoch());
+      }
+      assertThat(page.mustReset()).isFalse();
+      assertThat(seqs(page)).as("until it expires, all of it").isEqualTo(range(1, 3));
+      if (attempts == 0) {
+        return Future.failedFuture("events never expired");
+      }
+      return cluster.node(0).vertx().timer(250, TimeUnit.MILLISECONDS)
+          .compose(v -> awaitReset(after, channel, attempts - 1));
+    });
+  }
+
+  @Test
+  @DisplayName("destroying the history structure gives the channel a new epoch; the old position gets a reset")
+  void epochChangesWhenHistoryIsLost(VertxTestContext test) {
+    String channel = "doomed:1";
+    publishMany(0, channel, 5)
+        .compose(before -> cluster.node(0).vertx()
+            .executeBlocking(() -> {
+              cluster.node(1).hazelcast().getMap(ReplayMaps.CHANNELS).destroy();
+              return before.get(0).epoch();
+            }))
+        .compose(oldEpoch -> clientOn(1).publish(channel, "after-loss", TextNode.valueOf("x"), false)
+            .map(result -> {
+              assertThat(result.epoch()).isNotEqualTo(oldEpoch);
+              assertThat(result.seq()).isEqualTo(1);
+              assertThat(result.duplicate()).isFalse();
+              return oldEpoch;
+            }))
+        .compose(oldEpoch -> clientOn(0).history(channel, new Position(oldEpoch, 5), null))
+        .onComplete(test.succeeding(page -> test.verify(() -> {
+          assertThat(page.reset()).isEqualTo(ResetCause.EPOCH_CHANGED);
+          assertThat(page.next().seq()).isEqualTo(1);
+          assertThat(page.next().epoch()).isEqualTo(page.epoch());
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  @DisplayName("an unknown channel has an empty history, with an epoch to resume from, not an error")
+  void unknownChannel(VertxTestContext test) {
+    String channel = "never:used";
+    clientOn(0).history(channel, null, null)
+        .compose(first -> {
+          assertThat(first.events()).isEmpty();
+          assertThat(first.mustReset()).isFalse();
+          assertThat(first.head()).isZero();
+          assertThat(first.epoch()).isNotBlank();
+          return clientOn(1).history(channel, first.next(), null).map(second -> {
+            assertThat(second.mustReset()).isFalse();
+            assertThat(second.epoch()).isEqualTo(first.epoch());
+            return first;
+          });
+        })
+        .compose(first -> clientOn(1).publish(channel, "first", TextNode.valueOf("x"), false).map(result -> {
+          assertThat(result.position()).isEqualTo(new Position(first.epoch(), 1));
+          return result;
+        }))
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName("refuses bad input with BAD_REQUEST and oversized events with TOO_LARGE, and stores nothing")
+  void badInputAndLimits(VertxTestContext test) {
+    ReplayClient client = clientOn(0);
+    String big = "x".repeat(1100);
+    Future.all(List.of(
+            expectFailure(client.publish("bad channel", "m1", TextNode.valueOf("x"), false), ErrorCodes.BAD_REQUEST),
+            expectFailure(client.publish("", "m1", TextNode.valueOf("x"), false), ErrorCodes.BAD_REQUEST),
+            expectFailure(client.publish("limits:1", "bad/id", TextNode.valueOf("x"), false), ErrorCodes.BAD_REQUEST),
+            expectFailure(client.publish("limits:1", null, TextNode.valueOf("x"), false), ErrorCodes.BAD_REQUEST),
+            expectFailure(client.publish("limits:1", "m1", TextNode.valueOf(big), false), ErrorCodes.TOO_LARGE),
+            expectFailure(client.history("bad channel", null, null), ErrorCodes.BAD_REQUEST),
+            expectFailure(client.history("limits:1", null, -1), ErrorCodes.BAD_REQUEST),
+            expectFailure(client.ack("bad user", "limits:1", new Position("e", 1)), ErrorCodes.BAD_REQUEST),
+            expectFailure(client.pendingCritical("u1", "bad channel", null, null), ErrorCodes.BAD_REQUEST)))
+        .compose(v -> client.history("limits:1", null, null))
+        .onComplete(test.succeeding(page -> test.verify(() -> {
+          assertThat(page.head()).as("nothing was appended").isZero();
+          test.completeNow();
+        })));
+  }
+}
