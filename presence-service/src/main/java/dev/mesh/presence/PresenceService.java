@@ -12,6 +12,7 @@ import dev.mesh.presence.api.UserQueryVerticle;
 import dev.mesh.presence.expiry.ExpiryVerticle;
 import dev.mesh.presence.ingest.ConnectionEventsVerticle;
 import dev.mesh.presence.ingest.NodeWatchVerticle;
+import dev.mesh.presence.ops.PartitionSafetyCheck;
 import dev.mesh.presence.ops.PresenceMetrics;
 import dev.mesh.presence.ops.StatsVerticle;
 import dev.mesh.presence.reconcile.ReconcileVerticle;
@@ -65,6 +66,7 @@ public final class PresenceService implements MeshService {
   public Future<Void> deploy(ServiceContext context) {
     var node = context.node();
     PresenceMetrics metrics = new PresenceMetrics(context.registry());
+    PartitionSafetyCheck.register(context);
     http = new PresenceHttpVerticle(options);
     return PresenceStore.configure(node.vertx(), node.hazelcast())
         .compose(v -> context.deploy(new StatusVerticle(node, NAME, Addresses.PRESENCE_STATUS)))

@@ -12,10 +12,7 @@ import dev.mesh.common.events.ConnectionOpened;
 import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.presence.ChannelMembers;
-import dev.mesh.common.presence.ChannelMembership;
-import dev.mesh.common.presence.MembershipAction;
-import dev.mesh.common.presence.PresenceQuery;
-import dev.mesh.common.presence.PresenceStatuses;
+import dev.mesh.common.presence.PresenceClient;
 import dev.mesh.common.presence.UserPresence;
 import dev.mesh.common.registry.PurgeNode;
 import dev.mesh.common.registry.RegisterConnection;
@@ -41,11 +38,13 @@ public final class SimulatedEdge {
   private final MeshNode node;
   private final PresenceLog log;
   private final BusClient bus;
+  private final PresenceClient presence;
 
   private SimulatedEdge(MeshNode node, PresenceLog log) {
     this.node = node;
     this.log = log;
     this.bus = new BusClient(node.vertx());
+    this.presence = new PresenceClient(node.vertx());
   }
 
   public static Future<SimulatedEdge> start(ClusterOptions cluster) {
@@ -118,18 +117,15 @@ public final class SimulatedEdge {
   }
 
   public Future<ChannelMembers> join(ConnectionIdentity identity, String channel, JsonNode info, int limit) {
-    return bus.request(Addresses.PRESENCE_CHANNEL,
-        new ChannelMembership(channel, MembershipAction.JOIN, identity, info, limit), ChannelMembers.class);
+    return presence.join(identity, channel, info, limit);
   }
 
   public Future<ChannelMembers> leave(ConnectionIdentity identity, String channel) {
-    return bus.request(Addresses.PRESENCE_CHANNEL,
-        new ChannelMembership(channel, MembershipAction.LEAVE, identity, null, 0), ChannelMembers.class);
+    return presence.leave(identity, channel);
   }
 
   public Future<UserPresence> status(String userId) {
-    return bus.request(Addresses.PRESENCE_QUERY, PresenceQuery.of(userId), PresenceStatuses.class)
-        .map(statuses -> statuses.users().get(0));
+    return presence.status(userId);
   }
 
   public BusClient bus() {
