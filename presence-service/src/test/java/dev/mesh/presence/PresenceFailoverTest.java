@@ -99,6 +99,7 @@ class PresenceFailoverTest {
     List<List<ConnectionIdentity>> ids = new java.util.ArrayList<>();
     long[] killedAt = new long[1];
     double[] windowsStarted = new double[2];
+    java.util.Map<String, java.time.Instant> deadlines = new java.util.HashMap<>();
     Future.all(openAll(edge, dropped), openAll(edge, leaving), openAll(edge, staying))
         .compose(all -> {
           for (int i = 0; i < 3; i++) {
@@ -112,7 +113,9 @@ class PresenceFailoverTest {
         .compose(v -> log.await(anyOf(dropped, RECONNECTING), PER_GROUP, WAIT))
         .compose(v -> Eventually.poll(edge.node().vertx(), () -> statuses(edge, leaving),
             list -> list.stream().allMatch(s -> s.offlineAt() != null), WAIT))
+        .compose(v -> statuses(edge, pendingUsers(dropped, leaving)))
         .compose(pending -> {
+          pending.forEach(p -> deadlines.put(p.userId(), p.offlineAt()));
           killedAt[0] = System.nanoTime();
           windowsStarted[0] = windowsStarted(mesh.presence(0));
           windowsStarted[1] = windowsStarted(mesh.presence(1));
@@ -123,9 +126,14 @@ class PresenceFailoverTest {
         .compose(v -> log.await(anyOf(dropped, OFFLINE), PER_GROUP, WAIT))
         .compose(v -> log.await(anyOf(leaving, OFFLINE), PER_GROUP, WAIT))
         .compose(offline -> {
-          LOG.info("measured: kill -> last offline {} ms (grace {} ms, debounce {} ms, sweep {} ms)",
-              (offline.get(offline.size() - 1).nanos() - killedAt[0]) / 1_000_000, GRACE.toMillis(),
-              DEBOUNCE.toMillis(), mesh.options().sweepInterval().toMillis());
+          var lateness = log.matching(anyOf(pendingUsers(dropped, leaving), OFFLINE)).stream()
+              .mapToLong(r -> Duration.between(deadlines.get(r.event().userId()), r.event().at()).toMillis())
+              .summaryStatistics();
+          LOG.info("measured: after the kill, offline fired {}..{} ms (mean {}) after each user's deadline "
+                  + "(grace {} ms, debounce {} ms, sweep {} ms)", lateness.getMin(), lateness.getMax(),
+              Math.round(lateness.getAverage()), GRACE.toMillis(), DEBOUNCE.toMillis(),
+              mesh.options().sweepInterval().toMillis());
+          test.verify(() -> assertThat(lateness.getMin()).as("never before the deadline").isGreaterThanOrEqualTo(0));
           return Eventually.quiet(edge.node().vertx(), mesh.options().sweepInterval().multipliedBy(10));
         })
         .compose(v -> statuses(edge, everyone))
@@ -152,6 +160,12 @@ class PresenceFailoverTest {
               return null;
             }))
         .onComplete(test.succeedingThenComplete());
+  }
+
+  private static List<String> pendingUsers(List<String> dropped, List<String> leaving) {
+    List<String> users = new java.util.ArrayList<>(dropped);
+    users.addAll(leaving);
+    return users;
   }
 
   private static double windowsStarted(TestMesh.Presence presence) {

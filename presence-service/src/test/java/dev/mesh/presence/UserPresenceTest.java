@@ -223,6 +223,33 @@ class UserPresenceTest {
   }
 
   @Test
+  @DisplayName("propagation: a connection opened on one node is seen online on the other node, measured")
+  void propagationAcrossNodes(VertxTestContext test) {
+    int samples = 20;
+    List<Long> micros = new java.util.ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 0; i < samples; i++) {
+      String userId = "prop-" + i;
+      chain = chain.compose(v -> {
+        long started = System.nanoTime();
+        return a().open(userId)
+            .compose(id -> b().log().await(user(userId, ONLINE), WAIT))
+            .map(seen -> {
+              micros.add((seen.nanos() - started) / 1_000);
+              return null;
+            });
+      });
+    }
+    chain.onComplete(test.succeeding(v -> test.verify(() -> {
+      List<Long> sorted = micros.stream().sorted().toList();
+      LOG.info("measured: open on node A -> online received on node B: p50 {} us, max {} us ({} samples, two presence "
+          + "instances, one JVM)", sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), sorted.size());
+      assertThat(sorted).hasSize(samples);
+      test.completeNow();
+    })));
+  }
+
+  @Test
   @DisplayName("every presence event is published once to every node")
   void eventsReachEveryNode(VertxTestContext test) {
     String userId = "everywhere";
