@@ -2,26 +2,40 @@ package dev.mesh.connection;
 
 import dev.mesh.common.config.Env;
 import dev.mesh.common.launch.ServiceOptions;
+import dev.mesh.connection.auth.AuthOptions;
+import dev.mesh.connection.session.LimitOptions;
 
 import java.time.Duration;
 
 /**
  * Configuration of connection-service (README "Configuration" lists every variable and default).
  *
- * @param service  cluster, ops port (default {@value #DEFAULT_OPS_PORT}) and shutdown timeout
- * @param httpHost {@code MESH_HTTP_HOST}, default {@value #DEFAULT_HTTP_HOST}: interface of the public server
- * @param httpPort {@code MESH_HTTP_PORT}, default {@value #DEFAULT_HTTP_PORT}: WebSocket, SSE, client and demo page
+ * @param service           cluster, ops port (default {@value #DEFAULT_OPS_PORT}) and shutdown timeout
+ * @param httpHost          {@code MESH_HTTP_HOST}, default {@value #DEFAULT_HTTP_HOST}: interface of the public server
+ * @param httpPort          {@code MESH_HTTP_PORT}, default {@value #DEFAULT_HTTP_PORT}: WebSocket, SSE, client, demo
  * @param heartbeatInterval {@code MESH_HEARTBEAT_INTERVAL}, default 25s: how often the server pings a quiet socket
  * @param heartbeatTimeout  {@code MESH_HEARTBEAT_TIMEOUT}, default 10s: silence past interval + timeout is a zombie
+ * @param shutdownSpread    {@code MESH_SHUTDOWN_SPREAD}, default 5s: window over which retry-after hints given to
+ *                          clients at shutdown are spread, so they do not all come back at once
+ * @param auth              see {@link AuthOptions}
+ * @param limits            see {@link LimitOptions}
  */
-public record ConnectionOptions(ServiceOptions service, String httpHost, int httpPort, Duration heartbeatInterval,
-                                Duration heartbeatTimeout) {
+public record ConnectionOptions(
+    ServiceOptions service,
+    String httpHost,
+    int httpPort,
+    Duration heartbeatInterval,
+    Duration heartbeatTimeout,
+    Duration shutdownSpread,
+    AuthOptions auth,
+    LimitOptions limits) {
 
   public static final int DEFAULT_OPS_PORT = 9080;
   public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(25);
   public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_SHUTDOWN_SPREAD = Duration.ofSeconds(5);
 
   /** Reads the environment; call {@link Env#validate()} afterwards to fail on any invalid value. */
   public static ConnectionOptions fromEnv(Env env) {
@@ -30,11 +44,29 @@ public record ConnectionOptions(ServiceOptions service, String httpHost, int htt
         env.string("MESH_HTTP_HOST", DEFAULT_HTTP_HOST),
         env.port("MESH_HTTP_PORT", DEFAULT_HTTP_PORT),
         env.duration("MESH_HEARTBEAT_INTERVAL", DEFAULT_HEARTBEAT_INTERVAL, Duration.ofMillis(10), Duration.ofMinutes(10)),
-        env.duration("MESH_HEARTBEAT_TIMEOUT", DEFAULT_HEARTBEAT_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)));
+        env.duration("MESH_HEARTBEAT_TIMEOUT", DEFAULT_HEARTBEAT_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)),
+        env.duration("MESH_SHUTDOWN_SPREAD", DEFAULT_SHUTDOWN_SPREAD, Duration.ZERO, Duration.ofMinutes(10)),
+        AuthOptions.fromEnv(env),
+        LimitOptions.fromEnv(env));
   }
 
-  /** For tests: the given service options, any free public port on loopback. */
-  public static ConnectionOptions forTest(ServiceOptions service) {
-    return new ConnectionOptions(service, DEFAULT_HTTP_HOST, 0, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_TIMEOUT);
+  /** For tests: the given service and auth options, any free public port on loopback, default limits. */
+  public static ConnectionOptions forTest(ServiceOptions service, AuthOptions auth) {
+    return new ConnectionOptions(service, DEFAULT_HTTP_HOST, 0, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_TIMEOUT,
+        Duration.ofMillis(200), auth, LimitOptions.defaults());
+  }
+
+  public ConnectionOptions withHeartbeat(Duration interval, Duration timeout) {
+    return new ConnectionOptions(service, httpHost, httpPort, interval, timeout, shutdownSpread, auth, limits);
+  }
+
+  public ConnectionOptions withLimits(LimitOptions value) {
+    return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
+        auth, value);
+  }
+
+  public ConnectionOptions withAuth(AuthOptions value) {
+    return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
+        value, limits);
   }
 }

@@ -6,7 +6,8 @@ import dev.mesh.common.launch.MeshService;
 import dev.mesh.common.launch.ServiceContext;
 import dev.mesh.common.ops.OpsOptions;
 import dev.mesh.common.status.StatusVerticle;
-import dev.mesh.connection.http.EdgeHttpVerticle;
+import dev.mesh.connection.edge.EdgeVerticle;
+import dev.mesh.connection.history.ReplayChannelLog;
 import dev.mesh.connection.ops.DependencyCheck;
 import io.vertx.core.Future;
 
@@ -18,7 +19,7 @@ public final class ConnectionService implements MeshService {
   public static final String NAME = "connection-service";
 
   private final ConnectionOptions options;
-  private EdgeHttpVerticle edge;
+  private EdgeVerticle edge;
 
   public ConnectionService(ConnectionOptions options) {
     this.options = options;
@@ -47,7 +48,7 @@ public final class ConnectionService implements MeshService {
   @Override
   public Future<Void> deploy(ServiceContext context) {
     DependencyCheck.register(context);
-    edge = new EdgeHttpVerticle(options);
+    edge = new EdgeVerticle(options, context.node(), context.registry(), node -> new ReplayChannelLog(node.vertx()));
     return context.deploy(new StatusVerticle(context.node(), NAME, Addresses.CONNECTION_STATUS))
         .compose(v -> context.deploy(edge))
         .mapEmpty();
@@ -56,5 +57,10 @@ public final class ConnectionService implements MeshService {
   /** The actual public port (useful when configured as 0). */
   public int httpPort() {
     return edge.actualPort();
+  }
+
+  /** The edge node's internals, for tests that check sessions against the registry. */
+  public EdgeVerticle edge() {
+    return edge;
   }
 }

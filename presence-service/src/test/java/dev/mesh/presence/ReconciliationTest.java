@@ -80,7 +80,7 @@ class ReconciliationTest {
   void lostOpenIsCounted(VertxTestContext test) {
     ConnectionIdentity unseen = edge().identity("unseen-user");
     Future.fromCompletionStage(Registry.users(edge().node().hazelcast()).submitToKey(unseen.userId(),
-            new RegisterConnection(new RegistryEntry(unseen, Transport.SSE, Instant.now()), 10)))
+            new RegisterConnection(new RegistryEntry(unseen, Transport.SSE, Instant.now()), 10, false)))
         .compose(v -> edge().log().await(user("unseen-user", ONLINE), WAIT))
         .compose(v -> edge().status("unseen-user"))
         .onComplete(test.succeeding(status -> test.verify(() -> {

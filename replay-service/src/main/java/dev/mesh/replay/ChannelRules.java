@@ -60,7 +60,7 @@ public record ChannelRules(int defaultCapacity, Duration defaultTtl, List<Rule> 
   }
 
   /**
-   * Parses {@code pattern=capacity/ttl} items separated by commas, e.g. {@code user:*=200/10m,room:lobby=5000/1h};
+   * Parses {@code pattern=size/ttl} items separated by commas, e.g. {@code user:*=200/10m,room:lobby=5000/1h};
    * problems are reported to {@code env} under {@code variable}.
    */
   public static List<Rule> parse(Env env, String variable, String value) {

@@ -49,7 +49,7 @@ public final class ReplayMetrics {
     for (ResetCause cause : ResetCause.values()) {
       resets.put(cause, Counter.builder("mesh_replay_resets")
           .description("History requests answered with a reset, by cause")
-          .tag("cause", cause.wireName()).register(registry));
+          .tag("reason", cause.wireName()).register(registry));
     }
     storeReads = Counter.builder("mesh_replay_store_reads")
         .description("History reads sent to Hazelcast").register(registry);

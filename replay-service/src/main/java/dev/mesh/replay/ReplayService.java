@@ -58,7 +58,7 @@ public final class ReplayService implements MeshService {
     HazelcastInstance hazelcast = context.node().hazelcast();
     ChannelRules rules = options.channels();
     metrics = new ReplayMetrics(context.registry());
-    http = new ReplayHttpVerticle(options.httpHost(), options.httpPort(), options.maxEventBytes());
+    http = new ReplayHttpVerticle(options.httpHost(), options.httpPort(), options.maxEventBytes(), options.httpToken());
     return ChannelStore.configure(context.node().vertx(), hazelcast, options.backups())
         .compose(v -> context.deploy(new StatusVerticle(context.node(), NAME, Addresses.REPLAY_STATUS)))
         .compose(v -> context.deploy(new PublishVerticle(hazelcast, rules, options.maxEventBytes(), metrics)))

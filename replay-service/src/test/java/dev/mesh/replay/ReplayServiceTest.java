@@ -3,6 +3,8 @@ package dev.mesh.replay;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.ErrorCodes;
 import dev.mesh.common.protocol.Envelope;
@@ -23,6 +25,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +46,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("replay-service on two clustered nodes")
 class ReplayServiceTest {
 
-  private static final int MAX_PAGE = 50;
+  private static final Logger LOG = LoggerFactory.getLogger(ReplayServiceTest.class);
+  private static final int MAX_PAGE = 100;
   private static ReplayCluster cluster;
 
   @BeforeAll
@@ -159,6 +164,19 @@ class ReplayServiceTest {
   }
 
   @Test
+  @DisplayName("declares its Hazelcast maps on every member: histories in OBJECT format, both maps with one synchronous backup")
+  void declaresMaps() {
+    for (ReplayCluster.Node node : cluster.nodes()) {
+      MapConfig channels = node.hazelcast().getConfig().getMapConfig(ReplayMaps.CHANNELS);
+      MapConfig acks = node.hazelcast().getConfig().getMapConfig(ReplayMaps.ACKS);
+      assertThat(channels.getInMemoryFormat()).isEqualTo(InMemoryFormat.OBJECT);
+      assertThat(channels.getBackupCount()).isEqualTo(1);
+      assertThat(channels.getAsyncBackupCount()).isZero();
+      assertThat(acks.getBackupCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
   @DisplayName("an event is published live, on every node, after it is in the history")
   void publishesLiveAfterAppend(VertxTestContext test) {
     String channel = "live:1";
@@ -184,7 +202,7 @@ class ReplayServiceTest {
   @DisplayName("pages through exactly the events after a position, bounded by the maximum page size")
   void pages(VertxTestContext test) {
     String channel = "paged:1";
-    publishMany(0, channel, 120)
+    publishMany(0, channel, 220)
         .compose(results -> {
           String epoch = results.get(0).epoch();
           return clientOn(1).history(channel, new Position(epoch, 3), 10)
@@ -192,32 +210,32 @@ class ReplayServiceTest {
                 assertThat(seqs(page)).isEqualTo(range(4, 13));
                 assertThat(page.more()).isTrue();
                 assertThat(page.next()).isEqualTo(new Position(epoch, 13));
-                assertThat(page.head()).isEqualTo(120);
+                assertThat(page.head()).isEqualTo(220);
                 return page;
               })
               .compose(page -> clientOn(0).history(channel, page.next(), 1000))
               .map(page -> {
-                assertThat(seqs(page)).as("limit lowered to the maximum page").isEqualTo(range(14, 63));
+                assertThat(seqs(page)).as("limit lowered to the maximum page").isEqualTo(range(14, 113));
                 return page;
               })
-              .compose(page -> clientOn(1).history(channel, new Position(epoch, 120), null))
+              .compose(page -> clientOn(1).history(channel, new Position(epoch, 220), null))
               .map(page -> {
                 assertThat(page.events()).isEmpty();
                 assertThat(page.mustReset()).isFalse();
-                assertThat(page.next()).isEqualTo(new Position(epoch, 120));
+                assertThat(page.next()).isEqualTo(new Position(epoch, 220));
                 return page;
               })
               .compose(page -> clientOn(0).history(channel, null, 0))
               .map(page -> {
                 assertThat(page.events()).isEmpty();
-                assertThat(page.head()).isEqualTo(120);
+                assertThat(page.head()).isEqualTo(220);
                 assertThat(page.more()).isTrue();
                 return page;
               })
               .compose(page -> clientOn(0).historySince(channel, new Position(epoch, 20), 1000));
         })
         .onComplete(test.succeeding(all -> test.verify(() -> {
-          assertThat(seqs(all)).isEqualTo(range(21, 120));
+          assertThat(seqs(all)).as("two full pages and a part").isEqualTo(range(21, 220));
           test.completeNow();
         })));
   }
@@ -230,7 +248,7 @@ class ReplayServiceTest {
         .compose(results -> {
           String epoch = results.get(0).epoch();
           Consumer<HistoryPage> truncated = page -> {
-            assertThat(page.reset()).isEqualTo(ResetCause.TRUNCATED);
+            assertThat(page.reset()).isEqualTo(ResetCause.POSITION_TOO_OLD);
             assertThat(page.events()).isEmpty();
             assertThat(page.next()).isEqualTo(new Position(epoch, 30));
           };
@@ -275,10 +293,10 @@ class ReplayServiceTest {
         })));
   }
 
-  /** Asks every 250 ms, up to {@code attempts} times, until the history from {@code after} is a TRUNCATED reset. */
+  /** Asks every 250 ms, up to {@code attempts} times, until the history from {@code after} is a POSITION_TOO_OLD reset. */
   private static Future<String> awaitReset(Position after, String channel, int attempts) {
     return clientOn(0).history(channel, after, null).compose(page -> {
-      if (page.reset() == ResetCause.TRUNCATED) {
+      if (page.reset() == ResetCause.POSITION_TOO_OLD) {
         return Future.succeededFuture(page.epoch());
       }
       assertThat(page.mustReset()).isFalse();
@@ -351,14 +369,186 @@ class ReplayServiceTest {
             expectFailure(client.publish("limits:1", "bad/id", TextNode.valueOf("x"), false), ErrorCodes.BAD_REQUEST),
             expectFailure(client.publish("limits:1", null, TextNode.valueOf("x"), false), ErrorCodes.BAD_REQUEST),
             expectFailure(client.publish("limits:1", "m1", TextNode.valueOf(big), false), ErrorCodes.TOO_LARGE),
+            expectFailure(client.publish("limits:1", "m1", null, false), ErrorCodes.BAD_REQUEST),
+            expectFailure(client.publish(new PublishRequest("limits:1", "m1", TextNode.valueOf("x"), false, "a b")),
+                ErrorCodes.BAD_REQUEST),
             expectFailure(client.history("bad channel", null, null), ErrorCodes.BAD_REQUEST),
             expectFailure(client.history("limits:1", null, -1), ErrorCodes.BAD_REQUEST),
             expectFailure(client.ack("bad user", "limits:1", new Position("e", 1)), ErrorCodes.BAD_REQUEST),
             expectFailure(client.pendingCritical("u1", "bad channel", null, null), ErrorCodes.BAD_REQUEST)))
         .compose(v -> client.history("limits:1", null, null))
-        .onComplete(test.succeeding(page -> test.verify(() -> {
+        .compose(page -> {
           assertThat(page.head()).as("nothing was appended").isZero();
+          return Future.all(
+              expectFailure(client.ack("u1", "limits:1", new Position("not-" + page.epoch(), 0)), ErrorCodes.CONFLICT),
+              expectFailure(client.ack("u1", "limits:1", new Position(page.epoch(), 1)), ErrorCodes.BAD_REQUEST),
+              expectFailure(client.ack("u1", "limits:never", new Position(page.epoch(), 0)), ErrorCodes.CONFLICT));
+        })
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  private static double sum(java.util.function.ToDoubleFunction<ReplayMetrics> meter) {
+    return cluster.nodes().stream().mapToDouble(node -> meter.applyAsDouble(node.metrics())).sum();
+  }
+
+  @Test
+  @DisplayName("issue 5 test 7: 1,000 simultaneous identical history reads share far fewer Hazelcast reads, and all get the same exact page")
+  void coalescesIdenticalReads(VertxTestContext test) {
+    String channel = "storm:1";
+    publishMany(0, channel, 40)
+        .compose(results -> {
+          Position position = new Position(results.get(0).epoch(), 0);
+          double readsBefore = sum(ReplayMetrics::storeReads);
+          double sharedBefore = sum(ReplayMetrics::coalescedReads);
+          List<Future<HistoryPage>> storm = IntStream.range(0, 1000)
+              .mapToObj(i -> clientOn(i % 2).history(channel, position, 40)).toList();
+          return Future.all(storm).map(done -> {
+            for (Future<HistoryPage> page : storm) {
+              assertThat(seqs(page.result())).isEqualTo(range(1, 40));
+            }
+            double reads = sum(ReplayMetrics::storeReads) - readsBefore;
+            double shared = sum(ReplayMetrics::coalescedReads) - sharedBefore;
+            LOG.info("event=coalescing requests=1000 hazelcastReads={} shared={}", (long) reads, (long) shared);
+            assertThat(reads + shared).isEqualTo(1000);
+            assertThat(reads).as("Hazelcast reads for 1,000 identical requests").isLessThanOrEqualTo(100);
+            return done;
+          });
+        })
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName("critical events stay pending per user until acked (cumulatively, never backwards); others' acks do not count; a cursor can be opened where a user starts")
+  void criticalEventsAndAcks(VertxTestContext test) {
+    String channel = ReplayClient.userChannel("alice");
+    ReplayClient client = clientOn(0);
+    client.sendToUser("alice", "c1", TextNode.valueOf("one"), true)
+        .compose(r -> client.sendToUser("alice", "n2", TextNode.valueOf("two"), false))
+        .compose(r -> client.sendToUser("alice", "c3", TextNode.valueOf("three"), true))
+        .compose(last -> clientOn(1).pendingCritical("alice", channel, null, null).map(pending -> {
+          assertThat(pending.events()).extracting(Envelope::id).containsExactly("c1", "c3");
+          assertThat(pending.acked()).isZero();
+          assertThat(pending.epoch()).isEqualTo(last.epoch());
+          return last.epoch();
+        }))
+        .compose(epoch -> client.ack("alice", channel, new Position(epoch, 1)).map(ack -> {
+          assertThat(ack.seq()).isEqualTo(1);
+          return epoch;
+        }))
+        .compose(epoch -> clientOn(1).pendingCritical("alice", channel, null, null).map(pending -> {
+          assertThat(pending.events()).extracting(Envelope::seq).containsExactly(3L);
+          assertThat(pending.acked()).isEqualTo(1);
+          return epoch;
+        }))
+        .compose(epoch -> client.ack("alice", channel, new Position(epoch, 3))
+            .compose(ack -> clientOn(1).ack("alice", channel, new Position(epoch, 2)))
+            .map(ack -> {
+              assertThat(ack.seq()).as("an older ack does not move it back").isEqualTo(3);
+              return epoch;
+            }))
+        .compose(epoch -> client.openAcks("alice", channel, new Position(epoch, 0))
+            .map(ack -> {
+              assertThat(ack.seq()).as("opening keeps an existing cursor").isEqualTo(3);
+              return epoch;
+            }))
+        .compose(epoch -> client.openAcks("dave", channel, new Position(epoch, 2))
+            .compose(ack -> clientOn(1).pendingCritical("dave", channel, null, null))
+            .map(pending -> {
+              assertThat(pending.events()).as("a cursor opened at 2 owes only what follows")
+                  .extracting(Envelope::id).containsExactly("c3");
+              return epoch;
+            }))
+        .compose(epoch -> Future.all(
+                clientOn(0).pendingCritical("alice", channel, null, null),
+                clientOn(1).pendingCritical("bob", channel, null, null),
+                clientOn(0).pendingCritical("bob", channel, new Position(epoch, 2), null),
+                clientOn(1).pendingCritical("alice", "nothing:here", null, null))
+            .map(all -> {
+              assertThat(all.<dev.mesh.common.replay.PendingCritical>resultAt(0).events()).isEmpty();
+              assertThat(all.<dev.mesh.common.replay.PendingCritical>resultAt(1).events()).extracting(Envelope::id)
+                  .containsExactly("c1", "c3");
+              assertThat(all.<dev.mesh.common.replay.PendingCritical>resultAt(2).events()).extracting(Envelope::id)
+                  .containsExactly("c3");
+              assertThat(all.<dev.mesh.common.replay.PendingCritical>resultAt(3).epoch()).isNull();
+              return all;
+            }))
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName("direct messages to a user go to the user's stream and are replayed from a position like any channel")
+  void userStream(VertxTestContext test) {
+    ReplayClient client = clientOn(1);
+    client.history(ReplayClient.userChannel("carol"), null, 0)
+        .compose(start -> client.sendToUser("carol", "dm1", TextNode.valueOf("while away 1"), false)
+            .compose(r -> clientOn(0).sendToUser("carol", "dm2", TextNode.valueOf("while away 2"), false))
+            .compose(r -> clientOn(0).history(ReplayClient.userChannel("carol"), start.next(), null)))
+        .onComplete(test.succeeding(page -> test.verify(() -> {
+          assertThat(page.events()).extracting(Envelope::id).containsExactly("dm1", "dm2");
+          assertThat(page.events()).extracting(Envelope::seq).containsExactly(1L, 2L);
           test.completeNow();
         })));
+  }
+
+  @Test
+  @DisplayName("measures publish latency, publish throughput and the resume of 100 missed events (logged, sanity-checked)")
+  void measures(VertxTestContext test) {
+    ReplayClient client = clientOn(0);
+    List<Long> latencies = new ArrayList<>();
+    // Warm-up (JIT) so that the numbers describe the service rather than a cold JVM.
+    Future<Void> sequential = publishMany(1, "measure:warmup", 1000)
+        .compose(r -> Load.run(IntStream.range(0, 200).boxed().toList(), 4, i ->
+            clientOn(i % 2).history("measure:warmup", new Position(r.get(0).epoch(), 800 - i), 100)))
+        .mapEmpty();
+    for (int i = 0; i < 500; i++) {
+      String id = "seq" + i;
+      sequential = sequential.compose(v -> {
+        long started = System.nanoTime();
+        return client.publish("measure:latency", id, TextNode.valueOf("x".repeat(100)), false)
+            .map(r -> { latencies.add(System.nanoTime() - started); return null; });
+      });
+    }
+    List<PublishRequest> burst = IntStream.range(0, 4000)
+        .mapToObj(i -> event("measure:rate" + (i % 20), "b" + i)).toList();
+    long[] burstNanos = new long[1];
+    List<Long> resumes = new ArrayList<>();
+    sequential
+        .compose(v -> {
+          long started = System.nanoTime();
+          return Future.all(Load.publishAll(clientOn(0), burst.subList(0, 2000), 64),
+                  Load.publishAll(clientOn(1), burst.subList(2000, 4000), 64))
+              .map(done -> { burstNanos[0] = System.nanoTime() - started; return done; });
+        })
+        .compose(v -> client.history("measure:latency", null, 0))
+        .compose(head -> {
+          Future<Void> chain = Future.succeededFuture();
+          for (int i = 0; i < 30; i++) {
+            Position missedFrom = new Position(head.epoch(), head.head() - 100 - i);
+            chain = chain.compose(v -> {
+              long started = System.nanoTime();
+              return clientOn(1).historySince("measure:latency", missedFrom, 100).map(page -> {
+                resumes.add(System.nanoTime() - started);
+                assertThat(page.events()).hasSize(100);
+                return null;
+              });
+            });
+          }
+          return chain;
+        })
+        .onComplete(test.succeeding(v -> test.verify(() -> {
+          double perSecond = burst.size() / (burstNanos[0] / 1e9);
+          LOG.info("event=measured publishP50Micros={} publishP99Micros={} publishesPerSecond={} (4,000 over 20 channels,"
+                  + " 64 in flight from each of 2 nodes) resume100P50Micros={} resume100P99Micros={}",
+              percentile(latencies, 50), percentile(latencies, 99), Math.round(perSecond),
+              percentile(resumes, 50), percentile(resumes, 99));
+          assertThat(latencies).hasSize(500);
+          assertThat(perSecond).isPositive();
+          test.completeNow();
+        })));
+  }
+
+  private static long percentile(List<Long> nanos, int percent) {
+    List<Long> sorted = nanos.stream().sorted().toList();
+    return sorted.get(Math.min(sorted.size() - 1, sorted.size() * percent / 100)) / 1000;
   }
 }

@@ -8,17 +8,19 @@ import java.util.Map;
 
 /**
  * Atomically adds a connection to its user's entry. A connection of the same page is displaced (returned, so its
- * node can close it with "replaced"); if the user would then hold more than {@code maxPerUser} connections the new
- * one is refused and nothing changes.
+ * node can close it with "replaced"). If the user would then hold more than {@code maxPerUser} connections, either
+ * the new one is refused and nothing changes, or (with {@code evictOldest}) the oldest is evicted and returned.
  */
 public final class RegisterConnection implements EntryProcessor<String, UserConnections, RegisterConnection.Result> {
 
   private final RegistryEntry entry;
   private final int maxPerUser;
+  private final boolean evictOldest;
 
-  public RegisterConnection(RegistryEntry entry, int maxPerUser) {
+  public RegisterConnection(RegistryEntry entry, int maxPerUser, boolean evictOldest) {
     this.entry = entry;
     this.maxPerUser = maxPerUser;
+    this.evictOldest = evictOldest;
   }
 
   @Override
@@ -29,19 +31,27 @@ public final class RegisterConnection implements EntryProcessor<String, UserConn
         .filter(c -> c.identity().pageId().equals(pageId))
         .toList();
     UserConnections remaining = current.without(c -> c.identity().pageId().equals(pageId));
+    List<RegistryEntry> evicted = List.of();
     if (remaining.connections().size() >= maxPerUser) {
-      return new Result(false, List.of(), remaining.connections().size());
+      if (!evictOldest) {
+        return new Result(false, List.of(), List.of(), remaining.connections().size());
+      }
+      int excess = remaining.connections().size() - maxPerUser + 1;
+      evicted = remaining.connections().subList(0, excess);
+      remaining = new UserConnections(remaining.connections().subList(excess, remaining.connections().size()));
     }
     UserConnections next = remaining.with(entry);
     mapEntry.setValue(next);
-    return new Result(true, displaced, next.connections().size());
+    return new Result(true, displaced, evicted, next.connections().size());
   }
 
   /**
    * @param accepted  whether the connection was registered
    * @param displaced connections of the same page it replaced (normally zero or one)
+   * @param evicted   the user's oldest connections removed to make room (only with evictOldest)
    * @param count     the user's connection count after the call
    */
-  public record Result(boolean accepted, List<RegistryEntry> displaced, int count) implements Serializable {
+  public record Result(boolean accepted, List<RegistryEntry> displaced, List<RegistryEntry> evicted, int count)
+      implements Serializable {
   }
 }

@@ -89,9 +89,22 @@ public final class ReplayClient {
     });
   }
 
-  /** Cumulative ack: every critical event of the channel up to {@code upTo} is acknowledged by the user. */
+  /**
+   * Cumulative ack: every critical event of the channel up to {@code upTo} is acknowledged by the user. Fails with
+   * 409 when {@code upTo}'s epoch is not the channel's current one, 400 when it is beyond the head.
+   */
   public Future<AckResult> ack(String userId, String channel, Position upTo) {
-    return bus.request(Addresses.ACK, new AckRequest(userId, channel, upTo.epoch(), upTo.seq()), AckResult.class,
+    return bus.request(Addresses.ACK, new AckRequest(userId, channel, upTo.epoch(), upTo.seq(), false),
+        AckResult.class, timeout);
+  }
+
+  /**
+   * Opens the user's ack cursor for the channel at {@code at} unless they already have one in that epoch: on a user's
+   * first subscription to an ordinary channel, so that critical events from before it are never owed to them. The
+   * reply is the cursor as stored (an existing one is kept).
+   */
+  public Future<AckResult> openAcks(String userId, String channel, Position at) {
+    return bus.request(Addresses.ACK, new AckRequest(userId, channel, at.epoch(), at.seq(), true), AckResult.class,
         timeout);
   }
 

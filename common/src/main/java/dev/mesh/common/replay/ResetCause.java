@@ -13,8 +13,11 @@ public enum ResetCause {
   /** The position's epoch is not the channel's: the history it belongs to was lost (restart, destroyed, expired). */
   EPOCH_CHANGED("epoch-changed"),
   /** Events after the position were dropped from the history (capacity or age) before the caller asked. */
-  TRUNCATED("truncated"),
-  /** The position is after the newest event of the epoch: it was never given out by this history. */
+  POSITION_TOO_OLD("position-too-old"),
+  /**
+   * The position is after the newest event of the epoch: it was never given out by this history (clients are told
+   * {@code epoch-changed}: the history they knew no longer exists).
+   */
   AHEAD("ahead");
 
   private final String wireName;

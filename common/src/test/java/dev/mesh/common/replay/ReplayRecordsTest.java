@@ -36,7 +36,7 @@ class ReplayRecordsTest {
         new HistoryRequest("room:1", new Position("e1", 6), 10),
         new HistoryRequest("room:1", null, null),
         new HistoryPage("room:1", "e1", 7, List.of(event), false, null, new Position("e1", 7)),
-        new HistoryPage("room:1", "e2", 3, List.of(), false, ResetCause.TRUNCATED, new Position("e2", 3)),
+        new HistoryPage("room:1", "e2", 3, List.of(), false, ResetCause.POSITION_TOO_OLD, new Position("e2", 3)),
         new AckRequest("u1", "user:u1", "e1", 7),
         new AckResult("u1", "user:u1", "e1", 7),
         new PendingCriticalRequest("u1", "user:u1", new Position("e1", 2), 5),

@@ -24,6 +24,9 @@ public final class MeshProcesses implements AutoCloseable {
   /** Flags Hazelcast needs beyond what the jar manifest grants. */
   private static final List<String> JVM_FLAGS = List.of("--add-modules", "java.se", "-Xmx256m", "-XX:+UseSerialGC");
 
+  /** The HS256 secret every connection node of a group verifies tokens with (tests sign with it). */
+  public static final String JWT_SECRET = "mesh-bench-secret-at-least-32-bytes-long";
+
   private final Path repoRoot;
   private final Path logDir;
   private final String clusterName = "e2e-" + UUID.randomUUID();
@@ -44,6 +47,7 @@ public final class MeshProcesses implements AutoCloseable {
     commonEnv.put("MESH_CLUSTER_FAILURE_TIMEOUT", "3s");
     commonEnv.put("MESH_SHUTDOWN_TIMEOUT", "10s");
     commonEnv.put("MESH_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
+    commonEnv.put("MESH_JWT_SECRET", JWT_SECRET);
   }
 
   /** Sets a variable for every process started afterwards. */
@@ -63,7 +67,9 @@ public final class MeshProcesses implements AutoCloseable {
       throw new IllegalStateException(jar + " is missing: build with mvn package first");
     }
     int opsPort = freePort();
-    int httpPort = kind == ServiceKind.CONNECTION ? freePort() : 0;
+    // connection-service's public port, replay-service's HTTP publish API, presence-service's read-only API: never a
+    // fixed port that may be taken.
+    int httpPort = freePort();
     Path log = logDir.resolve(name + ".log");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -75,9 +81,11 @@ public final class MeshProcesses implements AutoCloseable {
     Map<String, String> env = builder.environment();
     env.putAll(commonEnv);
     env.put("MESH_OPS_PORT", Integer.toString(opsPort));
-    if (httpPort > 0) {
-      env.put("MESH_HTTP_PORT", Integer.toString(httpPort));
-    }
+    env.put(switch (kind) {
+      case REPLAY -> "MESH_REPLAY_HTTP_PORT";
+      case PRESENCE -> "MESH_PRESENCE_HTTP_PORT";
+      case CONNECTION -> "MESH_HTTP_PORT";
+    }, Integer.toString(httpPort));
     env.putAll(extraEnv);
     try {
       Files.createDirectories(logDir);

@@ -76,7 +76,7 @@ public final class SimulatedEdge {
     Instant now = Instant.now();
     RegistryEntry entry = new RegistryEntry(identity, Transport.WEBSOCKET, now);
     return Future.fromCompletionStage(Registry.users(node.hazelcast())
-            .submitToKey(identity.userId(), new RegisterConnection(entry, 100)), node.vertx().getOrCreateContext())
+            .submitToKey(identity.userId(), new RegisterConnection(entry, 100, false)), node.vertx().getOrCreateContext())
         .map(result -> {
           node.vertx().eventBus().publish(Addresses.CONNECTION_EVENTS,
               new ConnectionOpened(identity, Transport.WEBSOCKET, now));

@@ -19,6 +19,8 @@ import dev.mesh.replay.store.StoreFailures;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 
 import java.util.List;
 import java.util.Optional;
@@ -64,12 +66,25 @@ public final class AckVerticle extends VerticleBase {
       return;
     }
     ChannelPolicy policy = rules.policyFor(request.channel());
-    store.ack(request.userId(), request.channel(), new AckMark(request.epoch(), request.seq()), policy.idleMillis())
+    store.head(request.channel(), policy)
+        .compose(head -> {
+          if (head == null || !head.epoch().equals(request.epoch())) {
+            return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, ErrorCodes.CONFLICT,
+                "epoch " + request.epoch() + " is not the current epoch of " + request.channel()
+                    + (head == null ? " (it has no history)" : " (" + head.epoch() + ")")));
+          }
+          if (request.seq() > head.head()) {
+            return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, ErrorCodes.BAD_REQUEST,
+                "seq " + request.seq() + " is beyond the head of " + request.channel() + " (" + head.head() + ")"));
+          }
+          return store.ack(request.userId(), request.channel(), new AckMark(request.epoch(), request.seq()),
+              policy.idleMillis(), request.initial());
+        })
         .onSuccess(mark -> {
           metrics.acked();
           message.reply(new AckResult(request.userId(), request.channel(), mark.epoch(), mark.seq()));
         })
-        .onFailure(failure -> message.fail(StoreFailures.code(failure), StoreFailures.message(failure)));
+        .onFailure(failure -> fail(message, failure));
   }
 
   private void pending(Message<PendingCriticalRequest> message) {
@@ -95,7 +110,15 @@ public final class AckVerticle extends VerticleBase {
           metrics.pendingReturned(events.size());
           message.reply(new PendingCritical(channel, result.epoch(), pending.ackedSeq(), events, result.more()));
         })
-        .onFailure(failure -> message.fail(StoreFailures.code(failure), StoreFailures.message(failure)));
+        .onFailure(failure -> fail(message, failure));
+  }
+
+  private static void fail(Message<?> message, Throwable failure) {
+    if (failure instanceof ReplyException refused) {
+      message.fail(refused.failureCode(), refused.getMessage());
+    } else {
+      message.fail(StoreFailures.code(failure), StoreFailures.message(failure));
+    }
   }
 
   private static Optional<String> checkUserAndChannel(String userId, String channel) {

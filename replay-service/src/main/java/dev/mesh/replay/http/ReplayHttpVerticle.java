@@ -16,35 +16,45 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 
 /**
- * {@code POST /channels/{channel}/events} (body {@code {"id": "...", "data": <any JSON>, "critical": false}}) publishes
- * an event and answers 201 with its position (200 with {@code "duplicate": true} for a retried id);
+ * {@code POST /channels/{channel}/events} (body {@code {"id": "...", "data": <any JSON>, "critical": false}}, optional
+ * header {@code X-Mesh-Publisher}, default {@value #DEFAULT_PUBLISHER}) publishes an event and answers 201 with its
+ * position (200 with {@code "duplicate": true} for a retried id);
  * {@code GET /channels/{channel}/events?after=<epoch>:<seq>&limit=<n>} reads the history. Both go through
  * {@link ReplayClient}, so they behave exactly like the event-bus API; its failure codes are HTTP statuses already.
- * Every error is a JSON body {@code {"error": <status>, "message": "..."}}.
+ * With a token configured, both require {@code Authorization: Bearer <token>} (else 401). Every error is a JSON body
+ * {@code {"code": <status>, "message": "..."}}.
  */
 public final class ReplayHttpVerticle extends VerticleBase {
 
   /** Room for the id, flags and JSON syntax around the payload. */
   private static final int BODY_OVERHEAD = 1024;
+  /** Publisher (dedupe scope) of a request without {@code X-Mesh-Publisher}. */
+  public static final String DEFAULT_PUBLISHER = "http";
 
   private final String host;
   private final int port;
   private final int maxEventBytes;
+  private final byte[] token;
   private ReplayClient replay;
   private HttpServer server;
 
-  public ReplayHttpVerticle(String host, int port, int maxEventBytes) {
+  /** {@code token} null: no authentication (keep the port on a private network). */
+  public ReplayHttpVerticle(String host, int port, int maxEventBytes, String token) {
     this.host = host;
     this.port = port;
     this.maxEventBytes = maxEventBytes;
+    this.token = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
   }
 
   @Override
   public Future<?> start() {
     replay = new ReplayClient(vertx);
     Router router = Router.router(vertx);
+    router.route().handler(this::authenticate);
     router.post("/channels/:channel/events")
         .handler(BodyHandler.create(false).setBodyLimit(maxEventBytes + BODY_OVERHEAD))
         .handler(this::publish);
@@ -56,6 +66,15 @@ public final class ReplayHttpVerticle extends VerticleBase {
   /** The port actually bound (when configured as 0). */
   public int actualPort() {
     return server.actualPort();
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    String given = ctx.request().getHeader("Authorization");
+    if (token == null || given != null && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
+      ctx.next();
+    } else {
+      error(ctx, ErrorCodes.UNAUTHORIZED, "Authorization: Bearer <MESH_PUBLISH_TOKEN> required");
+    }
   }
 
   private void publish(RoutingContext ctx) {
@@ -80,8 +99,9 @@ public final class ReplayHttpVerticle extends VerticleBase {
       error(ctx, ErrorCodes.BAD_REQUEST, "critical must be true or false");
       return;
     }
+    String publisher = ctx.request().getHeader("X-Mesh-Publisher");
     PublishRequest request = new PublishRequest(ctx.pathParam("channel"), id.asText(), body.get("data"),
-        critical != null && critical.asBoolean());
+        critical != null && critical.asBoolean(), publisher == null || publisher.isBlank() ? DEFAULT_PUBLISHER : publisher);
     replay.publish(request)
         .onSuccess(result -> {
           ObjectNode json = Json.MAPPER.valueToTree(result);
@@ -142,7 +162,7 @@ public final class ReplayHttpVerticle extends VerticleBase {
     if (ctx.response().ended()) {
       return;
     }
-    ObjectNode json = Json.MAPPER.createObjectNode().put("error", status).put("message", message);
+    ObjectNode json = Json.MAPPER.createObjectNode().put("code", status).put("message", message);
     ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(json.toString());
   }
 }

@@ -1,7 +1,6 @@
 package dev.mesh.replay.publish;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.NullNode;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.ErrorCodes;
 import dev.mesh.common.bus.Json;
@@ -9,6 +8,7 @@ import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.replay.PublishRequest;
 import dev.mesh.common.replay.PublishResult;
+import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.common.replay.store.AppendResult;
 import dev.mesh.replay.ChannelRules;
 import dev.mesh.replay.ReplayMetrics;
@@ -25,17 +25,21 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Answers {@link Addresses#PUBLISH}: validates, appends to the channel's history (which assigns {@code (epoch, seq)}
  * or finds the original of a retried id), publishes the {@link Envelope} on {@link Addresses#channel(String)}, and
  * replies with the position. The live publish follows the append, so whoever sees an event live can also read it
- * from the history. A duplicate is announced live again (subscribers drop it by seq): if the first attempt's node
- * died between append and live publish, the retry is what makes the event reach live subscribers.
+ * from the history, and precedes the reply, so a publisher that got no reply retries. A duplicate is announced live
+ * again (subscribers drop it by seq): if the first attempt's node died between append and live publish, the retry is
+ * what makes the event reach live subscribers. Events of {@code user:} channels are not published live:
+ * connection-service delivers direct messages through its node inboxes (docs/PROTOCOL.md 6.4).
  */
 public final class PublishVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(PublishVerticle.class);
+  private static final Pattern PUBLISHER = Pattern.compile("[A-Za-z0-9_:.@-]{1,128}");
 
   private final HazelcastInstance hazelcast;
   private final ChannelRules rules;
@@ -67,7 +71,7 @@ public final class PublishVerticle extends VerticleBase {
     }
     String json;
     try {
-      json = Json.MAPPER.writeValueAsString(request.data() == null ? NullNode.getInstance() : request.data());
+      json = Json.MAPPER.writeValueAsString(request.data());
     } catch (JsonProcessingException e) {
       metrics.publishRejected();
       message.fail(ErrorCodes.BAD_REQUEST, "data is not JSON: " + e.getOriginalMessage());
@@ -80,7 +84,8 @@ public final class PublishVerticle extends VerticleBase {
       return;
     }
     String channel = request.channel();
-    store.append(channel, request.id(), json, request.critical(), rules.policyFor(channel))
+    String publisher = request.publisher() == null ? PublishRequest.DEFAULT_PUBLISHER : request.publisher();
+    store.append(channel, request.id(), publisher, json, request.critical(), rules.policyFor(channel))
         .onSuccess(result -> {
           announce(channel, request, result);
           message.reply(new PublishResult(channel, result.epoch(), result.seq(), Instant.ofEpochMilli(result.tsMillis()),
@@ -102,9 +107,9 @@ public final class PublishVerticle extends VerticleBase {
     } else {
       metrics.appended(result.retained());
       envelope = new Envelope(channel, result.epoch(), result.seq(), request.id(), Instant.ofEpochMilli(result.tsMillis()),
-          request.data() == null ? NullNode.getInstance() : request.data(), request.critical());
+          request.data(), request.critical());
     }
-    if (envelope != null) {
+    if (envelope != null && !channel.startsWith(ReplayClient.USER_CHANNEL_PREFIX)) {
       vertx.eventBus().publish(Addresses.channel(channel), envelope);
     }
   }
@@ -113,6 +118,11 @@ public final class PublishVerticle extends VerticleBase {
     if (request == null) {
       return Optional.of("a PublishRequest body is required");
     }
-    return ClientIds.checkChannel(request.channel()).or(() -> ClientIds.checkId("id", request.id()));
+    return ClientIds.checkChannel(request.channel())
+        .or(() -> ClientIds.checkId("id", request.id()))
+        .or(() -> request.data() == null || request.data().isNull()
+            ? Optional.of("data is required and must not be null") : Optional.empty())
+        .or(() -> request.publisher() != null && !PUBLISHER.matcher(request.publisher()).matches()
+            ? Optional.of("publisher must be 1-128 characters of A-Z a-z 0-9 _ - : . @") : Optional.empty());
   }
 }

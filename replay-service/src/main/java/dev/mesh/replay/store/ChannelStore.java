@@ -57,9 +57,10 @@ public final class ChannelStore {
     return Future.fromCompletionStage(stage, context);
   }
 
-  public Future<AppendResult> append(String channel, String id, String json, boolean critical, ChannelPolicy policy) {
+  public Future<AppendResult> append(String channel, String id, String publisher, String json, boolean critical,
+      ChannelPolicy policy) {
     return bridge(channels().submitToKey(channel,
-        new AppendEvent(id, json, critical, System.currentTimeMillis(), Epochs.next(), policy)));
+        new AppendEvent(id, publisher, json, critical, System.currentTimeMillis(), Epochs.next(), policy)));
   }
 
   /** Events after {@code after} (null: from the oldest retained); a channel without a log is given one first. */
@@ -90,9 +91,14 @@ public final class ChannelStore {
             policy))).map(events -> new Pending(ack, events)));
   }
 
+  /** The channel's epoch and head (no events), or null when it has no log; creates nothing. */
+  public Future<ReadResult> head(String channel, ChannelPolicy policy) {
+    return bridge(channels().submitToKey(channel, new ReadEvents(null, 0, 0, System.currentTimeMillis(), policy)));
+  }
+
   /** Moves the user's ack forward (see {@link AdvanceAck}); returns the stored mark. */
-  public Future<AckMark> ack(String userId, String channel, AckMark ack, long ttlMillis) {
+  public Future<AckMark> ack(String userId, String channel, AckMark ack, long ttlMillis, boolean initial) {
     IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
-    return bridge(acks.submitToKey(ReplayMaps.ackKey(userId, channel), new AdvanceAck(ack, ttlMillis)));
+    return bridge(acks.submitToKey(ReplayMaps.ackKey(userId, channel), new AdvanceAck(ack, ttlMillis, initial)));
   }
 }

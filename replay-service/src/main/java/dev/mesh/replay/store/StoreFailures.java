@@ -19,8 +19,7 @@ public final class StoreFailures {
     if (cause instanceof OperationTimeoutException) {
       return ErrorCodes.TIMEOUT;
     }
-    if (cause instanceof HazelcastInstanceNotActiveException || cause instanceof RetryableException
-        || cause instanceof IllegalStateException && String.valueOf(cause.getMessage()).contains("not active")) {
+    if (cause instanceof HazelcastInstanceNotActiveException || cause instanceof RetryableException) {
       return ErrorCodes.UNAVAILABLE;
     }
     return ErrorCodes.INTERNAL;

@@ -8,20 +8,24 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Appends one event to a channel's log, creating the log with {@code newEpoch} if the channel has none (first use, or
- * its history was lost). Returns the original position instead when the message id is within the dedupe window. The
+ * its history was lost). Returns the original position instead when the same publisher's same message id is within
+ * the dedupe window (so a run repeated by Hazelcast after a member left is harmless too). The
  * entry's time-to-live is renewed to the policy's idle time on every append.
  */
 public final class AppendEvent implements EntryProcessor<String, ChannelLog, AppendResult> {
 
   private final String id;
+  private final String publisher;
   private final String json;
   private final boolean critical;
   private final long nowMillis;
   private final String newEpoch;
   private final ChannelPolicy policy;
 
-  public AppendEvent(String id, String json, boolean critical, long nowMillis, String newEpoch, ChannelPolicy policy) {
+  public AppendEvent(String id, String publisher, String json, boolean critical, long nowMillis, String newEpoch,
+      ChannelPolicy policy) {
     this.id = id;
+    this.publisher = publisher;
     this.json = json;
     this.critical = critical;
     this.nowMillis = nowMillis;
@@ -32,7 +36,7 @@ public final class AppendEvent implements EntryProcessor<String, ChannelLog, App
   @Override
   public AppendResult process(Map.Entry<String, ChannelLog> entry) {
     ChannelLog log = entry.getValue() == null ? new ChannelLog(newEpoch) : entry.getValue();
-    AppendResult result = log.append(id, json, critical, nowMillis, policy);
+    AppendResult result = log.append(id, publisher + " " + id, json, critical, nowMillis, policy);
     if (!result.duplicate() || entry.getValue() == null) {
       ((ExtendedMapEntry<String, ChannelLog>) entry).setValue(log, policy.idleMillis(), TimeUnit.MILLISECONDS);
     }

@@ -25,7 +25,7 @@ public final class ChannelLog implements Serializable {
   private long head;
   private long lastTsMillis;
   private final ArrayDeque<StoredEvent> events = new ArrayDeque<>();
-  /** Message id to (seq, ts), in append order, which is also ts order. */
+  /** Dedupe key (publisher and message id) to (seq, ts), in append order, which is also ts order. */
   private final LinkedHashMap<String, long[]> recentIds = new LinkedHashMap<>();
 
   public ChannelLog(String epoch) {
@@ -44,10 +44,10 @@ public final class ChannelLog implements Serializable {
     return events.size();
   }
 
-  /** Appends an event unless its id is in the dedupe window, in which case the original is returned. */
-  AppendResult append(String id, String json, boolean critical, long nowMillis, ChannelPolicy policy) {
+  /** Appends an event unless its dedupe key is in the dedupe window, in which case the original is returned. */
+  AppendResult append(String id, String dedupeKey, String json, boolean critical, long nowMillis, ChannelPolicy policy) {
     trim(nowMillis, policy);
-    long[] seen = recentIds.get(id);
+    long[] seen = recentIds.get(dedupeKey);
     if (seen != null) {
       return new AppendResult(epoch, seen[0], seen[1], true, events.size(), eventAt(seen[0]));
     }
@@ -56,10 +56,11 @@ public final class ChannelLog implements Serializable {
     lastTsMillis = ts;
     events.addLast(event);
     if (policy.dedupeMaxIds() > 0 && policy.dedupeWindowMillis() > 0) {
-      recentIds.put(id, new long[] {event.seq(), ts});
+      recentIds.put(dedupeKey, new long[] {event.seq(), ts});
     }
     trim(nowMillis, policy);
-    return new AppendResult(epoch, event.seq(), ts, false, events.size(), event);
+    // The caller has the event already: only a duplicate's original is sent back.
+    return new AppendResult(epoch, event.seq(), ts, false, events.size(), null);
   }
 
   private void trim(long nowMillis, ChannelPolicy policy) {
@@ -118,7 +119,7 @@ public final class ChannelLog implements Serializable {
     } else if (afterSeq > head) {
       return ReadResult.reset(epoch, head, ResetCause.AHEAD);
     } else if (afterSeq < retainedFrom - 1) {
-      return ReadResult.reset(epoch, head, ResetCause.TRUNCATED);
+      return ReadResult.reset(epoch, head, ResetCause.POSITION_TOO_OLD);
     } else {
       start = afterSeq;
     }
@@ -157,7 +158,7 @@ public final class ChannelLog implements Serializable {
     return new ReadResult(epoch, head, page, more, null, last);
   }
 
-  /** For tests and diagnostics: the message ids currently remembered. */
+  /** For tests and diagnostics: the dedupe keys currently remembered. */
   Map<String, Long> recentIds() {
     Map<String, Long> copy = new LinkedHashMap<>();
     recentIds.forEach((id, seen) -> copy.put(id, seen[0]));

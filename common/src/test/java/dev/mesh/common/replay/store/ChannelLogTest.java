@@ -22,7 +22,7 @@ class ChannelLogTest {
   private static ChannelLog logWith(int events) {
     ChannelLog log = new ChannelLog("e1");
     for (int i = 1; i <= events; i++) {
-      log.append("m" + i, "{}", false, T0 + i, POLICY);
+      log.append("m" + i, "p m" + i, "{}", false, T0 + i, POLICY);
     }
     return log;
   }
@@ -40,7 +40,7 @@ class ChannelLogTest {
   @DisplayName("a repeated id returns the original position and appends nothing")
   void dedupes() {
     ChannelLog log = logWith(3);
-    AppendResult again = log.append("m2", "{\"other\":1}", true, T0 + 10, POLICY);
+    AppendResult again = log.append("m2", "p m2", "{\"other\":1}", true, T0 + 10, POLICY);
     assertThat(again.duplicate()).isTrue();
     assertThat(again.seq()).isEqualTo(2);
     assertThat(again.event().json()).isEqualTo("{}");
@@ -48,14 +48,23 @@ class ChannelLogTest {
   }
 
   @Test
+  @DisplayName("the same message id from two publishers is two events")
+  void dedupeKeyIncludesPublisher() {
+    ChannelLog log = logWith(1);
+    AppendResult other = log.append("m1", "q m1", "{}", false, T0 + 2, POLICY);
+    assertThat(other.duplicate()).isFalse();
+    assertThat(other.seq()).isEqualTo(2);
+  }
+
+  @Test
   @DisplayName("forgets ids after the dedupe window, and beyond the most ids kept")
   void dedupeWindowAndBound() {
     ChannelLog log = logWith(3);
-    assertThat(log.append("m1", "{}", false, T0 + 30_000 + 2, POLICY).duplicate()).isFalse();
+    assertThat(log.append("m1", "p m1", "{}", false, T0 + 30_000 + 2, POLICY).duplicate()).isFalse();
     ChannelPolicy fewIds = new ChannelPolicy(10, 60_000, 30_000, 2, 3_600_000);
     ChannelLog small = new ChannelLog("e2");
-    LongStream.rangeClosed(1, 3).forEach(i -> small.append("x" + i, "{}", false, T0, fewIds));
-    assertThat(small.recentIds()).containsOnlyKeys("x2", "x3");
+    LongStream.rangeClosed(1, 3).forEach(i -> small.append("x" + i, "p x" + i, "{}", false, T0, fewIds));
+    assertThat(small.recentIds()).containsOnlyKeys("p x2", "p x3");
   }
 
   @Test
@@ -80,7 +89,7 @@ class ChannelLogTest {
   void resets() {
     ChannelLog log = logWith(25);
     assertThat(log.read("other", 20, 10, T0 + 30, POLICY).reset()).isEqualTo(ResetCause.EPOCH_CHANGED);
-    assertThat(log.read("e1", 14, 10, T0 + 30, POLICY).reset()).isEqualTo(ResetCause.TRUNCATED);
+    assertThat(log.read("e1", 14, 10, T0 + 30, POLICY).reset()).isEqualTo(ResetCause.POSITION_TOO_OLD);
     assertThat(log.read("e1", 15, 10, T0 + 30, POLICY).reset()).isNull();
     assertThat(log.read("e1", 26, 10, T0 + 30, POLICY).reset()).isEqualTo(ResetCause.AHEAD);
     ReadResult reset = log.read("e1", 0, 10, T0 + 30, POLICY);
@@ -88,7 +97,7 @@ class ChannelLogTest {
     assertThat(reset.nextSeq()).isEqualTo(25);
     long later = T0 + 20 + 60_000;
     // events up to 19 are older than the ttl at "later": 20 is the oldest retained
-    assertThat(log.read("e1", 18, 10, later, POLICY).reset()).isEqualTo(ResetCause.TRUNCATED);
+    assertThat(log.read("e1", 18, 10, later, POLICY).reset()).isEqualTo(ResetCause.POSITION_TOO_OLD);
     assertThat(seqs(log.read("e1", 19, 10, later, POLICY))).containsExactly(20L, 21L, 22L, 23L, 24L, 25L);
     assertThat(log.read("e1", 25, 10, T0 + 25 + 60_000 + 1, POLICY).reset()).isNull();
   }
@@ -97,8 +106,8 @@ class ChannelLogTest {
   @DisplayName("times never go backwards within a channel, whatever the publishers' clocks")
   void monotonicTime() {
     ChannelLog log = new ChannelLog("e1");
-    log.append("a", "{}", false, T0 + 100, POLICY);
-    AppendResult skewed = log.append("b", "{}", false, T0 + 50, POLICY);
+    log.append("a", "p a", "{}", false, T0 + 100, POLICY);
+    AppendResult skewed = log.append("b", "p b", "{}", false, T0 + 50, POLICY);
     assertThat(skewed.tsMillis()).isEqualTo(T0 + 100);
   }
 
@@ -107,7 +116,7 @@ class ChannelLogTest {
   void critical() {
     ChannelLog log = new ChannelLog("e1");
     for (int i = 1; i <= 6; i++) {
-      log.append("m" + i, "{}", i % 2 == 0, T0 + i, POLICY);
+      log.append("m" + i, "p m" + i, "{}", i % 2 == 0, T0 + i, POLICY);
     }
     assertThat(seqs(log.criticalAfter(0, 10, T0 + 10, POLICY))).containsExactly(2L, 4L, 6L);
     assertThat(seqs(log.criticalAfter(2, 10, T0 + 10, POLICY))).containsExactly(4L, 6L);

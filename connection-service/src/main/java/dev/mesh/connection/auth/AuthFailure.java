@@ -1,0 +1,39 @@
+package dev.mesh.connection.auth;
+
+/**
+ * Why a request was refused before a connection opened; the cause is the metric tag
+ * {@code mesh_auth_failures_total{cause}} and the {@code cause} of the JSON error body (docs/PROTOCOL.md §2.3).
+ */
+public final class AuthFailure extends RuntimeException {
+
+  /** Causes, each with the HTTP status the client gets. */
+  public enum Cause {
+    MISSING(401), MALFORMED(401), BAD_SIGNATURE(401), ALGORITHM(401), EXPIRED(401), NOT_YET_VALID(401), CLAIMS(401),
+    TOKEN_IN_URL(401), TICKET(401), ORIGIN(403);
+
+    private final int status;
+
+    Cause(int status) {
+      this.status = status;
+    }
+
+    public int status() {
+      return status;
+    }
+
+    public String tag() {
+      return name().toLowerCase().replace('_', '-');
+    }
+  }
+
+  private final Cause cause;
+
+  public AuthFailure(Cause cause, String message) {
+    super(message, null, false, false);
+    this.cause = cause;
+  }
+
+  public Cause reason() {
+    return cause;
+  }
+}

@@ -1,0 +1,106 @@
+package dev.mesh.connection.edge;
+
+import dev.mesh.common.bus.BusClient;
+import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.connection.ConnectionOptions;
+import dev.mesh.connection.auth.ChannelAuthorizer;
+import dev.mesh.connection.history.ChannelLog;
+import dev.mesh.connection.lifecycle.ConnectionEvents;
+import dev.mesh.connection.ops.ConnectionMetrics;
+import dev.mesh.connection.registry.RegistryClient;
+import dev.mesh.connection.routing.ChannelHub;
+import dev.mesh.connection.session.SessionIndex;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/** The collaborators of one edge node, created once on the edge verticle's context. */
+public final class Edge {
+
+  final ConnectionOptions options;
+  final MeshNode node;
+  final Vertx vertx;
+  final Context context;
+  final SessionIndex sessions = new SessionIndex();
+  final ConnectionMetrics metrics;
+  final ConnectionEvents events;
+  final RegistryClient registry;
+  final ChannelAuthorizer authorizer;
+  final ChannelLog log;
+  final BusClient bus;
+  final Outbound outbound;
+  final Subscriptions subscriptions;
+  final Lifecycle lifecycle;
+  final FrameHandler frames;
+  final ChannelHub hub;
+  private boolean draining;
+
+  Edge(ConnectionOptions options, MeshNode node, Context context, ConnectionMetrics metrics, ChannelLog log) {
+    this.options = options;
+    this.node = node;
+    this.vertx = node.vertx();
+    this.context = context;
+    this.metrics = metrics;
+    this.bus = new BusClient(vertx);
+    this.events = new ConnectionEvents(vertx.eventBus(), metrics);
+    this.registry = new RegistryClient(node, context);
+    this.authorizer = new ChannelAuthorizer(options.auth(), bus);
+    this.log = log;
+    this.outbound = new Outbound(this);
+    this.lifecycle = new Lifecycle(this);
+    this.subscriptions = new Subscriptions(this);
+    this.hub = new ChannelHub(vertx, subscriptions::fanOut);
+    this.frames = new FrameHandler(this);
+  }
+
+  public SessionIndex sessions() {
+    return sessions;
+  }
+
+  public Lifecycle lifecycle() {
+    return lifecycle;
+  }
+
+  public Subscriptions subscriptions() {
+    return subscriptions;
+  }
+
+  public FrameHandler frames() {
+    return frames;
+  }
+
+  public ChannelHub hub() {
+    return hub;
+  }
+
+  public ConnectionMetrics metrics() {
+    return metrics;
+  }
+
+  public RegistryClient registry() {
+    return registry;
+  }
+
+  public ConnectionEvents events() {
+    return events;
+  }
+
+  public ChannelLog log() {
+    return log;
+  }
+
+  public ConnectionOptions options() {
+    return options;
+  }
+
+  public MeshNode node() {
+    return node;
+  }
+
+  public boolean draining() {
+    return draining;
+  }
+
+  void draining(boolean value) {
+    draining = value;
+  }
+}

@@ -1,0 +1,118 @@
+package dev.mesh.connection.edge;
+
+import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.connection.ConnectionOptions;
+import dev.mesh.connection.auth.Authenticator;
+import dev.mesh.connection.auth.TicketStore;
+import dev.mesh.connection.heartbeat.HeartbeatSweeper;
+import dev.mesh.connection.history.ChannelLog;
+import dev.mesh.connection.http.DemoTokens;
+import dev.mesh.connection.http.TicketEndpoint;
+import dev.mesh.connection.http.WebSocketEndpoint;
+import dev.mesh.connection.ops.ConnectionMetrics;
+import dev.mesh.connection.registry.NodeLossWatcher;
+import dev.mesh.connection.routing.IntegrationApi;
+import dev.mesh.connection.routing.NodeInbox;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
+
+import java.util.function.Function;
+
+/**
+ * The edge node: the public HTTP server (WebSocket, tickets, client and demo page), the node inbox, the integration
+ * API, the heartbeat sweep and the registry watcher, all sharing this verticle's event loop and its sessions.
+ * Ready only when the server listens and every consumer is registered; on stop it drains first (goodbye + 1001 to
+ * every client, registry entries removed), and only then lets the node leave the cluster.
+ */
+public final class EdgeVerticle extends VerticleBase {
+
+  private final ConnectionOptions options;
+  private final MeshNode node;
+  private final MeterRegistry registry;
+  private final Function<MeshNode, ChannelLog> logFactory;
+  private Edge edge;
+  private HttpServer server;
+  private NodeInbox inbox;
+  private IntegrationApi api;
+  private HeartbeatSweeper sweeper;
+  private NodeLossWatcher watcher;
+
+  public EdgeVerticle(ConnectionOptions options, MeshNode node, MeterRegistry registry,
+                      Function<MeshNode, ChannelLog> logFactory) {
+    this.options = options;
+    this.node = node;
+    this.registry = registry;
+    this.logFactory = logFactory;
+  }
+
+  @Override
+  public Future<?> start() {
+    SessionCounts counts = new SessionCounts();
+    ConnectionMetrics metrics = new ConnectionMetrics(registry, counts::count);
+    edge = new Edge(options, node, context, metrics, logFactory.apply(node));
+    counts.sessions = edge.sessions();
+    TicketStore tickets = new TicketStore(node, context, options.auth().ticketTtl());
+    Authenticator authenticator = new Authenticator(vertx, options.auth(), tickets);
+    edge.frames.authenticator(authenticator);
+
+    Router router = Router.router(vertx);
+    WebSocketEndpoint webSockets = new WebSocketEndpoint(edge, authenticator);
+    router.get("/ws").handler(webSockets::handlePlain);
+    router.post("/auth/ticket").handler(new TicketEndpoint(edge, authenticator, tickets)::handle);
+    if (options.auth().demoTokens()) {
+      router.get("/demo/token").handler(new DemoTokens(vertx, options.auth().secret())::handle);
+    }
+    router.route().handler(StaticHandler.create("webroot"));
+
+    inbox = new NodeInbox(edge);
+    api = new IntegrationApi(edge);
+    sweeper = new HeartbeatSweeper(edge);
+    watcher = new NodeLossWatcher(edge, context);
+    sweeper.start(vertx);
+    watcher.start(30_000);
+    HttpServerOptions serverOptions = new HttpServerOptions()
+        .setMaxWebSocketFrameSize(options.limits().maxFrameBytes())
+        .setMaxWebSocketMessageSize(options.limits().maxFrameBytes())
+        .setWebSocketClosingTimeout(1)
+        .setMaxInitialLineLength(16 * 1024)
+        .setMaxHeaderSize(32 * 1024);
+    Future<HttpServer> listening = vertx.createHttpServer(serverOptions)
+        .requestHandler(router)
+        .webSocketHandshakeHandler(webSockets::handshake)
+        .webSocketHandler(socket -> { })
+        .listen(options.httpPort(), options.httpHost())
+        .onSuccess(s -> server = s);
+    return Future.all(inbox.start(), api.start(), listening);
+  }
+
+  @Override
+  public Future<?> stop() {
+    sweeper.stop(vertx);
+    watcher.stop();
+    return edge.lifecycle.drainAll()
+        .eventually(() -> server == null ? Future.succeededFuture() : server.close())
+        .eventually(() -> Future.join(inbox.stop(), api.stop()));
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  public Edge edge() {
+    return edge;
+  }
+
+  /** Lets the metrics gauge read session counts from a scrape thread. */
+  private static final class SessionCounts {
+    volatile dev.mesh.connection.session.SessionIndex sessions;
+
+    int count(dev.mesh.common.events.Transport transport) {
+      return sessions == null ? 0 : sessions.count(transport);
+    }
+  }
+}

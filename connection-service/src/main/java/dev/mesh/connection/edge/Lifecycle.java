@@ -1,0 +1,228 @@
+package dev.mesh.connection.edge;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.events.CloseReason;
+import dev.mesh.common.identity.ConnectionIdentity;
+import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.registry.RegisterConnection;
+import dev.mesh.common.registry.RegistryEntry;
+import dev.mesh.common.routing.CloseConnections;
+import dev.mesh.connection.auth.VerifiedToken;
+import dev.mesh.connection.session.Frames;
+import dev.mesh.connection.session.Session;
+import dev.mesh.connection.session.SessionTransport;
+import dev.mesh.connection.session.Subscription;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Opening and closing connections (docs/PROTOCOL.md §1.2, §5). A connection is registered before it is open, and
+ * on close its registry entry, subscriptions and timers go at once, whatever closed it. Refusals after the upgrade
+ * are close codes (a browser cannot read an HTTP status), and a refused connection was never open: no events.
+ */
+public final class Lifecycle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Lifecycle.class);
+
+  private final Edge edge;
+
+  Lifecycle(Edge edge) {
+    this.edge = edge;
+  }
+
+  /**
+   * Admits an authenticated connection: node limit, connect authorisation, registry (duplicate page, user limit),
+   * then {@code welcome}. The future completes with the open session, or fails when the connection was refused.
+   */
+  public Future<Session> admit(ConnectionIdentity identity, SessionTransport transport, VerifiedToken token) {
+    long now = System.nanoTime();
+    Session session = new Session(identity, transport, token, edge.options.limits(), now);
+    transport.onClosed(() -> peerClosed(session));
+    if (edge.draining()) {
+      refuse(session, CloseCodes.GOING_AWAY, "server-shutdown", retryHint(), "node is shutting down");
+      return Future.failedFuture("draining");
+    }
+    if (edge.sessions.size() >= edge.options.limits().maxConnectionsPerNode()) {
+      refuse(session, CloseCodes.NODE_FULL, "policy", ThreadLocalRandom.current().nextLong(1000, 5001),
+          "node is full");
+      return Future.failedFuture("node full");
+    }
+    edge.sessions.add(session);
+    return edge.authorizer.connect(identity, token.claims()).compose(decision -> {
+      if (!decision.allowed()) {
+        edge.sessions.remove(session);
+        refuse(session, CloseCodes.FORBIDDEN, "policy", null, decision.reason());
+        return Future.failedFuture("forbidden");
+      }
+      RegistryEntry entry = new RegistryEntry(identity, transport.kind(), session.openedAt());
+      return edge.registry.register(entry, edge.options.limits().maxConnectionsPerUser(),
+          edge.options.limits().closeOldest());
+    }).compose(result -> {
+      if (!result.accepted()) {
+        edge.sessions.remove(session);
+        refuse(session, CloseCodes.TOO_MANY_CONNECTIONS, "policy", null,
+            "user has " + result.count() + " connections, the maximum");
+        return Future.failedFuture("too many connections");
+      }
+      if (session.state() != Session.State.OPENING) {
+        // The peer went away while we were registering: undo.
+        edge.registry.unregister(identity.userId(), identity.connectionId());
+        return Future.failedFuture("closed while opening");
+      }
+      open(session);
+      displace(result);
+      return Future.succeededFuture(session);
+    }).onFailure(e -> {
+      if (session.state() == Session.State.OPENING) {
+        edge.sessions.remove(session);
+        refuse(session, CloseCodes.INTERNAL_ERROR, "network-error", null, "cannot register: " + e.getMessage());
+      }
+    });
+  }
+
+  private void open(Session session) {
+    session.state(Session.State.OPEN);
+    ConnectionIdentity id = session.identity();
+    edge.events.opened(id, session.transport().kind(), session.openedAt());
+    ObjectNode welcome = Frames.frame("welcome")
+        .put("protocol", Frames.PROTOCOL_VERSION)
+        .put("connectionId", id.connectionId())
+        .put("nodeId", id.nodeId())
+        .put("userId", id.userId());
+    welcome.putObject("heartbeat")
+        .put("intervalMs", edge.options.heartbeatInterval().toMillis())
+        .put("timeoutMs", edge.options.heartbeatTimeout().toMillis());
+    if (session.token().expiresAt() != null) {
+      welcome.put("tokenExpiresAt", session.token().expiresAt().toString());
+    }
+    welcome.putObject("limits")
+        .put("maxFrameBytes", edge.options.limits().maxFrameBytes())
+        .put("ratePerSecond", edge.options.limits().ratePerSecond())
+        .put("rateBurst", edge.options.limits().rateBurst())
+        .put("maxSubscriptions", edge.options.limits().maxSubscriptions());
+    edge.outbound.send(session, Frames.text(welcome));
+    edge.frames.scheduleTokenExpiry(session);
+  }
+
+  /** Closes connections the registry displaced: same page (4504) or the user's oldest (4503), wherever they are. */
+  private void displace(RegisterConnection.Result result) {
+    for (RegistryEntry old : result.displaced()) {
+      edge.metrics.replaced.increment();
+      closeAnywhere(old, CloseCodes.REPLACED, CloseReason.REPLACED, "replaced by a newer connection of this page");
+    }
+    for (RegistryEntry old : result.evicted()) {
+      closeAnywhere(old, CloseCodes.TOO_MANY_CONNECTIONS, CloseReason.POLICY, "too many connections: oldest closed");
+    }
+  }
+
+  private void closeAnywhere(RegistryEntry entry, int code, CloseReason reason, String message) {
+    if (entry.nodeId().equals(edge.node.nodeId())) {
+      Session local = edge.sessions.get(entry.connectionId());
+      if (local != null) {
+        close(local, reason, code, message, true);
+      }
+    } else {
+      edge.vertx.eventBus().request(Addresses.nodeInbox(entry.nodeId()),
+          new CloseConnections(List.of(entry.connectionId()), code, reason, null, message))
+          .onFailure(e -> LOG.warn("event=remote-close-failed connection={} node={} cause=\"{}\"",
+              entry.connectionId(), entry.nodeId(), e.getMessage()));
+    }
+  }
+
+  /** A refusal after the upgrade: goodbye (where useful) and close; nothing was registered or announced. */
+  private void refuse(Session session, int code, String reason, Long retryAfterMs, String message) {
+    session.state(Session.State.CLOSED);
+    edge.metrics.refused(code);
+    sendGoodbye(session, code, reason, retryAfterMs, message);
+    session.transport().close(code, retryAfterMs != null ? "retry-after=" + retryAfterMs : reason);
+    LOG.info("event=connection-refused user={} page={} code={} message=\"{}\"", session.userId(),
+        session.identity().pageId(), code, message);
+  }
+
+  /**
+   * Server-initiated close: goodbye when the socket is usable, the close frame, then cleanup at once (the TCP
+   * connection may take longer to go; the registry entry must not wait for it).
+   */
+  public void close(Session session, CloseReason reason, int code, String message, boolean goodbye) {
+    close(session, reason, code, message, goodbye, null);
+  }
+
+  public void close(Session session, CloseReason reason, int code, String message, boolean goodbye, Long retryAfterMs) {
+    if (session.state() == Session.State.CLOSING || session.state() == Session.State.CLOSED) {
+      return;
+    }
+    if (goodbye) {
+      sendGoodbye(session, code, reason.wireName(), retryAfterMs, message);
+    }
+    session.state(Session.State.CLOSING);
+    session.transport().close(code, retryAfterMs != null ? "retry-after=" + retryAfterMs : reason.wireName());
+    finish(session, reason, code);
+  }
+
+  private void sendGoodbye(Session session, int code, String reason, Long retryAfterMs, String message) {
+    ObjectNode goodbye = Frames.frame("goodbye").put("code", code).put("reason", reason);
+    if (retryAfterMs != null) {
+      goodbye.put("retryAfterMs", retryAfterMs);
+    }
+    if (message != null) {
+      goodbye.put("message", message);
+    }
+    session.transport().send(Frames.text(goodbye), false);
+  }
+
+  /** The peer closed (close frame, reset, write failure). */
+  private void peerClosed(Session session) {
+    if (session.state() == Session.State.OPEN) {
+      session.state(Session.State.CLOSING);
+      finish(session, session.transport().peerCloseReason(), session.transport().peerCloseCode());
+    } else if (session.state() == Session.State.OPENING) {
+      session.state(Session.State.CLOSED);
+      edge.sessions.remove(session);
+    }
+  }
+
+  private void finish(Session session, CloseReason reason, Integer code) {
+    session.state(Session.State.CLOSED);
+    if (session.tokenTimer() >= 0) {
+      edge.vertx.cancelTimer(session.tokenTimer());
+    }
+    edge.sessions.remove(session);
+    for (Subscription subscription : new ArrayList<>(session.subscriptions().values())) {
+      edge.subscriptions.detach(session, subscription.channel());
+    }
+    ConnectionIdentity id = session.identity();
+    edge.registry.unregister(id.userId(), id.connectionId())
+        .onFailure(e -> LOG.error("event=unregister-failed connection={} cause=\"{}\"", id.connectionId(),
+            e.getMessage()));
+    edge.events.closed(id, session.transport().kind(), session.openedAt(), reason, code);
+  }
+
+  /** A hint for reconnecting clients, uniform over the shutdown spread so they do not all come back at once. */
+  public long retryHint() {
+    long spread = edge.options.shutdownSpread().toMillis();
+    return spread <= 0 ? 0 : ThreadLocalRandom.current().nextLong(spread + 1);
+  }
+
+  /**
+   * Graceful shutdown: every connection gets goodbye + 1001 with a jittered retry-after hint and its registry
+   * entry removed; completes when the registry is clean.
+   */
+  public Future<Void> drainAll() {
+    edge.draining(true);
+    List<Future<Boolean>> removals = new ArrayList<>();
+    for (Session session : edge.sessions.all()) {
+      if (session.isOpen()) {
+        ConnectionIdentity id = session.identity();
+        close(session, CloseReason.SERVER_SHUTDOWN, CloseCodes.GOING_AWAY, "node is shutting down", true, retryHint());
+        removals.add(edge.registry.unregister(id.userId(), id.connectionId()));
+      }
+    }
+    return Future.join(removals).mapEmpty();
+  }
+}

@@ -1,0 +1,68 @@
+package dev.mesh.connection.edge;
+
+import dev.mesh.common.events.CloseReason;
+import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.Envelope;
+import dev.mesh.connection.session.Frames;
+import dev.mesh.connection.session.Session;
+import dev.mesh.connection.session.SessionTransport;
+import dev.mesh.connection.session.Subscription;
+
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything written to a client goes through here: counted, and subject to the outbound bounds (docs/PROTOCOL.md
+ * §11.2). Non-critical events may be dropped for a slow reader, announced by a {@code gap} frame before that
+ * channel's next event; anything else waits up to the hard bound, past which the connection closes as slow-consumer.
+ */
+public final class Outbound {
+
+  private final Edge edge;
+
+  Outbound(Edge edge) {
+    this.edge = edge;
+  }
+
+  /** Sends a control or reply frame: never dropped. */
+  public void send(Session session, String frame) {
+    write(session, frame, false);
+  }
+
+  /** Sends an event of a subscription (already deduplicated by the merge). */
+  public void event(Session session, Subscription subscription, Envelope event, String frame) {
+    long dropped = subscription.takeDropped();
+    if (dropped > 0) {
+      write(session, Frames.gap(subscription.channel(), dropped), false);
+    }
+    SessionTransport.Outcome outcome = write(session, frame, !event.critical());
+    if (outcome == SessionTransport.Outcome.DROPPED) {
+      subscription.countDropped();
+      edge.metrics.messagesDropped.increment();
+    } else if (outcome == SessionTransport.Outcome.SENT && event.ts() != null) {
+      long latency = Math.max(0, Instant.now().toEpochMilli() - event.ts().toEpochMilli());
+      edge.metrics.deliveryLatency.record(latency, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private SessionTransport.Outcome write(Session session, String frame, boolean droppable) {
+    if (session.state() == Session.State.CLOSED || session.state() == Session.State.CLOSING) {
+      return SessionTransport.Outcome.DROPPED;
+    }
+    SessionTransport.Outcome outcome = session.transport().send(frame, droppable);
+    switch (outcome) {
+      case SENT -> {
+        edge.metrics.messagesOut.increment();
+        edge.metrics.bytesOut.increment(frame.length());
+      }
+      case OVERFLOW -> edge.lifecycle.close(session, CloseReason.SLOW_CONSUMER, CloseCodes.SLOW_CONSUMER, null, false);
+      case DROPPED -> { }
+    }
+    return outcome;
+  }
+
+  public void error(Session session, String id, String code, String message) {
+    edge.metrics.errorFrames.increment();
+    send(session, Frames.error(id, code, message));
+  }
+}

@@ -1,0 +1,176 @@
+package dev.mesh.connection.edge;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mesh.common.protocol.Envelope;
+import dev.mesh.common.protocol.Position;
+import dev.mesh.connection.history.ChannelLog;
+import dev.mesh.connection.session.Frames;
+import dev.mesh.connection.session.Session;
+import dev.mesh.connection.session.Subscription;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Subscriptions and the resume merge of docs/PROTOCOL.md §6.2: listen to the channel first and buffer, fetch
+ * history from the client's position page by page, then drain the buffer in seq order; on the live path duplicates
+ * are dropped and a jump in seq fetches the missing range first. Each event reaches a page once, in order, or the
+ * page is told plainly to reset.
+ */
+public final class Subscriptions {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Subscriptions.class);
+
+  private final Edge edge;
+
+  Subscriptions(Edge edge) {
+    this.edge = edge;
+  }
+
+  static boolean isUserChannel(String channel) {
+    return channel.startsWith("user:");
+  }
+
+  /** Subscribes (authorisation and limits already checked); replies {@code subscribed} or an error. */
+  public Future<Void> subscribe(Session session, String requestId, String channel, Position from, boolean presence) {
+    Subscription subscription = new Subscription(channel, presence);
+    subscription.startBuffering();
+    session.subscriptions().put(channel, subscription);
+    Future<Void> listening = isUserChannel(channel) ? Future.succeededFuture() : edge.hub.add(channel, session);
+    return listening
+        .compose(v -> edge.log.history(channel, from, ChannelLog.PAGE, session.userId()))
+        .compose(page -> {
+          if (!current(session, subscription)) {
+            return Future.succeededFuture();
+          }
+          Position start;
+          if (page.reset() != null) {
+            start = new Position(page.epoch(), page.head());
+            edge.outbound.send(session, Frames.reset(channel, page.reset(), start));
+          } else {
+            start = from == null ? new Position(page.epoch(), page.head()) : from;
+          }
+          subscription.position(start.epoch(), start.seq());
+          ObjectNode subscribed = Frames.frame("subscribed").put("channel", channel);
+          if (requestId != null) {
+            subscribed.put("id", requestId);
+          }
+          subscribed.set("position", Frames.position(start));
+          edge.outbound.send(session, Frames.text(subscribed));
+          // Critical events not yet acknowledged by this user, before the replay (PROTOCOL §6.5).
+          for (Envelope critical : page.redeliver()) {
+            edge.outbound.event(session, subscription, critical, Frames.event(critical));
+          }
+          if (page.reset() == null && from != null) {
+            subscription.deliverHistory(page.events(), deliverer(session, subscription));
+            if (page.more()) {
+              return fetchRange(session, subscription);
+            }
+          }
+          finishFetch(session, subscription);
+          return Future.<Void>succeededFuture();
+        })
+        .onFailure(e -> {
+          if (current(session, subscription)) {
+            detach(session, channel);
+            edge.outbound.error(session, requestId, "unavailable", "history unavailable for " + channel
+                + ": " + e.getMessage() + "; retry the subscribe");
+          }
+        });
+  }
+
+  /** Removes a subscription and stops listening to the channel when this was the node's last subscriber. */
+  public boolean detach(Session session, String channel) {
+    Subscription removed = session.subscriptions().remove(channel);
+    if (removed != null && !isUserChannel(channel)) {
+      edge.hub.remove(channel, session);
+    }
+    return removed != null;
+  }
+
+  /** A live event of a channel for this node's subscribers: serialised once, merged per subscription. */
+  public void fanOut(Envelope event, List<Session> subscribers) {
+    String frame = Frames.event(event);
+    edge.metrics.broadcastFanout.record(subscribers.size());
+    for (Session session : subscribers) {
+      offer(session, event, frame);
+    }
+  }
+
+  /** Direct messages ({@code user:} channels) from the node inbox. */
+  public void deliverDirect(Envelope event, List<String> connectionIds) {
+    String frame = Frames.event(event);
+    for (String connectionId : connectionIds) {
+      Session session = edge.sessions.get(connectionId);
+      if (session != null) {
+        offer(session, event, frame);
+      }
+    }
+  }
+
+  private void offer(Session session, Envelope event, String frame) {
+    Subscription subscription = session.subscriptions().get(event.channel());
+    if (subscription == null || !session.isOpen()) {
+      return;
+    }
+    if (!subscription.isBuffering() && subscription.epoch() != null && !subscription.epoch().equals(event.epoch())) {
+      Position restart = new Position(event.epoch(), Math.max(0, event.seq() - 1));
+      edge.outbound.send(session, Frames.reset(event.channel(), "epoch-changed", restart));
+      subscription.position(restart.epoch(), restart.seq());
+    }
+    Consumer<Envelope> deliver = e -> edge.outbound.event(session, subscription, e, e == event ? frame : Frames.event(e));
+    if (subscription.offerLive(event, deliver)) {
+      fetchRange(session, subscription);
+    }
+  }
+
+  /** Fetches history after the subscription's last seq (it is buffering live events meanwhile). */
+  private Future<Void> fetchRange(Session session, Subscription subscription) {
+    Position after = new Position(subscription.epoch(), subscription.lastSeq());
+    return edge.log.history(subscription.channel(), after, ChannelLog.PAGE, null)
+        .compose(page -> {
+          if (!current(session, subscription)) {
+            return Future.<Void>succeededFuture();
+          }
+          if (page.reset() != null) {
+            Position head = new Position(page.epoch(), page.head());
+            edge.outbound.send(session, Frames.reset(subscription.channel(), page.reset(), head));
+            subscription.position(head.epoch(), head.seq());
+          } else {
+            subscription.deliverHistory(page.events(), deliverer(session, subscription));
+            if (page.more()) {
+              return fetchRange(session, subscription);
+            }
+          }
+          finishFetch(session, subscription);
+          return Future.<Void>succeededFuture();
+        })
+        .onFailure(e -> {
+          LOG.warn("event=gap-fill-failed channel={} connection={} cause=\"{}\"", subscription.channel(),
+              session.id(), e.getMessage());
+          if (current(session, subscription)) {
+            // Deliver what we have rather than stall; the client sees the seq jump and can resubscribe.
+            subscription.drainBuffer(deliverer(session, subscription));
+          }
+        });
+  }
+
+  private void finishFetch(Session session, Subscription subscription) {
+    if (subscription.bufferHasGap()) {
+      fetchRange(session, subscription);
+    } else {
+      subscription.drainBuffer(deliverer(session, subscription));
+    }
+  }
+
+  private Consumer<Envelope> deliverer(Session session, Subscription subscription) {
+    return e -> edge.outbound.event(session, subscription, e, Frames.event(e));
+  }
+
+  private static boolean current(Session session, Subscription subscription) {
+    return session.isOpen() && session.subscriptions().get(subscription.channel()) == subscription;
+  }
+}

@@ -1,0 +1,56 @@
+package dev.mesh.connection.http;
+
+import dev.mesh.connection.auth.AuthFailure;
+import dev.mesh.connection.auth.Authenticator;
+import dev.mesh.connection.auth.OriginPolicy;
+import dev.mesh.connection.auth.TicketStore;
+import dev.mesh.connection.edge.Edge;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * {@code POST /auth/ticket} (docs/PROTOCOL.md §2.4): a browser trades its bearer token for a single-use ticket to put
+ * in the WebSocket or EventSource URL, valid for {@code min(MESH_TICKET_TTL, exp - now)}.
+ */
+public final class TicketEndpoint {
+
+  private final Edge edge;
+  private final Authenticator authenticator;
+  private final TicketStore tickets;
+  private final OriginPolicy origins;
+
+  public TicketEndpoint(Edge edge, Authenticator authenticator, TicketStore tickets) {
+    this.edge = edge;
+    this.authenticator = authenticator;
+    this.tickets = tickets;
+    this.origins = new OriginPolicy(edge.options().auth().allowedOrigins());
+  }
+
+  public void handle(RoutingContext ctx) {
+    if (!origins.allows(ctx.request().getHeader("Origin"), ctx.request().getHeader("Host"))) {
+      edge.metrics().authFailure(AuthFailure.Cause.ORIGIN.tag());
+      HttpErrors.authFailure(ctx.response(), new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
+      return;
+    }
+    String header = ctx.request().getHeader("Authorization");
+    String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+    authenticator.authenticateBearer(ctx.request().headers())
+        .compose(verified -> {
+          Duration untilExpiry = Duration.between(Instant.now(), verified.expiresAt());
+          Duration ttl = untilExpiry.compareTo(tickets.ttl()) < 0 ? untilExpiry : tickets.ttl();
+          return tickets.issue(token, ttl).map(ticket -> new JsonObject().put("ticket", ticket)
+              .put("expiresInMs", ttl.toMillis()));
+        })
+        .onSuccess(body -> ctx.response().putHeader("Content-Type", "application/json")
+            .putHeader("Cache-Control", "no-store").end(body.encode()))
+        .onFailure(e -> {
+          AuthFailure failure = e instanceof AuthFailure f ? f : new AuthFailure(AuthFailure.Cause.MALFORMED,
+              e.getMessage());
+          edge.metrics().authFailure(failure.reason().tag());
+          HttpErrors.authFailure(ctx.response(), failure);
+        });
+  }
+}

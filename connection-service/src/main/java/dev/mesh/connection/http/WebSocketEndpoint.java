@@ -1,0 +1,140 @@
+package dev.mesh.connection.http;
+
+import dev.mesh.common.events.CloseReason;
+import dev.mesh.common.identity.ClientIds;
+import dev.mesh.common.identity.ConnectionIdentity;
+import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.connection.auth.AuthFailure;
+import dev.mesh.connection.auth.Authenticator;
+import dev.mesh.connection.auth.OriginPolicy;
+import dev.mesh.connection.auth.VerifiedToken;
+import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.session.Frames;
+import dev.mesh.connection.session.Session;
+import dev.mesh.connection.session.WebSocketTransport;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code GET /ws}: Origin, then credential, both answered with an HTTP status before any upgrade; then the upgrade,
+ * the identity check (4506 when bad) and admission. The socket stays paused until the connection is admitted, so
+ * a client's first frames are neither lost nor processed early.
+ */
+public final class WebSocketEndpoint {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebSocketEndpoint.class);
+
+  private final Edge edge;
+  private final Authenticator authenticator;
+  private final OriginPolicy origins;
+
+  public WebSocketEndpoint(Edge edge, Authenticator authenticator) {
+    this.edge = edge;
+    this.authenticator = authenticator;
+    this.origins = new OriginPolicy(edge.options().auth().allowedOrigins());
+  }
+
+  /** A plain {@code GET /ws} without an upgrade. */
+  public void handlePlain(RoutingContext ctx) {
+    HttpErrors.json(ctx.response(), 400, "bad-request", "GET /ws needs a WebSocket upgrade");
+  }
+
+  /**
+   * Every upgrade request of the server. Vert.x 5's handshake handler lets the checks run asynchronously before
+   * anything is accepted; a refusal is an HTTP status (401/403/404/503) and no socket.
+   */
+  public void handshake(ServerWebSocketHandshake handshake) {
+    if (!"/ws".equals(handshake.path())) {
+      handshake.reject(404);
+      return;
+    }
+    MultiMap headers = handshake.headers();
+    if (!origins.allows(headers.get("Origin"), headers.get("Host"))) {
+      refuse(handshake, new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
+      return;
+    }
+    if (edge.draining()) {
+      handshake.reject(503);
+      return;
+    }
+    MultiMap query = parseQuery(handshake.query());
+    authenticator.authenticate(headers, query)
+        .onSuccess(token -> accept(handshake, query, token))
+        .onFailure(e -> refuse(handshake, e));
+  }
+
+  private void refuse(ServerWebSocketHandshake handshake, Throwable e) {
+    AuthFailure failure = e instanceof AuthFailure f ? f : new AuthFailure(AuthFailure.Cause.MALFORMED, e.getMessage());
+    edge.metrics().authFailure(failure.reason().tag());
+    LOG.info("event=auth-refused cause={} remote={} message=\"{}\"", failure.reason().tag(),
+        handshake.remoteAddress(), failure.getMessage());
+    handshake.reject(failure.reason().status());
+  }
+
+  private void accept(ServerWebSocketHandshake handshake, MultiMap query, VerifiedToken token) {
+    handshake.accept().onSuccess(socket -> {
+      socket.pause();
+      Optional<String> bad = identityProblem(query);
+      WebSocketTransport transport = new WebSocketTransport(socket, edge.options().limits().outboundSoftBytes(),
+          edge.options().limits().outboundHardBytes());
+      if (bad.isPresent()) {
+        edge.metrics().refused(CloseCodes.BAD_IDENTITY);
+        transport.send(Frames.text(Frames.frame("goodbye").put("code", CloseCodes.BAD_IDENTITY)
+            .put("reason", "policy").put("message", bad.get())), false);
+        transport.close(CloseCodes.BAD_IDENTITY, "policy");
+        return;
+      }
+      ConnectionIdentity identity = new ConnectionIdentity(token.userId(), query.get("session"), query.get("tab"),
+          query.get("page"), ConnectionIds.next(), edge.node().nodeId());
+      edge.lifecycle().admit(identity, transport, token).onSuccess(session -> {
+        attach(socket, session);
+        socket.resume();
+      });
+    }).onFailure(e -> LOG.warn("event=upgrade-failed cause=\"{}\"", e.toString()));
+  }
+
+  private static MultiMap parseQuery(String query) {
+    MultiMap params = MultiMap.caseInsensitiveMultiMap();
+    if (query != null) {
+      new QueryStringDecoder(query, false).parameters().forEach(params::add);
+    }
+    return params;
+  }
+
+  private void attach(ServerWebSocket socket, Session session) {
+    socket.textMessageHandler(text -> edge.frames().onText(session, text));
+    socket.binaryMessageHandler(buffer -> edge.frames().onBinary(session));
+    socket.pongHandler(pong -> session.seen(System.nanoTime()));
+    socket.exceptionHandler(e -> {
+      // Netty refuses a single frame over the limit; Vert.x reports a message whose fragments add up past it.
+      boolean tooBig = (e instanceof CorruptedWebSocketFrameException corrupted && corrupted.closeStatus().code() == 1009)
+          || (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("max message size"));
+      if (tooBig) {
+        edge.metrics().oversized.increment();
+        edge.lifecycle().close(session, CloseReason.POLICY, CloseCodes.MESSAGE_TOO_BIG,
+            "message larger than " + edge.options().limits().maxFrameBytes() + " bytes", false);
+      } else {
+        LOG.debug("event=socket-error connection={} cause=\"{}\"", session.id(), e.getMessage());
+      }
+    });
+  }
+
+  static Optional<String> identityProblem(MultiMap query) {
+    for (String field : List.of("session", "tab", "page")) {
+      Optional<String> problem = ClientIds.checkId(field, query.get(field));
+      if (problem.isPresent()) {
+        return problem;
+      }
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,2 @@
+/** Connection lifecycle events out: published on the event bus for presence, logged one line per transition. */
+package dev.mesh.connection.lifecycle;

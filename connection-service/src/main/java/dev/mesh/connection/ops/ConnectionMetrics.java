@@ -1,0 +1,102 @@
+package dev.mesh.connection.ops;
+
+import dev.mesh.common.events.CloseReason;
+import dev.mesh.common.events.Transport;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToIntFunction;
+
+/** connection-service's meters (DESIGN.md §9), all tagged by the registry's common tags (service). */
+public final class ConnectionMetrics {
+
+  private final MeterRegistry registry;
+  private final Map<CloseReason, Counter> closed = new EnumMap<>(CloseReason.class);
+  private final Map<Transport, Counter> opened = new EnumMap<>(Transport.class);
+  public final Counter zombies;
+  public final Counter replaced;
+  public final Counter messagesIn;
+  public final Counter messagesOut;
+  public final Counter messagesDropped;
+  public final Counter bytesIn;
+  public final Counter bytesOut;
+  public final Counter rateLimited;
+  public final Counter oversized;
+  public final Counter errorFrames;
+  public final Timer deliveryLatency;
+  public final DistributionSummary broadcastFanout;
+  private final AtomicLong registryEntries = new AtomicLong();
+  private final AtomicLong ghosts = new AtomicLong();
+
+  public ConnectionMetrics(MeterRegistry registry, ToIntFunction<Transport> active) {
+    this.registry = registry;
+    for (Transport transport : Transport.values()) {
+      Gauge.builder("mesh_connections_active", () -> active.applyAsInt(transport))
+          .description("Connections open on this node").tag("transport", transport.wireName()).register(registry);
+      opened.put(transport, Counter.builder("mesh_connections_opened_total").tag("transport", transport.wireName())
+          .description("Connections opened").register(registry));
+    }
+    for (CloseReason reason : CloseReason.values()) {
+      closed.put(reason, Counter.builder("mesh_connections_closed_total").tag("reason", reason.wireName())
+          .description("Connections closed, by reason").register(registry));
+    }
+    zombies = counter("mesh_zombies_terminated_total", "Silent connections terminated by the heartbeat check");
+    replaced = counter("mesh_duplicates_replaced_total", "Connections replaced by a newer one of the same page");
+    messagesIn = counter("mesh_messages_in_total", "Frames received from clients");
+    messagesOut = counter("mesh_messages_out_total", "Frames sent to clients");
+    messagesDropped = counter("mesh_messages_dropped_total", "Non-critical frames dropped for slow readers");
+    bytesIn = counter("mesh_bytes_in_total", "Bytes received from clients");
+    bytesOut = counter("mesh_bytes_out_total", "Bytes sent to clients (frame text length)");
+    rateLimited = counter("mesh_rate_limited_total", "Frames refused by the per-connection rate limit");
+    oversized = counter("mesh_oversized_total", "Connections closed for an oversized frame");
+    errorFrames = counter("mesh_error_frames_total", "Error frames sent to clients");
+    deliveryLatency = Timer.builder("mesh_delivery_latency")
+        .description("From the event's append time to its write on this node")
+        .publishPercentileHistogram()
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
+    broadcastFanout = DistributionSummary.builder("mesh_broadcast_fanout")
+        .description("Local subscribers written per channel event").register(registry);
+    Gauge.builder("mesh_registry_entries", registryEntries, AtomicLong::get)
+        .description("Registry entries naming this node (last consistency check)").register(registry);
+    Gauge.builder("mesh_registry_ghosts", ghosts, AtomicLong::get)
+        .description("Difference between registry entries naming this node and its open sockets (should be 0)")
+        .register(registry);
+  }
+
+  private Counter counter(String name, String description) {
+    return Counter.builder(name).description(description).register(registry);
+  }
+
+  public void opened(Transport transport) {
+    opened.get(transport).increment();
+  }
+
+  public void closed(CloseReason reason) {
+    closed.get(reason).increment();
+  }
+
+  public void refused(int code) {
+    registry.counter("mesh_connections_refused_total", "code", Integer.toString(code)).increment();
+  }
+
+  public void authFailure(String cause) {
+    registry.counter("mesh_auth_failures_total", "cause", cause).increment();
+  }
+
+  public long ghosts() {
+    return ghosts.get();
+  }
+
+  public void consistency(long entries, long sockets) {
+    registryEntries.set(entries);
+    ghosts.set(Math.abs(entries - sockets));
+  }
+}

@@ -1,0 +1,74 @@
+package dev.mesh.connection.routing;
+
+import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.protocol.Envelope;
+import dev.mesh.connection.session.Session;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * Local subscribers per channel. The node listens on a channel's live address only while it has local subscribers
+ * (registering a clustered consumer writes to Hazelcast, so there is one per channel per node, never one per
+ * connection). Each event is handed once to {@code fanOut} with a snapshot of the channel's subscribers (a delivery
+ * may close a slow subscriber), and is serialised once for all of them.
+ */
+public final class ChannelHub {
+
+  private final Vertx vertx;
+  private final BiConsumer<Envelope, List<Session>> fanOut;
+  private final Map<String, Channel> channels = new HashMap<>();
+
+  public ChannelHub(Vertx vertx, BiConsumer<Envelope, List<Session>> fanOut) {
+    this.vertx = vertx;
+    this.fanOut = fanOut;
+  }
+
+  private final class Channel {
+    final Set<Session> subscribers = new LinkedHashSet<>();
+    final MessageConsumer<Envelope> consumer;
+    final Future<Void> ready;
+
+    Channel(String name) {
+      consumer = vertx.eventBus().consumer(Addresses.channel(name), message -> fanOut.accept(message.body(), new ArrayList<>(subscribers)));
+      ready = consumer.completion();
+    }
+  }
+
+  /** Adds a subscriber; the future completes once this node receives the channel's live events. */
+  public Future<Void> add(String channel, Session session) {
+    Channel state = channels.computeIfAbsent(channel, Channel::new);
+    state.subscribers.add(session);
+    return state.ready;
+  }
+
+  public void remove(String channel, Session session) {
+    Channel state = channels.get(channel);
+    if (state != null && state.subscribers.remove(session) && state.subscribers.isEmpty()) {
+      channels.remove(channel);
+      state.consumer.unregister();
+    }
+  }
+
+  public int channelCount() {
+    return channels.size();
+  }
+
+  public int subscriptionCount() {
+    return channels.values().stream().mapToInt(c -> c.subscribers.size()).sum();
+  }
+
+  /** Local subscribers of a channel (read-only view; empty if none). */
+  public Set<Session> subscribers(String channel) {
+    Channel state = channels.get(channel);
+    return state == null ? Set.of() : java.util.Collections.unmodifiableSet(state.subscribers);
+  }
+}

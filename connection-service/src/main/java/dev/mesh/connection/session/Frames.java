@@ -1,0 +1,94 @@
+package dev.mesh.connection.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mesh.common.bus.Json;
+import dev.mesh.common.protocol.Envelope;
+import dev.mesh.common.protocol.Position;
+
+import java.time.Instant;
+
+/** Builders of server-to-client frames (docs/PROTOCOL.md §3), serialised once to the JSON text sent. */
+public final class Frames {
+
+  public static final int PROTOCOL_VERSION = 1;
+
+  private Frames() {
+  }
+
+  public static ObjectNode frame(String type) {
+    return Json.MAPPER.createObjectNode().put("type", type);
+  }
+
+  public static String text(ObjectNode frame) {
+    return Json.encode(frame);
+  }
+
+  public static String event(Envelope e) {
+    ObjectNode frame = frame("event")
+        .put("channel", e.channel())
+        .put("epoch", e.epoch())
+        .put("seq", e.seq())
+        .put("id", e.id())
+        .put("ts", e.ts() == null ? null : e.ts().toString());
+    frame.set("data", e.data());
+    if (e.critical()) {
+      frame.put("critical", true);
+    }
+    return text(frame);
+  }
+
+  public static String error(String id, String code, String message) {
+    ObjectNode frame = frame("error").put("code", code).put("message", message);
+    if (id != null) {
+      frame.put("id", id);
+    }
+    return text(frame);
+  }
+
+  public static String pong(String id) {
+    ObjectNode frame = frame("pong");
+    if (id != null) {
+      frame.put("id", id);
+    }
+    return text(frame);
+  }
+
+  public static ObjectNode position(Position position) {
+    return Json.MAPPER.createObjectNode().put("epoch", position.epoch()).put("seq", position.seq());
+  }
+
+  public static String reset(String channel, String reason, Position current) {
+    ObjectNode frame = frame("reset").put("channel", channel).put("reason", reason);
+    if (current != null) {
+      frame.set("position", position(current));
+    }
+    return text(frame);
+  }
+
+  public static String gap(String channel, long dropped) {
+    return text(frame("gap").put("channel", channel).put("dropped", dropped));
+  }
+
+  public static String goodbye(String reason, long retryAfterMs) {
+    return text(frame("goodbye").put("reason", reason).put("retryAfterMs", retryAfterMs));
+  }
+
+  public static String tokenExpiring(Instant expiresAt, Instant refreshBy) {
+    return text(frame("token-expiring").put("expiresAt", expiresAt.toString()).put("refreshBy", refreshBy.toString()));
+  }
+
+  public static String refreshed(String id, Instant expiresAt) {
+    ObjectNode frame = frame("refreshed").put("id", id);
+    if (expiresAt != null) {
+      frame.put("expiresAt", expiresAt.toString());
+    }
+    return text(frame);
+  }
+
+  /** Reads a string field, or null when absent or not a string. */
+  public static String string(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    return value != null && value.isTextual() ? value.asText() : null;
+  }
+}

@@ -1,0 +1,65 @@
+package dev.mesh.connection.session;
+
+import dev.mesh.common.events.Transport;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** This node's open sessions, by connection id and by user. Owned by the edge verticle's event loop. */
+public final class SessionIndex {
+
+  private final Map<String, Session> byId = new HashMap<>();
+  private final Map<String, List<Session>> byUser = new HashMap<>();
+  private final AtomicInteger[] byTransport = {new AtomicInteger(), new AtomicInteger()};
+
+  public void add(Session session) {
+    byId.put(session.id(), session);
+    byUser.computeIfAbsent(session.userId(), u -> new ArrayList<>(2)).add(session);
+    byTransport[session.transport().kind().ordinal()].incrementAndGet();
+  }
+
+  public boolean remove(Session session) {
+    if (byId.remove(session.id()) == null) {
+      return false;
+    }
+    List<Session> sessions = byUser.get(session.userId());
+    if (sessions != null) {
+      sessions.remove(session);
+      if (sessions.isEmpty()) {
+        byUser.remove(session.userId());
+      }
+    }
+    byTransport[session.transport().kind().ordinal()].decrementAndGet();
+    return true;
+  }
+
+  public Session get(String connectionId) {
+    return byId.get(connectionId);
+  }
+
+  public List<Session> ofUser(String userId) {
+    List<Session> sessions = byUser.get(userId);
+    return sessions == null ? List.of() : List.copyOf(sessions);
+  }
+
+  public Collection<Session> all() {
+    return List.copyOf(byId.values());
+  }
+
+  public int size() {
+    return byId.size();
+  }
+
+  public int users() {
+    return byUser.size();
+  }
+
+  /** Safe to read from a metrics thread. */
+  public int count(Transport transport) {
+    return byTransport[transport.ordinal()].get();
+  }
+}

@@ -1,0 +1,134 @@
+package dev.mesh.connection.session;
+
+import dev.mesh.common.protocol.Envelope;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One channel a session is subscribed to, and where it is in that channel's stream. Events are delivered in
+ * {@code seq} order exactly once: anything at or below the last delivered {@code seq} of the same epoch is a
+ * duplicate and skipped. While history is being fetched (resume, or a gap seen on the live path) live events are
+ * buffered, then merged after the history, so nothing is lost or doubled at the seam.
+ */
+public final class Subscription {
+
+  private final String channel;
+  private String epoch;
+  private long lastSeq;
+  private List<Envelope> buffered;
+  private long dropped;
+  private final boolean presence;
+
+  public Subscription(String channel, boolean presence) {
+    this.channel = channel;
+    this.presence = presence;
+  }
+
+  public String channel() {
+    return channel;
+  }
+
+  public boolean presence() {
+    return presence;
+  }
+
+  public String epoch() {
+    return epoch;
+  }
+
+  public long lastSeq() {
+    return lastSeq;
+  }
+
+  /** Starts buffering live events (history is being fetched). */
+  public void startBuffering() {
+    if (buffered == null) {
+      buffered = new ArrayList<>();
+    }
+  }
+
+  public boolean isBuffering() {
+    return buffered != null;
+  }
+
+  /** Positions the stream (e.g. at the client's resume position, or after a reset). */
+  public void position(String epoch, long seq) {
+    this.epoch = epoch;
+    this.lastSeq = seq;
+  }
+
+  /**
+   * Offers a live event: buffered while fetching history; otherwise passed to {@code deliver} unless it is a
+   * duplicate. Returns true if the event shows a gap (a {@code seq} skipped) that must be filled from history.
+   */
+  public boolean offerLive(Envelope event, Consumer<Envelope> deliver) {
+    if (buffered != null) {
+      buffered.add(event);
+      return false;
+    }
+    if (epoch != null && epoch.equals(event.epoch()) && lastSeq > 0 && event.seq() > lastSeq + 1) {
+      startBuffering();
+      buffered.add(event);
+      return true;
+    }
+    accept(event, deliver);
+    return false;
+  }
+
+  /** Delivers a page of fetched history in order, skipping what was already delivered. Keeps buffering. */
+  public void deliverHistory(List<Envelope> history, Consumer<Envelope> deliver) {
+    for (Envelope event : history) {
+      accept(event, deliver);
+    }
+  }
+
+  /** Whether the buffered live events start beyond the next expected seq: the range between must be fetched. */
+  public boolean bufferHasGap() {
+    if (buffered == null || epoch == null) {
+      return false;
+    }
+    return buffered.stream()
+        .filter(e -> epoch.equals(e.epoch()))
+        .mapToLong(Envelope::seq)
+        .filter(seq -> seq > lastSeq)
+        .min()
+        .stream()
+        .anyMatch(first -> first > lastSeq + 1);
+  }
+
+  /** Delivers what was buffered, in seq order and once each, and stops buffering. */
+  public void drainBuffer(Consumer<Envelope> deliver) {
+    List<Envelope> pending = buffered == null ? new ArrayList<>() : buffered;
+    buffered = null;
+    pending.sort(Comparator.comparingLong(Envelope::seq));
+    for (Envelope event : pending) {
+      accept(event, deliver);
+    }
+  }
+
+  private void accept(Envelope event, Consumer<Envelope> deliver) {
+    if (epoch == null || !epoch.equals(event.epoch())) {
+      epoch = event.epoch();
+      lastSeq = 0;
+    }
+    if (event.seq() <= lastSeq) {
+      return;
+    }
+    lastSeq = event.seq();
+    deliver.accept(event);
+  }
+
+  public void countDropped() {
+    dropped++;
+  }
+
+  /** Dropped events since the last call (for the {@code gap} frame), resetting the count. */
+  public long takeDropped() {
+    long value = dropped;
+    dropped = 0;
+    return value;
+  }
+}
