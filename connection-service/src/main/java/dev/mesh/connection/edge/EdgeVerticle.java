@@ -14,6 +14,7 @@ import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.registry.NodeLossWatcher;
 import dev.mesh.connection.routing.IntegrationApi;
 import dev.mesh.connection.routing.NodeInbox;
+import dev.mesh.connection.routing.PresenceFeed;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -41,6 +42,7 @@ public final class EdgeVerticle extends VerticleBase {
   private HttpServer server;
   private NodeInbox inbox;
   private IntegrationApi api;
+  private PresenceFeed presenceFeed;
   private HeartbeatSweeper sweeper;
   private NodeLossWatcher watcher;
 
@@ -77,6 +79,7 @@ public final class EdgeVerticle extends VerticleBase {
 
     inbox = new NodeInbox(edge);
     api = new IntegrationApi(edge);
+    presenceFeed = new PresenceFeed(edge);
     sweeper = new HeartbeatSweeper(edge);
     watcher = new NodeLossWatcher(edge, context);
     sweeper.start(vertx);
@@ -93,7 +96,7 @@ public final class EdgeVerticle extends VerticleBase {
         .webSocketHandler(socket -> { })
         .listen(options.httpPort(), options.httpHost())
         .onSuccess(s -> server = s);
-    return Future.all(inbox.start(), api.start(), listening);
+    return Future.all(inbox.start(), api.start(), presenceFeed.start(), listening);
   }
 
   @Override
@@ -102,7 +105,7 @@ public final class EdgeVerticle extends VerticleBase {
     watcher.stop();
     return edge.lifecycle.drainAll()
         .eventually(() -> server == null ? Future.succeededFuture() : server.close())
-        .eventually(() -> Future.join(inbox.stop(), api.stop()));
+        .eventually(() -> Future.join(inbox.stop(), api.stop(), presenceFeed.stop()));
   }
 
   public int actualPort() {
