@@ -6,16 +6,32 @@ import dev.mesh.common.launch.MeshService;
 import dev.mesh.common.launch.ServiceContext;
 import dev.mesh.common.ops.OpsOptions;
 import dev.mesh.common.status.StatusVerticle;
+import dev.mesh.presence.api.ChannelVerticle;
+import dev.mesh.presence.api.PresenceHttpVerticle;
+import dev.mesh.presence.api.UserQueryVerticle;
+import dev.mesh.presence.expiry.ExpiryVerticle;
+import dev.mesh.presence.ingest.ConnectionEventsVerticle;
+import dev.mesh.presence.ingest.NodeWatchVerticle;
+import dev.mesh.presence.ops.PartitionSafetyCheck;
+import dev.mesh.presence.ops.PresenceMetrics;
+import dev.mesh.presence.ops.StatsVerticle;
+import dev.mesh.presence.reconcile.ReconcileVerticle;
+import dev.mesh.presence.store.PresenceStore;
 import io.vertx.core.Future;
 
 import java.time.Duration;
 
-/** presence-service: deploys its verticles in order. */
+/**
+ * presence-service: configures its Hazelcast maps, then deploys, in order, the status responder, the consumers of
+ * connection events and membership changes, the expiry sweep, the query and channel APIs, reconciliation, the gauges
+ * and the read-only HTTP API.
+ */
 public final class PresenceService implements MeshService {
 
   public static final String NAME = "presence-service";
 
   private final PresenceOptions options;
+  private PresenceHttpVerticle http;
 
   public PresenceService(PresenceOptions options) {
     this.options = options;
@@ -41,8 +57,27 @@ public final class PresenceService implements MeshService {
     return options.service().shutdownTimeout();
   }
 
+  /** The port of the read-only HTTP API, once deployed. */
+  public int httpPort() {
+    return http.actualPort();
+  }
+
   @Override
   public Future<Void> deploy(ServiceContext context) {
-    return context.deploy(new StatusVerticle(context.node(), NAME, Addresses.PRESENCE_STATUS)).mapEmpty();
+    var node = context.node();
+    PresenceMetrics metrics = new PresenceMetrics(context.registry());
+    PartitionSafetyCheck.register(context);
+    http = new PresenceHttpVerticle(options);
+    return PresenceStore.configure(node.vertx(), node.hazelcast())
+        .compose(v -> context.deploy(new StatusVerticle(node, NAME, Addresses.PRESENCE_STATUS)))
+        .compose(id -> context.deploy(new ConnectionEventsVerticle(node, options, metrics)))
+        .compose(id -> context.deploy(new NodeWatchVerticle(node, options, metrics)))
+        .compose(id -> context.deploy(new ExpiryVerticle(node, options, metrics)))
+        .compose(id -> context.deploy(new UserQueryVerticle(node, options)))
+        .compose(id -> context.deploy(new ChannelVerticle(node, options, metrics)))
+        .compose(id -> context.deploy(new ReconcileVerticle(node, options, metrics)))
+        .compose(id -> context.deploy(new StatsVerticle(node, options, metrics)))
+        .compose(id -> context.deploy(http))
+        .mapEmpty();
   }
 }

@@ -2,6 +2,7 @@ package dev.mesh.connection.edge;
 
 import dev.mesh.common.bus.BusClient;
 import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.common.presence.PresenceClient;
 import dev.mesh.connection.ConnectionOptions;
 import dev.mesh.connection.auth.ChannelAuthorizer;
 import dev.mesh.connection.history.ChannelLog;
@@ -27,6 +28,7 @@ public final class Edge {
   final ChannelAuthorizer authorizer;
   final ChannelLog log;
   final BusClient bus;
+  final PresenceClient presence;
   final Outbound outbound;
   final Subscriptions subscriptions;
   final Lifecycle lifecycle;
@@ -41,6 +43,7 @@ public final class Edge {
     this.context = context;
     this.metrics = metrics;
     this.bus = new BusClient(vertx);
+    this.presence = new PresenceClient(vertx, java.time.Duration.ofSeconds(2));
     this.events = new ConnectionEvents(vertx.eventBus(), metrics);
     this.registry = new RegistryClient(node, context);
     this.authorizer = new ChannelAuthorizer(options.auth(), bus);
@@ -66,6 +69,10 @@ public final class Edge {
 
   public FrameHandler frames() {
     return frames;
+  }
+
+  public Outbound outbound() {
+    return outbound;
   }
 
   public ChannelHub hub() {

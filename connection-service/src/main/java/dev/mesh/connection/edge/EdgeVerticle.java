@@ -8,18 +8,21 @@ import dev.mesh.connection.heartbeat.HeartbeatSweeper;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.http.ClientScript;
 import dev.mesh.connection.http.DemoTokens;
+import dev.mesh.connection.http.SseEndpoint;
 import dev.mesh.connection.http.TicketEndpoint;
 import dev.mesh.connection.http.WebSocketEndpoint;
 import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.registry.NodeLossWatcher;
 import dev.mesh.connection.routing.IntegrationApi;
 import dev.mesh.connection.routing.NodeInbox;
+import dev.mesh.connection.routing.PresenceFeed;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 
 import java.util.function.Function;
@@ -40,6 +43,7 @@ public final class EdgeVerticle extends VerticleBase {
   private HttpServer server;
   private NodeInbox inbox;
   private IntegrationApi api;
+  private PresenceFeed presenceFeed;
   private HeartbeatSweeper sweeper;
   private NodeLossWatcher watcher;
 
@@ -64,6 +68,10 @@ public final class EdgeVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     WebSocketEndpoint webSockets = new WebSocketEndpoint(edge, authenticator);
     router.get("/ws").handler(webSockets::handlePlain);
+    SseEndpoint sse = new SseEndpoint(edge, authenticator);
+    router.get("/sse").handler(sse::open);
+    router.post("/sse/:connectionId").handler(BodyHandler.create().setBodyLimit(options.limits().maxFrameBytes() + 1L))
+        .handler(sse::send);
     router.post("/auth/ticket").handler(new TicketEndpoint(edge, authenticator, tickets)::handle);
     if (options.auth().demoTokens()) {
       router.get("/demo/token").handler(new DemoTokens(vertx, options.auth().secret())::handle);
@@ -73,6 +81,7 @@ public final class EdgeVerticle extends VerticleBase {
 
     inbox = new NodeInbox(edge);
     api = new IntegrationApi(edge);
+    presenceFeed = new PresenceFeed(edge);
     sweeper = new HeartbeatSweeper(edge);
     watcher = new NodeLossWatcher(edge, context);
     sweeper.start(vertx);
@@ -89,7 +98,7 @@ public final class EdgeVerticle extends VerticleBase {
         .webSocketHandler(socket -> { })
         .listen(options.httpPort(), options.httpHost())
         .onSuccess(s -> server = s);
-    return Future.all(inbox.start(), api.start(), listening);
+    return Future.all(inbox.start(), api.start(), presenceFeed.start(), listening);
   }
 
   @Override
@@ -98,7 +107,7 @@ public final class EdgeVerticle extends VerticleBase {
     watcher.stop();
     return edge.lifecycle.drainAll()
         .eventually(() -> server == null ? Future.succeededFuture() : server.close())
-        .eventually(() -> Future.join(inbox.stop(), api.stop()));
+        .eventually(() -> Future.join(inbox.stop(), api.stop(), presenceFeed.stop()));
   }
 
   public int actualPort() {

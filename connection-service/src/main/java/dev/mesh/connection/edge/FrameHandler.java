@@ -30,6 +30,9 @@ public final class FrameHandler {
     static final Reply NONE = new Reply(204, null);
   }
 
+  /** Largest presence member info accepted, serialised (docs/PROTOCOL.md §10.3). */
+  static final int MAX_INFO_BYTES = 1024;
+
   private final Edge edge;
   private Authenticator authenticator;
 
@@ -147,6 +150,11 @@ public final class FrameHandler {
           "at most " + edge.options.limits().maxSubscriptions() + " subscriptions per connection"));
     }
     boolean presence = presenceNode != null && presenceNode.asBoolean(false);
+    JsonNode info = frame.get("info");
+    if (info != null && !info.isNull() && (!info.isObject() || Json.encode(info).length() > MAX_INFO_BYTES)) {
+      return Future.succeededFuture(abuseReply(session, id, info.isObject() ? "too-large" : "invalid-field",
+          "info must be a JSON object of at most " + MAX_INFO_BYTES + " bytes", now));
+    }
     return edge.authorizer.check(AuthorizeRequest.SUBSCRIBE, channel, session.identity(), session.token().claims())
         .compose(decision -> {
           if (!session.isOpen()) {
@@ -161,8 +169,29 @@ public final class FrameHandler {
             return Future.succeededFuture(Reply.NONE);
           }
           // subscribed/reset/events go on the stream in order; the SSE POST only gets an empty 204 for them.
-          edge.subscriptions.subscribe(session, id, channel, from, presence);
+          edge.subscriptions.subscribe(session, id, channel, from, presence, info);
           return Future.succeededFuture(Reply.NONE);
+        });
+  }
+
+  /** A channel named in an SSE URL or resume token: the same checks as a subscribe frame; errors go on the stream. */
+  public void subscribeFromUrl(Session session, String channel, Position from, boolean presence) {
+    if (session.subscriptions().size() >= edge.options.limits().maxSubscriptions()) {
+      edge.outbound.send(session, error(null, 429, "too-many-subscriptions", "too many channels").frame());
+      return;
+    }
+    edge.authorizer.check(AuthorizeRequest.SUBSCRIBE, channel, session.identity(), session.token().claims())
+        .onSuccess(decision -> {
+          if (!session.isOpen() || session.subscriptions().containsKey(channel)) {
+            return;
+          }
+          if (decision.allowed()) {
+            edge.subscriptions.subscribe(session, null, channel, from, presence, null);
+          } else {
+            ObjectNode error = Frames.frame("error").put("code", decision.unavailable() ? "unavailable" : "forbidden")
+                .put("message", decision.reason()).put("channel", channel);
+            edge.outbound.send(session, Frames.text(error));
+          }
         });
   }
 
@@ -172,8 +201,12 @@ public final class FrameHandler {
       return Future.succeededFuture(abuseReply(session, id, code(problem.get()), problem.get(), now));
     }
     String channel = frame.get("channel").asText();
+    Subscription subscription = session.subscriptions().get(channel);
     if (!edge.subscriptions.detach(session, channel)) {
       return Future.succeededFuture(error(id, 409, "not-subscribed", "not subscribed to " + channel));
+    }
+    if (subscription.presence()) {
+      edge.presence.leave(session.identity(), channel);
     }
     return Future.succeededFuture(new Reply(200, Frames.text(
         Frames.frame("unsubscribed").put("id", id).put("channel", channel))));

@@ -1,6 +1,10 @@
 package dev.mesh.connection.edge;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mesh.common.bus.Json;
+import dev.mesh.common.presence.ChannelMembers;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.connection.history.ChannelLog;
@@ -23,6 +27,8 @@ import java.util.function.Consumer;
 public final class Subscriptions {
 
   private static final Logger LOG = LoggerFactory.getLogger(Subscriptions.class);
+  /** Members listed in a {@code subscribed.presence} snapshot (the count covers all). */
+  static final int SNAPSHOT_MEMBERS = 100;
 
   private final Edge edge;
 
@@ -35,12 +41,15 @@ public final class Subscriptions {
   }
 
   /** Subscribes (authorisation and limits already checked); replies {@code subscribed} or an error. */
-  public Future<Void> subscribe(Session session, String requestId, String channel, Position from, boolean presence) {
+  public Future<Void> subscribe(Session session, String requestId, String channel, Position from, boolean presence,
+                                JsonNode info) {
     Subscription subscription = new Subscription(channel, presence);
     subscription.startBuffering();
     session.subscriptions().put(channel, subscription);
     Future<Void> listening = isUserChannel(channel) ? Future.succeededFuture() : edge.hub.add(channel, session);
+    Future<ObjectNode> snapshot = presence ? joinPresence(session, channel, info) : Future.succeededFuture(null);
     return listening
+        .compose(v -> snapshot)
         .compose(v -> edge.log.history(channel, from, ChannelLog.PAGE, session.userId()))
         .compose(page -> {
           if (!current(session, subscription)) {
@@ -59,6 +68,9 @@ public final class Subscriptions {
             subscribed.put("id", requestId);
           }
           subscribed.set("position", Frames.position(start));
+          if (snapshot.result() != null) {
+            subscribed.set("presence", snapshot.result());
+          }
           edge.outbound.send(session, Frames.text(subscribed));
           // Critical events not yet acknowledged by this user, before the replay (PROTOCOL §6.5).
           for (Envelope critical : page.redeliver()) {
@@ -80,6 +92,43 @@ public final class Subscriptions {
                 + ": " + e.getMessage() + "; retry the subscribe");
           }
         });
+  }
+
+  /**
+   * Joins the channel's presence; the reply becomes {@code subscribed.presence}. When presence-service does not
+   * answer the subscription still works, reported as {@code joined: false, unavailable: true}.
+   */
+  private Future<ObjectNode> joinPresence(Session session, String channel, JsonNode requested) {
+    JsonNode info = mergeInfo(requested, session.token().claims().getValue("info"));
+    return edge.presence.join(session.identity(), channel, info, SNAPSHOT_MEMBERS)
+        .map(members -> {
+          ObjectNode snapshot = Json.MAPPER.createObjectNode()
+              .put("joined", !Boolean.FALSE.equals(members.joined()))
+              .put("count", members.count())
+              .put("truncated", members.truncated());
+          ArrayNode list = snapshot.putArray("members");
+          for (ChannelMembers.Member member : members.members()) {
+            ObjectNode item = list.addObject().put("userId", member.userId()).put("state", member.state().wireName());
+            if (member.info() != null) {
+              item.set("info", member.info());
+            }
+          }
+          return snapshot;
+        })
+        .otherwise(e -> Json.MAPPER.createObjectNode().put("joined", false).put("count", 0).put("truncated", false)
+            .put("unavailable", true));
+  }
+
+  /** The subscribe's info with the token's {@code info} claim merged over it (the token wins). */
+  private static JsonNode mergeInfo(JsonNode requested, Object claim) {
+    ObjectNode merged = Json.MAPPER.createObjectNode();
+    if (requested != null && requested.isObject()) {
+      merged.setAll((ObjectNode) requested);
+    }
+    if (claim instanceof io.vertx.core.json.JsonObject fromToken) {
+      merged.setAll((ObjectNode) Json.MAPPER.valueToTree(fromToken.getMap()));
+    }
+    return merged.isEmpty() ? null : merged;
   }
 
   /** Removes a subscription and stops listening to the channel when this was the node's last subscriber. */

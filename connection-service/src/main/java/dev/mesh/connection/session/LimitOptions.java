@@ -20,8 +20,9 @@ import java.time.Duration;
  * @param maxLifetime            {@code MESH_MAX_LIFETIME}: a connection older than this is rotated (4001)
  * @param outboundSoftBytes      {@code MESH_OUTBOUND_SOFT_BYTES}: past this many unsent bytes, non-critical events are
  *                               dropped (the client gets a {@code gap} frame and resumes from its position)
- * @param outboundHardBytes      {@code MESH_OUTBOUND_HARD_BYTES}: past this many queued bytes the connection is closed
- *                               as a slow consumer (4002)
+ * @param outboundHardBytes      {@code MESH_OUTBOUND_HARD_BYTES}: past this many bytes queued, or dropped since the
+ *                               queue last drained, the connection is closed as a slow consumer (4002): a reader that
+ *                               never catches up is disconnected and resumes through replay
  */
 public record LimitOptions(
     int maxFrameBytes,

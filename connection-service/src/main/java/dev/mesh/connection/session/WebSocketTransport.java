@@ -19,6 +19,8 @@ public final class WebSocketTransport implements SessionTransport {
   private final int hardBytes;
   private final ArrayDeque<String> overflow = new ArrayDeque<>();
   private long overflowBytes;
+  /** Bytes of frames dropped since the queue last drained: a reader that never drains is closed past the hard bound. */
+  private long droppedBytes;
   private Runnable drained = () -> { };
   private boolean closed;
 
@@ -44,7 +46,8 @@ public final class WebSocketTransport implements SessionTransport {
       return Outcome.SENT;
     }
     if (droppable) {
-      return Outcome.DROPPED;
+      droppedBytes += frame.length();
+      return droppedBytes + overflowBytes > hardBytes ? Outcome.OVERFLOW : Outcome.DROPPED;
     }
     long size = (long) frame.length() * 3;
     if (overflowBytes + size > hardBytes) {
@@ -62,6 +65,7 @@ public final class WebSocketTransport implements SessionTransport {
       socket.writeTextMessage(frame);
     }
     if (overflow.isEmpty() && !socket.writeQueueFull()) {
+      droppedBytes = 0;
       drained.run();
     }
   }

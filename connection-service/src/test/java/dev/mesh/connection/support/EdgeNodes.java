@@ -7,6 +7,8 @@ import dev.mesh.common.launch.ServiceOptions;
 import dev.mesh.connection.ConnectionOptions;
 import dev.mesh.connection.ConnectionService;
 import dev.mesh.connection.auth.AuthOptions;
+import dev.mesh.presence.PresenceOptions;
+import dev.mesh.presence.PresenceService;
 import dev.mesh.replay.ReplayOptions;
 import dev.mesh.replay.ReplayService;
 import io.vertx.core.Future;
@@ -54,6 +56,17 @@ public final class EdgeNodes implements AutoCloseable {
 
   public Future<Edge> start() {
     return start(UnaryOperator.identity());
+  }
+
+  /** A real presence-service node in the same cluster. */
+  public Future<RunningService> startPresence() {
+    PresenceService presence = new PresenceService(PresenceOptions.forTest(cluster));
+    return ServiceLauncher.start(presence).map(running -> {
+      synchronized (started) {
+        started.add(running);
+      }
+      return running;
+    });
   }
 
   /** A real replay-service node in the same cluster (channels need history positions). */

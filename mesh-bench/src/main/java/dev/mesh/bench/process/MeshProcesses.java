@@ -60,6 +60,11 @@ public final class MeshProcesses implements AutoCloseable {
     return clusterName;
   }
 
+  /** First Hazelcast port of the group; a test JVM can join the cluster on the ports after it. */
+  public int hazelcastPortBase() {
+    return hazelcastPortBase;
+  }
+
   /** Starts one service on free ports; does not wait for it to be ready. */
   public ServiceProcess start(ServiceKind kind, String name, Map<String, String> extraEnv) {
     Path jar = kind.jar(repoRoot);
@@ -67,8 +72,9 @@ public final class MeshProcesses implements AutoCloseable {
       throw new IllegalStateException(jar + " is missing: build with mvn package first");
     }
     int opsPort = freePort();
-    // connection-service's public port, or replay-service's HTTP publish API: never a fixed port that may be taken.
-    int httpPort = kind == ServiceKind.CONNECTION || kind == ServiceKind.REPLAY ? freePort() : 0;
+    // connection-service's public port, replay-service's HTTP publish API, presence-service's read-only API: never a
+    // fixed port that may be taken.
+    int httpPort = freePort();
     Path log = logDir.resolve(name + ".log");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -80,9 +86,11 @@ public final class MeshProcesses implements AutoCloseable {
     Map<String, String> env = builder.environment();
     env.putAll(commonEnv);
     env.put("MESH_OPS_PORT", Integer.toString(opsPort));
-    if (httpPort > 0) {
-      env.put(kind == ServiceKind.REPLAY ? "MESH_REPLAY_HTTP_PORT" : "MESH_HTTP_PORT", Integer.toString(httpPort));
-    }
+    env.put(switch (kind) {
+      case REPLAY -> "MESH_REPLAY_HTTP_PORT";
+      case PRESENCE -> "MESH_PRESENCE_HTTP_PORT";
+      case CONNECTION -> "MESH_HTTP_PORT";
+    }, Integer.toString(httpPort));
     env.putAll(extraEnv);
     try {
       Files.createDirectories(logDir);

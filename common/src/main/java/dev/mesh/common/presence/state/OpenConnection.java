@@ -1,0 +1,24 @@
+package dev.mesh.common.presence.state;
+
+import dev.mesh.common.identity.ConnectionIdentity;
+
+/** A connection opened (from {@code ConnectionOpened}). Idempotent by connection id; ignored once it has closed. */
+public final class OpenConnection extends UserUpdate<UserOutcome> {
+
+  private final ConnectionIdentity identity;
+  private final long openedAt;
+  private final long at;
+  private final Timing timing;
+
+  public OpenConnection(ConnectionIdentity identity, long openedAt, long at, Timing timing) {
+    this.identity = identity;
+    this.openedAt = openedAt;
+    this.at = at;
+    this.timing = timing;
+  }
+
+  @Override
+  UserState.Step apply(UserState current) {
+    return current.opened(TrackedConnection.of(identity, openedAt), at, timing);
+  }
+}

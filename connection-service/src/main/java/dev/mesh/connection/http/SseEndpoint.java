@@ -1,0 +1,180 @@
+package dev.mesh.connection.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.bus.Json;
+import dev.mesh.common.identity.ClientIds;
+import dev.mesh.common.identity.ConnectionIdentity;
+import dev.mesh.common.protocol.Position;
+import dev.mesh.common.registry.RegistryEntry;
+import dev.mesh.common.routing.ForwardedFrame;
+import dev.mesh.common.routing.FrameReply;
+import dev.mesh.connection.auth.AuthFailure;
+import dev.mesh.connection.auth.Authenticator;
+import dev.mesh.connection.auth.OriginPolicy;
+import dev.mesh.connection.auth.VerifiedToken;
+import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.session.Frames;
+import dev.mesh.connection.session.ResumeTokens;
+import dev.mesh.connection.session.SseTransport;
+import io.vertx.core.MultiMap;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Server-Sent Events (docs/PROTOCOL.md §7): {@code GET /sse} opens the receive stream with the same Origin, auth,
+ * identity, limits and duplicate policy as {@code /ws}; {@code POST /sse/<connectionId>} carries the client's frames,
+ * forwarded to whichever node holds the stream, with the same semantics as WebSocket frames.
+ */
+public final class SseEndpoint {
+
+  private final Edge edge;
+  private final Authenticator authenticator;
+  private final OriginPolicy origins;
+
+  public SseEndpoint(Edge edge, Authenticator authenticator) {
+    this.edge = edge;
+    this.authenticator = authenticator;
+    this.origins = new OriginPolicy(edge.options().auth().allowedOrigins());
+  }
+
+  public void open(RoutingContext ctx) {
+    MultiMap headers = ctx.request().headers();
+    if (!origins.allows(headers.get("Origin"), headers.get("Host"))) {
+      refuse(ctx, new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
+      return;
+    }
+    if (edge.draining()) {
+      HttpErrors.json(ctx.response().putHeader("Retry-After", "1"), 503, "unavailable", "node is shutting down");
+      return;
+    }
+    MultiMap query = ctx.request().params();
+    authenticator.authenticate(headers, query).onSuccess(token -> {
+      Optional<String> bad = WebSocketEndpoint.identityProblem(query);
+      Map<String, Position> positions;
+      Set<String> channels;
+      Set<String> presence;
+      try {
+        if (bad.isPresent()) {
+          throw new IllegalArgumentException(bad.get());
+        }
+        String resume = headers.get("Last-Event-ID") != null ? headers.get("Last-Event-ID") : query.get("resume");
+        positions = ResumeTokens.parse(resume);
+        channels = new LinkedHashSet<>(list(query.get("channels")));
+        channels.addAll(positions.keySet());
+        presence = new LinkedHashSet<>(list(query.get("presence")));
+        for (String channel : channels) {
+          ClientIds.checkChannel(channel).ifPresent(p -> {
+            throw new IllegalArgumentException(p);
+          });
+        }
+        if (channels.size() > edge.options().limits().maxSubscriptions()) {
+          throw new IllegalArgumentException("at most " + edge.options().limits().maxSubscriptions() + " channels");
+        }
+      } catch (IllegalArgumentException e) {
+        ctx.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+            .end(Frames.error(null, "invalid-field", e.getMessage()));
+        return;
+      }
+      stream(ctx, token, query, channels, positions, presence);
+    }).onFailure(e -> refuse(ctx, e));
+  }
+
+  private void stream(RoutingContext ctx, VerifiedToken token, MultiMap query, Set<String> channels,
+                      Map<String, Position> positions, Set<String> presence) {
+    HttpServerResponse response = ctx.response()
+        .setChunked(true)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-cache, no-transform")
+        .putHeader("X-Accel-Buffering", "no");
+    SseTransport transport = new SseTransport(response, edge.options().limits().outboundSoftBytes(),
+        edge.options().limits().outboundHardBytes());
+    transport.start(1000);
+    ConnectionIdentity identity = new ConnectionIdentity(token.userId(), query.get("session"), query.get("tab"),
+        query.get("page"), ConnectionIds.next(), edge.node().nodeId());
+    edge.lifecycle().admit(identity, transport, token).onSuccess(session -> {
+      transport.resumeToken(() -> ResumeTokens.of(session));
+      for (String channel : channels) {
+        edge.frames().subscribeFromUrl(session, channel, positions.get(channel), presence.contains(channel));
+      }
+    });
+  }
+
+  /** {@code POST /sse/<connectionId>}: one client frame, answered with its direct reply. */
+  public void send(RoutingContext ctx) {
+    String connectionId = ctx.pathParam("connectionId");
+    MultiMap headers = ctx.request().headers();
+    if (!origins.allows(headers.get("Origin"), headers.get("Host"))) {
+      refuse(ctx, new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
+      return;
+    }
+    if (ctx.body().length() > edge.options().limits().maxFrameBytes()) {
+      reply(ctx, 413, Frames.error(null, "too-large", "body larger than " + edge.options().limits().maxFrameBytes()));
+      return;
+    }
+    JsonNode frame;
+    try {
+      frame = Json.MAPPER.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+    } catch (IOException e) {
+      reply(ctx, 400, Frames.error(null, "malformed-json", "not valid JSON: " + e.getMessage()));
+      return;
+    }
+    if (frame == null) {
+      reply(ctx, 400, Frames.error(null, "malformed-json", "empty body"));
+      return;
+    }
+    authenticator.authenticateHeaders(headers)
+        .compose(token -> edge.registry().connectionsOf(token.userId()).map(entries -> {
+          Optional<RegistryEntry> entry = entries.stream().filter(e -> e.connectionId().equals(connectionId)).findFirst();
+          return entry.map(e -> Map.entry(token, e)).orElse(null);
+        }))
+        .onSuccess(found -> {
+          if (found == null) {
+            reply(ctx, 404, Frames.error(null, "unknown-connection", "no live connection " + connectionId + " of yours"));
+            return;
+          }
+          edge.node().vertx().eventBus().<FrameReply>request(Addresses.nodeInbox(found.getValue().nodeId()),
+                  new ForwardedFrame(connectionId, found.getKey().userId(), frame))
+              .onSuccess(message -> {
+                FrameReply answer = message.body();
+                reply(ctx, answer.status(), answer.frame() == null ? null : Json.encode(answer.frame()));
+              })
+              .onFailure(e -> {
+                int code = e instanceof ReplyException r && r.failureCode() == 404 ? 404 : 503;
+                reply(ctx, code, Frames.error(null, code == 404 ? "unknown-connection" : "unavailable", e.getMessage()));
+              });
+        })
+        .onFailure(e -> refuse(ctx, e));
+  }
+
+  private void refuse(RoutingContext ctx, Throwable e) {
+    AuthFailure failure = e instanceof AuthFailure f ? f : new AuthFailure(AuthFailure.Cause.MALFORMED, e.getMessage());
+    edge.metrics().authFailure(failure.reason().tag());
+    HttpErrors.authFailure(ctx.response(), failure);
+  }
+
+  private static void reply(RoutingContext ctx, int status, String frame) {
+    HttpServerResponse response = ctx.response().setStatusCode(status).putHeader("Cache-Control", "no-store");
+    if (frame == null) {
+      response.end();
+    } else {
+      response.putHeader("Content-Type", "application/json").end(frame);
+    }
+  }
+
+  private static Set<String> list(String value) {
+    if (value == null || value.isBlank()) {
+      return Set.of();
+    }
+    return new LinkedHashSet<>(Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
+  }
+
+}

@@ -1,0 +1,166 @@
+package dev.mesh.connection.session;
+
+import dev.mesh.common.events.CloseReason;
+import dev.mesh.common.events.Transport;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.util.ArrayDeque;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Server-Sent Events transport (docs/PROTOCOL.md §7.2): each frame is one SSE event named after its {@code type},
+ * with the frame's JSON as data; frames that move positions carry the resume token as {@code id:} so a browser's
+ * {@code Last-Event-ID} resumes every channel. Same bounded queue as the WebSocket transport.
+ */
+public final class SseTransport implements SessionTransport {
+
+  private static final Set<String> POSITIONED = Set.of("subscribed", "unsubscribed", "event", "reset");
+
+  private final HttpServerResponse response;
+  private final int hardBytes;
+  private final ArrayDeque<String> overflow = new ArrayDeque<>();
+  private long overflowBytes;
+  /** Bytes of frames dropped since the queue last drained: a reader that never drains is closed past the hard bound. */
+  private long droppedBytes;
+  private Runnable drained = () -> { };
+  private Supplier<String> resumeToken = () -> "";
+  private boolean closed;
+  private boolean peerGone;
+  private Integer sentCode;
+
+  public SseTransport(HttpServerResponse response, int softBytes, int hardBytes) {
+    this.response = response;
+    this.hardBytes = hardBytes;
+    response.setWriteQueueMaxSize(softBytes);
+    response.drainHandler(v -> flush());
+  }
+
+  /** Where the {@code id:} of positioned frames comes from (the session's subscriptions). */
+  public void resumeToken(Supplier<String> supplier) {
+    this.resumeToken = supplier;
+  }
+
+  /** Writes the stream preamble: the reconnect delay hint. */
+  public void start(long retryMillis) {
+    response.write("retry: " + retryMillis + "\n\n");
+  }
+
+  @Override
+  public Transport kind() {
+    return Transport.SSE;
+  }
+
+  @Override
+  public Outcome send(String frame, boolean droppable) {
+    if (closed) {
+      return Outcome.DROPPED;
+    }
+    String event = encode(frame);
+    if (overflow.isEmpty() && !response.writeQueueFull()) {
+      response.write(event);
+      return Outcome.SENT;
+    }
+    if (droppable) {
+      droppedBytes += frame.length();
+      return droppedBytes + overflowBytes > hardBytes ? Outcome.OVERFLOW : Outcome.DROPPED;
+    }
+    long size = (long) event.length() * 3;
+    if (overflowBytes + size > hardBytes) {
+      return Outcome.OVERFLOW;
+    }
+    overflow.add(event);
+    overflowBytes += size;
+    return Outcome.SENT;
+  }
+
+  private String encode(String frame) {
+    String type = typeOf(frame);
+    StringBuilder out = new StringBuilder(frame.length() + 64);
+    out.append("event: ").append(type).append('\n');
+    if (POSITIONED.contains(type) || type.equals("welcome")) {
+      out.append("id: ").append(resumeToken.get()).append('\n');
+    }
+    // Frames are compact JSON from Jackson: no raw newlines, so one data line holds the whole frame.
+    out.append("data: ").append(frame).append("\n\n");
+    return out.toString();
+  }
+
+  /** The frame builders always put {@code type} first: read it without parsing the frame again. */
+  static String typeOf(String frame) {
+    String prefix = "{\"type\":\"";
+    if (frame.startsWith(prefix)) {
+      int end = frame.indexOf('"', prefix.length());
+      if (end > 0) {
+        return frame.substring(prefix.length(), end);
+      }
+    }
+    return "message";
+  }
+
+  private void flush() {
+    while (!overflow.isEmpty() && !response.writeQueueFull()) {
+      String event = overflow.poll();
+      overflowBytes -= (long) event.length() * 3;
+      response.write(event);
+    }
+    if (overflow.isEmpty() && !response.writeQueueFull()) {
+      droppedBytes = 0;
+      drained.run();
+    }
+  }
+
+  @Override
+  public void ping() {
+    if (!closed) {
+      response.write(": ping\n\n");
+    }
+  }
+
+  @Override
+  public void close(int code, String reason) {
+    if (!closed) {
+      closed = true;
+      sentCode = code;
+      overflow.clear();
+      overflowBytes = 0;
+      if (reason != null && reason.startsWith("retry-after=")) {
+        response.write("retry: " + reason.substring("retry-after=".length()) + "\n\n");
+      }
+      response.end();
+    }
+  }
+
+  @Override
+  public CloseReason peerCloseReason() {
+    return CloseReason.NETWORK_ERROR;
+  }
+
+  @Override
+  public Integer peerCloseCode() {
+    return sentCode;
+  }
+
+  @Override
+  public void onClosed(Runnable handler) {
+    Runnable once = () -> {
+      if (!peerGone) {
+        peerGone = true;
+        closed = true;
+        handler.run();
+      }
+    };
+    response.closeHandler(v -> once.run());
+    response.exceptionHandler(e -> once.run());
+  }
+
+  @Override
+  public void onDrained(Runnable handler) {
+    this.drained = handler;
+  }
+
+  @Override
+  public long queuedBytes() {
+    return overflowBytes;
+  }
+}

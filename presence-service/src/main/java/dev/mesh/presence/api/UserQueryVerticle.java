@@ -1,0 +1,51 @@
+package dev.mesh.presence.api;
+
+import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.common.presence.PresenceCounts;
+import dev.mesh.common.presence.PresenceCountsQuery;
+import dev.mesh.common.presence.PresenceQuery;
+import dev.mesh.common.presence.PresenceStatuses;
+import dev.mesh.presence.PresenceOptions;
+import dev.mesh.presence.store.PresenceStore;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+
+import java.time.Instant;
+
+/** Answers {@code mesh.presence.query}: {@link PresenceQuery} (one or many users) and {@link PresenceCountsQuery}. */
+public final class UserQueryVerticle extends VerticleBase {
+
+  private final MeshNode node;
+  private final PresenceOptions options;
+  private PresenceStore store;
+
+  public UserQueryVerticle(MeshNode node, PresenceOptions options) {
+    this.node = node;
+    this.options = options;
+  }
+
+  @Override
+  public Future<?> start() {
+    store = new PresenceStore(node.hazelcast(), context, options.timing());
+    return vertx.eventBus().consumer(Addresses.PRESENCE_QUERY, this::answer).completion();
+  }
+
+  private void answer(Message<Object> message) {
+    Future<?> reply;
+    if (message.body() instanceof PresenceQuery query) {
+      reply = Future.succeededFuture(query)
+          .compose(q -> {
+            Requests.check(q);
+            return store.users(q.userIds());
+          })
+          .map(PresenceStatuses::new);
+    } else if (message.body() instanceof PresenceCountsQuery) {
+      reply = store.tally().map(c -> new PresenceCounts(c.online(), c.reconnecting(), c.connections(), Instant.now()));
+    } else {
+      reply = Future.failedFuture(BadRequest.of("expected PresenceQuery or PresenceCountsQuery"));
+    }
+    reply.onSuccess(message::reply).onFailure(e -> Requests.fail(message, e));
+  }
+}

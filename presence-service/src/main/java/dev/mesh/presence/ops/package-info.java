@@ -1,0 +1,2 @@
+/** presence-service's meters and the verticle that refreshes its cluster-wide gauges. */
+package dev.mesh.presence.ops;

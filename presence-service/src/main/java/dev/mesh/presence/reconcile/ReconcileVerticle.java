@@ -1,0 +1,171 @@
+package dev.mesh.presence.reconcile;
+
+import dev.mesh.common.cluster.MembershipChange;
+import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.common.events.CloseReason;
+import dev.mesh.common.presence.state.ChannelConnections;
+import dev.mesh.common.presence.state.CountedConnections;
+import dev.mesh.common.presence.state.TrackedConnection;
+import dev.mesh.common.registry.RegistryEntry;
+import dev.mesh.presence.PresenceOptions;
+import dev.mesh.presence.events.PresenceEffects;
+import dev.mesh.presence.ops.PresenceMetrics;
+import dev.mesh.presence.ops.PresenceMetrics.Level;
+import dev.mesh.presence.store.PresenceStore;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Self-healing: every reconcile interval, and soon after a member joins (a split-brain merge shows up as members
+ * joining), compares what presence counts with the registry, connection-service's record of open connections:
+ * <ul>
+ *   <li>a connection counted whose node is no longer a member, or which the registry no longer holds, is a ghost: it
+ *       is closed through the grace path ({@code node-lost}), never straight to offline;</li>
+ *   <li>a channel member connection that its user's entry does not have in that channel is a ghost too: it leaves
+ *       through the grace path;</li>
+ *   <li>a connection the registry holds, on a live node, that presence does not count (a lost {@code ConnectionOpened},
+ *       or a presence entry lost with a member that died while partitions were migrating) is counted again.</li>
+ * </ul>
+ * A difference is acted on only when two consecutive passes find it: during the first, the event that explains it may
+ * still be on its way. Every action is an idempotent update, so two instances reconciling at once do no harm.
+ */
+public final class ReconcileVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ReconcileVerticle.class);
+
+  private final MeshNode node;
+  private final PresenceOptions options;
+  private final PresenceMetrics metrics;
+  private PresenceStore store;
+  private PresenceEffects effects;
+  private MeshNode.Registration registration;
+  private Map<Difference, RegistryEntry> suspects = Map.of();
+  private boolean running;
+
+  /** One disagreement: {@code channel} null for the user level; {@code missing} when the registry has it, not presence. */
+  private record Difference(String userId, String connectionId, String channel, boolean missing) {
+  }
+
+  public ReconcileVerticle(MeshNode node, PresenceOptions options, PresenceMetrics metrics) {
+    this.node = node;
+    this.options = options;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    store = new PresenceStore(node.hazelcast(), context, options.timing());
+    effects = new PresenceEffects(vertx, store, metrics);
+    vertx.setPeriodic(options.reconcileInterval().toMillis(), id -> pass());
+    registration = node.onMembershipChange(change -> {
+      if (change.kind() == MembershipChange.Kind.JOINED) {
+        vertx.setTimer(options.sweepInterval().toMillis(), id -> pass());
+      }
+    });
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    registration.remove();
+    return Future.succeededFuture();
+  }
+
+  private void pass() {
+    if (running) {
+      return;
+    }
+    running = true;
+    Set<String> members = node.memberIds();
+    store.counted()
+        .compose(counted -> store.registered()
+            .compose(registered -> store.channelConnections()
+                .map(channels -> differences(counted, registered, channels, members))))
+        .onSuccess(this::actOnConfirmed)
+        .onFailure(e -> LOG.warn("event=reconcile-failed cause=\"{}\"", e.getMessage()))
+        .onComplete(done -> running = false);
+  }
+
+  private static Map<Difference, RegistryEntry> differences(Collection<CountedConnections> counted,
+                                                           Map<String, List<RegistryEntry>> registered,
+                                                           Collection<ChannelConnections> channels,
+                                                           Set<String> members) {
+    Map<Difference, RegistryEntry> found = new HashMap<>();
+    Set<String> countedIds = new HashSet<>();
+    Set<Difference> inChannels = new HashSet<>();
+    for (CountedConnections user : counted) {
+      Set<String> live = new HashSet<>();
+      registered.getOrDefault(user.userId(), List.of()).forEach(entry -> live.add(entry.connectionId()));
+      for (TrackedConnection connection : user.connections()) {
+        countedIds.add(connection.connectionId());
+        if (!members.contains(connection.nodeId()) || !live.contains(connection.connectionId())) {
+          found.put(new Difference(user.userId(), connection.connectionId(), null, false), null);
+        }
+        connection.channels().forEach(channel ->
+            inChannels.add(new Difference(user.userId(), connection.connectionId(), channel, false)));
+      }
+    }
+    for (ChannelConnections channel : channels) {
+      channel.connectionsByUser().forEach((userId, connectionIds) -> connectionIds.forEach(connectionId -> {
+        Difference member = new Difference(userId, connectionId, channel.channel(), false);
+        if (!inChannels.contains(member)) {
+          found.put(member, null);
+        }
+      }));
+    }
+    registered.forEach((userId, entries) -> entries.forEach(entry -> {
+      if (!countedIds.contains(entry.connectionId()) && members.contains(entry.nodeId())) {
+        found.put(new Difference(userId, entry.connectionId(), null, true), entry);
+      }
+    }));
+    return found;
+  }
+
+  private void actOnConfirmed(Map<Difference, RegistryEntry> found) {
+    Map<Difference, RegistryEntry> confirmed = new HashMap<>(found);
+    confirmed.keySet().retainAll(suspects.keySet());
+    suspects = found;
+    confirmed.forEach((difference, entry) -> {
+      if (difference.missing()) {
+        store.open(entry.identity(), entry.openedAt()).onSuccess(outcome -> {
+          if (outcome.changed()) {
+            log("counted-again", difference);
+            metrics.reconciled(Level.USER, true);
+          }
+          effects.user(difference.userId(), outcome, null);
+        });
+      } else if (difference.channel() == null) {
+        store.close(difference.userId(), difference.connectionId(), CloseReason.NODE_LOST).onSuccess(outcome -> {
+          if (outcome.changed()) {
+            log("ghost-closed", difference);
+            metrics.reconciled(Level.USER, false);
+          }
+          effects.user(difference.userId(), outcome, CloseReason.NODE_LOST);
+        });
+      } else {
+        store.leave(difference.channel(), difference.userId(), difference.connectionId(), CloseReason.NODE_LOST)
+            .onSuccess(outcome -> {
+              if (!outcome.changes().isEmpty()) {
+                log("ghost-left", difference);
+                metrics.reconciled(Level.CHANNEL, false);
+              }
+              effects.channel(difference.channel(), outcome);
+            });
+      }
+    });
+  }
+
+  private static void log(String what, Difference difference) {
+    LOG.info("event=reconciled action={} user={} connection={} channel={}", what, difference.userId(),
+        difference.connectionId(), difference.channel());
+  }
+}
