@@ -224,8 +224,10 @@ export class Mesh {
     });
     this.services.push(replay);
     if (presence) {
+      this.presenceHttpPort = await freePort();
       this.services.push(new Service('presence', 'presence-service', {
-        ...common, MESH_OPS_PORT: String(await freePort()), MESH_PRESENCE_DEBOUNCE: '4s', MESH_PRESENCE_GRACE: '30s',
+        ...common, MESH_OPS_PORT: String(await freePort()), MESH_PRESENCE_HTTP_PORT: String(this.presenceHttpPort),
+        MESH_PRESENCE_DEBOUNCE: '4s', MESH_PRESENCE_GRACE: '30s',
       }));
     }
     for (let i = 0; i < connections; i++) {
@@ -262,6 +264,15 @@ export class Mesh {
     });
     const body = await res.text();
     if (res.status >= 300) throw new Error(`publish ${id} to ${channel}: HTTP ${res.status} ${body}`);
+    return JSON.parse(body);
+  }
+
+  /** A user's presence from presence-service's read-only HTTP API ({status, connections, reason, ...}). */
+  async userPresence(userId) {
+    const res = await fetch(`http://127.0.0.1:${this.presenceHttpPort}/presence/users/${encodeURIComponent(userId)}`,
+      { signal: AbortSignal.timeout(5000) });
+    const body = await res.text();
+    if (res.status !== 200) throw new Error(`presence of ${userId}: HTTP ${res.status} ${body}`);
     return JSON.parse(body);
   }
 
@@ -377,7 +388,7 @@ export class Balancer {
       upstream.write(`${raw}\r\n`);
       if (head?.length) upstream.write(head);
       upstream.pipe(client).pipe(upstream);
-      const tunnel = { client, upstream, silent: false };
+      const tunnel = { client, upstream, silent: false, page: new URL(req.url, 'http://x').searchParams.get('page') };
       this.tunnels.add(tunnel);
       // A dead node ends its half: the browser sees the socket die at once (unless the tunnel went silent).
       const drop = () => {
@@ -394,13 +405,14 @@ export class Balancer {
   }
 
   /**
-   * Every open WebSocket goes silent, like a network that drops packets (or a machine asleep): nothing passes in
-   * either direction and nothing is closed, so each side sees a half-open connection until its heartbeat says so.
+   * The open WebSockets of one page (by its page id; every page when null) go silent, like a network that drops
+   * packets (or a machine asleep): nothing passes in either direction and nothing is closed, so each side sees a
+   * half-open connection until its heartbeat says so. Returns how many went silent.
    */
-  silenceWebSockets() {
+  silenceWebSockets(pageId = null) {
     let n = 0;
     for (const tunnel of this.tunnels) {
-      if (tunnel.silent) continue;
+      if (tunnel.silent || (pageId !== null && tunnel.page !== pageId)) continue;
       tunnel.silent = true;
       n++;
       tunnel.upstream.unpipe(tunnel.client);

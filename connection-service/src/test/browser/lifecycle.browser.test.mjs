@@ -49,7 +49,8 @@ function scenario(name, body, options = {}) {
     } finally {
       await browser.context.setOffline(false).catch(() => {});
       lb.refuseUpgrades = false;
-      await closePages();
+      // Never hide the scenario's own failure behind a cleanup one (the next scenario checks again).
+      await closePages().catch((err) => t.diagnostic(`cleanup: ${err.message}`));
     }
   });
 }
@@ -64,11 +65,11 @@ function uniqueUser(prefix) {
 }
 
 /** Opens the demo page as `user` and waits until it is connected and subscribed to the chat channel. */
-async function openDemo(user, query = {}) {
+async function openDemo(user, { query = {}, timeoutMs = 20_000 } = {}) {
   const page = await browser.context.newPage();
   const q = new URLSearchParams({ user, heartbeat: String(HEARTBEAT_MS), ...query });
   await page.goto(`${lb.origin}/?${q}`);
-  await waitConnected(page);
+  await waitConnected(page, 'the page to connect and subscribe', timeoutMs);
   return page;
 }
 
@@ -155,28 +156,62 @@ function recordBanner(page) {
 }
 
 /**
- * When presence works, a second page (another user) watches `user` in its member list and records whether it ever
- * disappeared (a leave). Returns null, with a diagnostic, when presence is not available.
+ * When presence works, a second page (another user, in a background tab) watches `user` in its member list and
+ * records every state it shows for it ('present', 'reconnecting', or 'absent' after a leave). Returns null, with a
+ * diagnostic, when presence is not available.
  */
 async function watchPresence(t, page, user) {
   if (!(await presenceWorks(page))) {
-    t.diagnostic('presence-service answers no presence on this build: "presence never showed offline" not checked');
+    t.diagnostic('presence-service answers no presence on this build: the member list is not checked');
     return null;
   }
   const observer = await openDemo(uniqueUser('observer'));
   await observer.waitForFunction((u) => document.querySelector(`[data-testid="member"][data-user="${u}"]`), user,
     { timeout: 10_000, polling: 100 });
   await page.bringToFront(); // the page under test stays the visible tab
+  // A MutationObserver sees every change of the list, even in a background tab whose timers are throttled.
   await observer.evaluate((u) => {
-    window.__left = [];
-    setInterval(() => {
-      if (!document.querySelector(`[data-testid="member"][data-user="${u}"]`)) window.__left.push(Date.now());
-    }, 50);
+    const list = document.querySelector('[data-testid="members"]');
+    const seen = () => document.querySelector(`[data-testid="member"][data-user="${u}"]`)?.dataset.state ?? 'absent';
+    window.__member = [seen()];
+    new MutationObserver(() => {
+      const now = seen();
+      if (now !== window.__member[window.__member.length - 1]) window.__member.push(now);
+    }).observe(list, { childList: true, subtree: true, attributes: true });
   }, user);
+  const history = () => observer.evaluate(() => window.__member);
   return {
+    history,
     async expectNeverLeft() {
-      const left = await observer.evaluate(() => window.__left.length);
-      assert.equal(left, 0, `${user} never left the member list seen by another user`);
+      const h = await history();
+      assert.ok(!h.includes('absent'), `${user} never left the member list another user sees (${h.join(' -> ')})`);
+      return h;
+    },
+  };
+}
+
+/** Polls presence-service for `user` and records each status it reports, with the time it was first seen. */
+function pollPresence(user) {
+  const seen = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const p = await mesh.userPresence(user);
+        if (seen.at(-1)?.status !== p.status) seen.push({ status: p.status, reason: p.reason ?? null, at: Date.now() });
+      } catch {
+        // a slow answer: the next poll tells
+      }
+      await sleep(150);
+    }
+  })();
+  return {
+    seen,
+    text: () => seen.map((x) => `${x.status}${x.reason ? `(${x.reason})` : ''}`).join(' -> '),
+    async stop() {
+      stopped = true;
+      await loop;
+      return seen;
     },
   };
 }
@@ -194,6 +229,7 @@ describe('mesh-client in a real browser', { concurrency: false }, () => {
     const page = await openDemo(user);
     const watcher = await watchPresence(t, page, user);
     const others = watcher ? 1 : 0; // the watching page's own connection
+    const status = watcher ? pollPresence(user) : null;
     await page.evaluate(() => {
       window.__pageshows = [];
       addEventListener('pageshow', (e) => window.__pageshows.push(e.persisted));
@@ -225,6 +261,10 @@ describe('mesh-client in a real browser', { concurrency: false }, () => {
     const live = await publish('bf-live', 1);
     await expectReceivedOnce(page, [m1, ...whileAway, ...live], 'live after the restore');
     await watcher?.expectNeverLeft();
+    if (status) {
+      await status.stop();
+      assert.ok(!status.seen.some((x) => x.status !== 'online'), `${user} stayed online for presence (${status.text()})`);
+    }
     t.diagnostic(`states: ${after.states.join(' -> ')}`);
   });
 
@@ -233,6 +273,7 @@ describe('mesh-client in a real browser', { concurrency: false }, () => {
     const page = await openDemo(user);
     const watcher = await watchPresence(t, page, user);
     const others = watcher ? 1 : 0;
+    const status = watcher ? pollPresence(user) : null;
     const before = await state(page);
     const first = await publish('rf-before', 2);
     await expectReceivedOnce(page, first, 'before the reload');
@@ -248,6 +289,10 @@ describe('mesh-client in a real browser', { concurrency: false }, () => {
     assert.equal(s.received, 3, 'the reloaded page received each new message once');
     assert.equal(s.duplicates, 0, 'the client dropped no duplicate (none was sent)');
     await watcher?.expectNeverLeft();
+    if (status) {
+      await status.stop();
+      assert.ok(!status.seen.some((x) => x.status !== 'online'), `${user} stayed online for presence (${status.text()})`);
+    }
   });
 
   scenario('3 offline/online: banner says offline, send disabled and queued, everything arrives after online', async () => {
@@ -290,6 +335,8 @@ describe('mesh-client in a real browser', { concurrency: false }, () => {
   scenario('4 frozen page longer than the heartbeat: dead socket detected, reconnected, every message once', async (t) => {
     const user = uniqueUser('fz');
     const page = await openDemo(user);
+    const watcher = await watchPresence(t, page, user);
+    const others = watcher ? 1 : 0;
     const before = await state(page);
     const [m0] = await publish('fz-before', 1);
     await expectReceivedOnce(page, [m0], 'before the freeze');
@@ -299,7 +346,7 @@ describe('mesh-client in a real browser', { concurrency: false }, () => {
     const cdp = await browser.context.newCDPSession(page);
     await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
     const frozenAt = Date.now();
-    assert.equal(lb.silenceWebSockets(), 1, 'the page had one WebSocket');
+    assert.equal(lb.silenceWebSockets(before.pageId), 1, 'the page had one WebSocket');
     const whileFrozen = await publish('fz-during', 3);
     // Longer than the server's heartbeat interval + timeout (2 s + 2 s) and the client's (3 s + 3 s).
     await until('the node to terminate the silent connection as a zombie',
@@ -315,7 +362,13 @@ describe('mesh-client in a real browser', { concurrency: false }, () => {
     const afterFreeze = s.states.slice(before.states.length);
     assert.ok(afterFreeze.some((x) => x.startsWith('reconnecting:')), `went through reconnecting (${afterFreeze.join(' ')})`);
     t.diagnostic(`after the freeze: ${afterFreeze.join(' -> ')}`);
-    await expectConnections(1, 'after the freeze');
+    await expectConnections(1 + others, 'after the freeze');
+    if (watcher) {
+      await until(`${user} present again for the other user`, async () => (await watcher.history()).at(-1) === 'present');
+      const h = await watcher.expectNeverLeft();
+      assert.ok(h.includes('reconnecting'), `the other user saw ${user} reconnecting, not gone (${h.join(' -> ')})`);
+      t.diagnostic(`${user} as another user saw it: ${h.join(' -> ')}`);
+    }
     const live = await publish('fz-live', 1);
     await expectReceivedOnce(page, live, 'live after the freeze');
   });
@@ -324,7 +377,7 @@ describe('mesh-client in a real browser', { concurrency: false }, () => {
     const user = uniqueUser('hb');
     const page = await openDemo(user);
     const before = await state(page);
-    lb.silenceWebSockets();
+    assert.equal(lb.silenceWebSockets(before.pageId), 1, 'the page had one WebSocket');
     const silencedAt = Date.now();
     const during = await publish('hb-during', 2);
     await page.waitForFunction((id) => window.meshDemo.client.connectionId && window.meshDemo.client.connectionId !== id,
@@ -351,14 +404,24 @@ describe('mesh-client in a real browser', { concurrency: false }, () => {
     const leaving = await openDemo(user);
     await observer.waitForFunction((u) => document.querySelector(`[data-testid="member"][data-user="${u}"]`), user,
       { timeout: 10_000, polling: 100 });
+    const status = pollPresence(user);
+    await until(`${user} online`, () => status.seen.at(-1)?.status === 'online');
     const closedAt = Date.now();
     await leaving.close({ runBeforeUnload: false });
     await observer.waitForFunction((u) => !document.querySelector(`[data-testid="member"][data-user="${u}"]`), user,
       { timeout: 15_000, polling: 100 });
-    const tookMs = Date.now() - closedAt;
-    t.diagnostic(`member left ${tookMs} ms after the tab closed (debounce 4 s, grace 30 s)`);
-    assert.ok(tookMs >= 3500, `not before the debounce (${tookMs} ms)`);
-    assert.ok(tookMs < 15_000, `after the debounce, far from the grace (${tookMs} ms)`);
+    const leftMs = Date.now() - closedAt;
+    await until(`${user} offline for presence-service`, () => status.seen.at(-1)?.status === 'offline', 15_000);
+    await status.stop();
+    const offlineMs = status.seen.at(-1).at - closedAt;
+    t.diagnostic(`channel member left after ${leftMs} ms, user offline after ${offlineMs} ms (${status.text()}); `
+      + 'debounce 4 s, grace 30 s');
+    assert.ok(!status.seen.some((x) => x.status === 'reconnecting'), `an intentional close, never reconnecting (${status.text()})`);
+    assert.equal(status.seen.at(-1).reason, 'client-normal', 'offline for a normal close (pagehide)');
+    for (const [what, ms] of [['member left the channel', leftMs], ['user went offline', offlineMs]]) {
+      assert.ok(ms >= 3500, `${what} not before the debounce (${ms} ms)`);
+      assert.ok(ms < 15_000, `${what} after the debounce, long before the grace (${ms} ms)`);
+    }
   });
 
   scenario('7 WebSocket blocked: the SSE fallback connects and the chat works both ways', async (t) => {
@@ -368,7 +431,8 @@ describe('mesh-client in a real browser', { concurrency: false }, () => {
       return;
     }
     lb.refuseUpgrades = true;
-    const page = await openDemo(uniqueUser('sse'), {});
+    // Three refused upgrades (with the backoff between them) before the client switches to SSE.
+    const page = await openDemo(uniqueUser('sse'), { timeoutMs: 40_000 });
     let s = await state(page);
     assert.equal(s.transport, 'sse', 'fell back to SSE');
     assert.ok(lb.refused >= 1, 'the balancer refused WebSocket upgrades');
