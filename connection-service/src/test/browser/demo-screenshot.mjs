@@ -25,7 +25,6 @@ try {
   await wait(bob, () => window.meshDemo.stats.received >= 2);
   await mesh.publish('chat:lobby', `ops-${Date.now()}`, { text: 'restarting connection-service for an upgrade', from: 'ops' });
   await wait(alice, () => window.meshDemo.stats.received >= 3);
-  await bob.close();
 
   await mesh.connections[0].kill();
   await wait(alice, () => window.meshDemo.client.state === 'reconnecting');

@@ -160,7 +160,7 @@ function render() {
   $('send-button').disabled = !connected;
   $('transport').textContent = client.transport === 'sse' ? 'SSE (fallback)' : 'WebSocket';
   $('node').textContent = client.nodeId ? client.nodeId.slice(0, 8) : '-';
-  if (presenceAvailable === null || !connected) renderMembers();
+  renderMembers();
 }
 
 function renderBanner() {
@@ -225,8 +225,10 @@ function renderStats() {
 
 function renderMembers() {
   const list = $('members');
-  const members = presenceAvailable ? client.members(CHANNEL) : [];
-  if (!members.some((m) => m.userId === user)) members.unshift({ userId: user, state: client.canSend ? 'present' : client.state, info: null });
+  // Yourself as your own client sees it (the server's view of you is stale while you are not connected).
+  const self = { userId: user, state: client.canSend ? 'present' : client.state, info: null };
+  const members = (presenceAvailable ? client.members(CHANNEL) : []).filter((m) => m.userId !== user);
+  members.push(self);
   members.sort((a, b) => (a.userId === user ? -1 : b.userId === user ? 1 : a.userId.localeCompare(b.userId)));
   list.replaceChildren(...members.map((m) => {
     const li = document.createElement('li');
