@@ -6,6 +6,7 @@ import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.TicketStore;
 import dev.mesh.connection.heartbeat.HeartbeatSweeper;
 import dev.mesh.connection.history.ChannelLog;
+import dev.mesh.connection.http.ClientScript;
 import dev.mesh.connection.http.DemoTokens;
 import dev.mesh.connection.http.SseEndpoint;
 import dev.mesh.connection.http.TicketEndpoint;
@@ -93,6 +94,7 @@ public final class EdgeVerticle extends VerticleBase {
     if (options.auth().demoTokens()) {
       router.get("/demo/token").handler(new DemoTokens(vertx, options.auth().secret())::handle);
     }
+    ClientScript.mount(vertx, router);
     router.route().handler(StaticHandler.create("webroot"));
 
     inbox = new NodeInbox(edge);
