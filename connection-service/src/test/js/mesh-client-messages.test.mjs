@@ -495,7 +495,7 @@ describe('token refresh', () => {
     assert.deepEqual(h.tokenCalls, ['connect', 'token-expiring']);
     const [f] = ws.sentOfType('refresh');
     assert.deepEqual({ ...f, id: 'x' }, { type: 'refresh', id: 'x', token: 'jwt-2' });
-    ws.receive({ type: 'refreshed', id: f.id, expiresAt: '2026-11-22T01:27:59Z' });
+    ws.receive({ type: 'refreshed', id: f.id, tokenExpiresAt: '2026-11-22T01:27:59Z' });
     assert.deepEqual(refreshed, [{ expiresAt: '2026-11-22T01:27:59Z' }]);
   });
 });

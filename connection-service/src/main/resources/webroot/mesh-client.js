@@ -890,7 +890,7 @@ export class MeshClient {
       case 'error': return this.#onError(f);
       case 'presence': return this.#onPresence(f);
       case 'token-expiring': return this.#onTokenExpiring(f);
-      case 'refreshed': return this.#emit('token-refreshed', { expiresAt: f.expiresAt ?? null });
+      case 'refreshed': return this.#emit('token-refreshed', { expiresAt: f.tokenExpiresAt ?? f.expiresAt ?? null });
       case 'goodbye': return this.#emit('goodbye', { ...f });
       default: return undefined; // unknown frame types are ignored (PROTOCOL 12)
     }

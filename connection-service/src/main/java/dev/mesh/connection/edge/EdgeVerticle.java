@@ -22,7 +22,12 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+
+import java.util.List;
+import java.util.Set;
 import io.vertx.ext.web.handler.StaticHandler;
 
 import java.util.function.Function;
@@ -66,11 +71,24 @@ public final class EdgeVerticle extends VerticleBase {
     edge.frames.authenticator(authenticator);
 
     Router router = Router.router(vertx);
+    List<String> origins = options.auth().allowedOrigins();
+    if (!origins.isEmpty()) {
+      // Cross-origin pages allowed by MESH_ALLOWED_ORIGINS need CORS for tickets, SSE and its POSTs.
+      CorsHandler cors = CorsHandler.create().allowCredentials(true)
+          .allowedHeaders(Set.of("Authorization", "Content-Type", "Last-Event-ID"))
+          .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST));
+      if (origins.contains("*")) {
+        cors.addOriginWithRegex(".*");
+      } else {
+        cors.addOrigins(origins);
+      }
+      router.route().handler(cors);
+    }
     WebSocketEndpoint webSockets = new WebSocketEndpoint(edge, authenticator);
     router.get("/ws").handler(webSockets::handlePlain);
     SseEndpoint sse = new SseEndpoint(edge, authenticator);
     router.get("/sse").handler(sse::open);
-    router.post("/sse/:connectionId").handler(BodyHandler.create().setBodyLimit(options.limits().maxFrameBytes() + 1L))
+    router.post("/sse/:connectionId").handler(BodyHandler.create().setBodyLimit(options.limits().maxFrameBytes() * 4L))
         .handler(sse::send);
     router.post("/auth/ticket").handler(new TicketEndpoint(edge, authenticator, tickets)::handle);
     if (options.auth().demoTokens()) {

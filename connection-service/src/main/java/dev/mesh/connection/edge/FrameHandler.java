@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.auth.AuthorizeRequest;
 import dev.mesh.common.bus.Json;
 import dev.mesh.common.events.CloseReason;
+import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.common.protocol.Position;
@@ -61,13 +62,6 @@ public final class FrameHandler {
           + "): " + e.getOriginalMessage(), now);
       return;
     }
-    if (!session.takeRate(now)) {
-      edge.metrics.rateLimited.increment();
-      String id = frame != null && frame.isObject() ? Frames.string(frame, "id") : null;
-      abuse(session, id, "rate-limited", "more than " + edge.options.limits().ratePerSecond()
-          + " frames per second: frame dropped, retry later", now);
-      return;
-    }
     handle(session, frame, now).onSuccess(reply -> {
       if (reply.frame() != null) {
         edge.outbound.send(session, reply.frame());
@@ -90,6 +84,12 @@ public final class FrameHandler {
    * the WebSocket path writes the reply to the socket, the SSE path returns it in the HTTP response.
    */
   public Future<Reply> handle(Session session, JsonNode frame, long now) {
+    if (!session.takeRate(now)) {
+      edge.metrics.rateLimited.increment();
+      String rateId = frame != null && frame.isObject() ? Frames.string(frame, "id") : null;
+      return Future.succeededFuture(abuseReply(session, rateId, "rate-limited", "more than "
+          + edge.options.limits().ratePerSecond() + " frames per second: frame dropped, retry later", now));
+    }
     if (frame == null || !frame.isObject()) {
       return Future.succeededFuture(abuseReply(session, null, "malformed-json", "a frame must be a JSON object", now));
     }
@@ -208,8 +208,12 @@ public final class FrameHandler {
     if (subscription.presence()) {
       edge.presence.leave(session.identity(), channel);
     }
-    return Future.succeededFuture(new Reply(200, Frames.text(
-        Frames.frame("unsubscribed").put("id", id).put("channel", channel))));
+    String unsubscribed = Frames.text(Frames.frame("unsubscribed").put("id", id).put("channel", channel));
+    if (session.transport().kind() == Transport.SSE) {
+      // On the stream too, so its id: stops naming the channel and a native reconnect does not resubscribe it.
+      edge.outbound.send(session, unsubscribed);
+    }
+    return Future.succeededFuture(new Reply(200, unsubscribed));
   }
 
   private Future<Reply> publish(Session session, String id, JsonNode frame, long now) {
@@ -243,8 +247,20 @@ public final class FrameHandler {
                 }
                 return new Reply(200, Frames.text(reply));
               })
-              .otherwise(e -> error(id, 503, "unavailable", "publish failed: " + e.getMessage() + "; retry with the same id"));
+              .otherwise(e -> publishFailure(id, e));
         });
+  }
+
+  /** Replay's 400/413 are final for this frame; anything else (timeout, no handlers, 503) is worth a retry. */
+  private Reply publishFailure(String id, Throwable e) {
+    int code = e instanceof io.vertx.core.eventbus.ReplyException reply ? reply.failureCode() : -1;
+    if (code == dev.mesh.common.bus.ErrorCodes.TOO_LARGE) {
+      return error(id, 413, "too-large", e.getMessage());
+    }
+    if (code == dev.mesh.common.bus.ErrorCodes.BAD_REQUEST) {
+      return error(id, 400, "invalid-field", e.getMessage());
+    }
+    return error(id, 503, "unavailable", "publish failed: " + e.getMessage() + "; retry with the same id");
   }
 
   private Reply ack(Session session, JsonNode frame, long now) {
@@ -262,7 +278,7 @@ public final class FrameHandler {
     if (subscription == null) {
       return error(null, 409, "not-subscribed", "not subscribed to " + channel);
     }
-    if (seqNode.asLong() > subscription.lastSeq()) {
+    if (subscription.epoch() == null || seqNode.asLong() > subscription.lastSeq()) {
       return abuseReply(session, null, "invalid-field", "ack beyond the last event delivered", now);
     }
     edge.log.ack(session.userId(), channel, subscription.epoch(), seqNode.asLong());

@@ -71,7 +71,8 @@ public final class Lifecycle {
         return Future.failedFuture("too many connections");
       }
       if (session.state() != Session.State.OPENING) {
-        // The peer went away while we were registering: undo.
+        // The peer went away while we were registering: undo, but still close what the registration displaced.
+        displace(result);
         edge.registry.unregister(identity.userId(), identity.connectionId());
         return Future.failedFuture("closed while opening");
       }

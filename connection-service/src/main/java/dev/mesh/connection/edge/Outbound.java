@@ -31,9 +31,11 @@ public final class Outbound {
 
   /** Sends an event of a subscription (already deduplicated by the merge). */
   public void event(Session session, Subscription subscription, Envelope event, String frame) {
-    long dropped = subscription.takeDropped();
-    if (dropped > 0) {
-      write(session, Frames.gap(subscription.channel(), dropped), false);
+    // While the reader is still behind, further drops are just counted: one gap frame announces them all once the
+    // queue has room again, right before the next event that is really sent.
+    boolean stillBehind = !event.critical() && session.transport().congested();
+    if (!stillBehind && subscription.droppedPending() > 0) {
+      write(session, Frames.gap(subscription.channel(), subscription.takeDropped()), false);
     }
     SessionTransport.Outcome outcome = write(session, frame, !event.critical());
     if (outcome == SessionTransport.Outcome.DROPPED) {

@@ -29,6 +29,8 @@ public final class Subscriptions {
   private static final Logger LOG = LoggerFactory.getLogger(Subscriptions.class);
   /** Members listed in a {@code subscribed.presence} snapshot (the count covers all). */
   static final int SNAPSHOT_MEMBERS = 100;
+  /** Live events one subscription may hold while its history is fetched. */
+  static final int MAX_BUFFERED = 10_000;
 
   private final Edge edge;
 
@@ -173,6 +175,10 @@ public final class Subscriptions {
     Consumer<Envelope> deliver = e -> edge.outbound.event(session, subscription, e, e == event ? frame : Frames.event(e));
     if (subscription.offerLive(event, deliver)) {
       fetchRange(session, subscription);
+    } else if (subscription.bufferedCount() > MAX_BUFFERED) {
+      // History is not coming fast enough to merge: the client resumes from its position after reconnecting.
+      edge.lifecycle.close(session, dev.mesh.common.events.CloseReason.SLOW_CONSUMER,
+          dev.mesh.common.protocol.CloseCodes.SLOW_CONSUMER, "too many events buffered during a history fetch", false);
     }
   }
 

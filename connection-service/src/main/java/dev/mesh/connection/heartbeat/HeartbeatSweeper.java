@@ -58,6 +58,8 @@ public final class HeartbeatSweeper {
       } else if (silent >= intervalNanos && !session.pinged()) {
         session.markPinged();
         session.transport().ping();
+      } else {
+        session.transport().keepAlive(now, intervalNanos);
       }
     }
   }

@@ -97,6 +97,9 @@ public final class SseEndpoint {
         .putHeader("X-Accel-Buffering", "no");
     SseTransport transport = new SseTransport(response, edge.options().limits().outboundSoftBytes(),
         edge.options().limits().outboundHardBytes());
+    String resumedFrom = positions.entrySet().stream()
+        .map(e -> e.getKey() + "~" + e.getValue().compact()).collect(java.util.stream.Collectors.joining("|"));
+    transport.resumeToken(() -> resumedFrom);
     transport.start(1000);
     ConnectionIdentity identity = new ConnectionIdentity(token.userId(), query.get("session"), query.get("tab"),
         query.get("page"), ConnectionIds.next(), edge.node().nodeId());
@@ -156,7 +159,10 @@ public final class SseEndpoint {
   }
 
   private void refuse(RoutingContext ctx, Throwable e) {
-    AuthFailure failure = e instanceof AuthFailure f ? f : new AuthFailure(AuthFailure.Cause.MALFORMED, e.getMessage());
+    if (!(e instanceof AuthFailure failure)) {
+      reply(ctx, 503, Frames.error(null, "unavailable", "try again: " + e.getMessage()));
+      return;
+    }
     edge.metrics().authFailure(failure.reason().tag());
     HttpErrors.authFailure(ctx.response(), failure);
   }

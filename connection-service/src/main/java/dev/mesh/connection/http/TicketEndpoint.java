@@ -40,15 +40,18 @@ public final class TicketEndpoint {
     authenticator.authenticateBearer(ctx.request().headers())
         .compose(verified -> {
           Duration untilExpiry = Duration.between(Instant.now(), verified.expiresAt());
-          Duration ttl = untilExpiry.compareTo(tickets.ttl()) < 0 ? untilExpiry : tickets.ttl();
+          Duration shortest = untilExpiry.compareTo(tickets.ttl()) < 0 ? untilExpiry : tickets.ttl();
+          Duration ttl = shortest.toMillis() < 1 ? Duration.ofMillis(1) : shortest;
           return tickets.issue(token, ttl).map(ticket -> new JsonObject().put("ticket", ticket)
               .put("expiresInMs", ttl.toMillis()));
         })
         .onSuccess(body -> ctx.response().putHeader("Content-Type", "application/json")
             .putHeader("Cache-Control", "no-store").end(body.encode()))
         .onFailure(e -> {
-          AuthFailure failure = e instanceof AuthFailure f ? f : new AuthFailure(AuthFailure.Cause.MALFORMED,
-              e.getMessage());
+          if (!(e instanceof AuthFailure failure)) {
+            HttpErrors.json(ctx.response(), 503, "unavailable", "cannot issue a ticket now: " + e.getMessage());
+            return;
+          }
           edge.metrics().authFailure(failure.reason().tag());
           HttpErrors.authFailure(ctx.response(), failure);
         });

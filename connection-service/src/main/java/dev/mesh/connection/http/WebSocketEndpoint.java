@@ -73,7 +73,12 @@ public final class WebSocketEndpoint {
   }
 
   private void refuse(ServerWebSocketHandshake handshake, Throwable e) {
-    AuthFailure failure = e instanceof AuthFailure f ? f : new AuthFailure(AuthFailure.Cause.MALFORMED, e.getMessage());
+    if (!(e instanceof AuthFailure failure)) {
+      // Not the caller's fault (e.g. the ticket store did not answer): retryable.
+      LOG.warn("event=handshake-unavailable cause=\"{}\"", e.getMessage());
+      handshake.reject(503);
+      return;
+    }
     edge.metrics().authFailure(failure.reason().tag());
     LOG.info("event=auth-refused cause={} remote={} message=\"{}\"", failure.reason().tag(),
         handshake.remoteAddress(), failure.getMessage());

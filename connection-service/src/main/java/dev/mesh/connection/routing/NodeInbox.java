@@ -71,12 +71,6 @@ public final class NodeInbox {
     long now = System.nanoTime();
     session.seen(now);
     edge.metrics().messagesIn.increment();
-    if (!session.takeRate(now)) {
-      edge.metrics().rateLimited.increment();
-      message.reply(new FrameReply(429, Json.MAPPER.valueToTree(java.util.Map.of(
-          "type", "error", "code", "rate-limited", "message", "too many frames"))));
-      return;
-    }
     edge.frames().handle(session, forwarded.frame(), now)
         .onSuccess(reply -> message.reply(new FrameReply(reply.status(), reply.frame() == null ? null
             : readTree(reply.frame()))))

@@ -26,6 +26,13 @@ public interface SessionTransport {
   /** A liveness probe: a WebSocket ping, or an SSE comment line. */
   void ping();
 
+  /** Keeps an idle stream alive for intermediaries (SSE writes a comment when nothing was written for a while). */
+  default void keepAlive(long nowNanos, long intervalNanos) {
+  }
+
+  /** Whether the outbound queue is past its soft bound (a droppable frame would be dropped now). */
+  boolean congested();
+
   /** Closes with this code and reason (the reason text is limited to 123 bytes by WebSocket). */
   void close(int code, String reason);
 

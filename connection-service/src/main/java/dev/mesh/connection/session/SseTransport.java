@@ -28,6 +28,7 @@ public final class SseTransport implements SessionTransport {
   private boolean closed;
   private boolean peerGone;
   private Integer sentCode;
+  private long lastWriteNanos = System.nanoTime();
 
   public SseTransport(HttpServerResponse response, int softBytes, int hardBytes) {
     this.response = response;
@@ -59,6 +60,7 @@ public final class SseTransport implements SessionTransport {
     String event = encode(frame);
     if (overflow.isEmpty() && !response.writeQueueFull()) {
       response.write(event);
+      lastWriteNanos = System.nanoTime();
       return Outcome.SENT;
     }
     if (droppable) {
@@ -114,6 +116,14 @@ public final class SseTransport implements SessionTransport {
   public void ping() {
     if (!closed) {
       response.write(": ping\n\n");
+      lastWriteNanos = System.nanoTime();
+    }
+  }
+
+  @Override
+  public void keepAlive(long nowNanos, long intervalNanos) {
+    if (nowNanos - lastWriteNanos >= intervalNanos) {
+      ping();
     }
   }
 
@@ -157,6 +167,11 @@ public final class SseTransport implements SessionTransport {
   @Override
   public void onDrained(Runnable handler) {
     this.drained = handler;
+  }
+
+  @Override
+  public boolean congested() {
+    return !overflow.isEmpty() || response.writeQueueFull();
   }
 
   @Override

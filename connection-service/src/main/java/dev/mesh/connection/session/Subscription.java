@@ -69,7 +69,7 @@ public final class Subscription {
       buffered.add(event);
       return false;
     }
-    if (epoch != null && epoch.equals(event.epoch()) && lastSeq > 0 && event.seq() > lastSeq + 1) {
+    if (epoch != null && epoch.equals(event.epoch()) && event.seq() > lastSeq + 1) {
       startBuffering();
       buffered.add(event);
       return true;
@@ -123,6 +123,16 @@ public final class Subscription {
 
   public void countDropped() {
     dropped++;
+  }
+
+  /** Dropped events not yet announced by a {@code gap} frame. */
+  public long droppedPending() {
+    return dropped;
+  }
+
+  /** Live events held while history is fetched. */
+  public int bufferedCount() {
+    return buffered == null ? 0 : buffered.size();
   }
 
   /** Dropped events since the last call (for the {@code gap} frame), resetting the count. */

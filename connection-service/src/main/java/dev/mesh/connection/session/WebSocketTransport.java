@@ -112,6 +112,11 @@ public final class WebSocketTransport implements SessionTransport {
   }
 
   @Override
+  public boolean congested() {
+    return !overflow.isEmpty() || socket.writeQueueFull();
+  }
+
+  @Override
   public long queuedBytes() {
     return overflowBytes;
   }
