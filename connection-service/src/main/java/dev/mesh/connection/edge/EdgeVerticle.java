@@ -95,7 +95,12 @@ public final class EdgeVerticle extends VerticleBase {
       router.get("/demo/token").handler(new DemoTokens(vertx, options.auth().secret())::handle);
     }
     ClientScript.mount(vertx, router);
-    router.route().handler(StaticHandler.create("webroot"));
+    // The demo page must revalidate after an upgrade (with the client script), yet stay bfcache-eligible: no-cache,
+    // never no-store.
+    router.route().handler(ctx -> {
+      ctx.response().putHeader("Cache-Control", "no-cache");
+      ctx.next();
+    }).handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
     inbox = new NodeInbox(edge);
     api = new IntegrationApi(edge);
