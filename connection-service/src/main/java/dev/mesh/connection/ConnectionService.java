@@ -1,17 +1,15 @@
 package dev.mesh.connection;
 
 import dev.mesh.common.bus.Addresses;
-import dev.mesh.common.cluster.ClusterOptions;
 import dev.mesh.common.launch.MeshService;
 import dev.mesh.common.launch.ServiceContext;
-import dev.mesh.common.ops.OpsOptions;
+import dev.mesh.common.launch.ServiceOptions;
 import dev.mesh.common.status.StatusVerticle;
 import dev.mesh.connection.edge.EdgeVerticle;
 import dev.mesh.connection.history.ReplayChannelLog;
 import dev.mesh.connection.ops.DependencyCheck;
 import io.vertx.core.Future;
 
-import java.time.Duration;
 
 /** connection-service: deploys its verticles in order; the public HTTP server last, once everything behind it is up. */
 public final class ConnectionService implements MeshService {
@@ -31,18 +29,8 @@ public final class ConnectionService implements MeshService {
   }
 
   @Override
-  public ClusterOptions cluster() {
-    return options.service().cluster();
-  }
-
-  @Override
-  public OpsOptions ops() {
-    return options.service().ops();
-  }
-
-  @Override
-  public Duration shutdownTimeout() {
-    return options.service().shutdownTimeout();
+  public ServiceOptions serviceOptions() {
+    return options.service();
   }
 
   @Override

@@ -1,10 +1,9 @@
 package dev.mesh.presence;
 
 import dev.mesh.common.bus.Addresses;
-import dev.mesh.common.cluster.ClusterOptions;
 import dev.mesh.common.launch.MeshService;
 import dev.mesh.common.launch.ServiceContext;
-import dev.mesh.common.ops.OpsOptions;
+import dev.mesh.common.launch.ServiceOptions;
 import dev.mesh.common.status.StatusVerticle;
 import dev.mesh.presence.api.ChannelVerticle;
 import dev.mesh.presence.api.PresenceHttpVerticle;
@@ -19,7 +18,6 @@ import dev.mesh.presence.reconcile.ReconcileVerticle;
 import dev.mesh.presence.store.PresenceStore;
 import io.vertx.core.Future;
 
-import java.time.Duration;
 
 /**
  * presence-service: configures its Hazelcast maps, then deploys, in order, the status responder, the consumers of
@@ -43,18 +41,8 @@ public final class PresenceService implements MeshService {
   }
 
   @Override
-  public ClusterOptions cluster() {
-    return options.service().cluster();
-  }
-
-  @Override
-  public OpsOptions ops() {
-    return options.service().ops();
-  }
-
-  @Override
-  public Duration shutdownTimeout() {
-    return options.service().shutdownTimeout();
+  public ServiceOptions serviceOptions() {
+    return options.service();
   }
 
   /** The port of the read-only HTTP API, once deployed. */

@@ -2,10 +2,9 @@ package dev.mesh.replay;
 
 import com.hazelcast.core.HazelcastInstance;
 import dev.mesh.common.bus.Addresses;
-import dev.mesh.common.cluster.ClusterOptions;
 import dev.mesh.common.launch.MeshService;
 import dev.mesh.common.launch.ServiceContext;
-import dev.mesh.common.ops.OpsOptions;
+import dev.mesh.common.launch.ServiceOptions;
 import dev.mesh.common.status.StatusVerticle;
 import dev.mesh.replay.ack.AckVerticle;
 import dev.mesh.replay.history.HistoryVerticle;
@@ -14,7 +13,6 @@ import dev.mesh.replay.publish.PublishVerticle;
 import dev.mesh.replay.store.ChannelStore;
 import io.vertx.core.Future;
 
-import java.time.Duration;
 
 /**
  * replay-service: declares its Hazelcast maps, then deploys, in order, status, publish, history, acks and the HTTP
@@ -39,18 +37,8 @@ public final class ReplayService implements MeshService {
   }
 
   @Override
-  public ClusterOptions cluster() {
-    return options.service().cluster();
-  }
-
-  @Override
-  public OpsOptions ops() {
-    return options.service().ops();
-  }
-
-  @Override
-  public Duration shutdownTimeout() {
-    return options.service().shutdownTimeout();
+  public ServiceOptions serviceOptions() {
+    return options.service();
   }
 
   @Override

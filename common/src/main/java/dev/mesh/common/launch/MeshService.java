@@ -12,12 +12,21 @@ public interface MeshService {
   /** Name used in logs, metrics tags and status replies, e.g. {@code presence-service}. */
   String name();
 
-  ClusterOptions cluster();
+  /** The options every service has: cluster, ops endpoints, shutdown timeout. */
+  ServiceOptions serviceOptions();
 
-  OpsOptions ops();
+  default ClusterOptions cluster() {
+    return serviceOptions().cluster();
+  }
+
+  default OpsOptions ops() {
+    return serviceOptions().ops();
+  }
 
   /** Longest a graceful stop may take before the process exits anyway. */
-  Duration shutdownTimeout();
+  default Duration shutdownTimeout() {
+    return serviceOptions().shutdownTimeout();
+  }
 
   /**
    * Deploys the service's verticles, in order, with {@link ServiceContext#deploy}. The future completes when every
