@@ -44,6 +44,7 @@ public final class Lifecycle {
     long now = System.nanoTime();
     Session session = new Session(identity, transport, token, edge.options.limits(), now);
     transport.onClosed(() -> peerClosed(session));
+    transport.onDrained(() -> edge.outbound.drained(session));
     if (edge.draining()) {
       refuse(session, CloseCodes.GOING_AWAY, "server-shutdown", retryHint(), "node is shutting down");
       return Future.failedFuture("draining");

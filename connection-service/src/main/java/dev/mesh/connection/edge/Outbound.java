@@ -29,15 +29,23 @@ public final class Outbound {
     write(session, frame, false);
   }
 
-  /** Sends an event of a subscription (already deduplicated by the merge). */
+  /** Sends a live event of a subscription (already deduplicated by the merge); non-critical ones may be dropped. */
   public void event(Session session, Subscription subscription, Envelope event, String frame) {
+    event(session, subscription, event, frame, !event.critical());
+  }
+
+  /**
+   * Sends an event; {@code droppable} false for what the client explicitly asked for (history of a resume, a gap
+   * fill): that is queued up to the hard bound, never silently dropped.
+   */
+  public void event(Session session, Subscription subscription, Envelope event, String frame, boolean droppable) {
     // While the reader is still behind, further drops are just counted: one gap frame announces them all once the
     // queue has room again, right before the next event that is really sent.
-    boolean stillBehind = !event.critical() && session.transport().congested();
+    boolean stillBehind = droppable && session.transport().congested();
     if (!stillBehind && subscription.droppedPending() > 0) {
       write(session, Frames.gap(subscription.channel(), subscription.takeDropped()), false);
     }
-    SessionTransport.Outcome outcome = write(session, frame, !event.critical());
+    SessionTransport.Outcome outcome = write(session, frame, droppable);
     if (outcome == SessionTransport.Outcome.DROPPED) {
       subscription.countDropped();
       edge.metrics.messagesDropped.increment();
@@ -61,6 +69,15 @@ public final class Outbound {
       case DROPPED -> { }
     }
     return outcome;
+  }
+
+  /** The queue drained: announce what was dropped meanwhile, without waiting for the channels' next events. */
+  public void drained(Session session) {
+    for (Subscription subscription : session.subscriptions().values()) {
+      if (subscription.droppedPending() > 0) {
+        write(session, Frames.gap(subscription.channel(), subscription.takeDropped()), false);
+      }
+    }
   }
 
   public void error(Session session, String id, String code, String message) {

@@ -29,6 +29,8 @@ public final class Subscriptions {
   private static final Logger LOG = LoggerFactory.getLogger(Subscriptions.class);
   /** Members listed in a {@code subscribed.presence} snapshot (the count covers all). */
   static final int SNAPSHOT_MEMBERS = 100;
+  /** How long after a registration change the tail of channels is read again. */
+  static final long CATCH_UP_DELAY_MS = 1_000;
   /** Live events one subscription may hold while its history is fetched. */
   static final int MAX_BUFFERED = 10_000;
 
@@ -48,7 +50,12 @@ public final class Subscriptions {
     Subscription subscription = new Subscription(channel, presence);
     subscription.startBuffering();
     session.subscriptions().put(channel, subscription);
+    boolean newOnNode = !isUserChannel(channel) && !edge.hub.listens(channel);
     Future<Void> listening = isUserChannel(channel) ? Future.succeededFuture() : edge.hub.add(channel, session);
+    if (newOnNode) {
+      // Other nodes learn of this node's consumer asynchronously: read the tail once that has surely happened.
+      edge.vertx.setTimer(CATCH_UP_DELAY_MS, t -> catchUp(channel));
+    }
     Future<ObjectNode> snapshot = presence ? joinPresence(session, channel, info) : Future.succeededFuture(null);
     return listening
         .compose(v -> snapshot)
@@ -221,8 +228,49 @@ public final class Subscriptions {
     }
   }
 
+  /** Deliveries of fetched history: asked for explicitly, so never dropped for a slow reader. */
   private Consumer<Envelope> deliverer(Session session, Subscription subscription) {
-    return e -> edge.outbound.event(session, subscription, e, Frames.event(e));
+    return e -> edge.outbound.event(session, subscription, e, Frames.event(e), false);
+  }
+
+  /**
+   * Catches a channel up from history: the clustered event bus can miss a publish while its view of the
+   * registrations changes (a member joined or left, or this node's consumer is still propagating). A missed event
+   * in the middle of a stream is found by the next one's seq; a missed last event would stay missing until the
+   * next publish. So after such changes each channel is read from the lowest position its local subscribers have,
+   * and what they lack is offered to them like a live event (duplicates are dropped per subscription).
+   */
+  public void catchUp(String channel) {
+    Position lowest = null;
+    for (Session session : edge.hub.subscribers(channel)) {
+      Subscription subscription = session.subscriptions().get(channel);
+      if (subscription == null || subscription.epoch() == null || subscription.isBuffering()) {
+        continue;
+      }
+      if (lowest == null || (lowest.epoch().equals(subscription.epoch()) && subscription.lastSeq() < lowest.seq())) {
+        lowest = new Position(subscription.epoch(), subscription.lastSeq());
+      }
+    }
+    if (lowest == null) {
+      return;
+    }
+    edge.log.history(channel, lowest, ChannelLog.PAGE, null).onSuccess(page -> {
+      if (page.reset() == null && !page.events().isEmpty()) {
+        for (Envelope event : page.events()) {
+          fanOut(event, List.copyOf(edge.hub.subscribers(channel)));
+        }
+        if (page.more()) {
+          catchUp(channel);
+        }
+      }
+    }).onFailure(e -> LOG.debug("event=catch-up-failed channel={} cause=\"{}\"", channel, e.getMessage()));
+  }
+
+  /** {@link #catchUp(String)} for every channel this node listens to. */
+  public void catchUpAll() {
+    for (String channel : edge.hub.channels()) {
+      catchUp(channel);
+    }
   }
 
   private static boolean current(Session session, Subscription subscription) {

@@ -60,6 +60,8 @@ public final class NodeLossWatcher {
   }
 
   private void onChange(MembershipChange change) {
+    // The event bus's view of the registrations shifts with membership: re-read channel tails once it settled.
+    edge.node().vertx().setTimer(1_000, t -> edge.subscriptions().catchUpAll());
     if (change.kind() != MembershipChange.Kind.LEFT) {
       return;
     }

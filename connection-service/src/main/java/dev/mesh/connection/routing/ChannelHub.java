@@ -58,6 +58,16 @@ public final class ChannelHub {
     }
   }
 
+  /** The channels this node listens to now (a copy). */
+  public List<String> channels() {
+    return List.copyOf(channels.keySet());
+  }
+
+  /** Whether this node already listens to the channel. */
+  public boolean listens(String channel) {
+    return channels.containsKey(channel);
+  }
+
   public int channelCount() {
     return channels.size();
   }
