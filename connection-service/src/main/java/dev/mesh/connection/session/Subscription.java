@@ -69,7 +69,8 @@ public final class Subscription {
       buffered.add(event);
       return false;
     }
-    if (epoch != null && epoch.equals(event.epoch()) && lastSeq > 0 && event.seq() > lastSeq + 1) {
+    // A known position of 0 (subscribed to an empty channel) is a position too: seq 2 after 0 is a gap.
+    if (epoch != null && epoch.equals(event.epoch()) && event.seq() > lastSeq + 1) {
       startBuffering();
       buffered.add(event);
       return true;
