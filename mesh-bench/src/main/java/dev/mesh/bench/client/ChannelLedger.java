@@ -88,6 +88,12 @@ public final class ChannelLedger {
     return java.util.List.copyOf(positions);
   }
 
+  void gap(long dropped) {
+    if (positions.size() < 20) {
+      positions.add("gap frame dropped=" + dropped + " after " + last);
+    }
+  }
+
   public boolean isSubscribed() {
     return subscribed;
   }

@@ -322,6 +322,12 @@ public final class PageClient {
         }
       }
       case "error" -> onError(frame);
+      case "gap" -> {
+        ChannelLedger ledger = channels.get(frame.getString("channel"));
+        if (ledger != null) {
+          ledger.gap(frame.getLong("dropped", 0L));
+        }
+      }
       default -> {
         // pong, goodbye (the close code that follows decides), presence, gap: nothing to do
       }

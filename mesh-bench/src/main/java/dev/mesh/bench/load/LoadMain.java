@@ -282,7 +282,13 @@ public final class LoadMain {
       double allResumedSeconds = (onA.stream().mapToLong(PageClient::readyAtNanos).max().orElse(killedAt) - killedAt) / 1e9;
       Thread.sleep(2000);
       fleet.vertx.cancelTimer(publishTimer);
-      Thread.sleep(3000);
+      // Drain: every page should have every acknowledged event; wait up to 60 s before counting what is missing.
+      long drainStart = System.nanoTime();
+      while (System.nanoTime() - drainStart < Duration.ofSeconds(60).toNanos() && pages.stream()
+          .anyMatch(p -> p.ledger(channel, l -> acked.stream().anyMatch(s -> !l.saw(s))))) {
+        Thread.sleep(500);
+      }
+      double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
       long lost = 0;
       long duplicates = 0;
       for (PageClient p : pages) {
@@ -308,7 +314,7 @@ public final class LoadMain {
           .put("allResumed", resumed).put("allResumedSeconds", round(allResumedSeconds))
           .put("resumeRatePerSecond", round(onA.size() / allResumedSeconds))
           .put("reconnectAttempts", attempts.size()).put("peakAttemptsPer100ms", peak)
-          .put("acked", acked.size()).put("lost", lost).put("duplicates", duplicates)
+          .put("acked", acked.size()).put("drainSeconds", round(drainSeconds)).put("lost", lost).put("duplicates", duplicates)
           .put("survivorOpenedTotalOverTime", serverOpens);
       System.out.println(r.encode());
       return r;

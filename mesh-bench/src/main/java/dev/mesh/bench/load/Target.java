@@ -159,6 +159,9 @@ abstract class Target implements AutoCloseable {
       Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
       BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()));
       String line = out.readLine();
+      while (line != null && !line.startsWith("listening ")) {
+        line = out.readLine();
+      }
       if (line == null || !line.startsWith("listening ")) {
         process.destroyForcibly();
         throw new IOException("raw server did not start: " + line);
