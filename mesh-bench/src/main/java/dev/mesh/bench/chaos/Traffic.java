@@ -163,7 +163,8 @@ final class Traffic implements AutoCloseable {
     StringBuilder report = new StringBuilder();
     for (PageClient page : subscribers) {
       if (lost(page) > 0) {
-        report.append("\n  ").append(page.userId()).append(" lost ").append(lost(page)).append(" closes ")
+        report.append("\n  ").append(page.userId()).append(" lost ").append(lost(page)).append(" (gap frames announced ")
+            .append(page.<Object>ledger(channel, l -> l.announcedDrops())).append(") closes ")
             .append(page.closeCodes()).append(" ").append(page.<Object>ledger(channel, l -> l.positions()));
       }
     }

@@ -88,10 +88,18 @@ public final class ChannelLedger {
     return java.util.List.copyOf(positions);
   }
 
+  private long announcedDrops;
+
   void gap(long dropped) {
+    announcedDrops += dropped;
     if (positions.size() < 20) {
       positions.add("gap frame dropped=" + dropped + " after " + last);
     }
+  }
+
+  /** Events the server said it dropped for this page ({@code gap} frames: a slow reader, PROTOCOL §11.2). */
+  public long announcedDrops() {
+    return announcedDrops;
   }
 
   public boolean isSubscribed() {

@@ -291,7 +291,9 @@ public final class LoadMain {
       double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
       long lost = 0;
       long duplicates = 0;
+      long announced = 0;
       for (PageClient p : pages) {
+        announced += p.ledger(channel, l -> l.announcedDrops());
         lost += p.ledger(channel, l -> acked.stream().filter(s -> !l.saw(s)).count());
         duplicates += p.ledger(channel, l -> l.duplicates());
       }
@@ -314,7 +316,7 @@ public final class LoadMain {
           .put("allResumed", resumed).put("allResumedSeconds", round(allResumedSeconds))
           .put("resumeRatePerSecond", round(onA.size() / allResumedSeconds))
           .put("reconnectAttempts", attempts.size()).put("peakAttemptsPer100ms", peak)
-          .put("acked", acked.size()).put("drainSeconds", round(drainSeconds)).put("lost", lost).put("duplicates", duplicates)
+          .put("acked", acked.size()).put("drainSeconds", round(drainSeconds)).put("lost", lost).put("announcedDropsByGapFrames", announced).put("duplicates", duplicates)
           .put("survivorOpenedTotalOverTime", serverOpens);
       System.out.println(r.encode());
       return r;
