@@ -189,8 +189,15 @@ public final class Subscriptions {
     }
   }
 
+  /** Retries of a failed gap fill, 100 ms doubling to 2 s: about 10 s, longer than a replay-service failover. */
+  private static final int GAP_FILL_ATTEMPTS = 8;
+
   /** Fetches history after the subscription's last seq (it is buffering live events meanwhile). */
   private Future<Void> fetchRange(Session session, Subscription subscription) {
+    return fetchRange(session, subscription, 1);
+  }
+
+  private Future<Void> fetchRange(Session session, Subscription subscription, int attempt) {
     Position after = new Position(subscription.epoch(), subscription.lastSeq());
     return edge.log.history(subscription.channel(), after, ChannelLog.PAGE, null)
         .compose(page -> {
@@ -211,10 +218,21 @@ public final class Subscriptions {
           return Future.<Void>succeededFuture();
         })
         .onFailure(e -> {
-          LOG.warn("event=gap-fill-failed channel={} connection={} cause=\"{}\"", subscription.channel(),
-              session.id(), e.getMessage());
-          if (current(session, subscription)) {
-            // Deliver what we have rather than stall; the client sees the seq jump and can resubscribe.
+          LOG.warn("event=gap-fill-failed channel={} connection={} attempt={} cause=\"{}\"", subscription.channel(),
+              session.id(), attempt, e.getMessage());
+          if (!current(session, subscription)) {
+            return;
+          }
+          if (attempt < GAP_FILL_ATTEMPTS) {
+            // Keep buffering and ask again: a replay-service instance that died is replaced within seconds, and
+            // delivering past the hole would break the exactly-once, in-order guarantee without a reset.
+            edge.vertx.setTimer(Math.min(2000, 100L << (attempt - 1)), t -> {
+              if (current(session, subscription)) {
+                fetchRange(session, subscription, attempt + 1);
+              }
+            });
+          } else {
+            // Deliver what we have rather than stall for ever; the client sees the seq jump and can resubscribe.
             subscription.drainBuffer(deliverer(session, subscription));
           }
         });

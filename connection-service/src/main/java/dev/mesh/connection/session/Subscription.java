@@ -69,6 +69,7 @@ public final class Subscription {
       buffered.add(event);
       return false;
     }
+    // A known position of 0 (subscribed to an empty channel) is a position too: seq 2 after 0 is a gap.
     if (epoch != null && epoch.equals(event.epoch()) && event.seq() > lastSeq + 1) {
       startBuffering();
       buffered.add(event);

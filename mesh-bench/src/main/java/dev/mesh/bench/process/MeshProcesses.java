@@ -24,6 +24,8 @@ public final class MeshProcesses implements AutoCloseable {
   /** Flags Hazelcast needs beyond what the jar manifest grants. */
   private static final List<String> JVM_FLAGS = List.of("--add-modules", "java.se", "-Xmx256m", "-XX:+UseSerialGC");
 
+  private List<String> jvmFlags = JVM_FLAGS;
+
   /** The HS256 secret every connection node of a group verifies tokens with (tests sign with it). */
   public static final String JWT_SECRET = "mesh-bench-secret-at-least-32-bytes-long";
 
@@ -48,6 +50,14 @@ public final class MeshProcesses implements AutoCloseable {
     commonEnv.put("MESH_SHUTDOWN_TIMEOUT", "10s");
     commonEnv.put("MESH_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
     commonEnv.put("MESH_JWT_SECRET", JWT_SECRET);
+  }
+
+  /** Replaces the JVM flags of every process started afterwards (default: {@code -Xmx256m -XX:+UseSerialGC}). */
+  public MeshProcesses withJvmFlags(List<String> flags) {
+    List<String> all = new ArrayList<>(List.of("--add-modules", "java.se"));
+    all.addAll(flags);
+    jvmFlags = List.copyOf(all);
+    return this;
   }
 
   /** Sets a variable for every process started afterwards. */
@@ -78,7 +88,7 @@ public final class MeshProcesses implements AutoCloseable {
     Path log = logDir.resolve(name + ".log");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(JVM_FLAGS);
+    command.addAll(jvmFlags);
     command.add("-jar");
     command.add(jar.toString());
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)

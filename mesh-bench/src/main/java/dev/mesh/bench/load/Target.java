@@ -1,0 +1,213 @@
+package dev.mesh.bench.load;
+
+import dev.mesh.bench.baseline.RawServerMain;
+import dev.mesh.bench.client.Endpoint;
+import dev.mesh.bench.process.MeshProcesses;
+import dev.mesh.bench.process.ProcStats;
+import dev.mesh.bench.process.Prometheus;
+import dev.mesh.bench.process.ServiceKind;
+import dev.mesh.bench.process.ServiceProcess;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A server under load: Mesh (1 or 2 connection nodes and a replay-service, separate JVMs) or the raw Vert.x
+ * baseline, both started with the same JVM flags. Knows the edge processes whose memory and CPU are measured.
+ */
+abstract class Target implements AutoCloseable {
+
+  /** The same heap and collector for every JVM measured. */
+  static final List<String> JVM_FLAGS = List.of("-Xmx1g", "-XX:+UseSerialGC");
+
+  abstract String name();
+
+  abstract List<Endpoint> endpoints();
+
+  /** The processes holding the sockets (connection nodes, or the raw server). */
+  abstract List<Long> edgePids();
+
+  /** Every process of the target (Mesh: edges and replay). */
+  abstract List<Long> allPids();
+
+  double edgeCpu() {
+    return edgePids().stream().mapToDouble(ProcStats::cpuSeconds).sum();
+  }
+
+  double allCpu() {
+    return allPids().stream().mapToDouble(ProcStats::cpuSeconds).sum();
+  }
+
+  long edgeRss() {
+    return edgePids().stream().mapToLong(ProcStats::rssBytes).sum();
+  }
+
+  /** Runs a full GC in every edge process, then sums their used heap (jcmd). */
+  long edgeHeapAfterGc() {
+    long total = 0;
+    for (long pid : edgePids()) {
+      jcmd(pid, "GC.run");
+      total += usedHeap(jcmd(pid, "GC.heap_info"));
+    }
+    return total;
+  }
+
+  private static final Pattern USED = Pattern.compile("generation\\s+total \\d+K, used (\\d+)K");
+
+  static long usedHeap(String heapInfo) {
+    Matcher m = USED.matcher(heapInfo);
+    long kib = 0;
+    while (m.find()) {
+      kib += Long.parseLong(m.group(1));
+    }
+    return kib * 1024;
+  }
+
+  static String jcmd(long pid, String command) {
+    try {
+      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+          Long.toString(pid), command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      p.waitFor(30, TimeUnit.SECONDS);
+      return out;
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
+  /** Mesh: {@code nodes} connection nodes and one replay-service. */
+  static final class Mesh extends Target {
+    final MeshProcesses mesh;
+    final List<ServiceProcess> nodes = new ArrayList<>();
+    final ServiceProcess replay;
+
+    Mesh(Path repo, int nodeCount, Map<String, String> env) {
+      mesh = new MeshProcesses(repo, repo.resolve("mesh-bench/target/load-logs/" + System.currentTimeMillis()))
+          .withJvmFlags(JVM_FLAGS)
+          .withEnv("MESH_CLUSTER_FAILURE_TIMEOUT", "10s")
+          .withEnv("MESH_RATE_PER_SECOND", "100000")
+          .withEnv("MESH_RATE_BURST", "100000")
+          .withEnv("MESH_MAX_CONNECTIONS_PER_NODE", "19500")
+          .withEnv("MESH_LOG_LEVEL", "WARN");
+      env.forEach(mesh::withEnv);
+      for (int i = 0; i < nodeCount; i++) {
+        nodes.add(mesh.start(ServiceKind.CONNECTION, "connection-" + (char) ('a' + i)));
+      }
+      replay = mesh.start(ServiceKind.REPLAY, "replay");
+      List<ServiceProcess> all = new ArrayList<>(nodes);
+      all.add(replay);
+      mesh.awaitReady(Duration.ofSeconds(180), all.toArray(ServiceProcess[]::new));
+      MeshProcesses.await(Duration.ofSeconds(60), () -> replay.readiness()
+          .map(ServiceProcess.Readiness::clusterMembers).orElse(0) == nodeCount + 1, "cluster never formed");
+    }
+
+    @Override
+    String name() {
+      return "mesh-" + nodes.size() + "node";
+    }
+
+    @Override
+    List<Endpoint> endpoints() {
+      return nodes.stream().map(n -> Endpoint.loopback(n.httpPort())).toList();
+    }
+
+    @Override
+    List<Long> edgePids() {
+      return nodes.stream().map(ServiceProcess::pid).toList();
+    }
+
+    @Override
+    List<Long> allPids() {
+      List<Long> pids = new ArrayList<>(edgePids());
+      pids.add(replay.pid());
+      return pids;
+    }
+
+    double replayMetric(String name, String... labels) {
+      return replay.getOps("/metrics").map(r -> Prometheus.sum(r.body(), name, labels).orElse(Double.NaN))
+          .orElse(Double.NaN);
+    }
+
+    @Override
+    public void close() {
+      mesh.close();
+    }
+  }
+
+  /** The raw Vert.x server ({@link RawServerMain}). */
+  static final class Raw extends Target {
+    final Process process;
+    final int port;
+
+    Raw() throws IOException {
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+      command.addAll(JVM_FLAGS);
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), RawServerMain.class.getName(), "0"));
+      process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+      BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()));
+      String line = out.readLine();
+      while (line != null && !line.startsWith("listening ")) {
+        line = out.readLine();
+      }
+      if (line == null || !line.startsWith("listening ")) {
+        process.destroyForcibly();
+        throw new IOException("raw server did not start: " + line);
+      }
+      port = Integer.parseInt(line.substring("listening ".length()).trim());
+      Thread drain = new Thread(() -> {
+        try {
+          while (out.readLine() != null) {
+            // discard
+          }
+        } catch (IOException e) {
+          // ended
+        }
+      });
+      drain.setDaemon(true);
+      drain.start();
+    }
+
+    @Override
+    String name() {
+      return "raw-vertx";
+    }
+
+    @Override
+    List<Endpoint> endpoints() {
+      return List.of(Endpoint.loopback(port));
+    }
+
+    @Override
+    List<Long> edgePids() {
+      return List.of(process.pid());
+    }
+
+    @Override
+    List<Long> allPids() {
+      return edgePids();
+    }
+
+    @Override
+    public void close() {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
