@@ -199,6 +199,7 @@ public final class Subscriptions {
 
   private Future<Void> fetchRange(Session session, Subscription subscription, int attempt) {
     Position after = new Position(subscription.epoch(), subscription.lastSeq());
+    long before = subscription.lastSeq();
     return edge.log.history(subscription.channel(), after, ChannelLog.PAGE, null)
         .compose(page -> {
           if (!current(session, subscription)) {
@@ -211,38 +212,46 @@ public final class Subscriptions {
           } else {
             subscription.deliverHistory(page.events(), deliverer(session, subscription));
             if (page.more()) {
-              return fetchRange(session, subscription);
+              return fetchRange(session, subscription, 1);
             }
           }
-          finishFetch(session, subscription);
+          if (!subscription.drainContiguous(deliverer(session, subscription))) {
+            if (page.reset() != null || subscription.lastSeq() > before) {
+              fetchRange(session, subscription, 1);
+            } else {
+              // History does not have the hole yet (the read reached a replica behind the live event): ask again.
+              retryLater(session, subscription, attempt, "history behind the live events");
+            }
+          }
           return Future.<Void>succeededFuture();
         })
-        .onFailure(e -> {
-          LOG.warn("event=gap-fill-failed channel={} connection={} attempt={} cause=\"{}\"", subscription.channel(),
-              session.id(), attempt, e.getMessage());
-          if (!current(session, subscription)) {
-            return;
-          }
-          if (attempt < GAP_FILL_ATTEMPTS) {
-            // Keep buffering and ask again: a replay-service instance that died is replaced within seconds, and
-            // delivering past the hole would break the exactly-once, in-order guarantee without a reset.
-            edge.vertx.setTimer(Math.min(2000, 100L << (attempt - 1)), t -> {
-              if (current(session, subscription)) {
-                fetchRange(session, subscription, attempt + 1);
-              }
-            });
-          } else {
-            // Deliver what we have rather than stall for ever; the client sees the seq jump and can resubscribe.
-            subscription.drainBuffer(deliverer(session, subscription));
-          }
-        });
+        .onFailure(e -> retryLater(session, subscription, attempt, e.getMessage()));
   }
 
-  private void finishFetch(Session session, Subscription subscription) {
-    if (subscription.bufferHasGap()) {
-      fetchRange(session, subscription);
+  private void retryLater(Session session, Subscription subscription, int attempt, String cause) {
+    LOG.warn("event=gap-fill-failed channel={} connection={} attempt={} cause=\"{}\"", subscription.channel(),
+        session.id(), attempt, cause);
+    if (!current(session, subscription)) {
+      return;
+    }
+    if (attempt < GAP_FILL_ATTEMPTS) {
+      // Keep buffering and ask again: a replay-service instance that died is replaced within seconds, and
+      // delivering past the hole would break the exactly-once, in-order guarantee without a reset.
+      edge.vertx.setTimer(Math.min(2000, 100L << (attempt - 1)), t -> {
+        if (current(session, subscription)) {
+          fetchRange(session, subscription, attempt + 1);
+        }
+      });
     } else {
+      // Deliver what we have rather than stall for ever; the client sees the seq jump and can resubscribe.
       subscription.drainBuffer(deliverer(session, subscription));
+    }
+  }
+
+  /** After a fetch: deliver the buffered live events; a hole among them is fetched from history first. */
+  private void finishFetch(Session session, Subscription subscription) {
+    if (!subscription.drainContiguous(deliverer(session, subscription))) {
+      fetchRange(session, subscription);
     }
   }
 

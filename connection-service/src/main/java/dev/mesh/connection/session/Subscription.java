@@ -86,21 +86,34 @@ public final class Subscription {
     }
   }
 
-  /** Whether the buffered live events start beyond the next expected seq: the range between must be fetched. */
-  public boolean bufferHasGap() {
-    if (buffered == null || epoch == null) {
+  /**
+   * Delivers what was buffered, in seq order and once each, up to the first hole: if an event is missing in the
+   * middle of the buffer (a publish the bus did not bring here), the rest stays buffered and false is returned so
+   * the caller fetches the hole from history first. True when the buffer is empty and buffering stopped.
+   */
+  public boolean drainContiguous(Consumer<Envelope> deliver) {
+    if (buffered == null) {
+      return true;
+    }
+    buffered.sort(Comparator.comparingLong(Envelope::seq));
+    int next = 0;
+    for (; next < buffered.size(); next++) {
+      Envelope event = buffered.get(next);
+      boolean sameEpoch = epoch != null && epoch.equals(event.epoch());
+      if (sameEpoch && event.seq() > lastSeq + 1) {
+        break;
+      }
+      accept(event, deliver);
+    }
+    if (next < buffered.size()) {
+      buffered = new ArrayList<>(buffered.subList(next, buffered.size()));
       return false;
     }
-    return buffered.stream()
-        .filter(e -> epoch.equals(e.epoch()))
-        .mapToLong(Envelope::seq)
-        .filter(seq -> seq > lastSeq)
-        .min()
-        .stream()
-        .anyMatch(first -> first > lastSeq + 1);
+    buffered = null;
+    return true;
   }
 
-  /** Delivers what was buffered, in seq order and once each, and stops buffering. */
+  /** Delivers everything buffered, holes or not, and stops buffering (when history cannot be had). */
   public void drainBuffer(Consumer<Envelope> deliver) {
     List<Envelope> pending = buffered == null ? new ArrayList<>() : buffered;
     buffered = null;
