@@ -43,7 +43,11 @@ public final class ServiceLauncher {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
             return new RunningService(service.name(), context, ops.actualPort());
           })
-          .recover(e -> node.close().transform(ignored -> Future.failedFuture(e)));
+          .recover(e -> {
+            LOG.error("event=start-failed service={} cause=\"{}\"", service.name(), e.toString());
+            // Leave the cluster, but never let a close that hangs keep the failure from being reported.
+            return node.close().timeout(10, TimeUnit.SECONDS).transform(ignored -> Future.failedFuture(e));
+          });
     });
   }
 
@@ -82,7 +86,7 @@ public final class ServiceLauncher {
     }
     RunningService running;
     try {
-      running = start(service).toCompletionStage().toCompletableFuture().get();
+      running = start(service).toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
     } catch (Exception e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       System.err.println("mesh: " + service.name() + " could not start: " + cause);

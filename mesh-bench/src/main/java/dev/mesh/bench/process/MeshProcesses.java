@@ -154,12 +154,20 @@ public final class MeshProcesses implements AutoCloseable {
     return String.join("\n", List.of(lines).subList(Math.max(0, lines.length - 40), lines.length));
   }
 
+  /**
+   * A free port below the ephemeral range (32768+): a port picked there could be taken, before the service binds it,
+   * by another process's outgoing connection or by an event bus listening on port 0.
+   */
   private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int candidate = 20_000 + ThreadLocalRandom.current().nextInt(10_000);
+      try (ServerSocket socket = new ServerSocket(candidate, 1, java.net.InetAddress.getLoopbackAddress())) {
+        return socket.getLocalPort();
+      } catch (IOException taken) {
+        // try another
+      }
     }
+    throw new IllegalStateException("no free port found in 20000-29999");
   }
 
   private void destroyAll() {

@@ -1,0 +1,65 @@
+package dev.mesh.connection.session;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.mesh.common.protocol.Envelope;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("A subscription's merge of history and live events")
+class SubscriptionTest {
+
+  private static Envelope event(long seq) {
+    return new Envelope("room", "E", seq, "m" + seq, Instant.EPOCH, JsonNodeFactory.instance.numberNode(seq), false);
+  }
+
+  private final List<Long> delivered = new ArrayList<>();
+
+  @Test
+  @DisplayName("a jump on the live path is held back until the missing range arrives, then all go out in order")
+  void liveGapIsHeldBack() {
+    Subscription subscription = new Subscription("room", false);
+    subscription.position("E", 0);
+    assertThat(subscription.offerLive(event(1), e -> delivered.add(e.seq()))).isFalse();
+    assertThat(subscription.offerLive(event(3), e -> delivered.add(e.seq()))).as("gap seen").isTrue();
+    assertThat(subscription.offerLive(event(4), e -> delivered.add(e.seq()))).isFalse();
+    assertThat(delivered).containsExactly(1L);
+    subscription.deliverHistory(List.of(event(2), event(3)), e -> delivered.add(e.seq()));
+    assertThat(subscription.drainContiguous(e -> delivered.add(e.seq()))).isTrue();
+    assertThat(delivered).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(subscription.isBuffering()).isFalse();
+  }
+
+  @Test
+  @DisplayName("a hole inside the buffer stops the drain there; what follows waits for the hole to be filled")
+  void holeInsideTheBuffer() {
+    Subscription subscription = new Subscription("room", false);
+    subscription.startBuffering();
+    subscription.offerLive(event(20), e -> delivered.add(e.seq()));
+    subscription.offerLive(event(23), e -> delivered.add(e.seq()));
+    subscription.offerLive(event(21), e -> delivered.add(e.seq()));
+    subscription.position("E", 19);
+    assertThat(subscription.drainContiguous(e -> delivered.add(e.seq()))).as("hole at 22").isFalse();
+    assertThat(delivered).containsExactly(20L, 21L);
+    subscription.deliverHistory(List.of(event(22), event(23)), e -> delivered.add(e.seq()));
+    assertThat(subscription.drainContiguous(e -> delivered.add(e.seq()))).isTrue();
+    assertThat(delivered).containsExactly(20L, 21L, 22L, 23L);
+  }
+
+  @Test
+  @DisplayName("duplicates from history, live and catch-up are delivered once")
+  void duplicatesOnce() {
+    Subscription subscription = new Subscription("room", false);
+    subscription.position("E", 5);
+    subscription.offerLive(event(5), e -> delivered.add(e.seq()));
+    subscription.offerLive(event(6), e -> delivered.add(e.seq()));
+    subscription.offerLive(event(6), e -> delivered.add(e.seq()));
+    subscription.deliverHistory(List.of(event(4), event(5), event(6), event(7)), e -> delivered.add(e.seq()));
+    assertThat(delivered).containsExactly(6L, 7L);
+  }
+}
