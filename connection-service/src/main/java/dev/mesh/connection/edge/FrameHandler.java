@@ -297,9 +297,7 @@ public final class FrameHandler {
         .map(verified -> {
           session.token(verified);
           scheduleTokenExpiry(session);
-          ObjectNode reply = Frames.frame("refreshed").put("id", id);
-          reply.put("tokenExpiresAt", verified.expiresAt().toString());
-          return new Reply(200, Frames.text(reply));
+          return new Reply(200, Frames.refreshed(id, verified.expiresAt()));
         })
         .otherwise(e -> {
           edge.lifecycle.close(session, CloseReason.POLICY, CloseCodes.UNAUTHORIZED,

@@ -168,14 +168,7 @@ public final class Lifecycle {
   }
 
   private void sendGoodbye(Session session, int code, String reason, Long retryAfterMs, String message) {
-    ObjectNode goodbye = Frames.frame("goodbye").put("code", code).put("reason", reason);
-    if (retryAfterMs != null) {
-      goodbye.put("retryAfterMs", retryAfterMs);
-    }
-    if (message != null) {
-      goodbye.put("message", message);
-    }
-    session.transport().send(Frames.text(goodbye), false);
+    session.transport().send(Frames.goodbye(code, reason, retryAfterMs, message), false);
   }
 
   /** The peer closed (close frame, reset, write failure). */

@@ -93,8 +93,7 @@ public final class WebSocketEndpoint {
           edge.options().limits().outboundHardBytes());
       if (bad.isPresent()) {
         edge.metrics().refused(CloseCodes.BAD_IDENTITY);
-        transport.send(Frames.text(Frames.frame("goodbye").put("code", CloseCodes.BAD_IDENTITY)
-            .put("reason", "policy").put("message", bad.get())), false);
+        transport.send(Frames.goodbye(CloseCodes.BAD_IDENTITY, "policy", null, bad.get()), false);
         transport.close(CloseCodes.BAD_IDENTITY, "policy");
         return;
       }

@@ -72,10 +72,6 @@ public final class ChannelHub {
     return channels.size();
   }
 
-  public int subscriptionCount() {
-    return channels.values().stream().mapToInt(c -> c.subscribers.size()).sum();
-  }
-
   /** Local subscribers of a channel (read-only view; empty if none). */
   public Set<Session> subscribers(String channel) {
     Channel state = channels.get(channel);

@@ -70,20 +70,25 @@ public final class Frames {
     return text(frame("gap").put("channel", channel).put("dropped", dropped));
   }
 
-  public static String goodbye(String reason, long retryAfterMs) {
-    return text(frame("goodbye").put("reason", reason).put("retryAfterMs", retryAfterMs));
+  /** The frame sent before a server-initiated close: the close code that follows, why, and a retry hint if any. */
+  public static String goodbye(int code, String reason, Long retryAfterMs, String message) {
+    ObjectNode frame = frame("goodbye").put("code", code).put("reason", reason);
+    if (retryAfterMs != null) {
+      frame.put("retryAfterMs", retryAfterMs);
+    }
+    if (message != null) {
+      frame.put("message", message);
+    }
+    return text(frame);
   }
 
   public static String tokenExpiring(Instant expiresAt, Instant refreshBy) {
     return text(frame("token-expiring").put("expiresAt", expiresAt.toString()).put("refreshBy", refreshBy.toString()));
   }
 
-  public static String refreshed(String id, Instant expiresAt) {
-    ObjectNode frame = frame("refreshed").put("id", id);
-    if (expiresAt != null) {
-      frame.put("expiresAt", expiresAt.toString());
-    }
-    return text(frame);
+  /** Reply to a {@code refresh}: the new token's expiry. */
+  public static String refreshed(String id, Instant tokenExpiresAt) {
+    return text(frame("refreshed").put("id", id).put("tokenExpiresAt", tokenExpiresAt.toString()));
   }
 
   /** Reads a string field, or null when absent or not a string. */
