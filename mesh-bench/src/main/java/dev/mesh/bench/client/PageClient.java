@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * last {@code (epoch, seq)} it saw. Everything runs on the client's own Vert.x context; the getters may be called
  * from any thread.
  */
-public final class PageClient {
+public final class PageClient implements LoadPage {
 
   /** Callbacks, all on the client's context. */
   public interface Listener {
