@@ -59,6 +59,8 @@ public final class MeshCluster {
     config.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
     config.setProperty("hazelcast.merge.next.run.delay.seconds", "10");
 
+    dev.mesh.common.registry.RegistrySerializers.register(config.getSerializationConfig());
+
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(options.port()).setPortAutoIncrement(options.portAutoIncrement()).setPortCount(100);
     network.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(options.host()));

@@ -23,6 +23,18 @@ public final class RegisterConnection implements EntryProcessor<String, UserConn
     this.evictOldest = evictOldest;
   }
 
+  RegistryEntry entry() {
+    return entry;
+  }
+
+  int maxPerUser() {
+    return maxPerUser;
+  }
+
+  boolean evictOldest() {
+    return evictOldest;
+  }
+
   @Override
   public Result process(Map.Entry<String, UserConnections> mapEntry) {
     UserConnections current = mapEntry.getValue() == null ? UserConnections.empty() : mapEntry.getValue();

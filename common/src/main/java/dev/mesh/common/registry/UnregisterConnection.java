@@ -13,6 +13,10 @@ public final class UnregisterConnection implements EntryProcessor<String, UserCo
     this.connectionId = connectionId;
   }
 
+  String connectionId() {
+    return connectionId;
+  }
+
   @Override
   public Boolean process(Map.Entry<String, UserConnections> mapEntry) {
     UserConnections current = mapEntry.getValue();
