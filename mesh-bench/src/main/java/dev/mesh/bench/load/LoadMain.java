@@ -36,6 +36,8 @@ public final class LoadMain {
   private final int n;
   private final int events;
   private final JsonObject result = new JsonObject();
+  /** Where JFR recordings of the measured phases go ({@code --jfr dir}); null: no profiling. */
+  private Path jfr;
 
   private LoadMain(Path repo, Path out, int n, int events) {
     this.repo = repo;
@@ -46,12 +48,13 @@ public final class LoadMain {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
-      System.err.println("usage: LoadMain idle|connect|broadcast|publish|storm|resume|compare [--n N] [--events M] [--out dir]");
+      System.err.println("usage: LoadMain idle|connect|broadcast|publish|storm|resume|compare [--n N] [--events M] [--out dir] [--jfr dir]");
       System.exit(2);
     }
     String scenario = args[0];
     int n = 1000;
     int events = 20;
+    Path jfr = null;
     Path repo = Path.of(System.getProperty("mesh.repo.root", ".")).toAbsolutePath().normalize();
     Path out = repo.resolve("docs/bench/results");
     for (int i = 1; i < args.length; i++) {
@@ -59,10 +62,15 @@ public final class LoadMain {
         case "--n" -> n = Integer.parseInt(args[++i]);
         case "--events" -> events = Integer.parseInt(args[++i]);
         case "--out" -> out = Path.of(args[++i]);
+        case "--jfr" -> jfr = Path.of(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     LoadMain main = new LoadMain(repo, out, n, events);
+    if (jfr != null) {
+      Files.createDirectories(jfr);
+      main.jfr = jfr;
+    }
     main.result.put("scenario", scenario).put("n", n).put("events", events).put("startedAt", Instant.now().toString())
         .put("machine", Machine.describe()).put("command", "LoadMain " + String.join(" ", args));
     switch (scenario) {
@@ -104,9 +112,11 @@ public final class LoadMain {
       List<PageClient> pages = fleet.create("idle", n, target.endpoints(), steady(), null);
       double edgeCpu0 = target.edgeCpu();
       double allCpu0 = target.allCpu();
+      target.startProfile(jfr);
       long t0 = System.nanoTime();
       await(fleet.start(pages, 200), Duration.ofMinutes(10));
       double seconds = (System.nanoTime() - t0) / 1e9;
+      target.dumpProfile(jfr, "connect-" + target.name());
       double edgeCpu = target.edgeCpu() - edgeCpu0;
       double allCpu = target.allCpu() - allCpu0;
       fleet.label(target.name() + " idle");
@@ -150,11 +160,13 @@ public final class LoadMain {
       double edgeCpu0 = target.edgeCpu();
       double allCpu0 = target.allCpu();
       swap(fleet, latencies);
+      target.startProfile(jfr);
       for (int i = 0; i < events; i++) {
         publisher.publish(channel, payload(i));
         Thread.sleep(500);
       }
       boolean all = awaitDelivered(fleet, (long) events * n, Duration.ofSeconds(60));
+      target.dumpProfile(jfr, "broadcast-" + target.name());
       double edgeCpu = target.edgeCpu() - edgeCpu0;
       double allCpu = target.allCpu() - allCpu0;
       long[] sorted = latencies.sorted();
@@ -265,6 +277,7 @@ public final class LoadMain {
       ServiceProcess a = target.nodes.get(0);
       ServiceProcess b = target.nodes.get(1);
       List<double[]> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+      target.startProfile(jfr);
       long killedAt = System.nanoTime();
       a.kill();
       String aHost = endpoints.get(0).toString();
@@ -280,6 +293,7 @@ public final class LoadMain {
         Thread.sleep(250);
       }
       double allResumedSeconds = (onA.stream().mapToLong(PageClient::readyAtNanos).max().orElse(killedAt) - killedAt) / 1e9;
+      target.dumpProfile(jfr, "storm-survivor");
       Thread.sleep(2000);
       fleet.vertx.cancelTimer(publishTimer);
       // Drain: every page should have every acknowledged event; wait up to 60 s before counting what is missing.

@@ -61,6 +61,43 @@ abstract class Target implements AutoCloseable {
     return total;
   }
 
+  /**
+   * Starts a JFR recording (sampling profile) in every edge process when {@code dir} is set (LoadMain {@code --jfr}):
+   * only the measured phase is recorded, not start-up.
+   */
+  void startProfile(Path dir) {
+    if (dir != null) {
+      Path settings = cpuSettings(dir);
+      edgePids().forEach(pid -> jcmd(pid, "JFR.start name=bench settings=" + settings));
+    }
+  }
+
+  /** The JDK's own profile settings with Java methods sampled every 1 ms instead of 10: enough samples in seconds. */
+  private static Path cpuSettings(Path dir) {
+    try {
+      Path file = dir.resolve("cpu-1ms.jfc").toAbsolutePath();
+      String jdk = java.nio.file.Files.readString(Path.of(System.getProperty("java.home"), "lib", "jfr", "profile.jfc"));
+      java.nio.file.Files.writeString(file, jdk.replace(
+          "<setting name=\"period\" control=\"method-sampling-java-interval\">10 ms</setting>",
+          "<setting name=\"period\" control=\"method-sampling-java-interval\">1 ms</setting>"));
+      return file;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Writes the recordings started by {@link #startProfile} to {@code dir/<label>-<pid>.jfr} and stops them. */
+  void dumpProfile(Path dir, String label) {
+    if (dir != null) {
+      for (long pid : edgePids()) {
+        Path file = dir.resolve(label + "-" + pid + ".jfr").toAbsolutePath();
+        jcmd(pid, "JFR.dump name=bench filename=" + file);
+        jcmd(pid, "JFR.stop name=bench");
+        System.err.println("\nprofile: " + file);
+      }
+    }
+  }
+
   private static final Pattern USED = Pattern.compile("generation\\s+total \\d+K, used (\\d+)K");
 
   static long usedHeap(String heapInfo) {
