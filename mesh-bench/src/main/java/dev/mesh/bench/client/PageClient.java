@@ -271,6 +271,8 @@ public final class PageClient implements LoadPage {
       return;
     }
     lastInboundNanos = System.nanoTime();
+    // Taken on arrival, before parsing, as SocketIoPage does: latency figures compare servers, not client parsers.
+    long arrivedMicros = nowMicros();
     JsonObject frame;
     try {
       frame = new JsonObject(text);
@@ -308,7 +310,7 @@ public final class PageClient implements LoadPage {
       case "event" -> {
         ChannelLedger ledger = channels.get(frame.getString("channel"));
         if (ledger != null && ledger.event(frame.getString("epoch"), frame.getLong("seq"))) {
-          listener.onEvent(this, frame, nowMicros());
+          listener.onEvent(this, frame, arrivedMicros);
         }
       }
       case "published" -> {

@@ -3,7 +3,9 @@ package dev.mesh.bench.load;
 import dev.mesh.bench.client.BenchTokens;
 import dev.mesh.bench.client.ClientPolicy;
 import dev.mesh.bench.client.Endpoint;
+import dev.mesh.bench.client.LoadPage;
 import dev.mesh.bench.client.PageClient;
+import dev.mesh.bench.client.SocketIoPage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -32,6 +34,8 @@ final class Fleet implements AutoCloseable {
   private final List<WebSocketClient> clients = new ArrayList<>();
   private final BenchTokens tokens;
   final List<PageClient> pages = new ArrayList<>();
+  /** Pages of other protocols (Socket.IO), stopped on close like the Mesh ones. */
+  private final List<LoadPage> others = new ArrayList<>();
   final AtomicLong received = new AtomicLong();
   final AtomicInteger errors = new AtomicInteger();
   final AtomicInteger open = new AtomicInteger();
@@ -102,8 +106,52 @@ final class Fleet implements AutoCloseable {
     return created;
   }
 
+  /**
+   * Creates {@code count} pages for {@code target}: Mesh pages ({@link PageClient}) for Mesh and the raw baseline,
+   * Socket.IO pages for the Socket.IO baseline, all counted in the same progress line and latency record.
+   */
+  List<? extends LoadPage> pages(Target target, String prefix, int count, ClientPolicy policy, String channel) {
+    return target.speaksSocketIo() ? createSocketIo(prefix, count, target.endpoints().get(0), channel)
+        : create(prefix, count, target.endpoints(), policy, channel);
+  }
+
+  private List<SocketIoPage> createSocketIo(String prefix, int count, Endpoint endpoint, String channel) {
+    List<SocketIoPage> created = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String token = tokens.token(prefix + "-" + run + "-" + i);
+      SocketIoPage page = new SocketIoPage(vertx, clients.get(i % clients.size()), prefix + "-" + run + "-" + i,
+          () -> token, endpoint, channel);
+      page.listener(new SocketIoPage.Listener() {
+        @Override
+        public void onEvent(SocketIoPage client, JsonObject event, long receivedMicros) {
+          received.incrementAndGet();
+          JsonObject data = event.getJsonObject("data");
+          if (data != null && data.containsKey("t")) {
+            latencies.add(receivedMicros - data.getLong("t"));
+          }
+        }
+
+        @Override
+        public void onReady(SocketIoPage client) {
+          open.incrementAndGet();
+        }
+
+        @Override
+        public void onClosed(SocketIoPage client, int code) {
+          open.decrementAndGet();
+          if (code != 1000) {
+            errors.incrementAndGet();
+          }
+        }
+      });
+      created.add(page);
+    }
+    others.addAll(created);
+    return created;
+  }
+
   /** Starts the pages with at most {@code concurrency} opening at once; completes when all are ready. */
-  Future<Void> start(List<PageClient> toStart, int concurrency) {
+  Future<Void> start(List<? extends LoadPage> toStart, int concurrency) {
     Promise<Void> done = Promise.promise();
     AtomicInteger next = new AtomicInteger();
     AtomicInteger finished = new AtomicInteger();
@@ -135,6 +183,7 @@ final class Fleet implements AutoCloseable {
     System.err.println();
     List<Future<Void>> stops = new ArrayList<>();
     pages.forEach(p -> stops.add(p.stop()));
+    others.forEach(p -> stops.add(p.stop()));
     try {
       Future.join(stops).toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
     } catch (Exception e) {

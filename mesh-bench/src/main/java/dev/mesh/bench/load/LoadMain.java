@@ -2,6 +2,7 @@ package dev.mesh.bench.load;
 
 import dev.mesh.bench.client.ClientPolicy;
 import dev.mesh.bench.client.Endpoint;
+import dev.mesh.bench.client.LoadPage;
 import dev.mesh.bench.client.PageClient;
 import dev.mesh.bench.process.MeshProcesses;
 import dev.mesh.bench.process.Prometheus;
@@ -24,8 +25,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The load generator's command line. {@code LoadMain <scenario> [--n N] [--events M] [--out dir]} where scenario is
- * {@code idle}, {@code connect}, {@code broadcast}, {@code publish}, {@code storm}, {@code resume} or {@code compare}
- * (idle + connect + broadcast against the raw Vert.x baseline and Mesh on 1 and 2 nodes, in one run, with ratios).
+ * {@code idle}, {@code connect}, {@code broadcast}, {@code direct}, {@code publish}, {@code storm}, {@code resume} or
+ * {@code compare}
+ * (idle + connect + broadcast against the raw Vert.x baseline, Mesh on 1 and 2 nodes and Socket.IO, in one run, with
+ * ratios).
  * It starts the servers itself (separate JVMs on loopback), prints a live progress line on stderr, and writes one JSON
  * result per run (machine, versions, configuration, figures) plus PNG plots to the output directory.
  */
@@ -36,6 +39,8 @@ public final class LoadMain {
   private final int n;
   private final int events;
   private final JsonObject result = new JsonObject();
+  /** Requests per second of the direct scenario ({@code --rate}). */
+  private int rate = 100;
   /** Where JFR recordings of the measured phases go ({@code --jfr dir}); null: no profiling. */
   private Path jfr;
 
@@ -48,13 +53,14 @@ public final class LoadMain {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
-      System.err.println("usage: LoadMain idle|connect|broadcast|publish|storm|resume|compare [--n N] [--events M] [--out dir] [--jfr dir]");
+      System.err.println("usage: LoadMain idle|connect|broadcast|direct|publish|storm|resume|compare [--n N] [--events M] [--out dir] [--jfr dir] [--rate R]");
       System.exit(2);
     }
     String scenario = args[0];
     int n = 1000;
     int events = 20;
     Path jfr = null;
+    int rate = 100;
     Path repo = Path.of(System.getProperty("mesh.repo.root", ".")).toAbsolutePath().normalize();
     Path out = repo.resolve("docs/bench/results");
     for (int i = 1; i < args.length; i++) {
@@ -63,6 +69,7 @@ public final class LoadMain {
         case "--events" -> events = Integer.parseInt(args[++i]);
         case "--out" -> out = Path.of(args[++i]);
         case "--jfr" -> jfr = Path.of(args[++i]);
+        case "--rate" -> rate = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -71,16 +78,19 @@ public final class LoadMain {
       Files.createDirectories(jfr);
       main.jfr = jfr;
     }
+    main.rate = rate;
     main.result.put("scenario", scenario).put("n", n).put("events", events).put("startedAt", Instant.now().toString())
         .put("machine", Machine.describe()).put("command", "LoadMain " + String.join(" ", args));
     switch (scenario) {
       case "idle", "connect" -> main.result.put("targets", new JsonArray().add(main.connectAndIdle(main.mesh(1)))
-          .add(main.connectAndIdle(new Target.Raw())));
+          .add(main.connectAndIdle(new Target.Raw())).add(main.connectAndIdle(new Target.SocketIo(repo))));
       case "broadcast" -> main.result.put("targets", new JsonArray().add(main.broadcast(new Target.Raw()))
-          .add(main.broadcast(main.mesh(1))).add(main.broadcast(main.mesh(2))));
+          .add(main.broadcast(main.mesh(1))).add(main.broadcast(main.mesh(2)))
+          .add(main.broadcast(new Target.SocketIo(repo))));
       case "publish" -> main.result.put("targets", new JsonArray().add(main.publish(new Target.Raw()))
           .add(main.publish(main.mesh(1))));
       case "storm" -> main.result.put("targets", new JsonArray().add(main.storm()));
+      case "direct" -> main.result.put("targets", new JsonArray().add(main.direct()));
       case "resume" -> main.result.put("targets", new JsonArray().add(main.resume()));
       case "compare" -> main.compare();
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
@@ -109,7 +119,12 @@ public final class LoadMain {
       Thread.sleep(2000);
       long heapBefore = target.edgeHeapAfterGc();
       long rssBefore = target.edgeRss();
-      List<PageClient> pages = fleet.create("idle", n, target.endpoints(), steady(), null);
+      // Warm-up connects, not measured: the CPU figure is the steady cost of a connect, not the JIT compiling the
+      // server's code paths (a larger share for Mesh, which has more code, and a shrinking one as N grows). The
+      // warm-up pages stay open and count in the memory per connection.
+      int warmCount = Math.min(1000, n / 4);
+      await(fleet.start(fleet.pages(target, "warm", warmCount, steady(), null), 200), Duration.ofMinutes(10));
+      List<? extends LoadPage> pages = fleet.pages(target, "idle", n, steady(), null);
       double edgeCpu0 = target.edgeCpu();
       double allCpu0 = target.allCpu();
       target.startProfile(jfr);
@@ -128,10 +143,12 @@ public final class LoadMain {
       Thread.sleep(10_000);
       double restCpu = (target.allCpu() - restCpu0) / 10.0;
       int open = fleet.open.get();
+      int measured = open - warmCount;
       JsonObject r = new JsonObject().put("target", target.name()).put("connections", open)
-          .put("connectSeconds", round(seconds)).put("connectsPerSecond", round(open / seconds))
-          .put("edgeCpuSecondsPer1000Connects", round(edgeCpu / open * 1000))
-          .put("allCpuSecondsPer1000Connects", round(allCpu / open * 1000))
+          .put("warmupConnections", warmCount).put("measuredConnects", measured)
+          .put("connectSeconds", round(seconds)).put("connectsPerSecond", round(measured / seconds))
+          .put("edgeCpuSecondsPer1000Connects", round(edgeCpu / measured * 1000))
+          .put("allCpuSecondsPer1000Connects", round(allCpu / measured * 1000))
           .put("rssBytesPerConnection", (rssAfter - rssBefore) / Math.max(1, open))
           .put("heapBytesPerConnection", (heapAfter - heapBefore) / Math.max(1, open))
           .put("rssBefore", rssBefore).put("rssAfter", rssAfter).put("heapBefore", heapBefore).put("heapAfter", heapAfter)
@@ -146,9 +163,11 @@ public final class LoadMain {
     try (target; Fleet fleet = new Fleet(MeshProcesses.JWT_SECRET)) {
       fleet.label(target.name() + " broadcast");
       String channel = "bench:bcast";
-      List<PageClient> subscribers = fleet.create("bc", n, target.endpoints(), steady(), channel);
+      List<? extends LoadPage> subscribers = fleet.pages(target, "bc", n, steady(), channel);
       await(fleet.start(subscribers, 200), Duration.ofMinutes(10));
-      PageClient publisher = fleet.create("bcpub", 1, target.endpoints().subList(0, 1), steady(), null).get(0);
+      // The publisher is on the first node: with two nodes, half of the subscribers are reached across the cluster.
+      LoadPage publisher = target.speaksSocketIo() ? fleet.pages(target, "bcpub", 1, steady(), null).get(0)
+          : fleet.create("bcpub", 1, target.endpoints().subList(0, 1), steady(), null).get(0);
       await(publisher.start(), Duration.ofSeconds(30));
       for (int i = 0; i < 3; i++) {
         await(publisher.publish(channel, payload(-1)), Duration.ofSeconds(30));
@@ -337,6 +356,87 @@ public final class LoadMain {
     }
   }
 
+  /**
+   * direct: send-to-user across nodes. N pages (each its own user, subscribed to {@code user:<id>}) on two connection
+   * nodes; the generator joins the cluster as an integrating service would and sends each user {@code events}
+   * messages on {@code mesh.send.user} at {@code --rate} requests per second (default 100: latency below saturation,
+   * not queueing), 200 in flight at most. Latency is from the request to the page.
+   */
+  private JsonObject direct() throws Exception {
+    try (Target.Mesh target = mesh(2); Fleet fleet = new Fleet(MeshProcesses.JWT_SECRET)) {
+      fleet.label("direct");
+      List<PageClient> pages = fleet.create("dm", n, target.endpoints(), steady(), null);
+      pages.forEach(p -> p.subscribe("user:" + p.userId()));
+      await(fleet.start(pages, 200), Duration.ofMinutes(10));
+      int base = target.mesh.hazelcastPortBase();
+      dev.mesh.common.cluster.MeshNode caller = await(dev.mesh.common.cluster.MeshCluster.start(
+          dev.mesh.common.cluster.ClusterOptions.defaults().withClusterName(target.mesh.clusterName()).withPort(base)
+              .withMembers(List.of("127.0.0.1:" + base, "127.0.0.1:" + (base + 1), "127.0.0.1:" + (base + 2)))
+              .withFailureDetection(Duration.ofSeconds(1), Duration.ofSeconds(10)), null), Duration.ofSeconds(60));
+      try {
+        dev.mesh.common.bus.BusClient bus = new dev.mesh.common.bus.BusClient(caller.vertx());
+        // Warm-up round, not measured.
+        sendToAll(bus, pages, 1, "w");
+        awaitDelivered(fleet, n, Duration.ofSeconds(60));
+        Latencies latencies = new Latencies();
+        swap(fleet, latencies);
+        fleet.received.set(0);
+        double cpu0 = target.allCpu();
+        target.startProfile(jfr);
+        long t0 = System.nanoTime();
+        long failed = sendToAll(bus, pages, events, "m");
+        boolean all = awaitDelivered(fleet, (long) events * n - failed, Duration.ofSeconds(120));
+        target.dumpProfile(jfr, "direct");
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double cpu = target.allCpu() - cpu0;
+        long[] sorted = latencies.sorted();
+        JsonObject r = new JsonObject().put("target", target.name()).put("pages", n).put("messagesPerPage", events)
+            .put("requestsPerSecond", rate)
+            .put("sent", (long) events * n).put("failedRequests", failed).put("delivered", latencies.count())
+            .put("allDelivered", all)
+            .put("p50Ms", round(Latencies.percentileMillis(sorted, 50)))
+            .put("p99Ms", round(Latencies.percentileMillis(sorted, 99)))
+            .put("maxMs", round(Latencies.percentileMillis(sorted, 100)))
+            .put("messagesPerSecond", round(latencies.count() / seconds))
+            .put("allCpuMsPerMessage", round(cpu * 1000 / Math.max(1, latencies.count())));
+        System.out.println(r.encode());
+        return r;
+      } finally {
+        await(caller.close(), Duration.ofSeconds(30));
+      }
+    }
+  }
+
+  /** Sends every page {@code rounds} direct messages, at most 200 in flight; returns how many requests failed. */
+  private long sendToAll(dev.mesh.common.bus.BusClient bus, List<PageClient> pages, int rounds, String prefix)
+      throws Exception {
+    java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(200);
+    java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+    long intervalNanos = 1_000_000_000L / rate;
+    long next = System.nanoTime();
+    for (int round = 0; round < rounds; round++) {
+      for (PageClient page : pages) {
+        next += intervalNanos;
+        java.util.concurrent.locks.LockSupport.parkNanos(next - System.nanoTime());
+        inFlight.acquire();
+        var data = dev.mesh.common.bus.Json.MAPPER.valueToTree(java.util.Map.of("t", PageClient.nowMicros(),
+            "pad", "x".repeat(60)));
+        bus.request(dev.mesh.common.bus.Addresses.SEND_TO_USER, new dev.mesh.common.routing.SendToUser(page.userId(),
+                prefix + round + "-" + page.userId(), (com.fasterxml.jackson.databind.JsonNode) data, false, "bench"),
+                dev.mesh.common.routing.SendResult.class)
+            .onComplete(ar -> {
+              if (ar.failed()) {
+                failed.incrementAndGet();
+              }
+              inFlight.release();
+            });
+      }
+    }
+    inFlight.acquire(200);
+    inFlight.release(200);
+    return failed.get();
+  }
+
   /** resume: N pages miss 100 events each, then resume together; per-page and server-side (replay) latency. */
   private JsonObject resume() throws Exception {
     try (Target.Mesh target = mesh(1); Fleet fleet = new Fleet(MeshProcesses.JWT_SECRET)) {
@@ -397,16 +497,23 @@ public final class LoadMain {
   private void compare() throws Exception {
     JsonObject rawIdle = connectAndIdle(new Target.Raw());
     JsonObject meshIdle = connectAndIdle(mesh(1));
+    JsonObject ioIdle = connectAndIdle(new Target.SocketIo(repo));
     JsonObject rawCast = broadcast(new Target.Raw());
     JsonObject meshCast = broadcast(mesh(1));
     JsonObject meshCast2 = broadcast(mesh(2));
-    result.put("targets", new JsonArray().add(rawIdle).add(meshIdle).add(rawCast).add(meshCast).add(meshCast2));
+    JsonObject ioCast = broadcast(new Target.SocketIo(repo));
+    result.put("targets", new JsonArray().add(rawIdle).add(meshIdle).add(ioIdle).add(rawCast).add(meshCast)
+        .add(meshCast2).add(ioCast));
     JsonObject ratios = new JsonObject()
         .put("memoryPerIdleConnection_meshOverRaw", ratio(meshIdle.getLong("rssBytesPerConnection"), rawIdle.getLong("rssBytesPerConnection")))
         .put("memoryPerIdleConnection_meshRssKiB", round(meshIdle.getLong("rssBytesPerConnection") / 1024.0))
         .put("cpuPer1000Connects_meshEdgeOverRaw", ratio(meshIdle.getDouble("edgeCpuSecondsPer1000Connects"), rawIdle.getDouble("edgeCpuSecondsPer1000Connects")))
         .put("cpuPer1000Connects_meshAllOverRaw", ratio(meshIdle.getDouble("allCpuSecondsPer1000Connects"), rawIdle.getDouble("edgeCpuSecondsPer1000Connects")))
+        .put("memoryPerIdleConnection_meshOverSocketIo", ratio(meshIdle.getLong("rssBytesPerConnection"), ioIdle.getLong("rssBytesPerConnection")))
+        .put("cpuPer1000Connects_meshEdgeOverSocketIo", ratio(meshIdle.getDouble("edgeCpuSecondsPer1000Connects"), ioIdle.getDouble("edgeCpuSecondsPer1000Connects")))
         .put("broadcastP99_meshOverRaw", ratio(meshCast.getDouble("p99Ms"), rawCast.getDouble("p99Ms")))
+        .put("broadcastP99_meshOverSocketIo", ratio(meshCast.getDouble("p99Ms"), ioCast.getDouble("p99Ms")))
+        .put("broadcastP99_socketIoOverRaw", ratio(ioCast.getDouble("p99Ms"), rawCast.getDouble("p99Ms")))
         .put("crossNodeAddedP50Ms", round(meshCast2.getDouble("p50Ms") - meshCast.getDouble("p50Ms")))
         .put("crossNodeAddedP99Ms", round(meshCast2.getDouble("p99Ms") - meshCast.getDouble("p99Ms")));
     result.put("ratios", ratios);

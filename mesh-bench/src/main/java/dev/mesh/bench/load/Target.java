@@ -33,6 +33,11 @@ abstract class Target implements AutoCloseable {
 
   abstract List<Endpoint> endpoints();
 
+  /** Whether the pages speak Socket.IO (Engine.IO v4 framing) instead of Mesh's protocol. */
+  boolean speaksSocketIo() {
+    return false;
+  }
+
   /** The processes holding the sockets (connection nodes, or the raw server). */
   abstract List<Long> edgePids();
 
@@ -62,13 +67,13 @@ abstract class Target implements AutoCloseable {
   }
 
   /**
-   * Starts a JFR recording (sampling profile) in every edge process when {@code dir} is set (LoadMain {@code --jfr}):
+   * Starts a JFR recording (sampling profile) in every server process when {@code dir} is set (LoadMain {@code --jfr}):
    * only the measured phase is recorded, not start-up.
    */
   void startProfile(Path dir) {
     if (dir != null) {
       Path settings = cpuSettings(dir);
-      edgePids().forEach(pid -> jcmd(pid, "JFR.start name=bench settings=" + settings));
+      allPids().forEach(pid -> jcmd(pid, "JFR.start name=bench settings=" + settings));
     }
   }
 
@@ -89,7 +94,7 @@ abstract class Target implements AutoCloseable {
   /** Writes the recordings started by {@link #startProfile} to {@code dir/<label>-<pid>.jfr} and stops them. */
   void dumpProfile(Path dir, String label) {
     if (dir != null) {
-      for (long pid : edgePids()) {
+      for (long pid : allPids()) {
         Path file = dir.resolve(label + "-" + pid + ".jfr").toAbsolutePath();
         jcmd(pid, "JFR.dump name=bench filename=" + file);
         jcmd(pid, "JFR.stop name=bench");
@@ -180,6 +185,60 @@ abstract class Target implements AutoCloseable {
     @Override
     public void close() {
       mesh.close();
+    }
+  }
+
+  /** The Socket.IO 4 baseline ({@code mesh-bench/socketio/server.mjs} under Node, connection-state recovery on). */
+  static final class SocketIo extends Target {
+    final dev.mesh.bench.baseline.SocketIoServer server;
+
+    SocketIo(Path repo) {
+      server = dev.mesh.bench.baseline.SocketIoServer.start(repo, MeshProcesses.JWT_SECRET);
+    }
+
+    @Override
+    String name() {
+      return "socket.io";
+    }
+
+    @Override
+    boolean speaksSocketIo() {
+      return true;
+    }
+
+    @Override
+    List<Endpoint> endpoints() {
+      return List.of(Endpoint.loopback(server.port()));
+    }
+
+    @Override
+    List<Long> edgePids() {
+      return List.of(server.pid());
+    }
+
+    @Override
+    List<Long> allPids() {
+      return edgePids();
+    }
+
+    /** V8's used heap after {@code global.gc()}: Node has no jcmd. */
+    @Override
+    long edgeHeapAfterGc() {
+      return server.heapUsedAfterGc();
+    }
+
+    /** No JFR in Node; a V8 profile would need {@code --cpu-prof}. */
+    @Override
+    void startProfile(Path dir) {
+    }
+
+    @Override
+    void dumpProfile(Path dir, String label) {
+    }
+
+    @Override
+    public void close() {
+      server.close();
     }
   }
 
