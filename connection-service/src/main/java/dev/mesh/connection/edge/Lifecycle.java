@@ -45,6 +45,11 @@ public final class Lifecycle {
     Session session = new Session(identity, transport, token, edge.options.limits(), now);
     transport.onClosed(() -> peerClosed(session));
     transport.onDrained(() -> edge.outbound.drained(session));
+    if (transport.isClosed()) {
+      // Gone during authentication (a client that gave up): its close handler will never run, so admit nothing.
+      session.state(Session.State.CLOSED);
+      return Future.failedFuture("closed before admission");
+    }
     if (edge.draining()) {
       refuse(session, CloseCodes.GOING_AWAY, "server-shutdown", retryHint(), "node is shutting down");
       return Future.failedFuture("draining");

@@ -45,6 +45,12 @@ public interface SessionTransport {
   /** Called once when the peer side has gone (close frame, reset, write failure). */
   void onClosed(Runnable handler);
 
+  /**
+   * Whether the connection is gone (closed by us, the peer or the network). A connection that closed before
+   * {@link #onClosed} was set never calls that handler, so admission checks this first.
+   */
+  boolean isClosed();
+
   /** Called when the outbound queue drained below the soft bound after having dropped frames. */
   void onDrained(Runnable handler);
 

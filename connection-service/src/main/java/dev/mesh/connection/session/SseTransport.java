@@ -52,9 +52,18 @@ public final class SseTransport implements SessionTransport {
     return Transport.SSE;
   }
 
+  /** Closed by us, or by the peer or the network before the close handler ran (the response then refuses writes). */
+  @Override
+  public boolean isClosed() {
+    if (!closed && (response.closed() || response.ended())) {
+      closed = true;
+    }
+    return closed;
+  }
+
   @Override
   public Outcome send(String frame, boolean droppable) {
-    if (closed) {
+    if (isClosed()) {
       return Outcome.DROPPED;
     }
     String event = encode(frame);
@@ -101,6 +110,9 @@ public final class SseTransport implements SessionTransport {
   }
 
   private void flush() {
+    if (isClosed()) {
+      return;
+    }
     while (!overflow.isEmpty() && !response.writeQueueFull()) {
       String event = overflow.poll();
       overflowBytes -= (long) event.length() * 3;
@@ -171,7 +183,7 @@ public final class SseTransport implements SessionTransport {
 
   @Override
   public boolean congested() {
-    return !overflow.isEmpty() || response.writeQueueFull();
+    return !isClosed() && (!overflow.isEmpty() || response.writeQueueFull());
   }
 
   @Override

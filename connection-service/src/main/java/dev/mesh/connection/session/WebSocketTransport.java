@@ -36,9 +36,21 @@ public final class WebSocketTransport implements SessionTransport {
     return Transport.WEBSOCKET;
   }
 
+  /**
+   * Closed by us, or by the peer or the network before the close handler ran: Vert.x then throws from
+   * {@code writeQueueFull()}, so nothing may touch the socket's queue once it is closed.
+   */
+  @Override
+  public boolean isClosed() {
+    if (!closed && socket.isClosed()) {
+      closed = true;
+    }
+    return closed;
+  }
+
   @Override
   public Outcome send(String frame, boolean droppable) {
-    if (closed) {
+    if (isClosed()) {
       return Outcome.DROPPED;
     }
     if (overflow.isEmpty() && !socket.writeQueueFull()) {
@@ -59,6 +71,9 @@ public final class WebSocketTransport implements SessionTransport {
   }
 
   private void flush() {
+    if (isClosed()) {
+      return;
+    }
     while (!overflow.isEmpty() && !socket.writeQueueFull()) {
       String frame = overflow.poll();
       overflowBytes -= (long) frame.length() * 3;
@@ -72,7 +87,7 @@ public final class WebSocketTransport implements SessionTransport {
 
   @Override
   public void ping() {
-    if (!closed) {
+    if (!isClosed()) {
       socket.writePing(Buffer.buffer("p".getBytes(StandardCharsets.US_ASCII)));
     }
   }
@@ -113,7 +128,7 @@ public final class WebSocketTransport implements SessionTransport {
 
   @Override
   public boolean congested() {
-    return !overflow.isEmpty() || socket.writeQueueFull();
+    return !isClosed() && (!overflow.isEmpty() || socket.writeQueueFull());
   }
 
   @Override
