@@ -26,16 +26,49 @@ public final class MeshCodec implements MessageCodec<MeshMessage, MeshMessage> {
     bus.codecSelector(body -> body instanceof MeshMessage ? NAME : null);
   }
 
+  /**
+   * One message sent to many recipients (a reply shared by coalesced requests): its JSON is encoded at most once,
+   * however many remote recipients it goes to. Recipients never see this wrapper: a remote one decodes the message's
+   * own type (the wire form is the same), a local one is given the message itself.
+   */
+  public static final class Shared implements MeshMessage {
+
+    private final MeshMessage message;
+    private volatile byte[] json;
+
+    public Shared(MeshMessage message) {
+      this.message = message;
+    }
+
+    public MeshMessage message() {
+      return message;
+    }
+
+    byte[] json() {
+      byte[] encoded = json;
+      if (encoded == null) {
+        // A race encodes twice at worst, to equal bytes.
+        encoded = encode(message);
+        json = encoded;
+      }
+      return encoded;
+    }
+  }
+
   @Override
   public void encodeToWire(Buffer buffer, MeshMessage message) {
-    byte[] type = message.getClass().getName().getBytes(StandardCharsets.UTF_8);
-    byte[] json;
+    MeshMessage body = message instanceof Shared shared ? shared.message() : message;
+    byte[] type = body.getClass().getName().getBytes(StandardCharsets.UTF_8);
+    byte[] json = message instanceof Shared shared ? shared.json() : encode(message);
+    buffer.appendShort((short) type.length).appendBytes(type).appendInt(json.length).appendBytes(json);
+  }
+
+  private static byte[] encode(MeshMessage message) {
     try {
-      json = Json.MAPPER.writeValueAsBytes(message);
+      return Json.MAPPER.writeValueAsBytes(message);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot encode " + message.getClass().getSimpleName(), e);
     }
-    buffer.appendShort((short) type.length).appendBytes(type).appendInt(json.length).appendBytes(json);
   }
 
   @Override
@@ -67,7 +100,7 @@ public final class MeshCodec implements MessageCodec<MeshMessage, MeshMessage> {
 
   @Override
   public MeshMessage transform(MeshMessage message) {
-    return message;
+    return message instanceof Shared shared ? shared.message() : message;
   }
 
   @Override

@@ -60,6 +60,7 @@ public final class MeshCluster {
     config.setProperty("hazelcast.merge.next.run.delay.seconds", "10");
 
     dev.mesh.common.registry.RegistrySerializers.register(config.getSerializationConfig());
+    dev.mesh.common.replay.store.ReplaySerializers.register(config.getSerializationConfig());
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(options.port()).setPortAutoIncrement(options.portAutoIncrement()).setPortCount(100);

@@ -30,6 +30,24 @@ class MeshCodecTest {
   }
 
   @Test
+  @DisplayName("a shared message has its inner message's wire form (encoded once) and is delivered locally as it")
+  void shared() {
+    Envelope envelope = new Envelope("room:1", "e1", 7, "m-7", Instant.parse("2026-11-21T10:00:00Z"),
+        JsonNodeFactory.instance.objectNode().put("n", 7), false);
+    MeshCodec.Shared shared = new MeshCodec.Shared(envelope);
+    Buffer plain = Buffer.buffer();
+    codec.encodeToWire(plain, envelope);
+    Buffer first = Buffer.buffer();
+    Buffer second = Buffer.buffer();
+    codec.encodeToWire(first, shared);
+    codec.encodeToWire(second, shared);
+    assertThat(first).isEqualTo(plain);
+    assertThat(second).isEqualTo(plain);
+    assertThat(codec.decodeFromWire(0, first)).isEqualTo(envelope);
+    assertThat(codec.transform(shared)).isSameAs(envelope);
+  }
+
+  @Test
   @DisplayName("refuses to decode a class that is not a MeshMessage, even if it exists")
   void refusesForeignClasses() {
     byte[] type = "java.lang.Runtime".getBytes();

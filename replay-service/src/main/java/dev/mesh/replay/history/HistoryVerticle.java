@@ -3,6 +3,7 @@ package dev.mesh.replay.history;
 import com.hazelcast.core.HazelcastInstance;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.ErrorCodes;
+import dev.mesh.common.bus.MeshCodec;
 import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
@@ -24,7 +25,7 @@ import java.util.Optional;
 /**
  * Answers {@link Addresses#HISTORY} with exactly the events after the requested position, oldest first and at most a
  * page, or a reset naming its cause; never a partial replay. Identical concurrent requests share one Hazelcast read
- * ({@link ReadCoalescer}); the page is built once and the same immutable reply goes to each of them.
+ * ({@link ReadCoalescer}); the page is built once, and encoded once, for all of them.
  */
 public final class HistoryVerticle extends VerticleBase {
 
@@ -36,7 +37,11 @@ public final class HistoryVerticle extends VerticleBase {
   private final int maxPageSize;
   private final ReplayMetrics metrics;
   private ChannelStore store;
-  private ReadCoalescer<ReadKey, HistoryPage> coalescer;
+  private ReadCoalescer<ReadKey, Served> coalescer;
+
+  /** A page and its shared wire form: every remote requester of a coalesced read gets the same encoded bytes. */
+  private record Served(HistoryPage page, MeshCodec.Shared reply) {
+  }
 
   public HistoryVerticle(HazelcastInstance hazelcast, ChannelRules rules, int maxPageSize, ReplayMetrics metrics) {
     this.hazelcast = hazelcast;
@@ -74,23 +79,25 @@ public final class HistoryVerticle extends VerticleBase {
     Position after = request.after();
     int limit = request.limit() == null ? maxPageSize : Math.min(request.limit(), maxPageSize);
     ReadKey key = new ReadKey(channel, after == null ? null : after.epoch(), after == null ? -1 : after.seq(), limit);
-    coalescer.read(key, () -> store.read(channel, after, limit, rules.policyFor(channel)).map(r -> page(channel, r)))
-        .onSuccess(page -> {
+    coalescer.read(key, () -> store.read(channel, after, limit, rules.policyFor(channel)).map(r -> served(channel, r)))
+        .onSuccess(served -> {
+          HistoryPage page = served.page();
           if (page.mustReset()) {
             metrics.reset(page.reset());
           } else {
             metrics.served(page.events().size());
           }
-          message.reply(page);
+          message.reply(served.reply());
           started.stop(metrics.historyLatency());
         })
         .onFailure(failure -> message.fail(StoreFailures.code(failure), StoreFailures.message(failure)));
   }
 
-  private static HistoryPage page(String channel, ReadResult result) {
+  private static Served served(String channel, ReadResult result) {
     List<Envelope> events = result.events().stream().map(e -> e.toEnvelope(channel, result.epoch())).toList();
-    return new HistoryPage(channel, result.epoch(), result.head(), events, result.more(), result.reset(),
+    HistoryPage page = new HistoryPage(channel, result.epoch(), result.head(), events, result.more(), result.reset(),
         new Position(result.epoch(), result.nextSeq()));
+    return new Served(page, new MeshCodec.Shared(page));
   }
 
   private static Optional<String> validate(HistoryRequest request) {

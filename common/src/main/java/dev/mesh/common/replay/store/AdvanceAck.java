@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AdvanceAck implements EntryProcessor<String, AckMark, AckMark> {
 
-  private final AckMark ack;
-  private final long ttlMillis;
-  private final boolean initial;
+  final AckMark ack;
+  final long ttlMillis;
+  final boolean initial;
 
   public AdvanceAck(AckMark ack, long ttlMillis, boolean initial) {
     this.ack = ack;

@@ -14,13 +14,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AppendEvent implements EntryProcessor<String, ChannelLog, AppendResult> {
 
-  private final String id;
-  private final String publisher;
-  private final String json;
-  private final boolean critical;
-  private final long nowMillis;
-  private final String newEpoch;
-  private final ChannelPolicy policy;
+  final String id;
+  final String publisher;
+  final String json;
+  final boolean critical;
+  final long nowMillis;
+  final String newEpoch;
+  final ChannelPolicy policy;
 
   public AppendEvent(String id, String publisher, String json, boolean critical, long nowMillis, String newEpoch,
       ChannelPolicy policy) {

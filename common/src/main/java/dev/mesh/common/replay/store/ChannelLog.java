@@ -21,12 +21,12 @@ public final class ChannelLog implements Serializable {
   @Serial
   private static final long serialVersionUID = 1L;
 
-  private final String epoch;
-  private long head;
-  private long lastTsMillis;
-  private final ArrayDeque<StoredEvent> events = new ArrayDeque<>();
+  final String epoch;
+  long head;
+  long lastTsMillis;
+  final ArrayDeque<StoredEvent> events = new ArrayDeque<>();
   /** Dedupe key (publisher and message id) to (seq, ts), in append order, which is also ts order. */
-  private final LinkedHashMap<String, long[]> recentIds = new LinkedHashMap<>();
+  final LinkedHashMap<String, long[]> recentIds = new LinkedHashMap<>();
 
   public ChannelLog(String epoch) {
     this.epoch = epoch;

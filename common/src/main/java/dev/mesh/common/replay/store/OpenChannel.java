@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class OpenChannel implements EntryProcessor<String, ChannelLog, ReadResult> {
 
-  private final String newEpoch;
-  private final ReadEvents read;
-  private final ChannelPolicy policy;
+  final String newEpoch;
+  final ReadEvents read;
+  final ChannelPolicy policy;
 
   public OpenChannel(String newEpoch, ReadEvents read, ChannelPolicy policy) {
     this.newEpoch = newEpoch;

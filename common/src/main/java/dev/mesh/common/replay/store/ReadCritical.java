@@ -11,13 +11,13 @@ import java.util.Map;
  */
 public final class ReadCritical implements EntryProcessor<String, ChannelLog, ReadResult>, ReadOnly {
 
-  private final String ackEpoch;
-  private final long ackSeq;
-  private final String afterEpoch;
-  private final long afterSeq;
-  private final int limit;
-  private final long nowMillis;
-  private final ChannelPolicy policy;
+  final String ackEpoch;
+  final long ackSeq;
+  final String afterEpoch;
+  final long afterSeq;
+  final int limit;
+  final long nowMillis;
+  final ChannelPolicy policy;
 
   public ReadCritical(AckMark ack, String afterEpoch, long afterSeq, int limit, long nowMillis, ChannelPolicy policy) {
     this.ackEpoch = ack == null ? null : ack.epoch();

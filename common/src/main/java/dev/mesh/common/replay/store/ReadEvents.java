@@ -11,11 +11,11 @@ import java.util.Map;
  */
 public final class ReadEvents implements EntryProcessor<String, ChannelLog, ReadResult>, ReadOnly {
 
-  private final String afterEpoch;
-  private final long afterSeq;
-  private final int limit;
-  private final long nowMillis;
-  private final ChannelPolicy policy;
+  final String afterEpoch;
+  final long afterSeq;
+  final int limit;
+  final long nowMillis;
+  final ChannelPolicy policy;
 
   public ReadEvents(String afterEpoch, long afterSeq, int limit, long nowMillis, ChannelPolicy policy) {
     this.afterEpoch = afterEpoch;

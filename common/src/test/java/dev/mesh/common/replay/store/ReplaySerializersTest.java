@@ -1,0 +1,111 @@
+package dev.mesh.common.replay.store;
+
+import com.hazelcast.config.SerializationConfig;
+import com.hazelcast.internal.serialization.Data;
+import com.hazelcast.internal.serialization.InternalSerializationService;
+import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
+import dev.mesh.common.replay.ResetCause;
+import org.junit.jupiter.api.Test;
+
+import java.util.AbstractMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Replay's values, processors and results travel in their own binary form, not Java serialization, and lose nothing. */
+class ReplaySerializersTest {
+
+  private static final ChannelPolicy POLICY = new ChannelPolicy(10, 60_000, 30_000, 100, 3_600_000);
+  private static final long T0 = 1_700_000_000_000L;
+
+  private final InternalSerializationService service;
+
+  ReplaySerializersTest() {
+    SerializationConfig config = new SerializationConfig();
+    ReplaySerializers.register(config);
+    service = new DefaultSerializationServiceBuilder().setConfig(config).build();
+  }
+
+  private <T> T roundTrip(T value, int expectedType) {
+    Data data = service.toData(value);
+    assertThat(data.getType()).as("serializer type id of %s", value.getClass().getSimpleName()).isEqualTo(expectedType);
+    return service.toObject(data);
+  }
+
+  private static ChannelLog log() {
+    ChannelLog log = new ChannelLog("ep-1");
+    for (int i = 1; i <= 15; i++) {
+      log.append("m" + i, "p m" + i, "{\"n\":" + i + ",\"t\":\"é\"}", i % 3 == 0, T0 + i, POLICY);
+    }
+    return log;
+  }
+
+  @Test
+  void aLogKeepsItsEventsIdsAndHead() {
+    ChannelLog original = log();
+    ChannelLog copy = roundTrip(original, ReplaySerializers.CHANNEL_LOG);
+    assertThat(copy.epoch()).isEqualTo("ep-1");
+    assertThat(copy.head()).isEqualTo(15);
+    assertThat(copy.recentIds()).isEqualTo(original.recentIds());
+    assertThat(copy.read(null, 0, 100, T0 + 20, POLICY)).isEqualTo(original.read(null, 0, 100, T0 + 20, POLICY));
+    // The copy dedupes and appends exactly as the original does.
+    AppendResult duplicate = copy.append("m14", "p m14", "{}", false, T0 + 21, POLICY);
+    assertThat(duplicate.duplicate()).isTrue();
+    assertThat(duplicate.seq()).isEqualTo(14);
+    assertThat(copy.append("m16", "p m16", "{}", false, T0 + 22, POLICY).seq()).isEqualTo(16);
+  }
+
+  @Test
+  void resultsSurviveTheRoundTrip() {
+    ReadResult page = log().read("ep-1", 8, 4, T0 + 20, POLICY);
+    assertThat(page.events()).hasSize(4);
+    assertThat(roundTrip(page, ReplaySerializers.READ_RESULT)).isEqualTo(page);
+    ReadResult reset = log().read("ep-0", 8, 4, T0 + 20, POLICY);
+    assertThat(reset.reset()).isEqualTo(ResetCause.EPOCH_CHANGED);
+    assertThat(roundTrip(reset, ReplaySerializers.READ_RESULT)).isEqualTo(reset);
+    AppendResult fresh = new AppendResult("ep-1", 3, T0, false, 3, null);
+    assertThat(roundTrip(fresh, ReplaySerializers.APPEND_RESULT)).isEqualTo(fresh);
+    AppendResult duplicate = new AppendResult("ep-1", 3, T0, true, 3, new StoredEvent(3, "m3", T0, "{}", true));
+    assertThat(roundTrip(duplicate, ReplaySerializers.APPEND_RESULT)).isEqualTo(duplicate);
+    AckMark ack = new AckMark("ep-1", 7);
+    assertThat(roundTrip(ack, ReplaySerializers.ACK_MARK)).isEqualTo(ack);
+  }
+
+  @Test
+  void processorsBehaveTheSameAfterTheRoundTrip() {
+    Map.Entry<String, ChannelLog> slot = new AbstractMap.SimpleEntry<>("room:1", null);
+    ReadEvents read = new ReadEvents("ep-1", 12, 2, T0 + 20, POLICY);
+    assertThat(roundTrip(read, ReplaySerializers.READ_EVENTS).process(slot)).isNull();
+    slot.setValue(log());
+    assertThat(roundTrip(read, ReplaySerializers.READ_EVENTS).process(slot)).isEqualTo(read.process(slot));
+    ReadEvents fromOldest = new ReadEvents(null, 0, 100, T0 + 20, POLICY);
+    assertThat(roundTrip(fromOldest, ReplaySerializers.READ_EVENTS).process(slot)).isEqualTo(fromOldest.process(slot));
+
+    ReadCritical critical = new ReadCritical(new AckMark("ep-1", 9), "ep-1", 3, 10, T0 + 20, POLICY);
+    assertThat(roundTrip(critical, ReplaySerializers.READ_CRITICAL).process(slot)).isEqualTo(critical.process(slot));
+    ReadCritical noAck = new ReadCritical(null, null, 0, 10, T0 + 20, POLICY);
+    assertThat(roundTrip(noAck, ReplaySerializers.READ_CRITICAL).process(slot)).isEqualTo(noAck.process(slot));
+
+    OpenChannel open = roundTrip(new OpenChannel("ep-9", read, POLICY), ReplaySerializers.OPEN_CHANNEL);
+    assertThat(open.newEpoch).isEqualTo("ep-9");
+    assertThat(open.policy).isEqualTo(POLICY);
+    // A log exists, so it only reads, as its ReadEvents does.
+    assertThat(open.read.process(slot)).isEqualTo(read.process(slot));
+  }
+
+  @Test
+  void appendAndAckProcessorsKeepTheirArguments() {
+    AppendEvent append = roundTrip(new AppendEvent("m1", "user:é", "{\"a\":1}", true, T0, "ep-5", POLICY),
+        ReplaySerializers.APPEND_EVENT);
+    assertThat(List.of(append.id, append.publisher, append.json, append.newEpoch))
+        .containsExactly("m1", "user:é", "{\"a\":1}", "ep-5");
+    assertThat(append.critical).isTrue();
+    assertThat(append.nowMillis).isEqualTo(T0);
+    assertThat(append.policy).isEqualTo(POLICY);
+    AdvanceAck advance = roundTrip(new AdvanceAck(new AckMark("ep-1", 4), 60_000, true), ReplaySerializers.ADVANCE_ACK);
+    assertThat(advance.ack).isEqualTo(new AckMark("ep-1", 4));
+    assertThat(advance.ttlMillis).isEqualTo(60_000);
+    assertThat(advance.initial).isTrue();
+  }
+}
