@@ -39,6 +39,14 @@ public final class RegisterConnection implements EntryProcessor<String, UserConn
   public Result process(Map.Entry<String, UserConnections> mapEntry) {
     UserConnections current = mapEntry.getValue() == null ? UserConnections.empty() : mapEntry.getValue();
     String pageId = entry.identity().pageId();
+    // A page has one live attempt at a time, its latest. An older attempt whose registration arrives late (a slow
+    // node, the client already gone to another node) must not displace the newer one, which would close the live
+    // connection with a terminal 4504 (found by the full chaos run).
+    boolean superseded = current.connections().stream()
+        .anyMatch(c -> c.identity().pageId().equals(pageId) && c.openedAt().isAfter(entry.openedAt()));
+    if (superseded) {
+      return new Result(false, List.of(), List.of(), current.connections().size(), true);
+    }
     List<RegistryEntry> displaced = current.connections().stream()
         .filter(c -> c.identity().pageId().equals(pageId))
         .toList();
@@ -46,7 +54,7 @@ public final class RegisterConnection implements EntryProcessor<String, UserConn
     List<RegistryEntry> evicted = List.of();
     if (remaining.connections().size() >= maxPerUser) {
       if (!evictOldest) {
-        return new Result(false, List.of(), List.of(), remaining.connections().size());
+        return new Result(false, List.of(), List.of(), remaining.connections().size(), false);
       }
       int excess = remaining.connections().size() - maxPerUser + 1;
       evicted = remaining.connections().subList(0, excess);
@@ -54,7 +62,7 @@ public final class RegisterConnection implements EntryProcessor<String, UserConn
     }
     UserConnections next = remaining.with(entry);
     mapEntry.setValue(next);
-    return new Result(true, displaced, evicted, next.connections().size());
+    return new Result(true, displaced, evicted, next.connections().size(), false);
   }
 
   /**
@@ -62,8 +70,10 @@ public final class RegisterConnection implements EntryProcessor<String, UserConn
    * @param displaced connections of the same page it replaced (normally zero or one)
    * @param evicted   the user's oldest connections removed to make room (only with evictOldest)
    * @param count     the user's connection count after the call
+   * @param superseded refused because a newer connection of the same page is registered (this one is stale)
    */
-  public record Result(boolean accepted, List<RegistryEntry> displaced, List<RegistryEntry> evicted, int count)
+  public record Result(boolean accepted, List<RegistryEntry> displaced, List<RegistryEntry> evicted, int count,
+                       boolean superseded)
       implements Serializable {
   }
 }

@@ -154,11 +154,13 @@ public final class RegistrySerializers {
       writeEntries(out, result.displaced());
       writeEntries(out, result.evicted());
       out.writeInt(result.count());
+      out.writeBoolean(result.superseded());
     }
 
     @Override
     public RegisterConnection.Result read(ObjectDataInput in) throws IOException {
-      return new RegisterConnection.Result(in.readBoolean(), readEntries(in), readEntries(in), in.readInt());
+      return new RegisterConnection.Result(in.readBoolean(), readEntries(in), readEntries(in), in.readInt(),
+          in.readBoolean());
     }
   }
 

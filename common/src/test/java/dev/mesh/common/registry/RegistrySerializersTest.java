@@ -44,8 +44,10 @@ class RegistrySerializersTest {
     UserConnections user = new UserConnections(List.of(ws, sse));
     assertThat(roundTrip(user, RegistrySerializers.USER_CONNECTIONS)).isEqualTo(user);
     assertThat(roundTrip(UserConnections.empty(), RegistrySerializers.USER_CONNECTIONS)).isEqualTo(UserConnections.empty());
-    RegisterConnection.Result result = new RegisterConnection.Result(true, List.of(ws), List.of(sse), 3);
+    RegisterConnection.Result result = new RegisterConnection.Result(true, List.of(ws), List.of(sse), 3, false);
     assertThat(roundTrip(result, RegistrySerializers.REGISTER_RESULT)).isEqualTo(result);
+    RegisterConnection.Result stale = new RegisterConnection.Result(false, List.of(), List.of(), 1, true);
+    assertThat(roundTrip(stale, RegistrySerializers.REGISTER_RESULT)).isEqualTo(stale);
   }
 
   @Test

@@ -70,6 +70,11 @@ public final class Lifecycle {
       return edge.registry.register(entry, edge.options.limits().maxConnectionsPerUser(),
           edge.options.limits().closeOldest());
     }).compose(result -> {
+      if (result.superseded()) {
+        edge.sessions.remove(session);
+        refuse(session, CloseCodes.REPLACED, "replaced", null, "a newer connection of this page is open");
+        return Future.failedFuture("superseded");
+      }
       if (!result.accepted()) {
         edge.sessions.remove(session);
         refuse(session, CloseCodes.TOO_MANY_CONNECTIONS, "policy", null,
