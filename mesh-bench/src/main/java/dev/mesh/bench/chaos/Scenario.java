@@ -41,8 +41,15 @@ public abstract class Scenario {
   }
 
   /** Pages that detect a dead node by their own pings quickly and retry fast (with jitter). */
-  protected static ClientPolicy pagePolicy() {
-    return ClientPolicy.fast();
+  /**
+   * The pages' heartbeat, timeouts and backoff. Small scale: fast, so each scenario takes seconds. Full scale: the
+   * browser client's connect timeout and backoff, with a 5 s + 5 s heartbeat so a hung node is noticed within the
+   * scenario. With the fast policy, 1,000 pages moving at once to one node on 2 cores timed out their connects
+   * (3 s) and pongs (1.5 s) and retried every 0.2-2 s: a retry storm of the benchmark's own making.
+   */
+  protected ClientPolicy pagePolicy() {
+    return scale == ChaosScale.SMALL ? ClientPolicy.fast()
+        : ClientPolicy.browser().withPing(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5));
   }
 
   static String nodeId(ServiceProcess process) {
