@@ -6,6 +6,7 @@ import dev.mesh.bench.process.MeshProcesses;
 import dev.mesh.bench.process.ServiceProcess;
 
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,8 +31,15 @@ public abstract class Scenario {
 
   public abstract ChaosResult run() throws Exception;
 
+  /**
+   * The processes of one scenario. Small scale keeps the harness default heap (256 MiB, many JVMs on one machine);
+   * full scale gives each service the 1 GiB the load benchmarks use, and a heap dump if that is not enough.
+   */
   protected MeshProcesses processes() {
-    return new MeshProcesses(env.repoRoot(), env.logRoot().resolve(name() + "-" + System.currentTimeMillis()));
+    Path logs = env.logRoot().resolve(name() + "-" + System.currentTimeMillis());
+    MeshProcesses mesh = new MeshProcesses(env.repoRoot(), logs);
+    return scale == ChaosScale.SMALL ? mesh : mesh.withJvmFlags(List.of("-Xmx1g", "-XX:+UseSerialGC",
+        "-XX:+HeapDumpOnOutOfMemoryError", "-XX:HeapDumpPath=" + logs.toAbsolutePath()));
   }
 
   protected void check(boolean holds, String violation) {
