@@ -6,7 +6,11 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.fasterxml.jackson.datatype.jsr310.deser.InstantDeserializer;
+
+import java.time.Instant;
 
 /**
  * The one Jackson {@link ObjectMapper} of Mesh: records, {@code java.time} as ISO strings, nulls left out, unknown
@@ -28,6 +32,9 @@ public final class Json {
         .maxNestingDepth(MAX_NESTING_DEPTH)
         .build());
     mapper.registerModule(new JavaTimeModule());
+    // Registered after JavaTimeModule, so it takes over reading Instant (and hands odd shapes back to it).
+    mapper.registerModule(new SimpleModule("mesh-utc-instants")
+        .addDeserializer(Instant.class, new UtcInstants(InstantDeserializer.INSTANT)));
     mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     mapper.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     mapper.setSerializationInclusion(JsonInclude.Include.NON_NULL);
