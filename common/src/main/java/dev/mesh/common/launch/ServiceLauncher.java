@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -45,10 +46,23 @@ public final class ServiceLauncher {
           })
           .recover(e -> {
             LOG.error("event=start-failed service={} cause=\"{}\"", service.name(), e.toString());
-            // Leave the cluster, but never let a close that hangs keep the failure from being reported.
-            return node.close().timeout(10, TimeUnit.SECONDS).transform(ignored -> Future.failedFuture(e));
+            // Fail now, while this Vert.x can still deliver the failure, and leave the cluster alongside: a failure
+            // reported after the close never arrived (its listeners ran on the closed event loops) and the process
+            // hung instead of exiting. run() waits a bounded time for the close before it exits.
+            CompletableFuture<Void> left = node.close().toCompletionStage().toCompletableFuture();
+            return Future.failedFuture(new StartFailure(e, left));
           });
     });
+  }
+
+  /** A failed start, with the departure from the cluster it set off. */
+  private static final class StartFailure extends RuntimeException {
+    private final transient CompletableFuture<Void> left;
+
+    StartFailure(Throwable cause, CompletableFuture<Void> left) {
+      super(cause.getMessage(), cause);
+      this.left = left;
+    }
   }
 
   /**
@@ -89,6 +103,14 @@ public final class ServiceLauncher {
       running = start(service).toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
     } catch (Exception e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof StartFailure failure) {
+        cause = failure.getCause();
+        try {
+          failure.left.get(10, TimeUnit.SECONDS);
+        } catch (Exception notLeft) {
+          // exiting anyway: the other members notice the closed connections
+        }
+      }
       System.err.println("mesh: " + service.name() + " could not start: " + cause);
       LOG.error("event=start-failed service={}", service.name(), cause);
       System.exit(EXIT_START_FAILED);

@@ -91,6 +91,18 @@ class FoundationEndToEndTest {
         .doesNotContain("\tat ");
   }
 
+  @Test
+  @DisplayName("a port already in use ends start-up with status 1 and the cause, after leaving the cluster")
+  void startFailureExits() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      ServiceProcess replay = mesh.start(ServiceKind.REPLAY, "port-taken",
+          Map.of("MESH_REPLAY_HTTP_PORT", Integer.toString(taken.getLocalPort())));
+      // It used to hang here: the bound on leaving the cluster was a timer of the Vert.x instance being closed.
+      assertThat(replay.waitForExit(Duration.ofSeconds(60))).contains(1);
+      assertThat(replay.logText()).contains("event=start-failed").contains("Address already in use");
+    }
+  }
+
   private static int members(ServiceProcess process) {
     return process.readiness().map(ServiceProcess.Readiness::clusterMembers).orElse(0);
   }
