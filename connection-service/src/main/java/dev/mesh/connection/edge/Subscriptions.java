@@ -35,6 +35,8 @@ public final class Subscriptions {
   static final int MAX_BUFFERED = 10_000;
 
   private final Edge edge;
+  /** Enough for the history pages of a mass resume of a few busy channels; about 1-2 MB of frames. */
+  private final EventFrames frames = new EventFrames(8192);
 
   Subscriptions(Edge edge) {
     this.edge = edge;
@@ -47,6 +49,7 @@ public final class Subscriptions {
   /** Subscribes (authorisation and limits already checked); replies {@code subscribed} or an error. */
   public Future<Void> subscribe(Session session, String requestId, String channel, Position from, boolean presence,
                                 JsonNode info) {
+    long startedNanos = System.nanoTime();
     Subscription subscription = new Subscription(channel, presence);
     subscription.startBuffering();
     session.subscriptions().put(channel, subscription);
@@ -81,9 +84,10 @@ public final class Subscriptions {
             subscribed.set("presence", snapshot.result());
           }
           edge.outbound.send(session, Frames.text(subscribed));
+          edge.metrics.subscribeLatency.record(System.nanoTime() - startedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
           // Critical events not yet acknowledged by this user, before the replay (PROTOCOL §6.5).
           for (Envelope critical : page.redeliver()) {
-            edge.outbound.event(session, subscription, critical, Frames.event(critical));
+            edge.outbound.event(session, subscription, critical, frames.of(critical));
           }
           if (page.reset() == null && from != null) {
             subscription.deliverHistory(page.events(), deliverer(session, subscription));
@@ -151,7 +155,7 @@ public final class Subscriptions {
 
   /** A live event of a channel for this node's subscribers: serialised once, merged per subscription. */
   public void fanOut(Envelope event, List<Session> subscribers) {
-    String frame = Frames.event(event);
+    String frame = frames.of(event);
     edge.metrics.broadcastFanout.record(subscribers.size());
     for (Session session : subscribers) {
       offer(session, event, frame);
@@ -160,7 +164,7 @@ public final class Subscriptions {
 
   /** Direct messages ({@code user:} channels) from the node inbox. */
   public void deliverDirect(Envelope event, List<String> connectionIds) {
-    String frame = Frames.event(event);
+    String frame = frames.of(event);
     for (String connectionId : connectionIds) {
       Session session = edge.sessions.get(connectionId);
       if (session != null) {
@@ -179,7 +183,7 @@ public final class Subscriptions {
       edge.outbound.send(session, Frames.reset(event.channel(), "epoch-changed", restart));
       subscription.position(restart.epoch(), restart.seq());
     }
-    Consumer<Envelope> deliver = e -> edge.outbound.event(session, subscription, e, e == event ? frame : Frames.event(e));
+    Consumer<Envelope> deliver = e -> edge.outbound.event(session, subscription, e, e == event ? frame : frames.of(e));
     if (subscription.offerLive(event, deliver)) {
       fetchRange(session, subscription);
     } else if (subscription.bufferedCount() > MAX_BUFFERED) {
@@ -257,7 +261,7 @@ public final class Subscriptions {
 
   /** Deliveries of fetched history: asked for explicitly, so never dropped for a slow reader. */
   private Consumer<Envelope> deliverer(Session session, Subscription subscription) {
-    return e -> edge.outbound.event(session, subscription, e, Frames.event(e), false);
+    return e -> edge.outbound.event(session, subscription, e, frames.of(e), false);
   }
 
   /**

@@ -31,6 +31,7 @@ public final class ConnectionMetrics {
   public final Counter oversized;
   public final Counter errorFrames;
   public final Timer deliveryLatency;
+  public final Timer subscribeLatency;
   public final DistributionSummary broadcastFanout;
   private final AtomicLong registryEntries = new AtomicLong();
   private final AtomicLong ghosts = new AtomicLong();
@@ -61,6 +62,12 @@ public final class ConnectionMetrics {
         .description("From the event's append time to its write on this node")
         .publishPercentileHistogram()
         .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
+    subscribeLatency = Timer.builder("mesh_subscribe_latency")
+        .description("From a subscribe frame to its subscribed reply (history fetched when resuming)")
+        .publishPercentiles(0.5, 0.99)
+        .publishPercentileHistogram()
+        .maximumExpectedValue(Duration.ofSeconds(30))
         .register(registry);
     broadcastFanout = DistributionSummary.builder("mesh_broadcast_fanout")
         .description("Local subscribers written per channel event").register(registry);
