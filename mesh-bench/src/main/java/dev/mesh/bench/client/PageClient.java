@@ -84,6 +84,7 @@ public final class PageClient implements LoadPage {
   private long duplicateAcks;
   private long publishRetries;
   private long readyAtNanos;
+  private long welcomedAtNanos;
   private String connectionId;
   private String nodeId;
   private Endpoint currentEndpoint;
@@ -281,6 +282,7 @@ public final class PageClient implements LoadPage {
     }
     switch (frame.getString("type", "")) {
       case "welcome" -> {
+        welcomedAtNanos = System.nanoTime();
         vertx.cancelTimer(connectTimer);
         connected = true;
         welcomes++;
@@ -491,6 +493,11 @@ public final class PageClient implements LoadPage {
 
   public synchronized long readyAtNanos() {
     return readyAtNanos;
+  }
+
+  /** When the last {@code welcome} arrived (the connection is open; its subscriptions may still be resuming). */
+  public synchronized long welcomedAtNanos() {
+    return welcomedAtNanos;
   }
 
   public synchronized int attempts() {

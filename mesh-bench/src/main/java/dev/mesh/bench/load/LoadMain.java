@@ -312,6 +312,8 @@ public final class LoadMain {
         Thread.sleep(250);
       }
       double allResumedSeconds = (onA.stream().mapToLong(PageClient::readyAtNanos).max().orElse(killedAt) - killedAt) / 1e9;
+      long[] resumedAfter = onA.stream().mapToLong(p -> (p.readyAtNanos() - killedAt) / 1000).sorted().toArray();
+      long[] welcomedAfter = onA.stream().mapToLong(p -> (p.welcomedAtNanos() - killedAt) / 1000).sorted().toArray();
       target.dumpProfile(jfr, "storm-survivor");
       Thread.sleep(2000);
       fleet.vertx.cancelTimer(publishTimer);
@@ -343,10 +345,23 @@ public final class LoadMain {
       for (long v : perTenth) {
         peak = Math.max(peak, v);
       }
+      String metrics = b.getOps("/metrics").map(r -> r.body()).orElse("");
+      double subscribeP50 = Prometheus.sum(metrics, "mesh_subscribe_latency_seconds", "quantile=\"0.5\"").orElse(Double.NaN);
+      double subscribeP99 = Prometheus.sum(metrics, "mesh_subscribe_latency_seconds", "quantile=\"0.99\"").orElse(Double.NaN);
       JsonArray serverOpens = new JsonArray();
       opened.forEach(o -> serverOpens.add(new JsonArray().add(round(o[0])).add(o[1])));
       JsonObject r = new JsonObject().put("target", target.name()).put("pages", n).put("pagesOnKilledNode", onA.size())
           .put("allResumed", resumed).put("allResumedSeconds", round(allResumedSeconds))
+          .put("welcomedP50Seconds", round(Latencies.percentileMillis(welcomedAfter, 50) / 1000))
+          .put("welcomedP99Seconds", round(Latencies.percentileMillis(welcomedAfter, 99) / 1000))
+          .put("survivorSubscribeP50Ms", round(subscribeP50 * 1000)).put("survivorSubscribeP99Ms", round(subscribeP99 * 1000))
+          .put("survivorSubscribes", Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count").orElse(Double.NaN))
+          .put("survivorSubscribeMeanMs", round(Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_sum").orElse(Double.NaN)
+              / Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count").orElse(Double.NaN) * 1000))
+          .put("survivorSubscribeMaxMs", round(Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_max").orElse(Double.NaN) * 1000))
+          .put("resumedP50Seconds", round(Latencies.percentileMillis(resumedAfter, 50) / 1000))
+          .put("resumedP90Seconds", round(Latencies.percentileMillis(resumedAfter, 90) / 1000))
+          .put("resumedP99Seconds", round(Latencies.percentileMillis(resumedAfter, 99) / 1000))
           .put("resumeRatePerSecond", round(onA.size() / allResumedSeconds))
           .put("reconnectAttempts", attempts.size()).put("peakAttemptsPer100ms", peak)
           .put("acked", acked.size()).put("drainSeconds", round(drainSeconds)).put("lost", lost).put("announcedDropsByGapFrames", announced).put("duplicates", duplicates)
