@@ -332,7 +332,9 @@ public final class LoadMain {
         lost += p.ledger(channel, l -> acked.stream().filter(s -> !l.saw(s)).count());
         duplicates += p.ledger(channel, l -> l.duplicates());
       }
-      long[] perTenth = new long[(int) Math.ceil(allResumedSeconds * 10) + 10];
+      // The plot spans the attempts (plus a second), not the whole resume: the spread of the herd is what it shows.
+      long lastAttempt = attempts.stream().mapToLong(Long::longValue).max().orElse(killedAt);
+      long[] perTenth = new long[(int) ((lastAttempt - killedAt) / 100_000_000L) + 11];
       for (long at : attempts) {
         int slot = (int) ((at - killedAt) / 100_000_000L);
         if (slot >= 0 && slot < perTenth.length) {
