@@ -1,10 +1,9 @@
 package dev.mesh.common.registry;
 
 import com.hazelcast.config.SerializationConfig;
-import com.hazelcast.config.SerializerConfig;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.StreamSerializer;
+import dev.mesh.common.cluster.WireSerializers;
 import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
 
@@ -33,15 +32,25 @@ public final class RegistrySerializers {
 
   /** Adds the registry's serializers to a member's configuration. */
   public static void register(SerializationConfig config) {
-    config.addSerializerConfig(new SerializerConfig().setTypeClass(RegistryEntry.class).setImplementation(new EntrySerializer()));
-    config.addSerializerConfig(new SerializerConfig().setTypeClass(UserConnections.class)
-        .setImplementation(new UserConnectionsSerializer()));
-    config.addSerializerConfig(new SerializerConfig().setTypeClass(RegisterConnection.class)
-        .setImplementation(new RegisterSerializer()));
-    config.addSerializerConfig(new SerializerConfig().setTypeClass(RegisterConnection.Result.class)
-        .setImplementation(new ResultSerializer()));
-    config.addSerializerConfig(new SerializerConfig().setTypeClass(UnregisterConnection.class)
-        .setImplementation(new UnregisterSerializer()));
+    WireSerializers.add(config, RegistryEntry.class, REGISTRY_ENTRY, RegistrySerializers::writeEntry,
+        RegistrySerializers::readEntry);
+    WireSerializers.add(config, UserConnections.class, USER_CONNECTIONS,
+        (out, value) -> writeEntries(out, value.connections()), in -> new UserConnections(readEntries(in)));
+    WireSerializers.add(config, RegisterConnection.class, REGISTER, (out, processor) -> {
+      writeEntry(out, processor.entry());
+      out.writeInt(processor.maxPerUser());
+      out.writeBoolean(processor.evictOldest());
+    }, in -> new RegisterConnection(readEntry(in), in.readInt(), in.readBoolean()));
+    WireSerializers.add(config, RegisterConnection.Result.class, REGISTER_RESULT, (out, result) -> {
+      out.writeBoolean(result.accepted());
+      writeEntries(out, result.displaced());
+      writeEntries(out, result.evicted());
+      out.writeInt(result.count());
+      out.writeBoolean(result.superseded());
+    }, in -> new RegisterConnection.Result(in.readBoolean(), readEntries(in), readEntries(in), in.readInt(),
+        in.readBoolean()));
+    WireSerializers.add(config, UnregisterConnection.class, UNREGISTER,
+        (out, processor) -> out.writeString(processor.connectionId()), in -> new UnregisterConnection(in.readString()));
   }
 
   static void writeEntry(ObjectDataOutput out, RegistryEntry entry) throws IOException {
@@ -78,105 +87,5 @@ public final class RegistrySerializers {
       entries.add(readEntry(in));
     }
     return entries;
-  }
-
-  private abstract static class Base<T> implements StreamSerializer<T> {
-    private final int typeId;
-
-    Base(int typeId) {
-      this.typeId = typeId;
-    }
-
-    @Override
-    public int getTypeId() {
-      return typeId;
-    }
-  }
-
-  static final class EntrySerializer extends Base<RegistryEntry> {
-    EntrySerializer() {
-      super(REGISTRY_ENTRY);
-    }
-
-    @Override
-    public void write(ObjectDataOutput out, RegistryEntry entry) throws IOException {
-      writeEntry(out, entry);
-    }
-
-    @Override
-    public RegistryEntry read(ObjectDataInput in) throws IOException {
-      return readEntry(in);
-    }
-  }
-
-  static final class UserConnectionsSerializer extends Base<UserConnections> {
-    UserConnectionsSerializer() {
-      super(USER_CONNECTIONS);
-    }
-
-    @Override
-    public void write(ObjectDataOutput out, UserConnections value) throws IOException {
-      writeEntries(out, value.connections());
-    }
-
-    @Override
-    public UserConnections read(ObjectDataInput in) throws IOException {
-      return new UserConnections(readEntries(in));
-    }
-  }
-
-  static final class RegisterSerializer extends Base<RegisterConnection> {
-    RegisterSerializer() {
-      super(REGISTER);
-    }
-
-    @Override
-    public void write(ObjectDataOutput out, RegisterConnection processor) throws IOException {
-      writeEntry(out, processor.entry());
-      out.writeInt(processor.maxPerUser());
-      out.writeBoolean(processor.evictOldest());
-    }
-
-    @Override
-    public RegisterConnection read(ObjectDataInput in) throws IOException {
-      return new RegisterConnection(readEntry(in), in.readInt(), in.readBoolean());
-    }
-  }
-
-  static final class ResultSerializer extends Base<RegisterConnection.Result> {
-    ResultSerializer() {
-      super(REGISTER_RESULT);
-    }
-
-    @Override
-    public void write(ObjectDataOutput out, RegisterConnection.Result result) throws IOException {
-      out.writeBoolean(result.accepted());
-      writeEntries(out, result.displaced());
-      writeEntries(out, result.evicted());
-      out.writeInt(result.count());
-      out.writeBoolean(result.superseded());
-    }
-
-    @Override
-    public RegisterConnection.Result read(ObjectDataInput in) throws IOException {
-      return new RegisterConnection.Result(in.readBoolean(), readEntries(in), readEntries(in), in.readInt(),
-          in.readBoolean());
-    }
-  }
-
-  static final class UnregisterSerializer extends Base<UnregisterConnection> {
-    UnregisterSerializer() {
-      super(UNREGISTER);
-    }
-
-    @Override
-    public void write(ObjectDataOutput out, UnregisterConnection processor) throws IOException {
-      out.writeString(processor.connectionId());
-    }
-
-    @Override
-    public UnregisterConnection read(ObjectDataInput in) throws IOException {
-      return new UnregisterConnection(in.readString());
-    }
   }
 }

@@ -1,10 +1,9 @@
 package dev.mesh.common.replay.store;
 
 import com.hazelcast.config.SerializationConfig;
-import com.hazelcast.config.SerializerConfig;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.StreamSerializer;
+import dev.mesh.common.cluster.WireSerializers;
 import dev.mesh.common.replay.ResetCause;
 
 import java.io.IOException;
@@ -36,59 +35,20 @@ public final class ReplaySerializers {
 
   /** Adds replay's serializers to a member's configuration. */
   public static void register(SerializationConfig config) {
-    add(config, ChannelLog.class, new Base<>(CHANNEL_LOG, ReplaySerializers::writeLog, ReplaySerializers::readLog));
-    add(config, AppendEvent.class, new Base<>(APPEND_EVENT, ReplaySerializers::writeAppend,
-        ReplaySerializers::readAppend));
-    add(config, AppendResult.class, new Base<>(APPEND_RESULT, ReplaySerializers::writeAppendResult,
-        ReplaySerializers::readAppendResult));
-    add(config, ReadEvents.class, new Base<>(READ_EVENTS, ReplaySerializers::writeRead, ReplaySerializers::readRead));
-    add(config, OpenChannel.class, new Base<>(OPEN_CHANNEL, ReplaySerializers::writeOpen, ReplaySerializers::readOpen));
-    add(config, ReadCritical.class, new Base<>(READ_CRITICAL, ReplaySerializers::writeCritical,
-        ReplaySerializers::readCritical));
-    add(config, ReadResult.class, new Base<>(READ_RESULT, ReplaySerializers::writeResult,
-        ReplaySerializers::readResult));
-    add(config, AdvanceAck.class, new Base<>(ADVANCE_ACK, ReplaySerializers::writeAdvance,
-        ReplaySerializers::readAdvance));
-    add(config, AckMark.class, new Base<>(ACK_MARK, ReplaySerializers::writeAck, ReplaySerializers::readAck));
-  }
-
-  private static <T> void add(SerializationConfig config, Class<T> type, StreamSerializer<T> serializer) {
-    config.addSerializerConfig(new SerializerConfig().setTypeClass(type).setImplementation(serializer));
-  }
-
-  private interface Writer<T> {
-    void write(ObjectDataOutput out, T value) throws IOException;
-  }
-
-  private interface Reader<T> {
-    T read(ObjectDataInput in) throws IOException;
-  }
-
-  private static final class Base<T> implements StreamSerializer<T> {
-    private final int typeId;
-    private final Writer<T> writer;
-    private final Reader<T> reader;
-
-    Base(int typeId, Writer<T> writer, Reader<T> reader) {
-      this.typeId = typeId;
-      this.writer = writer;
-      this.reader = reader;
-    }
-
-    @Override
-    public int getTypeId() {
-      return typeId;
-    }
-
-    @Override
-    public void write(ObjectDataOutput out, T value) throws IOException {
-      writer.write(out, value);
-    }
-
-    @Override
-    public T read(ObjectDataInput in) throws IOException {
-      return reader.read(in);
-    }
+    WireSerializers.add(config, ChannelLog.class, CHANNEL_LOG, ReplaySerializers::writeLog, ReplaySerializers::readLog);
+    WireSerializers.add(config, AppendEvent.class, APPEND_EVENT, ReplaySerializers::writeAppend,
+        ReplaySerializers::readAppend);
+    WireSerializers.add(config, AppendResult.class, APPEND_RESULT, ReplaySerializers::writeAppendResult,
+        ReplaySerializers::readAppendResult);
+    WireSerializers.add(config, ReadEvents.class, READ_EVENTS, ReplaySerializers::writeRead, ReplaySerializers::readRead);
+    WireSerializers.add(config, OpenChannel.class, OPEN_CHANNEL, ReplaySerializers::writeOpen, ReplaySerializers::readOpen);
+    WireSerializers.add(config, ReadCritical.class, READ_CRITICAL, ReplaySerializers::writeCritical,
+        ReplaySerializers::readCritical);
+    WireSerializers.add(config, ReadResult.class, READ_RESULT, ReplaySerializers::writeResult,
+        ReplaySerializers::readResult);
+    WireSerializers.add(config, AdvanceAck.class, ADVANCE_ACK, ReplaySerializers::writeAdvance,
+        ReplaySerializers::readAdvance);
+    WireSerializers.add(config, AckMark.class, ACK_MARK, ReplaySerializers::writeAck, ReplaySerializers::readAck);
   }
 
   private static void writePolicy(ObjectDataOutput out, ChannelPolicy policy) throws IOException {
