@@ -119,7 +119,9 @@ class ChannelPresenceTest {
     Future.all(joined(a(), "carol", room), joined(a(), "dave", room))
         .compose(joined -> Future.all(a().close(joined.resultAt(0), CloseReason.NETWORK_ERROR),
             a().close(joined.resultAt(1), CloseReason.NETWORK_ERROR)))
-        .compose(v -> b().log().await(member(room, "carol", RECONNECTING), WAIT))
+        // Both closes are in flight at once: wait for both diffs before asking, or dave may still be present.
+        .compose(v -> Future.all(b().log().await(member(room, "carol", RECONNECTING), WAIT),
+            b().log().await(member(room, "dave", RECONNECTING), WAIT)))
         .compose(v -> a().bus().request(Addresses.PRESENCE_CHANNEL, new ChannelQuery(room, 10), ChannelMembers.class))
         .compose(between -> {
           test.verify(() -> assertThat(between.members()).extracting(ChannelMembers.Member::state)
