@@ -27,7 +27,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Verifies JWTs (docs/PROTOCOL.md §2.2) with vertx-auth-jwt: HS256 with the shared secret, RS256/ES256 with the
+ * Verifies JWTs (docs/PROTOCOL.md §2.2): HS256 with the shared secret, RS256/ES256 (through vertx-auth-jwt) with the
  * configured public keys; any other algorithm, {@code none} included, is refused before the signature is looked at.
  * {@code exp} and {@code sub} are required. Finds the credential of a request: {@code Authorization: Bearer}, then a
  * single-use {@code ticket}, then the auth cookie. A token in the URL is refused outright.

@@ -65,7 +65,6 @@ public final class ConnectionMetrics {
         .register(registry);
     subscribeLatency = Timer.builder("mesh_subscribe_latency")
         .description("From a subscribe frame to its subscribed reply (history fetched when resuming)")
-        .publishPercentiles(0.5, 0.99)
         .publishPercentileHistogram()
         .maximumExpectedValue(Duration.ofSeconds(30))
         .register(registry);

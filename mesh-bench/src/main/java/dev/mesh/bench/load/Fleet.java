@@ -36,6 +36,7 @@ final class Fleet implements AutoCloseable {
   final List<PageClient> pages = new ArrayList<>();
   /** Pages of other protocols (Socket.IO), stopped on close like the Mesh ones. */
   private final List<LoadPage> others = new ArrayList<>();
+  private final java.util.Set<SocketIoPage> openSocketIo = java.util.concurrent.ConcurrentHashMap.newKeySet();
   final AtomicLong received = new AtomicLong();
   final AtomicInteger errors = new AtomicInteger();
   final AtomicInteger open = new AtomicInteger();
@@ -133,12 +134,17 @@ final class Fleet implements AutoCloseable {
 
         @Override
         public void onReady(SocketIoPage client) {
-          open.incrementAndGet();
+          if (openSocketIo.add(client)) {
+            open.incrementAndGet();
+          }
         }
 
         @Override
         public void onClosed(SocketIoPage client, int code) {
-          open.decrementAndGet();
+          // Only a page that was open leaves the count: a refused or timed-out connect never entered it.
+          if (openSocketIo.remove(client)) {
+            open.decrementAndGet();
+          }
           if (code != 1000) {
             errors.incrementAndGet();
           }

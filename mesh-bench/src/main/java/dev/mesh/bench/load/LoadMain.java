@@ -348,15 +348,12 @@ public final class LoadMain {
         peak = Math.max(peak, v);
       }
       String metrics = b.getOps("/metrics").map(r -> r.body()).orElse("");
-      double subscribeP50 = Prometheus.sum(metrics, "mesh_subscribe_latency_seconds", "quantile=\"0.5\"").orElse(Double.NaN);
-      double subscribeP99 = Prometheus.sum(metrics, "mesh_subscribe_latency_seconds", "quantile=\"0.99\"").orElse(Double.NaN);
       JsonArray serverOpens = new JsonArray();
       opened.forEach(o -> serverOpens.add(new JsonArray().add(round(o[0])).add(o[1])));
       JsonObject r = new JsonObject().put("target", target.name()).put("pages", n).put("pagesOnKilledNode", onA.size())
           .put("allResumed", resumed).put("allResumedSeconds", round(allResumedSeconds))
           .put("welcomedP50Seconds", round(Latencies.percentileMillis(welcomedAfter, 50) / 1000))
           .put("welcomedP99Seconds", round(Latencies.percentileMillis(welcomedAfter, 99) / 1000))
-          .put("survivorSubscribeP50Ms", round(subscribeP50 * 1000)).put("survivorSubscribeP99Ms", round(subscribeP99 * 1000))
           .put("survivorSubscribes", Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count").orElse(Double.NaN))
           .put("survivorSubscribeMeanMs", round(Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_sum").orElse(Double.NaN)
               / Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count").orElse(Double.NaN) * 1000))
