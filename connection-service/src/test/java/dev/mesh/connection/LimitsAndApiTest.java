@@ -127,6 +127,17 @@ class LimitsAndApiTest {
                   .compose(denied -> authoriser.unregister()
                       .compose(v -> client.send(sub("q4", "open:4")))
                       .compose(v -> client.await(f -> "q4".equals(f.getString("id"))))
+                      .compose(silent -> TestClient.connect(vertx, edge.port(), tokens.valid("bo"), "s", "t", "p2")
+                          .compose(refused -> refused.awaitType("goodbye"))
+                          .map(goodbye -> {
+                            test.verify(() -> {
+                              // Issue 17: the refusal names the kind of failure, never Vert.x's reply address.
+                              assertThat(goodbye.getInteger("code")).isEqualTo(4501);
+                              assertThat(goodbye.getString("message")).isEqualTo("no authoriser is registered");
+                              assertThat(silent.getString("message")).isEqualTo("no authoriser is registered");
+                            });
+                            return silent;
+                          }))
                       .map(silent -> {
                         test.verify(() -> {
                           assertThat(tooMany.getString("code")).isEqualTo("too-many-subscriptions");

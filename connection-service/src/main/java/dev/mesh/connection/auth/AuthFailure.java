@@ -27,10 +27,25 @@ public final class AuthFailure extends RuntimeException {
   }
 
   private final Cause cause;
+  private final String detail;
 
   public AuthFailure(Cause cause, String message) {
+    this(cause, message, null);
+  }
+
+  /**
+   * @param detail for the log only, never the client: the attacker-controlled value behind the refusal (e.g.
+   *               {@code alg=...}), written through {@link dev.mesh.common.ops.SafeLog#escape}; may be null
+   */
+  public AuthFailure(Cause cause, String message, String detail) {
     super(message, null, false, false);
     this.cause = cause;
+    this.detail = detail;
+  }
+
+  /** The raw value behind the refusal, for an escaped log field; null when there is none. */
+  public String detail() {
+    return detail;
   }
 
   public Cause reason() {

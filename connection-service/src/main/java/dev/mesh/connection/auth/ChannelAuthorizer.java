@@ -7,7 +7,9 @@ import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.BusClient;
 import dev.mesh.common.bus.Json;
 import dev.mesh.common.identity.ConnectionIdentity;
+import dev.mesh.common.ops.SafeLog;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -32,6 +34,7 @@ public final class ChannelAuthorizer {
   }
 
   private static final Duration BUS_TIMEOUT = Duration.ofSeconds(2);
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChannelAuthorizer.class);
 
   private final AuthOptions options;
   private final BusClient bus;
@@ -96,6 +99,24 @@ public final class ChannelAuthorizer {
             AuthorizeDecision.class, BUS_TIMEOUT)
         .map(decision -> decision.allowed() ? Decision.ALLOW
             : Decision.deny(decision.reason() == null ? "not allowed" : decision.reason()))
-        .otherwise(e -> new Decision(false, "authoriser unavailable: " + e.getMessage(), true));
+        .otherwise(e -> {
+          LOG.warn("event=authoriser-unavailable action={} cause=\"{}\"", action, SafeLog.escape(String.valueOf(e)));
+          return new Decision(false, unavailableReason(e), true);
+        });
+  }
+
+  /**
+   * What the client is told when the authoriser did not answer: the kind of failure only. The exception's own text
+   * names internal addresses ({@code __vertx.reply.<uuid>}), which a browser has no business seeing.
+   */
+  static String unavailableReason(Throwable failure) {
+    if (failure instanceof ReplyException reply) {
+      return switch (reply.failureType()) {
+        case TIMEOUT -> "authoriser did not answer in time";
+        case NO_HANDLERS -> "no authoriser is registered";
+        default -> "authoriser failed";
+      };
+    }
+    return "authoriser unavailable";
   }
 }

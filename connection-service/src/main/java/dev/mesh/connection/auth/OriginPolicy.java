@@ -1,13 +1,16 @@
 package dev.mesh.connection.auth;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Cross-site WebSocket hijacking defence (docs/PROTOCOL.md §2.5): a browser always sends {@code Origin}, so a request
- * from a page of another site is refused unless its origin is allowed. With no list configured, only the same origin
- * as the {@code Host} header is allowed. Requests without {@code Origin} come from non-browser clients, which carry
- * their own credentials, and are allowed.
+ * from a page of another site is refused unless its origin is allowed. The node's own origin (the {@code Origin}
+ * equal to {@code http://} or {@code https://} and the request's {@code Host}) is always allowed; {@code
+ * MESH_ALLOWED_ORIGINS} adds origins to it, or {@code *} allows any. Requests without {@code Origin} come from
+ * non-browser clients, which carry their own credentials, and are allowed.
  */
 public final class OriginPolicy {
 
@@ -15,17 +18,27 @@ public final class OriginPolicy {
   private final Set<String> allowed;
 
   public OriginPolicy(List<String> allowedOrigins) {
-    this.any = allowedOrigins.contains("*");
-    this.allowed = Set.copyOf(allowedOrigins);
+    this.any = allowedOrigins.contains(AuthOptions.ANY_ORIGIN);
+    this.allowed = allowedOrigins.stream().map(o -> o.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
   }
 
   public boolean allows(String origin, String host) {
-    if (origin == null || any) {
+    if (origin == null || any || sameOrigin(origin, host)) {
       return true;
     }
-    if (allowed.isEmpty()) {
-      return host != null && (origin.equals("http://" + host) || origin.equals("https://" + host));
+    return allowed.contains(origin.toLowerCase(Locale.ROOT));
+  }
+
+  /** Whether {@code origin} is the node's own origin as the request names it ({@code Host}). */
+  public static boolean sameOrigin(String origin, String host) {
+    if (origin == null || host == null || host.isEmpty()) {
+      return false;
     }
-    return allowed.contains(origin);
+    return origin.equalsIgnoreCase("http://" + host) || origin.equalsIgnoreCase("https://" + host);
+  }
+
+  /** Whether {@code MESH_ALLOWED_ORIGINS} is {@code *}. */
+  public boolean any() {
+    return any;
   }
 }

@@ -7,6 +7,7 @@ import dev.mesh.connection.auth.TicketStore;
 import dev.mesh.connection.heartbeat.HeartbeatSweeper;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.http.ClientScript;
+import dev.mesh.connection.http.CrossOrigin;
 import dev.mesh.connection.http.DemoTokens;
 import dev.mesh.connection.http.SseEndpoint;
 import dev.mesh.connection.http.TicketEndpoint;
@@ -22,12 +23,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.CorsHandler;
-
-import java.util.List;
-import java.util.Set;
 import io.vertx.ext.web.handler.StaticHandler;
 
 import java.util.function.Function;
@@ -51,6 +47,7 @@ public final class EdgeVerticle extends VerticleBase {
   private PresenceFeed presenceFeed;
   private HeartbeatSweeper sweeper;
   private NodeLossWatcher watcher;
+  private Authenticator authenticator;
 
   public EdgeVerticle(ConnectionOptions options, MeshNode node, MeterRegistry registry,
                       Function<MeshNode, ChannelLog> logFactory) {
@@ -67,29 +64,23 @@ public final class EdgeVerticle extends VerticleBase {
     edge = new Edge(options, node, context, metrics, logFactory.apply(node));
     counts.sessions = edge.sessions();
     TicketStore tickets = new TicketStore(node, context, options.auth().ticketTtl());
-    Authenticator authenticator = new Authenticator(vertx, options.auth(), tickets);
+    authenticator = new Authenticator(vertx, options.auth(), tickets);
     edge.frames.authenticator(authenticator);
 
     Router router = Router.router(vertx);
-    List<String> origins = options.auth().allowedOrigins();
-    if (!origins.isEmpty()) {
-      // Cross-origin pages allowed by MESH_ALLOWED_ORIGINS need CORS for tickets, SSE and its POSTs.
-      CorsHandler cors = CorsHandler.create().allowCredentials(true)
-          .allowedHeaders(Set.of("Authorization", "Content-Type", "Last-Event-ID"))
-          .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST));
-      if (origins.contains("*")) {
-        cors.addOriginWithRegex(".*");
-      } else {
-        cors.addOrigins(origins);
-      }
-      router.route().handler(cors);
-    }
+    // CORS for MESH_ALLOWED_ORIGINS; refusals of unlisted origins are the endpoints' own JSON 403 (PROTOCOL §2.5).
+    router.route().handler(new CrossOrigin(edge)::handle);
     WebSocketEndpoint webSockets = new WebSocketEndpoint(edge, authenticator);
     router.get("/ws").handler(webSockets::handlePlain);
     SseEndpoint sse = new SseEndpoint(edge, authenticator);
     router.get("/sse").handler(sse::open);
-    router.post("/sse/:connectionId").handler(BodyHandler.create().setBodyLimit(options.limits().maxFrameBytes() * 4L))
-        .handler(sse::send);
+    // The only route that reads a body: after Origin and credential, at most one frame, in memory, uploads off.
+    // Two routes: Vert.x Web wants a body handler first on its route, and the credential must be checked before it.
+    router.post("/sse/:connectionId").handler(sse::admitPost);
+    router.post("/sse/:connectionId")
+        .handler(BodyHandler.create(false).setBodyLimit(options.limits().maxFrameBytes()))
+        .handler(sse::send)
+        .failureHandler(sse::postFailed);
     router.post("/auth/ticket").handler(new TicketEndpoint(edge, authenticator, tickets)::handle);
     if (options.auth().demoTokens()) {
       router.get("/demo/token").handler(new DemoTokens(vertx, options.auth().secret())::handle);
@@ -113,6 +104,10 @@ public final class EdgeVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize(options.limits().maxFrameBytes())
         .setMaxWebSocketMessageSize(options.limits().maxFrameBytes())
         .setWebSocketClosingTimeout(1)
+        // No compression: inflating happens before any size check, so a small deflated frame could cost megabytes
+        // (a decompression bomb). PROTOCOL §3.1: permessage-deflate is never negotiated.
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
         .setMaxInitialLineLength(16 * 1024)
         .setMaxHeaderSize(32 * 1024);
     Future<HttpServer> listening = vertx.createHttpServer(serverOptions)
@@ -121,13 +116,14 @@ public final class EdgeVerticle extends VerticleBase {
         .webSocketHandler(socket -> { })
         .listen(options.httpPort(), options.httpHost())
         .onSuccess(s -> server = s);
-    return Future.all(inbox.start(), api.start(), presenceFeed.start(), listening);
+    return Future.all(inbox.start(), api.start(), presenceFeed.start(), authenticator.start(), listening);
   }
 
   @Override
   public Future<?> stop() {
     sweeper.stop(vertx);
     watcher.stop();
+    authenticator.stop();
     return edge.lifecycle.drainAll()
         .eventually(() -> server == null ? Future.succeededFuture() : server.close())
         .eventually(() -> Future.join(inbox.stop(), api.stop(), presenceFeed.stop()));

@@ -6,7 +6,6 @@ import dev.mesh.common.bus.Json;
 import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.protocol.Position;
-import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.routing.ForwardedFrame;
 import dev.mesh.common.routing.FrameReply;
 import dev.mesh.connection.auth.AuthFailure;
@@ -35,6 +34,8 @@ import java.util.Set;
  * forwarded to whichever node holds the stream, with the same semantics as WebSocket frames.
  */
 public final class SseEndpoint {
+
+  private static final String TOKEN = "mesh.token";
 
   private final Edge edge;
   private final Authenticator authenticator;
@@ -111,14 +112,55 @@ public final class SseEndpoint {
     });
   }
 
-  /** {@code POST /sse/<connectionId>}: one client frame, answered with its direct reply. */
-  public void send(RoutingContext ctx) {
-    String connectionId = ctx.pathParam("connectionId");
+  /**
+   * {@code POST /sse/<connectionId>}, before its body is read: Origin and credential. The request stays paused while
+   * the credential is checked, so nothing an unauthenticated caller sends is read, let alone kept; the body handler
+   * that follows reads at most {@code MESH_MAX_FRAME_BYTES}, in memory, uploads off.
+   */
+  public void admitPost(RoutingContext ctx) {
     MultiMap headers = ctx.request().headers();
     if (!origins.allows(headers.get("Origin"), headers.get("Host"))) {
       refuse(ctx, new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
       return;
     }
+    ctx.request().pause();
+    authenticator.authenticateHeaders(headers)
+        .onSuccess(token -> {
+          ctx.put(TOKEN, token);
+          ctx.next();
+        })
+        .onFailure(e -> {
+          closeUnread(ctx);
+          refuse(ctx, e);
+        });
+  }
+
+  /**
+   * A refusal before the body was read: the connection closes after the answer instead of reading (or waiting
+   * for) the rest of a body nobody will look at; a paused, unread request would otherwise hold the connection.
+   */
+  private static void closeUnread(RoutingContext ctx) {
+    if (!ctx.request().isEnded() && !ctx.response().ended()) {
+      ctx.response().putHeader("Connection", "close")
+          .endHandler(v -> ctx.request().connection().close());
+    }
+  }
+
+  /** A body over the limit (the body handler's 413), or an unreadable one. */
+  public void postFailed(RoutingContext ctx) {
+    closeUnread(ctx);
+    if (ctx.statusCode() == 413) {
+      reply(ctx, 413, Frames.error(null, "too-large", "body larger than " + edge.options().limits().maxFrameBytes()
+          + " bytes"));
+    } else {
+      reply(ctx, 400, Frames.error(null, "malformed-json", "the body could not be read"));
+    }
+  }
+
+  /** {@code POST /sse/<connectionId>}: one client frame, answered with its direct reply. */
+  public void send(RoutingContext ctx) {
+    String connectionId = ctx.pathParam("connectionId");
+    VerifiedToken token = ctx.get(TOKEN);
     if (ctx.body().length() > edge.options().limits().maxFrameBytes()) {
       reply(ctx, 413, Frames.error(null, "too-large", "body larger than " + edge.options().limits().maxFrameBytes()));
       return;
@@ -134,25 +176,23 @@ public final class SseEndpoint {
       reply(ctx, 400, Frames.error(null, "malformed-json", "empty body"));
       return;
     }
-    authenticator.authenticateHeaders(headers)
-        .compose(token -> edge.registry().connectionsOf(token.userId()).map(entries -> {
-          Optional<RegistryEntry> entry = entries.stream().filter(e -> e.connectionId().equals(connectionId)).findFirst();
-          return entry.map(e -> Map.entry(token, e)).orElse(null);
-        }))
-        .onSuccess(found -> {
-          if (found == null) {
+    edge.registry().connectionsOf(token.userId())
+        .map(entries -> entries.stream().filter(e -> e.connectionId().equals(connectionId)).findFirst().orElse(null))
+        .onSuccess(entry -> {
+          if (entry == null) {
             reply(ctx, 404, Frames.error(null, "unknown-connection", "no live connection " + connectionId + " of yours"));
             return;
           }
-          edge.node().vertx().eventBus().<FrameReply>request(Addresses.nodeInbox(found.getValue().nodeId()),
-                  new ForwardedFrame(connectionId, found.getKey().userId(), frame))
+          edge.node().vertx().eventBus().<FrameReply>request(Addresses.nodeInbox(entry.nodeId()),
+                  new ForwardedFrame(connectionId, token.userId(), frame))
               .onSuccess(message -> {
                 FrameReply answer = message.body();
                 reply(ctx, answer.status(), answer.frame() == null ? null : Json.encode(answer.frame()));
               })
               .onFailure(e -> {
                 int code = e instanceof ReplyException r && r.failureCode() == 404 ? 404 : 503;
-                reply(ctx, code, Frames.error(null, code == 404 ? "unknown-connection" : "unavailable", e.getMessage()));
+                reply(ctx, code, Frames.error(null, code == 404 ? "unknown-connection" : "unavailable",
+                    code == 404 ? "no live connection " + connectionId + " of yours" : "try again"));
               });
         })
         .onFailure(e -> refuse(ctx, e));
@@ -160,14 +200,18 @@ public final class SseEndpoint {
 
   private void refuse(RoutingContext ctx, Throwable e) {
     if (!(e instanceof AuthFailure failure)) {
-      reply(ctx, 503, Frames.error(null, "unavailable", "try again: " + e.getMessage()));
+      reply(ctx, 503, Frames.error(null, "unavailable", "try again"));
       return;
     }
     edge.metrics().authFailure(failure.reason().tag());
+    AuthLog.refused(failure, ctx.request().remoteAddress(), ctx.request().headers());
     HttpErrors.authFailure(ctx.response(), failure);
   }
 
   private static void reply(RoutingContext ctx, int status, String frame) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
     HttpServerResponse response = ctx.response().setStatusCode(status).putHeader("Cache-Control", "no-store");
     if (frame == null) {
       response.end();

@@ -31,29 +31,31 @@ public final class TicketEndpoint {
 
   public void handle(RoutingContext ctx) {
     if (!origins.allows(ctx.request().getHeader("Origin"), ctx.request().getHeader("Host"))) {
-      edge.metrics().authFailure(AuthFailure.Cause.ORIGIN.tag());
-      HttpErrors.authFailure(ctx.response(), new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
+      refuse(ctx, new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
       return;
     }
-    String header = ctx.request().getHeader("Authorization");
-    String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
     authenticator.authenticateBearer(ctx.request().headers())
         .compose(verified -> {
           Duration untilExpiry = Duration.between(Instant.now(), verified.expiresAt());
           Duration shortest = untilExpiry.compareTo(tickets.ttl()) < 0 ? untilExpiry : tickets.ttl();
           Duration ttl = shortest.toMillis() < 1 ? Duration.ofMillis(1) : shortest;
-          return tickets.issue(token, ttl).map(ticket -> new JsonObject().put("ticket", ticket)
+          return tickets.issue(verified, ttl).map(ticket -> new JsonObject().put("ticket", ticket)
               .put("expiresInMs", ttl.toMillis()));
         })
         .onSuccess(body -> ctx.response().putHeader("Content-Type", "application/json")
             .putHeader("Cache-Control", "no-store").end(body.encode()))
         .onFailure(e -> {
           if (!(e instanceof AuthFailure failure)) {
-            HttpErrors.json(ctx.response(), 503, "unavailable", "cannot issue a ticket now: " + e.getMessage());
+            HttpErrors.json(ctx.response(), 503, "unavailable", "cannot issue a ticket now: try again");
             return;
           }
-          edge.metrics().authFailure(failure.reason().tag());
-          HttpErrors.authFailure(ctx.response(), failure);
+          refuse(ctx, failure);
         });
+  }
+
+  private void refuse(RoutingContext ctx, AuthFailure failure) {
+    edge.metrics().authFailure(failure.reason().tag());
+    AuthLog.refused(failure, ctx.request().remoteAddress(), ctx.request().headers());
+    HttpErrors.authFailure(ctx.response(), failure);
   }
 }

@@ -3,6 +3,7 @@ package dev.mesh.connection.http;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.identity.ConnectionIdentity;
+import dev.mesh.common.ops.SafeLog;
 import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.connection.auth.AuthFailure;
 import dev.mesh.connection.auth.Authenticator;
@@ -53,35 +54,41 @@ public final class WebSocketEndpoint {
    * anything is accepted; a refusal is an HTTP status (401/403/404/503) and no socket.
    */
   public void handshake(ServerWebSocketHandshake handshake) {
-    if (!"/ws".equals(handshake.path())) {
-      handshake.reject(404);
-      return;
+    try {
+      if (!"/ws".equals(handshake.path())) {
+        handshake.reject(404);
+        return;
+      }
+      MultiMap headers = handshake.headers();
+      if (!origins.allows(headers.get("Origin"), headers.get("Host"))) {
+        refuse(handshake, new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
+        return;
+      }
+      if (edge.draining()) {
+        handshake.reject(503);
+        return;
+      }
+      MultiMap query = parseQuery(handshake.query());
+      authenticator.authenticate(headers, query)
+          .onSuccess(token -> accept(handshake, query, token))
+          .onFailure(e -> refuse(handshake, e));
+    } catch (RuntimeException e) {
+      // Every handshake gets an answer: an unexpected failure on hostile input is a refusal, never a hang.
+      LOG.warn("event=handshake-failed remote={} cause=\"{}\"", handshake.remoteAddress(),
+          SafeLog.escape(e.toString()));
+      refuse(handshake, new AuthFailure(AuthFailure.Cause.MALFORMED, "request could not be authenticated"));
     }
-    MultiMap headers = handshake.headers();
-    if (!origins.allows(headers.get("Origin"), headers.get("Host"))) {
-      refuse(handshake, new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
-      return;
-    }
-    if (edge.draining()) {
-      handshake.reject(503);
-      return;
-    }
-    MultiMap query = parseQuery(handshake.query());
-    authenticator.authenticate(headers, query)
-        .onSuccess(token -> accept(handshake, query, token))
-        .onFailure(e -> refuse(handshake, e));
   }
 
   private void refuse(ServerWebSocketHandshake handshake, Throwable e) {
     if (!(e instanceof AuthFailure failure)) {
       // Not the caller's fault (e.g. the ticket store did not answer): retryable.
-      LOG.warn("event=handshake-unavailable cause=\"{}\"", e.getMessage());
+      LOG.warn("event=handshake-unavailable cause=\"{}\"", SafeLog.escape(e.getMessage()));
       handshake.reject(503);
       return;
     }
     edge.metrics().authFailure(failure.reason().tag());
-    LOG.info("event=auth-refused cause={} remote={} message=\"{}\"", failure.reason().tag(),
-        handshake.remoteAddress(), failure.getMessage());
+    AuthLog.refused(failure, handshake.remoteAddress(), handshake.headers());
     handshake.reject(failure.reason().status());
   }
 
