@@ -66,6 +66,14 @@ class DeploymentFilesTest {
   private static final Pattern COMPOSE_VARIABLE =
       Pattern.compile("\\$\\$|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?}|\\$([A-Za-z_][A-Za-z0-9_]*)");
 
+  /**
+   * What an operator exports before {@code docker-compose up}, as the file's header says: the file has no fallback
+   * for these, so without them compose refuses to start.
+   */
+  static final Map<String, String> OPERATOR_ENV = Map.of(
+      "MESH_JWT_SECRET", "an-operator-chosen-secret-of-32-bytes-or-more",
+      "MESH_PUBLISH_TOKEN", "an-operator-chosen-publish-token");
+
   private static Path root;
   private static Path composeFile;
   private static JsonNode compose;
@@ -179,6 +187,52 @@ class DeploymentFilesTest {
     }
     assertThat(named).as("MESH_* names in docker-compose.yml").isNotEmpty();
     assertThat(read).as("variables the code reads").containsAll(named);
+  }
+
+  @Test
+  @DisplayName("compose refuses to start without MESH_JWT_SECRET and MESH_PUBLISH_TOKEN (no fallback secret), and keeps demo tokens off unless MESH_DEMO_TOKENS=true is exported")
+  void composeRequiresSecretsAndKeepsDemoTokensOff() {
+    Set<String> required = new TreeSet<>();
+    Matcher matcher = COMPOSE_VARIABLE.matcher(composeText.lines().filter(l -> !l.trim().startsWith("#"))
+        .collect(Collectors.joining("\n")));
+    while (matcher.find()) {
+      if (matcher.group(2) != null && matcher.group(2).endsWith("?")) {
+        required.add(matcher.group(1));
+      }
+    }
+    assertThat(required).as("variables compose refuses to start without").isEqualTo(OPERATOR_ENV.keySet());
+    for (String missing : OPERATOR_ENV.keySet()) {
+      Map<String, String> host = new java.util.HashMap<>(OPERATOR_ENV);
+      host.remove(missing);
+      List<String> refused = new ArrayList<>();
+      compose.path("services").fields().forEachRemaining(entry -> {
+        try {
+          environment(entry.getValue(), host);
+        } catch (RequiredVariableMissing e) {
+          assertThat(e.variable).isEqualTo(missing);
+          refused.add(entry.getKey());
+        }
+      });
+      assertThat(refused).as("services that cannot start without " + missing).isNotEmpty();
+    }
+    for (MeshService node : meshServices.stream().filter(s -> s.module().equals(CONNECTION)).toList()) {
+      JsonNode secret = node.node().path("environment").path("MESH_JWT_SECRET");
+      assertThat(secret.asText()).as(node.name() + " MESH_JWT_SECRET has no fallback value").startsWith("${MESH_JWT_SECRET:?");
+      assertThat(node.connectionOptions().auth().secret()).isEqualTo(OPERATOR_ENV.get("MESH_JWT_SECRET"));
+      assertThat(node.connectionOptions().auth().demoTokens()).as(node.name() + " demo tokens by default").isFalse();
+      Map<String, String> withDemo = new java.util.HashMap<>(OPERATOR_ENV);
+      withDemo.put("MESH_DEMO_TOKENS", "true");
+      Env demoEnv = Env.of(environment(node.node(), withDemo));
+      assertThat(ConnectionOptions.fromEnv(demoEnv).auth().demoTokens()).as(node.name() + " demo tokens when asked")
+          .isTrue();
+    }
+    MeshService replay = meshServices.stream().filter(s -> s.module().equals(REPLAY)).findFirst().orElseThrow();
+    Env replayEnv = Env.of(replay.env());
+    ReplayOptions replayOptions = ReplayOptions.fromEnv(replayEnv);
+    replayEnv.validate();
+    assertThat(dev.mesh.common.config.Hosts.isLoopback(replayOptions.httpHost())
+        || replayOptions.httpToken() != null).as("replay's HTTP API is on loopback or requires a token").isTrue();
+    assertThat(replayOptions.httpToken()).isEqualTo(OPERATOR_ENV.get("MESH_PUBLISH_TOKEN"));
   }
 
   @Test
@@ -473,8 +527,18 @@ class DeploymentFilesTest {
     Optional<Path> binary = onPath("docker-compose");
     assumeTrue(binary.isPresent(),
         "docker-compose is not on PATH; install it (apt-get install -y docker-compose) to validate the compose file");
-    Process process = new ProcessBuilder(binary.get().toString(), "-f", composeFile.toString(), "config", "-q")
-        .directory(root.toFile()).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(binary.get().toString(), "-f", composeFile.toString(), "config", "-q")
+        .directory(root.toFile()).redirectErrorStream(true);
+    OPERATOR_ENV.keySet().forEach(builder.environment()::remove);
+    builder.environment().remove("MESH_DEMO_TOKENS");
+    Process refused = builder.start();
+    assertThat(refused.waitFor(60, TimeUnit.SECONDS)).as("docker-compose config without the secrets finished").isTrue();
+    String refusal = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(refused.exitValue()).as("docker-compose config without MESH_JWT_SECRET; output:\n" + refusal)
+        .isNotZero();
+    assertThat(refusal).contains("MESH_JWT_SECRET");
+    builder.environment().putAll(OPERATOR_ENV);
+    Process process = builder.start();
     boolean exited = process.waitFor(60, TimeUnit.SECONDS);
     if (!exited) {
       process.destroyForcibly();
@@ -486,40 +550,60 @@ class DeploymentFilesTest {
 
   // ================================================================= helpers: compose
 
-  /** A service's environment as the container would see it, interpolated as if no variable were set on the host. */
+  /** A service's environment as the container would see it, with only {@link #OPERATOR_ENV} exported on the host. */
   private static Map<String, String> environment(JsonNode service) {
+    return environment(service, OPERATOR_ENV);
+  }
+
+  private static Map<String, String> environment(JsonNode service, Map<String, String> host) {
     Map<String, String> env = new LinkedHashMap<>();
     JsonNode node = service.path("environment");
     if (node.isObject()) {
       node.fields().forEachRemaining(e -> env.put(e.getKey(),
-          e.getValue().isNull() ? "" : interpolate(e.getValue().asText())));
+          e.getValue().isNull() ? "" : interpolate(e.getValue().asText(), host)));
     } else if (node.isArray()) {
       for (String item : texts(node)) {
         int eq = item.indexOf('=');
-        env.put(eq < 0 ? item : item.substring(0, eq), eq < 0 ? "" : interpolate(item.substring(eq + 1)));
+        env.put(eq < 0 ? item : item.substring(0, eq), eq < 0 ? "" : interpolate(item.substring(eq + 1), host));
       }
     }
     return env;
   }
 
+  /** Thrown where compose itself would refuse to start: a {@code ${VAR:?message}} with VAR not exported. */
+  static final class RequiredVariableMissing extends RuntimeException {
+    final String variable;
+
+    RequiredVariableMissing(String variable, String message) {
+      super("docker-compose.yml requires " + variable + " to be set: " + message);
+      this.variable = variable;
+    }
+  }
+
   /**
-   * Compose interpolation with an empty host environment: {@code ${VAR:-default}} and {@code ${VAR-default}} give the
-   * default, {@code ${VAR}} and {@code $VAR} nothing, {@code $$} a dollar; {@code ${VAR:?message}} fails, because the
-   * file must work without any variable exported.
+   * Compose interpolation with {@code host} as the exported variables: {@code ${VAR:-default}} and {@code
+   * ${VAR-default}} give VAR when exported, else the default; {@code ${VAR}} and {@code $VAR} VAR or nothing; {@code
+   * $$} a dollar; {@code ${VAR:?message}} VAR, or fails as compose does when VAR is not exported.
    */
-  private static String interpolate(String value) {
+  private static String interpolate(String value, Map<String, String> host) {
     Matcher matcher = COMPOSE_VARIABLE.matcher(value);
     StringBuilder result = new StringBuilder();
     while (matcher.find()) {
       String replacement;
+      String name = matcher.group(1) != null ? matcher.group(1) : matcher.group(4);
+      String exported = name == null ? null : host.get(name);
       if (matcher.group().equals("$$")) {
         replacement = "$";
       } else if (matcher.group(2) != null && matcher.group(2).endsWith("?")) {
-        throw new AssertionError("docker-compose.yml requires " + matcher.group(1) + " to be set: " + matcher.group(3));
+        if (exported == null || exported.isEmpty()) {
+          throw new RequiredVariableMissing(name, matcher.group(3));
+        }
+        replacement = exported;
       } else if (matcher.group(2) != null) {
-        replacement = matcher.group(3);
+        replacement = exported != null && !(matcher.group(2).startsWith(":") && exported.isEmpty())
+            ? exported : matcher.group(3);
       } else {
-        replacement = "";
+        replacement = exported == null ? "" : exported;
       }
       matcher.appendReplacement(result, Matcher.quoteReplacement(replacement));
     }

@@ -1,6 +1,7 @@
 package dev.mesh.replay;
 
 import dev.mesh.common.config.Env;
+import dev.mesh.common.config.Hosts;
 import dev.mesh.common.launch.ServiceOptions;
 
 import java.time.Duration;
@@ -12,7 +13,8 @@ import java.util.List;
  * @param service       cluster, ops port (default {@value #DEFAULT_OPS_PORT}) and shutdown timeout
  * @param httpHost      {@code MESH_REPLAY_HTTP_HOST}: interface of the HTTP publish/read API
  * @param httpPort      {@code MESH_REPLAY_HTTP_PORT}: its port, 0 for any free port
- * @param httpToken     {@code MESH_PUBLISH_TOKEN}: when set, the HTTP API requires {@code Authorization: Bearer <it>}
+ * @param httpToken     {@code MESH_PUBLISH_TOKEN}: when set, the HTTP API requires {@code Authorization: Bearer <it>};
+ *                      required (at least {@value #MIN_TOKEN_CHARS} characters) when {@code httpHost} is not loopback
  * @param channels      {@code MESH_REPLAY_HISTORY_SIZE}, {@code MESH_REPLAY_HISTORY_TTL},
  *                      {@code MESH_REPLAY_CHANNELS}, {@code MESH_REPLAY_DEDUPE_WINDOW},
  *                      {@code MESH_REPLAY_DEDUPE_MAX_IDS}, {@code MESH_REPLAY_CHANNEL_IDLE}
@@ -35,6 +37,9 @@ public record ReplayOptions(ServiceOptions service, String httpHost, int httpPor
   public static final int DEFAULT_MAX_PAGE_SIZE = 500;
   public static final int DEFAULT_BACKUPS = 1;
 
+  /** Shortest accepted {@code MESH_PUBLISH_TOKEN}. */
+  public static final int MIN_TOKEN_CHARS = 16;
+
   static final int MAX_CAPACITY = 100_000;
   static final Duration MAX_TTL = Duration.ofDays(7);
 
@@ -48,10 +53,20 @@ public record ReplayOptions(ServiceOptions service, String httpHost, int httpPor
         env.duration("MESH_REPLAY_DEDUPE_WINDOW", DEFAULT_DEDUPE_WINDOW, Duration.ZERO, Duration.ofDays(1)),
         env.integer("MESH_REPLAY_DEDUPE_MAX_IDS", DEFAULT_DEDUPE_MAX_IDS, 0, 1_000_000),
         env.duration("MESH_REPLAY_CHANNEL_IDLE", DEFAULT_CHANNEL_IDLE, Duration.ofSeconds(1), Duration.ofDays(30)));
+    String httpHost = env.string("MESH_REPLAY_HTTP_HOST", DEFAULT_HTTP_HOST);
+    String token = env.string("MESH_PUBLISH_TOKEN", null);
+    if (token != null && token.length() < MIN_TOKEN_CHARS) {
+      env.reject("MESH_PUBLISH_TOKEN: must be at least " + MIN_TOKEN_CHARS + " characters");
+    }
+    if (token == null && !Hosts.isLoopback(httpHost)) {
+      // Writes to any channel, as any publisher, without a credential: only ever on this machine.
+      env.reject("MESH_REPLAY_HTTP_HOST=" + httpHost + " is not loopback: set MESH_PUBLISH_TOKEN (the HTTP publish API"
+          + " would accept anyone's writes), or bind it to 127.0.0.1");
+    }
     return new ReplayOptions(service,
-        env.string("MESH_REPLAY_HTTP_HOST", DEFAULT_HTTP_HOST),
+        httpHost,
         env.port("MESH_REPLAY_HTTP_PORT", DEFAULT_HTTP_PORT),
-        env.string("MESH_PUBLISH_TOKEN", null),
+        token,
         channels,
         env.integer("MESH_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES, 16, 16 * 1024 * 1024),
         env.integer("MESH_REPLAY_MAX_PAGE", DEFAULT_MAX_PAGE_SIZE, 1, 10_000),

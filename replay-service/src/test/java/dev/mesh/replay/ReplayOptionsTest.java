@@ -65,4 +65,25 @@ class ReplayOptionsTest {
         .hasMessageContaining("MESH_REPLAY_MAX_PAGE")
         .hasMessageContaining("MESH_REPLAY_HTTP_PORT");
   }
+
+  @Test
+  @DisplayName("refuses to bind the HTTP API off loopback without MESH_PUBLISH_TOKEN, and a short token")
+  void httpApiOffLoopbackNeedsToken() {
+    for (String host : new String[] {"0.0.0.0", "10.0.0.5", "replay.internal", "::"}) {
+      Env env = Env.of(Map.of("MESH_REPLAY_HTTP_HOST", host));
+      ReplayOptions.fromEnv(env);
+      assertThatThrownBy(env::validate).as(host).hasMessageContaining("MESH_PUBLISH_TOKEN");
+    }
+    for (String host : new String[] {"127.0.0.1", "127.1.2.3", "localhost", "::1"}) {
+      Env env = Env.of(Map.of("MESH_REPLAY_HTTP_HOST", host));
+      ReplayOptions.fromEnv(env);
+      env.validate();
+    }
+    Env withToken = Env.of(Map.of("MESH_REPLAY_HTTP_HOST", "0.0.0.0", "MESH_PUBLISH_TOKEN", "a-long-enough-publish-token"));
+    assertThat(ReplayOptions.fromEnv(withToken).httpToken()).isEqualTo("a-long-enough-publish-token");
+    withToken.validate();
+    Env shortToken = Env.of(Map.of("MESH_PUBLISH_TOKEN", "short"));
+    ReplayOptions.fromEnv(shortToken);
+    assertThatThrownBy(shortToken::validate).hasMessageContaining("at least 16");
+  }
 }
