@@ -74,6 +74,11 @@ class DeploymentFilesTest {
       "MESH_JWT_SECRET", "an-operator-chosen-secret-of-32-bytes-or-more",
       "MESH_PUBLISH_TOKEN", "an-operator-chosen-publish-token");
 
+  /** Where the services' {@code /certs} volume is in these tests: made by deploy/bus-certs.sh like bus-certs does. */
+  private static Path certDir;
+  /** The directory the compose services mount the bus-certs volume at. */
+  private static final String CERTS_MOUNT = "/certs";
+
   private static Path root;
   private static Path composeFile;
   private static JsonNode compose;
@@ -125,11 +130,13 @@ class DeploymentFilesTest {
     dockerfile = dockerInstructions(Files.readString(root.resolve("deploy/Dockerfile")));
     variablesReadByModule = scanMainSources(root);
 
+    certDir = makeBusCertificates();
     meshServices = new ArrayList<>();
     compose.path("services").fields().forEachRemaining(entry -> {
       JsonNode service = entry.getValue();
       JsonNode module = service.path("build").path("args").path("SERVICE");
-      if (!module.isMissingNode()) {
+      // A service built from the Mesh image that runs something else (bus-certs) is not a Mesh process.
+      if (!module.isMissingNode() && !service.has("entrypoint")) {
         meshServices.add(new MeshService(entry.getKey(), module.asText(), service, environment(service),
             staticAddress(service)));
       }
@@ -144,7 +151,8 @@ class DeploymentFilesTest {
     assertThat(compose.path("version").asText()).as("compose format version").isEqualTo("3.8");
     assertThat(compose.has("name")).as("top-level `name:` (docker-compose 1.29 rejects it)").isFalse();
     assertThat(fieldNames(compose.path("services")))
-        .containsExactlyInAnyOrder("nginx", "connection-1", "connection-2", "presence", "replay", "prometheus");
+        .containsExactlyInAnyOrder("nginx", "connection-1", "connection-2", "presence", "replay", "bus-certs",
+            "prometheus");
     assertThat(meshServices).extracting(MeshService::name)
         .containsExactlyInAnyOrder("connection-1", "connection-2", "presence", "replay");
     assertThat(meshServices.stream().filter(s -> s.module().equals(CONNECTION)).count())
@@ -233,6 +241,55 @@ class DeploymentFilesTest {
     assertThat(dev.mesh.common.config.Hosts.isLoopback(replayOptions.httpHost())
         || replayOptions.httpToken() != null).as("replay's HTTP API is on loopback or requires a token").isTrue();
     assertThat(replayOptions.httpToken()).isEqualTo(OPERATOR_ENV.get("MESH_PUBLISH_TOKEN"));
+  }
+
+  @Test
+  @DisplayName("the cluster boundary: Hazelcast and the event bus on an internal network of Mesh services only, the event bus on mutual TLS with certificates bus-certs makes")
+  void clusterPortsAreIsolatedAndTheBusIsTls() throws IOException {
+    // Only Mesh services join the cluster network, and it has no route in or out.
+    Set<String> meshNetworks = meshServices.stream().map(DeploymentFilesTest::meshNetworkOf).collect(Collectors.toSet());
+    assertThat(meshNetworks).as("one cluster network").hasSize(1);
+    String clusterNetwork = meshNetworks.iterator().next();
+    assertThat(compose.path("networks").path(clusterNetwork).path("internal").asBoolean())
+        .as("network " + clusterNetwork + " is internal").isTrue();
+    Set<String> meshNames = meshServices.stream().map(MeshService::name).collect(Collectors.toSet());
+    compose.path("services").fields().forEachRemaining(entry -> {
+      JsonNode networks = entry.getValue().path("networks");
+      boolean joins = networks.isArray() ? texts(networks).contains(clusterNetwork) : networks.has(clusterNetwork);
+      if (!meshNames.contains(entry.getKey())) {
+        assertThat(joins).as(entry.getKey() + " joins the cluster network " + clusterNetwork).isFalse();
+      }
+    });
+
+    JsonNode busCerts = compose.path("services").path("bus-certs");
+    List<String> argv = texts(busCerts.path("entrypoint"));
+    assertThat(argv).as("bus-certs runs the script the image carries").startsWith("sh", "/app/bus-certs.sh");
+    assertThat(argv.subList(argv.indexOf(CERTS_MOUNT) + 1, argv.size())).as("bus-certs makes one certificate per Mesh service")
+        .containsExactlyInAnyOrderElementsOf(meshNames);
+    String runtimeUser = finalStage().stream().filter(i -> i.matches("(?i)USER\\s+.*")).reduce((a, b) -> b).orElseThrow()
+        .substring(4).trim();
+    assertThat(argv).as("bus-certs hands the keys to the services' user").containsSubsequence("--owner", runtimeUser);
+    assertThat(busCerts.path("network_mode").asText()).as("bus-certs needs no network").isEqualTo("none");
+    assertThat(texts(busCerts.path("volumes"))).contains("bus-certs:" + CERTS_MOUNT);
+    assertThat(String.join("\n", finalStage())).as("the image carries the script and openssl")
+        .contains("COPY deploy/bus-certs.sh /app/bus-certs.sh").containsPattern("apt-get install[^\\n]*\\bopenssl\\b");
+    assertThat(Files.isExecutable(root.resolve("deploy/bus-certs.sh"))).as("deploy/bus-certs.sh is executable").isTrue();
+
+    for (MeshService service : meshServices) {
+      dev.mesh.common.cluster.BusTlsOptions tls = service.options().busTls();
+      assertThat(tls.enabled()).as(service.name() + " event-bus TLS").isTrue();
+      assertThat(service.env().get("MESH_BUS_TLS_KEY")).endsWith("/" + service.name() + ".key");
+      assertThat(service.env().get("MESH_BUS_TLS_CERT")).endsWith("/" + service.name() + ".pem");
+      assertThat(service.env().get("MESH_BUS_TLS_CA")).endsWith("/ca.pem");
+      assertThat(texts(service.node().path("volumes"))).as(service.name() + " mounts the certificates read-only")
+          .contains("bus-certs:" + CERTS_MOUNT + ":ro");
+      assertThat(service.node().path("depends_on").path("bus-certs").path("condition").asText())
+          .as(service.name() + " waits for bus-certs").isEqualTo("service_completed_successfully");
+      // The files the service is pointed at exist once bus-certs ran (made above by the same script and names).
+      for (String file : List.of(tls.keyPath(), tls.certPath(), tls.caPath())) {
+        assertThat(Path.of(file)).as(service.name() + " " + file).isRegularFile();
+      }
+    }
   }
 
   @Test
@@ -556,6 +613,15 @@ class DeploymentFilesTest {
   }
 
   private static Map<String, String> environment(JsonNode service, Map<String, String> host) {
+    Map<String, String> env = rawEnvironment(service, host);
+    // The certificates bus-certs makes in the volume are in certDir here.
+    env.replaceAll((name, value) -> name.startsWith("MESH_BUS_TLS_") && certDir != null
+        && value.startsWith(CERTS_MOUNT + "/") ? certDir.resolve(value.substring(CERTS_MOUNT.length() + 1)).toString()
+        : value);
+    return env;
+  }
+
+  private static Map<String, String> rawEnvironment(JsonNode service, Map<String, String> host) {
     Map<String, String> env = new LinkedHashMap<>();
     JsonNode node = service.path("environment");
     if (node.isObject()) {
@@ -609,6 +675,33 @@ class DeploymentFilesTest {
     }
     matcher.appendTail(result);
     return result.toString();
+  }
+
+  /** Runs deploy/bus-certs.sh as the compose bus-certs service does (same node names), into a temporary directory. */
+  private static Path makeBusCertificates() throws IOException {
+    JsonNode busCerts = compose.path("services").path("bus-certs");
+    if (busCerts.isMissingNode()) {
+      return null;
+    }
+    List<String> argv = texts(busCerts.path("entrypoint"));
+    int dirIndex = argv.indexOf(CERTS_MOUNT);
+    if (dirIndex < 0) {
+      return null;
+    }
+    Path dir = Files.createTempDirectory("mesh-bus-certs");
+    List<String> command = new ArrayList<>(List.of("sh", root.resolve("deploy/bus-certs.sh").toString(), dir.toString()));
+    command.addAll(argv.subList(dirIndex + 1, argv.size()));
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+        throw new AssertionError("deploy/bus-certs.sh failed (openssl is needed):\n" + output);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while making bus certificates");
+    }
+    return dir;
   }
 
   private static Map<String, String> jwtSettings(Map<String, String> env) {

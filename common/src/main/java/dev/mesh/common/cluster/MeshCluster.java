@@ -25,12 +25,17 @@ public final class MeshCluster {
 
   /** Starts a node; {@code metrics} may be null to run without Vert.x metrics (some tests). */
   public static Future<MeshNode> start(ClusterOptions options, MeterRegistry metrics) {
+    return start(options, BusTlsOptions.off(), metrics);
+  }
+
+  /** Starts a node whose event bus uses {@code busTls} (mutual TLS when enabled). */
+  public static Future<MeshNode> start(ClusterOptions options, BusTlsOptions busTls, MeterRegistry metrics) {
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcastConfig(options));
     VertxOptions vertxOptions = new VertxOptions()
-        .setEventBusOptions(new EventBusOptions()
+        .setEventBusOptions(busTls.apply(new EventBusOptions()
             .setHost(options.busHost())
             .setClusterPublicHost(options.busPublicHost())
-            .setPort(options.busPort()));
+            .setPort(options.busPort())));
     var builder = Vertx.builder().withClusterManager(clusterManager);
     if (metrics != null) {
       vertxOptions.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));

@@ -1,5 +1,6 @@
 package dev.mesh.common.launch;
 
+import dev.mesh.common.cluster.BusTlsOptions;
 import dev.mesh.common.cluster.ClusterOptions;
 import dev.mesh.common.ops.OpsOptions;
 import io.vertx.core.Future;
@@ -17,6 +18,11 @@ public interface MeshService {
 
   default ClusterOptions cluster() {
     return serviceOptions().cluster();
+  }
+
+  /** Event-bus TLS (off unless configured). */
+  default BusTlsOptions busTls() {
+    return serviceOptions().busTls();
   }
 
   default OpsOptions ops() {

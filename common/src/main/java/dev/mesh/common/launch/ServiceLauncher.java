@@ -31,7 +31,7 @@ public final class ServiceLauncher {
   public static Future<RunningService> start(MeshService service) {
     long startedAt = System.nanoTime();
     PrometheusMeterRegistry registry = Metrics.createRegistry(service.name());
-    return MeshCluster.start(service.cluster(), registry).compose(node -> {
+    return MeshCluster.start(service.cluster(), service.busTls(), registry).compose(node -> {
       Readiness readiness = new Readiness(node, service.name());
       ServiceContext context = new ServiceContext(node, registry, readiness);
       OpsVerticle ops = new OpsVerticle(service.ops(), readiness, registry);

@@ -1,5 +1,6 @@
 package dev.mesh.common.launch;
 
+import dev.mesh.common.cluster.BusTlsOptions;
 import dev.mesh.common.cluster.ClusterOptions;
 import dev.mesh.common.config.Env;
 import dev.mesh.common.ops.OpsOptions;
@@ -12,8 +13,9 @@ import java.time.Duration;
  * @param cluster         see {@link ClusterOptions}
  * @param ops             see {@link OpsOptions}
  * @param shutdownTimeout {@code MESH_SHUTDOWN_TIMEOUT}, default 30s: longest a graceful stop may take
+ * @param busTls          see {@link BusTlsOptions}: event-bus TLS with client certificates, off by default
  */
-public record ServiceOptions(ClusterOptions cluster, OpsOptions ops, Duration shutdownTimeout) {
+public record ServiceOptions(ClusterOptions cluster, OpsOptions ops, Duration shutdownTimeout, BusTlsOptions busTls) {
 
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -21,15 +23,21 @@ public record ServiceOptions(ClusterOptions cluster, OpsOptions ops, Duration sh
     return new ServiceOptions(
         ClusterOptions.fromEnv(env),
         OpsOptions.fromEnv(env, defaultOpsPort),
-        env.duration("MESH_SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT, Duration.ofSeconds(1), Duration.ofMinutes(10)));
+        env.duration("MESH_SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT, Duration.ofSeconds(1), Duration.ofMinutes(10)),
+        BusTlsOptions.fromEnv(env));
   }
 
   /** For tests: the given cluster, any free ops port on loopback, a short shutdown timeout. */
   public static ServiceOptions forTest(ClusterOptions cluster) {
-    return new ServiceOptions(cluster, new OpsOptions(OpsOptions.DEFAULT_HOST, 0), Duration.ofSeconds(10));
+    return new ServiceOptions(cluster, new OpsOptions(OpsOptions.DEFAULT_HOST, 0), Duration.ofSeconds(10),
+        BusTlsOptions.off());
   }
 
   public ServiceOptions withCluster(ClusterOptions value) {
-    return new ServiceOptions(value, ops, shutdownTimeout);
+    return new ServiceOptions(value, ops, shutdownTimeout, busTls);
+  }
+
+  public ServiceOptions withBusTls(BusTlsOptions value) {
+    return new ServiceOptions(cluster, ops, shutdownTimeout, value);
   }
 }
