@@ -278,7 +278,28 @@ describe('dedupe', () => {
     ws.receive(event(43));
     assert.deepEqual(h.events.map((e) => e.seq), [42, 43]);
     assert.deepEqual(dups, [42, 41]);
-    assert.deepEqual(h.events[0], { channel: 'chat:lobby', epoch: 'E1', seq: 42, id: 'm42', ts: '2026-11-21T23:28:01.204Z', data: { n: 42 }, critical: false });
+    assert.deepEqual(h.events[0], { channel: 'chat:lobby', epoch: 'E1', seq: 42, id: 'm42', ts: '2026-11-21T23:28:01.204Z', data: { n: 42 }, critical: false, userId: null, connectionId: null });
+  });
+
+  test('the publisher the server attests (userId, connectionId) is surfaced with the event', async () => {
+    const h = setup();
+    const ws = await subscribedTo(h);
+    ws.receive(event(42, { userId: 'alice', connectionId: 'kP2vQ8xLr0T4mZ7aB1cD9e', data: { from: 'bob' } }));
+    assert.equal(h.events[0].userId, 'alice');
+    assert.equal(h.events[0].connectionId, 'kP2vQ8xLr0T4mZ7aB1cD9e');
+  });
+
+  test('subscribed at the unborn position (0, 0): the first epoch continues it, without a reset', async () => {
+    const h = setup();
+    const resets = [];
+    h.client.on('reset', (r) => resets.push(r));
+    const ws = await subscribedTo(h, 'chat:lobby', { epoch: '0', seq: 0 });
+    ws.receive(event(1));
+    ws.receive(event(2));
+    assert.deepEqual(resets, []);
+    assert.deepEqual(h.gaps, []);
+    assert.deepEqual(h.events.map((e) => [e.epoch, e.seq]), [['E1', 1], ['E1', 2]]);
+    assert.deepEqual(h.client.position('chat:lobby'), { epoch: 'E1', seq: 2 });
   });
 
   test('events replayed after a reconnect overlap the ones already seen: surfaced once', async () => {

@@ -92,7 +92,7 @@ function start() {
   client.on('event', (e) => {
     if (e.channel !== CHANNEL) return;
     stats.received++;
-    showMessage({ id: e.id, seq: e.seq, data: e.data, ts: e.ts, pending: false });
+    showMessage({ id: e.id, seq: e.seq, data: e.data, ts: e.ts, publisher: e.userId, pending: false });
     renderStats();
   });
   client.on('gap', ({ channel }) => {
@@ -136,10 +136,10 @@ $('send-form').addEventListener('submit', (e) => {
 /** Publishes a chat message; it shows as pending until the server has it (queued while not connected). */
 async function send(text) {
   const id = randomId();
-  showMessage({ id, seq: null, data: { text, from: user }, ts: null, pending: true });
+  showMessage({ id, seq: null, data: { text }, ts: null, publisher: user, pending: true });
   renderStats();
   try {
-    const published = await client.publish(CHANNEL, { text, from: user }, { id });
+    const published = await client.publish(CHANNEL, { text }, { id });
     settle(id, { seq: published.seq });
   } catch (err) {
     settle(id, { failed: err.message });
@@ -247,7 +247,11 @@ function renderMembers() {
   $('presence-note').hidden = presenceAvailable !== false;
 }
 
-function showMessage({ id, seq, data, ts, pending }) {
+/**
+ * One chat line. The name shown is the publisher the server attests (`userId` of the event: the sender's verified
+ * token), never a name inside the message, which the sender could have made up; 'server' for a backend's event.
+ */
+function showMessage({ id, seq, data, ts, publisher, pending }) {
   const known = id ? rendered.get(id) : null;
   if (known) return settle(id, { seq });
   const li = document.createElement('li');
@@ -256,13 +260,13 @@ function showMessage({ id, seq, data, ts, pending }) {
   if (seq !== null) li.dataset.seq = String(seq);
   li.dataset.pending = String(pending);
   const from = document.createElement('b');
-  from.textContent = typeof data?.from === 'string' ? data.from : 'server';
+  from.textContent = typeof publisher === 'string' ? publisher : 'server';
   const text = document.createElement('span');
   text.textContent = typeof data?.text === 'string' ? data.text : JSON.stringify(data);
   const time = document.createElement('time');
   time.textContent = new Date(ts ?? Date.now()).toLocaleTimeString();
   li.append(from, ' ', text, ' ', time);
-  if (data?.from === user) li.classList.add('own');
+  if (publisher === user) li.classList.add('own');
   if (id) rendered.set(id, li);
   const list = $('messages');
   const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;

@@ -8,6 +8,9 @@ export const VERSION: string;
 /** The wire protocol the client speaks (`welcome.protocol`). */
 export const PROTOCOL_VERSION: 1;
 
+/** The epoch of a channel with no history yet; a position in it continues into the channel's first epoch. */
+export const UNBORN_EPOCH: '0';
+
 export type MeshState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closing' | 'closed' | 'failed';
 
 /** Every state, in no particular order. */
@@ -233,6 +236,14 @@ export interface MeshEvent<T = unknown> {
   data: T;
   /** Critical events are acked once every 'event' listener has returned (and its returned promise resolved). */
   critical: boolean;
+  /**
+   * Who published it, as the server attests: the verified user id (`sub`) of the publishing connection's token.
+   * null for an event a backend service published. Never taken from the publisher's data: show this, not a name
+   * inside `data`.
+   */
+  userId: string | null;
+  /** The connection it was published from (with `userId`); null for a backend service's event. */
+  connectionId: string | null;
 }
 
 export interface PresenceMember {

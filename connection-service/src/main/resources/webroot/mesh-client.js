@@ -83,6 +83,9 @@ export const DEFAULTS = Object.freeze({
   criticalMemory: 1000,
 });
 
+/** The epoch of a channel with no history yet (PROTOCOL 6.1): its position continues into the first epoch. */
+export const UNBORN_EPOCH = '0';
+
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const CHANNEL_RE = /^[A-Za-z0-9_\-:.@]{1,128}$/;
 const RETRY_AFTER_RE = /^retry-after=(\d+)$/;
@@ -1101,11 +1104,14 @@ export class MeshClient {
     const sub = this.#subs.get(f.channel);
     if (!sub || typeof f.seq !== 'number') return;
     if (!sub.position || sub.position.epoch !== f.epoch) {
-      // The server sends `reset` before a new epoch; if one is missed, tell the application all the same.
+      // The server sends `reset` before a new epoch; if one is missed, tell the application all the same. The
+      // unborn position ('0', 0: subscribed before the channel had any history) simply continues into the first
+      // epoch (PROTOCOL 6.1): nothing was missed, so no reset.
       const previous = sub.position ? { ...sub.position } : null;
-      sub.position = { epoch: f.epoch, seq: Math.max(0, f.seq - 1) };
+      const unborn = previous && previous.epoch === UNBORN_EPOCH && previous.seq === 0;
+      sub.position = { epoch: f.epoch, seq: unborn ? 0 : Math.max(0, f.seq - 1) };
       this.#newEpoch(sub);
-      if (previous) this.#emit('reset', { channel: f.channel, reason: 'epoch-changed', position: { ...sub.position }, previous });
+      if (previous && !unborn) this.#emit('reset', { channel: f.channel, reason: 'epoch-changed', position: { ...sub.position }, previous });
     }
     sub.connMax = Math.max(sub.connMax, f.seq);
     const critical = f.critical === true;
@@ -1130,6 +1136,7 @@ export class MeshClient {
     }
     const event = {
       channel: f.channel, epoch: f.epoch, seq: f.seq, id: f.id ?? null, ts: f.ts ?? null, data: f.data, critical,
+      userId: f.userId ?? null, connectionId: f.connectionId ?? null,
     };
     const { threw, promises } = this.#emit('event', event);
     if (!critical) return;

@@ -21,9 +21,11 @@ import java.util.List;
  * @param maxEventBytes {@code MESH_MAX_EVENT_BYTES}: largest event payload, as JSON bytes
  * @param maxPageSize   {@code MESH_REPLAY_MAX_PAGE}: most events in one history reply
  * @param backups       {@code MESH_REPLAY_BACKUPS}: synchronous Hazelcast backups of every history and ack
+ * @param maxChannelsPerUser {@code MESH_MAX_CHANNELS_PER_USER}: channels one user's publishes may create within
+ *                      {@code MESH_REPLAY_CHANNEL_IDLE}, cluster-wide (0: users create none)
  */
 public record ReplayOptions(ServiceOptions service, String httpHost, int httpPort, String httpToken,
-    ChannelRules channels, int maxEventBytes, int maxPageSize, int backups) {
+    ChannelRules channels, int maxEventBytes, int maxPageSize, int backups, int maxChannelsPerUser) {
 
   public static final int DEFAULT_OPS_PORT = 9082;
   public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
@@ -36,6 +38,7 @@ public record ReplayOptions(ServiceOptions service, String httpHost, int httpPor
   public static final int DEFAULT_MAX_EVENT_BYTES = 64 * 1024;
   public static final int DEFAULT_MAX_PAGE_SIZE = 500;
   public static final int DEFAULT_BACKUPS = 1;
+  public static final int DEFAULT_MAX_CHANNELS_PER_USER = 100;
 
   /** Shortest accepted {@code MESH_PUBLISH_TOKEN}. */
   public static final int MIN_TOKEN_CHARS = 16;
@@ -70,7 +73,8 @@ public record ReplayOptions(ServiceOptions service, String httpHost, int httpPor
         channels,
         env.integer("MESH_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES, 16, 16 * 1024 * 1024),
         env.integer("MESH_REPLAY_MAX_PAGE", DEFAULT_MAX_PAGE_SIZE, 1, 10_000),
-        env.integer("MESH_REPLAY_BACKUPS", DEFAULT_BACKUPS, 0, 6));
+        env.integer("MESH_REPLAY_BACKUPS", DEFAULT_BACKUPS, 0, 6),
+        env.integer("MESH_MAX_CHANNELS_PER_USER", DEFAULT_MAX_CHANNELS_PER_USER, 0, 1_000_000));
   }
 
   /** For tests: defaults, the given service options, HTTP on any free port, and the given channel rules. */
@@ -78,21 +82,28 @@ public record ReplayOptions(ServiceOptions service, String httpHost, int httpPor
     return new ReplayOptions(service, DEFAULT_HTTP_HOST, 0, null,
         new ChannelRules(DEFAULT_CAPACITY, DEFAULT_TTL, rules, DEFAULT_DEDUPE_WINDOW, DEFAULT_DEDUPE_MAX_IDS,
             DEFAULT_CHANNEL_IDLE),
-        DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_PAGE_SIZE, DEFAULT_BACKUPS);
+        DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_PAGE_SIZE, DEFAULT_BACKUPS, DEFAULT_MAX_CHANNELS_PER_USER);
   }
 
   public ReplayOptions withRules(List<ChannelRules.Rule> rules) {
     ChannelRules c = channels;
     return new ReplayOptions(service, httpHost, httpPort, httpToken,
         new ChannelRules(c.defaultCapacity(), c.defaultTtl(), rules, c.dedupeWindow(), c.dedupeMaxIds(), c.idle()),
-        maxEventBytes, maxPageSize, backups);
+        maxEventBytes, maxPageSize, backups, maxChannelsPerUser);
   }
 
   public ReplayOptions withLimits(int maxEventBytes, int maxPageSize) {
-    return new ReplayOptions(service, httpHost, httpPort, httpToken, channels, maxEventBytes, maxPageSize, backups);
+    return new ReplayOptions(service, httpHost, httpPort, httpToken, channels, maxEventBytes, maxPageSize, backups,
+        maxChannelsPerUser);
   }
 
   public ReplayOptions withHttpToken(String token) {
-    return new ReplayOptions(service, httpHost, httpPort, token, channels, maxEventBytes, maxPageSize, backups);
+    return new ReplayOptions(service, httpHost, httpPort, token, channels, maxEventBytes, maxPageSize, backups,
+        maxChannelsPerUser);
+  }
+
+  public ReplayOptions withMaxChannelsPerUser(int value) {
+    return new ReplayOptions(service, httpHost, httpPort, httpToken, channels, maxEventBytes, maxPageSize, backups,
+        value);
   }
 }

@@ -49,7 +49,8 @@ public final class ReplayService implements MeshService {
     http = new ReplayHttpVerticle(options.httpHost(), options.httpPort(), options.maxEventBytes(), options.httpToken());
     return ChannelStore.configure(context.node().vertx(), hazelcast, options.backups())
         .compose(v -> context.deploy(new StatusVerticle(context.node(), NAME, Addresses.REPLAY_STATUS)))
-        .compose(v -> context.deploy(new PublishVerticle(hazelcast, rules, options.maxEventBytes(), metrics)))
+        .compose(v -> context.deploy(new PublishVerticle(hazelcast, rules, options.maxEventBytes(),
+            options.maxChannelsPerUser(), metrics)))
         .compose(v -> context.deploy(new HistoryVerticle(hazelcast, rules, options.maxPageSize(), metrics)))
         .compose(v -> context.deploy(new AckVerticle(hazelcast, rules, options.maxPageSize(), metrics)))
         .compose(v -> context.deploy(http))

@@ -336,7 +336,7 @@ class ReplayServiceTest {
   }
 
   @Test
-  @DisplayName("an unknown channel has an empty history, with an epoch to resume from, not an error")
+  @DisplayName("an unknown channel reads as empty at the unborn position and stores nothing; its first epoch continues that position")
   void unknownChannel(VertxTestContext test) {
     String channel = "never:used";
     clientOn(0).history(channel, null, null)
@@ -344,17 +344,25 @@ class ReplayServiceTest {
           assertThat(first.events()).isEmpty();
           assertThat(first.mustReset()).isFalse();
           assertThat(first.head()).isZero();
-          assertThat(first.epoch()).isNotBlank();
+          assertThat(first.next()).isEqualTo(Position.unborn());
           return clientOn(1).history(channel, first.next(), null).map(second -> {
             assertThat(second.mustReset()).isFalse();
-            assertThat(second.epoch()).isEqualTo(first.epoch());
+            assertThat(second.next()).isEqualTo(Position.unborn());
+            assertThat(cluster.nodes().get(0).hazelcast().getMap(ReplayMaps.CHANNELS).containsKey(channel))
+                .as("reads created a channel entry").isFalse();
             return first;
           });
         })
-        .compose(first -> clientOn(1).publish(channel, "first", TextNode.valueOf("x"), false).map(result -> {
-          assertThat(result.position()).isEqualTo(new Position(first.epoch(), 1));
-          return result;
-        }))
+        .compose(first -> clientOn(1).publish(channel, "first", TextNode.valueOf("x"), false))
+        .compose(result -> {
+          assertThat(result.position().epoch()).isNotEqualTo(Position.UNBORN_EPOCH);
+          assertThat(result.position().seq()).isEqualTo(1);
+          return clientOn(0).history(channel, Position.unborn(), null).map(fromUnborn -> {
+            assertThat(fromUnborn.mustReset()).as("the unborn position continues into the first epoch").isFalse();
+            assertThat(fromUnborn.events()).extracting(e -> e.seq()).containsExactly(1L);
+            return fromUnborn;
+          });
+        })
         .onComplete(test.succeedingThenComplete());
   }
 
@@ -381,7 +389,8 @@ class ReplayServiceTest {
           assertThat(page.head()).as("nothing was appended").isZero();
           return Future.all(
               expectFailure(client.ack("u1", "limits:1", new Position("not-" + page.epoch(), 0)), ErrorCodes.CONFLICT),
-              expectFailure(client.ack("u1", "limits:1", new Position(page.epoch(), 1)), ErrorCodes.BAD_REQUEST),
+              // No history: no epoch to acknowledge in, whatever the seq.
+              expectFailure(client.ack("u1", "limits:1", new Position(page.epoch(), 1)), ErrorCodes.CONFLICT),
               expectFailure(client.ack("u1", "limits:never", new Position(page.epoch(), 0)), ErrorCodes.CONFLICT));
         })
         .onComplete(test.succeedingThenComplete());

@@ -8,6 +8,24 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  */
 public record Position(String epoch, long seq) {
 
+  /**
+   * The epoch of a channel that has no history yet: reading or subscribing to it creates nothing, and {@code
+   * (UNBORN_EPOCH, 0)} continues into whatever epoch the channel's first publish creates, without a reset
+   * (docs/PROTOCOL.md 6.1). Random epochs are longer, so this value is never one of them.
+   */
+  public static final String UNBORN_EPOCH = "0";
+
+  /** The position of a subscriber of a channel that has no history yet. */
+  public static Position unborn() {
+    return new Position(UNBORN_EPOCH, 0);
+  }
+
+  /** Whether this is {@link #unborn()}: before the first event of any epoch. */
+  @JsonIgnore
+  public boolean isUnborn() {
+    return UNBORN_EPOCH.equals(epoch) && seq == 0;
+  }
+
   public Position {
     if (epoch == null || epoch.isBlank()) {
       throw new IllegalArgumentException("epoch is required");

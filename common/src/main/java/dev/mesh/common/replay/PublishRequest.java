@@ -16,15 +16,24 @@ import dev.mesh.common.bus.MeshMessage;
  * @param publisher who publishes, part of the dedupe key {@code (channel, publisher, id)} so that two publishers
  *                  never suppress each other's events: {@code user:<userId>} for a client's publish, a service's name
  *                  otherwise; null means {@value #DEFAULT_PUBLISHER}. 1-128 characters of A-Z a-z 0-9 _ - : . @
+ * @param userId       the user who published, as connection-service verified them (the token's {@code sub}); null for
+ *                     a service's publish. Carried into the event for subscribers to see, and counted against the
+ *                     user's channel-creation limit. Set by connection-service only: the HTTP API never sets it
+ * @param connectionId the connection the user published from; null when not published over a connection
  */
-public record PublishRequest(String channel, String id, JsonNode data, boolean critical, String publisher)
-    implements MeshMessage {
+public record PublishRequest(String channel, String id, JsonNode data, boolean critical, String publisher,
+    String userId, String connectionId) implements MeshMessage {
 
   /** The publisher of a request that names none. */
   public static final String DEFAULT_PUBLISHER = "bus";
 
   /** A publish by the default publisher. */
   public PublishRequest(String channel, String id, JsonNode data, boolean critical) {
-    this(channel, id, data, critical, null);
+    this(channel, id, data, critical, null, null, null);
+  }
+
+  /** A publish by a named service (no user). */
+  public PublishRequest(String channel, String id, JsonNode data, boolean critical, String publisher) {
+    this(channel, id, data, critical, publisher, null, null);
   }
 }

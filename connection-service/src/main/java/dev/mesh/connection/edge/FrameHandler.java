@@ -238,7 +238,7 @@ public final class FrameHandler {
                 ? error(id, 503, "unavailable", decision.reason())
                 : abuseReply(session, id, "forbidden", decision.reason(), System.nanoTime()));
           }
-          return edge.log.publish(channel, id, data, critical, "user:" + session.userId())
+          return edge.log.publish(channel, id, data, critical, "user:" + session.userId(), session.userId(), session.id())
               .map(published -> {
                 ObjectNode reply = Frames.frame("published").put("id", id).put("channel", channel)
                     .put("epoch", published.epoch()).put("seq", published.seq());
@@ -260,7 +260,18 @@ public final class FrameHandler {
     if (code == dev.mesh.common.bus.ErrorCodes.BAD_REQUEST) {
       return error(id, 400, "invalid-field", e.getMessage());
     }
-    return error(id, 503, "unavailable", "publish failed: " + e.getMessage() + "; retry with the same id");
+    if (code == dev.mesh.common.bus.ErrorCodes.LIMIT_REACHED) {
+      return error(id, 429, "too-many-channels", e.getMessage());
+    }
+    // The cause's kind only: a timeout's text names the internal reply address.
+    String cause = e instanceof io.vertx.core.eventbus.ReplyException reply
+        ? switch (reply.failureType()) {
+          case TIMEOUT -> "replay-service did not answer in time";
+          case NO_HANDLERS -> "replay-service is not reachable";
+          default -> "replay-service failed (" + reply.failureCode() + ")";
+        }
+        : "replay-service failed";
+    return error(id, 503, "unavailable", "publish failed: " + cause + "; retry with the same id");
   }
 
   private Reply ack(Session session, JsonNode frame, long now) {

@@ -178,7 +178,8 @@ public final class Subscriptions {
     if (subscription == null || !session.isOpen()) {
       return;
     }
-    if (!subscription.isBuffering() && subscription.epoch() != null && !subscription.epoch().equals(event.epoch())) {
+    if (!subscription.isBuffering() && subscription.epoch() != null && !subscription.epoch().equals(event.epoch())
+        && !subscription.isUnborn()) {
       Position restart = new Position(event.epoch(), Math.max(0, event.seq() - 1));
       edge.outbound.send(session, Frames.reset(event.channel(), "epoch-changed", restart));
       subscription.position(restart.epoch(), restart.seq());

@@ -29,7 +29,12 @@ public interface ChannelLog {
   /** Events of {@code channel} after {@code from} (null: none, just the head); {@code userId}: redeliveries. */
   Future<Page> history(String channel, Position from, int limit, String userId);
 
-  Future<Published> publish(String channel, String id, JsonNode data, boolean critical, String publisher);
+  /**
+   * Publishes as the connection's user: {@code publisher} scopes the dedupe, {@code userId} and {@code connectionId}
+   * are the attested publisher the event carries.
+   */
+  Future<Published> publish(String channel, String id, JsonNode data, boolean critical, String publisher,
+      String userId, String connectionId);
 
   /** Cumulative ack of critical events by a user. */
   Future<Void> ack(String userId, String channel, String epoch, long seq);

@@ -55,8 +55,9 @@ public final class ReplayChannelLog implements ChannelLog {
   }
 
   @Override
-  public Future<Published> publish(String channel, String id, JsonNode data, boolean critical, String publisher) {
-    return replay.publish(new PublishRequest(channel, id, data, critical, publisher))
+  public Future<Published> publish(String channel, String id, JsonNode data, boolean critical, String publisher,
+      String userId, String connectionId) {
+    return replay.publish(new PublishRequest(channel, id, data, critical, publisher, userId, connectionId))
         .map(r -> new Published(r.channel(), r.epoch(), r.seq(), r.ts(), r.duplicate()));
   }
 

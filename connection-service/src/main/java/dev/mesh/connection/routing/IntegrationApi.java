@@ -70,7 +70,7 @@ public final class IntegrationApi {
     }
     String channel = "user:" + send.userId();
     String publisher = send.publisher() == null ? "bus" : send.publisher();
-    edge.log().publish(channel, send.id(), send.data(), send.critical(), publisher)
+    edge.log().publish(channel, send.id(), send.data(), send.critical(), publisher, null, null)
         .compose(published -> {
           Envelope event = new Envelope(channel, published.epoch(), published.seq(), send.id(), published.ts(),
               send.data(), send.critical());

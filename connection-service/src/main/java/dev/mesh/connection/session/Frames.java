@@ -35,6 +35,13 @@ public final class Frames {
     if (e.critical()) {
       frame.put("critical", true);
     }
+    // The publisher as the server attests it: absent for a service's publish, never taken from the client.
+    if (e.userId() != null) {
+      frame.put("userId", e.userId());
+    }
+    if (e.connectionId() != null) {
+      frame.put("connectionId", e.connectionId());
+    }
     return text(frame);
   }
 

@@ -1,6 +1,7 @@
 package dev.mesh.connection.session;
 
 import dev.mesh.common.protocol.Envelope;
+import dev.mesh.common.protocol.Position;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -69,8 +70,9 @@ public final class Subscription {
       buffered.add(event);
       return false;
     }
-    // A known position of 0 (subscribed to an empty channel) is a position too: seq 2 after 0 is a gap.
-    if (epoch != null && epoch.equals(event.epoch()) && event.seq() > lastSeq + 1) {
+    // A known position of 0 (subscribed to an empty channel) is a position too: seq 2 after 0 is a gap. So is the
+    // unborn position (subscribed before the channel had any history) before the first epoch's seq 2.
+    if (continues(event) && event.seq() > lastSeq + 1) {
       startBuffering();
       buffered.add(event);
       return true;
@@ -99,8 +101,7 @@ public final class Subscription {
     int next = 0;
     for (; next < buffered.size(); next++) {
       Envelope event = buffered.get(next);
-      boolean sameEpoch = epoch != null && epoch.equals(event.epoch());
-      if (sameEpoch && event.seq() > lastSeq + 1) {
+      if (continues(event) && event.seq() > lastSeq + 1) {
         break;
       }
       accept(event, deliver);
@@ -121,6 +122,19 @@ public final class Subscription {
     for (Envelope event : pending) {
       accept(event, deliver);
     }
+  }
+
+  /**
+   * Whether {@code event} continues this stream: same epoch, or any epoch after the unborn position (the channel's
+   * first history began after this subscription started: its first events are not a new epoch to reset for).
+   */
+  private boolean continues(Envelope event) {
+    return epoch != null && (epoch.equals(event.epoch()) || isUnborn());
+  }
+
+  /** At the unborn position: subscribed before the channel had any history, nothing delivered since. */
+  public boolean isUnborn() {
+    return Position.UNBORN_EPOCH.equals(epoch) && lastSeq == 0;
   }
 
   private void accept(Envelope event, Consumer<Envelope> deliver) {

@@ -71,7 +71,13 @@ public final class EdgeNodes implements AutoCloseable {
 
   /** A real replay-service node in the same cluster (channels need history positions). */
   public Future<RunningService> startReplay() {
-    ReplayService replay = new ReplayService(ReplayOptions.forTest(ServiceOptions.forTest(cluster), List.of()));
+    return startReplay(UnaryOperator.identity());
+  }
+
+  /** A replay-service node with customised options. */
+  public Future<RunningService> startReplay(UnaryOperator<ReplayOptions> customise) {
+    ReplayService replay = new ReplayService(customise.apply(ReplayOptions.forTest(ServiceOptions.forTest(cluster),
+        List.of())));
     return ServiceLauncher.start(replay).map(running -> {
       synchronized (started) {
         started.add(running);

@@ -100,6 +100,11 @@ public final class ReplayHttpVerticle extends VerticleBase {
       return;
     }
     String publisher = ctx.request().getHeader("X-Mesh-Publisher");
+    if (publisher != null && publisher.startsWith(ReplayClient.USER_CHANNEL_PREFIX)) {
+      // user:<id> is the dedupe scope of a user's own publishes, and an HTTP caller is never a verified user.
+      error(ctx, ErrorCodes.BAD_REQUEST, "X-Mesh-Publisher must not start with user: (reserved for users' publishes)");
+      return;
+    }
     PublishRequest request = new PublishRequest(ctx.pathParam("channel"), id.asText(), body.get("data"),
         critical != null && critical.asBoolean(), publisher == null || publisher.isBlank() ? DEFAULT_PUBLISHER : publisher);
     replay.publish(request)

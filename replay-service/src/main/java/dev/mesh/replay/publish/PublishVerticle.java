@@ -40,17 +40,21 @@ public final class PublishVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(PublishVerticle.class);
   private static final Pattern PUBLISHER = Pattern.compile("[A-Za-z0-9_:.@-]{1,128}");
+  private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
 
   private final HazelcastInstance hazelcast;
   private final ChannelRules rules;
   private final int maxEventBytes;
+  private final int maxChannelsPerUser;
   private final ReplayMetrics metrics;
   private ChannelStore store;
 
-  public PublishVerticle(HazelcastInstance hazelcast, ChannelRules rules, int maxEventBytes, ReplayMetrics metrics) {
+  public PublishVerticle(HazelcastInstance hazelcast, ChannelRules rules, int maxEventBytes, int maxChannelsPerUser,
+      ReplayMetrics metrics) {
     this.hazelcast = hazelcast;
     this.rules = rules;
     this.maxEventBytes = maxEventBytes;
+    this.maxChannelsPerUser = maxChannelsPerUser;
     this.metrics = metrics;
   }
 
@@ -85,7 +89,7 @@ public final class PublishVerticle extends VerticleBase {
     }
     String channel = request.channel();
     String publisher = request.publisher() == null ? PublishRequest.DEFAULT_PUBLISHER : request.publisher();
-    store.append(channel, request.id(), publisher, json, request.critical(), rules.policyFor(channel))
+    appendWithinCreationLimit(channel, request, publisher, json)
         .onSuccess(result -> {
           announce(channel, request, result);
           message.reply(new PublishResult(channel, result.epoch(), result.seq(), Instant.ofEpochMilli(result.tsMillis()),
@@ -93,9 +97,43 @@ public final class PublishVerticle extends VerticleBase {
           started.stop(metrics.publishLatency());
         })
         .onFailure(failure -> {
+          if (failure instanceof CreationLimit limit) {
+            metrics.publishRejected();
+            message.fail(ErrorCodes.LIMIT_REACHED, limit.getMessage());
+            return;
+          }
           LOG.warn("event=publish-failed channel={} id={} cause=\"{}\"", channel, request.id(), failure.toString());
           message.fail(StoreFailures.code(failure), StoreFailures.message(failure));
         });
+  }
+
+  /**
+   * Appends; a user's publish to a channel that has no history must first fit the user's channel-creation limit
+   * (counted cluster-wide in {@code mesh.replay.creators}), so that no user can create replicated state without bound.
+   * Services (no {@code userId}) and publishes to existing channels are not counted.
+   */
+  private Future<AppendResult> appendWithinCreationLimit(String channel, PublishRequest request, String publisher,
+      String json) {
+    var policy = rules.policyFor(channel);
+    String userId = request.userId();
+    boolean capped = userId != null && !channel.equals(ReplayClient.userChannel(userId));
+    return store.append(channel, request.id(), publisher, json, request.critical(), userId, request.connectionId(),
+            !capped, policy)
+        .compose(result -> result != null ? Future.succeededFuture(result)
+            : store.reserveCreation(userId, maxChannelsPerUser, rules.idle().toMillis())
+                .compose(allowed -> allowed
+                    ? store.append(channel, request.id(), publisher, json, request.critical(), userId,
+                        request.connectionId(), true, policy)
+                    : Future.failedFuture(new CreationLimit("user " + userId + " may create at most "
+                        + maxChannelsPerUser + " channels per " + rules.idle().toMinutes()
+                        + " min (MESH_MAX_CHANNELS_PER_USER): publish to an existing channel"))));
+  }
+
+  /** The user's channel-creation limit refused a publish to a new channel. */
+  private static final class CreationLimit extends RuntimeException {
+    CreationLimit(String message) {
+      super(message, null, false, false);
+    }
   }
 
   private void announce(String channel, PublishRequest request, AppendResult result) {
@@ -107,7 +145,7 @@ public final class PublishVerticle extends VerticleBase {
     } else {
       metrics.appended(result.retained());
       envelope = new Envelope(channel, result.epoch(), result.seq(), request.id(), Instant.ofEpochMilli(result.tsMillis()),
-          request.data(), request.critical());
+          request.data(), request.critical(), request.userId(), request.connectionId());
     }
     if (envelope != null && !channel.startsWith(ReplayClient.USER_CHANNEL_PREFIX)) {
       vertx.eventBus().publish(Addresses.channel(channel), envelope);
@@ -123,6 +161,11 @@ public final class PublishVerticle extends VerticleBase {
         .or(() -> request.data() == null || request.data().isNull()
             ? Optional.of("data is required and must not be null") : Optional.empty())
         .or(() -> request.publisher() != null && !PUBLISHER.matcher(request.publisher()).matches()
-            ? Optional.of("publisher must be 1-128 characters of A-Z a-z 0-9 _ - : . @") : Optional.empty());
+            ? Optional.of("publisher must be 1-128 characters of A-Z a-z 0-9 _ - : . @") : Optional.empty())
+        .or(() -> request.userId() != null && !USER_ID.matcher(request.userId()).matches()
+            ? Optional.of("userId must be 1-64 characters of A-Z a-z 0-9 _ . @ -") : Optional.empty())
+        .or(() -> request.connectionId() != null && (request.userId() == null
+            || ClientIds.checkId("connectionId", request.connectionId()).isPresent())
+            ? Optional.of("connectionId must be a valid id, and only with a userId") : Optional.empty());
   }
 }

@@ -10,7 +10,7 @@ import dev.mesh.common.replay.store.AppendEvent;
 import dev.mesh.common.replay.store.AppendResult;
 import dev.mesh.common.replay.store.ChannelLog;
 import dev.mesh.common.replay.store.ChannelPolicy;
-import dev.mesh.common.replay.store.OpenChannel;
+import dev.mesh.common.replay.store.ReserveCreation;
 import dev.mesh.common.replay.store.ReadCritical;
 import dev.mesh.common.replay.store.ReadEvents;
 import dev.mesh.common.replay.store.ReadResult;
@@ -59,17 +59,34 @@ public final class ChannelStore {
 
   public Future<AppendResult> append(String channel, String id, String publisher, String json, boolean critical,
       ChannelPolicy policy) {
-    return bridge(channels().submitToKey(channel,
-        new AppendEvent(id, publisher, json, critical, System.currentTimeMillis(), Epochs.next(), policy)));
+    return append(channel, id, publisher, json, critical, null, null, true, policy);
   }
 
-  /** Events after {@code after} (null: from the oldest retained); a channel without a log is given one first. */
+  /**
+   * Appends with the attested publisher; with {@code mayCreate} false a channel that has no log gets nothing and the
+   * result is null (the caller checks the user's channel-creation limit first, then appends again allowed to create).
+   */
+  public Future<AppendResult> append(String channel, String id, String publisher, String json, boolean critical,
+      String userId, String connectionId, boolean mayCreate, ChannelPolicy policy) {
+    return bridge(channels().submitToKey(channel, new AppendEvent(id, publisher, json, critical,
+        System.currentTimeMillis(), Epochs.next(), policy, userId, connectionId, mayCreate)));
+  }
+
+  /** Counts one channel created by {@code userId}; false when the user is at {@code limit} in the current window. */
+  public Future<Boolean> reserveCreation(String userId, int limit, long windowMillis) {
+    return bridge(ReplayMaps.creators(hazelcast).submitToKey(userId,
+        new ReserveCreation(limit, windowMillis, System.currentTimeMillis())));
+  }
+
+  /**
+   * Events after {@code after} (null: from the oldest retained). A channel without a log stays without one: the
+   * answer is {@link ReadResult#noHistory} (epoch {@link Position#UNBORN_EPOCH}), so reads create no state.
+   */
   public Future<ReadResult> read(String channel, Position after, int limit, ChannelPolicy policy) {
     ReadEvents read = new ReadEvents(after == null ? null : after.epoch(), after == null ? 0 : after.seq(), limit,
         System.currentTimeMillis(), policy);
-    return bridge(channels().submitToKey(channel, read)).compose(result -> result != null
-        ? Future.succeededFuture(result)
-        : bridge(channels().submitToKey(channel, new OpenChannel(Epochs.next(), read, policy))));
+    return bridge(channels().submitToKey(channel, read)).map(result -> result != null ? result
+        : ReadResult.noHistory(after == null ? null : after.epoch(), after == null ? 0 : after.seq()));
   }
 
   /** The user's ack (null: none) and the critical events after it; {@code events} null if the channel has no log. */

@@ -1,5 +1,6 @@
 package dev.mesh.common.replay.store;
 
+import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.ResetCause;
 
 import java.io.Serial;
@@ -46,13 +47,19 @@ public final class ChannelLog implements Serializable {
 
   /** Appends an event unless its dedupe key is in the dedupe window, in which case the original is returned. */
   AppendResult append(String id, String dedupeKey, String json, boolean critical, long nowMillis, ChannelPolicy policy) {
+    return append(id, dedupeKey, json, critical, null, null, nowMillis, policy);
+  }
+
+  /** As above, with the attested publisher the event carries ({@code userId}, {@code connectionId}; may be null). */
+  AppendResult append(String id, String dedupeKey, String json, boolean critical, String userId, String connectionId,
+      long nowMillis, ChannelPolicy policy) {
     trim(nowMillis, policy);
     long[] seen = recentIds.get(dedupeKey);
     if (seen != null) {
       return new AppendResult(epoch, seen[0], seen[1], true, events.size(), eventAt(seen[0]));
     }
     long ts = Math.max(lastTsMillis, nowMillis);
-    StoredEvent event = new StoredEvent(++head, id, ts, json, critical);
+    StoredEvent event = new StoredEvent(++head, id, ts, json, critical, userId, connectionId);
     lastTsMillis = ts;
     events.addLast(event);
     if (policy.dedupeMaxIds() > 0 && policy.dedupeWindowMillis() > 0) {
@@ -114,6 +121,12 @@ public final class ChannelLog implements Serializable {
     long start;
     if (afterEpoch == null) {
       start = retainedFrom - 1;
+    } else if (Position.UNBORN_EPOCH.equals(afterEpoch) && afterSeq == 0) {
+      // Subscribed before the channel had a history: this epoch is its first, read from its first event on.
+      if (retainedFrom > 1) {
+        return ReadResult.reset(epoch, head, ResetCause.POSITION_TOO_OLD);
+      }
+      start = 0;
     } else if (!epoch.equals(afterEpoch)) {
       return ReadResult.reset(epoch, head, ResetCause.EPOCH_CHANGED);
     } else if (afterSeq > head) {

@@ -6,8 +6,8 @@ import com.hazelcast.map.EntryProcessor;
 import java.util.Map;
 
 /**
- * Reads events after a position without changing anything; returns null when the channel has no log (then
- * {@link OpenChannel} gives it one). {@code afterEpoch} null reads from the oldest retained event.
+ * Reads events after a position without changing anything; returns null when the channel has no log (a read never
+ * creates one: see {@link ReadResult#noHistory}). {@code afterEpoch} null reads from the oldest retained event.
  */
 public final class ReadEvents implements EntryProcessor<String, ChannelLog, ReadResult>, ReadOnly {
 

@@ -12,12 +12,18 @@ public final class ReplayMaps {
   public static final String CHANNELS = "mesh.replay.channels";
   /** {@code IMap<String ackKey, AckMark>}: each user's cumulative ack position per channel. */
   public static final String ACKS = "mesh.replay.acks";
+  /** {@code IMap<String userId, CreationCount>}: channels each user created in the current window. */
+  public static final String CREATORS = "mesh.replay.creators";
 
   private ReplayMaps() {
   }
 
   public static IMap<String, ChannelLog> channels(HazelcastInstance hazelcast) {
     return hazelcast.getMap(CHANNELS);
+  }
+
+  public static IMap<String, CreationCount> creators(HazelcastInstance hazelcast) {
+    return hazelcast.getMap(CREATORS);
   }
 
   public static IMap<String, AckMark> acks(HazelcastInstance hazelcast) {

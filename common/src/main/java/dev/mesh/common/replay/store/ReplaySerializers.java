@@ -24,11 +24,13 @@ public final class ReplaySerializers {
   static final int APPEND_EVENT = 1202;
   static final int APPEND_RESULT = 1203;
   static final int READ_EVENTS = 1204;
-  static final int OPEN_CHANNEL = 1205;
+  // 1205 was OpenChannel (reads no longer create a channel): retired, never reuse it.
   static final int READ_CRITICAL = 1206;
   static final int READ_RESULT = 1207;
   static final int ADVANCE_ACK = 1208;
   static final int ACK_MARK = 1209;
+  static final int RESERVE_CREATION = 1210;
+  static final int CREATION_COUNT = 1211;
 
   private ReplaySerializers() {
   }
@@ -41,7 +43,6 @@ public final class ReplaySerializers {
     WireSerializers.add(config, AppendResult.class, APPEND_RESULT, ReplaySerializers::writeAppendResult,
         ReplaySerializers::readAppendResult);
     WireSerializers.add(config, ReadEvents.class, READ_EVENTS, ReplaySerializers::writeRead, ReplaySerializers::readRead);
-    WireSerializers.add(config, OpenChannel.class, OPEN_CHANNEL, ReplaySerializers::writeOpen, ReplaySerializers::readOpen);
     WireSerializers.add(config, ReadCritical.class, READ_CRITICAL, ReplaySerializers::writeCritical,
         ReplaySerializers::readCritical);
     WireSerializers.add(config, ReadResult.class, READ_RESULT, ReplaySerializers::writeResult,
@@ -49,6 +50,15 @@ public final class ReplaySerializers {
     WireSerializers.add(config, AdvanceAck.class, ADVANCE_ACK, ReplaySerializers::writeAdvance,
         ReplaySerializers::readAdvance);
     WireSerializers.add(config, AckMark.class, ACK_MARK, ReplaySerializers::writeAck, ReplaySerializers::readAck);
+    WireSerializers.add(config, ReserveCreation.class, RESERVE_CREATION, (out, r) -> {
+      out.writeInt(r.limit);
+      out.writeLong(r.windowMillis);
+      out.writeLong(r.nowMillis);
+    }, in -> new ReserveCreation(in.readInt(), in.readLong(), in.readLong()));
+    WireSerializers.add(config, CreationCount.class, CREATION_COUNT, (out, c) -> {
+      out.writeLong(c.windowStartMillis());
+      out.writeInt(c.count());
+    }, in -> new CreationCount(in.readLong(), in.readInt()));
   }
 
   private static void writePolicy(ObjectDataOutput out, ChannelPolicy policy) throws IOException {
@@ -69,10 +79,13 @@ public final class ReplaySerializers {
     out.writeLong(event.tsMillis());
     out.writeString(event.json());
     out.writeBoolean(event.critical());
+    out.writeString(event.userId());
+    out.writeString(event.connectionId());
   }
 
   private static StoredEvent readEvent(ObjectDataInput in) throws IOException {
-    return new StoredEvent(in.readLong(), in.readString(), in.readLong(), in.readString(), in.readBoolean());
+    return new StoredEvent(in.readLong(), in.readString(), in.readLong(), in.readString(), in.readBoolean(),
+        in.readString(), in.readString());
   }
 
   private static void writeLog(ObjectDataOutput out, ChannelLog log) throws IOException {
@@ -114,11 +127,14 @@ public final class ReplaySerializers {
     out.writeLong(append.nowMillis);
     out.writeString(append.newEpoch);
     writePolicy(out, append.policy);
+    out.writeString(append.userId);
+    out.writeString(append.connectionId);
+    out.writeBoolean(append.mayCreate);
   }
 
   private static AppendEvent readAppend(ObjectDataInput in) throws IOException {
     return new AppendEvent(in.readString(), in.readString(), in.readString(), in.readBoolean(), in.readLong(),
-        in.readString(), readPolicy(in));
+        in.readString(), readPolicy(in), in.readString(), in.readString(), in.readBoolean());
   }
 
   private static void writeAppendResult(ObjectDataOutput out, AppendResult result) throws IOException {
@@ -153,16 +169,6 @@ public final class ReplaySerializers {
 
   private static ReadEvents readRead(ObjectDataInput in) throws IOException {
     return new ReadEvents(in.readString(), in.readLong(), in.readInt(), in.readLong(), readPolicy(in));
-  }
-
-  private static void writeOpen(ObjectDataOutput out, OpenChannel open) throws IOException {
-    out.writeString(open.newEpoch);
-    writeRead(out, open.read);
-    writePolicy(out, open.policy);
-  }
-
-  private static OpenChannel readOpen(ObjectDataInput in) throws IOException {
-    return new OpenChannel(in.readString(), readRead(in), readPolicy(in));
   }
 
   private static void writeCritical(ObjectDataOutput out, ReadCritical read) throws IOException {

@@ -124,4 +124,32 @@ class ChannelLogTest {
     assertThat(seqs(limited)).containsExactly(2L);
     assertThat(limited.more()).isTrue();
   }
+
+  @Test
+  @DisplayName("the unborn position (0, 0) reads the first epoch from seq 1, or resets when seq 1 is gone; a channel without a log answers epoch 0")
+  void unbornPosition() {
+    ChannelLog young = logWith(4);
+    ReadResult fromUnborn = young.read("0", 0, 100, T0 + 5, POLICY);
+    assertThat(fromUnborn.reset()).isNull();
+    assertThat(fromUnborn.epoch()).isEqualTo("e1");
+    assertThat(seqs(fromUnborn)).containsExactly(1L, 2L, 3L, 4L);
+    ChannelLog trimmed = logWith(25);
+    assertThat(trimmed.read("0", 0, 100, T0 + 30, POLICY).reset()).isEqualTo(ResetCause.POSITION_TOO_OLD);
+    assertThat(young.read("0", 3, 100, T0 + 5, POLICY).reset()).as("seq > 0 in the unborn epoch").isEqualTo(ResetCause.EPOCH_CHANGED);
+
+    ReadResult none = ReadResult.noHistory(null, 0);
+    assertThat(List.of(none.epoch(), none.head(), none.events().size())).containsExactly("0", 0L, 0);
+    assertThat(none.reset()).isNull();
+    assertThat(ReadResult.noHistory("0", 0).reset()).isNull();
+    assertThat(ReadResult.noHistory("old-epoch", 12).reset()).isEqualTo(ResetCause.EPOCH_CHANGED);
+  }
+
+  @Test
+  @DisplayName("an append that may not create a channel leaves a missing log missing")
+  void appendWithoutCreation() {
+    var slot = new java.util.AbstractMap.SimpleEntry<String, ChannelLog>("c", null);
+    AppendEvent refused = new AppendEvent("m1", "user:u m1", "{}", false, T0, "e9", POLICY, "u", "c1", false);
+    assertThat(refused.process(slot)).isNull();
+    assertThat(slot.getValue()).isNull();
+  }
 }

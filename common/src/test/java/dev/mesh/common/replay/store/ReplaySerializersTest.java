@@ -87,17 +87,29 @@ class ReplaySerializersTest {
     ReadCritical noAck = new ReadCritical(null, null, 0, 10, T0 + 20, POLICY);
     assertThat(roundTrip(noAck, ReplaySerializers.READ_CRITICAL).process(slot)).isEqualTo(noAck.process(slot));
 
-    OpenChannel open = roundTrip(new OpenChannel("ep-9", read, POLICY), ReplaySerializers.OPEN_CHANNEL);
-    assertThat(open.newEpoch).isEqualTo("ep-9");
-    assertThat(open.policy).isEqualTo(POLICY);
-    // A log exists, so it only reads, as its ReadEvents does.
-    assertThat(open.read.process(slot)).isEqualTo(read.process(slot));
+    ReserveCreation reserve = roundTrip(new ReserveCreation(3, 60_000, T0), ReplaySerializers.RESERVE_CREATION);
+    assertThat(List.of(reserve.limit, reserve.windowMillis, reserve.nowMillis)).containsExactly(3, 60_000L, T0);
+    assertThat(roundTrip(new CreationCount(T0, 2), ReplaySerializers.CREATION_COUNT)).isEqualTo(new CreationCount(T0, 2));
+  }
+
+  @Test
+  void storedEventsKeepTheirAttestedPublisher() {
+    ChannelLog log = new ChannelLog("ep-7");
+    log.append("m1", "user:ann m1", "{\"t\":1}", false, "ann", "conn-1", T0, POLICY);
+    log.append("m2", "bus m2", "{\"t\":2}", false, null, null, T0 + 1, POLICY);
+    ChannelLog copy = roundTrip(log, ReplaySerializers.CHANNEL_LOG);
+    ReadResult events = copy.read(null, 0, 10, T0 + 2, POLICY);
+    assertThat(events.events()).extracting(StoredEvent::userId).containsExactly("ann", null);
+    assertThat(events.events()).extracting(StoredEvent::connectionId).containsExactly("conn-1", null);
+    assertThat(events.events().get(0).toEnvelope("c", "ep-7").userId()).isEqualTo("ann");
   }
 
   @Test
   void appendAndAckProcessorsKeepTheirArguments() {
-    AppendEvent append = roundTrip(new AppendEvent("m1", "user:é", "{\"a\":1}", true, T0, "ep-5", POLICY),
-        ReplaySerializers.APPEND_EVENT);
+    AppendEvent append = roundTrip(new AppendEvent("m1", "user:é", "{\"a\":1}", true, T0, "ep-5", POLICY, "é",
+        "conn-2", false), ReplaySerializers.APPEND_EVENT);
+    assertThat(List.of(append.userId, append.connectionId)).containsExactly("é", "conn-2");
+    assertThat(append.mayCreate).isFalse();
     assertThat(List.of(append.id, append.publisher, append.json, append.newEpoch))
         .containsExactly("m1", "user:é", "{\"a\":1}", "ep-5");
     assertThat(append.critical).isTrue();

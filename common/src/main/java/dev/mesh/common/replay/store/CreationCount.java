@@ -1,0 +1,7 @@
+package dev.mesh.common.replay.store;
+
+import java.io.Serializable;
+
+/** Channels a user created since {@code windowStartMillis} (see {@link ReserveCreation}). */
+public record CreationCount(long windowStartMillis, int count) implements Serializable {
+}
