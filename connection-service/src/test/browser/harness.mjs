@@ -240,6 +240,12 @@ export class Mesh {
         MESH_ALLOWED_ORIGINS: '',
         MESH_HEARTBEAT_INTERVAL: '2s',
         MESH_HEARTBEAT_TIMEOUT: '2s',
+        // Every page reaches the nodes through the test balancer, from one address: per-address limits meant for
+        // one browser per address would throttle the whole suite.
+        MESH_CONNECT_RATE_PER_ADDRESS: '100000',
+        MESH_CONNECT_BURST_PER_ADDRESS: '100000',
+        MESH_POST_RATE_PER_ADDRESS: '100000',
+        MESH_POST_BURST_PER_ADDRESS: '100000',
       });
       node.httpPort = Number(node.env.MESH_HTTP_PORT);
       this.connections.push(node);

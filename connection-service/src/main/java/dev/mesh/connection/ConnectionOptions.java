@@ -3,6 +3,7 @@ package dev.mesh.connection;
 import dev.mesh.common.config.Env;
 import dev.mesh.common.launch.ServiceOptions;
 import dev.mesh.connection.auth.AuthOptions;
+import dev.mesh.connection.http.DoorOptions;
 import dev.mesh.connection.session.LimitOptions;
 
 import java.time.Duration;
@@ -19,6 +20,7 @@ import java.time.Duration;
  *                          clients at shutdown are spread, so they do not all come back at once
  * @param auth              see {@link AuthOptions}
  * @param limits            see {@link LimitOptions}
+ * @param doors             see {@link DoorOptions}: per-address rates, trusted proxies, request deadlines
  */
 public record ConnectionOptions(
     ServiceOptions service,
@@ -28,7 +30,8 @@ public record ConnectionOptions(
     Duration heartbeatTimeout,
     Duration shutdownSpread,
     AuthOptions auth,
-    LimitOptions limits) {
+    LimitOptions limits,
+    DoorOptions doors) {
 
   public static final int DEFAULT_OPS_PORT = 9080;
   public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
@@ -47,26 +50,32 @@ public record ConnectionOptions(
         env.duration("MESH_HEARTBEAT_TIMEOUT", DEFAULT_HEARTBEAT_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)),
         env.duration("MESH_SHUTDOWN_SPREAD", DEFAULT_SHUTDOWN_SPREAD, Duration.ZERO, Duration.ofMinutes(10)),
         AuthOptions.fromEnv(env),
-        LimitOptions.fromEnv(env));
+        LimitOptions.fromEnv(env),
+        DoorOptions.fromEnv(env));
   }
 
   /** For tests: the given service and auth options, any free public port on loopback, default limits. */
   public static ConnectionOptions forTest(ServiceOptions service, AuthOptions auth) {
     return new ConnectionOptions(service, DEFAULT_HTTP_HOST, 0, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_TIMEOUT,
-        Duration.ofMillis(200), auth, LimitOptions.defaults());
+        Duration.ofMillis(200), auth, LimitOptions.defaults(), DoorOptions.forTest());
   }
 
   public ConnectionOptions withHeartbeat(Duration interval, Duration timeout) {
-    return new ConnectionOptions(service, httpHost, httpPort, interval, timeout, shutdownSpread, auth, limits);
+    return new ConnectionOptions(service, httpHost, httpPort, interval, timeout, shutdownSpread, auth, limits, doors);
   }
 
   public ConnectionOptions withLimits(LimitOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, value);
+        auth, value, doors);
   }
 
   public ConnectionOptions withAuth(AuthOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        value, limits);
+        value, limits, doors);
+  }
+
+  public ConnectionOptions withDoors(DoorOptions value) {
+    return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
+        auth, limits, value);
   }
 }

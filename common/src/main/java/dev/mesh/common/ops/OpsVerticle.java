@@ -1,9 +1,11 @@
 package dev.mesh.common.ops;
 
+import dev.mesh.common.http.HttpDeadlines;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
@@ -28,8 +30,8 @@ public final class OpsVerticle extends VerticleBase {
     router.get("/health").handler(HealthCheckHandler.createWithHealthChecks(readiness.liveness()));
     router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness.ready()));
     router.get("/metrics").handler(this::scrape);
-    return vertx.createHttpServer()
-        .requestHandler(router)
+    // Request and idle deadlines, as on every Mesh server: a slow or silent client cannot hold a socket.
+    return HttpDeadlines.defaults(vertx).createServer(new HttpServerOptions(), router, null)
         .listen(options.port(), options.host())
         .onSuccess(s -> server = s);
   }

@@ -8,6 +8,7 @@ import dev.mesh.connection.heartbeat.HeartbeatSweeper;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.http.ClientScript;
 import dev.mesh.connection.http.CrossOrigin;
+import dev.mesh.connection.http.Doors;
 import dev.mesh.connection.http.DemoTokens;
 import dev.mesh.connection.http.SseEndpoint;
 import dev.mesh.connection.http.TicketEndpoint;
@@ -48,6 +49,7 @@ public final class EdgeVerticle extends VerticleBase {
   private HeartbeatSweeper sweeper;
   private NodeLossWatcher watcher;
   private Authenticator authenticator;
+  private Doors doors;
 
   public EdgeVerticle(ConnectionOptions options, MeshNode node, MeterRegistry registry,
                       Function<MeshNode, ChannelLog> logFactory) {
@@ -67,12 +69,13 @@ public final class EdgeVerticle extends VerticleBase {
     authenticator = new Authenticator(vertx, options.auth(), tickets);
     edge.frames.authenticator(authenticator);
 
+    doors = new Doors(vertx, options.doors(), metrics);
     Router router = Router.router(vertx);
     // CORS for MESH_ALLOWED_ORIGINS; refusals of unlisted origins are the endpoints' own JSON 403 (PROTOCOL §2.5).
     router.route().handler(new CrossOrigin(edge)::handle);
-    WebSocketEndpoint webSockets = new WebSocketEndpoint(edge, authenticator);
+    WebSocketEndpoint webSockets = new WebSocketEndpoint(edge, authenticator, doors);
     router.get("/ws").handler(webSockets::handlePlain);
-    SseEndpoint sse = new SseEndpoint(edge, authenticator);
+    SseEndpoint sse = new SseEndpoint(edge, authenticator, doors);
     router.get("/sse").handler(sse::open);
     // The only route that reads a body: after Origin and credential, at most one frame, in memory, uploads off.
     // Two routes: Vert.x Web wants a body handler first on its route, and the credential must be checked before it.
@@ -81,7 +84,7 @@ public final class EdgeVerticle extends VerticleBase {
         .handler(BodyHandler.create(false).setBodyLimit(options.limits().maxFrameBytes()))
         .handler(sse::send)
         .failureHandler(sse::postFailed);
-    router.post("/auth/ticket").handler(new TicketEndpoint(edge, authenticator, tickets)::handle);
+    router.post("/auth/ticket").handler(new TicketEndpoint(edge, authenticator, tickets, doors)::handle);
     if (options.auth().demoTokens()) {
       router.get("/demo/token").handler(new DemoTokens(vertx, options.auth().secret())::handle);
     }
@@ -110,9 +113,9 @@ public final class EdgeVerticle extends VerticleBase {
         .setPerFrameWebSocketCompressionSupported(false)
         .setMaxInitialLineLength(16 * 1024)
         .setMaxHeaderSize(32 * 1024);
-    Future<HttpServer> listening = vertx.createHttpServer(serverOptions)
-        .requestHandler(router)
-        .webSocketHandshakeHandler(webSockets::handshake)
+    // Every request and handshake passes the deadlines first: no client holds a socket without sending a request.
+    Future<HttpServer> listening = doors.deadlines()
+        .createServer(serverOptions, router, webSockets::handshake)
         .webSocketHandler(socket -> { })
         .listen(options.httpPort(), options.httpHost())
         .onSuccess(s -> server = s);
@@ -124,6 +127,7 @@ public final class EdgeVerticle extends VerticleBase {
     sweeper.stop(vertx);
     watcher.stop();
     authenticator.stop();
+    doors.deadlines().stop();
     return edge.lifecycle.drainAll()
         .eventually(() -> server == null ? Future.succeededFuture() : server.close())
         .eventually(() -> Future.join(inbox.stop(), api.stop(), presenceFeed.stop()));

@@ -40,15 +40,23 @@ public final class SseEndpoint {
   private final Edge edge;
   private final Authenticator authenticator;
   private final OriginPolicy origins;
+  private final Doors doors;
 
-  public SseEndpoint(Edge edge, Authenticator authenticator) {
+  public SseEndpoint(Edge edge, Authenticator authenticator, Doors doors) {
     this.edge = edge;
     this.authenticator = authenticator;
+    this.doors = doors;
     this.origins = new OriginPolicy(edge.options().auth().allowedOrigins());
   }
 
   public void open(RoutingContext ctx) {
     MultiMap headers = ctx.request().headers();
+    int wait = doors.admit(Doors.Door.CONNECT, ctx.request().remoteAddress(), headers);
+    if (wait > 0) {
+      HttpErrors.json(ctx.response().putHeader("Retry-After", Integer.toString(wait)), 429, "rate-limited",
+          "too many connection attempts from your address: retry after " + wait + " s");
+      return;
+    }
     if (!origins.allows(headers.get("Origin"), headers.get("Host"))) {
       refuse(ctx, new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
       return;
@@ -102,6 +110,7 @@ public final class SseEndpoint {
         .map(e -> e.getKey() + "~" + e.getValue().compact()).collect(java.util.stream.Collectors.joining("|"));
     transport.resumeToken(() -> resumedFrom);
     transport.start(1000);
+    doors.deadlines().longLived(ctx.request().remoteAddress());
     ConnectionIdentity identity = new ConnectionIdentity(token.userId(), query.get("session"), query.get("tab"),
         query.get("page"), ConnectionIds.next(), edge.node().nodeId());
     edge.lifecycle().admit(identity, transport, token).onSuccess(session -> {
@@ -119,6 +128,12 @@ public final class SseEndpoint {
    */
   public void admitPost(RoutingContext ctx) {
     MultiMap headers = ctx.request().headers();
+    int wait = doors.admit(Doors.Door.POST, ctx.request().remoteAddress(), headers);
+    if (wait > 0) {
+      ctx.response().putHeader("Retry-After", Integer.toString(wait));
+      reply(ctx, 429, Frames.error(null, "rate-limited", "too many POSTs from your address: retry after " + wait + " s"));
+      return;
+    }
     if (!origins.allows(headers.get("Origin"), headers.get("Host"))) {
       refuse(ctx, new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
       return;

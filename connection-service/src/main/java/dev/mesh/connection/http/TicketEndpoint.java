@@ -21,15 +21,23 @@ public final class TicketEndpoint {
   private final Authenticator authenticator;
   private final TicketStore tickets;
   private final OriginPolicy origins;
+  private final Doors doors;
 
-  public TicketEndpoint(Edge edge, Authenticator authenticator, TicketStore tickets) {
+  public TicketEndpoint(Edge edge, Authenticator authenticator, TicketStore tickets, Doors doors) {
     this.edge = edge;
     this.authenticator = authenticator;
     this.tickets = tickets;
+    this.doors = doors;
     this.origins = new OriginPolicy(edge.options().auth().allowedOrigins());
   }
 
   public void handle(RoutingContext ctx) {
+    int wait = doors.admit(Doors.Door.TICKET, ctx.request().remoteAddress(), ctx.request().headers());
+    if (wait > 0) {
+      HttpErrors.json(ctx.response().putHeader("Retry-After", Integer.toString(wait)), 429, "rate-limited",
+          "too many ticket requests from your address: retry after " + wait + " s");
+      return;
+    }
     if (!origins.allows(ctx.request().getHeader("Origin"), ctx.request().getHeader("Host"))) {
       refuse(ctx, new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
       return;

@@ -37,10 +37,12 @@ public final class WebSocketEndpoint {
   private final Edge edge;
   private final Authenticator authenticator;
   private final OriginPolicy origins;
+  private final Doors doors;
 
-  public WebSocketEndpoint(Edge edge, Authenticator authenticator) {
+  public WebSocketEndpoint(Edge edge, Authenticator authenticator, Doors doors) {
     this.edge = edge;
     this.authenticator = authenticator;
+    this.doors = doors;
     this.origins = new OriginPolicy(edge.options().auth().allowedOrigins());
   }
 
@@ -60,6 +62,11 @@ public final class WebSocketEndpoint {
         return;
       }
       MultiMap headers = handshake.headers();
+      if (doors.admit(Doors.Door.CONNECT, handshake.remoteAddress(), headers) > 0) {
+        // A bare status: Vert.x's handshake API sends no headers, so no Retry-After (PROTOCOL 1.2).
+        handshake.reject(429);
+        return;
+      }
       if (!origins.allows(headers.get("Origin"), headers.get("Host"))) {
         refuse(handshake, new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
         return;
@@ -95,6 +102,7 @@ public final class WebSocketEndpoint {
   private void accept(ServerWebSocketHandshake handshake, MultiMap query, VerifiedToken token) {
     handshake.accept().onSuccess(socket -> {
       socket.pause();
+      doors.deadlines().longLived(socket.remoteAddress());
       Optional<String> bad = identityProblem(query);
       WebSocketTransport transport = new WebSocketTransport(socket, edge.options().limits().outboundSoftBytes(),
           edge.options().limits().outboundHardBytes());

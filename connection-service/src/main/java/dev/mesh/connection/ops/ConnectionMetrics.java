@@ -18,6 +18,7 @@ import java.util.function.ToIntFunction;
 public final class ConnectionMetrics {
 
   private final MeterRegistry registry;
+  private volatile java.util.function.LongSupplier deadlineClosed = () -> 0;
   private final Map<CloseReason, Counter> closed = new EnumMap<>(CloseReason.class);
   private final Map<Transport, Counter> opened = new EnumMap<>(Transport.class);
   public final Counter zombies;
@@ -95,6 +96,20 @@ public final class ConnectionMetrics {
 
   public void authFailure(String cause) {
     registry.counter("mesh_auth_failures_total", "cause", cause).increment();
+  }
+
+  /** A request refused by a per-address rate ({@code door}: connect, ticket, post), answered 429. */
+  public void rateLimited(String door) {
+    registry.counter("mesh_http_rate_limited_total", "door", door).increment();
+  }
+
+  /** Connections the public server closed for missing a request deadline (slow or idle clients). */
+  public void deadlines(java.util.function.LongSupplier closed) {
+    // The meter holds its object weakly: this (kept by the edge) is the object, the supplier a field of it.
+    this.deadlineClosed = closed;
+    io.micrometer.core.instrument.FunctionCounter.builder("mesh_http_deadline_closed_total", this,
+            m -> m.deadlineClosed.getAsLong())
+        .description("connections closed for sending no complete request in time").register(registry);
   }
 
   public long ghosts() {

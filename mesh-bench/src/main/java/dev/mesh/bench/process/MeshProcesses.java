@@ -50,6 +50,12 @@ public final class MeshProcesses implements AutoCloseable {
     commonEnv.put("MESH_SHUTDOWN_TIMEOUT", "10s");
     commonEnv.put("MESH_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
     commonEnv.put("MESH_JWT_SECRET", JWT_SECRET);
+    // Every simulated page connects from loopback: per-address limits meant for one browser per address would
+    // throttle the whole fleet. Tests of those limits (the attack suite) set their own.
+    commonEnv.put("MESH_CONNECT_RATE_PER_ADDRESS", "1000000");
+    commonEnv.put("MESH_CONNECT_BURST_PER_ADDRESS", "1000000");
+    commonEnv.put("MESH_POST_RATE_PER_ADDRESS", "1000000");
+    commonEnv.put("MESH_POST_BURST_PER_ADDRESS", "1000000");
   }
 
   /** Replaces the JVM flags of every process started afterwards (default: {@code -Xmx256m -XX:+UseSerialGC}). */

@@ -4,6 +4,7 @@ import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.BusClient;
 import dev.mesh.common.bus.ErrorCodes;
 import dev.mesh.common.bus.Json;
+import dev.mesh.common.http.HttpDeadlines;
 import dev.mesh.common.presence.ChannelMembers;
 import dev.mesh.common.presence.ChannelQuery;
 import dev.mesh.common.presence.PresenceCounts;
@@ -16,6 +17,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -49,7 +51,9 @@ public final class PresenceHttpVerticle extends VerticleBase {
     router.get("/presence/users").handler(this::users);
     router.get("/presence/channels/:channel").handler(this::channel);
     router.get("/presence/counts").handler(this::counts);
-    return vertx.createHttpServer().requestHandler(router).listen(options.httpPort(), options.httpHost())
+    // Request and idle deadlines, as on every Mesh server: a slow or silent client cannot hold a socket.
+    return HttpDeadlines.defaults(vertx).createServer(new HttpServerOptions(), router, null)
+        .listen(options.httpPort(), options.httpHost())
         .onSuccess(s -> server = s);
   }
 

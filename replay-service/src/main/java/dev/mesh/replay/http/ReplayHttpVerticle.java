@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.bus.ErrorCodes;
 import dev.mesh.common.bus.Json;
+import dev.mesh.common.http.HttpDeadlines;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.PublishRequest;
 import dev.mesh.common.replay.ReplayClient;
@@ -11,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -60,7 +62,9 @@ public final class ReplayHttpVerticle extends VerticleBase {
         .handler(this::publish);
     router.get("/channels/:channel/events").handler(this::read);
     router.route().failureHandler(this::failed);
-    return vertx.createHttpServer().requestHandler(router).listen(port, host).onSuccess(s -> server = s);
+    // Request and idle deadlines, as on every Mesh server: a slow or silent client cannot hold a socket.
+    return HttpDeadlines.defaults(vertx).createServer(new HttpServerOptions(), router, null).listen(port, host)
+        .onSuccess(s -> server = s);
   }
 
   /** The port actually bound (when configured as 0). */

@@ -1,0 +1,62 @@
+package dev.mesh.connection.http;
+
+import dev.mesh.common.http.HttpDeadlines;
+import dev.mesh.connection.ops.ConnectionMetrics;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+
+/**
+ * The public port's door limits, shared by its endpoints: the client's address (trusting {@code X-Forwarded-For}
+ * only from {@code MESH_TRUSTED_PROXIES}), per-address rates for connection attempts, tickets and SSE POSTs, and the
+ * request deadlines of the server's connections. On the edge verticle's event loop only.
+ */
+public final class Doors {
+
+  /** Which rate a request draws on (also the {@code door} tag of {@code mesh_http_rate_limited_total}). */
+  public enum Door {
+    CONNECT, TICKET, POST;
+
+    public String tag() {
+      return name().toLowerCase();
+    }
+  }
+
+  private final ClientAddress clients;
+  private final AddressRateLimiter connects;
+  private final AddressRateLimiter tickets;
+  private final AddressRateLimiter posts;
+  private final HttpDeadlines deadlines;
+  private final ConnectionMetrics metrics;
+
+  public Doors(Vertx vertx, DoorOptions options, ConnectionMetrics metrics) {
+    this.clients = ClientAddress.trusting(options.trustedProxies());
+    this.connects = new AddressRateLimiter(options.connectRate(), options.connectBurst(), AddressRateLimiter.MAX_ADDRESSES);
+    this.tickets = new AddressRateLimiter(options.connectRate(), options.connectBurst(), AddressRateLimiter.MAX_ADDRESSES);
+    this.posts = new AddressRateLimiter(options.postRate(), options.postBurst(), AddressRateLimiter.MAX_ADDRESSES);
+    this.deadlines = new HttpDeadlines(vertx, options.requestTimeout(), options.idleTimeout());
+    this.metrics = metrics;
+    metrics.deadlines(deadlines::closedCount);
+  }
+
+  public HttpDeadlines deadlines() {
+    return deadlines;
+  }
+
+  /**
+   * Takes one request of {@code door} for the client behind {@code peer}; 0 when allowed, else the seconds the
+   * client should wait (its {@code Retry-After}), counted in {@code mesh_http_rate_limited_total{door}}.
+   */
+  public int admit(Door door, SocketAddress peer, MultiMap headers) {
+    AddressRateLimiter limiter = switch (door) {
+      case CONNECT -> connects;
+      case TICKET -> tickets;
+      case POST -> posts;
+    };
+    if (limiter.tryAcquire(clients.of(peer, headers), System.nanoTime())) {
+      return 0;
+    }
+    metrics.rateLimited(door.tag());
+    return limiter.retryAfterSeconds();
+  }
+}
