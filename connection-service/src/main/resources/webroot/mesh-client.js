@@ -31,6 +31,7 @@ export const STATES = Object.freeze(['idle', 'connecting', 'connected', 'reconne
 export const CloseCodes = Object.freeze({
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  PROTOCOL_ERROR: 1002,
   ABNORMAL: 1006,
   MESSAGE_TOO_BIG: 1009,
   INTERNAL_ERROR: 1011,
@@ -49,7 +50,7 @@ export const CloseCodes = Object.freeze({
 });
 
 const CODE_NAMES = new Map([
-  [1000, 'normal'], [1001, 'server-shutdown'], [1006, 'network-error'], [1009, 'message-too-big'],
+  [1000, 'normal'], [1001, 'server-shutdown'], [1002, 'protocol-error'], [1006, 'network-error'], [1009, 'message-too-big'],
   [1011, 'internal-error'], [4000, 'heartbeat-timeout'], [4001, 'rotated'], [4002, 'slow-consumer'],
   [4003, 'token-expired'], [4004, 'node-full'], [4500, 'unauthorized'], [4501, 'forbidden'],
   [4502, 'policy-violation'], [4503, 'too-many-connections'], [4504, 'replaced'], [4505, 'kicked'],

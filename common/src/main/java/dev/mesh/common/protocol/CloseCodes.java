@@ -14,6 +14,11 @@ public final class CloseCodes {
   public static final int NORMAL = 1000;
   /** The server is shutting down ("going away"); the close reason carries a retry-after hint. Reconnect. */
   public static final int GOING_AWAY = 1001;
+  /**
+   * The client broke the WebSocket framing (e.g. a compressed frame when no compression was agreed: a decompression
+   * bomb is refused before anything is inflated). Reconnect with backoff.
+   */
+  public static final int PROTOCOL_ERROR = 1002;
   /** A frame or message was larger than the configured maximum. Reconnect with backoff. */
   public static final int MESSAGE_TOO_BIG = 1009;
   /** Unexpected server failure. Reconnect with backoff. */

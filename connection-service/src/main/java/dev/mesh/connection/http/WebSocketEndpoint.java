@@ -102,6 +102,13 @@ public final class WebSocketEndpoint {
   private void accept(ServerWebSocketHandshake handshake, MultiMap query, VerifiedToken token) {
     handshake.accept().onSuccess(socket -> {
       socket.pause();
+      // Until admitted: a broken frame (a compressed one, when no compression was agreed) closes the socket with its
+      // protocol status at once; nothing of it is inflated or processed.
+      socket.exceptionHandler(e -> {
+        if (e instanceof CorruptedWebSocketFrameException corrupted) {
+          socket.close((short) corrupted.closeStatus().code(), "protocol error");
+        }
+      });
       doors.deadlines().longLived(socket.remoteAddress());
       Optional<String> bad = identityProblem(query);
       WebSocketTransport transport = new WebSocketTransport(socket, edge.options().limits().outboundSoftBytes(),
@@ -141,6 +148,9 @@ public final class WebSocketEndpoint {
         edge.metrics().oversized.increment();
         edge.lifecycle().close(session, CloseReason.POLICY, CloseCodes.MESSAGE_TOO_BIG,
             "message larger than " + edge.options().limits().maxFrameBytes() + " bytes", false);
+      } else if (e instanceof CorruptedWebSocketFrameException) {
+        // A frame that breaks the framing (reserved bits: a compressed frame without agreed compression): 1002.
+        edge.lifecycle().close(session, CloseReason.POLICY, CloseCodes.PROTOCOL_ERROR, "protocol error", false);
       } else {
         LOG.debug("event=socket-error connection={} cause=\"{}\"", session.id(), e.getMessage());
       }
