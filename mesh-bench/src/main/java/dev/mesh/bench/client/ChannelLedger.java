@@ -32,7 +32,7 @@ public final class ChannelLedger {
     if (positions.size() < 20) {
       positions.add("subscribed@" + seq + "(had " + last + ")");
     }
-    if (this.epoch != null && !this.epoch.equals(epoch)) {
+    if (this.epoch != null && !this.epoch.equals(epoch) && !unborn()) {
       epochChanges++;
       seen.clear();
     }
@@ -41,6 +41,11 @@ public final class ChannelLedger {
       last = seq;
     }
     subscribed = true;
+  }
+
+  /** At the unborn position: subscribed to a channel that had no history, nothing received since. */
+  private boolean unborn() {
+    return dev.mesh.common.protocol.Position.UNBORN_EPOCH.equals(epoch) && last <= 0;
   }
 
   void reset(String epoch, long seq) {
@@ -62,9 +67,14 @@ public final class ChannelLedger {
   /** Records one event; returns false when it is a duplicate. */
   boolean event(String eventEpoch, long seq) {
     if (epoch != null && !epoch.equals(eventEpoch)) {
-      epochChanges++;
-      seen.clear();
-      last = seq - 1;
+      if (unborn()) {
+        // Subscribed before the channel had a history: its first epoch continues the position (PROTOCOL 6.1).
+        last = 0;
+      } else {
+        epochChanges++;
+        seen.clear();
+        last = seq - 1;
+      }
     }
     epoch = eventEpoch;
     received++;
