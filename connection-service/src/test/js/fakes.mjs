@@ -1,11 +1,15 @@
 // Fakes for the mesh-client unit tests: a manual clock, WebSocket, EventSource, fetch, window/document and
 // sessionStorage. Nothing here sleeps: time moves only when a test calls clock.tick().
 
-import { MeshClient } from '../../main/resources/webroot/mesh-client.js';
+import { MeshClient } from './client.mjs';
 
 /** Lets pending promise chains (fetch, getToken, handler promises) run to completion. */
 export async function flush() {
-  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 10; i++) {
+    await new Promise((resolve) => {
+      setImmediate(resolve);
+    });
+  }
 }
 
 export class FakeClock {
