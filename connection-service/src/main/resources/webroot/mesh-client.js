@@ -469,6 +469,87 @@ export function reconnectDelay({ attempt, hint = null, spread = true }, random, 
   return backoffDelay(attempt, random, options);
 }
 
+/* ---------------------------------------- src/identity.js */
+
+// Where the client connects and who it says it is (PROTOCOL 1.1, 2.4): the base URL, the session/tab/page ids, and
+// the single-use ticket each attempt gets from POST /auth/ticket.
+
+
+
+/** sessionStorage keys of the ids kept across reloads of a tab. */
+const TAB_KEY = 'mesh.tabId';
+const SESSION_KEY = 'mesh.sessionId';
+
+/**
+ * The HTTP(S) base URL of connection-service, without trailing slash: the `url` option (`ws(s)://` accepted), else
+ * the page's origin.
+ * @param {string | undefined} url
+ * @param {Env['location']} location
+ * @returns {string}
+ */
+function httpBase(url, location) {
+  let base = url ?? location?.origin;
+  if (!base) throw new TypeError('url is required outside a browser');
+  base = String(base).replace(/\/+$/, '');
+  return base.replace(/^ws(s?):/i, 'http$1:');
+}
+
+/**
+ * An id kept in sessionStorage (the same across reloads of the tab), made when missing or malformed.
+ * @param {Env['sessionStorage']} storage
+ * @param {string} key
+ * @param {() => string} newId
+ * @returns {string}
+ */
+function storedId(storage, key, newId) {
+  const id = safe(() => storage?.getItem(key));
+  if (id && ID_RE.test(id)) return id;
+  const fresh = newId();
+  safe(() => storage?.setItem(key, fresh));
+  return fresh;
+}
+
+/**
+ * The identity query parameters of `/ws` and `/sse`.
+ * @param {{ sessionId: string, tabId: string, pageId: string }} ids
+ * @returns {URLSearchParams}
+ */
+function identityParams({ sessionId, tabId, pageId }) {
+  return new URLSearchParams({ session: sessionId, tab: tabId, page: pageId });
+}
+
+/**
+ * A single-use ticket for one connection attempt (PROTOCOL 2.4).
+ * @param {Env['fetch']} fetch
+ * @param {string} base
+ * @param {string} token the JWT
+ * @returns {Promise<string>}
+ */
+async function fetchTicket(fetch, base, token) {
+  if (!fetch) throw new MeshError(ClientErrorCodes.AUTH_FAILED, 'no fetch in this environment to get a ticket');
+  let res;
+  try {
+    res = await fetch(`${base}/auth/ticket`, {
+      method: 'POST', headers: { Authorization: `Bearer ${token}` }, credentials: 'include', cache: 'no-store',
+    });
+  } catch (err) {
+    throw new MeshError(ClientErrorCodes.NETWORK_ERROR, `POST /auth/ticket failed: ${/** @type {any} */ (err)?.message ?? err}`,
+      { cause: err });
+  }
+  let body;
+  try {
+    body = await res.json();
+  } catch {
+    body = null;
+  }
+  if (res.status !== 200 || typeof body?.ticket !== 'string') {
+    const cause = body?.cause ? ` (${body.cause})` : '';
+    throw new MeshError(res.status === 401 ? ClientErrorCodes.UNAUTHORIZED : ClientErrorCodes.TICKET_FAILED,
+      `POST /auth/ticket answered ${res.status}${cause}`, { status: res.status, retryAfterMs: body?.retryAfterMs });
+  }
+  return body.ticket;
+}
+
 /* ---------------------------------------- src/lifecycle.js */
 
 // Page lifecycle (PROTOCOL 1.1, README): which page events the client listens to. What it does on each is the
@@ -1525,9 +1606,6 @@ function rejectWaiters(sub, error) {
 export const STATES = Object.freeze(/** @type {MeshState[]} */ (
   ['idle', 'connecting', 'connected', 'reconnecting', 'closing', 'closed', 'failed']));
 
-const TAB_KEY = 'mesh.tabId';
-const SESSION_KEY = 'mesh.sessionId';
-
 /**
  * How a connection or attempt ended, for deciding what comes next.
  * @typedef {object} Loss
@@ -1611,8 +1689,9 @@ export class MeshClient {
       outboxLimit: o.outboxLimit,
     });
     this.#useSse = o.transport === 'sse' || (o.transport === 'auto' && !env.WebSocket);
-    this.#sessionId = o.sessionId ?? this.#stored(SESSION_KEY);
-    this.#tabId = this.#stored(TAB_KEY);
+    const newId = () => this.#newId();
+    this.#sessionId = o.sessionId ?? storedId(env.sessionStorage, SESSION_KEY, newId);
+    this.#tabId = storedId(env.sessionStorage, TAB_KEY, newId);
     this.#pageId = this.#newId();
   }
 
@@ -1844,7 +1923,7 @@ export class MeshClient {
       }
       this.#needNewToken = false;
       if (o.getTicket) ticket = await o.getTicket({ reason: this.#tokenReason, token: this.#token });
-      else if (this.#token) ticket = await this.#fetchTicket(this.#token);
+      else if (this.#token) ticket = await fetchTicket(this.#env.fetch, this.#httpBase(), this.#token);
     } catch (err) {
       if (gen !== this.#gen) return;
       this.#openingGen = -1;
@@ -2091,7 +2170,7 @@ export class MeshClient {
       case 'subscribed': return this.#subs.onSubscribed(f);
       case 'unsubscribed': return this.#subs.onUnsubscribed(f);
       case 'event': return this.#subs.onEvent(f);
-      case 'events': return this.#subs.onEvents(f, () => t === this.#transport);
+      case 'events': return this.#subs.onEvents(f, () => t === this.#transport && this.#state === 'connected');
       case 'reset': return this.#subs.onReset(f);
       case 'gap': return this.#subs.onGap(f);
       case 'published': return this.#outbox.onPublished(f);
@@ -2255,67 +2334,18 @@ export class MeshClient {
     this.#send({ type: 'refresh', id: this.#nextId('r'), token });
   }
 
-  /**
-   * @param {string} token
-   * @returns {Promise<string>}
-   */
-  async #fetchTicket(token) {
-    const fetch = this.#env.fetch;
-    if (!fetch) throw new MeshError(ClientErrorCodes.AUTH_FAILED, 'no fetch in this environment to get a ticket');
-    let res;
-    try {
-      res = await fetch(`${this.#httpBase()}/auth/ticket`, {
-        method: 'POST', headers: { Authorization: `Bearer ${token}` }, credentials: 'include', cache: 'no-store',
-      });
-    } catch (err) {
-      throw new MeshError(ClientErrorCodes.NETWORK_ERROR, `POST /auth/ticket failed: ${/** @type {any} */ (err)?.message ?? err}`,
-        { cause: err });
-    }
-    let body;
-    try {
-      body = await res.json();
-    } catch {
-      body = null;
-    }
-    if (res.status !== 200 || typeof body?.ticket !== 'string') {
-      const cause = body?.cause ? ` (${body.cause})` : '';
-      throw new MeshError(res.status === 401 ? ClientErrorCodes.UNAUTHORIZED : ClientErrorCodes.TICKET_FAILED,
-        `POST /auth/ticket answered ${res.status}${cause}`, { status: res.status, retryAfterMs: body?.retryAfterMs });
-    }
-    return body.ticket;
-  }
-
   /* -- URLs and identity */
 
   #httpBase() {
-    let base = this.#o.url ?? this.#env.location?.origin;
-    if (!base) throw new TypeError('url is required outside a browser');
-    base = String(base).replace(/\/+$/, '');
-    return base.replace(/^ws(s?):/i, 'http$1:');
+    return httpBase(this.#o.url, this.#env.location);
   }
 
   #identityParams() {
-    return new URLSearchParams({ session: this.#sessionId, tab: this.#tabId, page: this.#pageId });
+    return identityParams({ sessionId: this.#sessionId, tabId: this.#tabId, pageId: this.#pageId });
   }
 
   #newId() {
     return randomId(this.#env.getRandomValues);
-  }
-
-  /**
-   * An id kept in sessionStorage (the same across reloads of the tab), made when missing or malformed.
-   * @param {string} key
-   * @returns {string}
-   */
-  #stored(key) {
-    const storage = this.#env.sessionStorage;
-    let id = safe(() => storage?.getItem(key));
-    if (!id || !ID_RE.test(id)) {
-      const fresh = this.#newId();
-      safe(() => storage?.setItem(key, fresh));
-      id = fresh;
-    }
-    return id;
   }
 
   /* -- page lifecycle */

@@ -9,12 +9,13 @@ import { reconnectDelay } from './backoff.js';
 import {
   ClientErrorCodes, CloseCodes, ErrorCodes, MeshError, closeCodeName, parseRetryAfter, shouldReconnect, terminalMessage,
 } from './codes.js';
+import { SESSION_KEY, TAB_KEY, fetchTicket, httpBase, identityParams, storedId } from './identity.js';
 import { PageLifecycle } from './lifecycle.js';
 import { resolveOptions } from './options.js';
 import { Outbox, invalidPublish } from './outbox.js';
 import { SseTransport, sseUrl } from './sse.js';
 import { Subscriptions } from './subscriptions.js';
-import { Emitter, ID_RE, Timers, randomId, resolveEnv, safe } from './util.js';
+import { Emitter, Timers, randomId, resolveEnv } from './util.js';
 import { PROTOCOL_VERSION, VERSION } from './version.js';
 import { WebSocketTransport, webSocketUrl } from './websocket.js';
 
@@ -34,9 +35,6 @@ import { WebSocketTransport, webSocketUrl } from './websocket.js';
 /** Every state of the client, in no particular order. */
 export const STATES = Object.freeze(/** @type {MeshState[]} */ (
   ['idle', 'connecting', 'connected', 'reconnecting', 'closing', 'closed', 'failed']));
-
-const TAB_KEY = 'mesh.tabId';
-const SESSION_KEY = 'mesh.sessionId';
 
 /**
  * How a connection or attempt ended, for deciding what comes next.
@@ -121,8 +119,9 @@ export class MeshClient {
       outboxLimit: o.outboxLimit,
     });
     this.#useSse = o.transport === 'sse' || (o.transport === 'auto' && !env.WebSocket);
-    this.#sessionId = o.sessionId ?? this.#stored(SESSION_KEY);
-    this.#tabId = this.#stored(TAB_KEY);
+    const newId = () => this.#newId();
+    this.#sessionId = o.sessionId ?? storedId(env.sessionStorage, SESSION_KEY, newId);
+    this.#tabId = storedId(env.sessionStorage, TAB_KEY, newId);
     this.#pageId = this.#newId();
   }
 
@@ -354,7 +353,7 @@ export class MeshClient {
       }
       this.#needNewToken = false;
       if (o.getTicket) ticket = await o.getTicket({ reason: this.#tokenReason, token: this.#token });
-      else if (this.#token) ticket = await this.#fetchTicket(this.#token);
+      else if (this.#token) ticket = await fetchTicket(this.#env.fetch, this.#httpBase(), this.#token);
     } catch (err) {
       if (gen !== this.#gen) return;
       this.#openingGen = -1;
@@ -601,7 +600,7 @@ export class MeshClient {
       case 'subscribed': return this.#subs.onSubscribed(f);
       case 'unsubscribed': return this.#subs.onUnsubscribed(f);
       case 'event': return this.#subs.onEvent(f);
-      case 'events': return this.#subs.onEvents(f, () => t === this.#transport);
+      case 'events': return this.#subs.onEvents(f, () => t === this.#transport && this.#state === 'connected');
       case 'reset': return this.#subs.onReset(f);
       case 'gap': return this.#subs.onGap(f);
       case 'published': return this.#outbox.onPublished(f);
@@ -765,67 +764,18 @@ export class MeshClient {
     this.#send({ type: 'refresh', id: this.#nextId('r'), token });
   }
 
-  /**
-   * @param {string} token
-   * @returns {Promise<string>}
-   */
-  async #fetchTicket(token) {
-    const fetch = this.#env.fetch;
-    if (!fetch) throw new MeshError(ClientErrorCodes.AUTH_FAILED, 'no fetch in this environment to get a ticket');
-    let res;
-    try {
-      res = await fetch(`${this.#httpBase()}/auth/ticket`, {
-        method: 'POST', headers: { Authorization: `Bearer ${token}` }, credentials: 'include', cache: 'no-store',
-      });
-    } catch (err) {
-      throw new MeshError(ClientErrorCodes.NETWORK_ERROR, `POST /auth/ticket failed: ${/** @type {any} */ (err)?.message ?? err}`,
-        { cause: err });
-    }
-    let body;
-    try {
-      body = await res.json();
-    } catch {
-      body = null;
-    }
-    if (res.status !== 200 || typeof body?.ticket !== 'string') {
-      const cause = body?.cause ? ` (${body.cause})` : '';
-      throw new MeshError(res.status === 401 ? ClientErrorCodes.UNAUTHORIZED : ClientErrorCodes.TICKET_FAILED,
-        `POST /auth/ticket answered ${res.status}${cause}`, { status: res.status, retryAfterMs: body?.retryAfterMs });
-    }
-    return body.ticket;
-  }
-
   /* -- URLs and identity */
 
   #httpBase() {
-    let base = this.#o.url ?? this.#env.location?.origin;
-    if (!base) throw new TypeError('url is required outside a browser');
-    base = String(base).replace(/\/+$/, '');
-    return base.replace(/^ws(s?):/i, 'http$1:');
+    return httpBase(this.#o.url, this.#env.location);
   }
 
   #identityParams() {
-    return new URLSearchParams({ session: this.#sessionId, tab: this.#tabId, page: this.#pageId });
+    return identityParams({ sessionId: this.#sessionId, tabId: this.#tabId, pageId: this.#pageId });
   }
 
   #newId() {
     return randomId(this.#env.getRandomValues);
-  }
-
-  /**
-   * An id kept in sessionStorage (the same across reloads of the tab), made when missing or malformed.
-   * @param {string} key
-   * @returns {string}
-   */
-  #stored(key) {
-    const storage = this.#env.sessionStorage;
-    let id = safe(() => storage?.getItem(key));
-    if (!id || !ID_RE.test(id)) {
-      const fresh = this.#newId();
-      safe(() => storage?.setItem(key, fresh));
-      id = fresh;
-    }
-    return id;
   }
 
   /* -- page lifecycle */
