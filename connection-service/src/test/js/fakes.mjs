@@ -265,6 +265,10 @@ export function fakeStorage(initial = {}) {
 /**
  * A client wired to fakes. `h.random` (default 0.5, i.e. no jitter) feeds the backoff; `h.token` is what getToken
  * returns; every state change and event is recorded.
+ *
+ * Reconnect delays are the plain backoff (or the hint) unless a test asks otherwise: the first-retry spread and the
+ * hint jitter are off (`firstRetrySpreadMs: 0`, `hintJitter: 0`), so that the tests of the state machine do not depend
+ * on them. The tests named 'reconnect spread' run the defaults.
  */
 export function setup(options = {}) {
   const clock = new FakeClock();
@@ -302,6 +306,8 @@ export function setup(options = {}) {
     sessionStorage: storage,
     window: page.window,
     document: page.document,
+    firstRetrySpreadMs: 0,
+    hintJitter: 0,
     ...options,
   });
   h.client = client;

@@ -83,8 +83,8 @@ export const DEFAULTS: Readonly<{
   backoffBaseMs: 1000;
   backoffMaxMs: 30000;
   backoffJitter: 0.2;
-  firstRetrySpreadMs: 0;
-  hintJitter: 0;
+  firstRetrySpreadMs: 5000;
+  hintJitter: 0.1;
   healthyAfterMs: 10000;
   connectTimeoutMs: 10000;
   heartbeatIntervalMs: 25000;

@@ -381,8 +381,8 @@ export const DEFAULTS = Object.freeze({
   backoffBaseMs: 1000,
   backoffMaxMs: 30000,
   backoffJitter: 0.2,
-  firstRetrySpreadMs: 0,
-  hintJitter: 0,
+  firstRetrySpreadMs: 5000,
+  hintJitter: 0.1,
   healthyAfterMs: 10000,
   connectTimeoutMs: 10000,
   heartbeatIntervalMs: 25000,
@@ -1407,7 +1407,8 @@ class Subscriptions {
    * A history batch (`events`): each item is delivered exactly as an `event` frame of the batch's channel and epoch
    * would be. Acks due during the batch are sent once, after it (they are cumulative).
    * @param {Frame} f
-   * @param {() => boolean} current whether the connection that received the batch is still the current one
+   * @param {() => boolean} current whether the connection that received the batch is still current and open: a
+   *   listener may close the client or drop the connection mid-batch, after which a socket delivers no more frames
    */
   onEvents(f, current) {
     if (!Array.isArray(f.events)) return;

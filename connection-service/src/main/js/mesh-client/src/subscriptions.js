@@ -306,7 +306,8 @@ export class Subscriptions {
    * A history batch (`events`): each item is delivered exactly as an `event` frame of the batch's channel and epoch
    * would be. Acks due during the batch are sent once, after it (they are cumulative).
    * @param {Frame} f
-   * @param {() => boolean} current whether the connection that received the batch is still the current one
+   * @param {() => boolean} current whether the connection that received the batch is still current and open: a
+   *   listener may close the client or drop the connection mid-batch, after which a socket delivers no more frames
    */
   onEvents(f, current) {
     if (!Array.isArray(f.events)) return;
