@@ -60,6 +60,10 @@ public record ClusterOptions(
   /** Reads every {@code MESH_CLUSTER_*} and {@code MESH_BUS_*} variable; problems are collected in {@code env}. */
   public static ClusterOptions fromEnv(Env env) {
     String host = env.string("MESH_CLUSTER_HOST", DEFAULT_HOST);
+    String hostProblem = hostProblem(host);
+    if (hostProblem != null) {
+      env.reject("MESH_CLUSTER_HOST=" + host + ": " + hostProblem);
+    }
     String busHost = env.string("MESH_BUS_HOST", host);
     int port = env.integer("MESH_CLUSTER_PORT", DEFAULT_PORT, 1, 65535);
     Duration heartbeat = env.duration("MESH_CLUSTER_HEARTBEAT", DEFAULT_HEARTBEAT_INTERVAL,
@@ -121,6 +125,23 @@ public record ClusterOptions(
     return ClusterJoin.kubernetes(serviceDns, servicePort != 0 ? servicePort : hazelcastPort);
   }
 
+  /**
+   * Why {@code host} cannot be MESH_CLUSTER_HOST, or null: Hazelcast binds to exactly that interface address and
+   * announces it to the other members, so it must be one concrete IP address (no name, no wildcard).
+   */
+  static String hostProblem(String host) {
+    boolean ipv4 = host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    boolean ipv6 = host.contains(":") && host.matches("[0-9a-fA-F:.]+");
+    if (!ipv4 && !ipv6) {
+      return "must be an IP address of this host (Hazelcast matches it against the network interfaces), not a name";
+    }
+    if (host.equals("0.0.0.0") || host.matches("[0:]+")) {
+      return "must be the one address of this host that the other members can reach: Hazelcast announces it. To "
+          + "accept event-bus connections on every interface, set MESH_BUS_HOST=0.0.0.0 and MESH_BUS_PUBLIC_HOST";
+    }
+    return null;
+  }
+
   private static boolean isLoopback(String host) {
     return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
   }
@@ -143,6 +164,12 @@ public record ClusterOptions(
   public ClusterOptions withFailureDetection(Duration heartbeat, Duration timeout) {
     return new ClusterOptions(clusterName, members, host, port, portAutoIncrement, busHost, busPublicHost, busPort,
         heartbeat, timeout, join);
+  }
+
+  /** The same options on another address: Hazelcast, and the event bus bound and announced there. */
+  public ClusterOptions withHost(String value) {
+    return new ClusterOptions(clusterName, members, value, port, portAutoIncrement, value, value, busPort,
+        heartbeatInterval, failureDetectionTimeout, join);
   }
 
   public ClusterOptions withJoin(ClusterJoin value) {

@@ -31,6 +31,10 @@ public final class MeshCluster {
 
   /** Starts a node; {@code metrics} may be null to run without Vert.x metrics (some tests). */
   public static Future<MeshNode> start(ClusterOptions options, MeterRegistry metrics) {
+    String notLocal = notALocalAddress(options.host());
+    if (notLocal != null) {
+      return Future.failedFuture(new IllegalArgumentException(notLocal));
+    }
     if (options.join().method() == ClusterJoin.Method.KUBERNETES
         && java.security.Security.getProperty("networkaddress.cache.ttl") == null) {
       // The JVM caches a lookup for 30 s by default: a pod that first saw only itself would keep seeing only itself
@@ -52,6 +56,27 @@ public final class MeshCluster {
       MeshCodec.register(vertx.eventBus());
       return new MeshNode(vertx, clusterManager.getHazelcastInstance(), clusterManager.getNodeId());
     });
+  }
+
+  /**
+   * Why Hazelcast could not bind to {@code host} on this machine, in Mesh's terms, or null. (Hazelcast's own message
+   * speaks of its interface configuration, which a Mesh user never wrote.)
+   */
+  static String notALocalAddress(String host) {
+    try {
+      java.net.InetAddress address = java.net.InetAddress.getByName(host);
+      if (java.net.NetworkInterface.getByInetAddress(address) != null) {
+        return null;
+      }
+      java.util.List<String> local = new java.util.ArrayList<>();
+      for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+        nic.inetAddresses().map(java.net.InetAddress::getHostAddress).filter(a -> !a.contains("%")).forEach(local::add);
+      }
+      return "MESH_CLUSTER_HOST=" + host + " is not an address of this host (its addresses: " + String.join(", ", local)
+          + "): set it to the address the other members reach this host at";
+    } catch (java.io.IOException e) {
+      return "MESH_CLUSTER_HOST=" + host + ": " + e.getMessage();
+    }
   }
 
   /**
