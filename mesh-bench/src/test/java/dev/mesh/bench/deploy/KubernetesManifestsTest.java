@@ -775,6 +775,134 @@ class KubernetesManifestsTest {
     }
   }
 
+
+  // ================================================================= README "Deploy on Kubernetes"
+
+  @Test
+  @DisplayName("README's Deploy on Kubernetes steps: images, namespace, secrets and commands match the overlay; openssl and kubectl kustomize run")
+  void readmeStepsMatchTheManifests() throws Exception {
+    String readme = Files.readString(root.resolve("README.md"));
+    int start = readme.indexOf("\n## Deploy on Kubernetes\n");
+    assertThat(start).as("README has a \"Deploy on Kubernetes\" section").isNotNegative();
+    int end = readme.indexOf("\n## ", start + 5);
+    String section = readme.substring(start, end < 0 ? readme.length() : end);
+    Matcher block = Pattern.compile("```sh\n(.*?)```", Pattern.DOTALL).matcher(section);
+    assertThat(block.find()).as("the section's shell steps").isTrue();
+    List<String> lines = block.group(1).lines().map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+
+    Matcher paths = Pattern.compile("\\bdeploy/[\\w./-]+[\\w/]").matcher(section);
+    while (paths.find()) {
+      assertThat(root.resolve(paths.group())).as("path named in the section").exists();
+    }
+
+    List<JsonNode> overlay = kustomize("overlays/example");
+    String namespace = deployment(overlay, "connection-service").path("metadata").path("namespace").asText();
+
+    // 1. Images: the loop builds every module with the Dockerfile and tags it as the overlay pulls it.
+    Matcher loop = Pattern.compile("for (\\w+) in ([\\w\\s-]+); do").matcher(block.group(1));
+    assertThat(loop.find()).as("a loop over the services").isTrue();
+    List<String> services = List.of(loop.group(2).trim().split("\\s+"));
+    assertThat(services).containsExactlyInAnyOrderElementsOf(DEFAULT_OPS_PORTS.keySet());
+    String build = lines.stream().filter(l -> l.startsWith("docker build")).findFirst().orElseThrow();
+    assertThat(build).contains("-f deploy/Dockerfile", "--build-arg SERVICE=$" + loop.group(1));
+    Matcher tag = Pattern.compile("-t (\\S+)").matcher(build);
+    assertThat(tag.find()).isTrue();
+    for (String module : services) {
+      assertThat(workload(overlay, module).container().path("image").asText()).as(module + " image in the overlay")
+          .isEqualTo(tag.group(1).replace("$" + loop.group(1), module));
+    }
+
+    // 2. Namespace and secrets: exactly the ones the manifests refer to.
+    assertThat(lines).contains("kubectl create namespace " + namespace);
+    Set<String> created = new TreeSet<>();
+    Pattern secret = Pattern.compile("kubectl -n (\\S+) create secret generic (\\S+) (.*)");
+    Pattern key = Pattern.compile("--from-(?:literal|file)=([\\w.-]+)=");
+    Map<String, String> files = new LinkedHashMap<>();
+    for (String line : lines) {
+      Matcher matcher = secret.matcher(line);
+      if (matcher.matches()) {
+        assertThat(matcher.group(1)).isEqualTo(namespace);
+        Matcher keys = key.matcher(matcher.group(3));
+        while (keys.find()) {
+          created.add(matcher.group(2) + "/" + keys.group(1));
+        }
+        Matcher file = Pattern.compile("--from-file=([\\w.-]+)=(\\S+)").matcher(matcher.group(3));
+        while (file.find()) {
+          files.put(file.group(1), file.group(2));
+        }
+      }
+    }
+    Set<String> referenced = new TreeSet<>();
+    for (Workload workload : workloads(overlay)) {
+      for (JsonNode variable : workload.container().path("env")) {
+        JsonNode ref = variable.path("valueFrom").path("secretKeyRef");
+        if (!ref.isMissingNode()) {
+          referenced.add(ref.path("name").asText() + "/" + ref.path("key").asText());
+        }
+      }
+      for (JsonNode volume : workload.podSpec().path("volumes")) {
+        if (volume.has("secret")) {
+          String mount = null;
+          for (JsonNode m : workload.container().path("volumeMounts")) {
+            if (m.path("name").asText().equals(volume.path("name").asText())) {
+              mount = m.path("mountPath").asText();
+            }
+          }
+          for (String value : workload.env().values()) {
+            if (mount != null && value.startsWith(mount + "/")) {
+              referenced.add(volume.path("secret").path("secretName").asText() + "/"
+                  + value.substring(mount.length() + 1));
+            }
+          }
+        }
+      }
+    }
+    assertThat(created).as("secrets and keys README creates vs those the manifests use").isEqualTo(referenced);
+
+    // The openssl steps run, and give a certificate its CA verifies, under the names the secret is made from.
+    Path openssl = Tools.require("openssl", "apt-get install -y openssl");
+    Path work = Files.createTempDirectory("mesh-bus-tls");
+    try {
+      for (String line : lines.stream().filter(l -> l.startsWith("openssl ")).toList()) {
+        Tools.Result ran = Tools.run(work, List.of("bash", "-c", line));
+        assertThat(ran.exit()).as(line + "\n" + ran.output()).isZero();
+      }
+      files.values().forEach(f -> assertThat(work.resolve(f)).as("file the secret is made from").exists());
+      Tools.Result verified = Tools.run(work, List.of(openssl.toString(), "verify", "-CAfile", files.get("ca.crt"),
+          files.get("tls.crt")));
+      assertThat(verified.exit()).as("openssl verify:\n" + verified.output()).isZero();
+    } finally {
+      try (var walk = Files.walk(work)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+
+    // 3. Review and apply the same overlay; the review line runs here.
+    String review = lines.stream().filter(l -> l.startsWith("kubectl kustomize ")).findFirst().orElseThrow();
+    String overlayPath = review.substring("kubectl kustomize ".length());
+    assertThat(lines).contains("kubectl apply -k " + overlayPath);
+    Tools.Result rendered = Tools.run(root, List.of(Tools.require("kubectl", "kubectl").toString(), "kustomize",
+        overlayPath));
+    assertThat(rendered.exit()).as(review + "\n" + rendered.output()).isZero();
+    assertThat(documents(rendered.output())).hasSameSizeAs(overlay);
+
+    // 4. The rollout waits for the Deployments there are; the pod listing selects every Mesh pod.
+    String rollout = lines.stream().filter(l -> l.contains("rollout status")).findFirst().orElseThrow();
+    Set<String> deployments = new TreeSet<>();
+    Matcher named = Pattern.compile("deployment/(\\S+)").matcher(rollout);
+    while (named.find()) {
+      deployments.add(named.group(1));
+    }
+    assertThat(deployments).isEqualTo(overlay.stream().filter(o -> o.path("kind").asText().equals("Deployment"))
+        .map(o -> o.path("metadata").path("name").asText()).collect(java.util.stream.Collectors.toSet()));
+    String listing = lines.stream().filter(l -> l.contains("get pods -l ")).findFirst().orElseThrow();
+    String[] label = listing.substring(listing.indexOf("-l ") + 3).trim().split("=");
+    for (Workload workload : workloads(overlay)) {
+      assertThat(workload.podLabels()).containsEntry(label[0], label[1]);
+    }
+  }
+
   // ================================================================= helpers
 
   private static Map<String, JsonNode> byKindAndName(List<JsonNode> objects) {
