@@ -28,7 +28,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>It runs on {@code loops} event loops, as many instances of one verticle sharing the port (Vert.x spreads the
  * accepted sockets over them): the same threading a Mesh edge is given with {@code MESH_EVENT_LOOPS}, so that every
  * comparison has the same number of loops on both sides. Each loop owns its sockets; a publish is numbered once per
- * channel and handed to every loop, which writes it to its own subscribers.
+ * channel and handed to every loop, which writes it to its own subscribers. The {@code welcome} names the loop that
+ * holds the socket ({@code nodeId} {@code raw-<loop>}).
  * Usage: {@code RawServerMain <port> [loops, default 1]}; prints {@code listening <port>}.
  */
 public final class RawServerMain {
@@ -45,16 +46,15 @@ public final class RawServerMain {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(loops,
         VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE)));
     Shared shared = new Shared();
-    // Port 0 would give every instance its own random port: the first binds one, the others share it.
-    vertx.deployVerticle(new Loop(shared, port)).compose(first -> {
-      int actual = shared.port;
-      return loops == 1 ? io.vertx.core.Future.succeededFuture(actual)
-          : vertx.deployVerticle(() -> new Loop(shared, actual), new DeploymentOptions().setInstances(loops - 1))
-              .map(id -> actual);
-    }).onSuccess(actual -> System.out.println("listening " + actual)).onFailure(e -> {
-      e.printStackTrace();
-      System.exit(1);
-    });
+    // A negative port is Vert.x's shared random port: every instance binds the same one (port 0 would give each
+    // instance its own).
+    int bind = port == 0 ? -1 : port;
+    vertx.deployVerticle(() -> new Loop(shared, bind), new DeploymentOptions().setInstances(loops))
+        .onSuccess(id -> System.out.println("listening " + shared.port))
+        .onFailure(e -> {
+          e.printStackTrace();
+          System.exit(1);
+        });
   }
 
   /** What the loops share: channel seqs and the loops themselves (for handing a publish to each). */
@@ -85,6 +85,7 @@ public final class RawServerMain {
     private final int port;
     private final Map<String, Set<ServerWebSocket>> channels = new ConcurrentHashMap<>();
     private Context context;
+    private int index;
 
     Loop(Shared shared, int port) {
       this.shared = shared;
@@ -94,7 +95,10 @@ public final class RawServerMain {
     @Override
     public void start(Promise<Void> started) {
       context = vertx.getOrCreateContext();
-      shared.loops.add(this);
+      synchronized (shared) {
+        index = shared.loops.size();
+        shared.loops.add(this);
+      }
       vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
           .webSocketHandler(this::accept)
           .listen()
@@ -114,7 +118,7 @@ public final class RawServerMain {
     private void accept(ServerWebSocket ws) {
       Set<String> subscribed = new LinkedHashSet<>();
       ws.writeTextMessage(new JsonObject().put("type", "welcome").put("protocol", 1)
-          .put("connectionId", Integer.toHexString(System.identityHashCode(ws))).put("nodeId", "raw").encode());
+          .put("connectionId", Integer.toHexString(System.identityHashCode(ws))).put("nodeId", "raw-" + index).encode());
       ws.textMessageHandler(text -> {
         JsonObject frame = new JsonObject(text);
         String channel = frame.getString("channel");

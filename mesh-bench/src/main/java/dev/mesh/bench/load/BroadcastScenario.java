@@ -28,6 +28,7 @@ final class BroadcastScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
+    ctx.requireSocketsPerServer("broadcast (raw Vert.x, Mesh on one node and Socket.IO)", ctx.n() + 1L);
     JsonObject raw = measure(ctx, ctx.raw());
     JsonObject mesh1 = measure(ctx, ctx.mesh(1));
     JsonObject mesh2 = measure(ctx, ctx.mesh(2));
@@ -101,7 +102,7 @@ final class BroadcastScenario implements Scenario {
           .put("allCpuMsPerBroadcast", LoadContext.round(allCpu * 1000 / events))
           .put("warmupDeliveries", warmDelivered)
           .put("latencyPercentilesMs", percentiles(sorted)).put("latencyHistogram", histogram(sorted, 40));
-      System.out.println(r.copy().put("latencyPercentilesMs", "...").put("latencyHistogram", "...").encode());
+      LoadContext.print(r.copy().put("latencyPercentilesMs", "...").put("latencyHistogram", "..."));
       return r;
     }
   }

@@ -20,6 +20,8 @@ final class CompareScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
+    ctx.requireSocketsPerServer("compare (raw Vert.x, Mesh on one node and Socket.IO)",
+        ctx.n() + Math.min(1000, ctx.n() / 4) + 1L);
     JsonObject rawIdle = ConnectIdleScenario.measure(ctx, ctx.raw());
     JsonObject meshIdle = ConnectIdleScenario.measure(ctx, ctx.mesh(1));
     JsonObject ioIdle = ConnectIdleScenario.measure(ctx, ctx.socketIo());

@@ -21,6 +21,8 @@ final class ConnectIdleScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
+    ctx.requireSocketsPerServer("idle/connect (raw Vert.x, Mesh on one node and Socket.IO)",
+        ctx.n() + Math.min(1000, ctx.n() / 4) + 1L);
     JsonObject mesh = measure(ctx, ctx.mesh(1));
     JsonObject raw = measure(ctx, ctx.raw());
     JsonObject io = measure(ctx, ctx.socketIo());
@@ -102,7 +104,7 @@ final class ConnectIdleScenario implements Scenario {
           .put("rssBefore", rssBefore).put("rssAfter", rssAfter).put("heapBefore", heapBefore)
           .put("heapAfter", heapAfter).put("cpuCoresAtRest", LoadContext.round(restCpu))
           .put("errors", stats.getInteger("errors"));
-      System.out.println(r.encode());
+      LoadContext.print(r);
       return r;
     }
   }

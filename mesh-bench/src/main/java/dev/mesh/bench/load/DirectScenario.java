@@ -43,6 +43,7 @@ final class DirectScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
+    ctx.requireSocketsPerServer("direct (each of its 2 nodes)", (ctx.n() + 1L) / 2);
     int n = ctx.n();
     int events = ctx.events();
     int rate = ctx.options.rate();
@@ -79,7 +80,7 @@ final class DirectScenario implements Scenario {
             .put("maxMs", LoadContext.round(Latencies.percentileMillis(sorted, 100)))
             .put("messagesPerSecond", LoadContext.round(sorted.length / seconds))
             .put("allCpuMsPerMessage", LoadContext.round(cpu * 1000 / Math.max(1, sorted.length)));
-        System.out.println(r.encode());
+        LoadContext.print(r);
         return new Run(new JsonObject().put("targets", new JsonArray().add(r)), List.of(
             Figure.lower("directP50Ms", "send-to-user p50", "ms", r.getDouble("p50Ms")),
             Figure.lower("directP99Ms", "send-to-user p99", "ms", r.getDouble("p99Ms"))));

@@ -30,6 +30,7 @@ final class FanoutScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
+    ctx.requireSocketsPerServer("fanout (one node)", ctx.n() + 1L);
     List<Integer> loops = ctx.options.loops() != null ? ctx.options.loops() : List.of(1, 2);
     JsonArray targets = new JsonArray();
     List<Figure> figures = new ArrayList<>();
@@ -105,7 +106,7 @@ final class FanoutScenario implements Scenario {
           .put("serverCpuCores", LoadContext.round(cpu / seconds))
           .put("allReachedP50Ms", ResumeScenario.orNull(Latencies.percentileMillisOrNever(allReached, 50)))
           .put("allReachedMaxMs", ResumeScenario.orNull(Latencies.percentileMillisOrNever(allReached, 100)));
-      System.out.println(r.encode());
+      LoadContext.print(r);
       return r;
     }
   }

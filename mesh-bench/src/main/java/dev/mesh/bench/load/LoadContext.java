@@ -71,6 +71,22 @@ final class LoadContext {
         repo.resolve("mesh-bench/target/load-logs/generators-" + System.currentTimeMillis()));
   }
 
+  /** Files a server process needs beyond its sockets (jars, epoll, cluster and ops ports). */
+  static final int SERVER_FILES_MARGIN = 600;
+
+  /**
+   * Fails before anything starts when one server process would have to hold more sockets than a process may open
+   * here (the generator spreads its own sockets over processes; a server cannot).
+   */
+  void requireSocketsPerServer(String what, long sockets) {
+    long limit = Machine.openFilesLimit();
+    if (limit != Long.MAX_VALUE && sockets > limit - SERVER_FILES_MARGIN) {
+      throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+          "%s would hold %,d sockets in one server process; a process may open %,d files here (about %,d sockets):"
+              + " use a smaller --n", what, sockets, limit, limit - SERVER_FILES_MARGIN));
+    }
+  }
+
   /** The browser client's timing without reconnects: pages of steady-state measurements. */
   static ClientPolicy steady() {
     return ClientPolicy.browser().withoutReconnect();
@@ -83,6 +99,11 @@ final class LoadContext {
 
   static <T> T await(Future<T> future, Duration timeout) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** One measured target on its own line (the progress line on stderr ends with a carriage return, not a newline). */
+  static void print(JsonObject measured) {
+    System.out.println(System.lineSeparator() + measured.encode());
   }
 
   static double round(double value) {

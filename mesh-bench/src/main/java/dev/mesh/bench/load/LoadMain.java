@@ -55,6 +55,9 @@ public final class LoadMain {
         .put("startedAt", Instant.now().toString()).put("machine", Machine.describe());
     List<List<Headlines.Figure>> figures = new ArrayList<>();
     JsonArray details = new JsonArray();
+    Files.createDirectories(options.out());
+    Path file = options.out().resolve(options.scenario() + "-" + options.n() + "-"
+        + Instant.now().toString().replace(":", "").substring(0, 15) + ".json");
     for (int i = 1; i <= runs; i++) {
       System.err.printf(Locale.ROOT, "%n== %s run %d of %d (load average %.2f)%n", options.scenario(), i, runs,
           Machine.loadAverage());
@@ -64,13 +67,12 @@ public final class LoadMain {
       run.mergeIn(measured.detail()).put("finishedAt", Instant.now().toString());
       details.add(run);
       figures.add(measured.headline());
+      // Written after every run: a failure in run 3 of a long measurement keeps runs 1 and 2.
+      result.put("headline", Headlines.toJson(Headlines.aggregate(figures))).put("runs", details)
+          .put("complete", i == runs).put("finishedAt", Instant.now().toString());
+      Files.writeString(file, result.encodePrettily() + "\n");
     }
     List<Headlines.Aggregate> headline = Headlines.aggregate(figures);
-    result.put("headline", Headlines.toJson(headline)).put("runs", details).put("finishedAt", Instant.now().toString());
-    Files.createDirectories(options.out());
-    Path file = options.out().resolve(options.scenario() + "-" + options.n() + "-"
-        + Instant.now().toString().replace(":", "").substring(0, 15) + ".json");
-    Files.writeString(file, result.encodePrettily() + "\n");
     List<Path> plots = Plots.draw(result, options.out());
     System.out.println();
     System.out.println(table(headline, runs));

@@ -21,8 +21,27 @@ final class Machine {
         .put("vertx", "5.0.10").put("hazelcast", "5.3.8")
         .put("serverJvmFlags", String.join(" ", Target.JVM_FLAGS))
         .put("loadAverage", loadAverage())
+        .put("openFilesPerProcess", openFilesLimit())
         .put("note", String.format(Locale.ROOT, "generator and servers share the machine's %d cores",
             rt.availableProcessors()));
+  }
+
+  /**
+   * Open files a process may hold here (the soft limit of this process, which the servers inherit), or
+   * {@code Long.MAX_VALUE} when unknown.
+   */
+  static long openFilesLimit() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+          return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // unknown: no check
+    }
+    return Long.MAX_VALUE;
   }
 
   /** The one-minute load average now. */

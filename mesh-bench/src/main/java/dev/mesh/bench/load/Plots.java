@@ -155,8 +155,10 @@ final class Plots {
       XYSeries bars2 = chart.addSeries("deliveries", x, y);
       bars2.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.StepArea);
       bars2.setMarker(SeriesMarkers.NONE);
-      mark(chart, h.getDouble("p50Ms"), "p50 " + ms(h.getDouble("p50Ms")), y);
-      mark(chart, h.getDouble("p99Ms"), "p99 " + ms(h.getDouble("p99Ms")), y);
+      chart.getStyler().setXAxisDecimalPattern("#,##0.#").setXAxisMin(0.0);
+      double range = bin * counts.size();
+      mark(chart, h.getDouble("p50Ms"), "p50 " + ms(h.getDouble("p50Ms")), y, range);
+      mark(chart, h.getDouble("p99Ms"), "p99 " + ms(h.getDouble("p99Ms")), y, range);
       written.add(save(chart, dir.resolve("broadcast-latency-" + e.getKey() + "-" + n + ".png")));
     }
   }
@@ -172,7 +174,8 @@ final class Plots {
         .title("Memory per idle connection, " + count(n) + " connections" + runsNote(runs))
         .xAxisTitle(serverAxis(runs)).yAxisTitle("RSS per connection (KiB)").build();
     CategoryChart cpu = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-        .title("Server CPU per 1,000 connects, " + count(n) + " connects" + runsNote(runs))
+        .title("CPU per 1,000 connects of the process holding the sockets, " + count(n) + " connects"
+            + runsNote(runs))
         .xAxisTitle(serverAxis(runs)).yAxisTitle("CPU seconds per 1,000 connects").build();
     style(rss);
     style(cpu);
@@ -376,6 +379,7 @@ final class Plots {
     }
     if (!chart.getSeriesMap().isEmpty()) {
       chart.getStyler().setXAxisMin(0.0).setXAxisMax(100.0);
+      chart.getStyler().setYAxisMin(0.0);
       written.add(save(chart, dir.resolve("resume-pages-" + n + ".png")));
     }
   }
@@ -449,7 +453,11 @@ final class Plots {
   }
 
   private static String label(JsonObject t) {
-    return t.getString("target") + (t.containsKey("eventLoops") ? " (" + t.getInteger("eventLoops") + ")" : "");
+    if (!t.containsKey("eventLoops")) {
+      return t.getString("target");
+    }
+    int loops = t.getInteger("eventLoops");
+    return t.getString("target") + ", " + loops + (loops == 1 ? " loop" : " loops");
   }
 
   private static JsonObject medianBy(List<JsonObject> runs, String key) {
@@ -484,13 +492,15 @@ final class Plots {
     return s;
   }
 
-  private static void mark(XYChart chart, double x, String text, double[] ys) {
+  /** A vertical line at {@code x} labelled just left of it (the p99 is often near the right edge). */
+  private static void mark(XYChart chart, double x, String text, double[] ys, double range) {
     double top = 0;
     for (double y : ys) {
       top = Math.max(top, y);
     }
     chart.addAnnotation(new AnnotationLine(x, true, false));
-    chart.addAnnotation(new AnnotationText(text, x, top * (text.startsWith("p99") ? 0.8 : 0.95), false));
+    chart.addAnnotation(new AnnotationText(text, x - 0.06 * range, top * (text.startsWith("p99") ? 0.8 : 0.95),
+        false));
   }
 
   private static void style(Chart<?, ?> chart) {

@@ -72,7 +72,7 @@ final class PublishScenario implements Scenario {
           .put("ackedPerSecond", LoadContext.round(acked.get() / (double) PHASE.toSeconds()))
           .put("deliveriesPerSecond", LoadContext.round(fleet.received() / seconds))
           .put("cpuMsPerPublish", LoadContext.round(cpu * 1000 / Math.max(1, acked.get())));
-      System.out.println(r.encode());
+      LoadContext.print(r);
       return r;
     }
   }

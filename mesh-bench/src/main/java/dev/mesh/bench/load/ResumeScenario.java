@@ -27,6 +27,7 @@ final class ResumeScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
+    ctx.requireSocketsPerServer("resume (one node)", ctx.n() + 1L);
     int n = ctx.n();
     try (Target.Mesh target = ctx.mesh(1); Fleet fleet = ctx.fleet(n)) {
       fleet.label("resume");
@@ -69,7 +70,7 @@ final class ResumeScenario implements Scenario {
           .put("serverHistoryP99Ms", LoadContext.round(target.replayMetric("mesh_replay_history_latency_seconds",
               "quantile=\"0.99\"") * 1000))
           .put("wallSeconds", LoadContext.round(wall)).put("duplicates", duplicates);
-      System.out.println(r.encode());
+      LoadContext.print(r);
       r.put("pageResumeMs", perPage);
       return new Run(new JsonObject().put("targets", new JsonArray().add(r)), List.of(
           Figure.lower("resumeP50Ms", "page from reconnect to its " + MISSED + "th missed event, p50", "ms", p50),

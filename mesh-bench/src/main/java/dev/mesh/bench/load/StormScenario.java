@@ -69,6 +69,7 @@ final class StormScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
+    ctx.requireSocketsPerServer("storm (the survivor takes every page)", ctx.n() + 1L);
     int n = ctx.n();
     try (Target.Mesh target = ctx.mesh(2); Fleet fleet = ctx.fleet(n)) {
       fleet.label("storm: connecting");
@@ -155,7 +156,7 @@ final class StormScenario implements Scenario {
                   / Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count").orElse(Double.NaN) * 1000))
           .put("survivorSubscribeMaxMs", LoadContext.round(
               Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_max").orElse(Double.NaN) * 1000));
-      System.out.println(summary(r).encode());
+      LoadContext.print(summary(r));
       return new Run(r, figures(r));
     }
   }
