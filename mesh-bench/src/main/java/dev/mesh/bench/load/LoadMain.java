@@ -51,7 +51,7 @@ public final class LoadMain {
             .put("eventLoops", options.loops() == null ? new JsonArray().add(options.loopCount())
                 : new JsonArray(new ArrayList<>(options.loops())))
             .put("generators", options.generators() == 0 ? "automatic" : options.generators())
-            .put("rate", options.rate()))
+            .put("rate", options.rate()).put("nodes", options.nodes()))
         .put("startedAt", Instant.now().toString()).put("machine", Machine.describe());
     List<List<Headlines.Figure>> figures = new ArrayList<>();
     JsonArray details = new JsonArray();

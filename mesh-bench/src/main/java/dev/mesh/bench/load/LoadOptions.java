@@ -18,13 +18,14 @@ import java.util.List;
  *                   takes a list and measures each; null: not given (the machine's cores; fanout: 1,2)
  * @param generators processes holding the pages: 0 chooses from {@code n}, 1 is this process alone, 2 or more forks
  *                   that many generator processes
+ * @param nodes      connection nodes of the storm (one of them is killed); at least 2
  * @param args       the arguments as given, for the result file
  */
 record LoadOptions(String scenario, int n, int events, Path out, Path jfr, int rate, Integer runs, List<Integer> loops,
-                   int generators, List<String> args) {
+                   int generators, int nodes, List<String> args) {
 
   static final String USAGE = "usage: mesh-bench/run load <scenario> [--n N] [--events M] [--runs R] [--loops L[,L2]]"
-      + " [--generators G] [--out dir] [--jfr dir] [--rate R]\n  scenarios: " + String.join(" ", Scenarios.names());
+      + " [--generators G] [--nodes K] [--out dir] [--jfr dir] [--rate R]\n  scenarios: " + String.join(" ", Scenarios.names());
 
   LoadOptions {
     if (n < 1) {
@@ -45,6 +46,9 @@ record LoadOptions(String scenario, int n, int events, Path out, Path jfr, int r
     if (generators < 0) {
       throw new IllegalArgumentException("--generators must be 0 (automatic) or more, was " + generators);
     }
+    if (nodes < 2) {
+      throw new IllegalArgumentException("--nodes must be at least 2 (one is killed), was " + nodes);
+    }
     loops = loops == null ? null : List.copyOf(loops);
     args = List.copyOf(args);
   }
@@ -62,6 +66,7 @@ record LoadOptions(String scenario, int n, int events, Path out, Path jfr, int r
     Integer runs = null;
     List<Integer> loops = null;
     int generators = 0;
+    int nodes = 2;
     for (int i = 1; i < argv.length; i++) {
       String option = argv[i];
       if (i + 1 >= argv.length) {
@@ -78,13 +83,14 @@ record LoadOptions(String scenario, int n, int events, Path out, Path jfr, int r
           case "--runs" -> runs = Integer.parseInt(value);
           case "--loops" -> loops = parseList(value);
           case "--generators" -> generators = Integer.parseInt(value);
+          case "--nodes" -> nodes = Integer.parseInt(value);
           default -> throw new IllegalArgumentException("unknown option " + option + "\n" + USAGE);
         }
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(option + " takes a number, was '" + value + "'");
       }
     }
-    return new LoadOptions(scenario, n, events, out, jfr, rate, runs, loops, generators, List.of(argv));
+    return new LoadOptions(scenario, n, events, out, jfr, rate, runs, loops, generators, nodes, List.of(argv));
   }
 
   private static List<Integer> parseList(String value) {

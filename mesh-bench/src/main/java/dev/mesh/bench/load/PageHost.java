@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * process and each forked generator ({@link PageHostMain}), so a scenario runs the same way on one process or on
  * several. Pages are created in groups; page {@code i} of a group (its index across every process) is user
  * {@code <prefix>-<run>-<i>}, connects first to {@code endpoints[i % size]} and binds to source address
- * {@code 127.0.0.<2 + i % 8>} (each address has its own ephemeral ports).
+ * {@code 127.0.0.<2 + i % 8>} (each address has its own ephemeral ports). When its node goes, a page tries the
+ * others in an order of its own ({@link #endpointOrder}), so the pages of a lost node spread over the survivors as a
+ * load balancer would spread them.
  *
  * <p>Commands are JSON objects with an {@code op}; {@link #handle} blocks until the answer is ready. Times that
  * cross processes are wall-clock microseconds ({@link PageClient#nowMicros()}).
@@ -149,10 +151,27 @@ final class PageHost implements AutoCloseable {
     return new JsonObject().put("created", count);
   }
 
+  /**
+   * The endpoints in the order page {@code index} tries them: {@code endpoints[index % k]} first, then the others
+   * starting from a different one for consecutive pages of the same first node. With two endpoints it is simply the
+   * other one.
+   */
+  static List<Endpoint> endpointOrder(List<Endpoint> endpoints, int index) {
+    int k = endpoints.size();
+    int first = index % k;
+    List<Endpoint> order = new ArrayList<>(k);
+    order.add(endpoints.get(first));
+    int offset = k > 2 ? (index / k) % (k - 1) : 0;
+    for (int j = 0; j < k - 1; j++) {
+      order.add(endpoints.get((first + 1 + (offset + j) % (k - 1)) % k));
+    }
+    return order;
+  }
+
   private PageClient meshPage(Group group, WebSocketClient client, String user, String token, List<Endpoint> endpoints,
                               int index, ClientPolicy policy) {
     PageClient page = new PageClient(vertx, client, user, "s" + index, "t" + index, "p" + index, () -> token,
-        endpoints, index, policy);
+        endpointOrder(endpoints, index), 0, policy);
     page.listener(new PageClient.Listener() {
       @Override
       public void onEvent(PageClient p, JsonObject frame, long receivedMicros) {

@@ -207,6 +207,7 @@ final class Plots {
       storms.add(targets != null ? targets.getJsonObject(0) : run);
     }
     boolean several = storms.size() > 1;
+    String survivor = storms.get(0).getInteger("nodes", 2) > 2 ? "survivors" : "survivor";
     String moved = storms.get(0).getValue("pagesOnKilledNode") + " of " + count(n) + " pages moved";
 
     // Reconnect attempts and the server's hints over time.
@@ -231,8 +232,9 @@ final class Plots {
 
     // The survivor's admissions per second, and the moved pages welcomed and fully resumed (cumulative %).
     XYChart admission = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-        .title("Storm after kill -9 (" + moved + "): survivor admissions and pages back" + runsNote(runs))
-        .xAxisTitle("time after the kill (s)").yAxisTitle("connections accepted by the survivor per second").build();
+        .title("Storm after kill -9 (" + moved + "): admissions and pages back" + runsNote(runs))
+        .xAxisTitle("time after the kill (s)").yAxisTitle("connections accepted by the " + survivor + " per second")
+        .build();
     style(admission);
     admission.setYAxisGroupTitle(1, "moved pages (% cumulative)");
     admission.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
@@ -256,12 +258,31 @@ final class Plots {
           x[k - 1] = b.getDouble(0);
           y[k - 1] = dt > 0 ? Math.max(0, (b.getDouble(1) - a.getDouble(1)) / dt) : 0;
         }
-        XYSeries rate = admission.addSeries("survivor admissions/s (last second)" + suffix, x, y);
+        XYSeries rate = admission.addSeries("connections opened/s, " + (survivor.endsWith("s") ? "survivors' counters"
+            : "survivor's counter") + " (sampled)" + suffix, x, y);
         rate.setMarker(SeriesMarkers.NONE);
-        runStyle(rate, ADMISSIONS, i);
+        runStyle(rate, COUNTER, i);
       }
       JsonObject slots = s.getJsonObject("perSlot");
       Number pages = s.getNumber("pagesOnKilledNode");
+      if (slots != null) {
+        // Moved pages welcomed per second over the last second, from each page's own welcome time: exact, where the
+        // counter above is only as recent as the survivor's answer to a scrape.
+        JsonArray welcomed = slots.getJsonArray("welcomed");
+        double step = slots.getDouble("slotSeconds");
+        int window = (int) Math.round(1 / step);
+        double[] x = new double[welcomed.size()];
+        double[] y = new double[welcomed.size()];
+        long inWindow = 0;
+        for (int k = 0; k < welcomed.size(); k++) {
+          inWindow += welcomed.getLong(k) - (k >= window ? welcomed.getLong(k - window) : 0);
+          x[k] = (k + 1) * step;
+          y[k] = inWindow;
+        }
+        XYSeries rate = admission.addSeries("moved pages welcomed/s (last second)" + suffix, x, y);
+        rate.setMarker(SeriesMarkers.NONE);
+        runStyle(rate, ADMISSIONS, i);
+      }
       if (slots != null && pages != null && pages.doubleValue() > 0) {
         runStyle(cumulative(admission, "pages welcomed %" + suffix, slots, "welcomed", pages.doubleValue()),
             WELCOMED, i);
@@ -308,6 +329,7 @@ final class Plots {
   private static final Color ATTEMPTS = new Color(200, 80, 50);
   private static final Color HINTS = new Color(40, 140, 60);
   private static final Color ADMISSIONS = new Color(50, 90, 200);
+  private static final Color COUNTER = new Color(120, 170, 230);
   private static final Color WELCOMED = new Color(230, 150, 30);
   private static final Color RESUMED = new Color(140, 60, 170);
   private static final float[][] DASHES = {null, {8f, 5f}, {2f, 4f}, {12f, 4f, 2f, 4f}};

@@ -16,8 +16,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * storm: N pages on two connection nodes (page i first on node i % 2), one publisher on the second node publishing
- * 10 events/s throughout; {@code kill -9} of the first node. The N/2 pages that lose their node reconnect as the
+ * storm: N pages on {@code --nodes} connection nodes (default 2; page i first on node i % nodes), one publisher on the
+ * second node publishing 10 events/s throughout; {@code kill -9} of the first node. The N/nodes pages that lose their
+ * node (spread over the survivors, {@link PageHost#endpointOrder}) reconnect as the
  * browser client would ({@link ClientPolicy#browserStrict()}: backoff with jitter, the server's retry-after hints,
  * giving up after 10 attempts) and resume from their last position on the survivor.
  *
@@ -69,9 +70,11 @@ final class StormScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
-    ctx.requireSocketsPerServer("storm (the survivor takes every page)", ctx.n() + 1L);
     int n = ctx.n();
-    try (Target.Mesh target = ctx.mesh(2); Fleet fleet = ctx.fleet(n)) {
+    int nodes = ctx.options.nodes();
+    // Each survivor keeps its N/nodes pages and takes its share of the N/nodes moved ones.
+    ctx.requireSocketsPerServer("storm (each survivor after the kill)", (long) Math.ceil((double) n / (nodes - 1)) + 1);
+    try (Target.Mesh target = ctx.mesh(nodes); Fleet fleet = ctx.fleet(n)) {
       fleet.label("storm: connecting");
       List<Endpoint> endpoints = target.endpoints();
       String killedEndpoint = endpoints.get(0).toString();
@@ -88,10 +91,10 @@ final class StormScenario implements Scenario {
       });
       Thread.sleep(2000);
       ServiceProcess a = target.nodes.get(0);
-      ServiceProcess b = target.nodes.get(1);
+      List<ServiceProcess> survivors = target.nodes.subList(1, target.nodes.size());
       fleet.label("storm");
       target.startProfile(ctx.jfr());
-      AdmissionSampler admissions = new AdmissionSampler(b);
+      AdmissionSampler admissions = new AdmissionSampler(survivors);
       long killedAt = PageClient.nowMicros();
       a.kill();
       admissions.start(killedAt);
@@ -142,9 +145,14 @@ final class StormScenario implements Scenario {
       JsonObject report = merge(fleet.call("storm", new JsonObject().put("group", "st").put("channel", CHANNEL)
           .put("killedAtMicros", killedAt).put("killedEndpoint", killedEndpoint).put("acked", acked),
           Duration.ofMinutes(2)));
-      String metrics = b.getOps("/metrics").map(r -> r.body()).orElse("");
+      List<String> survivorMetrics = survivors.stream().map(v -> v.getOps("/metrics").map(r -> r.body()).orElse(""))
+          .toList();
+      String metrics = String.join("\n", survivorMetrics);
+      double subscribeMaxSeconds = survivorMetrics.stream()
+          .mapToDouble(m -> Prometheus.sum(m, "mesh_subscribe_latency_seconds_max").orElse(Double.NaN)).max()
+          .orElse(Double.NaN);
       JsonObject r = analyse(report, sent, killedAt, stormEnd, admissions.samples())
-          .put("target", target.name()).put("eventLoops", target.eventLoops()).put("pages", n)
+          .put("target", target.name()).put("eventLoops", target.eventLoops()).put("pages", n).put("nodes", nodes)
           .put("failedStarts", failedStarts).put("generatorProcesses", fleet.processes())
           .put("clientPolicy", PageHost.policyToJson(ClientPolicy.browserStrict()))
           .put("allBack", allBack).put("stormSeconds", LoadContext.round((stormEnd - killedAt) / 1e6))
@@ -154,8 +162,7 @@ final class StormScenario implements Scenario {
           .put("survivorSubscribeMeanMs", LoadContext.round(
               Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_sum").orElse(Double.NaN)
                   / Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count").orElse(Double.NaN) * 1000))
-          .put("survivorSubscribeMaxMs", LoadContext.round(
-              Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_max").orElse(Double.NaN) * 1000));
+          .put("survivorSubscribeMaxMs", LoadContext.round(subscribeMaxSeconds * 1000));
       LoadContext.print(summary(r));
       return new Run(r, figures(r));
     }
@@ -315,22 +322,25 @@ final class StormScenario implements Scenario {
     return s;
   }
 
-  /** Polls the survivor's {@code mesh_connections_opened_total} every 250 ms: its admissions over time. */
+  /** Polls the survivors' {@code mesh_connections_opened_total} every 250 ms (summed): admissions over time. */
   private static final class AdmissionSampler {
-    private final ServiceProcess survivor;
+    private final List<ServiceProcess> survivors;
     private final List<double[]> samples = new CopyOnWriteArrayList<>();
     private volatile boolean running = true;
     private Thread thread;
 
-    AdmissionSampler(ServiceProcess survivor) {
-      this.survivor = survivor;
+    AdmissionSampler(List<ServiceProcess> survivors) {
+      this.survivors = survivors;
     }
 
     void start(long killedAtMicros) {
       thread = new Thread(() -> {
         while (running) {
-          double opened = survivor.getOps("/metrics")
-              .map(r -> Prometheus.sum(r.body(), "mesh_connections_opened_total").orElse(0)).orElse(Double.NaN);
+          double opened = 0;
+          for (ServiceProcess survivor : survivors) {
+            opened += survivor.getOps("/metrics")
+                .map(r -> Prometheus.sum(r.body(), "mesh_connections_opened_total").orElse(0)).orElse(Double.NaN);
+          }
           if (!Double.isNaN(opened)) {
             samples.add(new double[] {(PageClient.nowMicros() - killedAtMicros) / 1e6, opened});
           }
