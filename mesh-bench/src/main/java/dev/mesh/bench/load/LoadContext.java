@@ -113,8 +113,4 @@ final class LoadContext {
   static Double ratio(Double a, Double b) {
     return a == null || b == null || b == 0 ? null : round(a / b);
   }
-
-  static JsonObject machine() {
-    return Machine.describe();
-  }
 }
