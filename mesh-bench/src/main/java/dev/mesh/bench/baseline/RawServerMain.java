@@ -118,7 +118,8 @@ public final class RawServerMain {
     private void accept(ServerWebSocket ws) {
       Set<String> subscribed = new LinkedHashSet<>();
       ws.writeTextMessage(new JsonObject().put("type", "welcome").put("protocol", 1)
-          .put("connectionId", Integer.toHexString(System.identityHashCode(ws))).put("nodeId", "raw-" + index).encode());
+          .put("connectionId", Integer.toHexString(System.identityHashCode(ws))).put("nodeId", "raw-" + index)
+          .encode());
       ws.textMessageHandler(text -> {
         JsonObject frame = new JsonObject(text);
         String channel = frame.getString("channel");

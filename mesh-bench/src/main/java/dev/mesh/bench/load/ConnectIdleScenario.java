@@ -16,7 +16,8 @@ final class ConnectIdleScenario implements Scenario {
 
   @Override
   public String description() {
-    return "N pages connect to Mesh (1 node), raw Vert.x and Socket.IO: CPU per 1,000 connects, RSS per idle connection";
+    return "N pages connect to Mesh (1 node), raw Vert.x and Socket.IO: CPU per 1,000 connects,"
+        + " RSS per idle connection";
   }
 
   @Override

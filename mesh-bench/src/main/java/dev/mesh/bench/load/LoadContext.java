@@ -20,12 +20,10 @@ final class LoadContext {
 
   final LoadOptions options;
   final Path repo;
-  final int run;
 
-  LoadContext(LoadOptions options, Path repo, int run) {
+  LoadContext(LoadOptions options, Path repo) {
     this.options = options;
     this.repo = repo;
-    this.run = run;
   }
 
   int n() {

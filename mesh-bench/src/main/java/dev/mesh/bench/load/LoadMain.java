@@ -63,7 +63,7 @@ public final class LoadMain {
           Machine.loadAverage());
       JsonObject run = new JsonObject().put("run", i).put("startedAt", Instant.now().toString())
           .put("loadAverageAtStart", Machine.loadAverage());
-      Scenario.Run measured = scenario.run(new LoadContext(options, repo, i));
+      Scenario.Run measured = scenario.run(new LoadContext(options, repo));
       run.mergeIn(measured.detail()).put("finishedAt", Instant.now().toString());
       details.add(run);
       figures.add(measured.headline());

@@ -25,7 +25,8 @@ record LoadOptions(String scenario, int n, int events, Path out, Path jfr, int r
                    int generators, int nodes, List<String> args) {
 
   static final String USAGE = "usage: mesh-bench/run load <scenario> [--n N] [--events M] [--runs R] [--loops L[,L2]]"
-      + " [--generators G] [--nodes K] [--out dir] [--jfr dir] [--rate R]\n  scenarios: " + String.join(" ", Scenarios.names());
+      + " [--generators G] [--nodes K] [--out dir] [--jfr dir] [--rate R]\n  scenarios: "
+      + String.join(" ", Scenarios.names());
 
   LoadOptions {
     if (n < 1) {

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A forked generator process ({@link GeneratorProcess}): one {@link PageHost} driven over stdin/stdout. Each input
- * line is a command {@code {"id": n, "op": ...}}; each answer is a line {@code R {"id": n, "ok": .., "result"|"error"}},
+ * line is a command {@code {"id": n, "op": ...}}; each answer is a line
+ * {@code R {"id": n, "ok": .., "result"|"error"}},
  * and every second a progress line {@code P {"open", "received", "errors"}}. It exits when its input ends or its
  * parent dies, so a generator never outlives the run that forked it.
  * Usage: {@code PageHostMain <run>}, the token secret in {@code MESH_BENCH_JWT_SECRET}.

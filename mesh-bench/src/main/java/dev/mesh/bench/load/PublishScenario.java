@@ -35,7 +35,8 @@ final class PublishScenario implements Scenario {
     JsonObject raw = measure(ctx, ctx.raw());
     JsonObject mesh = measure(ctx, ctx.mesh(1));
     List<Figure> figures = List.of(
-        Figure.higher("ackedPerSecond.raw", "raw Vert.x acknowledged publishes/s", "1/s", raw.getDouble("ackedPerSecond")),
+        Figure.higher("ackedPerSecond.raw", "raw Vert.x acknowledged publishes/s", "1/s",
+            raw.getDouble("ackedPerSecond")),
         Figure.higher("ackedPerSecond.mesh", "Mesh acknowledged publishes/s", "1/s", mesh.getDouble("ackedPerSecond")),
         Figure.higher("acked.meshOverRaw", "Mesh / raw acknowledged publishes/s", "x",
             LoadContext.ratio(mesh.getDouble("ackedPerSecond"), raw.getDouble("ackedPerSecond"))));

@@ -60,11 +60,13 @@ final class ResumeScenario implements Scenario {
       Double p50 = orNull(Latencies.percentileMillisOrNever(durations, 50));
       Double p99 = orNull(Latencies.percentileMillisOrNever(durations, 99));
       JsonArray perPage = new JsonArray();
-      Arrays.stream(durations).filter(d -> d != Latencies.NEVER).forEach(d -> perPage.add(LoadContext.round(d / 1000.0)));
+      Arrays.stream(durations).filter(d -> d != Latencies.NEVER)
+          .forEach(d -> perPage.add(LoadContext.round(d / 1000.0)));
       JsonObject r = target.describe().put("pages", n).put("missedEvents", MISSED)
           .put("generatorProcesses", fleet.processes())
           .put("clientResumeP50Ms", p50).put("clientResumeP99Ms", p99).put("pagesNotResumed", notResumed)
-          .put("serverHistoryReads", count).put("serverHistoryMeanMs", LoadContext.round(sum / Math.max(1, count) * 1000))
+          .put("serverHistoryReads", count)
+          .put("serverHistoryMeanMs", LoadContext.round(sum / Math.max(1, count) * 1000))
           .put("serverHistoryP50Ms", LoadContext.round(target.replayMetric("mesh_replay_history_latency_seconds",
               "quantile=\"0.5\"") * 1000))
           .put("serverHistoryP99Ms", LoadContext.round(target.replayMetric("mesh_replay_history_latency_seconds",

@@ -58,7 +58,7 @@ class PageHostCountingTest {
   }
 
   @Test
-  @DisplayName("3 event frames, one a duplicate, on each of 3 pages: 6 deliveries, 6 latencies, 3 duplicates in the ledgers")
+  @DisplayName("3 event frames, one a duplicate, on each of 3 pages: 6 deliveries, 6 latencies, 3 duplicates")
   void duplicateCountedOnce() throws Exception {
     call(new JsonObject().put("op", "create").put("group", "g").put("prefix", "g").put("from", 0).put("count", 3)
         .put("endpoints", new JsonArray().add(new JsonArray().add("127.0.0.1").add(server.actualPort())))
