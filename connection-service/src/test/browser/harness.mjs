@@ -132,7 +132,9 @@ class Service {
     fs.closeSync(out);
     this.child = track(child);
     this.pid = child.pid;
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
     this.exitInfo = null;
     this.exited.then((info) => (this.exitInfo = info));
     return this;
@@ -431,7 +433,9 @@ export class Balancer {
 
   async stop() {
     for (const s of this.sockets) s.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
+    await new Promise((resolve) => {
+      this.server.close(resolve);
+    });
   }
 }
 

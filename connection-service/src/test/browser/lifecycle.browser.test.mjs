@@ -195,6 +195,7 @@ function pollPresence(user) {
   const seen = [];
   let stopped = false;
   const loop = (async () => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- stop() sets it
     while (!stopped) {
       try {
         const p = await mesh.userPresence(user);

@@ -1,11 +1,15 @@
 // Fakes for the mesh-client unit tests: a manual clock, WebSocket, EventSource, fetch, window/document and
 // sessionStorage. Nothing here sleeps: time moves only when a test calls clock.tick().
 
-import { MeshClient } from '../../main/resources/webroot/mesh-client.js';
+import { MeshClient } from './client.mjs';
 
 /** Lets pending promise chains (fetch, getToken, handler promises) run to completion. */
 export async function flush() {
-  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 10; i++) {
+    await new Promise((resolve) => {
+      setImmediate(resolve);
+    });
+  }
 }
 
 export class FakeClock {
@@ -261,6 +265,10 @@ export function fakeStorage(initial = {}) {
 /**
  * A client wired to fakes. `h.random` (default 0.5, i.e. no jitter) feeds the backoff; `h.token` is what getToken
  * returns; every state change and event is recorded.
+ *
+ * Reconnect delays are the plain backoff (or the hint) unless a test asks otherwise: the first-retry spread and the
+ * hint jitter are off (`firstRetrySpreadMs: 0`, `hintJitter: 0`), so that the tests of the state machine do not depend
+ * on them. The tests named 'reconnect spread' run the defaults.
  */
 export function setup(options = {}) {
   const clock = new FakeClock();
@@ -298,6 +306,8 @@ export function setup(options = {}) {
     sessionStorage: storage,
     window: page.window,
     document: page.document,
+    firstRetrySpreadMs: 0,
+    hintJitter: 0,
     ...options,
   });
   h.client = client;

@@ -385,7 +385,9 @@ describe('critical acks', () => {
     const h = setup();
     const ws = await subscribedTo(h);
     const finish = new Map();
-    h.client.on('event', (e) => new Promise((resolve) => finish.set(e.seq, resolve)));
+    h.client.on('event', (e) => new Promise((resolve) => {
+      finish.set(e.seq, resolve);
+    }));
     ws.receive(event(42, { critical: true }));
     ws.receive(event(43, { critical: true }));
     finish.get(43)();

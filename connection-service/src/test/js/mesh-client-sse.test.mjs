@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { parseResumeToken } from '../../main/resources/webroot/mesh-client.js';
+import { parseResumeToken } from './client.mjs';
 import { setup } from './fakes.mjs';
 
 /** Three WebSocket attempts that end before any welcome (a blocked upgrade), then the SSE attempt. */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import {
   MeshClient, VERSION, PROTOCOL_VERSION, STATES, CloseCodes, backoffDelay, randomId, formatResumeToken,
   parseResumeToken, shouldReconnect,
-} from '../../main/resources/webroot/mesh-client.js';
+} from './client.mjs';
 import { setup, fakeStorage, fakeWebSocketClass, FakeClock } from './fakes.mjs';
 
 const B64URL_22 = /^[A-Za-z0-9_-]{22}$/;
@@ -25,7 +25,7 @@ describe('module', () => {
     const module = await import('../../main/resources/webroot/mesh-client.js');
     assert.deepEqual([...new Set(declared)].sort(), Object.keys(module).sort());
     const body = dts.slice(dts.indexOf('export class MeshClient'));
-    const members = [...body.matchAll(/^  (?:readonly )?(\w+)[<(:]/gm)].map((m) => m[1]).filter((n) => n !== 'constructor');
+    const members = [...body.matchAll(/^ {2}(?:readonly )?(\w+)[<(:]/gm)].map((m) => m[1]).filter((n) => n !== 'constructor');
     const actual = Object.getOwnPropertyNames(MeshClient.prototype).filter((n) => n !== 'constructor');
     assert.deepEqual([...new Set(members)].sort(), actual.sort());
     assert.deepEqual([...dts.matchAll(/^export type MeshState = (.*);$/gm)][0][1].match(/'(\w+)'/g).map((x) => x.slice(1, -1)), [...STATES]);

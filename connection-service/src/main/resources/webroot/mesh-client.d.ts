@@ -1,3 +1,4 @@
+// GENERATED: a copy of connection-service/src/main/js/mesh-client/mesh-client.d.ts (npm run build:client).
 /**
  * TypeScript declarations of mesh-client.js, the browser client of Mesh (protocol 1, docs/PROTOCOL.md).
  */
@@ -38,6 +39,48 @@ export const CloseCodes: Readonly<{
   BAD_IDENTITY: 4506;
 }>;
 
+/** Codes of the server's `error` frames (PROTOCOL 3.4). */
+export const ErrorCodes: Readonly<{
+  MALFORMED_JSON: 'malformed-json';
+  UNKNOWN_TYPE: 'unknown-type';
+  MISSING_FIELD: 'missing-field';
+  INVALID_FIELD: 'invalid-field';
+  UNSUPPORTED_FRAME: 'unsupported-frame';
+  RATE_LIMITED: 'rate-limited';
+  FORBIDDEN: 'forbidden';
+  TOO_MANY_SUBSCRIPTIONS: 'too-many-subscriptions';
+  NOT_SUBSCRIBED: 'not-subscribed';
+  UNAVAILABLE: 'unavailable';
+  TOO_LARGE: 'too-large';
+  TOO_MANY_CHANNELS: 'too-many-channels';
+  UNKNOWN_CONNECTION: 'unknown-connection';
+}>;
+
+/** A code of the server's `error` frames. */
+export type ServerErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Codes of the errors the client raises itself (see MeshClientErrorCode). */
+export const ClientErrorCodes: Readonly<{
+  TIMEOUT: 'timeout';
+  OUTBOX_FULL: 'outbox-full';
+  FAILED: 'failed';
+  CLOSED: 'closed';
+  MAX_ATTEMPTS: 'max-attempts';
+  UNAUTHORIZED: 'unauthorized';
+  UNSUPPORTED_PROTOCOL: 'unsupported-protocol';
+  INVALID_CHANNEL: 'invalid-channel';
+  INVALID_DATA: 'invalid-data';
+  INVALID_ID: 'invalid-id';
+  UNSUBSCRIBED: 'unsubscribed';
+  AUTH_FAILED: 'auth-failed';
+  TICKET_FAILED: 'ticket-failed';
+  NETWORK_ERROR: 'network-error';
+  CONNECT_TIMEOUT: 'connect-timeout';
+  TRANSPORT: 'transport';
+  MALFORMED_FRAME: 'malformed-frame';
+  LISTENER: 'listener';
+}>;
+
 /** Default values of the numeric and transport options. */
 export const DEFAULTS: Readonly<{
   transport: 'auto';
@@ -46,6 +89,8 @@ export const DEFAULTS: Readonly<{
   backoffBaseMs: 1000;
   backoffMaxMs: 30000;
   backoffJitter: 0.2;
+  firstRetrySpreadMs: 5000;
+  hintJitter: 0.1;
   healthyAfterMs: 10000;
   connectTimeoutMs: 10000;
   heartbeatIntervalMs: 25000;
@@ -61,16 +106,25 @@ export const DEFAULTS: Readonly<{
  * Error codes the client uses itself, next to the server's error codes (PROTOCOL 3.4: `forbidden`, `rate-limited`,
  * ...) and the names of terminal close codes (`too-many-connections`, `kicked`, `terminal-<code>`, ...).
  */
-export type MeshClientErrorCode =
-  | 'timeout' | 'outbox-full' | 'failed' | 'closed' | 'max-attempts' | 'unauthorized' | 'unsupported-protocol'
-  | 'invalid-channel' | 'invalid-data' | 'invalid-id' | 'unsubscribed' | 'auth-failed' | 'ticket-failed'
-  | 'network-error' | 'connect-timeout' | 'transport' | 'malformed-frame' | 'listener';
+export type MeshClientErrorCode = (typeof ClientErrorCodes)[keyof typeof ClientErrorCodes];
+
+/** What a MeshError carries besides its code and message; each is set on the error when defined. */
+export interface MeshErrorDetails {
+  /** Becomes the standard `Error.cause`. */
+  cause?: unknown;
+  closeCode?: number;
+  id?: string;
+  channel?: string;
+  retryAfterMs?: number;
+  status?: number;
+  text?: string;
+}
 
 export class MeshError extends Error {
-  constructor(code: string, message: string, details?: Record<string, unknown>);
+  constructor(code: MeshClientErrorCode | ServerErrorCode | (string & {}), message: string, details?: MeshErrorDetails);
   readonly name: 'MeshError';
   /** A MeshClientErrorCode, a server error code, or the name of a terminal close code. */
-  readonly code: MeshClientErrorCode | (string & {});
+  readonly code: MeshClientErrorCode | ServerErrorCode | (string & {});
   /** The close code, for errors caused by a terminal close. */
   readonly closeCode?: number;
   /** The request or message id the error answers. */
@@ -79,6 +133,8 @@ export class MeshError extends Error {
   readonly retryAfterMs?: number;
   /** HTTP status, for a failed ticket request. */
   readonly status?: number;
+  /** The text of the frame, for `malformed-frame`. */
+  readonly text?: string;
 }
 
 /** Position of an event in a channel's history (PROTOCOL 6.1). Epochs are opaque and compared for equality. */
@@ -92,6 +148,19 @@ export function backoffDelay(
   attempt: number,
   random?: () => number,
   options?: { backoffBaseMs?: number; backoffMaxMs?: number; backoffJitter?: number },
+): number;
+
+/**
+ * Delay before a reconnect attempt (PROTOCOL 5.3): a server hint `h` waits h * U(1, 1 + hintJitter); the first attempt
+ * after a close seen on the network (1006, or a reconnect-range code without a hint) waits U(0, firstRetrySpreadMs)
+ * unless `spread` is false (the client's own heartbeat detection); otherwise backoffDelay(attempt).
+ */
+export function reconnectDelay(
+  cause: { attempt: number; hint?: number | null; spread?: boolean },
+  random: () => number,
+  options?: {
+    backoffBaseMs?: number; backoffMaxMs?: number; backoffJitter?: number; firstRetrySpreadMs?: number; hintJitter?: number;
+  },
 ): number;
 
 /** 128 random bits as 22 characters of base64url without padding. */
@@ -156,6 +225,14 @@ export interface MeshClientOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   backoffJitter?: number;
+  /**
+   * The first reconnect after a close seen on the network (1006, or a reconnect-range code without a retry hint)
+   * waits U(0, firstRetrySpreadMs), so that the pages of a node that died do not all come back in the same second.
+   * Default 5 s; 0 turns the spread off (the first attempt then waits backoffDelay(1)).
+   */
+  firstRetrySpreadMs?: number;
+  /** A server retry hint `h` is waited as h * U(1, 1 + hintJitter): never sooner than asked. Default 0.1. */
+  hintJitter?: number;
   /** Connected this long, the attempt counter resets. Default 10 s. */
   healthyAfterMs?: number;
   /** An attempt without a welcome after this long is abandoned. Default 10 s. */
@@ -226,7 +303,10 @@ export interface ReconnectScheduled {
   delayMs: number;
 }
 
-/** An event as surfaced to the application: each (channel, epoch, seq) once. */
+/**
+ * An event as surfaced to the application: each (channel, epoch, seq) once, whether it came in an `event` frame or in
+ * an `events` batch. Fields of the frame the client does not interpret are passed through as they are.
+ */
 export interface MeshEvent<T = unknown> {
   channel: string;
   epoch: string;

@@ -42,7 +42,7 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Checks docker-compose.yml, deploy/Dockerfile, deploy/nginx.conf and deploy/prometheus.yml against the services'
+ * Checks docker-compose.yml, deploy/Dockerfile, deploy/nginx.conf and deploy/prometheus/prometheus.yml against the services'
  * real configuration: the options classes' defaults, the environment variables the code reads, and the way the code
  * parses them ({@code *Options.fromEnv}). No Docker engine is needed.
  */
@@ -125,7 +125,7 @@ class DeploymentFilesTest {
     composeFile = root.resolve("docker-compose.yml");
     composeText = Files.readString(composeFile);
     compose = new YAMLMapper().readTree(composeText);
-    prometheus = new YAMLMapper().readTree(root.resolve("deploy/prometheus.yml").toFile());
+    prometheus = new YAMLMapper().readTree(root.resolve("deploy/prometheus/prometheus.yml").toFile());
     nginx = NginxBlock.parse(Files.readString(root.resolve("deploy/nginx.conf")));
     dockerfile = dockerInstructions(Files.readString(root.resolve("deploy/Dockerfile")));
     variablesReadByModule = scanMainSources(root);
@@ -146,13 +146,13 @@ class DeploymentFilesTest {
   // ---------------------------------------------------------------- docker-compose.yml: shape
 
   @Test
-  @DisplayName("compose declares nginx, two connection nodes, presence, replay and prometheus, in a format docker-compose 1.29 accepts")
+  @DisplayName("compose declares nginx, two connection nodes, presence, replay, prometheus and grafana, in a format docker-compose 1.29 accepts")
   void composeHasTheExpectedServices() {
     assertThat(compose.path("version").asText()).as("compose format version").isEqualTo("3.8");
     assertThat(compose.has("name")).as("top-level `name:` (docker-compose 1.29 rejects it)").isFalse();
     assertThat(fieldNames(compose.path("services")))
         .containsExactlyInAnyOrder("nginx", "connection-1", "connection-2", "presence", "replay", "bus-certs",
-            "prometheus");
+            "prometheus", "grafana");
     assertThat(meshServices).extracting(MeshService::name)
         .containsExactlyInAnyOrder("connection-1", "connection-2", "presence", "replay");
     assertThat(meshServices.stream().filter(s -> s.module().equals(CONNECTION)).count())
@@ -435,7 +435,7 @@ class DeploymentFilesTest {
   }
 
   @Test
-  @DisplayName("only nginx and prometheus publish ports: the Mesh services' ops endpoints stay inside the network")
+  @DisplayName("only nginx, prometheus and grafana publish ports: the Mesh services' ops endpoints stay inside the network")
   void meshServicesPublishNoPorts() {
     for (MeshService service : meshServices) {
       assertThat(service.node().has("ports")).as(service.name() + " publishes ports").isFalse();
@@ -449,13 +449,13 @@ class DeploymentFilesTest {
         .contains("./deploy/nginx.conf:/etc/nginx/nginx.conf:ro");
   }
 
-  // ---------------------------------------------------------------- deploy/prometheus.yml
+  // ---------------------------------------------------------------- deploy/prometheus/prometheus.yml
 
   @Test
-  @DisplayName("prometheus is mounted with deploy/prometheus.yml and scrapes /metrics on every Mesh service's default ops port")
+  @DisplayName("prometheus is mounted with deploy/prometheus/prometheus.yml and scrapes /metrics on every Mesh service's default ops port")
   void prometheusScrapesEveryOpsPort() {
     assertThat(texts(compose.path("services").path("prometheus").path("volumes")))
-        .contains("./deploy/prometheus.yml:/etc/prometheus/prometheus.yml:ro");
+        .contains("./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro");
 
     Map<String, String> metricsPathByTarget = new TreeMap<>();
     for (JsonNode job : prometheus.path("scrape_configs")) {

@@ -18,6 +18,8 @@ import java.util.List;
  * @param busPort                {@code MESH_BUS_PORT}: event-bus port, 0 for any free port
  * @param heartbeatInterval      {@code MESH_CLUSTER_HEARTBEAT}: Hazelcast member heartbeat interval (whole seconds)
  * @param failureDetectionTimeout {@code MESH_CLUSTER_FAILURE_TIMEOUT}: a member silent this long is removed (whole seconds)
+ * @param join                   {@code MESH_CLUSTER_JOIN} and its settings: how members find each other (TCP-IP list or
+ *                               Kubernetes DNS lookup), see {@link ClusterJoin}
  */
 public record ClusterOptions(
     String clusterName,
@@ -29,7 +31,8 @@ public record ClusterOptions(
     String busPublicHost,
     int busPort,
     Duration heartbeatInterval,
-    Duration failureDetectionTimeout) {
+    Duration failureDetectionTimeout,
+    ClusterJoin join) {
 
   public static final String DEFAULT_CLUSTER_NAME = "mesh";
   public static final List<String> DEFAULT_MEMBERS = List.of("127.0.0.1");
@@ -42,6 +45,7 @@ public record ClusterOptions(
 
   public ClusterOptions {
     members = List.copyOf(members);
+    java.util.Objects.requireNonNull(join, "join");
     if (heartbeatInterval.toSeconds() < 1 || failureDetectionTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
       throw new IllegalArgumentException("failure-detection timeout must be at least twice the heartbeat interval (>= 1s)");
     }
@@ -50,13 +54,18 @@ public record ClusterOptions(
   public static ClusterOptions defaults() {
     return new ClusterOptions(DEFAULT_CLUSTER_NAME, DEFAULT_MEMBERS, DEFAULT_HOST, DEFAULT_PORT,
         DEFAULT_PORT_AUTO_INCREMENT, DEFAULT_HOST, DEFAULT_HOST, DEFAULT_BUS_PORT, DEFAULT_HEARTBEAT_INTERVAL,
-        DEFAULT_FAILURE_DETECTION_TIMEOUT);
+        DEFAULT_FAILURE_DETECTION_TIMEOUT, ClusterJoin.tcp());
   }
 
   /** Reads every {@code MESH_CLUSTER_*} and {@code MESH_BUS_*} variable; problems are collected in {@code env}. */
   public static ClusterOptions fromEnv(Env env) {
     String host = env.string("MESH_CLUSTER_HOST", DEFAULT_HOST);
+    String hostProblem = hostProblem(host);
+    if (hostProblem != null) {
+      env.reject("MESH_CLUSTER_HOST=" + host + ": " + hostProblem);
+    }
     String busHost = env.string("MESH_BUS_HOST", host);
+    int port = env.integer("MESH_CLUSTER_PORT", DEFAULT_PORT, 1, 65535);
     Duration heartbeat = env.duration("MESH_CLUSTER_HEARTBEAT", DEFAULT_HEARTBEAT_INTERVAL,
         Duration.ofSeconds(1), Duration.ofMinutes(1));
     Duration failure = env.duration("MESH_CLUSTER_FAILURE_TIMEOUT", DEFAULT_FAILURE_DETECTION_TIMEOUT,
@@ -70,32 +79,101 @@ public record ClusterOptions(
         env.string("MESH_CLUSTER_NAME", DEFAULT_CLUSTER_NAME),
         env.list("MESH_CLUSTER_MEMBERS", DEFAULT_MEMBERS),
         host,
-        env.integer("MESH_CLUSTER_PORT", DEFAULT_PORT, 1, 65535),
+        port,
         env.bool("MESH_CLUSTER_PORT_AUTO_INCREMENT", DEFAULT_PORT_AUTO_INCREMENT),
         busHost,
         env.string("MESH_BUS_PUBLIC_HOST", busHost),
         env.port("MESH_BUS_PORT", DEFAULT_BUS_PORT),
         heartbeat,
-        failure);
+        failure,
+        join(env, host, port));
+  }
+
+  /**
+   * {@code MESH_CLUSTER_JOIN} ({@code tcp}, the default, or {@code kubernetes}) and the settings of the method chosen;
+   * a setting of the other method is refused rather than silently ignored.
+   */
+  private static ClusterJoin join(Env env, String host, int hazelcastPort) {
+    String method = env.string("MESH_CLUSTER_JOIN", ClusterJoin.Method.TCP.configName()).toLowerCase(java.util.Locale.ROOT);
+    String serviceDns = env.string("MESH_CLUSTER_KUBERNETES_SERVICE_DNS", null);
+    int servicePort = env.port("MESH_CLUSTER_KUBERNETES_SERVICE_PORT", 0);
+    boolean kubernetesSettings = serviceDns != null || servicePort != 0;
+    if (method.equals(ClusterJoin.Method.TCP.configName())) {
+      if (kubernetesSettings) {
+        env.reject("MESH_CLUSTER_KUBERNETES_SERVICE_DNS and MESH_CLUSTER_KUBERNETES_SERVICE_PORT apply only with "
+            + "MESH_CLUSTER_JOIN=kubernetes (it is tcp)");
+      }
+      return ClusterJoin.tcp();
+    }
+    if (!method.equals(ClusterJoin.Method.KUBERNETES.configName())) {
+      env.reject("MESH_CLUSTER_JOIN=" + method + ": must be tcp or kubernetes");
+      return ClusterJoin.tcp();
+    }
+    if (env.string("MESH_CLUSTER_MEMBERS", null) != null) {
+      env.reject("MESH_CLUSTER_MEMBERS applies only with MESH_CLUSTER_JOIN=tcp; with kubernetes the members are the "
+          + "addresses behind MESH_CLUSTER_KUBERNETES_SERVICE_DNS");
+    }
+    if (isLoopback(host)) {
+      env.reject("MESH_CLUSTER_JOIN=kubernetes needs MESH_CLUSTER_HOST set to the pod's own address (status.podIP), "
+          + "not " + host + ": other pods cannot reach a loopback address");
+    }
+    if (serviceDns == null) {
+      env.reject("MESH_CLUSTER_JOIN=kubernetes needs MESH_CLUSTER_KUBERNETES_SERVICE_DNS, the DNS name of a headless "
+          + "service selecting every Mesh pod (e.g. mesh-cluster.mesh.svc.cluster.local)");
+      return ClusterJoin.tcp();
+    }
+    return ClusterJoin.kubernetes(serviceDns, servicePort != 0 ? servicePort : hazelcastPort);
+  }
+
+  /**
+   * Why {@code host} cannot be MESH_CLUSTER_HOST, or null: Hazelcast binds to exactly that interface address and
+   * announces it to the other members, so it must be one concrete IP address (no name, no wildcard).
+   */
+  static String hostProblem(String host) {
+    boolean ipv4 = host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    boolean ipv6 = host.contains(":") && host.matches("[0-9a-fA-F:.]+");
+    if (!ipv4 && !ipv6) {
+      return "must be an IP address of this host (Hazelcast matches it against the network interfaces), not a name";
+    }
+    if (host.equals("0.0.0.0") || host.matches("[0:]+")) {
+      return "must be the one address of this host that the other members can reach: Hazelcast announces it. To "
+          + "accept event-bus connections on every interface, set MESH_BUS_HOST=0.0.0.0 and MESH_BUS_PUBLIC_HOST";
+    }
+    return null;
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
   }
 
   public ClusterOptions withClusterName(String value) {
     return new ClusterOptions(value, members, host, port, portAutoIncrement, busHost, busPublicHost, busPort,
-        heartbeatInterval, failureDetectionTimeout);
+        heartbeatInterval, failureDetectionTimeout, join);
   }
 
   public ClusterOptions withPort(int value) {
     return new ClusterOptions(clusterName, members, host, value, portAutoIncrement, busHost, busPublicHost, busPort,
-        heartbeatInterval, failureDetectionTimeout);
+        heartbeatInterval, failureDetectionTimeout, join);
   }
 
   public ClusterOptions withMembers(List<String> value) {
     return new ClusterOptions(clusterName, value, host, port, portAutoIncrement, busHost, busPublicHost, busPort,
-        heartbeatInterval, failureDetectionTimeout);
+        heartbeatInterval, failureDetectionTimeout, join);
   }
 
   public ClusterOptions withFailureDetection(Duration heartbeat, Duration timeout) {
     return new ClusterOptions(clusterName, members, host, port, portAutoIncrement, busHost, busPublicHost, busPort,
-        heartbeat, timeout);
+        heartbeat, timeout, join);
+  }
+
+  /** The same options on another address: Hazelcast, and the event bus bound and announced there. */
+  public ClusterOptions withHost(String value) {
+    return new ClusterOptions(clusterName, members, value, port, portAutoIncrement, value, value, busPort,
+        heartbeatInterval, failureDetectionTimeout, join);
+  }
+
+  public ClusterOptions withJoin(ClusterJoin value) {
+    return new ClusterOptions(clusterName, members, host, port, portAutoIncrement, busHost, busPublicHost, busPort,
+        heartbeatInterval, failureDetectionTimeout, value);
   }
 }

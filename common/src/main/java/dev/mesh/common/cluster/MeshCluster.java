@@ -20,6 +20,12 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  */
 public final class MeshCluster {
 
+  /**
+   * How long a member joining through Kubernetes DNS lookup keeps looking for other members before it starts a cluster
+   * of its own: only the first pod of a new cluster waits it out (the DNS name lists only itself).
+   */
+  public static final java.time.Duration KUBERNETES_DISCOVERY_WAIT = java.time.Duration.ofSeconds(5);
+
   private MeshCluster() {
   }
 
@@ -30,6 +36,16 @@ public final class MeshCluster {
 
   /** Starts a node whose event bus uses {@code busTls} (mutual TLS when enabled). */
   public static Future<MeshNode> start(ClusterOptions options, BusTlsOptions busTls, MeterRegistry metrics) {
+    String notLocal = notALocalAddress(options.host());
+    if (notLocal != null) {
+      return Future.failedFuture(new IllegalArgumentException(notLocal));
+    }
+    if (options.join().method() == ClusterJoin.Method.KUBERNETES
+        && java.security.Security.getProperty("networkaddress.cache.ttl") == null) {
+      // The JVM caches a lookup for 30 s by default: a pod that first saw only itself would keep seeing only itself
+      // for the whole discovery wait. Effective only before the first lookup of the process, which is the case here.
+      java.security.Security.setProperty("networkaddress.cache.ttl", "1");
+    }
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcastConfig(options));
     VertxOptions vertxOptions = new VertxOptions()
         .setEventBusOptions(busTls.apply(new EventBusOptions()
@@ -47,7 +63,31 @@ public final class MeshCluster {
     });
   }
 
-  /** The Hazelcast configuration Mesh uses: Vert.x's required structures plus TCP-IP join, tuned for fast joins. */
+  /**
+   * Why Hazelcast could not bind to {@code host} on this machine, in Mesh's terms, or null. (Hazelcast's own message
+   * speaks of its interface configuration, which a Mesh user never wrote.)
+   */
+  static String notALocalAddress(String host) {
+    try {
+      java.net.InetAddress address = java.net.InetAddress.getByName(host);
+      if (java.net.NetworkInterface.getByInetAddress(address) != null) {
+        return null;
+      }
+      java.util.List<String> local = new java.util.ArrayList<>();
+      for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+        nic.inetAddresses().map(java.net.InetAddress::getHostAddress).filter(a -> !a.contains("%")).forEach(local::add);
+      }
+      return "MESH_CLUSTER_HOST=" + host + " is not an address of this host (its addresses: " + String.join(", ", local)
+          + "): set it to the address the other members reach this host at";
+    } catch (java.io.IOException e) {
+      return "MESH_CLUSTER_HOST=" + host + ": " + e.getMessage();
+    }
+  }
+
+  /**
+   * The Hazelcast configuration Mesh uses: Vert.x's required structures plus TCP-IP join or Kubernetes DNS discovery
+   * ({@link ClusterJoin}), tuned for fast joins.
+   */
   public static Config hazelcastConfig(ClusterOptions options) {
     Config config = ConfigUtil.loadConfig();
     config.setClusterName(options.clusterName());
@@ -74,7 +114,20 @@ public final class MeshCluster {
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(options.members()).setConnectionTimeoutSeconds(1);
+    switch (options.join().method()) {
+      case TCP -> join.getTcpIpConfig().setEnabled(true).setMembers(options.members()).setConnectionTimeoutSeconds(1);
+      case KUBERNETES -> {
+        // DNS lookup mode: only service-dns (and the port) are set, so Hazelcast never calls the Kubernetes API.
+        join.getTcpIpConfig().setEnabled(false);
+        // Hazelcast's discovery joiner looks the members up only during this wait: at 0 (the TCP-IP setting above) a
+        // new pod never tried the members it found and started a cluster of its own, merged 10 s later.
+        config.setProperty("hazelcast.wait.seconds.before.join", Long.toString(KUBERNETES_DISCOVERY_WAIT.toSeconds()));
+        join.getKubernetesConfig().setEnabled(true)
+            .setProperty("service-dns", options.join().serviceDns())
+            .setProperty("service-port", Integer.toString(options.join().servicePort()));
+      }
+      default -> throw new IllegalStateException("unknown join method " + options.join().method());
+    }
     return config;
   }
 }

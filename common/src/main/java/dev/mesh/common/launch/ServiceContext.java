@@ -41,6 +41,12 @@ public final class ServiceContext {
     return node.vertx().deployVerticle(verticle).onSuccess(deployments::add);
   }
 
+  /** Deploys {@code options.getInstances()} instances of a verticle and remembers the deployment, like {@link #deploy}. */
+  public Future<String> deploy(java.util.function.Supplier<? extends Deployable> verticles,
+                               io.vertx.core.DeploymentOptions options) {
+    return node.vertx().deployVerticle(verticles, options).onSuccess(deployments::add);
+  }
+
   List<String> deploymentsInReverse() {
     List<String> copy = new ArrayList<>(deployments);
     Collections.reverse(copy);

@@ -2,6 +2,8 @@ package dev.mesh.common.launch;
 
 import dev.mesh.common.cluster.MeshCluster;
 import dev.mesh.common.config.ConfigException;
+import dev.mesh.common.ops.ClusterHealthMonitor;
+import dev.mesh.common.ops.EventLoopDelayProbe;
 import dev.mesh.common.ops.Metrics;
 import dev.mesh.common.ops.OpsVerticle;
 import dev.mesh.common.ops.Readiness;
@@ -35,7 +37,11 @@ public final class ServiceLauncher {
       Readiness readiness = new Readiness(node, service.name());
       ServiceContext context = new ServiceContext(node, registry, readiness);
       OpsVerticle ops = new OpsVerticle(service.ops(), readiness, registry);
-      return service.deploy(context)
+      // Runtime meters first, so they cover the service's own start and are undeployed last.
+      return context.deploy(() -> new EventLoopDelayProbe(registry), EventLoopDelayProbe.deploymentOptions())
+          .compose(v -> context.deploy(new ClusterHealthMonitor(node, registry, readiness,
+              service.ops().readyRequiresSafePartitions())))
+          .compose(v -> service.deploy(context))
           .compose(v -> context.deploy(ops))
           .map(v -> {
             readiness.markDeployed();

@@ -19,6 +19,11 @@ public record ServiceOptions(ClusterOptions cluster, OpsOptions ops, Duration sh
 
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
+  /** Without event-bus TLS. */
+  public ServiceOptions(ClusterOptions cluster, OpsOptions ops, Duration shutdownTimeout) {
+    this(cluster, ops, shutdownTimeout, BusTlsOptions.off());
+  }
+
   public static ServiceOptions fromEnv(Env env, int defaultOpsPort) {
     return new ServiceOptions(
         ClusterOptions.fromEnv(env),

@@ -49,6 +49,14 @@ public final class ConnectionMetrics {
       closed.put(reason, Counter.builder("mesh_connections_closed_total").tag("reason", reason.wireName())
           .description("Connections closed, by reason").register(registry));
     }
+    // Labelled counters exist from the start at 0 (Prometheus' rate() cannot see the first increment of a series that
+    // appears with it): auth failures by cause, refusals by the codes admission refuses with.
+    for (dev.mesh.connection.auth.AuthFailure.Cause cause : dev.mesh.connection.auth.AuthFailure.Cause.values()) {
+      registry.counter("mesh_auth_failures_total", "cause", cause.tag());
+    }
+    for (int code : REFUSAL_CODES) {
+      registry.counter("mesh_connections_refused_total", "code", Integer.toString(code));
+    }
     zombies = counter("mesh_zombies_terminated_total", "Silent connections terminated by the heartbeat check");
     replaced = counter("mesh_duplicates_replaced_total", "Connections replaced by a newer one of the same page");
     messagesIn = counter("mesh_messages_in_total", "Frames received from clients");
@@ -77,6 +85,13 @@ public final class ConnectionMetrics {
         .description("Difference between registry entries naming this node and its open sockets (should be 0)")
         .register(registry);
   }
+
+  /** The codes a connection can be refused with right after its upgrade (docs/PROTOCOL.md 5.1). */
+  private static final int[] REFUSAL_CODES = {
+      dev.mesh.common.protocol.CloseCodes.GOING_AWAY, dev.mesh.common.protocol.CloseCodes.INTERNAL_ERROR,
+      dev.mesh.common.protocol.CloseCodes.NODE_FULL, dev.mesh.common.protocol.CloseCodes.FORBIDDEN,
+      dev.mesh.common.protocol.CloseCodes.TOO_MANY_CONNECTIONS, dev.mesh.common.protocol.CloseCodes.REPLACED,
+      dev.mesh.common.protocol.CloseCodes.BAD_IDENTITY};
 
   private Counter counter(String name, String description) {
     return Counter.builder(name).description(description).register(registry);

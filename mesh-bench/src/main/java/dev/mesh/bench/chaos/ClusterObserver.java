@@ -38,6 +38,17 @@ final class ClusterObserver implements AutoCloseable {
     return new ClusterObserver(Traffic.get(MeshCluster.start(options, null), Duration.ofSeconds(60)));
   }
 
+  /** Joins with the given options (e.g. from another host's address, by the README's cross-host settings). */
+  static ClusterObserver join(ClusterOptions options) {
+    return new ClusterObserver(Traffic.get(MeshCluster.start(options, null), Duration.ofSeconds(60)));
+  }
+
+  /** The Hazelcast member addresses (host:port) of the cluster as this observer sees it. */
+  List<String> memberAddresses() {
+    return node.hazelcast().getCluster().getMembers().stream()
+        .map(m -> m.getAddress().getHost() + ":" + m.getAddress().getPort()).toList();
+  }
+
   private void onChange(MembershipChange change) {
     (change.kind() == MembershipChange.Kind.LEFT ? leftAtNanos : joinedAtNanos).put(change.nodeId(), System.nanoTime());
   }

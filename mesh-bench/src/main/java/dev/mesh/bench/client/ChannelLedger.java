@@ -3,8 +3,10 @@ package dev.mesh.bench.client;
 import java.util.BitSet;
 
 /**
- * What one page received on one channel: the position it would resume from, and every seq seen in the current
- * epoch, so that duplicates and holes can be counted exactly. Accessed under the owning {@link PageClient}'s lock.
+ * What one page received on one channel: the position it would resume from, every seq seen in the current epoch
+ * (so that duplicates and holes can be counted exactly) and when each first arrived (wall-clock microseconds, so that
+ * the time a page took to get back what it missed is measured, not guessed). Accessed under the owning
+ * {@link PageClient}'s lock.
  */
 public final class ChannelLedger {
 
@@ -12,6 +14,8 @@ public final class ChannelLedger {
   private String epoch;
   private long last = -1;
   private final BitSet seen = new BitSet();
+  /** Arrival (wall-clock microseconds) of the first copy of each seq of the current epoch, 0 where none. */
+  private long[] arrivals = new long[64];
   private long received;
   private long duplicates;
   private long jumps;
@@ -34,7 +38,7 @@ public final class ChannelLedger {
     }
     if (this.epoch != null && !this.epoch.equals(epoch) && !unborn()) {
       epochChanges++;
-      seen.clear();
+      forgetEpoch();
     }
     this.epoch = epoch;
     if (last < 0 || last < seq) {
@@ -54,7 +58,7 @@ public final class ChannelLedger {
     }
     resets++;
     if (this.epoch != null && !this.epoch.equals(epoch)) {
-      seen.clear();
+      forgetEpoch();
     }
     this.epoch = epoch;
     last = seq;
@@ -64,15 +68,15 @@ public final class ChannelLedger {
     subscribed = false;
   }
 
-  /** Records one event; returns false when it is a duplicate. */
-  boolean event(String eventEpoch, long seq) {
+  /** Records one event that arrived at {@code arrivedMicros} (wall clock); returns false when it is a duplicate. */
+  boolean event(String eventEpoch, long seq, long arrivedMicros) {
     if (epoch != null && !epoch.equals(eventEpoch)) {
       if (unborn()) {
         // Subscribed before the channel had a history: its first epoch continues the position (PROTOCOL 6.1).
         last = 0;
       } else {
         epochChanges++;
-        seen.clear();
+        forgetEpoch();
         last = seq - 1;
       }
     }
@@ -83,6 +87,10 @@ public final class ChannelLedger {
       return false;
     }
     seen.set((int) seq);
+    if (seq >= arrivals.length) {
+      arrivals = java.util.Arrays.copyOf(arrivals, (int) Math.max(seq + 1, arrivals.length * 2L));
+    }
+    arrivals[(int) seq] = arrivedMicros;
     if (last >= 0 && seq != last + 1) {
       jumps++;
       if (positions.size() < 20) {
@@ -126,6 +134,16 @@ public final class ChannelLedger {
 
   public boolean saw(long seq) {
     return seen.get((int) seq);
+  }
+
+  /** When the first copy of {@code seq} (current epoch) arrived, wall-clock microseconds; -1 if it never did. */
+  public long arrivalMicros(long seq) {
+    return seq >= 0 && seq < arrivals.length && seen.get((int) seq) ? arrivals[(int) seq] : -1;
+  }
+
+  private void forgetEpoch() {
+    seen.clear();
+    arrivals = new long[64];
   }
 
   public long received() {

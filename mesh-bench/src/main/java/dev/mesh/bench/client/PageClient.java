@@ -22,9 +22,10 @@ import java.util.function.Supplier;
 /**
  * One simulated browser page speaking Mesh's WebSocket protocol (docs/PROTOCOL.md sections 3-6): it connects with a
  * bearer token to one of several nodes, subscribes, publishes with retries under the same message id until
- * {@code published}, pings, reconnects with jittered backoff to the next node, and resumes every channel from the
- * last {@code (epoch, seq)} it saw. Everything runs on the client's own Vert.x context; the getters may be called
- * from any thread.
+ * {@code published}, pings, reconnects to the next node as the browser client does ({@link ClientPolicy}: jittered
+ * backoff, the server's retry-after hint when a close carries one, giving up after the policy's attempts), and
+ * resumes every channel from the last {@code (epoch, seq)} it saw. Everything runs on the client's own Vert.x
+ * context; the getters may be called from any thread.
  */
 public final class PageClient implements LoadPage {
 
@@ -45,10 +46,31 @@ public final class PageClient implements LoadPage {
     /** The connection closed ({@code code} -1 when no close frame, 4000 when the client declared it dead). */
     default void onClosed(PageClient client, int code) {
     }
+
+    /** A {@code welcome} arrived: the server admitted the connection (its subscriptions may still be resuming). */
+    default void onWelcome(PageClient client) {
+    }
+
+    /**
+     * The next attempt is scheduled {@code delayMillis} after a close with {@code code}; {@code hinted} when the
+     * delay is the server's retry-after hint rather than the client's own backoff.
+     */
+    default void onRetryScheduled(PageClient client, int code, long delayMillis, boolean hinted) {
+    }
+
+    /** The page stopped reconnecting: {@link ClientPolicy#maxAttempts()} attempts in a row failed. */
+    default void onGaveUp(PageClient client) {
+    }
   }
 
-  private static final Listener NO_LISTENER = new Listener() {
-  };
+  /** Close code of a close the client did not see (no close frame: connection refused or reset). */
+  public static final int NO_CLOSE_FRAME = -1;
+  /** Close code of a drop asked for by the bench ({@link #dropAndResume()}, {@link #goAway()}). */
+  public static final int BENCH_DROP = -2;
+  /** Close code of an attempt not welcomed within {@link ClientPolicy#connectTimeout()}. */
+  public static final int CONNECT_TIMEOUT = -3;
+
+  private static final java.util.regex.Pattern RETRY_AFTER = java.util.regex.Pattern.compile("retry-after=(\\d+)");
 
   private final Vertx vertx;
   private final Context context;
@@ -58,7 +80,43 @@ public final class PageClient implements LoadPage {
   private final Supplier<String> token;
   private final List<Endpoint> endpoints;
   private final ClientPolicy policy;
-  private Listener listener = NO_LISTENER;
+  private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Listener listener = new Listener() {
+    @Override
+    public void onEvent(PageClient client, JsonObject frame, long receivedMicros) {
+      listeners.forEach(l -> l.onEvent(client, frame, receivedMicros));
+    }
+
+    @Override
+    public void onReady(PageClient client) {
+      listeners.forEach(l -> l.onReady(client));
+    }
+
+    @Override
+    public void onAttempt(PageClient client) {
+      listeners.forEach(l -> l.onAttempt(client));
+    }
+
+    @Override
+    public void onClosed(PageClient client, int code) {
+      listeners.forEach(l -> l.onClosed(client, code));
+    }
+
+    @Override
+    public void onWelcome(PageClient client) {
+      listeners.forEach(l -> l.onWelcome(client));
+    }
+
+    @Override
+    public void onRetryScheduled(PageClient client, int code, long delayMillis, boolean hinted) {
+      listeners.forEach(l -> l.onRetryScheduled(client, code, delayMillis, hinted));
+    }
+
+    @Override
+    public void onGaveUp(PageClient client) {
+      listeners.forEach(l -> l.onGaveUp(client));
+    }
+  };
 
   private final Map<String, ChannelLedger> channels = new LinkedHashMap<>();
   private final Map<String, String> subscribeIds = new HashMap<>();
@@ -69,6 +127,7 @@ public final class PageClient implements LoadPage {
   private WebSocket socket;
   private int generation;
   private int endpointIndex;
+  private final int firstEndpointIndex;
   private boolean stopped;
   private boolean held;
   private Promise<Void> nextReady;
@@ -85,6 +144,12 @@ public final class PageClient implements LoadPage {
   private long publishRetries;
   private long readyAtNanos;
   private long welcomedAtNanos;
+  /** Wall-clock microseconds of every welcome and every moment the page became ready, in order. */
+  private final List<Long> welcomeTimes = new ArrayList<>();
+  private final List<Long> readyTimes = new ArrayList<>();
+  /** The retry-after hint of the current connection's {@code goodbye}, -1 when none. */
+  private long goodbyeHintMillis = -1;
+  private boolean gaveUp;
   private String connectionId;
   private String nodeId;
   private Endpoint currentEndpoint;
@@ -103,11 +168,13 @@ public final class PageClient implements LoadPage {
     this.token = token;
     this.endpoints = List.copyOf(endpoints);
     this.endpointIndex = Math.floorMod(firstEndpoint, endpoints.size());
+    this.firstEndpointIndex = endpointIndex;
     this.policy = policy;
   }
 
+  /** Adds a listener (every added listener hears every callback, in the order added). */
   public PageClient listener(Listener listener) {
-    this.listener = listener;
+    listeners.add(listener);
     return this;
   }
 
@@ -156,7 +223,7 @@ public final class PageClient implements LoadPage {
       synchronized (this) {
         if (socket != null && connected) {
           WebSocket old = socket;
-          connectionLost(generation, -2);
+          connectionLost(generation, BENCH_DROP, null);
           old.close((short) 4000, "bench drop");
         }
       }
@@ -170,7 +237,7 @@ public final class PageClient implements LoadPage {
         held = true;
         if (socket != null) {
           WebSocket old = socket;
-          connectionLost(generation, -2);
+          connectionLost(generation, BENCH_DROP, null);
           old.close((short) 4000, "bench away");
         }
       }
@@ -221,6 +288,7 @@ public final class PageClient implements LoadPage {
       attempts++;
       connected = false;
       ready = false;
+      goodbyeHintMillis = -1;
     }
     listener.onAttempt(this);
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(endpoint.host()).setPort(endpoint.port())
@@ -232,7 +300,7 @@ public final class PageClient implements LoadPage {
           if (socket != null) {
             socket.close();
           }
-          connectionLost(gen, -3);
+          connectionLost(gen, CONNECT_TIMEOUT, null);
         }
       }
     });
@@ -246,7 +314,7 @@ public final class PageClient implements LoadPage {
         }
         if (ar.failed()) {
           vertx.cancelTimer(timeout);
-          connectionLost(gen, -1);
+          connectionLost(gen, NO_CLOSE_FRAME, null);
           return;
         }
         WebSocket ws = ar.result();
@@ -258,7 +326,7 @@ public final class PageClient implements LoadPage {
           synchronized (this) {
             vertx.cancelTimer(timeout);
             Short code = ws.closeStatusCode();
-            connectionLost(gen, code == null ? -1 : code);
+            connectionLost(gen, code == null ? NO_CLOSE_FRAME : code, ws.closeReason());
           }
         });
         ws.exceptionHandler(e -> {
@@ -283,12 +351,25 @@ public final class PageClient implements LoadPage {
     switch (frame.getString("type", "")) {
       case "welcome" -> {
         welcomedAtNanos = System.nanoTime();
+        welcomeTimes.add(arrivedMicros);
         vertx.cancelTimer(connectTimer);
         connected = true;
         welcomes++;
         connectionId = frame.getString("connectionId");
         nodeId = frame.getString("nodeId");
         startHeartbeat(gen);
+        if (!policy.healthyAfter().isZero()) {
+          // mesh-client.js: the attempt counter starts again only once a connection has stayed up a while, so a
+          // node that welcomes and drops at once does not get a fresh 1 s retry each time.
+          vertx.setTimer(policy.healthyAfter().toMillis(), t -> {
+            synchronized (this) {
+              if (gen == generation && connected) {
+                attempt = 0;
+              }
+            }
+          });
+        }
+        listener.onWelcome(this);
         channels.values().forEach(this::sendSubscribe);
         pending.values().forEach(p -> send(p.frame()));
         checkReady();
@@ -311,7 +392,7 @@ public final class PageClient implements LoadPage {
       }
       case "event" -> {
         ChannelLedger ledger = channels.get(frame.getString("channel"));
-        if (ledger != null && ledger.event(frame.getString("epoch"), frame.getLong("seq"))) {
+        if (ledger != null && ledger.event(frame.getString("epoch"), frame.getLong("seq"), arrivedMicros)) {
           listener.onEvent(this, frame, arrivedMicros);
         }
       }
@@ -332,8 +413,12 @@ public final class PageClient implements LoadPage {
           ledger.gap(frame.getLong("dropped", 0L));
         }
       }
+      case "goodbye" -> {
+        Object hint = frame.getValue("retryAfterMs");
+        goodbyeHintMillis = hint instanceof Number n ? n.longValue() : -1;
+      }
       default -> {
-        // pong, goodbye (the close code that follows decides), presence, gap: nothing to do
+        // pong, presence: nothing to do
       }
     }
   }
@@ -368,8 +453,11 @@ public final class PageClient implements LoadPage {
   private void checkReady() {
     if (!ready && connected && channels.values().stream().allMatch(ChannelLedger::isSubscribed)) {
       ready = true;
-      attempt = 0;
+      if (policy.healthyAfter().isZero()) {
+        attempt = 0;
+      }
       readyAtNanos = System.nanoTime();
+      readyTimes.add(nowMicros());
       firstReady.tryComplete();
       if (nextReady != null) {
         nextReady.tryComplete();
@@ -411,7 +499,7 @@ public final class PageClient implements LoadPage {
         if (System.nanoTime() - lastInboundNanos > deadAfter) {
           heartbeatDeaths++;
           WebSocket dead = socket;
-          connectionLost(gen, 4000);
+          connectionLost(gen, 4000, null);
           if (dead != null) {
             dead.close((short) 4000, "heartbeat");
           }
@@ -429,8 +517,12 @@ public final class PageClient implements LoadPage {
     }
   }
 
-  /** The connection of generation {@code gen} is over: schedule the next attempt on the next endpoint. */
-  private void connectionLost(int gen, int code) {
+  /**
+   * The connection of generation {@code gen} is over: schedule the next attempt on the next endpoint, after the
+   * server's hint ({@code goodbye.retryAfterMs}, or a close reason {@code retry-after=<ms>}, PROTOCOL 5.2) when there
+   * is one, at once after 4001 (rotated) and 4003 (token expired), otherwise after the policy's backoff.
+   */
+  private void connectionLost(int gen, int code, String reason) {
     if (gen != generation) {
       return;
     }
@@ -450,9 +542,38 @@ public final class PageClient implements LoadPage {
       return;
     }
     attempt++;
+    if (policy.maxAttempts() > 0 && attempt > policy.maxAttempts()) {
+      gaveUp = true;
+      listener.onGaveUp(this);
+      return;
+    }
     endpointIndex = (endpointIndex + 1) % endpoints.size();
-    long delay = code == -2 ? 0 : policy.delayMillis(attempt, ThreadLocalRandom.current().nextDouble());
+    long hint = retryHint(reason);
+    boolean hinted = hint >= 0 && code != BENCH_DROP;
+    long delay;
+    if (code == BENCH_DROP || code == 4001 || code == 4003) {
+      delay = 0;
+    } else if (hinted) {
+      delay = hint;
+    } else {
+      delay = policy.delayMillis(attempt, ThreadLocalRandom.current().nextDouble());
+    }
+    listener.onRetryScheduled(this, code, delay, hinted);
     vertx.setTimer(Math.max(1, delay), t -> connect());
+  }
+
+  /** The retry-after hint of the connection that just closed, in milliseconds, or -1. */
+  private long retryHint(String closeReason) {
+    if (goodbyeHintMillis >= 0) {
+      return goodbyeHintMillis;
+    }
+    if (closeReason != null) {
+      java.util.regex.Matcher m = RETRY_AFTER.matcher(closeReason);
+      if (m.matches()) {
+        return Long.parseLong(m.group(1));
+      }
+    }
+    return -1;
   }
 
   private static String newId() {
@@ -502,6 +623,26 @@ public final class PageClient implements LoadPage {
 
   public synchronized int attempts() {
     return attempts;
+  }
+
+  /** Wall-clock microseconds of every {@code welcome} this page received, oldest first. */
+  public synchronized List<Long> welcomeTimesMicros() {
+    return List.copyOf(welcomeTimes);
+  }
+
+  /** Wall-clock microseconds of every moment this page became ready (all channels subscribed), oldest first. */
+  public synchronized List<Long> readyTimesMicros() {
+    return List.copyOf(readyTimes);
+  }
+
+  /** Whether the page stopped reconnecting after {@link ClientPolicy#maxAttempts()} failed attempts in a row. */
+  public synchronized boolean gaveUp() {
+    return gaveUp;
+  }
+
+  /** The first endpoint this page connected to. */
+  public Endpoint firstEndpoint() {
+    return endpoints.get(Math.floorMod(firstEndpointIndex, endpoints.size()));
   }
 
   public synchronized int welcomes() {

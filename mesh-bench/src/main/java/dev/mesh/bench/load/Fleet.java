@@ -3,198 +3,327 @@ package dev.mesh.bench.load;
 import dev.mesh.bench.client.BenchTokens;
 import dev.mesh.bench.client.ClientPolicy;
 import dev.mesh.bench.client.Endpoint;
-import dev.mesh.bench.client.LoadPage;
 import dev.mesh.bench.client.PageClient;
 import dev.mesh.bench.client.SocketIoPage;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 
 /**
- * The pages of one generator process: each a real identity with its own token, bound round-robin to a source address
- * of 127.0.0.2-9 (each address has its own 28k ephemeral ports), opened with bounded concurrency, and a progress line
- * every second on stderr: connections open, messages per second, errors.
+ * Every simulated page of a measurement, in this process or spread over forked generator processes
+ * ({@link GeneratorProcess}) when one process cannot hold them all: a group of N pages is split into contiguous
+ * index ranges, one per generator, and every group command goes to all of them at once, results merged. Publishers
+ * and other single pages the scenario drives itself live in this process. A progress line (open, messages per second,
+ * errors, summed over the generators) is printed on stderr every second.
  */
 final class Fleet implements AutoCloseable {
 
-  static final List<String> SOURCE_ADDRESSES = List.of("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5",
-      "127.0.0.6", "127.0.0.7", "127.0.0.8", "127.0.0.9");
-
-  final Vertx vertx;
-  private final List<WebSocketClient> clients = new ArrayList<>();
-  private final BenchTokens tokens;
-  final List<PageClient> pages = new ArrayList<>();
-  /** Pages of other protocols (Socket.IO), stopped on close like the Mesh ones. */
-  private final List<LoadPage> others = new ArrayList<>();
-  private final java.util.Set<SocketIoPage> openSocketIo = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  final AtomicLong received = new AtomicLong();
-  final AtomicInteger errors = new AtomicInteger();
-  final AtomicInteger open = new AtomicInteger();
-  final Latencies latencies = new Latencies();
-  private final long progressTimer;
+  private final PageHost local;
+  private final List<GeneratorProcess> generators = new ArrayList<>();
+  private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "fleet-call");
+    t.setDaemon(true);
+    return t;
+  });
+  private final ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "fleet-progress");
+    t.setDaemon(true);
+    return t;
+  });
   private final String run = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
-  private String label = "";
+  private final List<PageClient> publishers = new ArrayList<>();
+  private final List<SocketIoPage> socketIoPublishers = new ArrayList<>();
+  private final BenchTokens localTokens;
+  private volatile String label = "";
+  private long lastReceived;
 
-  Fleet(String secret) {
-    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-    for (String address : SOURCE_ADDRESSES) {
-      clients.add(vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(address)
-          .setMaxConnections(1_000_000).setClosingTimeout(2).setConnectTimeout(20_000)));
+  /**
+   * @param processes 1: every page in this process; 2 or more: pages in that many forked generators
+   * @param logDir    where forked generators write their stderr
+   */
+  Fleet(String secret, int processes, Path logDir) {
+    local = new PageHost(run, secret);
+    localTokens = new BenchTokens(local.vertx(), secret);
+    try {
+      for (int i = 0; processes > 1 && i < processes; i++) {
+        generators.add(GeneratorProcess.start(i, run, secret, logDir));
+      }
+      if (!generators.isEmpty()) {
+        // Each fork is up once it answers.
+        all(i -> new JsonObject().put("op", "stats"), Duration.ofSeconds(60));
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
     }
-    tokens = new BenchTokens(vertx, secret);
-    long[] last = {0};
-    progressTimer = vertx.setPeriodic(1000, t -> {
-      long now = received.get();
-      System.err.printf(Locale.ROOT, "\r[%s] open %d  msgs/s %d  errors %d      ", label, open.get(), now - last[0],
-          errors.get());
-      last[0] = now;
-    });
+    progress.scheduleAtFixedRate(this::printProgress, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /** The process ids of the forked generators (none when the pages are in this process). */
+  List<Long> generatorPids() {
+    return generators.stream().map(GeneratorProcess::pid).toList();
+  }
+
+  /** How many processes hold the pages (1: this one). */
+  int processes() {
+    return Math.max(1, generators.size());
   }
 
   void label(String label) {
     this.label = label;
   }
 
-  /** Creates {@code count} pages (users {@code prefix-i}) spread over the endpoints, not yet started. */
-  List<PageClient> create(String prefix, int count, List<Endpoint> endpoints, ClientPolicy policy, String channel) {
-    List<PageClient> created = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      String user = prefix + "-" + run + "-" + i;
-      String token = tokens.token(user);
-      PageClient page = new PageClient(vertx, clients.get(i % clients.size()), user, "s" + i, "t" + i, "p" + i,
-          () -> token, endpoints, i, policy);
-      page.listener(new PageClient.Listener() {
-        @Override
-        public void onEvent(PageClient client, JsonObject frame, long receivedMicros) {
-          received.incrementAndGet();
-          JsonObject data = frame.getJsonObject("data");
-          if (data != null && data.containsKey("t")) {
-            latencies.add(receivedMicros - data.getLong("t"));
-          }
-        }
-
-        @Override
-        public void onReady(PageClient client) {
-          open.incrementAndGet();
-        }
-
-        @Override
-        public void onClosed(PageClient client, int code) {
-          if (client.welcomes() > 0 && code != -1 && code != -3) {
-            open.decrementAndGet();
-          }
-          if (code != 1000) {
-            errors.incrementAndGet();
-          }
-        }
-      });
-      if (channel != null) {
-        page.subscribe(channel);
-      }
-      created.add(page);
-    }
-    pages.addAll(created);
-    return created;
+  String userId(String prefix, int index) {
+    return local.userId(prefix, index);
   }
+
+  // ---------------------------------------------------------------------------------------------- groups
 
   /**
-   * Creates {@code count} pages for {@code target}: Mesh pages ({@link PageClient}) for Mesh and the raw baseline,
-   * Socket.IO pages for the Socket.IO baseline, all counted in the same progress line and latency record.
+   * Creates {@code count} pages for {@code target} in group {@code group} (Mesh pages for Mesh and the raw
+   * baseline, Socket.IO pages for Socket.IO), not started. Page {@code i} first connects to
+   * {@code endpoints[i % size]}.
    */
-  List<? extends LoadPage> pages(Target target, String prefix, int count, ClientPolicy policy, String channel) {
-    return target.speaksSocketIo() ? createSocketIo(prefix, count, target.endpoints().get(0), channel)
-        : create(prefix, count, target.endpoints(), policy, channel);
+  void create(String group, Target target, int count, ClientPolicy policy, String channel) {
+    create(group, target.speaksSocketIo() ? "socketio" : "mesh", target.endpoints(), count, policy, channel, false);
   }
 
-  private List<SocketIoPage> createSocketIo(String prefix, int count, Endpoint endpoint, String channel) {
-    List<SocketIoPage> created = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      String token = tokens.token(prefix + "-" + run + "-" + i);
-      SocketIoPage page = new SocketIoPage(vertx, clients.get(i % clients.size()), prefix + "-" + run + "-" + i,
-          () -> token, endpoint, channel);
-      page.listener(new SocketIoPage.Listener() {
-        @Override
-        public void onEvent(SocketIoPage client, JsonObject event, long receivedMicros) {
-          received.incrementAndGet();
-          JsonObject data = event.getJsonObject("data");
-          if (data != null && data.containsKey("t")) {
-            latencies.add(receivedMicros - data.getLong("t"));
-          }
-        }
+  /** Creates {@code count} Mesh pages each subscribed to its own {@code user:<id>} channel. */
+  void createUserPages(String group, List<Endpoint> endpoints, int count, ClientPolicy policy) {
+    create(group, "mesh", endpoints, count, policy, null, true);
+  }
 
-        @Override
-        public void onReady(SocketIoPage client) {
-          if (openSocketIo.add(client)) {
-            open.incrementAndGet();
-          }
-        }
+  private void create(String group, String kind, List<Endpoint> endpoints, int count, ClientPolicy policy,
+                      String channel, boolean userChannel) {
+    JsonArray eps = new JsonArray();
+    endpoints.forEach(e -> eps.add(new JsonArray().add(e.host()).add(e.port())));
+    int hosts = processes();
+    all(h -> new JsonObject().put("op", "create").put("group", group).put("kind", kind).put("prefix", group)
+        .put("from", from(count, hosts, h)).put("count", from(count, hosts, h + 1) - from(count, hosts, h))
+        .put("endpoints", eps).put("policy", policy == null ? null : PageHost.policyToJson(policy))
+        .put("channel", channel).put("userChannel", userChannel), Duration.ofMinutes(2));
+  }
 
-        @Override
-        public void onClosed(SocketIoPage client, int code) {
-          // Only a page that was open leaves the count: a refused or timed-out connect never entered it.
-          if (openSocketIo.remove(client)) {
-            open.decrementAndGet();
-          }
-          if (code != 1000) {
-            errors.incrementAndGet();
-          }
-        }
-      });
-      created.add(page);
+  private static int from(int count, int hosts, int h) {
+    return (int) ((long) count * h / hosts);
+  }
+
+  /** Starts the group with at most {@code concurrency} pages opening at once (per process); returns failures. */
+  int start(String group, int concurrency, Duration timeout) {
+    int perProcess = Math.max(1, concurrency / processes());
+    return all(h -> new JsonObject().put("op", "start").put("group", group).put("concurrency", perProcess)
+        .put("timeoutMs", timeout.toMillis()), timeout.plusSeconds(30)).stream()
+        .mapToInt(r -> r.getInteger("failed")).sum();
+  }
+
+  /** Open pages, deliveries since the last {@link #mark()}, errors: summed over the processes. */
+  JsonObject stats() {
+    long received = 0;
+    int open = 0;
+    int errors = 0;
+    for (JsonObject s : all(h -> new JsonObject().put("op", "stats"), Duration.ofSeconds(30))) {
+      open += s.getInteger("open");
+      received += s.getLong("received");
+      errors += s.getInteger("errors");
     }
-    others.addAll(created);
-    return created;
+    return new JsonObject().put("open", open).put("received", received).put("errors", errors);
   }
 
-  /** Starts the pages with at most {@code concurrency} opening at once; completes when all are ready. */
-  Future<Void> start(List<? extends LoadPage> toStart, int concurrency) {
-    Promise<Void> done = Promise.promise();
-    AtomicInteger next = new AtomicInteger();
-    AtomicInteger finished = new AtomicInteger();
-    Runnable[] launch = new Runnable[1];
-    launch[0] = () -> {
-      int i = next.getAndIncrement();
-      if (i >= toStart.size()) {
-        return;
+  long received() {
+    return stats().getLong("received");
+  }
+
+  /** Starts a measured phase: latencies, spreads and deliveries from zero on every process. */
+  void mark() {
+    all(h -> new JsonObject().put("op", "mark"), Duration.ofSeconds(30));
+  }
+
+  /** Every delivery latency (µs) since the last mark, over all processes, sorted. */
+  long[] latencies() {
+    List<JsonObject> parts = all(h -> new JsonObject().put("op", "latencies"), Duration.ofMinutes(2));
+    int size = parts.stream().mapToInt(p -> p.getJsonArray("samples").size()).sum();
+    long[] out = new long[size];
+    int i = 0;
+    for (JsonObject p : parts) {
+      for (Object v : p.getJsonArray("samples")) {
+        out[i++] = ((Number) v).longValue();
       }
-      toStart.get(i).start().onComplete(r -> {
-        if (finished.incrementAndGet() == toStart.size()) {
-          done.tryComplete();
+    }
+    Arrays.sort(out);
+    return out;
+  }
+
+  /** Per broadcast index: deliveries and the latency of its last delivery (µs), merged over the processes. */
+  Map<Integer, long[]> spread() {
+    Map<Integer, long[]> out = new TreeMap<>();
+    for (JsonObject part : all(h -> new JsonObject().put("op", "spread"), Duration.ofSeconds(60))) {
+      for (String key : part.fieldNames()) {
+        JsonArray s = part.getJsonArray(key);
+        long[] merged = out.computeIfAbsent(Integer.parseInt(key), k -> new long[2]);
+        merged[0] += s.getLong(0);
+        merged[1] = Math.max(merged[1], s.getLong(1));
+      }
+    }
+    return out;
+  }
+
+  /** Waits until {@code expected} deliveries arrived since the last mark; false on timeout. */
+  boolean awaitDelivered(long expected, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (received() < expected) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
+  }
+
+  /** Runs {@code op} with {@code args} on every process of the pages and returns the answers. */
+  List<JsonObject> call(String op, JsonObject args, Duration timeout) {
+    return all(h -> args.copy().put("op", op), timeout);
+  }
+
+  /** Sends a command built per process and waits for every answer. */
+  private List<JsonObject> all(IntFunction<JsonObject> command, Duration timeout) {
+    List<CompletableFuture<JsonObject>> answers = new ArrayList<>();
+    if (generators.isEmpty()) {
+      JsonObject c = command.apply(0);
+      answers.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          return local.handle(c);
+        } catch (Exception e) {
+          throw new IllegalStateException(e.getMessage(), e);
         }
-        launch[0].run();
-      });
-    };
-    if (toStart.isEmpty()) {
-      return Future.succeededFuture();
+      }, calls));
+    } else {
+      for (int h = 0; h < generators.size(); h++) {
+        answers.add(generators.get(h).call(command.apply(h)));
+      }
     }
-    for (int i = 0; i < Math.min(concurrency, toStart.size()); i++) {
-      launch[0].run();
+    List<JsonObject> out = new ArrayList<>();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (CompletableFuture<JsonObject> a : answers) {
+      try {
+        out.add(a.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("no answer within " + timeout + " to " + command.apply(0).getString("op"));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
     }
-    return done.future();
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------- own pages
+
+  /** A page in this process (a publisher), started by the caller; stopped with the fleet. */
+  PageClient publisher(String name, int index, List<Endpoint> endpoints, ClientPolicy policy) {
+    String user = userId(name, index);
+    String token = localTokens.token(user);
+    PageClient page = new PageClient(local.vertx(), localClient(index), user, "s" + index, "t" + index,
+        "p" + index, () -> token, endpoints, 0, policy);
+    synchronized (publishers) {
+      publishers.add(page);
+    }
+    return page;
+  }
+
+  /** A Socket.IO page in this process (the Socket.IO baseline's publisher). */
+  SocketIoPage socketIoPublisher(String name, Endpoint endpoint) {
+    String user = userId(name, 0);
+    String token = localTokens.token(user);
+    SocketIoPage page = new SocketIoPage(local.vertx(), localClient(0), user, () -> token, endpoint, null);
+    synchronized (socketIoPublishers) {
+      socketIoPublishers.add(page);
+    }
+    return page;
+  }
+
+  private WebSocketClient localClient(int index) {
+    return local.vertx().createWebSocketClient(new WebSocketClientOptions()
+        .setLocalAddress(PageHost.SOURCE_ADDRESSES.get(index % PageHost.SOURCE_ADDRESSES.size()))
+        .setClosingTimeout(2).setConnectTimeout(20_000));
+  }
+
+  Vertx vertx() {
+    return local.vertx();
+  }
+
+  // ---------------------------------------------------------------------------------------------- progress
+
+  private void printProgress() {
+    try {
+      JsonObject s = generators.isEmpty() ? local.stats() : sumOfLastStats();
+      long received = s.getLong("received");
+      long rate = Math.max(0, received - lastReceived);
+      lastReceived = received;
+      System.err.printf(Locale.ROOT, "\r[%s] open %d  msgs/s %d  errors %d%s      ", label, s.getInteger("open"),
+          rate, s.getInteger("errors"), generators.isEmpty() ? "" : "  (" + generators.size() + " generators)");
+    } catch (RuntimeException e) {
+      // a progress line is not worth failing a run
+    }
+  }
+
+  private JsonObject sumOfLastStats() {
+    long received = 0;
+    int open = 0;
+    int errors = 0;
+    for (GeneratorProcess g : generators) {
+      JsonObject s = g.lastStats();
+      open += s.getInteger("open", 0);
+      received += s.getLong("received", 0L);
+      errors += s.getInteger("errors", 0);
+    }
+    return new JsonObject().put("open", open).put("received", received).put("errors", errors);
   }
 
   @Override
   public void close() {
-    vertx.cancelTimer(progressTimer);
+    progress.shutdownNow();
     System.err.println();
     List<Future<Void>> stops = new ArrayList<>();
-    pages.forEach(p -> stops.add(p.stop()));
-    others.forEach(p -> stops.add(p.stop()));
+    synchronized (publishers) {
+      publishers.forEach(p -> stops.add(p.stop()));
+    }
+    synchronized (socketIoPublishers) {
+      socketIoPublishers.forEach(p -> stops.add(p.stop()));
+    }
     try {
-      Future.join(stops).toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      Future.join(stops).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       // closing anyway
     }
-    vertx.close();
+    // Every generator is asked to stop at once, then killed if it did not.
+    List<CompletableFuture<Void>> closing = new ArrayList<>();
+    for (GeneratorProcess g : generators) {
+      closing.add(CompletableFuture.runAsync(g::close, calls));
+    }
+    closing.forEach(CompletableFuture::join);
+    local.close();
+    calls.shutdownNow();
   }
 }

@@ -2,9 +2,16 @@ package dev.mesh.bench.load;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.OptionalDouble;
 
-/** Latency samples in microseconds; percentiles by sorting (fine for a few million samples). */
+/**
+ * Latency samples in microseconds, and the one percentile rule every figure of the bench uses: nearest rank (the
+ * smallest sample at or above p % of the samples), so a percentile is always a value that was measured.
+ */
 final class Latencies {
+
+  /** Marks a page or message that never got there: sorts after every measured value and has no percentile value. */
+  static final long NEVER = Long.MAX_VALUE;
 
   private long[] samples = new long[1024];
   private int size;
@@ -16,8 +23,18 @@ final class Latencies {
     samples[size++] = micros;
   }
 
+  synchronized void addAll(long[] micros) {
+    for (long m : micros) {
+      add(m);
+    }
+  }
+
   synchronized int count() {
     return size;
+  }
+
+  synchronized void clear() {
+    size = 0;
   }
 
   synchronized long[] sorted() {
@@ -26,13 +43,33 @@ final class Latencies {
     return copy;
   }
 
-  /** p in [0, 100], in milliseconds. */
+  /** Index of the nearest-rank p-th percentile (p in [0, 100]) in a sorted array of {@code length} samples. */
+  static int rank(int length, double p) {
+    if (p < 0 || p > 100 || Double.isNaN(p)) {
+      throw new IllegalArgumentException("percentile out of [0, 100]: " + p);
+    }
+    return (int) Math.min(length - 1, Math.max(0, Math.ceil(p / 100.0 * length) - 1));
+  }
+
+  /** p in [0, 100] of sorted microseconds, in milliseconds; NaN without samples. */
   static double percentileMillis(long[] sorted, double p) {
     if (sorted.length == 0) {
       return Double.NaN;
     }
-    int index = (int) Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100.0 * sorted.length) - 1));
-    return sorted[index] / 1000.0;
+    return sorted[rank(sorted.length, p)] / 1000.0;
+  }
+
+  /**
+   * p in [0, 100] of sorted microseconds where {@link #NEVER} marks what never happened, in milliseconds; empty when
+   * there are no samples or when the percentile falls on one of the {@link #NEVER}s (then there is no time to give:
+   * "p99 of the pages resumed within X" would hide the ones that did not).
+   */
+  static OptionalDouble percentileMillisOrNever(long[] sorted, double p) {
+    if (sorted.length == 0) {
+      return OptionalDouble.empty();
+    }
+    long value = sorted[rank(sorted.length, p)];
+    return value == NEVER ? OptionalDouble.empty() : OptionalDouble.of(value / 1000.0);
   }
 
   String summary() {

@@ -21,15 +21,27 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A server under load: Mesh (1 or 2 connection nodes and a replay-service, separate JVMs) or the raw Vert.x
- * baseline, both started with the same JVM flags. Knows the edge processes whose memory and CPU are measured.
+ * A server under load: Mesh (1 or 2 connection nodes and a replay-service, separate JVMs), the raw Vert.x baseline
+ * or Socket.IO, the JVMs started with the same flags and the same number of event loops. Knows the edge processes
+ * whose memory and CPU are measured.
  */
 abstract class Target implements AutoCloseable {
 
   /** The same heap and collector for every JVM measured. */
   static final List<String> JVM_FLAGS = List.of("-Xmx1g", "-XX:+UseSerialGC");
 
+  /** The connection-service setting that gives the edge its event loops (honoured by the edge of issue 13). */
+  static final String EVENT_LOOPS_VARIABLE = "MESH_EVENT_LOOPS";
+
   abstract String name();
+
+  /** Event loops serving the sockets (Socket.IO: Node's one thread). */
+  abstract int eventLoops();
+
+  /** What the result file says about this target's threading. */
+  io.vertx.core.json.JsonObject describe() {
+    return new io.vertx.core.json.JsonObject().put("target", name()).put("eventLoops", eventLoops());
+  }
 
   abstract List<Endpoint> endpoints();
 
@@ -134,15 +146,18 @@ abstract class Target implements AutoCloseable {
     final MeshProcesses mesh;
     final List<ServiceProcess> nodes = new ArrayList<>();
     final ServiceProcess replay;
+    private final int loops;
 
-    Mesh(Path repo, int nodeCount, Map<String, String> env) {
+    Mesh(Path repo, int nodeCount, Map<String, String> env, int loops) {
+      this.loops = loops;
       mesh = new MeshProcesses(repo, repo.resolve("mesh-bench/target/load-logs/" + System.currentTimeMillis()))
           .withJvmFlags(JVM_FLAGS)
           .withEnv("MESH_CLUSTER_FAILURE_TIMEOUT", "10s")
           .withEnv("MESH_RATE_PER_SECOND", "100000")
           .withEnv("MESH_RATE_BURST", "100000")
           .withEnv("MESH_MAX_CONNECTIONS_PER_NODE", "19500")
-          .withEnv("MESH_LOG_LEVEL", "WARN");
+          .withEnv("MESH_LOG_LEVEL", "WARN")
+          .withEnv(EVENT_LOOPS_VARIABLE, Integer.toString(loops));
       env.forEach(mesh::withEnv);
       for (int i = 0; i < nodeCount; i++) {
         nodes.add(mesh.start(ServiceKind.CONNECTION, "connection-" + (char) ('a' + i)));
@@ -158,6 +173,11 @@ abstract class Target implements AutoCloseable {
     @Override
     String name() {
       return "mesh-" + nodes.size() + "node";
+    }
+
+    @Override
+    int eventLoops() {
+      return loops;
     }
 
     @Override
@@ -201,6 +221,12 @@ abstract class Target implements AutoCloseable {
       return "socket.io";
     }
 
+    /** Node runs JavaScript on one thread whatever the machine; the comparison says so. */
+    @Override
+    int eventLoops() {
+      return 1;
+    }
+
     @Override
     boolean speaksSocketIo() {
       return true;
@@ -242,15 +268,18 @@ abstract class Target implements AutoCloseable {
     }
   }
 
-  /** The raw Vert.x server ({@link RawServerMain}). */
+  /** The raw Vert.x server ({@link RawServerMain}) on {@code loops} event loops. */
   static final class Raw extends Target {
     final Process process;
     final int port;
+    private final int loops;
 
-    Raw() throws IOException {
+    Raw(int loops) throws IOException {
+      this.loops = loops;
       List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
       command.addAll(JVM_FLAGS);
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), RawServerMain.class.getName(), "0"));
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), RawServerMain.class.getName(), "0",
+          Integer.toString(loops)));
       process = new ProcessBuilder(command).redirectErrorStream(true).start();
       Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
       BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()));
@@ -279,6 +308,11 @@ abstract class Target implements AutoCloseable {
     @Override
     String name() {
       return "raw-vertx";
+    }
+
+    @Override
+    int eventLoops() {
+      return loops;
     }
 
     @Override

@@ -83,6 +83,15 @@ public final class MeshProcesses implements AutoCloseable {
 
   /** Starts one service on free ports; does not wait for it to be ready. */
   public ServiceProcess start(ServiceKind kind, String name, Map<String, String> extraEnv) {
+    return start(kind, name, extraEnv, List.of(), "127.0.0.1");
+  }
+
+  /**
+   * Starts one service through {@code launcher} (e.g. {@code ip netns exec <namespace>}, a separate host), its ops and
+   * HTTP ports reached at {@code host}; {@code extraEnv} must then bind them there ({@code MESH_OPS_HOST} ...).
+   */
+  public ServiceProcess start(ServiceKind kind, String name, Map<String, String> extraEnv, List<String> launcher,
+                              String host) {
     Path jar = kind.jar(repoRoot);
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: build with mvn package first");
@@ -92,7 +101,7 @@ public final class MeshProcesses implements AutoCloseable {
     // fixed port that may be taken.
     int httpPort = freePort();
     Path log = logDir.resolve(name + ".log");
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(launcher);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmFlags);
     command.add("-jar");
@@ -110,7 +119,7 @@ public final class MeshProcesses implements AutoCloseable {
     env.putAll(extraEnv);
     try {
       Files.createDirectories(logDir);
-      ServiceProcess process = new ServiceProcess(name, kind, builder.start(), opsPort, httpPort, log);
+      ServiceProcess process = new ServiceProcess(name, kind, builder.start(), opsPort, httpPort, log, host);
       synchronized (started) {
         started.add(process);
       }

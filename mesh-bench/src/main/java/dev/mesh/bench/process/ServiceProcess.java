@@ -24,14 +24,21 @@ public final class ServiceProcess {
   private final int opsPort;
   private final int httpPort;
   private final Path log;
+  private final String host;
 
-  ServiceProcess(String name, ServiceKind kind, Process process, int opsPort, int httpPort, Path log) {
+  ServiceProcess(String name, ServiceKind kind, Process process, int opsPort, int httpPort, Path log, String host) {
     this.name = name;
     this.kind = kind;
     this.process = process;
     this.opsPort = opsPort;
     this.httpPort = httpPort;
     this.log = log;
+    this.host = host;
+  }
+
+  /** The address its ops and HTTP ports are reached at: 127.0.0.1, or its own host's address in a namespace. */
+  public String host() {
+    return host;
   }
 
   public String name() {
@@ -70,7 +77,7 @@ public final class ServiceProcess {
 
   public Optional<HttpResponse<String>> get(int port, String path) {
     try {
-      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
           .timeout(Duration.ofSeconds(3)).GET().build();
       return Optional.of(HTTP.send(request, HttpResponse.BodyHandlers.ofString()));
     } catch (IOException e) {
@@ -131,7 +138,7 @@ public final class ServiceProcess {
 
   @Override
   public String toString() {
-    return name + "(pid " + process.pid() + ", ops " + opsPort + (httpPort > 0 ? ", http " + httpPort : "") + ")";
+    return name + "(pid " + process.pid() + (host.equals("127.0.0.1") ? "" : ", host " + host) + ", ops " + opsPort + (httpPort > 0 ? ", http " + httpPort : "") + ")";
   }
 
   /** A {@code /ready} answer. */

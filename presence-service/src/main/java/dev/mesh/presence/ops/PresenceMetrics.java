@@ -39,11 +39,25 @@ public final class PresenceMetrics {
       published.put(change, Counter.builder("mesh.presence.events").tag("change", change.wireName())
           .description("Presence changes published by this instance").register(registry));
     }
+    // Every labelled counter exists from the start at 0: Prometheus' rate() and the alert rules cannot see the first
+    // increment of a series that appears with it.
+    for (Level level : Level.values()) {
+      for (Effect effect : Effect.values()) {
+        String name = effectCounter(effect);
+        if (name != null) {
+          counter(name, level);
+        }
+      }
+      counter("mesh.presence.flaps.avoided", level);
+      for (boolean restored : new boolean[] {false, true}) {
+        reconciledCounter(level, restored);
+      }
+    }
+    registry.counter("mesh.presence.channel.full");
   }
 
-  /** Counts what an atomic update of this instance did. */
-  public void effect(Level level, Effect effect) {
-    String name = switch (effect) {
+  private static String effectCounter(Effect effect) {
+    return switch (effect) {
       case GRACE_STARTED -> "mesh.presence.grace.started";
       case GRACE_CANCELLED -> "mesh.presence.grace.cancelled";
       case GRACE_EXPIRED -> "mesh.presence.grace.expired";
@@ -52,6 +66,11 @@ public final class PresenceMetrics {
       case DEBOUNCE_EXPIRED -> "mesh.presence.debounce.expired";
       default -> null;
     };
+  }
+
+  /** Counts what an atomic update of this instance did. */
+  public void effect(Level level, Effect effect) {
+    String name = effectCounter(effect);
     if (name != null) {
       counter(name, level).increment();
     }
@@ -70,8 +89,12 @@ public final class PresenceMetrics {
    * {@code restored}, an open connection the registry holds that presence had not counted.
    */
   public void reconciled(Level level, boolean restored) {
-    registry.counter("mesh.presence.reconciled", "level", level.name().toLowerCase(java.util.Locale.ROOT),
-        "action", restored ? "restored" : "removed").increment();
+    reconciledCounter(level, restored).increment();
+  }
+
+  private Counter reconciledCounter(Level level, boolean restored) {
+    return registry.counter("mesh.presence.reconciled", "level", level.name().toLowerCase(java.util.Locale.ROOT),
+        "action", restored ? "restored" : "removed");
   }
 
   /** A join refused because the channel was at its member limit. */

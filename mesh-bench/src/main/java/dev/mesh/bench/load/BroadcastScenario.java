@@ -1,0 +1,139 @@
+package dev.mesh.bench.load;
+
+import dev.mesh.bench.client.LoadPage;
+import dev.mesh.bench.load.Headlines.Figure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * broadcast: one ~100-byte event to N subscribers, {@code --events} times, 500 ms apart, against raw Vert.x, Mesh on
+ * one node, Mesh on two (publisher on the first: half the subscribers are reached across the cluster) and Socket.IO;
+ * per-delivery latency.
+ */
+final class BroadcastScenario implements Scenario {
+
+  static final String CHANNEL = "bench:bcast";
+  /** Percentiles kept in the result file for the latency plot. */
+  private static final double[] PLOTTED = {0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 95, 97, 98, 99, 99.5, 99.9,
+      100};
+
+  @Override
+  public String description() {
+    return "one event to N subscribers, --events times: raw Vert.x, Mesh 1 and 2 nodes, Socket.IO; delivery latency";
+  }
+
+  @Override
+  public Run run(LoadContext ctx) throws Exception {
+    ctx.requireSocketsPerServer("broadcast (raw Vert.x, Mesh on one node and Socket.IO)", ctx.n() + 1L);
+    JsonObject raw = measure(ctx, ctx.raw());
+    JsonObject mesh1 = measure(ctx, ctx.mesh(1));
+    JsonObject mesh2 = measure(ctx, ctx.mesh(2));
+    JsonObject io = measure(ctx, ctx.socketIo());
+    return new Run(new JsonObject().put("targets", new JsonArray().add(raw).add(mesh1).add(mesh2).add(io)),
+        figures(raw, mesh1, mesh2, io));
+  }
+
+  static List<Figure> figures(JsonObject raw, JsonObject mesh1, JsonObject mesh2, JsonObject io) {
+    List<Figure> out = new ArrayList<>();
+    for (JsonObject t : List.of(raw, mesh1, mesh2, io)) {
+      String name = t.getString("target");
+      out.add(Figure.lower("broadcastP50Ms." + name, "broadcast p50, " + name, "ms", t.getDouble("p50Ms")));
+      out.add(Figure.lower("broadcastP99Ms." + name, "broadcast p99, " + name, "ms", t.getDouble("p99Ms")));
+    }
+    out.add(Figure.lower("crossNodeAddedP50Ms", "cross-node broadcast: added p50 (2 nodes - 1 node)", "ms",
+        diff(mesh2.getDouble("p50Ms"), mesh1.getDouble("p50Ms"))));
+    out.add(Figure.lower("crossNodeAddedP99Ms", "cross-node broadcast: added p99 (2 nodes - 1 node)", "ms",
+        diff(mesh2.getDouble("p99Ms"), mesh1.getDouble("p99Ms"))));
+    out.add(Figure.lower("broadcastP99.meshOverRaw", "broadcast p99 Mesh 1 node / raw", "x",
+        LoadContext.ratio(mesh1.getDouble("p99Ms"), raw.getDouble("p99Ms"))));
+    out.add(Figure.lower("broadcastP99.meshOverSocketIo", "broadcast p99 Mesh 1 node / Socket.IO", "x",
+        LoadContext.ratio(mesh1.getDouble("p99Ms"), io.getDouble("p99Ms"))));
+    return out;
+  }
+
+  private static Double diff(Double a, Double b) {
+    return a == null || b == null ? null : LoadContext.round(a - b);
+  }
+
+  /** Broadcasts to N subscribers of {@code target}; per-delivery latency and server CPU per broadcast. */
+  static JsonObject measure(LoadContext ctx, Target target) throws Exception {
+    int n = ctx.n();
+    int events = ctx.events();
+    try (target; Fleet fleet = ctx.fleet(n)) {
+      fleet.label(target.name() + " broadcast");
+      fleet.create("bc", target, n, LoadContext.steady(), CHANNEL);
+      int failed = fleet.start("bc", 200, Duration.ofMinutes(10));
+      // The publisher is on the first node: with two nodes, half of the subscribers are reached across the cluster.
+      LoadPage publisher = target.speaksSocketIo() ? fleet.socketIoPublisher("bcpub", target.endpoints().get(0))
+          : fleet.publisher("bcpub", 0, target.endpoints().subList(0, 1), LoadContext.steady());
+      LoadContext.await(publisher.start(), Duration.ofSeconds(30));
+      fleet.mark();
+      for (int i = 0; i < 3; i++) {
+        LoadContext.await(publisher.publish(CHANNEL, LoadContext.payload(-1 - i)), Duration.ofSeconds(30));
+      }
+      long expectedWarm = 3L * (n - failed);
+      fleet.awaitDelivered(expectedWarm, Duration.ofSeconds(60));
+      long warmDelivered = fleet.received();
+      fleet.mark();
+      double edgeCpu0 = target.edgeCpu();
+      double allCpu0 = target.allCpu();
+      target.startProfile(ctx.jfr());
+      for (int i = 0; i < events; i++) {
+        publisher.publish(CHANNEL, LoadContext.payload(i));
+        Thread.sleep(500);
+      }
+      long expected = (long) events * (n - failed);
+      boolean all = fleet.awaitDelivered(expected, Duration.ofSeconds(60));
+      target.dumpProfile(ctx.jfr(), "broadcast-" + target.name());
+      double edgeCpu = target.edgeCpu() - edgeCpu0;
+      double allCpu = target.allCpu() - allCpu0;
+      long[] sorted = fleet.latencies();
+      JsonObject r = target.describe().put("subscribers", n).put("failedSubscribers", failed).put("events", events)
+          .put("generatorProcesses", fleet.processes())
+          .put("delivered", sorted.length).put("expected", expected).put("allDelivered", all)
+          .put("p50Ms", LoadContext.round(Latencies.percentileMillis(sorted, 50)))
+          .put("p99Ms", LoadContext.round(Latencies.percentileMillis(sorted, 99)))
+          .put("maxMs", LoadContext.round(Latencies.percentileMillis(sorted, 100)))
+          .put("edgeCpuMsPerBroadcast", LoadContext.round(edgeCpu * 1000 / events))
+          .put("allCpuMsPerBroadcast", LoadContext.round(allCpu * 1000 / events))
+          .put("warmupDeliveries", warmDelivered)
+          .put("latencyPercentilesMs", percentiles(sorted)).put("latencyHistogram", histogram(sorted, 40));
+      LoadContext.print(r.copy().put("latencyPercentilesMs", "...").put("latencyHistogram", "..."));
+      return r;
+    }
+  }
+
+  /** [[p, ms], ...] at the plotted percentiles. */
+  static JsonArray percentiles(long[] sorted) {
+    JsonArray out = new JsonArray();
+    if (sorted.length > 0) {
+      for (double p : PLOTTED) {
+        out.add(new JsonArray().add(p).add(LoadContext.round(Latencies.percentileMillis(sorted, p))));
+      }
+    }
+    return out;
+  }
+
+  /** Counts in {@code bins} equal bins from 0 to the p99.9 (the rest in the last bin), for the histogram plot. */
+  static JsonObject histogram(long[] sorted, int bins) {
+    if (sorted.length == 0) {
+      return new JsonObject().put("binMs", 0).put("counts", new JsonArray());
+    }
+    double top = Math.max(0.001, Latencies.percentileMillis(sorted, 99.9));
+    double width = top / bins;
+    long[] counts = new long[bins];
+    for (long v : sorted) {
+      counts[(int) Math.min(bins - 1, Math.max(0, v / 1000.0 / width))]++;
+    }
+    JsonArray c = new JsonArray();
+    for (long v : counts) {
+      c.add(v);
+    }
+    return new JsonObject().put("binMs", width).put("counts", c)
+        .put("p50Ms", Latencies.percentileMillis(sorted, 50)).put("p99Ms", Latencies.percentileMillis(sorted, 99));
+  }
+}

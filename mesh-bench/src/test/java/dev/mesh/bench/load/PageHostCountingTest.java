@@ -1,0 +1,86 @@
+package dev.mesh.bench.load;
+
+import dev.mesh.bench.client.ClientPolicy;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Page host: every event counted once, whatever the server sends twice")
+class PageHostCountingTest {
+
+  private Vertx vertx;
+  private HttpServer server;
+  private PageHost host;
+
+  /** A server that welcomes, answers subscribe at seq 0, then sends seq 1, seq 1 again and seq 2. */
+  @BeforeEach
+  void startServer() throws Exception {
+    vertx = Vertx.vertx();
+    server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).webSocketHandler(ws -> {
+      ws.writeTextMessage(new JsonObject().put("type", "welcome").put("protocol", 1).put("connectionId", "c")
+          .put("nodeId", "n").encode());
+      ws.textMessageHandler(text -> {
+        JsonObject frame = new JsonObject(text);
+        if (!"subscribe".equals(frame.getString("type"))) {
+          return;
+        }
+        String channel = frame.getString("channel");
+        ws.writeTextMessage(new JsonObject().put("type", "subscribed").put("id", frame.getString("id"))
+            .put("channel", channel).put("position", new JsonObject().put("epoch", "e1").put("seq", 0)).encode());
+        for (long seq : new long[] {1, 1, 2}) {
+          ws.writeTextMessage(new JsonObject().put("type", "event").put("channel", channel).put("epoch", "e1")
+              .put("seq", seq).put("data", LoadContext.payload((int) seq - 1)).encode());
+        }
+      });
+    }).listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    host = new PageHost("t", "counting-test-secret-0123456789abcdef");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    host.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private JsonObject call(JsonObject command) throws Exception {
+    return host.handle(command);
+  }
+
+  @Test
+  @DisplayName("3 event frames, one a duplicate, on each of 3 pages: 6 deliveries, 6 latencies, 3 duplicates")
+  void duplicateCountedOnce() throws Exception {
+    call(new JsonObject().put("op", "create").put("group", "g").put("prefix", "g").put("from", 0).put("count", 3)
+        .put("endpoints", new JsonArray().add(new JsonArray().add("127.0.0.1").add(server.actualPort())))
+        .put("policy", PageHost.policyToJson(ClientPolicy.browser().withoutReconnect())).put("channel", "bench:c"));
+    JsonObject started = call(new JsonObject().put("op", "start").put("group", "g").put("timeoutMs", 20_000));
+    assertThat(started.getInteger("failed")).isZero();
+    // Each socket delivers in order: once every page counted seq 2, its duplicate of seq 1 (sent before) was seen.
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (call(new JsonObject().put("op", "missing").put("group", "g").put("channel", "bench:c")
+        .put("acked", new JsonArray().add(1).add(2))).getInteger("pages") > 0) {
+      assertThat(System.nanoTime()).as("all pages got seq 1 and 2 in time").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    assertThat(call(new JsonObject().put("op", "stats")).getLong("received")).isEqualTo(6);
+    assertThat(call(new JsonObject().put("op", "latencies")).getJsonArray("samples")).hasSize(6);
+    JsonObject ledgers = call(new JsonObject().put("op", "ledgers").put("group", "g").put("channel", "bench:c")
+        .put("acked", new JsonArray().add(1).add(2)));
+    assertThat(ledgers.getLong("duplicates")).isEqualTo(3);
+    assertThat(ledgers.getLong("lost")).isZero();
+    JsonObject spread = call(new JsonObject().put("op", "spread"));
+    assertThat(spread.getJsonArray("0").getLong(0)).isEqualTo(3);
+    assertThat(spread.getJsonArray("1").getLong(0)).isEqualTo(3);
+    assertThat(call(new JsonObject().put("op", "stats")).getInteger("open")).isEqualTo(3);
+  }
+}
