@@ -77,6 +77,14 @@ public record ReplayOptions(ServiceOptions service, String httpHost, int httpPor
     return new ReplayOptions(service, httpHost, httpPort, httpToken, channels, maxEventBytes, maxPageSize, backups);
   }
 
+  public ReplayOptions withBackups(int value) {
+    return new ReplayOptions(service, httpHost, httpPort, httpToken, channels, maxEventBytes, maxPageSize, value);
+  }
+
+  public ReplayOptions withService(ServiceOptions value) {
+    return new ReplayOptions(value, httpHost, httpPort, httpToken, channels, maxEventBytes, maxPageSize, backups);
+  }
+
   public ReplayOptions withHttpToken(String token) {
     return new ReplayOptions(service, httpHost, httpPort, token, channels, maxEventBytes, maxPageSize, backups);
   }

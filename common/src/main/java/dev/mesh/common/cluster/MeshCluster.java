@@ -1,6 +1,9 @@
 package dev.mesh.common.cluster;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import dev.mesh.common.bus.MeshCodec;
@@ -13,6 +16,12 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Starts a clustered Vert.x node on Hazelcast with the Mesh codec registered, so that nothing can be sent before
@@ -20,26 +29,81 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  */
 public final class MeshCluster {
 
+  private static final Logger LOG = LoggerFactory.getLogger(MeshCluster.class);
+
   private MeshCluster() {
   }
 
-  /** Starts a node; {@code metrics} may be null to run without Vert.x metrics (some tests). */
+  /** Hazelcast member attribute in which vertx-hazelcast looks for the Vert.x node id. */
+  static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+  /** Longest a lite member waits for a data member to appear before its start fails. */
+  static final Duration DATA_MEMBER_WAIT = Duration.ofMinutes(2);
+
+  /**
+   * Starts a node; {@code metrics} may be null to run without Vert.x metrics (some tests). Mesh creates the Hazelcast
+   * member itself (with the Vert.x node id as a member attribute, as vertx-hazelcast would) so that a lite member can
+   * wait for a data member first: Vert.x's own start writes to a map, which a cluster of lite members cannot hold.
+   * The services can therefore start in any order.
+   */
   public static Future<MeshNode> start(ClusterOptions options, MeterRegistry metrics) {
-    HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcastConfig(options));
-    VertxOptions vertxOptions = new VertxOptions()
-        .setEventBusOptions(new EventBusOptions()
-            .setHost(options.busHost())
-            .setClusterPublicHost(options.busPublicHost())
-            .setPort(options.busPort()));
-    var builder = Vertx.builder().withClusterManager(clusterManager);
-    if (metrics != null) {
-      vertxOptions.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
-      builder.withMetrics(new MicrometerMetricsFactory(metrics));
-    }
-    return builder.with(vertxOptions).buildClustered().map(vertx -> {
-      MeshCodec.register(vertx.eventBus());
-      return new MeshNode(vertx, clusterManager.getHazelcastInstance(), clusterManager.getNodeId());
+    Config config = hazelcastConfig(options);
+    String nodeId = UUID.randomUUID().toString();
+    config.getMemberAttributeConfig().setAttribute(VERTX_NODE_ID_ATTRIBUTE, nodeId);
+    CompletableFuture<HazelcastInstance> joined = CompletableFuture.supplyAsync(() -> {
+      HazelcastInstance hazelcast = Hazelcast.newHazelcastInstance(config);
+      try {
+        if (options.liteMember()) {
+          awaitDataMember(hazelcast);
+        }
+        return hazelcast;
+      } catch (RuntimeException e) {
+        hazelcast.getLifecycleService().terminate();
+        throw e;
+      }
+    }, runnable -> new Thread(runnable, "mesh-cluster-join").start());
+    return Future.fromCompletionStage(joined).compose(hazelcast -> {
+      HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast);
+      VertxOptions vertxOptions = new VertxOptions()
+          .setEventBusOptions(new EventBusOptions()
+              .setHost(options.busHost())
+              .setClusterPublicHost(options.busPublicHost())
+              .setPort(options.busPort()));
+      var builder = Vertx.builder().withClusterManager(clusterManager);
+      if (metrics != null) {
+        vertxOptions.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+        builder.withMetrics(new MicrometerMetricsFactory(metrics));
+      }
+      return builder.with(vertxOptions).buildClustered()
+          .map(vertx -> {
+            MeshCodec.register(vertx.eventBus());
+            return new MeshNode(vertx, hazelcast, nodeId, options);
+          })
+          .recover(e -> {
+            hazelcast.getLifecycleService().terminate();
+            return Future.failedFuture(e);
+          });
     });
+  }
+
+  private static void awaitDataMember(HazelcastInstance hazelcast) {
+    long deadline = System.nanoTime() + DATA_MEMBER_WAIT.toNanos();
+    long nextLog = System.nanoTime();
+    while (hazelcast.getCluster().getMembers().stream().allMatch(Member::isLiteMember)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("no data member (presence-service or replay-service) joined within "
+            + DATA_MEMBER_WAIT.toSeconds() + " s; a lite member cannot serve alone");
+      }
+      if (System.nanoTime() >= nextLog) {
+        LOG.info("event=waiting-for-data-member members={}", hazelcast.getCluster().getMembers().size());
+        nextLog = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for a data member");
+      }
+    }
   }
 
   /** The Hazelcast configuration Mesh uses: Vert.x's required structures plus TCP-IP join, tuned for fast joins. */
@@ -55,6 +119,14 @@ public final class MeshCluster {
     config.setProperty("hazelcast.tcp.join.port.try.count", "10");
     config.setProperty("hazelcast.heartbeat.interval.seconds", Long.toString(options.heartbeatInterval().toSeconds()));
     config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(options.failureDetectionTimeout().toSeconds()));
+    FailureDetectors.apply(config, options);
+    // A write waits for its backups until they answer or the member holding them has left this member's view, never
+    // just for a fixed 5 s (Hazelcast's default) that is shorter than failure detection: see ClusterOptions.
+    config.setProperty("hazelcast.operation.backup.timeout.millis", Long.toString(options.backupTimeout().toMillis()));
+    // An edge holds sockets, not data: as a lite member it owns no partition, so its hang or death stalls no
+    // registry, presence or history operation and moves no partition.
+    config.setLiteMember(options.liteMember());
+    MeshStructures.declare(config, options);
     // Heal split brains quickly instead of after the default 5 minutes.
     config.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
     config.setProperty("hazelcast.merge.next.run.delay.seconds", "10");

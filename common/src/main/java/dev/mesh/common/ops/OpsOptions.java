@@ -12,6 +12,10 @@ public record OpsOptions(String host, int port) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
 
+  public OpsOptions withPort(int value) {
+    return new OpsOptions(host, value);
+  }
+
   public static OpsOptions fromEnv(Env env, int defaultPort) {
     return new OpsOptions(env.string("MESH_OPS_HOST", DEFAULT_HOST), env.port("MESH_OPS_PORT", defaultPort));
   }

@@ -34,7 +34,9 @@ final class ClusterObserver implements AutoCloseable {
         .withClusterName(mesh.clusterName())
         .withPort(base)
         .withMembers(List.of("127.0.0.1:" + base, "127.0.0.1:" + (base + 1), "127.0.0.1:" + (base + 2)))
-        .withFailureDetection(Duration.ofSeconds(1), failureTimeout);
+        .withFailureDetection(Duration.ofSeconds(1), failureTimeout)
+        // A referee holds no data: a lite member, so its presence changes no partition and no quorum.
+        .withLiteMember(true);
     return new ClusterObserver(Traffic.get(MeshCluster.start(options, null), Duration.ofSeconds(60)));
   }
 

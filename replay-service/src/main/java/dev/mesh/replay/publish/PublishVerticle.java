@@ -14,7 +14,7 @@ import dev.mesh.replay.ChannelRules;
 import dev.mesh.replay.ReplayMetrics;
 import dev.mesh.replay.store.ChannelStore;
 import dev.mesh.replay.store.StoreFailures;
-import com.hazelcast.core.HazelcastInstance;
+import dev.mesh.common.cluster.MeshNode;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -41,14 +41,14 @@ public final class PublishVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(PublishVerticle.class);
   private static final Pattern PUBLISHER = Pattern.compile("[A-Za-z0-9_:.@-]{1,128}");
 
-  private final HazelcastInstance hazelcast;
+  private final MeshNode node;
   private final ChannelRules rules;
   private final int maxEventBytes;
   private final ReplayMetrics metrics;
   private ChannelStore store;
 
-  public PublishVerticle(HazelcastInstance hazelcast, ChannelRules rules, int maxEventBytes, ReplayMetrics metrics) {
-    this.hazelcast = hazelcast;
+  public PublishVerticle(MeshNode node, ChannelRules rules, int maxEventBytes, ReplayMetrics metrics) {
+    this.node = node;
     this.rules = rules;
     this.maxEventBytes = maxEventBytes;
     this.metrics = metrics;
@@ -56,7 +56,7 @@ public final class PublishVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    store = new ChannelStore(hazelcast, context);
+    store = new ChannelStore(node.hazelcast(), context);
     return vertx.eventBus().<PublishRequest>consumer(Addresses.PUBLISH, this::publish).completion();
   }
 
@@ -87,6 +87,16 @@ public final class PublishVerticle extends VerticleBase {
     String publisher = request.publisher() == null ? PublishRequest.DEFAULT_PUBLISHER : request.publisher();
     store.append(channel, request.id(), publisher, json, request.critical(), rules.policyFor(channel))
         .onSuccess(result -> {
+          String noQuorum = node.quorumProblem();
+          if (noQuorum != null) {
+            // The append returned, but this side of the cluster may be the one a merge discards: Hazelcast also
+            // completes a write whose backup member left this member's view. Acknowledge nothing and announce
+            // nothing; the publisher retries with the same id, on a quorate side.
+            metrics.publishRejected();
+            LOG.warn("event=publish-refused channel={} id={} cause=\"no quorum: {}\"", channel, request.id(), noQuorum);
+            message.fail(ErrorCodes.UNAVAILABLE, "no quorum (" + noQuorum + "): retry with the same id");
+            return;
+          }
           announce(channel, request, result);
           message.reply(new PublishResult(channel, result.epoch(), result.seq(), Instant.ofEpochMilli(result.tsMillis()),
               result.duplicate()));
