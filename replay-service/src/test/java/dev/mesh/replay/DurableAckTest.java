@@ -169,6 +169,32 @@ class DurableAckTest {
     assertThat(page.events()).extracting(Envelope::id).containsExactly("m1");
   }
 
+  @Test
+  @DisplayName("a partition lost entirely (no backup left): the next read opens a new epoch, a reader of the old one gets a reset")
+  void lostPartitionNewEpoch() throws Exception {
+    RELEASE = new CountDownLatch(1);
+    cluster = ReplayCluster.start(2, options -> options.withBackups(0));
+    ReplayCluster.Node survivor = cluster.node(0);
+    ReplayCluster.Node owner = cluster.node(1);
+    for (ReplayCluster.Node node : cluster.nodes()) {
+      assertThat(node.hazelcast().getPartitionService().forceLocalMemberToBeSafe(30, TimeUnit.SECONDS)).isTrue();
+    }
+    String channel = channelOwnedBy(survivor.hazelcast(), owner.hazelcast().getCluster().getLocalMember());
+    PublishResult last = null;
+    for (int i = 1; i <= 3; i++) {
+      last = await(publish(survivor, channel, "m" + i), 20);
+    }
+    owner.hazelcast().getLifecycleService().terminate();
+
+    var page = await(survivor.client().history(channel, new dev.mesh.common.protocol.Position(last.epoch(), 3), 10), 20);
+    assertThat(page.reset()).isEqualTo(dev.mesh.common.replay.ResetCause.EPOCH_CHANGED);
+    assertThat(page.epoch()).isNotEqualTo(last.epoch());
+    assertThat(page.head()).isZero();
+    PublishResult next = await(publish(survivor, channel, "m4"), 20);
+    assertThat(next.epoch()).isEqualTo(page.epoch());
+    assertThat(next.seq()).isEqualTo(1);
+  }
+
   /** Waits on {@link #RELEASE} on a partition thread of the member that owns its key. */
   static final class Hold implements EntryProcessor<String, ChannelLog, Object>, ReadOnly {
     @Override
