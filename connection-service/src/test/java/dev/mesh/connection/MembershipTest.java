@@ -142,6 +142,23 @@ class MembershipTest {
   }
 
   @Test
+  @DisplayName("a node whose per-user limit differs from the one the cluster recorded is told (it warns at start)")
+  void userLimitMismatch(Vertx vertx, VertxTestContext test) throws Exception {
+    nodes = new EdgeNodes(TestClusters.fresh());
+    EdgeNodes.Edge first = await(nodes.start());
+    EdgeNodes.Edge other = await(nodes.start(o -> o.withLimits(o.limits().withConnectionsPerUser(3))));
+    String same = await(dev.mesh.connection.membership.UserLimitCheck.run(first.running().node(),
+        vertx.getOrCreateContext(), first.service().edge().edge().options().limits()));
+    String differs = await(dev.mesh.connection.membership.UserLimitCheck.run(other.running().node(),
+        vertx.getOrCreateContext(), other.service().edge().edge().options().limits()));
+    test.verify(() -> {
+      assertThat(same).isNull();
+      assertThat(differs).isEqualTo("MESH_MAX_CONNECTIONS_PER_USER=10 MESH_USER_LIMIT_POLICY=refuse-newest");
+    });
+    test.completeNow();
+  }
+
+  @Test
   @DisplayName("the registry repair restores a live connection's missing entry and removes an entry without a socket")
   void registryRepair(Vertx vertx, VertxTestContext test) throws Exception {
     nodes = new EdgeNodes(TestClusters.fresh());

@@ -13,6 +13,7 @@ import dev.mesh.connection.http.TicketEndpoint;
 import dev.mesh.connection.http.WebSocketEndpoint;
 import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.membership.QuorumGuard;
+import dev.mesh.connection.membership.UserLimitCheck;
 import dev.mesh.connection.registry.NodeLossWatcher;
 import dev.mesh.connection.registry.RegistryRepair;
 import dev.mesh.connection.routing.IntegrationApi;
@@ -121,6 +122,8 @@ public final class EdgeVerticle extends VerticleBase {
     watcher.start();
     repair.start();
     quorum.start();
+    // Informative only: a mismatch is logged, and never stops the node.
+    UserLimitCheck.run(node, context, options.limits()).onFailure(e -> { });
     HttpServerOptions serverOptions = new HttpServerOptions()
         .setMaxWebSocketFrameSize(options.limits().maxFrameBytes())
         .setMaxWebSocketMessageSize(options.limits().maxFrameBytes())

@@ -127,6 +127,7 @@ public final class DetectorStudy {
     if (settings.isEmpty()) {
       settings = DEFAULT_SETTINGS;
     }
+    String loadBefore = loadAverage();
     List<Outcome> outcomes = new ArrayList<>();
     for (String setting : settings) {
       System.out.println("study: " + setting + " (hog " + hog.toSeconds() + " s)");
@@ -136,7 +137,7 @@ public final class DetectorStudy {
     }
     StringBuilder table = new StringBuilder("\n### Failure detection under a CPU hog, " + Instant.now() + "\n\n")
         .append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, load average before: ")
-        .append(loadAverage()).append("; hog: ").append(Runtime.getRuntime().availableProcessors())
+        .append(loadBefore).append(", after: ").append(loadAverage()).append("; hog: ").append(Runtime.getRuntime().availableProcessors())
         .append(" busy processes for ").append(hog.toSeconds()).append(" s; 4 member JVMs (3 data, 1 lite), heartbeat 1 s.\n\n")
         .append(Outcome.header()).append('\n');
     outcomes.forEach(o -> table.append(o.row()).append('\n'));
