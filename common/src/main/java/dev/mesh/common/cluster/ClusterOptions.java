@@ -136,6 +136,12 @@ public record ClusterOptions(
         heartbeat, timeout, liteMember, minDataMembers, failureDetector);
   }
 
+  /** The same options bound to, and advertising, {@code value} for both Hazelcast and the event bus. */
+  public ClusterOptions withHost(String value) {
+    return new ClusterOptions(clusterName, members, value, port, portAutoIncrement, value, value, busPort,
+        heartbeatInterval, failureDetectionTimeout, liteMember, minDataMembers, failureDetector);
+  }
+
   /** The same options for a lite member (true) or a data member (false). */
   public ClusterOptions withLiteMember(boolean value) {
     return new ClusterOptions(clusterName, members, host, port, portAutoIncrement, busHost, busPublicHost, busPort,

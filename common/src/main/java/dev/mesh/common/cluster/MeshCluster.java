@@ -1,6 +1,5 @@
 package dev.mesh.common.cluster;
 
-import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
@@ -36,14 +35,15 @@ public final class MeshCluster {
 
   /** Hazelcast member attribute in which vertx-hazelcast looks for the Vert.x node id. */
   static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
-  /** Longest a lite member waits for a data member to appear before its start fails. */
-  static final Duration DATA_MEMBER_WAIT = Duration.ofMinutes(2);
+  /** Longest a member waits for enough data members (quorum) to appear before its start fails. */
+  static final Duration QUORUM_WAIT = Duration.ofMinutes(4);
 
   /**
    * Starts a node; {@code metrics} may be null to run without Vert.x metrics (some tests). Mesh creates the Hazelcast
-   * member itself (with the Vert.x node id as a member attribute, as vertx-hazelcast would) so that a lite member can
-   * wait for a data member first: Vert.x's own start writes to a map, which a cluster of lite members cannot hold.
-   * The services can therefore start in any order.
+   * member itself (with the Vert.x node id as a member attribute, as vertx-hazelcast would) so that it can wait for
+   * quorum first: enough data members in view ({@code MESH_CLUSTER_MIN_MEMBERS}, at least one). A lite member needs a
+   * data member before Vert.x can start (Vert.x's own start writes to a map, which lite members cannot hold), and a
+   * service cannot configure its protected maps without quorum. The services can therefore start in any order.
    */
   public static Future<MeshNode> start(ClusterOptions options, MeterRegistry metrics) {
     Config config = hazelcastConfig(options);
@@ -52,9 +52,7 @@ public final class MeshCluster {
     CompletableFuture<HazelcastInstance> joined = CompletableFuture.supplyAsync(() -> {
       HazelcastInstance hazelcast = Hazelcast.newHazelcastInstance(config);
       try {
-        if (options.liteMember()) {
-          awaitDataMember(hazelcast);
-        }
+        awaitQuorum(hazelcast, options);
         return hazelcast;
       } catch (RuntimeException e) {
         hazelcast.getLifecycleService().terminate();
@@ -85,25 +83,41 @@ public final class MeshCluster {
     });
   }
 
-  private static void awaitDataMember(HazelcastInstance hazelcast) {
-    long deadline = System.nanoTime() + DATA_MEMBER_WAIT.toNanos();
+  private static void awaitQuorum(HazelcastInstance hazelcast, ClusterOptions options) {
+    int required = Math.max(1, options.minDataMembers());
+    long deadline = System.nanoTime() + QUORUM_WAIT.toNanos();
     long nextLog = System.nanoTime();
-    while (hazelcast.getCluster().getMembers().stream().allMatch(Member::isLiteMember)) {
+    while (!quorate(hazelcast, options, required)) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("no data member (presence-service or replay-service) joined within "
-            + DATA_MEMBER_WAIT.toSeconds() + " s; a lite member cannot serve alone");
+        throw new IllegalStateException("fewer than " + required + " data members (presence-service, replay-service)"
+            + " joined within " + QUORUM_WAIT.toSeconds() + " s (MESH_CLUSTER_MIN_MEMBERS=" + options.minDataMembers()
+            + ")");
       }
       if (System.nanoTime() >= nextLog) {
-        LOG.info("event=waiting-for-data-member members={}", hazelcast.getCluster().getMembers().size());
+        LOG.info("event=waiting-for-quorum members={} dataMembers={} required={}",
+            hazelcast.getCluster().getMembers().size(), dataMembers(hazelcast), required);
         nextLog = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       }
       try {
         Thread.sleep(100);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for a data member");
+        throw new IllegalStateException("interrupted while waiting for quorum");
       }
     }
+  }
+
+  private static int dataMembers(HazelcastInstance hazelcast) {
+    return (int) hazelcast.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count();
+  }
+
+  /** Enough data members in view, and Hazelcast's own protection agrees (it updates on the next heartbeat). */
+  private static boolean quorate(HazelcastInstance hazelcast, ClusterOptions options, int required) {
+    if (dataMembers(hazelcast) < required) {
+      return false;
+    }
+    return options.minDataMembers() < 2 || hazelcast.getSplitBrainProtectionService()
+        .getSplitBrainProtection(MeshStructures.SPLIT_BRAIN_PROTECTION).hasMinimumSize();
   }
 
   /** The Hazelcast configuration Mesh uses: Vert.x's required structures plus TCP-IP join, tuned for fast joins. */

@@ -17,7 +17,10 @@ import java.util.concurrent.TimeUnit;
  * collector have work while the CPU is starved. It prints one line per membership change the study reads:
  * {@code MEMBER <JOINED|LEFT> <nodeId> <epochMillis> <members>}, and exits when its standard input closes.
  * <p>
- * Arguments: clusterName portBase detector failureTimeoutSeconds liteMember
+ * With {@code busy}, two more threads allocate and write without pause, as a service under load does: the garbage
+ * collector then runs often, and its pauses stretch when the CPU is starved.
+ * <p>
+ * Arguments: clusterName portBase detector failureTimeoutSeconds liteMember [busy]
  */
 public final class DetectorMember {
 
@@ -45,6 +48,25 @@ public final class DetectorMember {
     byte[] value = new byte[1024];
     int[] key = {0};
     node.vertx().setPeriodic(5, t -> map.setAsync(key[0]++ % 10_000, value));
+    if (args.length > 5 && args[5].equals("busy")) {
+      for (int t = 0; t < 2; t++) {
+        Thread worker = new Thread(() -> {
+          java.util.List<byte[]> retained = new java.util.ArrayList<>();
+          long n = 0;
+          while (true) {
+            retained.add(new byte[16 * 1024]);
+            if (retained.size() > 2_000) {
+              retained.subList(0, 1_000).clear();
+            }
+            if (++n % 64 == 0) {
+              map.set((int) (n % 10_000), value);
+            }
+          }
+        }, "busy-" + t);
+        worker.setDaemon(true);
+        worker.start();
+      }
+    }
     System.out.println("READY " + node.memberCount());
     System.out.flush();
     // The study closes our standard input to stop us (and so does its death).

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  *       it (detection under load), then kills it;</li>
  *   <li>without the hog, starts a replacement, {@code kill -STOP}s it and measures detection on a quiet machine.</li>
  * </ol>
- * Usage: {@code DetectorStudy [--hog 60s] [--out docs/bench/failure-detection.md] [deadline:10 phi-accrual:5 ...]}.
+ * Usage: {@code DetectorStudy [--hog 60s] [--busy] [--out docs/bench/failure-detection.md] [deadline:10 ...]}; with
+ * {@code --busy} every member also allocates and writes without pause on two threads (a service under load).
  * Prints one Markdown table row per setting (and appends the table to {@code --out}).
  */
 public final class DetectorStudy {
@@ -116,11 +117,13 @@ public final class DetectorStudy {
   public static void main(String[] args) throws Exception {
     Duration hog = Duration.ofSeconds(60);
     Path out = null;
+    boolean busy = false;
     List<String> settings = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--hog" -> hog = Duration.ofSeconds(Long.parseLong(args[++i].replace("s", "")));
         case "--out" -> out = Path.of(args[++i]);
+        case "--busy" -> busy = true;
         default -> settings.add(args[i]);
       }
     }
@@ -131,14 +134,16 @@ public final class DetectorStudy {
     List<Outcome> outcomes = new ArrayList<>();
     for (String setting : settings) {
       System.out.println("study: " + setting + " (hog " + hog.toSeconds() + " s)");
-      Outcome outcome = run(setting, hog);
+      Outcome outcome = run(setting, hog, busy);
       outcomes.add(outcome);
       System.out.println(Outcome.header() + "\n" + outcome.row());
     }
     StringBuilder table = new StringBuilder("\n### Failure detection under a CPU hog, " + Instant.now() + "\n\n")
         .append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, load average before: ")
         .append(loadBefore).append(", after: ").append(loadAverage()).append("; hog: ").append(Runtime.getRuntime().availableProcessors())
-        .append(" busy processes for ").append(hog.toSeconds()).append(" s; 4 member JVMs (3 data, 1 lite), heartbeat 1 s.\n\n")
+        .append(" busy processes for ").append(hog.toSeconds()).append(" s; 4 member JVMs (3 data, 1 lite), heartbeat 1 s")
+        .append(busy ? "; every member also allocates and writes without pause on 2 threads" : "; members write 1 KiB every 5 ms")
+        .append(".\n\n")
         .append(Outcome.header()).append('\n');
     outcomes.forEach(o -> table.append(o.row()).append('\n'));
     System.out.println(table);
@@ -147,7 +152,7 @@ public final class DetectorStudy {
     }
   }
 
-  private static Outcome run(String setting, Duration hogFor) throws Exception {
+  private static Outcome run(String setting, Duration hogFor, boolean busy) throws Exception {
     String[] parts = setting.split(":");
     String detector = parts[0];
     String timeout = parts[1];
@@ -157,7 +162,7 @@ public final class DetectorStudy {
     StringBuilder notes = new StringBuilder();
     try {
       for (int i = 0; i < 4; i++) {
-        members.add(start("m" + i, cluster, portBase, detector, timeout, i == 3));
+        members.add(start("m" + i, cluster, portBase, detector, timeout, i == 3, busy));
         awaitReady(members.get(i));
       }
       awaitMembers(members, 4);
@@ -178,7 +183,7 @@ public final class DetectorStudy {
         // Quiet detection, with a fresh member in the victim's place.
         hog.close();
         Thread.sleep(5_000);
-        Member replacement = start("m4", cluster, portBase, detector, timeout, false);
+        Member replacement = start("m4", cluster, portBase, detector, timeout, false, busy);
         members.add(replacement);
         awaitReady(replacement);
         Thread.sleep(3_000);
@@ -191,13 +196,14 @@ public final class DetectorStudy {
   }
 
   private static Member start(String name, String cluster, int portBase, String detector, String timeout,
-                              boolean lite) throws IOException {
+                              boolean lite, boolean busy) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of("--add-modules", "java.se", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
         "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC",
         "-Dhazelcast.logging.type=none", "-cp", System.getProperty("java.class.path"),
-        DetectorMember.class.getName(), cluster, Integer.toString(portBase), detector, timeout, Boolean.toString(lite)));
+        DetectorMember.class.getName(), cluster, Integer.toString(portBase), detector, timeout, Boolean.toString(lite),
+        busy ? "busy" : "light"));
     Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     return new Member(name, process);
   }
