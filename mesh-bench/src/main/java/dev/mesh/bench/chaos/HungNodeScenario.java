@@ -44,14 +44,16 @@ public final class HungNodeScenario extends Scenario {
 
   @Override
   public String name() {
-    return underHog ? "8a kill -STOP connection node under a CPU hog" : "3 kill -STOP connection node";
+    return underHog ? "8 kill -STOP connection node under a CPU hog" : "3 kill -STOP connection node";
   }
 
   @Override
   public ChaosResult run() throws Exception {
     // A long server heartbeat, so that only the node's own pause detection (not a heartbeat timeout) can close the
     // stale sockets.
-    try (MeshProcesses mesh = membershipProcesses().withEnv("MESH_HEARTBEAT_INTERVAL", "60s")
+    // Under the hog for the whole scenario, process starts included.
+    try (Hog hog = underHog ? Hog.start() : Hog.none();
+         MeshProcesses mesh = membershipProcesses().withEnv("MESH_HEARTBEAT_INTERVAL", "60s")
         .withEnv("MESH_CLUSTER_FAILURE_TIMEOUT", DETECTION.toSeconds() + "s")) {
       // presence-service starts first: the oldest member, the master (scenario 7 hangs the master).
       ServiceProcess presence = mesh.start(ServiceKind.PRESENCE, "presence");
@@ -64,8 +66,7 @@ public final class HungNodeScenario extends Scenario {
       List<Endpoint> endpoints = List.of(endpoint(hung), endpoint(other));
       Judge judge = new Judge(violations);
       try (ClusterObserver observer = ClusterObserver.join(mesh, DETECTION);
-           Traffic traffic = new Traffic(env.vertx(), MeshProcesses.JWT_SECRET, "chaos:hung");
-           Hog hog = underHog ? Hog.start() : Hog.none()) {
+           Traffic traffic = new Traffic(env.vertx(), MeshProcesses.JWT_SECRET, "chaos:hung")) {
         int members = observer.members();
         Traffic.get(traffic.subscribers(scale.subscribers(), endpoints, pagePolicy()), Duration.ofSeconds(60));
         Traffic.get(traffic.publishers(scale.publishers(), List.of(endpoint(other)), pagePolicy()),
