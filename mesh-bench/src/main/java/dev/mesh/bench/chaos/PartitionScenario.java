@@ -40,9 +40,14 @@ public final class PartitionScenario extends Scenario {
   @Override
   public ChaosResult run() throws Exception {
     try (PartitionNet net = PartitionNet.create();
-         MeshProcesses mesh = membershipProcesses()
-             .withEnv("MESH_CLUSTER_MEMBERS", net.sideB() + "," + net.sideA())
-             .withEnv("MESH_CLUSTER_MIN_MEMBERS", "2")) {
+         MeshProcesses mesh = membershipProcesses().withEnv("MESH_CLUSTER_MIN_MEMBERS", "2")) {
+      // Exact host:port members: after the heal, each side's master probes every listed address for the other
+      // cluster, waiting up to 5 s for each it cannot connect to; bare hosts (ten ports each) delayed merges by
+      // 30-90 s.
+      int base = mesh.hazelcastPortBase();
+      List<String> addresses = List.of(net.sideB() + ":" + base, net.sideB() + ":" + (base + 1),
+          net.sideB() + ":" + (base + 2), net.sideA() + ":" + base, net.sideA() + ":" + (base + 1));
+      mesh.withEnv("MESH_CLUSTER_MEMBERS", String.join(",", addresses));
       ServiceProcess presence = start(mesh, net, ServiceKind.PRESENCE, "presence-b", false);
       mesh.awaitJoined(READY_TIMEOUT, presence);
       ServiceProcess replayB = start(mesh, net, ServiceKind.REPLAY, "replay-b", false);
@@ -53,8 +58,7 @@ public final class PartitionScenario extends Scenario {
       mesh.awaitReady(READY_TIMEOUT, presence, replayB, replayA, edgeA, edgeB);
       List<Endpoint> endpoints = List.of(endpoint(edgeA), endpoint(edgeB));
       Judge judge = new Judge(violations);
-      try (ClusterObserver observer = ClusterObserver.join(mesh, FAILURE_TIMEOUT, net.observer(),
-               List.of(net.sideB(), net.sideA()));
+      try (ClusterObserver observer = ClusterObserver.join(mesh, FAILURE_TIMEOUT, net.observer(), addresses);
            Traffic traffic = new Traffic(env.vertx(), MeshProcesses.JWT_SECRET, "chaos:partition")) {
         int members = observer.members();
         Traffic.get(traffic.subscribers(scale.subscribers(), endpoints, pagePolicy()), Duration.ofSeconds(60));
