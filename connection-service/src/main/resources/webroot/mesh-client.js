@@ -46,6 +46,7 @@ export const CloseCodes = Object.freeze({
   SLOW_CONSUMER: 4002,
   TOKEN_EXPIRED: 4003,
   NODE_FULL: 4004,
+  NO_QUORUM: 4005,
   UNAUTHORIZED: 4500,
   FORBIDDEN: 4501,
   POLICY_VIOLATION: 4502,
@@ -99,7 +100,8 @@ const CLOSE_CODE_NAMES = new Map([
   [1000, 'normal'], [1001, 'server-shutdown'], [1002, 'protocol-error'], [1006, 'network-error'],
   [1009, 'message-too-big'],
   [1011, 'internal-error'], [4000, 'heartbeat-timeout'], [4001, 'rotated'], [4002, 'slow-consumer'],
-  [4003, 'token-expired'], [4004, 'node-full'], [4500, 'unauthorized'], [4501, 'forbidden'],
+  [4003, 'token-expired'], [4004, 'node-full'], [4005, 'no-quorum'], [4500, 'unauthorized'],
+  [4501, 'forbidden'],
   [4502, 'policy-violation'], [4503, 'too-many-connections'], [4504, 'replaced'], [4505, 'kicked'],
   [4506, 'bad-identity'],
 ]);

@@ -21,6 +21,9 @@ import java.time.Duration;
  * @param auth              see {@link AuthOptions}
  * @param limits            see {@link LimitOptions}
  * @param doors             see {@link DoorOptions}: per-address rates, trusted proxies, request deadlines
+ * @param registryCheck     {@code MESH_REGISTRY_CHECK_INTERVAL}, default 10s: how often this node compares its sockets
+ *                          with its registry entries (re-registers a live connection whose entry went missing,
+ *                          removes an entry without a socket) and updates the ghost gauge
  */
 public record ConnectionOptions(
     ServiceOptions service,
@@ -31,7 +34,8 @@ public record ConnectionOptions(
     Duration shutdownSpread,
     AuthOptions auth,
     LimitOptions limits,
-    DoorOptions doors) {
+    DoorOptions doors,
+    Duration registryCheck) {
 
   public static final int DEFAULT_OPS_PORT = 9080;
   public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
@@ -39,11 +43,13 @@ public record ConnectionOptions(
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(25);
   public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_SHUTDOWN_SPREAD = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_REGISTRY_CHECK = Duration.ofSeconds(10);
 
   /** Reads the environment; call {@link Env#validate()} afterwards to fail on any invalid value. */
   public static ConnectionOptions fromEnv(Env env) {
     return new ConnectionOptions(
-        ServiceOptions.fromEnv(env, DEFAULT_OPS_PORT),
+        // An edge holds sockets, not data: a lite member by default (docs/MEMBERSHIP.md).
+        ServiceOptions.fromEnv(env, DEFAULT_OPS_PORT, true),
         env.string("MESH_HTTP_HOST", DEFAULT_HTTP_HOST),
         env.port("MESH_HTTP_PORT", DEFAULT_HTTP_PORT),
         env.duration("MESH_HEARTBEAT_INTERVAL", DEFAULT_HEARTBEAT_INTERVAL, Duration.ofMillis(10), Duration.ofMinutes(10)),
@@ -51,31 +57,44 @@ public record ConnectionOptions(
         env.duration("MESH_SHUTDOWN_SPREAD", DEFAULT_SHUTDOWN_SPREAD, Duration.ZERO, Duration.ofMinutes(10)),
         AuthOptions.fromEnv(env),
         LimitOptions.fromEnv(env),
-        DoorOptions.fromEnv(env));
+        DoorOptions.fromEnv(env),
+        env.duration("MESH_REGISTRY_CHECK_INTERVAL", DEFAULT_REGISTRY_CHECK, Duration.ofMillis(100), Duration.ofHours(1)));
   }
 
   /** For tests: the given service and auth options, any free public port on loopback, default limits. */
   public static ConnectionOptions forTest(ServiceOptions service, AuthOptions auth) {
     return new ConnectionOptions(service, DEFAULT_HTTP_HOST, 0, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_TIMEOUT,
-        Duration.ofMillis(200), auth, LimitOptions.defaults(), DoorOptions.forTest());
+        Duration.ofMillis(200), auth, LimitOptions.defaults(), DoorOptions.forTest(), Duration.ofSeconds(1));
   }
 
   public ConnectionOptions withHeartbeat(Duration interval, Duration timeout) {
-    return new ConnectionOptions(service, httpHost, httpPort, interval, timeout, shutdownSpread, auth, limits, doors);
+    return new ConnectionOptions(service, httpHost, httpPort, interval, timeout, shutdownSpread, auth, limits, doors,
+        registryCheck);
   }
 
   public ConnectionOptions withLimits(LimitOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, value, doors);
+        auth, value, doors, registryCheck);
+  }
+
+  /** The same options on another public port (a node that rejoins the cluster keeps the port it bound). */
+  public ConnectionOptions withHttpPort(int value) {
+    return new ConnectionOptions(service, httpHost, value, heartbeatInterval, heartbeatTimeout, shutdownSpread, auth,
+        limits, doors, registryCheck);
+  }
+
+  public ConnectionOptions withRegistryCheck(Duration value) {
+    return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread, auth,
+        limits, doors, value);
   }
 
   public ConnectionOptions withAuth(AuthOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        value, limits, doors);
+        value, limits, doors, registryCheck);
   }
 
   public ConnectionOptions withDoors(DoorOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, limits, value);
+        auth, limits, value, registryCheck);
   }
 }

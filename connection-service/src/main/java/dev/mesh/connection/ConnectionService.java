@@ -18,6 +18,8 @@ public final class ConnectionService implements MeshService {
 
   private final ConnectionOptions options;
   private EdgeVerticle edge;
+  /** The public port bound at launch, kept when the node rejoins the cluster (0 before the first start). */
+  private volatile int boundPort;
 
   public ConnectionService(ConnectionOptions options) {
     this.options = options;
@@ -36,9 +38,12 @@ public final class ConnectionService implements MeshService {
   @Override
   public Future<Void> deploy(ServiceContext context) {
     DependencyCheck.register(context);
-    edge = new EdgeVerticle(options, context.node(), context.registry(), node -> new ReplayChannelLog(node.vertx()));
+    ConnectionOptions incarnation = boundPort == 0 ? options : options.withHttpPort(boundPort);
+    edge = new EdgeVerticle(incarnation, context.node(), context.registry(),
+        node -> new ReplayChannelLog(node.vertx()), context::requestRejoin);
     return context.deploy(new StatusVerticle(context.node(), NAME, Addresses.CONNECTION_STATUS))
         .compose(v -> context.deploy(edge))
+        .onSuccess(v -> boundPort = edge.actualPort())
         .mapEmpty();
   }
 

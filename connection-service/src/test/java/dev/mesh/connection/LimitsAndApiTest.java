@@ -70,6 +70,28 @@ class LimitsAndApiTest {
   }
 
   @Test
+  @DisplayName("rotation comes at 90-100 % of the lifetime, not up to a heartbeat sweep (2.5 s here) later")
+  void rotationWithinLifetime(Vertx vertx, VertxTestContext test) {
+    Tokens tokens = new Tokens(vertx);
+    long lifetime = 2000;
+    nodes.start(o -> o.withLimits(limits(100, 100, Duration.ofMillis(lifetime)))).compose(edge ->
+        TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1").compose(client -> {
+          long connectedAt = System.nanoTime();
+          return client.welcome().compose(w -> client.closed()).map(code -> {
+            long afterMillis = (System.nanoTime() - connectedAt) / 1_000_000;
+            test.verify(() -> {
+              assertThat(code).isEqualTo(CloseCodes.ROTATED);
+              // 90 % of the lifetime at the earliest; at most the lifetime plus scheduling slack on a busy machine
+              // (the default heartbeat's sweep tick is 2.5 s: a rotation found by the sweep would come up to 4.5 s).
+              assertThat(afterMillis).isBetween(lifetime * 9 / 10 - 100, lifetime + 500);
+            });
+            return code;
+          });
+        }))
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
   @DisplayName("kick closes a user's connections with 4505 on every node; list and stats report the truth")
   void kickListStats(Vertx vertx, VertxTestContext test) {
     Tokens tokens = new Tokens(vertx);

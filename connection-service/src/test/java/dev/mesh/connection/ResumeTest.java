@@ -132,6 +132,37 @@ class ResumeTest {
   }
 
   @Test
+  @DisplayName("a history lost while subscribers sit quietly on it: the catch-up after a membership change sends them a reset")
+  void lostHistoryResetsOnCatchUp(Vertx vertx, VertxTestContext test) {
+    Tokens tokens = new Tokens(vertx);
+    nodes.startReplay().compose(replay -> nodes.start().compose(edge -> {
+      ReplayClient publisher = new ReplayClient(replay.node().vertx());
+      return publisher.publish("quiet", "q1", JsonNodeFactory.instance.numberNode(1), false)
+          .compose(v -> TestClient.connect(vertx, edge.port(), tokens.valid("q"), "s", "t", "p"))
+          .compose(client -> client.welcome()
+              .compose(w -> client.send(subscribe("s1", "quiet", null)))
+              .compose(v -> client.awaitType("subscribed"))
+              // The channel's log vanishes, as with a partition lost with all its replicas.
+              .compose(subscribed -> replay.node().vertx().executeBlocking(() -> {
+                dev.mesh.common.replay.store.ReplayMaps.channels(replay.node().hazelcast()).delete("quiet");
+                return subscribed;
+              }))
+              .compose(subscribed -> {
+                edge.service().edge().edge().subscriptions().catchUpAll();
+                return client.awaitType("reset").map(reset -> {
+                  test.verify(() -> {
+                    assertThat(reset.getString("reason")).isEqualTo("epoch-changed");
+                    assertThat(reset.getJsonObject("position").getString("epoch"))
+                        .isNotEqualTo(subscribed.getJsonObject("position").getString("epoch"));
+                    assertThat(reset.getJsonObject("position").getLong("seq")).isZero();
+                  });
+                  return reset;
+                });
+              }));
+    })).onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
   @DisplayName("direct messages sent while the user is away arrive on resume; critical ones are redelivered until acked")
   void directAndCriticalWhileAway(Vertx vertx, VertxTestContext test) {
     Tokens tokens = new Tokens(vertx);

@@ -91,6 +91,12 @@ public record PresenceOptions(
         httpPort);
   }
 
+  /** The same options on another HTTP port (a node that rejoins the cluster keeps the port it bound). */
+  public PresenceOptions withHttpPort(int value) {
+    return new PresenceOptions(service, debounce, grace, sweepInterval, maxMembers, reconcileInterval, retention,
+        httpHost, value);
+  }
+
   public PresenceOptions withReconcileInterval(Duration value) {
     return new PresenceOptions(service, debounce, grace, sweepInterval, maxMembers, value, retention, httpHost,
         httpPort);

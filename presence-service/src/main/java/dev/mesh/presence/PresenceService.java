@@ -30,6 +30,8 @@ public final class PresenceService implements MeshService {
 
   private final PresenceOptions options;
   private PresenceHttpVerticle http;
+  /** The HTTP API's port bound at launch, kept when the node rejoins the cluster (0 before the first start). */
+  private volatile int boundHttpPort;
 
   public PresenceService(PresenceOptions options) {
     this.options = options;
@@ -55,7 +57,7 @@ public final class PresenceService implements MeshService {
     var node = context.node();
     PresenceMetrics metrics = new PresenceMetrics(context.registry());
     PartitionSafetyCheck.register(context);
-    http = new PresenceHttpVerticle(options);
+    http = new PresenceHttpVerticle(boundHttpPort == 0 ? options : options.withHttpPort(boundHttpPort));
     return PresenceStore.configure(node.vertx(), node.hazelcast())
         .compose(v -> context.deploy(new StatusVerticle(node, NAME, Addresses.PRESENCE_STATUS)))
         .compose(id -> context.deploy(new ConnectionEventsVerticle(node, options, metrics)))
@@ -66,6 +68,7 @@ public final class PresenceService implements MeshService {
         .compose(id -> context.deploy(new ReconcileVerticle(node, options, metrics)))
         .compose(id -> context.deploy(new StatsVerticle(node, options, metrics)))
         .compose(id -> context.deploy(http))
+        .onSuccess(id -> boundHttpPort = http.actualPort())
         .mapEmpty();
   }
 }

@@ -97,6 +97,16 @@ public record ReplayOptions(ServiceOptions service, String httpHost, int httpPor
         maxChannelsPerUser);
   }
 
+  public ReplayOptions withBackups(int value) {
+    return new ReplayOptions(service, httpHost, httpPort, httpToken, channels, maxEventBytes, maxPageSize, value,
+        maxChannelsPerUser);
+  }
+
+  public ReplayOptions withService(ServiceOptions value) {
+    return new ReplayOptions(value, httpHost, httpPort, httpToken, channels, maxEventBytes, maxPageSize, backups,
+        maxChannelsPerUser);
+  }
+
   public ReplayOptions withHttpToken(String token) {
     return new ReplayOptions(service, httpHost, httpPort, token, channels, maxEventBytes, maxPageSize, backups,
         maxChannelsPerUser);

@@ -26,6 +26,8 @@ public final class ReplayService implements MeshService {
   private final ReplayOptions options;
   private ReplayHttpVerticle http;
   private ReplayMetrics metrics;
+  /** The HTTP API's port bound at launch, kept when the node rejoins the cluster (0 before the first start). */
+  private volatile int boundHttpPort;
 
   public ReplayService(ReplayOptions options) {
     this.options = options;
@@ -46,14 +48,16 @@ public final class ReplayService implements MeshService {
     HazelcastInstance hazelcast = context.node().hazelcast();
     ChannelRules rules = options.channels();
     metrics = new ReplayMetrics(context.registry());
-    http = new ReplayHttpVerticle(options.httpHost(), options.httpPort(), options.maxEventBytes(), options.httpToken());
+    http = new ReplayHttpVerticle(options.httpHost(), boundHttpPort == 0 ? options.httpPort() : boundHttpPort,
+        options.maxEventBytes(), options.httpToken());
     return ChannelStore.configure(context.node().vertx(), hazelcast, options.backups())
         .compose(v -> context.deploy(new StatusVerticle(context.node(), NAME, Addresses.REPLAY_STATUS)))
-        .compose(v -> context.deploy(new PublishVerticle(hazelcast, rules, options.maxEventBytes(),
+        .compose(v -> context.deploy(new PublishVerticle(context.node(), rules, options.maxEventBytes(),
             options.maxChannelsPerUser(), metrics)))
         .compose(v -> context.deploy(new HistoryVerticle(hazelcast, rules, options.maxPageSize(), metrics)))
         .compose(v -> context.deploy(new AckVerticle(hazelcast, rules, options.maxPageSize(), metrics)))
         .compose(v -> context.deploy(http))
+        .onSuccess(v -> boundHttpPort = http.actualPort())
         .mapEmpty();
   }
 

@@ -2,6 +2,8 @@ package dev.mesh.replay;
 
 import com.hazelcast.core.HazelcastInstance;
 import dev.mesh.common.cluster.ClusterOptions;
+import dev.mesh.common.cluster.MeshCluster;
+import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.launch.RunningService;
 import dev.mesh.common.launch.ServiceLauncher;
 import dev.mesh.common.launch.ServiceOptions;
@@ -44,8 +46,17 @@ final class ReplayCluster implements AutoCloseable {
   }
 
   private final List<Node> nodes = new ArrayList<>();
+  private final List<MeshNode> dataMembers = new ArrayList<>();
+  private ClusterOptions options;
 
   private ReplayCluster() {
+  }
+
+  /** A plain Hazelcast data member (no replay-service on it) in the same cluster, closed with the others. */
+  MeshNode startDataMember() throws Exception {
+    MeshNode node = await(MeshCluster.start(options, null), 60);
+    dataMembers.add(node);
+    return node;
   }
 
   /** Starts {@code count} nodes with default options changed by {@code customise}; blocks (test thread only). */
@@ -54,8 +65,9 @@ final class ReplayCluster implements AutoCloseable {
     ReplayCluster started = new ReplayCluster();
     try {
       for (int i = 0; i < count; i++) {
-        ReplayService service = new ReplayService(
-            customise.apply(ReplayOptions.forTest(ServiceOptions.forTest(cluster), List.of())));
+        ReplayOptions options = customise.apply(ReplayOptions.forTest(ServiceOptions.forTest(cluster), List.of()));
+        started.options = options.service().cluster();
+        ReplayService service = new ReplayService(options);
         RunningService running = await(ServiceLauncher.start(service), 60);
         started.nodes.add(new Node(service, running));
       }
@@ -88,5 +100,13 @@ final class ReplayCluster implements AutoCloseable {
       }
     }
     nodes.clear();
+    for (MeshNode node : dataMembers) {
+      try {
+        await(node.close(), 20);
+      } catch (Exception e) {
+        // terminated by the test
+      }
+    }
+    dataMembers.clear();
   }
 }

@@ -18,6 +18,12 @@ import java.util.List;
  * @param busPort                {@code MESH_BUS_PORT}: event-bus port, 0 for any free port
  * @param heartbeatInterval      {@code MESH_CLUSTER_HEARTBEAT}: Hazelcast member heartbeat interval (whole seconds)
  * @param failureDetectionTimeout {@code MESH_CLUSTER_FAILURE_TIMEOUT}: a member silent this long is removed (whole seconds)
+ * @param liteMember             {@code MESH_CLUSTER_LITE_MEMBER}: join as a Hazelcast lite member, which owns no partition
+ *                               (connection-service by default: an edge holds sockets, not data, so a hung or killed
+ *                               edge blocks no map operation and causes no migration)
+ * @param minDataMembers         {@code MESH_CLUSTER_MIN_MEMBERS}: data (non-lite) members a side of a split needs to
+ *                               read or write Mesh's structures; 1 turns split-brain protection off
+ * @param failureDetector        {@code MESH_CLUSTER_FAILURE_DETECTOR}: deadline or phi-accrual
  * @param join                   {@code MESH_CLUSTER_JOIN} and its settings: how members find each other (TCP-IP list or
  *                               Kubernetes DNS lookup), see {@link ClusterJoin}
  */
@@ -32,6 +38,9 @@ public record ClusterOptions(
     int busPort,
     Duration heartbeatInterval,
     Duration failureDetectionTimeout,
+    boolean liteMember,
+    int minDataMembers,
+    FailureDetector failureDetector,
     ClusterJoin join) {
 
   public static final String DEFAULT_CLUSTER_NAME = "mesh";
@@ -42,6 +51,11 @@ public record ClusterOptions(
   public static final int DEFAULT_BUS_PORT = 0;
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
   public static final Duration DEFAULT_FAILURE_DETECTION_TIMEOUT = Duration.ofSeconds(10);
+  /** Data members by default; connection-service passes {@code true} (see {@link #fromEnv(Env, boolean)}). */
+  public static final boolean DEFAULT_LITE_MEMBER = false;
+  /** Off: {@code ./mesh run} has two data members, and a split of two cannot be told from a failure. */
+  public static final int DEFAULT_MIN_DATA_MEMBERS = 1;
+  public static final FailureDetector DEFAULT_FAILURE_DETECTOR = FailureDetector.DEADLINE;
 
   public ClusterOptions {
     members = List.copyOf(members);
@@ -49,16 +63,30 @@ public record ClusterOptions(
     if (heartbeatInterval.toSeconds() < 1 || failureDetectionTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
       throw new IllegalArgumentException("failure-detection timeout must be at least twice the heartbeat interval (>= 1s)");
     }
+    if (minDataMembers < 1) {
+      throw new IllegalArgumentException("minDataMembers must be at least 1");
+    }
+    if (failureDetector == null) {
+      throw new IllegalArgumentException("failureDetector is required");
+    }
   }
 
   public static ClusterOptions defaults() {
     return new ClusterOptions(DEFAULT_CLUSTER_NAME, DEFAULT_MEMBERS, DEFAULT_HOST, DEFAULT_PORT,
         DEFAULT_PORT_AUTO_INCREMENT, DEFAULT_HOST, DEFAULT_HOST, DEFAULT_BUS_PORT, DEFAULT_HEARTBEAT_INTERVAL,
-        DEFAULT_FAILURE_DETECTION_TIMEOUT, ClusterJoin.tcp());
+        DEFAULT_FAILURE_DETECTION_TIMEOUT, DEFAULT_LITE_MEMBER, DEFAULT_MIN_DATA_MEMBERS, DEFAULT_FAILURE_DETECTOR, ClusterJoin.tcp());
   }
 
-  /** Reads every {@code MESH_CLUSTER_*} and {@code MESH_BUS_*} variable; problems are collected in {@code env}. */
+  /** Reads every {@code MESH_CLUSTER_*} and {@code MESH_BUS_*} variable, for a data member by default. */
   public static ClusterOptions fromEnv(Env env) {
+    return fromEnv(env, DEFAULT_LITE_MEMBER);
+  }
+
+  /**
+   * Reads every {@code MESH_CLUSTER_*} and {@code MESH_BUS_*} variable; problems are collected in {@code env}.
+   * {@code defaultLiteMember} is the service's default for {@code MESH_CLUSTER_LITE_MEMBER}.
+   */
+  public static ClusterOptions fromEnv(Env env, boolean defaultLiteMember) {
     String host = env.string("MESH_CLUSTER_HOST", DEFAULT_HOST);
     String hostProblem = hostProblem(host);
     if (hostProblem != null) {
@@ -75,6 +103,12 @@ public record ClusterOptions(
           + heartbeat.toSeconds() + "s)");
       failure = heartbeat.multipliedBy(2);
     }
+    String detectorName = env.string("MESH_CLUSTER_FAILURE_DETECTOR", DEFAULT_FAILURE_DETECTOR.wireName());
+    FailureDetector detector = FailureDetector.named(detectorName);
+    if (detector == null) {
+      env.reject("MESH_CLUSTER_FAILURE_DETECTOR=" + detectorName + ": must be deadline or phi-accrual");
+      detector = DEFAULT_FAILURE_DETECTOR;
+    }
     return new ClusterOptions(
         env.string("MESH_CLUSTER_NAME", DEFAULT_CLUSTER_NAME),
         env.list("MESH_CLUSTER_MEMBERS", DEFAULT_MEMBERS),
@@ -86,6 +120,9 @@ public record ClusterOptions(
         env.port("MESH_BUS_PORT", DEFAULT_BUS_PORT),
         heartbeat,
         failure,
+        env.bool("MESH_CLUSTER_LITE_MEMBER", defaultLiteMember),
+        env.integer("MESH_CLUSTER_MIN_MEMBERS", DEFAULT_MIN_DATA_MEMBERS, 1, 1000),
+        detector,
         join(env, host, port));
   }
 
@@ -148,32 +185,62 @@ public record ClusterOptions(
 
   public ClusterOptions withClusterName(String value) {
     return new ClusterOptions(value, members, host, port, portAutoIncrement, busHost, busPublicHost, busPort,
-        heartbeatInterval, failureDetectionTimeout, join);
+        heartbeatInterval, failureDetectionTimeout, liteMember, minDataMembers, failureDetector, join);
   }
 
   public ClusterOptions withPort(int value) {
     return new ClusterOptions(clusterName, members, host, value, portAutoIncrement, busHost, busPublicHost, busPort,
-        heartbeatInterval, failureDetectionTimeout, join);
+        heartbeatInterval, failureDetectionTimeout, liteMember, minDataMembers, failureDetector, join);
   }
 
   public ClusterOptions withMembers(List<String> value) {
     return new ClusterOptions(clusterName, value, host, port, portAutoIncrement, busHost, busPublicHost, busPort,
-        heartbeatInterval, failureDetectionTimeout, join);
+        heartbeatInterval, failureDetectionTimeout, liteMember, minDataMembers, failureDetector, join);
   }
 
   public ClusterOptions withFailureDetection(Duration heartbeat, Duration timeout) {
     return new ClusterOptions(clusterName, members, host, port, portAutoIncrement, busHost, busPublicHost, busPort,
-        heartbeat, timeout, join);
+        heartbeat, timeout, liteMember, minDataMembers, failureDetector, join);
   }
 
-  /** The same options on another address: Hazelcast, and the event bus bound and announced there. */
+  /** The same options bound to, and advertising, {@code value} for both Hazelcast and the event bus. */
   public ClusterOptions withHost(String value) {
     return new ClusterOptions(clusterName, members, value, port, portAutoIncrement, value, value, busPort,
-        heartbeatInterval, failureDetectionTimeout, join);
+        heartbeatInterval, failureDetectionTimeout, liteMember, minDataMembers, failureDetector, join);
+  }
+
+  /** The same options for a lite member (true) or a data member (false). */
+  public ClusterOptions withLiteMember(boolean value) {
+    return new ClusterOptions(clusterName, members, host, port, portAutoIncrement, busHost, busPublicHost, busPort,
+        heartbeatInterval, failureDetectionTimeout, value, minDataMembers, failureDetector, join);
+  }
+
+  public ClusterOptions withMinDataMembers(int value) {
+    return new ClusterOptions(clusterName, members, host, port, portAutoIncrement, busHost, busPublicHost, busPort,
+        heartbeatInterval, failureDetectionTimeout, liteMember, value, failureDetector, join);
+  }
+
+  public ClusterOptions withFailureDetector(FailureDetector value) {
+    return new ClusterOptions(clusterName, members, host, port, portAutoIncrement, busHost, busPublicHost, busPort,
+        heartbeatInterval, failureDetectionTimeout, liteMember, minDataMembers, value, join);
+  }
+
+  /**
+   * How long a write waits for its backups before Hazelcast completes it anyway: past the failure timeout, so that a
+   * write whose backup went to an unreachable member completes only after that member left this member's view, and
+   * the writer's quorum check then sees the loss (docs/MEMBERSHIP.md "acknowledged means durable").
+   */
+  public Duration backupTimeout() {
+    return failureDetectionTimeout.plusSeconds(5);
+  }
+
+  /** The strict majority of {@code dataMembers}: the smallest {@link #minDataMembers} that rules out two live sides. */
+  public static int majorityOf(int dataMembers) {
+    return dataMembers / 2 + 1;
   }
 
   public ClusterOptions withJoin(ClusterJoin value) {
     return new ClusterOptions(clusterName, members, host, port, portAutoIncrement, busHost, busPublicHost, busPort,
-        heartbeatInterval, failureDetectionTimeout, value);
+        heartbeatInterval, failureDetectionTimeout, liteMember, minDataMembers, failureDetector, value);
   }
 }

@@ -1,6 +1,8 @@
 package dev.mesh.common.cluster;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import dev.mesh.common.bus.MeshCodec;
@@ -13,6 +15,12 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Starts a clustered Vert.x node on Hazelcast with the Mesh codec registered, so that nothing can be sent before
@@ -20,16 +28,29 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  */
 public final class MeshCluster {
 
+  private static final Logger LOG = LoggerFactory.getLogger(MeshCluster.class);
+
   /**
    * How long a member joining through Kubernetes DNS lookup keeps looking for other members before it starts a cluster
    * of its own: only the first pod of a new cluster waits it out (the DNS name lists only itself).
    */
-  public static final java.time.Duration KUBERNETES_DISCOVERY_WAIT = java.time.Duration.ofSeconds(5);
+  public static final Duration KUBERNETES_DISCOVERY_WAIT = Duration.ofSeconds(5);
 
   private MeshCluster() {
   }
 
-  /** Starts a node; {@code metrics} may be null to run without Vert.x metrics (some tests). */
+  /** Hazelcast member attribute in which vertx-hazelcast looks for the Vert.x node id. */
+  static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+  /** Longest a member waits for enough data members (quorum) to appear before its start fails. */
+  static final Duration QUORUM_WAIT = Duration.ofMinutes(4);
+
+  /**
+   * Starts a node; {@code metrics} may be null to run without Vert.x metrics (some tests). Mesh creates the Hazelcast
+   * member itself (with the Vert.x node id as a member attribute, as vertx-hazelcast would) so that it can wait for
+   * quorum first: enough data members in view ({@code MESH_CLUSTER_MIN_MEMBERS}, at least one). A lite member needs a
+   * data member before Vert.x can start (Vert.x's own start writes to a map, which lite members cannot hold), and a
+   * service cannot configure its protected maps without quorum. The services can therefore start in any order.
+   */
   public static Future<MeshNode> start(ClusterOptions options, MeterRegistry metrics) {
     return start(options, BusTlsOptions.off(), metrics);
   }
@@ -46,21 +67,78 @@ public final class MeshCluster {
       // for the whole discovery wait. Effective only before the first lookup of the process, which is the case here.
       java.security.Security.setProperty("networkaddress.cache.ttl", "1");
     }
-    HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcastConfig(options));
-    VertxOptions vertxOptions = new VertxOptions()
-        .setEventBusOptions(busTls.apply(new EventBusOptions()
-            .setHost(options.busHost())
-            .setClusterPublicHost(options.busPublicHost())
-            .setPort(options.busPort())));
-    var builder = Vertx.builder().withClusterManager(clusterManager);
-    if (metrics != null) {
-      vertxOptions.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
-      builder.withMetrics(new MicrometerMetricsFactory(metrics));
-    }
-    return builder.with(vertxOptions).buildClustered().map(vertx -> {
-      MeshCodec.register(vertx.eventBus());
-      return new MeshNode(vertx, clusterManager.getHazelcastInstance(), clusterManager.getNodeId());
+    Config config = hazelcastConfig(options);
+    String nodeId = UUID.randomUUID().toString();
+    config.getMemberAttributeConfig().setAttribute(VERTX_NODE_ID_ATTRIBUTE, nodeId);
+    CompletableFuture<HazelcastInstance> joined = CompletableFuture.supplyAsync(() -> {
+      HazelcastInstance hazelcast = Hazelcast.newHazelcastInstance(config);
+      try {
+        awaitQuorum(hazelcast, options);
+        return hazelcast;
+      } catch (RuntimeException e) {
+        hazelcast.getLifecycleService().terminate();
+        throw e;
+      }
+    }, runnable -> new Thread(runnable, "mesh-cluster-join").start());
+    return Future.fromCompletionStage(joined).compose(hazelcast -> {
+      HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast);
+      VertxOptions vertxOptions = new VertxOptions()
+          .setEventBusOptions(busTls.apply(new EventBusOptions()
+              .setHost(options.busHost())
+              .setClusterPublicHost(options.busPublicHost())
+              .setPort(options.busPort())));
+      var builder = Vertx.builder().withClusterManager(clusterManager);
+      if (metrics != null) {
+        vertxOptions.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+        builder.withMetrics(new MicrometerMetricsFactory(metrics));
+      }
+      return builder.with(vertxOptions).buildClustered()
+          .map(vertx -> {
+            MeshCodec.register(vertx.eventBus());
+            return new MeshNode(vertx, hazelcast, nodeId, options);
+          })
+          .recover(e -> {
+            hazelcast.getLifecycleService().terminate();
+            return Future.failedFuture(e);
+          });
     });
+  }
+
+  private static void awaitQuorum(HazelcastInstance hazelcast, ClusterOptions options) {
+    int required = Math.max(1, options.minDataMembers());
+    long deadline = System.nanoTime() + QUORUM_WAIT.toNanos();
+    long nextLog = System.nanoTime();
+    while (!quorate(hazelcast, options, required)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("fewer than " + required + " data members (presence-service, replay-service)"
+            + " joined within " + QUORUM_WAIT.toSeconds() + " s (MESH_CLUSTER_MIN_MEMBERS=" + options.minDataMembers()
+            + ")");
+      }
+      if (System.nanoTime() >= nextLog) {
+        LOG.info("event=waiting-for-quorum members={} dataMembers={} required={}",
+            hazelcast.getCluster().getMembers().size(), dataMembers(hazelcast), required);
+        nextLog = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for quorum");
+      }
+    }
+  }
+
+  private static int dataMembers(HazelcastInstance hazelcast) {
+    return (int) hazelcast.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count();
+  }
+
+  /** Enough data members in view, and Hazelcast's own protection agrees (it updates on the next heartbeat). */
+  private static boolean quorate(HazelcastInstance hazelcast, ClusterOptions options, int required) {
+    if (dataMembers(hazelcast) < required) {
+      return false;
+    }
+    return options.minDataMembers() < 2 || hazelcast.getSplitBrainProtectionService()
+        .getSplitBrainProtection(MeshStructures.SPLIT_BRAIN_PROTECTION).hasMinimumSize();
   }
 
   /**
@@ -85,8 +163,8 @@ public final class MeshCluster {
   }
 
   /**
-   * The Hazelcast configuration Mesh uses: Vert.x's required structures plus TCP-IP join or Kubernetes DNS discovery
-   * ({@link ClusterJoin}), tuned for fast joins.
+   * The Hazelcast configuration Mesh uses: Vert.x's required structures, split-brain protection and the failure
+   * detector, plus TCP-IP join or Kubernetes DNS discovery ({@link ClusterJoin}), tuned for fast joins.
    */
   public static Config hazelcastConfig(ClusterOptions options) {
     Config config = ConfigUtil.loadConfig();
@@ -100,6 +178,14 @@ public final class MeshCluster {
     config.setProperty("hazelcast.tcp.join.port.try.count", "10");
     config.setProperty("hazelcast.heartbeat.interval.seconds", Long.toString(options.heartbeatInterval().toSeconds()));
     config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(options.failureDetectionTimeout().toSeconds()));
+    FailureDetectors.apply(config, options);
+    // A write waits for its backups until they answer or the member holding them has left this member's view, never
+    // just for a fixed 5 s (Hazelcast's default) that is shorter than failure detection: see ClusterOptions.
+    config.setProperty("hazelcast.operation.backup.timeout.millis", Long.toString(options.backupTimeout().toMillis()));
+    // An edge holds sockets, not data: as a lite member it owns no partition, so its hang or death stalls no
+    // registry, presence or history operation and moves no partition.
+    config.setLiteMember(options.liteMember());
+    MeshStructures.declare(config, options);
     // Heal split brains quickly instead of after the default 5 minutes.
     config.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
     config.setProperty("hazelcast.merge.next.run.delay.seconds", "10");

@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /**
@@ -23,11 +24,26 @@ public final class MeshNode {
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
   private final String nodeId;
+  private final ClusterOptions options;
+  private volatile String paused;
+  /** When the pause watch last ticked (System.nanoTime), 0 while nothing watches. */
+  private volatile long tickedAt;
 
-  MeshNode(Vertx vertx, HazelcastInstance hazelcast, String nodeId) {
+  MeshNode(Vertx vertx, HazelcastInstance hazelcast, String nodeId, ClusterOptions options) {
     this.vertx = vertx;
     this.hazelcast = hazelcast;
     this.nodeId = nodeId;
+    this.options = options;
+  }
+
+  /** The options this node joined with. */
+  public ClusterOptions options() {
+    return options;
+  }
+
+  /** Whether this node is a Hazelcast lite member (owns no partition). */
+  public boolean isLiteMember() {
+    return options.liteMember();
   }
 
   public Vertx vertx() {
@@ -69,6 +85,74 @@ public final class MeshNode {
     return isClusterJoined() ? hazelcast.getCluster().getMembers().size() : 0;
   }
 
+  /** Data (non-lite) members in this node's view, this one included if it is one: the members that hold data. */
+  public int dataMemberCount() {
+    if (!isClusterJoined()) {
+      return 0;
+    }
+    int count = 0;
+    for (Member member : hazelcast.getCluster().getMembers()) {
+      if (!member.isLiteMember()) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** The fewest data members a side needs to serve ({@code MESH_CLUSTER_MIN_MEMBERS}, and never fewer than one). */
+  public int requiredDataMembers() {
+    return Math.max(1, options.minDataMembers());
+  }
+
+  /**
+   * Whether this node may act on the cluster's state: joined, not paused past failure detection (it may have been
+   * removed while it slept), and with at least {@link #requiredDataMembers()} data members in view. A writer checks
+   * this after a write returns and before acknowledging it; a node that is not quorate purges nothing and reports
+   * no node as lost.
+   */
+  public boolean isQuorate() {
+    return quorumProblem() == null;
+  }
+
+  /** Why this node is not quorate, or null when it is. */
+  public String quorumProblem() {
+    if (!isClusterJoined()) {
+      return "not joined";
+    }
+    String pausedFor = paused;
+    if (pausedFor != null) {
+      return pausedFor;
+    }
+    long ticked = tickedAt;
+    long silent = System.nanoTime() - ticked;
+    if (ticked != 0 && silent > options.failureDetectionTimeout().toNanos()) {
+      // The watch has not run for longer than failure detection: this process was paused and has not yet noticed.
+      return "paused for at least " + silent / 1_000_000 + " ms";
+    }
+    int data = dataMemberCount();
+    if (data < requiredDataMembers()) {
+      return data + " data member" + (data == 1 ? "" : "s") + " in view, " + requiredDataMembers() + " required";
+    }
+    return null;
+  }
+
+  /**
+   * Marks this node as paused (e.g. the process was stopped past the failure timeout): not quorate until
+   * {@link #clearPaused()}, because the others may have removed it meanwhile.
+   */
+  public void markPaused(String why) {
+    paused = why;
+  }
+
+  public void clearPaused() {
+    paused = null;
+  }
+
+  /** Called by the pause watch on every tick: a node whose watch stops ticking is treated as paused. */
+  public void ticked(long nanoTime) {
+    tickedAt = nanoTime;
+  }
+
   /**
    * Calls {@code handler} on every membership change, on the Vert.x context current at registration (or a new
    * event-loop context), never on a Hazelcast thread. Returns a handle to stop listening.
@@ -99,9 +183,16 @@ public final class MeshNode {
     };
   }
 
-  /** Leaves the cluster and closes Vert.x (undeploying whatever is still deployed). */
+  /**
+   * Closes Vert.x (undeploying whatever is still deployed), then leaves the cluster: Mesh created the Hazelcast member,
+   * so Mesh shuts it down (gracefully: a data member hands its partitions over first).
+   */
   public Future<Void> close() {
-    return vertx.close();
+    return vertx.close().eventually(() -> Future.fromCompletionStage(CompletableFuture.runAsync(() -> {
+      if (hazelcast.getLifecycleService().isRunning()) {
+        hazelcast.getLifecycleService().shutdown();
+      }
+    }, runnable -> new Thread(runnable, "mesh-cluster-leave").start())));
   }
 
   /** A listener registration that can be removed. */

@@ -1,58 +1,218 @@
 package dev.mesh.common.launch;
 
+import dev.mesh.common.cluster.MeshCluster;
 import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.common.ops.Metrics;
+import dev.mesh.common.ops.ClusterHealthMonitor;
+import dev.mesh.common.ops.EventLoopDelayProbe;
+import dev.mesh.common.ops.OpsVerticle;
+import dev.mesh.common.ops.Readiness;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A started service; {@link #stop()} runs the graceful shutdown sequence once. */
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A started service. It lives through rejoins: when the launcher decides the node must leave and join the cluster
+ * again ({@link MembershipGuard}), the same object stops the current incarnation (not ready, verticles undeployed in
+ * reverse order, the node leaves) and starts a new one exactly as at launch, with a new node id and the same ops
+ * and public ports. {@link #stop()} runs the graceful shutdown once.
+ */
 public final class RunningService {
 
   private static final Logger LOG = LoggerFactory.getLogger(RunningService.class);
+  /** Longest a rejoin waits for the old incarnation's verticles, then for its cluster departure. */
+  private static final Duration LEAVE_STEP_TIMEOUT = Duration.ofSeconds(10);
 
-  private final String name;
-  private final ServiceContext context;
-  private final int opsPort;
+  private final MeshService service;
+  private final AtomicInteger rejoins = new AtomicInteger();
+  private volatile Incarnation current;
+  private volatile int opsPort;
+  /** Serialises rejoins and the stop: each step starts when the previous one finished. */
+  private Future<Void> lifecycle = Future.succeededFuture();
+  private Future<Void> rejoining;
   private Future<Void> stopping;
 
-  RunningService(String name, ServiceContext context, int opsPort) {
-    this.name = name;
-    this.context = context;
-    this.opsPort = opsPort;
+  private record Incarnation(ServiceContext context, MembershipGuard guard) {
   }
 
+  RunningService(MeshService service) {
+    this.service = service;
+  }
+
+  /** The current incarnation's node (a rejoin replaces it). */
   public MeshNode node() {
-    return context.node();
+    return current.context().node();
   }
 
+  /** The current incarnation's context (a rejoin replaces it). */
   public ServiceContext context() {
-    return context;
+    return current.context();
   }
 
-  /** The port /health, /ready and /metrics are served on. */
+  /** The port /health, /ready and /metrics are served on; the same after a rejoin. */
   public int opsPort() {
     return opsPort;
   }
 
+  /** How many times this service left and rejoined the cluster since launch. */
+  public int rejoins() {
+    return rejoins.get();
+  }
+
+  /** Joins, deploys the service's verticles then its ops server, and marks it ready. */
+  Future<Void> startIncarnation() {
+    long startedAt = System.nanoTime();
+    PrometheusMeterRegistry registry = Metrics.createRegistry(service.name());
+    return MeshCluster.start(service.cluster(), service.busTls(), registry).compose(node -> {
+      Readiness readiness = new Readiness(node, service.name());
+      ServiceContext context = new ServiceContext(node, registry, readiness, this::rejoin);
+      OpsVerticle ops = new OpsVerticle(opsPort == 0 ? service.ops() : service.ops().withPort(opsPort), readiness,
+          registry);
+      // Runtime meters first, so they cover the service's own start and are undeployed last.
+      return context.deploy(() -> new EventLoopDelayProbe(registry), EventLoopDelayProbe.deploymentOptions())
+          .compose(v -> context.deploy(new ClusterHealthMonitor(node, registry, readiness,
+              service.ops().readyRequiresSafePartitions())))
+          .compose(v -> service.deploy(context))
+          .compose(v -> context.deploy(ops))
+          .map(v -> {
+            opsPort = ops.actualPort();
+            current = new Incarnation(context, new MembershipGuard(service.name(), node, this::rejoin));
+            readiness.markDeployed();
+            LOG.info("event=ready service={} node={} ops=http://{}:{} members={} dataMembers={} liteMember={}"
+                    + " startMillis={}", service.name(), node.nodeId(), service.ops().host(), opsPort,
+                node.memberCount(), node.dataMemberCount(), node.isLiteMember(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
+            String warning = Readiness.majorityWarning(node.dataMemberCount(), service.cluster().minDataMembers());
+            if (warning != null) {
+              LOG.warn("event=quorum-below-majority service={} !!! {}", service.name(), warning);
+            }
+            return (Void) null;
+          })
+          .recover(e -> {
+            LOG.error("event=start-failed service={} cause=\"{}\"", service.name(), e.toString());
+            // Fail now, while this Vert.x can still deliver the failure, and leave the cluster alongside: a failure
+            // reported after the close never arrived (its listeners ran on the closed event loops) and the process
+            // hung instead of exiting. run() waits a bounded time for the close before it exits.
+            CompletableFuture<Void> left = node.close().toCompletionStage().toCompletableFuture();
+            return Future.failedFuture(new ServiceLauncher.StartFailure(e, left));
+          });
+    });
+  }
+
+  /**
+   * Leaves the cluster and joins it again as a new node (same ports). Asked by the membership guard or a service
+   * that finds itself removed; a rejoin already under way, or a stop, makes it a no-op.
+   */
+  public synchronized Future<Void> rejoin(String reason) {
+    if (stopping != null) {
+      return stopping;
+    }
+    if (rejoining != null) {
+      return rejoining;
+    }
+    Incarnation leaving = current;
+    if (leaving == null) {
+      return Future.succeededFuture();
+    }
+    LOG.warn("event=rejoining service={} node={} reason=\"{}\"", service.name(), leaving.context().node().nodeId(),
+        reason);
+    leaving.context().readiness().markStopping("rejoining the cluster: " + reason);
+    leaving.guard().stop();
+    Promise<Void> done = Promise.promise();
+    rejoining = done.future();
+    lifecycle = lifecycle.transform(v -> leave(leaving, true))
+        .transform(v -> startUntilJoined(1))
+        .onComplete(result -> {
+          synchronized (this) {
+            rejoining = null;
+          }
+          if (result.succeeded()) {
+            rejoins.incrementAndGet();
+            LOG.info("event=rejoined service={} node={}", service.name(), node().nodeId());
+          }
+          done.handle(result);
+        });
+    return done.future();
+  }
+
+  /** Starts a new incarnation, retrying every few seconds until it joins (or the service is stopped). */
+  private Future<Void> startUntilJoined(int attempt) {
+    synchronized (this) {
+      if (stopping != null) {
+        return Future.failedFuture("stopped while rejoining");
+      }
+    }
+    return startIncarnation().recover(e -> {
+      LOG.warn("event=rejoin-failed service={} attempt={} cause=\"{}\"", service.name(), attempt, e.getMessage());
+      CompletableFuture<Void> later = new CompletableFuture<>();
+      CompletableFuture.delayedExecutor(Math.min(10, attempt * 2L), TimeUnit.SECONDS).execute(() -> later.complete(null));
+      return Future.fromCompletionStage(later).compose(v -> startUntilJoined(attempt + 1));
+    });
+  }
+
+  /**
+   * Not ready, verticles undeployed in reverse order (each finishes its work: an edge closes its sockets with 1001 and
+   * a retry hint, removes its registry entries), then the node leaves. For a rejoin each step is bounded: a node cut
+   * off from the data members cannot finish its registry removals, and the survivors purge its entries anyway.
+   */
+  private Future<Void> leave(Incarnation incarnation, boolean bounded) {
+    MeshNode node = incarnation.context().node();
+    Future<Void> undeployed = Future.succeededFuture();
+    for (String id : incarnation.context().deploymentsInReverse()) {
+      undeployed = undeployed.compose(v -> node.vertx().undeploy(id)
+          .recover(e -> {
+            LOG.warn("event=undeploy-failed service={} deployment={} cause=\"{}\"", service.name(), id, e.getMessage());
+            return Future.succeededFuture();
+          }));
+    }
+    if (!bounded) {
+      return undeployed.compose(v -> node.close());
+    }
+    return within(undeployed, "undeploy")
+        .compose(v -> within(node.close(), "leave"))
+        .recover(e -> {
+          LOG.warn("event=leave-forced service={} node={} cause=\"{}\"", service.name(), node.nodeId(), e.getMessage());
+          try {
+            node.hazelcast().getLifecycleService().terminate();
+          } catch (RuntimeException ignored) {
+            // already gone
+          }
+          return within(node.close(), "close after terminate").otherwiseEmpty();
+        });
+  }
+
+  private static Future<Void> within(Future<Void> step, String what) {
+    CompletableFuture<Void> bounded = step.toCompletionStage().toCompletableFuture()
+        .orTimeout(LEAVE_STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    return Future.fromCompletionStage(bounded).recover(e -> Future.failedFuture(what + " did not finish: " + e));
+  }
+
   /**
    * Not ready first (balancers stop sending), then each verticle undeployed in reverse order (each finishes its
-   * work: closes sockets, removes its registry entries), then the node leaves the cluster.
+   * work: closes sockets, removes its registry entries), then the node leaves the cluster. Waits for a rejoin under
+   * way to finish first.
    */
   public synchronized Future<Void> stop() {
     if (stopping == null) {
-      LOG.info("event=stopping service={} node={}", name, node().nodeId());
-      context.readiness().markStopping();
-      Future<Void> undeployed = Future.succeededFuture();
-      for (String id : context.deploymentsInReverse()) {
-        undeployed = undeployed.compose(v -> node().vertx().undeploy(id)
-            .recover(e -> {
-              LOG.warn("event=undeploy-failed service={} deployment={} cause=\"{}\"", name, id, e.getMessage());
-              return Future.succeededFuture();
-            }));
-      }
-      stopping = undeployed
-          .compose(v -> node().close())
-          .onSuccess(v -> LOG.info("event=stopped service={}", name));
+      Promise<Void> done = Promise.promise();
+      stopping = done.future();
+      lifecycle = lifecycle.transform(v -> {
+        Incarnation incarnation = current;
+        if (incarnation == null) {
+          return Future.succeededFuture();
+        }
+        LOG.info("event=stopping service={} node={}", service.name(), incarnation.context().node().nodeId());
+        incarnation.context().readiness().markStopping();
+        incarnation.guard().stop();
+        return leave(incarnation, false).onSuccess(x -> LOG.info("event=stopped service={}", service.name()));
+      }).onComplete(done);
     }
     return stopping;
   }

@@ -1,13 +1,6 @@
 package dev.mesh.common.launch;
 
-import dev.mesh.common.cluster.MeshCluster;
 import dev.mesh.common.config.ConfigException;
-import dev.mesh.common.ops.ClusterHealthMonitor;
-import dev.mesh.common.ops.EventLoopDelayProbe;
-import dev.mesh.common.ops.Metrics;
-import dev.mesh.common.ops.OpsVerticle;
-import dev.mesh.common.ops.Readiness;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,41 +22,18 @@ public final class ServiceLauncher {
   private ServiceLauncher() {
   }
 
-  /** Joins the cluster, deploys the service's verticles then its ops server, and marks it ready. */
+  /**
+   * Joins the cluster, deploys the service's verticles then its ops server, and marks it ready. The returned service
+   * rejoins the cluster by itself when its membership cannot be trusted any more (see {@link RunningService}).
+   */
   public static Future<RunningService> start(MeshService service) {
-    long startedAt = System.nanoTime();
-    PrometheusMeterRegistry registry = Metrics.createRegistry(service.name());
-    return MeshCluster.start(service.cluster(), service.busTls(), registry).compose(node -> {
-      Readiness readiness = new Readiness(node, service.name());
-      ServiceContext context = new ServiceContext(node, registry, readiness);
-      OpsVerticle ops = new OpsVerticle(service.ops(), readiness, registry);
-      // Runtime meters first, so they cover the service's own start and are undeployed last.
-      return context.deploy(() -> new EventLoopDelayProbe(registry), EventLoopDelayProbe.deploymentOptions())
-          .compose(v -> context.deploy(new ClusterHealthMonitor(node, registry, readiness,
-              service.ops().readyRequiresSafePartitions())))
-          .compose(v -> service.deploy(context))
-          .compose(v -> context.deploy(ops))
-          .map(v -> {
-            readiness.markDeployed();
-            LOG.info("event=ready service={} node={} ops=http://{}:{} members={} startMillis={}", service.name(),
-                node.nodeId(), service.ops().host(), ops.actualPort(), node.memberCount(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
-            return new RunningService(service.name(), context, ops.actualPort());
-          })
-          .recover(e -> {
-            LOG.error("event=start-failed service={} cause=\"{}\"", service.name(), e.toString());
-            // Fail now, while this Vert.x can still deliver the failure, and leave the cluster alongside: a failure
-            // reported after the close never arrived (its listeners ran on the closed event loops) and the process
-            // hung instead of exiting. run() waits a bounded time for the close before it exits.
-            CompletableFuture<Void> left = node.close().toCompletionStage().toCompletableFuture();
-            return Future.failedFuture(new StartFailure(e, left));
-          });
-    });
+    RunningService running = new RunningService(service);
+    return running.startIncarnation().map(v -> running);
   }
 
   /** A failed start, with the departure from the cluster it set off. */
-  private static final class StartFailure extends RuntimeException {
-    private final transient CompletableFuture<Void> left;
+  static final class StartFailure extends RuntimeException {
+    final transient CompletableFuture<Void> left;
 
     StartFailure(Throwable cause, CompletableFuture<Void> left) {
       super(cause.getMessage(), cause);

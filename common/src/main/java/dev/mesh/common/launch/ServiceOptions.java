@@ -25,8 +25,13 @@ public record ServiceOptions(ClusterOptions cluster, OpsOptions ops, Duration sh
   }
 
   public static ServiceOptions fromEnv(Env env, int defaultOpsPort) {
+    return fromEnv(env, defaultOpsPort, ClusterOptions.DEFAULT_LITE_MEMBER);
+  }
+
+  /** As {@link #fromEnv(Env, int)}, with the service's own default for {@code MESH_CLUSTER_LITE_MEMBER}. */
+  public static ServiceOptions fromEnv(Env env, int defaultOpsPort, boolean defaultLiteMember) {
     return new ServiceOptions(
-        ClusterOptions.fromEnv(env),
+        ClusterOptions.fromEnv(env, defaultLiteMember),
         OpsOptions.fromEnv(env, defaultOpsPort),
         env.duration("MESH_SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT, Duration.ofSeconds(1), Duration.ofMinutes(10)),
         BusTlsOptions.fromEnv(env));

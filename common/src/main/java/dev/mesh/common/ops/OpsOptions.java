@@ -21,6 +21,10 @@ public record OpsOptions(String host, int port, boolean readyRequiresSafePartiti
     this(host, port, false);
   }
 
+  public OpsOptions withPort(int value) {
+    return new OpsOptions(host, value, readyRequiresSafePartitions);
+  }
+
   public static OpsOptions fromEnv(Env env, int defaultPort) {
     return new OpsOptions(env.string("MESH_OPS_HOST", DEFAULT_HOST), env.port("MESH_OPS_PORT", defaultPort),
         env.bool("MESH_READY_REQUIRE_SAFE_PARTITIONS", false));

@@ -35,6 +35,12 @@ public final class CloseCodes {
   public static final int TOKEN_EXPIRED = 4003;
   /** The node has reached its connection limit; reconnect after the hint (the balancer may pick another node). */
   public static final int NODE_FULL = 4004;
+  /**
+   * Refused at open: the node is cut off from the cluster (fewer data members in its view than
+   * {@code MESH_CLUSTER_MIN_MEMBERS}, or it was paused and may have been removed). Reconnect after the hint; the
+   * balancer may pick another node.
+   */
+  public static final int NO_QUORUM = 4005;
   public static final int RECONNECT_RANGE_END = 4499;
 
   public static final int TERMINAL_RANGE_START = 4500;

@@ -34,9 +34,12 @@ public final class Edge {
   final Lifecycle lifecycle;
   final FrameHandler frames;
   final ChannelHub hub;
+  private final java.util.function.Consumer<String> rejoin;
   private boolean draining;
 
-  Edge(ConnectionOptions options, MeshNode node, Context context, ConnectionMetrics metrics, ChannelLog log) {
+  Edge(ConnectionOptions options, MeshNode node, Context context, ConnectionMetrics metrics, ChannelLog log,
+       java.util.function.Consumer<String> rejoin) {
+    this.rejoin = rejoin;
     this.options = options;
     this.node = node;
     this.vertx = node.vertx();
@@ -101,6 +104,14 @@ public final class Edge {
 
   public MeshNode node() {
     return node;
+  }
+
+  /**
+   * Asks the launcher to leave the cluster and join again as a new node (this node was paused past failure
+   * detection, or is alone in its view); the undeploy closes every socket with 1001 and a retry hint.
+   */
+  public void rejoin(String reason) {
+    rejoin.accept(reason);
   }
 
   public boolean draining() {

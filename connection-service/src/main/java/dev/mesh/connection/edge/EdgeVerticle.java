@@ -14,7 +14,10 @@ import dev.mesh.connection.http.SseEndpoint;
 import dev.mesh.connection.http.TicketEndpoint;
 import dev.mesh.connection.http.WebSocketEndpoint;
 import dev.mesh.connection.ops.ConnectionMetrics;
+import dev.mesh.connection.membership.QuorumGuard;
+import dev.mesh.connection.membership.UserLimitCheck;
 import dev.mesh.connection.registry.NodeLossWatcher;
+import dev.mesh.connection.registry.RegistryRepair;
 import dev.mesh.connection.routing.IntegrationApi;
 import dev.mesh.connection.routing.NodeInbox;
 import dev.mesh.connection.routing.PresenceFeed;
@@ -27,6 +30,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -41,6 +45,7 @@ public final class EdgeVerticle extends VerticleBase {
   private final MeshNode node;
   private final MeterRegistry registry;
   private final Function<MeshNode, ChannelLog> logFactory;
+  private final Consumer<String> rejoin;
   private Edge edge;
   private HttpServer server;
   private NodeInbox inbox;
@@ -50,20 +55,24 @@ public final class EdgeVerticle extends VerticleBase {
   private NodeLossWatcher watcher;
   private Authenticator authenticator;
   private Doors doors;
+  private RegistryRepair repair;
+  private QuorumGuard quorum;
 
+  /** {@code rejoin} asks the launcher to leave the cluster and join again (see {@link Edge#rejoin(String)}). */
   public EdgeVerticle(ConnectionOptions options, MeshNode node, MeterRegistry registry,
-                      Function<MeshNode, ChannelLog> logFactory) {
+                      Function<MeshNode, ChannelLog> logFactory, Consumer<String> rejoin) {
     this.options = options;
     this.node = node;
     this.registry = registry;
     this.logFactory = logFactory;
+    this.rejoin = rejoin;
   }
 
   @Override
   public Future<?> start() {
     SessionCounts counts = new SessionCounts();
     ConnectionMetrics metrics = new ConnectionMetrics(registry, counts::count);
-    edge = new Edge(options, node, context, metrics, logFactory.apply(node));
+    edge = new Edge(options, node, context, metrics, logFactory.apply(node), rejoin);
     counts.sessions = edge.sessions();
     TicketStore tickets = new TicketStore(node, context, options.auth().ticketTtl());
     authenticator = new Authenticator(vertx, options.auth(), tickets);
@@ -100,9 +109,15 @@ public final class EdgeVerticle extends VerticleBase {
     api = new IntegrationApi(edge);
     presenceFeed = new PresenceFeed(edge);
     sweeper = new HeartbeatSweeper(edge);
-    watcher = new NodeLossWatcher(edge, context);
+    watcher = new NodeLossWatcher(edge);
+    repair = new RegistryRepair(edge, options.registryCheck());
+    quorum = new QuorumGuard(edge);
     sweeper.start(vertx);
-    watcher.start(30_000);
+    watcher.start();
+    repair.start();
+    quorum.start();
+    // Informative only: a mismatch is logged, and never stops the node.
+    UserLimitCheck.run(node, context, options.limits()).onFailure(e -> { });
     HttpServerOptions serverOptions = new HttpServerOptions()
         .setMaxWebSocketFrameSize(options.limits().maxFrameBytes())
         .setMaxWebSocketMessageSize(options.limits().maxFrameBytes())
@@ -128,6 +143,8 @@ public final class EdgeVerticle extends VerticleBase {
     watcher.stop();
     authenticator.stop();
     doors.deadlines().stop();
+    repair.stop();
+    quorum.stop();
     return edge.lifecycle.drainAll()
         .eventually(() -> server == null ? Future.succeededFuture() : server.close())
         .eventually(() -> Future.join(inbox.stop(), api.stop(), presenceFeed.stop()));
@@ -139,6 +156,11 @@ public final class EdgeVerticle extends VerticleBase {
 
   public Edge edge() {
     return edge;
+  }
+
+  /** The registry repair of this node (tests run a check on demand). */
+  public RegistryRepair registryRepair() {
+    return repair;
   }
 
   /** Lets the metrics gauge read session counts from a scrape thread. */

@@ -54,6 +54,14 @@ public final class Lifecycle {
       refuse(session, CloseCodes.GOING_AWAY, "server-shutdown", retryHint(), "node is shutting down");
       return Future.failedFuture("draining");
     }
+    String noQuorum = edge.node.quorumProblem();
+    if (noQuorum != null) {
+      // This node cannot reach enough of the cluster to register the connection truthfully: the client should try
+      // again, and a balancer will pick a node whose /ready is 200.
+      refuse(session, CloseCodes.NO_QUORUM, "network-error", cutOffHint(),
+          "node is cut off from the cluster (" + noQuorum + ")");
+      return Future.failedFuture("no quorum");
+    }
     if (edge.sessions.size() >= edge.options.limits().maxConnectionsPerNode()) {
       refuse(session, CloseCodes.NODE_FULL, "policy", ThreadLocalRandom.current().nextLong(1000, 5001),
           "node is full");
@@ -123,7 +131,7 @@ public final class Lifecycle {
   }
 
   /** Closes connections the registry displaced: same page (4504) or the user's oldest (4503), wherever they are. */
-  private void displace(RegisterConnection.Result result) {
+  public void displace(RegisterConnection.Result result) {
     for (RegistryEntry old : result.displaced()) {
       edge.metrics.replaced.increment();
       closeAnywhere(old, CloseCodes.REPLACED, CloseReason.REPLACED, "replaced by a newer connection of this page");
@@ -206,6 +214,27 @@ public final class Lifecycle {
         .onFailure(e -> LOG.error("event=unregister-failed connection={} cause=\"{}\"", id.connectionId(),
             e.getMessage()));
     edge.events.closed(id, session.transport().kind(), session.openedAt(), reason, code);
+  }
+
+  /** The hint given with 4005: 1-5 s, like a full node's, so a balancer has time to see this node not ready. */
+  public long cutOffHint() {
+    return ThreadLocalRandom.current().nextLong(1000, 5001);
+  }
+
+  /**
+   * Closes every open connection with goodbye + 1001 and a jittered retry hint (this node lost quorum or was
+   * paused past failure detection: its clients must move to a node that is part of the cluster). Never 4000: the
+   * clients did nothing wrong. Returns how many were closed.
+   */
+  public int closeAll(CloseReason reason, String message) {
+    int closed = 0;
+    for (Session session : edge.sessions.all()) {
+      if (session.isOpen()) {
+        close(session, reason, CloseCodes.GOING_AWAY, message, true, retryHint());
+        closed++;
+      }
+    }
+    return closed;
   }
 
   /** A hint for reconnecting clients, uniform over the shutdown spread so they do not all come back at once. */

@@ -287,7 +287,13 @@ public final class Subscriptions {
       return;
     }
     edge.log.history(channel, lowest, ChannelLog.PAGE, null).onSuccess(page -> {
-      if (page.reset() == null && !page.events().isEmpty()) {
+      if (page.reset() != null) {
+        // The history this node's subscribers follow is gone (a new epoch after a lost partition or a diverged
+        // merge) or has moved past them: each one is told, never left waiting for events that will not come.
+        resetBehind(channel);
+        return;
+      }
+      if (!page.events().isEmpty()) {
         for (Envelope event : page.events()) {
           fanOut(event, List.copyOf(edge.hub.subscribers(channel)));
         }
@@ -296,6 +302,25 @@ public final class Subscriptions {
         }
       }
     }).onFailure(e -> LOG.debug("event=catch-up-failed channel={} cause=\"{}\"", channel, e.getMessage()));
+  }
+
+  /** Reads the channel from each local subscriber's position and sends {@code reset} to those it answers with one. */
+  private void resetBehind(String channel) {
+    for (Session session : edge.hub.subscribers(channel)) {
+      Subscription subscription = session.subscriptions().get(channel);
+      if (subscription == null || subscription.epoch() == null || subscription.isBuffering()) {
+        continue;
+      }
+      Position from = new Position(subscription.epoch(), subscription.lastSeq());
+      edge.log.history(channel, from, 0, null).onSuccess(page -> {
+        if (page.reset() != null && current(session, subscription) && !subscription.isBuffering()
+            && from.epoch().equals(subscription.epoch()) && from.seq() == subscription.lastSeq()) {
+          Position head = new Position(page.epoch(), page.head());
+          edge.outbound.send(session, Frames.reset(channel, page.reset(), head));
+          subscription.position(head.epoch(), head.seq());
+        }
+      }).onFailure(e -> LOG.debug("event=catch-up-failed channel={} cause=\"{}\"", channel, e.getMessage()));
+    }
   }
 
   /** {@link #catchUp(String)} for every channel this node listens to. */

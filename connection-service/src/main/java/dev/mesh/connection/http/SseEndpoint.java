@@ -65,6 +65,14 @@ public final class SseEndpoint {
       HttpErrors.json(ctx.response().putHeader("Retry-After", "1"), 503, "unavailable", "node is shutting down");
       return;
     }
+    String noQuorum = edge.node().quorumProblem();
+    if (noQuorum != null) {
+      // The stream's status is readable (unlike a WebSocket's): the same refusal as 4005, as 503 + Retry-After.
+      long hint = edge.lifecycle().cutOffHint();
+      HttpErrors.json(ctx.response().putHeader("Retry-After", Long.toString((hint + 999) / 1000)), 503, "unavailable",
+          "node is cut off from the cluster (" + noQuorum + "): retry");
+      return;
+    }
     MultiMap query = ctx.request().params();
     authenticator.authenticate(headers, query).onSuccess(token -> {
       Optional<String> bad = WebSocketEndpoint.identityProblem(query);

@@ -33,6 +33,15 @@ public final class ConnectionEvents {
     bus.publish(Addresses.CONNECTION_EVENTS, new ConnectionOpened(id, transport, openedAt));
   }
 
+  /**
+   * Announces again a connection that stayed open (its registry entry was restored): presence counts it again if it
+   * had been lost, and ignores it otherwise (opens are idempotent). Not counted as a new open.
+   */
+  public void reannounced(ConnectionIdentity id, Transport transport, Instant openedAt) {
+    LOG.info("event=connection-reannounced user={} connection={} node={}", id.userId(), id.connectionId(), id.nodeId());
+    bus.publish(Addresses.CONNECTION_EVENTS, new ConnectionOpened(id, transport, openedAt));
+  }
+
   public void closed(ConnectionIdentity id, Transport transport, Instant openedAt, CloseReason reason, Integer code) {
     ConnectionClosed event = new ConnectionClosed(id, transport, openedAt, Instant.now(), reason, code);
     metrics.closed(reason);

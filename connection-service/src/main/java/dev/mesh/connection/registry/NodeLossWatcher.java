@@ -1,95 +1,86 @@
 package dev.mesh.connection.registry;
 
-import com.hazelcast.core.LifecycleEvent;
 import dev.mesh.common.cluster.MembershipChange;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.CloseReason;
-import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.connection.edge.Edge;
-import dev.mesh.connection.session.Session;
-import io.vertx.core.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.UUID;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
- * Keeps the registry true to the sockets that exist. When a member leaves, its entries are purged and each is
- * reported closed with {@code node-lost} (by exactly one survivor: the purge is atomic per entry). When this node
- * comes back from a split (merged after being declared dead), the others have already purged its entries, so its
- * sockets are stale: they are closed with a reconnect hint instead of being resurrected. A periodic check compares
- * the registry entries naming this node with its open sockets (the ghost gauge).
+ * Purges the registry entries of a member that left, and reports each as closed with {@code node-lost} (by exactly
+ * one survivor: the purge is atomic per entry). Only a quorate node purges, and only a node id that is not a member
+ * in its current view: a node that was paused, or that sits on the small side of a split, sees live members "leave"
+ * and must not erase their connections. A departure seen while not quorate is purged once quorum returns, if the
+ * node is still gone.
  */
 public final class NodeLossWatcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeLossWatcher.class);
 
   private final Edge edge;
-  private final Context context;
+  private final Set<String> pending = new LinkedHashSet<>();
   private MeshNode.Registration membership;
-  private UUID lifecycle;
-  private long consistencyTimer = -1;
+  private long timer = -1;
 
-  public NodeLossWatcher(Edge edge, Context context) {
+  public NodeLossWatcher(Edge edge) {
     this.edge = edge;
-    this.context = context;
   }
 
-  public void start(long consistencyPeriodMillis) {
+  public void start() {
     MeshNode node = edge.node();
     membership = node.onMembershipChange(this::onChange);
-    lifecycle = node.hazelcast().getLifecycleService().addLifecycleListener(event -> {
-      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
-        context.runOnContext(v -> closeStaleAfterMerge());
-      }
-    });
-    consistencyTimer = node.vertx().setPeriodic(consistencyPeriodMillis, t -> checkConsistency());
+    timer = node.vertx().setPeriodic(1_000, t -> purgePending());
   }
 
   public void stop() {
     if (membership != null) {
       membership.remove();
     }
-    if (lifecycle != null && edge.node().hazelcast().getLifecycleService().isRunning()) {
-      edge.node().hazelcast().getLifecycleService().removeLifecycleListener(lifecycle);
-    }
-    if (consistencyTimer >= 0) {
-      edge.node().vertx().cancelTimer(consistencyTimer);
+    if (timer >= 0) {
+      edge.node().vertx().cancelTimer(timer);
     }
   }
 
   private void onChange(MembershipChange change) {
     // The event bus's view of the registrations shifts with membership: re-read channel tails once it settled.
     edge.node().vertx().setTimer(1_000, t -> edge.subscriptions().catchUpAll());
-    if (change.kind() != MembershipChange.Kind.LEFT) {
+    if (change.kind() == MembershipChange.Kind.LEFT) {
+      pending.add(change.nodeId());
+      purgePending();
+    }
+  }
+
+  private void purgePending() {
+    if (pending.isEmpty() || !edge.node().isQuorate()) {
       return;
     }
-    edge.registry().purge(change.nodeId()).onSuccess(purged -> {
+    Set<String> members = edge.node().memberIds();
+    for (String nodeId : Set.copyOf(pending)) {
+      pending.remove(nodeId);
+      if (members.contains(nodeId)) {
+        LOG.info("event=node-purge-skipped node={} cause=\"a member again in this node's view\"", nodeId);
+        continue;
+      }
+      purge(nodeId);
+    }
+  }
+
+  private void purge(String nodeId) {
+    edge.registry().purge(nodeId).onSuccess(purged -> {
       for (RegistryEntry entry : purged) {
         edge.events().closed(entry.identity(), entry.transport(), entry.openedAt(), CloseReason.NODE_LOST, null);
       }
       if (!purged.isEmpty()) {
-        LOG.info("event=node-purged node={} connections={}", change.nodeId(), purged.size());
+        LOG.info("event=node-purged node={} connections={}", nodeId, purged.size());
       }
-    }).onFailure(e -> LOG.error("event=node-purge-failed node={} cause=\"{}\"", change.nodeId(), e.getMessage()));
-  }
-
-  private void closeStaleAfterMerge() {
-    int closed = 0;
-    for (Session session : edge.sessions().all()) {
-      if (session.isOpen()) {
-        edge.lifecycle().close(session, CloseReason.NETWORK_ERROR, CloseCodes.GOING_AWAY,
-            "node rejoined the cluster after a partition", true, edge.lifecycle().retryHint());
-        closed++;
-      }
-    }
-    LOG.warn("event=merged-after-split closedStaleConnections={}", closed);
-  }
-
-  public void checkConsistency() {
-    edge.registry().countOwnEntries()
-        .onSuccess(entries -> edge.metrics().consistency(entries, edge.sessions().size()))
-        .onFailure(e -> LOG.debug("event=consistency-check-failed cause=\"{}\"", e.getMessage()));
+    }).onFailure(e -> {
+      LOG.warn("event=node-purge-failed node={} cause=\"{}\" (retried)", nodeId, e.getMessage());
+      pending.add(nodeId);
+    });
   }
 }

@@ -2,6 +2,7 @@ package dev.mesh.connection.registry;
 
 import com.hazelcast.map.IMap;
 import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.common.registry.NodeConnections;
 import dev.mesh.common.registry.PurgeNode;
 import dev.mesh.common.registry.RegisterConnection;
 import dev.mesh.common.registry.Registry;
@@ -43,22 +44,28 @@ public final class RegistryClient {
 
   /**
    * Removes every entry of a node that left. Entry processors are atomic, so when several survivors run this at
-   * once each entry is returned to exactly one of them: the one that reports it closed.
+   * once each entry is returned to exactly one of them: the one that reports it closed. Only the users the node-id
+   * index names are visited.
    */
   public Future<List<RegistryEntry>> purge(String nodeId) {
     // executeOnEntries has no async form: run it on a worker thread, never on the event loop.
     return context.owner().executeBlocking(() -> {
-      Map<String, List<RegistryEntry>> removed = users.executeOnEntries(new PurgeNode(nodeId));
+      Map<String, List<RegistryEntry>> removed = users.executeOnEntries(new PurgeNode(nodeId), Registry.onNode(nodeId));
       return removed.values().stream().flatMap(List::stream).toList();
     }, false);
   }
 
-  /** Entries naming this node (for the registry-vs-sockets consistency gauge); scans, so call rarely. */
+  /** Entries naming this node (the registry-vs-sockets consistency gauge), counted over the node-id index. */
   public Future<Long> countOwnEntries() {
     String self = node.nodeId();
-    return context.owner().executeBlocking(() -> users.values().stream()
-        .flatMap(u -> u.connections().stream())
-        .filter(e -> e.nodeId().equals(self))
-        .count(), false);
+    return context.owner().executeBlocking(() -> users.aggregate(NodeConnections.count(self), Registry.onNode(self)),
+        false);
+  }
+
+  /** Entries naming this node (the registry repair), read over the node-id index. */
+  public Future<List<RegistryEntry>> ownEntries() {
+    String self = node.nodeId();
+    return context.owner().executeBlocking(() -> users.project(NodeConnections.entries(self), Registry.onNode(self))
+        .stream().flatMap(List::stream).toList(), false);
   }
 }

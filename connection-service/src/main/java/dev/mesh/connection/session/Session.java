@@ -30,6 +30,7 @@ public final class Session {
   private long strikesWindowStart;
   private long tokenTimer = -1;
   private boolean pinged;
+  private boolean rotationScheduled;
 
   public Session(ConnectionIdentity identity, SessionTransport transport, VerifiedToken token, LimitOptions limits,
                  long nowNanos) {
@@ -94,6 +95,15 @@ public final class Session {
   }
 
   /** Whether a ping went out since the last inbound traffic (one per silence is enough). */
+  /** Whether the close at its rotation time has been scheduled (it falls before the next sweep). */
+  public boolean rotationScheduled() {
+    return rotationScheduled;
+  }
+
+  public void markRotationScheduled() {
+    rotationScheduled = true;
+  }
+
   public boolean pinged() {
     return pinged;
   }

@@ -1,6 +1,8 @@
 package dev.mesh.connection.support;
 
 import dev.mesh.common.cluster.ClusterOptions;
+import dev.mesh.common.cluster.MeshCluster;
+import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.launch.RunningService;
 import dev.mesh.common.launch.ServiceLauncher;
 import dev.mesh.common.launch.ServiceOptions;
@@ -19,7 +21,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
-/** Real connection-service nodes in this JVM, clustered on loopback; stop them all with {@link #close()}. */
+/**
+ * Real connection-service nodes in this JVM, clustered on loopback; stop them all with {@link #close()}. Edges are
+ * lite members (as connection-service is by default), so the registry needs a data member: the first edge started
+ * without a presence or replay node brings a plain data member with it.
+ */
 public final class EdgeNodes implements AutoCloseable {
 
   /** One started node: the running service (node, registry) and the public port. */
@@ -35,16 +41,34 @@ public final class EdgeNodes implements AutoCloseable {
 
   private final ClusterOptions cluster;
   private final List<RunningService> started = new ArrayList<>();
+  private final List<MeshNode> dataMembers = new ArrayList<>();
+  private boolean hasDataMember;
 
   public EdgeNodes(ClusterOptions cluster) {
     this.cluster = cluster;
   }
 
   public static ConnectionOptions defaults(ClusterOptions cluster) {
-    return ConnectionOptions.forTest(ServiceOptions.forTest(cluster), AuthOptions.forTest(Tokens.SECRET));
+    return ConnectionOptions.forTest(ServiceOptions.forTest(cluster.withLiteMember(true)),
+        AuthOptions.forTest(Tokens.SECRET));
+  }
+
+  /** A plain Hazelcast data member in the cluster (holds the registry for edges started without other services). */
+  public Future<MeshNode> startDataMember() {
+    hasDataMember = true;
+    return MeshCluster.start(cluster.withLiteMember(false), null).onSuccess(node -> {
+      synchronized (dataMembers) {
+        dataMembers.add(node);
+      }
+    });
   }
 
   public Future<Edge> start(UnaryOperator<ConnectionOptions> customise) {
+    Future<?> data = hasDataMember ? Future.succeededFuture() : startDataMember();
+    return data.compose(v -> startEdge(customise));
+  }
+
+  private Future<Edge> startEdge(UnaryOperator<ConnectionOptions> customise) {
     ConnectionService service = new ConnectionService(customise.apply(defaults(cluster)));
     return ServiceLauncher.start(service).map(running -> {
       synchronized (started) {
@@ -60,6 +84,7 @@ public final class EdgeNodes implements AutoCloseable {
 
   /** A real presence-service node in the same cluster. */
   public Future<RunningService> startPresence() {
+    hasDataMember = true;
     PresenceService presence = new PresenceService(PresenceOptions.forTest(cluster));
     return ServiceLauncher.start(presence).map(running -> {
       synchronized (started) {
@@ -76,6 +101,7 @@ public final class EdgeNodes implements AutoCloseable {
 
   /** A replay-service node with customised options. */
   public Future<RunningService> startReplay(UnaryOperator<ReplayOptions> customise) {
+    hasDataMember = true;
     ReplayService replay = new ReplayService(customise.apply(ReplayOptions.forTest(ServiceOptions.forTest(cluster),
         List.of())));
     return ServiceLauncher.start(replay).map(running -> {
@@ -93,6 +119,11 @@ public final class EdgeNodes implements AutoCloseable {
       stops = started.stream().map(RunningService::stop).toList();
     }
     Future.join(stops).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    List<Future<Void>> closes;
+    synchronized (dataMembers) {
+      closes = dataMembers.stream().map(MeshNode::close).toList();
+    }
+    Future.join(closes).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   public static Duration ms(long millis) {

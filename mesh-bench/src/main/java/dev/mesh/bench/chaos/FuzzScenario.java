@@ -94,9 +94,9 @@ public final class FuzzScenario extends Scenario {
       String detection = String.format(Locale.ROOT, "%d fuzzed frames on %d connections, server closes %s; node RSS %s -> max %s"
               + " -> %s, heap max %s; 0 crashes", frames.get(), connections.get(), closeCounts, mib(rssBefore),
           mib(rssMax), mib(rssAfter), mib((long) heapMax));
-      return new ChaosResult(name(), pages + " pages + 1 publisher x " + (int) scale.ratePerPublisher() + "/s + "
-          + scale.fuzzers() + " fuzzers", "fuzzed frames for " + scale.fuzzFor().toSeconds() + " s", tally.sent(),
-          tally.received(), tally.lost(), tally.duplicates(), detection, violations);
+      return ChaosResult.of(name(), pages + " pages + 1 publisher x " + (int) scale.ratePerPublisher() + "/s + "
+          + scale.fuzzers() + " fuzzers", "fuzzed frames for " + scale.fuzzFor().toSeconds() + " s", tally,
+          detection, violations);
     } finally {
       fuzzing = false;
     }

@@ -84,8 +84,8 @@ public final class NodeKillScenario extends Scenario {
 
         String detection = "member removed " + (left == null ? "never" : seconds(left - killedAt))
             + ", " + onDoomed.size() + " pages resumed " + seconds(resumedAfter) + ", registry purged";
-        return new ChaosResult(name(), scale.load(), "kill -9 of 1 of 2 connection nodes",
-            tally.sent(), tally.received(), tally.lost(), tally.duplicates(), detection, violations);
+        return ChaosResult.of(name(), scale.load(), "kill -9 of 1 of 2 connection nodes", tally, detection,
+            violations);
       }
     }
   }

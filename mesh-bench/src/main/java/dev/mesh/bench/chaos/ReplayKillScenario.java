@@ -73,9 +73,8 @@ public final class ReplayKillScenario extends Scenario {
         String detection = "member removed <= " + seconds(removedAfter) + ", longest publish->ack "
             + seconds(traffic.maxAckNanos()) + " (" + retries + " retried), " + resuming.size()
             + " pages resumed " + seconds(resumedAfter);
-        return new ChaosResult(name(), scale.load(), "kill -9 of 1 of 2 replay-service instances; "
-            + resuming.size() + " pages drop and resume", tally.sent(), tally.received(), tally.lost(),
-            tally.duplicates(), detection, violations);
+        return ChaosResult.of(name(), scale.load(), "kill -9 of 1 of 2 replay-service instances; "
+            + resuming.size() + " pages drop and resume", tally, detection, violations);
       }
     }
   }

@@ -17,6 +17,15 @@ public abstract class Scenario {
   static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
   /** Cluster failure detection used by every scenario (MeshProcesses sets MESH_CLUSTER_FAILURE_TIMEOUT=3s). */
   static final Duration FAILURE_TIMEOUT = Duration.ofSeconds(3);
+  /**
+   * Presence grace in the membership scenarios: longer than any page needs to come back (so a user who moved never
+   * reads offline), short enough that a wrong {@code reconnecting} would turn into a visible {@code offline} before
+   * the scenario ends.
+   */
+  static final Duration PRESENCE_GRACE = Duration.ofSeconds(15);
+  /** How often each edge repairs its registry entries, and presence reconciles, in the membership scenarios. */
+  static final Duration REPAIR_INTERVAL = Duration.ofSeconds(2);
+  static final Duration RECONCILE_INTERVAL = Duration.ofSeconds(5);
 
   protected final ChaosEnv env;
   protected final ChaosScale scale;
@@ -42,6 +51,27 @@ public abstract class Scenario {
         "-XX:+HeapDumpOnOutOfMemoryError", "-XX:HeapDumpPath=" + logs.toAbsolutePath()));
   }
 
+  /**
+   * {@link #processes()} with the settings of the membership scenarios: presence grace, registry repair and
+   * reconciliation fast enough to be judged within the scenario.
+   */
+  protected MeshProcesses membershipProcesses() {
+    return processes()
+        .withEnv("MESH_PRESENCE_GRACE", PRESENCE_GRACE.toSeconds() + "s")
+        .withEnv("MESH_PRESENCE_RECONCILE_INTERVAL", RECONCILE_INTERVAL.toSeconds() + "s")
+        .withEnv("MESH_REGISTRY_CHECK_INTERVAL", REPAIR_INTERVAL.toSeconds() + "s");
+  }
+
+  /**
+   * The bound from a node hanging to its pages resumed elsewhere (docs/MEMBERSHIP.md 6): the page's own heartbeat
+   * notices (ping interval + pong timeout), waits its reconnect delay (at most the backoff cap), and is admitted
+   * elsewhere (connect, register, subscribe with history: {@code admission}).
+   */
+  protected Duration resumeBound(Duration admission) {
+    ClientPolicy policy = pagePolicy();
+    return policy.pingInterval().plus(policy.pongTimeout()).plus(policy.backoffCap()).plus(admission);
+  }
+
   protected void check(boolean holds, String violation) {
     if (!holds) {
       violations.add(violation);
@@ -65,7 +95,7 @@ public abstract class Scenario {
   }
 
   static Endpoint endpoint(ServiceProcess connection) {
-    return Endpoint.loopback(connection.httpPort());
+    return new Endpoint(connection.httpHost(), connection.httpPort());
   }
 
   static String seconds(long nanos) {

@@ -130,9 +130,8 @@ public final class SilentCutScenario extends Scenario {
             + bound.toMillis() + " ms from the last frame)"
             + (clientDetectedMillis == null ? "" : ", client's own heartbeat noticed after " + clientDetectedMillis
             + " ms (ping " + CLIENT_PING.toMillis() + " + timeout " + CLIENT_PONG_TIMEOUT.toMillis() + " ms)");
-        return new ChaosResult(name(), pages + " pages + 1 publisher x " + (int) scale.ratePerPublisher()
-            + "/s + 1 cut client", technique, tally.sent(), tally.received(), tally.lost(), tally.duplicates(),
-            detection, violations);
+        return ChaosResult.of(name(), pages + " pages + 1 publisher x " + (int) scale.ratePerPublisher()
+            + "/s + 1 cut client", technique, tally, detection, violations);
       } finally {
         if (cutClient != null) {
           cutClient.destroyForcibly();

@@ -31,7 +31,8 @@ final class Traffic implements AutoCloseable {
   private final String channel;
   private final List<PageClient> subscribers = new ArrayList<>();
   private final List<PageClient> publishers = new ArrayList<>();
-  private final Set<Long> acked = ConcurrentHashMap.newKeySet();
+  /** Every acknowledged event, as the {@code (epoch, seq)} its {@code published} reply named. */
+  private final Set<Ack> acked = ConcurrentHashMap.newKeySet();
   private final Set<String> ackedEpochs = ConcurrentHashMap.newKeySet();
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong maxAckNanos = new AtomicLong();
@@ -103,7 +104,7 @@ final class Traffic implements AutoCloseable {
         .put("pad", "x".repeat(48));
     return publisher.publish(channel, data).onSuccess(published -> {
       maxAckNanos.accumulateAndGet(System.nanoTime() - started, Math::max);
-      acked.add(published.getLong("seq"));
+      acked.add(new Ack(published.getString("epoch"), published.getLong("seq")));
       if (published.getBoolean("duplicate", false)) {
         duplicateAcks.add(published.getLong("seq"));
       }
@@ -141,17 +142,26 @@ final class Traffic implements AutoCloseable {
     return publishers.stream().mapToInt(PageClient::pendingPublishes).sum();
   }
 
-  /** Every subscriber is connected, subscribed and has every acknowledged event. */
+  /** One acknowledged event. */
+  record Ack(String epoch, long seq) {
+    @Override
+    public String toString() {
+      return epoch + ":" + seq;
+    }
+  }
+
+  /** Every subscriber is connected, subscribed and has every acknowledged event, or was told it will not get it. */
   boolean caughtUp() {
     return subscribers.stream().allMatch(s -> s.isReady() && lost(s) == 0);
   }
 
-  /** Distinct acknowledged seqs missing at some subscriber (at most {@code limit}), for the report. */
-  java.util.SortedSet<Long> missing(int limit) {
-    java.util.SortedSet<Long> missing = new java.util.TreeSet<>();
+  /** Acknowledged events silently missing at some subscriber (at most {@code limit}), for the report. */
+  java.util.SortedSet<String> missing(int limit) {
+    java.util.SortedSet<String> missing = new java.util.TreeSet<>();
     for (PageClient page : subscribers) {
       page.ledger(channel, ledger -> {
-        acked.stream().filter(seq -> !ledger.saw(seq)).limit(limit).forEach(missing::add);
+        acked.stream().filter(a -> !ledger.saw(a.epoch(), a.seq()) && !ledger.announced(a.epoch(), a.seq()))
+            .limit(limit).forEach(a -> missing.add(a.toString()));
         return null;
       });
     }
@@ -176,14 +186,22 @@ final class Traffic implements AutoCloseable {
     return duplicateAcks;
   }
 
-  /** Acknowledged events {@code page} never received. */
+  /** Acknowledged events {@code page} neither received nor was told about: silently lost. */
   long lost(PageClient page) {
-    return page.ledger(channel, ledger -> acked.stream().filter(seq -> !ledger.saw(seq)).count());
+    return page.ledger(channel, ledger -> acked.stream()
+        .filter(a -> !ledger.saw(a.epoch(), a.seq()) && !ledger.announced(a.epoch(), a.seq())).count());
+  }
+
+  /** Acknowledged events {@code page} did not receive and was told so ({@code reset} or {@code gap}). */
+  long announced(PageClient page) {
+    return page.ledger(channel, ledger -> acked.stream()
+        .filter(a -> !ledger.saw(a.epoch(), a.seq()) && ledger.announced(a.epoch(), a.seq())).count());
   }
 
   Tally tally() {
     long received = 0;
     long lost = 0;
+    long announced = 0;
     long duplicates = 0;
     long jumps = 0;
     long resets = 0;
@@ -195,21 +213,23 @@ final class Traffic implements AutoCloseable {
       received += page.ledger(channel, l -> l.received());
       jumps += page.ledger(channel, l -> l.jumps());
       resets += page.ledger(channel, l -> l.resets() + l.epochChanges());
+      announced += announced(page);
       lost += pageLost;
       duplicates += pageDuplicates;
       pagesWithLoss += pageLost > 0 ? 1 : 0;
       pagesWithDuplicates += pageDuplicates > 0 ? 1 : 0;
     }
-    return new Tally(sent.get(), acked.size(), acked.size() * (long) subscribers.size(), received, lost, duplicates,
-        jumps, resets, pagesWithLoss, pagesWithDuplicates, ackedEpochs.size());
+    return new Tally(sent.get(), acked.size(), acked.size() * (long) subscribers.size(), received, lost, announced,
+        duplicates, jumps, resets, pagesWithLoss, pagesWithDuplicates, ackedEpochs.size());
   }
 
   /**
    * Counts over all subscribers: {@code owed} = acknowledged events times subscribers; {@code received} counts every
-   * copy delivered (duplicates included).
+   * copy delivered (duplicates included); {@code lost} the owed events a page neither received nor was told about
+   * (silently lost: must be 0); {@code announced} those it was told about by {@code reset} or {@code gap}.
    */
-  record Tally(long sent, long acked, long owed, long received, long lost, long duplicates, long jumps, long resets,
-               int pagesWithLoss, int pagesWithDuplicates, int epochs) {
+  record Tally(long sent, long acked, long owed, long received, long lost, long announced, long duplicates, long jumps,
+               long resets, int pagesWithLoss, int pagesWithDuplicates, int epochs) {
   }
 
   /** Waits (polling) until {@code condition} or the timeout; returns whether it held. */

@@ -83,7 +83,18 @@ public final class MeshProcesses implements AutoCloseable {
 
   /** Starts one service on free ports; does not wait for it to be ready. */
   public ServiceProcess start(ServiceKind kind, String name, Map<String, String> extraEnv) {
+    // connection-service's public port, replay-service's HTTP publish API, presence-service's read-only API: never a
+    // fixed port that may be taken.
     return start(kind, name, extraEnv, List.of(), "127.0.0.1");
+  }
+
+  /**
+   * Starts one service whose command line is prefixed by {@code wrapper} (e.g. {@code ip netns exec <ns>}: a
+   * service in a network namespace of its own); its ops server must then listen on an address this JVM can reach
+   * ({@code MESH_OPS_HOST} in {@code extraEnv}).
+   */
+  public ServiceProcess start(ServiceKind kind, String name, Map<String, String> extraEnv, List<String> wrapper) {
+    return start(kind, name, extraEnv, wrapper, extraEnv.getOrDefault("MESH_OPS_HOST", "127.0.0.1"));
   }
 
   /**
@@ -92,16 +103,31 @@ public final class MeshProcesses implements AutoCloseable {
    */
   public ServiceProcess start(ServiceKind kind, String name, Map<String, String> extraEnv, List<String> launcher,
                               String host) {
+    return start(kind, name, extraEnv, launcher, host, freePort(), freePort());
+  }
+
+  /**
+   * Starts a service again in place of one that has exited (a rolling restart): same kind, variables and ports, so
+   * clients and balancers find it where it was. Its log is {@code <name>.<n>.log}.
+   */
+  public ServiceProcess restart(ServiceProcess previous) {
+    String name = previous.name().replaceAll("\\.\\d+$", "");
+    long generation;
+    synchronized (started) {
+      generation = started.stream().filter(p -> p.name().startsWith(name)).count();
+    }
+    return start(previous.kind(), name + "." + generation, previous.extraEnv(), previous.wrapper(), previous.host(),
+        previous.opsPort(), previous.httpPort());
+  }
+
+  private ServiceProcess start(ServiceKind kind, String name, Map<String, String> extraEnv, List<String> wrapper,
+                               String host, int opsPort, int httpPort) {
     Path jar = kind.jar(repoRoot);
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: build with mvn package first");
     }
-    int opsPort = freePort();
-    // connection-service's public port, replay-service's HTTP publish API, presence-service's read-only API: never a
-    // fixed port that may be taken.
-    int httpPort = freePort();
     Path log = logDir.resolve(name + ".log");
-    List<String> command = new ArrayList<>(launcher);
+    List<String> command = new ArrayList<>(wrapper);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmFlags);
     command.add("-jar");
@@ -119,7 +145,8 @@ public final class MeshProcesses implements AutoCloseable {
     env.putAll(extraEnv);
     try {
       Files.createDirectories(logDir);
-      ServiceProcess process = new ServiceProcess(name, kind, builder.start(), opsPort, httpPort, log, host);
+      ServiceProcess process = new ServiceProcess(name, kind, builder.start(), opsPort, httpPort, log, host,
+          Map.copyOf(extraEnv), List.copyOf(wrapper));
       synchronized (started) {
         started.add(process);
       }
@@ -143,6 +170,20 @@ public final class MeshProcesses implements AutoCloseable {
         return process.readiness().map(ServiceProcess.Readiness::isReady).orElse(false);
       }, process + " not ready within " + timeout);
     }
+  }
+
+  /**
+   * Polls until {@code process} has joined the cluster (it may still wait for quorum): the first member started this
+   * way is the oldest, the master.
+   */
+  public void awaitJoined(Duration timeout, ServiceProcess process) {
+    await(timeout, () -> {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(process + " exited before joining:\n" + tail(process.logText()));
+      }
+      String log = process.logText();
+      return log.contains("event=waiting-for-quorum") || log.contains("event=ready");
+    }, process + " did not join within " + timeout);
   }
 
   /**

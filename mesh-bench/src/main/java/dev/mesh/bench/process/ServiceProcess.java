@@ -10,6 +10,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -25,8 +27,13 @@ public final class ServiceProcess {
   private final int httpPort;
   private final Path log;
   private final String host;
+  private final Map<String, String> extraEnv;
+  private final List<String> wrapper;
 
-  ServiceProcess(String name, ServiceKind kind, Process process, int opsPort, int httpPort, Path log, String host) {
+  ServiceProcess(String name, ServiceKind kind, Process process, int opsPort, int httpPort, Path log, String host,
+                 Map<String, String> extraEnv, List<String> wrapper) {
+    this.extraEnv = extraEnv;
+    this.wrapper = wrapper;
     this.name = name;
     this.kind = kind;
     this.process = process;
@@ -66,16 +73,42 @@ public final class ServiceProcess {
     return log;
   }
 
+  /** The variables this process was started with on top of its group's (kept for a restart in its place). */
+  public Map<String, String> extraEnv() {
+    return extraEnv;
+  }
+
+  /** What its command line was prefixed with (e.g. {@code ip netns exec <ns>}). */
+  public List<String> wrapper() {
+    return wrapper;
+  }
+
+  /** The address of its ops server ({@code MESH_OPS_HOST}). */
+  public String opsHost() {
+    String bound = extraEnv.getOrDefault("MESH_OPS_HOST", host);
+    return bound.equals("0.0.0.0") ? host : bound;
+  }
+
+  /** The address of its public server ({@code MESH_HTTP_HOST}; connection-service). */
+  public String httpHost() {
+    String bound = extraEnv.getOrDefault("MESH_HTTP_HOST", host);
+    return bound.equals("0.0.0.0") ? host : bound;
+  }
+
   public boolean isAlive() {
     return process.isAlive();
   }
 
   /** GET on the ops port; empty when the process does not answer. */
   public Optional<HttpResponse<String>> getOps(String path) {
-    return get(opsPort, path);
+    return get(opsHost(), opsPort, path);
   }
 
   public Optional<HttpResponse<String>> get(int port, String path) {
+    return get(host, port, path);
+  }
+
+  public Optional<HttpResponse<String>> get(String host, int port, String path) {
     try {
       HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
           .timeout(Duration.ofSeconds(3)).GET().build();

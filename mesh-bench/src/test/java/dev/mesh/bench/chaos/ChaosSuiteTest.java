@@ -69,9 +69,35 @@ class ChaosSuiteTest {
   }
 
   @Test
-  @DisplayName("3. kill -STOP of a connection node: removed within failure detection, pages move, no stale socket resurrected")
+  @DisplayName("3. kill -STOP of a connection node: pages move within the bound, presence and registry true, the resumed node never ready alone")
   void connectionNodeHung() throws Exception {
     judge(new HungNodeScenario(env));
+  }
+
+  @Test
+  @DisplayName("6. network partition between members for 30 s: the side without quorum refuses, pages move, the heal merges; nothing lost silently")
+  void networkPartition() throws Exception {
+    String unavailable = PartitionScenario.unavailable();
+    org.junit.jupiter.api.Assumptions.assumeTrue(unavailable == null, () -> "scenario 6 skipped: " + unavailable);
+    judge(new PartitionScenario(env));
+  }
+
+  @Test
+  @DisplayName("7. kill -STOP of the master: survivors keep acknowledging, the old master rejoins, nothing lost")
+  void hungMaster() throws Exception {
+    judge(new HungMasterScenario(env));
+  }
+
+  @Test
+  @DisplayName("8. scenario 3 under a CPU hog on every core: no healthy member removed, nothing lost, presence true")
+  void hungNodeUnderHog() throws Exception {
+    judge(new HungNodeScenario(env, true));
+  }
+
+  @Test
+  @DisplayName("9. rolling restart of every service under load: nothing lost, registry and presence true")
+  void rollingRestart() throws Exception {
+    judge(new RollingRestartScenario(env));
   }
 
   @Test

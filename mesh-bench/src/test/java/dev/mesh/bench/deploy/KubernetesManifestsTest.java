@@ -62,18 +62,6 @@ class KubernetesManifestsTest {
   private static final String SECRET_VALUE = "a-secret-value-from-a-kubernetes-secret-0123456789";
   private static final String CLUSTER_MEMBER_LABEL = "mesh.dev/cluster-member";
 
-  /**
-   * Variables of the design other issues are building (lite edges and quorum: issues 11/17; bus TLS: issue 12) that the
-   * manifests already set. While no code reads one it is exempt from the options-class check; once code reads it, the
-   * test fails until it is taken off this list, so that it is validated like every other.
-   */
-  private static final Map<String, String> AWAITING_MERGE = Map.of(
-      "MESH_CLUSTER_LITE_MEMBER", "issues 11/17: connection-service as a Hazelcast lite member",
-      "MESH_CLUSTER_MIN_MEMBERS", "issues 11/17: split-brain protection, minimum data members",
-      "MESH_BUS_TLS_CERT", "issue 12: event-bus TLS certificate (PEM)",
-      "MESH_BUS_TLS_KEY", "issue 12: event-bus TLS private key (PEM)",
-      "MESH_BUS_TLS_CA", "issue 12: CA that signs the bus peers' certificates (PEM)");
-
   private static final Map<String, Class<?>> KINDS = Map.of(
       "v1/ConfigMap", ConfigMap.class,
       "v1/Service", Service.class,
@@ -307,21 +295,14 @@ class KubernetesManifestsTest {
   }
 
   @Test
-  @DisplayName("every MESH_* variable is read by common or the service's module (or awaits a merge), and the options classes accept every value")
+  @DisplayName("every MESH_* variable is read by common or the service's module, and the options classes accept every value")
   void meshSettingsAreValid() throws Exception {
     for (List<JsonNode> rendering : List.of(base, kustomize("overlays/example"))) {
       for (Workload workload : workloads(rendering)) {
         Set<String> read = MeshVariables.readBy(variablesRead, workload.module());
         for (String variable : workload.env().keySet()) {
           assertThat(variable).as(workload.module() + ": only MESH_* settings").startsWith("MESH_");
-          if (AWAITING_MERGE.containsKey(variable)) {
-            Set<String> anywhere = new TreeSet<>();
-            variablesRead.values().forEach(anywhere::addAll);
-            assertThat(anywhere).as(variable + " (" + AWAITING_MERGE.get(variable) + ") is read by the code now: "
-                + "take it off AWAITING_MERGE so that its value is checked").doesNotContain(variable);
-          } else {
-            assertThat(read).as(workload.module() + " reads " + variable).contains(variable);
-          }
+          assertThat(read).as(workload.module() + " reads " + variable).contains(variable);
         }
         assertThat(workload.options()).as(workload.module() + " options").isNotNull();
       }

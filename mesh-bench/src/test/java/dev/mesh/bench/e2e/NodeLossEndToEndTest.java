@@ -63,10 +63,12 @@ class NodeLossEndToEndTest {
   @Test
   @DisplayName("the survivor purges every registry entry of the dead node and publishes one node-lost close for each")
   void survivorPurgesAndReports() throws Exception {
+    // The observer is a plain data member and joins first: connection nodes are lite members and hold no registry
+    // data themselves, so they start once a data member is there.
+    observer = join();
     ServiceProcess doomed = mesh.start(ServiceKind.CONNECTION, "connection-a");
     ServiceProcess survivor = mesh.start(ServiceKind.CONNECTION, "connection-b");
     mesh.awaitReady(Duration.ofSeconds(90), doomed, survivor);
-    observer = join();
     Map<String, CloseReason> closed = new ConcurrentHashMap<>();
     List<String> duplicates = new ArrayList<>();
     observer.vertx().eventBus().<Object>consumer(Addresses.CONNECTION_EVENTS, m -> {
@@ -116,7 +118,8 @@ class NodeLossEndToEndTest {
     ClusterOptions options = ClusterOptions.defaults()
         .withClusterName(mesh.clusterName())
         .withPort(mesh.hazelcastPortBase())
-        .withMembers(List.of("127.0.0.1:" + mesh.hazelcastPortBase(), "127.0.0.1:" + (mesh.hazelcastPortBase() + 1)))
+        .withMembers(List.of("127.0.0.1:" + mesh.hazelcastPortBase(), "127.0.0.1:" + (mesh.hazelcastPortBase() + 1),
+            "127.0.0.1:" + (mesh.hazelcastPortBase() + 2)))
         .withFailureDetection(Duration.ofSeconds(1), Duration.ofSeconds(3));
     return MeshCluster.start(options, null).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }

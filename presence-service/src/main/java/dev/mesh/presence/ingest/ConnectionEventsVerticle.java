@@ -2,6 +2,7 @@ package dev.mesh.presence.ingest;
 
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.events.ConnectionClosed;
 import dev.mesh.common.events.ConnectionOpened;
 import dev.mesh.presence.PresenceOptions;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * Counts connections from connection-service's {@code ConnectionOpened} / {@code ConnectionClosed}. Every instance
  * receives every event (they are published); the updates are idempotent by connection id, so the first instance to
  * apply one makes (and publishes) the change and the others change nothing. An instance that dies thus loses no
- * event: its peers applied them too.
+ * event: its peers applied them too. A {@code node-lost} close for a node that is a member in this instance's view is
+ * ignored: only the departure of a node makes its connections lost (this instance's own membership watch applies it
+ * when it sees the node go).
  */
 public final class ConnectionEventsVerticle extends VerticleBase {
 
@@ -51,6 +54,11 @@ public final class ConnectionEventsVerticle extends VerticleBase {
           .onFailure(e -> failed("open", opened.identity().connectionId(), e));
     } else if (message.body() instanceof ConnectionClosed closed) {
       String userId = closed.identity().userId();
+      if (closed.reason() == CloseReason.NODE_LOST && node.memberIds().contains(closed.identity().nodeId())) {
+        LOG.info("event=node-lost-ignored connection={} node={} cause=\"a member in this node's view\"",
+            closed.identity().connectionId(), closed.identity().nodeId());
+        return;
+      }
       store.close(userId, closed.identity().connectionId(), closed.reason())
           .onSuccess(outcome -> effects.user(userId, outcome, closed.reason()))
           .onFailure(e -> failed("close", closed.identity().connectionId(), e));

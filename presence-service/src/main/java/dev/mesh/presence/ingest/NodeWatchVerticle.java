@@ -12,10 +12,18 @@ import io.vertx.core.VerticleBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.LinkedHashSet;
+import java.util.Set;
+
 /**
  * When a member leaves the cluster, closes every connection it held as {@code node-lost} (the grace path, never
  * straight offline). Surviving connection nodes report the same closes; both are idempotent, so a connection closed
  * twice counts once, and presence does not depend on any connection node surviving.
+ * <p>
+ * Only while this node is quorate, and only for a node id that is not a member in its current view: a presence
+ * instance that was paused, or sits on the small side of a split, sees live members leave and must not declare
+ * their users lost. A departure seen while not quorate is acted on once quorum returns, if the node is still gone
+ * (a restarted node comes back under a new id, so its old id never returns).
  */
 public final class NodeWatchVerticle extends VerticleBase {
 
@@ -27,6 +35,8 @@ public final class NodeWatchVerticle extends VerticleBase {
   private PresenceStore store;
   private PresenceEffects effects;
   private MeshNode.Registration registration;
+  private final Set<String> pending = new LinkedHashSet<>();
+  private long timer = -1;
 
   public NodeWatchVerticle(MeshNode node, PresenceOptions options, PresenceMetrics metrics) {
     this.node = node;
@@ -39,20 +49,40 @@ public final class NodeWatchVerticle extends VerticleBase {
     store = new PresenceStore(node.hazelcast(), context, options.timing());
     effects = new PresenceEffects(vertx, store, metrics);
     registration = node.onMembershipChange(this::onChange);
+    timer = vertx.setPeriodic(1_000, t -> lostPending());
     return Future.succeededFuture();
   }
 
   @Override
   public Future<?> stop() {
     registration.remove();
+    vertx.cancelTimer(timer);
     return Future.succeededFuture();
   }
 
   private void onChange(MembershipChange change) {
-    if (change.kind() != MembershipChange.Kind.LEFT) {
+    if (change.kind() == MembershipChange.Kind.LEFT) {
+      pending.add(change.nodeId());
+      lostPending();
+    }
+  }
+
+  private void lostPending() {
+    if (pending.isEmpty() || !node.isQuorate()) {
       return;
     }
-    String nodeId = change.nodeId();
+    Set<String> members = node.memberIds();
+    for (String nodeId : Set.copyOf(pending)) {
+      pending.remove(nodeId);
+      if (members.contains(nodeId)) {
+        LOG.info("event=node-lost-ignored node={} cause=\"a member in this node's view\"", nodeId);
+      } else {
+        lost(nodeId);
+      }
+    }
+  }
+
+  private void lost(String nodeId) {
     long started = System.nanoTime();
     store.nodeLost(nodeId)
         .onSuccess(affected -> {
@@ -62,7 +92,9 @@ public final class NodeWatchVerticle extends VerticleBase {
                 (System.nanoTime() - started) / 1_000_000);
           }
         })
-        .onFailure(e -> LOG.warn("event=node-lost-failed node={} cause=\"{}\" (reconciliation will repair)", nodeId,
-            e.getMessage()));
+        .onFailure(e -> {
+          LOG.warn("event=node-lost-failed node={} cause=\"{}\" (retried)", nodeId, e.getMessage());
+          pending.add(nodeId);
+        });
   }
 }

@@ -35,8 +35,11 @@ import java.util.Set;
  *   <li>a connection the registry holds, on a live node, that presence does not count (a lost {@code ConnectionOpened},
  *       or a presence entry lost with a member that died while partitions were migrating) is counted again.</li>
  * </ul>
- * A difference is acted on only when two consecutive passes find it: during the first, the event that explains it may
- * still be on its way. Every action is an idempotent update, so two instances reconciling at once do no harm.
+ * A ghost is acted on only when two consecutive passes find it: during the first, the close that explains it may
+ * still be on its way. A missing connection is counted at once (an open is idempotent and ignored once its close
+ * was seen), so a user connected anywhere reads {@code online} within one reconcile interval at worst. Every action
+ * is an idempotent update, so two instances reconciling at once do no harm. Only a quorate instance reconciles: the
+ * small side of a split, or an instance that was paused, compares against a registry that is not the cluster's.
  */
 public final class ReconcileVerticle extends VerticleBase {
 
@@ -81,7 +84,7 @@ public final class ReconcileVerticle extends VerticleBase {
   }
 
   private void pass() {
-    if (running) {
+    if (running || !node.isQuorate()) {
       return;
     }
     running = true;
@@ -133,6 +136,11 @@ public final class ReconcileVerticle extends VerticleBase {
   private void actOnConfirmed(Map<Difference, RegistryEntry> found) {
     Map<Difference, RegistryEntry> confirmed = new HashMap<>(found);
     confirmed.keySet().retainAll(suspects.keySet());
+    found.forEach((difference, entry) -> {
+      if (difference.missing()) {
+        confirmed.put(difference, entry);
+      }
+    });
     suspects = found;
     confirmed.forEach((difference, entry) -> {
       if (difference.missing()) {

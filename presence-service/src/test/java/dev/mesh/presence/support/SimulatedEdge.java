@@ -48,7 +48,8 @@ public final class SimulatedEdge {
   }
 
   public static Future<SimulatedEdge> start(ClusterOptions cluster) {
-    return MeshCluster.start(cluster, null)
+    // A connection node is a lite member, as connection-service's default: it holds no partition.
+    return MeshCluster.start(cluster.withLiteMember(true), null)
         .compose(node -> PresenceLog.attach(node).map(log -> new SimulatedEdge(node, log)));
   }
 

@@ -14,7 +14,7 @@ import dev.mesh.replay.ChannelRules;
 import dev.mesh.replay.ReplayMetrics;
 import dev.mesh.replay.store.ChannelStore;
 import dev.mesh.replay.store.StoreFailures;
-import com.hazelcast.core.HazelcastInstance;
+import dev.mesh.common.cluster.MeshNode;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -42,16 +42,16 @@ public final class PublishVerticle extends VerticleBase {
   private static final Pattern PUBLISHER = Pattern.compile("[A-Za-z0-9_:.@-]{1,128}");
   private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
 
-  private final HazelcastInstance hazelcast;
+  private final MeshNode node;
   private final ChannelRules rules;
   private final int maxEventBytes;
   private final int maxChannelsPerUser;
   private final ReplayMetrics metrics;
   private ChannelStore store;
 
-  public PublishVerticle(HazelcastInstance hazelcast, ChannelRules rules, int maxEventBytes, int maxChannelsPerUser,
+  public PublishVerticle(MeshNode node, ChannelRules rules, int maxEventBytes, int maxChannelsPerUser,
       ReplayMetrics metrics) {
-    this.hazelcast = hazelcast;
+    this.node = node;
     this.rules = rules;
     this.maxEventBytes = maxEventBytes;
     this.maxChannelsPerUser = maxChannelsPerUser;
@@ -60,7 +60,7 @@ public final class PublishVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    store = new ChannelStore(hazelcast, context);
+    store = new ChannelStore(node.hazelcast(), context);
     return vertx.eventBus().<PublishRequest>consumer(Addresses.PUBLISH, this::publish).completion();
   }
 
@@ -91,6 +91,16 @@ public final class PublishVerticle extends VerticleBase {
     String publisher = request.publisher() == null ? PublishRequest.DEFAULT_PUBLISHER : request.publisher();
     appendWithinCreationLimit(channel, request, publisher, json)
         .onSuccess(result -> {
+          String noQuorum = node.quorumProblem();
+          if (noQuorum != null) {
+            // The append returned, but this side of the cluster may be the one a merge discards: Hazelcast also
+            // completes a write whose backup member left this member's view. Acknowledge nothing and announce
+            // nothing; the publisher retries with the same id, on a quorate side.
+            metrics.publishRejected();
+            LOG.warn("event=publish-refused channel={} id={} cause=\"no quorum: {}\"", channel, request.id(), noQuorum);
+            message.fail(ErrorCodes.UNAVAILABLE, "no quorum (" + noQuorum + "): retry with the same id");
+            return;
+          }
           announce(channel, request, result);
           message.reply(new PublishResult(channel, result.epoch(), result.seq(), Instant.ofEpochMilli(result.tsMillis()),
               result.duplicate()));

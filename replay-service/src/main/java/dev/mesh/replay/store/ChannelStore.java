@@ -11,6 +11,7 @@ import dev.mesh.common.replay.store.AppendResult;
 import dev.mesh.common.replay.store.ChannelLog;
 import dev.mesh.common.replay.store.ChannelPolicy;
 import dev.mesh.common.replay.store.ReserveCreation;
+import dev.mesh.common.replay.store.Epochs;
 import dev.mesh.common.replay.store.ReadCritical;
 import dev.mesh.common.replay.store.ReadEvents;
 import dev.mesh.common.replay.store.ReadResult;

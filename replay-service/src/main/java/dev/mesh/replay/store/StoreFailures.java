@@ -2,6 +2,8 @@ package dev.mesh.replay.store;
 
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.core.OperationTimeoutException;
+import com.hazelcast.partition.NoDataMemberInClusterException;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import com.hazelcast.spi.exception.RetryableException;
 import dev.mesh.common.bus.ErrorCodes;
 
@@ -13,13 +15,17 @@ public final class StoreFailures {
   private StoreFailures() {
   }
 
-  /** {@link ErrorCodes#UNAVAILABLE} or {@link ErrorCodes#TIMEOUT} (both retryable), else {@link ErrorCodes#INTERNAL}. */
+  /**
+   * {@link ErrorCodes#UNAVAILABLE} (also when this side of a split lacks quorum, or no data member is reachable) or
+   * {@link ErrorCodes#TIMEOUT} (both retryable), else {@link ErrorCodes#INTERNAL}.
+   */
   public static int code(Throwable failure) {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     if (cause instanceof OperationTimeoutException) {
       return ErrorCodes.TIMEOUT;
     }
-    if (cause instanceof HazelcastInstanceNotActiveException || cause instanceof RetryableException) {
+    if (cause instanceof HazelcastInstanceNotActiveException || cause instanceof RetryableException
+        || cause instanceof SplitBrainProtectionException || cause instanceof NoDataMemberInClusterException) {
       return ErrorCodes.UNAVAILABLE;
     }
     return ErrorCodes.INTERNAL;

@@ -8,6 +8,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
+import dev.mesh.common.cluster.MeshStructures;
 
 import java.util.List;
 
@@ -27,14 +28,15 @@ public final class PresenceMaps {
   /**
    * Both maps: one synchronous backup (a member may die without losing a pending deadline), values kept as objects
    * (entry processors then update them in place instead of deserialising a whole channel on every join), and a
-   * sorted index on the deadline so that the sweep is a range query.
+   * sorted index on the deadline so that the sweep is a range query. Split-brain protected; the merging side's
+   * entries are discarded (its view of who is online is the stale one; reconciliation repairs the rest).
    */
   public static List<MapConfig> configs() {
     return List.of(config(USERS), config(CHANNELS));
   }
 
   private static MapConfig config(String name) {
-    return new MapConfig(name)
+    return MeshStructures.discardOnMerge(new MapConfig(name))
         .setBackupCount(1)
         .setInMemoryFormat(InMemoryFormat.OBJECT)
         .addIndexConfig(new IndexConfig(IndexType.SORTED, DEADLINE_ATTRIBUTE));

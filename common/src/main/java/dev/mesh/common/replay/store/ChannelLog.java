@@ -171,6 +171,35 @@ public final class ChannelLog implements Serializable {
     return new ReadResult(epoch, head, page, more, null, last);
   }
 
+  /**
+   * Whether this log continues {@code older}: same epoch, and the event at {@code older}'s head is this log's event
+   * at that seq (same message id and time, found among the retained events or in the dedupe window). An empty
+   * {@code older} is continued by any log of its epoch. When the head event cannot be found in either log, the
+   * histories cannot be shown equal, and the answer is false.
+   */
+  boolean continues(ChannelLog older) {
+    if (!epoch.equals(older.epoch) || older.head > head) {
+      return false;
+    }
+    if (older.head == 0) {
+      return true;
+    }
+    StoredEvent last = older.events.peekLast();
+    if (last != null && last.seq() == older.head) {
+      StoredEvent mine = eventAt(older.head);
+      if (mine != null) {
+        return mine.id().equals(last.id()) && mine.tsMillis() == last.tsMillis();
+      }
+    }
+    for (Map.Entry<String, long[]> seen : older.recentIds.entrySet()) {
+      if (seen.getValue()[0] == older.head) {
+        long[] mine = recentIds.get(seen.getKey());
+        return mine != null && mine[0] == older.head && mine[1] == seen.getValue()[1];
+      }
+    }
+    return false;
+  }
+
   /** For tests and diagnostics: the dedupe keys currently remembered. */
   Map<String, Long> recentIds() {
     Map<String, Long> copy = new LinkedHashMap<>();

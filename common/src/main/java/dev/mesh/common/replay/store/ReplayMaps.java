@@ -2,6 +2,8 @@ package dev.mesh.common.replay.store;
 
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
+import dev.mesh.common.cluster.MeshStructures;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 
@@ -37,10 +39,13 @@ public final class ReplayMaps {
 
   /**
    * Configuration of {@link #CHANNELS}: {@code OBJECT} format (entry processors change logs in place) and
-   * {@code backups} synchronous backups, so an acknowledged append survives the loss of that many members.
+   * {@code backups} synchronous backups, so an acknowledged append survives the loss of that many members;
+   * split-brain protected, and merged by comparing histories ({@link ChannelLogMergePolicy}).
    */
   public static MapConfig channelsConfig(int backups) {
-    return new MapConfig(CHANNELS)
+    return MeshStructures.protect(new MapConfig(CHANNELS))
+        .setMergePolicyConfig(new MergePolicyConfig(ChannelLogMergePolicy.class.getName(),
+            MergePolicyConfig.DEFAULT_BATCH_SIZE))
         .setInMemoryFormat(InMemoryFormat.OBJECT)
         .setBackupCount(backups)
         .setAsyncBackupCount(0)
@@ -48,9 +53,12 @@ public final class ReplayMaps {
         .setStatisticsEnabled(true);
   }
 
-  /** Configuration of {@link #ACKS}: small binary values with {@code backups} synchronous backups. */
+  /**
+   * Configuration of {@link #ACKS}: small binary values with {@code backups} synchronous backups; split-brain
+   * protected, and the merging side's acks discarded (at worst a critical event is delivered again).
+   */
   public static MapConfig acksConfig(int backups) {
-    return new MapConfig(ACKS)
+    return MeshStructures.discardOnMerge(new MapConfig(ACKS))
         .setInMemoryFormat(InMemoryFormat.BINARY)
         .setBackupCount(backups)
         .setAsyncBackupCount(0)

@@ -1,4 +1,4 @@
-package dev.mesh.replay.store;
+package dev.mesh.common.replay.store;
 
 import java.security.SecureRandom;
 

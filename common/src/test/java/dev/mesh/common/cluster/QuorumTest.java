@@ -1,0 +1,103 @@
+package dev.mesh.common.cluster;
+
+import com.hazelcast.partition.Partition;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
+import dev.mesh.common.ops.Readiness;
+import dev.mesh.common.registry.Registry;
+import dev.mesh.common.testing.TestClusters;
+import io.vertx.ext.healthchecks.CheckResult;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@DisplayName("Split-brain protection counts data members only; lite members own no partition")
+class QuorumTest {
+
+  private final List<MeshNode> nodes = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws Exception {
+    for (MeshNode node : nodes) {
+      node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private MeshNode start(ClusterOptions options) throws Exception {
+    MeshNode node = MeshCluster.start(options, null).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    nodes.add(node);
+    return node;
+  }
+
+  /** The {@code quorum} check of /ready, as JSON. */
+  private static String readyQuorum(MeshNode node) throws Exception {
+    CheckResult result = new Readiness(node, "test").ready().checkStatus().toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    return result.getChecks().stream().filter(c -> c.getId().equals("quorum")).findFirst().orElseThrow()
+        .toJson().encode();
+  }
+
+  @Test
+  @DisplayName("MESH_CLUSTER_MIN_MEMBERS=2 with one data member and two lite members: no quorum anywhere, writes refused, /ready 503; a second data member restores both")
+  void liteMembersDoNotCount() throws Exception {
+    ClusterOptions cluster = TestClusters.fresh().withMinDataMembers(2);
+    MeshNode data = start(cluster);
+    MeshNode liteA = start(cluster.withLiteMember(true));
+    MeshNode liteB = start(cluster.withLiteMember(true));
+
+    for (MeshNode node : List.of(data, liteA, liteB)) {
+      assertThat(node.memberCount()).isEqualTo(3);
+      assertThat(node.dataMemberCount()).isEqualTo(1);
+      assertThat(node.isQuorate()).isFalse();
+      assertThat(node.quorumProblem()).isEqualTo("1 data member in view, 2 required");
+    }
+    for (Partition partition : liteA.hazelcast().getPartitionService().getPartitions()) {
+      assertThat(partition.getOwner()).as("every partition is owned by the data member")
+          .isEqualTo(data.hazelcast().getCluster().getLocalMember());
+    }
+    assertThatThrownBy(() -> Registry.users(liteA.hazelcast()).put("u", dev.mesh.common.registry.UserConnections.empty()))
+        .isInstanceOf(SplitBrainProtectionException.class);
+    assertThat(readyQuorum(liteA)).contains("\"status\":\"DOWN\"")
+        .contains("\"reason\":\"1 data member in view, 2 required\"");
+
+    MeshNode second = start(cluster);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      try {
+        Registry.users(liteA.hazelcast()).put("u", dev.mesh.common.registry.UserConnections.empty());
+        break;
+      } catch (SplitBrainProtectionException e) {
+        // Hazelcast updates its protection state on the next heartbeat after the join
+        assertThat(System.nanoTime()).as("writes accepted within 30 s of the second data member").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+    }
+    assertThat(liteB.isQuorate()).isTrue();
+    assertThat(second.dataMemberCount()).isEqualTo(2);
+    assertThat(readyQuorum(liteB)).contains("\"status\":\"UP\"");
+  }
+
+  @Test
+  @DisplayName("a lite member that leaves moves no partition: the data member keeps owning all of them")
+  void liteMemberLeavesNothingToMigrate() throws Exception {
+    ClusterOptions cluster = TestClusters.fresh();
+    MeshNode data = start(cluster);
+    MeshNode lite = start(cluster.withLiteMember(true));
+    Registry.users(lite.hazelcast()).put("u", dev.mesh.common.registry.UserConnections.empty());
+    lite.hazelcast().getLifecycleService().terminate();
+    nodes.remove(lite);
+    lite.vertx().close();
+    for (Partition partition : data.hazelcast().getPartitionService().getPartitions()) {
+      assertThat(partition.getOwner()).isEqualTo(data.hazelcast().getCluster().getLocalMember());
+    }
+    assertThat(Registry.users(data.hazelcast()).containsKey("u")).isTrue();
+    assertThat(data.isQuorate()).isTrue();
+  }
+}

@@ -1,0 +1,187 @@
+package dev.mesh.connection;
+
+import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.common.events.Transport;
+import dev.mesh.common.identity.ConnectionIdentity;
+import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.registry.RegisterConnection;
+import dev.mesh.common.registry.Registry;
+import dev.mesh.common.registry.RegistryEntry;
+import dev.mesh.common.registry.UnregisterConnection;
+import dev.mesh.common.registry.UserConnections;
+import dev.mesh.common.testing.TestClusters;
+import dev.mesh.connection.support.EdgeNodes;
+import dev.mesh.connection.support.TestClient;
+import dev.mesh.connection.support.Tokens;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+@DisplayName("An edge and its standing in the cluster: quorum, rejoining, its own registry entries")
+class MembershipTest {
+
+  private EdgeNodes nodes;
+
+  @AfterEach
+  void stop() throws Exception {
+    nodes.close();
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  private static Future<Integer> readyStatus(Vertx vertx, int opsPort, StringBuilder body) {
+    return vertx.createHttpClient().request(HttpMethod.GET, opsPort, "127.0.0.1", "/ready")
+        .compose(request -> request.send())
+        .compose(response -> response.body().map(b -> {
+          body.append(b.toString());
+          return response.statusCode();
+        }));
+  }
+
+  @Test
+  @DisplayName("without quorum: open sockets get 1001 + hint, a new WebSocket 4005 + hint, SSE 503 + Retry-After, /ready 503; with quorum back it admits again")
+  void noQuorum(Vertx vertx, VertxTestContext test) throws Exception {
+    nodes = new EdgeNodes(TestClusters.fresh().withMinDataMembers(2));
+    Tokens tokens = new Tokens(vertx);
+    await(nodes.startDataMember());
+    MeshNode doomed = await(nodes.startDataMember());
+    EdgeNodes.Edge edge = await(nodes.start());
+    TestClient open = await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
+    await(open.welcome());
+
+    doomed.hazelcast().getLifecycleService().terminate();
+    int closed = await(open.closed());
+    JsonObject goodbye = await(open.awaitType("goodbye"));
+    TestClient refused = await(TestClient.connect(vertx, edge.port(), tokens.valid("b"), "s", "t", "p2"));
+    int refusedCode = await(refused.closed());
+    JsonObject refusal = await(refused.awaitType("goodbye"));
+    var sse = await(vertx.createHttpClient().request(HttpMethod.GET, edge.port(), "127.0.0.1",
+            "/sse?session=s&tab=t&page=p3")
+        .compose(request -> request.putHeader("Authorization", "Bearer " + tokens.valid("c")).send()));
+    StringBuilder ready = new StringBuilder();
+    int readyCode = await(readyStatus(vertx, edge.running().opsPort(), ready));
+
+    test.verify(() -> {
+      assertThat(closed).isEqualTo(CloseCodes.GOING_AWAY);
+      assertThat(goodbye.getString("reason")).isEqualTo("network-error");
+      assertThat(goodbye.getLong("retryAfterMs")).isBetween(0L, 200L);
+      assertThat(refusedCode).isEqualTo(CloseCodes.NO_QUORUM);
+      assertThat(refusal.getLong("retryAfterMs")).isBetween(1000L, 5000L);
+      assertThat(refusal.getString("message")).contains("1 data member in view, 2 required");
+      assertThat(sse.statusCode()).isEqualTo(503);
+      assertThat(Integer.parseInt(sse.getHeader("Retry-After"))).isBetween(1, 5);
+      assertThat(readyCode).isEqualTo(503);
+      assertThat(ready.toString()).contains("1 data member in view, 2 required");
+    });
+
+    await(nodes.startDataMember());
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      TestClient again = await(TestClient.connect(vertx, edge.port(), tokens.valid("d"), "s", "t", "p4"));
+      JsonObject first = await(again.await(f -> "welcome".equals(f.getString("type"))
+          || "goodbye".equals(f.getString("type"))));
+      if ("welcome".equals(first.getString("type"))) {
+        break;
+      }
+      test.verify(() -> assertThat(System.nanoTime()).as("admitted within 30 s of quorum").isLessThan(deadline));
+      Thread.sleep(200);
+    }
+    test.completeNow();
+  }
+
+  @Test
+  @DisplayName("a node that rejoins keeps its ports, gets a new node id, moves its clients with 1001 + hint and is ready again")
+  void rejoinKeepsPorts(Vertx vertx, VertxTestContext test) throws Exception {
+    nodes = new EdgeNodes(TestClusters.fresh());
+    Tokens tokens = new Tokens(vertx);
+    EdgeNodes.Edge edge = await(nodes.start());
+    String before = edge.nodeId();
+    int opsPort = edge.running().opsPort();
+    TestClient client = await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
+    await(client.welcome());
+
+    await(edge.running().rejoin("test"));
+    int closed = await(client.closed());
+    JsonObject goodbye = await(client.awaitType("goodbye"));
+    TestClient again = await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
+    JsonObject welcome = await(again.welcome());
+    StringBuilder ready = new StringBuilder();
+    int readyCode = await(readyStatus(vertx, opsPort, ready));
+    List<RegistryEntry> registered = await(vertx.executeBlocking(() ->
+        Registry.users(edge.running().node().hazelcast()).get("a").connections()));
+
+    test.verify(() -> {
+      assertThat(closed).isEqualTo(CloseCodes.GOING_AWAY);
+      assertThat(goodbye.getLong("retryAfterMs")).isBetween(0L, 200L);
+      assertThat(edge.nodeId()).isNotEqualTo(before);
+      assertThat(welcome.getString("nodeId")).isEqualTo(edge.nodeId());
+      assertThat(edge.running().opsPort()).isEqualTo(opsPort);
+      assertThat(edge.running().rejoins()).isEqualTo(1);
+      assertThat(readyCode).isEqualTo(200);
+      assertThat(ready.toString()).contains(edge.nodeId());
+      assertThat(registered).extracting(RegistryEntry::nodeId).containsExactly(edge.nodeId());
+    });
+    test.completeNow();
+  }
+
+  @Test
+  @DisplayName("a node whose per-user limit differs from the one the cluster recorded is told (it warns at start)")
+  void userLimitMismatch(Vertx vertx, VertxTestContext test) throws Exception {
+    nodes = new EdgeNodes(TestClusters.fresh());
+    EdgeNodes.Edge first = await(nodes.start());
+    EdgeNodes.Edge other = await(nodes.start(o -> o.withLimits(o.limits().withConnectionsPerUser(3))));
+    String same = await(dev.mesh.connection.membership.UserLimitCheck.run(first.running().node(),
+        vertx.getOrCreateContext(), first.service().edge().edge().options().limits()));
+    String differs = await(dev.mesh.connection.membership.UserLimitCheck.run(other.running().node(),
+        vertx.getOrCreateContext(), other.service().edge().edge().options().limits()));
+    test.verify(() -> {
+      assertThat(same).isNull();
+      assertThat(differs).isEqualTo("MESH_MAX_CONNECTIONS_PER_USER=10 MESH_USER_LIMIT_POLICY=refuse-newest");
+    });
+    test.completeNow();
+  }
+
+  @Test
+  @DisplayName("the registry repair restores a live connection's missing entry and removes an entry without a socket")
+  void registryRepair(Vertx vertx, VertxTestContext test) throws Exception {
+    nodes = new EdgeNodes(TestClusters.fresh());
+    Tokens tokens = new Tokens(vertx);
+    EdgeNodes.Edge edge = await(nodes.start(o -> o.withRegistryCheck(Duration.ofHours(1))));
+    TestClient client = await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
+    String connectionId = await(client.welcome()).getString("connectionId");
+    var users = Registry.users(edge.running().node().hazelcast());
+    await(vertx.executeBlocking(() -> users.executeOnKey("a", new UnregisterConnection(connectionId))));
+    RegistryEntry ghost = new RegistryEntry(new ConnectionIdentity("g", "s", "t", "p", "ghost-1", edge.nodeId()),
+        Transport.WEBSOCKET, Instant.now());
+    await(vertx.executeBlocking(() -> users.executeOnKey("g", new RegisterConnection(ghost, 10, false))));
+    Thread.sleep(2_500);
+
+    int repaired = await(edge.service().edge().registryRepair().check());
+    Thread.sleep(500);
+    UserConnections restored = await(vertx.executeBlocking(() -> users.get("a")));
+    UserConnections ghostAfter = await(vertx.executeBlocking(() -> users.get("g")));
+    test.verify(() -> {
+      assertThat(repaired).isEqualTo(2);
+      assertThat(restored.connections()).extracting(RegistryEntry::connectionId).containsExactly(connectionId);
+      assertThat(ghostAfter).isNull();
+    });
+    test.completeNow();
+  }
+}

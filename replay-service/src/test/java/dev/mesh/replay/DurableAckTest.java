@@ -1,0 +1,215 @@
+package dev.mesh.replay;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.ReadOnly;
+import com.hazelcast.map.EntryProcessor;
+import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.bus.ErrorCodes;
+import dev.mesh.common.protocol.Envelope;
+import dev.mesh.common.replay.PublishRequest;
+import dev.mesh.common.replay.PublishResult;
+import dev.mesh.common.replay.store.ChannelLog;
+import dev.mesh.common.replay.store.ReplayMaps;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.ReplyException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Acknowledged means durable (docs/MEMBERSHIP.md): an append waits for its backups, and when the member that should
+ * hold a backup leaves instead, Hazelcast completes the append at once; the publisher then acknowledges only if its
+ * side of the cluster still has quorum. Two replay nodes and a plain data member, two backups (every member holds
+ * every partition); the plain member's partition threads are held so that its backup cannot be written, then it is
+ * terminated.
+ */
+@DisplayName("An acknowledged publish is durable: a backup that never arrives is waited for, and a lost quorum refuses")
+class DurableAckTest {
+
+  /** Holds the partition threads of one member (released in the test's cleanup). */
+  static volatile CountDownLatch RELEASE = new CountDownLatch(1);
+  private ReplayCluster cluster;
+  private HazelcastInstance victim;
+
+  @AfterEach
+  void stop() {
+    RELEASE.countDown();
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private void start(int minDataMembers) throws Exception {
+    RELEASE = new CountDownLatch(1);
+    cluster = ReplayCluster.start(2, options -> options.withBackups(2)
+        .withService(options.service().withCluster(options.service().cluster().withMinDataMembers(minDataMembers))));
+    victim = cluster.startDataMember().hazelcast();
+    for (ReplayCluster.Node node : cluster.nodes()) {
+      assertThat(node.hazelcast().getPartitionService().forceLocalMemberToBeSafe(30, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(victim.getPartitionService().forceLocalMemberToBeSafe(30, TimeUnit.SECONDS)).isTrue();
+  }
+
+  /** A channel whose partition is owned by {@code owner}, so the member blocked below holds only a backup of it. */
+  private static String channelOwnedBy(HazelcastInstance any, Member owner) {
+    for (int i = 0; ; i++) {
+      String channel = "durable:" + i;
+      if (any.getPartitionService().getPartition(channel).getOwner().equals(owner)) {
+        return channel;
+      }
+    }
+  }
+
+  /** Blocks every partition thread of {@code victim} (each runs a read-only entry processor that waits). */
+  private static void holdPartitionThreads(HazelcastInstance victim) {
+    Member self = victim.getCluster().getLocalMember();
+    int submitted = 0;
+    for (int i = 0; submitted < 32 && i < 10_000; i++) {
+      String key = "hold:" + i;
+      if (victim.getPartitionService().getPartition(key).getOwner().equals(self)) {
+        ReplayMaps.channels(victim).submitToKey(key, new Hold());
+        submitted++;
+      }
+    }
+  }
+
+  private Future<PublishResult> publish(ReplayCluster.Node via, String channel, String id) {
+    return via.client().publish(new PublishRequest(channel, id, TextNode.valueOf("x"), false, "test"));
+  }
+
+  private static <T> T await(Future<T> future, long seconds) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("the backup member leaves while the append waits for it: without quorum nothing is acknowledged or announced")
+  void refusedWithoutQuorum() throws Exception {
+    start(3);
+    ReplayCluster.Node a = cluster.node(0);
+    String channel = channelOwnedBy(a.hazelcast(), a.hazelcast().getCluster().getLocalMember());
+    List<Envelope> announced = new CopyOnWriteArrayList<>();
+    await(a.vertx().eventBus().<Envelope>consumer(Addresses.channel(channel), m -> announced.add(m.body()))
+        .completion(), 10);
+
+    holdPartitionThreads(victim);
+    CompletableFuture<PublishResult> publishing = publish(a, channel, "m1").toCompletionStage().toCompletableFuture();
+    Thread.sleep(1500);
+    assertThat(publishing).as("the append waits for the held backup").isNotDone();
+
+    long terminatedAt = System.nanoTime();
+    victim.getLifecycleService().terminate();
+    // Two paths lead here, both refusals: Hazelcast completes the append when the backup member leaves and the
+    // publisher's quorum check refuses ("no quorum"), or Hazelcast retries the append and the split-brain protection
+    // refuses it (SplitBrainProtectionException). Either way a retryable 503, and no ack.
+    assertThatThrownBy(() -> publishing.get(20, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(ReplyException.class)
+        .satisfies(e -> assertThat(((ReplyException) e.getCause()).failureCode()).isEqualTo(ErrorCodes.UNAVAILABLE))
+        .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("no quorum", "SplitBrainProtectionException"));
+    long afterMillis = (System.nanoTime() - terminatedAt) / 1_000_000;
+    assertThat(afterMillis).as("refused when the member left, not at the backup timeout")
+        .isLessThan(a.running().node().options().backupTimeout().toMillis());
+    Thread.sleep(500);
+    assertThat(announced).as("nothing announced live").isEmpty();
+
+    // Quorum back: the publisher's retry with the same id is acknowledged, once.
+    RELEASE.countDown();
+    cluster.startDataMember();
+    PublishResult retried = null;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (retried == null) {
+      try {
+        retried = await(publish(a, channel, "m1"), 20);
+      } catch (Exception e) {
+        assertThat(System.nanoTime()).as("acknowledged within 30 s of quorum").isLessThan(deadline);
+        Thread.sleep(200);
+      }
+    }
+    assertThat(retried.seq()).isEqualTo(1);
+    var page = await(a.client().history(channel, new dev.mesh.common.protocol.Position(retried.epoch(), 0), 10), 20);
+    assertThat(page.events()).extracting(Envelope::id).containsExactly("m1");
+    long deliveredLive = announced.stream().filter(e -> e.id().equals("m1")).count();
+    assertThat(deliveredLive).as("announced once the retry was acknowledged").isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("the backup member leaves while the append waits for it: with quorum the ack comes, and the event is on both survivors")
+  void acknowledgedWithQuorum() throws Exception {
+    start(2);
+    ReplayCluster.Node a = cluster.node(0);
+    ReplayCluster.Node b = cluster.node(1);
+    String channel = channelOwnedBy(a.hazelcast(), a.hazelcast().getCluster().getLocalMember());
+
+    holdPartitionThreads(victim);
+    CompletableFuture<PublishResult> publishing = publish(a, channel, "m1").toCompletionStage().toCompletableFuture();
+    Thread.sleep(1500);
+    assertThat(publishing).as("the append waits for the held backup").isNotDone();
+    victim.getLifecycleService().terminate();
+    PublishResult result = publishing.get(20, TimeUnit.SECONDS);
+    assertThat(result.seq()).isEqualTo(1);
+
+    // Durable: with a third data member back (quorum for what follows), the owner dies too, and the other backup
+    // still has the event.
+    HazelcastInstance third = cluster.startDataMember().hazelcast();
+    assertThat(third.getPartitionService().forceLocalMemberToBeSafe(30, TimeUnit.SECONDS)).isTrue();
+    a.hazelcast().getLifecycleService().terminate();
+    var page = await(b.client().history(channel, new dev.mesh.common.protocol.Position(result.epoch(), 0), 10), 20);
+    assertThat(page.epoch()).isEqualTo(result.epoch());
+    assertThat(page.events()).extracting(Envelope::id).containsExactly("m1");
+  }
+
+  @Test
+  @DisplayName("a partition lost entirely (no backup left): the next read opens a new epoch, a reader of the old one gets a reset")
+  void lostPartitionNewEpoch() throws Exception {
+    RELEASE = new CountDownLatch(1);
+    cluster = ReplayCluster.start(2, options -> options.withBackups(0));
+    ReplayCluster.Node survivor = cluster.node(0);
+    ReplayCluster.Node owner = cluster.node(1);
+    for (ReplayCluster.Node node : cluster.nodes()) {
+      assertThat(node.hazelcast().getPartitionService().forceLocalMemberToBeSafe(30, TimeUnit.SECONDS)).isTrue();
+    }
+    String channel = channelOwnedBy(survivor.hazelcast(), owner.hazelcast().getCluster().getLocalMember());
+    PublishResult last = null;
+    for (int i = 1; i <= 3; i++) {
+      last = await(publish(survivor, channel, "m" + i), 20);
+    }
+    owner.hazelcast().getLifecycleService().terminate();
+
+    var page = await(survivor.client().history(channel, new dev.mesh.common.protocol.Position(last.epoch(), 3), 10), 20);
+    assertThat(page.reset()).isEqualTo(dev.mesh.common.replay.ResetCause.EPOCH_CHANGED);
+    assertThat(page.epoch()).isNotEqualTo(last.epoch());
+    assertThat(page.head()).isZero();
+    PublishResult next = await(publish(survivor, channel, "m4"), 20);
+    assertThat(next.epoch()).isEqualTo(page.epoch());
+    assertThat(next.seq()).isEqualTo(1);
+  }
+
+  /** Waits on {@link #RELEASE} on a partition thread of the member that owns its key. */
+  static final class Hold implements EntryProcessor<String, ChannelLog, Object>, ReadOnly {
+    @Override
+    public Object process(Map.Entry<String, ChannelLog> entry) {
+      try {
+        RELEASE.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return null;
+    }
+
+    @Override
+    public EntryProcessor<String, ChannelLog, Object> getBackupProcessor() {
+      return null;
+    }
+  }
+}
