@@ -81,6 +81,8 @@ class SeveralHostsTest {
    * host as a member (no port: each is tried on the ten ports from the default 5701). {@code busOnAllInterfaces}
    * binds the event bus to 0.0.0.0 and announces the address through MESH_BUS_PUBLIC_HOST alone.
    */
+  private static final String PUBLISH_TOKEN = java.util.UUID.randomUUID().toString();
+
   private Map<String, String> crossHost(HostNetwork.Host host, boolean busOnAllInterfaces) {
     Map<String, String> env = new HashMap<>();
     env.put("MESH_CLUSTER_HOST", host.address());
@@ -92,6 +94,8 @@ class SeveralHostsTest {
     env.put("MESH_OPS_HOST", host.address());
     env.put("MESH_HTTP_HOST", host.address());
     env.put("MESH_REPLAY_HTTP_HOST", host.address());
+    // Off loopback, replay-service's HTTP API refuses to start without a bearer token (docs/SECURITY.md).
+    env.put("MESH_PUBLISH_TOKEN", PUBLISH_TOKEN);
     return env;
   }
 

@@ -220,7 +220,10 @@ class KubernetesManifestsTest {
   private record Workload(String module, JsonNode deployment, JsonNode container, Map<String, String> env) {
 
     ServiceOptions options() {
-      Env parsed = Env.of(env);
+      // Certificate files come from a mounted Secret (checked in workloads()): the options read a stand-in file.
+      Map<String, String> readable = new TreeMap<>(env);
+      readable.replaceAll((name, value) -> name.startsWith("MESH_BUS_TLS_") ? mountedFileStandIn().toString() : value);
+      Env parsed = Env.of(readable);
       ServiceOptions options = switch (module) {
         case "connection-service" -> ConnectionOptions.fromEnv(parsed).service();
         case "presence-service" -> PresenceOptions.fromEnv(parsed).service();
@@ -272,7 +275,16 @@ class KubernetesManifestsTest {
       for (JsonNode variable : container.path("env")) {
         String name = variable.path("name").asText();
         JsonNode from = variable.path("valueFrom");
-        if (from.isMissingNode()) {
+        if (from.isMissingNode() && name.startsWith("MESH_BUS_TLS_")) {
+          // A certificate file mounted from a Secret: it must lie under one of the container's mounts.
+          String path = variable.path("value").asText();
+          boolean mounted = false;
+          for (JsonNode mount : container.path("volumeMounts")) {
+            mounted |= path.startsWith(mount.path("mountPath").asText() + "/");
+          }
+          assertThat(mounted).as(module + " " + name + "=" + path + " lies under a volume mount").isTrue();
+          env.put(name, path);
+        } else if (from.isMissingNode()) {
           env.put(name, variable.path("value").asText());
         } else if (from.has("fieldRef")) {
           assertThat(from.path("fieldRef").path("fieldPath").asText()).as(module + " " + name).isEqualTo("status.podIP");
@@ -286,6 +298,21 @@ class KubernetesManifestsTest {
       workloads.add(new Workload(module, deployment, container, env));
     }
     return workloads;
+  }
+
+  private static java.nio.file.Path mountedFile;
+
+  /** A readable file standing in for a file the pod reads from a mounted Secret. */
+  private static synchronized java.nio.file.Path mountedFileStandIn() {
+    if (mountedFile == null) {
+      try {
+        mountedFile = java.nio.file.Files.createTempFile("mesh-mounted-secret", ".pem");
+        mountedFile.toFile().deleteOnExit();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return mountedFile;
   }
 
   private static JsonNode find(List<JsonNode> objects, String kind, String name) {
