@@ -19,6 +19,7 @@ import dev.mesh.common.replay.store.ReplayMaps;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 
 import java.util.concurrent.CompletionStage;
 
@@ -54,8 +55,15 @@ public final class ChannelStore {
     return ReplayMaps.channels(hazelcast);
   }
 
+  /**
+   * Completes on the caller's context when it is a duplicate of the owning one (a message or request being handled,
+   * same event loop), else on the owning context: a duplicate carries the request's trace, so what the caller does
+   * next (announce an event on the bus) stays in the same trace.
+   */
   private <T> Future<T> bridge(CompletionStage<T> stage) {
-    return Future.fromCompletionStage(stage, context);
+    ContextInternal current = ContextInternal.current();
+    Context target = current != null && current.unwrap() == context ? current : context;
+    return Future.fromCompletionStage(stage, target);
   }
 
   public Future<AppendResult> append(String channel, String id, String publisher, String json, boolean critical,
