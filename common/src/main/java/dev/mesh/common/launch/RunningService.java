@@ -64,7 +64,8 @@ public final class RunningService {
         this.ownTracing = MeshTracing.fromEnvironment(service.name());
       } catch (ConfigurationException e) {
         throw new ConfigException(List.of("MESH_TRACING=" + telemetry.tracing().configName()
-            + ": the OTEL_* configuration is invalid: " + e.getMessage()));
+            + ": the OTEL_* configuration is invalid: " + e.getMessage()
+            + (e.getCause() == null ? "" : " (" + e.getCause() + ")")));
       }
       this.tracing = ownTracing;
     } else {

@@ -37,13 +37,17 @@ public final class MeshTracing {
   /**
    * The SDK configured from the standard {@code OTEL_*} environment variables and system properties (OTLP exporter,
    * {@code OTEL_EXPORTER_OTLP_ENDPOINT}, sampler, resource attributes), with Mesh's defaults underneath: the service
-   * name, and no OpenTelemetry metrics or logs (Mesh serves Prometheus metrics and writes its own logs).
+   * name, OTLP over HTTP ({@code http/protobuf}, port 4318 by default), and no OpenTelemetry metrics or logs (Mesh
+   * serves Prometheus metrics and writes its own logs).
    */
   public static OpenTelemetrySdk fromEnvironment(String serviceName) {
     return AutoConfiguredOpenTelemetrySdk.builder()
         .addPropertiesSupplier(() -> Map.of(
             "otel.service.name", serviceName,
             "otel.traces.exporter", "otlp",
+            // The exporter sends with the JDK's HTTP client, which speaks OTLP over HTTP only (the spec's default;
+            // the Java SDK's own default is gRPC, which would need OkHttp or grpc-java).
+            "otel.exporter.otlp.protocol", "http/protobuf",
             "otel.metrics.exporter", "none",
             "otel.logs.exporter", "none"))
         .disableShutdownHook()
