@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 
 /**
- * Why a connection closed (DESIGN.md §3). Presence decides how long to wait before "offline" from this: an
+ * Why a connection closed (docs/ARCHITECTURE.md §5.3). Presence decides how long to wait before "offline" from this: an
  * intentional close waits a short debounce, an unintentional one the grace period, a terminal one not at all.
  */
 public enum CloseReason {

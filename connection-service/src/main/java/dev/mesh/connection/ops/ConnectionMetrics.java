@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToIntFunction;
 
-/** connection-service's meters (DESIGN.md §9), all tagged by the registry's common tags (service). */
+/** connection-service's meters (docs/ARCHITECTURE.md §7), all tagged by the registry's common tags (service). */
 public final class ConnectionMetrics {
 
   private final MeterRegistry registry;

@@ -14,7 +14,7 @@ import java.util.Map;
  */
 public final class Session {
 
-  /** DESIGN.md §3. */
+  /** docs/ARCHITECTURE.md §5.2; only {@code Lifecycle} moves a session between states. */
   public enum State { OPENING, OPEN, CLOSING, CLOSED }
 
   private final ConnectionIdentity identity;

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Pages publishing to and receiving from one channel throughout a scenario, and the bookkeeping that judges the
- * server afterwards: every acknowledged event must reach every subscriber exactly once (DESIGN.md section 10, 4-5).
+ * server afterwards: every acknowledged event must reach every subscriber exactly once (docs/ARCHITECTURE.md §8, invariants 4-5).
  * Subscribers are all subscribed before the first publish, so every acknowledged event is owed to every one of them.
  */
 final class Traffic implements AutoCloseable {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -16,7 +17,10 @@ import java.util.regex.Pattern;
 /** The MESH_* variables each module's main code reads: string literals in its Java sources. */
 final class MeshVariables {
 
+  static final List<String> MODULES = List.of("common", "connection-service", "presence-service", "replay-service");
   private static final Pattern LITERAL = Pattern.compile("\"(MESH_[A-Z0-9_]+)\"");
+  /** A reference in a resource ({@code ${MESH_LOG_LEVEL:-INFO}} in logback.xml) or a shell script. */
+  private static final Pattern REFERENCE = Pattern.compile("\\$\\{?(MESH_[A-Z0-9_]+)");
 
   private MeshVariables() {
   }
@@ -41,6 +45,42 @@ final class MeshVariables {
       byModule.put(module, names);
     }
     return byModule;
+  }
+
+  /**
+   * Every variable any Mesh process reads, to the files that read it (paths from the repository root): string
+   * literals in the modules' Java sources, {@code ${MESH_...}} references in their resources (logback.xml), and the
+   * variables the {@code mesh} run script reads from its own environment.
+   */
+  static Map<String, Set<String>> locations(Path root) throws IOException {
+    Map<String, Set<String>> where = new TreeMap<>();
+    for (String module : MODULES) {
+      scan(root, root.resolve(module).resolve("src/main/java"), LITERAL, where);
+      scan(root, root.resolve(module).resolve("src/main/resources"), REFERENCE, where);
+    }
+    scan(root, root.resolve("mesh"), REFERENCE, where);
+    return where;
+  }
+
+  private static void scan(Path root, Path start, Pattern pattern, Map<String, Set<String>> where) throws IOException {
+    if (!Files.exists(start)) {
+      return;
+    }
+    Files.walkFileTree(start, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        String name = file.getFileName().toString();
+        boolean text = file.equals(start) || name.endsWith(".java") || name.endsWith(".xml")
+            || name.endsWith(".properties");
+        if (text) {
+          Matcher matcher = pattern.matcher(Files.readString(file));
+          while (matcher.find()) {
+            where.computeIfAbsent(matcher.group(1), k -> new TreeSet<>()).add(root.relativize(file).toString());
+          }
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
   }
 
   /** What a service of {@code module} reads: common's variables and its own. */

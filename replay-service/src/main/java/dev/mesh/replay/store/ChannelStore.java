@@ -56,14 +56,20 @@ public final class ChannelStore {
   }
 
   /**
-   * Completes on the caller's context when it is a duplicate of the owning one (a message or request being handled,
-   * same event loop), else on the owning context: a duplicate carries the request's trace, so what the caller does
-   * next (announce an event on the bus) stays in the same trace.
+   * Runs a Hazelcast call and completes on the caller's context when it is a duplicate of this verticle's (a message
+   * or request being handled, same event loop), else on this verticle's context: a duplicate carries the request's
+   * trace, so what the caller does next (announce an event on the bus) stays in the same trace. A call that throws at
+   * once (e.g. the member's Hazelcast is no longer active) becomes a failed future too, so that every request gets its
+   * error reply.
    */
-  private <T> Future<T> bridge(CompletionStage<T> stage) {
+  private <T> Future<T> bridge(java.util.function.Supplier<CompletionStage<T>> call) {
     ContextInternal current = ContextInternal.current();
     Context target = current != null && current.unwrap() == context ? current : context;
-    return Future.fromCompletionStage(stage, target);
+    try {
+      return Future.fromCompletionStage(call.get(), target);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   public Future<AppendResult> append(String channel, String id, String publisher, String json, boolean critical,
@@ -77,13 +83,13 @@ public final class ChannelStore {
    */
   public Future<AppendResult> append(String channel, String id, String publisher, String json, boolean critical,
       String userId, String connectionId, boolean mayCreate, ChannelPolicy policy) {
-    return bridge(channels().submitToKey(channel, new AppendEvent(id, publisher, json, critical,
+    return bridge(() -> channels().submitToKey(channel, new AppendEvent(id, publisher, json, critical,
         System.currentTimeMillis(), Epochs.next(), policy, userId, connectionId, mayCreate)));
   }
 
   /** Counts one channel created by {@code userId}; false when the user is at {@code limit} in the current window. */
   public Future<Boolean> reserveCreation(String userId, int limit, long windowMillis) {
-    return bridge(ReplayMaps.creators(hazelcast).submitToKey(userId,
+    return bridge(() -> ReplayMaps.creators(hazelcast).submitToKey(userId,
         new ReserveCreation(limit, windowMillis, System.currentTimeMillis())));
   }
 
@@ -94,7 +100,7 @@ public final class ChannelStore {
   public Future<ReadResult> read(String channel, Position after, int limit, ChannelPolicy policy) {
     ReadEvents read = new ReadEvents(after == null ? null : after.epoch(), after == null ? 0 : after.seq(), limit,
         System.currentTimeMillis(), policy);
-    return bridge(channels().submitToKey(channel, read)).map(result -> result != null ? result
+    return bridge(() -> channels().submitToKey(channel, read)).map(result -> result != null ? result
         : ReadResult.noHistory(after == null ? null : after.epoch(), after == null ? 0 : after.seq()));
   }
 
@@ -111,20 +117,20 @@ public final class ChannelStore {
   public Future<Pending> pendingCritical(String userId, String channel, Position after, int limit,
       ChannelPolicy policy) {
     IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
-    return bridge(acks.getAsync(ReplayMaps.ackKey(userId, channel)))
-        .compose(ack -> bridge(channels().submitToKey(channel, new ReadCritical(ack,
+    return bridge(() -> acks.getAsync(ReplayMaps.ackKey(userId, channel)))
+        .compose(ack -> bridge(() -> channels().submitToKey(channel, new ReadCritical(ack,
             after == null ? null : after.epoch(), after == null ? 0 : after.seq(), limit, System.currentTimeMillis(),
             policy))).map(events -> new Pending(ack, events)));
   }
 
   /** The channel's epoch and head (no events), or null when it has no log; creates nothing. */
   public Future<ReadResult> head(String channel, ChannelPolicy policy) {
-    return bridge(channels().submitToKey(channel, new ReadEvents(null, 0, 0, System.currentTimeMillis(), policy)));
+    return bridge(() -> channels().submitToKey(channel, new ReadEvents(null, 0, 0, System.currentTimeMillis(), policy)));
   }
 
   /** Moves the user's ack forward (see {@link AdvanceAck}); returns the stored mark. */
   public Future<AckMark> ack(String userId, String channel, AckMark ack, long ttlMillis, boolean initial) {
     IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
-    return bridge(acks.submitToKey(ReplayMaps.ackKey(userId, channel), new AdvanceAck(ack, ttlMillis, initial)));
+    return bridge(() -> acks.submitToKey(ReplayMaps.ackKey(userId, channel), new AdvanceAck(ack, ttlMillis, initial)));
   }
 }
