@@ -6,6 +6,9 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import dev.mesh.common.bus.MeshCodec;
+import dev.mesh.common.observe.LogContext;
+import dev.mesh.common.observe.MeshTracing;
+import io.opentelemetry.api.OpenTelemetry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,6 +18,8 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.tracing.opentelemetry.OpenTelemetryOptions;
+import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +62,17 @@ public final class MeshCluster {
 
   /** Starts a node whose event bus uses {@code busTls} (mutual TLS when enabled). */
   public static Future<MeshNode> start(ClusterOptions options, BusTlsOptions busTls, MeterRegistry metrics) {
+    return start(options, busTls, metrics, null, null);
+  }
+
+  /**
+   * As {@link #start(ClusterOptions, BusTlsOptions, MeterRegistry)}, for the node of {@code service} (its log lines
+   * carry the service's name and the node id: {@link LogContext}; null for a bare node), traced with {@code tracing}
+   * when not null: Vert.x then traces HTTP requests and event-bus messages and carries the trace context across the
+   * bus. Without it the node has no tracer at all.
+   */
+  public static Future<MeshNode> start(ClusterOptions options, BusTlsOptions busTls, MeterRegistry metrics,
+      String service, OpenTelemetry tracing) {
     String notLocal = notALocalAddress(options.host());
     if (notLocal != null) {
       return Future.failedFuture(new IllegalArgumentException(notLocal));
@@ -92,9 +108,19 @@ public final class MeshCluster {
         vertxOptions.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
         builder.withMetrics(new MicrometerMetricsFactory(metrics));
       }
+      if (tracing != null) {
+        vertxOptions.setTracingOptions(new OpenTelemetryOptions());
+        builder.withTracer(new OpenTelemetryTracingFactory(tracing));
+      }
       return builder.with(vertxOptions).buildClustered()
           .map(vertx -> {
             MeshCodec.register(vertx.eventBus());
+            if (service != null) {
+              LogContext.nodeStarted(vertx, service, nodeId);
+            }
+            if (tracing != null) {
+              MeshTracing.register(vertx, tracing);
+            }
             return new MeshNode(vertx, hazelcast, nodeId, options);
           })
           .recover(e -> {

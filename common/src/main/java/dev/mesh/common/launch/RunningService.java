@@ -2,18 +2,25 @@ package dev.mesh.common.launch;
 
 import dev.mesh.common.cluster.MeshCluster;
 import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.common.config.ConfigException;
+import dev.mesh.common.observe.MeshTracing;
+import dev.mesh.common.observe.TelemetryOptions;
 import dev.mesh.common.ops.Metrics;
 import dev.mesh.common.ops.ClusterHealthMonitor;
 import dev.mesh.common.ops.EventLoopDelayProbe;
 import dev.mesh.common.ops.OpsVerticle;
 import dev.mesh.common.ops.Readiness;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,6 +39,10 @@ public final class RunningService {
 
   private final MeshService service;
   private final AtomicInteger rejoins = new AtomicInteger();
+  /** What every incarnation traces with; null when tracing is off. */
+  private final OpenTelemetry tracing;
+  /** The SDK built from {@code OTEL_*} for this service (not one given in the options): flushed at exit. */
+  private final OpenTelemetrySdk ownTracing;
   private volatile Incarnation current;
   private volatile int opsPort;
   /** Serialises rejoins and the stop: each step starts when the previous one finished. */
@@ -44,6 +55,30 @@ public final class RunningService {
 
   RunningService(MeshService service) {
     this.service = service;
+    TelemetryOptions telemetry = service.serviceOptions().telemetry();
+    if (telemetry.sdk() != null) {
+      this.tracing = telemetry.sdk();
+      this.ownTracing = null;
+    } else if (telemetry.tracingEnabled()) {
+      try {
+        this.ownTracing = MeshTracing.fromEnvironment(service.name());
+      } catch (ConfigurationException e) {
+        throw new ConfigException(List.of("MESH_TRACING=" + telemetry.tracing().configName()
+            + ": the OTEL_* configuration is invalid: " + e.getMessage()
+            + (e.getCause() == null ? "" : " (" + e.getCause() + ")")));
+      }
+      this.tracing = ownTracing;
+    } else {
+      this.tracing = null;
+      this.ownTracing = null;
+    }
+  }
+
+  /** Exports the spans still buffered (the SDK this service built from {@code OTEL_*}); waits at most {@code limit}. */
+  void flushTraces(Duration limit) {
+    if (ownTracing != null) {
+      ownTracing.shutdown().join(limit.toMillis(), TimeUnit.MILLISECONDS);
+    }
   }
 
   /** The current incarnation's node (a rejoin replaces it). */
@@ -70,7 +105,7 @@ public final class RunningService {
   Future<Void> startIncarnation() {
     long startedAt = System.nanoTime();
     PrometheusMeterRegistry registry = Metrics.createRegistry(service.name());
-    return MeshCluster.start(service.cluster(), service.busTls(), registry).compose(node -> {
+    return MeshCluster.start(service.cluster(), service.busTls(), registry, service.name(), tracing).compose(node -> {
       Readiness readiness = new Readiness(node, service.name());
       ServiceContext context = new ServiceContext(node, registry, readiness, this::rejoin);
       OpsVerticle ops = new OpsVerticle(opsPort == 0 ? service.ops() : service.ops().withPort(opsPort), readiness,

@@ -1,6 +1,7 @@
 package dev.mesh.common.launch;
 
 import dev.mesh.common.config.ConfigException;
+import dev.mesh.common.observe.LogContext;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,9 @@ public final class ServiceLauncher {
   public static final int EXIT_BAD_CONFIG = 2;
   /** Exit status when the service could not start (cluster, port in use, ...). */
   public static final int EXIT_START_FAILED = 1;
+
+  /** Longest the exit waits for buffered spans to be exported (MESH_TRACING=otlp). */
+  private static final java.time.Duration TRACE_FLUSH_TIMEOUT = java.time.Duration.ofSeconds(5);
 
   private ServiceLauncher() {
   }
@@ -74,9 +78,15 @@ public final class ServiceLauncher {
       System.exit(EXIT_BAD_CONFIG);
       return;
     }
+    // One service per process: lines from threads no node owns (Hazelcast's) carry its name and node too.
+    LogContext.processService(service.name());
     RunningService running;
     try {
       running = start(service).toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
+    } catch (ConfigException e) {
+      System.err.println("mesh: " + e.getMessage());
+      System.exit(EXIT_BAD_CONFIG);
+      return;
     } catch (Exception e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       if (cause instanceof StartFailure failure) {
@@ -101,6 +111,7 @@ public final class ServiceLauncher {
         System.err.println("mesh: " + service.name() + " did not stop cleanly within " + service.shutdownTimeout()
             + ": " + e);
       }
+      running.flushTraces(TRACE_FLUSH_TIMEOUT);
     }, "mesh-shutdown"));
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.identity.ConnectionIdentity;
+import dev.mesh.common.observe.LogContext;
 import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.common.registry.RegisterConnection;
 import dev.mesh.common.registry.RegistryEntry;
@@ -150,8 +151,12 @@ public final class Lifecycle {
     } else {
       edge.vertx.eventBus().request(Addresses.nodeInbox(entry.nodeId()),
           new CloseConnections(List.of(entry.connectionId()), code, reason, null, message))
-          .onFailure(e -> LOG.warn("event=remote-close-failed connection={} node={} cause=\"{}\"",
-              entry.connectionId(), entry.nodeId(), e.getMessage()));
+          .onFailure(e -> {
+            try (var ignored = LogContext.connection(entry.identity().userId(), entry.connectionId())) {
+              LOG.warn("event=remote-close-failed connection={} node={} cause=\"{}\"", entry.connectionId(),
+                  entry.nodeId(), e.getMessage());
+            }
+          });
     }
   }
 
@@ -161,8 +166,10 @@ public final class Lifecycle {
     edge.metrics.refused(code);
     sendGoodbye(session, code, reason, retryAfterMs, message);
     session.transport().close(code, retryAfterMs != null ? "retry-after=" + retryAfterMs : reason);
-    LOG.info("event=connection-refused user={} page={} code={} message=\"{}\"", session.userId(),
-        session.identity().pageId(), code, message);
+    try (var ignored = LogContext.connection(session.userId(), session.id())) {
+      LOG.info("event=connection-refused user={} page={} code={} message=\"{}\"", session.userId(),
+          session.identity().pageId(), code, message);
+    }
   }
 
   /**
@@ -211,8 +218,11 @@ public final class Lifecycle {
     }
     ConnectionIdentity id = session.identity();
     edge.registry.unregister(id.userId(), id.connectionId())
-        .onFailure(e -> LOG.error("event=unregister-failed connection={} cause=\"{}\"", id.connectionId(),
-            e.getMessage()));
+        .onFailure(e -> {
+          try (var ignored = LogContext.connection(id.userId(), id.connectionId())) {
+            LOG.error("event=unregister-failed connection={} cause=\"{}\"", id.connectionId(), e.getMessage());
+          }
+        });
     edge.events.closed(id, session.transport().kind(), session.openedAt(), reason, code);
   }
 

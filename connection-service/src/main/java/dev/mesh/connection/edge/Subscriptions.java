@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.bus.Json;
+import dev.mesh.common.observe.LogContext;
 import dev.mesh.common.presence.ChannelMembers;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
@@ -234,8 +235,10 @@ public final class Subscriptions {
   }
 
   private void retryLater(Session session, Subscription subscription, int attempt, String cause) {
-    LOG.warn("event=gap-fill-failed channel={} connection={} attempt={} cause=\"{}\"", subscription.channel(),
-        session.id(), attempt, cause);
+    try (var ignored = LogContext.connection(session.userId(), session.id(), subscription.channel())) {
+      LOG.warn("event=gap-fill-failed channel={} connection={} attempt={} cause=\"{}\"", subscription.channel(),
+          session.id(), attempt, cause);
+    }
     if (!current(session, subscription)) {
       return;
     }
@@ -301,7 +304,13 @@ public final class Subscriptions {
           catchUp(channel);
         }
       }
-    }).onFailure(e -> LOG.debug("event=catch-up-failed channel={} cause=\"{}\"", channel, e.getMessage()));
+    }).onFailure(e -> logCatchUpFailed(channel, e));
+  }
+
+  private static void logCatchUpFailed(String channel, Throwable e) {
+    try (var ignored = LogContext.channel(channel)) {
+      LOG.debug("event=catch-up-failed channel={} cause=\"{}\"", channel, e.getMessage());
+    }
   }
 
   /** Reads the channel from each local subscriber's position and sends {@code reset} to those it answers with one. */
@@ -319,7 +328,7 @@ public final class Subscriptions {
           edge.outbound.send(session, Frames.reset(channel, page.reset(), head));
           subscription.position(head.epoch(), head.seq());
         }
-      }).onFailure(e -> LOG.debug("event=catch-up-failed channel={} cause=\"{}\"", channel, e.getMessage()));
+      }).onFailure(e -> logCatchUpFailed(channel, e));
     }
   }
 

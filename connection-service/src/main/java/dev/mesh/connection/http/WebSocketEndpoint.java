@@ -3,6 +3,7 @@ package dev.mesh.connection.http;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.identity.ConnectionIdentity;
+import dev.mesh.common.observe.LogContext;
 import dev.mesh.common.ops.SafeLog;
 import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.connection.auth.AuthFailure;
@@ -152,7 +153,9 @@ public final class WebSocketEndpoint {
         // A frame that breaks the framing (reserved bits: a compressed frame without agreed compression): 1002.
         edge.lifecycle().close(session, CloseReason.POLICY, CloseCodes.PROTOCOL_ERROR, "protocol error", false);
       } else {
-        LOG.debug("event=socket-error connection={} cause=\"{}\"", session.id(), e.getMessage());
+        try (var ignored = LogContext.connection(session.userId(), session.id())) {
+          LOG.debug("event=socket-error connection={} cause=\"{}\"", session.id(), e.getMessage());
+        }
       }
     });
   }

@@ -6,6 +6,7 @@ import dev.mesh.common.events.ConnectionClosed;
 import dev.mesh.common.events.ConnectionOpened;
 import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
+import dev.mesh.common.observe.LogContext;
 import dev.mesh.connection.ops.ConnectionMetrics;
 import io.vertx.core.eventbus.EventBus;
 import org.slf4j.Logger;
@@ -28,8 +29,10 @@ public final class ConnectionEvents {
 
   public void opened(ConnectionIdentity id, Transport transport, Instant openedAt) {
     metrics.opened(transport);
-    LOG.info("event=connection-open user={} session={} tab={} page={} connection={} node={} transport={}",
-        id.userId(), id.sessionId(), id.tabId(), id.pageId(), id.connectionId(), id.nodeId(), transport.wireName());
+    try (var ignored = LogContext.connection(id.userId(), id.connectionId())) {
+      LOG.info("event=connection-open user={} session={} tab={} page={} connection={} node={} transport={}",
+          id.userId(), id.sessionId(), id.tabId(), id.pageId(), id.connectionId(), id.nodeId(), transport.wireName());
+    }
     bus.publish(Addresses.CONNECTION_EVENTS, new ConnectionOpened(id, transport, openedAt));
   }
 
@@ -38,16 +41,21 @@ public final class ConnectionEvents {
    * had been lost, and ignores it otherwise (opens are idempotent). Not counted as a new open.
    */
   public void reannounced(ConnectionIdentity id, Transport transport, Instant openedAt) {
-    LOG.info("event=connection-reannounced user={} connection={} node={}", id.userId(), id.connectionId(), id.nodeId());
+    try (var ignored = LogContext.connection(id.userId(), id.connectionId())) {
+      LOG.info("event=connection-reannounced user={} connection={} node={}", id.userId(), id.connectionId(),
+          id.nodeId());
+    }
     bus.publish(Addresses.CONNECTION_EVENTS, new ConnectionOpened(id, transport, openedAt));
   }
 
   public void closed(ConnectionIdentity id, Transport transport, Instant openedAt, CloseReason reason, Integer code) {
     ConnectionClosed event = new ConnectionClosed(id, transport, openedAt, Instant.now(), reason, code);
     metrics.closed(reason);
-    LOG.info("event=connection-close user={} session={} tab={} page={} connection={} node={} transport={} reason={} "
-            + "code={} durationMs={}", id.userId(), id.sessionId(), id.tabId(), id.pageId(), id.connectionId(),
-        id.nodeId(), transport.wireName(), reason.wireName(), code, event.durationMillis());
+    try (var ignored = LogContext.connection(id.userId(), id.connectionId())) {
+      LOG.info("event=connection-close user={} session={} tab={} page={} connection={} node={} transport={} reason={} "
+              + "code={} durationMs={}", id.userId(), id.sessionId(), id.tabId(), id.pageId(), id.connectionId(),
+          id.nodeId(), transport.wireName(), reason.wireName(), code, event.durationMillis());
+    }
     bus.publish(Addresses.CONNECTION_EVENTS, event);
   }
 }

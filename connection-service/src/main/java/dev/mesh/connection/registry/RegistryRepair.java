@@ -2,6 +2,7 @@ package dev.mesh.connection.registry;
 
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.CloseReason;
+import dev.mesh.common.observe.LogContext;
 import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.connection.edge.Edge;
@@ -74,7 +75,10 @@ public final class RegistryRepair {
       registered.add(entry.connectionId());
       if (edge.sessions().get(entry.connectionId()) == null) {
         repaired++;
-        LOG.warn("event=registry-ghost-removed connection={} user={}", entry.connectionId(), entry.identity().userId());
+        try (var ignored = LogContext.connection(entry.identity().userId(), entry.connectionId())) {
+          LOG.warn("event=registry-ghost-removed connection={} user={}", entry.connectionId(),
+              entry.identity().userId());
+        }
         edge.registry().unregister(entry.identity().userId(), entry.connectionId());
       }
     }
@@ -96,7 +100,9 @@ public final class RegistryRepair {
 
   private void reRegister(Session session) {
     RegistryEntry entry = new RegistryEntry(session.identity(), session.transport().kind(), session.openedAt());
-    LOG.warn("event=registry-entry-restored connection={} user={}", session.id(), session.userId());
+    try (var ignored = LogContext.connection(session.userId(), session.id())) {
+      LOG.warn("event=registry-entry-restored connection={} user={}", session.id(), session.userId());
+    }
     // The limit was checked when the connection opened: a restored entry is never refused for it.
     edge.registry().register(entry, Integer.MAX_VALUE, false).onSuccess(result -> {
       if (result.superseded()) {
@@ -107,6 +113,10 @@ public final class RegistryRepair {
         edge.lifecycle().displace(result);
         edge.events().reannounced(session.identity(), session.transport().kind(), session.openedAt());
       }
-    }).onFailure(e -> LOG.warn("event=registry-restore-failed connection={} cause=\"{}\"", session.id(), e.getMessage()));
+    }).onFailure(e -> {
+      try (var ignored = LogContext.connection(session.userId(), session.id())) {
+        LOG.warn("event=registry-restore-failed connection={} cause=\"{}\"", session.id(), e.getMessage());
+      }
+    });
   }
 }

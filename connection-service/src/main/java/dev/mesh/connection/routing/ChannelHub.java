@@ -1,8 +1,10 @@
 package dev.mesh.connection.routing;
 
 import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.observe.MeshTracing;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.connection.session.Session;
+import io.opentelemetry.api.trace.Tracer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -19,17 +21,24 @@ import java.util.function.BiConsumer;
  * Local subscribers per channel. The node listens on a channel's live address only while it has local subscribers
  * (registering a clustered consumer writes to Hazelcast, so there is one per channel per node, never one per
  * connection). Each event is handed once to {@code fanOut} with a snapshot of the channel's subscribers (a delivery
- * may close a slow subscriber), and is serialised once for all of them.
+ * may close a slow subscriber), and is serialised once for all of them. When the node traces, the hand-over is a span
+ * ({@value #DELIVER_SPAN}) in the trace that arrived with the event, so a publish's trace ends at its delivery.
  */
 public final class ChannelHub {
+
+  /** Name of the span of an event's delivery to a channel's local subscribers. */
+  public static final String DELIVER_SPAN = "mesh deliver";
 
   private final Vertx vertx;
   private final BiConsumer<Envelope, List<Session>> fanOut;
   private final Map<String, Channel> channels = new HashMap<>();
+  /** Null when the node does not trace: then delivery costs nothing more. */
+  private final Tracer tracer;
 
   public ChannelHub(Vertx vertx, BiConsumer<Envelope, List<Session>> fanOut) {
     this.vertx = vertx;
     this.fanOut = fanOut;
+    this.tracer = MeshTracing.tracer(vertx);
   }
 
   private final class Channel {
@@ -38,9 +47,23 @@ public final class ChannelHub {
     final Future<Void> ready;
 
     Channel(String name) {
-      consumer = vertx.eventBus().consumer(Addresses.channel(name), message -> fanOut.accept(message.body(), new ArrayList<>(subscribers)));
+      consumer = vertx.eventBus().consumer(Addresses.channel(name), message -> deliver(name, message.body(), subscribers));
       ready = consumer.completion();
     }
+  }
+
+  private void deliver(String channel, Envelope event, Set<Session> subscribers) {
+    List<Session> snapshot = new ArrayList<>(subscribers);
+    if (tracer == null) {
+      fanOut.accept(event, snapshot);
+      return;
+    }
+    MeshTracing.inSpan(tracer, DELIVER_SPAN, span -> span
+            .setAttribute("mesh.channel", channel)
+            .setAttribute("mesh.event.id", event.id())
+            .setAttribute("mesh.event.seq", event.seq())
+            .setAttribute("mesh.subscribers", snapshot.size()),
+        () -> fanOut.accept(event, snapshot));
   }
 
   /** Adds a subscriber; the future completes once this node receives the channel's live events. */

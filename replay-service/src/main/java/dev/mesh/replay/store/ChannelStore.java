@@ -19,6 +19,7 @@ import dev.mesh.common.replay.store.ReplayMaps;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 
 import java.util.concurrent.CompletionStage;
 
@@ -55,12 +56,17 @@ public final class ChannelStore {
   }
 
   /**
-   * Runs a Hazelcast call and completes on this verticle's context. A call that throws at once (e.g. the member's
-   * Hazelcast is no longer active) becomes a failed future too, so that every request gets its error reply.
+   * Runs a Hazelcast call and completes on the caller's context when it is a duplicate of this verticle's (a message
+   * or request being handled, same event loop), else on this verticle's context: a duplicate carries the request's
+   * trace, so what the caller does next (announce an event on the bus) stays in the same trace. A call that throws at
+   * once (e.g. the member's Hazelcast is no longer active) becomes a failed future too, so that every request gets its
+   * error reply.
    */
   private <T> Future<T> bridge(java.util.function.Supplier<CompletionStage<T>> call) {
+    ContextInternal current = ContextInternal.current();
+    Context target = current != null && current.unwrap() == context ? current : context;
     try {
-      return Future.fromCompletionStage(call.get(), context);
+      return Future.fromCompletionStage(call.get(), target);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
