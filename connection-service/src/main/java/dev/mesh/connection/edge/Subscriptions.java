@@ -179,6 +179,11 @@ public final class Subscriptions {
     if (subscription == null || !session.isOpen()) {
       return;
     }
+    if (subscription.hasLeft(event.epoch())) {
+      // An event of a history this page was already reset away from (in flight, or read by a catch-up before the
+      // reset): resetting back to it would deliver that epoch's events twice.
+      return;
+    }
     if (!subscription.isBuffering() && subscription.epoch() != null && !subscription.epoch().equals(event.epoch())
         && !subscription.isUnborn()) {
       Position restart = new Position(event.epoch(), Math.max(0, event.seq() - 1));

@@ -5,7 +5,10 @@ import dev.mesh.common.protocol.Position;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -22,6 +25,14 @@ public final class Subscription {
   private List<Envelope> buffered;
   private long dropped;
   private final boolean presence;
+  /**
+   * Epochs this subscription moved away from to another real epoch (a {@code reset} after a diverged merge or a lost
+   * history): their events are obsolete. One still in flight (a live event, or a catch-up or gap-fill read answered
+   * before the reset) must not move the subscription back, which would send the page the old epoch's events a second
+   * time and then reset it forward again.
+   */
+  private final Set<String> left = new LinkedHashSet<>();
+  private static final int MAX_LEFT = 16;
 
   public Subscription(String channel, boolean presence) {
     this.channel = channel;
@@ -57,8 +68,33 @@ public final class Subscription {
 
   /** Positions the stream (e.g. at the client's resume position, or after a reset). */
   public void position(String epoch, long seq) {
+    leaveFor(epoch);
     this.epoch = epoch;
     this.lastSeq = seq;
+  }
+
+  /** Whether this subscription was moved from {@code epoch} to another one: an event of it is obsolete here. */
+  public boolean hasLeft(String epoch) {
+    return left.contains(epoch);
+  }
+
+  /**
+   * Remembers the current epoch as left when the stream moves to another real one. Not for the unborn position: a
+   * history found missing may come back under its old epoch (a merge keeps a log only one side had), and the unborn
+   * position then continues into it (PROTOCOL 6.1).
+   */
+  private void leaveFor(String next) {
+    if (epoch == null || next == null || epoch.equals(next) || Position.UNBORN_EPOCH.equals(epoch)
+        || Position.UNBORN_EPOCH.equals(next)) {
+      return;
+    }
+    left.remove(next);
+    left.add(epoch);
+    if (left.size() > MAX_LEFT) {
+      Iterator<String> oldest = left.iterator();
+      oldest.next();
+      oldest.remove();
+    }
   }
 
   /**
@@ -66,6 +102,9 @@ public final class Subscription {
    * duplicate. Returns true if the event shows a gap (a {@code seq} skipped) that must be filled from history.
    */
   public boolean offerLive(Envelope event, Consumer<Envelope> deliver) {
+    if (hasLeft(event.epoch())) {
+      return false;
+    }
     if (buffered != null) {
       buffered.add(event);
       return false;
@@ -138,7 +177,11 @@ public final class Subscription {
   }
 
   private void accept(Envelope event, Consumer<Envelope> deliver) {
+    if (hasLeft(event.epoch())) {
+      return;
+    }
     if (epoch == null || !epoch.equals(event.epoch())) {
+      leaveFor(event.epoch());
       epoch = event.epoch();
       lastSeq = 0;
     }

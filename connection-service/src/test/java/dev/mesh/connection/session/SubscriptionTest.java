@@ -18,7 +18,54 @@ class SubscriptionTest {
     return new Envelope("room", "E", seq, "m" + seq, Instant.EPOCH, JsonNodeFactory.instance.numberNode(seq), false);
   }
 
+  private static Envelope event(String epoch, long seq) {
+    return new Envelope("room", epoch, seq, epoch + "-m" + seq, Instant.EPOCH,
+        JsonNodeFactory.instance.numberNode(seq), false);
+  }
+
   private final List<Long> delivered = new ArrayList<>();
+
+  @Test
+  @DisplayName("after a reset to a new epoch, late events of the old one (live or read before the reset) are dropped")
+  void oldEpochAfterResetIsDropped() {
+    Subscription subscription = new Subscription("room", false);
+    subscription.position("E1", 968);
+    // A diverged merge gave the channel a new epoch; the page was reset to it.
+    subscription.position("E2", 0);
+    assertThat(subscription.hasLeft("E1")).isTrue();
+    assertThat(subscription.offerLive(event("E1", 900), e -> delivered.add(e.seq()))).isFalse();
+    subscription.deliverHistory(List.of(event("E1", 901), event("E1", 902)), e -> delivered.add(e.seq()));
+    assertThat(delivered).as("nothing of the left epoch goes out again").isEmpty();
+    assertThat(subscription.epoch()).isEqualTo("E2");
+    subscription.offerLive(event("E2", 1), e -> delivered.add(e.seq()));
+    assertThat(delivered).containsExactly(1L);
+    assertThat(subscription.lastSeq()).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("a buffer holding both epochs delivers the new one only once the stream moved to it")
+  void bufferedOldEpochAfterSwitchIsDropped() {
+    Subscription subscription = new Subscription("room", false);
+    subscription.position("E1", 10);
+    subscription.startBuffering();
+    subscription.offerLive(event("E2", 1), e -> delivered.add(e.seq()));
+    subscription.offerLive(event("E1", 11), e -> delivered.add(e.seq()));
+    subscription.offerLive(event("E2", 2), e -> delivered.add(e.seq()));
+    subscription.drainBuffer(e -> delivered.add(e.seq()));
+    assertThat(delivered).containsExactly(1L, 2L);
+    assertThat(subscription.hasLeft("E1")).isTrue();
+  }
+
+  @Test
+  @DisplayName("a reset to the unborn position leaves no epoch: the history may come back under it")
+  void unbornResetKeepsTheOldEpoch() {
+    Subscription subscription = new Subscription("room", false);
+    subscription.position("E1", 5);
+    subscription.position(dev.mesh.common.protocol.Position.UNBORN_EPOCH, 0);
+    assertThat(subscription.hasLeft("E1")).isFalse();
+    subscription.offerLive(event("E1", 1), e -> delivered.add(e.seq()));
+    assertThat(delivered).containsExactly(1L);
+  }
 
   @Test
   @DisplayName("a jump on the live path is held back until the missing range arrives, then all go out in order")

@@ -42,7 +42,8 @@ final class Judge {
     check(caughtUp, "not every page resumed and caught up within 60 s");
     check(tally.lost() == 0, tally.lost() + " acknowledged events silently lost over " + tally.pagesWithLoss()
         + " pages (" + traffic.missing(10) + ")" + traffic.lossReport());
-    check(tally.duplicates() == 0, tally.duplicates() + " duplicates over " + tally.pagesWithDuplicates() + " pages");
+    check(tally.duplicates() == 0, tally.duplicates() + " duplicates over " + tally.pagesWithDuplicates() + " pages"
+        + traffic.duplicateReport());
     return tally;
   }
 

@@ -181,6 +181,19 @@ final class Traffic implements AutoCloseable {
     return report.toString();
   }
 
+  /** A line per subscriber that received a duplicate: its closes and positions. */
+  String duplicateReport() {
+    StringBuilder report = new StringBuilder();
+    for (PageClient page : subscribers) {
+      long duplicates = page.ledger(channel, l -> l.duplicates());
+      if (duplicates > 0) {
+        report.append("\n  ").append(page.userId()).append(" duplicates ").append(duplicates).append(" closes ")
+            .append(page.closeCodes()).append(" ").append(page.<Object>ledger(channel, l -> l.positions()));
+      }
+    }
+    return report.toString();
+  }
+
   /** Seqs acknowledged to a retried publish ({@code duplicate: true}): the first attempt was stored. */
   Set<Long> duplicateAcks() {
     return duplicateAcks;

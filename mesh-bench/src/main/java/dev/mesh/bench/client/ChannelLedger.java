@@ -44,8 +44,12 @@ public final class ChannelLedger {
     return channel;
   }
 
+  private static String shortEpoch(String epoch) {
+    return epoch == null || epoch.length() <= 6 ? String.valueOf(epoch) : epoch.substring(0, 6);
+  }
+
   private void note(String what) {
-    if (positions.size() < 20) {
+    if (positions.size() < 40) {
       positions.add(what);
     }
   }
@@ -57,7 +61,7 @@ public final class ChannelLedger {
   }
 
   void subscribed(String epoch, long seq) {
-    note("subscribed@" + seq + "(had " + last + ")");
+    note("subscribed@" + shortEpoch(epoch) + ":" + seq + "(had " + shortEpoch(this.epoch) + ":" + last + ")");
     if (this.epoch == null) {
       // The first subscription starts at the head: what came before was never owed to this page.
       announce(epoch, 0, seq);
@@ -83,7 +87,11 @@ public final class ChannelLedger {
   }
 
   void reset(String epoch, long seq) {
-    note("reset@" + seq + "(had " + last + ")");
+    reset(epoch, seq, null);
+  }
+
+  void reset(String epoch, long seq, String cause) {
+    note("reset@" + shortEpoch(epoch) + ":" + seq + " " + cause + "(had " + shortEpoch(this.epoch) + ":" + last + ")");
     resets++;
     if (this.epoch != null && this.epoch.equals(epoch)) {
       announce(epoch, last, seq);
@@ -120,6 +128,9 @@ public final class ChannelLedger {
     }
     BitSet ofEpoch = seen.computeIfAbsent(eventEpoch, e -> new BitSet());
     if (ofEpoch.get((int) seq)) {
+      if (duplicates == 0) {
+        note("first duplicate " + shortEpoch(eventEpoch) + ":" + seq + " after " + last);
+      }
       duplicates++;
       return false;
     }

@@ -297,8 +297,10 @@ public final class PageClient implements LoadPage {
     long timeout = vertx.setTimer(policy.connectTimeout().toMillis(), t -> {
       synchronized (this) {
         if (gen == generation && !connected) {
+          // As mesh-client abandons a connection without welcome: 4000, never 1000, which tells the server the page
+          // left for good (its user reads offline at once instead of after the grace).
           if (socket != null) {
-            socket.close();
+            socket.close((short) 4000, "connect-timeout");
           }
           connectionLost(gen, CONNECT_TIMEOUT, null);
         }
@@ -308,7 +310,7 @@ public final class PageClient implements LoadPage {
       synchronized (this) {
         if (gen != generation) {
           if (ar.succeeded()) {
-            ar.result().close();
+            ar.result().close((short) 4000, "connect-timeout");
           }
           return;
         }
@@ -387,7 +389,7 @@ public final class PageClient implements LoadPage {
         ChannelLedger ledger = channels.get(frame.getString("channel"));
         JsonObject position = frame.getJsonObject("position");
         if (ledger != null && position != null) {
-          ledger.reset(position.getString("epoch"), position.getLong("seq"));
+          ledger.reset(position.getString("epoch"), position.getLong("seq"), frame.getString("reason"));
         }
       }
       case "event" -> {
