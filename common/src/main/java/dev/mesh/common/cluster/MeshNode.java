@@ -169,6 +169,33 @@ public final class MeshNode {
   }
 
   /**
+   * Whether the partitions are safe as far as this member can tell without asking the others to check: a data member
+   * checks that no migration runs (here or on the master) and that the backups of the partitions it owns are in sync;
+   * a lite member, which owns none, checks that every partition has its owners and no migration runs. Blocking (it
+   * may wait on the master and on the backups' answers): call it off the event loop.
+   * <p>
+   * Not Hazelcast's {@code isClusterSafe()}: that runs a check on every member's few generic operation threads, each
+   * of which can wait up to the call timeout on a hung master, so that sampled every few seconds by every node it
+   * starved heartbeats and joins (a connection node could not start during a rolling restart). The cluster-wide
+   * answer is the minimum over the members' answers.
+   */
+  public boolean partitionsSafeHere() {
+    if (!isClusterJoined()) {
+      return false;
+    }
+    if (!isLiteMember()) {
+      return hazelcast.getPartitionService().isLocalMemberSafe();
+    }
+    if (hazelcast instanceof com.hazelcast.instance.impl.HazelcastInstanceProxy proxy
+        && proxy.getOriginal().node.getPartitionService()
+            instanceof com.hazelcast.internal.partition.impl.InternalPartitionServiceImpl partitions) {
+      return partitions.getPartitionReplicaStateChecker().getPartitionTableState()
+          == com.hazelcast.internal.partition.impl.PartitionServiceState.SAFE;
+    }
+    return true;
+  }
+
+  /**
    * Marks this node as paused (e.g. the process was stopped past the failure timeout): not quorate until
    * {@link #clearPaused()}, because the others may have removed it meanwhile.
    */

@@ -28,11 +28,13 @@ public final class MeshStructures {
   public static final String SPLIT_BRAIN_PROTECTION = "mesh-quorum";
   /** Map of single-use tickets (connection-service's TicketStore). */
   public static final String TICKETS_MAP = "mesh.auth.tickets";
+  /** Map of settings every connection node must share, recorded by the first (connection-service's UserLimitCheck). */
+  public static final String SHARED_SETTINGS_MAP = "mesh.config";
 
   private MeshStructures() {
   }
 
-  /** Adds the protection (when enabled) and the static configuration of the registry and tickets maps. */
+  /** Adds the protection (when enabled) and the static configuration of the registry, tickets and settings maps. */
   static void declare(Config config, ClusterOptions options) {
     if (options.minDataMembers() >= 2) {
       config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(SPLIT_BRAIN_PROTECTION, true,
@@ -40,6 +42,8 @@ public final class MeshStructures {
     }
     config.addMapConfig(Registry.mapConfig());
     config.addMapConfig(discardOnMerge(new MapConfig(TICKETS_MAP)));
+    // The larger side's record stands; the merging side's edges restart and compare their settings with it again.
+    config.addMapConfig(discardOnMerge(new MapConfig(SHARED_SETTINGS_MAP)));
   }
 
   /** {@code map} protected by {@link #SPLIT_BRAIN_PROTECTION}, and merged by discarding the merging side's entries. */

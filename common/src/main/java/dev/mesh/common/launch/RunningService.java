@@ -36,6 +36,8 @@ public final class RunningService {
   private static final Logger LOG = LoggerFactory.getLogger(RunningService.class);
   /** Longest a rejoin waits for the old incarnation's verticles, then for its cluster departure. */
   private static final Duration LEAVE_STEP_TIMEOUT = Duration.ofSeconds(10);
+  /** How long a first start interrupted by the cluster keeps being tried again. */
+  static final Duration FIRST_START_RETRY_WINDOW = Duration.ofMinutes(2);
 
   private final MeshService service;
   private final AtomicInteger rejoins = new AtomicInteger();
@@ -101,6 +103,18 @@ public final class RunningService {
     return rejoins.get();
   }
 
+  /**
+   * The first start. A start that the cluster interrupts (a split or merge while it deploys, a protected structure
+   * refused for lack of quorum, the member shut down under it) is tried again, every few seconds within
+   * {@link #FIRST_START_RETRY_WINDOW}, as a rejoin would: membership trouble at launch is the weather, not a defect,
+   * and exiting would leave a supervisor-less process (the {@code mesh} script, a plain {@code java -jar}) dead.
+   * Configuration errors, a port in use and a quorum that never came fail at once.
+   */
+  Future<Void> startFirst() {
+    long deadline = System.nanoTime() + FIRST_START_RETRY_WINDOW.toNanos();
+    return startRetrying(1, e -> System.nanoTime() < deadline && interruptedByCluster(e));
+  }
+
   /** Joins, deploys the service's verticles then its ops server, and marks it ready. */
   Future<Void> startIncarnation() {
     long startedAt = System.nanoTime();
@@ -110,15 +124,23 @@ public final class RunningService {
       ServiceContext context = new ServiceContext(node, registry, readiness, this::rejoin);
       OpsVerticle ops = new OpsVerticle(opsPort == 0 ? service.ops() : service.ops().withPort(opsPort), readiness,
           registry);
+      // Guarded from the moment it joined: a merge or a long pause while the verticles deploy fails this attempt
+      // (and a new one starts) instead of going unnoticed until the next one.
+      StartWatch watch = new StartWatch();
+      MembershipGuard guard = new MembershipGuard(service.name(), node, watch::report);
       // Runtime meters first, so they cover the service's own start and are undeployed last.
       return context.deploy(() -> new EventLoopDelayProbe(registry), EventLoopDelayProbe.deploymentOptions())
           .compose(v -> context.deploy(new ClusterHealthMonitor(node, registry, readiness,
               service.ops().readyRequiresSafePartitions())))
           .compose(v -> service.deploy(context))
           .compose(v -> context.deploy(ops))
-          .map(v -> {
+          .compose(v -> {
+            String interruption = watch.goLive();
+            if (interruption != null) {
+              return Future.failedFuture(new StartInterrupted(interruption));
+            }
             opsPort = ops.actualPort();
-            current = new Incarnation(context, new MembershipGuard(service.name(), node, this::rejoin));
+            current = new Incarnation(context, guard);
             readiness.markDeployed();
             LOG.info("event=ready service={} node={} ops=http://{}:{} members={} dataMembers={} liteMember={}"
                     + " startMillis={}", service.name(), node.nodeId(), service.ops().host(), opsPort,
@@ -128,9 +150,10 @@ public final class RunningService {
             if (warning != null) {
               LOG.warn("event=quorum-below-majority service={} !!! {}", service.name(), warning);
             }
-            return (Void) null;
+            return Future.<Void>succeededFuture();
           })
           .recover(e -> {
+            guard.stop();
             LOG.error("event=start-failed service={} cause=\"{}\"", service.name(), e.toString());
             // Fail now, while this Vert.x can still deliver the failure, and leave the cluster alongside: a failure
             // reported after the close never arrived (its listeners ran on the closed event loops) and the process
@@ -139,6 +162,65 @@ public final class RunningService {
             return Future.failedFuture(new ServiceLauncher.StartFailure(e, left));
           });
     });
+  }
+
+  /**
+   * What the membership guard reported while an incarnation was still deploying. Until {@link #goLive} a report is
+   * kept (the attempt then fails); after it, a report is a rejoin. The lock makes the hand-over exact: no report is
+   * both kept and dropped.
+   */
+  private final class StartWatch {
+    private String interruption;
+    private boolean live;
+
+    void report(String reason) {
+      synchronized (this) {
+        if (!live) {
+          if (interruption == null) {
+            interruption = reason;
+          }
+          return;
+        }
+      }
+      rejoin(reason);
+    }
+
+    /** The interruption reported during the start, or null, in which case later reports rejoin. */
+    synchronized String goLive() {
+      live = interruption == null;
+      return interruption;
+    }
+  }
+
+  /** The cluster interrupted a start (see {@link StartWatch}). */
+  static final class StartInterrupted extends RuntimeException {
+    StartInterrupted(String reason) {
+      super("the cluster changed under the start: " + reason);
+    }
+  }
+
+  /**
+   * Whether {@code failure} came from the cluster moving under the start rather than from this service: a merge or
+   * pause seen by the guard, or a Hazelcast error (split-brain protection refusing a write, the member shut down,
+   * a member or partition owner gone). Configuration errors, ports in use and a quorum that never formed (already
+   * waited for) are not.
+   */
+  static boolean interruptedByCluster(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+      if (cause instanceof ConfigException || cause instanceof java.net.BindException) {
+        return false;
+      }
+      if (cause instanceof StartInterrupted
+          || cause instanceof com.hazelcast.splitbrainprotection.SplitBrainProtectionException
+          || cause instanceof com.hazelcast.core.HazelcastInstanceNotActiveException
+          || cause instanceof com.hazelcast.core.MemberLeftException
+          || cause instanceof com.hazelcast.spi.exception.TargetNotMemberException
+          || cause instanceof com.hazelcast.spi.exception.PartitionMigratingException
+          || cause instanceof com.hazelcast.spi.exception.WrongTargetException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -179,16 +261,35 @@ public final class RunningService {
 
   /** Starts a new incarnation, retrying every few seconds until it joins (or the service is stopped). */
   private Future<Void> startUntilJoined(int attempt) {
+    return startRetrying(attempt, e -> true);
+  }
+
+  /**
+   * Starts an incarnation; after a failure {@code retry} accepts, waits for the failed attempt to leave the cluster
+   * (its ports close with it) and a growing delay, then tries again. Stops trying once the service is stopped.
+   */
+  private Future<Void> startRetrying(int attempt, java.util.function.Predicate<Throwable> retry) {
     synchronized (this) {
       if (stopping != null) {
         return Future.failedFuture("stopped while rejoining");
       }
     }
     return startIncarnation().recover(e -> {
-      LOG.warn("event=rejoin-failed service={} attempt={} cause=\"{}\"", service.name(), attempt, e.getMessage());
-      CompletableFuture<Void> later = new CompletableFuture<>();
-      CompletableFuture.delayedExecutor(Math.min(10, attempt * 2L), TimeUnit.SECONDS).execute(() -> later.complete(null));
-      return Future.fromCompletionStage(later).compose(v -> startUntilJoined(attempt + 1));
+      if (!retry.test(e)) {
+        return Future.failedFuture(e);
+      }
+      LOG.warn("event=start-retry service={} attempt={} cause=\"{}\"", service.name(), attempt, e.getMessage());
+      CompletableFuture<Void> left = e instanceof ServiceLauncher.StartFailure failure
+          ? failure.left.exceptionally(x -> null) : CompletableFuture.completedFuture(null);
+      CompletableFuture<Void> later = left
+          .completeOnTimeout(null, LEAVE_STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .thenCompose(v -> {
+            CompletableFuture<Void> delay = new CompletableFuture<>();
+            CompletableFuture.delayedExecutor(Math.min(10, attempt * 2L), TimeUnit.SECONDS)
+                .execute(() -> delay.complete(null));
+            return delay;
+          });
+      return Future.fromCompletionStage(later).compose(v -> startRetrying(attempt + 1, retry));
     });
   }
 

@@ -32,7 +32,7 @@ public final class ServiceLauncher {
    */
   public static Future<RunningService> start(MeshService service) {
     RunningService running = new RunningService(service);
-    return running.startIncarnation().map(v -> running);
+    return running.startFirst().map(v -> running);
   }
 
   /** A failed start, with the departure from the cluster it set off. */

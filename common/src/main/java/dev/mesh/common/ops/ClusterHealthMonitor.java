@@ -13,15 +13,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Samples the cluster as this node sees it: members, data members (those that hold partitions: not lite) and whether
- * the partitions are safe (none migrating, every backup in sync: the state in which the loss of one more member loses
- * nothing). Exposed as {@code mesh_cluster_members}, {@code mesh_cluster_data_members} and
- * {@code mesh_cluster_partitions_safe} (1 safe, 0 not). With {@link OpsOptions#readyRequiresSafePartitions()} the
- * sample also gates {@code /ready} (check {@code partitions-safe}): a data member then reports ready only once the
+ * the partitions are safe as far as this member can tell ({@link MeshNode#partitionsSafeHere()}: none migrating, the
+ * backups of what it owns in sync). Exposed as {@code mesh_cluster_members}, {@code mesh_cluster_data_members} and
+ * {@code mesh_cluster_partitions_safe} (1 safe, 0 not); the minimum over the members is the cluster's state, the one
+ * in which the loss of one more member loses nothing. With {@link OpsOptions#readyRequiresSafePartitions()} the
+ * sample also gates {@code /ready} (check {@code partitions-safe}): a data member then reports ready only once its
  * partitions have settled, which is what a rolling update must wait for before it stops the next member.
  */
 public final class ClusterHealthMonitor extends VerticleBase {
 
-  /** How often partition safety is sampled (a Hazelcast call to every member, off the event loop). */
+  /** How often partition safety is sampled (off the event loop; it may wait on the master and on backups). */
   public static final Duration INTERVAL = Duration.ofSeconds(2);
 
   /** -1 until the first sample, then 1 (safe) or 0. */
@@ -65,7 +66,7 @@ public final class ClusterHealthMonitor extends VerticleBase {
       return;
     }
     sampling = true;
-    vertx.executeBlocking(() -> node.isClusterJoined() && node.hazelcast().getPartitionService().isClusterSafe(), false)
+    vertx.executeBlocking(node::partitionsSafeHere, false)
         .onComplete(result -> {
           sampling = false;
           safe.set(result.succeeded() && result.result() ? 1 : 0);

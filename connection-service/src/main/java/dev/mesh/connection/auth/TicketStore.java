@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TicketStore {
 
-  public static final String MAP = "mesh.auth.tickets";
+  public static final String MAP = dev.mesh.common.cluster.MeshStructures.TICKETS_MAP;
 
   private final IMap<String, String> tickets;
   private final Context context;

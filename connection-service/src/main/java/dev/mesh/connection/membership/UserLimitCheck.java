@@ -18,7 +18,7 @@ public final class UserLimitCheck {
 
   private static final Logger LOG = LoggerFactory.getLogger(UserLimitCheck.class);
   /** {@code IMap<String, String>} of settings every edge must share. */
-  public static final String MAP = "mesh.config";
+  public static final String MAP = dev.mesh.common.cluster.MeshStructures.SHARED_SETTINGS_MAP;
   static final String KEY = "user-limit";
 
   private UserLimitCheck() {

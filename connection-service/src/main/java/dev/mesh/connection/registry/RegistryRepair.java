@@ -27,7 +27,7 @@ public final class RegistryRepair {
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistryRepair.class);
   /** A connection younger than this may still be registering: left alone. */
-  static final Duration SETTLE = Duration.ofSeconds(2);
+  public static final Duration SETTLE = Duration.ofSeconds(2);
 
   private final Edge edge;
   private final long periodMillis;

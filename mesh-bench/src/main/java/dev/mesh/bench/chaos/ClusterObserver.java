@@ -90,11 +90,6 @@ final class ClusterObserver implements AutoCloseable {
     return node.dataMemberCount();
   }
 
-  /** No partition migrating and every backup in sync: a member may be stopped without losing data. */
-  boolean clusterSafe() {
-    return node.hazelcast().getPartitionService().isClusterSafe();
-  }
-
   List<RegistryEntry> registry() {
     return Registry.users(node.hazelcast()).values().stream().flatMap(u -> u.connections().stream()).toList();
   }

@@ -5,6 +5,8 @@ import dev.mesh.bench.process.MeshProcesses;
 import dev.mesh.bench.process.ServiceKind;
 import dev.mesh.bench.process.ServiceProcess;
 
+import dev.mesh.common.ops.ClusterHealthMonitor;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +53,7 @@ public final class RollingRestartScenario extends Scenario {
         // Edges first, then the data members: the order an operator upgrading connection-service first would use.
         for (int index : new int[] {3, 4, 1, 2, 0}) {
           ServiceProcess old = processes.get(index);
-          boolean safe = Traffic.await(Duration.ofSeconds(60), observer::clusterSafe);
+          boolean safe = Traffic.await(Duration.ofSeconds(60), partitionsSettled(processes));
           check(safe, "partitions still migrating 60 s before restarting " + old.name());
           boolean stopped = old.terminate(Duration.ofSeconds(40)).isPresent();
           check(stopped, old.name() + " did not stop within 40 s of SIGTERM");
@@ -79,5 +81,27 @@ public final class RollingRestartScenario extends Scenario {
             + " nodes, both replay instances and presence-service, one at a time", tally, detection, violations);
       }
     }
+  }
+
+  /**
+   * What an operator (or the Kubernetes readiness gate) waits for before stopping the next member: every data member's
+   * {@code mesh_cluster_partitions_safe} at 1, and still so a full sample interval later, so that a gauge sampled just
+   * before a migration started is not taken for a settled cluster. Read over HTTP as Prometheus would.
+   */
+  private static java.util.function.BooleanSupplier partitionsSettled(List<ServiceProcess> processes) {
+    long[] safeSince = {0};
+    return () -> {
+      boolean safe = processes.stream().filter(p -> p.kind() != ServiceKind.CONNECTION)
+          .allMatch(p -> p.metric("mesh_cluster_partitions_safe").orElse(0) == 1);
+      long now = System.nanoTime();
+      if (!safe) {
+        safeSince[0] = 0;
+        return false;
+      }
+      if (safeSince[0] == 0) {
+        safeSince[0] = now;
+      }
+      return now - safeSince[0] >= ClusterHealthMonitor.INTERVAL.plusMillis(500).toNanos();
+    };
   }
 }

@@ -121,6 +121,19 @@ public final class ServiceProcess {
     }
   }
 
+  /**
+   * The value of an unlabelled-by-us gauge in {@code /metrics} (the first sample of {@code name}, whatever its
+   * labels), or empty when the process does not answer or does not expose it.
+   */
+  public java.util.OptionalDouble metric(String name) {
+    return getOps("/metrics").filter(r -> r.statusCode() == 200)
+        .flatMap(r -> r.body().lines()
+            .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+            .findFirst())
+        .map(line -> java.util.OptionalDouble.of(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))))
+        .orElse(java.util.OptionalDouble.empty());
+  }
+
   /** The parsed {@code /ready} body and status, or empty when unreachable. */
   public Optional<Readiness> readiness() {
     return getOps("/ready").map(r -> new Readiness(r.statusCode(), new JsonObject(r.body())));

@@ -38,7 +38,7 @@ public final class ChannelStore {
   }
 
   /**
-   * Declares the two maps' configuration cluster-wide (a blocking call, so on a worker). Identical declarations from
+   * Declares the replay maps' configuration cluster-wide (a blocking call, so on a worker). Identical declarations from
    * several replay nodes are fine; a different backup count than the running cluster's fails the start.
    */
   public static Future<Void> configure(Vertx vertx, HazelcastInstance hazelcast, int backups) {
@@ -46,6 +46,7 @@ public final class ChannelStore {
       Config config = hazelcast.getConfig();
       config.addMapConfig(ReplayMaps.channelsConfig(backups));
       config.addMapConfig(ReplayMaps.acksConfig(backups));
+      config.addMapConfig(ReplayMaps.creatorsConfig(backups));
       return null;
     });
   }

@@ -64,4 +64,16 @@ public final class ReplayMaps {
         .setAsyncBackupCount(0)
         .setStatisticsEnabled(true);
   }
+
+  /**
+   * Configuration of {@link #CREATORS}: split-brain protected like the logs it counts, so a minority side neither
+   * reads nor writes the window, and the merging side's counts discarded (its logs could not have been created
+   * without quorum, so it has nothing to count).
+   */
+  public static MapConfig creatorsConfig(int backups) {
+    return MeshStructures.discardOnMerge(new MapConfig(CREATORS))
+        .setInMemoryFormat(InMemoryFormat.BINARY)
+        .setBackupCount(backups)
+        .setAsyncBackupCount(0);
+  }
 }
