@@ -34,11 +34,16 @@ public final class ChannelHub {
 
   private final class Channel {
     final Set<Session> subscribers = new LinkedHashSet<>();
-    final MessageConsumer<Envelope> consumer;
+    final MessageConsumer<Object> consumer;
     final Future<Void> ready;
 
     Channel(String name) {
-      consumer = vertx.eventBus().consumer(Addresses.channel(name), message -> fanOut.accept(message.body(), new ArrayList<>(subscribers)));
+      // Only replay-service publishes here; anything else (an undecodable or foreign body) is not an event.
+      consumer = vertx.eventBus().consumer(Addresses.channel(name), message -> {
+        if (message.body() instanceof Envelope event) {
+          fanOut.accept(event, new ArrayList<>(subscribers));
+        }
+      });
       ready = consumer.completion();
     }
   }
