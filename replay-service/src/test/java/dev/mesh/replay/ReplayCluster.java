@@ -59,6 +59,47 @@ final class ReplayCluster implements AutoCloseable {
     return node;
   }
 
+  /**
+   * Starts {@code count} replay nodes and {@code plainDataMembers} plain data members together (a member's start waits
+   * until {@code MESH_CLUSTER_MIN_MEMBERS} data members are in view, so a quorum above one cannot be reached one start
+   * at a time); blocks (test thread only). The plain members are returned by {@link #dataMembers()}.
+   */
+  static ReplayCluster startTogether(int count, int plainDataMembers, UnaryOperator<ReplayOptions> customise)
+      throws Exception {
+    ClusterOptions cluster = TestClusters.fresh();
+    ReplayCluster started = new ReplayCluster();
+    try {
+      List<ReplayService> services = new ArrayList<>();
+      List<Future<RunningService>> running = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        ReplayOptions options = customise.apply(ReplayOptions.forTest(ServiceOptions.forTest(cluster), List.of()));
+        started.options = options.service().cluster();
+        ReplayService service = new ReplayService(options);
+        services.add(service);
+        running.add(ServiceLauncher.start(service));
+      }
+      List<Future<MeshNode>> plain = new ArrayList<>();
+      for (int i = 0; i < plainDataMembers; i++) {
+        plain.add(MeshCluster.start(started.options, null));
+      }
+      for (int i = 0; i < count; i++) {
+        started.nodes.add(new Node(services.get(i), await(running.get(i), 60)));
+      }
+      for (Future<MeshNode> member : plain) {
+        started.dataMembers.add(await(member, 60));
+      }
+    } catch (Exception e) {
+      started.close();
+      throw e;
+    }
+    return started;
+  }
+
+  /** The plain data members started so far. */
+  List<MeshNode> dataMembers() {
+    return dataMembers;
+  }
+
   /** Starts {@code count} nodes with default options changed by {@code customise}; blocks (test thread only). */
   static ReplayCluster start(int count, UnaryOperator<ReplayOptions> customise) throws Exception {
     ClusterOptions cluster = TestClusters.fresh();

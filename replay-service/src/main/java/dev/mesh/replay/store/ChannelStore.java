@@ -54,8 +54,16 @@ public final class ChannelStore {
     return ReplayMaps.channels(hazelcast);
   }
 
-  private <T> Future<T> bridge(CompletionStage<T> stage) {
-    return Future.fromCompletionStage(stage, context);
+  /**
+   * Runs a Hazelcast call and completes on this verticle's context. A call that throws at once (e.g. the member's
+   * Hazelcast is no longer active) becomes a failed future too, so that every request gets its error reply.
+   */
+  private <T> Future<T> bridge(java.util.function.Supplier<CompletionStage<T>> call) {
+    try {
+      return Future.fromCompletionStage(call.get(), context);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   public Future<AppendResult> append(String channel, String id, String publisher, String json, boolean critical,
@@ -69,13 +77,13 @@ public final class ChannelStore {
    */
   public Future<AppendResult> append(String channel, String id, String publisher, String json, boolean critical,
       String userId, String connectionId, boolean mayCreate, ChannelPolicy policy) {
-    return bridge(channels().submitToKey(channel, new AppendEvent(id, publisher, json, critical,
+    return bridge(() -> channels().submitToKey(channel, new AppendEvent(id, publisher, json, critical,
         System.currentTimeMillis(), Epochs.next(), policy, userId, connectionId, mayCreate)));
   }
 
   /** Counts one channel created by {@code userId}; false when the user is at {@code limit} in the current window. */
   public Future<Boolean> reserveCreation(String userId, int limit, long windowMillis) {
-    return bridge(ReplayMaps.creators(hazelcast).submitToKey(userId,
+    return bridge(() -> ReplayMaps.creators(hazelcast).submitToKey(userId,
         new ReserveCreation(limit, windowMillis, System.currentTimeMillis())));
   }
 
@@ -86,7 +94,7 @@ public final class ChannelStore {
   public Future<ReadResult> read(String channel, Position after, int limit, ChannelPolicy policy) {
     ReadEvents read = new ReadEvents(after == null ? null : after.epoch(), after == null ? 0 : after.seq(), limit,
         System.currentTimeMillis(), policy);
-    return bridge(channels().submitToKey(channel, read)).map(result -> result != null ? result
+    return bridge(() -> channels().submitToKey(channel, read)).map(result -> result != null ? result
         : ReadResult.noHistory(after == null ? null : after.epoch(), after == null ? 0 : after.seq()));
   }
 
@@ -103,20 +111,20 @@ public final class ChannelStore {
   public Future<Pending> pendingCritical(String userId, String channel, Position after, int limit,
       ChannelPolicy policy) {
     IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
-    return bridge(acks.getAsync(ReplayMaps.ackKey(userId, channel)))
-        .compose(ack -> bridge(channels().submitToKey(channel, new ReadCritical(ack,
+    return bridge(() -> acks.getAsync(ReplayMaps.ackKey(userId, channel)))
+        .compose(ack -> bridge(() -> channels().submitToKey(channel, new ReadCritical(ack,
             after == null ? null : after.epoch(), after == null ? 0 : after.seq(), limit, System.currentTimeMillis(),
             policy))).map(events -> new Pending(ack, events)));
   }
 
   /** The channel's epoch and head (no events), or null when it has no log; creates nothing. */
   public Future<ReadResult> head(String channel, ChannelPolicy policy) {
-    return bridge(channels().submitToKey(channel, new ReadEvents(null, 0, 0, System.currentTimeMillis(), policy)));
+    return bridge(() -> channels().submitToKey(channel, new ReadEvents(null, 0, 0, System.currentTimeMillis(), policy)));
   }
 
   /** Moves the user's ack forward (see {@link AdvanceAck}); returns the stored mark. */
   public Future<AckMark> ack(String userId, String channel, AckMark ack, long ttlMillis, boolean initial) {
     IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
-    return bridge(acks.submitToKey(ReplayMaps.ackKey(userId, channel), new AdvanceAck(ack, ttlMillis, initial)));
+    return bridge(() -> acks.submitToKey(ReplayMaps.ackKey(userId, channel), new AdvanceAck(ack, ttlMillis, initial)));
   }
 }
