@@ -161,6 +161,18 @@ class MeshBusTest {
   }
 
   @Test
+  @DisplayName("a responder that answers with a JSON object is read into the expected record")
+  void jsonReply() throws Exception {
+    MessageConsumer<Object> consumer = service.vertx().eventBus().consumer(Addresses.PUBLISH, message ->
+        message.reply(new JsonObject().put("channel", "room:j").put("epoch", "e9").put("seq", 3)
+            .put("ts", "2026-12-04T00:00:00Z").put("duplicate", false)));
+    consumers.add(consumer);
+    await(consumer.completion());
+    PublishResult result = await(client.publish("room:j", "j-1", new JsonObject(), false));
+    assertThat(result).isEqualTo(new PublishResult("room:j", "e9", 3, Instant.parse("2026-12-04T00:00:00Z"), false));
+  }
+
+  @Test
   @DisplayName("what is retried: timeouts, no handlers, 503 and 504; nothing else")
   void retryable() {
     assertThat(MeshBus.retryable(new ReplyException(ReplyFailure.TIMEOUT, "t"))).isTrue();
