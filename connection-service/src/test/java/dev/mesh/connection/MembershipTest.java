@@ -60,8 +60,11 @@ class MembershipTest {
   void noQuorum(Vertx vertx, VertxTestContext test) throws Exception {
     nodes = new EdgeNodes(TestClusters.fresh().withMinDataMembers(2));
     Tokens tokens = new Tokens(vertx);
-    await(nodes.startDataMember());
-    MeshNode doomed = await(nodes.startDataMember());
+    // A member's start waits for quorum (two data members here), so the two data members start together.
+    Future<MeshNode> firstData = nodes.startDataMember();
+    Future<MeshNode> secondData = nodes.startDataMember();
+    await(firstData);
+    MeshNode doomed = await(secondData);
     EdgeNodes.Edge edge = await(nodes.start());
     TestClient open = await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
     await(open.welcome());
