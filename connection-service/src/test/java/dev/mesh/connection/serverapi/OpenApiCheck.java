@@ -88,6 +88,15 @@ public final class OpenApiCheck {
       assertThat(result.getValid()).as("error body " + answer.body() + ": " + result.getErrors()).isTrue();
       return;
     }
+    if ("text/plain".equals(answer.contentType())) {
+      // Vert.x's validator cannot read a text body against a string schema: the status and media type must be the
+      // documented ones (the Prometheus text and the SSE stream are checked for what they are elsewhere).
+      var documented = operation.getResponse(answer.status());
+      assertThat(documented).as(operation.getOperationId() + " documents " + answer.status()).isNotNull();
+      assertThat(documented.getContent()).as(operation.getOperationId() + " " + answer.status() + " media types")
+          .containsKey("text/plain");
+      return;
+    }
     Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     headers.putAll(answer.headers());
     ValidatableResponse response = answer.body() == null || answer.body().isEmpty()
