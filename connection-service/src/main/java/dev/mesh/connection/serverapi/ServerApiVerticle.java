@@ -81,7 +81,8 @@ public final class ServerApiVerticle extends VerticleBase {
 
   /** Credential, then rate: both before the body is read, so a refused caller costs no buffer. */
   private void admit(RoutingContext ctx) {
-    String method = methodTag(ctx.pathParam("method"));
+    String path = ctx.request().path();
+    String method = methodTag(path.startsWith("/api/") ? path.substring("/api/".length()) : null);
     String given = ctx.request().getHeader("Authorization");
     if (expectedAuthorization != null
         && (given == null || !MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8)))) {
