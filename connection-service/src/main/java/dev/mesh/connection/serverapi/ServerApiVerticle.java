@@ -59,9 +59,9 @@ public final class ServerApiVerticle extends VerticleBase {
         .failureHandler(this::failed);
     router.route("/api/:method").handler(ctx -> {
       ctx.response().putHeader("Allow", "POST");
-      error(ctx, "unknown", new ApiError(405, null, "server API methods are called with POST"));
+      answer(ctx, "unknown", new ApiError(405, null, "server API methods are called with POST"));
     });
-    router.route().handler(ctx -> error(ctx, "unknown",
+    router.route().handler(ctx -> answer(ctx, "unknown",
         new ApiError(ErrorCodes.NOT_FOUND, null, "no such path: the server API is POST /api/<method>")));
     deadlines = new HttpDeadlines(vertx, options.requestTimeout(), options.idleTimeout());
     return deadlines.createServer(new HttpServerOptions(), router, null).listen(options.port(), options.host())
@@ -102,29 +102,29 @@ public final class ServerApiVerticle extends VerticleBase {
   /** The body of a refused request is never read: the connection closes after the answer. */
   private void refuseBeforeBody(RoutingContext ctx, String method, ApiError error) {
     ctx.response().putHeader("Connection", "close");
-    error(ctx, method, error);
+    answer(ctx, method, error);
   }
 
   private void call(RoutingContext ctx) {
     String name = ctx.pathParam("method");
     ServerApiMethods.Method method = methods.method(name);
     if (method == null) {
-      error(ctx, "unknown", new ApiError(ErrorCodes.NOT_FOUND, null, "unknown method '" + name + "'; methods: "
+      answer(ctx, "unknown", new ApiError(ErrorCodes.NOT_FOUND, null, "unknown method '" + name + "'; methods: "
           + String.join(", ", new java.util.TreeSet<>(methods.names()))));
       return;
     }
-    Future<?> answer;
+    Future<?> outcome;
     try {
-      answer = method.call(parse(ctx.body().buffer()), ctx.request().headers());
+      outcome = method.call(parse(ctx.body().buffer()), ctx.request().headers());
     } catch (ApiError e) {
-      error(ctx, name, e);
+      answer(ctx, name, e);
       return;
     }
-    answer.onSuccess(result -> {
+    outcome.onSuccess(result -> {
       count(name, 200);
       ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
           .end(Json.encode(result));
-    }).onFailure(e -> error(ctx, name, ApiError.fromBus(e, Set.of())));
+    }).onFailure(e -> answer(ctx, name, ApiError.fromBus(e, Set.of())));
   }
 
   /** An absent body is {@code {}}; anything but a JSON object is a 400. */
@@ -148,13 +148,13 @@ public final class ServerApiVerticle extends VerticleBase {
     String method = methodTag(ctx.pathParam("method"));
     if (ctx.statusCode() == ErrorCodes.TOO_LARGE) {
       ctx.response().putHeader("Connection", "close");
-      error(ctx, method, new ApiError(ErrorCodes.TOO_LARGE, null,
+      answer(ctx, method, new ApiError(ErrorCodes.TOO_LARGE, null,
           "body larger than " + options.maxBodyBytes() + " bytes"));
     } else if (ctx.failure() instanceof ApiError e) {
-      error(ctx, method, e);
+      answer(ctx, method, e);
     } else {
       int status = ctx.statusCode() > 0 ? ctx.statusCode() : ErrorCodes.INTERNAL;
-      error(ctx, method, new ApiError(status, null, ctx.failure() == null ? "request failed"
+      answer(ctx, method, new ApiError(status, null, ctx.failure() == null ? "request failed"
           : String.valueOf(ctx.failure().getMessage())));
     }
   }
@@ -168,7 +168,7 @@ public final class ServerApiVerticle extends VerticleBase {
         .increment();
   }
 
-  private void error(RoutingContext ctx, String method, ApiError error) {
+  private void answer(RoutingContext ctx, String method, ApiError error) {
     if (ctx.response().ended()) {
       return;
     }
