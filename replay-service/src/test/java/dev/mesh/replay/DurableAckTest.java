@@ -126,8 +126,8 @@ class DurableAckTest {
 
     holdPartitionThreads(victim);
     CompletableFuture<PublishResult> publishing = publish(a, channel, "m1").toCompletionStage().toCompletableFuture();
-    Thread.sleep(1500);
-    assertThat(publishing).as("the append waits for the held backup").isNotDone();
+    assertThatThrownBy(() -> publishing.get(1500, TimeUnit.MILLISECONDS)).as("the append waits for the held backup")
+        .isInstanceOf(java.util.concurrent.TimeoutException.class);
 
     long terminatedAt = System.nanoTime();
     victim.getLifecycleService().terminate();
@@ -174,8 +174,8 @@ class DurableAckTest {
 
     holdPartitionThreads(victim);
     CompletableFuture<PublishResult> publishing = publish(a, channel, "m1").toCompletionStage().toCompletableFuture();
-    Thread.sleep(1500);
-    assertThat(publishing).as("the append waits for the held backup").isNotDone();
+    assertThatThrownBy(() -> publishing.get(1500, TimeUnit.MILLISECONDS)).as("the append waits for the held backup")
+        .isInstanceOf(java.util.concurrent.TimeoutException.class);
     victim.getLifecycleService().terminate();
     PublishResult result = publishing.get(20, TimeUnit.SECONDS);
     assertThat(result.seq()).isEqualTo(1);

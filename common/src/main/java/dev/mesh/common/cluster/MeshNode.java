@@ -133,7 +133,39 @@ public final class MeshNode {
     if (data < requiredDataMembers()) {
       return data + " data member" + (data == 1 ? "" : "s") + " in view, " + requiredDataMembers() + " required";
     }
+    int unheard = silentDataMembers();
+    if (data - unheard < requiredDataMembers()) {
+      return data + " data members in view, " + unheard + " silent for over "
+          + options.failureDetectionTimeout().toSeconds() + " s, " + requiredDataMembers() + " required";
+    }
     return null;
+  }
+
+  /**
+   * Data members in view that this member has not heard a heartbeat from for longer than failure detection. After a
+   * network split Hazelcast can keep unreachable members in view for a while (the master of this side has to remove
+   * them), and counting them would keep a minority side ready after its quorum is gone.
+   */
+  private int silentDataMembers() {
+    if (requiredDataMembers() < 2
+        || !(hazelcast instanceof com.hazelcast.instance.impl.HazelcastInstanceProxy proxy)) {
+      return 0;
+    }
+    var heartbeats = proxy.getOriginal().node.getClusterService().getClusterHeartbeatManager();
+    long now = com.hazelcast.internal.util.Clock.currentTimeMillis();
+    long limit = options.failureDetectionTimeout().toMillis();
+    Member self = hazelcast.getCluster().getLocalMember();
+    int silent = 0;
+    for (Member member : hazelcast.getCluster().getMembers()) {
+      if (member.isLiteMember() || member.equals(self)) {
+        continue;
+      }
+      long last = heartbeats.getLastHeartbeatTime(member);
+      if (last > 0 && now - last > limit) {
+        silent++;
+      }
+    }
+    return silent;
   }
 
   /**
