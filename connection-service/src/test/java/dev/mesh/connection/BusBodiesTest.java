@@ -28,11 +28,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -114,11 +119,43 @@ class BusBodiesTest {
     }
   }
 
-  private static List<String> requestAddresses() {
-    return List.of(Addresses.CONNECTION_STATUS, Addresses.PRESENCE_STATUS, Addresses.REPLAY_STATUS,
-        Addresses.SEND_TO_USER, Addresses.KICK, Addresses.LIST_CONNECTIONS, Addresses.nodeStats(edge.nodeId()),
-        Addresses.PUBLISH, Addresses.HISTORY, Addresses.ACK, Addresses.PENDING_CRITICAL, Addresses.PRESENCE_QUERY,
-        Addresses.PRESENCE_CHANNEL, Addresses.nodeInbox(edge.nodeId()));
+  /**
+   * Every request address Mesh answers, read from {@link Addresses} itself so that an address added there cannot be
+   * missed here: each public constant and each node-scoped address method is either a request address (tested) or
+   * named below as one Mesh does not answer (a published stream, a prefix, the application's authoriser).
+   */
+  private static List<String> requestAddresses() throws Exception {
+    Set<String> notAnswered = Set.of(
+        "PREFIX", "NODE_STATS_PREFIX", // parts of names, not addresses
+        "CONNECTION_EVENTS", "PRESENCE_EVENTS", "channel", // published streams: nobody replies
+        "AUTHORIZE"); // answered by the application's authoriser (MeshBusTest), not by Mesh
+    List<String> addresses = new ArrayList<>();
+    Set<String> seen = new TreeSet<>();
+    for (Field field : Addresses.class.getDeclaredFields()) {
+      if (Modifier.isPublic(field.getModifiers()) && Modifier.isStatic(field.getModifiers())
+          && field.getType() == String.class) {
+        seen.add(field.getName());
+        if (!notAnswered.contains(field.getName())) {
+          addresses.add((String) field.get(null));
+        }
+      }
+    }
+    for (Method method : Addresses.class.getDeclaredMethods()) {
+      if (Modifier.isPublic(method.getModifiers()) && Modifier.isStatic(method.getModifiers())
+          && method.getReturnType() == String.class) {
+        assertThat(method.getParameterTypes()).as("Addresses.%s takes a node id or a channel", method.getName())
+            .containsExactly(String.class);
+        seen.add(method.getName());
+        if (!notAnswered.contains(method.getName())) {
+          addresses.add((String) method.invoke(null, edge.nodeId()));
+        }
+      }
+    }
+    assertThat(seen).as("every name in notAnswered still exists in Addresses").containsAll(notAnswered);
+    assertThat(addresses).as("the addresses this test covers").contains(Addresses.UNSUBSCRIBE, Addresses.CHANNELS,
+        Addresses.nodeUnsubscribe(edge.nodeId()), Addresses.nodeChannels(edge.nodeId()),
+        Addresses.nodeInbox(edge.nodeId()), Addresses.nodeStats(edge.nodeId()), Addresses.PUBLISH);
+    return addresses;
   }
 
   /** The failure of a request expected to fail: its code and message, or the failure type if it was not a reply. */
@@ -172,14 +209,15 @@ class BusBodiesTest {
     bodies.put("class that is not a MeshMessage", meshWire("java.lang.String", "\"x\""));
     bodies.put("JSON that is not the record", meshWire(PublishRequest.class.getName(), "{\"critical\": {\"no\": 1}"));
     List<String> answers = new ArrayList<>();
-    for (String address : requestAddresses()) {
+    List<String> addresses = requestAddresses();
+    for (String address : addresses) {
       for (Map.Entry<String, byte[]> body : bodies.entrySet()) {
         String failure = failureOf(send(address, new Raw(body.getValue())));
         answers.add(address + " / " + body.getKey() + " -> " + failure);
         assertThat(failure).as("%s given %s", address, body.getKey()).startsWith("400 ").contains("mesh codec");
       }
     }
-    assertThat(answers).hasSize(requestAddresses().size() * bodies.size());
+    assertThat(answers).hasSize(addresses.size() * bodies.size());
   }
 
   @Test
@@ -255,6 +293,23 @@ class BusBodiesTest {
     assertThat(sent.getString("channel")).isEqualTo("user:ann");
     assertThat(sent.getInteger("connections")).isEqualTo(1);
 
+    await(ann.send(new JsonObject().put("type", "subscribe").put("id", "sub-1").put("channel", "room:json-sub")));
+    await(ann.await(f -> "subscribed".equals(f.getString("type")) && "sub-1".equals(f.getString("id"))));
+    JsonObject channels = json(Addresses.CHANNELS, new JsonObject().put("prefix", "room:"));
+    assertThat(channels.getInteger("nodes")).isEqualTo(1);
+    assertThat(channels.getJsonArray("channels")).containsExactly(new JsonObject().put("channel", "room:json-sub")
+        .put("subscribers", 1));
+    assertThat(json(Addresses.nodeChannels(edge.nodeId()), new JsonObject()).getJsonArray("channels"))
+        .contains(new JsonObject().put("channel", "room:json-sub").put("subscribers", 1));
+    JsonObject unsubscribed = json(Addresses.UNSUBSCRIBE, new JsonObject().put("userId", "ann")
+        .put("channel", "room:json-sub"));
+    assertThat(unsubscribed.getInteger("unsubscribed")).isEqualTo(1);
+    assertThat(await(ann.await(f -> "unsubscribed".equals(f.getString("type"))
+        && "room:json-sub".equals(f.getString("channel")))).getString("reason")).isEqualTo("server");
+    assertThat(json(Addresses.nodeUnsubscribe(edge.nodeId()), new JsonObject().put("userId", "ann")
+        .put("channel", "room:json-sub")).getInteger("unsubscribed")).as("already unsubscribed").isZero();
+    assertThat(json(Addresses.CHANNELS, new JsonObject().put("prefix", "room:")).getJsonArray("channels")).isEmpty();
+
     // Typed in, typed out, across the cluster, on the same consumer.
     PublishResult typed = await(new BusClient(edge.running().node().vertx()).request(Addresses.PUBLISH,
         new PublishRequest("room:json", "t-1", JsonNodeFactory.instance.objectNode().put("n", 2), false),
@@ -287,5 +342,9 @@ class BusBodiesTest {
         .put("action", "dance")))).startsWith("400 ").contains("\"action\"");
     assertThat(failureOf(send(Addresses.KICK, new JsonObject()))).startsWith("400 ")
         .contains("userId or connectionId is required");
+    assertThat(failureOf(send(Addresses.UNSUBSCRIBE, new JsonObject().put("userId", "ann"))))
+        .startsWith("400 ").contains("channel is required");
+    assertThat(failureOf(send(Addresses.CHANNELS, new JsonObject().put("prefix", new JsonObject().put("no", 1)))))
+        .startsWith("400 ").contains("\"prefix\"");
   }
 }

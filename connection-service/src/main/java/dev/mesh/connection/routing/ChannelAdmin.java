@@ -1,7 +1,9 @@
 package dev.mesh.connection.routing;
 
 import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.bus.BusRequest;
 import dev.mesh.common.bus.ErrorCodes;
+import dev.mesh.common.bus.RequestBody;
 import dev.mesh.common.connection.ChannelList;
 import dev.mesh.common.connection.ChannelsQuery;
 import dev.mesh.common.connection.UnsubscribeRequest;
@@ -50,10 +52,12 @@ public final class ChannelAdmin {
   public Future<Void> start() {
     EventBus bus = edge.node().vertx().eventBus();
     String nodeId = edge.node().nodeId();
-    consumers.add(bus.<UnsubscribeRequest>consumer(Addresses.UNSUBSCRIBE, this::unsubscribeEverywhere));
-    consumers.add(bus.<UnsubscribeRequest>consumer(Addresses.nodeUnsubscribe(nodeId), this::unsubscribeHere));
-    consumers.add(bus.<ChannelsQuery>consumer(Addresses.CHANNELS, this::channelsEverywhere));
-    consumers.add(bus.<ChannelsQuery>consumer(Addresses.nodeChannels(nodeId), this::channelsHere));
+    RequestBody<UnsubscribeRequest> unsubscribe = RequestBody.of(UnsubscribeRequest.class);
+    RequestBody<ChannelsQuery> channels = RequestBody.of(ChannelsQuery.class);
+    consumers.add(BusRequest.consumer(bus, Addresses.UNSUBSCRIBE, unsubscribe, this::unsubscribeEverywhere));
+    consumers.add(BusRequest.consumer(bus, Addresses.nodeUnsubscribe(nodeId), unsubscribe, this::unsubscribeHere));
+    consumers.add(BusRequest.consumer(bus, Addresses.CHANNELS, channels, this::channelsEverywhere));
+    consumers.add(BusRequest.consumer(bus, Addresses.nodeChannels(nodeId), channels, this::channelsHere));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 
@@ -71,7 +75,7 @@ public final class ChannelAdmin {
     return ClientIds.checkChannel(request.channel());
   }
 
-  private void unsubscribeEverywhere(Message<UnsubscribeRequest> message) {
+  private void unsubscribeEverywhere(BusRequest<UnsubscribeRequest> message) {
     UnsubscribeRequest request = message.body();
     Optional<String> problem = problem(request);
     if (problem.isPresent()) {
@@ -95,7 +99,7 @@ public final class ChannelAdmin {
         .onFailure(e -> message.fail(ErrorCodes.INTERNAL, "registry: " + e.getMessage()));
   }
 
-  private void unsubscribeHere(Message<UnsubscribeRequest> message) {
+  private void unsubscribeHere(BusRequest<UnsubscribeRequest> message) {
     UnsubscribeRequest request = message.body();
     Optional<String> problem = problem(request);
     if (problem.isPresent()) {
@@ -122,7 +126,7 @@ public final class ChannelAdmin {
     message.reply(new UnsubscribeResult(request.userId(), request.channel(), count));
   }
 
-  private void channelsEverywhere(Message<ChannelsQuery> message) {
+  private void channelsEverywhere(BusRequest<ChannelsQuery> message) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(NODE_TIMEOUT.toMillis());
     // Every member is asked: presence and replay members have no such address and fail at once (no handlers).
     List<Future<ChannelList>> replies = edge.node().memberIds().stream()
@@ -146,7 +150,7 @@ public final class ChannelAdmin {
     });
   }
 
-  private void channelsHere(Message<ChannelsQuery> message) {
+  private void channelsHere(BusRequest<ChannelsQuery> message) {
     String prefix = message.body().prefix() == null ? "" : message.body().prefix();
     List<ChannelList.Channel> channels = new ArrayList<>();
     for (String channel : edge.hub().channels()) {
