@@ -13,6 +13,7 @@ import dev.mesh.common.presence.PresenceStatuses;
 import dev.mesh.common.routing.SendResult;
 import dev.mesh.common.routing.SendToUser;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.mesh.common.testing.Poll;
 import dev.mesh.common.testing.TestClusters;
 import dev.mesh.connection.support.EdgeNodes;
 import dev.mesh.connection.support.TestClient;
@@ -25,10 +26,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -114,16 +117,12 @@ class ForeignMemberTest {
 
   /** Presence follows ConnectionOpened events asynchronously: poll until the user is online or 20 s pass. */
   private static PresenceStatuses awaitOnline(BusClient bus, String userId) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    PresenceStatuses last;
-    do {
-      last = bus.request(Addresses.PRESENCE_QUERY, new PresenceQuery(List.of(userId)), PresenceStatuses.class)
-          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      if (last.users().get(0).status() == PresenceStatus.ONLINE) {
-        return last;
-      }
-      Thread.sleep(100);
-    } while (System.nanoTime() < deadline);
-    return last;
+    AtomicReference<PresenceStatuses> last = new AtomicReference<>();
+    Poll.until(Duration.ofSeconds(20), userId + " online in presence", () -> {
+      last.set(bus.request(Addresses.PRESENCE_QUERY, new PresenceQuery(List.of(userId)), PresenceStatuses.class)
+          .toCompletionStage().toCompletableFuture().join());
+      return last.get().users().get(0).status() == PresenceStatus.ONLINE;
+    });
+    return last.get();
   }
 }
