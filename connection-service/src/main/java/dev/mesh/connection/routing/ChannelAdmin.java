@@ -118,9 +118,7 @@ public final class ChannelAdmin {
       if (subscription.presence()) {
         presence.leave(session.identity(), request.channel());
       }
-      // No id: the client did not ask; "reason" tells it the server ended the subscription (PROTOCOL 3.3).
-      edge.outbound().send(session, Frames.text(Frames.frame("unsubscribed")
-          .put("channel", request.channel()).put("reason", "server")));
+      edge.outbound().send(session, Frames.unsubscribedByServer(request.channel()));
       count++;
     }
     message.reply(new UnsubscribeResult(request.userId(), request.channel(), count));
