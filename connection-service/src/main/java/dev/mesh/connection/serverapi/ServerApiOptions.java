@@ -5,6 +5,7 @@ import dev.mesh.common.config.Hosts;
 import dev.mesh.common.http.HttpDeadlines;
 
 import java.time.Duration;
+import java.util.OptionalInt;
 
 /**
  * Configuration of the server API (README "Configuration").
@@ -12,7 +13,7 @@ import java.time.Duration;
  * @param enabled        whether it listens: only when {@code MESH_SERVER_API_PORT} is set (a privileged API stays
  *                       closed unless asked for, and several nodes on one host do not fight over a default port)
  * @param host           {@code MESH_SERVER_API_HOST}, default {@value #DEFAULT_HOST}
- * @param port           {@code MESH_SERVER_API_PORT} (0: any free port)
+ * @param port           {@code MESH_SERVER_API_PORT} (0: any free port; unset: the API is off)
  * @param token          {@code MESH_SERVER_API_TOKEN}: when set, every request needs {@code Authorization: Bearer
  *                       <it>}; required (at least {@value #MIN_TOKEN_CHARS} characters) when {@code host} is not
  *                       loopback
@@ -45,7 +46,8 @@ public record ServerApiOptions(boolean enabled, String host, int port, String to
   }
 
   public static ServerApiOptions fromEnv(Env env) {
-    boolean enabled = env.string("MESH_SERVER_API_PORT", null) != null;
+    OptionalInt port = env.optionalPort("MESH_SERVER_API_PORT");
+    boolean enabled = port.isPresent();
     String host = env.string("MESH_SERVER_API_HOST", DEFAULT_HOST);
     String token = env.string("MESH_SERVER_API_TOKEN", null);
     if (token != null && token.length() < MIN_TOKEN_CHARS) {
@@ -56,7 +58,7 @@ public record ServerApiOptions(boolean enabled, String host, int port, String to
       env.reject("MESH_SERVER_API_HOST=" + host + " is not loopback: set MESH_SERVER_API_TOKEN (the server API would"
           + " accept anyone's publishes and kicks), or bind it to 127.0.0.1");
     }
-    return new ServerApiOptions(enabled, host, env.port("MESH_SERVER_API_PORT", 0), token,
+    return new ServerApiOptions(enabled, host, port.orElse(0), token,
         env.integer("MESH_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES, 16, 16 * 1024 * 1024),
         env.integer("MESH_SERVER_API_RATE", DEFAULT_RATE, 1, 1_000_000),
         env.duration("MESH_HTTP_REQUEST_TIMEOUT", HttpDeadlines.DEFAULT_REQUEST_TIMEOUT, Duration.ofMillis(100),
