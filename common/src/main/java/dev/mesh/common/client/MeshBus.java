@@ -12,11 +12,15 @@ import dev.mesh.common.bus.MeshMessage;
 import dev.mesh.common.bus.RequestBody;
 import dev.mesh.common.cluster.MeshCluster;
 import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.common.connection.ChannelList;
+import dev.mesh.common.connection.ChannelsQuery;
 import dev.mesh.common.connection.ConnectionList;
 import dev.mesh.common.connection.ConnectionQuery;
 import dev.mesh.common.connection.KickRequest;
 import dev.mesh.common.connection.KickResult;
 import dev.mesh.common.connection.NodeStats;
+import dev.mesh.common.connection.UnsubscribeRequest;
+import dev.mesh.common.connection.UnsubscribeResult;
 import dev.mesh.common.events.ConnectionClosed;
 import dev.mesh.common.events.ConnectionOpened;
 import dev.mesh.common.presence.ChannelMembers;
@@ -182,6 +186,26 @@ public final class MeshBus {
   /** Closes the connections a {@link KickRequest} names (a user's, a session's, or one connection). */
   public Future<KickResult> kick(KickRequest request) {
     return request(Addresses.KICK, request, KickResult.class);
+  }
+
+  /**
+   * Ends {@code userId}'s subscription to {@code channel} on every live connection
+   * ({@code mesh.connection.unsubscribe}): each is told with an {@code unsubscribed} frame (reason {@code server}),
+   * leaves the channel's presence, and its client does not subscribe it again on reconnect. The result counts the
+   * connections unsubscribed (0 when none was subscribed, so a retry is harmless). It bars nothing: the authoriser
+   * decides whether the user may subscribe again.
+   */
+  public Future<UnsubscribeResult> unsubscribe(String userId, String channel) {
+    return request(Addresses.UNSUBSCRIBE, new UnsubscribeRequest(userId, channel), UnsubscribeResult.class);
+  }
+
+  /**
+   * Channels with live subscribers across the cluster ({@code mesh.connection.channels}), sorted by name, each with
+   * its subscriber connections; only those starting with {@code prefix} (null or empty: all). {@code user:} channels
+   * are never listed.
+   */
+  public Future<ChannelList> channels(String prefix) {
+    return request(Addresses.CHANNELS, new ChannelsQuery(prefix), ChannelList.class);
   }
 
   /** {@code userId}'s live connections across the cluster, oldest first. */

@@ -39,7 +39,8 @@ import static org.assertj.core.api.Assertions.fail;
  * reliably readable: a constant or a literal passed to {@code Env} next to the variable's name (unset for
  * {@code Env.optionalPort}, which takes none), a {@code ${MESH_X:-default}} in a resource, or a per-service default
  * read from the options classes. Rows whose default is another variable ({@code MESH_BUS_HOST} defaults to
- * {@code MESH_CLUSTER_HOST}) or an expression are listed on standard output as not compared. Every failure names the variable and the file to fix.
+ * {@code MESH_CLUSTER_HOST}) or an expression are listed on standard output as not compared. Every failure names the
+ * variable and the file to fix.
  */
 @DisplayName("The configuration reference")
 class ConfigurationReferenceTest {

@@ -46,6 +46,7 @@ class OutsideJvmEndToEndTest {
       "pending critical", "ack", "pending critical after ack",
       "presence of a user", "presence counts", "presence of a channel",
       "list connections", "stats of every connection node", "stats of one node",
+      "list channels", "unsubscribe", "list channels after unsubscribe",
       "send to user", "kick");
 
   private MeshProcesses mesh;
@@ -120,6 +121,10 @@ class OutsideJvmEndToEndTest {
     // The other side of the operations, as the user's browser saw them.
     awaitFrame(frames, f -> f.getString("type").equals("event") && "room:outside".equals(f.getString("channel"))
         && "o-1".equals(f.getString("id")), "the published event, live");
+    JsonObject ended = awaitFrame(frames, f -> f.getString("type").equals("unsubscribed")
+        && "room:outside".equals(f.getString("channel")), "the unsubscribed frame");
+    assertThat(ended.getString("reason")).isEqualTo("server");
+    assertThat(ended.containsKey("id")).as("not a reply to the client").isFalse();
     awaitFrame(frames, f -> f.getString("type").equals("event") && "user:ann".equals(f.getString("channel"))
         && "dm-1".equals(f.getString("id")) && "for ann".equals(f.getJsonObject("data").getString("text")),
         "the direct message");

@@ -4,9 +4,11 @@ import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.client.MeshBus;
 import dev.mesh.common.client.MeshBusOptions;
 import dev.mesh.common.config.Env;
+import dev.mesh.common.connection.ChannelList;
 import dev.mesh.common.connection.ConnectionList;
 import dev.mesh.common.connection.KickResult;
 import dev.mesh.common.connection.NodeStats;
+import dev.mesh.common.connection.UnsubscribeResult;
 import dev.mesh.common.presence.ChannelMembers;
 import dev.mesh.common.presence.PresenceCounts;
 import dev.mesh.common.presence.PresenceStatus;
@@ -102,6 +104,14 @@ public final class OutsideJvmProgram {
     check("stats of every connection node", stats.size() == 1 && stats.get(0).connections() == 1, stats);
     NodeStats one = await(mesh.nodeStats(stats.get(0).nodeId()));
     check("stats of one node", one.nodeId().equals(stats.get(0).nodeId()) && one.users() == 1, one);
+
+    ChannelList channels = await(mesh.channels("room:"));
+    check("list channels", channels.channels().equals(List.of(new ChannelList.Channel(CHANNEL, 1)))
+        && channels.nodes() == 1, channels);
+    UnsubscribeResult unsubscribed = await(mesh.unsubscribe(USER, CHANNEL));
+    check("unsubscribe", unsubscribed.unsubscribed() == 1, unsubscribed);
+    ChannelList afterUnsubscribe = await(mesh.channels("room:"));
+    check("list channels after unsubscribe", afterUnsubscribe.channels().isEmpty(), afterUnsubscribe);
 
     SendResult sent = await(mesh.sendToUser(USER, "dm-1", new JsonObject().put("text", "for ann"), false));
     check("send to user", sent.channel().equals("user:" + USER) && sent.connections() == 1 && !sent.duplicate(), sent);
