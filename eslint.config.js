@@ -29,7 +29,8 @@ export default [
   },
   {
     files: ['connection-service/src/main/js/**/*.js', 'connection-service/src/main/js/**/*.mjs',
-      'connection-service/src/test/js/**/*.mjs', 'connection-service/src/test/browser/**/*.mjs', 'eslint.config.js'],
+      'connection-service/src/test/js/**/*.mjs', 'connection-service/src/test/browser/**/*.mjs',
+      'connection-service/src/test/server-api/**/*.mjs', 'eslint.config.js'],
     ...js.configs.recommended,
     languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...globals.node } },
     rules: { ...js.configs.recommended.rules, ...bugCatchers },

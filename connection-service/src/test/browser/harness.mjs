@@ -197,8 +197,10 @@ async function httpText(url) {
  * built. Short heartbeats so that the tests see dead sockets in seconds.
  */
 export class Mesh {
-  constructor({ connections = 2, presence = fs.existsSync(jarOf('presence-service')), env = {} } = {}) {
-    this.options = { connections, presence, env };
+  /** `serverApiToken`: the first connection node also opens the server API with that bearer token. */
+  constructor({ connections = 2, presence = fs.existsSync(jarOf('presence-service')), env = {},
+    serverApiToken = undefined } = {}) {
+    this.options = { connections, presence, env, serverApiToken };
     this.services = [];
     this.connections = [];
   }
@@ -249,6 +251,11 @@ export class Mesh {
         MESH_POST_RATE_PER_ADDRESS: '100000',
         MESH_POST_BURST_PER_ADDRESS: '100000',
       });
+      if (i === 0 && this.options.serverApiToken) {
+        this.serverApiPort = await freePort();
+        node.env.MESH_SERVER_API_PORT = String(this.serverApiPort);
+        node.env.MESH_SERVER_API_TOKEN = this.options.serverApiToken;
+      }
       node.httpPort = Number(node.env.MESH_HTTP_PORT);
       this.connections.push(node);
       this.services.push(node);

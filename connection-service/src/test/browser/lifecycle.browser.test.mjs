@@ -4,6 +4,7 @@
 // each message exactly once, whatever happened to the page or the network in between.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Balancer, Mesh, launchBrowser, requireJars, screenshotOnFailure, until } from './harness.mjs';
@@ -11,6 +12,8 @@ import { Balancer, Mesh, launchBrowser, requireJars, screenshotOnFailure, until 
 const CHANNEL = 'chat:lobby';
 /** Client heartbeat of the test pages; the nodes run with a 2 s interval and a 2 s timeout. */
 const HEARTBEAT_MS = 3000;
+/** Bearer token of the server API, which the first connection node opens (scenario 8). */
+const SERVER_API_TOKEN = `browser-${randomUUID()}`;
 
 let mesh;
 let lb;
@@ -21,7 +24,7 @@ let run = 0;
 before(async () => {
   requireJars();
   const started = Date.now();
-  mesh = await new Mesh().start();
+  mesh = await new Mesh({ serverApiToken: SERVER_API_TOKEN }).start();
   lb = await new Balancer(mesh.connections).start();
   browser = await launchBrowser();
   // Does this connection-service have the SSE endpoints? (401: yes, it wants a credential; 404: not yet.)
@@ -220,6 +223,23 @@ function pollPresence(user) {
 /** Whether presence-service answers: the subscription came back with a member list. */
 function presenceWorks(page) {
   return page.evaluate((channel) => window.meshDemo.client.members(channel).length > 0, CHANNEL);
+}
+
+/** POST /api/<method> on the server API, as a backend would; the JSON reply of a 200. */
+async function serverApi(method, body) {
+  const res = await fetch(`http://127.0.0.1:${mesh.serverApiPort}/api/${method}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${SERVER_API_TOKEN}` },
+    body: JSON.stringify(body), signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`server API ${method}: HTTP ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** Subscribers of `channel` on the nodes, from the server API's channel list. */
+async function subscribersOf(channel) {
+  const { channels } = await serverApi('channels', { prefix: channel });
+  return channels.find((c) => c.channel === channel)?.subscribers ?? 0;
 }
 
 /* ---------------------------------------------------------------------------------------------------- scenarios */
@@ -445,6 +465,66 @@ describe('mesh-client in a real browser', { concurrency: false }, () => {
     s = await expectReceivedOnce(page, [...inbound, ownId], 'own message over SSE');
     assert.equal(s.messages.find((m) => m.id === ownId).pending, false);
     await expectConnections(1, 'over SSE');
+  });
+
+  scenario('8 subscription ended by the server: dropped by the page, reported, not resubscribed on reconnect', async (t) => {
+    const user = uniqueUser('un');
+    const room = `room:${user}`;
+    const page = await openDemo(user);
+    await page.evaluate((channel) => {
+      const { client } = window.meshDemo;
+      window.__ended = [];
+      window.__roomEvents = [];
+      window.__sent = [];
+      client.on('unsubscribed', (u) => window.__ended.push(u));
+      client.on('event', (e) => e.channel === channel && window.__roomEvents.push(e.id));
+      // Every frame the page sends from now on, on this socket and the next ones.
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (data) {
+        window.__sent.push(JSON.parse(data));
+        return send.call(this, data);
+      };
+      return client.subscribe(channel).then(() => undefined);
+    }, room);
+    assert.equal(await subscribersOf(room), 1, 'the page is subscribed on the server');
+    const first = `${user}-1`;
+    await mesh.publish(room, first, { n: 1 });
+    await page.waitForFunction((id) => window.__roomEvents.includes(id), first, { timeout: 10_000, polling: 100 });
+
+    const answer = await serverApi('unsubscribe', { userId: user, channel: room });
+    assert.equal(answer.unsubscribed, 1, 'the server ended one connection\'s subscription');
+    await page.waitForFunction(() => window.__ended.length > 0, null, { timeout: 10_000, polling: 100 });
+    let seen = await page.evaluate((channel) => ({
+      ended: window.__ended, channels: window.meshDemo.client.channels, position: window.meshDemo.client.position(channel),
+    }), room);
+    assert.deepEqual(seen.ended, [{ channel: room, reason: 'server' }], 'one unsubscribed event, reason server');
+    assert.ok(!seen.channels.includes(room), `dropped from the client's channels (${seen.channels.join(', ')})`);
+    assert.equal(seen.position, null, 'no position kept for it');
+    assert.ok(seen.channels.includes(CHANNEL), 'the other subscriptions stay');
+    assert.equal(await subscribersOf(room), 0, 'no subscriber left on the server');
+
+    // A reconnect (offline, then online) resubscribes what the page keeps, and not the ended channel.
+    const before = await state(page);
+    await page.evaluate(() => { window.__sent.length = 0; });
+    await browser.context.setOffline(true);
+    await page.waitForFunction(() => window.meshDemo.client.state === 'reconnecting', null, { timeout: 10_000, polling: 100 });
+    await browser.context.setOffline(false);
+    await page.waitForFunction((id) => window.meshDemo.client.connectionId && window.meshDemo.client.connectionId !== id,
+      before.connectionId, { timeout: 20_000, polling: 100 });
+    await waitConnected(page, 'the page to reconnect');
+    const subscribes = await page.evaluate(() => window.__sent.filter((f) => f.type === 'subscribe').map((f) => f.channel));
+    assert.ok(subscribes.includes(CHANNEL), `resubscribed the chat after the reconnect (${subscribes.join(', ')})`);
+    assert.ok(!subscribes.includes(room), `did not resubscribe ${room} (${subscribes.join(', ')})`);
+    assert.equal(await subscribersOf(room), 0, 'still no subscriber on the server after the reconnect');
+
+    // Events of the ended channel no longer reach the page; the chat still does.
+    await mesh.publish(room, `${user}-2`, { n: 2 });
+    const [chat] = await publish('un-live', 1);
+    await expectReceivedOnce(page, [chat], 'the chat after the reconnect');
+    seen = await page.evaluate(() => ({ events: window.__roomEvents, ended: window.__ended.length }));
+    assert.deepEqual(seen.events, [first], 'no event of the ended channel after the unsubscribe');
+    assert.equal(seen.ended, 1, 'reported once');
+    t.diagnostic(`subscribes after the reconnect: ${subscribes.join(', ')}`);
   });
 
   // Last: it leaves one connection node dead.

@@ -7,6 +7,6 @@ const module = await import(served
 
 export const {
   MeshClient, MeshError, VERSION, PROTOCOL_VERSION, STATES, DEFAULTS, CloseCodes, ErrorCodes, ClientErrorCodes,
-  backoffDelay, reconnectDelay, randomId, formatResumeToken, parseResumeToken, shouldReconnect,
+  UnsubscribeReasons, backoffDelay, reconnectDelay, randomId, formatResumeToken, parseResumeToken, shouldReconnect,
 } = module;
 export { served, module };

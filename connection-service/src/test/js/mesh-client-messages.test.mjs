@@ -2,6 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { UnsubscribeReasons } from './client.mjs';
 import { setup } from './fakes.mjs';
 
 const B64URL_22 = /^[A-Za-z0-9_-]{22}$/;
@@ -262,6 +263,70 @@ describe('subscriptions and resume', () => {
     ws.receive({ type: 'unsubscribed', id: f.id, channel: 'chat:lobby' });
     assert.equal(await p, true);
     const next = await reconnect(h);
+    assert.deepEqual(next.sentOfType('subscribe').map((x) => x.channel), ['user:alice']);
+  });
+
+  test('unsubscribed by the server (no id, reason server): dropped, reported once, not resubscribed', async () => {
+    const h = setup();
+    const ws = await subscribedTo(h);
+    const ended = [];
+    h.client.on('unsubscribed', (u) => ended.push(u));
+    ws.receive({ type: 'unsubscribed', channel: 'chat:lobby', reason: UnsubscribeReasons.SERVER });
+    assert.deepEqual(ended, [{ channel: 'chat:lobby', reason: 'server' }]);
+    assert.deepEqual(h.client.channels, ['user:alice']);
+    assert.equal(h.client.position('chat:lobby'), null);
+    ws.receive(event(42));
+    assert.equal(h.events.length, 0, 'events of the ended subscription are not surfaced');
+    ws.receive({ type: 'unsubscribed', channel: 'chat:lobby', reason: 'server' });
+    assert.equal(ended.length, 1, 'a repeated frame is not reported twice');
+    assert.equal(ws.sentOfType('unsubscribe').length, 0, 'nothing to confirm to the server');
+    const next = await reconnect(h);
+    assert.deepEqual(next.sentOfType('subscribe').map((x) => x.channel), ['user:alice']);
+    // The application may subscribe again (authorisation decides): a new subscription, from no position.
+    const again = h.client.subscribe('chat:lobby');
+    const [f] = next.sentOfType('subscribe').filter((x) => x.channel === 'chat:lobby');
+    assert.equal(f.position, undefined);
+    next.receive({ type: 'subscribed', id: f.id, channel: 'chat:lobby', position: { epoch: 'E1', seq: 44 } });
+    assert.equal((await again).channel, 'chat:lobby');
+  });
+
+  test('unsubscribed by the server while a subscribe of the channel is unanswered: kept (the later request wins)', async () => {
+    const h = setup();
+    const ws = await h.connect();
+    const ended = [];
+    h.client.on('unsubscribed', (u) => ended.push(u));
+    const p = h.client.subscribe('room:a');
+    const [f] = ws.sentOfType('subscribe').filter((x) => x.channel === 'room:a');
+    ws.receive({ type: 'unsubscribed', channel: 'room:a', reason: 'server' });
+    assert.deepEqual(ended, []);
+    ws.receive({ type: 'subscribed', id: f.id, channel: 'room:a', position: { epoch: 'E1', seq: 0 } });
+    assert.equal((await p).channel, 'room:a');
+    assert.ok(h.client.channels.includes('room:a'));
+  });
+
+  test('an unsubscribed frame without id and without reason "server", or for an unknown channel, changes nothing', async () => {
+    const h = setup();
+    const ws = await subscribedTo(h);
+    const ended = [];
+    h.client.on('unsubscribed', (u) => ended.push(u));
+    ws.receive({ type: 'unsubscribed', channel: 'chat:lobby' });
+    ws.receive({ type: 'unsubscribed', channel: 'chat:lobby', reason: 'weather' });
+    ws.receive({ type: 'unsubscribed', channel: 'room:none', reason: 'server' });
+    ws.receive({ type: 'unsubscribed', id: 'u999', channel: 'chat:lobby', reason: 'server' });
+    assert.deepEqual(ended, []);
+    assert.deepEqual(h.client.channels, ['user:alice', 'chat:lobby']);
+  });
+
+  test('the own user channel ended by the server is not resubscribed until the application subscribes it', async () => {
+    const h = setup();
+    const ws = await h.connect();
+    const [own] = ws.sentOfType('subscribe');
+    ws.receive({ type: 'subscribed', id: own.id, channel: 'user:alice', position: { epoch: 'U1', seq: 3 } });
+    ws.receive({ type: 'unsubscribed', channel: 'user:alice', reason: 'server' });
+    assert.deepEqual(h.client.channels, []);
+    const next = await reconnect(h);
+    assert.deepEqual(next.sentOfType('subscribe').map((x) => x.channel), []);
+    h.client.subscribe('user:alice').catch(() => {});
     assert.deepEqual(next.sentOfType('subscribe').map((x) => x.channel), ['user:alice']);
   });
 });

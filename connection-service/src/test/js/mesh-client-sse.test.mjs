@@ -240,6 +240,32 @@ describe('SSE reconnect and close', () => {
     assert.deepEqual(h.events.map((e) => e.seq), [42, 43]);
   });
 
+  test('a subscription the server ended on the stream is left out of the next URL: channels, presence, resume', async () => {
+    const h = setup({ transport: 'sse' });
+    const first = await sseConnected(h);
+    const ended = [];
+    h.client.on('unsubscribed', (u) => ended.push(u));
+    h.client.subscribe('room:a', { presence: true });
+    h.client.subscribe('chat:lobby');
+    await h.clock.tick(0);
+    for (const post of h.fetch.ssePosts('subscribe')) {
+      const { id, channel } = post.body;
+      first.receive({ type: 'subscribed', id, channel, position: { epoch: 'E1', seq: 41 } });
+    }
+    first.receive({ type: 'unsubscribed', channel: 'room:a', reason: 'server' }, 'chat:lobby~E1:41|user:alice~E1:41');
+    assert.deepEqual(ended, [{ channel: 'room:a', reason: 'server' }]);
+    first.fail();
+    await h.clock.tick(h.reconnects.at(-1).delayMs);
+    const q = h.es.query;
+    assert.ok(!q.get('channels').split(',').includes('room:a'), q.get('channels'));
+    assert.ok(!(q.get('presence') ?? '').split(',').includes('room:a'));
+    assert.ok(![...parseResumeToken(q.get('resume')).keys()].includes('room:a'));
+    h.es.welcome();
+    await h.clock.tick(0);
+    assert.deepEqual(h.fetch.ssePosts('subscribe').filter((c) => c.body.channel === 'room:a').length, 1,
+      'subscribed once, never again');
+  });
+
   test('a presence channel with info is subscribed by POST after welcome (info cannot travel in the URL)', async () => {
     const h = setup({ transport: 'sse' });
     const first = await sseConnected(h);

@@ -114,6 +114,7 @@ function start() {
     renderMembers();
   });
   client.on('presence', ({ channel }) => channel === CHANNEL && renderMembers());
+  client.on('unsubscribed', ({ channel, reason }) => log(`unsubscribed from ${channel} (${reason})`));
   client.on('error', (err) => log(`error: ${err.message}`));
 
   client.connect();

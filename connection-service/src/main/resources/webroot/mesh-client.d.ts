@@ -82,6 +82,17 @@ export const ClientErrorCodes: Readonly<{
   LISTENER: 'listener';
 }>;
 
+/**
+ * Reasons of an `unsubscribed` frame the client did not ask for (PROTOCOL 3.3): `server`, the server ended the
+ * subscription (an integration called `mesh.connection.unsubscribe` or the server API's `unsubscribe`).
+ */
+export const UnsubscribeReasons: Readonly<{
+  SERVER: 'server';
+}>;
+
+/** Why the server ended a subscription ('unsubscribed' event). */
+export type UnsubscribeReason = (typeof UnsubscribeReasons)[keyof typeof UnsubscribeReasons];
+
 /** Default values of the numeric and transport options. */
 export const DEFAULTS: Readonly<{
   transport: 'auto';
@@ -370,6 +381,16 @@ export interface ResetInfo {
   previous: Position | null;
 }
 
+/**
+ * The server ended a subscription without the client asking: the channel is no longer in `channels`, its pending
+ * subscribe() promises reject with `unsubscribed`, and no reconnect subscribes it again. Whether subscribe() may
+ * take it back is the server's authorisation to decide.
+ */
+export interface UnsubscribedInfo {
+  channel: string;
+  reason: UnsubscribeReason;
+}
+
 export interface GapInfo {
   channel: string;
   dropped: number;
@@ -382,6 +403,7 @@ export interface MeshEventMap {
   reconnect: ReconnectScheduled;
   event: MeshEvent;
   subscribed: Subscribed;
+  unsubscribed: UnsubscribedInfo;
   reset: ResetInfo;
   gap: GapInfo;
   presence: PresenceChange;
@@ -443,7 +465,10 @@ export class MeshClient {
 
   /** Keeps the channel subscribed across reconnects; resolves at the next `subscribed` for it. */
   subscribe(channel: string, options?: { presence?: boolean; info?: Record<string, unknown> }): Promise<Subscribed>;
-  /** Resolves true once the server confirmed (or at once when not connected). */
+  /**
+   * Resolves true once the server confirmed (or at once when not connected). A subscription the server ends by itself
+   * is reported by the 'unsubscribed' event instead.
+   */
   unsubscribe(channel: string): Promise<boolean>;
   /**
    * Queued while not connected (bounded by outboxLimit), sent once per connection with a unique id, retried with the

@@ -95,6 +95,14 @@ export const ClientErrorCodes = Object.freeze({
   LISTENER: 'listener',
 });
 
+/**
+ * Reasons of an `unsubscribed` frame the client did not ask for (PROTOCOL 3.3): the server ended the subscription
+ * (an integration called mesh.connection.unsubscribe or the server API's `unsubscribe`).
+ */
+export const UnsubscribeReasons = Object.freeze({
+  SERVER: 'server',
+});
+
 /** Names of close codes as the client reports them (state reasons, MeshError codes of terminal closes). */
 const CLOSE_CODE_NAMES = new Map([
   [1000, 'normal'], [1001, 'server-shutdown'], [1002, 'protocol-error'], [1006, 'network-error'],
@@ -1180,6 +1188,8 @@ class Subscriptions {
   #requests = new Map();
   /** @type {string | null} */
   #userChannel = null;
+  /** the server ended the own user channel's subscription: not subscribed again until the application asks */
+  #userChannelEnded = false;
   /** @type {Map<Subscription, boolean> | null} acks held back while an `events` batch is delivered (sub -> force) */
   #heldAcks = null;
   #host;
@@ -1228,6 +1238,7 @@ class Subscriptions {
     }
     let sub = this.#subs.get(channel);
     if (!sub) this.#subs.set(channel, (sub = newSubscription(channel)));
+    if (channel === this.#userChannel) this.#userChannelEnded = false;
     const addsPresence = presence && !sub.presence;
     if (presence) sub.presence = true;
     if (info !== undefined) sub.info = info;
@@ -1273,9 +1284,12 @@ class Subscriptions {
    */
   welcomed(userId, urlChannels, gen) {
     const userChannel = `user:${userId}`;
-    if (this.#userChannel && this.#userChannel !== userChannel) this.#subs.delete(this.#userChannel);
+    if (this.#userChannel && this.#userChannel !== userChannel) {
+      this.#subs.delete(this.#userChannel);
+      this.#userChannelEnded = false;
+    }
     this.#userChannel = userChannel;
-    if (!this.#subs.has(userChannel)) this.#subs.set(userChannel, newSubscription(userChannel));
+    if (!this.#subs.has(userChannel) && !this.#userChannelEnded) this.#subs.set(userChannel, newSubscription(userChannel));
     if (urlChannels) {
       for (const ch of urlChannels) {
         const sub = this.#subs.get(ch);
@@ -1388,7 +1402,27 @@ class Subscriptions {
     if (req) {
       this.#requests.delete(f.id);
       if (req.kind === 'unsubscribe') req.resolve(true);
+      return;
     }
+    if (!f.id && f.reason === UnsubscribeReasons.SERVER) this.#endedByServer(f.channel);
+  }
+
+  /**
+   * The server ended a subscription the client did not ask to end (PROTOCOL 3.3): it is dropped here too, so that no
+   * reconnect subscribes it again, and the application is told. A subscribe of the channel still unanswered was sent
+   * after the server ended it: the server subscribes it again, so it is kept.
+   * @param {unknown} channel
+   */
+  #endedByServer(channel) {
+    if (typeof channel !== 'string') return;
+    const sub = this.#subs.get(channel);
+    if (!sub) return;
+    for (const req of this.#requests.values()) if (req.kind === 'subscribe' && req.channel === channel) return;
+    this.#subs.delete(channel);
+    if (channel === this.#userChannel) this.#userChannelEnded = true;
+    rejectWaiters(sub, new MeshError(ClientErrorCodes.UNSUBSCRIBED, `the server ended the subscription to ${channel}`,
+      { channel }));
+    this.#host.emit('unsubscribed', { channel, reason: UnsubscribeReasons.SERVER });
   }
 
   /** @param {Frame} f */

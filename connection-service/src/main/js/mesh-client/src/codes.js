@@ -65,6 +65,14 @@ export const ClientErrorCodes = Object.freeze({
   LISTENER: 'listener',
 });
 
+/**
+ * Reasons of an `unsubscribed` frame the client did not ask for (PROTOCOL 3.3): the server ended the subscription
+ * (an integration called mesh.connection.unsubscribe or the server API's `unsubscribe`).
+ */
+export const UnsubscribeReasons = Object.freeze({
+  SERVER: 'server',
+});
+
 /** Names of close codes as the client reports them (state reasons, MeshError codes of terminal closes). */
 const CLOSE_CODE_NAMES = new Map([
   [1000, 'normal'], [1001, 'server-shutdown'], [1002, 'protocol-error'], [1006, 'network-error'],

@@ -20,7 +20,9 @@
 export { VERSION, PROTOCOL_VERSION } from './version.js';
 export { STATES, MeshClient } from './client.js';
 export { DEFAULTS } from './options.js';
-export { CloseCodes, ErrorCodes, ClientErrorCodes, MeshError, shouldReconnect } from './codes.js';
+export {
+  CloseCodes, ErrorCodes, ClientErrorCodes, UnsubscribeReasons, MeshError, shouldReconnect,
+} from './codes.js';
 export { backoffDelay, reconnectDelay } from './backoff.js';
 export { randomId } from './util.js';
 export { formatResumeToken, parseResumeToken } from './sse.js';

@@ -2,7 +2,7 @@
 // position of each channel, dedupe by (channel, epoch, seq), acks of critical events, presence members, and the
 // subscribe/unsubscribe requests in flight.
 
-import { ClientErrorCodes, ErrorCodes, MeshError } from './codes.js';
+import { ClientErrorCodes, ErrorCodes, MeshError, UnsubscribeReasons } from './codes.js';
 import { CHANNEL_RE } from './util.js';
 
 /** @typedef {import('../mesh-client.js').MeshEventMap} MeshEventMap */
@@ -74,6 +74,8 @@ export class Subscriptions {
   #requests = new Map();
   /** @type {string | null} */
   #userChannel = null;
+  /** the server ended the own user channel's subscription: not subscribed again until the application asks */
+  #userChannelEnded = false;
   /** @type {Map<Subscription, boolean> | null} acks held back while an `events` batch is delivered (sub -> force) */
   #heldAcks = null;
   #host;
@@ -122,6 +124,7 @@ export class Subscriptions {
     }
     let sub = this.#subs.get(channel);
     if (!sub) this.#subs.set(channel, (sub = newSubscription(channel)));
+    if (channel === this.#userChannel) this.#userChannelEnded = false;
     const addsPresence = presence && !sub.presence;
     if (presence) sub.presence = true;
     if (info !== undefined) sub.info = info;
@@ -167,9 +170,12 @@ export class Subscriptions {
    */
   welcomed(userId, urlChannels, gen) {
     const userChannel = `user:${userId}`;
-    if (this.#userChannel && this.#userChannel !== userChannel) this.#subs.delete(this.#userChannel);
+    if (this.#userChannel && this.#userChannel !== userChannel) {
+      this.#subs.delete(this.#userChannel);
+      this.#userChannelEnded = false;
+    }
     this.#userChannel = userChannel;
-    if (!this.#subs.has(userChannel)) this.#subs.set(userChannel, newSubscription(userChannel));
+    if (!this.#subs.has(userChannel) && !this.#userChannelEnded) this.#subs.set(userChannel, newSubscription(userChannel));
     if (urlChannels) {
       for (const ch of urlChannels) {
         const sub = this.#subs.get(ch);
@@ -282,7 +288,27 @@ export class Subscriptions {
     if (req) {
       this.#requests.delete(f.id);
       if (req.kind === 'unsubscribe') req.resolve(true);
+      return;
     }
+    if (!f.id && f.reason === UnsubscribeReasons.SERVER) this.#endedByServer(f.channel);
+  }
+
+  /**
+   * The server ended a subscription the client did not ask to end (PROTOCOL 3.3): it is dropped here too, so that no
+   * reconnect subscribes it again, and the application is told. A subscribe of the channel still unanswered was sent
+   * after the server ended it: the server subscribes it again, so it is kept.
+   * @param {unknown} channel
+   */
+  #endedByServer(channel) {
+    if (typeof channel !== 'string') return;
+    const sub = this.#subs.get(channel);
+    if (!sub) return;
+    for (const req of this.#requests.values()) if (req.kind === 'subscribe' && req.channel === channel) return;
+    this.#subs.delete(channel);
+    if (channel === this.#userChannel) this.#userChannelEnded = true;
+    rejectWaiters(sub, new MeshError(ClientErrorCodes.UNSUBSCRIBED, `the server ended the subscription to ${channel}`,
+      { channel }));
+    this.#host.emit('unsubscribed', { channel, reason: UnsubscribeReasons.SERVER });
   }
 
   /** @param {Frame} f */

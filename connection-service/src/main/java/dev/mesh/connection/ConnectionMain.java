@@ -2,6 +2,7 @@ package dev.mesh.connection;
 
 import dev.mesh.common.config.Env;
 import dev.mesh.common.launch.ServiceLauncher;
+import dev.mesh.connection.serverapi.ServerApiOptions;
 
 /** Entry point of the connection-service fat jar. */
 public final class ConnectionMain {
@@ -13,8 +14,9 @@ public final class ConnectionMain {
     ServiceLauncher.run(() -> {
       Env env = Env.system();
       ConnectionOptions options = ConnectionOptions.fromEnv(env);
+      ServerApiOptions serverApi = ServerApiOptions.fromEnv(env);
       env.validate();
-      return new ConnectionService(options);
+      return new ConnectionService(options, serverApi);
     });
   }
 }

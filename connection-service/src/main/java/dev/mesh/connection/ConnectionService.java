@@ -8,6 +8,8 @@ import dev.mesh.common.status.StatusVerticle;
 import dev.mesh.connection.edge.EdgeVerticle;
 import dev.mesh.connection.history.ReplayChannelLog;
 import dev.mesh.connection.ops.DependencyCheck;
+import dev.mesh.connection.serverapi.ServerApiOptions;
+import dev.mesh.connection.serverapi.ServerApiVerticle;
 import io.vertx.core.Future;
 
 
@@ -17,12 +19,22 @@ public final class ConnectionService implements MeshService {
   public static final String NAME = "connection-service";
 
   private final ConnectionOptions options;
+  private final ServerApiOptions serverApiOptions;
   private EdgeVerticle edge;
+  private ServerApiVerticle serverApi;
+  /** The server API's port bound at launch, kept like {@link #boundPort}. */
+  private volatile int boundServerApiPort;
   /** The public port bound at launch, kept when the node rejoins the cluster (0 before the first start). */
   private volatile int boundPort;
 
+  /** Without the server API (it opens only when configured). */
   public ConnectionService(ConnectionOptions options) {
+    this(options, ServerApiOptions.disabled());
+  }
+
+  public ConnectionService(ConnectionOptions options, ServerApiOptions serverApiOptions) {
     this.options = options;
+    this.serverApiOptions = serverApiOptions;
   }
 
   @Override
@@ -44,7 +56,24 @@ public final class ConnectionService implements MeshService {
     return context.deploy(new StatusVerticle(context.node(), NAME, Addresses.CONNECTION_STATUS))
         .compose(v -> context.deploy(edge))
         .onSuccess(v -> boundPort = edge.actualPort())
+        .compose(v -> deployServerApi(context))
         .mapEmpty();
+  }
+
+  /** The server API last: it forwards to the bus addresses the edge (and the other services) serve. */
+  private Future<?> deployServerApi(ServiceContext context) {
+    if (!serverApiOptions.enabled()) {
+      return Future.succeededFuture();
+    }
+    ServerApiOptions incarnation = boundServerApiPort == 0 ? serverApiOptions
+        : serverApiOptions.withPort(boundServerApiPort);
+    serverApi = new ServerApiVerticle(incarnation, context.node(), context.registry());
+    return context.deploy(serverApi).onSuccess(v -> boundServerApiPort = serverApi.actualPort());
+  }
+
+  /** The server API's actual port; -1 when it is not enabled. */
+  public int serverApiPort() {
+    return serverApi == null ? -1 : serverApi.actualPort();
   }
 
   /** The actual public port (useful when configured as 0). */

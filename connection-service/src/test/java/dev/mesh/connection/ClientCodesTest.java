@@ -1,6 +1,7 @@
 package dev.mesh.connection;
 
 import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.connection.session.Frames;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -64,6 +65,13 @@ class ClientCodesTest {
     assertThat(server).as("codes found in connection-service's error frames").contains("rate-limited", "unavailable");
     assertThat(new TreeSet<>(jsObject("ErrorCodes").values()))
         .as("ErrorCodes of %s against the codes of connection-service's error frames", CODES_JS).isEqualTo(server);
+  }
+
+  @Test
+  @DisplayName("UnsubscribeReasons: the reason connection-service puts in an unsubscribed frame it sends unasked")
+  void unsubscribeReasons() throws IOException {
+    assertThat(jsObject("UnsubscribeReasons")).as("UnsubscribeReasons of %s", CODES_JS)
+        .isEqualTo(Map.of("SERVER", Frames.UNSUBSCRIBED_BY_SERVER));
   }
 
   // ------------------------------------------------------------------------------------------------- the server

@@ -28,6 +28,10 @@ public final class Addresses {
   public static final String LIST_CONNECTIONS = "mesh.connection.list";
   /** Request: statistics of one node (sent to {@link #nodeStats(String)}). */
   public static final String NODE_STATS_PREFIX = "mesh.connection.stats.";
+  /** Request: end a user's subscription to a channel on every node (each node: {@link #nodeUnsubscribe(String)}). */
+  public static final String UNSUBSCRIBE = "mesh.connection.unsubscribe";
+  /** Request: channels with live subscribers across the cluster (each node: {@link #nodeChannels(String)}). */
+  public static final String CHANNELS = "mesh.connection.channels";
   /** Request, answered by an application's authoriser if one is deployed: may this user subscribe/publish? */
   public static final String AUTHORIZE = "mesh.authorize";
 
@@ -57,6 +61,16 @@ public final class Addresses {
   /** Statistics request address of one connection node. */
   public static String nodeStats(String nodeId) {
     return NODE_STATS_PREFIX + nodeId;
+  }
+
+  /** Unsubscribe request address of one connection node (its own connections only). */
+  public static String nodeUnsubscribe(String nodeId) {
+    return UNSUBSCRIBE + "." + nodeId;
+  }
+
+  /** Channel-list request address of one connection node (its own subscribers only). */
+  public static String nodeChannels(String nodeId) {
+    return CHANNELS + "." + nodeId;
   }
 
   /** Live events of a channel, published once per event by replay-service after it has a position. */

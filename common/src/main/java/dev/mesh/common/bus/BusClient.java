@@ -9,7 +9,7 @@ import java.time.Duration;
 
 /**
  * Typed request/reply on the event bus: every request carries a timeout and the reply body is checked to be of the
- * expected record type. Typed service clients (presence, replay, ...) are built on this.
+ * expected record type (a {@link io.vertx.core.json.JsonObject} reply is read as that record). Typed service clients (presence, replay, ...) are built on this.
  */
 public final class BusClient {
 
@@ -33,6 +33,15 @@ public final class BusClient {
 
   private static <R> R cast(Message<Object> reply, Class<R> replyType, String address) {
     Object body = reply.body();
+    if (body instanceof io.vertx.core.json.JsonObject json && !replyType.isInstance(json)) {
+      // A responder that speaks the JSON alternative (e.g. an authoriser not written against Mesh's records).
+      try {
+        return JsonBodies.read(json, replyType);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException(address + " replied with a JSON object that is not a "
+            + replyType.getSimpleName() + ": " + e.getMessage(), e);
+      }
+    }
     if (!replyType.isInstance(body)) {
       throw new IllegalStateException(address + " replied with " + (body == null ? "null" : body.getClass().getSimpleName())
           + " instead of " + replyType.getSimpleName());

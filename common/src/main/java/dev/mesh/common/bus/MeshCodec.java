@@ -71,20 +71,51 @@ public final class MeshCodec implements MessageCodec<MeshMessage, MeshMessage> {
     }
   }
 
+  /**
+   * Reads the layout {@link #encodeToWire} writes (docs/PROTOCOL.md 9.1): a 2-byte big-endian length, that many bytes
+   * of UTF-8 class name, a 4-byte big-endian length, that many bytes of UTF-8 JSON. Never throws: bytes that do not
+   * follow it, or name a class that is not a {@link MeshMessage}, decode to an {@link Undecodable} carrying the
+   * reason, which every Mesh consumer answers with 400.
+   */
   @Override
   public MeshMessage decodeFromWire(int pos, Buffer buffer) {
-    int typeLength = buffer.getShort(pos);
-    String typeName = buffer.getString(pos + 2, pos + 2 + typeLength, "UTF-8");
-    int jsonStart = pos + 2 + typeLength + 4;
-    int jsonLength = buffer.getInt(pos + 2 + typeLength);
+    int end = buffer.length();
+    if (end - pos < 2) {
+      return new Undecodable("mesh codec: body of " + Math.max(0, end - pos) + " bytes has no class-name length");
+    }
+    int typeLength = buffer.getUnsignedShort(pos);
+    int typeEnd = pos + 2 + typeLength;
+    if (typeLength == 0 || end - typeEnd < 4) {
+      return new Undecodable("mesh codec: class-name length " + typeLength + " does not fit a body of "
+          + (end - pos) + " bytes");
+    }
+    String typeName = buffer.getString(pos + 2, typeEnd, "UTF-8");
+    long jsonLength = buffer.getUnsignedInt(typeEnd);
+    int jsonStart = typeEnd + 4;
+    if (jsonLength > end - jsonStart) {
+      return new Undecodable("mesh codec: JSON length " + jsonLength + " is more than the " + (end - jsonStart)
+          + " bytes left in the body of " + typeName);
+    }
+    Class<? extends MeshMessage> type;
     try {
-      return Json.MAPPER.readValue(buffer.getBytes(jsonStart, jsonStart + jsonLength), typeOf(typeName));
+      type = typeOf(typeName);
+    } catch (IllegalStateException e) {
+      return new Undecodable("mesh codec: " + e.getMessage());
+    }
+    try {
+      return Json.MAPPER.readValue(buffer.getBytes(jsonStart, jsonStart + (int) jsonLength), type);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot decode " + typeName + ": " + e.getMessage(), e);
+      return new Undecodable("mesh codec: cannot decode " + type.getSimpleName() + ": " + JsonBodies.describe(e));
     }
   }
 
   private static Class<? extends MeshMessage> typeOf(String name) {
+    Class<? extends MeshMessage> known = TYPES.get(name);
+    if (known != null) {
+      return known;
+    }
+    // Only names of loadable MeshMessage classes are remembered (computeIfAbsent keeps nothing when it throws), so
+    // names a peer makes up do not fill the map.
     return TYPES.computeIfAbsent(name, n -> {
       try {
         Class<?> type = Class.forName(n, false, MeshCodec.class.getClassLoader());
@@ -94,6 +125,8 @@ public final class MeshCodec implements MessageCodec<MeshMessage, MeshMessage> {
         return type.asSubclass(MeshMessage.class);
       } catch (ClassNotFoundException e) {
         throw new IllegalStateException("unknown message type " + n + " (is this node on an older version?)", e);
+      } catch (LinkageError e) {
+        throw new IllegalStateException("message type " + n + " cannot be loaded: " + e, e);
       }
     });
   }

@@ -44,6 +44,16 @@ public final class MeshCluster {
   private MeshCluster() {
   }
 
+  /**
+   * The partition count every Mesh member sets explicitly: Hazelcast's default value, so the data's layout is
+   * Hazelcast's usual one. Hazelcast's join check compares the <em>setting</em> (its text, absent when not set) and
+   * refuses a joiner whose setting differs, before it is given any partition: a member started with a plain
+   * Hazelcast or Vert.x configuration (the cluster name and members, nothing else) is refused and shuts itself down
+   * with "Incompatible partition count! expected: 271, found: null", instead of taking partitions of Mesh's data
+   * whose classes it does not have. Members of another Mesh version with the same setting still join.
+   */
+  public static final String PARTITION_COUNT = "271";
+
   /** Hazelcast member attribute in which vertx-hazelcast looks for the Vert.x node id. */
   static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
   /** Longest a member waits for enough data members (quorum) to appear before its start fails. */
@@ -195,6 +205,7 @@ public final class MeshCluster {
   public static Config hazelcastConfig(ClusterOptions options) {
     Config config = ConfigUtil.loadConfig();
     config.setClusterName(options.clusterName());
+    config.setProperty("hazelcast.partition.count", PARTITION_COUNT);
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.socket.bind.any", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,6 +67,19 @@ public final class Env {
   /** A TCP port, 0 meaning "any free port". */
   public int port(String name, int defaultValue) {
     return integer(name, defaultValue, 0, 65535);
+  }
+
+  /**
+   * A TCP port that has no default: empty when the variable is unset (for something that is off unless asked for),
+   * empty too when its value is invalid (reported by {@link #validate()}).
+   */
+  public OptionalInt optionalPort(String name) {
+    if (raw(name) == null) {
+      return OptionalInt.empty();
+    }
+    int problemsBefore = problems.size();
+    int port = integer(name, 0, 0, 65535);
+    return problems.size() > problemsBefore ? OptionalInt.empty() : OptionalInt.of(port);
   }
 
   public boolean bool(String name, boolean defaultValue) {

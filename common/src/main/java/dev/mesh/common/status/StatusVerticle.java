@@ -1,9 +1,10 @@
 package dev.mesh.common.status;
 
+import dev.mesh.common.bus.BusRequest;
+import dev.mesh.common.bus.RequestBody;
 import dev.mesh.common.cluster.MeshNode;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 
 import java.time.Instant;
 
@@ -23,10 +24,10 @@ public final class StatusVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.eventBus().<StatusQuery>consumer(address, this::answer).completion();
+    return BusRequest.consumer(vertx.eventBus(), address, RequestBody.of(StatusQuery.class), this::answer).completion();
   }
 
-  private void answer(Message<StatusQuery> query) {
+  private void answer(BusRequest<StatusQuery> query) {
     query.reply(new ServiceStatus(service, node.nodeId(), Version.current(), startedAt, node.memberCount()));
   }
 }

@@ -3,6 +3,7 @@ package dev.mesh.common.bus;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
+import dev.mesh.common.replay.PublishRequest;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -48,11 +49,48 @@ class MeshCodecTest {
   }
 
   @Test
-  @DisplayName("refuses to decode a class that is not a MeshMessage, even if it exists")
+  @DisplayName("refuses to decode a class that is not a MeshMessage, even if it exists: an Undecodable says why")
   void refusesForeignClasses() {
     byte[] type = "java.lang.Runtime".getBytes();
     Buffer buffer = Buffer.buffer().appendShort((short) type.length).appendBytes(type).appendInt(2).appendString("{}");
-    assertThatThrownBy(() -> codec.decodeFromWire(0, buffer)).hasMessageContaining("is not a MeshMessage");
+    assertThat(codec.decodeFromWire(0, buffer)).isInstanceOfSatisfying(Undecodable.class,
+        u -> assertThat(u.reason()).contains("is not a MeshMessage"));
+  }
+
+  @Test
+  @DisplayName("writes the documented layout: 2-byte length, class name, 4-byte length, UTF-8 JSON")
+  void documentedLayout() {
+    PublishRequest request = new PublishRequest("room:1", "m-1", JsonNodeFactory.instance.objectNode().put("t", "é"),
+        false);
+    Buffer buffer = Buffer.buffer();
+    codec.encodeToWire(buffer, request);
+    String type = PublishRequest.class.getName();
+    assertThat(buffer.getUnsignedShort(0)).isEqualTo(type.length());
+    assertThat(buffer.getString(2, 2 + type.length(), "UTF-8")).isEqualTo(type);
+    long jsonLength = buffer.getUnsignedInt(2 + type.length());
+    assertThat(2 + type.length() + 4 + jsonLength).isEqualTo(buffer.length());
+    String json = buffer.getString(2 + type.length() + 4, buffer.length(), "UTF-8");
+    assertThat(json).isEqualTo(Json.encode(request));
+  }
+
+  @Test
+  @DisplayName("never throws on bytes that do not follow the layout: each gives an Undecodable with the reason")
+  void truncatedOrInconsistentBytes() {
+    byte[] type = PublishRequest.class.getName().getBytes();
+    assertThat(reason(Buffer.buffer())).contains("no class-name length");
+    assertThat(reason(Buffer.buffer().appendByte((byte) 1))).contains("no class-name length");
+    assertThat(reason(Buffer.buffer().appendShort((short) 500).appendString("x"))).contains("class-name length 500");
+    assertThat(reason(Buffer.buffer().appendShort((short) 0).appendInt(0))).contains("class-name length 0");
+    assertThat(reason(Buffer.buffer().appendShort((short) type.length).appendBytes(type).appendInt(-1)))
+        .contains("JSON length 4294967295");
+    assertThat(reason(Buffer.buffer().appendShort((short) 9).appendString("com.x.Nop").appendInt(2).appendString("{}")))
+        .contains("unknown message type com.x.Nop");
+    assertThat(reason(Buffer.buffer().appendShort((short) type.length).appendBytes(type).appendInt(15)
+        .appendString("{\"channel\": [1]"))).contains("cannot decode PublishRequest");
+  }
+
+  private String reason(Buffer buffer) {
+    return ((Undecodable) codec.decodeFromWire(0, buffer)).reason();
   }
 
   @Test

@@ -55,6 +55,20 @@ class EnvTest {
   }
 
   @Test
+  @DisplayName("an optional port is empty when unset, the port when set, and reported (and empty) when invalid")
+  void optionalPort() {
+    Env env = Env.of(Map.of("MESH_A_PORT", "0", "MESH_B_PORT", " 8090 ", "MESH_C_PORT", "70000", "MESH_D_PORT", " "));
+    assertThat(env.optionalPort("MESH_UNSET_PORT")).isEmpty();
+    assertThat(env.optionalPort("MESH_D_PORT")).as("blank is unset").isEmpty();
+    assertThat(env.optionalPort("MESH_A_PORT")).hasValue(0);
+    assertThat(env.optionalPort("MESH_B_PORT")).hasValue(8090);
+    assertThat(env.optionalPort("MESH_C_PORT")).isEmpty();
+    assertThatThrownBy(env::validate).isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).problems())
+            .containsExactly("MESH_C_PORT=70000: must be between 0 and 65535"));
+  }
+
+  @Test
   @DisplayName("every invalid value is reported at once, naming the variable, its value and what is allowed")
   void invalidValuesAreAllReported() {
     Env env = Env.of(Map.of(

@@ -18,6 +18,7 @@ import dev.mesh.connection.membership.QuorumGuard;
 import dev.mesh.connection.membership.UserLimitCheck;
 import dev.mesh.connection.registry.NodeLossWatcher;
 import dev.mesh.connection.registry.RegistryRepair;
+import dev.mesh.connection.routing.ChannelAdmin;
 import dev.mesh.connection.routing.IntegrationApi;
 import dev.mesh.connection.routing.NodeInbox;
 import dev.mesh.connection.routing.PresenceFeed;
@@ -50,6 +51,7 @@ public final class EdgeVerticle extends VerticleBase {
   private HttpServer server;
   private NodeInbox inbox;
   private IntegrationApi api;
+  private ChannelAdmin channelAdmin;
   private PresenceFeed presenceFeed;
   private HeartbeatSweeper sweeper;
   private NodeLossWatcher watcher;
@@ -107,6 +109,7 @@ public final class EdgeVerticle extends VerticleBase {
 
     inbox = new NodeInbox(edge);
     api = new IntegrationApi(edge);
+    channelAdmin = new ChannelAdmin(edge);
     presenceFeed = new PresenceFeed(edge);
     sweeper = new HeartbeatSweeper(edge);
     watcher = new NodeLossWatcher(edge);
@@ -134,7 +137,7 @@ public final class EdgeVerticle extends VerticleBase {
         .webSocketHandler(socket -> { })
         .listen(options.httpPort(), options.httpHost())
         .onSuccess(s -> server = s);
-    return Future.all(inbox.start(), api.start(), presenceFeed.start(), authenticator.start(), listening);
+    return Future.all(inbox.start(), api.start(), channelAdmin.start(), presenceFeed.start(), authenticator.start(), listening);
   }
 
   @Override
@@ -147,7 +150,7 @@ public final class EdgeVerticle extends VerticleBase {
     quorum.stop();
     return edge.lifecycle.drainAll()
         .eventually(() -> server == null ? Future.succeededFuture() : server.close())
-        .eventually(() -> Future.join(inbox.stop(), api.stop(), presenceFeed.stop()));
+        .eventually(() -> Future.join(inbox.stop(), api.stop(), channelAdmin.stop(), presenceFeed.stop()));
   }
 
   public int actualPort() {

@@ -43,11 +43,16 @@ public final class ChannelHub {
 
   private final class Channel {
     final Set<Session> subscribers = new LinkedHashSet<>();
-    final MessageConsumer<Envelope> consumer;
+    final MessageConsumer<Object> consumer;
     final Future<Void> ready;
 
     Channel(String name) {
-      consumer = vertx.eventBus().consumer(Addresses.channel(name), message -> deliver(name, message.body(), subscribers));
+      // Only replay-service publishes here; anything else (an undecodable or foreign body) is not an event.
+      consumer = vertx.eventBus().consumer(Addresses.channel(name), message -> {
+        if (message.body() instanceof Envelope event) {
+          deliver(name, event, subscribers);
+        }
+      });
       ready = consumer.completion();
     }
   }

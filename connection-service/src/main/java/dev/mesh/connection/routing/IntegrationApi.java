@@ -1,7 +1,9 @@
 package dev.mesh.connection.routing;
 
 import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.bus.BusRequest;
 import dev.mesh.common.bus.ErrorCodes;
+import dev.mesh.common.bus.RequestBody;
 import dev.mesh.common.connection.ConnectionList;
 import dev.mesh.common.connection.ConnectionQuery;
 import dev.mesh.common.connection.KickRequest;
@@ -21,7 +23,6 @@ import dev.mesh.common.status.StatusQuery;
 import dev.mesh.connection.edge.Edge;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 
 import java.time.Instant;
@@ -46,10 +47,12 @@ public final class IntegrationApi {
 
   public Future<Void> start() {
     EventBus bus = edge.node().vertx().eventBus();
-    consumers.add(bus.<SendToUser>consumer(Addresses.SEND_TO_USER, this::sendToUser));
-    consumers.add(bus.<KickRequest>consumer(Addresses.KICK, this::kick));
-    consumers.add(bus.<ConnectionQuery>consumer(Addresses.LIST_CONNECTIONS, this::list));
-    consumers.add(bus.<StatusQuery>consumer(Addresses.nodeStats(edge.node().nodeId()), this::stats));
+    consumers.add(BusRequest.consumer(bus, Addresses.SEND_TO_USER, RequestBody.of(SendToUser.class), this::sendToUser));
+    consumers.add(BusRequest.consumer(bus, Addresses.KICK, RequestBody.of(KickRequest.class), this::kick));
+    consumers.add(BusRequest.consumer(bus, Addresses.LIST_CONNECTIONS, RequestBody.of(ConnectionQuery.class),
+        this::list));
+    consumers.add(BusRequest.consumer(bus, Addresses.nodeStats(edge.node().nodeId()), RequestBody.of(StatusQuery.class),
+        this::stats));
     return Future.all(consumers.stream().map(c -> c.completion()).toList()).mapEmpty();
   }
 
@@ -57,7 +60,7 @@ public final class IntegrationApi {
     return Future.join(consumers.stream().map(c -> c.unregister()).toList()).mapEmpty();
   }
 
-  private void sendToUser(Message<SendToUser> message) {
+  private void sendToUser(BusRequest<SendToUser> message) {
     SendToUser send = message.body();
     var problem = ClientIds.checkId("id", send.id());
     if (send.userId() == null || send.userId().isBlank()) {
@@ -89,7 +92,7 @@ public final class IntegrationApi {
         .onFailure(e -> fail(message, e));
   }
 
-  private void kick(Message<KickRequest> message) {
+  private void kick(BusRequest<KickRequest> message) {
     KickRequest kick = message.body();
     if (kick.userId() == null && kick.connectionId() == null) {
       message.fail(ErrorCodes.BAD_REQUEST, "userId or connectionId is required");
@@ -132,7 +135,7 @@ public final class IntegrationApi {
     return Future.join(replies).map(v -> replies.stream().mapToInt(f -> f.result() == null ? 0 : f.result()).sum());
   }
 
-  private void list(Message<ConnectionQuery> message) {
+  private void list(BusRequest<ConnectionQuery> message) {
     String userId = message.body().userId();
     if (userId == null || userId.isBlank()) {
       message.fail(ErrorCodes.BAD_REQUEST, "userId is required");
@@ -145,7 +148,7 @@ public final class IntegrationApi {
         .onFailure(e -> fail(message, e));
   }
 
-  private void stats(Message<StatusQuery> message) {
+  private void stats(BusRequest<StatusQuery> message) {
     var metrics = edge.metrics();
     message.reply(new NodeStats(edge.node().nodeId(), startedAt, edge.sessions().size(),
         edge.sessions().count(Transport.WEBSOCKET), edge.sessions().count(Transport.SSE), edge.sessions().users(),
@@ -153,7 +156,7 @@ public final class IntegrationApi {
         (long) metrics.messagesDropped.count(), metrics.ghosts()));
   }
 
-  private static void fail(Message<?> message, Throwable e) {
+  private static void fail(BusRequest<?> message, Throwable e) {
     if (e instanceof ReplyException reply && reply.failureCode() > 0) {
       message.fail(reply.failureCode(), reply.getMessage());
     } else if (e instanceof ReplyException) {

@@ -3,7 +3,7 @@ package dev.mesh.connection.routing;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.ErrorCodes;
 import dev.mesh.common.bus.Json;
-import dev.mesh.common.bus.MeshMessage;
+import dev.mesh.common.bus.Undecodable;
 import dev.mesh.common.connection.KickResult;
 import dev.mesh.common.routing.CloseConnections;
 import dev.mesh.common.routing.Delivery;
@@ -22,7 +22,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 public final class NodeInbox {
 
   private final Edge edge;
-  private MessageConsumer<MeshMessage> consumer;
+  private MessageConsumer<Object> consumer;
 
   public NodeInbox(Edge edge) {
     this.edge = edge;
@@ -37,8 +37,8 @@ public final class NodeInbox {
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
-  private void handle(Message<MeshMessage> message) {
-    MeshMessage body = message.body();
+  private void handle(Message<Object> message) {
+    Object body = message.body();
     if (body instanceof Delivery delivery) {
       edge.subscriptions().deliverDirect(delivery.event(), delivery.connectionIds());
     } else if (body instanceof CloseConnections close) {
@@ -54,11 +54,12 @@ public final class NodeInbox {
     } else if (body instanceof ForwardedFrame forwarded) {
       forward(message, forwarded);
     } else {
-      message.fail(ErrorCodes.BAD_REQUEST, "unexpected message " + (body == null ? "null" : body.getClass().getSimpleName()));
+      message.fail(ErrorCodes.BAD_REQUEST, body instanceof Undecodable undecodable ? undecodable.reason()
+          : "unexpected message " + (body == null ? "null" : body.getClass().getSimpleName()));
     }
   }
 
-  private void forward(Message<MeshMessage> message, ForwardedFrame forwarded) {
+  private void forward(Message<Object> message, ForwardedFrame forwarded) {
     Session session = edge.sessions().get(forwarded.connectionId());
     if (session == null || !session.isOpen()) {
       message.fail(ErrorCodes.NOT_FOUND, "no live connection " + forwarded.connectionId() + " on this node");

@@ -12,6 +12,8 @@ import java.time.Instant;
 public final class Frames {
 
   public static final int PROTOCOL_VERSION = 1;
+  /** {@code reason} of an {@code unsubscribed} frame the client did not ask for: the server ended the subscription. */
+  public static final String UNSUBSCRIBED_BY_SERVER = "server";
 
   private Frames() {
   }
@@ -51,6 +53,11 @@ public final class Frames {
       frame.put("id", id);
     }
     return text(frame);
+  }
+
+  /** Tells a connection that the server ended its subscription to {@code channel} (no {@code id}: not a reply). */
+  public static String unsubscribedByServer(String channel) {
+    return text(frame("unsubscribed").put("channel", channel).put("reason", UNSUBSCRIBED_BY_SERVER));
   }
 
   public static String pong(String id) {

@@ -36,10 +36,11 @@ import static org.assertj.core.api.Assertions.fail;
  * The configuration reference against the code: every {@code MESH_*} variable a Mesh process reads is documented in
  * README.md's configuration table (or a table that README's "Configuration" section links to), every documented
  * variable is read by some code, and the default a row states is the one the code falls back to, wherever that is
- * reliably readable: a constant or a literal passed to {@code Env} next to the variable's name, a
- * {@code ${MESH_X:-default}} in a resource, or a per-service default read from the options classes. Rows whose
- * default is another variable ({@code MESH_BUS_HOST} defaults to {@code MESH_CLUSTER_HOST}) or an expression are
- * listed on standard output as not compared. Every failure names the variable and the file to fix.
+ * reliably readable: a constant or a literal passed to {@code Env} next to the variable's name (unset for
+ * {@code Env.optionalPort}, which takes none), a {@code ${MESH_X:-default}} in a resource, or a per-service default
+ * read from the options classes. Rows whose default is another variable ({@code MESH_BUS_HOST} defaults to
+ * {@code MESH_CLUSTER_HOST}) or an expression are listed on standard output as not compared. Every failure names the
+ * variable and the file to fix.
  */
 @DisplayName("The configuration reference")
 class ConfigurationReferenceTest {
@@ -51,6 +52,9 @@ class ConfigurationReferenceTest {
   /** {@code env.duration("MESH_X", <default>, ...)} and the other typed reads of {@link Env}. */
   private static final Pattern ENV_READ =
       Pattern.compile("\\b\\w+\\.(string|integer|port|bool|duration|list)\\(\\s*\"(MESH_[A-Z0-9_]+)\"\\s*,\\s*");
+  /** {@code env.optionalPort("MESH_X")}: a port without a default, unset when the variable is. */
+  private static final Pattern OPTIONAL_READ =
+      Pattern.compile("\\b\\w+\\.optionalPort\\(\\s*\"(MESH_[A-Z0-9_]+)\"\\s*\\)");
   private static final Pattern RESOURCE_DEFAULT = Pattern.compile("\\$\\{(MESH_[A-Z0-9_]+):-([^}]*)}");
   /** {@code DEFAULT_X}, {@code Outer.Inner.NAME}, optionally followed by a no-argument call: a constant. */
   private static final Pattern CONSTANT = Pattern.compile(
@@ -295,6 +299,12 @@ class ConfigurationReferenceTest {
             Object value = evaluate(expression, className, source);
             found.computeIfAbsent(call.group(2), k -> new ArrayList<>())
                 .add(new CodeDefault(call.group(1), value, expression, where));
+          }
+          Matcher optional = OPTIONAL_READ.matcher(source);
+          while (optional.find()) {
+            String where = root.relativize(file) + ":" + (source.substring(0, optional.start()).split("\n", -1).length);
+            found.computeIfAbsent(optional.group(1), k -> new ArrayList<>())
+                .add(new CodeDefault("port", UNSET, optional.group(), where));
           }
         }
       }

@@ -1,6 +1,9 @@
 package dev.mesh.presence.api;
 
 import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.bus.BusRequest;
+import dev.mesh.common.bus.MeshMessage;
+import dev.mesh.common.bus.RequestBody;
 import dev.mesh.common.bus.ErrorCodes;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.identity.ConnectionIdentity;
@@ -16,9 +19,9 @@ import dev.mesh.presence.ops.PresenceMetrics;
 import dev.mesh.presence.store.PresenceStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Answers {@code mesh.presence.channel}: {@link ChannelQuery} (a snapshot) and {@link ChannelMembership} (a
@@ -26,6 +29,10 @@ import java.time.Instant;
  * connection (so that the connection's close makes it leave), then joins the channel; a refused join is undone.
  */
 public final class ChannelVerticle extends VerticleBase {
+
+  /** Either record; as JSON, a body with {@code action} is a {@link ChannelMembership}, any other a query. */
+  static final RequestBody<MeshMessage> BODY = RequestBody.oneOf(List.of(ChannelQuery.class, ChannelMembership.class),
+      json -> json.containsKey("action") ? ChannelMembership.class : ChannelQuery.class);
 
   private final MeshNode node;
   private final PresenceOptions options;
@@ -43,10 +50,10 @@ public final class ChannelVerticle extends VerticleBase {
   public Future<?> start() {
     store = new PresenceStore(node.hazelcast(), context, options.timing());
     effects = new PresenceEffects(vertx, store, metrics);
-    return vertx.eventBus().consumer(Addresses.PRESENCE_CHANNEL, this::answer).completion();
+    return BusRequest.consumer(vertx.eventBus(), Addresses.PRESENCE_CHANNEL, BODY, this::answer).completion();
   }
 
-  private void answer(Message<Object> message) {
+  private void answer(BusRequest<MeshMessage> message) {
     Future<ChannelMembers> reply;
     if (message.body() instanceof ChannelQuery query) {
       reply = Future.succeededFuture(query).compose(q -> {
@@ -59,9 +66,9 @@ public final class ChannelVerticle extends VerticleBase {
         return r.action() == MembershipAction.JOIN ? join(r, info) : leave(r);
       });
     } else {
-      reply = Future.failedFuture(BadRequest.of("expected ChannelQuery or ChannelMembership"));
+      reply = Future.failedFuture(BadRequest.of("expected " + BODY.expected()));
     }
-    reply.onSuccess(message::reply).onFailure(e -> Requests.fail(message, e));
+    reply.onSuccess(message::reply).onFailure(e -> Requests.fail(message.message(), e));
   }
 
   private Future<ChannelMembers> join(ChannelMembership request, String info) {

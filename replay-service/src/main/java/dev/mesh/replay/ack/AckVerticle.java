@@ -2,6 +2,8 @@ package dev.mesh.replay.ack;
 
 import com.hazelcast.core.HazelcastInstance;
 import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.bus.BusRequest;
+import dev.mesh.common.bus.RequestBody;
 import dev.mesh.common.bus.ErrorCodes;
 import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.protocol.Envelope;
@@ -18,7 +20,6 @@ import dev.mesh.replay.store.ChannelStore;
 import dev.mesh.replay.store.StoreFailures;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 
@@ -50,11 +51,12 @@ public final class AckVerticle extends VerticleBase {
   public Future<?> start() {
     store = new ChannelStore(hazelcast, context);
     return Future.join(
-        vertx.eventBus().<AckRequest>consumer(Addresses.ACK, this::ack).completion(),
-        vertx.eventBus().<PendingCriticalRequest>consumer(Addresses.PENDING_CRITICAL, this::pending).completion());
+        BusRequest.consumer(vertx.eventBus(), Addresses.ACK, RequestBody.of(AckRequest.class), this::ack).completion(),
+        BusRequest.consumer(vertx.eventBus(), Addresses.PENDING_CRITICAL, RequestBody.of(PendingCriticalRequest.class),
+            this::pending).completion());
   }
 
-  private void ack(Message<AckRequest> message) {
+  private void ack(BusRequest<AckRequest> message) {
     AckRequest request = message.body();
     Optional<String> invalid = request == null ? Optional.of("an AckRequest body is required")
         : checkUserAndChannel(request.userId(), request.channel())
@@ -87,7 +89,7 @@ public final class AckVerticle extends VerticleBase {
         .onFailure(failure -> fail(message, failure));
   }
 
-  private void pending(Message<PendingCriticalRequest> message) {
+  private void pending(BusRequest<PendingCriticalRequest> message) {
     PendingCriticalRequest request = message.body();
     Optional<String> invalid = request == null ? Optional.of("a PendingCriticalRequest body is required")
         : checkUserAndChannel(request.userId(), request.channel())
@@ -113,7 +115,7 @@ public final class AckVerticle extends VerticleBase {
         .onFailure(failure -> fail(message, failure));
   }
 
-  private static void fail(Message<?> message, Throwable failure) {
+  private static void fail(BusRequest<?> message, Throwable failure) {
     if (failure instanceof ReplyException refused) {
       message.fail(refused.failureCode(), refused.getMessage());
     } else {

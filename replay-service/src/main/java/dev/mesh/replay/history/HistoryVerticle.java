@@ -2,6 +2,8 @@ package dev.mesh.replay.history;
 
 import com.hazelcast.core.HazelcastInstance;
 import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.bus.BusRequest;
+import dev.mesh.common.bus.RequestBody;
 import dev.mesh.common.bus.ErrorCodes;
 import dev.mesh.common.bus.MeshCodec;
 import dev.mesh.common.identity.ClientIds;
@@ -17,7 +19,6 @@ import dev.mesh.replay.store.StoreFailures;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 
 import java.util.List;
 import java.util.Optional;
@@ -64,10 +65,11 @@ public final class HistoryVerticle extends VerticleBase {
         metrics.coalesced();
       }
     });
-    return vertx.eventBus().<HistoryRequest>consumer(Addresses.HISTORY, this::history).completion();
+    return BusRequest.consumer(vertx.eventBus(), Addresses.HISTORY, RequestBody.of(HistoryRequest.class), this::history)
+        .completion();
   }
 
-  private void history(Message<HistoryRequest> message) {
+  private void history(BusRequest<HistoryRequest> message) {
     Timer.Sample started = Timer.start();
     HistoryRequest request = message.body();
     Optional<String> invalid = validate(request);

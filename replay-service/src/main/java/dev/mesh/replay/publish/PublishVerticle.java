@@ -2,6 +2,8 @@ package dev.mesh.replay.publish;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.bus.BusRequest;
+import dev.mesh.common.bus.RequestBody;
 import dev.mesh.common.bus.ErrorCodes;
 import dev.mesh.common.bus.Json;
 import dev.mesh.common.identity.ClientIds;
@@ -18,7 +20,6 @@ import dev.mesh.common.cluster.MeshNode;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,10 +62,11 @@ public final class PublishVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     store = new ChannelStore(node.hazelcast(), context);
-    return vertx.eventBus().<PublishRequest>consumer(Addresses.PUBLISH, this::publish).completion();
+    return BusRequest.consumer(vertx.eventBus(), Addresses.PUBLISH, RequestBody.of(PublishRequest.class), this::publish)
+        .completion();
   }
 
-  private void publish(Message<PublishRequest> message) {
+  private void publish(BusRequest<PublishRequest> message) {
     Timer.Sample started = Timer.start();
     PublishRequest request = message.body();
     Optional<String> invalid = validate(request);
