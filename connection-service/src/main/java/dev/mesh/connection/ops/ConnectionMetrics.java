@@ -34,6 +34,7 @@ public final class ConnectionMetrics {
   public final Timer deliveryLatency;
   public final Timer subscribeLatency;
   public final DistributionSummary broadcastFanout;
+  public final DistributionSummary historyBatchEvents;
   private final AtomicLong registryEntries = new AtomicLong();
   private final AtomicLong ghosts = new AtomicLong();
 
@@ -79,6 +80,8 @@ public final class ConnectionMetrics {
         .register(registry);
     broadcastFanout = DistributionSummary.builder("mesh_broadcast_fanout")
         .description("Local subscribers written per channel event").register(registry);
+    historyBatchEvents = DistributionSummary.builder("mesh_history_batch_events")
+        .description("Replayed events written in one events frame (one write and flush)").register(registry);
     Gauge.builder("mesh_registry_entries", registryEntries, AtomicLong::get)
         .description("Registry entries naming this node (last consistency check)").register(registry);
     Gauge.builder("mesh_registry_ghosts", ghosts, AtomicLong::get)

@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
@@ -139,6 +140,7 @@ public final class PageClient implements LoadPage {
   private int attempts;
   private int welcomes;
   private int heartbeatDeaths;
+  private long eventBatches;
   private long acked;
   private long duplicateAcks;
   private long publishRetries;
@@ -392,10 +394,17 @@ public final class PageClient implements LoadPage {
           ledger.reset(position.getString("epoch"), position.getLong("seq"), frame.getString("reason"));
         }
       }
-      case "event" -> {
-        ChannelLedger ledger = channels.get(frame.getString("channel"));
-        if (ledger != null && ledger.event(frame.getString("epoch"), frame.getLong("seq"), arrivedMicros)) {
-          listener.onEvent(this, frame, arrivedMicros);
+      case "event" -> event(frame, arrivedMicros);
+      case "events" -> {
+        // A history batch (PROTOCOL 6.2): each item is the event frame it stands for, handled in order.
+        eventBatches++;
+        if (frame.getValue("events") instanceof JsonArray items) {
+          for (Object item : items) {
+            if (item instanceof JsonObject single) {
+              event(single.copy().put("type", "event").put("channel", frame.getString("channel"))
+                  .put("epoch", frame.getString("epoch")), arrivedMicros);
+            }
+          }
         }
       }
       case "published" -> {
@@ -422,6 +431,15 @@ public final class PageClient implements LoadPage {
       default -> {
         // pong, presence: nothing to do
       }
+    }
+  }
+
+  private void event(JsonObject frame, long arrivedMicros) {
+    ChannelLedger ledger = channels.get(frame.getString("channel"));
+    Object seq = frame.getValue("seq");
+    if (ledger != null && seq instanceof Number n
+        && ledger.event(frame.getString("epoch"), n.longValue(), arrivedMicros)) {
+      listener.onEvent(this, frame, arrivedMicros);
     }
   }
 
@@ -649,6 +667,11 @@ public final class PageClient implements LoadPage {
 
   public synchronized int welcomes() {
     return welcomes;
+  }
+
+  /** {@code events} frames (history batches) received, over every connection. */
+  public synchronized long eventBatches() {
+    return eventBatches;
   }
 
   public synchronized int heartbeatDeaths() {

@@ -84,7 +84,16 @@ final class PageHost implements AutoCloseable {
 
   /** Counters for the progress line. */
   JsonObject stats() {
-    return new JsonObject().put("open", open.get()).put("received", received.get()).put("errors", errors.get());
+    long batches = 0;
+    for (Group g : groups.values()) {
+      for (LoadPage page : g.pages()) {
+        if (page instanceof PageClient mesh) {
+          batches += mesh.eventBatches();
+        }
+      }
+    }
+    return new JsonObject().put("open", open.get()).put("received", received.get()).put("errors", errors.get())
+        .put("eventBatches", batches);
   }
 
   /** Runs one command; blocks until its answer is ready. */
