@@ -519,7 +519,8 @@ public final class PageClient implements LoadPage {
         if (System.nanoTime() - lastInboundNanos > deadAfter) {
           heartbeatDeaths++;
           WebSocket dead = socket;
-          connectionLost(gen, 4000, null);
+          // The page's own detection, made at its own heartbeat phase: not spread (mesh-client's `spread: false`).
+          connectionLost(gen, 4000, null, false);
           if (dead != null) {
             dead.close((short) 4000, "heartbeat");
           }
@@ -537,12 +538,17 @@ public final class PageClient implements LoadPage {
     }
   }
 
-  /**
-   * The connection of generation {@code gen} is over: schedule the next attempt on the next endpoint, after the
-   * server's hint ({@code goodbye.retryAfterMs}, or a close reason {@code retry-after=<ms>}, PROTOCOL 5.2) when there
-   * is one, at once after 4001 (rotated) and 4003 (token expired), otherwise after the policy's backoff.
-   */
   private void connectionLost(int gen, int code, String reason) {
+    connectionLost(gen, code, reason, true);
+  }
+
+  /**
+   * The connection of generation {@code gen} is over: schedule the next attempt on the next endpoint, at once after
+   * 4001 (rotated) and 4003 (token expired), otherwise after {@link ClientPolicy#reconnectDelayMillis}: the server's
+   * hint ({@code goodbye.retryAfterMs}, or a close reason {@code retry-after=<ms>}, PROTOCOL 5.2) plus its jitter when
+   * there is one, the first-retry spread after a close seen on the network ({@code spread}), else the backoff.
+   */
+  private void connectionLost(int gen, int code, String reason, boolean spread) {
     if (gen != generation) {
       return;
     }
@@ -561,8 +567,13 @@ public final class PageClient implements LoadPage {
     if (stopped || held || !policy.reconnect() || terminal) {
       return;
     }
-    attempt++;
-    if (policy.maxAttempts() > 0 && attempt > policy.maxAttempts()) {
+    // A deferral at admission (4006) is the server's answer, not a failed attempt: as in mesh-client, it neither counts
+    // towards maxAttempts nor advances the backoff.
+    boolean counts = code != 4006;
+    if (counts) {
+      attempt++;
+    }
+    if (counts && policy.maxAttempts() > 0 && attempt > policy.maxAttempts()) {
       gaveUp = true;
       listener.onGaveUp(this);
       return;
@@ -573,10 +584,9 @@ public final class PageClient implements LoadPage {
     long delay;
     if (code == BENCH_DROP || code == 4001 || code == 4003) {
       delay = 0;
-    } else if (hinted) {
-      delay = hint;
     } else {
-      delay = policy.delayMillis(attempt, ThreadLocalRandom.current().nextDouble());
+      delay = policy.reconnectDelayMillis(Math.max(1, attempt), hinted ? hint : -1, spread,
+          ThreadLocalRandom.current().nextDouble());
     }
     listener.onRetryScheduled(this, code, delay, hinted);
     vertx.setTimer(Math.max(1, delay), t -> connect());

@@ -540,7 +540,8 @@ final class PageHost implements AutoCloseable {
     return new JsonObject().put("pingMs", p.pingInterval().toMillis()).put("pongMs", p.pongTimeout().toMillis())
         .put("backoffBaseMs", p.backoffBase().toMillis()).put("backoffCapMs", p.backoffCap().toMillis())
         .put("reconnect", p.reconnect()).put("connectTimeoutMs", p.connectTimeout().toMillis())
-        .put("healthyAfterMs", p.healthyAfter().toMillis()).put("maxAttempts", p.maxAttempts());
+        .put("healthyAfterMs", p.healthyAfter().toMillis()).put("maxAttempts", p.maxAttempts())
+        .put("firstRetrySpreadMs", p.firstRetrySpread().toMillis()).put("hintJitter", p.hintJitter());
   }
 
   static ClientPolicy policyFromJson(JsonObject j) {
@@ -550,6 +551,7 @@ final class PageHost implements AutoCloseable {
     return new ClientPolicy(Duration.ofMillis(j.getLong("pingMs")), Duration.ofMillis(j.getLong("pongMs")),
         Duration.ofMillis(j.getLong("backoffBaseMs")), Duration.ofMillis(j.getLong("backoffCapMs")),
         j.getBoolean("reconnect"), Duration.ofMillis(j.getLong("connectTimeoutMs")),
-        Duration.ofMillis(j.getLong("healthyAfterMs")), j.getInteger("maxAttempts"));
+        Duration.ofMillis(j.getLong("healthyAfterMs")), j.getInteger("maxAttempts"),
+        Duration.ofMillis(j.getLong("firstRetrySpreadMs")), j.getDouble("hintJitter"));
   }
 }
