@@ -50,7 +50,7 @@ public final class Edge {
     this.bus = new BusClient(vertx);
     this.presence = new PresenceClient(vertx, java.time.Duration.ofSeconds(2));
     this.events = new ConnectionEvents(vertx.eventBus(), metrics);
-    this.registry = new RegistryClient(node, context);
+    this.registry = new RegistryClient(node, context, metrics.registerBatch::record);
     this.authorizer = new ChannelAuthorizer(options.auth(), bus);
     this.log = log;
     this.outbound = new Outbound(this);

@@ -41,6 +41,7 @@ public final class ConnectionMetrics {
   public final Timer subscribeLatency;
   public final DistributionSummary broadcastFanout;
   public final DistributionSummary historyBatchEvents;
+  public final DistributionSummary registerBatch;
   private final AtomicLong registryEntries = new AtomicLong();
   private final AtomicLong ghosts = new AtomicLong();
 
@@ -104,6 +105,8 @@ public final class ConnectionMetrics {
         .description("Local subscribers written per channel event").register(registry);
     historyBatchEvents = DistributionSummary.builder("mesh_history_batch_events")
         .description("Replayed events written in one events frame (one write and flush)").register(registry);
+    registerBatch = DistributionSummary.builder("mesh_registry_register_batch")
+        .description("Connection registrations sent to the registry in one Hazelcast call").register(registry);
     Gauge.builder("mesh_registry_entries", registryEntries, AtomicLong::get)
         .description("Registry entries naming this node (last consistency check)").register(registry);
     Gauge.builder("mesh_registry_ghosts", ghosts, AtomicLong::get)
