@@ -148,6 +148,8 @@ public final class PageClient implements LoadPage {
   private long welcomedAtNanos;
   /** Wall-clock microseconds of every welcome and every moment the page became ready, in order. */
   private final List<Long> welcomeTimes = new ArrayList<>();
+  /** Wall-clock microseconds of every connection attempt, in order. */
+  private final List<Long> attemptTimes = new ArrayList<>();
   private final List<Long> readyTimes = new ArrayList<>();
   /** The retry-after hint of the current connection's {@code goodbye}, -1 when none. */
   private long goodbyeHintMillis = -1;
@@ -288,6 +290,7 @@ public final class PageClient implements LoadPage {
       endpoint = endpoints.get(endpointIndex);
       currentEndpoint = endpoint;
       attempts++;
+      attemptTimes.add(nowMicros());
       connected = false;
       ready = false;
       goodbyeHintMillis = -1;
@@ -653,6 +656,11 @@ public final class PageClient implements LoadPage {
 
   public synchronized int attempts() {
     return attempts;
+  }
+
+  /** Wall-clock microseconds of every connection attempt this page made, oldest first. */
+  public synchronized List<Long> attemptTimesMicros() {
+    return List.copyOf(attemptTimes);
   }
 
   /** Wall-clock microseconds of every {@code welcome} this page received, oldest first. */

@@ -431,6 +431,7 @@ final class PageHost implements AutoCloseable {
     }
     JsonArray resume = new JsonArray();
     JsonArray welcomed = new JsonArray();
+    JsonArray firstAttempts = new JsonArray();
     Map<ResumeAccounting.Status, Integer> statuses = new java.util.EnumMap<>(ResumeAccounting.Status.class);
     long lost = 0;
     long duplicates = 0;
@@ -446,6 +447,8 @@ final class PageHost implements AutoCloseable {
         missed += outcome.missed();
         long firstWelcome = p.welcomeTimesMicros().stream().filter(t -> t >= killedAt).findFirst().orElse(-1L);
         welcomed.add(firstWelcome < 0 ? Latencies.NEVER : firstWelcome - killedAt);
+        long firstAttempt = p.attemptTimesMicros().stream().filter(t -> t >= killedAt).findFirst().orElse(-1L);
+        firstAttempts.add(firstAttempt < 0 ? Latencies.NEVER : firstAttempt - killedAt);
       }
       lost += p.ledger(channel, l -> acked.stream().filter(a -> !l.saw(a.seq())).count());
       duplicates += p.ledger(channel, l -> l.duplicates());
@@ -463,7 +466,7 @@ final class PageHost implements AutoCloseable {
     }
     return new JsonObject().put("resumeMicros", resume).put("welcomeMicros", welcomed).put("status", status)
         .put("missed", missed).put("lost", lost).put("duplicates", duplicates).put("announcedDrops", announced)
-        .put("attemptMicros", attempts).put("retries", retries);
+        .put("attemptMicros", attempts).put("firstAttemptMicros", firstAttempts).put("retries", retries);
   }
 
   private JsonObject goAway(JsonObject c) {
