@@ -111,6 +111,30 @@ describe('reconnect spread: what the client does with each close', () => {
     assert.equal(h.reconnects[0].delayMs, 4200);
   });
 
+  test('deferred at admission (4006 before welcome): each hint is honoured with its jitter, deferrals are not '
+    + 'failed attempts (more than maxAttempts of them never fail the client) and do not switch to SSE', async () => {
+    const h = setup(DEFAULT_SPREAD);
+    h.random = 1;
+    h.client.connect();
+    const hints = [300, 1200, 4800, 9000, 250, 700, 1500, 2600, 3100, 4100, 5000, 6000];
+    assert.ok(hints.length > DEFAULTS.maxAttempts);
+    for (const [i, hint] of hints.entries()) {
+      await h.clock.tick(0);
+      h.ws.open();
+      h.ws.receive({ type: 'goodbye', code: 4006, reason: 'policy', retryAfterMs: hint, message: 'node busy' });
+      h.ws.serverClose(4006, `retry-after=${hint}`);
+      assert.deepEqual(h.reconnects.at(-1), { reason: 'deferred', code: 4006, attempt: 0,
+        delayMs: Math.round(hint * 1.1) });
+      await h.clock.tick(Math.round(hint * 1.1) - 1);
+      assert.equal(h.WebSocket.instances.length, i + 1, `attempt ${i + 2} waits the whole hint`);
+      await h.clock.tick(1);
+    }
+    assert.equal(h.WebSocket.instances.length, hints.length + 1);
+    assert.equal(h.EventSource.instances.length, 0, 'a deferral proves the WebSocket works: no SSE fallback');
+    h.ws.welcome();
+    assert.equal(h.client.state, 'connected');
+  });
+
   test('rotated (4001) and token expired (4003) still reconnect at once', async () => {
     for (const [code, reason] of [[4001, 'rotated'], [4003, 'token-expired']]) {
       const h = setup(DEFAULT_SPREAD);

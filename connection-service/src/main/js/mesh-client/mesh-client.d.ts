@@ -30,6 +30,8 @@ export const CloseCodes: Readonly<{
   TOKEN_EXPIRED: 4003;
   NODE_FULL: 4004;
   NO_QUORUM: 4005;
+  /** Refused before authentication: the node admits new connections at its rate; come back after the hint. */
+  DEFERRED: 4006;
   UNAUTHORIZED: 4500;
   FORBIDDEN: 4501;
   POLICY_VIOLATION: 4502;

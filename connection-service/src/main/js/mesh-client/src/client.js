@@ -414,7 +414,9 @@ export class MeshClient {
    * @param {Loss} loss
    */
   #lost({ code, name, hint, welcomed, kind, goodbye = null, spread = true }) {
-    if (kind === 'websocket' && !welcomed && shouldReconnect(code ?? 1006)) {
+    // A close with a goodbye came from Mesh over the WebSocket (a deferral, a full node...): the upgrade works, and
+    // does not count towards the fallback to SSE.
+    if (kind === 'websocket' && !welcomed && !goodbye && shouldReconnect(code ?? 1006)) {
       this.#wsFailuresBeforeWelcome++;
       if (this.#o.transport === 'auto' && !this.#wsEverWelcomed && this.#env.EventSource
           && this.#wsFailuresBeforeWelcome >= this.#o.sseFallbackAfter) {
@@ -430,7 +432,10 @@ export class MeshClient {
       atOnce = 0;
       this.#tokenReason = 'token-expired';
     }
-    this.#scheduleReconnect({ reason: name ?? closeCodeName(code), code, delay: atOnce, hint, spread });
+    // A deferral at admission (4006) is the server's answer, not a failed attempt: it does not count towards
+    // maxAttempts, so a page waiting its turn in a shaped storm never gives up (PROTOCOL 5.3).
+    const counts = code !== CloseCodes.DEFERRED;
+    this.#scheduleReconnect({ reason: name ?? closeCodeName(code), code, delay: atOnce, hint, spread, counts });
   }
 
   /**
@@ -458,18 +463,20 @@ export class MeshClient {
   }
 
   /**
-   * Counts the attempt and waits before it: `delay` when given (reconnect at once), else by the hint or backoff.
-   * @param {{ reason: string, code: number | null, delay?: number | null, hint?: number | null, spread?: boolean }} next
+   * Counts the attempt (unless `counts` is false: a deferral) and waits before it: `delay` when given (reconnect at
+   * once), else by the hint or backoff.
+   * @param {{ reason: string, code: number | null, delay?: number | null, hint?: number | null, spread?: boolean,
+   *   counts?: boolean }} next
    */
-  #scheduleReconnect({ reason, code, delay = null, hint = null, spread = true }) {
+  #scheduleReconnect({ reason, code, delay = null, hint = null, spread = true, counts = true }) {
     this.#timers.clear('reconnect');
     if (this.#offline) {
       this.#nextRetryAt = null;
       this.#setState('reconnecting', 'offline', { code, attempt: this.#attempt, delayMs: null });
       return;
     }
-    const attempt = ++this.#attempt;
-    if (attempt > this.#o.maxAttempts) {
+    const attempt = counts ? ++this.#attempt : this.#attempt;
+    if (counts && attempt > this.#o.maxAttempts) {
       const last = this.#lastError ? `: ${this.#lastError.message}` : ` (last: ${reason})`;
       return this.#fail(new MeshError(ClientErrorCodes.MAX_ATTEMPTS,
         `could not connect after ${this.#o.maxAttempts} reconnect attempts${last}`, { cause: this.#lastError ?? undefined }),

@@ -2,6 +2,7 @@ package dev.mesh.connection;
 
 import dev.mesh.common.config.Env;
 import dev.mesh.common.launch.ServiceOptions;
+import dev.mesh.connection.admission.AdmissionOptions;
 import dev.mesh.connection.auth.AuthOptions;
 import dev.mesh.connection.http.DoorOptions;
 import dev.mesh.connection.session.LimitOptions;
@@ -24,6 +25,8 @@ import java.time.Duration;
  * @param registryCheck     {@code MESH_REGISTRY_CHECK_INTERVAL}, default 10s: how often this node compares its sockets
  *                          with its registry entries (re-registers a live connection whose entry went missing,
  *                          removes an entry without a socket) and updates the ghost gauge
+ * @param admission         see {@link AdmissionOptions}: how fast new connections are taken on, and the retry hints
+ *                          of the others
  */
 public record ConnectionOptions(
     ServiceOptions service,
@@ -35,7 +38,8 @@ public record ConnectionOptions(
     AuthOptions auth,
     LimitOptions limits,
     DoorOptions doors,
-    Duration registryCheck) {
+    Duration registryCheck,
+    AdmissionOptions admission) {
 
   public static final int DEFAULT_OPS_PORT = 9080;
   public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
@@ -58,43 +62,50 @@ public record ConnectionOptions(
         AuthOptions.fromEnv(env),
         LimitOptions.fromEnv(env),
         DoorOptions.fromEnv(env),
-        env.duration("MESH_REGISTRY_CHECK_INTERVAL", DEFAULT_REGISTRY_CHECK, Duration.ofMillis(100), Duration.ofHours(1)));
+        env.duration("MESH_REGISTRY_CHECK_INTERVAL", DEFAULT_REGISTRY_CHECK, Duration.ofMillis(100), Duration.ofHours(1)),
+        AdmissionOptions.fromEnv(env));
   }
 
   /** For tests: the given service and auth options, any free public port on loopback, default limits. */
   public static ConnectionOptions forTest(ServiceOptions service, AuthOptions auth) {
     return new ConnectionOptions(service, DEFAULT_HTTP_HOST, 0, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_TIMEOUT,
-        Duration.ofMillis(200), auth, LimitOptions.defaults(), DoorOptions.forTest(), Duration.ofSeconds(1));
+        Duration.ofMillis(200), auth, LimitOptions.defaults(), DoorOptions.forTest(), Duration.ofSeconds(1),
+        AdmissionOptions.defaults());
   }
 
   public ConnectionOptions withHeartbeat(Duration interval, Duration timeout) {
     return new ConnectionOptions(service, httpHost, httpPort, interval, timeout, shutdownSpread, auth, limits, doors,
-        registryCheck);
+        registryCheck, admission);
   }
 
   public ConnectionOptions withLimits(LimitOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, value, doors, registryCheck);
+        auth, value, doors, registryCheck, admission);
   }
 
   /** The same options on another public port (a node that rejoins the cluster keeps the port it bound). */
   public ConnectionOptions withHttpPort(int value) {
     return new ConnectionOptions(service, httpHost, value, heartbeatInterval, heartbeatTimeout, shutdownSpread, auth,
-        limits, doors, registryCheck);
+        limits, doors, registryCheck, admission);
   }
 
   public ConnectionOptions withRegistryCheck(Duration value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread, auth,
-        limits, doors, value);
+        limits, doors, value, admission);
   }
 
   public ConnectionOptions withAuth(AuthOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        value, limits, doors, registryCheck);
+        value, limits, doors, registryCheck, admission);
   }
 
   public ConnectionOptions withDoors(DoorOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, limits, value, registryCheck);
+        auth, limits, value, registryCheck, admission);
+  }
+
+  public ConnectionOptions withAdmission(AdmissionOptions value) {
+    return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
+        auth, limits, doors, registryCheck, value);
   }
 }

@@ -107,6 +107,60 @@ class ResumeTest {
     }))).onComplete(test.succeedingThenComplete());
   }
 
+  /** Publishes {@code count} events one after the other (seq order = publish order); completes with the last. */
+  static Future<dev.mesh.common.replay.PublishResult> publishSequentially(ReplayClient publisher, String channel,
+                                                                         String prefix, int count) {
+    Future<dev.mesh.common.replay.PublishResult> chain = Future.succeededFuture();
+    for (int i = 1; i <= count; i++) {
+      int n = i;
+      chain = chain.compose(v -> publisher.publish(channel, prefix + n, JsonNodeFactory.instance.numberNode(n), false));
+    }
+    return chain;
+  }
+
+  @Test
+  @DisplayName("a resume of 100 missed events arrives as events batches, in order, once each, then live events")
+  void hundredEventResumeIsBatched(Vertx vertx, VertxTestContext test) {
+    Tokens tokens = new Tokens(vertx);
+    nodes.startReplay().compose(replay -> nodes.start().compose(edge -> {
+      ReplayClient publisher = new ReplayClient(replay.node().vertx());
+      return publishSequentially(publisher, "batch", "b", 100)
+          .compose(last -> TestClient.connect(vertx, edge.port(), tokens.valid("bat"), "s", "t", "p")
+              .compose(client -> client.welcome()
+                  // Resume from before the first event: all 100 are history.
+                  .compose(w -> client.send(subscribe("s1", "batch",
+                      new JsonObject().put("epoch", last.epoch()).put("seq", 0))))
+                  .compose(v -> client.await(f -> "event".equals(f.getString("type")) && f.getLong("seq") == 100L))
+                  // A live event after the replay comes as a single event frame.
+                  .compose(v -> publisher.publish("batch", "live", JsonNodeFactory.instance.numberNode(101), false))
+                  .compose(v -> client.await(f -> "event".equals(f.getString("type")) && f.getLong("seq") == 101L))
+                  .map(v -> {
+                    List<JsonObject> wire = client.wireFrames();
+                    List<JsonObject> batches = wire.stream().filter(f -> "events".equals(f.getString("type"))).toList();
+                    List<Long> batchedSeqs = batches.stream()
+                        .flatMap(b -> b.getJsonArray("events").stream().map(o -> ((JsonObject) o).getLong("seq")))
+                        .toList();
+                    List<JsonObject> singles = wire.stream().filter(f -> "event".equals(f.getString("type"))).toList();
+                    test.verify(() -> {
+                      assertThat(batches).as("100 small events: one frame, one write").hasSize(1);
+                      assertThat(batches.get(0).getString("channel")).isEqualTo("batch");
+                      assertThat(batches.get(0).getString("epoch")).isEqualTo(last.epoch());
+                      assertThat(batchedSeqs).containsExactlyElementsOf(LongStream.rangeClosed(1, 100).boxed().toList());
+                      assertThat(batches.get(0).getJsonArray("events").getJsonObject(41).getString("id"))
+                          .isEqualTo("b42");
+                      assertThat(singles).extracting(f -> f.getLong("seq")).containsExactly(101L);
+                      // The batch comes after subscribed, and the live event after the batch.
+                      assertThat(wire.indexOf(batches.get(0)))
+                          .isGreaterThan(wire.indexOf(client.awaitType("subscribed").result()))
+                          .isLessThan(wire.indexOf(singles.get(0)));
+                      assertThat(seqs(client, "batch")).containsExactlyElementsOf(
+                          LongStream.rangeClosed(1, 101).boxed().toList());
+                    });
+                    return client;
+                  })));
+    })).onComplete(test.succeedingThenComplete());
+  }
+
   @Test
   @DisplayName("a stale epoch gets an explicit reset, never a partial replay")
   void staleEpochResets(Vertx vertx, VertxTestContext test) {

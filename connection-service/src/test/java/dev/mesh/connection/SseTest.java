@@ -116,6 +116,33 @@ class SseTest {
   }
 
   @Test
+  @DisplayName("a resume of 100 missed events is one events frame whose id is the position after its last event")
+  void resumeIsOneBatch(Vertx vertx, VertxTestContext test) {
+    Tokens tokens = new Tokens(vertx);
+    nodes.startReplay().compose(replay -> nodes.start().compose(edge -> {
+      ReplayClient publisher = new ReplayClient(replay.node().vertx());
+      String token = tokens.valid("bea");
+      return ResumeTest.publishSequentially(publisher, "digest", "d", 100)
+          .compose(last -> SseClient.open(vertx, edge.port(), "session=s1&tab=t1&page=p1&resume=digest~"
+                  + last.epoch() + ":0", bearer(token))
+              .compose(sse -> sse.await(e -> "event".equals(e.type()) && e.data().getLong("seq") == 100L)
+                  .map(hundredth -> {
+                    List<SseClient.Event> batches = sse.wireEvents().stream().filter(e -> "events".equals(e.type()))
+                        .toList();
+                    List<Long> seqs = sse.events().stream().filter(e -> "event".equals(e.type()))
+                        .map(e -> e.data().getLong("seq")).toList();
+                    test.verify(() -> {
+                      assertThat(batches).hasSize(1);
+                      assertThat(batches.get(0).id()).isEqualTo("digest~" + last.epoch() + ":100");
+                      assertThat(seqs).containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 100)
+                          .boxed().toList());
+                    });
+                    return sse;
+                  })));
+    })).onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
   @DisplayName("no credential is 401, bad identity is 400 with an error frame; a stream without POSTs is a zombie")
   void refusalsAndZombie(Vertx vertx, VertxTestContext test) {
     Tokens tokens = new Tokens(vertx);

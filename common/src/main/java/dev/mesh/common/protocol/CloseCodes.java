@@ -41,6 +41,11 @@ public final class CloseCodes {
    * balancer may pick another node.
    */
   public static final int NO_QUORUM = 4005;
+  /**
+   * Refused at open, before authentication: the node is admitting new connections at its rate and this one came too
+   * early or with too many others. Reconnect after the hint, which places the client in the node's queue.
+   */
+  public static final int DEFERRED = 4006;
   public static final int RECONNECT_RANGE_END = 4499;
 
   public static final int TERMINAL_RANGE_START = 4500;

@@ -26,6 +26,8 @@ public final class RegistrySerializers {
   static final int REGISTER = 1103;
   static final int REGISTER_RESULT = 1104;
   static final int UNREGISTER = 1105;
+  static final int REGISTER_BATCH = 1106;
+  static final int REGISTER_BATCH_RESULTS = 1107;
 
   private RegistrySerializers() {
   }
@@ -41,16 +43,52 @@ public final class RegistrySerializers {
       out.writeInt(processor.maxPerUser());
       out.writeBoolean(processor.evictOldest());
     }, in -> new RegisterConnection(readEntry(in), in.readInt(), in.readBoolean()));
-    WireSerializers.add(config, RegisterConnection.Result.class, REGISTER_RESULT, (out, result) -> {
-      out.writeBoolean(result.accepted());
-      writeEntries(out, result.displaced());
-      writeEntries(out, result.evicted());
-      out.writeInt(result.count());
-      out.writeBoolean(result.superseded());
-    }, in -> new RegisterConnection.Result(in.readBoolean(), readEntries(in), readEntries(in), in.readInt(),
-        in.readBoolean()));
+    WireSerializers.add(config, RegisterConnection.Result.class, REGISTER_RESULT, RegistrySerializers::writeResult,
+        RegistrySerializers::readResult);
+    WireSerializers.add(config, RegisterConnections.class, REGISTER_BATCH, (out, batch) -> {
+      List<RegisterConnection> registrations = batch.registrations();
+      out.writeInt(registrations.size());
+      for (RegisterConnection registration : registrations) {
+        writeEntry(out, registration.entry());
+        out.writeInt(registration.maxPerUser());
+        out.writeBoolean(registration.evictOldest());
+      }
+    }, in -> {
+      int size = in.readInt();
+      List<RegisterConnection> registrations = new ArrayList<>(size);
+      for (int i = 0; i < size; i++) {
+        registrations.add(new RegisterConnection(readEntry(in), in.readInt(), in.readBoolean()));
+      }
+      return new RegisterConnections(registrations);
+    });
+    WireSerializers.add(config, RegisterConnections.Results.class, REGISTER_BATCH_RESULTS, (out, value) -> {
+      out.writeInt(value.results().size());
+      for (RegisterConnection.Result result : value.results()) {
+        writeResult(out, result);
+      }
+    }, in -> {
+      int size = in.readInt();
+      List<RegisterConnection.Result> results = new ArrayList<>(size);
+      for (int i = 0; i < size; i++) {
+        results.add(readResult(in));
+      }
+      return new RegisterConnections.Results(results);
+    });
     WireSerializers.add(config, UnregisterConnection.class, UNREGISTER,
         (out, processor) -> out.writeString(processor.connectionId()), in -> new UnregisterConnection(in.readString()));
+  }
+
+  static void writeResult(ObjectDataOutput out, RegisterConnection.Result result) throws IOException {
+    out.writeBoolean(result.accepted());
+    writeEntries(out, result.displaced());
+    writeEntries(out, result.evicted());
+    out.writeInt(result.count());
+    out.writeBoolean(result.superseded());
+  }
+
+  static RegisterConnection.Result readResult(ObjectDataInput in) throws IOException {
+    return new RegisterConnection.Result(in.readBoolean(), readEntries(in), readEntries(in), in.readInt(),
+        in.readBoolean());
   }
 
   static void writeEntry(ObjectDataOutput out, RegistryEntry entry) throws IOException {

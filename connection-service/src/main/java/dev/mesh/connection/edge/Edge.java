@@ -4,6 +4,7 @@ import dev.mesh.common.bus.BusClient;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.presence.PresenceClient;
 import dev.mesh.connection.ConnectionOptions;
+import dev.mesh.connection.admission.Admission;
 import dev.mesh.connection.auth.ChannelAuthorizer;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.lifecycle.ConnectionEvents;
@@ -34,6 +35,7 @@ public final class Edge {
   final Lifecycle lifecycle;
   final FrameHandler frames;
   final ChannelHub hub;
+  final Admission admission;
   private final java.util.function.Consumer<String> rejoin;
   private boolean draining;
 
@@ -48,7 +50,7 @@ public final class Edge {
     this.bus = new BusClient(vertx);
     this.presence = new PresenceClient(vertx, java.time.Duration.ofSeconds(2));
     this.events = new ConnectionEvents(vertx.eventBus(), metrics);
-    this.registry = new RegistryClient(node, context);
+    this.registry = new RegistryClient(node, context, metrics.registerBatch::record);
     this.authorizer = new ChannelAuthorizer(options.auth(), bus);
     this.log = log;
     this.outbound = new Outbound(this);
@@ -56,6 +58,13 @@ public final class Edge {
     this.subscriptions = new Subscriptions(this);
     this.hub = new ChannelHub(vertx, subscriptions::fanOut);
     this.frames = new FrameHandler(this);
+    this.admission = new Admission(options.admission());
+    metrics.admission(admission::inFlight, admission::queued);
+  }
+
+  /** The gate new connections pass before anything is spent on them (docs/PROTOCOL.md 1.2 step 3b). */
+  public Admission admission() {
+    return admission;
   }
 
   public SessionIndex sessions() {

@@ -86,17 +86,22 @@ public final class Subscriptions {
           }
           edge.outbound.send(session, Frames.text(subscribed));
           edge.metrics.subscribeLatency.record(System.nanoTime() - startedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-          // Critical events not yet acknowledged by this user, before the replay (PROTOCOL §6.5).
-          for (Envelope critical : page.redeliver()) {
-            edge.outbound.event(session, subscription, critical, frames.of(critical));
-          }
+          // Critical events not yet acknowledged by this user, before the replay (PROTOCOL §6.5), then the replay:
+          // the whole page goes out in one write.
+          Replay replay = new Replay(session, subscription);
+          page.redeliver().forEach(replay);
           if (page.reset() == null && from != null) {
-            subscription.deliverHistory(page.events(), deliverer(session, subscription));
+            subscription.deliverHistory(page.events(), replay);
             if (page.more()) {
+              replay.send();
               return fetchRange(session, subscription);
             }
           }
-          finishFetch(session, subscription);
+          boolean drained = subscription.drainContiguous(replay);
+          replay.send();
+          if (!drained) {
+            fetchRange(session, subscription);
+          }
           return Future.<Void>succeededFuture();
         })
         .onFailure(e -> {
@@ -220,13 +225,18 @@ public final class Subscriptions {
             Position head = new Position(page.epoch(), page.head());
             edge.outbound.send(session, Frames.reset(subscription.channel(), page.reset(), head));
             subscription.position(head.epoch(), head.seq());
-          } else {
-            subscription.deliverHistory(page.events(), deliverer(session, subscription));
+          }
+          Replay replay = new Replay(session, subscription);
+          if (page.reset() == null) {
+            subscription.deliverHistory(page.events(), replay);
             if (page.more()) {
+              replay.send();
               return fetchRange(session, subscription, 1);
             }
           }
-          if (!subscription.drainContiguous(deliverer(session, subscription))) {
+          boolean drained = subscription.drainContiguous(replay);
+          replay.send();
+          if (!drained) {
             if (page.reset() != null || subscription.lastSeq() > before) {
               fetchRange(session, subscription, 1);
             } else {
@@ -257,20 +267,67 @@ public final class Subscriptions {
       });
     } else {
       // Deliver what we have rather than stall for ever; the client sees the seq jump and can resubscribe.
-      subscription.drainBuffer(deliverer(session, subscription));
+      Replay replay = new Replay(session, subscription);
+      subscription.drainBuffer(replay);
+      replay.send();
     }
   }
 
-  /** After a fetch: deliver the buffered live events; a hole among them is fetched from history first. */
-  private void finishFetch(Session session, Subscription subscription) {
-    if (!subscription.drainContiguous(deliverer(session, subscription))) {
-      fetchRange(session, subscription);
-    }
-  }
+  /** Largest {@code events} frame, in characters of items: within any client's message limit (a Vert.x client's
+   * default is 256 KiB) even for multi-byte text; a page of small events fits in one frame. */
+  static final int MAX_BATCH_CHARS = 64 * 1024;
 
-  /** Deliveries of fetched history: asked for explicitly, so never dropped for a slow reader. */
-  private Consumer<Envelope> deliverer(Session session, Subscription subscription) {
-    return e -> edge.outbound.event(session, subscription, e, frames.of(e), false);
+  /**
+   * Replayed events of one subscription (redelivered critical events, history pages, the live events buffered during
+   * the fetch), collected as the merge accepts them and written together by {@link #send()}: one {@code events}
+   * frame per run of one epoch (PROTOCOL 6.2 history batches), split only past {@link #MAX_BATCH_CHARS}, so a page of
+   * history costs one write and one flush instead of one per event. Asked for explicitly, so never dropped for a
+   * slow reader.
+   */
+  private final class Replay implements Consumer<Envelope> {
+
+    private final Session session;
+    private final Subscription subscription;
+    private final List<Envelope> events = new java.util.ArrayList<>();
+
+    Replay(Session session, Subscription subscription) {
+      this.session = session;
+      this.subscription = subscription;
+    }
+
+    @Override
+    public void accept(Envelope event) {
+      events.add(event);
+    }
+
+    /** Writes what was collected, in order, and starts empty again. */
+    void send() {
+      int start = 0;
+      while (start < events.size()) {
+        String epoch = events.get(start).epoch();
+        List<String> items = new java.util.ArrayList<>();
+        int chars = 0;
+        int end = start;
+        while (end < events.size() && events.get(end).epoch().equals(epoch)) {
+          String item = frames.item(events.get(end));
+          if (!items.isEmpty() && chars + item.length() > MAX_BATCH_CHARS) {
+            break;
+          }
+          items.add(item);
+          chars += item.length();
+          end++;
+        }
+        List<Envelope> batch = events.subList(start, end);
+        if (batch.size() == 1) {
+          edge.outbound.event(session, subscription, batch.get(0), frames.of(batch.get(0)), false);
+        } else {
+          edge.outbound.events(session, subscription, List.copyOf(batch),
+              Frames.events(subscription.channel(), epoch, items));
+        }
+        start = end;
+      }
+      events.clear();
+    }
   }
 
   /**

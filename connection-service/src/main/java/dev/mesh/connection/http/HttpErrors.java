@@ -11,13 +11,22 @@ final class HttpErrors {
   }
 
   static void json(HttpServerResponse response, int status, String error, String message) {
+    json(response, status, error, message, null);
+  }
+
+  /** With {@code retryAfterMs}, the exact hint next to the whole seconds of the {@code Retry-After} header. */
+  static void json(HttpServerResponse response, int status, String error, String message, Long retryAfterMs) {
     if (response.ended() || response.closed()) {
       return;
+    }
+    JsonObject body = new JsonObject().put("error", error).put("message", message);
+    if (retryAfterMs != null) {
+      body.put("retryAfterMs", retryAfterMs);
     }
     response.setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store")
-        .end(new JsonObject().put("error", error).put("message", message).encode());
+        .end(body.encode());
   }
 
   static void authFailure(HttpServerResponse response, AuthFailure failure) {

@@ -8,6 +8,8 @@ import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.routing.ForwardedFrame;
 import dev.mesh.common.routing.FrameReply;
+import dev.mesh.common.events.Transport;
+import dev.mesh.connection.admission.Admission;
 import dev.mesh.connection.auth.AuthFailure;
 import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.OriginPolicy;
@@ -73,6 +75,17 @@ public final class SseEndpoint {
           "node is cut off from the cluster (" + noQuorum + "): retry");
       return;
     }
+    Admission.Decision decision = edge.admission().enter();
+    if (decision instanceof Admission.Deferral deferral) {
+      // Over the admission rate or in-flight limit, before any authentication or registry work (PROTOCOL 1.2 step 3b).
+      edge.metrics().deferred(Transport.SSE, deferral.cause(), deferral.retryAfterMs());
+      ctx.response().putHeader("Retry-After", Long.toString((deferral.retryAfterMs() + 999) / 1000));
+      HttpErrors.json(ctx.response(), 503, "unavailable", "node busy admitting connections: retry after "
+          + deferral.retryAfterMs() + " ms", deferral.retryAfterMs());
+      return;
+    }
+    Admission.Permit permit = (Admission.Permit) decision;
+    edge.metrics().admitted(Transport.SSE);
     MultiMap query = ctx.request().params();
     authenticator.authenticate(headers, query).onSuccess(token -> {
       Optional<String> bad = WebSocketEndpoint.identityProblem(query);
@@ -97,16 +110,20 @@ public final class SseEndpoint {
           throw new IllegalArgumentException("at most " + edge.options().limits().maxSubscriptions() + " channels");
         }
       } catch (IllegalArgumentException e) {
+        permit.release();
         ctx.response().setStatusCode(400).putHeader("Content-Type", "application/json")
             .end(Frames.error(null, "invalid-field", e.getMessage()));
         return;
       }
-      stream(ctx, token, query, channels, positions, presence);
-    }).onFailure(e -> refuse(ctx, e));
+      stream(ctx, token, query, channels, positions, presence, permit);
+    }).onFailure(e -> {
+      permit.release();
+      refuse(ctx, e);
+    });
   }
 
   private void stream(RoutingContext ctx, VerifiedToken token, MultiMap query, Set<String> channels,
-                      Map<String, Position> positions, Set<String> presence) {
+                      Map<String, Position> positions, Set<String> presence, Admission.Permit permit) {
     HttpServerResponse response = ctx.response()
         .setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
@@ -121,7 +138,7 @@ public final class SseEndpoint {
     doors.deadlines().longLived(ctx.request().remoteAddress());
     ConnectionIdentity identity = new ConnectionIdentity(token.userId(), query.get("session"), query.get("tab"),
         query.get("page"), ConnectionIds.next(), edge.node().nodeId());
-    edge.lifecycle().admit(identity, transport, token).onSuccess(session -> {
+    edge.lifecycle().admit(identity, transport, token).onComplete(ar -> permit.release()).onSuccess(session -> {
       transport.resumeToken(() -> ResumeTokens.of(session));
       for (String channel : channels) {
         edge.frames().subscribeFromUrl(session, channel, positions.get(channel), presence.contains(channel));

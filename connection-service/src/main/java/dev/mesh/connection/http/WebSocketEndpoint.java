@@ -1,6 +1,7 @@
 package dev.mesh.connection.http;
 
 import dev.mesh.common.events.CloseReason;
+import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.observe.LogContext;
@@ -10,6 +11,7 @@ import dev.mesh.connection.auth.AuthFailure;
 import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.OriginPolicy;
 import dev.mesh.connection.auth.VerifiedToken;
+import dev.mesh.connection.admission.Admission;
 import dev.mesh.connection.edge.Edge;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
@@ -27,9 +29,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code GET /ws}: Origin, then credential, both answered with an HTTP status before any upgrade; then the upgrade,
- * the identity check (4506 when bad) and admission. The socket stays paused until the connection is admitted, so
- * a client's first frames are neither lost nor processed early.
+ * {@code GET /ws}: Origin, then admission control (a deferred client is upgraded only to be told when to come back:
+ * close 4006 with a retry-after hint), then credential, answered with an HTTP status before any upgrade; then the
+ * upgrade, the identity check (4506 when bad) and admission. The socket stays paused until the connection is admitted,
+ * so a client's first frames are neither lost nor processed early.
  */
 public final class WebSocketEndpoint {
 
@@ -57,6 +60,7 @@ public final class WebSocketEndpoint {
    * anything is accepted; a refusal is an HTTP status (401/403/404/503) and no socket.
    */
   public void handshake(ServerWebSocketHandshake handshake) {
+    Admission.Permit permit = null;
     try {
       if (!"/ws".equals(handshake.path())) {
         handshake.reject(404);
@@ -76,16 +80,44 @@ public final class WebSocketEndpoint {
         handshake.reject(503);
         return;
       }
+      Admission.Decision decision = edge.admission().enter();
+      if (decision instanceof Admission.Deferral deferral) {
+        defer(handshake, deferral);
+        return;
+      }
+      Admission.Permit admitted = (Admission.Permit) decision;
+      permit = admitted;
+      edge.metrics().admitted(Transport.WEBSOCKET);
       MultiMap query = parseQuery(handshake.query());
       authenticator.authenticate(headers, query)
-          .onSuccess(token -> accept(handshake, query, token))
-          .onFailure(e -> refuse(handshake, e));
+          .onSuccess(token -> accept(handshake, query, token, admitted))
+          .onFailure(e -> {
+            admitted.release();
+            refuse(handshake, e);
+          });
     } catch (RuntimeException e) {
+      if (permit != null) {
+        permit.release();
+      }
       // Every handshake gets an answer: an unexpected failure on hostile input is a refusal, never a hang.
       LOG.warn("event=handshake-failed remote={} cause=\"{}\"", handshake.remoteAddress(),
           SafeLog.escape(e.toString()));
       refuse(handshake, new AuthFailure(AuthFailure.Cause.MALFORMED, "request could not be authenticated"));
     }
+  }
+
+  /**
+   * Over the admission rate or in-flight limit: upgraded (a browser cannot read an HTTP status) only to get
+   * {@code goodbye} and close 4006 with the hint, before any authentication or registry work (PROTOCOL 1.2 step 3b).
+   */
+  private void defer(ServerWebSocketHandshake handshake, Admission.Deferral deferral) {
+    edge.metrics().deferred(Transport.WEBSOCKET, deferral.cause(), deferral.retryAfterMs());
+    handshake.accept().onSuccess(socket -> {
+      socket.exceptionHandler(e -> { });
+      socket.writeTextMessage(Frames.goodbye(CloseCodes.DEFERRED, CloseReason.POLICY.wireName(),
+          deferral.retryAfterMs(), "node busy admitting connections: retry after the hint"));
+      socket.close((short) CloseCodes.DEFERRED, "retry-after=" + deferral.retryAfterMs());
+    }).onFailure(e -> LOG.debug("event=deferral-upgrade-failed cause=\"{}\"", e.toString()));
   }
 
   private void refuse(ServerWebSocketHandshake handshake, Throwable e) {
@@ -100,7 +132,8 @@ public final class WebSocketEndpoint {
     handshake.reject(failure.reason().status());
   }
 
-  private void accept(ServerWebSocketHandshake handshake, MultiMap query, VerifiedToken token) {
+  private void accept(ServerWebSocketHandshake handshake, MultiMap query, VerifiedToken token,
+                      Admission.Permit permit) {
     handshake.accept().onSuccess(socket -> {
       socket.pause();
       // Until admitted: a broken frame (a compressed one, when no compression was agreed) closes the socket with its
@@ -115,6 +148,7 @@ public final class WebSocketEndpoint {
       WebSocketTransport transport = new WebSocketTransport(socket, edge.options().limits().outboundSoftBytes(),
           edge.options().limits().outboundHardBytes());
       if (bad.isPresent()) {
+        permit.release();
         edge.metrics().refused(CloseCodes.BAD_IDENTITY);
         transport.send(Frames.goodbye(CloseCodes.BAD_IDENTITY, "policy", null, bad.get()), false);
         transport.close(CloseCodes.BAD_IDENTITY, "policy");
@@ -122,11 +156,16 @@ public final class WebSocketEndpoint {
       }
       ConnectionIdentity identity = new ConnectionIdentity(token.userId(), query.get("session"), query.get("tab"),
           query.get("page"), ConnectionIds.next(), edge.node().nodeId());
-      edge.lifecycle().admit(identity, transport, token).onSuccess(session -> {
-        attach(socket, session);
-        socket.resume();
-      });
-    }).onFailure(e -> LOG.warn("event=upgrade-failed cause=\"{}\"", e.toString()));
+      edge.lifecycle().admit(identity, transport, token)
+          .onComplete(ar -> permit.release())
+          .onSuccess(session -> {
+            attach(socket, session);
+            socket.resume();
+          });
+    }).onFailure(e -> {
+      permit.release();
+      LOG.warn("event=upgrade-failed cause=\"{}\"", e.toString());
+    });
   }
 
   private static MultiMap parseQuery(String query) {

@@ -21,6 +21,12 @@ public final class ConnectionMetrics {
   private volatile java.util.function.LongSupplier deadlineClosed = () -> 0;
   private final Map<CloseReason, Counter> closed = new EnumMap<>(CloseReason.class);
   private final Map<Transport, Counter> opened = new EnumMap<>(Transport.class);
+  private final Map<Transport, Counter> admitted = new EnumMap<>(Transport.class);
+  private final Map<Transport, Map<dev.mesh.connection.admission.Admission.Cause, Counter>> deferred =
+      new EnumMap<>(Transport.class);
+  private final Timer admissionHint;
+  private volatile java.util.function.IntSupplier admissionInFlight = () -> 0;
+  private volatile java.util.function.LongSupplier admissionQueued = () -> 0;
   public final Counter zombies;
   public final Counter replaced;
   public final Counter messagesIn;
@@ -34,6 +40,8 @@ public final class ConnectionMetrics {
   public final Timer deliveryLatency;
   public final Timer subscribeLatency;
   public final DistributionSummary broadcastFanout;
+  public final DistributionSummary historyBatchEvents;
+  public final DistributionSummary registerBatch;
   private final AtomicLong registryEntries = new AtomicLong();
   private final AtomicLong ghosts = new AtomicLong();
 
@@ -44,6 +52,17 @@ public final class ConnectionMetrics {
           .description("Connections open on this node").tag("transport", transport.wireName()).register(registry);
       opened.put(transport, Counter.builder("mesh_connections_opened_total").tag("transport", transport.wireName())
           .description("Connections opened").register(registry));
+      admitted.put(transport, Counter.builder("mesh_admission_admitted_total").tag("transport", transport.wireName())
+          .description("New connections let past admission control (then authenticated and registered)")
+          .register(registry));
+      Map<dev.mesh.connection.admission.Admission.Cause, Counter> byCause =
+          new EnumMap<>(dev.mesh.connection.admission.Admission.Cause.class);
+      for (dev.mesh.connection.admission.Admission.Cause cause : dev.mesh.connection.admission.Admission.Cause.values()) {
+        byCause.put(cause, Counter.builder("mesh_admission_deferred_total").tag("transport", transport.wireName())
+            .tag("cause", cause.tag()).description("New connections told to come back later (close 4006 or SSE 503)")
+            .register(registry));
+      }
+      deferred.put(transport, byCause);
     }
     for (CloseReason reason : CloseReason.values()) {
       closed.put(reason, Counter.builder("mesh_connections_closed_total").tag("reason", reason.wireName())
@@ -77,8 +96,17 @@ public final class ConnectionMetrics {
         .publishPercentileHistogram()
         .maximumExpectedValue(Duration.ofSeconds(30))
         .register(registry);
+    admissionHint = Timer.builder("mesh_admission_retry_after")
+        .description("Retry-after hints given to deferred connections")
+        .publishPercentileHistogram()
+        .maximumExpectedValue(Duration.ofSeconds(60))
+        .register(registry);
     broadcastFanout = DistributionSummary.builder("mesh_broadcast_fanout")
         .description("Local subscribers written per channel event").register(registry);
+    historyBatchEvents = DistributionSummary.builder("mesh_history_batch_events")
+        .description("Replayed events written in one events frame (one write and flush)").register(registry);
+    registerBatch = DistributionSummary.builder("mesh_registry_register_batch")
+        .description("Connection registrations sent to the registry in one Hazelcast call").register(registry);
     Gauge.builder("mesh_registry_entries", registryEntries, AtomicLong::get)
         .description("Registry entries naming this node (last consistency check)").register(registry);
     Gauge.builder("mesh_registry_ghosts", ghosts, AtomicLong::get)
@@ -95,6 +123,25 @@ public final class ConnectionMetrics {
 
   private Counter counter(String name, String description) {
     return Counter.builder(name).description(description).register(registry);
+  }
+
+  /** Gauges of the admission gate: connections being admitted, deferred clients whose slot is still to come. */
+  public void admission(java.util.function.IntSupplier inFlight, java.util.function.LongSupplier queued) {
+    this.admissionInFlight = inFlight;
+    this.admissionQueued = queued;
+    Gauge.builder("mesh_admission_in_flight", this, m -> m.admissionInFlight.getAsInt())
+        .description("New connections between their upgrade and their welcome or refusal").register(registry);
+    Gauge.builder("mesh_admission_queue", this, m -> m.admissionQueued.getAsLong())
+        .description("Deferred connections told to come back whose slot is still to come").register(registry);
+  }
+
+  public void admitted(Transport transport) {
+    admitted.get(transport).increment();
+  }
+
+  public void deferred(Transport transport, dev.mesh.connection.admission.Admission.Cause cause, long retryAfterMs) {
+    deferred.get(transport).get(cause).increment();
+    admissionHint.record(retryAfterMs, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   public void opened(Transport transport) {

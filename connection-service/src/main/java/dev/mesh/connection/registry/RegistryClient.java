@@ -4,33 +4,141 @@ import com.hazelcast.map.IMap;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.registry.NodeConnections;
 import dev.mesh.common.registry.PurgeNode;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import dev.mesh.common.registry.RegisterConnection;
+import dev.mesh.common.registry.RegisterConnections;
 import dev.mesh.common.registry.Registry;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.registry.UnregisterConnection;
 import dev.mesh.common.registry.UserConnections;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 
-/** Registry operations as futures completed on the caller's context; nothing here blocks. */
+/**
+ * Registry operations as futures completed on the caller's context; nothing here blocks.
+ *
+ * <p>Registrations asked for in the same turn of the event loop (connections admitted together: a reconnect storm, a
+ * deploy) go to Hazelcast together: one {@link RegisterConnections} per partition owner over those users' keys, at most
+ * {@link #MAX_BATCH} registrations a call, instead of one call each. Each user's registrations are applied in the order
+ * asked, atomically on the user's key, by the rule of {@link RegisterConnection}: one registered connection per page
+ * holds exactly as before. A registration alone in its turn goes as before, one {@code submitToKey}.
+ */
 public final class RegistryClient {
+
+  /**
+   * Most registrations in one call. The batch travels whole with the backup of every partition it touches, so it is
+   * kept small: the calls saved are many, the bytes added few.
+   */
+  static final int MAX_BATCH = 16;
+
+  private record Pending(String userId, RegisterConnection registration, Promise<RegisterConnection.Result> result) {
+  }
 
   private final IMap<String, UserConnections> users;
   private final Context context;
   private final MeshNode node;
+  private final IntConsumer batchSizes;
+  private List<Pending> pending = new ArrayList<>();
 
   public RegistryClient(MeshNode node, Context context) {
+    this(node, context, size -> { });
+  }
+
+  /** {@code batchSizes} hears the number of registrations of every Hazelcast call. */
+  public RegistryClient(MeshNode node, Context context, IntConsumer batchSizes) {
     this.node = node;
     this.users = Registry.users(node.hazelcast());
     this.context = context;
+    this.batchSizes = batchSizes;
   }
 
   public Future<RegisterConnection.Result> register(RegistryEntry entry, int maxPerUser, boolean evictOldest) {
-    return Future.fromCompletionStage(
-        users.submitToKey(entry.identity().userId(), new RegisterConnection(entry, maxPerUser, evictOldest)), context);
+    Promise<RegisterConnection.Result> promise = Promise.promise();
+    Pending registration = new Pending(entry.identity().userId(),
+        new RegisterConnection(entry, maxPerUser, evictOldest), promise);
+    if (Vertx.currentContext() == context) {
+      enqueue(registration);
+    } else {
+      context.runOnContext(v -> enqueue(registration));
+    }
+    return promise.future();
+  }
+
+  /** Collects the registrations of this turn of the event loop; they leave at its end, or at once when many. */
+  private void enqueue(Pending registration) {
+    pending.add(registration);
+    if (pending.size() >= MAX_BATCH) {
+      flush();
+    } else if (pending.size() == 1) {
+      context.runOnContext(v -> flush());
+    }
+  }
+
+  private void flush() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    List<Pending> batch = pending;
+    pending = new ArrayList<>();
+    // One call per partition owner: a call to several members would carry every member's part to each of them.
+    Map<Object, List<Pending>> byOwner = new LinkedHashMap<>();
+    for (Pending registration : batch) {
+      byOwner.computeIfAbsent(owner(registration.userId()), k -> new ArrayList<>()).add(registration);
+    }
+    byOwner.values().forEach(this::send);
+  }
+
+  private Object owner(String userId) {
+    Member owner = node.hazelcast().getPartitionService().getPartition(userId).getOwner();
+    return owner == null ? "unknown" : owner.getUuid();
+  }
+
+  private void send(List<Pending> group) {
+    batchSizes.accept(group.size());
+    if (group.size() == 1) {
+      single(group.get(0));
+      return;
+    }
+    RegisterConnections batch = new RegisterConnections(group.stream().map(Pending::registration).toList());
+    Future.fromCompletionStage(users.submitToKeys(batch.users(), batch), context).onComplete(ar -> {
+      if (ar.failed()) {
+        Throwable cause = ar.cause() instanceof java.util.concurrent.CompletionException wrapped
+            && wrapped.getCause() != null ? wrapped.getCause() : ar.cause();
+        if (cause instanceof HazelcastSerializationException) {
+          // A data member that predates batches cannot read one (a rolling upgrade): nothing was applied.
+          group.forEach(this::single);
+        } else {
+          group.forEach(p -> p.result().fail(cause));
+        }
+        return;
+      }
+      Map<String, Iterator<RegisterConnection.Result>> byUser = new HashMap<>();
+      ar.result().forEach((user, results) -> byUser.put(user, results.results().iterator()));
+      for (Pending registration : group) {
+        Iterator<RegisterConnection.Result> results = byUser.get(registration.userId());
+        if (results != null && results.hasNext()) {
+          registration.result().complete(results.next());
+        } else {
+          registration.result().fail("the registry gave no result for this connection");
+        }
+      }
+    });
+  }
+
+  private void single(Pending registration) {
+    Future.fromCompletionStage(users.submitToKey(registration.userId(), registration.registration()), context)
+        .onComplete(registration.result());
   }
 
   public Future<Boolean> unregister(String userId, String connectionId) {

@@ -29,8 +29,20 @@ public final class Frames {
   public static String event(Envelope e) {
     ObjectNode frame = frame("event")
         .put("channel", e.channel())
-        .put("epoch", e.epoch())
-        .put("seq", e.seq())
+        .put("epoch", e.epoch());
+    return text(eventFields(frame, e));
+  }
+
+  /**
+   * One item of an {@code events} batch (PROTOCOL 3.3): the fields of an {@code event} frame but {@code type},
+   * {@code channel} and {@code epoch}, which the batch carries once.
+   */
+  public static String eventItem(Envelope e) {
+    return text(eventFields(Json.MAPPER.createObjectNode(), e));
+  }
+
+  private static ObjectNode eventFields(ObjectNode frame, Envelope e) {
+    frame.put("seq", e.seq())
         .put("id", e.id())
         .put("ts", e.ts() == null ? null : e.ts().toString());
     frame.set("data", e.data());
@@ -44,7 +56,29 @@ public final class Frames {
     if (e.connectionId() != null) {
       frame.put("connectionId", e.connectionId());
     }
-    return text(frame);
+    return frame;
+  }
+
+  /**
+   * An {@code events} batch of one channel and epoch from items already encoded by {@link #eventItem}, in the order
+   * given: assembled as text so that an item encoded once serves every page that replays it.
+   */
+  public static String events(String channel, String epoch, java.util.List<String> items) {
+    int length = 64 + channel.length() + epoch.length();
+    for (String item : items) {
+      length += item.length() + 1;
+    }
+    StringBuilder out = new StringBuilder(length);
+    out.append("{\"type\":\"events\",\"channel\":").append(Json.encode(Json.MAPPER.getNodeFactory().textNode(channel)))
+        .append(",\"epoch\":").append(Json.encode(Json.MAPPER.getNodeFactory().textNode(epoch)))
+        .append(",\"events\":[");
+    for (int i = 0; i < items.size(); i++) {
+      if (i > 0) {
+        out.append(',');
+      }
+      out.append(items.get(i));
+    }
+    return out.append("]}").toString();
   }
 
   public static String error(String id, String code, String message) {

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  */
 public final class SseTransport implements SessionTransport {
 
-  private static final Set<String> POSITIONED = Set.of("subscribed", "unsubscribed", "event", "reset");
+  private static final Set<String> POSITIONED = Set.of("subscribed", "unsubscribed", "event", "events", "reset");
 
   private final HttpServerResponse response;
   private final int hardBytes;

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -15,7 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
-/** A real SSE client for tests: parses the stream into events (type, id, data) and lets a test await them. */
+/**
+ * A real SSE client for tests: parses the stream into events (type, id, data) and lets a test await them. An
+ * {@code events} batch is read as the {@code event} frames of its items (each with the batch's {@code id:}), as a
+ * client must (PROTOCOL 3.3); {@link #wireEvents()} keeps the stream as it came.
+ */
 public final class SseClient {
 
   /** One SSE event. */
@@ -25,6 +30,7 @@ public final class SseClient {
   private final HttpClient http;
   private final int port;
   private final List<Event> events = new ArrayList<>();
+  private final List<Event> wire = new ArrayList<>();
   private final List<Map.Entry<Predicate<Event>, Promise<Event>>> waiters = new ArrayList<>();
   private final StringBuilder pending = new StringBuilder();
   private final Promise<Void> ended = Promise.promise();
@@ -80,16 +86,30 @@ public final class SseClient {
         }
       }
       if (type != null && data != null) {
-        Event event = new Event(type, id, new JsonObject(data));
-        events.add(event);
-        Iterator<Map.Entry<Predicate<Event>, Promise<Event>>> it = waiters.iterator();
-        while (it.hasNext()) {
-          var waiter = it.next();
-          if (waiter.getKey().test(event)) {
-            it.remove();
-            waiter.getValue().complete(event);
+        JsonObject frame = new JsonObject(data);
+        wire.add(new Event(type, id, frame));
+        if ("events".equals(type) && frame.getValue("events") instanceof JsonArray items) {
+          for (Object item : items) {
+            if (item instanceof JsonObject single) {
+              record(new Event("event", id, single.copy().put("type", "event")
+                  .put("channel", frame.getString("channel")).put("epoch", frame.getString("epoch"))));
+            }
           }
+        } else {
+          record(new Event(type, id, frame));
         }
+      }
+    }
+  }
+
+  private void record(Event event) {
+    events.add(event);
+    Iterator<Map.Entry<Predicate<Event>, Promise<Event>>> it = waiters.iterator();
+    while (it.hasNext()) {
+      var waiter = it.next();
+      if (waiter.getKey().test(event)) {
+        it.remove();
+        waiter.getValue().complete(event);
       }
     }
   }
@@ -111,6 +131,11 @@ public final class SseClient {
 
   public synchronized List<Event> events() {
     return List.copyOf(events);
+  }
+
+  /** The stream's events as they came ({@code events} batches whole). */
+  public synchronized List<Event> wireEvents() {
+    return List.copyOf(wire);
   }
 
   public synchronized int comments() {

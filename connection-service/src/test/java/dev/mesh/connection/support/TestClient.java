@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -15,11 +16,14 @@ import java.util.function.Predicate;
 
 /**
  * A real WebSocket client for tests: records every frame and lets a test await a frame matching a predicate, or
- * the close, as futures (no sleeping).
+ * the close, as futures (no sleeping). As every Mesh client must (PROTOCOL 3.3), it reads an {@code events} batch as
+ * the {@code event} frames of its items, in order: {@link #frames()} holds those, {@link #wireFrames()} the frames
+ * as they came.
  */
 public final class TestClient {
 
   private final List<JsonObject> frames = new ArrayList<>();
+  private final List<JsonObject> wire = new ArrayList<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private final Promise<Integer> closed = Promise.promise();
   private WebSocket socket;
@@ -52,6 +56,20 @@ public final class TestClient {
   }
 
   private synchronized void received(JsonObject frame) {
+    wire.add(frame);
+    if ("events".equals(frame.getString("type")) && frame.getValue("events") instanceof JsonArray items) {
+      for (Object item : items) {
+        if (item instanceof JsonObject event) {
+          record(event.copy().put("type", "event").put("channel", frame.getString("channel"))
+              .put("epoch", frame.getString("epoch")));
+        }
+      }
+    } else {
+      record(frame);
+    }
+  }
+
+  private void record(JsonObject frame) {
     frames.add(frame);
     Iterator<Waiter> it = waiters.iterator();
     while (it.hasNext()) {
@@ -90,6 +108,11 @@ public final class TestClient {
 
   public synchronized List<JsonObject> frames() {
     return List.copyOf(frames);
+  }
+
+  /** Every frame as it came over the socket ({@code events} batches whole). */
+  public synchronized List<JsonObject> wireFrames() {
+    return List.copyOf(wire);
   }
 
   public synchronized List<JsonObject> framesOfType(String type) {

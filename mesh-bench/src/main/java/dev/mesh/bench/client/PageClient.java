@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
@@ -139,6 +140,7 @@ public final class PageClient implements LoadPage {
   private int attempts;
   private int welcomes;
   private int heartbeatDeaths;
+  private long eventBatches;
   private long acked;
   private long duplicateAcks;
   private long publishRetries;
@@ -146,6 +148,8 @@ public final class PageClient implements LoadPage {
   private long welcomedAtNanos;
   /** Wall-clock microseconds of every welcome and every moment the page became ready, in order. */
   private final List<Long> welcomeTimes = new ArrayList<>();
+  /** Wall-clock microseconds of every connection attempt, in order. */
+  private final List<Long> attemptTimes = new ArrayList<>();
   private final List<Long> readyTimes = new ArrayList<>();
   /** The retry-after hint of the current connection's {@code goodbye}, -1 when none. */
   private long goodbyeHintMillis = -1;
@@ -286,6 +290,7 @@ public final class PageClient implements LoadPage {
       endpoint = endpoints.get(endpointIndex);
       currentEndpoint = endpoint;
       attempts++;
+      attemptTimes.add(nowMicros());
       connected = false;
       ready = false;
       goodbyeHintMillis = -1;
@@ -392,10 +397,17 @@ public final class PageClient implements LoadPage {
           ledger.reset(position.getString("epoch"), position.getLong("seq"), frame.getString("reason"));
         }
       }
-      case "event" -> {
-        ChannelLedger ledger = channels.get(frame.getString("channel"));
-        if (ledger != null && ledger.event(frame.getString("epoch"), frame.getLong("seq"), arrivedMicros)) {
-          listener.onEvent(this, frame, arrivedMicros);
+      case "event" -> event(frame, arrivedMicros);
+      case "events" -> {
+        // A history batch (PROTOCOL 6.2): each item is the event frame it stands for, handled in order.
+        eventBatches++;
+        if (frame.getValue("events") instanceof JsonArray items) {
+          for (Object item : items) {
+            if (item instanceof JsonObject single) {
+              event(single.copy().put("type", "event").put("channel", frame.getString("channel"))
+                  .put("epoch", frame.getString("epoch")), arrivedMicros);
+            }
+          }
         }
       }
       case "published" -> {
@@ -422,6 +434,15 @@ public final class PageClient implements LoadPage {
       default -> {
         // pong, presence: nothing to do
       }
+    }
+  }
+
+  private void event(JsonObject frame, long arrivedMicros) {
+    ChannelLedger ledger = channels.get(frame.getString("channel"));
+    Object seq = frame.getValue("seq");
+    if (ledger != null && seq instanceof Number n
+        && ledger.event(frame.getString("epoch"), n.longValue(), arrivedMicros)) {
+      listener.onEvent(this, frame, arrivedMicros);
     }
   }
 
@@ -501,7 +522,8 @@ public final class PageClient implements LoadPage {
         if (System.nanoTime() - lastInboundNanos > deadAfter) {
           heartbeatDeaths++;
           WebSocket dead = socket;
-          connectionLost(gen, 4000, null);
+          // The page's own detection, made at its own heartbeat phase: not spread (mesh-client's `spread: false`).
+          connectionLost(gen, 4000, null, false);
           if (dead != null) {
             dead.close((short) 4000, "heartbeat");
           }
@@ -519,12 +541,17 @@ public final class PageClient implements LoadPage {
     }
   }
 
-  /**
-   * The connection of generation {@code gen} is over: schedule the next attempt on the next endpoint, after the
-   * server's hint ({@code goodbye.retryAfterMs}, or a close reason {@code retry-after=<ms>}, PROTOCOL 5.2) when there
-   * is one, at once after 4001 (rotated) and 4003 (token expired), otherwise after the policy's backoff.
-   */
   private void connectionLost(int gen, int code, String reason) {
+    connectionLost(gen, code, reason, true);
+  }
+
+  /**
+   * The connection of generation {@code gen} is over: schedule the next attempt on the next endpoint, at once after
+   * 4001 (rotated) and 4003 (token expired), otherwise after {@link ClientPolicy#reconnectDelayMillis}: the server's
+   * hint ({@code goodbye.retryAfterMs}, or a close reason {@code retry-after=<ms>}, PROTOCOL 5.2) plus its jitter when
+   * there is one, the first-retry spread after a close seen on the network ({@code spread}), else the backoff.
+   */
+  private void connectionLost(int gen, int code, String reason, boolean spread) {
     if (gen != generation) {
       return;
     }
@@ -543,8 +570,13 @@ public final class PageClient implements LoadPage {
     if (stopped || held || !policy.reconnect() || terminal) {
       return;
     }
-    attempt++;
-    if (policy.maxAttempts() > 0 && attempt > policy.maxAttempts()) {
+    // A deferral at admission (4006) is the server's answer, not a failed attempt: as in mesh-client, it neither counts
+    // towards maxAttempts nor advances the backoff.
+    boolean counts = code != 4006;
+    if (counts) {
+      attempt++;
+    }
+    if (counts && policy.maxAttempts() > 0 && attempt > policy.maxAttempts()) {
       gaveUp = true;
       listener.onGaveUp(this);
       return;
@@ -555,10 +587,9 @@ public final class PageClient implements LoadPage {
     long delay;
     if (code == BENCH_DROP || code == 4001 || code == 4003) {
       delay = 0;
-    } else if (hinted) {
-      delay = hint;
     } else {
-      delay = policy.delayMillis(attempt, ThreadLocalRandom.current().nextDouble());
+      delay = policy.reconnectDelayMillis(Math.max(1, attempt), hinted ? hint : -1, spread,
+          ThreadLocalRandom.current().nextDouble());
     }
     listener.onRetryScheduled(this, code, delay, hinted);
     vertx.setTimer(Math.max(1, delay), t -> connect());
@@ -627,6 +658,11 @@ public final class PageClient implements LoadPage {
     return attempts;
   }
 
+  /** Wall-clock microseconds of every connection attempt this page made, oldest first. */
+  public synchronized List<Long> attemptTimesMicros() {
+    return List.copyOf(attemptTimes);
+  }
+
   /** Wall-clock microseconds of every {@code welcome} this page received, oldest first. */
   public synchronized List<Long> welcomeTimesMicros() {
     return List.copyOf(welcomeTimes);
@@ -649,6 +685,11 @@ public final class PageClient implements LoadPage {
 
   public synchronized int welcomes() {
     return welcomes;
+  }
+
+  /** {@code events} frames (history batches) received, over every connection. */
+  public synchronized long eventBatches() {
+    return eventBatches;
   }
 
   public synchronized int heartbeatDeaths() {

@@ -136,17 +136,23 @@ final class Fleet implements AutoCloseable {
         .mapToInt(r -> r.getInteger("failed")).sum();
   }
 
-  /** Open pages, deliveries since the last {@link #mark()}, errors: summed over the processes. */
+  /**
+   * Open pages, deliveries since the last {@link #mark()}, errors, {@code events} frames (history batches) received:
+   * summed over the processes.
+   */
   JsonObject stats() {
     long received = 0;
     int open = 0;
     int errors = 0;
+    long batches = 0;
     for (JsonObject s : all(h -> new JsonObject().put("op", "stats"), Duration.ofSeconds(30))) {
       open += s.getInteger("open");
       received += s.getLong("received");
       errors += s.getInteger("errors");
+      batches += s.getLong("eventBatches", 0L);
     }
-    return new JsonObject().put("open", open).put("received", received).put("errors", errors);
+    return new JsonObject().put("open", open).put("received", received).put("errors", errors)
+        .put("eventBatches", batches);
   }
 
   long received() {

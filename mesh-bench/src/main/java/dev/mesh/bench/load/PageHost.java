@@ -84,7 +84,16 @@ final class PageHost implements AutoCloseable {
 
   /** Counters for the progress line. */
   JsonObject stats() {
-    return new JsonObject().put("open", open.get()).put("received", received.get()).put("errors", errors.get());
+    long batches = 0;
+    for (Group g : groups.values()) {
+      for (LoadPage page : g.pages()) {
+        if (page instanceof PageClient mesh) {
+          batches += mesh.eventBatches();
+        }
+      }
+    }
+    return new JsonObject().put("open", open.get()).put("received", received.get()).put("errors", errors.get())
+        .put("eventBatches", batches);
   }
 
   /** Runs one command; blocks until its answer is ready. */
@@ -422,6 +431,7 @@ final class PageHost implements AutoCloseable {
     }
     JsonArray resume = new JsonArray();
     JsonArray welcomed = new JsonArray();
+    JsonArray firstAttempts = new JsonArray();
     Map<ResumeAccounting.Status, Integer> statuses = new java.util.EnumMap<>(ResumeAccounting.Status.class);
     long lost = 0;
     long duplicates = 0;
@@ -437,6 +447,8 @@ final class PageHost implements AutoCloseable {
         missed += outcome.missed();
         long firstWelcome = p.welcomeTimesMicros().stream().filter(t -> t >= killedAt).findFirst().orElse(-1L);
         welcomed.add(firstWelcome < 0 ? Latencies.NEVER : firstWelcome - killedAt);
+        long firstAttempt = p.attemptTimesMicros().stream().filter(t -> t >= killedAt).findFirst().orElse(-1L);
+        firstAttempts.add(firstAttempt < 0 ? Latencies.NEVER : firstAttempt - killedAt);
       }
       lost += p.ledger(channel, l -> acked.stream().filter(a -> !l.saw(a.seq())).count());
       duplicates += p.ledger(channel, l -> l.duplicates());
@@ -454,7 +466,7 @@ final class PageHost implements AutoCloseable {
     }
     return new JsonObject().put("resumeMicros", resume).put("welcomeMicros", welcomed).put("status", status)
         .put("missed", missed).put("lost", lost).put("duplicates", duplicates).put("announcedDrops", announced)
-        .put("attemptMicros", attempts).put("retries", retries);
+        .put("attemptMicros", attempts).put("firstAttemptMicros", firstAttempts).put("retries", retries);
   }
 
   private JsonObject goAway(JsonObject c) {
@@ -531,7 +543,8 @@ final class PageHost implements AutoCloseable {
     return new JsonObject().put("pingMs", p.pingInterval().toMillis()).put("pongMs", p.pongTimeout().toMillis())
         .put("backoffBaseMs", p.backoffBase().toMillis()).put("backoffCapMs", p.backoffCap().toMillis())
         .put("reconnect", p.reconnect()).put("connectTimeoutMs", p.connectTimeout().toMillis())
-        .put("healthyAfterMs", p.healthyAfter().toMillis()).put("maxAttempts", p.maxAttempts());
+        .put("healthyAfterMs", p.healthyAfter().toMillis()).put("maxAttempts", p.maxAttempts())
+        .put("firstRetrySpreadMs", p.firstRetrySpread().toMillis()).put("hintJitter", p.hintJitter());
   }
 
   static ClientPolicy policyFromJson(JsonObject j) {
@@ -541,6 +554,7 @@ final class PageHost implements AutoCloseable {
     return new ClientPolicy(Duration.ofMillis(j.getLong("pingMs")), Duration.ofMillis(j.getLong("pongMs")),
         Duration.ofMillis(j.getLong("backoffBaseMs")), Duration.ofMillis(j.getLong("backoffCapMs")),
         j.getBoolean("reconnect"), Duration.ofMillis(j.getLong("connectTimeoutMs")),
-        Duration.ofMillis(j.getLong("healthyAfterMs")), j.getInteger("maxAttempts"));
+        Duration.ofMillis(j.getLong("healthyAfterMs")), j.getInteger("maxAttempts"),
+        Duration.ofMillis(j.getLong("firstRetrySpreadMs")), j.getDouble("hintJitter"));
   }
 }

@@ -222,6 +222,10 @@ final class Plots {
       }
       String suffix = several ? ", run " + (i + 1) : "";
       runStyle(line(attempts, "reconnect attempts" + suffix, slots, "attempts"), ATTEMPTS, i);
+      if (slots.getJsonArray("firstAttempts") != null) {
+        // Each moved page's first attempt after the kill: how widely the clients spread their return.
+        runStyle(line(attempts, "first attempt of each moved page" + suffix, slots, "firstAttempts"), FIRST, i);
+      }
       if (sum(slots.getJsonArray("hintedRetries")) > 0) {
         runStyle(line(attempts, "retries on a server retry-after hint" + suffix, slots, "hintedRetries"), HINTS, i);
       }
@@ -233,7 +237,7 @@ final class Plots {
     // The survivor's admissions per second, and the moved pages welcomed and fully resumed (cumulative %).
     XYChart admission = new XYChartBuilder().width(WIDTH).height(HEIGHT)
         .title("Storm after kill -9 (" + moved + "): admissions and pages back" + runsNote(runs))
-        .xAxisTitle("time after the kill (s)").yAxisTitle("connections accepted by the " + survivor + " per second")
+        .xAxisTitle("time after the kill (s)").yAxisTitle("connections per second at the " + survivor)
         .build();
     style(admission);
     admission.setYAxisGroupTitle(1, "moved pages (% cumulative)");
@@ -262,6 +266,23 @@ final class Plots {
             : "survivor's counter") + " (sampled)" + suffix, x, y);
         rate.setMarker(SeriesMarkers.NONE);
         runStyle(rate, COUNTER, i);
+        if (opened.getJsonArray(0).size() > 2) {
+          // Deferred by admission control (close 4006) per second, over the same windows.
+          double[] d = new double[x.length];
+          int start = 0;
+          for (int k = 1; k < opened.size(); k++) {
+            JsonArray b = opened.getJsonArray(k);
+            while (start < k - 1 && b.getDouble(0) - opened.getJsonArray(start + 1).getDouble(0) >= 1.0) {
+              start++;
+            }
+            JsonArray a = opened.getJsonArray(start);
+            double dt = b.getDouble(0) - a.getDouble(0);
+            d[k - 1] = dt > 0 ? Math.max(0, (b.getDouble(2) - a.getDouble(2)) / dt) : 0;
+          }
+          XYSeries deferrals = admission.addSeries("connections deferred/s (4006, sampled)" + suffix, x, d);
+          deferrals.setMarker(SeriesMarkers.NONE);
+          runStyle(deferrals, DEFERRED, i);
+        }
       }
       JsonObject slots = s.getJsonObject("perSlot");
       Number pages = s.getNumber("pagesOnKilledNode");
@@ -328,6 +349,8 @@ final class Plots {
 
   private static final Color ATTEMPTS = new Color(200, 80, 50);
   private static final Color HINTS = new Color(40, 140, 60);
+  private static final Color FIRST = new Color(90, 90, 200);
+  private static final Color DEFERRED = new Color(230, 160, 30);
   private static final Color ADMISSIONS = new Color(50, 90, 200);
   private static final Color COUNTER = new Color(120, 170, 230);
   private static final Color WELCOMED = new Color(230, 150, 30);

@@ -23,9 +23,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * giving up after 10 attempts) and resume from their last position on the survivor.
  *
  * <p>Measured: per moved page the time from the kill to its last missed event delivered ({@link ResumeAccounting}),
- * and to its first welcome; reconnect attempts, hinted retries, welcomes and resumed pages per 100 ms; the survivor's
- * admissions (its {@code mesh_connections_opened_total} every 250 ms); the ack latency of every publish sent during the
- * storm; every acknowledged event checked on every page (lost, duplicated) after a drain.
+ * to its first welcome and to its first reconnect attempt (their spread, p5 to p95, and the busiest second of first
+ * attempts and of all attempts); reconnect attempts, first attempts, hinted retries, welcomes and resumed pages per
+ * 100 ms; the survivor's admissions and deferrals (its {@code mesh_connections_opened_total} and
+ * {@code mesh_admission_deferred_total} every 250 ms); the ack latency of every publish sent during the storm; every
+ * acknowledged event checked on every page (lost, duplicated) after a drain.
  */
 final class StormScenario implements Scenario {
 
@@ -176,6 +178,13 @@ final class StormScenario implements Scenario {
             r.getDouble("resumedP99Seconds")),
         Figure.higher("stormSurvivorAdmissionPerSecond", "survivor admission rate (moved pages welcomed/s)", "1/s",
             r.getDouble("survivorAdmissionPerSecond")),
+        Figure.higher("stormFirstReconnectSpreadSeconds", "moved pages' first reconnect attempts, p5 to p95", "s",
+            r.getDouble("firstReconnectSpreadSeconds")),
+        Figure.lower("stormFirstReconnectPeakPerSecond", "moved pages' first reconnect attempts in the busiest second",
+            "1/s", r.getLong("firstReconnectPeakPerSecond") == null ? null
+                : r.getLong("firstReconnectPeakPerSecond").doubleValue()),
+        Figure.lower("stormSurvivorDeferred", "connections the survivor deferred (close 4006)", "connections",
+            r.getDouble("survivorDeferred")),
         Figure.lower("stormPublishAckP50Ms", "publish ack latency during the storm, p50", "ms",
             r.getDouble("publishAckP50Ms")),
         Figure.lower("stormPublishAckP99Ms", "publish ack latency during the storm, p99", "ms",
@@ -191,6 +200,7 @@ final class StormScenario implements Scenario {
     JsonArray resume = new JsonArray();
     JsonArray welcome = new JsonArray();
     JsonArray attempts = new JsonArray();
+    JsonArray firstAttempts = new JsonArray();
     JsonArray retries = new JsonArray();
     JsonObject status = new JsonObject();
     long lost = 0;
@@ -201,6 +211,7 @@ final class StormScenario implements Scenario {
       p.getJsonArray("resumeMicros").forEach(resume::add);
       p.getJsonArray("welcomeMicros").forEach(welcome::add);
       p.getJsonArray("attemptMicros").forEach(attempts::add);
+      p.getJsonArray("firstAttemptMicros").forEach(firstAttempts::add);
       p.getJsonArray("retries").forEach(retries::add);
       p.getJsonObject("status").forEach(e -> status.put(e.getKey(), status.getInteger(e.getKey(), 0)
           + ((Number) e.getValue()).intValue()));
@@ -210,6 +221,7 @@ final class StormScenario implements Scenario {
       missed += p.getLong("missed");
     }
     return out.put("resumeMicros", resume).put("welcomeMicros", welcome).put("attemptMicros", attempts)
+        .put("firstAttemptMicros", firstAttempts)
         .put("retries", retries).put("status", status).put("lost", lost).put("duplicates", duplicates)
         .put("announcedDrops", announced).put("missed", missed);
   }
@@ -219,10 +231,13 @@ final class StormScenario implements Scenario {
                             List<double[]> survivorOpened) {
     long[] resume = longs(report.getJsonArray("resumeMicros"));
     long[] welcome = longs(report.getJsonArray("welcomeMicros"));
-    long[] attempts = longs(report.getJsonArray("attemptMicros"));
+    // Times are relative to the kill; anything before it (clocks of several processes) is not part of the storm.
+    long[] attempts = Arrays.stream(longs(report.getJsonArray("attemptMicros"))).filter(t -> t >= 0).sorted()
+        .toArray();
+    long[] firstAttempts = longs(report.getJsonArray("firstAttemptMicros", new JsonArray()));
     Arrays.sort(resume);
     Arrays.sort(welcome);
-    Arrays.sort(attempts);
+    Arrays.sort(firstAttempts);
     long moved = resume.length;
     long resumed = Arrays.stream(resume).filter(v -> v != Latencies.NEVER).count();
     long welcomed = Arrays.stream(welcome).filter(v -> v != Latencies.NEVER).count();
@@ -245,6 +260,17 @@ final class StormScenario implements Scenario {
       admission = span > 0 ? LoadContext.round(welcomed / span) : null;
     }
     r.put("survivorAdmissionPerSecond", admission).put("pagesWelcomed", welcomed);
+    // How the moved pages came back: when each first tried again after the kill (the client's first-retry spread, or
+    // the hints), and the busiest second of those first attempts and of all attempts.
+    Double firstP5 = seconds(Latencies.percentileMillisOrNever(firstAttempts, 5));
+    Double firstP95 = seconds(Latencies.percentileMillisOrNever(firstAttempts, 95));
+    r.put("firstReconnectP5Seconds", firstP5)
+        .put("firstReconnectP50Seconds", seconds(Latencies.percentileMillisOrNever(firstAttempts, 50)))
+        .put("firstReconnectP95Seconds", firstP95)
+        .put("firstReconnectSpreadSeconds", firstP5 == null || firstP95 == null ? null
+            : LoadContext.round(firstP95 - firstP5))
+        .put("firstReconnectPeakPerSecond", firstAttempts.length == 0 ? null : busiestSecond(firstAttempts))
+        .put("reconnectPeakPerSecond", attempts.length == 0 ? null : busiestSecond(attempts));
     // Publishing during the storm: every publish sent from the kill until the last page was back.
     long[] ackMicros = sent.stream().filter(p -> p.sentMicros() >= killedAt && p.sentMicros() <= stormEnd)
         .mapToLong(p -> p.ackedMicros() < 0 ? Latencies.NEVER : p.ackedMicros() - p.sentMicros()).sorted().toArray();
@@ -256,25 +282,53 @@ final class StormScenario implements Scenario {
     // Series for the plots, per 100 ms after the kill.
     long[] hinted = report.getJsonArray("retries").stream().map(o -> (JsonArray) o).filter(x -> x.getBoolean(3))
         .mapToLong(x -> x.getLong(0)).sorted().toArray();
+    long deferredRetries = report.getJsonArray("retries").stream().map(o -> (JsonArray) o)
+        .filter(x -> x.getLong(1) == 4006).count();
     long lastAttempt = attempts.length == 0 ? 0 : attempts[attempts.length - 1];
     long lastResume = resumed == 0 ? 0 : resume[(int) resumed - 1];
     int slots = (int) (Math.max(lastAttempt, lastResume) / SLOT_MICROS) + 11;
     JsonObject series = new JsonObject().put("slotSeconds", SLOT_MICROS / 1e6)
-        .put("attempts", perSlot(attempts, slots)).put("hintedRetries", perSlot(hinted, slots))
+        .put("attempts", perSlot(attempts, slots)).put("firstAttempts", perSlot(firstAttempts, slots))
+        .put("hintedRetries", perSlot(hinted, slots))
         .put("welcomed", perSlot(welcome, slots)).put("resumed", perSlot(resume, slots));
     long peak = 0;
     for (Object v : series.getJsonArray("attempts")) {
       peak = Math.max(peak, ((Number) v).longValue());
     }
     JsonArray opened = new JsonArray();
-    survivorOpened.forEach(o -> opened.add(new JsonArray().add(LoadContext.round(o[0])).add(o[1])));
+    survivorOpened.forEach(o -> {
+      JsonArray sample = new JsonArray().add(LoadContext.round(o[0])).add(o[1]);
+      if (o.length > 2) {
+        sample.add(o[2]);
+      }
+      opened.add(sample);
+    });
+    // Connections the survivors deferred (admission control, close 4006) from the kill to the last sample.
+    Double deferred = null;
+    if (survivorOpened.size() > 1 && survivorOpened.get(0).length > 2) {
+      deferred = survivorOpened.get(survivorOpened.size() - 1)[2] - survivorOpened.get(0)[2];
+    }
     JsonArray publishPoints = new JsonArray();
     sent.stream().filter(p -> p.sentMicros() >= killedAt).forEach(p -> publishPoints.add(new JsonArray()
         .add(LoadContext.round((p.sentMicros() - killedAt) / 1e6))
         .add(p.ackedMicros() < 0 ? null : LoadContext.round((p.ackedMicros() - p.sentMicros()) / 1000.0))));
     return r.put("reconnectAttempts", attempts.length).put("hintedRetries", hinted.length)
+        .put("deferredRetries", deferredRetries).put("survivorDeferred", deferred)
         .put("peakAttemptsPer100ms", peak).put("perSlot", series)
         .put("survivorOpenedTotalOverTime", opened).put("publishAcksAfterKill", publishPoints);
+  }
+
+  /** The most of {@code sortedMicros} within any one second (a sliding window); {@link Latencies#NEVER}s ignored. */
+  static long busiestSecond(long[] sortedMicros) {
+    long best = 0;
+    int from = 0;
+    for (int to = 0; to < sortedMicros.length && sortedMicros[to] != Latencies.NEVER; to++) {
+      while (sortedMicros[to] - sortedMicros[from] >= 1_000_000) {
+        from++;
+      }
+      best = Math.max(best, to - from + 1);
+    }
+    return best;
   }
 
   private static JsonArray perSlot(long[] micros, int slots) {
@@ -322,7 +376,10 @@ final class StormScenario implements Scenario {
     return s;
   }
 
-  /** Polls the survivors' {@code mesh_connections_opened_total} every 250 ms (summed): admissions over time. */
+  /**
+   * Polls the survivors' {@code mesh_connections_opened_total} and {@code mesh_admission_deferred_total} every 250 ms
+   * (summed): admissions and deferrals over time.
+   */
   private static final class AdmissionSampler {
     private final List<ServiceProcess> survivors;
     private final List<double[]> samples = new CopyOnWriteArrayList<>();
@@ -337,12 +394,18 @@ final class StormScenario implements Scenario {
       thread = new Thread(() -> {
         while (running) {
           double opened = 0;
+          double deferred = 0;
           for (ServiceProcess survivor : survivors) {
-            opened += survivor.getOps("/metrics")
-                .map(r -> Prometheus.sum(r.body(), "mesh_connections_opened_total").orElse(0)).orElse(Double.NaN);
+            String metrics = survivor.getOps("/metrics").map(r -> r.body()).orElse(null);
+            if (metrics == null) {
+              opened = Double.NaN;
+              break;
+            }
+            opened += Prometheus.sum(metrics, "mesh_connections_opened_total").orElse(0);
+            deferred += Prometheus.sum(metrics, "mesh_admission_deferred_total").orElse(0);
           }
           if (!Double.isNaN(opened)) {
-            samples.add(new double[] {(PageClient.nowMicros() - killedAtMicros) / 1e6, opened});
+            samples.add(new double[] {(PageClient.nowMicros() - killedAtMicros) / 1e6, opened, deferred});
           }
           try {
             Thread.sleep(250);

@@ -35,9 +35,7 @@ class PageClientCloseCodeTest {
     })));
     server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions());
-    ClientPolicy policy = ClientPolicy.fast().withoutReconnect();
-    policy = new ClientPolicy(policy.pingInterval(), policy.pongTimeout(), policy.backoffBase(), policy.backoffCap(),
-        false, Duration.ofMillis(500), policy.healthyAfter(), policy.maxAttempts());
+    ClientPolicy policy = ClientPolicy.fast().withoutReconnect().withConnectTimeout(Duration.ofMillis(500));
     PageClient page = new PageClient(vertx, client, "u", "s", "t", "p", () -> "token",
         List.of(new Endpoint("127.0.0.1", server.actualPort())), 0, policy);
     page.start();

@@ -16,14 +16,17 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@DisplayName("Page host: every event counted once, whatever the server sends twice")
+@DisplayName("Page host: every event counted once, single or in a history batch, whatever the server sends twice")
 class PageHostCountingTest {
 
   private Vertx vertx;
   private HttpServer server;
   private PageHost host;
 
-  /** A server that welcomes, answers subscribe at seq 0, then sends seq 1, seq 1 again and seq 2. */
+  /**
+   * A server that welcomes, answers subscribe at seq 0, then sends seq 1, seq 1 again and seq 2 as event frames, and
+   * seq 2 again, 3 and 4 in one {@code events} batch (PROTOCOL 6.2).
+   */
   @BeforeEach
   void startServer() throws Exception {
     vertx = Vertx.vertx();
@@ -42,6 +45,13 @@ class PageHostCountingTest {
           ws.writeTextMessage(new JsonObject().put("type", "event").put("channel", channel).put("epoch", "e1")
               .put("seq", seq).put("data", LoadContext.payload((int) seq - 1)).encode());
         }
+        JsonArray items = new JsonArray();
+        for (long seq : new long[] {2, 3, 4}) {
+          items.add(new JsonObject().put("seq", seq).put("id", "m" + seq)
+              .put("data", LoadContext.payload((int) seq - 1)));
+        }
+        ws.writeTextMessage(new JsonObject().put("type", "events").put("channel", channel).put("epoch", "e1")
+            .put("events", items).encode());
       });
     }).listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     host = new PageHost("t", "counting-test-secret-0123456789abcdef");
@@ -58,29 +68,33 @@ class PageHostCountingTest {
   }
 
   @Test
-  @DisplayName("3 event frames, one a duplicate, on each of 3 pages: 6 deliveries, 6 latencies, 3 duplicates")
+  @DisplayName("3 event frames and a batch of 3, two duplicates, on each of 3 pages: 12 deliveries, 6 duplicates")
   void duplicateCountedOnce() throws Exception {
     call(new JsonObject().put("op", "create").put("group", "g").put("prefix", "g").put("from", 0).put("count", 3)
         .put("endpoints", new JsonArray().add(new JsonArray().add("127.0.0.1").add(server.actualPort())))
         .put("policy", PageHost.policyToJson(ClientPolicy.browser().withoutReconnect())).put("channel", "bench:c"));
     JsonObject started = call(new JsonObject().put("op", "start").put("group", "g").put("timeoutMs", 20_000));
     assertThat(started.getInteger("failed")).isZero();
-    // Each socket delivers in order: once every page counted seq 2, its duplicate of seq 1 (sent before) was seen.
+    // Each socket delivers in order: once every page counted seq 4, the duplicates (sent before) were seen.
+    JsonArray acked = new JsonArray().add(1).add(2).add(3).add(4);
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (call(new JsonObject().put("op", "missing").put("group", "g").put("channel", "bench:c")
-        .put("acked", new JsonArray().add(1).add(2))).getInteger("pages") > 0) {
+        .put("acked", acked)).getInteger("pages") > 0) {
       assertThat(System.nanoTime()).as("all pages got seq 1 and 2 in time").isLessThan(deadline);
       Thread.sleep(20);
     }
-    assertThat(call(new JsonObject().put("op", "stats")).getLong("received")).isEqualTo(6);
-    assertThat(call(new JsonObject().put("op", "latencies")).getJsonArray("samples")).hasSize(6);
+    JsonObject stats = call(new JsonObject().put("op", "stats"));
+    assertThat(stats.getLong("received")).isEqualTo(12);
+    assertThat(stats.getLong("eventBatches")).isEqualTo(3);
+    assertThat(call(new JsonObject().put("op", "latencies")).getJsonArray("samples")).hasSize(12);
     JsonObject ledgers = call(new JsonObject().put("op", "ledgers").put("group", "g").put("channel", "bench:c")
-        .put("acked", new JsonArray().add(1).add(2)));
-    assertThat(ledgers.getLong("duplicates")).isEqualTo(3);
+        .put("acked", acked));
+    assertThat(ledgers.getLong("duplicates")).isEqualTo(6);
     assertThat(ledgers.getLong("lost")).isZero();
     JsonObject spread = call(new JsonObject().put("op", "spread"));
     assertThat(spread.getJsonArray("0").getLong(0)).isEqualTo(3);
     assertThat(spread.getJsonArray("1").getLong(0)).isEqualTo(3);
+    assertThat(spread.getJsonArray("3").getLong(0)).as("seq 4, from the batch only").isEqualTo(3);
     assertThat(call(new JsonObject().put("op", "stats")).getInteger("open")).isEqualTo(3);
   }
 }

@@ -95,4 +95,76 @@ class StormAnalysisTest {
     assertThat(r.getDouble("publishAckP50Ms")).isBetween(30.0, 30.2);
     assertThat(r.getValue("publishAckP99Ms")).isNull();
   }
+
+  @Test
+  @DisplayName("reconnect arrivals: first attempts' spread p5-p95, their busiest second, deferrals; nothing before the "
+      + "kill counted")
+  void reconnectSpreadAndDeferrals() {
+    JsonObject report = report(new double[] {6.0, 7.0, 8.0}, new double[] {5.0, 5.5, 6.5});
+    // 100 moved pages whose first attempts are spread evenly over 5 s (as mesh-client's first-retry spread does).
+    JsonArray first = new JsonArray();
+    JsonArray all = new JsonArray().add(-2_000_000L);
+    for (int i = 0; i < 100; i++) {
+      first.add(i * 50_000L);
+      all.add(i * 50_000L);
+    }
+    report.put("firstAttemptMicros", first.add(Latencies.NEVER)).put("attemptMicros", all);
+    report.getJsonArray("retries").add(new JsonArray().add(2_000_000L).add(4006).add(1250).add(true));
+    JsonObject r = StormScenario.analyse(report, publishes(10, 100_000, 20_000, 0), KILL, KILL + 10_000_000,
+        List.of(new double[] {0.25, 100, 40}, new double[] {1.0, 150, 90}, new double[] {3.0, 200, 140}));
+    assertThat(r.getDouble("firstReconnectP5Seconds")).isEqualTo(0.25);
+    assertThat(r.getDouble("firstReconnectP95Seconds")).isEqualTo(4.75);
+    assertThat(r.getDouble("firstReconnectSpreadSeconds")).isEqualTo(4.5);
+    assertThat(r.getLong("firstReconnectPeakPerSecond")).as("20 per second, never all at once").isEqualTo(20);
+    assertThat(r.getLong("reconnectPeakPerSecond")).isEqualTo(20);
+    assertThat(r.getLong("reconnectAttempts")).as("the attempt before the kill is not the storm's").isEqualTo(100);
+    assertThat(r.getDouble("survivorDeferred")).isEqualTo(100.0);
+    assertThat(r.getLong("deferredRetries")).isEqualTo(1);
+    assertThat(r.getJsonObject("perSlot").getJsonArray("firstAttempts").getLong(0)).isEqualTo(2);
+    assertThat(r.getJsonArray("survivorOpenedTotalOverTime").getJsonArray(2).getDouble(2)).isEqualTo(140.0);
+  }
+
+  @Test
+  @DisplayName("the busiest second is a sliding window over exact times")
+  void busiestSecond() {
+    assertThat(StormScenario.busiestSecond(new long[] {})).isZero();
+    assertThat(StormScenario.busiestSecond(new long[] {0, 999_999, 1_000_000, 1_999_999})).isEqualTo(2);
+    assertThat(StormScenario.busiestSecond(new long[] {0, 500_000, 900_000, 1_400_000, 1_450_000}))
+        .isEqualTo(4);
+    assertThat(StormScenario.busiestSecond(new long[] {5, 6, Latencies.NEVER, Latencies.NEVER})).isEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("whatever the pages report, no figure is negative and the percentiles are in order")
+  void neverNegativeNorOutOfOrder() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    for (int run = 0; run < 50; run++) {
+      int pages = 1 + random.nextInt(40);
+      double[] resumed = new double[pages];
+      double[] welcomed = new double[pages];
+      for (int i = 0; i < pages; i++) {
+        welcomed[i] = random.nextInt(10) == 0 ? Double.NaN : random.nextDouble() * 20;
+        resumed[i] = Double.isNaN(welcomed[i]) || random.nextInt(10) == 0 ? Double.NaN
+            : welcomed[i] + random.nextDouble() * 30;
+      }
+      JsonObject r = StormScenario.analyse(report(resumed, welcomed), publishes(20, 100_000, 20_000, 0), KILL,
+          KILL + 60_000_000, List.of());
+      Double previous = 0.0;
+      for (String key : List.of("resumedP50Seconds", "resumedP90Seconds", "resumedP99Seconds", "allResumedSeconds")) {
+        Double value = r.getDouble(key);
+        if (value == null) {
+          previous = null;
+          continue;
+        }
+        assertThat(previous).as("%s measured although a lower percentile was not", key).isNotNull();
+        assertThat(value).as(key).isGreaterThanOrEqualTo(previous);
+        previous = value;
+      }
+      for (String key : r.fieldNames()) {
+        if (r.getValue(key) instanceof Number n) {
+          assertThat(n.doubleValue()).as("%s in run %d", key, run).isGreaterThanOrEqualTo(0);
+        }
+      }
+    }
+  }
 }
