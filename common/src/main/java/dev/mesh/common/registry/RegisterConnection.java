@@ -47,8 +47,9 @@ public final class RegisterConnection implements EntryProcessor<String, UserConn
     if (superseded) {
       return new Result(false, List.of(), List.of(), current.connections().size(), true);
     }
+    // The same connection registering again (a repair restoring its entry) refreshes it and displaces nothing.
     List<RegistryEntry> displaced = current.connections().stream()
-        .filter(c -> c.identity().pageId().equals(pageId))
+        .filter(c -> c.identity().pageId().equals(pageId) && !c.connectionId().equals(entry.connectionId()))
         .toList();
     UserConnections remaining = current.without(c -> c.identity().pageId().equals(pageId));
     List<RegistryEntry> evicted = List.of();

@@ -60,4 +60,17 @@ class RegisterConnectionTest {
     assertThat(result.displaced()).isEmpty();
     assertThat(slot.getValue().connections()).containsExactly(tab1, tab2);
   }
+
+  @Test
+  void theSameConnectionRegisteringAgainDisplacesNothing() {
+    // A repair that restores an entry the registry already has (its read raced the first registration) must not
+    // close the live connection as its own duplicate: found by the full-scale chaos run, two pages closed with 4504.
+    RegistryEntry live = attempt("c1", "p1", 0);
+    Map.Entry<String, UserConnections> slot = user(live);
+    RegisterConnection.Result result = new RegisterConnection(live, 10, false).process(slot);
+    assertThat(result.accepted()).isTrue();
+    assertThat(result.superseded()).isFalse();
+    assertThat(result.displaced()).isEmpty();
+    assertThat(slot.getValue().connections()).containsExactly(live);
+  }
 }

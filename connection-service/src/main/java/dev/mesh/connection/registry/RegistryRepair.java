@@ -26,7 +26,7 @@ import java.util.Set;
 public final class RegistryRepair {
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistryRepair.class);
-  /** A connection younger than this may still be registering: left alone. */
+  /** A connection registered less than this before the registry was read may be missing from it: left alone. */
   public static final Duration SETTLE = Duration.ofSeconds(2);
 
   private final Edge edge;
@@ -89,7 +89,9 @@ public final class RegistryRepair {
         continue;
       }
       open++;
-      if (!registered.contains(session.id()) && session.openedNanos() < settled) {
+      // Judged only if it was registered well before the registry was read: a session registered after that read
+      // is missing from it without being lost (re-registering it would displace itself, a terminal 4504).
+      if (!registered.contains(session.id()) && session.registeredNanos() < settled) {
         repaired++;
         reRegister(session);
       }

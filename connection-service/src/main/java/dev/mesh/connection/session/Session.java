@@ -25,6 +25,7 @@ public final class Session {
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>(4);
   private VerifiedToken token;
   private State state = State.OPENING;
+  private long registeredNanos = Long.MAX_VALUE;
   private long lastSeenNanos;
   private int strikes;
   private long strikesWindowStart;
@@ -81,7 +82,18 @@ public final class Session {
   }
 
   public void state(State value) {
+    if (value == State.OPEN && state != State.OPEN) {
+      registeredNanos = System.nanoTime();
+    }
     this.state = value;
+  }
+
+  /**
+   * When the registry accepted this connection and it opened ({@link Long#MAX_VALUE} before that). Registration can
+   * take seconds in a storm, so the construction time says nothing about whether the registry holds the entry yet.
+   */
+  public long registeredNanos() {
+    return registeredNanos;
   }
 
   public boolean isOpen() {
