@@ -42,8 +42,17 @@ public final class Lifecycle {
    * then {@code welcome}. The future completes with the open session, or fails when the connection was refused.
    */
   public Future<Session> admit(ConnectionIdentity identity, SessionTransport transport, VerifiedToken token) {
+    return admit(identity, RegistryEntry.UNNUMBERED, transport, token);
+  }
+
+  /**
+   * As {@link #admit(ConnectionIdentity, SessionTransport, VerifiedToken)}, for the client's {@code attempt} of the
+   * page (PROTOCOL 1.3): a stale attempt (a newer one of the page is registered) is refused with 4507.
+   */
+  public Future<Session> admit(ConnectionIdentity identity, long attempt, SessionTransport transport,
+                               VerifiedToken token) {
     long now = System.nanoTime();
-    Session session = new Session(identity, transport, token, edge.options.limits(), now);
+    Session session = new Session(identity, attempt, transport, token, edge.options.limits(), now);
     transport.onClosed(() -> peerClosed(session));
     transport.onDrained(() -> edge.outbound.drained(session));
     if (transport.isClosed()) {
@@ -75,13 +84,14 @@ public final class Lifecycle {
         refuse(session, CloseCodes.FORBIDDEN, "policy", null, decision.reason());
         return Future.failedFuture("forbidden");
       }
-      RegistryEntry entry = new RegistryEntry(identity, transport.kind(), session.openedAt());
+      RegistryEntry entry = new RegistryEntry(identity, transport.kind(), session.openedAt(), session.attempt());
       return edge.registry.register(entry, edge.options.limits().maxConnectionsPerUser(),
           edge.options.limits().closeOldest());
     }).compose(result -> {
       if (result.superseded()) {
         edge.sessions.remove(session);
-        refuse(session, CloseCodes.REPLACED, "replaced", null, "a newer connection of this page is open");
+        refuse(session, CloseCodes.STALE_ATTEMPT, CloseReason.REPLACED.wireName(), null,
+            "a newer attempt of this page is registered: this one is stale");
         return Future.failedFuture("superseded");
       }
       if (!result.accepted()) {

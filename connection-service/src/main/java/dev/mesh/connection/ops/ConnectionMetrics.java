@@ -119,7 +119,7 @@ public final class ConnectionMetrics {
       dev.mesh.common.protocol.CloseCodes.GOING_AWAY, dev.mesh.common.protocol.CloseCodes.INTERNAL_ERROR,
       dev.mesh.common.protocol.CloseCodes.NODE_FULL, dev.mesh.common.protocol.CloseCodes.FORBIDDEN,
       dev.mesh.common.protocol.CloseCodes.TOO_MANY_CONNECTIONS, dev.mesh.common.protocol.CloseCodes.REPLACED,
-      dev.mesh.common.protocol.CloseCodes.BAD_IDENTITY};
+      dev.mesh.common.protocol.CloseCodes.BAD_IDENTITY, dev.mesh.common.protocol.CloseCodes.STALE_ATTEMPT};
 
   private Counter counter(String name, String description) {
     return Counter.builder(name).description(description).register(registry);

@@ -99,7 +99,8 @@ public final class RegistryRepair {
   }
 
   private void reRegister(Session session) {
-    RegistryEntry entry = new RegistryEntry(session.identity(), session.transport().kind(), session.openedAt());
+    RegistryEntry entry = new RegistryEntry(session.identity(), session.transport().kind(), session.openedAt(),
+        session.attempt());
     try (var ignored = LogContext.connection(session.userId(), session.id())) {
       LOG.warn("event=registry-entry-restored connection={} user={}", session.id(), session.userId());
     }
