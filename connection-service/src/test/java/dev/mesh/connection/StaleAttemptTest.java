@@ -63,7 +63,7 @@ class StaleAttemptTest {
                         assertThat(entries).extracting(RegistryEntry::connectionId)
                             .containsExactly(welcome.getString("connectionId"));
                         assertThat(entries.get(0).attempt()).isEqualTo(2);
-                        assertThat(a.service().edge().edge().sessions().size()).isZero();
+                        assertThat(a.service().edge().node().sessionCount()).isZero();
                       });
                       return entries;
                     }))))))))
@@ -85,7 +85,7 @@ class StaleAttemptTest {
                         assertThat(live.closed().isComplete()).isFalse();
                         assertThat(entries).extracting(RegistryEntry::connectionId)
                             .containsExactly(welcome.getString("connectionId"));
-                        assertThat(a.service().edge().edge().sessions().size()).isEqualTo(1);
+                        assertThat(a.service().edge().node().sessionCount()).isEqualTo(1);
                       });
                       return entries;
                     })))))))

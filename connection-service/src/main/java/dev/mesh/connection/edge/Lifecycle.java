@@ -72,15 +72,15 @@ public final class Lifecycle {
           "node is cut off from the cluster (" + noQuorum + ")");
       return Future.failedFuture("no quorum");
     }
-    if (edge.sessions.size() >= edge.options.limits().maxConnectionsPerNode()) {
+    if (!edge.track(session)) {
+      // Every loop's sessions count: the limit is the node's.
       refuse(session, CloseCodes.NODE_FULL, "policy", ThreadLocalRandom.current().nextLong(1000, 5001),
           "node is full");
       return Future.failedFuture("node full");
     }
-    edge.sessions.add(session);
     return edge.authorizer.connect(identity, token.claims()).compose(decision -> {
       if (!decision.allowed()) {
-        edge.sessions.remove(session);
+        edge.untrack(session);
         refuse(session, CloseCodes.FORBIDDEN, "policy", null, decision.reason());
         return Future.failedFuture("forbidden");
       }
@@ -89,13 +89,13 @@ public final class Lifecycle {
           edge.options.limits().closeOldest());
     }).compose(result -> {
       if (result.superseded()) {
-        edge.sessions.remove(session);
+        edge.untrack(session);
         refuse(session, CloseCodes.STALE_ATTEMPT, CloseReason.REPLACED.wireName(), null,
             "a newer attempt of this page is registered: this one is stale");
         return Future.failedFuture("superseded");
       }
       if (!result.accepted()) {
-        edge.sessions.remove(session);
+        edge.untrack(session);
         refuse(session, CloseCodes.TOO_MANY_CONNECTIONS, "policy", null,
             "user has " + result.count() + " connections, the maximum");
         return Future.failedFuture("too many connections");
@@ -111,7 +111,7 @@ public final class Lifecycle {
       return Future.succeededFuture(session);
     }).onFailure(e -> {
       if (session.state() == Session.State.OPENING) {
-        edge.sessions.remove(session);
+        edge.untrack(session);
         refuse(session, CloseCodes.INTERNAL_ERROR, "network-error", null, "cannot register: " + e.getMessage());
       }
     });
@@ -154,9 +154,16 @@ public final class Lifecycle {
 
   private void closeAnywhere(RegistryEntry entry, int code, CloseReason reason, String message) {
     if (entry.nodeId().equals(edge.node.nodeId())) {
-      Session local = edge.sessions.get(entry.connectionId());
-      if (local != null) {
-        close(local, reason, code, message, true);
+      // On this node: on whichever of its loops holds it.
+      Edge owner = edge.shared.owner(entry.connectionId());
+      if (owner != null) {
+        EdgeNode.on(owner, () -> {
+          Session local = owner.sessions.get(entry.connectionId());
+          if (local != null) {
+            owner.lifecycle.close(local, reason, code, message, true);
+          }
+          return Future.succeededFuture();
+        });
       }
     } else {
       edge.vertx.eventBus().request(Addresses.nodeInbox(entry.nodeId()),
@@ -213,7 +220,7 @@ public final class Lifecycle {
       finish(session, session.transport().peerCloseReason(), session.transport().peerCloseCode());
     } else if (session.state() == Session.State.OPENING) {
       session.state(Session.State.CLOSED);
-      edge.sessions.remove(session);
+      edge.untrack(session);
     }
   }
 
@@ -222,7 +229,7 @@ public final class Lifecycle {
     if (session.tokenTimer() >= 0) {
       edge.vertx.cancelTimer(session.tokenTimer());
     }
-    edge.sessions.remove(session);
+    edge.untrack(session);
     for (Subscription subscription : new ArrayList<>(session.subscriptions().values())) {
       edge.subscriptions.detach(session, subscription.channel());
     }
