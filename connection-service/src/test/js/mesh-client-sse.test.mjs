@@ -39,6 +39,7 @@ describe('SSE fallback', () => {
     assert.equal(url.searchParams.get('tab'), h.client.tabId);
     assert.equal(url.searchParams.get('page'), h.client.pageId);
     assert.equal(url.searchParams.get('ticket'), 'tk4', 'a fresh ticket');
+    assert.equal(url.searchParams.get('attempt'), '4', 'the page\'s fourth attempt, whatever its transport');
     assert.deepEqual(es.init, { withCredentials: true });
     es.welcome();
     assert.equal(h.client.state, 'connected');

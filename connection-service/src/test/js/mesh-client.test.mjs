@@ -257,7 +257,8 @@ describe('identity and credentials', () => {
     await h.connect();
     const url = new URL(h.ws.url);
     assert.equal(url.origin + url.pathname, 'ws://mesh.test/ws');
-    assert.deepEqual([...url.searchParams.keys()], ['session', 'tab', 'page', 'ticket']);
+    assert.deepEqual([...url.searchParams.keys()], ['session', 'tab', 'page', 'attempt', 'ticket']);
+    assert.equal(url.searchParams.get('attempt'), '1');
     assert.equal(url.searchParams.get('session'), 'sess1');
     assert.equal(url.searchParams.get('tab'), h.client.tabId);
     assert.equal(url.searchParams.get('page'), h.client.pageId);
@@ -266,6 +267,25 @@ describe('identity and credentials', () => {
     assert.equal(h.fetch.calls[0].url, 'http://mesh.test/auth/ticket');
     assert.equal(h.fetch.calls[0].init.method, 'POST');
     assert.equal(h.fetch.calls[0].init.headers.Authorization, 'Bearer jwt-1');
+  });
+
+  test('every attempt of a page gets the next number; a new page id starts again at 1 (PROTOCOL 1.3)', async () => {
+    const h = setup();
+    const first = await h.connect();
+    first.drop();
+    await h.clock.tick(60000);
+    assert.equal(h.ws.query.get('attempt'), '2');
+    assert.equal(h.ws.query.get('page'), first.query.get('page'));
+    h.ws.drop(); // given up before its welcome: the next one is still a newer attempt
+    await h.clock.tick(60000);
+    const third = await h.welcomeNext();
+    assert.equal(third.query.get('attempt'), '3');
+    h.page.pagehide(true);
+    await h.clock.tick(0);
+    h.page.pageshow(true);
+    const restored = await h.welcomeNext();
+    assert.notEqual(restored.query.get('page'), first.query.get('page'));
+    assert.equal(restored.query.get('attempt'), '1');
   });
 
   test('https base URLs become wss', async () => {
@@ -426,6 +446,18 @@ describe('reconnect policy', () => {
     assert.deepEqual(h.states.at(-1), { state: 'closed', previous: 'connected', reason: 'replaced', code: 4504 });
     assert.equal(h.client.lastError, null);
     await assert.rejects(pending, { code: 'closed' });
+    await h.clock.tick(600000);
+    assert.equal(h.WebSocket.instances.length, 1);
+  });
+
+  test('4507 stale attempt: closed silently, never reconnects (a newer attempt of the page holds it)', async () => {
+    const h = setup();
+    h.client.connect();
+    await h.clock.tick(0);
+    h.ws.receive({ type: 'goodbye', code: 4507, reason: 'replaced' });
+    h.ws.serverClose(4507, 'replaced');
+    assert.deepEqual(h.states.at(-1), { state: 'closed', previous: 'connecting', reason: 'stale-attempt', code: 4507 });
+    assert.equal(h.client.lastError, null);
     await h.clock.tick(600000);
     assert.equal(h.WebSocket.instances.length, 1);
   });

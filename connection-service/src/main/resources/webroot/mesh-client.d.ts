@@ -40,6 +40,8 @@ export const CloseCodes: Readonly<{
   REPLACED: 4504;
   KICKED: 4505;
   BAD_IDENTITY: 4506;
+  /** Refused at open: a newer attempt of this page is registered (this one was given up); the client stops silently. */
+  STALE_ATTEMPT: 4507;
 }>;
 
 /** Codes of the server's `error` frames (PROTOCOL 3.4). */

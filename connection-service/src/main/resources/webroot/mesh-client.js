@@ -55,6 +55,7 @@ export const CloseCodes = Object.freeze({
   REPLACED: 4504,
   KICKED: 4505,
   BAD_IDENTITY: 4506,
+  STALE_ATTEMPT: 4507,
 });
 
 /** Codes of the server's `error` frames (PROTOCOL 3.4). */
@@ -113,7 +114,7 @@ const CLOSE_CODE_NAMES = new Map([
   [4500, 'unauthorized'],
   [4501, 'forbidden'],
   [4502, 'policy-violation'], [4503, 'too-many-connections'], [4504, 'replaced'], [4505, 'kicked'],
-  [4506, 'bad-identity'],
+  [4506, 'bad-identity'], [4507, 'stale-attempt'],
 ]);
 
 const TERMINAL_MESSAGES = new Map([
@@ -525,12 +526,15 @@ function storedId(storage, key, newId) {
 }
 
 /**
- * The identity query parameters of `/ws` and `/sse`.
- * @param {{ sessionId: string, tabId: string, pageId: string }} ids
+ * The identity query parameters of `/ws` and `/sse`. `attempt` numbers the attempts of one page from 1: the server
+ * never lets an older attempt that it admits late displace a newer one of the page (PROTOCOL 1.3).
+ * @param {{ sessionId: string, tabId: string, pageId: string, attempt?: number }} ids
  * @returns {URLSearchParams}
  */
-function identityParams({ sessionId, tabId, pageId }) {
-  return new URLSearchParams({ session: sessionId, tab: tabId, page: pageId });
+function identityParams({ sessionId, tabId, pageId, attempt }) {
+  const q = new URLSearchParams({ session: sessionId, tab: tabId, page: pageId });
+  if (attempt != null) q.set('attempt', String(attempt));
+  return q;
 }
 
 /**
@@ -1717,6 +1721,7 @@ export class MeshClient {
   #sessionId;
   #tabId;
   #pageId;
+  #pageAttempts = 0; // sockets opened for this page id; the server orders a page's attempts by it (PROTOCOL 1.3)
 
   /** @param {MeshClientOptions} [options] */
   constructor(options = {}) {
@@ -2062,7 +2067,8 @@ export class MeshClient {
    */
   #terminal(code, goodbye) {
     const reason = closeCodeName(code);
-    if (code === CloseCodes.REPLACED) return this.#stop(reason, { code });
+    // A newer connection or attempt of this page holds it (4504, 4507): nothing to do, nothing to report.
+    if (code === CloseCodes.REPLACED || code === CloseCodes.STALE_ATTEMPT) return this.#stop(reason, { code });
     if (code === CloseCodes.KICKED) {
       return this.#stop(reason, {
         code, error: new MeshError(reason, goodbye?.message ?? 'the server closed this connection (kicked)', { closeCode: code }),
@@ -2395,8 +2401,11 @@ export class MeshClient {
     return httpBase(this.#o.url, this.#env.location);
   }
 
+  /** The identity of a new attempt: each call numbers one more attempt of this page. */
   #identityParams() {
-    return identityParams({ sessionId: this.#sessionId, tabId: this.#tabId, pageId: this.#pageId });
+    return identityParams({
+      sessionId: this.#sessionId, tabId: this.#tabId, pageId: this.#pageId, attempt: ++this.#pageAttempts,
+    });
   }
 
   #newId() {
@@ -2432,6 +2441,7 @@ export class MeshClient {
     this.#suspended = false;
     this.#intent = null;
     this.#pageId = this.#newId();
+    this.#pageAttempts = 0;
     this.#attempt = 0;
     this.#scheduleReconnect({ reason: 'pageshow', code: null, delay: 0 });
   }

@@ -99,6 +99,7 @@ export class MeshClient {
   #sessionId;
   #tabId;
   #pageId;
+  #pageAttempts = 0; // sockets opened for this page id; the server orders a page's attempts by it (PROTOCOL 1.3)
 
   /** @param {MeshClientOptions} [options] */
   constructor(options = {}) {
@@ -444,7 +445,8 @@ export class MeshClient {
    */
   #terminal(code, goodbye) {
     const reason = closeCodeName(code);
-    if (code === CloseCodes.REPLACED) return this.#stop(reason, { code });
+    // A newer connection or attempt of this page holds it (4504, 4507): nothing to do, nothing to report.
+    if (code === CloseCodes.REPLACED || code === CloseCodes.STALE_ATTEMPT) return this.#stop(reason, { code });
     if (code === CloseCodes.KICKED) {
       return this.#stop(reason, {
         code, error: new MeshError(reason, goodbye?.message ?? 'the server closed this connection (kicked)', { closeCode: code }),
@@ -777,8 +779,11 @@ export class MeshClient {
     return httpBase(this.#o.url, this.#env.location);
   }
 
+  /** The identity of a new attempt: each call numbers one more attempt of this page. */
   #identityParams() {
-    return identityParams({ sessionId: this.#sessionId, tabId: this.#tabId, pageId: this.#pageId });
+    return identityParams({
+      sessionId: this.#sessionId, tabId: this.#tabId, pageId: this.#pageId, attempt: ++this.#pageAttempts,
+    });
   }
 
   #newId() {
@@ -814,6 +819,7 @@ export class MeshClient {
     this.#suspended = false;
     this.#intent = null;
     this.#pageId = this.#newId();
+    this.#pageAttempts = 0;
     this.#attempt = 0;
     this.#scheduleReconnect({ reason: 'pageshow', code: null, delay: 0 });
   }

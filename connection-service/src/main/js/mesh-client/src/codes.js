@@ -25,6 +25,7 @@ export const CloseCodes = Object.freeze({
   REPLACED: 4504,
   KICKED: 4505,
   BAD_IDENTITY: 4506,
+  STALE_ATTEMPT: 4507,
 });
 
 /** Codes of the server's `error` frames (PROTOCOL 3.4). */
@@ -83,7 +84,7 @@ const CLOSE_CODE_NAMES = new Map([
   [4500, 'unauthorized'],
   [4501, 'forbidden'],
   [4502, 'policy-violation'], [4503, 'too-many-connections'], [4504, 'replaced'], [4505, 'kicked'],
-  [4506, 'bad-identity'],
+  [4506, 'bad-identity'], [4507, 'stale-attempt'],
 ]);
 
 const TERMINAL_MESSAGES = new Map([

@@ -40,12 +40,15 @@ export function storedId(storage, key, newId) {
 }
 
 /**
- * The identity query parameters of `/ws` and `/sse`.
- * @param {{ sessionId: string, tabId: string, pageId: string }} ids
+ * The identity query parameters of `/ws` and `/sse`. `attempt` numbers the attempts of one page from 1: the server
+ * never lets an older attempt that it admits late displace a newer one of the page (PROTOCOL 1.3).
+ * @param {{ sessionId: string, tabId: string, pageId: string, attempt?: number }} ids
  * @returns {URLSearchParams}
  */
-export function identityParams({ sessionId, tabId, pageId }) {
-  return new URLSearchParams({ session: sessionId, tab: tabId, page: pageId });
+export function identityParams({ sessionId, tabId, pageId, attempt }) {
+  const q = new URLSearchParams({ session: sessionId, tab: tabId, page: pageId });
+  if (attempt != null) q.set('attempt', String(attempt));
+  return q;
 }
 
 /**

@@ -27,6 +27,8 @@ import java.time.Duration;
  *                          removes an entry without a socket) and updates the ghost gauge
  * @param admission         see {@link AdmissionOptions}: how fast new connections are taken on, and the retry hints
  *                          of the others
+ * @param eventLoops        {@code MESH_EVENT_LOOPS}, default the number of available processors (at most
+ *                          {@value #MAX_EVENT_LOOPS}): event loops of the edge, each owning the connections it accepted
  */
 public record ConnectionOptions(
     ServiceOptions service,
@@ -39,7 +41,8 @@ public record ConnectionOptions(
     LimitOptions limits,
     DoorOptions doors,
     Duration registryCheck,
-    AdmissionOptions admission) {
+    AdmissionOptions admission,
+    int eventLoops) {
 
   public static final int DEFAULT_OPS_PORT = 9080;
   public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
@@ -48,6 +51,18 @@ public record ConnectionOptions(
   public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_SHUTDOWN_SPREAD = Duration.ofSeconds(5);
   public static final Duration DEFAULT_REGISTRY_CHECK = Duration.ofSeconds(10);
+  public static final int MAX_EVENT_LOOPS = 256;
+
+  public ConnectionOptions {
+    if (eventLoops < 1 || eventLoops > MAX_EVENT_LOOPS) {
+      throw new IllegalArgumentException("eventLoops must be from 1 to " + MAX_EVENT_LOOPS + ", was " + eventLoops);
+    }
+  }
+
+  /** One event loop per available processor (what Vert.x gives a machine's cores), at most {@value #MAX_EVENT_LOOPS}. */
+  public static int defaultEventLoops() {
+    return Math.min(MAX_EVENT_LOOPS, Runtime.getRuntime().availableProcessors());
+  }
 
   /** Reads the environment; call {@link Env#validate()} afterwards to fail on any invalid value. */
   public static ConnectionOptions fromEnv(Env env) {
@@ -63,49 +78,55 @@ public record ConnectionOptions(
         LimitOptions.fromEnv(env),
         DoorOptions.fromEnv(env),
         env.duration("MESH_REGISTRY_CHECK_INTERVAL", DEFAULT_REGISTRY_CHECK, Duration.ofMillis(100), Duration.ofHours(1)),
-        AdmissionOptions.fromEnv(env));
+        AdmissionOptions.fromEnv(env),
+        env.integer("MESH_EVENT_LOOPS", defaultEventLoops(), 1, MAX_EVENT_LOOPS));
   }
 
   /** For tests: the given service and auth options, any free public port on loopback, default limits. */
   public static ConnectionOptions forTest(ServiceOptions service, AuthOptions auth) {
     return new ConnectionOptions(service, DEFAULT_HTTP_HOST, 0, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_TIMEOUT,
         Duration.ofMillis(200), auth, LimitOptions.defaults(), DoorOptions.forTest(), Duration.ofSeconds(1),
-        AdmissionOptions.defaults());
+        AdmissionOptions.defaults(), defaultEventLoops());
   }
 
   public ConnectionOptions withHeartbeat(Duration interval, Duration timeout) {
     return new ConnectionOptions(service, httpHost, httpPort, interval, timeout, shutdownSpread, auth, limits, doors,
-        registryCheck, admission);
+        registryCheck, admission, eventLoops);
   }
 
   public ConnectionOptions withLimits(LimitOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, value, doors, registryCheck, admission);
+        auth, value, doors, registryCheck, admission, eventLoops);
   }
 
   /** The same options on another public port (a node that rejoins the cluster keeps the port it bound). */
   public ConnectionOptions withHttpPort(int value) {
     return new ConnectionOptions(service, httpHost, value, heartbeatInterval, heartbeatTimeout, shutdownSpread, auth,
-        limits, doors, registryCheck, admission);
+        limits, doors, registryCheck, admission, eventLoops);
   }
 
   public ConnectionOptions withRegistryCheck(Duration value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread, auth,
-        limits, doors, value, admission);
+        limits, doors, value, admission, eventLoops);
   }
 
   public ConnectionOptions withAuth(AuthOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        value, limits, doors, registryCheck, admission);
+        value, limits, doors, registryCheck, admission, eventLoops);
   }
 
   public ConnectionOptions withDoors(DoorOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, limits, value, registryCheck, admission);
+        auth, limits, value, registryCheck, admission, eventLoops);
   }
 
   public ConnectionOptions withAdmission(AdmissionOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, limits, doors, registryCheck, value);
+        auth, limits, doors, registryCheck, value, eventLoops);
+  }
+
+  public ConnectionOptions withEventLoops(int value) {
+    return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
+        auth, limits, doors, registryCheck, admission, value);
   }
 }

@@ -145,7 +145,7 @@ class AdmissionControlTest {
                       .isEqualTo(deferrals);
                   assertThat(sample(metrics, "mesh_admission_retry_after_seconds_count", ""))
                       .isEqualTo(deferrals);
-                  assertThat(edge.service().edge().edge().sessions().size()).isEqualTo(PAGES);
+                  assertThat(edge.service().edge().node().sessionCount()).isEqualTo(PAGES);
                 });
                 return runs;
               });

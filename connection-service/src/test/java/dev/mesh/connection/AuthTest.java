@@ -97,7 +97,7 @@ class AuthTest {
       return refusedStatus(vertx, options).map(code -> {
         test.verify(() -> {
           assertThat(code).isEqualTo(status);
-          assertThat(edge.service().edge().edge().sessions().size()).isZero();
+          assertThat(edge.service().edge().node().sessionCount()).isZero();
           String cause = kind.equals("wrong-origin") ? "origin" : null;
           if (cause != null) {
             assertThat(edge.running().context().registry().get("mesh_auth_failures_total").tag("cause", cause)

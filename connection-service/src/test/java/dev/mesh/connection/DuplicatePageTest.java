@@ -46,7 +46,7 @@ class DuplicatePageTest {
                         assertThat(goodbye.getString("reason")).isEqualTo("replaced");
                         assertThat(entries).extracting(RegistryEntry::connectionId)
                             .containsExactly(welcome.getString("connectionId"));
-                        assertThat(edge.service().edge().edge().sessions().size()).isEqualTo(1);
+                        assertThat(edge.service().edge().node().sessionCount()).isEqualTo(1);
                       });
                       return fresh;
                     })))))))
@@ -68,8 +68,8 @@ class DuplicatePageTest {
                         assertThat(entries).hasSize(1);
                         assertThat(entries.get(0).nodeId()).isEqualTo(b.nodeId());
                         assertThat(entries.get(0).connectionId()).isEqualTo(welcome.getString("connectionId"));
-                        assertThat(a.service().edge().edge().sessions().size()).isZero();
-                        assertThat(b.service().edge().edge().sessions().size()).isEqualTo(1);
+                        assertThat(a.service().edge().node().sessionCount()).isZero();
+                        assertThat(b.service().edge().node().sessionCount()).isEqualTo(1);
                       });
                       return fresh;
                     })))))))

@@ -77,7 +77,7 @@ class HeartbeatTest {
           MeterRegistry registry = edge.running().context().registry();
           test.verify(() -> {
             assertThat(entry).as("registry entry after termination").isNull();
-            assertThat(edge.service().edge().edge().sessions().size()).isZero();
+            assertThat(edge.service().edge().node().sessionCount()).isZero();
             assertThat(registry.get("mesh_zombies_terminated_total").counter().count()).isEqualTo(1.0);
           });
           return edge;
@@ -101,7 +101,7 @@ class HeartbeatTest {
             .map(client -> {
               test.verify(() -> {
                 assertThat(client.closed().isComplete()).as("closed").isFalse();
-                assertThat(edge.service().edge().edge().sessions().size()).isEqualTo(1);
+                assertThat(edge.service().edge().node().sessionCount()).isEqualTo(1);
               });
               return client;
             }))

@@ -93,7 +93,7 @@ class HostileRequestsTest {
         }
       }
       return Future.all(checks).map(v -> {
-        test.verify(() -> assertThat(edge.service().edge().edge().sessions().size()).isZero());
+        test.verify(() -> assertThat(edge.service().edge().node().sessionCount()).isZero());
         return v;
       });
     }).onComplete(test.succeedingThenComplete());

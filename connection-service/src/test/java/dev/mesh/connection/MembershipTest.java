@@ -153,9 +153,9 @@ class MembershipTest {
     EdgeNodes.Edge first = await(nodes.start());
     EdgeNodes.Edge other = await(nodes.start(o -> o.withLimits(o.limits().withConnectionsPerUser(3))));
     String same = await(dev.mesh.connection.membership.UserLimitCheck.run(first.running().node(),
-        vertx.getOrCreateContext(), first.service().edge().edge().options().limits()));
+        vertx.getOrCreateContext(), first.service().edge().node().options().limits()));
     String differs = await(dev.mesh.connection.membership.UserLimitCheck.run(other.running().node(),
-        vertx.getOrCreateContext(), other.service().edge().edge().options().limits()));
+        vertx.getOrCreateContext(), other.service().edge().node().options().limits()));
     test.verify(() -> {
       assertThat(same).isNull();
       assertThat(differs).isEqualTo("MESH_MAX_CONNECTIONS_PER_USER=10 MESH_USER_LIMIT_POLICY=refuse-newest");
@@ -176,7 +176,7 @@ class MembershipTest {
     RegistryEntry ghost = new RegistryEntry(new ConnectionIdentity("g", "s", "t", "p", "ghost-1", edge.nodeId()),
         Transport.WEBSOCKET, Instant.now());
     await(vertx.executeBlocking(() -> users.executeOnKey("g", new RegisterConnection(ghost, 10, false))));
-    var session = edge.service().edge().edge().sessions().get(connectionId);
+    var session = edge.service().edge().node().owner(connectionId).sessions().get(connectionId);
     // The repair leaves connections younger than its settle time alone (they may still be registering).
     Poll.until(Duration.ofSeconds(10), "the connection is older than the repair's settle time",
         () -> System.nanoTime() - session.openedNanos() > RegistryRepair.SETTLE.toNanos());

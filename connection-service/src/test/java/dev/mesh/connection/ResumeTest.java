@@ -202,7 +202,10 @@ class ResumeTest {
                 return subscribed;
               }))
               .compose(subscribed -> {
-                edge.service().edge().edge().subscriptions().catchUpAll();
+                edge.service().edge().node().onEach(loop -> {
+                  loop.subscriptions().catchUpAll();
+                  return io.vertx.core.Future.succeededFuture();
+                });
                 return client.awaitType("reset").map(reset -> {
                   test.verify(() -> {
                     assertThat(reset.getString("reason")).isEqualTo("epoch-changed");

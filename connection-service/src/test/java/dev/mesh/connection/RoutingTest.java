@@ -101,7 +101,7 @@ class RoutingTest {
               }
               assertThat(error.getString("code")).isEqualTo("forbidden");
               assertThat(error.getString("id")).isEqualTo("x9");
-              assertThat(a.service().edge().edge().hub().channelCount()).isEqualTo(1);
+              assertThat(a.service().edge().node().router().channelCount()).isEqualTo(1);
             });
             return error;
           });

@@ -77,7 +77,7 @@ class SlowConsumerTest {
                   assertThat(seqs).isSorted().doesNotHaveDuplicates();
                   assertThat(dropped).as("events dropped for the stalled reader").isPositive();
                   assertThat(healthy.result().closed().isComplete()).isFalse();
-                  assertThat(edge.service().edge().edge().sessions().size()).isEqualTo(1);
+                  assertThat(edge.service().edge().node().sessionCount()).isEqualTo(1);
                 });
                 return code;
               });

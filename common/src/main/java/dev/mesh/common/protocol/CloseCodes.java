@@ -63,6 +63,11 @@ public final class CloseCodes {
   public static final int KICKED = 4505;
   /** The client's identity (session, tab or page id) was missing or malformed. */
   public static final int BAD_IDENTITY = 4506;
+  /**
+   * Refused at open: a newer attempt of the same page is already registered (its client gave this one up and
+   * connected again). Nothing was displaced; the newer attempt holds the page, so do not reconnect.
+   */
+  public static final int STALE_ATTEMPT = 4507;
   public static final int TERMINAL_RANGE_END = 4999;
 
   /** Whether a client should reconnect after this code. */

@@ -10,6 +10,8 @@ import java.util.Map;
  * Atomically adds a connection to its user's entry. A connection of the same page is displaced (returned, so its
  * node can close it with "replaced"). If the user would then hold more than {@code maxPerUser} connections, either
  * the new one is refused and nothing changes, or (with {@code evictOldest}) the oldest is evicted and returned.
+ * A connection of the same page that is a newer attempt ({@link RegistryEntry#newerAttemptThan}) is never displaced:
+ * the one registering is then stale and refused ({@link Result#superseded()}).
  */
 public final class RegisterConnection implements EntryProcessor<String, UserConnections, RegisterConnection.Result> {
 
@@ -41,9 +43,10 @@ public final class RegisterConnection implements EntryProcessor<String, UserConn
     String pageId = entry.identity().pageId();
     // A page has one live attempt at a time, its latest. An older attempt whose registration arrives late (a slow
     // node, the client already gone to another node) must not displace the newer one, which would close the live
-    // connection with a terminal 4504 (found by the full chaos run).
+    // connection with a terminal 4504 (found by the full chaos run). Numbered attempts decide by their numbers: an
+    // attempt admitted late on a node is still the older one, whatever that node's clock says.
     boolean superseded = current.connections().stream()
-        .anyMatch(c -> c.identity().pageId().equals(pageId) && c.openedAt().isAfter(entry.openedAt()));
+        .anyMatch(c -> c.identity().pageId().equals(pageId) && c.newerAttemptThan(entry));
     if (superseded) {
       return new Result(false, List.of(), List.of(), current.connections().size(), true);
     }

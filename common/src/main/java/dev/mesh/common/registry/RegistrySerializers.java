@@ -20,14 +20,16 @@ import java.util.List;
  */
 public final class RegistrySerializers {
 
-  // Type ids are part of the cluster's wire format: never reuse or renumber one.
-  static final int REGISTRY_ENTRY = 1101;
-  static final int USER_CONNECTIONS = 1102;
-  static final int REGISTER = 1103;
-  static final int REGISTER_RESULT = 1104;
+  // Type ids are part of the cluster's wire format: never reuse or renumber one. 1101-1104, 1106 and 1107 held
+  // entries without the attempt number; its formats took new ids, so a member of an older version refuses them with
+  // a serialization error instead of misreading them.
   static final int UNREGISTER = 1105;
-  static final int REGISTER_BATCH = 1106;
-  static final int REGISTER_BATCH_RESULTS = 1107;
+  static final int REGISTRY_ENTRY = 1108;
+  static final int USER_CONNECTIONS = 1109;
+  static final int REGISTER = 1110;
+  static final int REGISTER_RESULT = 1111;
+  static final int REGISTER_BATCH = 1112;
+  static final int REGISTER_BATCH_RESULTS = 1113;
 
   private RegistrySerializers() {
   }
@@ -102,13 +104,14 @@ public final class RegistrySerializers {
     out.writeByte(entry.transport().ordinal());
     out.writeLong(entry.openedAt().getEpochSecond());
     out.writeInt(entry.openedAt().getNano());
+    out.writeLong(entry.attempt());
   }
 
   static RegistryEntry readEntry(ObjectDataInput in) throws IOException {
     ConnectionIdentity id = new ConnectionIdentity(in.readString(), in.readString(), in.readString(), in.readString(),
         in.readString(), in.readString());
     Transport transport = Transport.values()[in.readByte()];
-    return new RegistryEntry(id, transport, Instant.ofEpochSecond(in.readLong(), in.readInt()));
+    return new RegistryEntry(id, transport, Instant.ofEpochSecond(in.readLong(), in.readInt()), in.readLong());
   }
 
   static void writeEntries(ObjectDataOutput out, List<RegistryEntry> entries) throws IOException {

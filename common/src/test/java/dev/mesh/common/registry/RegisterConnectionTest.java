@@ -73,4 +73,56 @@ class RegisterConnectionTest {
     assertThat(result.displaced()).isEmpty();
     assertThat(slot.getValue().connections()).containsExactly(live);
   }
+
+  private static RegistryEntry numbered(String connectionId, String page, long millis, long attemptNumber) {
+    RegistryEntry entry = attempt(connectionId, page, millis);
+    return new RegistryEntry(entry.identity(), entry.transport(), entry.openedAt(), attemptNumber);
+  }
+
+  @Test
+  void aLowerAttemptNumberIsStaleEvenWhenAdmittedLater() {
+    // Attempt 1 reached admission 2 s after attempt 2 was registered (a slow link, a busy node): still the older one.
+    RegistryEntry live = numbered("c2", "p1", 0, 2);
+    RegistryEntry stale = numbered("c1", "p1", 2000, 1);
+    Map.Entry<String, UserConnections> slot = user(live);
+    RegisterConnection.Result result = new RegisterConnection(stale, 10, false).process(slot);
+    assertThat(result.accepted()).isFalse();
+    assertThat(result.superseded()).isTrue();
+    assertThat(result.displaced()).isEmpty();
+    assertThat(slot.getValue().connections()).containsExactly(live);
+  }
+
+  @Test
+  void aHigherAttemptNumberDisplacesEvenWithAnEarlierClock() {
+    // Another node's clock behind: the newer attempt's openedAt is earlier, its number decides.
+    RegistryEntry old = numbered("c1", "p1", 5000, 1);
+    RegistryEntry fresh = numbered("c2", "p1", 0, 2);
+    Map.Entry<String, UserConnections> slot = user(old);
+    RegisterConnection.Result result = new RegisterConnection(fresh, 10, false).process(slot);
+    assertThat(result.accepted()).isTrue();
+    assertThat(result.displaced()).containsExactly(old);
+    assertThat(slot.getValue().connections()).containsExactly(fresh);
+  }
+
+  @Test
+  void withoutNumbersOnBothSidesOpenedAtDecides() {
+    RegistryEntry live = attempt("c2", "p1", 1500);
+    RegistryEntry staleNumbered = numbered("c1", "p1", 0, 7);
+    Map.Entry<String, UserConnections> slot = user(live);
+    assertThat(new RegisterConnection(staleNumbered, 10, false).process(slot).superseded()).isTrue();
+    RegistryEntry laterNumbered = numbered("c3", "p1", 3000, 7);
+    RegisterConnection.Result result = new RegisterConnection(laterNumbered, 10, false).process(slot);
+    assertThat(result.accepted()).isTrue();
+    assertThat(result.displaced()).containsExactly(live);
+  }
+
+  @Test
+  void theSameNumberTwiceFallsBackToOpenedAt() {
+    RegistryEntry first = numbered("c1", "p1", 0, 3);
+    RegistryEntry again = numbered("c2", "p1", 100, 3);
+    Map.Entry<String, UserConnections> slot = user(first);
+    RegisterConnection.Result result = new RegisterConnection(again, 10, false).process(slot);
+    assertThat(result.accepted()).isTrue();
+    assertThat(result.displaced()).containsExactly(first);
+  }
 }

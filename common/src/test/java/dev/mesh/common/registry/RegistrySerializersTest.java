@@ -41,6 +41,8 @@ class RegistrySerializersTest {
     RegistryEntry ws = entry("c1", Transport.WEBSOCKET);
     RegistryEntry sse = entry("c2", Transport.SSE);
     assertThat(roundTrip(ws, RegistrySerializers.REGISTRY_ENTRY)).isEqualTo(ws);
+    RegistryEntry numbered = new RegistryEntry(ws.identity(), ws.transport(), ws.openedAt(), 9_007_199_254_740_991L);
+    assertThat(roundTrip(numbered, RegistrySerializers.REGISTRY_ENTRY)).isEqualTo(numbered);
     UserConnections user = new UserConnections(List.of(ws, sse));
     assertThat(roundTrip(user, RegistrySerializers.USER_CONNECTIONS)).isEqualTo(user);
     assertThat(roundTrip(UserConnections.empty(), RegistrySerializers.USER_CONNECTIONS)).isEqualTo(UserConnections.empty());

@@ -15,7 +15,11 @@ import dev.mesh.connection.session.SessionIndex;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
-/** The collaborators of one edge node, created once on the edge verticle's context. */
+/**
+ * The collaborators of one event loop of an edge node, created on that loop's context: its sessions and everything
+ * that touches them. What the loops share (admission, metrics, the channel router, the session count) is the
+ * {@link EdgeNode}.
+ */
 public final class Edge {
 
   final ConnectionOptions options;
@@ -36,17 +40,17 @@ public final class Edge {
   final FrameHandler frames;
   final ChannelHub hub;
   final Admission admission;
+  final EdgeNode shared;
   private final java.util.function.Consumer<String> rejoin;
-  private boolean draining;
 
-  Edge(ConnectionOptions options, MeshNode node, Context context, ConnectionMetrics metrics, ChannelLog log,
-       java.util.function.Consumer<String> rejoin) {
+  Edge(EdgeNode shared, Context context, ChannelLog log, java.util.function.Consumer<String> rejoin) {
+    this.shared = shared;
     this.rejoin = rejoin;
-    this.options = options;
-    this.node = node;
+    this.options = shared.options();
+    this.node = shared.node();
     this.vertx = node.vertx();
     this.context = context;
-    this.metrics = metrics;
+    this.metrics = shared.metrics();
     this.bus = new BusClient(vertx);
     this.presence = new PresenceClient(vertx, java.time.Duration.ofSeconds(2));
     this.events = new ConnectionEvents(vertx.eventBus(), metrics);
@@ -56,10 +60,34 @@ public final class Edge {
     this.outbound = new Outbound(this);
     this.lifecycle = new Lifecycle(this);
     this.subscriptions = new Subscriptions(this);
-    this.hub = new ChannelHub(vertx, subscriptions::fanOut);
+    this.hub = new ChannelHub(vertx, context, shared.router(), subscriptions::fanOut);
     this.frames = new FrameHandler(this);
-    this.admission = new Admission(options.admission());
-    metrics.admission(admission::inFlight, admission::queued);
+    this.admission = shared.admission();
+  }
+
+  /** The node this loop belongs to. */
+  public EdgeNode shared() {
+    return shared;
+  }
+
+  /** This loop's context: its sessions are touched only there. */
+  public Context context() {
+    return context;
+  }
+
+  /** Adds a new session unless the node is full (every loop counted). */
+  boolean track(dev.mesh.connection.session.Session session) {
+    if (!shared.track(this, session.id())) {
+      return false;
+    }
+    sessions.add(session);
+    return true;
+  }
+
+  void untrack(dev.mesh.connection.session.Session session) {
+    if (sessions.remove(session)) {
+      shared.untrack(session.id());
+    }
   }
 
   /** The gate new connections pass before anything is spent on them (docs/PROTOCOL.md 1.2 step 3b). */
@@ -123,11 +151,12 @@ public final class Edge {
     rejoin.accept(reason);
   }
 
+  /** Whether the node is shutting down (every loop drains). */
   public boolean draining() {
-    return draining;
+    return shared.draining();
   }
 
   void draining(boolean value) {
-    draining = value;
+    shared.draining(value);
   }
 }

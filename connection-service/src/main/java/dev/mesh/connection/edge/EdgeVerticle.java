@@ -23,6 +23,7 @@ import dev.mesh.connection.routing.IntegrationApi;
 import dev.mesh.connection.routing.NodeInbox;
 import dev.mesh.connection.routing.PresenceFeed;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -31,14 +32,19 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * The edge node: the public HTTP server (WebSocket, tickets, client and demo page), the node inbox, the integration
- * API, the heartbeat sweep and the registry watcher, all sharing this verticle's event loop and its sessions.
- * Ready only when the server listens and every consumer is registered; on stop it drains first (goodbye + 1001 to
- * every client, registry entries removed), and only then lets the node leave the cluster.
+ * The edge node: {@code MESH_EVENT_LOOPS} event loops ({@link EdgeLoopVerticle}, one instance each, sharing the public
+ * port: Vert.x spreads the accepted connections over them), each owning its sessions; and what there is one of per
+ * node, on this verticle's own context: the node inbox, the integration API and the channel admin (bus addresses of
+ * the node, answered from every loop) and the registry repair. The loops share an {@link EdgeNode}: admission (one
+ * rate per node), the session count (one limit per node), the channel router (one clustered consumer per channel per
+ * node) and the metrics. Ready only when every loop listens and every consumer is registered; on stop every loop
+ * drains first (goodbye + 1001 to every client, registry entries removed), and only then does the node leave.
  */
 public final class EdgeVerticle extends VerticleBase {
 
@@ -47,18 +53,13 @@ public final class EdgeVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private final Function<MeshNode, ChannelLog> logFactory;
   private final Consumer<String> rejoin;
-  private Edge edge;
-  private HttpServer server;
+  private final List<EdgeLoopVerticle> loops = new CopyOnWriteArrayList<>();
+  private EdgeNode shared;
   private NodeInbox inbox;
   private IntegrationApi api;
   private ChannelAdmin channelAdmin;
-  private PresenceFeed presenceFeed;
-  private HeartbeatSweeper sweeper;
-  private NodeLossWatcher watcher;
-  private Authenticator authenticator;
-  private Doors doors;
   private RegistryRepair repair;
-  private QuorumGuard quorum;
+  private String loopsDeployment;
 
   /** {@code rejoin} asks the launcher to leave the cluster and join again (see {@link Edge#rejoin(String)}). */
   public EdgeVerticle(ConnectionOptions options, MeshNode node, MeterRegistry registry,
@@ -74,91 +75,47 @@ public final class EdgeVerticle extends VerticleBase {
   public Future<?> start() {
     SessionCounts counts = new SessionCounts();
     ConnectionMetrics metrics = new ConnectionMetrics(registry, counts::count);
-    edge = new Edge(options, node, context, metrics, logFactory.apply(node), rejoin);
-    counts.sessions = edge.sessions();
-    TicketStore tickets = new TicketStore(node, context, options.auth().ticketTtl());
-    authenticator = new Authenticator(vertx, options.auth(), tickets);
-    edge.frames.authenticator(authenticator);
-
-    doors = new Doors(vertx, options.doors(), metrics);
-    Router router = Router.router(vertx);
-    // CORS for MESH_ALLOWED_ORIGINS; refusals of unlisted origins are the endpoints' own JSON 403 (PROTOCOL §2.5).
-    router.route().handler(new CrossOrigin(edge)::handle);
-    WebSocketEndpoint webSockets = new WebSocketEndpoint(edge, authenticator, doors);
-    router.get("/ws").handler(webSockets::handlePlain);
-    SseEndpoint sse = new SseEndpoint(edge, authenticator, doors);
-    router.get("/sse").handler(sse::open);
-    // The only route that reads a body: after Origin and credential, at most one frame, in memory, uploads off.
-    // Two routes: Vert.x Web wants a body handler first on its route, and the credential must be checked before it.
-    router.post("/sse/:connectionId").handler(sse::admitPost);
-    router.post("/sse/:connectionId")
-        .handler(BodyHandler.create(false).setBodyLimit(options.limits().maxFrameBytes()))
-        .handler(sse::send)
-        .failureHandler(sse::postFailed);
-    router.post("/auth/ticket").handler(new TicketEndpoint(edge, authenticator, tickets, doors)::handle);
-    if (options.auth().demoTokens()) {
-      router.get("/demo/token").handler(new DemoTokens(vertx, options.auth().secret())::handle);
-    }
-    ClientScript.mount(vertx, router);
-    // The demo page must revalidate after an upgrade (with the client script), yet stay bfcache-eligible: no-cache,
-    // never no-store.
-    router.route().handler(ctx -> {
-      ctx.response().putHeader("Cache-Control", "no-cache");
-      ctx.next();
-    }).handler(StaticHandler.create("webroot").setCachingEnabled(false));
-
-    inbox = new NodeInbox(edge);
-    api = new IntegrationApi(edge);
-    channelAdmin = new ChannelAdmin(edge);
-    presenceFeed = new PresenceFeed(edge);
-    sweeper = new HeartbeatSweeper(edge);
-    watcher = new NodeLossWatcher(edge);
-    repair = new RegistryRepair(edge, options.registryCheck());
-    quorum = new QuorumGuard(edge);
-    sweeper.start(vertx);
-    watcher.start();
+    shared = new EdgeNode(options, node, context, metrics, logFactory.apply(node));
+    counts.node = shared;
+    Doors doors = new Doors(vertx, options.doors(), metrics);
+    inbox = new NodeInbox(shared);
+    api = new IntegrationApi(shared);
+    channelAdmin = new ChannelAdmin(shared);
+    repair = new RegistryRepair(shared, options.registryCheck());
     repair.start();
-    quorum.start();
     // Informative only: a mismatch is logged, and never stops the node.
     UserLimitCheck.run(node, context, options.limits()).onFailure(e -> { });
-    HttpServerOptions serverOptions = new HttpServerOptions()
-        .setMaxWebSocketFrameSize(options.limits().maxFrameBytes())
-        .setMaxWebSocketMessageSize(options.limits().maxFrameBytes())
-        .setWebSocketClosingTimeout(1)
-        // No compression: inflating happens before any size check, so a small deflated frame could cost megabytes
-        // (a decompression bomb). PROTOCOL §3.1: permessage-deflate is never negotiated.
-        .setPerMessageWebSocketCompressionSupported(false)
-        .setPerFrameWebSocketCompressionSupported(false)
-        .setMaxInitialLineLength(16 * 1024)
-        .setMaxHeaderSize(32 * 1024);
-    // Every request and handshake passes the deadlines first: no client holds a socket without sending a request.
-    Future<HttpServer> listening = doors.deadlines()
-        .createServer(serverOptions, router, webSockets::handshake)
-        .webSocketHandler(socket -> { })
-        .listen(options.httpPort(), options.httpHost())
-        .onSuccess(s -> server = s);
-    return Future.all(inbox.start(), api.start(), channelAdmin.start(), presenceFeed.start(), authenticator.start(), listening);
+    // A negative port is Vert.x's shared random port: every loop's server binds the same one (0 would give each
+    // loop its own port).
+    int port = options.httpPort() == 0 ? -1 : options.httpPort();
+    return Future.all(inbox.start(), api.start(), channelAdmin.start())
+        .compose(v -> vertx.deployVerticle(() -> {
+          EdgeLoopVerticle loop = new EdgeLoopVerticle(shared, doors, port, logFactory, rejoin);
+          loops.add(loop);
+          return loop;
+        }, new DeploymentOptions().setInstances(options.eventLoops())))
+        .onSuccess(id -> loopsDeployment = id);
   }
 
   @Override
   public Future<?> stop() {
-    sweeper.stop(vertx);
-    watcher.stop();
-    authenticator.stop();
-    doors.deadlines().stop();
     repair.stop();
-    quorum.stop();
-    return edge.lifecycle.drainAll()
-        .eventually(() -> server == null ? Future.succeededFuture() : server.close())
-        .eventually(() -> Future.join(inbox.stop(), api.stop(), channelAdmin.stop(), presenceFeed.stop()));
+    shared.draining(true);
+    // The loops (children of this deployment) drain and close their servers before the node's consumers go.
+    Future<?> loopsStopped = loopsDeployment == null ? Future.succeededFuture()
+        : vertx.undeploy(loopsDeployment).recover(e -> Future.succeededFuture());
+    return loopsStopped
+        .eventually(() -> Future.join(inbox.stop(), api.stop(), channelAdmin.stop()));
   }
 
+  /** The public port (every loop's server listens on it). */
   public int actualPort() {
-    return server.actualPort();
+    return loops.get(0).actualPort();
   }
 
-  public Edge edge() {
-    return edge;
+  /** What the loops share, and the loops. */
+  public EdgeNode node() {
+    return shared;
   }
 
   /** The registry repair of this node (tests run a check on demand). */
@@ -168,10 +125,10 @@ public final class EdgeVerticle extends VerticleBase {
 
   /** Lets the metrics gauge read session counts from a scrape thread. */
   private static final class SessionCounts {
-    volatile dev.mesh.connection.session.SessionIndex sessions;
+    volatile EdgeNode node;
 
     int count(dev.mesh.common.events.Transport transport) {
-      return sessions == null ? 0 : sessions.count(transport);
+      return node == null ? 0 : node.count(transport);
     }
   }
 }

@@ -42,8 +42,17 @@ public final class Lifecycle {
    * then {@code welcome}. The future completes with the open session, or fails when the connection was refused.
    */
   public Future<Session> admit(ConnectionIdentity identity, SessionTransport transport, VerifiedToken token) {
+    return admit(identity, RegistryEntry.UNNUMBERED, transport, token);
+  }
+
+  /**
+   * As {@link #admit(ConnectionIdentity, SessionTransport, VerifiedToken)}, for the client's {@code attempt} of the
+   * page (PROTOCOL 1.3): a stale attempt (a newer one of the page is registered) is refused with 4507.
+   */
+  public Future<Session> admit(ConnectionIdentity identity, long attempt, SessionTransport transport,
+                               VerifiedToken token) {
     long now = System.nanoTime();
-    Session session = new Session(identity, transport, token, edge.options.limits(), now);
+    Session session = new Session(identity, attempt, transport, token, edge.options.limits(), now);
     transport.onClosed(() -> peerClosed(session));
     transport.onDrained(() -> edge.outbound.drained(session));
     if (transport.isClosed()) {
@@ -63,29 +72,30 @@ public final class Lifecycle {
           "node is cut off from the cluster (" + noQuorum + ")");
       return Future.failedFuture("no quorum");
     }
-    if (edge.sessions.size() >= edge.options.limits().maxConnectionsPerNode()) {
+    if (!edge.track(session)) {
+      // Every loop's sessions count: the limit is the node's.
       refuse(session, CloseCodes.NODE_FULL, "policy", ThreadLocalRandom.current().nextLong(1000, 5001),
           "node is full");
       return Future.failedFuture("node full");
     }
-    edge.sessions.add(session);
     return edge.authorizer.connect(identity, token.claims()).compose(decision -> {
       if (!decision.allowed()) {
-        edge.sessions.remove(session);
+        edge.untrack(session);
         refuse(session, CloseCodes.FORBIDDEN, "policy", null, decision.reason());
         return Future.failedFuture("forbidden");
       }
-      RegistryEntry entry = new RegistryEntry(identity, transport.kind(), session.openedAt());
+      RegistryEntry entry = new RegistryEntry(identity, transport.kind(), session.openedAt(), session.attempt());
       return edge.registry.register(entry, edge.options.limits().maxConnectionsPerUser(),
           edge.options.limits().closeOldest());
     }).compose(result -> {
       if (result.superseded()) {
-        edge.sessions.remove(session);
-        refuse(session, CloseCodes.REPLACED, "replaced", null, "a newer connection of this page is open");
+        edge.untrack(session);
+        refuse(session, CloseCodes.STALE_ATTEMPT, CloseReason.REPLACED.wireName(), null,
+            "a newer attempt of this page is registered: this one is stale");
         return Future.failedFuture("superseded");
       }
       if (!result.accepted()) {
-        edge.sessions.remove(session);
+        edge.untrack(session);
         refuse(session, CloseCodes.TOO_MANY_CONNECTIONS, "policy", null,
             "user has " + result.count() + " connections, the maximum");
         return Future.failedFuture("too many connections");
@@ -101,7 +111,7 @@ public final class Lifecycle {
       return Future.succeededFuture(session);
     }).onFailure(e -> {
       if (session.state() == Session.State.OPENING) {
-        edge.sessions.remove(session);
+        edge.untrack(session);
         refuse(session, CloseCodes.INTERNAL_ERROR, "network-error", null, "cannot register: " + e.getMessage());
       }
     });
@@ -144,9 +154,16 @@ public final class Lifecycle {
 
   private void closeAnywhere(RegistryEntry entry, int code, CloseReason reason, String message) {
     if (entry.nodeId().equals(edge.node.nodeId())) {
-      Session local = edge.sessions.get(entry.connectionId());
-      if (local != null) {
-        close(local, reason, code, message, true);
+      // On this node: on whichever of its loops holds it.
+      Edge owner = edge.shared.owner(entry.connectionId());
+      if (owner != null) {
+        EdgeNode.on(owner, () -> {
+          Session local = owner.sessions.get(entry.connectionId());
+          if (local != null) {
+            owner.lifecycle.close(local, reason, code, message, true);
+          }
+          return Future.succeededFuture();
+        });
       }
     } else {
       edge.vertx.eventBus().request(Addresses.nodeInbox(entry.nodeId()),
@@ -203,7 +220,7 @@ public final class Lifecycle {
       finish(session, session.transport().peerCloseReason(), session.transport().peerCloseCode());
     } else if (session.state() == Session.State.OPENING) {
       session.state(Session.State.CLOSED);
-      edge.sessions.remove(session);
+      edge.untrack(session);
     }
   }
 
@@ -212,7 +229,7 @@ public final class Lifecycle {
     if (session.tokenTimer() >= 0) {
       edge.vertx.cancelTimer(session.tokenTimer());
     }
-    edge.sessions.remove(session);
+    edge.untrack(session);
     for (Subscription subscription : new ArrayList<>(session.subscriptions().values())) {
       edge.subscriptions.detach(session, subscription.channel());
     }

@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * A token bucket per client address, for one kind of request (connection attempts, tickets, SSE POSTs), counted on
  * this node. Memory is bounded: at most {@code maxAddresses} buckets, the least recently used forgotten first (a
- * forgotten address starts again with a full bucket, which errs on the lenient side). Not thread-safe: used on the
- * edge verticle's event loop only.
+ * forgotten address starts again with a full bucket, which errs on the lenient side). Not thread-safe: callers
+ * synchronise on it (the edge's event loops share one per door, see {@code Doors}).
  */
 public final class AddressRateLimiter {
 

@@ -28,6 +28,7 @@ public final class Doors {
   private final AddressRateLimiter posts;
   private final HttpDeadlines deadlines;
   private final ConnectionMetrics metrics;
+  private final DoorOptions options;
 
   public Doors(Vertx vertx, DoorOptions options, ConnectionMetrics metrics) {
     this.clients = ClientAddress.trusting(options.trustedProxies());
@@ -35,8 +36,28 @@ public final class Doors {
     this.tickets = new AddressRateLimiter(options.connectRate(), options.connectBurst(), AddressRateLimiter.MAX_ADDRESSES);
     this.posts = new AddressRateLimiter(options.postRate(), options.postBurst(), AddressRateLimiter.MAX_ADDRESSES);
     this.deadlines = new HttpDeadlines(vertx, options.requestTimeout(), options.idleTimeout());
+    this.options = options;
     this.metrics = metrics;
     metrics.deadlines(deadlines::closedCount);
+  }
+
+  private Doors(Doors shared, Vertx vertx) {
+    this.clients = shared.clients;
+    this.connects = shared.connects;
+    this.tickets = shared.tickets;
+    this.posts = shared.posts;
+    this.options = shared.options;
+    this.metrics = shared.metrics;
+    this.deadlines = new HttpDeadlines(vertx, options.requestTimeout(), options.idleTimeout());
+    metrics.deadlines(deadlines::closedCount);
+  }
+
+  /**
+   * The doors of another event loop's server: the same per-address rates (a client's requests count the same on
+   * every loop: the rates are the node's), its own deadlines (they run on the loop of the server they watch).
+   */
+  public Doors forLoop(Vertx vertx) {
+    return new Doors(this, vertx);
   }
 
   public HttpDeadlines deadlines() {
@@ -53,10 +74,16 @@ public final class Doors {
       case TICKET -> tickets;
       case POST -> posts;
     };
-    if (limiter.tryAcquire(clients.of(peer, headers), System.nanoTime())) {
-      return 0;
+    String client = clients.of(peer, headers);
+    // The limiters are the node's, shared by its event loops.
+    synchronized (limiter) {
+      if (limiter.tryAcquire(client, System.nanoTime())) {
+        return 0;
+      }
     }
     metrics.rateLimited(door.tag());
-    return limiter.retryAfterSeconds();
+    synchronized (limiter) {
+      return limiter.retryAfterSeconds();
+    }
   }
 }

@@ -138,7 +138,7 @@ public final class SseEndpoint {
     doors.deadlines().longLived(ctx.request().remoteAddress());
     ConnectionIdentity identity = new ConnectionIdentity(token.userId(), query.get("session"), query.get("tab"),
         query.get("page"), ConnectionIds.next(), edge.node().nodeId());
-    edge.lifecycle().admit(identity, transport, token).onComplete(ar -> permit.release()).onSuccess(session -> {
+    edge.lifecycle().admit(identity, WebSocketEndpoint.attempt(query), transport, token).onComplete(ar -> permit.release()).onSuccess(session -> {
       transport.resumeToken(() -> ResumeTokens.of(session));
       for (String channel : channels) {
         edge.frames().subscribeFromUrl(session, channel, positions.get(channel), presence.contains(channel));

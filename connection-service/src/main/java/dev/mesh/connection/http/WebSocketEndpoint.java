@@ -156,7 +156,7 @@ public final class WebSocketEndpoint {
       }
       ConnectionIdentity identity = new ConnectionIdentity(token.userId(), query.get("session"), query.get("tab"),
           query.get("page"), ConnectionIds.next(), edge.node().nodeId());
-      edge.lifecycle().admit(identity, transport, token)
+      edge.lifecycle().admit(identity, attempt(query), transport, token)
           .onComplete(ar -> permit.release())
           .onSuccess(session -> {
             attach(socket, session);
@@ -199,6 +199,9 @@ public final class WebSocketEndpoint {
     });
   }
 
+  /** The largest attempt number: the largest integer a JavaScript client counts exactly. */
+  static final long MAX_ATTEMPT = 9_007_199_254_740_991L;
+
   static Optional<String> identityProblem(MultiMap query) {
     for (String field : List.of("session", "tab", "page")) {
       Optional<String> problem = ClientIds.checkId(field, query.get(field));
@@ -206,6 +209,30 @@ public final class WebSocketEndpoint {
         return problem;
       }
     }
+    String attempt = query.get("attempt");
+    if (attempt != null && attemptNumber(attempt) < 0) {
+      return Optional.of("attempt must be an integer from 1 to " + MAX_ATTEMPT);
+    }
     return Optional.empty();
+  }
+
+  /** The client's number of this attempt of its page (PROTOCOL 1.3); 0 when it sent none. Checked first. */
+  static long attempt(MultiMap query) {
+    String attempt = query.get("attempt");
+    return attempt == null ? 0 : attemptNumber(attempt);
+  }
+
+  /** A decimal from 1 to {@link #MAX_ATTEMPT} without sign or leading zero, else -1. */
+  private static long attemptNumber(String text) {
+    if (text.isEmpty() || text.length() > 16 || text.charAt(0) == '0') {
+      return -1;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    long value = Long.parseLong(text);
+    return value <= MAX_ATTEMPT ? value : -1;
   }
 }

@@ -18,7 +18,8 @@ import java.util.function.ToIntFunction;
 public final class ConnectionMetrics {
 
   private final MeterRegistry registry;
-  private volatile java.util.function.LongSupplier deadlineClosed = () -> 0;
+  private final java.util.List<java.util.function.LongSupplier> deadlineCounts =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<CloseReason, Counter> closed = new EnumMap<>(CloseReason.class);
   private final Map<Transport, Counter> opened = new EnumMap<>(Transport.class);
   private final Map<Transport, Counter> admitted = new EnumMap<>(Transport.class);
@@ -119,7 +120,7 @@ public final class ConnectionMetrics {
       dev.mesh.common.protocol.CloseCodes.GOING_AWAY, dev.mesh.common.protocol.CloseCodes.INTERNAL_ERROR,
       dev.mesh.common.protocol.CloseCodes.NODE_FULL, dev.mesh.common.protocol.CloseCodes.FORBIDDEN,
       dev.mesh.common.protocol.CloseCodes.TOO_MANY_CONNECTIONS, dev.mesh.common.protocol.CloseCodes.REPLACED,
-      dev.mesh.common.protocol.CloseCodes.BAD_IDENTITY};
+      dev.mesh.common.protocol.CloseCodes.BAD_IDENTITY, dev.mesh.common.protocol.CloseCodes.STALE_ATTEMPT};
 
   private Counter counter(String name, String description) {
     return Counter.builder(name).description(description).register(registry);
@@ -166,11 +167,15 @@ public final class ConnectionMetrics {
   }
 
   /** Connections the public server closed for missing a request deadline (slow or idle clients). */
-  public void deadlines(java.util.function.LongSupplier closed) {
-    // The meter holds its object weakly: this (kept by the edge) is the object, the supplier a field of it.
-    this.deadlineClosed = closed;
+  /** Adds one server's count (one per event loop); the counter is their sum. */
+  public synchronized void deadlines(java.util.function.LongSupplier closed) {
+    deadlineCounts.add(closed);
+    if (deadlineCounts.size() > 1) {
+      return;
+    }
+    // The meter holds its object weakly: this (kept by the edge) is the object, the suppliers a field of it.
     io.micrometer.core.instrument.FunctionCounter.builder("mesh_http_deadline_closed_total", this,
-            m -> m.deadlineClosed.getAsLong())
+            m -> m.deadlineCounts.stream().mapToLong(java.util.function.LongSupplier::getAsLong).sum())
         .description("connections closed for sending no complete request in time").register(registry);
   }
 

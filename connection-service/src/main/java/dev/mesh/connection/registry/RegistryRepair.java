@@ -6,6 +6,7 @@ import dev.mesh.common.observe.LogContext;
 import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeNode;
 import dev.mesh.connection.session.Session;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
@@ -29,13 +30,13 @@ public final class RegistryRepair {
   /** A connection registered less than this before the registry was read may be missing from it: left alone. */
   public static final Duration SETTLE = Duration.ofSeconds(2);
 
-  private final Edge edge;
+  private final EdgeNode edge;
   private final long periodMillis;
   private MeshNode.Registration membership;
   private long timer = -1;
   private boolean running;
 
-  public RegistryRepair(Edge edge, Duration period) {
+  public RegistryRepair(EdgeNode edge, Duration period) {
     this.edge = edge;
     this.periodMillis = period.toMillis();
   }
@@ -63,18 +64,19 @@ public final class RegistryRepair {
     running = true;
     long startedNanos = System.nanoTime();
     return edge.registry().ownEntries()
-        .map(entries -> repair(entries, startedNanos))
+        .compose(entries -> repair(entries, startedNanos))
         .onFailure(e -> LOG.debug("event=registry-check-failed cause=\"{}\"", e.getMessage()))
         .onComplete(done -> running = false);
   }
 
-  private int repair(List<RegistryEntry> entries, long startedNanos) {
+  private Future<Integer> repair(List<RegistryEntry> entries, long startedNanos) {
     Set<String> registered = new HashSet<>();
-    int repaired = 0;
+    int ghosts = 0;
     for (RegistryEntry entry : entries) {
       registered.add(entry.connectionId());
-      if (edge.sessions().get(entry.connectionId()) == null) {
-        repaired++;
+      // Whichever loop holds it: the node's index of its connections is safe to read from here.
+      if (edge.owner(entry.connectionId()) == null) {
+        ghosts++;
         try (var ignored = LogContext.connection(entry.identity().userId(), entry.connectionId())) {
           LOG.warn("event=registry-ghost-removed connection={} user={}", entry.connectionId(),
               entry.identity().userId());
@@ -83,8 +85,26 @@ public final class RegistryRepair {
       }
     }
     long settled = startedNanos - SETTLE.toNanos();
+    int removed = ghosts;
+    return edge.onEach(loop -> Future.succeededFuture(repairLoop(loop, registered, settled))).map(perLoop -> {
+      int open = 0;
+      int repaired = removed;
+      for (int[] counts : perLoop) {
+        if (counts != null) {
+          open += counts[0];
+          repaired += counts[1];
+        }
+      }
+      edge.metrics().consistency(entries.size(), open);
+      return repaired;
+    });
+  }
+
+  /** On one loop: its open sessions, and those re-registered; {@code {open, repaired}}. */
+  private int[] repairLoop(Edge loop, Set<String> registered, long settled) {
     int open = 0;
-    for (Session session : edge.sessions().all()) {
+    int repaired = 0;
+    for (Session session : loop.sessions().all()) {
       if (!session.isOpen()) {
         continue;
       }
@@ -93,27 +113,27 @@ public final class RegistryRepair {
       // is missing from it without being lost (re-registering it would displace itself, a terminal 4504).
       if (!registered.contains(session.id()) && session.registeredNanos() < settled) {
         repaired++;
-        reRegister(session);
+        reRegister(loop, session);
       }
     }
-    edge.metrics().consistency(entries.size(), open);
-    return repaired;
+    return new int[] {open, repaired};
   }
 
-  private void reRegister(Session session) {
-    RegistryEntry entry = new RegistryEntry(session.identity(), session.transport().kind(), session.openedAt());
+  private void reRegister(Edge loop, Session session) {
+    RegistryEntry entry = new RegistryEntry(session.identity(), session.transport().kind(), session.openedAt(),
+        session.attempt());
     try (var ignored = LogContext.connection(session.userId(), session.id())) {
       LOG.warn("event=registry-entry-restored connection={} user={}", session.id(), session.userId());
     }
     // The limit was checked when the connection opened: a restored entry is never refused for it.
-    edge.registry().register(entry, Integer.MAX_VALUE, false).onSuccess(result -> {
+    loop.registry().register(entry, Integer.MAX_VALUE, false).onSuccess(result -> {
       if (result.superseded()) {
         // A newer connection of the same page holds it elsewhere: this one is the stale one.
-        edge.lifecycle().close(session, CloseReason.REPLACED, CloseCodes.REPLACED,
+        loop.lifecycle().close(session, CloseReason.REPLACED, CloseCodes.REPLACED,
             "a newer connection of this page is open", true);
       } else if (result.accepted() && session.isOpen()) {
-        edge.lifecycle().displace(result);
-        edge.events().reannounced(session.identity(), session.transport().kind(), session.openedAt());
+        loop.lifecycle().displace(result);
+        loop.events().reannounced(session.identity(), session.transport().kind(), session.openedAt());
       }
     }).onFailure(e -> {
       try (var ignored = LogContext.connection(session.userId(), session.id())) {

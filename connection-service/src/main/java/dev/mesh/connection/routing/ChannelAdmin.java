@@ -12,6 +12,7 @@ import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.presence.PresenceClient;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeNode;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.Subscription;
@@ -40,11 +41,11 @@ public final class ChannelAdmin {
   /** How long a node waits for the other nodes' part of a cluster-wide answer. */
   static final Duration NODE_TIMEOUT = Duration.ofSeconds(2);
 
-  private final Edge edge;
+  private final EdgeNode edge;
   private final PresenceClient presence;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
-  public ChannelAdmin(Edge edge) {
+  public ChannelAdmin(EdgeNode edge) {
     this.edge = edge;
     this.presence = new PresenceClient(edge.node().vertx(), NODE_TIMEOUT);
   }
@@ -106,22 +107,29 @@ public final class ChannelAdmin {
       message.fail(ErrorCodes.BAD_REQUEST, problem.get());
       return;
     }
+    edge.onEach(loop -> Future.succeededFuture(unsubscribe(loop, request)))
+        .onSuccess(counts -> message.reply(new UnsubscribeResult(request.userId(), request.channel(),
+            counts.stream().mapToInt(c -> c == null ? 0 : c).sum())));
+  }
+
+  /** The user's connections on one loop (run on that loop). */
+  private int unsubscribe(Edge loop, UnsubscribeRequest request) {
     int count = 0;
-    for (Session session : edge.sessions().ofUser(request.userId())) {
+    for (Session session : loop.sessions().ofUser(request.userId())) {
       if (session.state() != Session.State.OPEN) {
         continue;
       }
       Subscription subscription = session.subscriptions().get(request.channel());
-      if (subscription == null || !edge.subscriptions().detach(session, request.channel())) {
+      if (subscription == null || !loop.subscriptions().detach(session, request.channel())) {
         continue;
       }
       if (subscription.presence()) {
         presence.leave(session.identity(), request.channel());
       }
-      edge.outbound().send(session, Frames.unsubscribedByServer(request.channel()));
+      loop.outbound().send(session, Frames.unsubscribedByServer(request.channel()));
       count++;
     }
-    message.reply(new UnsubscribeResult(request.userId(), request.channel(), count));
+    return count;
   }
 
   private void channelsEverywhere(BusRequest<ChannelsQuery> message) {
@@ -150,13 +158,24 @@ public final class ChannelAdmin {
 
   private void channelsHere(BusRequest<ChannelsQuery> message) {
     String prefix = message.body().prefix() == null ? "" : message.body().prefix();
-    List<ChannelList.Channel> channels = new ArrayList<>();
-    for (String channel : edge.hub().channels()) {
-      if (channel.startsWith(prefix)) {
-        channels.add(new ChannelList.Channel(channel, edge.hub().subscribers(channel).size()));
+    edge.onEach(loop -> {
+      Map<String, Integer> counts = new TreeMap<>();
+      for (String channel : loop.hub().channels()) {
+        if (channel.startsWith(prefix)) {
+          counts.put(channel, loop.hub().subscribers(channel).size());
+        }
       }
-    }
-    channels.sort((a, b) -> a.channel().compareTo(b.channel()));
-    message.reply(new ChannelList(channels, 1));
+      return Future.succeededFuture(counts);
+    }).onSuccess(perLoop -> {
+      Map<String, Integer> merged = new TreeMap<>();
+      perLoop.forEach(counts -> {
+        if (counts != null) {
+          counts.forEach((channel, subscribers) -> merged.merge(channel, subscribers, Integer::sum));
+        }
+      });
+      List<ChannelList.Channel> channels = new ArrayList<>();
+      merged.forEach((channel, subscribers) -> channels.add(new ChannelList.Channel(channel, subscribers)));
+      message.reply(new ChannelList(channels, 1));
+    });
   }
 }

@@ -1,13 +1,13 @@
 package dev.mesh.connection.routing;
 
-import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.observe.MeshTracing;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.connection.session.Session;
 import io.opentelemetry.api.trace.Tracer;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,10 +18,11 @@ import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
- * Local subscribers per channel. The node listens on a channel's live address only while it has local subscribers
- * (registering a clustered consumer writes to Hazelcast, so there is one per channel per node, never one per
- * connection). Each event is handed once to {@code fanOut} with a snapshot of the channel's subscribers (a delivery
- * may close a slow subscriber), and is serialised once for all of them. When the node traces, the hand-over is a span
+ * One event loop's subscribers per channel. The node listens on a channel's live address while any of its loops has
+ * subscribers: the {@link ChannelRouter} keeps one clustered consumer per channel per node (registering one writes to
+ * Hazelcast, so never one per connection or per loop) and hands each event to this hub on its own context. Each event
+ * is handed once to {@code fanOut} with a snapshot of the channel's subscribers (a delivery may close a slow
+ * subscriber), and is serialised once for all of them. When the node traces, the hand-over is a span
  * ({@value #DELIVER_SPAN}) in the trace that arrived with the event, so a publish's trace ends at its delivery.
  */
 public final class ChannelHub {
@@ -29,31 +30,53 @@ public final class ChannelHub {
   /** Name of the span of an event's delivery to a channel's local subscribers. */
   public static final String DELIVER_SPAN = "mesh deliver";
 
-  private final Vertx vertx;
+  private final Context context;
+  private final ChannelRouter router;
   private final BiConsumer<Envelope, List<Session>> fanOut;
   private final Map<String, Channel> channels = new HashMap<>();
   /** Null when the node does not trace: then delivery costs nothing more. */
   private final Tracer tracer;
 
-  public ChannelHub(Vertx vertx, BiConsumer<Envelope, List<Session>> fanOut) {
-    this.vertx = vertx;
+  public ChannelHub(Vertx vertx, Context context, ChannelRouter router, BiConsumer<Envelope, List<Session>> fanOut) {
+    this.context = context;
+    this.router = router;
     this.fanOut = fanOut;
     this.tracer = MeshTracing.tracer(vertx);
   }
 
   private final class Channel {
     final Set<Session> subscribers = new LinkedHashSet<>();
-    final MessageConsumer<Object> consumer;
     final Future<Void> ready;
 
     Channel(String name) {
-      // Only replay-service publishes here; anything else (an undecodable or foreign body) is not an event.
-      consumer = vertx.eventBus().consumer(Addresses.channel(name), message -> {
-        if (message.body() instanceof Envelope event) {
-          deliver(name, event, subscribers);
+      // The router's consumer may have been registered by another loop: continue on this one.
+      Promise<Void> listening = Promise.promise();
+      router.join(name, ChannelHub.this).onComplete(ar -> context.runOnContext(v -> listening.handle(ar)));
+      ready = listening.future();
+    }
+  }
+
+  /** An event of a channel, from the router's consumer (any thread): delivered on this loop, in arrival order. */
+  void receive(String channel, Envelope event) {
+    if (Vertx.currentContext() == context) {
+      deliverNow(channel, event);
+    } else if (tracer == null) {
+      context.runOnContext(v -> deliverNow(channel, event));
+    } else {
+      // The trace that arrived with the event lives in the consumer's context: carried over to this loop.
+      io.opentelemetry.context.Context trace = io.opentelemetry.context.Context.current();
+      context.runOnContext(v -> {
+        try (var ignored = trace.makeCurrent()) {
+          deliverNow(channel, event);
         }
       });
-      ready = consumer.completion();
+    }
+  }
+
+  private void deliverNow(String channel, Envelope event) {
+    Channel state = channels.get(channel);
+    if (state != null && !state.subscribers.isEmpty()) {
+      deliver(channel, event, state.subscribers);
     }
   }
 
@@ -82,16 +105,16 @@ public final class ChannelHub {
     Channel state = channels.get(channel);
     if (state != null && state.subscribers.remove(session) && state.subscribers.isEmpty()) {
       channels.remove(channel);
-      state.consumer.unregister();
+      router.leave(channel, this);
     }
   }
 
-  /** The channels this node listens to now (a copy). */
+  /** The channels this loop has subscribers of now (a copy). */
   public List<String> channels() {
     return List.copyOf(channels.keySet());
   }
 
-  /** Whether this node already listens to the channel. */
+  /** Whether this loop already has subscribers of the channel. */
   public boolean listens(String channel) {
     return channels.containsKey(channel);
   }

@@ -20,7 +20,7 @@ import dev.mesh.common.routing.Delivery;
 import dev.mesh.common.routing.SendResult;
 import dev.mesh.common.routing.SendToUser;
 import dev.mesh.common.status.StatusQuery;
-import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeNode;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.ReplyException;
@@ -37,11 +37,11 @@ import java.util.Map;
  */
 public final class IntegrationApi {
 
-  private final Edge edge;
+  private final EdgeNode edge;
   private final Instant startedAt = Instant.now();
   private final List<io.vertx.core.eventbus.MessageConsumer<?>> consumers = new ArrayList<>();
 
-  public IntegrationApi(Edge edge) {
+  public IntegrationApi(EdgeNode edge) {
     this.edge = edge;
   }
 
@@ -150,9 +150,10 @@ public final class IntegrationApi {
 
   private void stats(BusRequest<StatusQuery> message) {
     var metrics = edge.metrics();
-    message.reply(new NodeStats(edge.node().nodeId(), startedAt, edge.sessions().size(),
-        edge.sessions().count(Transport.WEBSOCKET), edge.sessions().count(Transport.SSE), edge.sessions().users(),
-        edge.hub().channelCount(), (long) metrics.messagesIn.count(), (long) metrics.messagesOut.count(),
+    int websocket = edge.count(Transport.WEBSOCKET);
+    int sse = edge.count(Transport.SSE);
+    message.reply(new NodeStats(edge.node().nodeId(), startedAt, websocket + sse, websocket, sse, edge.users(),
+        edge.router().channelCount(), (long) metrics.messagesIn.count(), (long) metrics.messagesOut.count(),
         (long) metrics.messagesDropped.count(), metrics.ghosts()));
   }
 

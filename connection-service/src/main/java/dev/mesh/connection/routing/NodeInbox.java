@@ -10,26 +10,33 @@ import dev.mesh.common.routing.Delivery;
 import dev.mesh.common.routing.ForwardedFrame;
 import dev.mesh.common.routing.FrameReply;
 import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeNode;
 import dev.mesh.connection.session.Session;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * This node's one inbox ({@code mesh.node.<nodeId>.deliver}): deliveries to local connections, close commands from
- * other nodes (replaced, kicked), and SSE frames forwarded from whichever node received the POST.
+ * other nodes (replaced, kicked), and SSE frames forwarded from whichever node received the POST. One consumer per
+ * node; each message goes on to the event loop that holds its connections.
  */
 public final class NodeInbox {
 
-  private final Edge edge;
+  private final EdgeNode edge;
   private MessageConsumer<Object> consumer;
 
-  public NodeInbox(Edge edge) {
+  public NodeInbox(EdgeNode edge) {
     this.edge = edge;
   }
 
   public Future<Void> start() {
-    consumer = edge.node().vertx().eventBus().consumer(Addresses.nodeInbox(edge.node().nodeId()), this::handle);
+    consumer = edge.vertx().eventBus().consumer(Addresses.nodeInbox(edge.node().nodeId()), this::handle);
     return consumer.completion();
   }
 
@@ -40,27 +47,56 @@ public final class NodeInbox {
   private void handle(Message<Object> message) {
     Object body = message.body();
     if (body instanceof Delivery delivery) {
-      edge.subscriptions().deliverDirect(delivery.event(), delivery.connectionIds());
+      byLoop(delivery.connectionIds()).forEach((loop, ids) -> EdgeNode.on(loop, () -> {
+        loop.subscriptions().deliverDirect(delivery.event(), ids);
+        return Future.succeededFuture();
+      }));
     } else if (body instanceof CloseConnections close) {
-      int closed = 0;
-      for (String connectionId : close.connectionIds()) {
-        Session session = edge.sessions().get(connectionId);
-        if (session != null && session.isOpen()) {
-          edge.lifecycle().close(session, close.reason(), close.code(), close.message(), true, close.retryAfterMs());
-          closed++;
+      List<Future<Integer>> closed = new ArrayList<>();
+      byLoop(close.connectionIds()).forEach((loop, ids) -> closed.add(EdgeNode.on(loop, () -> {
+        int count = 0;
+        for (String connectionId : ids) {
+          Session session = loop.sessions().get(connectionId);
+          if (session != null && session.isOpen()) {
+            loop.lifecycle().close(session, close.reason(), close.code(), close.message(), true,
+                close.retryAfterMs());
+            count++;
+          }
         }
-      }
-      message.reply(new KickResult(closed));
+        return Future.succeededFuture(count);
+      })));
+      Future.join(closed).onComplete(done -> message.reply(new KickResult(
+          closed.stream().mapToInt(f -> f.succeeded() ? f.result() : 0).sum())));
     } else if (body instanceof ForwardedFrame forwarded) {
-      forward(message, forwarded);
+      Edge loop = edge.owner(forwarded.connectionId());
+      if (loop == null) {
+        message.fail(ErrorCodes.NOT_FOUND, "no live connection " + forwarded.connectionId() + " on this node");
+        return;
+      }
+      EdgeNode.on(loop, () -> {
+        forward(loop, message, forwarded);
+        return Future.succeededFuture();
+      });
     } else {
       message.fail(ErrorCodes.BAD_REQUEST, body instanceof Undecodable undecodable ? undecodable.reason()
           : "unexpected message " + (body == null ? "null" : body.getClass().getSimpleName()));
     }
   }
 
-  private void forward(Message<Object> message, ForwardedFrame forwarded) {
-    Session session = edge.sessions().get(forwarded.connectionId());
+  /** The connections of this node grouped by the loop that holds them; unknown ones left out. */
+  private Map<Edge, List<String>> byLoop(List<String> connectionIds) {
+    Map<Edge, List<String>> byLoop = new LinkedHashMap<>();
+    for (String connectionId : connectionIds) {
+      Edge loop = edge.owner(connectionId);
+      if (loop != null) {
+        byLoop.computeIfAbsent(loop, l -> new ArrayList<>()).add(connectionId);
+      }
+    }
+    return byLoop;
+  }
+
+  private void forward(Edge loop, Message<Object> message, ForwardedFrame forwarded) {
+    Session session = loop.sessions().get(forwarded.connectionId());
     if (session == null || !session.isOpen()) {
       message.fail(ErrorCodes.NOT_FOUND, "no live connection " + forwarded.connectionId() + " on this node");
       return;
@@ -71,8 +107,8 @@ public final class NodeInbox {
     }
     long now = System.nanoTime();
     session.seen(now);
-    edge.metrics().messagesIn.increment();
-    edge.frames().handle(session, forwarded.frame(), now)
+    loop.metrics().messagesIn.increment();
+    loop.frames().handle(session, forwarded.frame(), now)
         .onSuccess(reply -> message.reply(new FrameReply(reply.status(), reply.frame() == null ? null
             : readTree(reply.frame()))))
         .onFailure(e -> message.fail(ErrorCodes.INTERNAL, e.getMessage()));

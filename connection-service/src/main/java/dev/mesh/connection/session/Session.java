@@ -18,6 +18,7 @@ public final class Session {
   public enum State { OPENING, OPEN, CLOSING, CLOSED }
 
   private final ConnectionIdentity identity;
+  private final long attempt;
   private final SessionTransport transport;
   private final Instant openedAt;
   private final long openedNanos;
@@ -35,7 +36,14 @@ public final class Session {
 
   public Session(ConnectionIdentity identity, SessionTransport transport, VerifiedToken token, LimitOptions limits,
                  long nowNanos) {
+    this(identity, 0, transport, token, limits, nowNanos);
+  }
+
+  /** {@code attempt}: the client's number of this attempt of its page, 0 when it sent none (PROTOCOL 1.3). */
+  public Session(ConnectionIdentity identity, long attempt, SessionTransport transport, VerifiedToken token,
+                 LimitOptions limits, long nowNanos) {
     this.identity = identity;
+    this.attempt = attempt;
     this.transport = transport;
     this.token = token;
     this.openedAt = Instant.now();
@@ -47,6 +55,11 @@ public final class Session {
 
   public ConnectionIdentity identity() {
     return identity;
+  }
+
+  /** The client's number of this attempt of its page; 0 when unnumbered. */
+  public long attempt() {
+    return attempt;
   }
 
   public String id() {

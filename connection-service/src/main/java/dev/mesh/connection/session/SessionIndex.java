@@ -9,16 +9,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** This node's open sessions, by connection id and by user. Owned by the edge verticle's event loop. */
+/**
+ * One event loop's sessions, by connection id and by user. Owned by that loop; the counts (per transport, users) may
+ * be read from any thread.
+ */
 public final class SessionIndex {
 
   private final Map<String, Session> byId = new HashMap<>();
   private final Map<String, List<Session>> byUser = new HashMap<>();
   private final AtomicInteger[] byTransport = {new AtomicInteger(), new AtomicInteger()};
+  /** byUser's size, readable from other threads (node totals over the loops). */
+  private final AtomicInteger users = new AtomicInteger();
 
   public void add(Session session) {
     byId.put(session.id(), session);
-    byUser.computeIfAbsent(session.userId(), u -> new ArrayList<>(2)).add(session);
+    byUser.computeIfAbsent(session.userId(), u -> {
+      users.incrementAndGet();
+      return new ArrayList<>(2);
+    }).add(session);
     byTransport[session.transport().kind().ordinal()].incrementAndGet();
   }
 
@@ -31,6 +39,7 @@ public final class SessionIndex {
       sessions.remove(session);
       if (sessions.isEmpty()) {
         byUser.remove(session.userId());
+        users.decrementAndGet();
       }
     }
     byTransport[session.transport().kind().ordinal()].decrementAndGet();
@@ -55,7 +64,7 @@ public final class SessionIndex {
   }
 
   public int users() {
-    return byUser.size();
+    return users.get();
   }
 
   /** Safe to read from a metrics thread. */
