@@ -576,6 +576,20 @@ class DeploymentFilesTest {
     assertThat(argv).containsSubsequence("-jar", "/app/service.jar");
   }
 
+  @Test
+  @DisplayName("the Dockerfile's build stage copies every reactor module's pom, and the sources of every module the images need")
+  void dockerfileCopiesEveryModule() throws IOException {
+    List<String> modules = reactorModules(root, "");
+    assertThat(modules).as("reactor modules (nested ones included)").contains("common/api", "connection-service");
+    for (String module : modules) {
+      assertThat(dockerfile).as("the reactor needs " + module + "/pom.xml")
+          .contains("COPY " + module + "/pom.xml " + module + "/");
+      if (!module.startsWith("mesh-bench") && Files.isDirectory(root.resolve(module).resolve("src"))) {
+        assertThat(dockerfile).as(module + "'s sources").contains("COPY " + module + "/src " + module + "/src");
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- docker-compose itself
 
   @Test
@@ -782,8 +796,9 @@ class DeploymentFilesTest {
   // ================================================================= helpers: sources, Dockerfile, PATH
 
   /**
-   * Module (first path element under the root) to the MESH_* names its main code reads: string literals in
-   * {@code src/main/java}, {@code ${MESH_...}} references in {@code src/main/resources} (logback.xml).
+   * Module (first path element under the root) to the MESH_* names its main code reads, its child modules' included
+   * (common/api, common/runtime ...): string literals in {@code src/main/java}, {@code ${MESH_...}} references in
+   * {@code src/main/resources} (logback.xml).
    */
   private static Map<String, Set<String>> scanMainSources(Path root) throws IOException {
     Map<String, Set<String>> byModule = new TreeMap<>();
@@ -798,13 +813,16 @@ class DeploymentFilesTest {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         Path relative = root.relativize(file);
-        if (relative.getNameCount() <= 4) {
+        // <module>/src/main/... or, in a parent module such as common, <module>/<child>/src/main/...
+        int src = relative.getNameCount() > 5 && relative.getName(2).toString().equals("src") ? 2 : 1;
+        if (relative.getNameCount() <= src + 3) {
           return FileVisitResult.CONTINUE;
         }
+        Path where = relative.subpath(src, src + 3);
         Pattern pattern;
-        if (relative.subpath(1, 4).equals(Path.of("src", "main", "java")) && file.toString().endsWith(".java")) {
+        if (where.equals(Path.of("src", "main", "java")) && file.toString().endsWith(".java")) {
           pattern = MESH_LITERAL;
-        } else if (relative.subpath(1, 4).equals(Path.of("src", "main", "resources"))
+        } else if (where.equals(Path.of("src", "main", "resources"))
             && file.toString().matches(".*\\.(xml|properties|yml|yaml|json)$")) {
           pattern = MESH_RESOURCE_REFERENCE;
         } else {
@@ -819,6 +837,19 @@ class DeploymentFilesTest {
       }
     });
     return byModule;
+  }
+
+  /** Paths (from the root) of the modules the pom in {@code dir} lists, and of theirs, in order. */
+  private static List<String> reactorModules(Path root, String dir) throws IOException {
+    String pom = Files.readString(root.resolve(dir).resolve("pom.xml"));
+    List<String> modules = new ArrayList<>();
+    Matcher module = Pattern.compile("<module>\\s*([^<\\s]+)\\s*</module>").matcher(pom);
+    while (module.find()) {
+      String path = dir.isEmpty() ? module.group(1) : dir + "/" + module.group(1);
+      modules.add(path);
+      modules.addAll(reactorModules(root, path));
+    }
+    return modules;
   }
 
   /** Dockerfile instructions, continuation lines joined, comments and blank lines dropped. */

@@ -287,43 +287,51 @@ class ConfigurationReferenceTest {
   private static Map<String, List<CodeDefault>> codeDefaults() throws IOException {
     Map<String, List<CodeDefault>> found = new TreeMap<>();
     for (String module : MeshVariables.MODULES) {
-      Path java = root.resolve(module).resolve("src/main/java");
-      try (Stream<Path> files = Files.walk(java)) {
-        for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-          String source = Files.readString(file);
-          String className = java.relativize(file).toString().replace('/', '.').replaceAll("\\.java$", "");
-          Matcher call = ENV_READ.matcher(source);
-          while (call.find()) {
-            String expression = argument(source, call.end());
-            String where = root.relativize(file) + ":" + (source.substring(0, call.start()).split("\n", -1).length);
-            Object value = evaluate(expression, className, source);
-            found.computeIfAbsent(call.group(2), k -> new ArrayList<>())
-                .add(new CodeDefault(call.group(1), value, expression, where));
-          }
-          Matcher optional = OPTIONAL_READ.matcher(source);
-          while (optional.find()) {
-            String where = root.relativize(file) + ":" + (source.substring(0, optional.start()).split("\n", -1).length);
-            found.computeIfAbsent(optional.group(1), k -> new ArrayList<>())
-                .add(new CodeDefault("port", UNSET, optional.group(), where));
-          }
-        }
+      for (Path java : MeshVariables.mainDirectories(root, module, "java")) {
+        javaDefaults(java, found);
       }
-      Path resources = root.resolve(module).resolve("src/main/resources");
-      if (Files.isDirectory(resources)) {
-        try (Stream<Path> files = Files.walk(resources)) {
-          for (Path file : files.filter(f -> f.toString().endsWith(".xml")).toList()) {
-            Matcher reference = RESOURCE_DEFAULT.matcher(Files.readString(file));
-            while (reference.find()) {
-              String value = reference.group(2);
-              found.computeIfAbsent(reference.group(1), k -> new ArrayList<>()).add(new CodeDefault("string",
-                  value.isEmpty() ? UNSET : value, "${" + reference.group(1) + ":-" + value + "}",
-                  root.relativize(file).toString()));
-            }
-          }
-        }
+      for (Path resources : MeshVariables.mainDirectories(root, module, "resources")) {
+        resourceDefaults(resources, found);
       }
     }
     return found;
+  }
+
+  private static void javaDefaults(Path java, Map<String, List<CodeDefault>> found) throws IOException {
+    try (Stream<Path> files = Files.walk(java)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        String source = Files.readString(file);
+        String className = java.relativize(file).toString().replace('/', '.').replaceAll("\\.java$", "");
+        Matcher call = ENV_READ.matcher(source);
+        while (call.find()) {
+          String expression = argument(source, call.end());
+          String where = root.relativize(file) + ":" + (source.substring(0, call.start()).split("\n", -1).length);
+          Object value = evaluate(expression, className, source);
+          found.computeIfAbsent(call.group(2), k -> new ArrayList<>())
+              .add(new CodeDefault(call.group(1), value, expression, where));
+        }
+        Matcher optional = OPTIONAL_READ.matcher(source);
+        while (optional.find()) {
+          String where = root.relativize(file) + ":" + (source.substring(0, optional.start()).split("\n", -1).length);
+          found.computeIfAbsent(optional.group(1), k -> new ArrayList<>())
+              .add(new CodeDefault("port", UNSET, optional.group(), where));
+        }
+      }
+    }
+  }
+
+  private static void resourceDefaults(Path resources, Map<String, List<CodeDefault>> found) throws IOException {
+    try (Stream<Path> files = Files.walk(resources)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".xml")).toList()) {
+        Matcher reference = RESOURCE_DEFAULT.matcher(Files.readString(file));
+        while (reference.find()) {
+          String value = reference.group(2);
+          found.computeIfAbsent(reference.group(1), k -> new ArrayList<>()).add(new CodeDefault("string",
+              value.isEmpty() ? UNSET : value, "${" + reference.group(1) + ":-" + value + "}",
+              root.relativize(file).toString()));
+        }
+      }
+    }
   }
 
   /** The source text of the argument starting at {@code from}, up to its closing comma or parenthesis. */
