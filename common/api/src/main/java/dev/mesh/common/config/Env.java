@@ -87,15 +87,14 @@ public final class Env {
     if (value == null) {
       return defaultValue;
     }
-    switch (value.toLowerCase(Locale.ROOT)) {
-      case "true", "yes", "1", "on":
-        return true;
-      case "false", "no", "0", "off":
-        return false;
-      default:
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "1", "on" -> true;
+      case "false", "no", "0", "off" -> false;
+      default -> {
         problems.add(name + "=" + value + ": must be true or false");
-        return defaultValue;
-    }
+        yield defaultValue;
+      }
+    };
   }
 
   /**

@@ -1,17 +1,17 @@
 package dev.mesh.common.bus;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.PublishRequest;
 import io.vertx.core.buffer.Buffer;
+import java.time.Instant;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-
-import java.time.Instant;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @DisplayName("The Mesh codec")
 class MeshCodecTest {
@@ -51,7 +51,7 @@ class MeshCodecTest {
   @Test
   @DisplayName("refuses to decode a class that is not a MeshMessage, even if it exists: an Undecodable says why")
   void refusesForeignClasses() {
-    byte[] type = "java.lang.Runtime".getBytes();
+    byte[] type = "java.lang.Runtime".getBytes(UTF_8);
     Buffer buffer = Buffer.buffer().appendShort((short) type.length).appendBytes(type).appendInt(2).appendString("{}");
     assertThat(codec.decodeFromWire(0, buffer)).isInstanceOfSatisfying(Undecodable.class,
         u -> assertThat(u.reason()).contains("is not a MeshMessage"));
@@ -76,7 +76,7 @@ class MeshCodecTest {
   @Test
   @DisplayName("never throws on bytes that do not follow the layout: each gives an Undecodable with the reason")
   void truncatedOrInconsistentBytes() {
-    byte[] type = PublishRequest.class.getName().getBytes();
+    byte[] type = PublishRequest.class.getName().getBytes(UTF_8);
     assertThat(reason(Buffer.buffer())).contains("no class-name length");
     assertThat(reason(Buffer.buffer().appendByte((byte) 1))).contains("no class-name length");
     assertThat(reason(Buffer.buffer().appendShort((short) 500).appendString("x"))).contains("class-name length 500");

@@ -66,6 +66,8 @@ public final class RegisterConnection implements EntryProcessor<String, UserConn
   }
 
   /**
+   * What the registration did.
+   *
    * @param accepted  whether the connection was registered
    * @param displaced connections of the same page it replaced (normally zero or one)
    * @param evicted   the user's oldest connections removed to make room (only with evictOldest)

@@ -41,6 +41,7 @@ public final class RegisterConnections
   }
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // identity on purpose: a registration that changed nothing keeps the value
   public Results process(Map.Entry<String, UserConnections> mapEntry) {
     List<RegisterConnection> mine = byUser.getOrDefault(mapEntry.getKey(), List.of());
     // Applied one by one to a copy of the entry, written back once.

@@ -99,16 +99,33 @@ public final class RegistrySerializers {
     out.writeString(id.pageId());
     out.writeString(id.connectionId());
     out.writeString(id.nodeId());
-    out.writeByte(entry.transport().ordinal());
-    out.writeLong(entry.openedAt().getEpochSecond());
-    out.writeInt(entry.openedAt().getNano());
+    out.writeByte(transportCode(entry.transport()));
+    Instant openedAt = entry.openedAt();
+    out.writeLong(openedAt.getEpochSecond());
+    out.writeInt(openedAt.getNano());
   }
 
   static RegistryEntry readEntry(ObjectDataInput in) throws IOException {
     ConnectionIdentity id = new ConnectionIdentity(in.readString(), in.readString(), in.readString(), in.readString(),
         in.readString(), in.readString());
-    Transport transport = Transport.values()[in.readByte()];
+    Transport transport = transport(in.readByte());
     return new RegistryEntry(id, transport, Instant.ofEpochSecond(in.readLong(), in.readInt()));
+  }
+
+  /** A transport's byte on the wire: fixed here, whatever the order of {@link Transport}'s constants. */
+  private static int transportCode(Transport transport) {
+    return switch (transport) {
+      case WEBSOCKET -> 0;
+      case SSE -> 1;
+    };
+  }
+
+  private static Transport transport(byte code) throws IOException {
+    return switch (code) {
+      case 0 -> Transport.WEBSOCKET;
+      case 1 -> Transport.SSE;
+      default -> throw new IOException("unknown transport code " + code);
+    };
   }
 
   static void writeEntries(ObjectDataOutput out, List<RegistryEntry> entries) throws IOException {

@@ -55,10 +55,13 @@ public final class ServiceLauncher {
     }
     try {
       ProcessHandle.of(Long.parseLong(parentPid.trim())).ifPresentOrElse(
-          parent -> parent.onExit().thenRun(() -> {
-            LOG.warn("event=parent-exited pid={}: stopping", parentPid);
-            System.exit(0);
-          }),
+          parent -> {
+            // Nothing waits on this stage: the process ends in it.
+            var unused = parent.onExit().thenRun(() -> {
+              LOG.warn("event=parent-exited pid={}: stopping", parentPid);
+              System.exit(0);
+            });
+          },
           () -> System.exit(0));
     } catch (NumberFormatException e) {
       LOG.warn("event=bad-parent-pid value={}", parentPid);

@@ -37,7 +37,7 @@ public final class Metrics {
 
   private static double residentBytes() {
     try {
-      String[] fields = Files.readString(STATM).trim().split("\\s+");
+      String[] fields = Files.readString(STATM).trim().split("\\s+", -1);
       return Long.parseLong(fields[1]) * PAGE_SIZE;
     } catch (IOException | RuntimeException e) {
       return Double.NaN;

@@ -32,9 +32,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @DisplayName("MESH_TRACING=otlp")
 class OtlpTracingTest {
 
-  private record Export(String path, String contentType, byte[] body) {
+  /** One request to the collector; its protobuf body as ISO-8859-1 text, where plain strings can be found. */
+  private record Export(String path, String contentType, String bodyText) {
     boolean mentions(String text) {
-      return new String(body, StandardCharsets.ISO_8859_1).contains(text);
+      return bodyText.contains(text);
     }
   }
 
@@ -87,7 +88,7 @@ class OtlpTracingTest {
     collector = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     collector.createContext("/", exchange -> {
       exports.add(new Export(exchange.getRequestURI().getPath(), exchange.getRequestHeaders().getFirst("Content-Type"),
-          exchange.getRequestBody().readAllBytes()));
+          new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.ISO_8859_1)));
       exchange.sendResponseHeaders(200, -1);
       exchange.close();
     });

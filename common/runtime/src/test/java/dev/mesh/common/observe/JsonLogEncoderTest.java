@@ -55,7 +55,7 @@ class JsonLogEncoderTest {
 
   private List<JsonNode> lines() throws Exception {
     List<JsonNode> lines = new ArrayList<>();
-    for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+    for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
       lines.add(JSON.readTree(line));
     }
     return lines;

@@ -8,6 +8,7 @@ import java.util.Map;
 abstract class ChannelUpdate implements EntryProcessor<String, ChannelState, ChannelOutcome> {
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // identity on purpose: a step that changed nothing returns the same state
   public final ChannelOutcome process(Map.Entry<String, ChannelState> entry) {
     ChannelState current = entry.getValue() == null ? ChannelState.absent() : entry.getValue();
     ChannelState.Step step = apply(current);

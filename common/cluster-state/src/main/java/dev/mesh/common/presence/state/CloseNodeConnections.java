@@ -22,6 +22,7 @@ public final class CloseNodeConnections extends UserUpdate<UserOutcome> {
   }
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // identity on purpose: a step that changed nothing returns the same state
   UserOutcome result(UserState current, UserState.Step step) {
     return step.next() == current ? null : step.outcome();
   }

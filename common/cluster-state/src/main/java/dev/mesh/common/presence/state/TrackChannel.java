@@ -45,6 +45,8 @@ public final class TrackChannel extends UserUpdate<TrackChannel.Result> {
   }
 
   /**
+   * What tracking the connection did.
+   *
    * @param accepted false when the connection is known closed
    * @param opened   the outcome of counting the connection (its effect is {@code NONE} when it was already counted)
    */

@@ -176,6 +176,7 @@ public record UserState(
   }
 
   /** Marks an open connection as a member of a channel's presence, or not. Unknown connections are left alone. */
+  @SuppressWarnings("ReferenceEquality") // identity on purpose: withChannel returns the same connection if unchanged
   public Step tracked(String connectionId, String channel, boolean member, long at) {
     TrackedConnection connection = connection(connectionId);
     if (connection == null) {

@@ -8,6 +8,7 @@ import java.util.Map;
 abstract class UserUpdate<R> implements EntryProcessor<String, UserState, R> {
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // identity on purpose: a step that changed nothing returns the same state
   public final R process(Map.Entry<String, UserState> entry) {
     UserState current = entry.getValue() == null ? UserState.absent() : entry.getValue();
     UserState.Step step = apply(current);

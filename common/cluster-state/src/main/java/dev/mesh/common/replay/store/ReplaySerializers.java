@@ -196,8 +196,7 @@ public final class ReplaySerializers {
       writeEvent(out, event);
     }
     out.writeBoolean(result.more());
-    // By ordinal: new causes are only ever appended to ResetCause.
-    out.writeByte(result.reset() == null ? -1 : result.reset().ordinal());
+    out.writeByte(result.reset() == null ? -1 : resetCode(result.reset()));
     out.writeLong(result.nextSeq());
   }
 
@@ -211,7 +210,25 @@ public final class ReplaySerializers {
     }
     boolean more = in.readBoolean();
     byte reset = in.readByte();
-    return new ReadResult(epoch, head, events, more, reset < 0 ? null : ResetCause.values()[reset], in.readLong());
+    return new ReadResult(epoch, head, events, more, reset < 0 ? null : resetCause(reset), in.readLong());
+  }
+
+  /** A reset cause's byte on the wire: fixed here, whatever the order of {@link ResetCause}'s constants. */
+  private static int resetCode(ResetCause cause) {
+    return switch (cause) {
+      case EPOCH_CHANGED -> 0;
+      case POSITION_TOO_OLD -> 1;
+      case AHEAD -> 2;
+    };
+  }
+
+  private static ResetCause resetCause(byte code) throws IOException {
+    return switch (code) {
+      case 0 -> ResetCause.EPOCH_CHANGED;
+      case 1 -> ResetCause.POSITION_TOO_OLD;
+      case 2 -> ResetCause.AHEAD;
+      default -> throw new IOException("unknown reset cause code " + code);
+    };
   }
 
   private static void writeAdvance(ObjectDataOutput out, AdvanceAck advance) throws IOException {
