@@ -8,6 +8,7 @@ import dev.mesh.common.launch.RunningService;
 import dev.mesh.common.launch.ServiceLauncher;
 import dev.mesh.common.launch.ServiceOptions;
 import dev.mesh.common.replay.ReplayClient;
+import dev.mesh.common.testing.Poll;
 import dev.mesh.common.testing.TestClusters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -88,6 +89,7 @@ final class ReplayCluster implements AutoCloseable {
       for (Future<MeshNode> member : plain) {
         started.dataMembers.add(await(member, 60));
       }
+      started.awaitSettled();
     } catch (Exception e) {
       started.close();
       throw e;
@@ -112,11 +114,23 @@ final class ReplayCluster implements AutoCloseable {
         RunningService running = await(ServiceLauncher.start(service), 60);
         started.nodes.add(new Node(service, running));
       }
+      started.awaitSettled();
     } catch (Exception e) {
       started.close();
       throw e;
     }
     return started;
+  }
+
+  /**
+   * Waits until no partition is migrating and every backup is in sync as each replay node sees it. A member that has
+   * just joined takes over partitions; publishes in that window wait for the migration, which on a loaded machine can
+   * outlast a request deadline. The tests here are about a settled cluster; migrations have their own tests
+   * (DurableAckTest, FailoverTest).
+   */
+  private void awaitSettled() throws Exception {
+    Poll.until(Duration.ofSeconds(60), "partitions safe on every replay node",
+        () -> nodes.stream().allMatch(node -> node.running().node().partitionsSafeHere()));
   }
 
   Node node(int index) {
