@@ -1,5 +1,9 @@
 package dev.mesh.bench;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -9,10 +13,6 @@ import dev.mesh.common.launch.ServiceOptions;
 import dev.mesh.connection.ConnectionOptions;
 import dev.mesh.presence.PresenceOptions;
 import dev.mesh.replay.ReplayOptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -36,10 +37,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 /**
  * Checks docker-compose.yml, deploy/Dockerfile, deploy/nginx.conf and deploy/prometheus/prometheus.yml against the services'
@@ -377,7 +377,7 @@ class DeploymentFilesTest {
     // A browser's Origin is the address it reached nginx at. With no list, a node accepts the origin matching the
     // Host header (which nginx passes on, port included: see the /ws test); with a list, that address must be on it.
     for (String published : texts(compose.path("services").path("nginx").path("ports"))) {
-      String[] parts = published.split(":");
+      String[] parts = published.split(":", -1);
       assertThat(parts.length).as("nginx ports entry " + published + " names a host port").isGreaterThanOrEqualTo(2);
       String origin = "http://localhost:" + parts[parts.length - 2];
       for (MeshService node : nodes) {
@@ -562,7 +562,7 @@ class DeploymentFilesTest {
             && i.endsWith("/app/service.jar"));
     List<String> users = stage.stream().filter(i -> i.matches("(?i)USER\\s+.*")).toList();
     assertThat(users).as("runtime stage USER").isNotEmpty();
-    assertThat(users.get(users.size() - 1).substring(4).trim().split(":")[0]).as("runtime user")
+    assertThat(users.get(users.size() - 1).substring(4).trim().split(":", -1)[0]).as("runtime user")
         .isNotIn("root", "0");
     assertThat(stage).as("stop signal").anyMatch(i -> i.matches("(?i)STOPSIGNAL\\s+SIGTERM"));
 
@@ -574,6 +574,23 @@ class DeploymentFilesTest {
     List<String> argv = texts(new ObjectMapper().readTree(form));
     assertThat(argv.get(0)).isEqualTo("java");
     assertThat(argv).containsSubsequence("-jar", "/app/service.jar");
+  }
+
+  @Test
+  @DisplayName("the Dockerfile's build stage copies every reactor module's pom, and the sources of every module the images need")
+  void dockerfileCopiesEveryModule() throws IOException {
+    if (Files.isDirectory(root.resolve(".mvn"))) {
+      assertThat(dockerfile).as("Maven's .mvn (jvm.config: ErrorProne needs it to compile)").contains("COPY .mvn .mvn");
+    }
+    List<String> modules = reactorModules(root, "");
+    assertThat(modules).as("reactor modules (nested ones included)").contains("common/api", "connection-service");
+    for (String module : modules) {
+      assertThat(dockerfile).as("the reactor needs " + module + "/pom.xml")
+          .contains("COPY " + module + "/pom.xml " + module + "/");
+      if (!module.startsWith("mesh-bench") && Files.isDirectory(root.resolve(module).resolve("src"))) {
+        assertThat(dockerfile).as(module + "'s sources").contains("COPY " + module + "/src " + module + "/src");
+      }
+    }
   }
 
   // ---------------------------------------------------------------- docker-compose itself
@@ -733,7 +750,7 @@ class DeploymentFilesTest {
 
   private static boolean inCidr(String address, String cidr) {
     assertThat(address).as("an IPv4 address").isNotNull().matches("\\d+\\.\\d+\\.\\d+\\.\\d+");
-    String[] parts = cidr.split("/");
+    String[] parts = cidr.split("/", -1);
     int bits = Integer.parseInt(parts[1]);
     long mask = bits == 0 ? 0 : (0xFFFFFFFFL << (32 - bits)) & 0xFFFFFFFFL;
     return (ipv4(address) & mask) == (ipv4(parts[0]) & mask);
@@ -741,7 +758,7 @@ class DeploymentFilesTest {
 
   private static long ipv4(String address) {
     long value = 0;
-    for (String octet : address.split("\\.")) {
+    for (String octet : address.split("\\.", -1)) {
       value = (value << 8) | Integer.parseInt(octet);
     }
     return value;
@@ -782,8 +799,9 @@ class DeploymentFilesTest {
   // ================================================================= helpers: sources, Dockerfile, PATH
 
   /**
-   * Module (first path element under the root) to the MESH_* names its main code reads: string literals in
-   * {@code src/main/java}, {@code ${MESH_...}} references in {@code src/main/resources} (logback.xml).
+   * Module (first path element under the root) to the MESH_* names its main code reads, its child modules' included
+   * (common/api, common/runtime ...): string literals in {@code src/main/java}, {@code ${MESH_...}} references in
+   * {@code src/main/resources} (logback.xml).
    */
   private static Map<String, Set<String>> scanMainSources(Path root) throws IOException {
     Map<String, Set<String>> byModule = new TreeMap<>();
@@ -798,13 +816,16 @@ class DeploymentFilesTest {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         Path relative = root.relativize(file);
-        if (relative.getNameCount() <= 4) {
+        // <module>/src/main/... or, in a parent module such as common, <module>/<child>/src/main/...
+        int src = relative.getNameCount() > 5 && relative.getName(2).toString().equals("src") ? 2 : 1;
+        if (relative.getNameCount() <= src + 3) {
           return FileVisitResult.CONTINUE;
         }
+        Path where = relative.subpath(src, src + 3);
         Pattern pattern;
-        if (relative.subpath(1, 4).equals(Path.of("src", "main", "java")) && file.toString().endsWith(".java")) {
+        if (where.equals(Path.of("src", "main", "java")) && file.toString().endsWith(".java")) {
           pattern = MESH_LITERAL;
-        } else if (relative.subpath(1, 4).equals(Path.of("src", "main", "resources"))
+        } else if (where.equals(Path.of("src", "main", "resources"))
             && file.toString().matches(".*\\.(xml|properties|yml|yaml|json)$")) {
           pattern = MESH_RESOURCE_REFERENCE;
         } else {
@@ -821,11 +842,24 @@ class DeploymentFilesTest {
     return byModule;
   }
 
+  /** Paths (from the root) of the modules the pom in {@code dir} lists, and of theirs, in order. */
+  private static List<String> reactorModules(Path root, String dir) throws IOException {
+    String pom = Files.readString(root.resolve(dir).resolve("pom.xml"));
+    List<String> modules = new ArrayList<>();
+    Matcher module = Pattern.compile("<module>\\s*([^<\\s]+)\\s*</module>").matcher(pom);
+    while (module.find()) {
+      String path = dir.isEmpty() ? module.group(1) : dir + "/" + module.group(1);
+      modules.add(path);
+      modules.addAll(reactorModules(root, path));
+    }
+    return modules;
+  }
+
   /** Dockerfile instructions, continuation lines joined, comments and blank lines dropped. */
   private static List<String> dockerInstructions(String text) {
     List<String> instructions = new ArrayList<>();
     StringBuilder current = new StringBuilder();
-    for (String line : text.split("\n")) {
+    for (String line : text.lines().toList()) {
       String trimmed = line.trim();
       if (trimmed.startsWith("#") || (trimmed.isEmpty() && current.isEmpty())) {
         continue;
@@ -858,7 +892,7 @@ class DeploymentFilesTest {
     if (path == null) {
       return Optional.empty();
     }
-    for (String dir : path.split(File.pathSeparator)) {
+    for (String dir : path.split(File.pathSeparator, -1)) {
       if (!dir.isEmpty()) {
         Path candidate = Path.of(dir, binary);
         if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
@@ -944,7 +978,7 @@ class DeploymentFilesTest {
   private static Map<String, String> headers(List<NginxBlock> chain) {
     Map<String, String> headers = new TreeMap<>();
     for (NginxBlock header : effective(chain, "proxy_set_header")) {
-      headers.put(header.args().get(0).toLowerCase(), header.args().size() > 1 ? header.args().get(1) : "");
+      headers.put(header.args().get(0).toLowerCase(Locale.ROOT), header.args().size() > 1 ? header.args().get(1) : "");
     }
     return headers;
   }

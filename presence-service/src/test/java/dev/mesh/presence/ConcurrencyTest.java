@@ -102,7 +102,7 @@ class ConcurrencyTest {
     Map<String, Future<Void>> opened = new HashMap<>();
     List<Future<?>> steps = new ArrayList<>();
     long delay = 1;
-    for (int step = 0; step < STEPS || closeAll && !open.isEmpty(); step++) {
+    for (int step = 0; step < STEPS || (closeAll && !open.isEmpty()); step++) {
       delay += random.nextInt(15);
       SimulatedEdge edge = edges.get(random.nextInt(edges.size()));
       Promise<Void> done = Promise.promise();

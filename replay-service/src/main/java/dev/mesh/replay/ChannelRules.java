@@ -68,7 +68,7 @@ public record ChannelRules(int defaultCapacity, Duration defaultTtl, List<Rule> 
     if (value == null || value.isBlank()) {
       return rules;
     }
-    for (String item : value.split(",")) {
+    for (String item : value.split(",", -1)) {
       String text = item.trim();
       if (text.isEmpty()) {
         continue;

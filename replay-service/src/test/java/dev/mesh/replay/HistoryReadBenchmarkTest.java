@@ -79,7 +79,7 @@ final class HistoryReadBenchmarkTest {
   }
 
   /** The channel's head after seeding, and which payload each seq holds (concurrent publishes land in any order). */
-  private record Seeded(Position head, int[] indexBySeq) {
+  private record Seeded(Position head, List<Integer> indexBySeq) {
   }
 
   /** Fills the channel's history to {@value #RETAINED} events. */
@@ -93,10 +93,10 @@ final class HistoryReadBenchmarkTest {
     for (int i = 0; i < RETAINED; i++) {
       indexBySeq[(int) results.get(i).seq()] = i;
     }
-    return new Seeded(new Position(results.get(0).epoch(), head), indexBySeq);
+    return new Seeded(new Position(results.get(0).epoch(), head), IntStream.of(indexBySeq).boxed().toList());
   }
 
-  private static void check(HistoryPage page, Position after, int[] indexBySeq) {
+  private static void check(HistoryPage page, Position after, List<Integer> indexBySeq) {
     assertThat(page.mustReset()).isFalse();
     assertThat(page.events()).hasSize(MISSED);
     for (int i = 0; i < MISSED; i++) {
@@ -104,7 +104,7 @@ final class HistoryReadBenchmarkTest {
       long seq = after.seq() + 1 + i;
       assertThat(event.seq()).isEqualTo(seq);
       assertThat(event.epoch()).isEqualTo(after.epoch());
-      int index = indexBySeq[(int) seq];
+      int index = indexBySeq.get((int) seq);
       assertThat(event.id()).isEqualTo("e" + index);
       assertThat(event.data()).isEqualTo(payload(index));
     }

@@ -69,7 +69,7 @@ public final class RawServerMain {
       String event = new JsonObject().put("type", "event").put("channel", channel).put("epoch", "raw")
           .put("seq", seq).put("id", id).put("ts", Instant.now().toString()).put("data", data).encode();
       for (Loop loop : loops) {
-        loop.context.runOnContext(v -> loop.fanOut(channel, event));
+        loop.loopContext.runOnContext(v -> loop.fanOut(channel, event));
       }
       return seq;
     }
@@ -84,7 +84,7 @@ public final class RawServerMain {
     private final Shared shared;
     private final int port;
     private final Map<String, Set<ServerWebSocket>> channels = new ConcurrentHashMap<>();
-    private Context context;
+    private Context loopContext;
     private int index;
 
     Loop(Shared shared, int port) {
@@ -94,7 +94,7 @@ public final class RawServerMain {
 
     @Override
     public void start(Promise<Void> started) {
-      context = vertx.getOrCreateContext();
+      loopContext = vertx.getOrCreateContext();
       synchronized (shared) {
         index = shared.loops.size();
         shared.loops.add(this);

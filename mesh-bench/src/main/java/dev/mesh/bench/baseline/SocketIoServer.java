@@ -53,7 +53,7 @@ public final class SocketIoServer implements AutoCloseable {
     if (path == null) {
       return false;
     }
-    for (String dir : path.split(File.pathSeparator)) {
+    for (String dir : path.split(File.pathSeparator, -1)) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "node"))) {
         return true;
       }

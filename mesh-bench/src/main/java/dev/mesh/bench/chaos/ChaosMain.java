@@ -35,7 +35,10 @@ public final class ChaosMain {
     List<ChaosResult> results = new ArrayList<>();
     EdgeGroup edge = null;
     try {
-      for (String id : only.split(",")) {
+      for (String id : only.split(",", -1)) {
+        if (id.isBlank()) {
+          continue;
+        }
         if (id.trim().equals("6") && PartitionScenario.unavailable() != null) {
           System.out.println("chaos: scenario 6 skipped: " + PartitionScenario.unavailable());
           continue;

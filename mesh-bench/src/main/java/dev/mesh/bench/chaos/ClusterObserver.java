@@ -59,7 +59,7 @@ final class ClusterObserver implements AutoCloseable {
         // A referee holds no data: a lite member, so its presence changes no partition and no quorum.
         .withLiteMember(true)
         .withHost(host);
-    return new ClusterObserver(Traffic.get(MeshCluster.start(options, null), Duration.ofSeconds(120)));
+    return new ClusterObserver(Traffic.get(MeshCluster.start(options, null), Duration.ofMinutes(2)));
   }
 
   /** Joins with the given options (e.g. from another host's address, by the README's cross-host settings). */

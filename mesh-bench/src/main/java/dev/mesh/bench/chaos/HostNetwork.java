@@ -1,5 +1,7 @@
 package dev.mesh.bench.chaos;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +43,7 @@ public final class HostNetwork implements AutoCloseable {
   public static boolean available() {
     try {
       String status = Files.readString(Path.of("/proc/self/status"));
-      boolean root = status.lines().anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
+      boolean root = status.lines().anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+", -1)[1].equals("0"));
       return root && (Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip"))
           || Files.isExecutable(Path.of("/usr/bin/ip")) || Files.isExecutable(Path.of("/bin/ip")));
     } catch (IOException e) {
@@ -100,7 +102,7 @@ public final class HostNetwork implements AutoCloseable {
   private static void run(String... command) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     boolean exited = process.waitFor(10, TimeUnit.SECONDS);
-    String output = new String(process.getInputStream().readAllBytes()).strip();
+    String output = new String(process.getInputStream().readAllBytes(), UTF_8).strip();
     if (!exited || process.exitValue() != 0) {
       process.destroyForcibly();
       throw new IOException(String.join(" ", command) + " failed: " + output);

@@ -62,7 +62,7 @@ public final class HungMasterScenario extends Scenario {
         sleep(scale.beforeFault());
         // Closes from here on are the fault's doing; a page that reconnected while the pages were being set up on a
         // loaded machine (its own short ping timeout) is not.
-        java.util.Map<Object, Integer> closesBefore = new java.util.IdentityHashMap<>();
+        java.util.IdentityHashMap<Object, Integer> closesBefore = new java.util.IdentityHashMap<>();
         traffic.subscribers().forEach(p -> closesBefore.put(p, p.closeCodes().size()));
         long stoppedAt = System.nanoTime();
         master.signal("STOP");
@@ -82,7 +82,7 @@ public final class HungMasterScenario extends Scenario {
         } finally {
           master.signal("CONT");
         }
-        boolean whole = Traffic.await(Duration.ofSeconds(120), () -> watch.readyWithAll() && all.stream()
+        boolean whole = Traffic.await(Duration.ofMinutes(2), () -> watch.readyWithAll() && all.stream()
             .allMatch(p -> p.readiness().map(r -> r.isReady() && r.clusterMembers() == members).orElse(false)));
         long wholeAfter = System.nanoTime() - continuedAt;
         watch.stop();

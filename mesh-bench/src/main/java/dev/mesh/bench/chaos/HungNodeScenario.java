@@ -84,7 +84,7 @@ public final class HungNodeScenario extends Scenario {
         long stoppedAt = System.nanoTime();
         hung.signal("STOP");
         try {
-          Duration bound = resumeBound(scale == ChaosScale.SMALL ? Duration.ofSeconds(5) : Duration.ofSeconds(20));
+          Duration bound = resumeBound(scale.equals(ChaosScale.SMALL) ? Duration.ofSeconds(5) : Duration.ofSeconds(20));
           boolean resumed = Traffic.await(bound.plusSeconds(30), () -> moving.stream()
               .allMatch(p -> p.isReady() && !hungId.equals(p.nodeId())));
           long resumedAfter = moving.stream().mapToLong(PageClient::readyAtNanos).max().orElse(stoppedAt) - stoppedAt;

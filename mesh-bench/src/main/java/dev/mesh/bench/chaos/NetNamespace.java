@@ -1,5 +1,7 @@
 package dev.mesh.bench.chaos;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +33,7 @@ final class NetNamespace implements AutoCloseable {
   static boolean available() {
     try {
       String status = Files.readString(Path.of("/proc/self/status"));
-      boolean root = status.lines().anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
+      boolean root = status.lines().anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+", -1)[1].equals("0"));
       return root && onPath("ip") && onPath("iptables");
     } catch (IOException e) {
       return false;
@@ -39,7 +41,7 @@ final class NetNamespace implements AutoCloseable {
   }
 
   private static boolean onPath(String tool) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin").split(":")) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin").split(":", -1)) {
       if (Files.isExecutable(Path.of(dir, tool))) {
         return true;
       }
@@ -88,7 +90,7 @@ final class NetNamespace implements AutoCloseable {
   private static void run(String... command) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     if (!process.waitFor(10, TimeUnit.SECONDS) || process.exitValue() != 0) {
-      String output = new String(process.getInputStream().readAllBytes());
+      String output = new String(process.getInputStream().readAllBytes(), UTF_8);
       process.destroyForcibly();
       throw new IOException(String.join(" ", command) + " failed: " + output.strip());
     }

@@ -1,5 +1,7 @@
 package dev.mesh.bench.chaos;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,7 +93,7 @@ final class PartitionNet implements AutoCloseable {
   private static void run(String... command) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     if (!process.waitFor(10, TimeUnit.SECONDS) || process.exitValue() != 0) {
-      String output = new String(process.getInputStream().readAllBytes());
+      String output = new String(process.getInputStream().readAllBytes(), UTF_8);
       process.destroyForcibly();
       throw new IOException(String.join(" ", command) + " failed: " + output.strip());
     }

@@ -88,7 +88,7 @@ public final class PartitionScenario extends Scenario {
           net.heal();
         }
         long healedAt = System.nanoTime();
-        boolean whole = Traffic.await(Duration.ofSeconds(120), () -> all.stream()
+        boolean whole = Traffic.await(Duration.ofMinutes(2), () -> all.stream()
             .allMatch(p -> p.readiness().map(r -> r.isReady() && r.clusterMembers() == members).orElse(false)));
         long wholeAfter = System.nanoTime() - healedAt;
         sleep(scale.afterFault());

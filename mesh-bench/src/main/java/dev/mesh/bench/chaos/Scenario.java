@@ -14,7 +14,7 @@ import java.util.Locale;
 /** One fault scenario: sets up its own processes and pages, injects the fault, and judges the invariant. */
 public abstract class Scenario {
 
-  static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+  static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
   /** Cluster failure detection used by every scenario (MeshProcesses sets MESH_CLUSTER_FAILURE_TIMEOUT=3s). */
   static final Duration FAILURE_TIMEOUT = Duration.ofSeconds(3);
   /**
@@ -47,7 +47,7 @@ public abstract class Scenario {
   protected MeshProcesses processes() {
     Path logs = env.logRoot().resolve(name() + "-" + System.currentTimeMillis());
     MeshProcesses mesh = new MeshProcesses(env.repoRoot(), logs);
-    return scale == ChaosScale.SMALL ? mesh : mesh.withJvmFlags(List.of("-Xmx1g", "-XX:+UseSerialGC",
+    return scale.equals(ChaosScale.SMALL) ? mesh : mesh.withJvmFlags(List.of("-Xmx1g", "-XX:+UseSerialGC",
         "-XX:+HeapDumpOnOutOfMemoryError", "-XX:HeapDumpPath=" + logs.toAbsolutePath()));
   }
 
@@ -86,7 +86,7 @@ public abstract class Scenario {
    * (3 s) and pongs (1.5 s) and retried every 0.2-2 s: a retry storm of the benchmark's own making.
    */
   protected ClientPolicy pagePolicy() {
-    return scale == ChaosScale.SMALL ? ClientPolicy.fast()
+    return scale.equals(ChaosScale.SMALL) ? ClientPolicy.fast()
         : ClientPolicy.browser().withPing(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5));
   }
 

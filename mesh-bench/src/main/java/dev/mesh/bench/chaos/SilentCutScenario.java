@@ -1,11 +1,12 @@
 package dev.mesh.bench.chaos;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.mesh.bench.client.BenchTokens;
 import dev.mesh.bench.client.RawWebSocket;
 import dev.mesh.bench.process.MeshProcesses;
 import dev.mesh.bench.process.Prometheus;
 import dev.mesh.bench.process.ServiceProcess;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
@@ -68,7 +69,7 @@ public final class SilentCutScenario extends Scenario {
               edge.endpoint.host(), Integer.toString(edge.endpoint.port()), tokens.token("cut-client"),
               Long.toString(CLIENT_PING.toMillis()), Long.toString(CLIENT_PONG_TIMEOUT.toMillis())));
           cutClient = new ProcessBuilder(edge.namespace.exec(command)).redirectErrorStream(true).start();
-          BufferedReader out = new BufferedReader(new InputStreamReader(cutClient.getInputStream()));
+          BufferedReader out = new BufferedReader(new InputStreamReader(cutClient.getInputStream(), UTF_8));
           CompletableFuture<Void> welcomed = new CompletableFuture<>();
           Thread reader = new Thread(() -> {
             try {
@@ -94,8 +95,7 @@ public final class SilentCutScenario extends Scenario {
           long cutWallMillis = System.currentTimeMillis();
           edge.namespace.cut();
           String verdict = clientVerdict.get(30, TimeUnit.SECONDS);
-          String[] words = verdict.split(" ");
-          clientDetectedMillis = Long.parseLong(words[words.length - 1]) - cutWallMillis;
+          clientDetectedMillis = Long.parseLong(verdict.substring(verdict.lastIndexOf(' ') + 1)) - cutWallMillis;
           check(verdict.startsWith("dead"), "client saw '" + verdict + "' instead of its heartbeat failing");
         } else {
           technique = "silent peer: raw socket that stops reading and answering after the upgrade (no namespace here)";

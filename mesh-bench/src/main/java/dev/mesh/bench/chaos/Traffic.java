@@ -239,7 +239,7 @@ final class Traffic implements AutoCloseable {
   /**
    * Counts over all subscribers: {@code owed} = acknowledged events times subscribers; {@code received} counts every
    * copy delivered (duplicates included); {@code lost} the owed events a page neither received nor was told about
-   * (silently lost: must be 0); {@code announced} those it was told about by {@code reset} or {@code gap}.
+   * (silently lost: must be 0); {@code announced} those it was told about by a reset or a gap frame.
    */
   record Tally(long sent, long acked, long owed, long received, long lost, long announced, long duplicates, long jumps,
                long resets, int pagesWithLoss, int pagesWithDuplicates, int epochs) {

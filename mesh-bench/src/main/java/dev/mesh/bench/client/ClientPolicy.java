@@ -100,7 +100,7 @@ public record ClientPolicy(Duration pingInterval, Duration pongTimeout, Duration
 
   /** Delay before reconnect attempt {@code attempt} (1-based), {@code random} in [0, 1): mesh-client's backoffDelay. */
   public long delayMillis(int attempt, double random) {
-    double capped = Math.min(backoffBase.toMillis() * Math.pow(2, Math.max(0, attempt - 1)), backoffCap.toMillis());
+    double capped = Math.min(backoffBase.toMillis() * Math.pow(2, Math.max(0, attempt - 1)), (double) backoffCap.toMillis());
     return Math.round(capped * (0.8 + 0.4 * random));
   }
 

@@ -197,7 +197,7 @@ public final class PageClient implements LoadPage {
   }
 
   /** Connects; the future completes when the first connection is welcomed and every channel subscribed. */
-  public Future<Void> start() {
+  @Override public Future<Void> start() {
     context.runOnContext(v -> connect());
     return firstReady.future();
   }
@@ -206,7 +206,7 @@ public final class PageClient implements LoadPage {
    * Publishes {@code data} with a fresh 128-bit message id; completes with the {@code published} frame once the server
    * acknowledged it, retrying across errors and reconnects with the same id.
    */
-  public Future<JsonObject> publish(String channel, JsonObject data) {
+  @Override public Future<JsonObject> publish(String channel, JsonObject data) {
     Promise<JsonObject> result = Promise.promise();
     context.runOnContext(v -> {
       synchronized (this) {
@@ -262,7 +262,7 @@ public final class PageClient implements LoadPage {
   }
 
   /** Closes for good (1000, as a page that goes away). */
-  public Future<Void> stop() {
+  @Override public Future<Void> stop() {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       synchronized (this) {
@@ -491,7 +491,7 @@ public final class PageClient implements LoadPage {
   }
 
   private void sendSubscribe(ChannelLedger ledger) {
-    String id = "s" + (++sequence);
+    String id = "s" +  ++sequence;
     subscribeIds.put(id, ledger.channel());
     JsonObject frame = new JsonObject().put("type", "subscribe").put("id", id).put("channel", ledger.channel());
     if (ledger.epoch() != null && ledger.last() >= 0) {

@@ -392,7 +392,7 @@ public final class SocketIoPage implements LoadPage {
 
   /** The connection of generation {@code gen} is over: fail what waited on it, keep pid and offset for a resume. */
   private void connectionLost(int gen, int code) {
-    if (gen != generation || socket == null && attempt == null) {
+    if (gen != generation || (socket == null && attempt == null)) {
       return;
     }
     generation++;

@@ -66,7 +66,7 @@ final class DirectScenario implements Scenario {
         target.startProfile(ctx.jfr());
         long t0 = System.nanoTime();
         long failed = sendToAll(fleet, bus, n, events, "m", rate);
-        boolean all = fleet.awaitDelivered((long) events * n - failed, Duration.ofSeconds(120));
+        boolean all = fleet.awaitDelivered((long) events * n - failed, Duration.ofMinutes(2));
         target.dumpProfile(ctx.jfr(), "direct");
         double seconds = (System.nanoTime() - t0) / 1e9;
         double cpu = target.allCpu() - cpu0;

@@ -67,7 +67,7 @@ final class FanoutScenario implements Scenario {
       fleet.label(target.name() + " " + target.eventLoops() + " loops fanout");
       fleet.create("fo", target, n, LoadContext.steady(), CHANNEL);
       int failed = fleet.start("fo", 200, Duration.ofMinutes(10));
-      long subscribers = n - failed;
+      long subscribers = (long) n - failed;
       PageClient publisher = fleet.publisher("fopub", 0, target.endpoints().subList(0, 1), LoadContext.steady());
       LoadContext.await(publisher.start(), Duration.ofSeconds(30));
       fleet.mark();

@@ -76,7 +76,8 @@ final class Fleet implements AutoCloseable {
       close();
       throw e;
     }
-    progress.scheduleAtFixedRate(this::printProgress, 1, 1, TimeUnit.SECONDS);
+    // Ends with the executor (close()).
+    var unused = progress.scheduleAtFixedRate(this::printProgress, 1, 1, TimeUnit.SECONDS);
   }
 
   /** The process ids of the forked generators (none when the pages are in this process). */

@@ -96,8 +96,10 @@ record LoadOptions(String scenario, int n, int events, Path out, Path jfr, int r
 
   private static List<Integer> parseList(String value) {
     List<Integer> out = new ArrayList<>();
-    for (String part : value.split(",")) {
-      out.add(Integer.parseInt(part.trim()));
+    for (String part : value.split(",", -1)) {
+      if (!part.isBlank()) {
+        out.add(Integer.parseInt(part.trim()));
+      }
     }
     return out;
   }

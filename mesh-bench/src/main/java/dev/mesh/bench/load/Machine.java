@@ -34,7 +34,7 @@ final class Machine {
     try {
       for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
         if (line.startsWith("Max open files")) {
-          String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+          String soft = line.substring("Max open files".length()).trim().split("\\s+", -1)[0];
           return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
         }
       }

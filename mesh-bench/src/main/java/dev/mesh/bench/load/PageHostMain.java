@@ -30,14 +30,18 @@ public final class PageHostMain {
     PrintStream protocol = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     // Anything else that prints (libraries, stack traces) goes to the log, never into the protocol.
     System.setOut(System.err);
-    ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
+    // Nothing waits on this stage: the process ends in it.
+    ProcessHandle.current().parent().ifPresent(parent -> {
+      var unused = parent.onExit().thenRun(() -> Runtime.getRuntime().halt(3));
+    });
     PageHost host = new PageHost(args[0], System.getenv("MESH_BENCH_JWT_SECRET"));
     ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "progress");
       t.setDaemon(true);
       return t;
     });
-    progress.scheduleAtFixedRate(() -> send(protocol, "P " + host.stats().encode()), 1, 1, TimeUnit.SECONDS);
+    var unused = progress.scheduleAtFixedRate(() -> send(protocol, "P " + host.stats().encode()), 1, 1,
+        TimeUnit.SECONDS);
     ExecutorService commands = Executors.newCachedThreadPool();
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;

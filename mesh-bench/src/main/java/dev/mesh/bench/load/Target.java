@@ -1,5 +1,7 @@
 package dev.mesh.bench.load;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.mesh.bench.baseline.RawServerMain;
 import dev.mesh.bench.client.Endpoint;
 import dev.mesh.bench.process.MeshProcesses;
@@ -7,7 +9,6 @@ import dev.mesh.bench.process.ProcStats;
 import dev.mesh.bench.process.Prometheus;
 import dev.mesh.bench.process.ServiceKind;
 import dev.mesh.bench.process.ServiceProcess;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -130,7 +131,7 @@ abstract class Target implements AutoCloseable {
     try {
       Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
           Long.toString(pid), command).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes());
+      String out = new String(p.getInputStream().readAllBytes(), UTF_8);
       p.waitFor(30, TimeUnit.SECONDS);
       return out;
     } catch (IOException e) {
@@ -165,7 +166,7 @@ abstract class Target implements AutoCloseable {
       replay = mesh.start(ServiceKind.REPLAY, "replay");
       List<ServiceProcess> all = new ArrayList<>(nodes);
       all.add(replay);
-      mesh.awaitReady(Duration.ofSeconds(180), all.toArray(ServiceProcess[]::new));
+      mesh.awaitReady(Duration.ofMinutes(3), all.toArray(ServiceProcess[]::new));
       MeshProcesses.await(Duration.ofSeconds(60), () -> replay.readiness()
           .map(ServiceProcess.Readiness::clusterMembers).orElse(0) == nodeCount + 1, "cluster never formed");
     }
@@ -282,7 +283,7 @@ abstract class Target implements AutoCloseable {
           Integer.toString(loops)));
       process = new ProcessBuilder(command).redirectErrorStream(true).start();
       Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-      BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()));
+      BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8));
       String line = out.readLine();
       while (line != null && !line.startsWith("listening ")) {
         line = out.readLine();

@@ -103,7 +103,7 @@ public final class DetectorStudy {
     }
 
     String row() {
-      String[] parts = setting.split(":");
+      String[] parts = setting.split(":", -1);
       return "| " + parts[0] + " | " + parts[1] + " s | " + falseRemovals + " | " + millis(detectionUnderHogMillis)
           + " | " + millis(detectionQuietMillis) + " | " + notes + " |";
     }
@@ -153,7 +153,7 @@ public final class DetectorStudy {
   }
 
   private static Outcome run(String setting, Duration hogFor, boolean busy) throws Exception {
-    String[] parts = setting.split(":");
+    String[] parts = setting.split(":", -1);
     String detector = parts[0];
     String timeout = parts[1];
     String cluster = "study-" + Long.toString(System.nanoTime(), 36);
@@ -266,7 +266,7 @@ public final class DetectorStudy {
 
   private static String loadAverage() {
     try {
-      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+      return Files.readString(Path.of("/proc/loadavg")).split(" ", -1)[0];
     } catch (IOException e) {
       return "?";
     }

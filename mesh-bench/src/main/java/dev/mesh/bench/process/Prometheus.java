@@ -15,7 +15,7 @@ public final class Prometheus {
   public static OptionalDouble sum(String text, String metric, String... labels) {
     double total = 0;
     boolean found = false;
-    for (String line : text.split("\n")) {
+    for (String line : text.lines().toList()) {
       if (line.startsWith("#") || !line.startsWith(metric)) {
         continue;
       }

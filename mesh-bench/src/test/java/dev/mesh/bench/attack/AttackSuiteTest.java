@@ -1,5 +1,8 @@
 package dev.mesh.bench.attack;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.mesh.bench.client.BenchTokens;
 import dev.mesh.bench.process.MeshProcesses;
 import dev.mesh.bench.process.Prometheus;
@@ -17,15 +20,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,14 +32,21 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The attack suite (issue 12): every attack of the issue and of docs/SECURITY.md against separate service JVMs (two
@@ -238,8 +239,9 @@ class AttackSuiteTest {
     return seen;
   }
 
-  private static Predicate<String> none() {
-    return c -> false;
+  /** No channel is allowed. */
+  private static boolean none(String line) {
+    return false;
   }
 
   // ------------------------------------------------------------------------------------------------ tokens
@@ -253,8 +255,8 @@ class AttackSuiteTest {
   }
 
   private static String forged() {
-    return B64.encodeToString("{\"alg\":\"HS256\"}".getBytes()) + "."
-        + B64.encodeToString("{\"sub\":\"a\",\"exp\":100000000000000000}".getBytes()) + ".c2lnbmF0dXJl";
+    return B64.encodeToString("{\"alg\":\"HS256\"}".getBytes(UTF_8)) + "."
+        + B64.encodeToString("{\"sub\":\"a\",\"exp\":100000000000000000}".getBytes(UTF_8)) + ".c2lnbmF0dXJl";
   }
 
   private static Map<String, String> bearer(String token) {
@@ -268,7 +270,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("01 multipart upload to every route")
   void multipartUploads() throws Exception {
-    row("multipart upload to every route, +/- token", "4xx (200 ticket), no file", none(), 2, () -> {
+    row("multipart upload to every route, +/- token", "4xx (200 ticket), no file", AttackSuiteTest::none, 2, () -> {
       Attacker attacker = attacker();
       Map<Integer, Integer> statuses = new java.util.TreeMap<>();
       for (String route : List.of("/sse/x", "/sse", "/ws", "/auth/ticket", "/", "/mesh-client.js", "/demo/token",
@@ -279,8 +281,10 @@ class AttackSuiteTest {
           if (token != null) {
             headers.put("Authorization", "Bearer " + token);
           }
-          Buffer body = Buffer.buffer("--b0\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\n"
-              + "Content-Type: application/octet-stream\r\n\r\n").appendBytes(new byte[200_000])
+          // Multipart wants CRLF line ends: a text block would give LF.
+          Buffer body = Buffer.buffer(String.join("\r\n", "--b0",
+              "Content-Disposition: form-data; name=\"f\"; filename=\"x.bin\"",
+              "Content-Type: application/octet-stream", "", "")).appendBytes(new byte[200_000])
               .appendString("\r\n--b0--\r\n");
           int status = attacker.request(HttpMethod.POST, nodeA.httpPort(), route, headers, body).status();
           statuses.merge(status, 1, Integer::sum);
@@ -295,7 +299,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("02 forged token exp=1e17 on every endpoint")
   void forgedToken() throws Exception {
-    row("forged token {alg HS256, exp 1e17}", "401 x4, /ws answered", none(), 0, () -> {
+    row("forged token {alg HS256, exp 1e17}", "401 x4, /ws answered", AttackSuiteTest::none, 0, () -> {
       Attacker attacker = attacker();
       String ws = attacker.handshake(nodeA.httpPort(), WS + "f", "Authorization: Bearer " + forged() + "\r\n");
       int sse = attacker.request(HttpMethod.GET, nodeA.httpPort(), "/sse?session=s&tab=t&page=f", bearer(forged()), null)
@@ -311,15 +315,15 @@ class AttackSuiteTest {
   @Test
   @DisplayName("03 alg none and algorithm confusion")
   void algorithms() throws Exception {
-    row("alg none; HS256 keyed with an RSA public key", "401 algorithm / bad-signature", none(), 0, () -> {
+    row("alg none; HS256 keyed with an RSA public key", "401 algorithm / bad-signature", AttackSuiteTest::none, 0, () -> {
       Attacker attacker = attacker();
       JsonObject claims = new JsonObject().put("sub", "root").put("exp", Instant.now().getEpochSecond() + 600)
           .put("mesh", new JsonObject().put("subscribe", List.of("*")));
-      String none = B64.encodeToString("{\"alg\":\"none\"}".getBytes()) + "."
-          + B64.encodeToString(claims.encode().getBytes()) + ".";
+      String none = B64.encodeToString("{\"alg\":\"none\"}".getBytes(UTF_8)) + "."
+          + B64.encodeToString(claims.encode().getBytes(UTF_8)) + ".";
       var rsa = KeyPairGenerator.getInstance("RSA").generateKeyPair();
       String confused = hs256(("-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder()
-          .encodeToString(rsa.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n").getBytes(), "{\"alg\":\"HS256\"}",
+          .encodeToString(rsa.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n").getBytes(UTF_8), "{\"alg\":\"HS256\"}",
           claims);
       Attacker.Response noneSse = attacker.request(HttpMethod.GET, nodeA.httpPort(), "/sse?session=s&tab=t&page=n",
           bearer(none), null);
@@ -337,7 +341,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("04 cross-site origin on every endpoint")
   void crossSite() throws Exception {
-    row("cross-site Origin on every endpoint", "403 JSON origin x4, /ws 403", none(), 0, () -> {
+    row("cross-site Origin on every endpoint", "403 JSON origin x4, /ws 403", AttackSuiteTest::none, 0, () -> {
       Attacker attacker = attacker();
       String token = tokens.token("victim");
       Map<String, String> evil = Map.of("Origin", "https://evil.example", "Authorization", "Bearer " + token,
@@ -360,7 +364,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("05 MESH_ALLOWED_ORIGINS=* with cookie auth")
   void anyOriginRefusedAtStart() throws Exception {
-    row("MESH_ALLOWED_ORIGINS=* with cookie auth", "exit 2 at start", none(), 0, () -> {
+    row("MESH_ALLOWED_ORIGINS=* with cookie auth", "exit 2 at start", AttackSuiteTest::none, 0, () -> {
       ServiceProcess star = mesh.start(ServiceKind.CONNECTION, "origins-star", Map.of("MESH_ALLOWED_ORIGINS", "*"));
       int exit = star.waitForExit(Duration.ofSeconds(60)).orElse(-1);
       return check(exit == 2 && star.logText().contains("MESH_AUTH_COOKIE=none"), "exit " + exit);
@@ -370,7 +374,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("06 replay HTTP API off loopback without a token")
   void replayHttpNeedsToken() throws Exception {
-    row("replay HTTP bound to 0.0.0.0, no token", "exit 2 at start", none(), 0, () -> {
+    row("replay HTTP bound to 0.0.0.0, no token", "exit 2 at start", AttackSuiteTest::none, 0, () -> {
       ServiceProcess open = mesh.start(ServiceKind.REPLAY, "replay-open", Map.of("MESH_REPLAY_HTTP_HOST", "0.0.0.0"));
       int exit = open.waitForExit(Duration.ofSeconds(60)).orElse(-1);
       return check(exit == 2 && open.logText().contains("MESH_PUBLISH_TOKEN"), "exit " + exit);
@@ -380,7 +384,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("07 rogue cluster member without the bus certificate")
   void rogueMember() throws Exception {
-    row("rogue member, no bus certificate", "joins Hazelcast; bus: 0 in, 0 out", none(), 0, () -> {
+    row("rogue member, no bus certificate", "joins Hazelcast; bus: 0 in, 0 out", AttackSuiteTest::none, 0, () -> {
       AtomicInteger heard = new AtomicInteger();
       Attacker.await(rogue.vertx().eventBus().consumer(Addresses.CONNECTION_EVENTS, m -> heard.incrementAndGet())
           .completion());
@@ -402,7 +406,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("08 tickets at rest")
   void ticketsAtRest() throws Exception {
-    row("read mesh.auth.tickets as a member", "hashes, no token; key not redeemable", none(), 0, () -> {
+    row("read mesh.auth.tickets as a member", "hashes, no token; key not redeemable", AttackSuiteTest::none, 0, () -> {
       Attacker attacker = attacker();
       String token = tokens.token("ticket-owner");
       String ticket = attacker.request(HttpMethod.POST, nodeA.httpPort(), "/auth/ticket", bearer(token), null).json()
@@ -423,7 +427,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("09 ticket replay and reuse across two nodes")
   void ticketReplay() throws Exception {
-    row("ticket reused, on the same and the other node", "first 101, then 401 x2", none(), 0, () -> {
+    row("ticket reused, on the same and the other node", "first 101, then 401 x2", AttackSuiteTest::none, 0, () -> {
       Attacker attacker = attacker();
       String ticket = attacker.request(HttpMethod.POST, nodeA.httpPort(), "/auth/ticket",
           bearer(tokens.token("ticket-user")), null).json().getString("ticket");
@@ -460,7 +464,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("11 subscribing to unknown channels")
   void unknownChannels() throws Exception {
-    row("subscribe to 30 random channels", "subscribed (0,0), 0 logs", none(), 0, () -> {
+    row("subscribe to 30 random channels", "subscribed (0,0), 0 logs", AttackSuiteTest::none, 0, () -> {
       Attacker.Socket ws = attacker().webSocket(nodeA.httpPort(), WS + "u", bearer(tokens.token("scanner")));
       ws.await(f -> "welcome".equals(f.getString("type")), Duration.ofSeconds(10));
       for (int i = 0; i < 30; i++) {
@@ -501,7 +505,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("13 oversize frame")
   void oversize() throws Exception {
-    row("one 70 KB WebSocket message", "close 1009", none(), 0, () -> {
+    row("one 70 KB WebSocket message", "close 1009", AttackSuiteTest::none, 0, () -> {
       Attacker.Socket ws = attacker().webSocket(nodeA.httpPort(), WS + "big", bearer(tokens.token("bigmouth")));
       ws.await(f -> "welcome".equals(f.getString("type")), Duration.ofSeconds(10));
       ws.ws.writeTextMessage("{\"type\":\"ping\",\"pad\":\"" + "x".repeat(70_000) + "\"}");
@@ -513,7 +517,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("14 deeply nested frame")
   void nested() throws Exception {
-    row("JSON nested 500 deep", "malformed-json, stays open", none(), 0, () -> {
+    row("JSON nested 500 deep", "malformed-json, stays open", AttackSuiteTest::none, 0, () -> {
       Attacker.Socket ws = attacker().webSocket(nodeA.httpPort(), WS + "deep", bearer(tokens.token("nester")));
       ws.await(f -> "welcome".equals(f.getString("type")), Duration.ofSeconds(10));
       ws.ws.writeTextMessage("{\"type\":\"ping\",\"x\":" + "[".repeat(500) + "]".repeat(500) + "}");
@@ -528,7 +532,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("15 slowloris on the upgrade")
   void slowlorisUpgrade() throws Exception {
-    row("upgrade headers, 1 byte / 100 ms", "cut at " + REQUEST_TIMEOUT.toSeconds() + " s", none(), 0, () -> {
+    row("upgrade headers, 1 byte / 100 ms", "cut at " + REQUEST_TIMEOUT.toSeconds() + " s", AttackSuiteTest::none, 0, () -> {
       Attacker attacker = attacker();
       String request = "GET " + WS + "slow HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
           + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nX-Pad: " + "p".repeat(200)
@@ -542,7 +546,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("16 slowloris on SSE")
   void slowlorisSse() throws Exception {
-    row("GET /sse headers, 1 byte / 100 ms", "cut at " + REQUEST_TIMEOUT.toSeconds() + " s", none(), 0, () -> {
+    row("GET /sse headers, 1 byte / 100 ms", "cut at " + REQUEST_TIMEOUT.toSeconds() + " s", AttackSuiteTest::none, 0, () -> {
       Attacker attacker = attacker();
       String request = "GET /sse?session=s&tab=t&page=slow HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nX-Pad: "
           + "p".repeat(200) + "\r\n\r\n";
@@ -555,7 +559,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("17 deflate bomb")
   void deflateBomb() throws Exception {
-    row("permessage-deflate offered; 1 MiB bomb", "not negotiated; closed", none(), 0, () -> {
+    row("permessage-deflate offered; 1 MiB bomb", "not negotiated; closed", AttackSuiteTest::none, 0, () -> {
       Attacker attacker = attacker();
       String offered = attacker.handshakeHeaders(nodeA.httpPort(), WS + "zip",
           "Sec-WebSocket-Extensions: permessage-deflate\r\nAuthorization: Bearer " + tokens.token("zipper") + "\r\n");
@@ -565,7 +569,7 @@ class AttackSuiteTest {
       byte[] compressed = new byte[1 << 16];
       int length = deflater.deflate(compressed);
       String bomb = rawRsv1(attacker, length, compressed);
-      boolean negotiated = offered.toLowerCase().contains("sec-websocket-extensions");
+      boolean negotiated = offered.toLowerCase(Locale.ROOT).contains("sec-websocket-extensions");
       return check(offered.startsWith("HTTP/1.1 101") && !negotiated, "extension " + (negotiated ? "AGREED" : "none")
           + ", bomb " + bomb);
     });
@@ -640,7 +644,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("18 SSE POST to another user's connection")
   void postToAnotherUser() throws Exception {
-    row("POST /sse/<victim's id> with own token", "404 unknown-connection", none(), 0, () -> {
+    row("POST /sse/<victim's id> with own token", "404 unknown-connection", AttackSuiteTest::none, 0, () -> {
       Attacker attacker = attacker();
       Attacker.Socket victim = attacker.webSocket(nodeB.httpPort(), WS + "v", bearer(tokens.token("victim-user")));
       String connectionId = victim.await(f -> "welcome".equals(f.getString("type")), Duration.ofSeconds(10))
@@ -658,7 +662,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("19 flood of ticket requests")
   void ticketFlood() throws Exception {
-    row("40 POST /auth/ticket, forged X-Forwarded-For", "20 served, then 429 + Retry-After", none(), 40, () -> {
+    row("40 POST /auth/ticket, forged X-Forwarded-For", "20 served, then 429 + Retry-After", AttackSuiteTest::none, 40, () -> {
       Attacker attacker = attacker();
       String token = tokens.token("ticket-flood");
       Map<Integer, Integer> statuses = new java.util.TreeMap<>();
@@ -678,7 +682,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("20 flood of connection attempts")
   void connectFlood() throws Exception {
-    row("40 GET /sse + 10 upgrades, no token", "401, then 429 (bare on /ws)", none(), 0, () -> {
+    row("40 GET /sse + 10 upgrades, no token", "401, then 429 (bare on /ws)", AttackSuiteTest::none, 0, () -> {
       Attacker attacker = attacker();
       Map<Integer, Integer> statuses = new java.util.TreeMap<>();
       for (int i = 0; i < 40; i++) {
@@ -694,7 +698,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("21 flood of SSE POSTs")
   void postFlood() throws Exception {
-    row("80 POST /sse/x", "then 429 rate-limited", none(), 0, () -> {
+    row("80 POST /sse/x", "then 429 rate-limited", AttackSuiteTest::none, 0, () -> {
       Attacker attacker = attacker();
       String token = tokens.token("post-flood");
       Map<Integer, Integer> statuses = new java.util.TreeMap<>();
@@ -709,7 +713,7 @@ class AttackSuiteTest {
   @Test
   @DisplayName("22 flood of frames on one WebSocket")
   void frameFlood() throws Exception {
-    row("2,000 frames at once on one socket", "rate-limited, close 4502", none(), 0, () -> {
+    row("2,000 frames at once on one socket", "rate-limited, close 4502", AttackSuiteTest::none, 0, () -> {
       Attacker.Socket ws = attacker().webSocket(nodeA.httpPort(), WS + "ff", bearer(tokens.token("frame-flood")));
       ws.await(f -> "welcome".equals(f.getString("type")), Duration.ofSeconds(10));
       for (int i = 0; i < 2000 && !ws.isClosed(); i++) {

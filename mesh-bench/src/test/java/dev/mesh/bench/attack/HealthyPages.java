@@ -35,7 +35,7 @@ final class HealthyPages implements AutoCloseable {
 
   void start() {
     timer = vertx.setPeriodic(200, id -> publisher.ws.writeTextMessage(new JsonObject().put("type", "publish")
-        .put("id", "h" + (sent++)).put("channel", CHANNEL).put("data", new JsonObject().put("n", sent)).encode()));
+        .put("id", "h" +  sent++).put("channel", CHANNEL).put("data", new JsonObject().put("n", sent)).encode()));
   }
 
   /** Events node B's page received so far. */

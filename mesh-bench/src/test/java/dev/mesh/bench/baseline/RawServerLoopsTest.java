@@ -1,5 +1,8 @@
 package dev.mesh.bench.baseline;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.mesh.bench.client.BenchTokens;
 import dev.mesh.bench.client.ClientPolicy;
 import dev.mesh.bench.client.Endpoint;
@@ -9,10 +12,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
@@ -22,8 +21,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 @DisplayName("Raw Vert.x baseline on 2 event loops: sockets on both loops, a publish reaches every loop in order")
 class RawServerLoopsTest {
@@ -47,7 +47,7 @@ class RawServerLoopsTest {
     server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
         System.getProperty("java.class.path"), RawServerMain.class.getName(), "0", "2").redirectErrorStream(true)
         .start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream()));
+    BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), UTF_8));
     String line = out.readLine();
     while (line != null && !line.startsWith("listening ")) {
       line = out.readLine();

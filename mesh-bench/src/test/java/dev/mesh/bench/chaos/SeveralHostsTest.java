@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class SeveralHostsTest {
 
   private static final Path REPO = Path.of(System.getProperty("mesh.repo.root", ".."));
-  private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+  private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
 
   private HostNetwork network;
   private MeshProcesses mesh;

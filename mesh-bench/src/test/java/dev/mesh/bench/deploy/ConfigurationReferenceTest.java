@@ -229,7 +229,7 @@ class ConfigurationReferenceTest {
     Matcher matcher = SERVICE_DEFAULT.matcher(row.defaultText());
     Map<String, String> stated = new TreeMap<>();
     while (matcher.find()) {
-      for (String service : matcher.group(1).split(",| and ")) {
+      for (String service : matcher.group(1).split(",| and ", -1)) {
         stated.put(service.trim(), matcher.group(2));
       }
     }
@@ -287,43 +287,51 @@ class ConfigurationReferenceTest {
   private static Map<String, List<CodeDefault>> codeDefaults() throws IOException {
     Map<String, List<CodeDefault>> found = new TreeMap<>();
     for (String module : MeshVariables.MODULES) {
-      Path java = root.resolve(module).resolve("src/main/java");
-      try (Stream<Path> files = Files.walk(java)) {
-        for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-          String source = Files.readString(file);
-          String className = java.relativize(file).toString().replace('/', '.').replaceAll("\\.java$", "");
-          Matcher call = ENV_READ.matcher(source);
-          while (call.find()) {
-            String expression = argument(source, call.end());
-            String where = root.relativize(file) + ":" + (source.substring(0, call.start()).split("\n", -1).length);
-            Object value = evaluate(expression, className, source);
-            found.computeIfAbsent(call.group(2), k -> new ArrayList<>())
-                .add(new CodeDefault(call.group(1), value, expression, where));
-          }
-          Matcher optional = OPTIONAL_READ.matcher(source);
-          while (optional.find()) {
-            String where = root.relativize(file) + ":" + (source.substring(0, optional.start()).split("\n", -1).length);
-            found.computeIfAbsent(optional.group(1), k -> new ArrayList<>())
-                .add(new CodeDefault("port", UNSET, optional.group(), where));
-          }
-        }
+      for (Path java : MeshVariables.mainDirectories(root, module, "java")) {
+        javaDefaults(java, found);
       }
-      Path resources = root.resolve(module).resolve("src/main/resources");
-      if (Files.isDirectory(resources)) {
-        try (Stream<Path> files = Files.walk(resources)) {
-          for (Path file : files.filter(f -> f.toString().endsWith(".xml")).toList()) {
-            Matcher reference = RESOURCE_DEFAULT.matcher(Files.readString(file));
-            while (reference.find()) {
-              String value = reference.group(2);
-              found.computeIfAbsent(reference.group(1), k -> new ArrayList<>()).add(new CodeDefault("string",
-                  value.isEmpty() ? UNSET : value, "${" + reference.group(1) + ":-" + value + "}",
-                  root.relativize(file).toString()));
-            }
-          }
-        }
+      for (Path resources : MeshVariables.mainDirectories(root, module, "resources")) {
+        resourceDefaults(resources, found);
       }
     }
     return found;
+  }
+
+  private static void javaDefaults(Path java, Map<String, List<CodeDefault>> found) throws IOException {
+    try (Stream<Path> files = Files.walk(java)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        String source = Files.readString(file);
+        String className = java.relativize(file).toString().replace('/', '.').replaceAll("\\.java$", "");
+        Matcher call = ENV_READ.matcher(source);
+        while (call.find()) {
+          String expression = argument(source, call.end());
+          String where = root.relativize(file) + ":" +  source.substring(0, call.start()).split("\n", -1).length;
+          Object value = evaluate(expression, className, source);
+          found.computeIfAbsent(call.group(2), k -> new ArrayList<>())
+              .add(new CodeDefault(call.group(1), value, expression, where));
+        }
+        Matcher optional = OPTIONAL_READ.matcher(source);
+        while (optional.find()) {
+          String where = root.relativize(file) + ":" +  source.substring(0, optional.start()).split("\n", -1).length;
+          found.computeIfAbsent(optional.group(1), k -> new ArrayList<>())
+              .add(new CodeDefault("port", UNSET, optional.group(), where));
+        }
+      }
+    }
+  }
+
+  private static void resourceDefaults(Path resources, Map<String, List<CodeDefault>> found) throws IOException {
+    try (Stream<Path> files = Files.walk(resources)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".xml")).toList()) {
+        Matcher reference = RESOURCE_DEFAULT.matcher(Files.readString(file));
+        while (reference.find()) {
+          String value = reference.group(2);
+          found.computeIfAbsent(reference.group(1), k -> new ArrayList<>()).add(new CodeDefault("string",
+              value.isEmpty() ? UNSET : value, "${" + reference.group(1) + ":-" + value + "}",
+              root.relativize(file).toString()));
+        }
+      }
+    }
   }
 
   /** The source text of the argument starting at {@code from}, up to its closing comma or parenthesis. */
@@ -333,7 +341,7 @@ class ConfigurationReferenceTest {
       char c = source.charAt(i);
       if (c == '(') {
         depth++;
-      } else if (c == ')' && depth-- == 0 || c == ',' && depth == 0) {
+      } else if ((c == ')' && depth-- == 0) || (c == ',' && depth == 0)) {
         return source.substring(from, i).trim();
       }
     }
@@ -341,6 +349,8 @@ class ConfigurationReferenceTest {
   }
 
   /** A literal or a constant's value; null when the expression is neither (a local variable, a computation). */
+  // A test fails with an AssertionError: the check's LinkageError is for production code that cannot go on.
+  @SuppressWarnings("RethrowReflectiveOperationExceptionAsLinkageError")
   private static Object evaluate(String expression, String className, String source) {
     if (expression.equals("null") || expression.equals("List.of()") || expression.equals("\"\"")) {
       return UNSET;
@@ -391,7 +401,7 @@ class ConfigurationReferenceTest {
 
   /** {@code Outer.Inner} as the source sees it: imported, or in the same package. */
   private static Class<?> resolve(String qualifier, String className, String source) throws ClassNotFoundException {
-    String[] parts = qualifier.split("\\.");
+    String[] parts = qualifier.split("\\.", -1);
     Matcher imported = Pattern.compile("(?m)^import\\s+([\\w.]+\\." + parts[0] + ");").matcher(source);
     String outer = imported.find() ? imported.group(1) : className.substring(0, className.lastIndexOf('.') + 1) + parts[0];
     StringBuilder name = new StringBuilder(outer);

@@ -353,7 +353,7 @@ class KubernetesManifestsTest {
       for (Workload workload : workloads(rendering)) {
         ClusterOptions cluster = workload.options().cluster();
         assertThat(cluster.join().method()).as(workload.module() + " join").isEqualTo(ClusterJoin.Method.KUBERNETES);
-        String[] dns = cluster.join().serviceDns().split("\\.");
+        String[] dns = cluster.join().serviceDns().split("\\.", -1);
         assertThat(dns[0]).as(workload.module() + " service DNS names the headless Service").isEqualTo(serviceName);
         if (dns.length > 1) {
           assertThat(cluster.join().serviceDns()).as(workload.module() + " fully qualified service DNS")
@@ -905,7 +905,7 @@ class KubernetesManifestsTest {
     assertThat(deployments).isEqualTo(overlay.stream().filter(o -> o.path("kind").asText().equals("Deployment"))
         .map(o -> o.path("metadata").path("name").asText()).collect(java.util.stream.Collectors.toSet()));
     String listing = lines.stream().filter(l -> l.contains("get pods -l ")).findFirst().orElseThrow();
-    String[] label = listing.substring(listing.indexOf("-l ") + 3).trim().split("=");
+    String[] label = listing.substring(listing.indexOf("-l ") + 3).trim().split("=", -1);
     for (Workload workload : workloads(overlay)) {
       assertThat(workload.podLabels()).containsEntry(label[0], label[1]);
     }

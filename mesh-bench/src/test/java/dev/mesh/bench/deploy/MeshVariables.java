@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,6 +14,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /** The MESH_* variables each module's main code reads: string literals in its Java sources. */
 final class MeshVariables {
@@ -25,23 +27,51 @@ final class MeshVariables {
   private MeshVariables() {
   }
 
+  /**
+   * The {@code src/main/<kind>} directories of {@code module} ({@code java} or {@code resources}): its own, or, for a
+   * parent such as {@code common}, those of its child modules ({@code common/api}, {@code common/runtime} ...).
+   */
+  static List<Path> mainDirectories(Path root, String module, String kind) throws IOException {
+    Path moduleDir = root.resolve(module);
+    List<Path> found = new ArrayList<>();
+    Path own = moduleDir.resolve("src/main").resolve(kind);
+    if (Files.isDirectory(own)) {
+      found.add(own);
+    }
+    try (Stream<Path> children = Files.list(moduleDir)) {
+      for (Path child : children.sorted().toList()) {
+        Path nested = child.resolve("src/main").resolve(kind);
+        if (Files.isRegularFile(child.resolve("pom.xml")) && Files.isDirectory(nested)) {
+          found.add(nested);
+        }
+      }
+    }
+    return found;
+  }
+
   /** Module name to the variables its {@code src/main/java} names. */
   static Map<String, Set<String>> readByModule(Path root) throws IOException {
     Map<String, Set<String>> byModule = new TreeMap<>();
-    for (String module : new String[] {"common", "connection-service", "presence-service", "replay-service"}) {
+    for (String module : MODULES) {
       Set<String> names = new TreeSet<>();
-      Files.walkFileTree(root.resolve(module).resolve("src/main/java"), new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          if (file.toString().endsWith(".java")) {
-            Matcher matcher = LITERAL.matcher(Files.readString(file));
-            while (matcher.find()) {
-              names.add(matcher.group(1));
+      List<Path> sources = mainDirectories(root, module, "java");
+      if (sources.isEmpty()) {
+        throw new IllegalStateException(module + " has no src/main/java of its own or in a child module");
+      }
+      for (Path java : sources) {
+        Files.walkFileTree(java, new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+            if (file.toString().endsWith(".java")) {
+              Matcher matcher = LITERAL.matcher(Files.readString(file));
+              while (matcher.find()) {
+                names.add(matcher.group(1));
+              }
             }
+            return FileVisitResult.CONTINUE;
           }
-          return FileVisitResult.CONTINUE;
-        }
-      });
+        });
+      }
       byModule.put(module, names);
     }
     return byModule;
@@ -55,8 +85,12 @@ final class MeshVariables {
   static Map<String, Set<String>> locations(Path root) throws IOException {
     Map<String, Set<String>> where = new TreeMap<>();
     for (String module : MODULES) {
-      scan(root, root.resolve(module).resolve("src/main/java"), LITERAL, where);
-      scan(root, root.resolve(module).resolve("src/main/resources"), REFERENCE, where);
+      for (Path java : mainDirectories(root, module, "java")) {
+        scan(root, java, LITERAL, where);
+      }
+      for (Path resources : mainDirectories(root, module, "resources")) {
+        scan(root, resources, REFERENCE, where);
+      }
     }
     scan(root, root.resolve("mesh"), REFERENCE, where);
     return where;

@@ -89,7 +89,7 @@ class ObservabilityFilesTest {
     for (ServiceKind kind : ServiceKind.values()) {
       processes.put(kind, mesh.start(kind, kind.module()));
     }
-    mesh.awaitReady(Duration.ofSeconds(120), processes.values().toArray(ServiceProcess[]::new));
+    mesh.awaitReady(Duration.ofMinutes(2), processes.values().toArray(ServiceProcess[]::new));
     exposed = new TreeMap<>();
     for (var entry : processes.entrySet()) {
       String text = entry.getValue().getOps("/metrics").orElseThrow().body();
@@ -255,7 +255,7 @@ class ObservabilityFilesTest {
   private static Map<String, String> mounts(JsonNode service) {
     Map<String, String> mounts = new TreeMap<>();
     for (JsonNode volume : service.path("volumes")) {
-      String[] parts = volume.asText().split(":");
+      String[] parts = volume.asText().split(":", -1);
       mounts.put(parts[0], parts[1]);
     }
     return mounts;

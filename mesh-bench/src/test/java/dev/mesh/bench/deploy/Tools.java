@@ -25,7 +25,7 @@ final class Tools {
 
   static Optional<Path> onPath(String binary) {
     String path = System.getenv("PATH");
-    for (String dir : (path == null ? "/usr/local/bin:/usr/bin:/bin" : path).split(File.pathSeparator)) {
+    for (String dir : (path == null ? "/usr/local/bin:/usr/bin:/bin" : path).split(File.pathSeparator, -1)) {
       if (!dir.isEmpty()) {
         Path candidate = Path.of(dir, binary);
         if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {

@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Issue 15's "outside JVM program": {@link OutsideJvmProgram} runs in a JVM whose classpath is the contract jar
- * ({@code common}), its dependencies and the program's own classes, nothing else, against a mesh of three service
+ * ({@code common/api}), its dependencies and the program's own classes, nothing else, against a mesh of three service
  * processes, and exercises every operation of {@code MeshBus}. A browser-like WebSocket client (user {@code ann}) sees
  * the other side: the live event, the direct message, the kick.
  */
@@ -136,16 +136,17 @@ class OutsideJvmEndToEndTest {
   }
 
   /**
-   * The contract jar, its runtime dependencies (common/target/classpath.txt, written by {@code mvn package}) and a
-   * directory holding only the program's classes: a class of any other Mesh module would be missing.
+   * The contract jar (common/api's), its runtime dependencies (common/api/target/classpath.txt, written by
+   * {@code mvn package}) and a directory holding only the program's classes: a class of any other Mesh module
+   * (runtime, cluster state, a service) would be missing.
    */
   private static String contractOnlyClasspath() throws IOException {
-    Path target = REPO.resolve("common").resolve("target");
+    Path target = REPO.resolve("common").resolve("api").resolve("target");
     Path jar;
     try (Stream<Path> jars = Files.list(target)) {
-      jar = jars.filter(p -> p.getFileName().toString().matches("common-.*\\.jar")
+      jar = jars.filter(p -> p.getFileName().toString().matches("mesh-api-.*\\.jar")
           && !p.getFileName().toString().endsWith("-tests.jar")).findFirst()
-          .orElseThrow(() -> new IllegalStateException("common's jar is missing: build with mvn package first"));
+          .orElseThrow(() -> new IllegalStateException("common/api's jar is missing: build with mvn package first"));
     }
     Path dependencies = target.resolve("classpath.txt");
     if (!Files.isRegularFile(dependencies)) {

@@ -61,7 +61,7 @@ public final class OutsideJvmProgram {
   private static void run(MeshBus mesh) throws Exception {
     for (String address : List.of(Addresses.CONNECTION_STATUS, Addresses.PRESENCE_STATUS, Addresses.REPLAY_STATUS)) {
       ServiceStatus status = await(mesh.status(address));
-      check("status " + address, status.service().equals(address.split("\\.")[1] + "-service"), status);
+      check("status " + address, status.service().equals(address.split("\\.", -1)[1] + "-service"), status);
     }
 
     Promise<Envelope> live = Promise.promise();

@@ -74,7 +74,7 @@ public final class ReplayHttpVerticle extends VerticleBase {
 
   private void authenticate(RoutingContext ctx) {
     String given = ctx.request().getHeader("Authorization");
-    if (token == null || given != null && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
+    if (token == null || (given != null && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8)))) {
       ctx.next();
     } else {
       error(ctx, ErrorCodes.UNAUTHORIZED, "Authorization: Bearer <MESH_PUBLISH_TOKEN> required");
