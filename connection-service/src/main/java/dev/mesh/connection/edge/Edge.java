@@ -39,8 +39,13 @@ public final class Edge {
   private final java.util.function.Consumer<String> rejoin;
   private boolean draining;
 
-  Edge(ConnectionOptions options, MeshNode node, Context context, ConnectionMetrics metrics, ChannelLog log,
-       java.util.function.Consumer<String> rejoin) {
+  Edge(
+      ConnectionOptions options,
+      MeshNode node,
+      Context context,
+      ConnectionMetrics metrics,
+      ChannelLog log,
+      java.util.function.Consumer<String> rejoin) {
     this.rejoin = rejoin;
     this.options = options;
     this.node = node;
@@ -62,7 +67,9 @@ public final class Edge {
     metrics.admission(admission::inFlight, admission::queued);
   }
 
-  /** The gate new connections pass before anything is spent on them (docs/PROTOCOL.md 1.2 step 3b). */
+  /**
+   * The gate new connections pass before anything is spent on them (docs/PROTOCOL.md 1.2 step 3b).
+   */
   public Admission admission() {
     return admission;
   }
@@ -116,8 +123,9 @@ public final class Edge {
   }
 
   /**
-   * Asks the launcher to leave the cluster and join again as a new node (this node was paused past failure
-   * detection, or is alone in its view); the undeploy closes every socket with 1001 and a retry hint.
+   * Asks the launcher to leave the cluster and join again as a new node (this node was paused past
+   * failure detection, or is alone in its view); the undeploy closes every socket with 1001 and a
+   * retry hint.
    */
   public void rejoin(String reason) {
     rejoin.accept(reason);

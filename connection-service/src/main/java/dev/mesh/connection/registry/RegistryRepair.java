@@ -8,24 +8,25 @@ import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.connection.edge.Edge;
 import dev.mesh.connection.session.Session;
 import io.vertx.core.Future;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Keeps this node's registry entries equal to its sockets (the node owns its entries): every check interval, and
- * soon after a membership change, the entries naming this node (read over the node-id index) are compared with its
- * sessions. A live connection without an entry (lost with a partition, or erased by a mistaken purge) is registered
- * again and announced again to presence; an entry without a socket is removed. The difference found feeds the ghost
- * gauge. Only a quorate node repairs: a cut-off node's view of the registry is not the cluster's.
+ * Keeps this node's registry entries equal to its sockets (the node owns its entries): every check
+ * interval, and soon after a membership change, the entries naming this node (read over the node-id
+ * index) are compared with its sessions. A live connection without an entry (lost with a partition,
+ * or erased by a mistaken purge) is registered again and announced again to presence; an entry
+ * without a socket is removed. The difference found feeds the ghost gauge. Only a quorate node
+ * repairs: a cut-off node's view of the registry is not the cluster's.
  */
 public final class RegistryRepair {
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistryRepair.class);
+
   /** A connection younger than this may still be registering: left alone. */
   public static final Duration SETTLE = Duration.ofSeconds(2);
 
@@ -42,8 +43,10 @@ public final class RegistryRepair {
 
   public void start() {
     timer = edge.node().vertx().setPeriodic(periodMillis, t -> check());
-    membership = edge.node().onMembershipChange(change ->
-        edge.node().vertx().setTimer(SETTLE.toMillis(), t -> check()));
+    membership =
+        edge.node()
+            .onMembershipChange(
+                change -> edge.node().vertx().setTimer(SETTLE.toMillis(), t -> check()));
   }
 
   public void stop() {
@@ -62,7 +65,8 @@ public final class RegistryRepair {
     }
     running = true;
     long startedNanos = System.nanoTime();
-    return edge.registry().ownEntries()
+    return edge.registry()
+        .ownEntries()
         .map(entries -> repair(entries, startedNanos))
         .onFailure(e -> LOG.debug("event=registry-check-failed cause=\"{}\"", e.getMessage()))
         .onComplete(done -> running = false);
@@ -76,7 +80,9 @@ public final class RegistryRepair {
       if (edge.sessions().get(entry.connectionId()) == null) {
         repaired++;
         try (var ignored = LogContext.connection(entry.identity().userId(), entry.connectionId())) {
-          LOG.warn("event=registry-ghost-removed connection={} user={}", entry.connectionId(),
+          LOG.warn(
+              "event=registry-ghost-removed connection={} user={}",
+              entry.connectionId(),
               entry.identity().userId());
         }
         edge.registry().unregister(entry.identity().userId(), entry.connectionId());
@@ -99,24 +105,42 @@ public final class RegistryRepair {
   }
 
   private void reRegister(Session session) {
-    RegistryEntry entry = new RegistryEntry(session.identity(), session.transport().kind(), session.openedAt());
+    RegistryEntry entry =
+        new RegistryEntry(session.identity(), session.transport().kind(), session.openedAt());
     try (var ignored = LogContext.connection(session.userId(), session.id())) {
-      LOG.warn("event=registry-entry-restored connection={} user={}", session.id(), session.userId());
+      LOG.warn(
+          "event=registry-entry-restored connection={} user={}", session.id(), session.userId());
     }
     // The limit was checked when the connection opened: a restored entry is never refused for it.
-    edge.registry().register(entry, Integer.MAX_VALUE, false).onSuccess(result -> {
-      if (result.superseded()) {
-        // A newer connection of the same page holds it elsewhere: this one is the stale one.
-        edge.lifecycle().close(session, CloseReason.REPLACED, CloseCodes.REPLACED,
-            "a newer connection of this page is open", true);
-      } else if (result.accepted() && session.isOpen()) {
-        edge.lifecycle().displace(result);
-        edge.events().reannounced(session.identity(), session.transport().kind(), session.openedAt());
-      }
-    }).onFailure(e -> {
-      try (var ignored = LogContext.connection(session.userId(), session.id())) {
-        LOG.warn("event=registry-restore-failed connection={} cause=\"{}\"", session.id(), e.getMessage());
-      }
-    });
+    edge.registry()
+        .register(entry, Integer.MAX_VALUE, false)
+        .onSuccess(
+            result -> {
+              if (result.superseded()) {
+                // A newer connection of the same page holds it elsewhere: this one is the stale
+                // one.
+                edge.lifecycle()
+                    .close(
+                        session,
+                        CloseReason.REPLACED,
+                        CloseCodes.REPLACED,
+                        "a newer connection of this page is open",
+                        true);
+              } else if (result.accepted() && session.isOpen()) {
+                edge.lifecycle().displace(result);
+                edge.events()
+                    .reannounced(
+                        session.identity(), session.transport().kind(), session.openedAt());
+              }
+            })
+        .onFailure(
+            e -> {
+              try (var ignored = LogContext.connection(session.userId(), session.id())) {
+                LOG.warn(
+                    "event=registry-restore-failed connection={} cause=\"{}\"",
+                    session.id(),
+                    e.getMessage());
+              }
+            });
   }
 }

@@ -8,21 +8,21 @@ import io.opentelemetry.api.trace.Tracer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
-
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
- * Local subscribers per channel. The node listens on a channel's live address only while it has local subscribers
- * (registering a clustered consumer writes to Hazelcast, so there is one per channel per node, never one per
- * connection). Each event is handed once to {@code fanOut} with a snapshot of the channel's subscribers (a delivery
- * may close a slow subscriber), and is serialised once for all of them. When the node traces, the hand-over is a span
- * ({@value #DELIVER_SPAN}) in the trace that arrived with the event, so a publish's trace ends at its delivery.
+ * Local subscribers per channel. The node listens on a channel's live address only while it has
+ * local subscribers (registering a clustered consumer writes to Hazelcast, so there is one per
+ * channel per node, never one per connection). Each event is handed once to {@code fanOut} with a
+ * snapshot of the channel's subscribers (a delivery may close a slow subscriber), and is serialised
+ * once for all of them. When the node traces, the hand-over is a span ({@value #DELIVER_SPAN}) in
+ * the trace that arrived with the event, so a publish's trace ends at its delivery.
  */
 public final class ChannelHub {
 
@@ -32,6 +32,7 @@ public final class ChannelHub {
   private final Vertx vertx;
   private final BiConsumer<Envelope, List<Session>> fanOut;
   private final Map<String, Channel> channels = new HashMap<>();
+
   /** Null when the node does not trace: then delivery costs nothing more. */
   private final Tracer tracer;
 
@@ -47,12 +48,18 @@ public final class ChannelHub {
     final Future<Void> ready;
 
     Channel(String name) {
-      // Only replay-service publishes here; anything else (an undecodable or foreign body) is not an event.
-      consumer = vertx.eventBus().consumer(Addresses.channel(name), message -> {
-        if (message.body() instanceof Envelope event) {
-          deliver(name, event, subscribers);
-        }
-      });
+      // Only replay-service publishes here; anything else (an undecodable or foreign body) is not
+      // an event.
+      consumer =
+          vertx
+              .eventBus()
+              .consumer(
+                  Addresses.channel(name),
+                  message -> {
+                    if (message.body() instanceof Envelope event) {
+                      deliver(name, event, subscribers);
+                    }
+                  });
       ready = consumer.completion();
     }
   }
@@ -63,11 +70,14 @@ public final class ChannelHub {
       fanOut.accept(event, snapshot);
       return;
     }
-    MeshTracing.inSpan(tracer, DELIVER_SPAN, span -> span
-            .setAttribute("mesh.channel", channel)
-            .setAttribute("mesh.event.id", event.id())
-            .setAttribute("mesh.event.seq", event.seq())
-            .setAttribute("mesh.subscribers", snapshot.size()),
+    MeshTracing.inSpan(
+        tracer,
+        DELIVER_SPAN,
+        span ->
+            span.setAttribute("mesh.channel", channel)
+                .setAttribute("mesh.event.id", event.id())
+                .setAttribute("mesh.event.seq", event.seq())
+                .setAttribute("mesh.subscribers", snapshot.size()),
         () -> fanOut.accept(event, snapshot));
   }
 

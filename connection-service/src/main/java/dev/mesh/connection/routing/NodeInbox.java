@@ -16,8 +16,9 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 
 /**
- * This node's one inbox ({@code mesh.node.<nodeId>.deliver}): deliveries to local connections, close commands from
- * other nodes (replaced, kicked), and SSE frames forwarded from whichever node received the POST.
+ * This node's one inbox ({@code mesh.node.<nodeId>.deliver}): deliveries to local connections,
+ * close commands from other nodes (replaced, kicked), and SSE frames forwarded from whichever node
+ * received the POST.
  */
 public final class NodeInbox {
 
@@ -29,7 +30,11 @@ public final class NodeInbox {
   }
 
   public Future<Void> start() {
-    consumer = edge.node().vertx().eventBus().consumer(Addresses.nodeInbox(edge.node().nodeId()), this::handle);
+    consumer =
+        edge.node()
+            .vertx()
+            .eventBus()
+            .consumer(Addresses.nodeInbox(edge.node().nodeId()), this::handle);
     return consumer.completion();
   }
 
@@ -46,7 +51,14 @@ public final class NodeInbox {
       for (String connectionId : close.connectionIds()) {
         Session session = edge.sessions().get(connectionId);
         if (session != null && session.isOpen()) {
-          edge.lifecycle().close(session, close.reason(), close.code(), close.message(), true, close.retryAfterMs());
+          edge.lifecycle()
+              .close(
+                  session,
+                  close.reason(),
+                  close.code(),
+                  close.message(),
+                  true,
+                  close.retryAfterMs());
           closed++;
         }
       }
@@ -54,15 +66,19 @@ public final class NodeInbox {
     } else if (body instanceof ForwardedFrame forwarded) {
       forward(message, forwarded);
     } else {
-      message.fail(ErrorCodes.BAD_REQUEST, body instanceof Undecodable undecodable ? undecodable.reason()
-          : "unexpected message " + (body == null ? "null" : body.getClass().getSimpleName()));
+      message.fail(
+          ErrorCodes.BAD_REQUEST,
+          body instanceof Undecodable undecodable
+              ? undecodable.reason()
+              : "unexpected message " + (body == null ? "null" : body.getClass().getSimpleName()));
     }
   }
 
   private void forward(Message<Object> message, ForwardedFrame forwarded) {
     Session session = edge.sessions().get(forwarded.connectionId());
     if (session == null || !session.isOpen()) {
-      message.fail(ErrorCodes.NOT_FOUND, "no live connection " + forwarded.connectionId() + " on this node");
+      message.fail(
+          ErrorCodes.NOT_FOUND, "no live connection " + forwarded.connectionId() + " on this node");
       return;
     }
     if (!session.userId().equals(forwarded.userId())) {
@@ -72,9 +88,13 @@ public final class NodeInbox {
     long now = System.nanoTime();
     session.seen(now);
     edge.metrics().messagesIn.increment();
-    edge.frames().handle(session, forwarded.frame(), now)
-        .onSuccess(reply -> message.reply(new FrameReply(reply.status(), reply.frame() == null ? null
-            : readTree(reply.frame()))))
+    edge.frames()
+        .handle(session, forwarded.frame(), now)
+        .onSuccess(
+            reply ->
+                message.reply(
+                    new FrameReply(
+                        reply.status(), reply.frame() == null ? null : readTree(reply.frame()))))
         .onFailure(e -> message.fail(ErrorCodes.INTERNAL, e.getMessage()));
   }
 

@@ -3,19 +3,23 @@ package dev.mesh.connection.session;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.connection.auth.VerifiedToken;
-
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One live connection on this node. Plain state, owned by the edge verticle's event loop: no locks, no threads.
- * Kept small on purpose: memory per idle connection is a product metric.
+ * One live connection on this node. Plain state, owned by the edge verticle's event loop: no locks,
+ * no threads. Kept small on purpose: memory per idle connection is a product metric.
  */
 public final class Session {
 
   /** docs/ARCHITECTURE.md §5.2; only {@code Lifecycle} moves a session between states. */
-  public enum State { OPENING, OPEN, CLOSING, CLOSED }
+  public enum State {
+    OPENING,
+    OPEN,
+    CLOSING,
+    CLOSED
+  }
 
   private final ConnectionIdentity identity;
   private final SessionTransport transport;
@@ -32,8 +36,12 @@ public final class Session {
   private boolean pinged;
   private boolean rotationScheduled;
 
-  public Session(ConnectionIdentity identity, SessionTransport transport, VerifiedToken token, LimitOptions limits,
-                 long nowNanos) {
+  public Session(
+      ConnectionIdentity identity,
+      SessionTransport transport,
+      VerifiedToken token,
+      LimitOptions limits,
+      long nowNanos) {
     this.identity = identity;
     this.transport = transport;
     this.token = token;

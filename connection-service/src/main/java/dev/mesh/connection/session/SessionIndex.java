@@ -1,7 +1,6 @@
 package dev.mesh.connection.session;
 
 import dev.mesh.common.events.Transport;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -9,7 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** This node's open sessions, by connection id and by user. Owned by the edge verticle's event loop. */
+/**
+ * This node's open sessions, by connection id and by user. Owned by the edge verticle's event loop.
+ */
 public final class SessionIndex {
 
   private final Map<String, Session> byId = new HashMap<>();

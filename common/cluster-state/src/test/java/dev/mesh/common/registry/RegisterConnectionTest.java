@@ -1,24 +1,28 @@
 package dev.mesh.common.registry;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
-import org.junit.jupiter.api.Test;
-
 import java.time.Instant;
 import java.util.AbstractMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-/** The duplicate-page rule of the registry: a page keeps its latest connection attempt, whatever order they land in. */
+/**
+ * The duplicate-page rule of the registry: a page keeps its latest connection attempt, whatever
+ * order they land in.
+ */
 class RegisterConnectionTest {
 
   private static final Instant T0 = Instant.parse("2026-11-22T00:00:00Z");
 
   private static RegistryEntry attempt(String connectionId, String page, long millis) {
-    return new RegistryEntry(new ConnectionIdentity("alice", "s", "t", page, connectionId, "node-" + connectionId),
-        Transport.WEBSOCKET, T0.plusMillis(millis));
+    return new RegistryEntry(
+        new ConnectionIdentity("alice", "s", "t", page, connectionId, "node-" + connectionId),
+        Transport.WEBSOCKET,
+        T0.plusMillis(millis));
   }
 
   private static Map.Entry<String, UserConnections> user(RegistryEntry... entries) {
