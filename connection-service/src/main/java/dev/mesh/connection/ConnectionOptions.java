@@ -6,29 +6,32 @@ import dev.mesh.connection.admission.AdmissionOptions;
 import dev.mesh.connection.auth.AuthOptions;
 import dev.mesh.connection.http.DoorOptions;
 import dev.mesh.connection.session.LimitOptions;
-
 import java.time.Duration;
 
 /**
  * Configuration of connection-service (README "Configuration" lists every variable and default).
  *
- * @param service           cluster, ops port (default {@value #DEFAULT_OPS_PORT}) and shutdown timeout
- * @param httpHost          {@code MESH_HTTP_HOST}, default {@value #DEFAULT_HTTP_HOST}: interface of the public server
- * @param httpPort          {@code MESH_HTTP_PORT}, default {@value #DEFAULT_HTTP_PORT}: WebSocket, SSE, client, demo
- * @param heartbeatInterval {@code MESH_HEARTBEAT_INTERVAL}, default 25s: how often the server pings a quiet socket
- * @param heartbeatTimeout  {@code MESH_HEARTBEAT_TIMEOUT}, default 10s: silence past interval + timeout is a zombie
- * @param shutdownSpread    {@code MESH_SHUTDOWN_SPREAD}, default 5s: window over which retry-after hints given to
- *                          clients at shutdown are spread, so they do not all come back at once
- * @param auth              see {@link AuthOptions}
- * @param limits            see {@link LimitOptions}
- * @param doors             see {@link DoorOptions}: per-address rates, trusted proxies, request deadlines
- * @param registryCheck     {@code MESH_REGISTRY_CHECK_INTERVAL}, default 10s: how often this node compares its sockets
- *                          with its registry entries (re-registers a live connection whose entry went missing,
- *                          removes an entry without a socket) and updates the ghost gauge
- * @param admission         see {@link AdmissionOptions}: how fast new connections are taken on, and the retry hints
- *                          of the others
- * @param eventLoops        {@code MESH_EVENT_LOOPS}, default the number of available processors (at most
- *                          {@value #MAX_EVENT_LOOPS}): event loops of the edge, each owning the connections it accepted
+ * @param service cluster, ops port (default {@value #DEFAULT_OPS_PORT}) and shutdown timeout
+ * @param httpHost {@code MESH_HTTP_HOST}, default {@value #DEFAULT_HTTP_HOST}: interface of the
+ *     public server
+ * @param httpPort {@code MESH_HTTP_PORT}, default {@value #DEFAULT_HTTP_PORT}: WebSocket, SSE,
+ *     client, demo
+ * @param heartbeatInterval {@code MESH_HEARTBEAT_INTERVAL}, default 25s: how often the server pings
+ *     a quiet socket
+ * @param heartbeatTimeout {@code MESH_HEARTBEAT_TIMEOUT}, default 10s: silence past interval +
+ *     timeout is a zombie
+ * @param shutdownSpread {@code MESH_SHUTDOWN_SPREAD}, default 5s: window over which retry-after
+ *     hints given to clients at shutdown are spread, so they do not all come back at once
+ * @param auth see {@link AuthOptions}
+ * @param limits see {@link LimitOptions}
+ * @param doors see {@link DoorOptions}: per-address rates, trusted proxies, request deadlines
+ * @param registryCheck {@code MESH_REGISTRY_CHECK_INTERVAL}, default 10s: how often this node
+ *     compares its sockets with its registry entries (re-registers a live connection whose entry
+ *     went missing, removes an entry without a socket) and updates the ghost gauge
+ * @param admission see {@link AdmissionOptions}: how fast new connections are taken on, and the
+ *     retry hints of the others
+ * @param eventLoops {@code MESH_EVENT_LOOPS}, default the number of available processors (at most
+ *     {@value #MAX_EVENT_LOOPS}): event loops of the edge, each owning the connections it accepted
  */
 public record ConnectionOptions(
     ServiceOptions service,
@@ -55,11 +58,15 @@ public record ConnectionOptions(
 
   public ConnectionOptions {
     if (eventLoops < 1 || eventLoops > MAX_EVENT_LOOPS) {
-      throw new IllegalArgumentException("eventLoops must be from 1 to " + MAX_EVENT_LOOPS + ", was " + eventLoops);
+      throw new IllegalArgumentException(
+          "eventLoops must be from 1 to " + MAX_EVENT_LOOPS + ", was " + eventLoops);
     }
   }
 
-  /** One event loop per available processor (what Vert.x gives a machine's cores), at most {@value #MAX_EVENT_LOOPS}. */
+  /**
+   * One event loop per available processor (what Vert.x gives a machine's cores), at most {@value
+   * #MAX_EVENT_LOOPS}.
+   */
   public static int defaultEventLoops() {
     return Math.min(MAX_EVENT_LOOPS, Runtime.getRuntime().availableProcessors());
   }
@@ -71,62 +78,179 @@ public record ConnectionOptions(
         ServiceOptions.fromEnv(env, DEFAULT_OPS_PORT, true),
         env.string("MESH_HTTP_HOST", DEFAULT_HTTP_HOST),
         env.port("MESH_HTTP_PORT", DEFAULT_HTTP_PORT),
-        env.duration("MESH_HEARTBEAT_INTERVAL", DEFAULT_HEARTBEAT_INTERVAL, Duration.ofMillis(10), Duration.ofMinutes(10)),
-        env.duration("MESH_HEARTBEAT_TIMEOUT", DEFAULT_HEARTBEAT_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(10)),
-        env.duration("MESH_SHUTDOWN_SPREAD", DEFAULT_SHUTDOWN_SPREAD, Duration.ZERO, Duration.ofMinutes(10)),
+        env.duration(
+            "MESH_HEARTBEAT_INTERVAL",
+            DEFAULT_HEARTBEAT_INTERVAL,
+            Duration.ofMillis(10),
+            Duration.ofMinutes(10)),
+        env.duration(
+            "MESH_HEARTBEAT_TIMEOUT",
+            DEFAULT_HEARTBEAT_TIMEOUT,
+            Duration.ofMillis(10),
+            Duration.ofMinutes(10)),
+        env.duration(
+            "MESH_SHUTDOWN_SPREAD", DEFAULT_SHUTDOWN_SPREAD, Duration.ZERO, Duration.ofMinutes(10)),
         AuthOptions.fromEnv(env),
         LimitOptions.fromEnv(env),
         DoorOptions.fromEnv(env),
-        env.duration("MESH_REGISTRY_CHECK_INTERVAL", DEFAULT_REGISTRY_CHECK, Duration.ofMillis(100), Duration.ofHours(1)),
+        env.duration(
+            "MESH_REGISTRY_CHECK_INTERVAL",
+            DEFAULT_REGISTRY_CHECK,
+            Duration.ofMillis(100),
+            Duration.ofHours(1)),
         AdmissionOptions.fromEnv(env),
         env.integer("MESH_EVENT_LOOPS", defaultEventLoops(), 1, MAX_EVENT_LOOPS));
   }
 
-  /** For tests: the given service and auth options, any free public port on loopback, default limits. */
+  /**
+   * For tests: the given service and auth options, any free public port on loopback, default
+   * limits.
+   */
   public static ConnectionOptions forTest(ServiceOptions service, AuthOptions auth) {
-    return new ConnectionOptions(service, DEFAULT_HTTP_HOST, 0, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_TIMEOUT,
-        Duration.ofMillis(200), auth, LimitOptions.defaults(), DoorOptions.forTest(), Duration.ofSeconds(1),
-        AdmissionOptions.defaults(), defaultEventLoops());
+    return new ConnectionOptions(
+        service,
+        DEFAULT_HTTP_HOST,
+        0,
+        DEFAULT_HEARTBEAT_INTERVAL,
+        DEFAULT_HEARTBEAT_TIMEOUT,
+        Duration.ofMillis(200),
+        auth,
+        LimitOptions.defaults(),
+        DoorOptions.forTest(),
+        Duration.ofSeconds(1),
+        AdmissionOptions.defaults(),
+        defaultEventLoops());
   }
 
   public ConnectionOptions withHeartbeat(Duration interval, Duration timeout) {
-    return new ConnectionOptions(service, httpHost, httpPort, interval, timeout, shutdownSpread, auth, limits, doors,
-        registryCheck, admission, eventLoops);
+    return new ConnectionOptions(
+        service,
+        httpHost,
+        httpPort,
+        interval,
+        timeout,
+        shutdownSpread,
+        auth,
+        limits,
+        doors,
+        registryCheck,
+        admission,
+        eventLoops);
   }
 
   public ConnectionOptions withLimits(LimitOptions value) {
-    return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, value, doors, registryCheck, admission, eventLoops);
+    return new ConnectionOptions(
+        service,
+        httpHost,
+        httpPort,
+        heartbeatInterval,
+        heartbeatTimeout,
+        shutdownSpread,
+        auth,
+        value,
+        doors,
+        registryCheck,
+        admission,
+        eventLoops);
   }
 
-  /** The same options on another public port (a node that rejoins the cluster keeps the port it bound). */
+  /**
+   * The same options on another public port (a node that rejoins the cluster keeps the port it
+   * bound).
+   */
   public ConnectionOptions withHttpPort(int value) {
-    return new ConnectionOptions(service, httpHost, value, heartbeatInterval, heartbeatTimeout, shutdownSpread, auth,
-        limits, doors, registryCheck, admission, eventLoops);
+    return new ConnectionOptions(
+        service,
+        httpHost,
+        value,
+        heartbeatInterval,
+        heartbeatTimeout,
+        shutdownSpread,
+        auth,
+        limits,
+        doors,
+        registryCheck,
+        admission,
+        eventLoops);
   }
 
   public ConnectionOptions withRegistryCheck(Duration value) {
-    return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread, auth,
-        limits, doors, value, admission, eventLoops);
+    return new ConnectionOptions(
+        service,
+        httpHost,
+        httpPort,
+        heartbeatInterval,
+        heartbeatTimeout,
+        shutdownSpread,
+        auth,
+        limits,
+        doors,
+        value,
+        admission,
+        eventLoops);
   }
 
   public ConnectionOptions withAuth(AuthOptions value) {
-    return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        value, limits, doors, registryCheck, admission, eventLoops);
+    return new ConnectionOptions(
+        service,
+        httpHost,
+        httpPort,
+        heartbeatInterval,
+        heartbeatTimeout,
+        shutdownSpread,
+        value,
+        limits,
+        doors,
+        registryCheck,
+        admission,
+        eventLoops);
   }
 
   public ConnectionOptions withDoors(DoorOptions value) {
-    return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, limits, value, registryCheck, admission, eventLoops);
+    return new ConnectionOptions(
+        service,
+        httpHost,
+        httpPort,
+        heartbeatInterval,
+        heartbeatTimeout,
+        shutdownSpread,
+        auth,
+        limits,
+        value,
+        registryCheck,
+        admission,
+        eventLoops);
   }
 
   public ConnectionOptions withAdmission(AdmissionOptions value) {
-    return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, limits, doors, registryCheck, value, eventLoops);
+    return new ConnectionOptions(
+        service,
+        httpHost,
+        httpPort,
+        heartbeatInterval,
+        heartbeatTimeout,
+        shutdownSpread,
+        auth,
+        limits,
+        doors,
+        registryCheck,
+        value,
+        eventLoops);
   }
 
   public ConnectionOptions withEventLoops(int value) {
-    return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, limits, doors, registryCheck, admission, value);
+    return new ConnectionOptions(
+        service,
+        httpHost,
+        httpPort,
+        heartbeatInterval,
+        heartbeatTimeout,
+        shutdownSpread,
+        auth,
+        limits,
+        doors,
+        registryCheck,
+        admission,
+        value);
   }
 }

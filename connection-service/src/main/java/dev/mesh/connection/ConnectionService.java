@@ -12,8 +12,10 @@ import dev.mesh.connection.serverapi.ServerApiOptions;
 import dev.mesh.connection.serverapi.ServerApiVerticle;
 import io.vertx.core.Future;
 
-
-/** connection-service: deploys its verticles in order; the public HTTP server last, once everything behind it is up. */
+/**
+ * connection-service: deploys its verticles in order; the public HTTP server last, once everything
+ * behind it is up.
+ */
 public final class ConnectionService implements MeshService {
 
   public static final String NAME = "connection-service";
@@ -22,9 +24,14 @@ public final class ConnectionService implements MeshService {
   private final ServerApiOptions serverApiOptions;
   private EdgeVerticle edge;
   private ServerApiVerticle serverApi;
+
   /** The server API's port bound at launch, kept like {@link #boundPort}. */
   private volatile int boundServerApiPort;
-  /** The public port bound at launch, kept when the node rejoins the cluster (0 before the first start). */
+
+  /**
+   * The public port bound at launch, kept when the node rejoins the cluster (0 before the first
+   * start).
+   */
   private volatile int boundPort;
 
   /** Without the server API (it opens only when configured). */
@@ -51,22 +58,30 @@ public final class ConnectionService implements MeshService {
   public Future<Void> deploy(ServiceContext context) {
     DependencyCheck.register(context);
     ConnectionOptions incarnation = boundPort == 0 ? options : options.withHttpPort(boundPort);
-    edge = new EdgeVerticle(incarnation, context.node(), context.registry(),
-        node -> new ReplayChannelLog(node.vertx()), context::requestRejoin);
-    return context.deploy(new StatusVerticle(context.node(), NAME, Addresses.CONNECTION_STATUS))
+    edge =
+        new EdgeVerticle(
+            incarnation,
+            context.node(),
+            context.registry(),
+            node -> new ReplayChannelLog(node.vertx()),
+            context::requestRejoin);
+    return context
+        .deploy(new StatusVerticle(context.node(), NAME, Addresses.CONNECTION_STATUS))
         .compose(v -> context.deploy(edge))
         .onSuccess(v -> boundPort = edge.actualPort())
         .compose(v -> deployServerApi(context))
         .mapEmpty();
   }
 
-  /** The server API last: it forwards to the bus addresses the edge (and the other services) serve. */
+  /**
+   * The server API last: it forwards to the bus addresses the edge (and the other services) serve.
+   */
   private Future<?> deployServerApi(ServiceContext context) {
     if (!serverApiOptions.enabled()) {
       return Future.succeededFuture();
     }
-    ServerApiOptions incarnation = boundServerApiPort == 0 ? serverApiOptions
-        : serverApiOptions.withPort(boundServerApiPort);
+    ServerApiOptions incarnation =
+        boundServerApiPort == 0 ? serverApiOptions : serverApiOptions.withPort(boundServerApiPort);
     serverApi = new ServerApiVerticle(incarnation, context.node(), context.registry());
     return context.deploy(serverApi).onSuccess(v -> boundServerApiPort = serverApi.actualPort());
   }

@@ -1,2 +1,5 @@
-/** connection-service: the edge. Options, service definition and entry point; features live in sub-packages. */
+/**
+ * connection-service: the edge. Options, service definition and entry point; features live in
+ * sub-packages.
+ */
 package dev.mesh.connection;

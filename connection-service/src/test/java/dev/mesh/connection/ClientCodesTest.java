@@ -1,10 +1,9 @@
 package dev.mesh.connection;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.connection.session.Frames;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -19,14 +18,14 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 /**
- * The browser client spells the close codes and error codes in one module, {@code src/main/js/mesh-client/src/codes.js};
- * this test holds it to the server's. Each side is read by one method ({@link #serverCloseCodes()},
- * {@link #serverErrorCodes()}): when the codes become enums, those two methods become {@code values()} streams and the
- * assertions stay.
+ * The browser client spells the close codes and error codes in one module, {@code
+ * src/main/js/mesh-client/src/codes.js}; this test holds it to the server's. Each side is read by
+ * one method ({@link #serverCloseCodes()}, {@link #serverErrorCodes()}): when the codes become
+ * enums, those two methods become {@code values()} streams and the assertions stay.
  */
 @DisplayName("The JavaScript client's close and error codes are the server's")
 class ClientCodesTest {
@@ -39,20 +38,25 @@ class ClientCodesTest {
   private static final Map<String, Integer> OBSERVED_ONLY = Map.of("ABNORMAL", 1006);
 
   @Test
-  @DisplayName("CloseCodes: the same names and numbers as dev.mesh.common.protocol.CloseCodes (plus 1006, observed only)")
+  @DisplayName(
+      "CloseCodes: the same names and numbers as dev.mesh.common.protocol.CloseCodes (plus 1006, observed only)")
   void closeCodes() throws IOException {
     Map<String, Integer> expected = new TreeMap<>(serverCloseCodes());
     expected.putAll(OBSERVED_ONLY);
     Map<String, Integer> client = new TreeMap<>();
     jsObject("CloseCodes").forEach((name, value) -> client.put(name, Integer.valueOf(value)));
-    assertThat(client).as("CloseCodes of %s against dev.mesh.common.protocol.CloseCodes", CODES_JS).isEqualTo(expected);
+    assertThat(client)
+        .as("CloseCodes of %s against dev.mesh.common.protocol.CloseCodes", CODES_JS)
+        .isEqualTo(expected);
   }
 
   @Test
   @DisplayName("shouldReconnect: the terminal range is CloseCodes.TERMINAL_RANGE_START..END")
   void terminalRange() throws IOException {
-    Matcher m = Pattern.compile("function shouldReconnect\\(code\\) \\{\\s*return !\\(code >= (\\d+) && code <= (\\d+)\\);")
-        .matcher(Files.readString(CODES_JS));
+    Matcher m =
+        Pattern.compile(
+                "function shouldReconnect\\(code\\) \\{\\s*return !\\(code >= (\\d+) && code <= (\\d+)\\);")
+            .matcher(Files.readString(CODES_JS));
     assertThat(m.find()).as("shouldReconnect in %s", CODES_JS).isTrue();
     assertThat(Integer.parseInt(m.group(1))).isEqualTo(CloseCodes.TERMINAL_RANGE_START);
     assertThat(Integer.parseInt(m.group(2))).isEqualTo(CloseCodes.TERMINAL_RANGE_END);
@@ -62,15 +66,20 @@ class ClientCodesTest {
   @DisplayName("ErrorCodes: exactly the codes connection-service puts in error frames")
   void errorCodes() throws IOException {
     Set<String> server = serverErrorCodes();
-    assertThat(server).as("codes found in connection-service's error frames").contains("rate-limited", "unavailable");
+    assertThat(server)
+        .as("codes found in connection-service's error frames")
+        .contains("rate-limited", "unavailable");
     assertThat(new TreeSet<>(jsObject("ErrorCodes").values()))
-        .as("ErrorCodes of %s against the codes of connection-service's error frames", CODES_JS).isEqualTo(server);
+        .as("ErrorCodes of %s against the codes of connection-service's error frames", CODES_JS)
+        .isEqualTo(server);
   }
 
   @Test
-  @DisplayName("UnsubscribeReasons: the reason connection-service puts in an unsubscribed frame it sends unasked")
+  @DisplayName(
+      "UnsubscribeReasons: the reason connection-service puts in an unsubscribed frame it sends unasked")
   void unsubscribeReasons() throws IOException {
-    assertThat(jsObject("UnsubscribeReasons")).as("UnsubscribeReasons of %s", CODES_JS)
+    assertThat(jsObject("UnsubscribeReasons"))
+        .as("UnsubscribeReasons of %s", CODES_JS)
         .isEqualTo(Map.of("SERVER", Frames.UNSUBSCRIBED_BY_SERVER));
   }
 
@@ -81,7 +90,9 @@ class ClientCodesTest {
     Map<String, Integer> codes = new TreeMap<>();
     for (Field field : CloseCodes.class.getFields()) {
       int modifiers = field.getModifiers();
-      if (Modifier.isStatic(modifiers) && field.getType() == int.class && !field.getName().contains("_RANGE_")) {
+      if (Modifier.isStatic(modifiers)
+          && field.getType() == int.class
+          && !field.getName().contains("_RANGE_")) {
         try {
           codes.put(field.getName(), field.getInt(null));
         } catch (IllegalAccessException e) {
@@ -92,17 +103,23 @@ class ClientCodesTest {
     return codes;
   }
 
-  /** An error frame's code in a call of connection-service: error(id, code, message), error(id, status, code, ...). */
+  /**
+   * An error frame's code in a call of connection-service: error(id, code, message), error(id,
+   * status, code, ...).
+   */
   private static final Pattern ERROR_CALL =
-      Pattern.compile("(?<![\\w.])(error|abuse|abuseReply)\\(|\\b(?:Frames|outbound)\\.(error)\\(|\\.put\\(\"code\", ");
+      Pattern.compile(
+          "(?<![\\w.])(error|abuse|abuseReply)\\(|\\b(?:Frames|outbound)\\.(error)\\(|\\.put\\(\"code\", ");
+
   private static final Pattern STRING_LITERAL = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");
   private static final Pattern CODE = Pattern.compile("[a-z]+(?:-[a-z]+)*");
 
   /**
-   * The codes connection-service sends in {@code error} frames. They are string literals today, passed to
-   * {@code Frames.error(id, code, message)}, {@code Outbound.error(session, id, code, message)}, FrameHandler's
-   * {@code error(id, status, code, message)}, {@code abuse}/{@code abuseReply(session, id, code, ...)}, or put as an
-   * error frame's {@code "code"}; the literals in the code argument of those calls are the codes.
+   * The codes connection-service sends in {@code error} frames. They are string literals today,
+   * passed to {@code Frames.error(id, code, message)}, {@code Outbound.error(session, id, code,
+   * message)}, FrameHandler's {@code error(id, status, code, message)}, {@code abuse}/{@code
+   * abuseReply(session, id, code, ...)}, or put as an error frame's {@code "code"}; the literals in
+   * the code argument of those calls are the codes.
    */
   private static Set<String> serverErrorCodes() throws IOException {
     Set<String> codes = new TreeSet<>();
@@ -128,7 +145,9 @@ class ClientCodesTest {
         }
         Matcher literal = STRING_LITERAL.matcher(codeArgument);
         while (literal.find()) {
-          assertThat(literal.group(1)).as("an error code in %s: %s", source.getFileName(), codeArgument).matches(CODE);
+          assertThat(literal.group(1))
+              .as("an error code in %s: %s", source.getFileName(), codeArgument)
+              .matches(CODE);
           codes.add(literal.group(1));
         }
       }
@@ -136,7 +155,10 @@ class ClientCodesTest {
     return codes;
   }
 
-  /** The top-level arguments of the call whose argument list starts at {@code from} (after its parenthesis). */
+  /**
+   * The top-level arguments of the call whose argument list starts at {@code from} (after its
+   * parenthesis).
+   */
   private static List<String> arguments(String text, int from) {
     List<String> args = new ArrayList<>();
     int depth = 0;
@@ -166,11 +188,16 @@ class ClientCodesTest {
 
   // ------------------------------------------------------------------------------------------------- the client
 
-  /** The entries of {@code export const <name> = Object.freeze({ KEY: value, ... })} in codes.js, quotes removed. */
+  /**
+   * The entries of {@code export const <name> = Object.freeze({ KEY: value, ... })} in codes.js,
+   * quotes removed.
+   */
   private static Map<String, String> jsObject(String name) throws IOException {
     String js = Files.readString(CODES_JS);
-    Matcher object = Pattern.compile("export const " + name + " = Object\\.freeze\\(\\{(.*?)\\}\\);", Pattern.DOTALL)
-        .matcher(js);
+    Matcher object =
+        Pattern.compile(
+                "export const " + name + " = Object\\.freeze\\(\\{(.*?)\\}\\);", Pattern.DOTALL)
+            .matcher(js);
     assertThat(object.find()).as("%s in %s", name, CODES_JS).isTrue();
     Map<String, String> entries = new TreeMap<>();
     Matcher entry = Pattern.compile("(\\w+): (?:(\\d+)|'([^']*)'),").matcher(object.group(1));

@@ -1,5 +1,7 @@
 package dev.mesh.connection;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
@@ -21,17 +23,14 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(VertxExtension.class)
 @DisplayName("An edge and its standing in the cluster: quorum, rejoining, its own registry entries")
@@ -49,146 +48,209 @@ class MembershipTest {
   }
 
   private static Future<Integer> readyStatus(Vertx vertx, int opsPort, StringBuilder body) {
-    return vertx.createHttpClient().request(HttpMethod.GET, opsPort, "127.0.0.1", "/ready")
+    return vertx
+        .createHttpClient()
+        .request(HttpMethod.GET, opsPort, "127.0.0.1", "/ready")
         .compose(request -> request.send())
-        .compose(response -> response.body().map(b -> {
-          body.append(b.toString());
-          return response.statusCode();
-        }));
+        .compose(
+            response ->
+                response
+                    .body()
+                    .map(
+                        b -> {
+                          body.append(b.toString());
+                          return response.statusCode();
+                        }));
   }
 
   @Test
-  @DisplayName("without quorum: open sockets get 1001 + hint, a new WebSocket 4005 + hint, SSE 503 + Retry-After, /ready 503; with quorum back it admits again")
+  @DisplayName(
+      "without quorum: open sockets get 1001 + hint, a new WebSocket 4005 + hint, SSE 503 + Retry-After, /ready 503; with quorum back it admits again")
   void noQuorum(Vertx vertx, VertxTestContext test) throws Exception {
     nodes = new EdgeNodes(TestClusters.fresh().withMinDataMembers(2));
     Tokens tokens = new Tokens(vertx);
-    // A member's start waits for quorum (two data members here), so both data members start together.
+    // A member's start waits for quorum (two data members here), so both data members start
+    // together.
     Future<MeshNode> staying = nodes.startDataMember();
     Future<MeshNode> leaving = nodes.startDataMember();
     await(staying);
     MeshNode doomed = await(leaving);
     EdgeNodes.Edge edge = await(nodes.start());
-    TestClient open = await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
+    TestClient open =
+        await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
     await(open.welcome());
 
     doomed.hazelcast().getLifecycleService().terminate();
     int closed = await(open.closed());
     JsonObject goodbye = await(open.awaitType("goodbye"));
-    TestClient refused = await(TestClient.connect(vertx, edge.port(), tokens.valid("b"), "s", "t", "p2"));
+    TestClient refused =
+        await(TestClient.connect(vertx, edge.port(), tokens.valid("b"), "s", "t", "p2"));
     int refusedCode = await(refused.closed());
     JsonObject refusal = await(refused.awaitType("goodbye"));
-    var sse = await(vertx.createHttpClient().request(HttpMethod.GET, edge.port(), "127.0.0.1",
-            "/sse?session=s&tab=t&page=p3")
-        .compose(request -> request.putHeader("Authorization", "Bearer " + tokens.valid("c")).send()));
+    var sse =
+        await(
+            vertx
+                .createHttpClient()
+                .request(HttpMethod.GET, edge.port(), "127.0.0.1", "/sse?session=s&tab=t&page=p3")
+                .compose(
+                    request ->
+                        request.putHeader("Authorization", "Bearer " + tokens.valid("c")).send()));
     StringBuilder ready = new StringBuilder();
     int readyCode = await(readyStatus(vertx, edge.running().opsPort(), ready));
 
-    test.verify(() -> {
-      assertThat(closed).isEqualTo(CloseCodes.GOING_AWAY);
-      assertThat(goodbye.getString("reason")).isEqualTo("network-error");
-      assertThat(goodbye.getLong("retryAfterMs")).isBetween(0L, 200L);
-      assertThat(refusedCode).isEqualTo(CloseCodes.NO_QUORUM);
-      assertThat(refusal.getLong("retryAfterMs")).isBetween(1000L, 5000L);
-      assertThat(refusal.getString("message")).contains("1 data member in view, 2 required");
-      assertThat(sse.statusCode()).isEqualTo(503);
-      assertThat(Integer.parseInt(sse.getHeader("Retry-After"))).isBetween(1, 5);
-      assertThat(readyCode).isEqualTo(503);
-      assertThat(ready.toString()).contains("1 data member in view, 2 required");
-    });
+    test.verify(
+        () -> {
+          assertThat(closed).isEqualTo(CloseCodes.GOING_AWAY);
+          assertThat(goodbye.getString("reason")).isEqualTo("network-error");
+          assertThat(goodbye.getLong("retryAfterMs")).isBetween(0L, 200L);
+          assertThat(refusedCode).isEqualTo(CloseCodes.NO_QUORUM);
+          assertThat(refusal.getLong("retryAfterMs")).isBetween(1000L, 5000L);
+          assertThat(refusal.getString("message")).contains("1 data member in view, 2 required");
+          assertThat(sse.statusCode()).isEqualTo(503);
+          assertThat(Integer.parseInt(sse.getHeader("Retry-After"))).isBetween(1, 5);
+          assertThat(readyCode).isEqualTo(503);
+          assertThat(ready.toString()).contains("1 data member in view, 2 required");
+        });
 
     await(nodes.startDataMember());
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (true) {
-      TestClient again = await(TestClient.connect(vertx, edge.port(), tokens.valid("d"), "s", "t", "p4"));
-      JsonObject first = await(again.await(f -> "welcome".equals(f.getString("type"))
-          || "goodbye".equals(f.getString("type"))));
+      TestClient again =
+          await(TestClient.connect(vertx, edge.port(), tokens.valid("d"), "s", "t", "p4"));
+      JsonObject first =
+          await(
+              again.await(
+                  f ->
+                      "welcome".equals(f.getString("type"))
+                          || "goodbye".equals(f.getString("type"))));
       if ("welcome".equals(first.getString("type"))) {
         break;
       }
-      test.verify(() -> assertThat(System.nanoTime()).as("admitted within 30 s of quorum").isLessThan(deadline));
+      test.verify(
+          () ->
+              assertThat(System.nanoTime())
+                  .as("admitted within 30 s of quorum")
+                  .isLessThan(deadline));
       Thread.sleep(200);
     }
     test.completeNow();
   }
 
   @Test
-  @DisplayName("a node that rejoins keeps its ports, gets a new node id, moves its clients with 1001 + hint and is ready again")
+  @DisplayName(
+      "a node that rejoins keeps its ports, gets a new node id, moves its clients with 1001 + hint and is ready again")
   void rejoinKeepsPorts(Vertx vertx, VertxTestContext test) throws Exception {
     nodes = new EdgeNodes(TestClusters.fresh());
     Tokens tokens = new Tokens(vertx);
     EdgeNodes.Edge edge = await(nodes.start());
     String before = edge.nodeId();
     int opsPort = edge.running().opsPort();
-    TestClient client = await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
+    TestClient client =
+        await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
     await(client.welcome());
 
     await(edge.running().rejoin("test"));
     int closed = await(client.closed());
     JsonObject goodbye = await(client.awaitType("goodbye"));
-    TestClient again = await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
+    TestClient again =
+        await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
     JsonObject welcome = await(again.welcome());
     StringBuilder ready = new StringBuilder();
     int readyCode = await(readyStatus(vertx, opsPort, ready));
-    List<RegistryEntry> registered = await(vertx.executeBlocking(() ->
-        Registry.users(edge.running().node().hazelcast()).get("a").connections()));
+    List<RegistryEntry> registered =
+        await(
+            vertx.executeBlocking(
+                () -> Registry.users(edge.running().node().hazelcast()).get("a").connections()));
 
-    test.verify(() -> {
-      assertThat(closed).isEqualTo(CloseCodes.GOING_AWAY);
-      assertThat(goodbye.getLong("retryAfterMs")).isBetween(0L, 200L);
-      assertThat(edge.nodeId()).isNotEqualTo(before);
-      assertThat(welcome.getString("nodeId")).isEqualTo(edge.nodeId());
-      assertThat(edge.running().opsPort()).isEqualTo(opsPort);
-      assertThat(edge.running().rejoins()).isEqualTo(1);
-      assertThat(readyCode).isEqualTo(200);
-      assertThat(ready.toString()).contains(edge.nodeId());
-      assertThat(registered).extracting(RegistryEntry::nodeId).containsExactly(edge.nodeId());
-    });
+    test.verify(
+        () -> {
+          assertThat(closed).isEqualTo(CloseCodes.GOING_AWAY);
+          assertThat(goodbye.getLong("retryAfterMs")).isBetween(0L, 200L);
+          assertThat(edge.nodeId()).isNotEqualTo(before);
+          assertThat(welcome.getString("nodeId")).isEqualTo(edge.nodeId());
+          assertThat(edge.running().opsPort()).isEqualTo(opsPort);
+          assertThat(edge.running().rejoins()).isEqualTo(1);
+          assertThat(readyCode).isEqualTo(200);
+          assertThat(ready.toString()).contains(edge.nodeId());
+          assertThat(registered).extracting(RegistryEntry::nodeId).containsExactly(edge.nodeId());
+        });
     test.completeNow();
   }
 
   @Test
-  @DisplayName("a node whose per-user limit differs from the one the cluster recorded is told (it warns at start)")
+  @DisplayName(
+      "a node whose per-user limit differs from the one the cluster recorded is told (it warns at start)")
   void userLimitMismatch(Vertx vertx, VertxTestContext test) throws Exception {
     nodes = new EdgeNodes(TestClusters.fresh());
     EdgeNodes.Edge first = await(nodes.start());
-    EdgeNodes.Edge other = await(nodes.start(o -> o.withLimits(o.limits().withConnectionsPerUser(3))));
-    String same = await(dev.mesh.connection.membership.UserLimitCheck.run(first.running().node(),
-        vertx.getOrCreateContext(), first.service().edge().node().options().limits()));
-    String differs = await(dev.mesh.connection.membership.UserLimitCheck.run(other.running().node(),
-        vertx.getOrCreateContext(), other.service().edge().node().options().limits()));
-    test.verify(() -> {
-      assertThat(same).isNull();
-      assertThat(differs).isEqualTo("MESH_MAX_CONNECTIONS_PER_USER=10 MESH_USER_LIMIT_POLICY=refuse-newest");
-    });
+    EdgeNodes.Edge other =
+        await(nodes.start(o -> o.withLimits(o.limits().withConnectionsPerUser(3))));
+    String same =
+        await(
+            dev.mesh.connection.membership.UserLimitCheck.run(
+                first.running().node(),
+                vertx.getOrCreateContext(),
+                first.service().edge().node().options().limits()));
+    String differs =
+        await(
+            dev.mesh.connection.membership.UserLimitCheck.run(
+                other.running().node(),
+                vertx.getOrCreateContext(),
+                other.service().edge().node().options().limits()));
+    test.verify(
+        () -> {
+          assertThat(same).isNull();
+          assertThat(differs)
+              .isEqualTo("MESH_MAX_CONNECTIONS_PER_USER=10 MESH_USER_LIMIT_POLICY=refuse-newest");
+        });
     test.completeNow();
   }
 
   @Test
-  @DisplayName("the registry repair restores a live connection's missing entry and removes an entry without a socket")
+  @DisplayName(
+      "the registry repair restores a live connection's missing entry and removes an entry without a socket")
   void registryRepair(Vertx vertx, VertxTestContext test) throws Exception {
     nodes = new EdgeNodes(TestClusters.fresh());
     Tokens tokens = new Tokens(vertx);
     EdgeNodes.Edge edge = await(nodes.start(o -> o.withRegistryCheck(Duration.ofHours(1))));
-    TestClient client = await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
+    TestClient client =
+        await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
     String connectionId = await(client.welcome()).getString("connectionId");
     var users = Registry.users(edge.running().node().hazelcast());
-    await(vertx.executeBlocking(() -> users.executeOnKey("a", new UnregisterConnection(connectionId))));
-    RegistryEntry ghost = new RegistryEntry(new ConnectionIdentity("g", "s", "t", "p", "ghost-1", edge.nodeId()),
-        Transport.WEBSOCKET, Instant.now());
-    await(vertx.executeBlocking(() -> users.executeOnKey("g", new RegisterConnection(ghost, 10, false))));
+    await(
+        vertx.executeBlocking(
+            () -> users.executeOnKey("a", new UnregisterConnection(connectionId))));
+    RegistryEntry ghost =
+        new RegistryEntry(
+            new ConnectionIdentity("g", "s", "t", "p", "ghost-1", edge.nodeId()),
+            Transport.WEBSOCKET,
+            Instant.now());
+    await(
+        vertx.executeBlocking(
+            () -> users.executeOnKey("g", new RegisterConnection(ghost, 10, false))));
     var session = edge.service().edge().node().owner(connectionId).sessions().get(connectionId);
-    // The repair leaves connections younger than its settle time alone (they may still be registering).
-    Poll.until(Duration.ofSeconds(10), "the connection is older than the repair's settle time",
+    // The repair leaves connections younger than its settle time alone (they may still be
+    // registering).
+    Poll.until(
+        Duration.ofSeconds(10),
+        "the connection is older than the repair's settle time",
         () -> System.nanoTime() - session.openedNanos() > RegistryRepair.SETTLE.toNanos());
 
     int repaired = await(edge.service().edge().registryRepair().check());
     test.verify(() -> assertThat(repaired).isEqualTo(2));
     // The check reports what it found; the registry writes it started complete after it.
-    Poll.until(Duration.ofSeconds(10), "the missing entry restored and the ghost removed", () -> {
-      UserConnections restored = users.get("a");
-      return restored != null && restored.connections().stream().map(RegistryEntry::connectionId).toList()
-          .equals(List.of(connectionId)) && users.get("g") == null;
-    });
+    Poll.until(
+        Duration.ofSeconds(10),
+        "the missing entry restored and the ghost removed",
+        () -> {
+          UserConnections restored = users.get("a");
+          return restored != null
+              && restored.connections().stream()
+                  .map(RegistryEntry::connectionId)
+                  .toList()
+                  .equals(List.of(connectionId))
+              && users.get("g") == null;
+        });
     test.completeNow();
   }
 }

@@ -1,5 +1,7 @@
 package dev.mesh.connection;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.BusClient;
@@ -16,17 +18,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(VertxExtension.class)
 @DisplayName("Resume after a drop, on the other node: nothing missed, nothing twice")
@@ -40,228 +39,723 @@ class ResumeTest {
   }
 
   private static JsonObject subscribe(String id, String channel, JsonObject position) {
-    JsonObject frame = new JsonObject().put("type", "subscribe").put("id", id).put("channel", channel);
+    JsonObject frame =
+        new JsonObject().put("type", "subscribe").put("id", id).put("channel", channel);
     return position == null ? frame : frame.put("position", position);
   }
 
   private static List<Long> seqs(TestClient client, String channel) {
-    return client.framesOfType("event").stream().filter(f -> channel.equals(f.getString("channel")))
-        .map(f -> f.getLong("seq")).toList();
+    return client.framesOfType("event").stream()
+        .filter(f -> channel.equals(f.getString("channel")))
+        .map(f -> f.getLong("seq"))
+        .toList();
   }
 
   @Test
-  @DisplayName("200 events published while away, publishing continuing during the reconnect: exactly once, in order")
+  @DisplayName(
+      "200 events published while away, publishing continuing during the reconnect: exactly once, in order")
   void resumeOnOtherNodeWhilePublishing(Vertx vertx, VertxTestContext test) {
     Tokens tokens = new Tokens(vertx);
     AtomicInteger published = new AtomicInteger();
     AtomicBoolean keepPublishing = new AtomicBoolean(true);
-    nodes.startReplay().compose(replay -> nodes.start().compose(a -> nodes.start().compose(b -> {
-      ReplayClient publisher = new ReplayClient(replay.node().vertx());
-      Promise<Void> publishedAll = Promise.promise();
-      Runnable[] next = new Runnable[1];
-      next[0] = () -> {
-        int n = published.incrementAndGet();
-        publisher.publish("feed", "ev" + n, JsonNodeFactory.instance.numberNode(n), false).onComplete(ar -> {
-          if (n == 300) {
-            publishedAll.complete();
-          }
-          if (keepPublishing.get() && n < 400) {
-            next[0].run();
-          }
-        });
-      };
-      return TestClient.connect(vertx, a.port(), tokens.valid("res"), "s", "t", "p1")
-          .compose(first -> first.welcome().compose(w -> first.send(subscribe("s1", "feed", null)))
-              .compose(v -> first.awaitType("subscribed"))
-              .compose(v -> {
-                next[0].run();
-                return first.await(f -> "event".equals(f.getString("type")) && f.getLong("seq") == 100L);
-              })
-              .compose(hundredth -> first.close().map(v -> hundredth)))
-          .compose(last -> {
-            // Away while ~200 more are published; then the same page reconnects to the OTHER node, mid-stream.
-            Promise<Void> away = Promise.promise();
-            vertx.setPeriodic(20, t -> {
-              if (published.get() >= 300) {
-                vertx.cancelTimer(t);
-                away.complete();
-              }
-            });
-            JsonObject position = new JsonObject().put("epoch", last.getString("epoch")).put("seq", 100L);
-            return away.future()
-                .compose(v -> TestClient.connect(vertx, b.port(), tokens.valid("res"), "s", "t", "p1"))
-                .compose(second -> second.welcome().compose(w -> second.send(subscribe("s2", "feed", position)))
-                    .compose(v -> publishedAll.future())
-                    .compose(v -> second.await(f -> "event".equals(f.getString("type")) && f.getLong("seq") >= 350L))
-                    .map(v -> {
-                      keepPublishing.set(false);
-                      List<Long> got = seqs(second, "feed");
-                      long top = got.get(got.size() - 1);
-                      test.verify(() -> {
-                        assertThat(second.framesOfType("reset")).isEmpty();
-                        assertThat(got).containsExactlyElementsOf(LongStream.rangeClosed(101, top).boxed().toList());
-                      });
-                      return got;
-                    }));
-          });
-    }))).onComplete(test.succeedingThenComplete());
+    nodes
+        .startReplay()
+        .compose(
+            replay ->
+                nodes
+                    .start()
+                    .compose(
+                        a ->
+                            nodes
+                                .start()
+                                .compose(
+                                    b -> {
+                                      ReplayClient publisher =
+                                          new ReplayClient(replay.node().vertx());
+                                      Promise<Void> publishedAll = Promise.promise();
+                                      Runnable[] next = new Runnable[1];
+                                      next[0] =
+                                          () -> {
+                                            int n = published.incrementAndGet();
+                                            publisher
+                                                .publish(
+                                                    "feed",
+                                                    "ev" + n,
+                                                    JsonNodeFactory.instance.numberNode(n),
+                                                    false)
+                                                .onComplete(
+                                                    ar -> {
+                                                      if (n == 300) {
+                                                        publishedAll.complete();
+                                                      }
+                                                      if (keepPublishing.get() && n < 400) {
+                                                        next[0].run();
+                                                      }
+                                                    });
+                                          };
+                                      return TestClient.connect(
+                                              vertx, a.port(), tokens.valid("res"), "s", "t", "p1")
+                                          .compose(
+                                              first ->
+                                                  first
+                                                      .welcome()
+                                                      .compose(
+                                                          w ->
+                                                              first.send(
+                                                                  subscribe("s1", "feed", null)))
+                                                      .compose(v -> first.awaitType("subscribed"))
+                                                      .compose(
+                                                          v -> {
+                                                            next[0].run();
+                                                            return first.await(
+                                                                f ->
+                                                                    "event"
+                                                                            .equals(
+                                                                                f.getString("type"))
+                                                                        && f.getLong("seq")
+                                                                            == 100L);
+                                                          })
+                                                      .compose(
+                                                          hundredth ->
+                                                              first.close().map(v -> hundredth)))
+                                          .compose(
+                                              last -> {
+                                                // Away while ~200 more are published; then the same
+                                                // page reconnects to the OTHER node, mid-stream.
+                                                Promise<Void> away = Promise.promise();
+                                                vertx.setPeriodic(
+                                                    20,
+                                                    t -> {
+                                                      if (published.get() >= 300) {
+                                                        vertx.cancelTimer(t);
+                                                        away.complete();
+                                                      }
+                                                    });
+                                                JsonObject position =
+                                                    new JsonObject()
+                                                        .put("epoch", last.getString("epoch"))
+                                                        .put("seq", 100L);
+                                                return away.future()
+                                                    .compose(
+                                                        v ->
+                                                            TestClient.connect(
+                                                                vertx,
+                                                                b.port(),
+                                                                tokens.valid("res"),
+                                                                "s",
+                                                                "t",
+                                                                "p1"))
+                                                    .compose(
+                                                        second ->
+                                                            second
+                                                                .welcome()
+                                                                .compose(
+                                                                    w ->
+                                                                        second.send(
+                                                                            subscribe(
+                                                                                "s2", "feed",
+                                                                                position)))
+                                                                .compose(v -> publishedAll.future())
+                                                                .compose(
+                                                                    v ->
+                                                                        second.await(
+                                                                            f ->
+                                                                                "event"
+                                                                                        .equals(
+                                                                                            f
+                                                                                                .getString(
+                                                                                                    "type"))
+                                                                                    && f.getLong(
+                                                                                            "seq")
+                                                                                        >= 350L))
+                                                                .map(
+                                                                    v -> {
+                                                                      keepPublishing.set(false);
+                                                                      List<Long> got =
+                                                                          seqs(second, "feed");
+                                                                      long top =
+                                                                          got.get(got.size() - 1);
+                                                                      test.verify(
+                                                                          () -> {
+                                                                            assertThat(
+                                                                                    second
+                                                                                        .framesOfType(
+                                                                                            "reset"))
+                                                                                .isEmpty();
+                                                                            assertThat(got)
+                                                                                .containsExactlyElementsOf(
+                                                                                    LongStream
+                                                                                        .rangeClosed(
+                                                                                            101,
+                                                                                            top)
+                                                                                        .boxed()
+                                                                                        .toList());
+                                                                          });
+                                                                      return got;
+                                                                    }));
+                                              });
+                                    })))
+        .onComplete(test.succeedingThenComplete());
   }
 
-  /** Publishes {@code count} events one after the other (seq order = publish order); completes with the last. */
-  static Future<dev.mesh.common.replay.PublishResult> publishSequentially(ReplayClient publisher, String channel,
-                                                                         String prefix, int count) {
+  /**
+   * Publishes {@code count} events one after the other (seq order = publish order); completes with
+   * the last.
+   */
+  static Future<dev.mesh.common.replay.PublishResult> publishSequentially(
+      ReplayClient publisher, String channel, String prefix, int count) {
     Future<dev.mesh.common.replay.PublishResult> chain = Future.succeededFuture();
     for (int i = 1; i <= count; i++) {
       int n = i;
-      chain = chain.compose(v -> publisher.publish(channel, prefix + n, JsonNodeFactory.instance.numberNode(n), false));
+      chain =
+          chain.compose(
+              v ->
+                  publisher.publish(
+                      channel, prefix + n, JsonNodeFactory.instance.numberNode(n), false));
     }
     return chain;
   }
 
   @Test
-  @DisplayName("a resume of 100 missed events arrives as events batches, in order, once each, then live events")
+  @DisplayName(
+      "a resume of 100 missed events arrives as events batches, in order, once each, then live events")
   void hundredEventResumeIsBatched(Vertx vertx, VertxTestContext test) {
     Tokens tokens = new Tokens(vertx);
-    nodes.startReplay().compose(replay -> nodes.start().compose(edge -> {
-      ReplayClient publisher = new ReplayClient(replay.node().vertx());
-      return publishSequentially(publisher, "batch", "b", 100)
-          .compose(last -> TestClient.connect(vertx, edge.port(), tokens.valid("bat"), "s", "t", "p")
-              .compose(client -> client.welcome()
-                  // Resume from before the first event: all 100 are history.
-                  .compose(w -> client.send(subscribe("s1", "batch",
-                      new JsonObject().put("epoch", last.epoch()).put("seq", 0))))
-                  .compose(v -> client.await(f -> "event".equals(f.getString("type")) && f.getLong("seq") == 100L))
-                  // A live event after the replay comes as a single event frame.
-                  .compose(v -> publisher.publish("batch", "live", JsonNodeFactory.instance.numberNode(101), false))
-                  .compose(v -> client.await(f -> "event".equals(f.getString("type")) && f.getLong("seq") == 101L))
-                  .map(v -> {
-                    List<JsonObject> wire = client.wireFrames();
-                    List<JsonObject> batches = wire.stream().filter(f -> "events".equals(f.getString("type"))).toList();
-                    List<Long> batchedSeqs = batches.stream()
-                        .flatMap(b -> b.getJsonArray("events").stream().map(o -> ((JsonObject) o).getLong("seq")))
-                        .toList();
-                    List<JsonObject> singles = wire.stream().filter(f -> "event".equals(f.getString("type"))).toList();
-                    test.verify(() -> {
-                      assertThat(batches).as("100 small events: one frame, one write").hasSize(1);
-                      assertThat(batches.get(0).getString("channel")).isEqualTo("batch");
-                      assertThat(batches.get(0).getString("epoch")).isEqualTo(last.epoch());
-                      assertThat(batchedSeqs).containsExactlyElementsOf(LongStream.rangeClosed(1, 100).boxed().toList());
-                      assertThat(batches.get(0).getJsonArray("events").getJsonObject(41).getString("id"))
-                          .isEqualTo("b42");
-                      assertThat(singles).extracting(f -> f.getLong("seq")).containsExactly(101L);
-                      // The batch comes after subscribed, and the live event after the batch.
-                      assertThat(wire.indexOf(batches.get(0)))
-                          .isGreaterThan(wire.indexOf(client.awaitType("subscribed").result()))
-                          .isLessThan(wire.indexOf(singles.get(0)));
-                      assertThat(seqs(client, "batch")).containsExactlyElementsOf(
-                          LongStream.rangeClosed(1, 101).boxed().toList());
-                    });
-                    return client;
-                  })));
-    })).onComplete(test.succeedingThenComplete());
+    nodes
+        .startReplay()
+        .compose(
+            replay ->
+                nodes
+                    .start()
+                    .compose(
+                        edge -> {
+                          ReplayClient publisher = new ReplayClient(replay.node().vertx());
+                          return publishSequentially(publisher, "batch", "b", 100)
+                              .compose(
+                                  last ->
+                                      TestClient.connect(
+                                              vertx,
+                                              edge.port(),
+                                              tokens.valid("bat"),
+                                              "s",
+                                              "t",
+                                              "p")
+                                          .compose(
+                                              client ->
+                                                  client
+                                                      .welcome()
+                                                      // Resume from before the first event: all 100
+                                                      // are history.
+                                                      .compose(
+                                                          w ->
+                                                              client.send(
+                                                                  subscribe(
+                                                                      "s1",
+                                                                      "batch",
+                                                                      new JsonObject()
+                                                                          .put(
+                                                                              "epoch", last.epoch())
+                                                                          .put("seq", 0))))
+                                                      .compose(
+                                                          v ->
+                                                              client.await(
+                                                                  f ->
+                                                                      "event"
+                                                                              .equals(
+                                                                                  f.getString(
+                                                                                      "type"))
+                                                                          && f.getLong("seq")
+                                                                              == 100L))
+                                                      // A live event after the replay comes as a
+                                                      // single event frame.
+                                                      .compose(
+                                                          v ->
+                                                              publisher.publish(
+                                                                  "batch",
+                                                                  "live",
+                                                                  JsonNodeFactory.instance
+                                                                      .numberNode(101),
+                                                                  false))
+                                                      .compose(
+                                                          v ->
+                                                              client.await(
+                                                                  f ->
+                                                                      "event"
+                                                                              .equals(
+                                                                                  f.getString(
+                                                                                      "type"))
+                                                                          && f.getLong("seq")
+                                                                              == 101L))
+                                                      .map(
+                                                          v -> {
+                                                            List<JsonObject> wire =
+                                                                client.wireFrames();
+                                                            List<JsonObject> batches =
+                                                                wire.stream()
+                                                                    .filter(
+                                                                        f ->
+                                                                            "events"
+                                                                                .equals(
+                                                                                    f.getString(
+                                                                                        "type")))
+                                                                    .toList();
+                                                            List<Long> batchedSeqs =
+                                                                batches.stream()
+                                                                    .flatMap(
+                                                                        b ->
+                                                                            b
+                                                                                .getJsonArray(
+                                                                                    "events")
+                                                                                .stream()
+                                                                                .map(
+                                                                                    o ->
+                                                                                        ((JsonObject)
+                                                                                                o)
+                                                                                            .getLong(
+                                                                                                "seq")))
+                                                                    .toList();
+                                                            List<JsonObject> singles =
+                                                                wire.stream()
+                                                                    .filter(
+                                                                        f ->
+                                                                            "event"
+                                                                                .equals(
+                                                                                    f.getString(
+                                                                                        "type")))
+                                                                    .toList();
+                                                            test.verify(
+                                                                () -> {
+                                                                  assertThat(batches)
+                                                                      .as(
+                                                                          "100 small events: one frame, one write")
+                                                                      .hasSize(1);
+                                                                  assertThat(
+                                                                          batches
+                                                                              .get(0)
+                                                                              .getString("channel"))
+                                                                      .isEqualTo("batch");
+                                                                  assertThat(
+                                                                          batches
+                                                                              .get(0)
+                                                                              .getString("epoch"))
+                                                                      .isEqualTo(last.epoch());
+                                                                  assertThat(batchedSeqs)
+                                                                      .containsExactlyElementsOf(
+                                                                          LongStream.rangeClosed(
+                                                                                  1, 100)
+                                                                              .boxed()
+                                                                              .toList());
+                                                                  assertThat(
+                                                                          batches
+                                                                              .get(0)
+                                                                              .getJsonArray(
+                                                                                  "events")
+                                                                              .getJsonObject(41)
+                                                                              .getString("id"))
+                                                                      .isEqualTo("b42");
+                                                                  assertThat(singles)
+                                                                      .extracting(
+                                                                          f -> f.getLong("seq"))
+                                                                      .containsExactly(101L);
+                                                                  // The batch comes after
+                                                                  // subscribed, and the live event
+                                                                  // after the batch.
+                                                                  assertThat(
+                                                                          wire.indexOf(
+                                                                              batches.get(0)))
+                                                                      .isGreaterThan(
+                                                                          wire.indexOf(
+                                                                              client
+                                                                                  .awaitType(
+                                                                                      "subscribed")
+                                                                                  .result()))
+                                                                      .isLessThan(
+                                                                          wire.indexOf(
+                                                                              singles.get(0)));
+                                                                  assertThat(seqs(client, "batch"))
+                                                                      .containsExactlyElementsOf(
+                                                                          LongStream.rangeClosed(
+                                                                                  1, 101)
+                                                                              .boxed()
+                                                                              .toList());
+                                                                });
+                                                            return client;
+                                                          })));
+                        }))
+        .onComplete(test.succeedingThenComplete());
   }
 
   @Test
   @DisplayName("a stale epoch gets an explicit reset, never a partial replay")
   void staleEpochResets(Vertx vertx, VertxTestContext test) {
     Tokens tokens = new Tokens(vertx);
-    nodes.startReplay().compose(replay -> nodes.start().compose(edge -> {
-      ReplayClient publisher = new ReplayClient(replay.node().vertx());
-      return publisher.publish("log", "x1", JsonNodeFactory.instance.numberNode(1), false)
-          .compose(v -> TestClient.connect(vertx, edge.port(), tokens.valid("old"), "s", "t", "p"))
-          .compose(client -> client.welcome()
-              .compose(w -> client.send(subscribe("s1", "log", new JsonObject().put("epoch", "gone").put("seq", 5))))
-              .compose(v -> client.awaitType("subscribed"))
-              .map(subscribed -> {
-                JsonObject reset = client.awaitType("reset").result();
-                test.verify(() -> {
-                  assertThat(reset.getString("reason")).isEqualTo("epoch-changed");
-                  assertThat(reset.getJsonObject("position").getLong("seq")).isEqualTo(1L);
-                  assertThat(subscribed.getJsonObject("position")).isEqualTo(reset.getJsonObject("position"));
-                  assertThat(client.framesOfType("event")).isEmpty();
-                });
-                return reset;
-              }));
-    })).onComplete(test.succeedingThenComplete());
+    nodes
+        .startReplay()
+        .compose(
+            replay ->
+                nodes
+                    .start()
+                    .compose(
+                        edge -> {
+                          ReplayClient publisher = new ReplayClient(replay.node().vertx());
+                          return publisher
+                              .publish("log", "x1", JsonNodeFactory.instance.numberNode(1), false)
+                              .compose(
+                                  v ->
+                                      TestClient.connect(
+                                          vertx, edge.port(), tokens.valid("old"), "s", "t", "p"))
+                              .compose(
+                                  client ->
+                                      client
+                                          .welcome()
+                                          .compose(
+                                              w ->
+                                                  client.send(
+                                                      subscribe(
+                                                          "s1",
+                                                          "log",
+                                                          new JsonObject()
+                                                              .put("epoch", "gone")
+                                                              .put("seq", 5))))
+                                          .compose(v -> client.awaitType("subscribed"))
+                                          .map(
+                                              subscribed -> {
+                                                JsonObject reset =
+                                                    client.awaitType("reset").result();
+                                                test.verify(
+                                                    () -> {
+                                                      assertThat(reset.getString("reason"))
+                                                          .isEqualTo("epoch-changed");
+                                                      assertThat(
+                                                              reset
+                                                                  .getJsonObject("position")
+                                                                  .getLong("seq"))
+                                                          .isEqualTo(1L);
+                                                      assertThat(
+                                                              subscribed.getJsonObject("position"))
+                                                          .isEqualTo(
+                                                              reset.getJsonObject("position"));
+                                                      assertThat(client.framesOfType("event"))
+                                                          .isEmpty();
+                                                    });
+                                                return reset;
+                                              }));
+                        }))
+        .onComplete(test.succeedingThenComplete());
   }
 
   @Test
-  @DisplayName("a history lost while subscribers sit quietly on it: the catch-up after a membership change sends them a reset")
+  @DisplayName(
+      "a history lost while subscribers sit quietly on it: the catch-up after a membership change sends them a reset")
   void lostHistoryResetsOnCatchUp(Vertx vertx, VertxTestContext test) {
     Tokens tokens = new Tokens(vertx);
-    nodes.startReplay().compose(replay -> nodes.start().compose(edge -> {
-      ReplayClient publisher = new ReplayClient(replay.node().vertx());
-      return publisher.publish("quiet", "q1", JsonNodeFactory.instance.numberNode(1), false)
-          .compose(v -> TestClient.connect(vertx, edge.port(), tokens.valid("q"), "s", "t", "p"))
-          .compose(client -> client.welcome()
-              .compose(w -> client.send(subscribe("s1", "quiet", null)))
-              .compose(v -> client.awaitType("subscribed"))
-              // The channel's log vanishes, as with a partition lost with all its replicas.
-              .compose(subscribed -> replay.node().vertx().executeBlocking(() -> {
-                dev.mesh.common.replay.store.ReplayMaps.channels(replay.node().hazelcast()).delete("quiet");
-                return subscribed;
-              }))
-              .compose(subscribed -> {
-                edge.service().edge().node().onEach(loop -> {
-                  loop.subscriptions().catchUpAll();
-                  return io.vertx.core.Future.succeededFuture();
-                });
-                return client.awaitType("reset").map(reset -> {
-                  test.verify(() -> {
-                    assertThat(reset.getString("reason")).isEqualTo("epoch-changed");
-                    assertThat(reset.getJsonObject("position").getString("epoch"))
-                        .isNotEqualTo(subscribed.getJsonObject("position").getString("epoch"));
-                    assertThat(reset.getJsonObject("position").getLong("seq")).isZero();
-                  });
-                  return reset;
-                });
-              }));
-    })).onComplete(test.succeedingThenComplete());
+    nodes
+        .startReplay()
+        .compose(
+            replay ->
+                nodes
+                    .start()
+                    .compose(
+                        edge -> {
+                          ReplayClient publisher = new ReplayClient(replay.node().vertx());
+                          return publisher
+                              .publish("quiet", "q1", JsonNodeFactory.instance.numberNode(1), false)
+                              .compose(
+                                  v ->
+                                      TestClient.connect(
+                                          vertx, edge.port(), tokens.valid("q"), "s", "t", "p"))
+                              .compose(
+                                  client ->
+                                      client
+                                          .welcome()
+                                          .compose(w -> client.send(subscribe("s1", "quiet", null)))
+                                          .compose(v -> client.awaitType("subscribed"))
+                                          // The channel's log vanishes, as with a partition lost
+                                          // with all its replicas.
+                                          .compose(
+                                              subscribed ->
+                                                  replay
+                                                      .node()
+                                                      .vertx()
+                                                      .executeBlocking(
+                                                          () -> {
+                                                            dev.mesh.common.replay.store.ReplayMaps
+                                                                .channels(replay.node().hazelcast())
+                                                                .delete("quiet");
+                                                            return subscribed;
+                                                          }))
+                                          .compose(
+                                              subscribed -> {
+                                                edge.service()
+                                                    .edge()
+                                                    .node()
+                                                    .onEach(
+                                                        loop -> {
+                                                          loop.subscriptions().catchUpAll();
+                                                          return io.vertx.core.Future
+                                                              .succeededFuture();
+                                                        });
+                                                return client
+                                                    .awaitType("reset")
+                                                    .map(
+                                                        reset -> {
+                                                          test.verify(
+                                                              () -> {
+                                                                assertThat(
+                                                                        reset.getString("reason"))
+                                                                    .isEqualTo("epoch-changed");
+                                                                assertThat(
+                                                                        reset
+                                                                            .getJsonObject(
+                                                                                "position")
+                                                                            .getString("epoch"))
+                                                                    .isNotEqualTo(
+                                                                        subscribed
+                                                                            .getJsonObject(
+                                                                                "position")
+                                                                            .getString("epoch"));
+                                                                assertThat(
+                                                                        reset
+                                                                            .getJsonObject(
+                                                                                "position")
+                                                                            .getLong("seq"))
+                                                                    .isZero();
+                                                              });
+                                                          return reset;
+                                                        });
+                                              }));
+                        }))
+        .onComplete(test.succeedingThenComplete());
   }
 
   @Test
-  @DisplayName("direct messages sent while the user is away arrive on resume; critical ones are redelivered until acked")
+  @DisplayName(
+      "direct messages sent while the user is away arrive on resume; critical ones are redelivered until acked")
   void directAndCriticalWhileAway(Vertx vertx, VertxTestContext test) {
     Tokens tokens = new Tokens(vertx);
-    nodes.startReplay().compose(replay -> nodes.start().compose(a -> nodes.start().compose(b -> {
-      BusClient bus = new BusClient(replay.node().vertx());
-      return TestClient.connect(vertx, a.port(), tokens.valid("dora"), "s", "t", "p1")
-          .compose(first -> first.welcome().compose(w -> first.send(subscribe("s1", "user:dora", null)))
-              .compose(v -> first.awaitType("subscribed")).compose(s -> first.close().map(v -> s)))
-          .compose(subscribed -> {
-            JsonObject position = subscribed.getJsonObject("position");
-            return bus.request(Addresses.SEND_TO_USER, new SendToUser("dora", "dm1",
-                    JsonNodeFactory.instance.textNode("while away"), false, "test"), SendResult.class)
-                .compose(v -> bus.request(Addresses.SEND_TO_USER, new SendToUser("dora", "dm2",
-                    JsonNodeFactory.instance.textNode("important"), true, "test"), SendResult.class))
-                // Back on the other node: both arrive through the resume.
-                .compose(v -> TestClient.connect(vertx, b.port(), tokens.valid("dora"), "s", "t", "p2"))
-                .compose(second -> second.welcome().compose(w -> second.send(subscribe("s2", "user:dora", position)))
-                    .compose(v -> second.await(f -> "dm2".equals(f.getString("id"))))
-                    .compose(critical -> second.close().map(v -> second)))
-                // Without an ack, the critical one comes again on the next connection, even from the head.
-                .compose(second -> TestClient.connect(vertx, a.port(), tokens.valid("dora"), "s", "t", "p3"))
-                .compose(third -> third.welcome().compose(w -> third.send(subscribe("s3", "user:dora", null)))
-                    .compose(v -> third.await(f -> "dm2".equals(f.getString("id"))))
-                    .compose(redelivered -> third.send(new JsonObject().put("type", "ack").put("channel", "user:dora")
-                        .put("seq", redelivered.getLong("seq"))).map(v -> redelivered))
-                    .compose(redelivered -> third.send(new JsonObject().put("type", "ping").put("id", "after-ack"))
-                        .compose(v -> third.await(f -> "after-ack".equals(f.getString("id"))))
-                        .compose(v -> third.close()).map(v -> redelivered)))
-                // Acked: never again.
-                .compose(redelivered -> TestClient.connect(vertx, b.port(), tokens.valid("dora"), "s", "t", "p4")
-                    .compose(fourth -> fourth.welcome().compose(w -> fourth.send(subscribe("s4", "user:dora", null)))
-                        .compose(v -> fourth.awaitType("subscribed"))
-                        .compose(v -> fourth.send(new JsonObject().put("type", "ping").put("id", "last")))
-                        .compose(v -> fourth.await(f -> "last".equals(f.getString("id"))))
-                        .map(v -> {
-                          test.verify(() -> {
-                            assertThat(redelivered.getBoolean("critical")).isTrue();
-                            assertThat(fourth.framesOfType("event")).as("after the ack").isEmpty();
-                          });
-                          return fourth;
-                        })));
-          });
-    }))).onComplete(test.succeedingThenComplete());
+    nodes
+        .startReplay()
+        .compose(
+            replay ->
+                nodes
+                    .start()
+                    .compose(
+                        a ->
+                            nodes
+                                .start()
+                                .compose(
+                                    b -> {
+                                      BusClient bus = new BusClient(replay.node().vertx());
+                                      return TestClient.connect(
+                                              vertx, a.port(), tokens.valid("dora"), "s", "t", "p1")
+                                          .compose(
+                                              first ->
+                                                  first
+                                                      .welcome()
+                                                      .compose(
+                                                          w ->
+                                                              first.send(
+                                                                  subscribe(
+                                                                      "s1", "user:dora", null)))
+                                                      .compose(v -> first.awaitType("subscribed"))
+                                                      .compose(s -> first.close().map(v -> s)))
+                                          .compose(
+                                              subscribed -> {
+                                                JsonObject position =
+                                                    subscribed.getJsonObject("position");
+                                                return bus.request(
+                                                        Addresses.SEND_TO_USER,
+                                                        new SendToUser(
+                                                            "dora",
+                                                            "dm1",
+                                                            JsonNodeFactory.instance.textNode(
+                                                                "while away"),
+                                                            false,
+                                                            "test"),
+                                                        SendResult.class)
+                                                    .compose(
+                                                        v ->
+                                                            bus.request(
+                                                                Addresses.SEND_TO_USER,
+                                                                new SendToUser(
+                                                                    "dora",
+                                                                    "dm2",
+                                                                    JsonNodeFactory.instance
+                                                                        .textNode("important"),
+                                                                    true,
+                                                                    "test"),
+                                                                SendResult.class))
+                                                    // Back on the other node: both arrive through
+                                                    // the resume.
+                                                    .compose(
+                                                        v ->
+                                                            TestClient.connect(
+                                                                vertx,
+                                                                b.port(),
+                                                                tokens.valid("dora"),
+                                                                "s",
+                                                                "t",
+                                                                "p2"))
+                                                    .compose(
+                                                        second ->
+                                                            second
+                                                                .welcome()
+                                                                .compose(
+                                                                    w ->
+                                                                        second.send(
+                                                                            subscribe(
+                                                                                "s2",
+                                                                                "user:dora",
+                                                                                position)))
+                                                                .compose(
+                                                                    v ->
+                                                                        second.await(
+                                                                            f ->
+                                                                                "dm2"
+                                                                                    .equals(
+                                                                                        f.getString(
+                                                                                            "id"))))
+                                                                .compose(
+                                                                    critical ->
+                                                                        second
+                                                                            .close()
+                                                                            .map(v -> second)))
+                                                    // Without an ack, the critical one comes again
+                                                    // on the next connection, even from the head.
+                                                    .compose(
+                                                        second ->
+                                                            TestClient.connect(
+                                                                vertx,
+                                                                a.port(),
+                                                                tokens.valid("dora"),
+                                                                "s",
+                                                                "t",
+                                                                "p3"))
+                                                    .compose(
+                                                        third ->
+                                                            third
+                                                                .welcome()
+                                                                .compose(
+                                                                    w ->
+                                                                        third.send(
+                                                                            subscribe(
+                                                                                "s3",
+                                                                                "user:dora",
+                                                                                null)))
+                                                                .compose(
+                                                                    v ->
+                                                                        third.await(
+                                                                            f ->
+                                                                                "dm2"
+                                                                                    .equals(
+                                                                                        f.getString(
+                                                                                            "id"))))
+                                                                .compose(
+                                                                    redelivered ->
+                                                                        third
+                                                                            .send(
+                                                                                new JsonObject()
+                                                                                    .put(
+                                                                                        "type",
+                                                                                        "ack")
+                                                                                    .put(
+                                                                                        "channel",
+                                                                                        "user:dora")
+                                                                                    .put(
+                                                                                        "seq",
+                                                                                        redelivered
+                                                                                            .getLong(
+                                                                                                "seq")))
+                                                                            .map(v -> redelivered))
+                                                                .compose(
+                                                                    redelivered ->
+                                                                        third
+                                                                            .send(
+                                                                                new JsonObject()
+                                                                                    .put(
+                                                                                        "type",
+                                                                                        "ping")
+                                                                                    .put(
+                                                                                        "id",
+                                                                                        "after-ack"))
+                                                                            .compose(
+                                                                                v ->
+                                                                                    third.await(
+                                                                                        f ->
+                                                                                            "after-ack"
+                                                                                                .equals(
+                                                                                                    f
+                                                                                                        .getString(
+                                                                                                            "id"))))
+                                                                            .compose(
+                                                                                v -> third.close())
+                                                                            .map(v -> redelivered)))
+                                                    // Acked: never again.
+                                                    .compose(
+                                                        redelivered ->
+                                                            TestClient.connect(
+                                                                    vertx,
+                                                                    b.port(),
+                                                                    tokens.valid("dora"),
+                                                                    "s",
+                                                                    "t",
+                                                                    "p4")
+                                                                .compose(
+                                                                    fourth ->
+                                                                        fourth
+                                                                            .welcome()
+                                                                            .compose(
+                                                                                w ->
+                                                                                    fourth.send(
+                                                                                        subscribe(
+                                                                                            "s4",
+                                                                                            "user:dora",
+                                                                                            null)))
+                                                                            .compose(
+                                                                                v ->
+                                                                                    fourth
+                                                                                        .awaitType(
+                                                                                            "subscribed"))
+                                                                            .compose(
+                                                                                v ->
+                                                                                    fourth.send(
+                                                                                        new JsonObject()
+                                                                                            .put(
+                                                                                                "type",
+                                                                                                "ping")
+                                                                                            .put(
+                                                                                                "id",
+                                                                                                "last")))
+                                                                            .compose(
+                                                                                v ->
+                                                                                    fourth.await(
+                                                                                        f ->
+                                                                                            "last"
+                                                                                                .equals(
+                                                                                                    f
+                                                                                                        .getString(
+                                                                                                            "id"))))
+                                                                            .map(
+                                                                                v -> {
+                                                                                  test.verify(
+                                                                                      () -> {
+                                                                                        assertThat(
+                                                                                                redelivered
+                                                                                                    .getBoolean(
+                                                                                                        "critical"))
+                                                                                            .isTrue();
+                                                                                        assertThat(
+                                                                                                fourth
+                                                                                                    .framesOfType(
+                                                                                                        "event"))
+                                                                                            .as(
+                                                                                                "after the ack")
+                                                                                            .isEmpty();
+                                                                                      });
+                                                                                  return fourth;
+                                                                                })));
+                                              });
+                                    })))
+        .onComplete(test.succeedingThenComplete());
   }
 }

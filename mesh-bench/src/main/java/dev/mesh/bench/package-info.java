@@ -1,2 +1,4 @@
-/** Tooling that runs Mesh for real: separate service processes, load generation, chaos scenarios. */
+/**
+ * Tooling that runs Mesh for real: separate service processes, load generation, chaos scenarios.
+ */
 package dev.mesh.bench;

@@ -4,23 +4,26 @@ import dev.mesh.common.cluster.ClusterOptions;
 import dev.mesh.common.config.Env;
 import dev.mesh.common.launch.ServiceOptions;
 import dev.mesh.common.presence.state.Timing;
-
 import java.time.Duration;
 
 /**
  * Configuration of presence-service (README "Configuration" lists every variable and default).
  *
- * @param service           cluster, ops port (default {@value #DEFAULT_OPS_PORT}) and shutdown timeout
- * @param debounce          {@code MESH_PRESENCE_DEBOUNCE}: after an intentional last close, before offline
- * @param grace             {@code MESH_PRESENCE_GRACE}: after an unintentional last close, before offline
- * @param sweepInterval     {@code MESH_PRESENCE_SWEEP_INTERVAL}: how often each instance fires due deadlines that no
- *                          local timer fired (those of an instance that died); the worst-case lateness of an expiry
- * @param maxMembers        {@code MESH_PRESENCE_MAX_MEMBERS}: members per channel
- * @param reconcileInterval {@code MESH_PRESENCE_RECONCILE_INTERVAL}: how often presence is compared with the registry
- * @param retention         {@code MESH_PRESENCE_RETENTION}: how long closed connections, offline users and empty
- *                          channels are remembered (late or duplicated events within it are ignored)
- * @param httpHost          {@code MESH_PRESENCE_HTTP_HOST} (default {@code MESH_OPS_HOST}): read-only HTTP API
- * @param httpPort          {@code MESH_PRESENCE_HTTP_PORT} (default {@value #DEFAULT_HTTP_PORT}, 0 = any free port)
+ * @param service cluster, ops port (default {@value #DEFAULT_OPS_PORT}) and shutdown timeout
+ * @param debounce {@code MESH_PRESENCE_DEBOUNCE}: after an intentional last close, before offline
+ * @param grace {@code MESH_PRESENCE_GRACE}: after an unintentional last close, before offline
+ * @param sweepInterval {@code MESH_PRESENCE_SWEEP_INTERVAL}: how often each instance fires due
+ *     deadlines that no local timer fired (those of an instance that died); the worst-case lateness
+ *     of an expiry
+ * @param maxMembers {@code MESH_PRESENCE_MAX_MEMBERS}: members per channel
+ * @param reconcileInterval {@code MESH_PRESENCE_RECONCILE_INTERVAL}: how often presence is compared
+ *     with the registry
+ * @param retention {@code MESH_PRESENCE_RETENTION}: how long closed connections, offline users and
+ *     empty channels are remembered (late or duplicated events within it are ignored)
+ * @param httpHost {@code MESH_PRESENCE_HTTP_HOST} (default {@code MESH_OPS_HOST}): read-only HTTP
+ *     API
+ * @param httpPort {@code MESH_PRESENCE_HTTP_PORT} (default {@value #DEFAULT_HTTP_PORT}, 0 = any
+ *     free port)
  */
 public record PresenceOptions(
     ServiceOptions service,
@@ -43,9 +46,14 @@ public record PresenceOptions(
   public static final Duration DEFAULT_RETENTION = Duration.ofMinutes(5);
 
   public PresenceOptions {
-    if (debounce.toMillis() < 1 || grace.toMillis() < 1 || sweepInterval.toMillis() < 1
-        || reconcileInterval.toMillis() < 1 || retention.toMillis() < 1 || maxMembers < 1) {
-      throw new IllegalArgumentException("presence durations must be at least 1 ms and maxMembers at least 1");
+    if (debounce.toMillis() < 1
+        || grace.toMillis() < 1
+        || sweepInterval.toMillis() < 1
+        || reconcileInterval.toMillis() < 1
+        || retention.toMillis() < 1
+        || maxMembers < 1) {
+      throw new IllegalArgumentException(
+          "presence durations must be at least 1 ms and maxMembers at least 1");
     }
   }
 
@@ -54,21 +62,45 @@ public record PresenceOptions(
     ServiceOptions service = ServiceOptions.fromEnv(env, DEFAULT_OPS_PORT);
     return new PresenceOptions(
         service,
-        env.duration("MESH_PRESENCE_DEBOUNCE", DEFAULT_DEBOUNCE, Duration.ofMillis(1), Duration.ofMinutes(10)),
-        env.duration("MESH_PRESENCE_GRACE", DEFAULT_GRACE, Duration.ofMillis(1), Duration.ofHours(1)),
-        env.duration("MESH_PRESENCE_SWEEP_INTERVAL", DEFAULT_SWEEP_INTERVAL, Duration.ofMillis(10), Duration.ofMinutes(1)),
+        env.duration(
+            "MESH_PRESENCE_DEBOUNCE",
+            DEFAULT_DEBOUNCE,
+            Duration.ofMillis(1),
+            Duration.ofMinutes(10)),
+        env.duration(
+            "MESH_PRESENCE_GRACE", DEFAULT_GRACE, Duration.ofMillis(1), Duration.ofHours(1)),
+        env.duration(
+            "MESH_PRESENCE_SWEEP_INTERVAL",
+            DEFAULT_SWEEP_INTERVAL,
+            Duration.ofMillis(10),
+            Duration.ofMinutes(1)),
         env.integer("MESH_PRESENCE_MAX_MEMBERS", DEFAULT_MAX_MEMBERS, 1, 100_000),
-        env.duration("MESH_PRESENCE_RECONCILE_INTERVAL", DEFAULT_RECONCILE_INTERVAL, Duration.ofMillis(100),
+        env.duration(
+            "MESH_PRESENCE_RECONCILE_INTERVAL",
+            DEFAULT_RECONCILE_INTERVAL,
+            Duration.ofMillis(100),
             Duration.ofHours(1)),
-        env.duration("MESH_PRESENCE_RETENTION", DEFAULT_RETENTION, Duration.ofSeconds(1), Duration.ofHours(24)),
+        env.duration(
+            "MESH_PRESENCE_RETENTION",
+            DEFAULT_RETENTION,
+            Duration.ofSeconds(1),
+            Duration.ofHours(24)),
         env.string("MESH_PRESENCE_HTTP_HOST", service.ops().host()),
         env.port("MESH_PRESENCE_HTTP_PORT", DEFAULT_HTTP_PORT));
   }
 
   /** For tests: the given cluster, any free ports, and windows short enough for a test. */
   public static PresenceOptions forTest(ClusterOptions cluster) {
-    return new PresenceOptions(ServiceOptions.forTest(cluster), Duration.ofMillis(500), Duration.ofSeconds(2),
-        Duration.ofMillis(100), DEFAULT_MAX_MEMBERS, Duration.ofHours(1), Duration.ofMinutes(1), "127.0.0.1", 0);
+    return new PresenceOptions(
+        ServiceOptions.forTest(cluster),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(2),
+        Duration.ofMillis(100),
+        DEFAULT_MAX_MEMBERS,
+        Duration.ofHours(1),
+        Duration.ofMinutes(1),
+        "127.0.0.1",
+        0);
   }
 
   /** What the entry processors need. */
@@ -77,28 +109,63 @@ public record PresenceOptions(
   }
 
   public PresenceOptions withWindows(Duration debounceValue, Duration graceValue) {
-    return new PresenceOptions(service, debounceValue, graceValue, sweepInterval, maxMembers, reconcileInterval,
-        retention, httpHost, httpPort);
+    return new PresenceOptions(
+        service,
+        debounceValue,
+        graceValue,
+        sweepInterval,
+        maxMembers,
+        reconcileInterval,
+        retention,
+        httpHost,
+        httpPort);
   }
 
   public PresenceOptions withSweepInterval(Duration value) {
-    return new PresenceOptions(service, debounce, grace, value, maxMembers, reconcileInterval, retention, httpHost,
+    return new PresenceOptions(
+        service,
+        debounce,
+        grace,
+        value,
+        maxMembers,
+        reconcileInterval,
+        retention,
+        httpHost,
         httpPort);
   }
 
   public PresenceOptions withMaxMembers(int value) {
-    return new PresenceOptions(service, debounce, grace, sweepInterval, value, reconcileInterval, retention, httpHost,
+    return new PresenceOptions(
+        service,
+        debounce,
+        grace,
+        sweepInterval,
+        value,
+        reconcileInterval,
+        retention,
+        httpHost,
         httpPort);
   }
 
-  /** The same options on another HTTP port (a node that rejoins the cluster keeps the port it bound). */
+  /**
+   * The same options on another HTTP port (a node that rejoins the cluster keeps the port it
+   * bound).
+   */
   public PresenceOptions withHttpPort(int value) {
-    return new PresenceOptions(service, debounce, grace, sweepInterval, maxMembers, reconcileInterval, retention,
-        httpHost, value);
+    return new PresenceOptions(
+        service,
+        debounce,
+        grace,
+        sweepInterval,
+        maxMembers,
+        reconcileInterval,
+        retention,
+        httpHost,
+        value);
   }
 
   public PresenceOptions withReconcileInterval(Duration value) {
-    return new PresenceOptions(service, debounce, grace, sweepInterval, maxMembers, value, retention, httpHost,
-        httpPort);
+    return new PresenceOptions(
+        service, debounce, grace, sweepInterval, maxMembers, value, retention, httpHost, httpPort);
   }
 }

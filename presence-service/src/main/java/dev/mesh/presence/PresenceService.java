@@ -18,11 +18,10 @@ import dev.mesh.presence.reconcile.ReconcileVerticle;
 import dev.mesh.presence.store.PresenceStore;
 import io.vertx.core.Future;
 
-
 /**
- * presence-service: configures its Hazelcast maps, then deploys, in order, the status responder, the consumers of
- * connection events and membership changes, the expiry sweep, the query and channel APIs, reconciliation, the gauges
- * and the read-only HTTP API.
+ * presence-service: configures its Hazelcast maps, then deploys, in order, the status responder,
+ * the consumers of connection events and membership changes, the expiry sweep, the query and
+ * channel APIs, reconciliation, the gauges and the read-only HTTP API.
  */
 public final class PresenceService implements MeshService {
 
@@ -30,7 +29,11 @@ public final class PresenceService implements MeshService {
 
   private final PresenceOptions options;
   private PresenceHttpVerticle http;
-  /** The HTTP API's port bound at launch, kept when the node rejoins the cluster (0 before the first start). */
+
+  /**
+   * The HTTP API's port bound at launch, kept when the node rejoins the cluster (0 before the first
+   * start).
+   */
   private volatile int boundHttpPort;
 
   public PresenceService(PresenceOptions options) {
@@ -57,7 +60,9 @@ public final class PresenceService implements MeshService {
     var node = context.node();
     PresenceMetrics metrics = new PresenceMetrics(context.registry());
     PartitionSafetyCheck.register(context);
-    http = new PresenceHttpVerticle(boundHttpPort == 0 ? options : options.withHttpPort(boundHttpPort));
+    http =
+        new PresenceHttpVerticle(
+            boundHttpPort == 0 ? options : options.withHttpPort(boundHttpPort));
     return PresenceStore.configure(node.vertx(), node.hazelcast())
         .compose(v -> context.deploy(new StatusVerticle(node, NAME, Addresses.PRESENCE_STATUS)))
         .compose(id -> context.deploy(new ConnectionEventsVerticle(node, options, metrics)))

@@ -1,5 +1,11 @@
 package dev.mesh.presence;
 
+import static dev.mesh.common.presence.PresenceChange.OFFLINE;
+import static dev.mesh.common.presence.PresenceChange.ONLINE;
+import static dev.mesh.common.presence.PresenceChange.RECONNECTING;
+import static dev.mesh.presence.support.PresenceLog.user;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.identity.ConnectionIdentity;
@@ -18,6 +24,10 @@ import dev.mesh.presence.support.TestMesh;
 import io.vertx.core.Future;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -26,20 +36,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.function.Predicate;
-import java.util.stream.IntStream;
-
-import static dev.mesh.common.presence.PresenceChange.OFFLINE;
-import static dev.mesh.common.presence.PresenceChange.ONLINE;
-import static dev.mesh.common.presence.PresenceChange.RECONNECTING;
-import static dev.mesh.presence.support.PresenceLog.user;
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
- * Issue 4, test 5: two presence-service instances; one is killed ({@code kill -9}: its Hazelcast member terminated)
- * while expirations are pending. Every expiry still fires, exactly once, and nothing else is lost.
+ * Issue 4, test 5: two presence-service instances; one is killed ({@code kill -9}: its Hazelcast
+ * member terminated) while expirations are pending. Every expiry still fires, exactly once, and
+ * nothing else is lost.
  */
 @ExtendWith(VertxExtension.class)
 @DisplayName("Killing one of two presence instances during pending expirations")
@@ -72,21 +72,25 @@ class PresenceFailoverTest {
   }
 
   private static Future<List<ConnectionIdentity>> openAll(SimulatedEdge edge, List<String> users) {
-    return Future.all(users.stream().map(edge::open).toList()).map(all -> all.<ConnectionIdentity>list());
+    return Future.all(users.stream().map(edge::open).toList())
+        .map(all -> all.<ConnectionIdentity>list());
   }
 
-  private static Future<Void> closeAll(SimulatedEdge edge, List<ConnectionIdentity> ids, CloseReason reason) {
+  private static Future<Void> closeAll(
+      SimulatedEdge edge, List<ConnectionIdentity> ids, CloseReason reason) {
     return Future.all(ids.stream().map(id -> edge.close(id, reason)).toList()).mapEmpty();
   }
 
   private static Future<List<UserPresence>> statuses(SimulatedEdge edge, List<String> users) {
-    return edge.bus().request(Addresses.PRESENCE_QUERY, new PresenceQuery(users), PresenceStatuses.class)
+    return edge.bus()
+        .request(Addresses.PRESENCE_QUERY, new PresenceQuery(users), PresenceStatuses.class)
         .map(PresenceStatuses::users);
   }
 
   @Test
-  @DisplayName("test 5: grace and debounce expiries pending on the killed instance fire once on the survivor; "
-      + "online users and channel members are kept")
+  @DisplayName(
+      "test 5: grace and debounce expiries pending on the killed instance fire once on the survivor; "
+          + "online users and channel members are kept")
   void killDuringPendingExpirations(VertxTestContext test) {
     SimulatedEdge edge = mesh.edge(0);
     PresenceLog log = edge.log();
@@ -101,64 +105,116 @@ class PresenceFailoverTest {
     double[] windowsStarted = new double[2];
     java.util.Map<String, java.time.Instant> deadlines = new java.util.HashMap<>();
     Future.all(openAll(edge, dropped), openAll(edge, leaving), openAll(edge, staying))
-        .compose(all -> {
-          for (int i = 0; i < 3; i++) {
-            ids.add(all.resultAt(i));
-          }
-          return log.await(anyOf(everyone, ONLINE), everyone.size(), WAIT);
-        })
+        .compose(
+            all -> {
+              for (int i = 0; i < 3; i++) {
+                ids.add(all.resultAt(i));
+              }
+              return log.await(anyOf(everyone, ONLINE), everyone.size(), WAIT);
+            })
         .compose(v -> edge.join(ids.get(2).get(0), "kept-room", null, 10))
-        .compose(v -> Future.all(closeAll(edge, ids.get(0), CloseReason.NETWORK_ERROR),
-            closeAll(edge, ids.get(1), CloseReason.CLIENT_NORMAL)))
+        .compose(
+            v ->
+                Future.all(
+                    closeAll(edge, ids.get(0), CloseReason.NETWORK_ERROR),
+                    closeAll(edge, ids.get(1), CloseReason.CLIENT_NORMAL)))
         .compose(v -> log.await(anyOf(dropped, RECONNECTING), PER_GROUP, WAIT))
-        .compose(v -> Eventually.poll(edge.node().vertx(), () -> statuses(edge, leaving),
-            list -> list.stream().allMatch(s -> s.offlineAt() != null), WAIT))
+        .compose(
+            v ->
+                Eventually.poll(
+                    edge.node().vertx(),
+                    () -> statuses(edge, leaving),
+                    list -> list.stream().allMatch(s -> s.offlineAt() != null),
+                    WAIT))
         .compose(v -> statuses(edge, pendingUsers(dropped, leaving)))
-        .compose(pending -> {
-          pending.forEach(p -> deadlines.put(p.userId(), p.offlineAt()));
-          killedAt[0] = System.nanoTime();
-          windowsStarted[0] = windowsStarted(mesh.presence(0));
-          windowsStarted[1] = windowsStarted(mesh.presence(1));
-          LOG.info("killing presence instance {}: it started {} of the {} pending windows (its timers die with it)",
-              mesh.presence(0).running().node().nodeId(), windowsStarted[0], 2 * PER_GROUP);
-          return mesh.killPresence(0);
-        })
+        .compose(
+            pending -> {
+              pending.forEach(p -> deadlines.put(p.userId(), p.offlineAt()));
+              killedAt[0] = System.nanoTime();
+              windowsStarted[0] = windowsStarted(mesh.presence(0));
+              windowsStarted[1] = windowsStarted(mesh.presence(1));
+              LOG.info(
+                  "killing presence instance {}: it started {} of the {} pending windows (its timers die with it)",
+                  mesh.presence(0).running().node().nodeId(),
+                  windowsStarted[0],
+                  2 * PER_GROUP);
+              return mesh.killPresence(0);
+            })
         .compose(v -> log.await(anyOf(dropped, OFFLINE), PER_GROUP, WAIT))
         .compose(v -> log.await(anyOf(leaving, OFFLINE), PER_GROUP, WAIT))
-        .compose(offline -> {
-          var lateness = log.matching(anyOf(pendingUsers(dropped, leaving), OFFLINE)).stream()
-              .mapToLong(r -> Duration.between(deadlines.get(r.event().userId()), r.event().at()).toMillis())
-              .summaryStatistics();
-          LOG.info("measured: after the kill, offline fired {}..{} ms (mean {}) after each user's deadline "
-                  + "(grace {} ms, debounce {} ms, sweep {} ms)", lateness.getMin(), lateness.getMax(),
-              Math.round(lateness.getAverage()), GRACE.toMillis(), DEBOUNCE.toMillis(),
-              mesh.options().sweepInterval().toMillis());
-          test.verify(() -> assertThat(lateness.getMin()).as("never before the deadline").isGreaterThanOrEqualTo(0));
-          return Eventually.quiet(edge.node().vertx(), mesh.options().sweepInterval().multipliedBy(10));
-        })
+        .compose(
+            offline -> {
+              var lateness =
+                  log.matching(anyOf(pendingUsers(dropped, leaving), OFFLINE)).stream()
+                      .mapToLong(
+                          r ->
+                              Duration.between(deadlines.get(r.event().userId()), r.event().at())
+                                  .toMillis())
+                      .summaryStatistics();
+              LOG.info(
+                  "measured: after the kill, offline fired {}..{} ms (mean {}) after each user's deadline "
+                      + "(grace {} ms, debounce {} ms, sweep {} ms)",
+                  lateness.getMin(),
+                  lateness.getMax(),
+                  Math.round(lateness.getAverage()),
+                  GRACE.toMillis(),
+                  DEBOUNCE.toMillis(),
+                  mesh.options().sweepInterval().toMillis());
+              test.verify(
+                  () ->
+                      assertThat(lateness.getMin())
+                          .as("never before the deadline")
+                          .isGreaterThanOrEqualTo(0));
+              return Eventually.quiet(
+                  edge.node().vertx(), mesh.options().sweepInterval().multipliedBy(10));
+            })
         .compose(v -> statuses(edge, everyone))
-        .compose(list -> edge.bus().request(Addresses.PRESENCE_CHANNEL, new ChannelQuery("kept-room", 10),
-            ChannelMembers.class).map(room -> {
-              test.verify(() -> {
-                for (String userId : dropped) {
-                  assertThat(changes(log, userId)).as(userId).containsExactly(ONLINE, RECONNECTING, OFFLINE);
-                }
-                for (String userId : leaving) {
-                  assertThat(changes(log, userId)).as(userId).containsExactly(ONLINE, OFFLINE);
-                }
-                for (String userId : staying) {
-                  assertThat(changes(log, userId)).as(userId).containsExactly(ONLINE);
-                }
-                assertThat(list).allSatisfy(s -> assertThat(s.status()).isEqualTo(
-                    s.userId().startsWith("stay-") ? PresenceStatus.ONLINE : PresenceStatus.OFFLINE));
-                assertThat(list.stream().filter(s -> s.userId().startsWith("stay-")))
-                    .allSatisfy(s -> assertThat(s.connections()).isEqualTo(1));
-                assertThat(room.members()).extracting(ChannelMembers.Member::userId).containsExactly("stay-0");
-                assertThat(windowsStarted[0] + windowsStarted[1]).as("each window started by exactly one instance")
-                    .isEqualTo(2 * PER_GROUP);
-              });
-              return null;
-            }))
+        .compose(
+            list ->
+                edge.bus()
+                    .request(
+                        Addresses.PRESENCE_CHANNEL,
+                        new ChannelQuery("kept-room", 10),
+                        ChannelMembers.class)
+                    .map(
+                        room -> {
+                          test.verify(
+                              () -> {
+                                for (String userId : dropped) {
+                                  assertThat(changes(log, userId))
+                                      .as(userId)
+                                      .containsExactly(ONLINE, RECONNECTING, OFFLINE);
+                                }
+                                for (String userId : leaving) {
+                                  assertThat(changes(log, userId))
+                                      .as(userId)
+                                      .containsExactly(ONLINE, OFFLINE);
+                                }
+                                for (String userId : staying) {
+                                  assertThat(changes(log, userId))
+                                      .as(userId)
+                                      .containsExactly(ONLINE);
+                                }
+                                assertThat(list)
+                                    .allSatisfy(
+                                        s ->
+                                            assertThat(s.status())
+                                                .isEqualTo(
+                                                    s.userId().startsWith("stay-")
+                                                        ? PresenceStatus.ONLINE
+                                                        : PresenceStatus.OFFLINE));
+                                assertThat(
+                                        list.stream().filter(s -> s.userId().startsWith("stay-")))
+                                    .allSatisfy(s -> assertThat(s.connections()).isEqualTo(1));
+                                assertThat(room.members())
+                                    .extracting(ChannelMembers.Member::userId)
+                                    .containsExactly("stay-0");
+                                assertThat(windowsStarted[0] + windowsStarted[1])
+                                    .as("each window started by exactly one instance")
+                                    .isEqualTo(2 * PER_GROUP);
+                              });
+                          return null;
+                        }))
         .onComplete(test.succeedingThenComplete());
   }
 
@@ -171,9 +227,11 @@ class PresenceFailoverTest {
   private static double windowsStarted(TestMesh.Presence presence) {
     var registry = presence.running().context().registry();
     return registry.find("mesh.presence.grace.started").tag("level", "user").counters().stream()
-        .mapToDouble(c -> c.count()).sum()
+            .mapToDouble(c -> c.count())
+            .sum()
         + registry.find("mesh.presence.debounce.started").tag("level", "user").counters().stream()
-        .mapToDouble(c -> c.count()).sum();
+            .mapToDouble(c -> c.count())
+            .sum();
   }
 
   private static List<PresenceChange> changes(PresenceLog log, String userId) {

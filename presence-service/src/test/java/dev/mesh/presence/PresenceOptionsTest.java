@@ -1,21 +1,21 @@
 package dev.mesh.presence;
 
-import dev.mesh.common.config.ConfigException;
-import dev.mesh.common.config.Env;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.Map;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mesh.common.config.ConfigException;
+import dev.mesh.common.config.Env;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 @DisplayName("presence-service configuration from the environment")
 class PresenceOptionsTest {
 
   @Test
-  @DisplayName("defaults: debounce 3s, grace 45s, sweep 1s, 1000 members, reconcile 30s, HTTP port 9091")
+  @DisplayName(
+      "defaults: debounce 3s, grace 45s, sweep 1s, 1000 members, reconcile 30s, HTTP port 9091")
   void defaults() {
     Env env = Env.of(Map.of());
     PresenceOptions options = PresenceOptions.fromEnv(env);
@@ -33,8 +33,19 @@ class PresenceOptionsTest {
   @Test
   @DisplayName("windows can be set down to milliseconds")
   void milliseconds() {
-    Env env = Env.of(Map.of("MESH_PRESENCE_DEBOUNCE", "5ms", "MESH_PRESENCE_GRACE", "250", "MESH_PRESENCE_SWEEP_INTERVAL",
-        "10ms", "MESH_PRESENCE_MAX_MEMBERS", "3", "MESH_OPS_HOST", "0.0.0.0"));
+    Env env =
+        Env.of(
+            Map.of(
+                "MESH_PRESENCE_DEBOUNCE",
+                "5ms",
+                "MESH_PRESENCE_GRACE",
+                "250",
+                "MESH_PRESENCE_SWEEP_INTERVAL",
+                "10ms",
+                "MESH_PRESENCE_MAX_MEMBERS",
+                "3",
+                "MESH_OPS_HOST",
+                "0.0.0.0"));
     PresenceOptions options = PresenceOptions.fromEnv(env);
     env.validate();
     assertThat(options.timing().debounceMillis()).isEqualTo(5);
@@ -47,13 +58,24 @@ class PresenceOptionsTest {
   @Test
   @DisplayName("every invalid value is reported at once")
   void invalid() {
-    Env env = Env.of(Map.of("MESH_PRESENCE_GRACE", "soon", "MESH_PRESENCE_MAX_MEMBERS", "0",
-        "MESH_PRESENCE_SWEEP_INTERVAL", "1ms"));
+    Env env =
+        Env.of(
+            Map.of(
+                "MESH_PRESENCE_GRACE",
+                "soon",
+                "MESH_PRESENCE_MAX_MEMBERS",
+                "0",
+                "MESH_PRESENCE_SWEEP_INTERVAL",
+                "1ms"));
     PresenceOptions.fromEnv(env);
-    assertThatThrownBy(env::validate).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
-        .hasSize(3)
-        .anySatisfy(p -> assertThat(p).startsWith("MESH_PRESENCE_GRACE=soon"))
-        .anySatisfy(p -> assertThat(p).startsWith("MESH_PRESENCE_MAX_MEMBERS=0"))
-        .anySatisfy(p -> assertThat(p).startsWith("MESH_PRESENCE_SWEEP_INTERVAL=1ms")));
+    assertThatThrownBy(env::validate)
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .hasSize(3)
+                    .anySatisfy(p -> assertThat(p).startsWith("MESH_PRESENCE_GRACE=soon"))
+                    .anySatisfy(p -> assertThat(p).startsWith("MESH_PRESENCE_MAX_MEMBERS=0"))
+                    .anySatisfy(p -> assertThat(p).startsWith("MESH_PRESENCE_SWEEP_INTERVAL=1ms")));
   }
 }

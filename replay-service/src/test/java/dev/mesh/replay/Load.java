@@ -4,7 +4,6 @@ import dev.mesh.common.replay.PublishRequest;
 import dev.mesh.common.replay.PublishResult;
 import dev.mesh.common.replay.ReplayClient;
 import io.vertx.core.Future;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,11 +13,14 @@ import java.util.function.Function;
 /** Test support: many requests with a bounded number in flight. */
 final class Load {
 
-  private Load() {
-  }
+  private Load() {}
 
-  /** Publishes every request through {@code client}, at most {@code window} in flight; results in request order. */
-  static Future<List<PublishResult>> publishAll(ReplayClient client, List<PublishRequest> requests, int window) {
+  /**
+   * Publishes every request through {@code client}, at most {@code window} in flight; results in
+   * request order.
+   */
+  static Future<List<PublishResult>> publishAll(
+      ReplayClient client, List<PublishRequest> requests, int window) {
     return run(requests, window, client::publish);
   }
 
@@ -30,22 +32,26 @@ final class Load {
     for (int i = 0; i < Math.min(window, items.size()); i++) {
       lanes.add(lane(items, results, next, call));
     }
-    return Future.all(lanes).map(v -> {
-      @SuppressWarnings("unchecked")
-      List<R> list = (List<R>) Arrays.asList(results);
-      return list;
-    });
+    return Future.all(lanes)
+        .map(
+            v -> {
+              @SuppressWarnings("unchecked")
+              List<R> list = (List<R>) Arrays.asList(results);
+              return list;
+            });
   }
 
-  private static <T, R> Future<Void> lane(List<T> items, Object[] results, AtomicInteger next,
-      Function<T, Future<R>> call) {
+  private static <T, R> Future<Void> lane(
+      List<T> items, Object[] results, AtomicInteger next, Function<T, Future<R>> call) {
     int index = next.getAndIncrement();
     if (index >= items.size()) {
       return Future.succeededFuture();
     }
-    return call.apply(items.get(index)).compose(result -> {
-      results[index] = result;
-      return lane(items, results, next, call);
-    });
+    return call.apply(items.get(index))
+        .compose(
+            result -> {
+              results[index] = result;
+              return lane(items, results, next, call);
+            });
   }
 }

@@ -12,14 +12,16 @@ import dev.mesh.common.testing.Poll;
 import dev.mesh.common.testing.TestClusters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
-/** Test support: N replay-service nodes clustered in this JVM on loopback, started one after the other. */
+/**
+ * Test support: N replay-service nodes clustered in this JVM on loopback, started one after the
+ * other.
+ */
 final class ReplayCluster implements AutoCloseable {
 
   /** One started replay-service node. */
@@ -50,10 +52,12 @@ final class ReplayCluster implements AutoCloseable {
   private final List<MeshNode> dataMembers = new ArrayList<>();
   private ClusterOptions options;
 
-  private ReplayCluster() {
-  }
+  private ReplayCluster() {}
 
-  /** A plain Hazelcast data member (no replay-service on it) in the same cluster, closed with the others. */
+  /**
+   * A plain Hazelcast data member (no replay-service on it) in the same cluster, closed with the
+   * others.
+   */
   MeshNode startDataMember() throws Exception {
     MeshNode node = await(MeshCluster.start(options, null), 60);
     dataMembers.add(node);
@@ -61,19 +65,21 @@ final class ReplayCluster implements AutoCloseable {
   }
 
   /**
-   * Starts {@code count} replay nodes and {@code plainDataMembers} plain data members together (a member's start waits
-   * until {@code MESH_CLUSTER_MIN_MEMBERS} data members are in view, so a quorum above one cannot be reached one start
-   * at a time); blocks (test thread only). The plain members are returned by {@link #dataMembers()}.
+   * Starts {@code count} replay nodes and {@code plainDataMembers} plain data members together (a
+   * member's start waits until {@code MESH_CLUSTER_MIN_MEMBERS} data members are in view, so a
+   * quorum above one cannot be reached one start at a time); blocks (test thread only). The plain
+   * members are returned by {@link #dataMembers()}.
    */
-  static ReplayCluster startTogether(int count, int plainDataMembers, UnaryOperator<ReplayOptions> customise)
-      throws Exception {
+  static ReplayCluster startTogether(
+      int count, int plainDataMembers, UnaryOperator<ReplayOptions> customise) throws Exception {
     ClusterOptions cluster = TestClusters.fresh();
     ReplayCluster started = new ReplayCluster();
     try {
       List<ReplayService> services = new ArrayList<>();
       List<Future<RunningService>> running = new ArrayList<>();
       for (int i = 0; i < count; i++) {
-        ReplayOptions options = customise.apply(ReplayOptions.forTest(ServiceOptions.forTest(cluster), List.of()));
+        ReplayOptions options =
+            customise.apply(ReplayOptions.forTest(ServiceOptions.forTest(cluster), List.of()));
         started.options = options.service().cluster();
         ReplayService service = new ReplayService(options);
         services.add(service);
@@ -102,13 +108,17 @@ final class ReplayCluster implements AutoCloseable {
     return dataMembers;
   }
 
-  /** Starts {@code count} nodes with default options changed by {@code customise}; blocks (test thread only). */
+  /**
+   * Starts {@code count} nodes with default options changed by {@code customise}; blocks (test
+   * thread only).
+   */
   static ReplayCluster start(int count, UnaryOperator<ReplayOptions> customise) throws Exception {
     ClusterOptions cluster = TestClusters.fresh();
     ReplayCluster started = new ReplayCluster();
     try {
       for (int i = 0; i < count; i++) {
-        ReplayOptions options = customise.apply(ReplayOptions.forTest(ServiceOptions.forTest(cluster), List.of()));
+        ReplayOptions options =
+            customise.apply(ReplayOptions.forTest(ServiceOptions.forTest(cluster), List.of()));
         started.options = options.service().cluster();
         ReplayService service = new ReplayService(options);
         RunningService running = await(ServiceLauncher.start(service), 60);
@@ -123,13 +133,15 @@ final class ReplayCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until no partition is migrating and every backup is in sync as each replay node sees it. A member that has
-   * just joined takes over partitions; publishes in that window wait for the migration, which on a loaded machine can
-   * outlast a request deadline. The tests here are about a settled cluster; migrations have their own tests
-   * (DurableAckTest, FailoverTest).
+   * Waits until no partition is migrating and every backup is in sync as each replay node sees it.
+   * A member that has just joined takes over partitions; publishes in that window wait for the
+   * migration, which on a loaded machine can outlast a request deadline. The tests here are about a
+   * settled cluster; migrations have their own tests (DurableAckTest, FailoverTest).
    */
   private void awaitSettled() throws Exception {
-    Poll.until(Duration.ofSeconds(60), "partitions safe on every replay node",
+    Poll.until(
+        Duration.ofSeconds(60),
+        "partitions safe on every replay node",
         () -> nodes.stream().allMatch(node -> node.running().node().partitionsSafeHere()));
   }
 
@@ -151,7 +163,8 @@ final class ReplayCluster implements AutoCloseable {
       try {
         await(node.running().stop(), 20);
       } catch (Exception e) {
-        // a node whose Hazelcast member was terminated by the test may not stop cleanly; nothing else to release
+        // a node whose Hazelcast member was terminated by the test may not stop cleanly; nothing
+        // else to release
       }
     }
     nodes.clear();

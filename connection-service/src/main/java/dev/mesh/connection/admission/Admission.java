@@ -6,24 +6,30 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 
 /**
- * The gate every new connection passes before this node spends anything on it (authentication, registry write,
- * {@code welcome}): admitted while fewer than {@code maxInFlight} connections are being admitted and the token bucket
- * ({@code ratePerSecond}, {@code burst}) has a token, deferred otherwise (docs/PROTOCOL.md 1.2 step 3b).
+ * The gate every new connection passes before this node spends anything on it (authentication,
+ * registry write, {@code welcome}): admitted while fewer than {@code maxInFlight} connections are
+ * being admitted and the token bucket ({@code ratePerSecond}, {@code burst}) has a token, deferred
+ * otherwise (docs/PROTOCOL.md 1.2 step 3b).
  *
- * <p>A deferred client is given a retry-after hint that places it in a virtual queue served at the admission rate: the
- * first waits a short moment, each next one 1/rate longer, so the hints spread the crowd over a window that grows with
- * the queue and the clients come back at about the rate they can be admitted. Nothing is held for a deferred client;
- * the queue is only the time its slots reach into the future, which elapses by itself.
+ * <p>A deferred client is given a retry-after hint that places it in a virtual queue served at the
+ * admission rate: the first waits a short moment, each next one 1/rate longer, so the hints spread
+ * the crowd over a window that grows with the queue and the clients come back at about the rate
+ * they can be admitted. Nothing is held for a deferred client; the queue is only the time its slots
+ * reach into the future, which elapses by itself.
  *
- * <p>A {@link Permit} must be released when its connection is open or refused; a permit held longer than
- * {@link #MAX_HOLD_NANOS} (a path that forgot it) stops counting, so a bug cannot close the door for good. Safe to
- * call from any thread.
+ * <p>A {@link Permit} must be released when its connection is open or refused; a permit held longer
+ * than {@link #MAX_HOLD_NANOS} (a path that forgot it) stops counting, so a bug cannot close the
+ * door for good. Safe to call from any thread.
  */
 public final class Admission {
 
   /** The shortest hint: a deferred client does not come straight back. */
   static final long MIN_HINT_NANOS = 250_000_000L;
-  /** Longer than any admission takes (request deadline, registry write): such a permit was forgotten. */
+
+  /**
+   * Longer than any admission takes (request deadline, registry write): such a permit was
+   * forgotten.
+   */
   static final long MAX_HOLD_NANOS = 60_000_000_000L;
 
   /** Why a connection was deferred. */
@@ -45,8 +51,7 @@ public final class Admission {
   }
 
   /** What the gate decided: a permit to go on with, or a deferral with its hint. */
-  public sealed interface Decision permits Permit, Deferral {
-  }
+  public sealed interface Decision permits Permit, Deferral {}
 
   /** Admitted: release once the connection is open or refused (idempotent). */
   public final class Permit implements Decision {
@@ -66,10 +71,10 @@ public final class Admission {
   /**
    * Deferred: come back after {@code retryAfterMs}.
    *
-   * @param queued clients deferred before this one whose slot is still to come (this one not included)
+   * @param queued clients deferred before this one whose slot is still to come (this one not
+   *     included)
    */
-  public record Deferral(long retryAfterMs, Cause cause, long queued) implements Decision {
-  }
+  public record Deferral(long retryAfterMs, Cause cause, long queued) implements Decision {}
 
   private final AdmissionOptions options;
   private final LongSupplier nanoClock;
@@ -78,8 +83,10 @@ public final class Admission {
   private final LinkedHashSet<Permit> held = new LinkedHashSet<>();
   private double tokens;
   private long refilledAt;
+
   /** When the last slot handed to a deferred client comes: the end of the virtual queue. */
   private long queueEnd;
+
   /** Where the current run of the queue began: its first slot is one slot after it. */
   private long queueStart;
 
@@ -117,9 +124,9 @@ public final class Admission {
   }
 
   /**
-   * The next slot of the virtual queue: right after the last one handed out, or after the shortest hint when the queue
-   * has drained. Past the longest hint the queue does not grow: those clients are spread at random over its second
-   * half (they may be deferred again, with a fresh place).
+   * The next slot of the virtual queue: right after the last one handed out, or after the shortest
+   * hint when the queue has drained. Past the longest hint the queue does not grow: those clients
+   * are spread at random over its second half (they may be deferred again, with a fresh place).
    */
   private Deferral defer(long now, Cause cause) {
     long queued = queuedAt(now);
@@ -160,7 +167,9 @@ public final class Admission {
     return queuedAt(nanoClock.getAsLong());
   }
 
-  /** Slots handed out that are still to come at {@code now}: the clients queued ahead of a new one. */
+  /**
+   * Slots handed out that are still to come at {@code now}: the clients queued ahead of a new one.
+   */
   private long queuedAt(long now) {
     return Math.max(0, queueEnd - Math.max(now, queueStart)) / slotNanos;
   }

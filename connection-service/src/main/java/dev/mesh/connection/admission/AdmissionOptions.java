@@ -1,22 +1,22 @@
 package dev.mesh.connection.admission;
 
 import dev.mesh.common.config.Env;
-
 import java.time.Duration;
 
 /**
  * How fast a node takes on new connections (README "Configuration", docs/PROTOCOL.md 1.2 step 3b).
  *
- * @param ratePerSecond {@code MESH_ADMISSION_RATE}, default {@value #DEFAULT_RATE_PER_SECOND}: new connections
- *                      admitted per second (token bucket refill); also the pace at which deferred clients are told to
- *                      come back
- * @param burst         {@code MESH_ADMISSION_BURST}, default {@value #DEFAULT_BURST}: connections admitted at once
- *                      above that rate (bucket size)
- * @param maxInFlight   {@code MESH_ADMISSION_MAX_IN_FLIGHT}, default {@value #DEFAULT_MAX_IN_FLIGHT}: connections
- *                      between their upgrade (or SSE request) and their {@code welcome} or refusal at once
- *                      (authentication, connect authorisation, registry write); a node slowed down admits fewer
- * @param maxHint       {@code MESH_ADMISSION_MAX_HINT}, default 60s: the longest retry-after hint; past it the queue
- *                      of deferred clients stops growing and further ones are spread over its second half
+ * @param ratePerSecond {@code MESH_ADMISSION_RATE}, default {@value #DEFAULT_RATE_PER_SECOND}: new
+ *     connections admitted per second (token bucket refill); also the pace at which deferred
+ *     clients are told to come back
+ * @param burst {@code MESH_ADMISSION_BURST}, default {@value #DEFAULT_BURST}: connections admitted
+ *     at once above that rate (bucket size)
+ * @param maxInFlight {@code MESH_ADMISSION_MAX_IN_FLIGHT}, default {@value #DEFAULT_MAX_IN_FLIGHT}:
+ *     connections between their upgrade (or SSE request) and their {@code welcome} or refusal at
+ *     once (authentication, connect authorisation, registry write); a node slowed down admits fewer
+ * @param maxHint {@code MESH_ADMISSION_MAX_HINT}, default 60s: the longest retry-after hint; past
+ *     it the queue of deferred clients stops growing and further ones are spread over its second
+ *     half
  */
 public record AdmissionOptions(int ratePerSecond, int burst, int maxInFlight, Duration maxHint) {
 
@@ -27,15 +27,18 @@ public record AdmissionOptions(int ratePerSecond, int burst, int maxInFlight, Du
 
   public AdmissionOptions {
     if (ratePerSecond < 1 || burst < 1 || maxInFlight < 1) {
-      throw new IllegalArgumentException("admission rate, burst and in-flight limit must be at least 1");
+      throw new IllegalArgumentException(
+          "admission rate, burst and in-flight limit must be at least 1");
     }
     if (maxHint.compareTo(Duration.ofSeconds(1)) < 0) {
-      throw new IllegalArgumentException("the longest admission hint must be at least 1s, was " + maxHint);
+      throw new IllegalArgumentException(
+          "the longest admission hint must be at least 1s, was " + maxHint);
     }
   }
 
   public static AdmissionOptions defaults() {
-    return new AdmissionOptions(DEFAULT_RATE_PER_SECOND, DEFAULT_BURST, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_HINT);
+    return new AdmissionOptions(
+        DEFAULT_RATE_PER_SECOND, DEFAULT_BURST, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_HINT);
   }
 
   public static AdmissionOptions fromEnv(Env env) {
@@ -43,6 +46,10 @@ public record AdmissionOptions(int ratePerSecond, int burst, int maxInFlight, Du
         env.integer("MESH_ADMISSION_RATE", DEFAULT_RATE_PER_SECOND, 1, 1_000_000),
         env.integer("MESH_ADMISSION_BURST", DEFAULT_BURST, 1, 1_000_000),
         env.integer("MESH_ADMISSION_MAX_IN_FLIGHT", DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000),
-        env.duration("MESH_ADMISSION_MAX_HINT", DEFAULT_MAX_HINT, Duration.ofSeconds(1), Duration.ofHours(1)));
+        env.duration(
+            "MESH_ADMISSION_MAX_HINT",
+            DEFAULT_MAX_HINT,
+            Duration.ofSeconds(1),
+            Duration.ofHours(1)));
   }
 }

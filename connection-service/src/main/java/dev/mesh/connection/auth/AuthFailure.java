@@ -1,15 +1,24 @@
 package dev.mesh.connection.auth;
 
 /**
- * Why a request was refused before a connection opened; the cause is the metric tag
- * {@code mesh_auth_failures_total{cause}} and the {@code cause} of the JSON error body (docs/PROTOCOL.md §2.3).
+ * Why a request was refused before a connection opened; the cause is the metric tag {@code
+ * mesh_auth_failures_total{cause}} and the {@code cause} of the JSON error body (docs/PROTOCOL.md
+ * §2.3).
  */
 public final class AuthFailure extends RuntimeException {
 
   /** Causes, each with the HTTP status the client gets. */
   public enum Cause {
-    MISSING(401), MALFORMED(401), BAD_SIGNATURE(401), ALGORITHM(401), EXPIRED(401), NOT_YET_VALID(401), CLAIMS(401),
-    TOKEN_IN_URL(401), TICKET(401), ORIGIN(403);
+    MISSING(401),
+    MALFORMED(401),
+    BAD_SIGNATURE(401),
+    ALGORITHM(401),
+    EXPIRED(401),
+    NOT_YET_VALID(401),
+    CLAIMS(401),
+    TOKEN_IN_URL(401),
+    TICKET(401),
+    ORIGIN(403);
 
     private final int status;
 
@@ -34,8 +43,9 @@ public final class AuthFailure extends RuntimeException {
   }
 
   /**
-   * @param detail for the log only, never the client: the attacker-controlled value behind the refusal (e.g.
-   *               {@code alg=...}), written through {@link dev.mesh.common.ops.SafeLog#escape}; may be null
+   * @param detail for the log only, never the client: the attacker-controlled value behind the
+   *     refusal (e.g. {@code alg=...}), written through {@link dev.mesh.common.ops.SafeLog#escape};
+   *     may be null
    */
   public AuthFailure(Cause cause, String message, String detail) {
     super(message, null, false, false);

@@ -5,27 +5,28 @@ import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Finds and verifies the credential of a request (docs/PROTOCOL.md §2.1-2.4): {@code Authorization: Bearer}, then a
- * single-use {@code ticket}, then the auth cookie; a token in the URL is refused outright. Tokens are verified by
- * {@link TokenVerifier} (signature before claims) against the configured keys: HS256 secrets with or without
- * {@code kid}, PEM public keys, and the keys of a JWKS URL, refetched when a token names a kid it does not know yet.
- * Every outcome is a completed future: a hostile token can make verification fail, never throw or hang.
+ * Finds and verifies the credential of a request (docs/PROTOCOL.md §2.1-2.4): {@code Authorization:
+ * Bearer}, then a single-use {@code ticket}, then the auth cookie; a token in the URL is refused
+ * outright. Tokens are verified by {@link TokenVerifier} (signature before claims) against the
+ * configured keys: HS256 secrets with or without {@code kid}, PEM public keys, and the keys of a
+ * JWKS URL, refetched when a token names a kid it does not know yet. Every outcome is a completed
+ * future: a hostile token can make verification fail, never throw or hang.
  */
 public final class Authenticator {
 
   private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
-  private static final List<String> TOKEN_PARAMETERS = List.of("token", "access_token", "jwt", "authorization");
+  private static final List<String> TOKEN_PARAMETERS =
+      List.of("token", "access_token", "jwt", "authorization");
 
   private final TicketStore tickets;
   private final AuthOptions options;
@@ -38,11 +39,16 @@ public final class Authenticator {
     this.tickets = tickets;
     List<VerificationKey> keys = new ArrayList<>();
     if (options.secret() != null) {
-      keys.add(VerificationKey.hs256(options.secret().getBytes(StandardCharsets.UTF_8), null, "MESH_JWT_SECRET"));
+      keys.add(
+          VerificationKey.hs256(
+              options.secret().getBytes(StandardCharsets.UTF_8), null, "MESH_JWT_SECRET"));
     }
     for (Map.Entry<String, String> secret : options.secrets().entrySet()) {
-      keys.add(VerificationKey.hs256(secret.getValue().getBytes(StandardCharsets.UTF_8), secret.getKey(),
-          "MESH_JWT_SECRETS"));
+      keys.add(
+          VerificationKey.hs256(
+              secret.getValue().getBytes(StandardCharsets.UTF_8),
+              secret.getKey(),
+              "MESH_JWT_SECRETS"));
     }
     for (String pem : options.publicKeys()) {
       keys.add(VerificationKey.pem(pem, "MESH_JWT_PUBLIC_KEYS"));
@@ -57,15 +63,22 @@ public final class Authenticator {
     } else {
       this.jwks = null;
     }
-    this.verifier = new TokenVerifier(algorithms, options.issuer(), options.audience(), options.leeway().toSeconds());
+    this.verifier =
+        new TokenVerifier(
+            algorithms, options.issuer(), options.audience(), options.leeway().toSeconds());
   }
 
-  /** Loads the JWKS when one is configured (never fails: see {@link JwksKeys#start}), and warns about open checks. */
+  /**
+   * Loads the JWKS when one is configured (never fails: see {@link JwksKeys#start}), and warns
+   * about open checks.
+   */
   public Future<Void> start() {
     if (options.issuer() == null || options.audience() == null) {
-      LOG.warn("event=jwt-claims-unchecked issuer={} audience={}: tokens of any issuer or audience signed with an"
+      LOG.warn(
+          "event=jwt-claims-unchecked issuer={} audience={}: tokens of any issuer or audience signed with an"
               + " accepted key are accepted; set MESH_JWT_ISSUER and MESH_JWT_AUDIENCE when the key is shared",
-          options.issuer() == null ? "unchecked" : "checked", options.audience() == null ? "unchecked" : "checked");
+          options.issuer() == null ? "unchecked" : "checked",
+          options.audience() == null ? "unchecked" : "checked");
     }
     return jwks == null ? Future.succeededFuture() : jwks.start();
   }
@@ -85,12 +98,16 @@ public final class Authenticator {
     return jwks == null ? configured : configured.plus(jwks.current());
   }
 
-  /** Authenticates a connection request ({@code /ws}, {@code /sse}) from its headers and query parameters. */
+  /**
+   * Authenticates a connection request ({@code /ws}, {@code /sse}) from its headers and query
+   * parameters.
+   */
   public Future<VerifiedToken> authenticate(MultiMap headers, MultiMap query) {
     try {
       for (String parameter : TOKEN_PARAMETERS) {
         if (query.contains(parameter)) {
-          return fail(AuthFailure.Cause.TOKEN_IN_URL, "a token must not be sent in the URL: use a ticket");
+          return fail(
+              AuthFailure.Cause.TOKEN_IN_URL, "a token must not be sent in the URL: use a ticket");
         }
       }
       String bearer = bearer(headers);
@@ -99,16 +116,25 @@ public final class Authenticator {
       }
       String ticket = query.get("ticket");
       if (ticket != null) {
-        return tickets.redeem(ticket, options.leeway()).compose(identity -> identity == null
-            ? fail(AuthFailure.Cause.TICKET, "ticket unknown, expired or already used")
-            : Future.succeededFuture(identity));
+        return tickets
+            .redeem(ticket, options.leeway())
+            .compose(
+                identity ->
+                    identity == null
+                        ? fail(AuthFailure.Cause.TICKET, "ticket unknown, expired or already used")
+                        : Future.succeededFuture(identity));
       }
       String cookie = cookie(headers, options.cookieName());
       if (cookie != null) {
         return verify(cookie);
       }
-      return fail(AuthFailure.Cause.MISSING, "no credential: send Authorization: Bearer or a ?ticket= from POST"
-          + " /auth/ticket" + (options.cookieName() == null ? "" : ", or the " + options.cookieName() + " cookie"));
+      return fail(
+          AuthFailure.Cause.MISSING,
+          "no credential: send Authorization: Bearer or a ?ticket= from POST"
+              + " /auth/ticket"
+              + (options.cookieName() == null
+                  ? ""
+                  : ", or the " + options.cookieName() + " cookie"));
     } catch (RuntimeException e) {
       return fail(AuthFailure.Cause.MALFORMED, "credential could not be read");
     }
@@ -117,7 +143,9 @@ public final class Authenticator {
   /** The token of the Authorization header only ({@code POST /auth/ticket}). */
   public Future<VerifiedToken> authenticateBearer(MultiMap headers) {
     String token = bearer(headers);
-    return token == null ? fail(AuthFailure.Cause.MISSING, "Authorization: Bearer <token> required") : verify(token);
+    return token == null
+        ? fail(AuthFailure.Cause.MISSING, "Authorization: Bearer <token> required")
+        : verify(token);
   }
 
   /** The token of the Authorization header or the cookie ({@code POST /sse/<id>}). */
@@ -127,7 +155,8 @@ public final class Authenticator {
       if (token == null) {
         token = cookie(headers, options.cookieName());
       }
-      return token == null ? fail(AuthFailure.Cause.MISSING, "Authorization: Bearer or cookie required")
+      return token == null
+          ? fail(AuthFailure.Cause.MISSING, "Authorization: Bearer or cookie required")
           : verify(token);
     } catch (RuntimeException e) {
       return fail(AuthFailure.Cause.MALFORMED, "credential could not be read");
@@ -135,17 +164,21 @@ public final class Authenticator {
   }
 
   /**
-   * Verifies one token: parse, algorithm, key, signature, then claims (TokenVerifier). A kid that no key answers to
-   * refetches the JWKS (rate-limited) once before the token is refused.
+   * Verifies one token: parse, algorithm, key, signature, then claims (TokenVerifier). A kid that
+   * no key answers to refetches the JWKS (rate-limited) once before the token is refused.
    */
   public Future<VerifiedToken> verify(String token) {
     try {
       TokenVerifier.Parsed parsed = verifier.parse(token);
       List<VerificationKey> candidates = keys().candidates(parsed.algorithm(), parsed.kid());
-      if (candidates.isEmpty() && jwks != null && parsed.kid() != null
+      if (candidates.isEmpty()
+          && jwks != null
+          && parsed.kid() != null
           && !parsed.algorithm().equals(VerificationKey.HS256)) {
         return jwks.refreshForUnknownKid()
-            .map(refreshed -> verifier.check(parsed, keys().candidates(parsed.algorithm(), parsed.kid())));
+            .map(
+                refreshed ->
+                    verifier.check(parsed, keys().candidates(parsed.algorithm(), parsed.kid())));
       }
       return Future.succeededFuture(verifier.check(parsed, candidates));
     } catch (AuthFailure failure) {

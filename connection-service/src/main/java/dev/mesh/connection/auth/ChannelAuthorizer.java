@@ -12,19 +12,22 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Decides every subscribe and publish (docs/PROTOCOL.md §2.6): built-in rules for private {@code user:} channels
- * first, then either the token's {@code mesh.subscribe}/{@code mesh.publish} patterns (defaults from configuration
- * when the token has none) or the application's authoriser on {@code mesh.authorize}, where no answer is a denial.
+ * Decides every subscribe and publish (docs/PROTOCOL.md §2.6): built-in rules for private {@code
+ * user:} channels first, then either the token's {@code mesh.subscribe}/{@code mesh.publish}
+ * patterns (defaults from configuration when the token has none) or the application's authoriser on
+ * {@code mesh.authorize}, where no answer is a denial.
  */
 public final class ChannelAuthorizer {
 
-  /** A decision and, when refused, why (shown to the client); {@code unavailable}: the authoriser did not answer. */
+  /**
+   * A decision and, when refused, why (shown to the client); {@code unavailable}: the authoriser
+   * did not answer.
+   */
   public record Decision(boolean allowed, String reason, boolean unavailable) {
     static final Decision ALLOW = new Decision(true, null, false);
 
@@ -34,7 +37,8 @@ public final class ChannelAuthorizer {
   }
 
   private static final Duration BUS_TIMEOUT = Duration.ofSeconds(2);
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChannelAuthorizer.class);
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ChannelAuthorizer.class);
 
   private final AuthOptions options;
   private final BusClient bus;
@@ -44,7 +48,9 @@ public final class ChannelAuthorizer {
     this.bus = bus;
   }
 
-  /** With {@code MESH_AUTHORIZER=bus}: may this identity connect at all? Always allowed otherwise. */
+  /**
+   * With {@code MESH_AUTHORIZER=bus}: may this identity connect at all? Always allowed otherwise.
+   */
   public Future<Decision> connect(ConnectionIdentity identity, JsonObject claims) {
     if (!AuthOptions.AUTHORIZER_BUS.equals(options.authorizer())) {
       return Future.succeededFuture(Decision.ALLOW);
@@ -52,22 +58,24 @@ public final class ChannelAuthorizer {
     return ask(AuthorizeRequest.CONNECT, null, identity, claims);
   }
 
-  public Future<Decision> check(String action, String channel, ConnectionIdentity identity, JsonObject claims) {
+  public Future<Decision> check(
+      String action, String channel, ConnectionIdentity identity, JsonObject claims) {
     if (channel.startsWith("user:")) {
       if (action.equals(AuthorizeRequest.PUBLISH)) {
         return Future.succeededFuture(Decision.deny("clients may not publish to user: channels"));
       }
-      return Future.succeededFuture(channel.equals("user:" + identity.userId())
-          ? Decision.ALLOW
-          : Decision.deny(action + " to " + channel + " is not allowed"));
+      return Future.succeededFuture(
+          channel.equals("user:" + identity.userId())
+              ? Decision.ALLOW
+              : Decision.deny(action + " to " + channel + " is not allowed"));
     }
     if (AuthOptions.AUTHORIZER_BUS.equals(options.authorizer())) {
       return ask(action, channel, identity, claims);
     }
     List<String> patterns = patterns(claims, action);
     boolean allowed = patterns.stream().anyMatch(pattern -> matches(pattern, channel));
-    return Future.succeededFuture(allowed ? Decision.ALLOW
-        : Decision.deny(action + " to " + channel + " is not allowed"));
+    return Future.succeededFuture(
+        allowed ? Decision.ALLOW : Decision.deny(action + " to " + channel + " is not allowed"));
   }
 
   private List<String> patterns(JsonObject claims, String action) {
@@ -80,7 +88,9 @@ public final class ChannelAuthorizer {
       }
       return patterns;
     }
-    return action.equals(AuthorizeRequest.SUBSCRIBE) ? options.defaultSubscribe() : options.defaultPublish();
+    return action.equals(AuthorizeRequest.SUBSCRIBE)
+        ? options.defaultSubscribe()
+        : options.defaultPublish();
   }
 
   static boolean matches(String pattern, String channel) {
@@ -93,21 +103,33 @@ public final class ChannelAuthorizer {
     return pattern.equals(channel);
   }
 
-  private Future<Decision> ask(String action, String channel, ConnectionIdentity identity, JsonObject claims) {
+  private Future<Decision> ask(
+      String action, String channel, ConnectionIdentity identity, JsonObject claims) {
     JsonNode claimsNode = Json.MAPPER.valueToTree(claims.getMap());
-    return bus.request(Addresses.AUTHORIZE, new AuthorizeRequest(action, channel, identity, claimsNode),
-            AuthorizeDecision.class, BUS_TIMEOUT)
-        .map(decision -> decision.allowed() ? Decision.ALLOW
-            : Decision.deny(decision.reason() == null ? "not allowed" : decision.reason()))
-        .otherwise(e -> {
-          LOG.warn("event=authoriser-unavailable action={} cause=\"{}\"", action, SafeLog.escape(String.valueOf(e)));
-          return new Decision(false, unavailableReason(e), true);
-        });
+    return bus.request(
+            Addresses.AUTHORIZE,
+            new AuthorizeRequest(action, channel, identity, claimsNode),
+            AuthorizeDecision.class,
+            BUS_TIMEOUT)
+        .map(
+            decision ->
+                decision.allowed()
+                    ? Decision.ALLOW
+                    : Decision.deny(decision.reason() == null ? "not allowed" : decision.reason()))
+        .otherwise(
+            e -> {
+              LOG.warn(
+                  "event=authoriser-unavailable action={} cause=\"{}\"",
+                  action,
+                  SafeLog.escape(String.valueOf(e)));
+              return new Decision(false, unavailableReason(e), true);
+            });
   }
 
   /**
-   * What the client is told when the authoriser did not answer: the kind of failure only. The exception's own text
-   * names internal addresses ({@code __vertx.reply.<uuid>}), which a browser has no business seeing.
+   * What the client is told when the authoriser did not answer: the kind of failure only. The
+   * exception's own text names internal addresses ({@code __vertx.reply.<uuid>}), which a browser
+   * has no business seeing.
    */
   static String unavailableReason(Throwable failure) {
     if (failure instanceof ReplyException reply) {

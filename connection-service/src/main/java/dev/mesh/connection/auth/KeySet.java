@@ -4,19 +4,25 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An immutable set of verification keys and the rule that picks the ones a token may be checked against
- * (docs/PROTOCOL.md §2.2):
+ * An immutable set of verification keys and the rule that picks the ones a token may be checked
+ * against (docs/PROTOCOL.md §2.2):
+ *
  * <ul>
- *   <li>HS256 with a {@code kid}: the secret of {@code MESH_JWT_SECRETS} with that kid; without one: {@code
- *       MESH_JWT_SECRET}. A kid never falls back to another secret, so a retired kid stays retired.</li>
- *   <li>RS256 / ES256 with a {@code kid}: the JWKS keys with that kid, else the PEM keys (which have no kid); without
- *       one: the PEM keys, then the JWKS keys, of that algorithm.</li>
+ *   <li>HS256 with a {@code kid}: the secret of {@code MESH_JWT_SECRETS} with that kid; without
+ *       one: {@code MESH_JWT_SECRET}. A kid never falls back to another secret, so a retired kid
+ *       stays retired.
+ *   <li>RS256 / ES256 with a {@code kid}: the JWKS keys with that kid, else the PEM keys (which
+ *       have no kid); without one: the PEM keys, then the JWKS keys, of that algorithm.
  * </ul>
+ *
  * Only keys of the token's own algorithm are ever candidates.
  */
 public final class KeySet {
 
-  /** Most keys one token is tried against: a token cannot make the node verify against an unbounded set. */
+  /**
+   * Most keys one token is tried against: a token cannot make the node verify against an unbounded
+   * set.
+   */
   static final int MAX_CANDIDATES = 8;
 
   private final List<VerificationKey> keys;
@@ -43,7 +49,10 @@ public final class KeySet {
     return new KeySet(all);
   }
 
-  /** The keys a token with this {@code alg} and {@code kid} (null when absent) may be verified with, in order. */
+  /**
+   * The keys a token with this {@code alg} and {@code kid} (null when absent) may be verified with,
+   * in order.
+   */
   public List<VerificationKey> candidates(String algorithm, String kid) {
     List<VerificationKey> picked = new ArrayList<>();
     if (algorithm.equals(VerificationKey.HS256)) {

@@ -6,11 +6,12 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Cross-site WebSocket hijacking defence (docs/PROTOCOL.md §2.5): a browser always sends {@code Origin}, so a request
- * from a page of another site is refused unless its origin is allowed. The node's own origin (the {@code Origin}
- * equal to {@code http://} or {@code https://} and the request's {@code Host}) is always allowed; {@code
- * MESH_ALLOWED_ORIGINS} adds origins to it, or {@code *} allows any. Requests without {@code Origin} come from
- * non-browser clients, which carry their own credentials, and are allowed.
+ * Cross-site WebSocket hijacking defence (docs/PROTOCOL.md §2.5): a browser always sends {@code
+ * Origin}, so a request from a page of another site is refused unless its origin is allowed. The
+ * node's own origin (the {@code Origin} equal to {@code http://} or {@code https://} and the
+ * request's {@code Host}) is always allowed; {@code MESH_ALLOWED_ORIGINS} adds origins to it, or
+ * {@code *} allows any. Requests without {@code Origin} come from non-browser clients, which carry
+ * their own credentials, and are allowed.
  */
 public final class OriginPolicy {
 
@@ -19,7 +20,10 @@ public final class OriginPolicy {
 
   public OriginPolicy(List<String> allowedOrigins) {
     this.any = allowedOrigins.contains(AuthOptions.ANY_ORIGIN);
-    this.allowed = allowedOrigins.stream().map(o -> o.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+    this.allowed =
+        allowedOrigins.stream()
+            .map(o -> o.toLowerCase(Locale.ROOT))
+            .collect(Collectors.toUnmodifiableSet());
   }
 
   public boolean allows(String origin, String host) {

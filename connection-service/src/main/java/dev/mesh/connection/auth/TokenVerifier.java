@@ -2,7 +2,6 @@ package dev.mesh.connection.auth;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -12,25 +11,29 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Verifies one JWS compact token in the only safe order (docs/PROTOCOL.md §2.2): parse, algorithm allow-list, key by
- * {@code kid}, <b>signature</b>, and only then the claims. The claims of a token whose signature does not verify are
- * never evaluated, so a refusal never tells which claims a forged token would pass. Every failure, including any
- * runtime exception on hostile input (an {@code exp} beyond what {@link Instant} holds, a deeply nested header...), is
- * an {@link AuthFailure}: the caller answers 401, never 500 and never nothing.
+ * Verifies one JWS compact token in the only safe order (docs/PROTOCOL.md §2.2): parse, algorithm
+ * allow-list, key by {@code kid}, <b>signature</b>, and only then the claims. The claims of a token
+ * whose signature does not verify are never evaluated, so a refusal never tells which claims a
+ * forged token would pass. Every failure, including any runtime exception on hostile input (an
+ * {@code exp} beyond what {@link Instant} holds, a deeply nested header...), is an {@link
+ * AuthFailure}: the caller answers 401, never 500 and never nothing.
  */
 public final class TokenVerifier {
 
   /** Longer tokens are refused unparsed: verification work is bounded whatever the input. */
   public static final int MAX_TOKEN_CHARS = 8192;
-  /** 9999-12-31T23:59:59Z: a NumericDate past it is refused instead of overflowing time arithmetic. */
+
+  /**
+   * 9999-12-31T23:59:59Z: a NumericDate past it is refused instead of overflowing time arithmetic.
+   */
   static final long MAX_NUMERIC_DATE = 253_402_300_799L;
 
   private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
   private static final int MAX_KID_CHARS = 256;
 
   /** A token split and decoded, before anything about it is trusted. */
-  public record Parsed(String algorithm, String kid, JsonObject claims, byte[] signingInput, byte[] signature) {
-  }
+  public record Parsed(
+      String algorithm, String kid, JsonObject claims, byte[] signingInput, byte[] signature) {}
 
   private final Set<String> algorithms;
   private final String issuer;
@@ -40,15 +43,16 @@ public final class TokenVerifier {
 
   /**
    * @param algorithms the allow-list: algorithms that have (or, with a JWKS, may have) a key
-   * @param issuer     required {@code iss}, or null
-   * @param audience   required member of {@code aud}, or null
+   * @param issuer required {@code iss}, or null
+   * @param audience required member of {@code aud}, or null
    */
   public TokenVerifier(Set<String> algorithms, String issuer, String audience, long leewaySeconds) {
     this(algorithms, issuer, audience, leewaySeconds, Clock.systemUTC());
   }
 
   /** With a clock of its own: tests check published example tokens at the time they were valid. */
-  TokenVerifier(Set<String> algorithms, String issuer, String audience, long leewaySeconds, Clock clock) {
+  TokenVerifier(
+      Set<String> algorithms, String issuer, String audience, long leewaySeconds, Clock clock) {
     this.algorithms = Set.copyOf(algorithms);
     this.issuer = issuer;
     this.audience = audience;
@@ -73,28 +77,41 @@ public final class TokenVerifier {
 
   private Parsed parseUnchecked(String token) {
     if (token.length() > MAX_TOKEN_CHARS) {
-      throw new AuthFailure(AuthFailure.Cause.MALFORMED, "token longer than " + MAX_TOKEN_CHARS + " characters");
+      throw new AuthFailure(
+          AuthFailure.Cause.MALFORMED, "token longer than " + MAX_TOKEN_CHARS + " characters");
     }
     int first = token.indexOf('.');
     int second = first < 0 ? -1 : token.indexOf('.', first + 1);
     if (first < 0 || second < 0 || token.indexOf('.', second + 1) >= 0) {
-      throw new AuthFailure(AuthFailure.Cause.MALFORMED, "token is not a JWT: three dot-separated parts expected");
+      throw new AuthFailure(
+          AuthFailure.Cause.MALFORMED, "token is not a JWT: three dot-separated parts expected");
     }
-    JsonObject header = new JsonObject(new String(decode(token.substring(0, first)), StandardCharsets.UTF_8));
-    JsonObject claims = new JsonObject(new String(decode(token.substring(first + 1, second)), StandardCharsets.UTF_8));
+    JsonObject header =
+        new JsonObject(new String(decode(token.substring(0, first)), StandardCharsets.UTF_8));
+    JsonObject claims =
+        new JsonObject(
+            new String(decode(token.substring(first + 1, second)), StandardCharsets.UTF_8));
     Object alg = header.getValue("alg");
     if (!(alg instanceof String algorithm) || !algorithms.contains(algorithm)) {
-      throw new AuthFailure(AuthFailure.Cause.ALGORITHM, "token algorithm is not accepted (accepted: "
-          + String.join(", ", algorithms.stream().sorted().toList()) + ")", "alg=" + alg);
+      throw new AuthFailure(
+          AuthFailure.Cause.ALGORITHM,
+          "token algorithm is not accepted (accepted: "
+              + String.join(", ", algorithms.stream().sorted().toList())
+              + ")",
+          "alg=" + alg);
     }
     if (header.containsKey("crit")) {
-      // RFC 7515 §4.1.11: extensions Mesh does not implement (e.g. unencoded payloads) must be refused.
-      throw new AuthFailure(AuthFailure.Cause.MALFORMED, "token header has crit extensions, which are not supported");
+      // RFC 7515 §4.1.11: extensions Mesh does not implement (e.g. unencoded payloads) must be
+      // refused.
+      throw new AuthFailure(
+          AuthFailure.Cause.MALFORMED, "token header has crit extensions, which are not supported");
     }
     Object kid = header.getValue("kid");
-    if (kid != null && (!(kid instanceof String text) || text.isEmpty() || text.length() > MAX_KID_CHARS)) {
-      throw new AuthFailure(AuthFailure.Cause.MALFORMED, "token kid must be a string of 1-" + MAX_KID_CHARS
-          + " characters");
+    if (kid != null
+        && (!(kid instanceof String text) || text.isEmpty() || text.length() > MAX_KID_CHARS)) {
+      throw new AuthFailure(
+          AuthFailure.Cause.MALFORMED,
+          "token kid must be a string of 1-" + MAX_KID_CHARS + " characters");
     }
     byte[] signature = decode(token.substring(second + 1));
     byte[] signingInput = token.substring(0, second).getBytes(StandardCharsets.US_ASCII);
@@ -102,8 +119,9 @@ public final class TokenVerifier {
   }
 
   /**
-   * Strict base64url (RFC 7515 §2): no padding, and only the canonical spelling of the bytes. Java's decoder ignores
-   * the unused low bits of the last character, so without the round trip two different strings would be one token.
+   * Strict base64url (RFC 7515 §2): no padding, and only the canonical spelling of the bytes.
+   * Java's decoder ignores the unused low bits of the last character, so without the round trip two
+   * different strings would be one token.
    */
   private static byte[] decode(String part) {
     byte[] bytes = Base64.getUrlDecoder().decode(part);
@@ -114,8 +132,9 @@ public final class TokenVerifier {
   }
 
   /**
-   * Steps 3 and 4: the signature against the candidate keys, then the claims. {@code candidates} are the keys
-   * {@link KeySet#candidates} picked for this token; none is a {@code bad-signature} refusal.
+   * Steps 3 and 4: the signature against the candidate keys, then the claims. {@code candidates}
+   * are the keys {@link KeySet#candidates} picked for this token; none is a {@code bad-signature}
+   * refusal.
    */
   public VerifiedToken check(Parsed token, List<VerificationKey> candidates) {
     try {
@@ -127,9 +146,12 @@ public final class TokenVerifier {
         }
       }
       if (!signed) {
-        throw new AuthFailure(AuthFailure.Cause.BAD_SIGNATURE, candidates.isEmpty()
-            ? "no configured key matches the token's algorithm and kid"
-            : "token signature does not verify", token.kid() == null ? null : "kid=" + token.kid());
+        throw new AuthFailure(
+            AuthFailure.Cause.BAD_SIGNATURE,
+            candidates.isEmpty()
+                ? "no configured key matches the token's algorithm and kid"
+                : "token signature does not verify",
+            token.kid() == null ? null : "kid=" + token.kid());
       }
       return claims(token.claims());
     } catch (AuthFailure failure) {
@@ -158,7 +180,8 @@ public final class TokenVerifier {
     }
     Object subject = claims.getValue("sub");
     if (!(subject instanceof String user) || !USER_ID.matcher(user).matches()) {
-      throw new AuthFailure(AuthFailure.Cause.CLAIMS, "sub must be 1-64 characters of A-Z a-z 0-9 _ . @ -");
+      throw new AuthFailure(
+          AuthFailure.Cause.CLAIMS, "sub must be 1-64 characters of A-Z a-z 0-9 _ . @ -");
     }
     if (issuer != null && !issuer.equals(claims.getValue("iss"))) {
       throw new AuthFailure(AuthFailure.Cause.CLAIMS, "iss must be " + issuer);
@@ -166,8 +189,10 @@ public final class TokenVerifier {
     if (audience != null) {
       // RFC 7519 §4.1.3: aud is a string or an array of strings.
       Object aud = claims.getValue("aud");
-      boolean listed = aud instanceof String single ? single.equals(audience)
-          : aud instanceof JsonArray many && many.contains(audience);
+      boolean listed =
+          aud instanceof String single
+              ? single.equals(audience)
+              : aud instanceof JsonArray many && many.contains(audience);
       if (!listed) {
         throw new AuthFailure(AuthFailure.Cause.CLAIMS, "aud must include " + audience);
       }
@@ -176,8 +201,9 @@ public final class TokenVerifier {
   }
 
   /**
-   * A NumericDate claim (RFC 7519 §2: seconds, possibly fractional) as whole seconds; null when absent. A value that
-   * is not a finite number between 0 and {@link #MAX_NUMERIC_DATE} is a {@code claims} refusal.
+   * A NumericDate claim (RFC 7519 §2: seconds, possibly fractional) as whole seconds; null when
+   * absent. A value that is not a finite number between 0 and {@link #MAX_NUMERIC_DATE} is a {@code
+   * claims} refusal.
    */
   private static Long numericDate(JsonObject claims, String name) {
     Object value = claims.getValue(name);

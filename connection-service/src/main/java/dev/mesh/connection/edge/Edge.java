@@ -16,9 +16,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
- * The collaborators of one event loop of an edge node, created on that loop's context: its sessions and everything
- * that touches them. What the loops share (admission, metrics, the channel router, the session count) is the
- * {@link EdgeNode}.
+ * The collaborators of one event loop of an edge node, created on that loop's context: its sessions
+ * and everything that touches them. What the loops share (admission, metrics, the channel router,
+ * the session count) is the {@link EdgeNode}.
  */
 public final class Edge {
 
@@ -43,7 +43,11 @@ public final class Edge {
   final EdgeNode shared;
   private final java.util.function.Consumer<String> rejoin;
 
-  Edge(EdgeNode shared, Context context, ChannelLog log, java.util.function.Consumer<String> rejoin) {
+  Edge(
+      EdgeNode shared,
+      Context context,
+      ChannelLog log,
+      java.util.function.Consumer<String> rejoin) {
     this.shared = shared;
     this.rejoin = rejoin;
     this.options = shared.options();
@@ -90,7 +94,9 @@ public final class Edge {
     }
   }
 
-  /** The gate new connections pass before anything is spent on them (docs/PROTOCOL.md 1.2 step 3b). */
+  /**
+   * The gate new connections pass before anything is spent on them (docs/PROTOCOL.md 1.2 step 3b).
+   */
   public Admission admission() {
     return admission;
   }
@@ -144,8 +150,9 @@ public final class Edge {
   }
 
   /**
-   * Asks the launcher to leave the cluster and join again as a new node (this node was paused past failure
-   * detection, or is alone in its view); the undeploy closes every socket with 1001 and a retry hint.
+   * Asks the launcher to leave the cluster and join again as a new node (this node was paused past
+   * failure detection, or is alone in its view); the undeploy closes every socket with 1001 and a
+   * retry hint.
    */
   public void rejoin(String reason) {
     rejoin.accept(reason);

@@ -23,14 +23,14 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
-
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * One event loop of the edge node: its share of the public server (WebSocket, SSE, tickets, client and demo page;
- * every loop listens on the same port), its sessions and everything that touches them on its own thread: the
- * heartbeat sweep, the presence feed of its subscribers, and its reactions to membership (quorum lost, a member gone).
+ * One event loop of the edge node: its share of the public server (WebSocket, SSE, tickets, client
+ * and demo page; every loop listens on the same port), its sessions and everything that touches
+ * them on its own thread: the heartbeat sweep, the presence feed of its subscribers, and its
+ * reactions to membership (quorum lost, a member gone).
  */
 final class EdgeLoopVerticle extends VerticleBase {
 
@@ -48,8 +48,12 @@ final class EdgeLoopVerticle extends VerticleBase {
   private Authenticator authenticator;
   private Doors doors;
 
-  EdgeLoopVerticle(EdgeNode shared, Doors nodeDoors, int port, Function<MeshNode, ChannelLog> logFactory,
-                   Consumer<String> rejoin) {
+  EdgeLoopVerticle(
+      EdgeNode shared,
+      Doors nodeDoors,
+      int port,
+      Function<MeshNode, ChannelLog> logFactory,
+      Consumer<String> rejoin) {
     this.shared = shared;
     this.nodeDoors = nodeDoors;
     this.port = port;
@@ -69,30 +73,41 @@ final class EdgeLoopVerticle extends VerticleBase {
 
     doors = nodeDoors.forLoop(vertx);
     Router router = Router.router(vertx);
-    // CORS for MESH_ALLOWED_ORIGINS; refusals of unlisted origins are the endpoints' own JSON 403 (PROTOCOL §2.5).
+    // CORS for MESH_ALLOWED_ORIGINS; refusals of unlisted origins are the endpoints' own JSON 403
+    // (PROTOCOL §2.5).
     router.route().handler(new CrossOrigin(edge)::handle);
     WebSocketEndpoint webSockets = new WebSocketEndpoint(edge, authenticator, doors);
     router.get("/ws").handler(webSockets::handlePlain);
     SseEndpoint sse = new SseEndpoint(edge, authenticator, doors);
     router.get("/sse").handler(sse::open);
-    // The only route that reads a body: after Origin and credential, at most one frame, in memory, uploads off.
-    // Two routes: Vert.x Web wants a body handler first on its route, and the credential must be checked before it.
+    // The only route that reads a body: after Origin and credential, at most one frame, in memory,
+    // uploads off.
+    // Two routes: Vert.x Web wants a body handler first on its route, and the credential must be
+    // checked before it.
     router.post("/sse/:connectionId").handler(sse::admitPost);
-    router.post("/sse/:connectionId")
+    router
+        .post("/sse/:connectionId")
         .handler(BodyHandler.create(false).setBodyLimit(options.limits().maxFrameBytes()))
         .handler(sse::send)
         .failureHandler(sse::postFailed);
-    router.post("/auth/ticket").handler(new TicketEndpoint(edge, authenticator, tickets, doors)::handle);
+    router
+        .post("/auth/ticket")
+        .handler(new TicketEndpoint(edge, authenticator, tickets, doors)::handle);
     if (options.auth().demoTokens()) {
       router.get("/demo/token").handler(new DemoTokens(vertx, options.auth().secret())::handle);
     }
     ClientScript.mount(vertx, router);
-    // The demo page must revalidate after an upgrade (with the client script), yet stay bfcache-eligible: no-cache,
+    // The demo page must revalidate after an upgrade (with the client script), yet stay
+    // bfcache-eligible: no-cache,
     // never no-store.
-    router.route().handler(ctx -> {
-      ctx.response().putHeader("Cache-Control", "no-cache");
-      ctx.next();
-    }).handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    router
+        .route()
+        .handler(
+            ctx -> {
+              ctx.response().putHeader("Cache-Control", "no-cache");
+              ctx.next();
+            })
+        .handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
     presenceFeed = new PresenceFeed(edge);
     sweeper = new HeartbeatSweeper(edge);
@@ -101,22 +116,27 @@ final class EdgeLoopVerticle extends VerticleBase {
     sweeper.start(vertx);
     watcher.start();
     quorum.start();
-    HttpServerOptions serverOptions = new HttpServerOptions()
-        .setMaxWebSocketFrameSize(options.limits().maxFrameBytes())
-        .setMaxWebSocketMessageSize(options.limits().maxFrameBytes())
-        .setWebSocketClosingTimeout(1)
-        // No compression: inflating happens before any size check, so a small deflated frame could cost megabytes
-        // (a decompression bomb). PROTOCOL §3.1: permessage-deflate is never negotiated.
-        .setPerMessageWebSocketCompressionSupported(false)
-        .setPerFrameWebSocketCompressionSupported(false)
-        .setMaxInitialLineLength(16 * 1024)
-        .setMaxHeaderSize(32 * 1024);
-    // Every request and handshake passes the deadlines first: no client holds a socket without sending a request.
-    Future<HttpServer> listening = doors.deadlines()
-        .createServer(serverOptions, router, webSockets::handshake)
-        .webSocketHandler(socket -> { })
-        .listen(port, options.httpHost())
-        .onSuccess(s -> server = s);
+    HttpServerOptions serverOptions =
+        new HttpServerOptions()
+            .setMaxWebSocketFrameSize(options.limits().maxFrameBytes())
+            .setMaxWebSocketMessageSize(options.limits().maxFrameBytes())
+            .setWebSocketClosingTimeout(1)
+            // No compression: inflating happens before any size check, so a small deflated frame
+            // could cost megabytes
+            // (a decompression bomb). PROTOCOL §3.1: permessage-deflate is never negotiated.
+            .setPerMessageWebSocketCompressionSupported(false)
+            .setPerFrameWebSocketCompressionSupported(false)
+            .setMaxInitialLineLength(16 * 1024)
+            .setMaxHeaderSize(32 * 1024);
+    // Every request and handshake passes the deadlines first: no client holds a socket without
+    // sending a request.
+    Future<HttpServer> listening =
+        doors
+            .deadlines()
+            .createServer(serverOptions, router, webSockets::handshake)
+            .webSocketHandler(socket -> {})
+            .listen(port, options.httpHost())
+            .onSuccess(s -> server = s);
     return Future.all(presenceFeed.start(), authenticator.start(), listening);
   }
 
@@ -127,7 +147,8 @@ final class EdgeLoopVerticle extends VerticleBase {
     authenticator.stop();
     doors.deadlines().stop();
     quorum.stop();
-    return edge.lifecycle.drainAll()
+    return edge.lifecycle
+        .drainAll()
         .eventually(() -> server == null ? Future.succeededFuture() : server.close())
         .eventually(() -> presenceFeed.stop())
         .onComplete(done -> shared.removeLoop(edge));

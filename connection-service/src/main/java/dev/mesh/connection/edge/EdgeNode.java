@@ -12,7 +12,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,12 +21,13 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * What the event loops of one edge node share (docs/ARCHITECTURE.md, "The edge on N event loops"): the loops
- * themselves ({@link Edge}, each owning its sessions), which loop holds which connection, the node's session count
- * (its connection limit), the draining flag, admission control (one rate per node), the metrics, the channel router
- * (one clustered consumer per channel per node), and the node-level registry client and channel log used by the
- * node's bus consumers. Everything here is safe to use from any thread; a loop's own state is reached only on
- * its context, through {@link #on}.
+ * What the event loops of one edge node share (docs/ARCHITECTURE.md, "The edge on N event loops"):
+ * the loops themselves ({@link Edge}, each owning its sessions), which loop holds which connection,
+ * the node's session count (its connection limit), the draining flag, admission control (one rate
+ * per node), the metrics, the channel router (one clustered consumer per channel per node), and the
+ * node-level registry client and channel log used by the node's bus consumers. Everything here is
+ * safe to use from any thread; a loop's own state is reached only on its context, through {@link
+ * #on}.
  */
 public final class EdgeNode {
 
@@ -44,7 +44,12 @@ public final class EdgeNode {
   private volatile boolean draining;
 
   /** Created on the node verticle's context, which the node-level registry client completes on. */
-  EdgeNode(ConnectionOptions options, MeshNode node, Context context, ConnectionMetrics metrics, ChannelLog log) {
+  EdgeNode(
+      ConnectionOptions options,
+      MeshNode node,
+      Context context,
+      ConnectionMetrics metrics,
+      ChannelLog log) {
     this.options = options;
     this.node = node;
     this.metrics = metrics;
@@ -106,7 +111,10 @@ public final class EdgeNode {
     return owners.get(connectionId);
   }
 
-  /** Takes a place for a new session unless the node holds {@code MESH_MAX_CONNECTIONS_PER_NODE} already. */
+  /**
+   * Takes a place for a new session unless the node holds {@code MESH_MAX_CONNECTIONS_PER_NODE}
+   * already.
+   */
   boolean track(Edge loop, String connectionId) {
     if (sessions.incrementAndGet() > options.limits().maxConnectionsPerNode()) {
       sessions.decrementAndGet();
@@ -136,7 +144,9 @@ public final class EdgeNode {
     return total;
   }
 
-  /** Users with a session on this node, summed over the loops (a user on two loops counts twice). */
+  /**
+   * Users with a session on this node, summed over the loops (a user on two loops counts twice).
+   */
   public int users() {
     int total = 0;
     for (Edge loop : loops) {
@@ -154,8 +164,8 @@ public final class EdgeNode {
   }
 
   /**
-   * Runs {@code action} on the loop's context and completes on the caller's context (a loop's sessions are only
-   * touched by their own thread; the caller's continuation stays on its own).
+   * Runs {@code action} on the loop's context and completes on the caller's context (a loop's
+   * sessions are only touched by their own thread; the caller's continuation stays on its own).
    */
   public static <T> Future<T> on(Edge loop, Supplier<Future<T>> action) {
     Context caller = loop.vertx.getOrCreateContext();
@@ -163,7 +173,8 @@ public final class EdgeNode {
       return call(action);
     }
     Promise<T> done = Promise.promise();
-    loop.context.runOnContext(v -> call(action).onComplete(ar -> caller.runOnContext(x -> done.handle(ar))));
+    loop.context.runOnContext(
+        v -> call(action).onComplete(ar -> caller.runOnContext(x -> done.handle(ar))));
     return done.future();
   }
 
@@ -173,11 +184,13 @@ public final class EdgeNode {
     for (Edge loop : loops) {
       results.add(on(loop, () -> action.apply(loop)));
     }
-    return Future.join(results).transform(ar -> {
-      List<T> values = new ArrayList<>();
-      results.forEach(f -> values.add(f.succeeded() ? f.result() : null));
-      return Future.succeededFuture(values);
-    });
+    return Future.join(results)
+        .transform(
+            ar -> {
+              List<T> values = new ArrayList<>();
+              results.forEach(f -> values.add(f.succeeded() ? f.result() : null));
+              return Future.succeededFuture(values);
+            });
   }
 
   private static <T> Future<T> call(Supplier<Future<T>> action) {

@@ -2,49 +2,33 @@ package dev.mesh.connection.edge;
 
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.connection.ConnectionOptions;
-import dev.mesh.connection.auth.Authenticator;
-import dev.mesh.connection.auth.TicketStore;
-import dev.mesh.connection.heartbeat.HeartbeatSweeper;
 import dev.mesh.connection.history.ChannelLog;
-import dev.mesh.connection.http.ClientScript;
-import dev.mesh.connection.http.CrossOrigin;
 import dev.mesh.connection.http.Doors;
-import dev.mesh.connection.http.DemoTokens;
-import dev.mesh.connection.http.SseEndpoint;
-import dev.mesh.connection.http.TicketEndpoint;
-import dev.mesh.connection.http.WebSocketEndpoint;
-import dev.mesh.connection.ops.ConnectionMetrics;
-import dev.mesh.connection.membership.QuorumGuard;
 import dev.mesh.connection.membership.UserLimitCheck;
-import dev.mesh.connection.registry.NodeLossWatcher;
+import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.registry.RegistryRepair;
 import dev.mesh.connection.routing.ChannelAdmin;
 import dev.mesh.connection.routing.IntegrationApi;
 import dev.mesh.connection.routing.NodeInbox;
-import dev.mesh.connection.routing.PresenceFeed;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.StaticHandler;
-
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * The edge node: {@code MESH_EVENT_LOOPS} event loops ({@link EdgeLoopVerticle}, one instance each, sharing the public
- * port: Vert.x spreads the accepted connections over them), each owning its sessions; and what there is one of per
- * node, on this verticle's own context: the node inbox, the integration API and the channel admin (bus addresses of
- * the node, answered from every loop) and the registry repair. The loops share an {@link EdgeNode}: admission (one
- * rate per node), the session count (one limit per node), the channel router (one clustered consumer per channel per
- * node) and the metrics. Ready only when every loop listens and every consumer is registered; on stop every loop
- * drains first (goodbye + 1001 to every client, registry entries removed), and only then does the node leave.
+ * The edge node: {@code MESH_EVENT_LOOPS} event loops ({@link EdgeLoopVerticle}, one instance each,
+ * sharing the public port: Vert.x spreads the accepted connections over them), each owning its
+ * sessions; and what there is one of per node, on this verticle's own context: the node inbox, the
+ * integration API and the channel admin (bus addresses of the node, answered from every loop) and
+ * the registry repair. The loops share an {@link EdgeNode}: admission (one rate per node), the
+ * session count (one limit per node), the channel router (one clustered consumer per channel per
+ * node) and the metrics. Ready only when every loop listens and every consumer is registered; on
+ * stop every loop drains first (goodbye + 1001 to every client, registry entries removed), and only
+ * then does the node leave.
  */
 public final class EdgeVerticle extends VerticleBase {
 
@@ -61,9 +45,16 @@ public final class EdgeVerticle extends VerticleBase {
   private RegistryRepair repair;
   private String loopsDeployment;
 
-  /** {@code rejoin} asks the launcher to leave the cluster and join again (see {@link Edge#rejoin(String)}). */
-  public EdgeVerticle(ConnectionOptions options, MeshNode node, MeterRegistry registry,
-                      Function<MeshNode, ChannelLog> logFactory, Consumer<String> rejoin) {
+  /**
+   * {@code rejoin} asks the launcher to leave the cluster and join again (see {@link
+   * Edge#rejoin(String)}).
+   */
+  public EdgeVerticle(
+      ConnectionOptions options,
+      MeshNode node,
+      MeterRegistry registry,
+      Function<MeshNode, ChannelLog> logFactory,
+      Consumer<String> rejoin) {
     this.options = options;
     this.node = node;
     this.registry = registry;
@@ -84,16 +75,22 @@ public final class EdgeVerticle extends VerticleBase {
     repair = new RegistryRepair(shared, options.registryCheck());
     repair.start();
     // Informative only: a mismatch is logged, and never stops the node.
-    UserLimitCheck.run(node, context, options.limits()).onFailure(e -> { });
-    // A negative port is Vert.x's shared random port: every loop's server binds the same one (0 would give each
+    UserLimitCheck.run(node, context, options.limits()).onFailure(e -> {});
+    // A negative port is Vert.x's shared random port: every loop's server binds the same one (0
+    // would give each
     // loop its own port).
     int port = options.httpPort() == 0 ? -1 : options.httpPort();
     return Future.all(inbox.start(), api.start(), channelAdmin.start())
-        .compose(v -> vertx.deployVerticle(() -> {
-          EdgeLoopVerticle loop = new EdgeLoopVerticle(shared, doors, port, logFactory, rejoin);
-          loops.add(loop);
-          return loop;
-        }, new DeploymentOptions().setInstances(options.eventLoops())))
+        .compose(
+            v ->
+                vertx.deployVerticle(
+                    () -> {
+                      EdgeLoopVerticle loop =
+                          new EdgeLoopVerticle(shared, doors, port, logFactory, rejoin);
+                      loops.add(loop);
+                      return loop;
+                    },
+                    new DeploymentOptions().setInstances(options.eventLoops())))
         .onSuccess(id -> loopsDeployment = id);
   }
 
@@ -101,11 +98,14 @@ public final class EdgeVerticle extends VerticleBase {
   public Future<?> stop() {
     repair.stop();
     shared.draining(true);
-    // The loops (children of this deployment) drain and close their servers before the node's consumers go.
-    Future<?> loopsStopped = loopsDeployment == null ? Future.succeededFuture()
-        : vertx.undeploy(loopsDeployment).recover(e -> Future.succeededFuture());
-    return loopsStopped
-        .eventually(() -> Future.join(inbox.stop(), api.stop(), channelAdmin.stop()));
+    // The loops (children of this deployment) drain and close their servers before the node's
+    // consumers go.
+    Future<?> loopsStopped =
+        loopsDeployment == null
+            ? Future.succeededFuture()
+            : vertx.undeploy(loopsDeployment).recover(e -> Future.succeededFuture());
+    return loopsStopped.eventually(
+        () -> Future.join(inbox.stop(), api.stop(), channelAdmin.stop()));
   }
 
   /** The public port (every loop's server listens on it). */

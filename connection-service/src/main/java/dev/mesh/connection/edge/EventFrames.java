@@ -2,15 +2,14 @@ package dev.mesh.connection.edge;
 
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.connection.session.Frames;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The {@code event} frames of recent events, and their items in {@code events} batches, encoded once per node. An
- * event is immutable once it has a seq in an epoch, so every session gets the same text; when thousands of pages
- * resume together each used to encode the same history events for itself (a fifth of a connection node's CPU in a
- * profile of 2,000 pages resuming).
+ * The {@code event} frames of recent events, and their items in {@code events} batches, encoded
+ * once per node. An event is immutable once it has a seq in an epoch, so every session gets the
+ * same text; when thousands of pages resume together each used to encode the same history events
+ * for itself (a fifth of a connection node's CPU in a profile of 2,000 pages resuming).
  */
 final class EventFrames {
 

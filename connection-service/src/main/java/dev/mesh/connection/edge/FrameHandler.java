@@ -15,14 +15,14 @@ import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.Subscription;
 import io.vertx.core.Future;
-
 import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Inbound client frames (docs/PROTOCOL.md §3.2, §3.4). A bad frame gets an {@code error} naming the problem and the
- * client's request id, and nothing else happens; abuse errors add up, and the threshold closes the connection with
- * 4502. Frames from a connection that is no longer open (replaced, closing) are ignored without reply.
+ * Inbound client frames (docs/PROTOCOL.md §3.2, §3.4). A bad frame gets an {@code error} naming the
+ * problem and the client's request id, and nothing else happens; abuse errors add up, and the
+ * threshold closes the connection with 4502. Frames from a connection that is no longer open
+ * (replaced, closing) are ignored without reply.
  */
 public final class FrameHandler {
 
@@ -58,15 +58,24 @@ public final class FrameHandler {
     try {
       frame = Json.MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
-      abuse(session, null, "malformed-json", "not valid JSON (or nested deeper than " + Json.MAX_NESTING_DEPTH
-          + "): " + e.getOriginalMessage(), now);
+      abuse(
+          session,
+          null,
+          "malformed-json",
+          "not valid JSON (or nested deeper than "
+              + Json.MAX_NESTING_DEPTH
+              + "): "
+              + e.getOriginalMessage(),
+          now);
       return;
     }
-    handle(session, frame, now).onSuccess(reply -> {
-      if (reply.frame() != null) {
-        edge.outbound.send(session, reply.frame());
-      }
-    });
+    handle(session, frame, now)
+        .onSuccess(
+            reply -> {
+              if (reply.frame() != null) {
+                edge.outbound.send(session, reply.frame());
+              }
+            });
   }
 
   /** A binary frame: not part of the protocol. */
@@ -75,35 +84,56 @@ public final class FrameHandler {
     session.seen(now);
     if (session.isOpen()) {
       edge.metrics.messagesIn.increment();
-      abuse(session, null, "unsupported-frame", "binary frames are not supported: send JSON text frames", now);
+      abuse(
+          session,
+          null,
+          "unsupported-frame",
+          "binary frames are not supported: send JSON text frames",
+          now);
     }
   }
 
   /**
-   * Handles one parsed frame and returns its direct reply. Errors are returned as replies too (and counted);
-   * the WebSocket path writes the reply to the socket, the SSE path returns it in the HTTP response.
+   * Handles one parsed frame and returns its direct reply. Errors are returned as replies too (and
+   * counted); the WebSocket path writes the reply to the socket, the SSE path returns it in the
+   * HTTP response.
    */
   public Future<Reply> handle(Session session, JsonNode frame, long now) {
     if (!session.takeRate(now)) {
       edge.metrics.rateLimited.increment();
       String rateId = frame != null && frame.isObject() ? Frames.string(frame, "id") : null;
-      return Future.succeededFuture(abuseReply(session, rateId, "rate-limited", "more than "
-          + edge.options.limits().ratePerSecond() + " frames per second: frame dropped, retry later", now));
+      return Future.succeededFuture(
+          abuseReply(
+              session,
+              rateId,
+              "rate-limited",
+              "more than "
+                  + edge.options.limits().ratePerSecond()
+                  + " frames per second: frame dropped, retry later",
+              now));
     }
     if (frame == null || !frame.isObject()) {
-      return Future.succeededFuture(abuseReply(session, null, "malformed-json", "a frame must be a JSON object", now));
+      return Future.succeededFuture(
+          abuseReply(session, null, "malformed-json", "a frame must be a JSON object", now));
     }
     String id = Frames.string(frame, "id");
     JsonNode typeNode = frame.get("type");
     if (typeNode == null || typeNode.isNull()) {
-      return Future.succeededFuture(abuseReply(session, id, "missing-field", "type is required", now));
+      return Future.succeededFuture(
+          abuseReply(session, id, "missing-field", "type is required", now));
     }
     if (!typeNode.isTextual()) {
-      return Future.succeededFuture(abuseReply(session, id, "invalid-field", "type must be a string", now));
+      return Future.succeededFuture(
+          abuseReply(session, id, "invalid-field", "type must be a string", now));
     }
     if (frame.has("id") && (id == null || ClientIds.checkId("id", id).isPresent())) {
-      return Future.succeededFuture(abuseReply(session, null, "invalid-field",
-          "id must be 1-" + ClientIds.MAX_ID_LENGTH + " characters of A-Z a-z 0-9 _ -", now));
+      return Future.succeededFuture(
+          abuseReply(
+              session,
+              null,
+              "invalid-field",
+              "id must be 1-" + ClientIds.MAX_ID_LENGTH + " characters of A-Z a-z 0-9 _ -",
+              now));
     }
     return switch (typeNode.asText()) {
       case "ping" -> Future.succeededFuture(new Reply(200, Frames.pong(id)));
@@ -116,15 +146,18 @@ public final class FrameHandler {
         edge.lifecycle.close(session, CloseReason.CLIENT_NORMAL, CloseCodes.NORMAL, null, false);
         yield Future.succeededFuture(Reply.NONE);
       }
-      default -> Future.succeededFuture(abuseReply(session, id, "unknown-type",
-          "unknown type '" + typeNode.asText() + "'", now));
+      default ->
+          Future.succeededFuture(
+              abuseReply(
+                  session, id, "unknown-type", "unknown type '" + typeNode.asText() + "'", now));
     };
   }
 
   private Future<Reply> subscribe(Session session, String id, JsonNode frame, long now) {
     Optional<String> problem = requireId(id).or(() -> channelProblem(frame));
     if (problem.isPresent()) {
-      return Future.succeededFuture(abuseReply(session, id, code(problem.get()), problem.get(), now));
+      return Future.succeededFuture(
+          abuseReply(session, id, code(problem.get()), problem.get(), now));
     }
     String channel = frame.get("channel").asText();
     Position from;
@@ -135,82 +168,115 @@ public final class FrameHandler {
     }
     JsonNode presenceNode = frame.get("presence");
     if (presenceNode != null && !presenceNode.isBoolean() && !presenceNode.isNull()) {
-      return Future.succeededFuture(abuseReply(session, id, "invalid-field", "presence must be a boolean", now));
+      return Future.succeededFuture(
+          abuseReply(session, id, "invalid-field", "presence must be a boolean", now));
     }
     Subscription existing = session.subscriptions().get(channel);
     if (existing != null) {
       ObjectNode subscribed = Frames.frame("subscribed").put("id", id).put("channel", channel);
       if (existing.epoch() != null) {
-        subscribed.set("position", Frames.position(new Position(existing.epoch(), existing.lastSeq())));
+        subscribed.set(
+            "position", Frames.position(new Position(existing.epoch(), existing.lastSeq())));
       }
       return Future.succeededFuture(new Reply(200, Frames.text(subscribed)));
     }
     if (session.subscriptions().size() >= edge.options.limits().maxSubscriptions()) {
-      return Future.succeededFuture(error(id, 429, "too-many-subscriptions",
-          "at most " + edge.options.limits().maxSubscriptions() + " subscriptions per connection"));
+      return Future.succeededFuture(
+          error(
+              id,
+              429,
+              "too-many-subscriptions",
+              "at most "
+                  + edge.options.limits().maxSubscriptions()
+                  + " subscriptions per connection"));
     }
     boolean presence = presenceNode != null && presenceNode.asBoolean(false);
     JsonNode info = frame.get("info");
-    if (info != null && !info.isNull() && (!info.isObject() || Json.encode(info).length() > MAX_INFO_BYTES)) {
-      return Future.succeededFuture(abuseReply(session, id, info.isObject() ? "too-large" : "invalid-field",
-          "info must be a JSON object of at most " + MAX_INFO_BYTES + " bytes", now));
+    if (info != null
+        && !info.isNull()
+        && (!info.isObject() || Json.encode(info).length() > MAX_INFO_BYTES)) {
+      return Future.succeededFuture(
+          abuseReply(
+              session,
+              id,
+              info.isObject() ? "too-large" : "invalid-field",
+              "info must be a JSON object of at most " + MAX_INFO_BYTES + " bytes",
+              now));
     }
-    return edge.authorizer.check(AuthorizeRequest.SUBSCRIBE, channel, session.identity(), session.token().claims())
-        .compose(decision -> {
-          if (!session.isOpen()) {
-            return Future.succeededFuture(Reply.NONE);
-          }
-          if (!decision.allowed()) {
-            return Future.succeededFuture(decision.unavailable()
-                ? error(id, 503, "unavailable", decision.reason())
-                : abuseReply(session, id, "forbidden", decision.reason(), System.nanoTime()));
-          }
-          if (session.subscriptions().containsKey(channel)) {
-            return Future.succeededFuture(Reply.NONE);
-          }
-          // subscribed/reset/events go on the stream in order; the SSE POST only gets an empty 204 for them.
-          edge.subscriptions.subscribe(session, id, channel, from, presence, info);
-          return Future.succeededFuture(Reply.NONE);
-        });
+    return edge.authorizer
+        .check(AuthorizeRequest.SUBSCRIBE, channel, session.identity(), session.token().claims())
+        .compose(
+            decision -> {
+              if (!session.isOpen()) {
+                return Future.succeededFuture(Reply.NONE);
+              }
+              if (!decision.allowed()) {
+                return Future.succeededFuture(
+                    decision.unavailable()
+                        ? error(id, 503, "unavailable", decision.reason())
+                        : abuseReply(
+                            session, id, "forbidden", decision.reason(), System.nanoTime()));
+              }
+              if (session.subscriptions().containsKey(channel)) {
+                return Future.succeededFuture(Reply.NONE);
+              }
+              // subscribed/reset/events go on the stream in order; the SSE POST only gets an empty
+              // 204 for them.
+              edge.subscriptions.subscribe(session, id, channel, from, presence, info);
+              return Future.succeededFuture(Reply.NONE);
+            });
   }
 
-  /** A channel named in an SSE URL or resume token: the same checks as a subscribe frame; errors go on the stream. */
+  /**
+   * A channel named in an SSE URL or resume token: the same checks as a subscribe frame; errors go
+   * on the stream.
+   */
   public void subscribeFromUrl(Session session, String channel, Position from, boolean presence) {
     if (session.subscriptions().size() >= edge.options.limits().maxSubscriptions()) {
-      edge.outbound.send(session, error(null, 429, "too-many-subscriptions", "too many channels").frame());
+      edge.outbound.send(
+          session, error(null, 429, "too-many-subscriptions", "too many channels").frame());
       return;
     }
-    edge.authorizer.check(AuthorizeRequest.SUBSCRIBE, channel, session.identity(), session.token().claims())
-        .onSuccess(decision -> {
-          if (!session.isOpen() || session.subscriptions().containsKey(channel)) {
-            return;
-          }
-          if (decision.allowed()) {
-            edge.subscriptions.subscribe(session, null, channel, from, presence, null);
-          } else {
-            ObjectNode error = Frames.frame("error").put("code", decision.unavailable() ? "unavailable" : "forbidden")
-                .put("message", decision.reason()).put("channel", channel);
-            edge.outbound.send(session, Frames.text(error));
-          }
-        });
+    edge.authorizer
+        .check(AuthorizeRequest.SUBSCRIBE, channel, session.identity(), session.token().claims())
+        .onSuccess(
+            decision -> {
+              if (!session.isOpen() || session.subscriptions().containsKey(channel)) {
+                return;
+              }
+              if (decision.allowed()) {
+                edge.subscriptions.subscribe(session, null, channel, from, presence, null);
+              } else {
+                ObjectNode error =
+                    Frames.frame("error")
+                        .put("code", decision.unavailable() ? "unavailable" : "forbidden")
+                        .put("message", decision.reason())
+                        .put("channel", channel);
+                edge.outbound.send(session, Frames.text(error));
+              }
+            });
   }
 
   private Future<Reply> unsubscribe(Session session, String id, JsonNode frame, long now) {
     Optional<String> problem = requireId(id).or(() -> channelProblem(frame));
     if (problem.isPresent()) {
-      return Future.succeededFuture(abuseReply(session, id, code(problem.get()), problem.get(), now));
+      return Future.succeededFuture(
+          abuseReply(session, id, code(problem.get()), problem.get(), now));
     }
     String channel = frame.get("channel").asText();
     Subscription subscription = session.subscriptions().get(channel);
     if (!edge.subscriptions.detach(session, channel)) {
-      return Future.succeededFuture(error(id, 409, "not-subscribed", "not subscribed to " + channel));
+      return Future.succeededFuture(
+          error(id, 409, "not-subscribed", "not subscribed to " + channel));
     }
     if (subscription.presence()) {
       edge.presence.leave(session.identity(), channel);
     }
-    String unsubscribed = Frames.text(Frames.frame("unsubscribed").put("id", id).put("channel", channel));
+    String unsubscribed =
+        Frames.text(Frames.frame("unsubscribed").put("id", id).put("channel", channel));
     if (session.transport().kind() == Transport.SSE) {
-      // On the stream too, so its id: stops naming the channel and a native reconnect does not resubscribe it.
+      // On the stream too, so its id: stops naming the channel and a native reconnect does not
+      // resubscribe it.
       edge.outbound.send(session, unsubscribed);
     }
     return Future.succeededFuture(new Reply(200, unsubscribed));
@@ -219,39 +285,62 @@ public final class FrameHandler {
   private Future<Reply> publish(Session session, String id, JsonNode frame, long now) {
     Optional<String> problem = requireId(id).or(() -> channelProblem(frame));
     if (problem.isPresent()) {
-      return Future.succeededFuture(abuseReply(session, id, code(problem.get()), problem.get(), now));
+      return Future.succeededFuture(
+          abuseReply(session, id, code(problem.get()), problem.get(), now));
     }
     JsonNode data = frame.get("data");
     if (data == null || data.isNull()) {
-      return Future.succeededFuture(abuseReply(session, id, "missing-field", "data is required (any JSON but null)", now));
+      return Future.succeededFuture(
+          abuseReply(session, id, "missing-field", "data is required (any JSON but null)", now));
     }
     JsonNode criticalNode = frame.get("critical");
     if (criticalNode != null && !criticalNode.isBoolean()) {
-      return Future.succeededFuture(abuseReply(session, id, "invalid-field", "critical must be a boolean", now));
+      return Future.succeededFuture(
+          abuseReply(session, id, "invalid-field", "critical must be a boolean", now));
     }
     String channel = frame.get("channel").asText();
     boolean critical = criticalNode != null && criticalNode.asBoolean();
-    return edge.authorizer.check(AuthorizeRequest.PUBLISH, channel, session.identity(), session.token().claims())
-        .compose(decision -> {
-          if (!decision.allowed()) {
-            return Future.succeededFuture(decision.unavailable()
-                ? error(id, 503, "unavailable", decision.reason())
-                : abuseReply(session, id, "forbidden", decision.reason(), System.nanoTime()));
-          }
-          return edge.log.publish(channel, id, data, critical, "user:" + session.userId(), session.userId(), session.id())
-              .map(published -> {
-                ObjectNode reply = Frames.frame("published").put("id", id).put("channel", channel)
-                    .put("epoch", published.epoch()).put("seq", published.seq());
-                if (published.duplicate()) {
-                  reply.put("duplicate", true);
-                }
-                return new Reply(200, Frames.text(reply));
-              })
-              .otherwise(e -> publishFailure(id, e));
-        });
+    return edge.authorizer
+        .check(AuthorizeRequest.PUBLISH, channel, session.identity(), session.token().claims())
+        .compose(
+            decision -> {
+              if (!decision.allowed()) {
+                return Future.succeededFuture(
+                    decision.unavailable()
+                        ? error(id, 503, "unavailable", decision.reason())
+                        : abuseReply(
+                            session, id, "forbidden", decision.reason(), System.nanoTime()));
+              }
+              return edge.log
+                  .publish(
+                      channel,
+                      id,
+                      data,
+                      critical,
+                      "user:" + session.userId(),
+                      session.userId(),
+                      session.id())
+                  .map(
+                      published -> {
+                        ObjectNode reply =
+                            Frames.frame("published")
+                                .put("id", id)
+                                .put("channel", channel)
+                                .put("epoch", published.epoch())
+                                .put("seq", published.seq());
+                        if (published.duplicate()) {
+                          reply.put("duplicate", true);
+                        }
+                        return new Reply(200, Frames.text(reply));
+                      })
+                  .otherwise(e -> publishFailure(id, e));
+            });
   }
 
-  /** Replay's 400/413 are final for this frame; anything else (timeout, no handlers, 503) is worth a retry. */
+  /**
+   * Replay's 400/413 are final for this frame; anything else (timeout, no handlers, 503) is worth a
+   * retry.
+   */
   private Reply publishFailure(String id, Throwable e) {
     int code = e instanceof io.vertx.core.eventbus.ReplyException reply ? reply.failureCode() : -1;
     if (code == dev.mesh.common.bus.ErrorCodes.TOO_LARGE) {
@@ -264,13 +353,14 @@ public final class FrameHandler {
       return error(id, 429, "too-many-channels", e.getMessage());
     }
     // The cause's kind only: a timeout's text names the internal reply address.
-    String cause = e instanceof io.vertx.core.eventbus.ReplyException reply
-        ? switch (reply.failureType()) {
-          case TIMEOUT -> "replay-service did not answer in time";
-          case NO_HANDLERS -> "replay-service is not reachable";
-          default -> "replay-service failed (" + reply.failureCode() + ")";
-        }
-        : "replay-service failed";
+    String cause =
+        e instanceof io.vertx.core.eventbus.ReplyException reply
+            ? switch (reply.failureType()) {
+              case TIMEOUT -> "replay-service did not answer in time";
+              case NO_HANDLERS -> "replay-service is not reachable";
+              default -> "replay-service failed (" + reply.failureCode() + ")";
+            }
+            : "replay-service failed";
     return error(id, 503, "unavailable", "publish failed: " + cause + "; retry with the same id");
   }
 
@@ -280,9 +370,16 @@ public final class FrameHandler {
       return abuseReply(session, null, code(problem.get()), problem.get(), now);
     }
     JsonNode seqNode = frame.get("seq");
-    if (seqNode == null || !seqNode.canConvertToLong() || !seqNode.isIntegralNumber() || seqNode.asLong() < 0) {
-      return abuseReply(session, null, seqNode == null ? "missing-field" : "invalid-field",
-          "seq must be an integer >= 0", now);
+    if (seqNode == null
+        || !seqNode.canConvertToLong()
+        || !seqNode.isIntegralNumber()
+        || seqNode.asLong() < 0) {
+      return abuseReply(
+          session,
+          null,
+          seqNode == null ? "missing-field" : "invalid-field",
+          "seq must be an integer >= 0",
+          now);
     }
     String channel = frame.get("channel").asText();
     Subscription subscription = session.subscriptions().get(channel);
@@ -299,25 +396,38 @@ public final class FrameHandler {
   private Future<Reply> refresh(Session session, String id, JsonNode frame, long now) {
     String token = Frames.string(frame, "token");
     if (id == null || token == null) {
-      return Future.succeededFuture(abuseReply(session, id, "missing-field", "refresh needs id and token", now));
+      return Future.succeededFuture(
+          abuseReply(session, id, "missing-field", "refresh needs id and token", now));
     }
-    return authenticator.verify(token)
-        .compose(verified -> verified.userId().equals(session.userId())
-            ? Future.succeededFuture(verified)
-            : Future.failedFuture("token is for another user"))
-        .map(verified -> {
-          session.token(verified);
-          scheduleTokenExpiry(session);
-          return new Reply(200, Frames.refreshed(id, verified.expiresAt()));
-        })
-        .otherwise(e -> {
-          edge.lifecycle.close(session, CloseReason.POLICY, CloseCodes.UNAUTHORIZED,
-              "refresh refused: " + e.getMessage(), true);
-          return Reply.NONE;
-        });
+    return authenticator
+        .verify(token)
+        .compose(
+            verified ->
+                verified.userId().equals(session.userId())
+                    ? Future.succeededFuture(verified)
+                    : Future.failedFuture("token is for another user"))
+        .map(
+            verified -> {
+              session.token(verified);
+              scheduleTokenExpiry(session);
+              return new Reply(200, Frames.refreshed(id, verified.expiresAt()));
+            })
+        .otherwise(
+            e -> {
+              edge.lifecycle.close(
+                  session,
+                  CloseReason.POLICY,
+                  CloseCodes.UNAUTHORIZED,
+                  "refresh refused: " + e.getMessage(),
+                  true);
+              return Reply.NONE;
+            });
   }
 
-  /** Warns before {@code exp}, then closes with 4003 at {@code exp + grace} unless a refresh arrived. */
+  /**
+   * Warns before {@code exp}, then closes with 4003 at {@code exp + grace} unless a refresh
+   * arrived.
+   */
   void scheduleTokenExpiry(Session session) {
     if (session.tokenTimer() >= 0) {
       edge.vertx.cancelTimer(session.tokenTimer());
@@ -328,28 +438,44 @@ public final class FrameHandler {
       return;
     }
     Instant refreshBy = expiresAt.plus(edge.options.auth().refreshGrace());
-    long warnIn = expiresAt.minus(edge.options.auth().refreshWindow()).toEpochMilli() - System.currentTimeMillis();
-    session.tokenTimer(edge.vertx.setTimer(Math.max(1, warnIn), t -> {
-      if (!session.isOpen()) {
-        return;
-      }
-      edge.outbound.send(session, Frames.tokenExpiring(expiresAt, refreshBy));
-      long closeIn = refreshBy.toEpochMilli() - System.currentTimeMillis();
-      session.tokenTimer(edge.vertx.setTimer(Math.max(1, closeIn), t2 -> {
-        session.tokenTimer(-1);
-        if (session.isOpen()) {
-          edge.lifecycle.close(session, CloseReason.TOKEN_EXPIRED, CloseCodes.TOKEN_EXPIRED,
-              "token expired and was not refreshed", true);
-        }
-      }));
-    }));
+    long warnIn =
+        expiresAt.minus(edge.options.auth().refreshWindow()).toEpochMilli()
+            - System.currentTimeMillis();
+    session.tokenTimer(
+        edge.vertx.setTimer(
+            Math.max(1, warnIn),
+            t -> {
+              if (!session.isOpen()) {
+                return;
+              }
+              edge.outbound.send(session, Frames.tokenExpiring(expiresAt, refreshBy));
+              long closeIn = refreshBy.toEpochMilli() - System.currentTimeMillis();
+              session.tokenTimer(
+                  edge.vertx.setTimer(
+                      Math.max(1, closeIn),
+                      t2 -> {
+                        session.tokenTimer(-1);
+                        if (session.isOpen()) {
+                          edge.lifecycle.close(
+                              session,
+                              CloseReason.TOKEN_EXPIRED,
+                              CloseCodes.TOKEN_EXPIRED,
+                              "token expired and was not refreshed",
+                              true);
+                        }
+                      }));
+            }));
   }
 
   private Reply abuseReply(Session session, String id, String code, String message, long now) {
     Reply reply = error(id, statusOf(code), code, message);
     if (session.strike(now) >= edge.options.limits().abuseStrikes()) {
-      edge.lifecycle.close(session, CloseReason.POLICY, CloseCodes.POLICY_VIOLATION,
-          "too many bad frames: " + edge.options.limits().abuseStrikes() + " within 10 s", true);
+      edge.lifecycle.close(
+          session,
+          CloseReason.POLICY,
+          CloseCodes.POLICY_VIOLATION,
+          "too many bad frames: " + edge.options.limits().abuseStrikes() + " within 10 s",
+          true);
     }
     return reply;
   }
@@ -398,7 +524,11 @@ public final class FrameHandler {
     }
     JsonNode epoch = node.get("epoch");
     JsonNode seq = node.get("seq");
-    if (!node.isObject() || epoch == null || !epoch.isTextual() || seq == null || !seq.isIntegralNumber()) {
+    if (!node.isObject()
+        || epoch == null
+        || !epoch.isTextual()
+        || seq == null
+        || !seq.isIntegralNumber()) {
       throw new IllegalArgumentException("position must be {epoch: string, seq: integer >= 0}");
     }
     return new Position(epoch.asText(), seq.asLong());

@@ -15,17 +15,17 @@ import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.SessionTransport;
 import dev.mesh.connection.session.Subscription;
 import io.vertx.core.Future;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Opening and closing connections (docs/PROTOCOL.md §1.2, §5). A connection is registered before it is open, and
- * on close its registry entry, subscriptions and timers go at once, whatever closed it. Refusals after the upgrade
- * are close codes (a browser cannot read an HTTP status), and a refused connection was never open: no events.
+ * Opening and closing connections (docs/PROTOCOL.md §1.2, §5). A connection is registered before it
+ * is open, and on close its registry entry, subscriptions and timers go at once, whatever closed
+ * it. Refusals after the upgrade are close codes (a browser cannot read an HTTP status), and a
+ * refused connection was never open: no events.
  */
 public final class Lifecycle {
 
@@ -38,101 +38,143 @@ public final class Lifecycle {
   }
 
   /**
-   * Admits an authenticated connection: node limit, connect authorisation, registry (duplicate page, user limit),
-   * then {@code welcome}. The future completes with the open session, or fails when the connection was refused.
+   * Admits an authenticated connection: node limit, connect authorisation, registry (duplicate
+   * page, user limit), then {@code welcome}. The future completes with the open session, or fails
+   * when the connection was refused.
    */
-  public Future<Session> admit(ConnectionIdentity identity, SessionTransport transport, VerifiedToken token) {
+  public Future<Session> admit(
+      ConnectionIdentity identity, SessionTransport transport, VerifiedToken token) {
     return admit(identity, RegistryEntry.UNNUMBERED, transport, token);
   }
 
   /**
-   * As {@link #admit(ConnectionIdentity, SessionTransport, VerifiedToken)}, for the client's {@code attempt} of the
-   * page (PROTOCOL 1.3): a stale attempt (a newer one of the page is registered) is refused with 4507.
+   * As {@link #admit(ConnectionIdentity, SessionTransport, VerifiedToken)}, for the client's {@code
+   * attempt} of the page (PROTOCOL 1.3): a stale attempt (a newer one of the page is registered) is
+   * refused with 4507.
    */
-  public Future<Session> admit(ConnectionIdentity identity, long attempt, SessionTransport transport,
-                               VerifiedToken token) {
+  public Future<Session> admit(
+      ConnectionIdentity identity, long attempt, SessionTransport transport, VerifiedToken token) {
     long now = System.nanoTime();
     Session session = new Session(identity, attempt, transport, token, edge.options.limits(), now);
     transport.onClosed(() -> peerClosed(session));
     transport.onDrained(() -> edge.outbound.drained(session));
     if (transport.isClosed()) {
-      // Gone during authentication (a client that gave up): its close handler will never run, so admit nothing.
+      // Gone during authentication (a client that gave up): its close handler will never run, so
+      // admit nothing.
       session.state(Session.State.CLOSED);
       return Future.failedFuture("closed before admission");
     }
     if (edge.draining()) {
-      refuse(session, CloseCodes.GOING_AWAY, "server-shutdown", retryHint(), "node is shutting down");
+      refuse(
+          session, CloseCodes.GOING_AWAY, "server-shutdown", retryHint(), "node is shutting down");
       return Future.failedFuture("draining");
     }
     String noQuorum = edge.node.quorumProblem();
     if (noQuorum != null) {
-      // This node cannot reach enough of the cluster to register the connection truthfully: the client should try
+      // This node cannot reach enough of the cluster to register the connection truthfully: the
+      // client should try
       // again, and a balancer will pick a node whose /ready is 200.
-      refuse(session, CloseCodes.NO_QUORUM, "network-error", cutOffHint(),
+      refuse(
+          session,
+          CloseCodes.NO_QUORUM,
+          "network-error",
+          cutOffHint(),
           "node is cut off from the cluster (" + noQuorum + ")");
       return Future.failedFuture("no quorum");
     }
     if (!edge.track(session)) {
       // Every loop's sessions count: the limit is the node's.
-      refuse(session, CloseCodes.NODE_FULL, "policy", ThreadLocalRandom.current().nextLong(1000, 5001),
+      refuse(
+          session,
+          CloseCodes.NODE_FULL,
+          "policy",
+          ThreadLocalRandom.current().nextLong(1000, 5001),
           "node is full");
       return Future.failedFuture("node full");
     }
-    return edge.authorizer.connect(identity, token.claims()).compose(decision -> {
-      if (!decision.allowed()) {
-        edge.untrack(session);
-        refuse(session, CloseCodes.FORBIDDEN, "policy", null, decision.reason());
-        return Future.failedFuture("forbidden");
-      }
-      RegistryEntry entry = new RegistryEntry(identity, transport.kind(), session.openedAt(), session.attempt());
-      return edge.registry.register(entry, edge.options.limits().maxConnectionsPerUser(),
-          edge.options.limits().closeOldest());
-    }).compose(result -> {
-      if (result.superseded()) {
-        edge.untrack(session);
-        refuse(session, CloseCodes.STALE_ATTEMPT, CloseReason.REPLACED.wireName(), null,
-            "a newer attempt of this page is registered: this one is stale");
-        return Future.failedFuture("superseded");
-      }
-      if (!result.accepted()) {
-        edge.untrack(session);
-        refuse(session, CloseCodes.TOO_MANY_CONNECTIONS, "policy", null,
-            "user has " + result.count() + " connections, the maximum");
-        return Future.failedFuture("too many connections");
-      }
-      if (session.state() != Session.State.OPENING) {
-        // The peer went away while we were registering: undo, but still close what the registration displaced.
-        displace(result);
-        edge.registry.unregister(identity.userId(), identity.connectionId());
-        return Future.failedFuture("closed while opening");
-      }
-      open(session);
-      displace(result);
-      return Future.succeededFuture(session);
-    }).onFailure(e -> {
-      if (session.state() == Session.State.OPENING) {
-        edge.untrack(session);
-        refuse(session, CloseCodes.INTERNAL_ERROR, "network-error", null, "cannot register: " + e.getMessage());
-      }
-    });
+    return edge.authorizer
+        .connect(identity, token.claims())
+        .compose(
+            decision -> {
+              if (!decision.allowed()) {
+                edge.untrack(session);
+                refuse(session, CloseCodes.FORBIDDEN, "policy", null, decision.reason());
+                return Future.failedFuture("forbidden");
+              }
+              RegistryEntry entry =
+                  new RegistryEntry(
+                      identity, transport.kind(), session.openedAt(), session.attempt());
+              return edge.registry.register(
+                  entry,
+                  edge.options.limits().maxConnectionsPerUser(),
+                  edge.options.limits().closeOldest());
+            })
+        .compose(
+            result -> {
+              if (result.superseded()) {
+                edge.untrack(session);
+                refuse(
+                    session,
+                    CloseCodes.STALE_ATTEMPT,
+                    CloseReason.REPLACED.wireName(),
+                    null,
+                    "a newer attempt of this page is registered: this one is stale");
+                return Future.failedFuture("superseded");
+              }
+              if (!result.accepted()) {
+                edge.untrack(session);
+                refuse(
+                    session,
+                    CloseCodes.TOO_MANY_CONNECTIONS,
+                    "policy",
+                    null,
+                    "user has " + result.count() + " connections, the maximum");
+                return Future.failedFuture("too many connections");
+              }
+              if (session.state() != Session.State.OPENING) {
+                // The peer went away while we were registering: undo, but still close what the
+                // registration displaced.
+                displace(result);
+                edge.registry.unregister(identity.userId(), identity.connectionId());
+                return Future.failedFuture("closed while opening");
+              }
+              open(session);
+              displace(result);
+              return Future.succeededFuture(session);
+            })
+        .onFailure(
+            e -> {
+              if (session.state() == Session.State.OPENING) {
+                edge.untrack(session);
+                refuse(
+                    session,
+                    CloseCodes.INTERNAL_ERROR,
+                    "network-error",
+                    null,
+                    "cannot register: " + e.getMessage());
+              }
+            });
   }
 
   private void open(Session session) {
     session.state(Session.State.OPEN);
     ConnectionIdentity id = session.identity();
     edge.events.opened(id, session.transport().kind(), session.openedAt());
-    ObjectNode welcome = Frames.frame("welcome")
-        .put("protocol", Frames.PROTOCOL_VERSION)
-        .put("connectionId", id.connectionId())
-        .put("nodeId", id.nodeId())
-        .put("userId", id.userId());
-    welcome.putObject("heartbeat")
+    ObjectNode welcome =
+        Frames.frame("welcome")
+            .put("protocol", Frames.PROTOCOL_VERSION)
+            .put("connectionId", id.connectionId())
+            .put("nodeId", id.nodeId())
+            .put("userId", id.userId());
+    welcome
+        .putObject("heartbeat")
         .put("intervalMs", edge.options.heartbeatInterval().toMillis())
         .put("timeoutMs", edge.options.heartbeatTimeout().toMillis());
     if (session.token().expiresAt() != null) {
       welcome.put("tokenExpiresAt", session.token().expiresAt().toString());
     }
-    welcome.putObject("limits")
+    welcome
+        .putObject("limits")
         .put("maxFrameBytes", edge.options.limits().maxFrameBytes())
         .put("ratePerSecond", edge.options.limits().ratePerSecond())
         .put("rateBurst", edge.options.limits().rateBurst())
@@ -141,14 +183,25 @@ public final class Lifecycle {
     edge.frames.scheduleTokenExpiry(session);
   }
 
-  /** Closes connections the registry displaced: same page (4504) or the user's oldest (4503), wherever they are. */
+  /**
+   * Closes connections the registry displaced: same page (4504) or the user's oldest (4503),
+   * wherever they are.
+   */
   public void displace(RegisterConnection.Result result) {
     for (RegistryEntry old : result.displaced()) {
       edge.metrics.replaced.increment();
-      closeAnywhere(old, CloseCodes.REPLACED, CloseReason.REPLACED, "replaced by a newer connection of this page");
+      closeAnywhere(
+          old,
+          CloseCodes.REPLACED,
+          CloseReason.REPLACED,
+          "replaced by a newer connection of this page");
     }
     for (RegistryEntry old : result.evicted()) {
-      closeAnywhere(old, CloseCodes.TOO_MANY_CONNECTIONS, CloseReason.POLICY, "too many connections: oldest closed");
+      closeAnywhere(
+          old,
+          CloseCodes.TOO_MANY_CONNECTIONS,
+          CloseReason.POLICY,
+          "too many connections: oldest closed");
     }
   }
 
@@ -157,47 +210,71 @@ public final class Lifecycle {
       // On this node: on whichever of its loops holds it.
       Edge owner = edge.shared.owner(entry.connectionId());
       if (owner != null) {
-        EdgeNode.on(owner, () -> {
-          Session local = owner.sessions.get(entry.connectionId());
-          if (local != null) {
-            owner.lifecycle.close(local, reason, code, message, true);
-          }
-          return Future.succeededFuture();
-        });
+        EdgeNode.on(
+            owner,
+            () -> {
+              Session local = owner.sessions.get(entry.connectionId());
+              if (local != null) {
+                owner.lifecycle.close(local, reason, code, message, true);
+              }
+              return Future.succeededFuture();
+            });
       }
     } else {
-      edge.vertx.eventBus().request(Addresses.nodeInbox(entry.nodeId()),
-          new CloseConnections(List.of(entry.connectionId()), code, reason, null, message))
-          .onFailure(e -> {
-            try (var ignored = LogContext.connection(entry.identity().userId(), entry.connectionId())) {
-              LOG.warn("event=remote-close-failed connection={} node={} cause=\"{}\"", entry.connectionId(),
-                  entry.nodeId(), e.getMessage());
-            }
-          });
+      edge.vertx
+          .eventBus()
+          .request(
+              Addresses.nodeInbox(entry.nodeId()),
+              new CloseConnections(List.of(entry.connectionId()), code, reason, null, message))
+          .onFailure(
+              e -> {
+                try (var ignored =
+                    LogContext.connection(entry.identity().userId(), entry.connectionId())) {
+                  LOG.warn(
+                      "event=remote-close-failed connection={} node={} cause=\"{}\"",
+                      entry.connectionId(),
+                      entry.nodeId(),
+                      e.getMessage());
+                }
+              });
     }
   }
 
-  /** A refusal after the upgrade: goodbye (where useful) and close; nothing was registered or announced. */
+  /**
+   * A refusal after the upgrade: goodbye (where useful) and close; nothing was registered or
+   * announced.
+   */
   private void refuse(Session session, int code, String reason, Long retryAfterMs, String message) {
     session.state(Session.State.CLOSED);
     edge.metrics.refused(code);
     sendGoodbye(session, code, reason, retryAfterMs, message);
     session.transport().close(code, retryAfterMs != null ? "retry-after=" + retryAfterMs : reason);
     try (var ignored = LogContext.connection(session.userId(), session.id())) {
-      LOG.info("event=connection-refused user={} page={} code={} message=\"{}\"", session.userId(),
-          session.identity().pageId(), code, message);
+      LOG.info(
+          "event=connection-refused user={} page={} code={} message=\"{}\"",
+          session.userId(),
+          session.identity().pageId(),
+          code,
+          message);
     }
   }
 
   /**
-   * Server-initiated close: goodbye when the socket is usable, the close frame, then cleanup at once (the TCP
-   * connection may take longer to go; the registry entry must not wait for it).
+   * Server-initiated close: goodbye when the socket is usable, the close frame, then cleanup at
+   * once (the TCP connection may take longer to go; the registry entry must not wait for it).
    */
-  public void close(Session session, CloseReason reason, int code, String message, boolean goodbye) {
+  public void close(
+      Session session, CloseReason reason, int code, String message, boolean goodbye) {
     close(session, reason, code, message, goodbye, null);
   }
 
-  public void close(Session session, CloseReason reason, int code, String message, boolean goodbye, Long retryAfterMs) {
+  public void close(
+      Session session,
+      CloseReason reason,
+      int code,
+      String message,
+      boolean goodbye,
+      Long retryAfterMs) {
     if (session.state() == Session.State.CLOSING || session.state() == Session.State.CLOSED) {
       return;
     }
@@ -205,11 +282,14 @@ public final class Lifecycle {
       sendGoodbye(session, code, reason.wireName(), retryAfterMs, message);
     }
     session.state(Session.State.CLOSING);
-    session.transport().close(code, retryAfterMs != null ? "retry-after=" + retryAfterMs : reason.wireName());
+    session
+        .transport()
+        .close(code, retryAfterMs != null ? "retry-after=" + retryAfterMs : reason.wireName());
     finish(session, reason, code);
   }
 
-  private void sendGoodbye(Session session, int code, String reason, Long retryAfterMs, String message) {
+  private void sendGoodbye(
+      Session session, int code, String reason, Long retryAfterMs, String message) {
     session.transport().send(Frames.goodbye(code, reason, retryAfterMs, message), false);
   }
 
@@ -234,24 +314,32 @@ public final class Lifecycle {
       edge.subscriptions.detach(session, subscription.channel());
     }
     ConnectionIdentity id = session.identity();
-    edge.registry.unregister(id.userId(), id.connectionId())
-        .onFailure(e -> {
-          try (var ignored = LogContext.connection(id.userId(), id.connectionId())) {
-            LOG.error("event=unregister-failed connection={} cause=\"{}\"", id.connectionId(), e.getMessage());
-          }
-        });
+    edge.registry
+        .unregister(id.userId(), id.connectionId())
+        .onFailure(
+            e -> {
+              try (var ignored = LogContext.connection(id.userId(), id.connectionId())) {
+                LOG.error(
+                    "event=unregister-failed connection={} cause=\"{}\"",
+                    id.connectionId(),
+                    e.getMessage());
+              }
+            });
     edge.events.closed(id, session.transport().kind(), session.openedAt(), reason, code);
   }
 
-  /** The hint given with 4005: 1-5 s, like a full node's, so a balancer has time to see this node not ready. */
+  /**
+   * The hint given with 4005: 1-5 s, like a full node's, so a balancer has time to see this node
+   * not ready.
+   */
   public long cutOffHint() {
     return ThreadLocalRandom.current().nextLong(1000, 5001);
   }
 
   /**
-   * Closes every open connection with goodbye + 1001 and a jittered retry hint (this node lost quorum or was
-   * paused past failure detection: its clients must move to a node that is part of the cluster). Never 4000: the
-   * clients did nothing wrong. Returns how many were closed.
+   * Closes every open connection with goodbye + 1001 and a jittered retry hint (this node lost
+   * quorum or was paused past failure detection: its clients must move to a node that is part of
+   * the cluster). Never 4000: the clients did nothing wrong. Returns how many were closed.
    */
   public int closeAll(CloseReason reason, String message) {
     int closed = 0;
@@ -264,15 +352,18 @@ public final class Lifecycle {
     return closed;
   }
 
-  /** A hint for reconnecting clients, uniform over the shutdown spread so they do not all come back at once. */
+  /**
+   * A hint for reconnecting clients, uniform over the shutdown spread so they do not all come back
+   * at once.
+   */
   public long retryHint() {
     long spread = edge.options.shutdownSpread().toMillis();
     return spread <= 0 ? 0 : ThreadLocalRandom.current().nextLong(spread + 1);
   }
 
   /**
-   * Graceful shutdown: every connection gets goodbye + 1001 with a jittered retry-after hint and its registry
-   * entry removed; completes when the registry is clean.
+   * Graceful shutdown: every connection gets goodbye + 1001 with a jittered retry-after hint and
+   * its registry entry removed; completes when the registry is clean.
    */
   public Future<Void> drainAll() {
     edge.draining(true);
@@ -280,7 +371,13 @@ public final class Lifecycle {
     for (Session session : edge.sessions.all()) {
       if (session.isOpen()) {
         ConnectionIdentity id = session.identity();
-        close(session, CloseReason.SERVER_SHUTDOWN, CloseCodes.GOING_AWAY, "node is shutting down", true, retryHint());
+        close(
+            session,
+            CloseReason.SERVER_SHUTDOWN,
+            CloseCodes.GOING_AWAY,
+            "node is shutting down",
+            true,
+            retryHint());
         removals.add(edge.registry.unregister(id.userId(), id.connectionId()));
       }
     }

@@ -7,14 +7,14 @@ import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.SessionTransport;
 import dev.mesh.connection.session.Subscription;
-
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Everything written to a client goes through here: counted, and subject to the outbound bounds (docs/PROTOCOL.md
- * §11.2). Non-critical events may be dropped for a slow reader, announced by a {@code gap} frame before that
- * channel's next event; anything else waits up to the hard bound, past which the connection closes as slow-consumer.
+ * Everything written to a client goes through here: counted, and subject to the outbound bounds
+ * (docs/PROTOCOL.md §11.2). Non-critical events may be dropped for a slow reader, announced by a
+ * {@code gap} frame before that channel's next event; anything else waits up to the hard bound,
+ * past which the connection closes as slow-consumer.
  */
 public final class Outbound {
 
@@ -29,17 +29,22 @@ public final class Outbound {
     write(session, frame, false);
   }
 
-  /** Sends a live event of a subscription (already deduplicated by the merge); non-critical ones may be dropped. */
+  /**
+   * Sends a live event of a subscription (already deduplicated by the merge); non-critical ones may
+   * be dropped.
+   */
   public void event(Session session, Subscription subscription, Envelope event, String frame) {
     event(session, subscription, event, frame, !event.critical());
   }
 
   /**
-   * Sends an event; {@code droppable} false for what the client explicitly asked for (history of a resume, a gap
-   * fill): that is queued up to the hard bound, never silently dropped.
+   * Sends an event; {@code droppable} false for what the client explicitly asked for (history of a
+   * resume, a gap fill): that is queued up to the hard bound, never silently dropped.
    */
-  public void event(Session session, Subscription subscription, Envelope event, String frame, boolean droppable) {
-    // While the reader is still behind, further drops are just counted: one gap frame announces them all once the
+  public void event(
+      Session session, Subscription subscription, Envelope event, String frame, boolean droppable) {
+    // While the reader is still behind, further drops are just counted: one gap frame announces
+    // them all once the
     // queue has room again, right before the next event that is really sent.
     boolean stillBehind = droppable && session.transport().congested();
     if (!stillBehind && subscription.droppedPending() > 0) {
@@ -56,10 +61,12 @@ public final class Outbound {
   }
 
   /**
-   * Sends replayed events of one channel and epoch as one {@code events} frame (PROTOCOL 6.2, history batches): one
-   * write and one flush for the whole page instead of one per event. Asked for explicitly, so never dropped.
+   * Sends replayed events of one channel and epoch as one {@code events} frame (PROTOCOL 6.2,
+   * history batches): one write and one flush for the whole page instead of one per event. Asked
+   * for explicitly, so never dropped.
    */
-  public void events(Session session, Subscription subscription, java.util.List<Envelope> events, String frame) {
+  public void events(
+      Session session, Subscription subscription, java.util.List<Envelope> events, String frame) {
     if (subscription.droppedPending() > 0) {
       write(session, Frames.gap(subscription.channel(), subscription.takeDropped()), false);
     }
@@ -67,7 +74,8 @@ public final class Outbound {
       long now = Instant.now().toEpochMilli();
       for (Envelope event : events) {
         if (event.ts() != null) {
-          edge.metrics.deliveryLatency.record(Math.max(0, now - event.ts().toEpochMilli()), TimeUnit.MILLISECONDS);
+          edge.metrics.deliveryLatency.record(
+              Math.max(0, now - event.ts().toEpochMilli()), TimeUnit.MILLISECONDS);
         }
       }
       edge.metrics.historyBatchEvents.record(events.size());
@@ -84,13 +92,18 @@ public final class Outbound {
         edge.metrics.messagesOut.increment();
         edge.metrics.bytesOut.increment(frame.length());
       }
-      case OVERFLOW -> edge.lifecycle.close(session, CloseReason.SLOW_CONSUMER, CloseCodes.SLOW_CONSUMER, null, false);
-      case DROPPED -> { }
+      case OVERFLOW ->
+          edge.lifecycle.close(
+              session, CloseReason.SLOW_CONSUMER, CloseCodes.SLOW_CONSUMER, null, false);
+      case DROPPED -> {}
     }
     return outcome;
   }
 
-  /** The queue drained: announce what was dropped meanwhile, without waiting for the channels' next events. */
+  /**
+   * The queue drained: announce what was dropped meanwhile, without waiting for the channels' next
+   * events.
+   */
   public void drained(Session session) {
     for (Subscription subscription : session.subscriptions().values()) {
       if (subscription.droppedPending() > 0) {

@@ -5,18 +5,19 @@ import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.connection.edge.Edge;
 import dev.mesh.connection.session.Session;
 import io.vertx.core.Vertx;
-
 import java.time.Duration;
 
 /**
- * Every tick, for each open session: silent for the heartbeat interval → ping it; silent for interval + timeout →
- * terminate it as a zombie (4000, no goodbye: nobody is reading); at its rotation time → close 4001 so it
- * reconnects at once. A zombie is therefore terminated within interval + timeout + one tick of its last frame.
- * <p>
- * Time this node itself did not run (a GC pause, CPU starvation, {@code kill -STOP}) does not count against its
- * clients: after a tick that came late by more than a second, every session counts as just seen. A pause longer
- * than cluster failure detection means the cluster may have removed this node: its sockets are stale, so each is
- * closed with 1001 and a retry hint (never 4000), and the node rejoins the cluster.
+ * Every tick, for each open session: silent for the heartbeat interval → ping it; silent for
+ * interval + timeout → terminate it as a zombie (4000, no goodbye: nobody is reading); at its
+ * rotation time → close 4001 so it reconnects at once. A zombie is therefore terminated within
+ * interval + timeout + one tick of its last frame.
+ *
+ * <p>Time this node itself did not run (a GC pause, CPU starvation, {@code kill -STOP}) does not
+ * count against its clients: after a tick that came late by more than a second, every session
+ * counts as just seen. A pause longer than cluster failure detection means the cluster may have
+ * removed this node: its sockets are stale, so each is closed with 1001 and a retry hint (never
+ * 4000), and the node rejoins the cluster.
  */
 public final class HeartbeatSweeper {
 
@@ -70,12 +71,18 @@ public final class HeartbeatSweeper {
       long rotateAt = session.openedNanos() + rotationAge(session);
       if (silent >= deadlineNanos) {
         edge.metrics().zombies.increment();
-        edge.lifecycle().close(session, CloseReason.HEARTBEAT_TIMEOUT, CloseCodes.HEARTBEAT_TIMEOUT,
-            "no traffic for " + Duration.ofNanos(silent).toMillis() + " ms", false);
+        edge.lifecycle()
+            .close(
+                session,
+                CloseReason.HEARTBEAT_TIMEOUT,
+                CloseCodes.HEARTBEAT_TIMEOUT,
+                "no traffic for " + Duration.ofNanos(silent).toMillis() + " ms",
+                false);
       } else if (now >= rotateAt) {
         rotate(session);
       } else if (rotateAt - now < tickMillis * 1_000_000L) {
-        // Due before the next sweep: close it on time, not up to a tick late (rotation stays within 90-100 %).
+        // Due before the next sweep: close it on time, not up to a tick late (rotation stays within
+        // 90-100 %).
         scheduleRotation(session, rotateAt - now);
       } else if (silent >= intervalNanos && !session.pinged()) {
         session.markPinged();
@@ -88,8 +95,13 @@ public final class HeartbeatSweeper {
 
   private void paused(long now, long late) {
     if (late > failureNanos) {
-      int closed = edge.lifecycle().closeAll(CloseReason.NETWORK_ERROR,
-          "node was paused for " + late / 1_000_000 + " ms and is rejoining the cluster: reconnect");
+      int closed =
+          edge.lifecycle()
+              .closeAll(
+                  CloseReason.NETWORK_ERROR,
+                  "node was paused for "
+                      + late / 1_000_000
+                      + " ms and is rejoining the cluster: reconnect");
       edge.rejoin("paused for " + late / 1_000_000 + " ms (closed " + closed + " connections)");
       return;
     }
@@ -101,7 +113,9 @@ public final class HeartbeatSweeper {
   }
 
   private void rotate(Session session) {
-    edge.lifecycle().close(session, CloseReason.ROTATED, CloseCodes.ROTATED, "maximum lifetime reached", true, 0L);
+    edge.lifecycle()
+        .close(
+            session, CloseReason.ROTATED, CloseCodes.ROTATED, "maximum lifetime reached", true, 0L);
   }
 
   private void scheduleRotation(Session session, long inNanos) {
@@ -109,16 +123,27 @@ public final class HeartbeatSweeper {
       return;
     }
     session.markRotationScheduled();
-    edge.node().vertx().setTimer(Math.max(1, inNanos / 1_000_000), t -> {
-      if (session.isOpen()) {
-        rotate(session);
-      }
-    });
+    edge.node()
+        .vertx()
+        .setTimer(
+            Math.max(1, inNanos / 1_000_000),
+            t -> {
+              if (session.isOpen()) {
+                rotate(session);
+              }
+            });
   }
 
-  /** Each connection rotates at a random point in [90 %, 100 %] of the lifetime, so a cohort does not rotate at once. */
+  /**
+   * Each connection rotates at a random point in [90 %, 100 %] of the lifetime, so a cohort does
+   * not rotate at once.
+   */
   private long rotationAge(Session session) {
-    long jitter = (long) (lifetimeNanos * 0.1 * ((session.id().hashCode() & 0x7fffffff) / (double) Integer.MAX_VALUE));
+    long jitter =
+        (long)
+            (lifetimeNanos
+                * 0.1
+                * ((session.id().hashCode() & 0x7fffffff) / (double) Integer.MAX_VALUE));
     return lifetimeNanos - jitter;
   }
 }

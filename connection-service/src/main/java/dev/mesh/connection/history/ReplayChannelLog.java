@@ -9,13 +9,13 @@ import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.common.replay.ResetCause;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-
 import java.util.List;
 
 /**
- * {@link ChannelLog} served by replay-service over the event bus. Redeliveries of unacknowledged critical events are
- * asked for on a subscription's first request only (when a user id is given), and limited to events at or before
- * the subscription's start: later ones arrive through the replay or live anyway.
+ * {@link ChannelLog} served by replay-service over the event bus. Redeliveries of unacknowledged
+ * critical events are asked for on a subscription's first request only (when a user id is given),
+ * and limited to events at or before the subscription's start: later ones arrive through the replay
+ * or live anyway.
  */
 public final class ReplayChannelLog implements ChannelLog {
 
@@ -33,31 +33,49 @@ public final class ReplayChannelLog implements ChannelLog {
     if (userId == null) {
       return page.map(p -> toPage(p, List.of()));
     }
-    return page.compose(p -> {
-      long start = p.mustReset() || from == null ? p.head() : from.seq();
-      // A user's ack cursor opens at the head on a first subscription: a newcomer is owed no old critical events.
-      // Their own user: stream is the exception: everything in it was addressed to them.
-      Future<?> cursor = channel.startsWith(ReplayClient.USER_CHANNEL_PREFIX) ? Future.succeededFuture()
-          : replay.openAcks(userId, channel, new Position(p.epoch(), p.head())).otherwise(e -> null);
-      return cursor.compose(v -> replay.pendingCritical(userId, channel, null, MAX_REDELIVER))
-          .map(pending -> pending.epoch() != null && pending.epoch().equals(p.epoch())
-              ? pending.events().stream().filter(e -> e.seq() <= start).toList()
-              : List.<Envelope>of())
-          .otherwise(List.of())
-          .map(redeliver -> toPage(p, redeliver));
-    });
+    return page.compose(
+        p -> {
+          long start = p.mustReset() || from == null ? p.head() : from.seq();
+          // A user's ack cursor opens at the head on a first subscription: a newcomer is owed no
+          // old critical events.
+          // Their own user: stream is the exception: everything in it was addressed to them.
+          Future<?> cursor =
+              channel.startsWith(ReplayClient.USER_CHANNEL_PREFIX)
+                  ? Future.succeededFuture()
+                  : replay
+                      .openAcks(userId, channel, new Position(p.epoch(), p.head()))
+                      .otherwise(e -> null);
+          return cursor
+              .compose(v -> replay.pendingCritical(userId, channel, null, MAX_REDELIVER))
+              .map(
+                  pending ->
+                      pending.epoch() != null && pending.epoch().equals(p.epoch())
+                          ? pending.events().stream().filter(e -> e.seq() <= start).toList()
+                          : List.<Envelope>of())
+              .otherwise(List.of())
+              .map(redeliver -> toPage(p, redeliver));
+        });
   }
 
   private static Page toPage(HistoryPage page, List<Envelope> redeliver) {
-    String reset = page.reset() == null ? null
-        : page.reset() == ResetCause.POSITION_TOO_OLD ? "position-too-old" : "epoch-changed";
+    String reset =
+        page.reset() == null
+            ? null
+            : page.reset() == ResetCause.POSITION_TOO_OLD ? "position-too-old" : "epoch-changed";
     return new Page(page.epoch(), page.head(), page.events(), redeliver, page.more(), reset);
   }
 
   @Override
-  public Future<Published> publish(String channel, String id, JsonNode data, boolean critical, String publisher,
-      String userId, String connectionId) {
-    return replay.publish(new PublishRequest(channel, id, data, critical, publisher, userId, connectionId))
+  public Future<Published> publish(
+      String channel,
+      String id,
+      JsonNode data,
+      boolean critical,
+      String publisher,
+      String userId,
+      String connectionId) {
+    return replay
+        .publish(new PublishRequest(channel, id, data, critical, publisher, userId, connectionId))
         .map(r -> new Published(r.channel(), r.epoch(), r.seq(), r.ts(), r.duplicate()));
   }
 

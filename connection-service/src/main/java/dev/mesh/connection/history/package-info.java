@@ -1,2 +1,4 @@
-/** connection-service's view of replay-service: publish, history pages for the resume merge, acks. */
+/**
+ * connection-service's view of replay-service: publish, history pages for the resume merge, acks.
+ */
 package dev.mesh.connection.history;

@@ -2,7 +2,6 @@ package dev.mesh.connection.http;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.net.SocketAddress;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -10,10 +9,11 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The address a request comes from, for per-address limits: the peer of the TCP connection, unless that peer is one
- * of {@code MESH_TRUSTED_PROXIES}; then the right-most address of {@code X-Forwarded-For} that is not a trusted proxy
- * (the left-most entries are whatever the client wrote, so they are never believed). Without trusted proxies the
- * header is ignored: anyone can send it.
+ * The address a request comes from, for per-address limits: the peer of the TCP connection, unless
+ * that peer is one of {@code MESH_TRUSTED_PROXIES}; then the right-most address of {@code
+ * X-Forwarded-For} that is not a trusted proxy (the left-most entries are whatever the client
+ * wrote, so they are never believed). Without trusted proxies the header is ignored: anyone can
+ * send it.
  */
 public final class ClientAddress {
 
@@ -47,8 +47,8 @@ public final class ClientAddress {
   }
 
   /**
-   * Parses {@code MESH_TRUSTED_PROXIES} items: IP literals ({@code 10.0.0.5}, {@code ::1}) or CIDR networks
-   * ({@code 10.0.0.0/8}); host names are refused (no DNS lookups on this path).
+   * Parses {@code MESH_TRUSTED_PROXIES} items: IP literals ({@code 10.0.0.5}, {@code ::1}) or CIDR
+   * networks ({@code 10.0.0.0/8}); host names are refused (no DNS lookups on this path).
    *
    * @throws IllegalArgumentException naming the first bad item
    */
@@ -103,7 +103,8 @@ public final class ClientAddress {
 
   /** The client's address for limits: see the class comment. */
   public String of(SocketAddress peer, MultiMap headers) {
-    String host = peer == null ? "unknown" : peer.hostAddress() != null ? peer.hostAddress() : peer.host();
+    String host =
+        peer == null ? "unknown" : peer.hostAddress() != null ? peer.hostAddress() : peer.host();
     if (!isTrusted(host)) {
       return host;
     }

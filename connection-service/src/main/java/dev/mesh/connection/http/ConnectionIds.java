@@ -8,8 +8,7 @@ final class ConnectionIds {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private ConnectionIds() {
-  }
+  private ConnectionIds() {}
 
   static String next() {
     byte[] bytes = new byte[16];

@@ -9,11 +9,12 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * CORS for origins allowed by {@code MESH_ALLOWED_ORIGINS} (docs/PROTOCOL.md §2.5), in place of Vert.x's CorsHandler,
- * which refuses an unlisted origin itself with a plain-text 403 that the documented JSON body, the metric and the
- * log never saw. Here an allowed cross-origin request gets its CORS headers (with credentials, except under {@code *})
- * and goes on; a preflight is answered here (an unlisted origin gets the JSON 403 {@code origin}, counted); any other
- * request from an unlisted origin goes on without CORS headers, and the protected endpoints refuse it themselves.
+ * CORS for origins allowed by {@code MESH_ALLOWED_ORIGINS} (docs/PROTOCOL.md §2.5), in place of
+ * Vert.x's CorsHandler, which refuses an unlisted origin itself with a plain-text 403 that the
+ * documented JSON body, the metric and the log never saw. Here an allowed cross-origin request gets
+ * its CORS headers (with credentials, except under {@code *}) and goes on; a preflight is answered
+ * here (an unlisted origin gets the JSON 403 {@code origin}, counted); any other request from an
+ * unlisted origin goes on without CORS headers, and the protected endpoints refuse it themselves.
  */
 public final class CrossOrigin {
 
@@ -38,8 +39,9 @@ public final class CrossOrigin {
     }
     boolean allowed = origins.allows(origin, request.getHeader("Host"));
     HttpServerResponse response = ctx.response();
-    boolean preflight = request.method() == HttpMethod.OPTIONS
-        && request.getHeader("Access-Control-Request-Method") != null;
+    boolean preflight =
+        request.method() == HttpMethod.OPTIONS
+            && request.getHeader("Access-Control-Request-Method") != null;
     if (preflight && !allowed) {
       AuthFailure failure = new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed");
       edge.metrics().authFailure(failure.reason().tag());
@@ -52,11 +54,13 @@ public final class CrossOrigin {
       if (origins.any()) {
         response.putHeader("Access-Control-Allow-Origin", "*");
       } else {
-        response.putHeader("Access-Control-Allow-Origin", origin)
+        response
+            .putHeader("Access-Control-Allow-Origin", origin)
             .putHeader("Access-Control-Allow-Credentials", "true");
       }
       if (preflight) {
-        response.putHeader("Access-Control-Allow-Methods", ALLOWED_METHODS)
+        response
+            .putHeader("Access-Control-Allow-Methods", ALLOWED_METHODS)
             .putHeader("Access-Control-Allow-Headers", ALLOWED_HEADERS)
             .putHeader("Access-Control-Max-Age", MAX_AGE_SECONDS)
             .setStatusCode(204)

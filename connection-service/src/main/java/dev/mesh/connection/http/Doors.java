@@ -7,15 +7,21 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
 
 /**
- * The public port's door limits, shared by its endpoints: the client's address (trusting {@code X-Forwarded-For}
- * only from {@code MESH_TRUSTED_PROXIES}), per-address rates for connection attempts, tickets and SSE POSTs, and the
- * request deadlines of the server's connections. On the edge verticle's event loop only.
+ * The public port's door limits, shared by its endpoints: the client's address (trusting {@code
+ * X-Forwarded-For} only from {@code MESH_TRUSTED_PROXIES}), per-address rates for connection
+ * attempts, tickets and SSE POSTs, and the request deadlines of the server's connections. On the
+ * edge verticle's event loop only.
  */
 public final class Doors {
 
-  /** Which rate a request draws on (also the {@code door} tag of {@code mesh_http_rate_limited_total}). */
+  /**
+   * Which rate a request draws on (also the {@code door} tag of {@code
+   * mesh_http_rate_limited_total}).
+   */
   public enum Door {
-    CONNECT, TICKET, POST;
+    CONNECT,
+    TICKET,
+    POST;
 
     public String tag() {
       return name().toLowerCase();
@@ -32,9 +38,15 @@ public final class Doors {
 
   public Doors(Vertx vertx, DoorOptions options, ConnectionMetrics metrics) {
     this.clients = ClientAddress.trusting(options.trustedProxies());
-    this.connects = new AddressRateLimiter(options.connectRate(), options.connectBurst(), AddressRateLimiter.MAX_ADDRESSES);
-    this.tickets = new AddressRateLimiter(options.connectRate(), options.connectBurst(), AddressRateLimiter.MAX_ADDRESSES);
-    this.posts = new AddressRateLimiter(options.postRate(), options.postBurst(), AddressRateLimiter.MAX_ADDRESSES);
+    this.connects =
+        new AddressRateLimiter(
+            options.connectRate(), options.connectBurst(), AddressRateLimiter.MAX_ADDRESSES);
+    this.tickets =
+        new AddressRateLimiter(
+            options.connectRate(), options.connectBurst(), AddressRateLimiter.MAX_ADDRESSES);
+    this.posts =
+        new AddressRateLimiter(
+            options.postRate(), options.postBurst(), AddressRateLimiter.MAX_ADDRESSES);
     this.deadlines = new HttpDeadlines(vertx, options.requestTimeout(), options.idleTimeout());
     this.options = options;
     this.metrics = metrics;
@@ -53,8 +65,9 @@ public final class Doors {
   }
 
   /**
-   * The doors of another event loop's server: the same per-address rates (a client's requests count the same on
-   * every loop: the rates are the node's), its own deadlines (they run on the loop of the server they watch).
+   * The doors of another event loop's server: the same per-address rates (a client's requests count
+   * the same on every loop: the rates are the node's), its own deadlines (they run on the loop of
+   * the server they watch).
    */
   public Doors forLoop(Vertx vertx) {
     return new Doors(this, vertx);
@@ -65,15 +78,17 @@ public final class Doors {
   }
 
   /**
-   * Takes one request of {@code door} for the client behind {@code peer}; 0 when allowed, else the seconds the
-   * client should wait (its {@code Retry-After}), counted in {@code mesh_http_rate_limited_total{door}}.
+   * Takes one request of {@code door} for the client behind {@code peer}; 0 when allowed, else the
+   * seconds the client should wait (its {@code Retry-After}), counted in {@code
+   * mesh_http_rate_limited_total{door}}.
    */
   public int admit(Door door, SocketAddress peer, MultiMap headers) {
-    AddressRateLimiter limiter = switch (door) {
-      case CONNECT -> connects;
-      case TICKET -> tickets;
-      case POST -> posts;
-    };
+    AddressRateLimiter limiter =
+        switch (door) {
+          case CONNECT -> connects;
+          case TICKET -> tickets;
+          case POST -> posts;
+        };
     String client = clients.of(peer, headers);
     // The limiters are the node's, shared by its event loops.
     synchronized (limiter) {

@@ -7,15 +7,18 @@ import io.vertx.core.json.JsonObject;
 /** JSON error bodies of the public HTTP endpoints (docs/PROTOCOL.md §2.3). */
 final class HttpErrors {
 
-  private HttpErrors() {
-  }
+  private HttpErrors() {}
 
   static void json(HttpServerResponse response, int status, String error, String message) {
     json(response, status, error, message, null);
   }
 
-  /** With {@code retryAfterMs}, the exact hint next to the whole seconds of the {@code Retry-After} header. */
-  static void json(HttpServerResponse response, int status, String error, String message, Long retryAfterMs) {
+  /**
+   * With {@code retryAfterMs}, the exact hint next to the whole seconds of the {@code Retry-After}
+   * header.
+   */
+  static void json(
+      HttpServerResponse response, int status, String error, String message, Long retryAfterMs) {
     if (response.ended() || response.closed()) {
       return;
     }
@@ -23,7 +26,8 @@ final class HttpErrors {
     if (retryAfterMs != null) {
       body.put("retryAfterMs", retryAfterMs);
     }
-    response.setStatusCode(status)
+    response
+        .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store")
         .end(body.encode());
@@ -37,13 +41,15 @@ final class HttpErrors {
     if (status == 401) {
       response.putHeader("WWW-Authenticate", "Bearer");
     }
-    response.setStatusCode(status)
+    response
+        .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store")
-        .end(new JsonObject()
-            .put("error", status == 403 ? "forbidden" : "unauthorized")
-            .put("cause", failure.reason().tag())
-            .put("message", failure.getMessage())
-            .encode());
+        .end(
+            new JsonObject()
+                .put("error", status == 403 ? "forbidden" : "unauthorized")
+                .put("cause", failure.reason().tag())
+                .put("message", failure.getMessage())
+                .encode());
   }
 }

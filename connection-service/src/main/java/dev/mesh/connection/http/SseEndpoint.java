@@ -3,12 +3,12 @@ package dev.mesh.connection.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.Json;
+import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.routing.ForwardedFrame;
 import dev.mesh.common.routing.FrameReply;
-import dev.mesh.common.events.Transport;
 import dev.mesh.connection.admission.Admission;
 import dev.mesh.connection.auth.AuthFailure;
 import dev.mesh.connection.auth.Authenticator;
@@ -22,7 +22,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
-
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -31,9 +30,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Server-Sent Events (docs/PROTOCOL.md §7): {@code GET /sse} opens the receive stream with the same Origin, auth,
- * identity, limits and duplicate policy as {@code /ws}; {@code POST /sse/<connectionId>} carries the client's frames,
- * forwarded to whichever node holds the stream, with the same semantics as WebSocket frames.
+ * Server-Sent Events (docs/PROTOCOL.md §7): {@code GET /sse} opens the receive stream with the same
+ * Origin, auth, identity, limits and duplicate policy as {@code /ws}; {@code POST
+ * /sse/<connectionId>} carries the client's frames, forwarded to whichever node holds the stream,
+ * with the same semantics as WebSocket frames.
  */
 public final class SseEndpoint {
 
@@ -55,7 +55,10 @@ public final class SseEndpoint {
     MultiMap headers = ctx.request().headers();
     int wait = doors.admit(Doors.Door.CONNECT, ctx.request().remoteAddress(), headers);
     if (wait > 0) {
-      HttpErrors.json(ctx.response().putHeader("Retry-After", Integer.toString(wait)), 429, "rate-limited",
+      HttpErrors.json(
+          ctx.response().putHeader("Retry-After", Integer.toString(wait)),
+          429,
+          "rate-limited",
           "too many connection attempts from your address: retry after " + wait + " s");
       return;
     }
@@ -64,99 +67,157 @@ public final class SseEndpoint {
       return;
     }
     if (edge.draining()) {
-      HttpErrors.json(ctx.response().putHeader("Retry-After", "1"), 503, "unavailable", "node is shutting down");
+      HttpErrors.json(
+          ctx.response().putHeader("Retry-After", "1"),
+          503,
+          "unavailable",
+          "node is shutting down");
       return;
     }
     String noQuorum = edge.node().quorumProblem();
     if (noQuorum != null) {
-      // The stream's status is readable (unlike a WebSocket's): the same refusal as 4005, as 503 + Retry-After.
+      // The stream's status is readable (unlike a WebSocket's): the same refusal as 4005, as 503 +
+      // Retry-After.
       long hint = edge.lifecycle().cutOffHint();
-      HttpErrors.json(ctx.response().putHeader("Retry-After", Long.toString((hint + 999) / 1000)), 503, "unavailable",
+      HttpErrors.json(
+          ctx.response().putHeader("Retry-After", Long.toString((hint + 999) / 1000)),
+          503,
+          "unavailable",
           "node is cut off from the cluster (" + noQuorum + "): retry");
       return;
     }
     Admission.Decision decision = edge.admission().enter();
     if (decision instanceof Admission.Deferral deferral) {
-      // Over the admission rate or in-flight limit, before any authentication or registry work (PROTOCOL 1.2 step 3b).
+      // Over the admission rate or in-flight limit, before any authentication or registry work
+      // (PROTOCOL 1.2 step 3b).
       edge.metrics().deferred(Transport.SSE, deferral.cause(), deferral.retryAfterMs());
-      ctx.response().putHeader("Retry-After", Long.toString((deferral.retryAfterMs() + 999) / 1000));
-      HttpErrors.json(ctx.response(), 503, "unavailable", "node busy admitting connections: retry after "
-          + deferral.retryAfterMs() + " ms", deferral.retryAfterMs());
+      ctx.response()
+          .putHeader("Retry-After", Long.toString((deferral.retryAfterMs() + 999) / 1000));
+      HttpErrors.json(
+          ctx.response(),
+          503,
+          "unavailable",
+          "node busy admitting connections: retry after " + deferral.retryAfterMs() + " ms",
+          deferral.retryAfterMs());
       return;
     }
     Admission.Permit permit = (Admission.Permit) decision;
     edge.metrics().admitted(Transport.SSE);
     MultiMap query = ctx.request().params();
-    authenticator.authenticate(headers, query).onSuccess(token -> {
-      Optional<String> bad = WebSocketEndpoint.identityProblem(query);
-      Map<String, Position> positions;
-      Set<String> channels;
-      Set<String> presence;
-      try {
-        if (bad.isPresent()) {
-          throw new IllegalArgumentException(bad.get());
-        }
-        String resume = headers.get("Last-Event-ID") != null ? headers.get("Last-Event-ID") : query.get("resume");
-        positions = ResumeTokens.parse(resume);
-        channels = new LinkedHashSet<>(list(query.get("channels")));
-        channels.addAll(positions.keySet());
-        presence = new LinkedHashSet<>(list(query.get("presence")));
-        for (String channel : channels) {
-          ClientIds.checkChannel(channel).ifPresent(p -> {
-            throw new IllegalArgumentException(p);
-          });
-        }
-        if (channels.size() > edge.options().limits().maxSubscriptions()) {
-          throw new IllegalArgumentException("at most " + edge.options().limits().maxSubscriptions() + " channels");
-        }
-      } catch (IllegalArgumentException e) {
-        permit.release();
-        ctx.response().setStatusCode(400).putHeader("Content-Type", "application/json")
-            .end(Frames.error(null, "invalid-field", e.getMessage()));
-        return;
-      }
-      stream(ctx, token, query, channels, positions, presence, permit);
-    }).onFailure(e -> {
-      permit.release();
-      refuse(ctx, e);
-    });
+    authenticator
+        .authenticate(headers, query)
+        .onSuccess(
+            token -> {
+              Optional<String> bad = WebSocketEndpoint.identityProblem(query);
+              Map<String, Position> positions;
+              Set<String> channels;
+              Set<String> presence;
+              try {
+                if (bad.isPresent()) {
+                  throw new IllegalArgumentException(bad.get());
+                }
+                String resume =
+                    headers.get("Last-Event-ID") != null
+                        ? headers.get("Last-Event-ID")
+                        : query.get("resume");
+                positions = ResumeTokens.parse(resume);
+                channels = new LinkedHashSet<>(list(query.get("channels")));
+                channels.addAll(positions.keySet());
+                presence = new LinkedHashSet<>(list(query.get("presence")));
+                for (String channel : channels) {
+                  ClientIds.checkChannel(channel)
+                      .ifPresent(
+                          p -> {
+                            throw new IllegalArgumentException(p);
+                          });
+                }
+                if (channels.size() > edge.options().limits().maxSubscriptions()) {
+                  throw new IllegalArgumentException(
+                      "at most " + edge.options().limits().maxSubscriptions() + " channels");
+                }
+              } catch (IllegalArgumentException e) {
+                permit.release();
+                ctx.response()
+                    .setStatusCode(400)
+                    .putHeader("Content-Type", "application/json")
+                    .end(Frames.error(null, "invalid-field", e.getMessage()));
+                return;
+              }
+              stream(ctx, token, query, channels, positions, presence, permit);
+            })
+        .onFailure(
+            e -> {
+              permit.release();
+              refuse(ctx, e);
+            });
   }
 
-  private void stream(RoutingContext ctx, VerifiedToken token, MultiMap query, Set<String> channels,
-                      Map<String, Position> positions, Set<String> presence, Admission.Permit permit) {
-    HttpServerResponse response = ctx.response()
-        .setChunked(true)
-        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache, no-transform")
-        .putHeader("X-Accel-Buffering", "no");
-    SseTransport transport = new SseTransport(response, edge.options().limits().outboundSoftBytes(),
-        edge.options().limits().outboundHardBytes());
-    String resumedFrom = positions.entrySet().stream()
-        .map(e -> e.getKey() + "~" + e.getValue().compact()).collect(java.util.stream.Collectors.joining("|"));
+  private void stream(
+      RoutingContext ctx,
+      VerifiedToken token,
+      MultiMap query,
+      Set<String> channels,
+      Map<String, Position> positions,
+      Set<String> presence,
+      Admission.Permit permit) {
+    HttpServerResponse response =
+        ctx.response()
+            .setChunked(true)
+            .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+            .putHeader("Cache-Control", "no-cache, no-transform")
+            .putHeader("X-Accel-Buffering", "no");
+    SseTransport transport =
+        new SseTransport(
+            response,
+            edge.options().limits().outboundSoftBytes(),
+            edge.options().limits().outboundHardBytes());
+    String resumedFrom =
+        positions.entrySet().stream()
+            .map(e -> e.getKey() + "~" + e.getValue().compact())
+            .collect(java.util.stream.Collectors.joining("|"));
     transport.resumeToken(() -> resumedFrom);
     transport.start(1000);
     doors.deadlines().longLived(ctx.request().remoteAddress());
-    ConnectionIdentity identity = new ConnectionIdentity(token.userId(), query.get("session"), query.get("tab"),
-        query.get("page"), ConnectionIds.next(), edge.node().nodeId());
-    edge.lifecycle().admit(identity, WebSocketEndpoint.attempt(query), transport, token).onComplete(ar -> permit.release()).onSuccess(session -> {
-      transport.resumeToken(() -> ResumeTokens.of(session));
-      for (String channel : channels) {
-        edge.frames().subscribeFromUrl(session, channel, positions.get(channel), presence.contains(channel));
-      }
-    });
+    ConnectionIdentity identity =
+        new ConnectionIdentity(
+            token.userId(),
+            query.get("session"),
+            query.get("tab"),
+            query.get("page"),
+            ConnectionIds.next(),
+            edge.node().nodeId());
+    edge.lifecycle()
+        .admit(identity, WebSocketEndpoint.attempt(query), transport, token)
+        .onComplete(ar -> permit.release())
+        .onSuccess(
+            session -> {
+              transport.resumeToken(() -> ResumeTokens.of(session));
+              for (String channel : channels) {
+                edge.frames()
+                    .subscribeFromUrl(
+                        session, channel, positions.get(channel), presence.contains(channel));
+              }
+            });
   }
 
   /**
-   * {@code POST /sse/<connectionId>}, before its body is read: Origin and credential. The request stays paused while
-   * the credential is checked, so nothing an unauthenticated caller sends is read, let alone kept; the body handler
-   * that follows reads at most {@code MESH_MAX_FRAME_BYTES}, in memory, uploads off.
+   * {@code POST /sse/<connectionId>}, before its body is read: Origin and credential. The request
+   * stays paused while the credential is checked, so nothing an unauthenticated caller sends is
+   * read, let alone kept; the body handler that follows reads at most {@code MESH_MAX_FRAME_BYTES},
+   * in memory, uploads off.
    */
   public void admitPost(RoutingContext ctx) {
     MultiMap headers = ctx.request().headers();
     int wait = doors.admit(Doors.Door.POST, ctx.request().remoteAddress(), headers);
     if (wait > 0) {
       ctx.response().putHeader("Retry-After", Integer.toString(wait));
-      reply(ctx, 429, Frames.error(null, "rate-limited", "too many POSTs from your address: retry after " + wait + " s"));
+      reply(
+          ctx,
+          429,
+          Frames.error(
+              null,
+              "rate-limited",
+              "too many POSTs from your address: retry after " + wait + " s"));
       return;
     }
     if (!origins.allows(headers.get("Origin"), headers.get("Host"))) {
@@ -164,24 +225,29 @@ public final class SseEndpoint {
       return;
     }
     ctx.request().pause();
-    authenticator.authenticateHeaders(headers)
-        .onSuccess(token -> {
-          ctx.put(TOKEN, token);
-          ctx.next();
-        })
-        .onFailure(e -> {
-          closeUnread(ctx);
-          refuse(ctx, e);
-        });
+    authenticator
+        .authenticateHeaders(headers)
+        .onSuccess(
+            token -> {
+              ctx.put(TOKEN, token);
+              ctx.next();
+            })
+        .onFailure(
+            e -> {
+              closeUnread(ctx);
+              refuse(ctx, e);
+            });
   }
 
   /**
-   * A refusal before the body was read: the connection closes after the answer instead of reading (or waiting
-   * for) the rest of a body nobody will look at; a paused, unread request would otherwise hold the connection.
+   * A refusal before the body was read: the connection closes after the answer instead of reading
+   * (or waiting for) the rest of a body nobody will look at; a paused, unread request would
+   * otherwise hold the connection.
    */
   private static void closeUnread(RoutingContext ctx) {
     if (!ctx.request().isEnded() && !ctx.response().ended()) {
-      ctx.response().putHeader("Connection", "close")
+      ctx.response()
+          .putHeader("Connection", "close")
           .endHandler(v -> ctx.request().connection().close());
     }
   }
@@ -190,8 +256,13 @@ public final class SseEndpoint {
   public void postFailed(RoutingContext ctx) {
     closeUnread(ctx);
     if (ctx.statusCode() == 413) {
-      reply(ctx, 413, Frames.error(null, "too-large", "body larger than " + edge.options().limits().maxFrameBytes()
-          + " bytes"));
+      reply(
+          ctx,
+          413,
+          Frames.error(
+              null,
+              "too-large",
+              "body larger than " + edge.options().limits().maxFrameBytes() + " bytes"));
     } else {
       reply(ctx, 400, Frames.error(null, "malformed-json", "the body could not be read"));
     }
@@ -202,12 +273,18 @@ public final class SseEndpoint {
     String connectionId = ctx.pathParam("connectionId");
     VerifiedToken token = ctx.get(TOKEN);
     if (ctx.body().length() > edge.options().limits().maxFrameBytes()) {
-      reply(ctx, 413, Frames.error(null, "too-large", "body larger than " + edge.options().limits().maxFrameBytes()));
+      reply(
+          ctx,
+          413,
+          Frames.error(
+              null, "too-large", "body larger than " + edge.options().limits().maxFrameBytes()));
       return;
     }
     JsonNode frame;
     try {
-      frame = Json.MAPPER.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+      frame =
+          Json.MAPPER.readTree(
+              ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
     } catch (IOException e) {
       reply(ctx, 400, Frames.error(null, "malformed-json", "not valid JSON: " + e.getMessage()));
       return;
@@ -216,25 +293,55 @@ public final class SseEndpoint {
       reply(ctx, 400, Frames.error(null, "malformed-json", "empty body"));
       return;
     }
-    edge.registry().connectionsOf(token.userId())
-        .map(entries -> entries.stream().filter(e -> e.connectionId().equals(connectionId)).findFirst().orElse(null))
-        .onSuccess(entry -> {
-          if (entry == null) {
-            reply(ctx, 404, Frames.error(null, "unknown-connection", "no live connection " + connectionId + " of yours"));
-            return;
-          }
-          edge.node().vertx().eventBus().<FrameReply>request(Addresses.nodeInbox(entry.nodeId()),
-                  new ForwardedFrame(connectionId, token.userId(), frame))
-              .onSuccess(message -> {
-                FrameReply answer = message.body();
-                reply(ctx, answer.status(), answer.frame() == null ? null : Json.encode(answer.frame()));
-              })
-              .onFailure(e -> {
-                int code = e instanceof ReplyException r && r.failureCode() == 404 ? 404 : 503;
-                reply(ctx, code, Frames.error(null, code == 404 ? "unknown-connection" : "unavailable",
-                    code == 404 ? "no live connection " + connectionId + " of yours" : "try again"));
-              });
-        })
+    edge.registry()
+        .connectionsOf(token.userId())
+        .map(
+            entries ->
+                entries.stream()
+                    .filter(e -> e.connectionId().equals(connectionId))
+                    .findFirst()
+                    .orElse(null))
+        .onSuccess(
+            entry -> {
+              if (entry == null) {
+                reply(
+                    ctx,
+                    404,
+                    Frames.error(
+                        null,
+                        "unknown-connection",
+                        "no live connection " + connectionId + " of yours"));
+                return;
+              }
+              edge.node()
+                  .vertx()
+                  .eventBus()
+                  .<FrameReply>request(
+                      Addresses.nodeInbox(entry.nodeId()),
+                      new ForwardedFrame(connectionId, token.userId(), frame))
+                  .onSuccess(
+                      message -> {
+                        FrameReply answer = message.body();
+                        reply(
+                            ctx,
+                            answer.status(),
+                            answer.frame() == null ? null : Json.encode(answer.frame()));
+                      })
+                  .onFailure(
+                      e -> {
+                        int code =
+                            e instanceof ReplyException r && r.failureCode() == 404 ? 404 : 503;
+                        reply(
+                            ctx,
+                            code,
+                            Frames.error(
+                                null,
+                                code == 404 ? "unknown-connection" : "unavailable",
+                                code == 404
+                                    ? "no live connection " + connectionId + " of yours"
+                                    : "try again"));
+                      });
+            })
         .onFailure(e -> refuse(ctx, e));
   }
 
@@ -252,7 +359,8 @@ public final class SseEndpoint {
     if (ctx.response().ended() || ctx.response().closed()) {
       return;
     }
-    HttpServerResponse response = ctx.response().setStatusCode(status).putHeader("Cache-Control", "no-store");
+    HttpServerResponse response =
+        ctx.response().setStatusCode(status).putHeader("Cache-Control", "no-store");
     if (frame == null) {
       response.end();
     } else {
@@ -264,7 +372,7 @@ public final class SseEndpoint {
     if (value == null || value.isBlank()) {
       return Set.of();
     }
-    return new LinkedHashSet<>(Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
+    return new LinkedHashSet<>(
+        Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
   }
-
 }

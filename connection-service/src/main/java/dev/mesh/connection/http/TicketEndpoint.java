@@ -7,13 +7,13 @@ import dev.mesh.connection.auth.TicketStore;
 import dev.mesh.connection.edge.Edge;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-
 import java.time.Duration;
 import java.time.Instant;
 
 /**
- * {@code POST /auth/ticket} (docs/PROTOCOL.md §2.4): a browser trades its bearer token for a single-use ticket to put
- * in the WebSocket or EventSource URL, valid for {@code min(MESH_TICKET_TTL, exp - now)}.
+ * {@code POST /auth/ticket} (docs/PROTOCOL.md §2.4): a browser trades its bearer token for a
+ * single-use ticket to put in the WebSocket or EventSource URL, valid for {@code
+ * min(MESH_TICKET_TTL, exp - now)}.
  */
 public final class TicketEndpoint {
 
@@ -32,9 +32,13 @@ public final class TicketEndpoint {
   }
 
   public void handle(RoutingContext ctx) {
-    int wait = doors.admit(Doors.Door.TICKET, ctx.request().remoteAddress(), ctx.request().headers());
+    int wait =
+        doors.admit(Doors.Door.TICKET, ctx.request().remoteAddress(), ctx.request().headers());
     if (wait > 0) {
-      HttpErrors.json(ctx.response().putHeader("Retry-After", Integer.toString(wait)), 429, "rate-limited",
+      HttpErrors.json(
+          ctx.response().putHeader("Retry-After", Integer.toString(wait)),
+          429,
+          "rate-limited",
           "too many ticket requests from your address: retry after " + wait + " s");
       return;
     }
@@ -42,23 +46,37 @@ public final class TicketEndpoint {
       refuse(ctx, new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed"));
       return;
     }
-    authenticator.authenticateBearer(ctx.request().headers())
-        .compose(verified -> {
-          Duration untilExpiry = Duration.between(Instant.now(), verified.expiresAt());
-          Duration shortest = untilExpiry.compareTo(tickets.ttl()) < 0 ? untilExpiry : tickets.ttl();
-          Duration ttl = shortest.toMillis() < 1 ? Duration.ofMillis(1) : shortest;
-          return tickets.issue(verified, ttl).map(ticket -> new JsonObject().put("ticket", ticket)
-              .put("expiresInMs", ttl.toMillis()));
-        })
-        .onSuccess(body -> ctx.response().putHeader("Content-Type", "application/json")
-            .putHeader("Cache-Control", "no-store").end(body.encode()))
-        .onFailure(e -> {
-          if (!(e instanceof AuthFailure failure)) {
-            HttpErrors.json(ctx.response(), 503, "unavailable", "cannot issue a ticket now: try again");
-            return;
-          }
-          refuse(ctx, failure);
-        });
+    authenticator
+        .authenticateBearer(ctx.request().headers())
+        .compose(
+            verified -> {
+              Duration untilExpiry = Duration.between(Instant.now(), verified.expiresAt());
+              Duration shortest =
+                  untilExpiry.compareTo(tickets.ttl()) < 0 ? untilExpiry : tickets.ttl();
+              Duration ttl = shortest.toMillis() < 1 ? Duration.ofMillis(1) : shortest;
+              return tickets
+                  .issue(verified, ttl)
+                  .map(
+                      ticket ->
+                          new JsonObject()
+                              .put("ticket", ticket)
+                              .put("expiresInMs", ttl.toMillis()));
+            })
+        .onSuccess(
+            body ->
+                ctx.response()
+                    .putHeader("Content-Type", "application/json")
+                    .putHeader("Cache-Control", "no-store")
+                    .end(body.encode()))
+        .onFailure(
+            e -> {
+              if (!(e instanceof AuthFailure failure)) {
+                HttpErrors.json(
+                    ctx.response(), 503, "unavailable", "cannot issue a ticket now: try again");
+                return;
+              }
+              refuse(ctx, failure);
+            });
   }
 
   private void refuse(RoutingContext ctx, AuthFailure failure) {

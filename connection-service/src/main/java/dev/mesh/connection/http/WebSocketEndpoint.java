@@ -7,32 +7,32 @@ import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.observe.LogContext;
 import dev.mesh.common.ops.SafeLog;
 import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.connection.admission.Admission;
 import dev.mesh.connection.auth.AuthFailure;
 import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.OriginPolicy;
 import dev.mesh.connection.auth.VerifiedToken;
-import dev.mesh.connection.admission.Admission;
 import dev.mesh.connection.edge.Edge;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.WebSocketTransport;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.ServerWebSocketHandshake;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
-import java.util.Optional;
-
 /**
- * {@code GET /ws}: Origin, then admission control (a deferred client is upgraded only to be told when to come back:
- * close 4006 with a retry-after hint), then credential, answered with an HTTP status before any upgrade; then the
- * upgrade, the identity check (4506 when bad) and admission. The socket stays paused until the connection is admitted,
- * so a client's first frames are neither lost nor processed early.
+ * {@code GET /ws}: Origin, then admission control (a deferred client is upgraded only to be told
+ * when to come back: close 4006 with a retry-after hint), then credential, answered with an HTTP
+ * status before any upgrade; then the upgrade, the identity check (4506 when bad) and admission.
+ * The socket stays paused until the connection is admitted, so a client's first frames are neither
+ * lost nor processed early.
  */
 public final class WebSocketEndpoint {
 
@@ -56,8 +56,9 @@ public final class WebSocketEndpoint {
   }
 
   /**
-   * Every upgrade request of the server. Vert.x 5's handshake handler lets the checks run asynchronously before
-   * anything is accepted; a refusal is an HTTP status (401/403/404/503) and no socket.
+   * Every upgrade request of the server. Vert.x 5's handshake handler lets the checks run
+   * asynchronously before anything is accepted; a refusal is an HTTP status (401/403/404/503) and
+   * no socket.
    */
   public void handshake(ServerWebSocketHandshake handshake) {
     Admission.Permit permit = null;
@@ -89,35 +90,51 @@ public final class WebSocketEndpoint {
       permit = admitted;
       edge.metrics().admitted(Transport.WEBSOCKET);
       MultiMap query = parseQuery(handshake.query());
-      authenticator.authenticate(headers, query)
+      authenticator
+          .authenticate(headers, query)
           .onSuccess(token -> accept(handshake, query, token, admitted))
-          .onFailure(e -> {
-            admitted.release();
-            refuse(handshake, e);
-          });
+          .onFailure(
+              e -> {
+                admitted.release();
+                refuse(handshake, e);
+              });
     } catch (RuntimeException e) {
       if (permit != null) {
         permit.release();
       }
-      // Every handshake gets an answer: an unexpected failure on hostile input is a refusal, never a hang.
-      LOG.warn("event=handshake-failed remote={} cause=\"{}\"", handshake.remoteAddress(),
+      // Every handshake gets an answer: an unexpected failure on hostile input is a refusal, never
+      // a hang.
+      LOG.warn(
+          "event=handshake-failed remote={} cause=\"{}\"",
+          handshake.remoteAddress(),
           SafeLog.escape(e.toString()));
-      refuse(handshake, new AuthFailure(AuthFailure.Cause.MALFORMED, "request could not be authenticated"));
+      refuse(
+          handshake,
+          new AuthFailure(AuthFailure.Cause.MALFORMED, "request could not be authenticated"));
     }
   }
 
   /**
-   * Over the admission rate or in-flight limit: upgraded (a browser cannot read an HTTP status) only to get
-   * {@code goodbye} and close 4006 with the hint, before any authentication or registry work (PROTOCOL 1.2 step 3b).
+   * Over the admission rate or in-flight limit: upgraded (a browser cannot read an HTTP status)
+   * only to get {@code goodbye} and close 4006 with the hint, before any authentication or registry
+   * work (PROTOCOL 1.2 step 3b).
    */
   private void defer(ServerWebSocketHandshake handshake, Admission.Deferral deferral) {
     edge.metrics().deferred(Transport.WEBSOCKET, deferral.cause(), deferral.retryAfterMs());
-    handshake.accept().onSuccess(socket -> {
-      socket.exceptionHandler(e -> { });
-      socket.writeTextMessage(Frames.goodbye(CloseCodes.DEFERRED, CloseReason.POLICY.wireName(),
-          deferral.retryAfterMs(), "node busy admitting connections: retry after the hint"));
-      socket.close((short) CloseCodes.DEFERRED, "retry-after=" + deferral.retryAfterMs());
-    }).onFailure(e -> LOG.debug("event=deferral-upgrade-failed cause=\"{}\"", e.toString()));
+    handshake
+        .accept()
+        .onSuccess(
+            socket -> {
+              socket.exceptionHandler(e -> {});
+              socket.writeTextMessage(
+                  Frames.goodbye(
+                      CloseCodes.DEFERRED,
+                      CloseReason.POLICY.wireName(),
+                      deferral.retryAfterMs(),
+                      "node busy admitting connections: retry after the hint"));
+              socket.close((short) CloseCodes.DEFERRED, "retry-after=" + deferral.retryAfterMs());
+            })
+        .onFailure(e -> LOG.debug("event=deferral-upgrade-failed cause=\"{}\"", e.toString()));
   }
 
   private void refuse(ServerWebSocketHandshake handshake, Throwable e) {
@@ -132,40 +149,62 @@ public final class WebSocketEndpoint {
     handshake.reject(failure.reason().status());
   }
 
-  private void accept(ServerWebSocketHandshake handshake, MultiMap query, VerifiedToken token,
-                      Admission.Permit permit) {
-    handshake.accept().onSuccess(socket -> {
-      socket.pause();
-      // Until admitted: a broken frame (a compressed one, when no compression was agreed) closes the socket with its
-      // protocol status at once; nothing of it is inflated or processed.
-      socket.exceptionHandler(e -> {
-        if (e instanceof CorruptedWebSocketFrameException corrupted) {
-          socket.close((short) corrupted.closeStatus().code(), "protocol error");
-        }
-      });
-      doors.deadlines().longLived(socket.remoteAddress());
-      Optional<String> bad = identityProblem(query);
-      WebSocketTransport transport = new WebSocketTransport(socket, edge.options().limits().outboundSoftBytes(),
-          edge.options().limits().outboundHardBytes());
-      if (bad.isPresent()) {
-        permit.release();
-        edge.metrics().refused(CloseCodes.BAD_IDENTITY);
-        transport.send(Frames.goodbye(CloseCodes.BAD_IDENTITY, "policy", null, bad.get()), false);
-        transport.close(CloseCodes.BAD_IDENTITY, "policy");
-        return;
-      }
-      ConnectionIdentity identity = new ConnectionIdentity(token.userId(), query.get("session"), query.get("tab"),
-          query.get("page"), ConnectionIds.next(), edge.node().nodeId());
-      edge.lifecycle().admit(identity, attempt(query), transport, token)
-          .onComplete(ar -> permit.release())
-          .onSuccess(session -> {
-            attach(socket, session);
-            socket.resume();
-          });
-    }).onFailure(e -> {
-      permit.release();
-      LOG.warn("event=upgrade-failed cause=\"{}\"", e.toString());
-    });
+  private void accept(
+      ServerWebSocketHandshake handshake,
+      MultiMap query,
+      VerifiedToken token,
+      Admission.Permit permit) {
+    handshake
+        .accept()
+        .onSuccess(
+            socket -> {
+              socket.pause();
+              // Until admitted: a broken frame (a compressed one, when no compression was agreed)
+              // closes the socket with its
+              // protocol status at once; nothing of it is inflated or processed.
+              socket.exceptionHandler(
+                  e -> {
+                    if (e instanceof CorruptedWebSocketFrameException corrupted) {
+                      socket.close((short) corrupted.closeStatus().code(), "protocol error");
+                    }
+                  });
+              doors.deadlines().longLived(socket.remoteAddress());
+              Optional<String> bad = identityProblem(query);
+              WebSocketTransport transport =
+                  new WebSocketTransport(
+                      socket,
+                      edge.options().limits().outboundSoftBytes(),
+                      edge.options().limits().outboundHardBytes());
+              if (bad.isPresent()) {
+                permit.release();
+                edge.metrics().refused(CloseCodes.BAD_IDENTITY);
+                transport.send(
+                    Frames.goodbye(CloseCodes.BAD_IDENTITY, "policy", null, bad.get()), false);
+                transport.close(CloseCodes.BAD_IDENTITY, "policy");
+                return;
+              }
+              ConnectionIdentity identity =
+                  new ConnectionIdentity(
+                      token.userId(),
+                      query.get("session"),
+                      query.get("tab"),
+                      query.get("page"),
+                      ConnectionIds.next(),
+                      edge.node().nodeId());
+              edge.lifecycle()
+                  .admit(identity, attempt(query), transport, token)
+                  .onComplete(ar -> permit.release())
+                  .onSuccess(
+                      session -> {
+                        attach(socket, session);
+                        socket.resume();
+                      });
+            })
+        .onFailure(
+            e -> {
+              permit.release();
+              LOG.warn("event=upgrade-failed cause=\"{}\"", e.toString());
+            });
   }
 
   private static MultiMap parseQuery(String query) {
@@ -180,23 +219,41 @@ public final class WebSocketEndpoint {
     socket.textMessageHandler(text -> edge.frames().onText(session, text));
     socket.binaryMessageHandler(buffer -> edge.frames().onBinary(session));
     socket.pongHandler(pong -> session.seen(System.nanoTime()));
-    socket.exceptionHandler(e -> {
-      // Netty refuses a single frame over the limit; Vert.x reports a message whose fragments add up past it.
-      boolean tooBig = (e instanceof CorruptedWebSocketFrameException corrupted && corrupted.closeStatus().code() == 1009)
-          || (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("max message size"));
-      if (tooBig) {
-        edge.metrics().oversized.increment();
-        edge.lifecycle().close(session, CloseReason.POLICY, CloseCodes.MESSAGE_TOO_BIG,
-            "message larger than " + edge.options().limits().maxFrameBytes() + " bytes", false);
-      } else if (e instanceof CorruptedWebSocketFrameException) {
-        // A frame that breaks the framing (reserved bits: a compressed frame without agreed compression): 1002.
-        edge.lifecycle().close(session, CloseReason.POLICY, CloseCodes.PROTOCOL_ERROR, "protocol error", false);
-      } else {
-        try (var ignored = LogContext.connection(session.userId(), session.id())) {
-          LOG.debug("event=socket-error connection={} cause=\"{}\"", session.id(), e.getMessage());
-        }
-      }
-    });
+    socket.exceptionHandler(
+        e -> {
+          // Netty refuses a single frame over the limit; Vert.x reports a message whose fragments
+          // add up past it.
+          boolean tooBig =
+              (e instanceof CorruptedWebSocketFrameException corrupted
+                      && corrupted.closeStatus().code() == 1009)
+                  || (e instanceof IllegalStateException
+                      && String.valueOf(e.getMessage()).contains("max message size"));
+          if (tooBig) {
+            edge.metrics().oversized.increment();
+            edge.lifecycle()
+                .close(
+                    session,
+                    CloseReason.POLICY,
+                    CloseCodes.MESSAGE_TOO_BIG,
+                    "message larger than " + edge.options().limits().maxFrameBytes() + " bytes",
+                    false);
+          } else if (e instanceof CorruptedWebSocketFrameException) {
+            // A frame that breaks the framing (reserved bits: a compressed frame without agreed
+            // compression): 1002.
+            edge.lifecycle()
+                .close(
+                    session,
+                    CloseReason.POLICY,
+                    CloseCodes.PROTOCOL_ERROR,
+                    "protocol error",
+                    false);
+          } else {
+            try (var ignored = LogContext.connection(session.userId(), session.id())) {
+              LOG.debug(
+                  "event=socket-error connection={} cause=\"{}\"", session.id(), e.getMessage());
+            }
+          }
+        });
   }
 
   /** The largest attempt number: the largest integer a JavaScript client counts exactly. */
@@ -216,7 +273,10 @@ public final class WebSocketEndpoint {
     return Optional.empty();
   }
 
-  /** The client's number of this attempt of its page (PROTOCOL 1.3); 0 when it sent none. Checked first. */
+  /**
+   * The client's number of this attempt of its page (PROTOCOL 1.3); 0 when it sent none. Checked
+   * first.
+   */
   static long attempt(MultiMap query) {
     String attempt = query.get("attempt");
     return attempt == null ? 0 : attemptNumber(attempt);

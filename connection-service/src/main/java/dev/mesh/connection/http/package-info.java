@@ -1,2 +1,5 @@
-/** The public HTTP server of connection-service: where browsers enter (client, demo page; WebSocket and SSE later). */
+/**
+ * The public HTTP server of connection-service: where browsers enter (client, demo page; WebSocket
+ * and SSE later).
+ */
 package dev.mesh.connection.http;

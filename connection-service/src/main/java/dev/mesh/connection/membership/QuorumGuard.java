@@ -8,10 +8,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An edge serves only while its node is quorate ({@link MeshNode#isQuorate()}): enough data members in view and not
- * paused past failure detection. When that stops being true, every socket is closed with 1001 and a jittered retry
- * hint (the clients reconnect, through the balancer, to a node that is part of the cluster), and admission refuses
- * new connections with 4005 until quorum returns. Checked on every membership change and every second.
+ * An edge serves only while its node is quorate ({@link MeshNode#isQuorate()}): enough data members
+ * in view and not paused past failure detection. When that stops being true, every socket is closed
+ * with 1001 and a jittered retry hint (the clients reconnect, through the balancer, to a node that
+ * is part of the cluster), and admission refuses new connections with 4005 until quorum returns.
+ * Checked on every membership change and every second.
  */
 public final class QuorumGuard {
 
@@ -50,15 +51,25 @@ public final class QuorumGuard {
     String problem = edge.node().quorumProblem();
     if (problem == null) {
       if (!quorate) {
-        LOG.info("event=quorum-regained node={} dataMembers={}", edge.node().nodeId(), edge.node().dataMemberCount());
+        LOG.info(
+            "event=quorum-regained node={} dataMembers={}",
+            edge.node().nodeId(),
+            edge.node().dataMemberCount());
       }
       quorate = true;
       return;
     }
-    int closed = edge.lifecycle().closeAll(CloseReason.NETWORK_ERROR,
-        "node is cut off from the cluster (" + problem + "): reconnect");
+    int closed =
+        edge.lifecycle()
+            .closeAll(
+                CloseReason.NETWORK_ERROR,
+                "node is cut off from the cluster (" + problem + "): reconnect");
     if (quorate || closed > 0) {
-      LOG.warn("event=quorum-lost node={} cause=\"{}\" closedConnections={}", edge.node().nodeId(), problem, closed);
+      LOG.warn(
+          "event=quorum-lost node={} cause=\"{}\" closedConnections={}",
+          edge.node().nodeId(),
+          problem,
+          closed);
     }
     quorate = false;
   }

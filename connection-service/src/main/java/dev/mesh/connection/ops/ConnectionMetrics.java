@@ -7,14 +7,16 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToIntFunction;
 
-/** connection-service's meters (docs/ARCHITECTURE.md §7), all tagged by the registry's common tags (service). */
+/**
+ * connection-service's meters (docs/ARCHITECTURE.md §7), all tagged by the registry's common tags
+ * (service).
+ */
 public final class ConnectionMetrics {
 
   private final MeterRegistry registry;
@@ -23,8 +25,8 @@ public final class ConnectionMetrics {
   private final Map<CloseReason, Counter> closed = new EnumMap<>(CloseReason.class);
   private final Map<Transport, Counter> opened = new EnumMap<>(Transport.class);
   private final Map<Transport, Counter> admitted = new EnumMap<>(Transport.class);
-  private final Map<Transport, Map<dev.mesh.connection.admission.Admission.Cause, Counter>> deferred =
-      new EnumMap<>(Transport.class);
+  private final Map<Transport, Map<dev.mesh.connection.admission.Admission.Cause, Counter>>
+      deferred = new EnumMap<>(Transport.class);
   private final Timer admissionHint;
   private volatile java.util.function.IntSupplier admissionInFlight = () -> 0;
   private volatile java.util.function.LongSupplier admissionQueued = () -> 0;
@@ -50,97 +52,149 @@ public final class ConnectionMetrics {
     this.registry = registry;
     for (Transport transport : Transport.values()) {
       Gauge.builder("mesh_connections_active", () -> active.applyAsInt(transport))
-          .description("Connections open on this node").tag("transport", transport.wireName()).register(registry);
-      opened.put(transport, Counter.builder("mesh_connections_opened_total").tag("transport", transport.wireName())
-          .description("Connections opened").register(registry));
-      admitted.put(transport, Counter.builder("mesh_admission_admitted_total").tag("transport", transport.wireName())
-          .description("New connections let past admission control (then authenticated and registered)")
-          .register(registry));
+          .description("Connections open on this node")
+          .tag("transport", transport.wireName())
+          .register(registry);
+      opened.put(
+          transport,
+          Counter.builder("mesh_connections_opened_total")
+              .tag("transport", transport.wireName())
+              .description("Connections opened")
+              .register(registry));
+      admitted.put(
+          transport,
+          Counter.builder("mesh_admission_admitted_total")
+              .tag("transport", transport.wireName())
+              .description(
+                  "New connections let past admission control (then authenticated and registered)")
+              .register(registry));
       Map<dev.mesh.connection.admission.Admission.Cause, Counter> byCause =
           new EnumMap<>(dev.mesh.connection.admission.Admission.Cause.class);
-      for (dev.mesh.connection.admission.Admission.Cause cause : dev.mesh.connection.admission.Admission.Cause.values()) {
-        byCause.put(cause, Counter.builder("mesh_admission_deferred_total").tag("transport", transport.wireName())
-            .tag("cause", cause.tag()).description("New connections told to come back later (close 4006 or SSE 503)")
-            .register(registry));
+      for (dev.mesh.connection.admission.Admission.Cause cause :
+          dev.mesh.connection.admission.Admission.Cause.values()) {
+        byCause.put(
+            cause,
+            Counter.builder("mesh_admission_deferred_total")
+                .tag("transport", transport.wireName())
+                .tag("cause", cause.tag())
+                .description("New connections told to come back later (close 4006 or SSE 503)")
+                .register(registry));
       }
       deferred.put(transport, byCause);
     }
     for (CloseReason reason : CloseReason.values()) {
-      closed.put(reason, Counter.builder("mesh_connections_closed_total").tag("reason", reason.wireName())
-          .description("Connections closed, by reason").register(registry));
+      closed.put(
+          reason,
+          Counter.builder("mesh_connections_closed_total")
+              .tag("reason", reason.wireName())
+              .description("Connections closed, by reason")
+              .register(registry));
     }
-    // Labelled counters exist from the start at 0 (Prometheus' rate() cannot see the first increment of a series that
+    // Labelled counters exist from the start at 0 (Prometheus' rate() cannot see the first
+    // increment of a series that
     // appears with it): auth failures by cause, refusals by the codes admission refuses with.
-    for (dev.mesh.connection.auth.AuthFailure.Cause cause : dev.mesh.connection.auth.AuthFailure.Cause.values()) {
+    for (dev.mesh.connection.auth.AuthFailure.Cause cause :
+        dev.mesh.connection.auth.AuthFailure.Cause.values()) {
       registry.counter("mesh_auth_failures_total", "cause", cause.tag());
     }
     for (int code : REFUSAL_CODES) {
       registry.counter("mesh_connections_refused_total", "code", Integer.toString(code));
     }
-    zombies = counter("mesh_zombies_terminated_total", "Silent connections terminated by the heartbeat check");
-    replaced = counter("mesh_duplicates_replaced_total", "Connections replaced by a newer one of the same page");
+    zombies =
+        counter(
+            "mesh_zombies_terminated_total",
+            "Silent connections terminated by the heartbeat check");
+    replaced =
+        counter(
+            "mesh_duplicates_replaced_total",
+            "Connections replaced by a newer one of the same page");
     messagesIn = counter("mesh_messages_in_total", "Frames received from clients");
     messagesOut = counter("mesh_messages_out_total", "Frames sent to clients");
-    messagesDropped = counter("mesh_messages_dropped_total", "Non-critical frames dropped for slow readers");
+    messagesDropped =
+        counter("mesh_messages_dropped_total", "Non-critical frames dropped for slow readers");
     bytesIn = counter("mesh_bytes_in_total", "Bytes received from clients");
     bytesOut = counter("mesh_bytes_out_total", "Bytes sent to clients (frame text length)");
-    rateLimited = counter("mesh_rate_limited_total", "Frames refused by the per-connection rate limit");
+    rateLimited =
+        counter("mesh_rate_limited_total", "Frames refused by the per-connection rate limit");
     oversized = counter("mesh_oversized_total", "Connections closed for an oversized frame");
     errorFrames = counter("mesh_error_frames_total", "Error frames sent to clients");
-    deliveryLatency = Timer.builder("mesh_delivery_latency")
-        .description("From the event's append time to its write on this node")
-        .publishPercentileHistogram()
-        .maximumExpectedValue(Duration.ofSeconds(10))
-        .register(registry);
-    subscribeLatency = Timer.builder("mesh_subscribe_latency")
-        .description("From a subscribe frame to its subscribed reply (history fetched when resuming)")
-        .publishPercentileHistogram()
-        .maximumExpectedValue(Duration.ofSeconds(30))
-        .register(registry);
-    admissionHint = Timer.builder("mesh_admission_retry_after")
-        .description("Retry-after hints given to deferred connections")
-        .publishPercentileHistogram()
-        .maximumExpectedValue(Duration.ofSeconds(60))
-        .register(registry);
-    broadcastFanout = DistributionSummary.builder("mesh_broadcast_fanout")
-        .description("Local subscribers written per channel event").register(registry);
-    historyBatchEvents = DistributionSummary.builder("mesh_history_batch_events")
-        .description("Replayed events written in one events frame (one write and flush)").register(registry);
-    registerBatch = DistributionSummary.builder("mesh_registry_register_batch")
-        .description("Connection registrations sent to the registry in one Hazelcast call").register(registry);
+    deliveryLatency =
+        Timer.builder("mesh_delivery_latency")
+            .description("From the event's append time to its write on this node")
+            .publishPercentileHistogram()
+            .maximumExpectedValue(Duration.ofSeconds(10))
+            .register(registry);
+    subscribeLatency =
+        Timer.builder("mesh_subscribe_latency")
+            .description(
+                "From a subscribe frame to its subscribed reply (history fetched when resuming)")
+            .publishPercentileHistogram()
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(registry);
+    admissionHint =
+        Timer.builder("mesh_admission_retry_after")
+            .description("Retry-after hints given to deferred connections")
+            .publishPercentileHistogram()
+            .maximumExpectedValue(Duration.ofSeconds(60))
+            .register(registry);
+    broadcastFanout =
+        DistributionSummary.builder("mesh_broadcast_fanout")
+            .description("Local subscribers written per channel event")
+            .register(registry);
+    historyBatchEvents =
+        DistributionSummary.builder("mesh_history_batch_events")
+            .description("Replayed events written in one events frame (one write and flush)")
+            .register(registry);
+    registerBatch =
+        DistributionSummary.builder("mesh_registry_register_batch")
+            .description("Connection registrations sent to the registry in one Hazelcast call")
+            .register(registry);
     Gauge.builder("mesh_registry_entries", registryEntries, AtomicLong::get)
-        .description("Registry entries naming this node (last consistency check)").register(registry);
+        .description("Registry entries naming this node (last consistency check)")
+        .register(registry);
     Gauge.builder("mesh_registry_ghosts", ghosts, AtomicLong::get)
-        .description("Difference between registry entries naming this node and its open sockets (should be 0)")
+        .description(
+            "Difference between registry entries naming this node and its open sockets (should be 0)")
         .register(registry);
   }
 
   /** The codes a connection can be refused with right after its upgrade (docs/PROTOCOL.md 5.1). */
   private static final int[] REFUSAL_CODES = {
-      dev.mesh.common.protocol.CloseCodes.GOING_AWAY, dev.mesh.common.protocol.CloseCodes.INTERNAL_ERROR,
-      dev.mesh.common.protocol.CloseCodes.NODE_FULL, dev.mesh.common.protocol.CloseCodes.FORBIDDEN,
-      dev.mesh.common.protocol.CloseCodes.TOO_MANY_CONNECTIONS, dev.mesh.common.protocol.CloseCodes.REPLACED,
-      dev.mesh.common.protocol.CloseCodes.BAD_IDENTITY, dev.mesh.common.protocol.CloseCodes.STALE_ATTEMPT};
+    dev.mesh.common.protocol.CloseCodes.GOING_AWAY,
+        dev.mesh.common.protocol.CloseCodes.INTERNAL_ERROR,
+    dev.mesh.common.protocol.CloseCodes.NODE_FULL, dev.mesh.common.protocol.CloseCodes.FORBIDDEN,
+    dev.mesh.common.protocol.CloseCodes.TOO_MANY_CONNECTIONS,
+        dev.mesh.common.protocol.CloseCodes.REPLACED,
+    dev.mesh.common.protocol.CloseCodes.BAD_IDENTITY,
+        dev.mesh.common.protocol.CloseCodes.STALE_ATTEMPT
+  };
 
   private Counter counter(String name, String description) {
     return Counter.builder(name).description(description).register(registry);
   }
 
-  /** Gauges of the admission gate: connections being admitted, deferred clients whose slot is still to come. */
-  public void admission(java.util.function.IntSupplier inFlight, java.util.function.LongSupplier queued) {
+  /**
+   * Gauges of the admission gate: connections being admitted, deferred clients whose slot is still
+   * to come.
+   */
+  public void admission(
+      java.util.function.IntSupplier inFlight, java.util.function.LongSupplier queued) {
     this.admissionInFlight = inFlight;
     this.admissionQueued = queued;
     Gauge.builder("mesh_admission_in_flight", this, m -> m.admissionInFlight.getAsInt())
-        .description("New connections between their upgrade and their welcome or refusal").register(registry);
+        .description("New connections between their upgrade and their welcome or refusal")
+        .register(registry);
     Gauge.builder("mesh_admission_queue", this, m -> m.admissionQueued.getAsLong())
-        .description("Deferred connections told to come back whose slot is still to come").register(registry);
+        .description("Deferred connections told to come back whose slot is still to come")
+        .register(registry);
   }
 
   public void admitted(Transport transport) {
     admitted.get(transport).increment();
   }
 
-  public void deferred(Transport transport, dev.mesh.connection.admission.Admission.Cause cause, long retryAfterMs) {
+  public void deferred(
+      Transport transport, dev.mesh.connection.admission.Admission.Cause cause, long retryAfterMs) {
     deferred.get(transport).get(cause).increment();
     admissionHint.record(retryAfterMs, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
@@ -161,7 +215,9 @@ public final class ConnectionMetrics {
     registry.counter("mesh_auth_failures_total", "cause", cause).increment();
   }
 
-  /** A request refused by a per-address rate ({@code door}: connect, ticket, post), answered 429. */
+  /**
+   * A request refused by a per-address rate ({@code door}: connect, ticket, post), answered 429.
+   */
   public void rateLimited(String door) {
     registry.counter("mesh_http_rate_limited_total", "door", door).increment();
   }
@@ -173,10 +229,17 @@ public final class ConnectionMetrics {
     if (deadlineCounts.size() > 1) {
       return;
     }
-    // The meter holds its object weakly: this (kept by the edge) is the object, the suppliers a field of it.
-    io.micrometer.core.instrument.FunctionCounter.builder("mesh_http_deadline_closed_total", this,
-            m -> m.deadlineCounts.stream().mapToLong(java.util.function.LongSupplier::getAsLong).sum())
-        .description("connections closed for sending no complete request in time").register(registry);
+    // The meter holds its object weakly: this (kept by the edge) is the object, the suppliers a
+    // field of it.
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "mesh_http_deadline_closed_total",
+            this,
+            m ->
+                m.deadlineCounts.stream()
+                    .mapToLong(java.util.function.LongSupplier::getAsLong)
+                    .sum())
+        .description("connections closed for sending no complete request in time")
+        .register(registry);
   }
 
   public long ghosts() {

@@ -5,18 +5,17 @@ import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.connection.edge.Edge;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.LinkedHashSet;
-import java.util.Set;
-
 /**
- * Purges the registry entries of a member that left, and reports each as closed with {@code node-lost} (by exactly
- * one survivor: the purge is atomic per entry). Only a quorate node purges, and only a node id that is not a member
- * in its current view: a node that was paused, or that sits on the small side of a split, sees live members "leave"
- * and must not erase their connections. A departure seen while not quorate is purged once quorum returns, if the
- * node is still gone.
+ * Purges the registry entries of a member that left, and reports each as closed with {@code
+ * node-lost} (by exactly one survivor: the purge is atomic per entry). Only a quorate node purges,
+ * and only a node id that is not a member in its current view: a node that was paused, or that sits
+ * on the small side of a split, sees live members "leave" and must not erase their connections. A
+ * departure seen while not quorate is purged once quorum returns, if the node is still gone.
  */
 public final class NodeLossWatcher {
 
@@ -47,7 +46,8 @@ public final class NodeLossWatcher {
   }
 
   private void onChange(MembershipChange change) {
-    // The event bus's view of the registrations shifts with membership: re-read channel tails once it settled.
+    // The event bus's view of the registrations shifts with membership: re-read channel tails once
+    // it settled.
     edge.node().vertx().setTimer(1_000, t -> edge.subscriptions().catchUpAll());
     if (change.kind() == MembershipChange.Kind.LEFT) {
       pending.add(change.nodeId());
@@ -63,7 +63,9 @@ public final class NodeLossWatcher {
     for (String nodeId : Set.copyOf(pending)) {
       pending.remove(nodeId);
       if (members.contains(nodeId)) {
-        LOG.info("event=node-purge-skipped node={} cause=\"a member again in this node's view\"", nodeId);
+        LOG.info(
+            "event=node-purge-skipped node={} cause=\"a member again in this node's view\"",
+            nodeId);
         continue;
       }
       purge(nodeId);
@@ -71,16 +73,28 @@ public final class NodeLossWatcher {
   }
 
   private void purge(String nodeId) {
-    edge.registry().purge(nodeId).onSuccess(purged -> {
-      for (RegistryEntry entry : purged) {
-        edge.events().closed(entry.identity(), entry.transport(), entry.openedAt(), CloseReason.NODE_LOST, null);
-      }
-      if (!purged.isEmpty()) {
-        LOG.info("event=node-purged node={} connections={}", nodeId, purged.size());
-      }
-    }).onFailure(e -> {
-      LOG.warn("event=node-purge-failed node={} cause=\"{}\" (retried)", nodeId, e.getMessage());
-      pending.add(nodeId);
-    });
+    edge.registry()
+        .purge(nodeId)
+        .onSuccess(
+            purged -> {
+              for (RegistryEntry entry : purged) {
+                edge.events()
+                    .closed(
+                        entry.identity(),
+                        entry.transport(),
+                        entry.openedAt(),
+                        CloseReason.NODE_LOST,
+                        null);
+              }
+              if (!purged.isEmpty()) {
+                LOG.info("event=node-purged node={} connections={}", nodeId, purged.size());
+              }
+            })
+        .onFailure(
+            e -> {
+              LOG.warn(
+                  "event=node-purge-failed node={} cause=\"{}\" (retried)", nodeId, e.getMessage());
+              pending.add(nodeId);
+            });
   }
 }

@@ -1,11 +1,11 @@
 package dev.mesh.connection.registry;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.map.IMap;
+import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.registry.NodeConnections;
 import dev.mesh.common.registry.PurgeNode;
-import com.hazelcast.cluster.Member;
-import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import dev.mesh.common.registry.RegisterConnection;
 import dev.mesh.common.registry.RegisterConnections;
 import dev.mesh.common.registry.Registry;
@@ -16,7 +16,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -28,22 +27,23 @@ import java.util.function.IntConsumer;
 /**
  * Registry operations as futures completed on the caller's context; nothing here blocks.
  *
- * <p>Registrations asked for in the same turn of the event loop (connections admitted together: a reconnect storm, a
- * deploy) go to Hazelcast together: one {@link RegisterConnections} per partition owner over those users' keys, at most
- * {@link #MAX_BATCH} registrations a call, instead of one call each. Each user's registrations are applied in the order
- * asked, atomically on the user's key, by the rule of {@link RegisterConnection}: one registered connection per page
- * holds exactly as before. A registration alone in its turn goes as before, one {@code submitToKey}.
+ * <p>Registrations asked for in the same turn of the event loop (connections admitted together: a
+ * reconnect storm, a deploy) go to Hazelcast together: one {@link RegisterConnections} per
+ * partition owner over those users' keys, at most {@link #MAX_BATCH} registrations a call, instead
+ * of one call each. Each user's registrations are applied in the order asked, atomically on the
+ * user's key, by the rule of {@link RegisterConnection}: one registered connection per page holds
+ * exactly as before. A registration alone in its turn goes as before, one {@code submitToKey}.
  */
 public final class RegistryClient {
 
   /**
-   * Most registrations in one call. The batch travels whole with the backup of every partition it touches, so it is
-   * kept small: the calls saved are many, the bytes added few.
+   * Most registrations in one call. The batch travels whole with the backup of every partition it
+   * touches, so it is kept small: the calls saved are many, the bytes added few.
    */
   static final int MAX_BATCH = 16;
 
-  private record Pending(String userId, RegisterConnection registration, Promise<RegisterConnection.Result> result) {
-  }
+  private record Pending(
+      String userId, RegisterConnection registration, Promise<RegisterConnection.Result> result) {}
 
   private final IMap<String, UserConnections> users;
   private final Context context;
@@ -52,7 +52,7 @@ public final class RegistryClient {
   private List<Pending> pending = new ArrayList<>();
 
   public RegistryClient(MeshNode node, Context context) {
-    this(node, context, size -> { });
+    this(node, context, size -> {});
   }
 
   /** {@code batchSizes} hears the number of registrations of every Hazelcast call. */
@@ -63,10 +63,14 @@ public final class RegistryClient {
     this.batchSizes = batchSizes;
   }
 
-  public Future<RegisterConnection.Result> register(RegistryEntry entry, int maxPerUser, boolean evictOldest) {
+  public Future<RegisterConnection.Result> register(
+      RegistryEntry entry, int maxPerUser, boolean evictOldest) {
     Promise<RegisterConnection.Result> promise = Promise.promise();
-    Pending registration = new Pending(entry.identity().userId(),
-        new RegisterConnection(entry, maxPerUser, evictOldest), promise);
+    Pending registration =
+        new Pending(
+            entry.identity().userId(),
+            new RegisterConnection(entry, maxPerUser, evictOldest),
+            promise);
     if (Vertx.currentContext() == context) {
       enqueue(registration);
     } else {
@@ -75,7 +79,10 @@ public final class RegistryClient {
     return promise.future();
   }
 
-  /** Collects the registrations of this turn of the event loop; they leave at its end, or at once when many. */
+  /**
+   * Collects the registrations of this turn of the event loop; they leave at its end, or at once
+   * when many.
+   */
   private void enqueue(Pending registration) {
     pending.add(registration);
     if (pending.size() >= MAX_BATCH) {
@@ -91,10 +98,13 @@ public final class RegistryClient {
     }
     List<Pending> batch = pending;
     pending = new ArrayList<>();
-    // One call per partition owner: a call to several members would carry every member's part to each of them.
+    // One call per partition owner: a call to several members would carry every member's part to
+    // each of them.
     Map<Object, List<Pending>> byOwner = new LinkedHashMap<>();
     for (Pending registration : batch) {
-      byOwner.computeIfAbsent(owner(registration.userId()), k -> new ArrayList<>()).add(registration);
+      byOwner
+          .computeIfAbsent(owner(registration.userId()), k -> new ArrayList<>())
+          .add(registration);
     }
     byOwner.values().forEach(this::send);
   }
@@ -110,39 +120,49 @@ public final class RegistryClient {
       single(group.get(0));
       return;
     }
-    RegisterConnections batch = new RegisterConnections(group.stream().map(Pending::registration).toList());
-    Future.fromCompletionStage(users.submitToKeys(batch.users(), batch), context).onComplete(ar -> {
-      if (ar.failed()) {
-        Throwable cause = ar.cause() instanceof java.util.concurrent.CompletionException wrapped
-            && wrapped.getCause() != null ? wrapped.getCause() : ar.cause();
-        if (cause instanceof HazelcastSerializationException) {
-          // A data member that predates batches cannot read one (a rolling upgrade): nothing was applied.
-          group.forEach(this::single);
-        } else {
-          group.forEach(p -> p.result().fail(cause));
-        }
-        return;
-      }
-      Map<String, Iterator<RegisterConnection.Result>> byUser = new HashMap<>();
-      ar.result().forEach((user, results) -> byUser.put(user, results.results().iterator()));
-      for (Pending registration : group) {
-        Iterator<RegisterConnection.Result> results = byUser.get(registration.userId());
-        if (results != null && results.hasNext()) {
-          registration.result().complete(results.next());
-        } else {
-          registration.result().fail("the registry gave no result for this connection");
-        }
-      }
-    });
+    RegisterConnections batch =
+        new RegisterConnections(group.stream().map(Pending::registration).toList());
+    Future.fromCompletionStage(users.submitToKeys(batch.users(), batch), context)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                Throwable cause =
+                    ar.cause() instanceof java.util.concurrent.CompletionException wrapped
+                            && wrapped.getCause() != null
+                        ? wrapped.getCause()
+                        : ar.cause();
+                if (cause instanceof HazelcastSerializationException) {
+                  // A data member that predates batches cannot read one (a rolling upgrade):
+                  // nothing was applied.
+                  group.forEach(this::single);
+                } else {
+                  group.forEach(p -> p.result().fail(cause));
+                }
+                return;
+              }
+              Map<String, Iterator<RegisterConnection.Result>> byUser = new HashMap<>();
+              ar.result()
+                  .forEach((user, results) -> byUser.put(user, results.results().iterator()));
+              for (Pending registration : group) {
+                Iterator<RegisterConnection.Result> results = byUser.get(registration.userId());
+                if (results != null && results.hasNext()) {
+                  registration.result().complete(results.next());
+                } else {
+                  registration.result().fail("the registry gave no result for this connection");
+                }
+              }
+            });
   }
 
   private void single(Pending registration) {
-    Future.fromCompletionStage(users.submitToKey(registration.userId(), registration.registration()), context)
+    Future.fromCompletionStage(
+            users.submitToKey(registration.userId(), registration.registration()), context)
         .onComplete(registration.result());
   }
 
   public Future<Boolean> unregister(String userId, String connectionId) {
-    return Future.fromCompletionStage(users.submitToKey(userId, new UnregisterConnection(connectionId)), context);
+    return Future.fromCompletionStage(
+        users.submitToKey(userId, new UnregisterConnection(connectionId)), context);
   }
 
   public Future<List<RegistryEntry>> connectionsOf(String userId) {
@@ -151,29 +171,45 @@ public final class RegistryClient {
   }
 
   /**
-   * Removes every entry of a node that left. Entry processors are atomic, so when several survivors run this at
-   * once each entry is returned to exactly one of them: the one that reports it closed. Only the users the node-id
-   * index names are visited.
+   * Removes every entry of a node that left. Entry processors are atomic, so when several survivors
+   * run this at once each entry is returned to exactly one of them: the one that reports it closed.
+   * Only the users the node-id index names are visited.
    */
   public Future<List<RegistryEntry>> purge(String nodeId) {
     // executeOnEntries has no async form: run it on a worker thread, never on the event loop.
-    return context.owner().executeBlocking(() -> {
-      Map<String, List<RegistryEntry>> removed = users.executeOnEntries(new PurgeNode(nodeId), Registry.onNode(nodeId));
-      return removed.values().stream().flatMap(List::stream).toList();
-    }, false);
+    return context
+        .owner()
+        .executeBlocking(
+            () -> {
+              Map<String, List<RegistryEntry>> removed =
+                  users.executeOnEntries(new PurgeNode(nodeId), Registry.onNode(nodeId));
+              return removed.values().stream().flatMap(List::stream).toList();
+            },
+            false);
   }
 
-  /** Entries naming this node (the registry-vs-sockets consistency gauge), counted over the node-id index. */
+  /**
+   * Entries naming this node (the registry-vs-sockets consistency gauge), counted over the node-id
+   * index.
+   */
   public Future<Long> countOwnEntries() {
     String self = node.nodeId();
-    return context.owner().executeBlocking(() -> users.aggregate(NodeConnections.count(self), Registry.onNode(self)),
-        false);
+    return context
+        .owner()
+        .executeBlocking(
+            () -> users.aggregate(NodeConnections.count(self), Registry.onNode(self)), false);
   }
 
   /** Entries naming this node (the registry repair), read over the node-id index. */
   public Future<List<RegistryEntry>> ownEntries() {
     String self = node.nodeId();
-    return context.owner().executeBlocking(() -> users.project(NodeConnections.entries(self), Registry.onNode(self))
-        .stream().flatMap(List::stream).toList(), false);
+    return context
+        .owner()
+        .executeBlocking(
+            () ->
+                users.project(NodeConnections.entries(self), Registry.onNode(self)).stream()
+                    .flatMap(List::stream)
+                    .toList(),
+            false);
   }
 }

@@ -9,25 +9,29 @@ import dev.mesh.connection.edge.Edge;
 import dev.mesh.connection.edge.EdgeNode;
 import dev.mesh.connection.session.Session;
 import io.vertx.core.Future;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Keeps this node's registry entries equal to its sockets (the node owns its entries): every check interval, and
- * soon after a membership change, the entries naming this node (read over the node-id index) are compared with its
- * sessions. A live connection without an entry (lost with a partition, or erased by a mistaken purge) is registered
- * again and announced again to presence; an entry without a socket is removed. The difference found feeds the ghost
- * gauge. Only a quorate node repairs: a cut-off node's view of the registry is not the cluster's.
+ * Keeps this node's registry entries equal to its sockets (the node owns its entries): every check
+ * interval, and soon after a membership change, the entries naming this node (read over the node-id
+ * index) are compared with its sessions. A live connection without an entry (lost with a partition,
+ * or erased by a mistaken purge) is registered again and announced again to presence; an entry
+ * without a socket is removed. The difference found feeds the ghost gauge. Only a quorate node
+ * repairs: a cut-off node's view of the registry is not the cluster's.
  */
 public final class RegistryRepair {
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistryRepair.class);
-  /** A connection registered less than this before the registry was read may be missing from it: left alone. */
+
+  /**
+   * A connection registered less than this before the registry was read may be missing from it:
+   * left alone.
+   */
   public static final Duration SETTLE = Duration.ofSeconds(2);
 
   private final EdgeNode edge;
@@ -43,8 +47,10 @@ public final class RegistryRepair {
 
   public void start() {
     timer = edge.node().vertx().setPeriodic(periodMillis, t -> check());
-    membership = edge.node().onMembershipChange(change ->
-        edge.node().vertx().setTimer(SETTLE.toMillis(), t -> check()));
+    membership =
+        edge.node()
+            .onMembershipChange(
+                change -> edge.node().vertx().setTimer(SETTLE.toMillis(), t -> check()));
   }
 
   public void stop() {
@@ -63,7 +69,8 @@ public final class RegistryRepair {
     }
     running = true;
     long startedNanos = System.nanoTime();
-    return edge.registry().ownEntries()
+    return edge.registry()
+        .ownEntries()
         .compose(entries -> repair(entries, startedNanos))
         .onFailure(e -> LOG.debug("event=registry-check-failed cause=\"{}\"", e.getMessage()))
         .onComplete(done -> running = false);
@@ -78,7 +85,9 @@ public final class RegistryRepair {
       if (edge.owner(entry.connectionId()) == null) {
         ghosts++;
         try (var ignored = LogContext.connection(entry.identity().userId(), entry.connectionId())) {
-          LOG.warn("event=registry-ghost-removed connection={} user={}", entry.connectionId(),
+          LOG.warn(
+              "event=registry-ghost-removed connection={} user={}",
+              entry.connectionId(),
               entry.identity().userId());
         }
         edge.registry().unregister(entry.identity().userId(), entry.connectionId());
@@ -86,18 +95,20 @@ public final class RegistryRepair {
     }
     long settled = startedNanos - SETTLE.toNanos();
     int removed = ghosts;
-    return edge.onEach(loop -> Future.succeededFuture(repairLoop(loop, registered, settled))).map(perLoop -> {
-      int open = 0;
-      int repaired = removed;
-      for (int[] counts : perLoop) {
-        if (counts != null) {
-          open += counts[0];
-          repaired += counts[1];
-        }
-      }
-      edge.metrics().consistency(entries.size(), open);
-      return repaired;
-    });
+    return edge.onEach(loop -> Future.succeededFuture(repairLoop(loop, registered, settled)))
+        .map(
+            perLoop -> {
+              int open = 0;
+              int repaired = removed;
+              for (int[] counts : perLoop) {
+                if (counts != null) {
+                  open += counts[0];
+                  repaired += counts[1];
+                }
+              }
+              edge.metrics().consistency(entries.size(), open);
+              return repaired;
+            });
   }
 
   /** On one loop: its open sessions, and those re-registered; {@code {open, repaired}}. */
@@ -109,8 +120,10 @@ public final class RegistryRepair {
         continue;
       }
       open++;
-      // Judged only if it was registered well before the registry was read: a session registered after that read
-      // is missing from it without being lost (re-registering it would displace itself, a terminal 4504).
+      // Judged only if it was registered well before the registry was read: a session registered
+      // after that read
+      // is missing from it without being lost (re-registering it would displace itself, a terminal
+      // 4504).
       if (!registered.contains(session.id()) && session.registeredNanos() < settled) {
         repaired++;
         reRegister(loop, session);
@@ -120,25 +133,43 @@ public final class RegistryRepair {
   }
 
   private void reRegister(Edge loop, Session session) {
-    RegistryEntry entry = new RegistryEntry(session.identity(), session.transport().kind(), session.openedAt(),
-        session.attempt());
+    RegistryEntry entry =
+        new RegistryEntry(
+            session.identity(), session.transport().kind(), session.openedAt(), session.attempt());
     try (var ignored = LogContext.connection(session.userId(), session.id())) {
-      LOG.warn("event=registry-entry-restored connection={} user={}", session.id(), session.userId());
+      LOG.warn(
+          "event=registry-entry-restored connection={} user={}", session.id(), session.userId());
     }
     // The limit was checked when the connection opened: a restored entry is never refused for it.
-    loop.registry().register(entry, Integer.MAX_VALUE, false).onSuccess(result -> {
-      if (result.superseded()) {
-        // A newer connection of the same page holds it elsewhere: this one is the stale one.
-        loop.lifecycle().close(session, CloseReason.REPLACED, CloseCodes.REPLACED,
-            "a newer connection of this page is open", true);
-      } else if (result.accepted() && session.isOpen()) {
-        loop.lifecycle().displace(result);
-        loop.events().reannounced(session.identity(), session.transport().kind(), session.openedAt());
-      }
-    }).onFailure(e -> {
-      try (var ignored = LogContext.connection(session.userId(), session.id())) {
-        LOG.warn("event=registry-restore-failed connection={} cause=\"{}\"", session.id(), e.getMessage());
-      }
-    });
+    loop.registry()
+        .register(entry, Integer.MAX_VALUE, false)
+        .onSuccess(
+            result -> {
+              if (result.superseded()) {
+                // A newer connection of the same page holds it elsewhere: this one is the stale
+                // one.
+                loop.lifecycle()
+                    .close(
+                        session,
+                        CloseReason.REPLACED,
+                        CloseCodes.REPLACED,
+                        "a newer connection of this page is open",
+                        true);
+              } else if (result.accepted() && session.isOpen()) {
+                loop.lifecycle().displace(result);
+                loop.events()
+                    .reannounced(
+                        session.identity(), session.transport().kind(), session.openedAt());
+              }
+            })
+        .onFailure(
+            e -> {
+              try (var ignored = LogContext.connection(session.userId(), session.id())) {
+                LOG.warn(
+                    "event=registry-restore-failed connection={} cause=\"{}\"",
+                    session.id(),
+                    e.getMessage());
+              }
+            });
   }
 }

@@ -1,2 +1,5 @@
-/** This node's side of the connection registry: asynchronous writes, and the purge of nodes that left the cluster. */
+/**
+ * This node's side of the connection registry: asynchronous writes, and the purge of nodes that
+ * left the cluster.
+ */
 package dev.mesh.connection.registry;

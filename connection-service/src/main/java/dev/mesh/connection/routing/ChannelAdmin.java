@@ -21,7 +21,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -32,9 +31,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Channel administration on the event bus (docs/PROTOCOL.md §9.4): unsubscribe a user from a channel, and list the
- * channels that have subscribers. The cluster-wide addresses are answered by any connection node, which asks the
- * nodes concerned on their node addresses; those run on the edge verticle's context, which owns the sessions.
+ * Channel administration on the event bus (docs/PROTOCOL.md §9.4): unsubscribe a user from a
+ * channel, and list the channels that have subscribers. The cluster-wide addresses are answered by
+ * any connection node, which asks the nodes concerned on their node addresses; those run on the
+ * edge verticle's context, which owns the sessions.
  */
 public final class ChannelAdmin {
 
@@ -55,10 +55,14 @@ public final class ChannelAdmin {
     String nodeId = edge.node().nodeId();
     RequestBody<UnsubscribeRequest> unsubscribe = RequestBody.of(UnsubscribeRequest.class);
     RequestBody<ChannelsQuery> channels = RequestBody.of(ChannelsQuery.class);
-    consumers.add(BusRequest.consumer(bus, Addresses.UNSUBSCRIBE, unsubscribe, this::unsubscribeEverywhere));
-    consumers.add(BusRequest.consumer(bus, Addresses.nodeUnsubscribe(nodeId), unsubscribe, this::unsubscribeHere));
+    consumers.add(
+        BusRequest.consumer(bus, Addresses.UNSUBSCRIBE, unsubscribe, this::unsubscribeEverywhere));
+    consumers.add(
+        BusRequest.consumer(
+            bus, Addresses.nodeUnsubscribe(nodeId), unsubscribe, this::unsubscribeHere));
     consumers.add(BusRequest.consumer(bus, Addresses.CHANNELS, channels, this::channelsEverywhere));
-    consumers.add(BusRequest.consumer(bus, Addresses.nodeChannels(nodeId), channels, this::channelsHere));
+    consumers.add(
+        BusRequest.consumer(bus, Addresses.nodeChannels(nodeId), channels, this::channelsHere));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 
@@ -83,20 +87,31 @@ public final class ChannelAdmin {
       message.fail(ErrorCodes.BAD_REQUEST, problem.get());
       return;
     }
-    edge.registry().connectionsOf(request.userId())
-        .compose(entries -> {
-          Set<String> nodes = new LinkedHashSet<>();
-          entries.stream().map(RegistryEntry::nodeId).forEach(nodes::add);
-          DeliveryOptions options = new DeliveryOptions().setSendTimeout(NODE_TIMEOUT.toMillis());
-          List<Future<Integer>> replies = nodes.stream()
-              .map(node -> edge.node().vertx().eventBus()
-                  .<UnsubscribeResult>request(Addresses.nodeUnsubscribe(node), request, options)
-                  .map(reply -> reply.body().unsubscribed())
-                  .otherwise(0))
-              .toList();
-          return Future.join(replies).map(v -> replies.stream().mapToInt(Future::result).sum());
-        })
-        .onSuccess(count -> message.reply(new UnsubscribeResult(request.userId(), request.channel(), count)))
+    edge.registry()
+        .connectionsOf(request.userId())
+        .compose(
+            entries -> {
+              Set<String> nodes = new LinkedHashSet<>();
+              entries.stream().map(RegistryEntry::nodeId).forEach(nodes::add);
+              DeliveryOptions options =
+                  new DeliveryOptions().setSendTimeout(NODE_TIMEOUT.toMillis());
+              List<Future<Integer>> replies =
+                  nodes.stream()
+                      .map(
+                          node ->
+                              edge.node()
+                                  .vertx()
+                                  .eventBus()
+                                  .<UnsubscribeResult>request(
+                                      Addresses.nodeUnsubscribe(node), request, options)
+                                  .map(reply -> reply.body().unsubscribed())
+                                  .otherwise(0))
+                      .toList();
+              return Future.join(replies).map(v -> replies.stream().mapToInt(Future::result).sum());
+            })
+        .onSuccess(
+            count ->
+                message.reply(new UnsubscribeResult(request.userId(), request.channel(), count)))
         .onFailure(e -> message.fail(ErrorCodes.INTERNAL, "registry: " + e.getMessage()));
   }
 
@@ -108,8 +123,13 @@ public final class ChannelAdmin {
       return;
     }
     edge.onEach(loop -> Future.succeededFuture(unsubscribe(loop, request)))
-        .onSuccess(counts -> message.reply(new UnsubscribeResult(request.userId(), request.channel(),
-            counts.stream().mapToInt(c -> c == null ? 0 : c).sum())));
+        .onSuccess(
+            counts ->
+                message.reply(
+                    new UnsubscribeResult(
+                        request.userId(),
+                        request.channel(),
+                        counts.stream().mapToInt(c -> c == null ? 0 : c).sum())));
   }
 
   /** The user's connections on one loop (run on that loop). */
@@ -134,48 +154,69 @@ public final class ChannelAdmin {
 
   private void channelsEverywhere(BusRequest<ChannelsQuery> message) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(NODE_TIMEOUT.toMillis());
-    // Every member is asked: presence and replay members have no such address and fail at once (no handlers).
-    List<Future<ChannelList>> replies = edge.node().memberIds().stream()
-        .map(node -> edge.node().vertx().eventBus()
-            .<ChannelList>request(Addresses.nodeChannels(node), message.body(), options)
-            .map(Message::body)
-            .otherwise((ChannelList) null))
-        .toList();
-    Future.join(replies).onComplete(done -> {
-      Map<String, Integer> merged = new TreeMap<>();
-      int nodes = 0;
-      for (Future<ChannelList> reply : replies) {
-        if (reply.result() != null) {
-          nodes++;
-          reply.result().channels().forEach(c -> merged.merge(c.channel(), c.subscribers(), Integer::sum));
-        }
-      }
-      List<ChannelList.Channel> channels = new ArrayList<>();
-      merged.forEach((channel, subscribers) -> channels.add(new ChannelList.Channel(channel, subscribers)));
-      message.reply(new ChannelList(channels, nodes));
-    });
+    // Every member is asked: presence and replay members have no such address and fail at once (no
+    // handlers).
+    List<Future<ChannelList>> replies =
+        edge.node().memberIds().stream()
+            .map(
+                node ->
+                    edge.node()
+                        .vertx()
+                        .eventBus()
+                        .<ChannelList>request(Addresses.nodeChannels(node), message.body(), options)
+                        .map(Message::body)
+                        .otherwise((ChannelList) null))
+            .toList();
+    Future.join(replies)
+        .onComplete(
+            done -> {
+              Map<String, Integer> merged = new TreeMap<>();
+              int nodes = 0;
+              for (Future<ChannelList> reply : replies) {
+                if (reply.result() != null) {
+                  nodes++;
+                  reply
+                      .result()
+                      .channels()
+                      .forEach(c -> merged.merge(c.channel(), c.subscribers(), Integer::sum));
+                }
+              }
+              List<ChannelList.Channel> channels = new ArrayList<>();
+              merged.forEach(
+                  (channel, subscribers) ->
+                      channels.add(new ChannelList.Channel(channel, subscribers)));
+              message.reply(new ChannelList(channels, nodes));
+            });
   }
 
   private void channelsHere(BusRequest<ChannelsQuery> message) {
     String prefix = message.body().prefix() == null ? "" : message.body().prefix();
-    edge.onEach(loop -> {
-      Map<String, Integer> counts = new TreeMap<>();
-      for (String channel : loop.hub().channels()) {
-        if (channel.startsWith(prefix)) {
-          counts.put(channel, loop.hub().subscribers(channel).size());
-        }
-      }
-      return Future.succeededFuture(counts);
-    }).onSuccess(perLoop -> {
-      Map<String, Integer> merged = new TreeMap<>();
-      perLoop.forEach(counts -> {
-        if (counts != null) {
-          counts.forEach((channel, subscribers) -> merged.merge(channel, subscribers, Integer::sum));
-        }
-      });
-      List<ChannelList.Channel> channels = new ArrayList<>();
-      merged.forEach((channel, subscribers) -> channels.add(new ChannelList.Channel(channel, subscribers)));
-      message.reply(new ChannelList(channels, 1));
-    });
+    edge.onEach(
+            loop -> {
+              Map<String, Integer> counts = new TreeMap<>();
+              for (String channel : loop.hub().channels()) {
+                if (channel.startsWith(prefix)) {
+                  counts.put(channel, loop.hub().subscribers(channel).size());
+                }
+              }
+              return Future.succeededFuture(counts);
+            })
+        .onSuccess(
+            perLoop -> {
+              Map<String, Integer> merged = new TreeMap<>();
+              perLoop.forEach(
+                  counts -> {
+                    if (counts != null) {
+                      counts.forEach(
+                          (channel, subscribers) ->
+                              merged.merge(channel, subscribers, Integer::sum));
+                    }
+                  });
+              List<ChannelList.Channel> channels = new ArrayList<>();
+              merged.forEach(
+                  (channel, subscribers) ->
+                      channels.add(new ChannelList.Channel(channel, subscribers)));
+              message.reply(new ChannelList(channels, 1));
+            });
   }
 }

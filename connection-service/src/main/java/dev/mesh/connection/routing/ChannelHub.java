@@ -8,22 +8,22 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
- * One event loop's subscribers per channel. The node listens on a channel's live address while any of its loops has
- * subscribers: the {@link ChannelRouter} keeps one clustered consumer per channel per node (registering one writes to
- * Hazelcast, so never one per connection or per loop) and hands each event to this hub on its own context. Each event
- * is handed once to {@code fanOut} with a snapshot of the channel's subscribers (a delivery may close a slow
- * subscriber), and is serialised once for all of them. When the node traces, the hand-over is a span
- * ({@value #DELIVER_SPAN}) in the trace that arrived with the event, so a publish's trace ends at its delivery.
+ * One event loop's subscribers per channel. The node listens on a channel's live address while any
+ * of its loops has subscribers: the {@link ChannelRouter} keeps one clustered consumer per channel
+ * per node (registering one writes to Hazelcast, so never one per connection or per loop) and hands
+ * each event to this hub on its own context. Each event is handed once to {@code fanOut} with a
+ * snapshot of the channel's subscribers (a delivery may close a slow subscriber), and is serialised
+ * once for all of them. When the node traces, the hand-over is a span ({@value #DELIVER_SPAN}) in
+ * the trace that arrived with the event, so a publish's trace ends at its delivery.
  */
 public final class ChannelHub {
 
@@ -34,10 +34,15 @@ public final class ChannelHub {
   private final ChannelRouter router;
   private final BiConsumer<Envelope, List<Session>> fanOut;
   private final Map<String, Channel> channels = new HashMap<>();
+
   /** Null when the node does not trace: then delivery costs nothing more. */
   private final Tracer tracer;
 
-  public ChannelHub(Vertx vertx, Context context, ChannelRouter router, BiConsumer<Envelope, List<Session>> fanOut) {
+  public ChannelHub(
+      Vertx vertx,
+      Context context,
+      ChannelRouter router,
+      BiConsumer<Envelope, List<Session>> fanOut) {
     this.context = context;
     this.router = router;
     this.fanOut = fanOut;
@@ -51,25 +56,32 @@ public final class ChannelHub {
     Channel(String name) {
       // The router's consumer may have been registered by another loop: continue on this one.
       Promise<Void> listening = Promise.promise();
-      router.join(name, ChannelHub.this).onComplete(ar -> context.runOnContext(v -> listening.handle(ar)));
+      router
+          .join(name, ChannelHub.this)
+          .onComplete(ar -> context.runOnContext(v -> listening.handle(ar)));
       ready = listening.future();
     }
   }
 
-  /** An event of a channel, from the router's consumer (any thread): delivered on this loop, in arrival order. */
+  /**
+   * An event of a channel, from the router's consumer (any thread): delivered on this loop, in
+   * arrival order.
+   */
   void receive(String channel, Envelope event) {
     if (Vertx.currentContext() == context) {
       deliverNow(channel, event);
     } else if (tracer == null) {
       context.runOnContext(v -> deliverNow(channel, event));
     } else {
-      // The trace that arrived with the event lives in the consumer's context: carried over to this loop.
+      // The trace that arrived with the event lives in the consumer's context: carried over to this
+      // loop.
       io.opentelemetry.context.Context trace = io.opentelemetry.context.Context.current();
-      context.runOnContext(v -> {
-        try (var ignored = trace.makeCurrent()) {
-          deliverNow(channel, event);
-        }
-      });
+      context.runOnContext(
+          v -> {
+            try (var ignored = trace.makeCurrent()) {
+              deliverNow(channel, event);
+            }
+          });
     }
   }
 
@@ -86,11 +98,14 @@ public final class ChannelHub {
       fanOut.accept(event, snapshot);
       return;
     }
-    MeshTracing.inSpan(tracer, DELIVER_SPAN, span -> span
-            .setAttribute("mesh.channel", channel)
-            .setAttribute("mesh.event.id", event.id())
-            .setAttribute("mesh.event.seq", event.seq())
-            .setAttribute("mesh.subscribers", snapshot.size()),
+    MeshTracing.inSpan(
+        tracer,
+        DELIVER_SPAN,
+        span ->
+            span.setAttribute("mesh.channel", channel)
+                .setAttribute("mesh.event.id", event.id())
+                .setAttribute("mesh.event.seq", event.seq())
+                .setAttribute("mesh.subscribers", snapshot.size()),
         () -> fanOut.accept(event, snapshot));
   }
 

@@ -5,7 +5,6 @@ import dev.mesh.common.protocol.Envelope;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,12 +12,13 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * One clustered consumer per channel per node, whatever the number of event loops: registering a consumer writes to
- * Hazelcast and every registration is one more copy of each event sent to the node, so the loops with subscribers
- * of a channel share it. The consumer runs on the context of the loop that joined first; each event is handed to
- * every joined loop's {@link ChannelHub} on that hub's own context (in the order the consumer received them: one
- * consumer, one thread, and each context runs what it is handed in order), and is decoded once for all. The consumer
- * goes when the last loop leaves. Safe to call from any thread.
+ * One clustered consumer per channel per node, whatever the number of event loops: registering a
+ * consumer writes to Hazelcast and every registration is one more copy of each event sent to the
+ * node, so the loops with subscribers of a channel share it. The consumer runs on the context of
+ * the loop that joined first; each event is handed to every joined loop's {@link ChannelHub} on
+ * that hub's own context (in the order the consumer received them: one consumer, one thread, and
+ * each context runs what it is handed in order), and is decoded once for all. The consumer goes
+ * when the last loop leaves. Safe to call from any thread.
  */
 public final class ChannelRouter {
 
@@ -34,20 +34,26 @@ public final class ChannelRouter {
     final MessageConsumer<Object> consumer;
 
     Route(String channel) {
-      // Only replay-service publishes here; anything else (an undecodable or foreign body) is not an event.
-      consumer = vertx.eventBus().consumer(Addresses.channel(channel), message -> {
-        if (message.body() instanceof Envelope event) {
-          for (ChannelHub hub : hubs) {
-            hub.receive(channel, event);
-          }
-        }
-      });
+      // Only replay-service publishes here; anything else (an undecodable or foreign body) is not
+      // an event.
+      consumer =
+          vertx
+              .eventBus()
+              .consumer(
+                  Addresses.channel(channel),
+                  message -> {
+                    if (message.body() instanceof Envelope event) {
+                      for (ChannelHub hub : hubs) {
+                        hub.receive(channel, event);
+                      }
+                    }
+                  });
     }
   }
 
   /**
-   * Adds a loop's hub to the channel; completes (on whatever thread registered the consumer) once this node receives
-   * the channel's live events.
+   * Adds a loop's hub to the channel; completes (on whatever thread registered the consumer) once
+   * this node receives the channel's live events.
    */
   public synchronized Future<Void> join(String channel, ChannelHub hub) {
     Route route = routes.computeIfAbsent(channel, Route::new);

@@ -24,7 +24,6 @@ import dev.mesh.connection.edge.EdgeNode;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.ReplyException;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,8 +31,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The event-bus API other services use (docs/PROTOCOL.md §9.4): send to a user, kick, list a user's connections,
- * one node's statistics. Any connection node answers the cluster-wide ones; each answers its own stats address.
+ * The event-bus API other services use (docs/PROTOCOL.md §9.4): send to a user, kick, list a user's
+ * connections, one node's statistics. Any connection node answers the cluster-wide ones; each
+ * answers its own stats address.
  */
 public final class IntegrationApi {
 
@@ -47,12 +47,20 @@ public final class IntegrationApi {
 
   public Future<Void> start() {
     EventBus bus = edge.node().vertx().eventBus();
-    consumers.add(BusRequest.consumer(bus, Addresses.SEND_TO_USER, RequestBody.of(SendToUser.class), this::sendToUser));
-    consumers.add(BusRequest.consumer(bus, Addresses.KICK, RequestBody.of(KickRequest.class), this::kick));
-    consumers.add(BusRequest.consumer(bus, Addresses.LIST_CONNECTIONS, RequestBody.of(ConnectionQuery.class),
-        this::list));
-    consumers.add(BusRequest.consumer(bus, Addresses.nodeStats(edge.node().nodeId()), RequestBody.of(StatusQuery.class),
-        this::stats));
+    consumers.add(
+        BusRequest.consumer(
+            bus, Addresses.SEND_TO_USER, RequestBody.of(SendToUser.class), this::sendToUser));
+    consumers.add(
+        BusRequest.consumer(bus, Addresses.KICK, RequestBody.of(KickRequest.class), this::kick));
+    consumers.add(
+        BusRequest.consumer(
+            bus, Addresses.LIST_CONNECTIONS, RequestBody.of(ConnectionQuery.class), this::list));
+    consumers.add(
+        BusRequest.consumer(
+            bus,
+            Addresses.nodeStats(edge.node().nodeId()),
+            RequestBody.of(StatusQuery.class),
+            this::stats));
     return Future.all(consumers.stream().map(c -> c.completion()).toList()).mapEmpty();
   }
 
@@ -73,21 +81,44 @@ public final class IntegrationApi {
     }
     String channel = "user:" + send.userId();
     String publisher = send.publisher() == null ? "bus" : send.publisher();
-    edge.log().publish(channel, send.id(), send.data(), send.critical(), publisher, null, null)
-        .compose(published -> {
-          Envelope event = new Envelope(channel, published.epoch(), published.seq(), send.id(), published.ts(),
-              send.data(), send.critical());
-          return edge.registry().connectionsOf(send.userId()).map(connections -> {
-            Map<String, List<String>> byNode = new LinkedHashMap<>();
-            for (RegistryEntry entry : connections) {
-              byNode.computeIfAbsent(entry.nodeId(), n -> new ArrayList<>()).add(entry.connectionId());
-            }
-            byNode.forEach((node, ids) -> edge.node().vertx().eventBus().send(Addresses.nodeInbox(node),
-                new Delivery(event, ids)));
-            return new SendResult(send.userId(), channel, published.epoch(), published.seq(), published.duplicate(),
-                connections.size());
-          });
-        })
+    edge.log()
+        .publish(channel, send.id(), send.data(), send.critical(), publisher, null, null)
+        .compose(
+            published -> {
+              Envelope event =
+                  new Envelope(
+                      channel,
+                      published.epoch(),
+                      published.seq(),
+                      send.id(),
+                      published.ts(),
+                      send.data(),
+                      send.critical());
+              return edge.registry()
+                  .connectionsOf(send.userId())
+                  .map(
+                      connections -> {
+                        Map<String, List<String>> byNode = new LinkedHashMap<>();
+                        for (RegistryEntry entry : connections) {
+                          byNode
+                              .computeIfAbsent(entry.nodeId(), n -> new ArrayList<>())
+                              .add(entry.connectionId());
+                        }
+                        byNode.forEach(
+                            (node, ids) ->
+                                edge.node()
+                                    .vertx()
+                                    .eventBus()
+                                    .send(Addresses.nodeInbox(node), new Delivery(event, ids)));
+                        return new SendResult(
+                            send.userId(),
+                            channel,
+                            published.epoch(),
+                            published.seq(),
+                            published.duplicate(),
+                            connections.size());
+                      });
+            })
         .onSuccess(message::reply)
         .onFailure(e -> fail(message, e));
   }
@@ -100,25 +131,45 @@ public final class IntegrationApi {
     }
     Future<List<RegistryEntry>> targets;
     if (kick.userId() != null) {
-      targets = edge.registry().connectionsOf(kick.userId()).map(all -> all.stream()
-          .filter(e -> kick.sessionId() == null || e.identity().sessionId().equals(kick.sessionId()))
-          .filter(e -> kick.connectionId() == null || e.connectionId().equals(kick.connectionId()))
-          .toList());
+      targets =
+          edge.registry()
+              .connectionsOf(kick.userId())
+              .map(
+                  all ->
+                      all.stream()
+                          .filter(
+                              e ->
+                                  kick.sessionId() == null
+                                      || e.identity().sessionId().equals(kick.sessionId()))
+                          .filter(
+                              e ->
+                                  kick.connectionId() == null
+                                      || e.connectionId().equals(kick.connectionId()))
+                          .toList());
     } else {
       targets = Future.succeededFuture(null);
     }
-    targets.compose(entries -> {
-      if (entries == null) {
-        // connectionId alone: every node checks its own sessions.
-        return closeOnNodes(Map.of(), kick, List.of(kick.connectionId()));
-      }
-      Map<String, List<String>> byNode = new LinkedHashMap<>();
-      entries.forEach(e -> byNode.computeIfAbsent(e.nodeId(), n -> new ArrayList<>()).add(e.connectionId()));
-      return closeOnNodes(byNode, kick, null);
-    }).onSuccess(closed -> message.reply(new KickResult(closed))).onFailure(e -> fail(message, e));
+    targets
+        .compose(
+            entries -> {
+              if (entries == null) {
+                // connectionId alone: every node checks its own sessions.
+                return closeOnNodes(Map.of(), kick, List.of(kick.connectionId()));
+              }
+              Map<String, List<String>> byNode = new LinkedHashMap<>();
+              entries.forEach(
+                  e ->
+                      byNode
+                          .computeIfAbsent(e.nodeId(), n -> new ArrayList<>())
+                          .add(e.connectionId()));
+              return closeOnNodes(byNode, kick, null);
+            })
+        .onSuccess(closed -> message.reply(new KickResult(closed)))
+        .onFailure(e -> fail(message, e));
   }
 
-  private Future<Integer> closeOnNodes(Map<String, List<String>> byNode, KickRequest kick, List<String> everywhere) {
+  private Future<Integer> closeOnNodes(
+      Map<String, List<String>> byNode, KickRequest kick, List<String> everywhere) {
     Map<String, List<String>> targets = byNode;
     if (everywhere != null) {
       targets = new LinkedHashMap<>();
@@ -127,12 +178,20 @@ public final class IntegrationApi {
       }
     }
     List<Future<Integer>> replies = new ArrayList<>();
-    targets.forEach((node, ids) -> replies.add(edge.node().vertx().eventBus()
-        .<KickResult>request(Addresses.nodeInbox(node), new CloseConnections(ids, CloseCodes.KICKED, CloseReason.KICKED,
-            null, kick.message()))
-        .map(reply -> reply.body().closed())
-        .otherwise(0)));
-    return Future.join(replies).map(v -> replies.stream().mapToInt(f -> f.result() == null ? 0 : f.result()).sum());
+    targets.forEach(
+        (node, ids) ->
+            replies.add(
+                edge.node()
+                    .vertx()
+                    .eventBus()
+                    .<KickResult>request(
+                        Addresses.nodeInbox(node),
+                        new CloseConnections(
+                            ids, CloseCodes.KICKED, CloseReason.KICKED, null, kick.message()))
+                    .map(reply -> reply.body().closed())
+                    .otherwise(0)));
+    return Future.join(replies)
+        .map(v -> replies.stream().mapToInt(f -> f.result() == null ? 0 : f.result()).sum());
   }
 
   private void list(BusRequest<ConnectionQuery> message) {
@@ -141,9 +200,17 @@ public final class IntegrationApi {
       message.fail(ErrorCodes.BAD_REQUEST, "userId is required");
       return;
     }
-    edge.registry().connectionsOf(userId)
-        .map(entries -> new ConnectionList(userId, entries.stream()
-            .map(e -> new ConnectionList.Entry(e.identity(), e.transport(), e.openedAt())).toList()))
+    edge.registry()
+        .connectionsOf(userId)
+        .map(
+            entries ->
+                new ConnectionList(
+                    userId,
+                    entries.stream()
+                        .map(
+                            e ->
+                                new ConnectionList.Entry(e.identity(), e.transport(), e.openedAt()))
+                        .toList()))
         .onSuccess(message::reply)
         .onFailure(e -> fail(message, e));
   }
@@ -152,9 +219,19 @@ public final class IntegrationApi {
     var metrics = edge.metrics();
     int websocket = edge.count(Transport.WEBSOCKET);
     int sse = edge.count(Transport.SSE);
-    message.reply(new NodeStats(edge.node().nodeId(), startedAt, websocket + sse, websocket, sse, edge.users(),
-        edge.router().channelCount(), (long) metrics.messagesIn.count(), (long) metrics.messagesOut.count(),
-        (long) metrics.messagesDropped.count(), metrics.ghosts()));
+    message.reply(
+        new NodeStats(
+            edge.node().nodeId(),
+            startedAt,
+            websocket + sse,
+            websocket,
+            sse,
+            edge.users(),
+            edge.router().channelCount(),
+            (long) metrics.messagesIn.count(),
+            (long) metrics.messagesOut.count(),
+            (long) metrics.messagesDropped.count(),
+            metrics.ghosts()));
   }
 
   private static void fail(BusRequest<?> message, Throwable e) {

@@ -15,16 +15,16 @@ import dev.mesh.connection.session.Session;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * This node's one inbox ({@code mesh.node.<nodeId>.deliver}): deliveries to local connections, close commands from
- * other nodes (replaced, kicked), and SSE frames forwarded from whichever node received the POST. One consumer per
- * node; each message goes on to the event loop that holds its connections.
+ * This node's one inbox ({@code mesh.node.<nodeId>.deliver}): deliveries to local connections,
+ * close commands from other nodes (replaced, kicked), and SSE frames forwarded from whichever node
+ * received the POST. One consumer per node; each message goes on to the event loop that holds its
+ * connections.
  */
 public final class NodeInbox {
 
@@ -36,7 +36,8 @@ public final class NodeInbox {
   }
 
   public Future<Void> start() {
-    consumer = edge.vertx().eventBus().consumer(Addresses.nodeInbox(edge.node().nodeId()), this::handle);
+    consumer =
+        edge.vertx().eventBus().consumer(Addresses.nodeInbox(edge.node().nodeId()), this::handle);
     return consumer.completion();
   }
 
@@ -47,39 +48,67 @@ public final class NodeInbox {
   private void handle(Message<Object> message) {
     Object body = message.body();
     if (body instanceof Delivery delivery) {
-      byLoop(delivery.connectionIds()).forEach((loop, ids) -> EdgeNode.on(loop, () -> {
-        loop.subscriptions().deliverDirect(delivery.event(), ids);
-        return Future.succeededFuture();
-      }));
+      byLoop(delivery.connectionIds())
+          .forEach(
+              (loop, ids) ->
+                  EdgeNode.on(
+                      loop,
+                      () -> {
+                        loop.subscriptions().deliverDirect(delivery.event(), ids);
+                        return Future.succeededFuture();
+                      }));
     } else if (body instanceof CloseConnections close) {
       List<Future<Integer>> closed = new ArrayList<>();
-      byLoop(close.connectionIds()).forEach((loop, ids) -> closed.add(EdgeNode.on(loop, () -> {
-        int count = 0;
-        for (String connectionId : ids) {
-          Session session = loop.sessions().get(connectionId);
-          if (session != null && session.isOpen()) {
-            loop.lifecycle().close(session, close.reason(), close.code(), close.message(), true,
-                close.retryAfterMs());
-            count++;
-          }
-        }
-        return Future.succeededFuture(count);
-      })));
-      Future.join(closed).onComplete(done -> message.reply(new KickResult(
-          closed.stream().mapToInt(f -> f.succeeded() ? f.result() : 0).sum())));
+      byLoop(close.connectionIds())
+          .forEach(
+              (loop, ids) ->
+                  closed.add(
+                      EdgeNode.on(
+                          loop,
+                          () -> {
+                            int count = 0;
+                            for (String connectionId : ids) {
+                              Session session = loop.sessions().get(connectionId);
+                              if (session != null && session.isOpen()) {
+                                loop.lifecycle()
+                                    .close(
+                                        session,
+                                        close.reason(),
+                                        close.code(),
+                                        close.message(),
+                                        true,
+                                        close.retryAfterMs());
+                                count++;
+                              }
+                            }
+                            return Future.succeededFuture(count);
+                          })));
+      Future.join(closed)
+          .onComplete(
+              done ->
+                  message.reply(
+                      new KickResult(
+                          closed.stream().mapToInt(f -> f.succeeded() ? f.result() : 0).sum())));
     } else if (body instanceof ForwardedFrame forwarded) {
       Edge loop = edge.owner(forwarded.connectionId());
       if (loop == null) {
-        message.fail(ErrorCodes.NOT_FOUND, "no live connection " + forwarded.connectionId() + " on this node");
+        message.fail(
+            ErrorCodes.NOT_FOUND,
+            "no live connection " + forwarded.connectionId() + " on this node");
         return;
       }
-      EdgeNode.on(loop, () -> {
-        forward(loop, message, forwarded);
-        return Future.succeededFuture();
-      });
+      EdgeNode.on(
+          loop,
+          () -> {
+            forward(loop, message, forwarded);
+            return Future.succeededFuture();
+          });
     } else {
-      message.fail(ErrorCodes.BAD_REQUEST, body instanceof Undecodable undecodable ? undecodable.reason()
-          : "unexpected message " + (body == null ? "null" : body.getClass().getSimpleName()));
+      message.fail(
+          ErrorCodes.BAD_REQUEST,
+          body instanceof Undecodable undecodable
+              ? undecodable.reason()
+              : "unexpected message " + (body == null ? "null" : body.getClass().getSimpleName()));
     }
   }
 
@@ -98,7 +127,8 @@ public final class NodeInbox {
   private void forward(Edge loop, Message<Object> message, ForwardedFrame forwarded) {
     Session session = loop.sessions().get(forwarded.connectionId());
     if (session == null || !session.isOpen()) {
-      message.fail(ErrorCodes.NOT_FOUND, "no live connection " + forwarded.connectionId() + " on this node");
+      message.fail(
+          ErrorCodes.NOT_FOUND, "no live connection " + forwarded.connectionId() + " on this node");
       return;
     }
     if (!session.userId().equals(forwarded.userId())) {
@@ -108,9 +138,13 @@ public final class NodeInbox {
     long now = System.nanoTime();
     session.seen(now);
     loop.metrics().messagesIn.increment();
-    loop.frames().handle(session, forwarded.frame(), now)
-        .onSuccess(reply -> message.reply(new FrameReply(reply.status(), reply.frame() == null ? null
-            : readTree(reply.frame()))))
+    loop.frames()
+        .handle(session, forwarded.frame(), now)
+        .onSuccess(
+            reply ->
+                message.reply(
+                    new FrameReply(
+                        reply.status(), reply.frame() == null ? null : readTree(reply.frame()))))
         .onFailure(e -> message.fail(ErrorCodes.INTERNAL, e.getMessage()));
   }
 

@@ -10,14 +10,14 @@ import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.Subscription;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
-
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Channel presence diffs from presence-service, consumed once per node and written as {@code presence} frames to
- * the local subscribers of that channel that asked for presence. Events whose version is not above the last one
- * seen for the same channel and user are stale (reordered on the bus) and dropped.
+ * Channel presence diffs from presence-service, consumed once per node and written as {@code
+ * presence} frames to the local subscribers of that channel that asked for presence. Events whose
+ * version is not above the last one seen for the same channel and user are stale (reordered on the
+ * bus) and dropped.
  */
 public final class PresenceFeed {
 
@@ -30,11 +30,18 @@ public final class PresenceFeed {
   }
 
   public Future<Void> start() {
-    consumer = edge.node().vertx().eventBus().consumer(Addresses.PRESENCE_EVENTS, message -> {
-      if (message.body() instanceof PresenceChanged change && change.channel() != null) {
-        deliver(change);
-      }
-    });
+    consumer =
+        edge.node()
+            .vertx()
+            .eventBus()
+            .consumer(
+                Addresses.PRESENCE_EVENTS,
+                message -> {
+                  if (message.body() instanceof PresenceChanged change
+                      && change.channel() != null) {
+                    deliver(change);
+                  }
+                });
     return consumer.completion();
   }
 
@@ -58,7 +65,10 @@ public final class PresenceFeed {
     } else {
       lastVersion.put(key, change.version());
     }
-    ObjectNode frame = Frames.frame("presence").put("channel", change.channel()).put("action", change.change().wireName());
+    ObjectNode frame =
+        Frames.frame("presence")
+            .put("channel", change.channel())
+            .put("action", change.change().wireName());
     ObjectNode member = frame.putObject("member").put("userId", change.userId());
     if (change.info() != null) {
       member.set("info", change.info());

@@ -3,13 +3,15 @@ package dev.mesh.connection.serverapi;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.identity.ClientIds;
-
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** The JSON object of one server-API request, read field by field: every problem is a 400 naming its field. */
+/**
+ * The JSON object of one server-API request, read field by field: every problem is a 400 naming its
+ * field.
+ */
 final class ApiBody {
 
   private final ObjectNode json;
@@ -50,9 +52,11 @@ final class ApiBody {
   String id(String field, boolean required) {
     String value = required ? requiredString(field) : optionalString(field);
     if (value != null) {
-      ClientIds.checkId(field, value).ifPresent(problem -> {
-        throw ApiError.badField(field, problem);
-      });
+      ClientIds.checkId(field, value)
+          .ifPresent(
+              problem -> {
+                throw ApiError.badField(field, problem);
+              });
     }
     return value;
   }
@@ -62,9 +66,11 @@ final class ApiBody {
   }
 
   private static String checkChannel(String field, String channel) {
-    ClientIds.checkChannel(channel).ifPresent(problem -> {
-      throw ApiError.badField(field, problem);
-    });
+    ClientIds.checkChannel(channel)
+        .ifPresent(
+            problem -> {
+              throw ApiError.badField(field, problem);
+            });
     return channel;
   }
 
@@ -75,7 +81,8 @@ final class ApiBody {
       throw ApiError.badField(field, field + " is required: an array of 1 to " + max + " channels");
     }
     if (value.size() > max) {
-      throw ApiError.badField(field, field + " lists " + value.size() + " channels, at most " + max);
+      throw ApiError.badField(
+          field, field + " lists " + value.size() + " channels, at most " + max);
     }
     Set<String> channels = new LinkedHashSet<>();
     for (JsonNode item : value) {
@@ -98,9 +105,11 @@ final class ApiBody {
       if (!item.isTextual()) {
         throw ApiError.badField(field, field + " must hold strings");
       }
-      ClientIds.checkId(field, item.asText()).ifPresent(problem -> {
-        throw ApiError.badField(field, problem);
-      });
+      ClientIds.checkId(field, item.asText())
+          .ifPresent(
+              problem -> {
+                throw ApiError.badField(field, problem);
+              });
       ids.add(item.asText());
     }
     return ids;

@@ -16,17 +16,17 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Set;
 
 /**
- * The server API over HTTP (docs/PROTOCOL.md §8.5): {@code POST /api/<method>} with a JSON object body, answered
- * 200 with the method's JSON result, or with {@code {"code", "message", "field"?}} and the status of the failure.
- * Before any body is read: the bearer token (401), then this node's request rate (429); the body is read in memory
- * up to {@link ServerApiOptions#maxBodyBytes()} (413), under the request deadlines every Mesh server has.
+ * The server API over HTTP (docs/PROTOCOL.md §8.5): {@code POST /api/<method>} with a JSON object
+ * body, answered 200 with the method's JSON result, or with {@code {"code", "message", "field"?}}
+ * and the status of the failure. Before any body is read: the bearer token (401), then this node's
+ * request rate (429); the body is read in memory up to {@link ServerApiOptions#maxBodyBytes()}
+ * (413), under the request deadlines every Mesh server has.
  */
 public final class ServerApiVerticle extends VerticleBase {
 
@@ -43,8 +43,10 @@ public final class ServerApiVerticle extends VerticleBase {
     this.options = options;
     this.node = node;
     this.meters = meters;
-    this.expectedAuthorization = options.token() == null ? null
-        : ("Bearer " + options.token()).getBytes(StandardCharsets.UTF_8);
+    this.expectedAuthorization =
+        options.token() == null
+            ? null
+            : ("Bearer " + options.token()).getBytes(StandardCharsets.UTF_8);
   }
 
   @Override
@@ -53,18 +55,36 @@ public final class ServerApiVerticle extends VerticleBase {
     rate = new TokenBucket(options.ratePerSecond(), options.ratePerSecond() * 2, System.nanoTime());
     Router router = Router.router(vertx);
     router.route("/api/*").handler(this::admit);
-    router.post("/api/:method")
+    router
+        .post("/api/:method")
         .handler(BodyHandler.create(false).setBodyLimit(options.maxBodyBytes()))
         .handler(this::call)
         .failureHandler(this::failed);
-    router.route("/api/:method").handler(ctx -> {
-      ctx.response().putHeader("Allow", "POST");
-      answer(ctx, "unknown", new ApiError(405, null, "server API methods are called with POST"));
-    });
-    router.route().handler(ctx -> answer(ctx, "unknown",
-        new ApiError(ErrorCodes.NOT_FOUND, null, "no such path: the server API is POST /api/<method>")));
+    router
+        .route("/api/:method")
+        .handler(
+            ctx -> {
+              ctx.response().putHeader("Allow", "POST");
+              answer(
+                  ctx,
+                  "unknown",
+                  new ApiError(405, null, "server API methods are called with POST"));
+            });
+    router
+        .route()
+        .handler(
+            ctx ->
+                answer(
+                    ctx,
+                    "unknown",
+                    new ApiError(
+                        ErrorCodes.NOT_FOUND,
+                        null,
+                        "no such path: the server API is POST /api/<method>")));
     deadlines = new HttpDeadlines(vertx, options.requestTimeout(), options.idleTimeout());
-    return deadlines.createServer(new HttpServerOptions(), router, null).listen(options.port(), options.host())
+    return deadlines
+        .createServer(new HttpServerOptions(), router, null)
+        .listen(options.port(), options.host())
         .onSuccess(s -> server = s);
   }
 
@@ -85,15 +105,29 @@ public final class ServerApiVerticle extends VerticleBase {
     String method = methodTag(path.startsWith("/api/") ? path.substring("/api/".length()) : null);
     String given = ctx.request().getHeader("Authorization");
     if (expectedAuthorization != null
-        && (given == null || !MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8)))) {
+        && (given == null
+            || !MessageDigest.isEqual(
+                expectedAuthorization, given.getBytes(StandardCharsets.UTF_8)))) {
       ctx.response().putHeader("WWW-Authenticate", "Bearer");
-      refuseBeforeBody(ctx, method, new ApiError(ErrorCodes.UNAUTHORIZED, null,
-          "Authorization: Bearer <MESH_SERVER_API_TOKEN> required"));
+      refuseBeforeBody(
+          ctx,
+          method,
+          new ApiError(
+              ErrorCodes.UNAUTHORIZED,
+              null,
+              "Authorization: Bearer <MESH_SERVER_API_TOKEN> required"));
       return;
     }
     if (!rate.tryTake(System.nanoTime())) {
-      refuseBeforeBody(ctx, method, new ApiError(ErrorCodes.LIMIT_REACHED, null,
-          "more than " + options.ratePerSecond() + " requests per second on this node (MESH_SERVER_API_RATE)"));
+      refuseBeforeBody(
+          ctx,
+          method,
+          new ApiError(
+              ErrorCodes.LIMIT_REACHED,
+              null,
+              "more than "
+                  + options.ratePerSecond()
+                  + " requests per second on this node (MESH_SERVER_API_RATE)"));
       return;
     }
     ctx.next();
@@ -109,8 +143,16 @@ public final class ServerApiVerticle extends VerticleBase {
     String name = ctx.pathParam("method");
     ServerApiMethods.Method method = methods.method(name);
     if (method == null) {
-      answer(ctx, "unknown", new ApiError(ErrorCodes.NOT_FOUND, null, "unknown method '" + name + "'; methods: "
-          + String.join(", ", new java.util.TreeSet<>(methods.names()))));
+      answer(
+          ctx,
+          "unknown",
+          new ApiError(
+              ErrorCodes.NOT_FOUND,
+              null,
+              "unknown method '"
+                  + name
+                  + "'; methods: "
+                  + String.join(", ", new java.util.TreeSet<>(methods.names()))));
       return;
     }
     Future<?> outcome;
@@ -120,11 +162,16 @@ public final class ServerApiVerticle extends VerticleBase {
       answer(ctx, name, e);
       return;
     }
-    outcome.onSuccess(result -> {
-      count(name, 200);
-      ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
-          .end(Json.encode(result));
-    }).onFailure(e -> answer(ctx, name, ApiError.fromBus(e, Set.of())));
+    outcome
+        .onSuccess(
+            result -> {
+              count(name, 200);
+              ctx.response()
+                  .putHeader("Content-Type", "application/json")
+                  .putHeader("Cache-Control", "no-store")
+                  .end(Json.encode(result));
+            })
+        .onFailure(e -> answer(ctx, name, ApiError.fromBus(e, Set.of())));
   }
 
   /** An absent body is {@code {}}; anything but a JSON object is a 400. */
@@ -136,7 +183,8 @@ public final class ServerApiVerticle extends VerticleBase {
     try {
       json = Json.MAPPER.readTree(buffer.getBytes());
     } catch (IOException e) {
-      throw ApiError.badField(null, "body must be a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
+      throw ApiError.badField(
+          null, "body must be a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
     }
     if (json == null || !json.isObject()) {
       throw ApiError.badField(null, "body must be a JSON object");
@@ -148,14 +196,24 @@ public final class ServerApiVerticle extends VerticleBase {
     String method = methodTag(ctx.pathParam("method"));
     if (ctx.statusCode() == ErrorCodes.TOO_LARGE) {
       ctx.response().putHeader("Connection", "close");
-      answer(ctx, method, new ApiError(ErrorCodes.TOO_LARGE, null,
-          "body larger than " + options.maxBodyBytes() + " bytes"));
+      answer(
+          ctx,
+          method,
+          new ApiError(
+              ErrorCodes.TOO_LARGE, null, "body larger than " + options.maxBodyBytes() + " bytes"));
     } else if (ctx.failure() instanceof ApiError e) {
       answer(ctx, method, e);
     } else {
       int status = ctx.statusCode() > 0 ? ctx.statusCode() : ErrorCodes.INTERNAL;
-      answer(ctx, method, new ApiError(status, null, ctx.failure() == null ? "request failed"
-          : String.valueOf(ctx.failure().getMessage())));
+      answer(
+          ctx,
+          method,
+          new ApiError(
+              status,
+              null,
+              ctx.failure() == null
+                  ? "request failed"
+                  : String.valueOf(ctx.failure().getMessage())));
     }
   }
 
@@ -164,7 +222,9 @@ public final class ServerApiVerticle extends VerticleBase {
   }
 
   private void count(String method, int status) {
-    meters.counter("mesh_server_api_requests_total", "method", method, "status", Integer.toString(status))
+    meters
+        .counter(
+            "mesh_server_api_requests_total", "method", method, "status", Integer.toString(status))
         .increment();
   }
 
@@ -173,14 +233,18 @@ public final class ServerApiVerticle extends VerticleBase {
       return;
     }
     count(method, error.status);
-    ObjectNode json = Json.MAPPER.createObjectNode().put("code", error.status).put("message", error.getMessage());
+    ObjectNode json =
+        Json.MAPPER.createObjectNode().put("code", error.status).put("message", error.getMessage());
     if (error.field != null) {
       json.put("field", error.field);
     }
     if (error.retryable()) {
       ctx.response().putHeader("Retry-After", Integer.toString(ApiError.RETRY_AFTER_SECONDS));
     }
-    ctx.response().setStatusCode(error.status).putHeader("Content-Type", "application/json")
-        .putHeader("Cache-Control", "no-store").end(json.toString());
+    ctx.response()
+        .setStatusCode(error.status)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store")
+        .end(json.toString());
   }
 }

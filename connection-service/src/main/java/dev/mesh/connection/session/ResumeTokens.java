@@ -2,18 +2,17 @@ package dev.mesh.connection.session;
 
 import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.protocol.Position;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The SSE resume token (docs/PROTOCOL.md §7.2): {@code <channel>~<epoch>:<seq>} per subscribed channel, joined by
- * {@code |}. Channel names, epochs and digits never contain {@code ~} or {@code |}.
+ * The SSE resume token (docs/PROTOCOL.md §7.2): {@code <channel>~<epoch>:<seq>} per subscribed
+ * channel, joined by {@code |}. Channel names, epochs and digits never contain {@code ~} or {@code
+ * |}.
  */
 public final class ResumeTokens {
 
-  private ResumeTokens() {
-  }
+  private ResumeTokens() {}
 
   public static String of(Session session) {
     StringBuilder token = new StringBuilder();
@@ -24,7 +23,11 @@ public final class ResumeTokens {
       if (!token.isEmpty()) {
         token.append('|');
       }
-      token.append(subscription.channel()).append('~').append(subscription.epoch()).append(':')
+      token
+          .append(subscription.channel())
+          .append('~')
+          .append(subscription.epoch())
+          .append(':')
           .append(subscription.lastSeq());
     }
     return token.toString();
@@ -39,12 +42,15 @@ public final class ResumeTokens {
     for (String item : token.split("\\|")) {
       int tilde = item.indexOf('~');
       if (tilde <= 0) {
-        throw new IllegalArgumentException("resume token item must be <channel>~<epoch>:<seq>, was " + item);
+        throw new IllegalArgumentException(
+            "resume token item must be <channel>~<epoch>:<seq>, was " + item);
       }
       String channel = item.substring(0, tilde);
-      ClientIds.checkChannel(channel).ifPresent(problem -> {
-        throw new IllegalArgumentException("resume token: " + problem);
-      });
+      ClientIds.checkChannel(channel)
+          .ifPresent(
+              problem -> {
+                throw new IllegalArgumentException("resume token: " + problem);
+              });
       positions.put(channel, Position.parse(item.substring(tilde + 1)));
     }
     return positions;

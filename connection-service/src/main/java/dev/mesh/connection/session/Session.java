@@ -3,19 +3,23 @@ package dev.mesh.connection.session;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.connection.auth.VerifiedToken;
-
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One live connection on this node. Plain state, owned by the edge verticle's event loop: no locks, no threads.
- * Kept small on purpose: memory per idle connection is a product metric.
+ * One live connection on this node. Plain state, owned by the edge verticle's event loop: no locks,
+ * no threads. Kept small on purpose: memory per idle connection is a product metric.
  */
 public final class Session {
 
   /** docs/ARCHITECTURE.md §5.2; only {@code Lifecycle} moves a session between states. */
-  public enum State { OPENING, OPEN, CLOSING, CLOSED }
+  public enum State {
+    OPENING,
+    OPEN,
+    CLOSING,
+    CLOSED
+  }
 
   private final ConnectionIdentity identity;
   private final long attempt;
@@ -34,14 +38,26 @@ public final class Session {
   private boolean pinged;
   private boolean rotationScheduled;
 
-  public Session(ConnectionIdentity identity, SessionTransport transport, VerifiedToken token, LimitOptions limits,
-                 long nowNanos) {
+  public Session(
+      ConnectionIdentity identity,
+      SessionTransport transport,
+      VerifiedToken token,
+      LimitOptions limits,
+      long nowNanos) {
     this(identity, 0, transport, token, limits, nowNanos);
   }
 
-  /** {@code attempt}: the client's number of this attempt of its page, 0 when it sent none (PROTOCOL 1.3). */
-  public Session(ConnectionIdentity identity, long attempt, SessionTransport transport, VerifiedToken token,
-                 LimitOptions limits, long nowNanos) {
+  /**
+   * {@code attempt}: the client's number of this attempt of its page, 0 when it sent none (PROTOCOL
+   * 1.3).
+   */
+  public Session(
+      ConnectionIdentity identity,
+      long attempt,
+      SessionTransport transport,
+      VerifiedToken token,
+      LimitOptions limits,
+      long nowNanos) {
     this.identity = identity;
     this.attempt = attempt;
     this.transport = transport;
@@ -102,8 +118,9 @@ public final class Session {
   }
 
   /**
-   * When the registry accepted this connection and it opened ({@link Long#MAX_VALUE} before that). Registration can
-   * take seconds in a storm, so the construction time says nothing about whether the registry holds the entry yet.
+   * When the registry accepted this connection and it opened ({@link Long#MAX_VALUE} before that).
+   * Registration can take seconds in a storm, so the construction time says nothing about whether
+   * the registry holds the entry yet.
    */
   public long registeredNanos() {
     return registeredNanos;

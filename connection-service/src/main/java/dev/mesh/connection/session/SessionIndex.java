@@ -1,7 +1,6 @@
 package dev.mesh.connection.session;
 
 import dev.mesh.common.events.Transport;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -10,23 +9,28 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One event loop's sessions, by connection id and by user. Owned by that loop; the counts (per transport, users) may
- * be read from any thread.
+ * One event loop's sessions, by connection id and by user. Owned by that loop; the counts (per
+ * transport, users) may be read from any thread.
  */
 public final class SessionIndex {
 
   private final Map<String, Session> byId = new HashMap<>();
   private final Map<String, List<Session>> byUser = new HashMap<>();
   private final AtomicInteger[] byTransport = {new AtomicInteger(), new AtomicInteger()};
+
   /** byUser's size, readable from other threads (node totals over the loops). */
   private final AtomicInteger users = new AtomicInteger();
 
   public void add(Session session) {
     byId.put(session.id(), session);
-    byUser.computeIfAbsent(session.userId(), u -> {
-      users.incrementAndGet();
-      return new ArrayList<>(2);
-    }).add(session);
+    byUser
+        .computeIfAbsent(
+            session.userId(),
+            u -> {
+              users.incrementAndGet();
+              return new ArrayList<>(2);
+            })
+        .add(session);
     byTransport[session.transport().kind().ordinal()].incrementAndGet();
   }
 

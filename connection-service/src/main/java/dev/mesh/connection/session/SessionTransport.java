@@ -2,7 +2,10 @@ package dev.mesh.connection.session;
 
 import dev.mesh.common.events.Transport;
 
-/** How frames reach one client; the WebSocket and SSE transports implement it with the same semantics. */
+/**
+ * How frames reach one client; the WebSocket and SSE transports implement it with the same
+ * semantics.
+ */
 public interface SessionTransport {
 
   /** What happened to a frame handed to {@link #send}. */
@@ -18,17 +21,19 @@ public interface SessionTransport {
   Transport kind();
 
   /**
-   * Sends one JSON frame. Past the soft bound a droppable frame is dropped; a frame that must not be dropped is
-   * queued until the hard bound, past which {@link Outcome#OVERFLOW} is returned.
+   * Sends one JSON frame. Past the soft bound a droppable frame is dropped; a frame that must not
+   * be dropped is queued until the hard bound, past which {@link Outcome#OVERFLOW} is returned.
    */
   Outcome send(String frame, boolean droppable);
 
   /** A liveness probe: a WebSocket ping, or an SSE comment line. */
   void ping();
 
-  /** Keeps an idle stream alive for intermediaries (SSE writes a comment when nothing was written for a while). */
-  default void keepAlive(long nowNanos, long intervalNanos) {
-  }
+  /**
+   * Keeps an idle stream alive for intermediaries (SSE writes a comment when nothing was written
+   * for a while).
+   */
+  default void keepAlive(long nowNanos, long intervalNanos) {}
 
   /** Whether the outbound queue is past its soft bound (a droppable frame would be dropped now). */
   boolean congested();
@@ -36,7 +41,10 @@ public interface SessionTransport {
   /** Closes with this code and reason (the reason text is limited to 123 bytes by WebSocket). */
   void close(int code, String reason);
 
-  /** Why the peer side went, once it has: {@code client-normal} for 1000/1001 from the client, else network-error. */
+  /**
+   * Why the peer side went, once it has: {@code client-normal} for 1000/1001 from the client, else
+   * network-error.
+   */
   dev.mesh.common.events.CloseReason peerCloseReason();
 
   /** The close code the peer sent, or null when the connection ended without one. */
@@ -46,8 +54,9 @@ public interface SessionTransport {
   void onClosed(Runnable handler);
 
   /**
-   * Whether the connection is gone (closed by us, the peer or the network). A connection that closed before
-   * {@link #onClosed} was set never calls that handler, so admission checks this first.
+   * Whether the connection is gone (closed by us, the peer or the network). A connection that
+   * closed before {@link #onClosed} was set never calls that handler, so admission checks this
+   * first.
    */
   boolean isClosed();
 

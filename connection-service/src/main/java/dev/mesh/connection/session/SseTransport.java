@@ -3,27 +3,33 @@ package dev.mesh.connection.session;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.events.Transport;
 import io.vertx.core.http.HttpServerResponse;
-
 import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Server-Sent Events transport (docs/PROTOCOL.md §7.2): each frame is one SSE event named after its {@code type},
- * with the frame's JSON as data; frames that move positions carry the resume token as {@code id:} so a browser's
- * {@code Last-Event-ID} resumes every channel. Same bounded queue as the WebSocket transport.
+ * Server-Sent Events transport (docs/PROTOCOL.md §7.2): each frame is one SSE event named after its
+ * {@code type}, with the frame's JSON as data; frames that move positions carry the resume token as
+ * {@code id:} so a browser's {@code Last-Event-ID} resumes every channel. Same bounded queue as the
+ * WebSocket transport.
  */
 public final class SseTransport implements SessionTransport {
 
-  private static final Set<String> POSITIONED = Set.of("subscribed", "unsubscribed", "event", "events", "reset");
+  private static final Set<String> POSITIONED =
+      Set.of("subscribed", "unsubscribed", "event", "events", "reset");
 
   private final HttpServerResponse response;
   private final int hardBytes;
   private final ArrayDeque<String> overflow = new ArrayDeque<>();
   private long overflowBytes;
-  /** Bytes of frames dropped since the queue last drained: a reader that never drains is closed past the hard bound. */
+
+  /**
+   * Bytes of frames dropped since the queue last drained: a reader that never drains is closed past
+   * the hard bound.
+   */
   private long droppedBytes;
-  private Runnable drained = () -> { };
+
+  private Runnable drained = () -> {};
   private Supplier<String> resumeToken = () -> "";
   private boolean closed;
   private boolean peerGone;
@@ -52,7 +58,10 @@ public final class SseTransport implements SessionTransport {
     return Transport.SSE;
   }
 
-  /** Closed by us, or by the peer or the network before the close handler ran (the response then refuses writes). */
+  /**
+   * Closed by us, or by the peer or the network before the close handler ran (the response then
+   * refuses writes).
+   */
   @Override
   public boolean isClosed() {
     if (!closed && (response.closed() || response.ended())) {
@@ -92,7 +101,8 @@ public final class SseTransport implements SessionTransport {
     if (POSITIONED.contains(type) || type.equals("welcome")) {
       out.append("id: ").append(resumeToken.get()).append('\n');
     }
-    // Frames are compact JSON from Jackson: no raw newlines, so one data line holds the whole frame.
+    // Frames are compact JSON from Jackson: no raw newlines, so one data line holds the whole
+    // frame.
     out.append("data: ").append(frame).append("\n\n");
     return out.toString();
   }
@@ -165,13 +175,14 @@ public final class SseTransport implements SessionTransport {
 
   @Override
   public void onClosed(Runnable handler) {
-    Runnable once = () -> {
-      if (!peerGone) {
-        peerGone = true;
-        closed = true;
-        handler.run();
-      }
-    };
+    Runnable once =
+        () -> {
+          if (!peerGone) {
+            peerGone = true;
+            closed = true;
+            handler.run();
+          }
+        };
     response.closeHandler(v -> once.run());
     response.exceptionHandler(e -> once.run());
   }

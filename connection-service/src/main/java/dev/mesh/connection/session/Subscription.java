@@ -2,7 +2,6 @@ package dev.mesh.connection.session;
 
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -12,10 +11,11 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * One channel a session is subscribed to, and where it is in that channel's stream. Events are delivered in
- * {@code seq} order exactly once: anything at or below the last delivered {@code seq} of the same epoch is a
- * duplicate and skipped. While history is being fetched (resume, or a gap seen on the live path) live events are
- * buffered, then merged after the history, so nothing is lost or doubled at the seam.
+ * One channel a session is subscribed to, and where it is in that channel's stream. Events are
+ * delivered in {@code seq} order exactly once: anything at or below the last delivered {@code seq}
+ * of the same epoch is a duplicate and skipped. While history is being fetched (resume, or a gap
+ * seen on the live path) live events are buffered, then merged after the history, so nothing is
+ * lost or doubled at the seam.
  */
 public final class Subscription {
 
@@ -25,13 +25,16 @@ public final class Subscription {
   private List<Envelope> buffered;
   private long dropped;
   private final boolean presence;
+
   /**
-   * Epochs this subscription moved away from to another real epoch (a {@code reset} after a diverged merge or a lost
-   * history): their events are obsolete. One still in flight (a live event, or a catch-up or gap-fill read answered
-   * before the reset) must not move the subscription back, which would send the page the old epoch's events a second
-   * time and then reset it forward again.
+   * Epochs this subscription moved away from to another real epoch (a {@code reset} after a
+   * diverged merge or a lost history): their events are obsolete. One still in flight (a live
+   * event, or a catch-up or gap-fill read answered before the reset) must not move the subscription
+   * back, which would send the page the old epoch's events a second time and then reset it forward
+   * again.
    */
   private final Set<String> left = new LinkedHashSet<>();
+
   private static final int MAX_LEFT = 16;
 
   public Subscription(String channel, boolean presence) {
@@ -73,18 +76,24 @@ public final class Subscription {
     this.lastSeq = seq;
   }
 
-  /** Whether this subscription was moved from {@code epoch} to another one: an event of it is obsolete here. */
+  /**
+   * Whether this subscription was moved from {@code epoch} to another one: an event of it is
+   * obsolete here.
+   */
   public boolean hasLeft(String epoch) {
     return left.contains(epoch);
   }
 
   /**
-   * Remembers the current epoch as left when the stream moves to another real one. Not for the unborn position: a
-   * history found missing may come back under its old epoch (a merge keeps a log only one side had), and the unborn
-   * position then continues into it (PROTOCOL 6.1).
+   * Remembers the current epoch as left when the stream moves to another real one. Not for the
+   * unborn position: a history found missing may come back under its old epoch (a merge keeps a log
+   * only one side had), and the unborn position then continues into it (PROTOCOL 6.1).
    */
   private void leaveFor(String next) {
-    if (epoch == null || next == null || epoch.equals(next) || Position.UNBORN_EPOCH.equals(epoch)
+    if (epoch == null
+        || next == null
+        || epoch.equals(next)
+        || Position.UNBORN_EPOCH.equals(epoch)
         || Position.UNBORN_EPOCH.equals(next)) {
       return;
     }
@@ -98,8 +107,9 @@ public final class Subscription {
   }
 
   /**
-   * Offers a live event: buffered while fetching history; otherwise passed to {@code deliver} unless it is a
-   * duplicate. Returns true if the event shows a gap (a {@code seq} skipped) that must be filled from history.
+   * Offers a live event: buffered while fetching history; otherwise passed to {@code deliver}
+   * unless it is a duplicate. Returns true if the event shows a gap (a {@code seq} skipped) that
+   * must be filled from history.
    */
   public boolean offerLive(Envelope event, Consumer<Envelope> deliver) {
     if (hasLeft(event.epoch())) {
@@ -109,8 +119,10 @@ public final class Subscription {
       buffered.add(event);
       return false;
     }
-    // A known position of 0 (subscribed to an empty channel) is a position too: seq 2 after 0 is a gap. So is the
-    // unborn position (subscribed before the channel had any history) before the first epoch's seq 2.
+    // A known position of 0 (subscribed to an empty channel) is a position too: seq 2 after 0 is a
+    // gap. So is the
+    // unborn position (subscribed before the channel had any history) before the first epoch's seq
+    // 2.
     if (continues(event) && event.seq() > lastSeq + 1) {
       startBuffering();
       buffered.add(event);
@@ -120,7 +132,10 @@ public final class Subscription {
     return false;
   }
 
-  /** Delivers a page of fetched history in order, skipping what was already delivered. Keeps buffering. */
+  /**
+   * Delivers a page of fetched history in order, skipping what was already delivered. Keeps
+   * buffering.
+   */
   public void deliverHistory(List<Envelope> history, Consumer<Envelope> deliver) {
     for (Envelope event : history) {
       accept(event, deliver);
@@ -128,9 +143,10 @@ public final class Subscription {
   }
 
   /**
-   * Delivers what was buffered, in seq order and once each, up to the first hole: if an event is missing in the
-   * middle of the buffer (a publish the bus did not bring here), the rest stays buffered and false is returned so
-   * the caller fetches the hole from history first. True when the buffer is empty and buffering stopped.
+   * Delivers what was buffered, in seq order and once each, up to the first hole: if an event is
+   * missing in the middle of the buffer (a publish the bus did not bring here), the rest stays
+   * buffered and false is returned so the caller fetches the hole from history first. True when the
+   * buffer is empty and buffering stopped.
    */
   public boolean drainContiguous(Consumer<Envelope> deliver) {
     if (buffered == null) {
@@ -153,7 +169,9 @@ public final class Subscription {
     return true;
   }
 
-  /** Delivers everything buffered, holes or not, and stops buffering (when history cannot be had). */
+  /**
+   * Delivers everything buffered, holes or not, and stops buffering (when history cannot be had).
+   */
   public void drainBuffer(Consumer<Envelope> deliver) {
     List<Envelope> pending = buffered == null ? new ArrayList<>() : buffered;
     buffered = null;
@@ -164,14 +182,17 @@ public final class Subscription {
   }
 
   /**
-   * Whether {@code event} continues this stream: same epoch, or any epoch after the unborn position (the channel's
-   * first history began after this subscription started: its first events are not a new epoch to reset for).
+   * Whether {@code event} continues this stream: same epoch, or any epoch after the unborn position
+   * (the channel's first history began after this subscription started: its first events are not a
+   * new epoch to reset for).
    */
   private boolean continues(Envelope event) {
     return epoch != null && (epoch.equals(event.epoch()) || isUnborn());
   }
 
-  /** At the unborn position: subscribed before the channel had any history, nothing delivered since. */
+  /**
+   * At the unborn position: subscribed before the channel had any history, nothing delivered since.
+   */
   public boolean isUnborn() {
     return Position.UNBORN_EPOCH.equals(epoch) && lastSeq == 0;
   }

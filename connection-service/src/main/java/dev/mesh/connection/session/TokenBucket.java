@@ -1,6 +1,9 @@
 package dev.mesh.connection.session;
 
-/** Per-connection inbound rate limit: {@code ratePerSecond} sustained, {@code burst} at once. Not thread-safe. */
+/**
+ * Per-connection inbound rate limit: {@code ratePerSecond} sustained, {@code burst} at once. Not
+ * thread-safe.
+ */
 public final class TokenBucket {
 
   private final double ratePerNano;

@@ -4,14 +4,14 @@ import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.events.Transport;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 
 /**
- * WebSocket transport with a bounded outbound queue: the socket's own write queue holds up to the soft bound; past
- * it droppable frames are dropped and the others wait in an overflow queue that counts bytes, up to the hard bound.
- * A stalled reader therefore costs at most the hard bound of memory.
+ * WebSocket transport with a bounded outbound queue: the socket's own write queue holds up to the
+ * soft bound; past it droppable frames are dropped and the others wait in an overflow queue that
+ * counts bytes, up to the hard bound. A stalled reader therefore costs at most the hard bound of
+ * memory.
  */
 public final class WebSocketTransport implements SessionTransport {
 
@@ -19,9 +19,14 @@ public final class WebSocketTransport implements SessionTransport {
   private final int hardBytes;
   private final ArrayDeque<String> overflow = new ArrayDeque<>();
   private long overflowBytes;
-  /** Bytes of frames dropped since the queue last drained: a reader that never drains is closed past the hard bound. */
+
+  /**
+   * Bytes of frames dropped since the queue last drained: a reader that never drains is closed past
+   * the hard bound.
+   */
   private long droppedBytes;
-  private Runnable drained = () -> { };
+
+  private Runnable drained = () -> {};
   private boolean closed;
 
   public WebSocketTransport(ServerWebSocket socket, int softBytes, int hardBytes) {
@@ -37,8 +42,8 @@ public final class WebSocketTransport implements SessionTransport {
   }
 
   /**
-   * Closed by us, or by the peer or the network before the close handler ran: Vert.x then throws from
-   * {@code writeQueueFull()}, so nothing may touch the socket's queue once it is closed.
+   * Closed by us, or by the peer or the network before the close handler ran: Vert.x then throws
+   * from {@code writeQueueFull()}, so nothing may touch the socket's queue once it is closed.
    */
   @Override
   public boolean isClosed() {
@@ -104,10 +109,11 @@ public final class WebSocketTransport implements SessionTransport {
 
   @Override
   public void onClosed(Runnable handler) {
-    socket.closeHandler(v -> {
-      closed = true;
-      handler.run();
-    });
+    socket.closeHandler(
+        v -> {
+          closed = true;
+          handler.run();
+        });
   }
 
   @Override

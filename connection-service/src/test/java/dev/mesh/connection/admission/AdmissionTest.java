@@ -1,16 +1,16 @@
 package dev.mesh.connection.admission;
 
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-@DisplayName("Admission gate: rate, in-flight limit, and hints that place deferred clients in a queue")
+@DisplayName(
+    "Admission gate: rate, in-flight limit, and hints that place deferred clients in a queue")
 class AdmissionTest {
 
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
@@ -31,33 +31,39 @@ class AdmissionTest {
       assertThat(gate.enter()).isInstanceOf(Admission.Permit.class);
     }
     Admission.Decision fourth = gate.enter();
-    assertThat(fourth).isInstanceOfSatisfying(Admission.Deferral.class,
-        d -> assertThat(d.cause()).isEqualTo(Admission.Cause.RATE));
+    assertThat(fourth)
+        .isInstanceOfSatisfying(
+            Admission.Deferral.class, d -> assertThat(d.cause()).isEqualTo(Admission.Cause.RATE));
     advanceMillis(100);
     assertThat(gate.enter()).as("a token after 1/rate").isInstanceOf(Admission.Permit.class);
     assertThat(gate.enter()).isInstanceOf(Admission.Deferral.class);
   }
 
   @Test
-  @DisplayName("at most maxInFlight at once; a release lets the next in; a forgotten permit stops counting")
+  @DisplayName(
+      "at most maxInFlight at once; a release lets the next in; a forgotten permit stops counting")
   void inFlight() {
     Admission gate = gate(1000, 1000, 2, Duration.ofSeconds(60));
     Admission.Permit a = (Admission.Permit) gate.enter();
     gate.enter();
-    assertThat(gate.enter()).isInstanceOfSatisfying(Admission.Deferral.class,
-        d -> assertThat(d.cause()).isEqualTo(Admission.Cause.IN_FLIGHT));
+    assertThat(gate.enter())
+        .isInstanceOfSatisfying(
+            Admission.Deferral.class,
+            d -> assertThat(d.cause()).isEqualTo(Admission.Cause.IN_FLIGHT));
     a.release();
     a.release();
     assertThat(gate.inFlight()).isEqualTo(1);
     assertThat(gate.enter()).isInstanceOf(Admission.Permit.class);
     assertThat(gate.enter()).isInstanceOf(Admission.Deferral.class);
     now.addAndGet(Admission.MAX_HOLD_NANOS);
-    assertThat(gate.enter()).as("permits held past the longest admission were forgotten")
+    assertThat(gate.enter())
+        .as("permits held past the longest admission were forgotten")
         .isInstanceOf(Admission.Permit.class);
   }
 
   @Test
-  @DisplayName("hints grow with the queue, one slot of 1/rate each after the shortest hint; the queue drains by itself")
+  @DisplayName(
+      "hints grow with the queue, one slot of 1/rate each after the shortest hint; the queue drains by itself")
   void hintsGrowWithTheQueue() {
     Admission gate = gate(100, 1, 1000, Duration.ofSeconds(60));
     assertThat(gate.enter()).isInstanceOf(Admission.Permit.class);
@@ -78,11 +84,14 @@ class AdmissionTest {
     advanceMillis(1750);
     assertThat(gate.queued()).isZero();
     assertThat(gate.enter()).isInstanceOf(Admission.Permit.class);
-    assertThat(((Admission.Deferral) gate.enter()).retryAfterMs()).as("a fresh queue").isEqualTo(260L);
+    assertThat(((Admission.Deferral) gate.enter()).retryAfterMs())
+        .as("a fresh queue")
+        .isEqualTo(260L);
   }
 
   @Test
-  @DisplayName("past the longest hint the queue stops growing: later clients are spread over its second half")
+  @DisplayName(
+      "past the longest hint the queue stops growing: later clients are spread over its second half")
   void longestHint() {
     Admission gate = gate(1, 1, 1000, Duration.ofSeconds(5));
     gate.enter();
@@ -102,11 +111,14 @@ class AdmissionTest {
   void options() {
     AdmissionOptions defaults = AdmissionOptions.defaults();
     assertThat(defaults.ratePerSecond()).isEqualTo(AdmissionOptions.DEFAULT_RATE_PER_SECOND);
-    assertThat(AdmissionOptions.fromEnv(dev.mesh.common.config.Env.of(java.util.Map.of()))).isEqualTo(defaults);
-    dev.mesh.common.config.Env bad = dev.mesh.common.config.Env.of(java.util.Map.of("MESH_ADMISSION_RATE", "0",
-        "MESH_ADMISSION_MAX_HINT", "10ms"));
+    assertThat(AdmissionOptions.fromEnv(dev.mesh.common.config.Env.of(java.util.Map.of())))
+        .isEqualTo(defaults);
+    dev.mesh.common.config.Env bad =
+        dev.mesh.common.config.Env.of(
+            java.util.Map.of("MESH_ADMISSION_RATE", "0", "MESH_ADMISSION_MAX_HINT", "10ms"));
     AdmissionOptions.fromEnv(bad);
     org.assertj.core.api.Assertions.assertThatThrownBy(bad::validate)
-        .hasMessageContaining("MESH_ADMISSION_RATE").hasMessageContaining("MESH_ADMISSION_MAX_HINT");
+        .hasMessageContaining("MESH_ADMISSION_RATE")
+        .hasMessageContaining("MESH_ADMISSION_MAX_HINT");
   }
 }

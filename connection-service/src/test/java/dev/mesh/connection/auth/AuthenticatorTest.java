@@ -1,5 +1,7 @@
 package dev.mesh.connection.auth;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -8,19 +10,17 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Base64;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
- * Token verification without a server: the HS256 checks done by {@link Authenticator} itself (signature, exp, nbf,
- * iat, sub, iss, aud) accept exactly what they should and name the cause of every refusal.
+ * Token verification without a server: the HS256 checks done by {@link Authenticator} itself
+ * (signature, exp, nbf, iat, sub, iss, aud) accept exactly what they should and name the cause of
+ * every refusal.
  */
 class AuthenticatorTest {
 
@@ -31,8 +31,11 @@ class AuthenticatorTest {
   @BeforeAll
   static void start() {
     vertx = Vertx.vertx();
-    signer = JWTAuth.create(vertx, new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
+    signer =
+        JWTAuth.create(
+            vertx,
+            new JWTAuthOptions()
+                .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
   }
 
   @AfterAll
@@ -70,8 +73,11 @@ class AuthenticatorTest {
   @Test
   void acceptsAValidTokenAndKeepsItsClaims() throws Exception {
     JsonObject claims = valid().put("channels", new JsonArray().add("room:*"));
-    VerifiedToken verified = verify(AuthOptions.forTest(SECRET), token(claims))
-        .toCompletionStage().toCompletableFuture().get();
+    VerifiedToken verified =
+        verify(AuthOptions.forTest(SECRET), token(claims))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get();
     assertThat(verified.userId()).isEqualTo("alice");
     assertThat(verified.claims().getJsonArray("channels")).containsExactly("room:*");
     assertThat(verified.expiresAt().getEpochSecond()).isEqualTo(claims.getLong("exp"));
@@ -81,8 +87,11 @@ class AuthenticatorTest {
   void refusesATamperedPayloadOrSignature() throws Exception {
     String good = token(valid());
     String[] parts = good.split("\\.");
-    String otherUser = Base64.getUrlEncoder().withoutPadding().encodeToString(
-        valid().put("sub", "mallory").encode().getBytes(StandardCharsets.UTF_8));
+    String otherUser =
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(
+                valid().put("sub", "mallory").encode().getBytes(StandardCharsets.UTF_8));
     assertThat(refusal(AuthOptions.forTest(SECRET), parts[0] + "." + otherUser + "." + parts[2]))
         .isEqualTo(AuthFailure.Cause.BAD_SIGNATURE);
     char last = parts[2].charAt(0);
@@ -91,9 +100,16 @@ class AuthenticatorTest {
         .isEqualTo(AuthFailure.Cause.BAD_SIGNATURE);
     assertThat(refusal(AuthOptions.forTest(SECRET), parts[0] + "." + parts[1] + ".not*base64"))
         .isEqualTo(AuthFailure.Cause.MALFORMED);
-    JWTAuth otherKey = JWTAuth.create(vertx, new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer("another-secret-of-at-least-32-bytes!!")));
-    assertThat(refusal(AuthOptions.forTest(SECRET), otherKey.generateToken(valid(), new JWTOptions())))
+    JWTAuth otherKey =
+        JWTAuth.create(
+            vertx,
+            new JWTAuthOptions()
+                .addPubSecKey(
+                    new PubSecKeyOptions()
+                        .setAlgorithm("HS256")
+                        .setBuffer("another-secret-of-at-least-32-bytes!!")));
+    assertThat(
+            refusal(AuthOptions.forTest(SECRET), otherKey.generateToken(valid(), new JWTOptions())))
         .isEqualTo(AuthFailure.Cause.BAD_SIGNATURE);
   }
 
@@ -101,34 +117,52 @@ class AuthenticatorTest {
   void refusesTimeClaimsOutOfRange() throws Exception {
     long now = Instant.now().getEpochSecond();
     AuthOptions options = AuthOptions.forTest(SECRET);
-    assertThat(refusal(options, token(valid().put("exp", now - 1)))).isEqualTo(AuthFailure.Cause.EXPIRED);
-    assertThat(refusal(options, token(valid().put("nbf", now + 60)))).isEqualTo(AuthFailure.Cause.NOT_YET_VALID);
-    assertThat(refusal(options, token(valid().put("iat", now + 60)))).isEqualTo(AuthFailure.Cause.CLAIMS);
+    assertThat(refusal(options, token(valid().put("exp", now - 1))))
+        .isEqualTo(AuthFailure.Cause.EXPIRED);
+    assertThat(refusal(options, token(valid().put("nbf", now + 60))))
+        .isEqualTo(AuthFailure.Cause.NOT_YET_VALID);
+    assertThat(refusal(options, token(valid().put("iat", now + 60))))
+        .isEqualTo(AuthFailure.Cause.CLAIMS);
     JsonObject noExp = valid();
     noExp.remove("exp");
     assertThat(refusal(options, token(noExp))).isEqualTo(AuthFailure.Cause.CLAIMS);
-    assertThat(refusal(options, token(valid().put("sub", "bad user")))).isEqualTo(AuthFailure.Cause.CLAIMS);
+    assertThat(refusal(options, token(valid().put("sub", "bad user"))))
+        .isEqualTo(AuthFailure.Cause.CLAIMS);
   }
 
   @Test
   void checksIssuerAndAudienceWhenConfigured() throws Exception {
     AuthOptions options = options("https://issuer.example", "mesh");
     JsonObject both = valid().put("iss", "https://issuer.example");
-    assertThat(verify(options, token(both.copy().put("aud", "mesh"))).toCompletionStage().toCompletableFuture().get()
-        .userId()).isEqualTo("alice");
-    assertThat(verify(options, token(both.copy().put("aud", new JsonArray().add("other").add("mesh"))))
-        .toCompletionStage().toCompletableFuture().get().userId()).isEqualTo("alice");
-    assertThat(refusal(options, token(both.copy().put("aud", "other")))).isEqualTo(AuthFailure.Cause.CLAIMS);
+    assertThat(
+            verify(options, token(both.copy().put("aud", "mesh")))
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get()
+                .userId())
+        .isEqualTo("alice");
+    assertThat(
+            verify(options, token(both.copy().put("aud", new JsonArray().add("other").add("mesh"))))
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get()
+                .userId())
+        .isEqualTo("alice");
+    assertThat(refusal(options, token(both.copy().put("aud", "other"))))
+        .isEqualTo(AuthFailure.Cause.CLAIMS);
     assertThat(refusal(options, token(both.copy()))).isEqualTo(AuthFailure.Cause.CLAIMS);
-    assertThat(refusal(options, token(valid().put("iss", "https://evil.example").put("aud", "mesh"))))
+    assertThat(
+            refusal(options, token(valid().put("iss", "https://evil.example").put("aud", "mesh"))))
         .isEqualTo(AuthFailure.Cause.CLAIMS);
   }
 
   @Test
   void refusesAlgorithmNoneAndMalformedTokens() throws Exception {
     AuthOptions options = AuthOptions.forTest(SECRET);
-    String header = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\"}".getBytes());
-    String body = Base64.getUrlEncoder().withoutPadding().encodeToString(valid().encode().getBytes());
+    String header =
+        Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\"}".getBytes());
+    String body =
+        Base64.getUrlEncoder().withoutPadding().encodeToString(valid().encode().getBytes());
     assertThat(refusal(options, header + "." + body + ".")).isEqualTo(AuthFailure.Cause.ALGORITHM);
     assertThat(refusal(options, "a.b")).isEqualTo(AuthFailure.Cause.MALFORMED);
     assertThat(refusal(options, "%%%.%%%.%%%")).isEqualTo(AuthFailure.Cause.MALFORMED);

@@ -1,5 +1,7 @@
 package dev.mesh.connection.auth;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -7,10 +9,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.math.BigInteger;
 import java.net.URI;
 import java.security.KeyPair;
@@ -26,13 +24,15 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * RS256/ES256 keys from a JWK Set served on loopback: tokens verified by kid, a rotated-in key picked up when a token
- * names it, unknown kids refetching at most once per gap, a failing or silent server keeping the last good set, and
- * the published RFC 7515 keys (A.2, A.3) served as a JWK Set.
+ * RS256/ES256 keys from a JWK Set served on loopback: tokens verified by kid, a rotated-in key
+ * picked up when a token names it, unknown kids refetching at most once per gap, a failing or
+ * silent server keeping the last good set, and the published RFC 7515 keys (A.2, A.3) served as a
+ * JWK Set.
  */
 @ExtendWith(VertxExtension.class)
 @DisplayName("JWKS: keys by kid, rotation, rate-limited refetch, last good set kept")
@@ -42,24 +42,34 @@ class JwksKeysTest {
 
   /** What the test's identity provider serves: a document, an error status, or nothing at all. */
   private static final class Provider {
-    final AtomicReference<JsonObject> document = new AtomicReference<>(new JsonObject().put("keys", new JsonArray()));
+    final AtomicReference<JsonObject> document =
+        new AtomicReference<>(new JsonObject().put("keys", new JsonArray()));
     final AtomicInteger status = new AtomicInteger(200);
     final AtomicInteger fetches = new AtomicInteger();
     volatile boolean silent;
     HttpServer server;
 
     Future<Provider> start(Vertx vertx) {
-      return vertx.createHttpServer().requestHandler(request -> {
-        fetches.incrementAndGet();
-        if (silent) {
-          return;
-        }
-        request.response().setStatusCode(status.get()).putHeader("Content-Type", "application/json")
-            .end(document.get().encode());
-      }).listen(0, "127.0.0.1").map(s -> {
-        server = s;
-        return this;
-      });
+      return vertx
+          .createHttpServer()
+          .requestHandler(
+              request -> {
+                fetches.incrementAndGet();
+                if (silent) {
+                  return;
+                }
+                request
+                    .response()
+                    .setStatusCode(status.get())
+                    .putHeader("Content-Type", "application/json")
+                    .end(document.get().encode());
+              })
+          .listen(0, "127.0.0.1")
+          .map(
+              s -> {
+                server = s;
+                return this;
+              });
     }
 
     URI url() {
@@ -89,12 +99,21 @@ class JwksKeysTest {
 
   static JsonObject jwk(KeyPair pair, String kid) {
     if (pair.getPublic() instanceof RSAPublicKey rsa) {
-      return new JsonObject().put("kty", "RSA").put("kid", kid).put("use", "sig").put("alg", "RS256")
-          .put("n", unsigned(rsa.getModulus())).put("e", unsigned(rsa.getPublicExponent()));
+      return new JsonObject()
+          .put("kty", "RSA")
+          .put("kid", kid)
+          .put("use", "sig")
+          .put("alg", "RS256")
+          .put("n", unsigned(rsa.getModulus()))
+          .put("e", unsigned(rsa.getPublicExponent()));
     }
     ECPublicKey ec = (ECPublicKey) pair.getPublic();
-    return new JsonObject().put("kty", "EC").put("kid", kid).put("crv", "P-256")
-        .put("x", fixed32(ec.getW().getAffineX())).put("y", fixed32(ec.getW().getAffineY()));
+    return new JsonObject()
+        .put("kty", "EC")
+        .put("kid", kid)
+        .put("crv", "P-256")
+        .put("x", fixed32(ec.getW().getAffineX()))
+        .put("y", fixed32(ec.getW().getAffineY()));
   }
 
   private static KeyPair rsa() throws Exception {
@@ -113,24 +132,38 @@ class JwksKeysTest {
     if (kid != null) {
       header.put("kid", kid);
     }
-    return TokenVerifierTest.signed(isRsa ? "SHA256withRSA" : "SHA256withECDSAinP1363Format", pair, header.encode(),
+    return TokenVerifierTest.signed(
+        isRsa ? "SHA256withRSA" : "SHA256withECDSAinP1363Format",
+        pair,
+        header.encode(),
         new JsonObject().put("sub", user).put("exp", Instant.now().getEpochSecond() + 600));
   }
 
   private static Authenticator authenticator(Vertx vertx, URI url, Duration timeout, Duration gap) {
-    AuthOptions options = AuthOptions.forTest(null).withSecrets(null, java.util.Map.of())
-        .withJwks(new JwksOptions(url, Duration.ofHours(1), timeout, gap));
+    AuthOptions options =
+        AuthOptions.forTest(null)
+            .withSecrets(null, java.util.Map.of())
+            .withJwks(new JwksOptions(url, Duration.ofHours(1), timeout, gap));
     return new Authenticator(vertx, options, null);
   }
 
   /** The outcome of verifying: the user id, or the refusal's cause. */
   private static Future<String> outcome(Authenticator authenticator, String token) {
-    return authenticator.verify(token).transform(ar -> Future.succeededFuture(ar.succeeded() ? ar.result().userId()
-        : ar.cause() instanceof AuthFailure f ? "refused:" + f.reason().tag() : "error:" + ar.cause()));
+    return authenticator
+        .verify(token)
+        .transform(
+            ar ->
+                Future.succeededFuture(
+                    ar.succeeded()
+                        ? ar.result().userId()
+                        : ar.cause() instanceof AuthFailure f
+                            ? "refused:" + f.reason().tag()
+                            : "error:" + ar.cause()));
   }
 
   @Test
-  @DisplayName("a token is verified by its kid; a key rotated in is fetched when a token names it; the old key keeps working")
+  @DisplayName(
+      "a token is verified by its kid; a key rotated in is fetched when a token names it; the old key keeps working")
   void rotation(Vertx vertx, VertxTestContext test) throws Exception {
     KeyPair first = rsa();
     KeyPair second = ec();
@@ -138,29 +171,49 @@ class JwksKeysTest {
     idp.serve(jwk(first, "2024"));
     String oldToken = token(first, "2024", "ann");
     String newToken = token(second, "2025", "ben");
-    idp.start(vertx).compose(p -> {
-      Authenticator auth = authenticator(vertx, p.url(), Duration.ofSeconds(2), Duration.ofMillis(300));
-      return auth.start()
-          .compose(v -> outcome(auth, oldToken))
-          .compose(before -> {
-            idp.serve(jwk(first, "2024"), jwk(second, "2025"));
-            int fetchesBefore = idp.fetches.get();
-            // Past the minimum gap since the start's fetch, so the unknown kid may refetch.
-            return vertx.timer(400).compose(t -> outcome(auth, newToken)).compose(rotated -> outcome(auth, oldToken).map(old -> {
-              test.verify(() -> {
-                assertThat(before).isEqualTo("ann");
-                assertThat(rotated).as("the new kid, fetched on demand").isEqualTo("ben");
-                assertThat(old).as("the old key is still served").isEqualTo("ann");
-                assertThat(idp.fetches.get() - fetchesBefore).isEqualTo(1);
-              });
-              return old;
-            }));
-          });
-    }).onComplete(test.succeedingThenComplete());
+    idp.start(vertx)
+        .compose(
+            p -> {
+              Authenticator auth =
+                  authenticator(vertx, p.url(), Duration.ofSeconds(2), Duration.ofMillis(300));
+              return auth.start()
+                  .compose(v -> outcome(auth, oldToken))
+                  .compose(
+                      before -> {
+                        idp.serve(jwk(first, "2024"), jwk(second, "2025"));
+                        int fetchesBefore = idp.fetches.get();
+                        // Past the minimum gap since the start's fetch, so the unknown kid may
+                        // refetch.
+                        return vertx
+                            .timer(400)
+                            .compose(t -> outcome(auth, newToken))
+                            .compose(
+                                rotated ->
+                                    outcome(auth, oldToken)
+                                        .map(
+                                            old -> {
+                                              test.verify(
+                                                  () -> {
+                                                    assertThat(before).isEqualTo("ann");
+                                                    assertThat(rotated)
+                                                        .as("the new kid, fetched on demand")
+                                                        .isEqualTo("ben");
+                                                    assertThat(old)
+                                                        .as("the old key is still served")
+                                                        .isEqualTo("ann");
+                                                    assertThat(idp.fetches.get() - fetchesBefore)
+                                                        .isEqualTo(1);
+                                                  });
+                                              return old;
+                                            }));
+                      });
+            })
+        .onComplete(test.succeedingThenComplete());
   }
 
   @Test
-  @DisplayName("tokens with invented kids refetch at most once per gap; a failing or silent provider keeps the last good set")
+  @DisplayName(
+      "tokens with invented kids refetch at most once per gap; a failing or silent provider keeps the last good set")
   void rateLimitedAndResilient(Vertx vertx, VertxTestContext test) throws Exception {
     KeyPair key = ec();
     Provider idp = new Provider();
@@ -168,76 +221,137 @@ class JwksKeysTest {
     String good = token(key, "k1", "cat");
     String unknown = token(ec(), "unknown", "x");
     String anotherUnknown = token(ec(), "another-unknown", "x");
-    idp.start(vertx).compose(p -> {
-      Authenticator auth = authenticator(vertx, p.url(), Duration.ofMillis(500), Duration.ofSeconds(30));
-      return auth.start().compose(v -> {
-        int afterStart = idp.fetches.get();
-        List<Future<String>> invented = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-          KeyPair stranger;
-          try {
-            stranger = ec();
-            invented.add(outcome(auth, token(stranger, "invented-" + i, "eve")));
-          } catch (Exception e) {
-            return Future.failedFuture(e);
-          }
-        }
-        return Future.all(new ArrayList<Future<?>>(invented)).map(all -> {
-          test.verify(() -> {
-            assertThat(invented).allSatisfy(f -> assertThat(f.result()).isEqualTo("refused:bad-signature"));
-            assertThat(idp.fetches.get() - afterStart).as("refetches for 20 invented kids").isLessThanOrEqualTo(1);
-          });
-          return all;
-        });
-      }).compose(v -> {
-        // A provider that fails, then one that never answers: the last good set stays, tokens keep verifying.
-        idp.status.set(500);
-        Authenticator eager = authenticator(vertx, idp.url(), Duration.ofMillis(500), Duration.ofMillis(1));
-        return eager.start()
-            .compose(x -> outcome(eager, good))
-            .compose(noSetYet -> {
-              idp.status.set(200);
-              return outcome(eager, unknown).map(y -> noSetYet);
+    idp.start(vertx)
+        .compose(
+            p -> {
+              Authenticator auth =
+                  authenticator(vertx, p.url(), Duration.ofMillis(500), Duration.ofSeconds(30));
+              return auth.start()
+                  .compose(
+                      v -> {
+                        int afterStart = idp.fetches.get();
+                        List<Future<String>> invented = new ArrayList<>();
+                        for (int i = 0; i < 20; i++) {
+                          KeyPair stranger;
+                          try {
+                            stranger = ec();
+                            invented.add(outcome(auth, token(stranger, "invented-" + i, "eve")));
+                          } catch (Exception e) {
+                            return Future.failedFuture(e);
+                          }
+                        }
+                        return Future.all(new ArrayList<Future<?>>(invented))
+                            .map(
+                                all -> {
+                                  test.verify(
+                                      () -> {
+                                        assertThat(invented)
+                                            .allSatisfy(
+                                                f ->
+                                                    assertThat(f.result())
+                                                        .isEqualTo("refused:bad-signature"));
+                                        assertThat(idp.fetches.get() - afterStart)
+                                            .as("refetches for 20 invented kids")
+                                            .isLessThanOrEqualTo(1);
+                                      });
+                                  return all;
+                                });
+                      })
+                  .compose(
+                      v -> {
+                        // A provider that fails, then one that never answers: the last good set
+                        // stays, tokens keep verifying.
+                        idp.status.set(500);
+                        Authenticator eager =
+                            authenticator(
+                                vertx, idp.url(), Duration.ofMillis(500), Duration.ofMillis(1));
+                        return eager
+                            .start()
+                            .compose(x -> outcome(eager, good))
+                            .compose(
+                                noSetYet -> {
+                                  idp.status.set(200);
+                                  return outcome(eager, unknown).map(y -> noSetYet);
+                                })
+                            .compose(
+                                noSetYet ->
+                                    outcome(eager, good)
+                                        .compose(
+                                            loaded -> {
+                                              idp.silent = true;
+                                              long started = System.nanoTime();
+                                              return outcome(eager, anotherUnknown)
+                                                  .compose(z -> outcome(eager, good))
+                                                  .map(
+                                                      kept -> {
+                                                        long tookMs =
+                                                            (System.nanoTime() - started)
+                                                                / 1_000_000;
+                                                        test.verify(
+                                                            () -> {
+                                                              assertThat(noSetYet)
+                                                                  .as("no key set fetched yet")
+                                                                  .isEqualTo(
+                                                                      "refused:bad-signature");
+                                                              assertThat(loaded).isEqualTo("cat");
+                                                              assertThat(kept)
+                                                                  .as(
+                                                                      "last good set kept while the provider is silent")
+                                                                  .isEqualTo("cat");
+                                                              assertThat(tookMs)
+                                                                  .as(
+                                                                      "a silent provider costs at most the timeout")
+                                                                  .isLessThan(5_000);
+                                                            });
+                                                        return kept;
+                                                      });
+                                            }));
+                      });
             })
-            .compose(noSetYet -> outcome(eager, good).compose(loaded -> {
-              idp.silent = true;
-              long started = System.nanoTime();
-              return outcome(eager, anotherUnknown)
-                  .compose(z -> outcome(eager, good))
-                  .map(kept -> {
-                    long tookMs = (System.nanoTime() - started) / 1_000_000;
-                    test.verify(() -> {
-                      assertThat(noSetYet).as("no key set fetched yet").isEqualTo("refused:bad-signature");
-                      assertThat(loaded).isEqualTo("cat");
-                      assertThat(kept).as("last good set kept while the provider is silent").isEqualTo("cat");
-                      assertThat(tookMs).as("a silent provider costs at most the timeout").isLessThan(5_000);
-                    });
-                    return kept;
-                  });
-            }));
-      });
-    }).onComplete(test.succeedingThenComplete());
+        .onComplete(test.succeedingThenComplete());
   }
 
   @Test
-  @DisplayName("RFC 7515 A.2 (RSA) and A.3 (EC P-256) keys served as a JWK Set verify their published tokens; symmetric keys in a set are ignored")
+  @DisplayName(
+      "RFC 7515 A.2 (RSA) and A.3 (EC P-256) keys served as a JWK Set verify their published tokens; symmetric keys in a set are ignored")
   void rfcKeysFromAJwkSet(Vertx vertx, VertxTestContext test) {
     Provider idp = new Provider();
-    idp.serve(TokenVerifierTest.A2_JWK.copy().put("kid", "a2"), TokenVerifierTest.A3_JWK.copy().put("kid", "a3"),
-        new JsonObject().put("kty", "oct").put("kid", "shared").put("k", B64.encodeToString(new byte[32])));
-    idp.start(vertx).compose(p -> {
-      KeySet parsed = JwksKeys.parse(idp.document.get(), "test");
-      Authenticator auth = authenticator(vertx, p.url(), Duration.ofSeconds(2), Duration.ofSeconds(10));
-      return auth.start().compose(v -> Future.all(
-          outcome(auth, TokenVerifierTest.A2_TOKEN), outcome(auth, TokenVerifierTest.A3_TOKEN)).map(all -> {
-            test.verify(() -> {
-              assertThat(parsed.keys()).extracting(VerificationKey::kid).containsExactly("a2", "a3");
-              // Signatures verified (no kid: every key of the algorithm is tried); the examples expired in 2011.
-              assertThat(all.<String>resultAt(0)).isEqualTo("refused:expired");
-              assertThat(all.<String>resultAt(1)).isEqualTo("refused:expired");
-            });
-            return all;
-          }));
-    }).onComplete(test.succeedingThenComplete());
+    idp.serve(
+        TokenVerifierTest.A2_JWK.copy().put("kid", "a2"),
+        TokenVerifierTest.A3_JWK.copy().put("kid", "a3"),
+        new JsonObject()
+            .put("kty", "oct")
+            .put("kid", "shared")
+            .put("k", B64.encodeToString(new byte[32])));
+    idp.start(vertx)
+        .compose(
+            p -> {
+              KeySet parsed = JwksKeys.parse(idp.document.get(), "test");
+              Authenticator auth =
+                  authenticator(vertx, p.url(), Duration.ofSeconds(2), Duration.ofSeconds(10));
+              return auth.start()
+                  .compose(
+                      v ->
+                          Future.all(
+                                  outcome(auth, TokenVerifierTest.A2_TOKEN),
+                                  outcome(auth, TokenVerifierTest.A3_TOKEN))
+                              .map(
+                                  all -> {
+                                    test.verify(
+                                        () -> {
+                                          assertThat(parsed.keys())
+                                              .extracting(VerificationKey::kid)
+                                              .containsExactly("a2", "a3");
+                                          // Signatures verified (no kid: every key of the algorithm
+                                          // is tried); the examples expired in 2011.
+                                          assertThat(all.<String>resultAt(0))
+                                              .isEqualTo("refused:expired");
+                                          assertThat(all.<String>resultAt(1))
+                                              .isEqualTo("refused:expired");
+                                        });
+                                    return all;
+                                  }));
+            })
+        .onComplete(test.succeedingThenComplete());
   }
 }

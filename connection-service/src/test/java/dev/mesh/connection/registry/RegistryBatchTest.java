@@ -1,5 +1,7 @@
 package dev.mesh.connection.registry;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
@@ -14,21 +16,19 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(VertxExtension.class)
-@DisplayName("Registry writes of connections admitted together go in batches, with the same outcome")
+@DisplayName(
+    "Registry writes of connections admitted together go in batches, with the same outcome")
 class RegistryBatchTest {
 
   private final EdgeNodes nodes = new EdgeNodes(TestClusters.fresh());
@@ -39,57 +39,94 @@ class RegistryBatchTest {
   }
 
   private static RegistryEntry attempt(String user, String connectionId, String page, long millis) {
-    return new RegistryEntry(new ConnectionIdentity(user, "s", "t", page, connectionId, "node-x"),
-        Transport.WEBSOCKET, Instant.parse("2026-12-04T00:00:00Z").plusMillis(millis));
+    return new RegistryEntry(
+        new ConnectionIdentity(user, "s", "t", page, connectionId, "node-x"),
+        Transport.WEBSOCKET,
+        Instant.parse("2026-12-04T00:00:00Z").plusMillis(millis));
   }
 
   @Test
-  @DisplayName("40 registrations in one turn (two data members, the same page twice, a stale attempt): a few calls, "
-      + "one entry per page, each registration its own answer")
+  @DisplayName(
+      "40 registrations in one turn (two data members, the same page twice, a stale attempt): a few calls, "
+          + "one entry per page, each registration its own answer")
   void batched(VertxTestContext test) {
     List<Integer> batchSizes = new CopyOnWriteArrayList<>();
-    nodes.start().compose(edge -> nodes.startDataMember().map(second -> edge)).compose(edge -> {
-      MeshNode node = edge.running().node();
-      Context context = node.vertx().getOrCreateContext();
-      RegistryClient registry = new RegistryClient(node, context, batchSizes::add);
-      Promise<List<RegisterConnection.Result>> all = Promise.promise();
-      context.runOnContext(v -> {
-        List<Future<RegisterConnection.Result>> results = new ArrayList<>();
-        for (int i = 0; i < 36; i++) {
-          results.add(registry.register(attempt("u" + i, "c" + i, "p", 0), 10, false));
-        }
-        // The same page twice in this turn, the newer second; then an older attempt of it arriving late.
-        results.add(registry.register(attempt("dup", "old", "page", 0), 10, false));
-        results.add(registry.register(attempt("dup", "new", "page", 100), 10, false));
-        results.add(registry.register(attempt("dup", "stale", "page", 50), 10, false));
-        results.add(registry.register(attempt("dup", "tab2", "other", 10), 10, false));
-        Future.all(results).map(f -> f.<RegisterConnection.Result>list()).onComplete(all);
-      });
-      return all.future().compose(results -> node.vertx().executeBlocking(() -> {
-        Map<String, UserConnections> stored = Registry.users(node.hazelcast()).getAll(
-            new java.util.HashSet<>(java.util.stream.Stream.concat(
-                java.util.stream.IntStream.range(0, 36).mapToObj(i -> "u" + i), java.util.stream.Stream.of("dup"))
-                .toList()));
-        test.verify(() -> {
-          assertThat(batchSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(40);
-          assertThat(batchSizes).as("calls: at most %d registrations each", RegistryClient.MAX_BATCH)
-              .allMatch(size -> size <= RegistryClient.MAX_BATCH);
-          assertThat(batchSizes.size()).as("far fewer calls than registrations").isLessThanOrEqualTo(10);
-          assertThat(results.subList(0, 36)).allMatch(RegisterConnection.Result::accepted);
-          assertThat(results.get(36).accepted()).isTrue();
-          assertThat(results.get(37).displaced()).extracting(RegistryEntry::connectionId).containsExactly("old");
-          assertThat(results.get(38).superseded()).isTrue();
-          assertThat(results.get(39).count()).isEqualTo(2);
-          assertThat(stored).hasSize(37);
-          for (int i = 0; i < 36; i++) {
-            assertThat(stored.get("u" + i).connections()).extracting(RegistryEntry::connectionId)
-                .containsExactly("c" + i);
-          }
-          assertThat(stored.get("dup").connections()).extracting(RegistryEntry::connectionId)
-              .containsExactly("new", "tab2");
-        });
-        return stored;
-      }));
-    }).onComplete(test.succeedingThenComplete());
+    nodes
+        .start()
+        .compose(edge -> nodes.startDataMember().map(second -> edge))
+        .compose(
+            edge -> {
+              MeshNode node = edge.running().node();
+              Context context = node.vertx().getOrCreateContext();
+              RegistryClient registry = new RegistryClient(node, context, batchSizes::add);
+              Promise<List<RegisterConnection.Result>> all = Promise.promise();
+              context.runOnContext(
+                  v -> {
+                    List<Future<RegisterConnection.Result>> results = new ArrayList<>();
+                    for (int i = 0; i < 36; i++) {
+                      results.add(registry.register(attempt("u" + i, "c" + i, "p", 0), 10, false));
+                    }
+                    // The same page twice in this turn, the newer second; then an older attempt of
+                    // it arriving late.
+                    results.add(registry.register(attempt("dup", "old", "page", 0), 10, false));
+                    results.add(registry.register(attempt("dup", "new", "page", 100), 10, false));
+                    results.add(registry.register(attempt("dup", "stale", "page", 50), 10, false));
+                    results.add(registry.register(attempt("dup", "tab2", "other", 10), 10, false));
+                    Future.all(results)
+                        .map(f -> f.<RegisterConnection.Result>list())
+                        .onComplete(all);
+                  });
+              return all.future()
+                  .compose(
+                      results ->
+                          node.vertx()
+                              .executeBlocking(
+                                  () -> {
+                                    Map<String, UserConnections> stored =
+                                        Registry.users(node.hazelcast())
+                                            .getAll(
+                                                new java.util.HashSet<>(
+                                                    java.util.stream.Stream.concat(
+                                                            java.util.stream.IntStream.range(0, 36)
+                                                                .mapToObj(i -> "u" + i),
+                                                            java.util.stream.Stream.of("dup"))
+                                                        .toList()));
+                                    test.verify(
+                                        () -> {
+                                          assertThat(
+                                                  batchSizes.stream()
+                                                      .mapToInt(Integer::intValue)
+                                                      .sum())
+                                              .isEqualTo(40);
+                                          assertThat(batchSizes)
+                                              .as(
+                                                  "calls: at most %d registrations each",
+                                                  RegistryClient.MAX_BATCH)
+                                              .allMatch(size -> size <= RegistryClient.MAX_BATCH);
+                                          assertThat(batchSizes.size())
+                                              .as("far fewer calls than registrations")
+                                              .isLessThanOrEqualTo(10);
+                                          assertThat(results.subList(0, 36))
+                                              .allMatch(RegisterConnection.Result::accepted);
+                                          assertThat(results.get(36).accepted()).isTrue();
+                                          assertThat(results.get(37).displaced())
+                                              .extracting(RegistryEntry::connectionId)
+                                              .containsExactly("old");
+                                          assertThat(results.get(38).superseded()).isTrue();
+                                          assertThat(results.get(39).count()).isEqualTo(2);
+                                          assertThat(stored).hasSize(37);
+                                          for (int i = 0; i < 36; i++) {
+                                            assertThat(stored.get("u" + i).connections())
+                                                .extracting(RegistryEntry::connectionId)
+                                                .containsExactly("c" + i);
+                                          }
+                                          assertThat(stored.get("dup").connections())
+                                              .extracting(RegistryEntry::connectionId)
+                                              .containsExactly("new", "tab2");
+                                        });
+                                    return stored;
+                                  }));
+            })
+        .onComplete(test.succeedingThenComplete());
   }
 }

@@ -1,26 +1,27 @@
 package dev.mesh.connection.serverapi;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
 import io.vertx.json.schema.JsonSchema;
 import io.vertx.json.schema.JsonSchemaOptions;
 import io.vertx.json.schema.OutputUnit;
 import io.vertx.json.schema.Validator;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
- * Checks frames and event-bus bodies against the message payload schemas of docs/api/asyncapi.yaml. A frame is
- * checked against the schema whose {@code type} constant is its type; an unknown type fails the check.
+ * Checks frames and event-bus bodies against the message payload schemas of docs/api/asyncapi.yaml.
+ * A frame is checked against the schema whose {@code type} constant is its type; an unknown type
+ * fails the check.
  */
 public final class AsyncApiCheck {
 
-  public static final Path SPEC = Path.of("..", "docs", "api", "asyncapi.yaml").toAbsolutePath().normalize();
+  public static final Path SPEC =
+      Path.of("..", "docs", "api", "asyncapi.yaml").toAbsolutePath().normalize();
 
   private final JsonObject components;
   private final Map<String, String> schemaOfType = new HashMap<>();
@@ -67,18 +68,33 @@ public final class AsyncApiCheck {
   /** Fails unless {@code frame} is valid for the schema of its {@code type}. */
   public void frame(JsonObject frame) {
     String schema = schemaOfType.get(frame.getString("type"));
-    assertThat(schema).as("frame type " + frame.getString("type") + " is documented in asyncapi.yaml").isNotNull();
+    assertThat(schema)
+        .as("frame type " + frame.getString("type") + " is documented in asyncapi.yaml")
+        .isNotNull();
     body(schema, frame);
   }
 
   /** Fails unless {@code json} is valid for {@code components.schemas.<schema>}. */
   public void body(String schema, JsonObject json) {
-    assertThat(components.getJsonObject("schemas").containsKey(schema)).as(schema + " documented").isTrue();
-    Validator validator = validators.computeIfAbsent(schema, name -> Validator.create(
-        JsonSchema.of(new JsonObject().put("$ref", "#/components/schemas/" + name).put("components", components)),
-        new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri("app:///asyncapi")));
+    assertThat(components.getJsonObject("schemas").containsKey(schema))
+        .as(schema + " documented")
+        .isTrue();
+    Validator validator =
+        validators.computeIfAbsent(
+            schema,
+            name ->
+                Validator.create(
+                    JsonSchema.of(
+                        new JsonObject()
+                            .put("$ref", "#/components/schemas/" + name)
+                            .put("components", components)),
+                    new JsonSchemaOptions()
+                        .setDraft(Draft.DRAFT202012)
+                        .setBaseUri("app:///asyncapi")));
     OutputUnit result = validator.validate(json);
-    assertThat(result.getValid()).as(schema + " " + json.encode() + ": " + describe(result)).isTrue();
+    assertThat(result.getValid())
+        .as(schema + " " + json.encode() + ": " + describe(result))
+        .isTrue();
   }
 
   private static String describe(OutputUnit unit) {

@@ -1,5 +1,8 @@
 package dev.mesh.connection.serverapi;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
 import dev.mesh.connection.support.ApiHttp.Answer;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -14,24 +17,22 @@ import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
 import io.vertx.openapi.validation.ResponseValidator;
 import io.vertx.openapi.validation.ValidatableResponse;
-
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
-
 /**
- * Checks live HTTP answers against docs/api/openapi.yaml with Vert.x's OpenAPI validator: the path and method must be
- * documented, the status listed for that operation, and the body (and declared headers) valid for its schema. An
- * answer to a method or path the API does not have (404, 405) must still be the documented {@code Error} body.
+ * Checks live HTTP answers against docs/api/openapi.yaml with Vert.x's OpenAPI validator: the path
+ * and method must be documented, the status listed for that operation, and the body (and declared
+ * headers) valid for its schema. An answer to a method or path the API does not have (404, 405)
+ * must still be the documented {@code Error} body.
  */
 public final class OpenApiCheck {
 
   /** The spec, from the module directory surefire runs in. */
-  public static final Path SPEC = Path.of("..", "docs", "api", "openapi.yaml").toAbsolutePath().normalize();
+  public static final Path SPEC =
+      Path.of("..", "docs", "api", "openapi.yaml").toAbsolutePath().normalize();
 
   private final OpenAPIContract contract;
   private final ResponseValidator validator;
@@ -41,16 +42,25 @@ public final class OpenApiCheck {
   private OpenApiCheck(Vertx vertx, OpenAPIContract contract) {
     this.contract = contract;
     this.validator = ResponseValidator.create(vertx, contract);
-    JsonObject error = contract.getRawContract().getJsonObject("components").getJsonObject("schemas")
-        .getJsonObject("Error");
-    this.errorBody = Validator.create(JsonSchema.of(error),
-        new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri("app:///"));
+    JsonObject error =
+        contract
+            .getRawContract()
+            .getJsonObject("components")
+            .getJsonObject("schemas")
+            .getJsonObject("Error");
+    this.errorBody =
+        Validator.create(
+            JsonSchema.of(error),
+            new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri("app:///"));
   }
 
   public static OpenApiCheck load(Vertx vertx) throws Exception {
     JsonObject raw = rawSpec();
-    OpenAPIContract contract = OpenAPIContract.from(vertx, validatable(raw.copy())).toCompletionStage()
-        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    OpenAPIContract contract =
+        OpenAPIContract.from(vertx, validatable(raw.copy()))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
     return new OpenApiCheck(vertx, contract);
   }
 
@@ -61,12 +71,18 @@ public final class OpenApiCheck {
   }
 
   /**
-   * Vert.x's validator refuses a contract with a media type it cannot parse, and {@code text/event-stream} is one:
-   * the SSE stream is declared as text for it (its events are checked against asyncapi.yaml instead).
+   * Vert.x's validator refuses a contract with a media type it cannot parse, and {@code
+   * text/event-stream} is one: the SSE stream is declared as text for it (its events are checked
+   * against asyncapi.yaml instead).
    */
   private static JsonObject validatable(JsonObject spec) {
-    JsonObject content = spec.getJsonObject("paths").getJsonObject("/sse").getJsonObject("get")
-        .getJsonObject("responses").getJsonObject("200").getJsonObject("content");
+    JsonObject content =
+        spec.getJsonObject("paths")
+            .getJsonObject("/sse")
+            .getJsonObject("get")
+            .getJsonObject("responses")
+            .getJsonObject("200")
+            .getJsonObject("content");
     content.put("text/plain", content.remove("text/event-stream"));
     return spec;
   }
@@ -82,32 +98,52 @@ public final class OpenApiCheck {
     checked++;
     Operation operation = operation(answer.method(), answer.path());
     if (operation == null) {
-      assertThat(answer.status()).as("undocumented " + answer.method() + " " + answer.path() + " answered")
+      assertThat(answer.status())
+          .as("undocumented " + answer.method() + " " + answer.path() + " answered")
           .isIn(404, 405);
       OutputUnit result = errorBody.validate(answer.json());
-      assertThat(result.getValid()).as("error body " + answer.body() + ": " + result.getErrors()).isTrue();
+      assertThat(result.getValid())
+          .as("error body " + answer.body() + ": " + result.getErrors())
+          .isTrue();
       return;
     }
     if ("text/plain".equals(answer.contentType())) {
-      // Vert.x's validator cannot read a text body against a string schema: the status and media type must be the
-      // documented ones (the Prometheus text and the SSE stream are checked for what they are elsewhere).
+      // Vert.x's validator cannot read a text body against a string schema: the status and media
+      // type must be the
+      // documented ones (the Prometheus text and the SSE stream are checked for what they are
+      // elsewhere).
       var documented = operation.getResponse(answer.status());
-      assertThat(documented).as(operation.getOperationId() + " documents " + answer.status()).isNotNull();
-      assertThat(documented.getContent()).as(operation.getOperationId() + " " + answer.status() + " media types")
+      assertThat(documented)
+          .as(operation.getOperationId() + " documents " + answer.status())
+          .isNotNull();
+      assertThat(documented.getContent())
+          .as(operation.getOperationId() + " " + answer.status() + " media types")
           .containsKey("text/plain");
       return;
     }
     Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     headers.putAll(answer.headers());
-    ValidatableResponse response = answer.body() == null || answer.body().isEmpty()
-        ? ValidatableResponse.create(answer.status(), headers)
-        : ValidatableResponse.create(answer.status(), headers, Buffer.buffer(answer.body()), answer.contentType());
+    ValidatableResponse response =
+        answer.body() == null || answer.body().isEmpty()
+            ? ValidatableResponse.create(answer.status(), headers)
+            : ValidatableResponse.create(
+                answer.status(), headers, Buffer.buffer(answer.body()), answer.contentType());
     try {
-      validator.validate(response, operation.getOperationId()).toCompletionStage().toCompletableFuture()
+      validator
+          .validate(response, operation.getOperationId())
+          .toCompletionStage()
+          .toCompletableFuture()
           .get(10, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
-      fail(operation.getOperationId() + " " + answer.status() + " does not conform to openapi.yaml: "
-          + e.getCause().getMessage() + describe(e.getCause()) + "\nbody: " + answer.body());
+      fail(
+          operation.getOperationId()
+              + " "
+              + answer.status()
+              + " does not conform to openapi.yaml: "
+              + e.getCause().getMessage()
+              + describe(e.getCause())
+              + "\nbody: "
+              + answer.body());
     }
   }
 

@@ -1,14 +1,13 @@
 package dev.mesh.connection.serverapi;
 
-import dev.mesh.common.config.ConfigException;
-import dev.mesh.common.config.Env;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mesh.common.config.ConfigException;
+import dev.mesh.common.config.Env;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 @DisplayName("Server API configuration")
 class ServerApiOptionsTest {
@@ -37,8 +36,17 @@ class ServerApiOptionsTest {
   @DisplayName("a port opens it (0: any free port), with the host, token and rate given")
   void openWhenPortSet() {
     assertThat(read(Map.of("MESH_SERVER_API_PORT", "0")).enabled()).isTrue();
-    ServerApiOptions options = read(Map.of("MESH_SERVER_API_PORT", "8090", "MESH_SERVER_API_HOST", "10.0.0.5",
-        "MESH_SERVER_API_TOKEN", TOKEN, "MESH_SERVER_API_RATE", "50"));
+    ServerApiOptions options =
+        read(
+            Map.of(
+                "MESH_SERVER_API_PORT",
+                "8090",
+                "MESH_SERVER_API_HOST",
+                "10.0.0.5",
+                "MESH_SERVER_API_TOKEN",
+                TOKEN,
+                "MESH_SERVER_API_RATE",
+                "50"));
     assertThat(options.enabled()).isTrue();
     assertThat(options.port()).isEqualTo(8090);
     assertThat(options.host()).isEqualTo("10.0.0.5");
@@ -47,14 +55,22 @@ class ServerApiOptionsTest {
   }
 
   @Test
-  @DisplayName("an invalid port, a short token, or no token off loopback are refused with the variable named")
+  @DisplayName(
+      "an invalid port, a short token, or no token off loopback are refused with the variable named")
   void refused() {
     assertThatThrownBy(() -> read(Map.of("MESH_SERVER_API_PORT", "http")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("MESH_SERVER_API_PORT=http");
-    assertThatThrownBy(() -> read(Map.of("MESH_SERVER_API_PORT", "8090", "MESH_SERVER_API_TOKEN", "short")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("MESH_SERVER_API_TOKEN: must be at least 16");
-    assertThatThrownBy(() -> read(Map.of("MESH_SERVER_API_PORT", "8090", "MESH_SERVER_API_HOST", "0.0.0.0")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("MESH_SERVER_API_HOST=0.0.0.0 is not loopback");
-    assertThat(read(Map.of("MESH_SERVER_API_HOST", "0.0.0.0")).enabled()).as("off: nothing to protect").isFalse();
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("MESH_SERVER_API_PORT=http");
+    assertThatThrownBy(
+            () -> read(Map.of("MESH_SERVER_API_PORT", "8090", "MESH_SERVER_API_TOKEN", "short")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("MESH_SERVER_API_TOKEN: must be at least 16");
+    assertThatThrownBy(
+            () -> read(Map.of("MESH_SERVER_API_PORT", "8090", "MESH_SERVER_API_HOST", "0.0.0.0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("MESH_SERVER_API_HOST=0.0.0.0 is not loopback");
+    assertThat(read(Map.of("MESH_SERVER_API_HOST", "0.0.0.0")).enabled())
+        .as("off: nothing to protect")
+        .isFalse();
   }
 }

@@ -1,7 +1,6 @@
 package dev.mesh.connection.support;
 
 import io.vertx.core.json.JsonObject;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +13,8 @@ import java.util.Map;
 public final class ApiHttp {
 
   /** One answer. {@code json} is null when the body is not a JSON object. */
-  public record Answer(String method, String path, int status, Map<String, String> headers, String body) {
+  public record Answer(
+      String method, String path, int status, Map<String, String> headers, String body) {
     public JsonObject json() {
       try {
         return new JsonObject(body);
@@ -33,21 +33,34 @@ public final class ApiHttp {
     }
   }
 
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
 
   public ApiHttp(int port) {
     this.base = "http://127.0.0.1:" + port;
   }
 
-  public Answer send(String method, String path, String body, Map<String, String> headers) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+  public Answer send(String method, String path, String body, Map<String, String> headers)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(20))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     headers.forEach(request::header);
-    HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     Map<String, String> flat = new LinkedHashMap<>();
-    response.headers().map().forEach((name, values) -> flat.put(name.toLowerCase(java.util.Locale.ROOT),
-        String.join(",", values)));
+    response
+        .headers()
+        .map()
+        .forEach(
+            (name, values) ->
+                flat.put(name.toLowerCase(java.util.Locale.ROOT), String.join(",", values)));
     return new Answer(method, path, response.statusCode(), flat, response.body());
   }
 

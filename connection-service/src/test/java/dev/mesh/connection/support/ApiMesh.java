@@ -11,14 +11,14 @@ import dev.mesh.presence.PresenceService;
 import dev.mesh.replay.ReplayOptions;
 import dev.mesh.replay.ReplayService;
 import io.vertx.core.Future;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A whole mesh in this JVM for the HTTP API tests: presence-service, replay-service and two connection nodes, the
- * first with the server API open (bearer {@link #TOKEN}). Every HTTP port is a free loopback port.
+ * A whole mesh in this JVM for the HTTP API tests: presence-service, replay-service and two
+ * connection nodes, the first with the server API open (bearer {@link #TOKEN}). Every HTTP port is
+ * a free loopback port.
  */
 public final class ApiMesh implements AutoCloseable {
 
@@ -40,9 +40,11 @@ public final class ApiMesh implements AutoCloseable {
     try {
       mesh.presence = new PresenceService(PresenceOptions.forTest(cluster));
       mesh.runningPresence = mesh.launch(mesh.presence);
-      mesh.replay = new ReplayService(ReplayOptions.forTest(ServiceOptions.forTest(cluster), List.of()));
+      mesh.replay =
+          new ReplayService(ReplayOptions.forTest(ServiceOptions.forTest(cluster), List.of()));
       mesh.runningReplay = mesh.launch(mesh.replay);
-      mesh.edgeA = new ConnectionService(EdgeNodes.defaults(cluster), ServerApiOptions.forTest(TOKEN));
+      mesh.edgeA =
+          new ConnectionService(EdgeNodes.defaults(cluster), ServerApiOptions.forTest(TOKEN));
       mesh.runningA = mesh.launch(mesh.edgeA);
       mesh.edgeB = new ConnectionService(EdgeNodes.defaults(cluster));
       mesh.runningB = mesh.launch(mesh.edgeB);

@@ -14,7 +14,6 @@ import dev.mesh.presence.PresenceService;
 import dev.mesh.replay.ReplayOptions;
 import dev.mesh.replay.ReplayService;
 import io.vertx.core.Future;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +21,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
- * Real connection-service nodes in this JVM, clustered on loopback; stop them all with {@link #close()}. Edges are
- * lite members (as connection-service is by default), so the registry needs a data member: the first edge started
- * without a presence or replay node brings a plain data member with it.
+ * Real connection-service nodes in this JVM, clustered on loopback; stop them all with {@link
+ * #close()}. Edges are lite members (as connection-service is by default), so the registry needs a
+ * data member: the first edge started without a presence or replay node brings a plain data member
+ * with it.
  */
 public final class EdgeNodes implements AutoCloseable {
 
@@ -49,18 +49,23 @@ public final class EdgeNodes implements AutoCloseable {
   }
 
   public static ConnectionOptions defaults(ClusterOptions cluster) {
-    return ConnectionOptions.forTest(ServiceOptions.forTest(cluster.withLiteMember(true)),
-        AuthOptions.forTest(Tokens.SECRET));
+    return ConnectionOptions.forTest(
+        ServiceOptions.forTest(cluster.withLiteMember(true)), AuthOptions.forTest(Tokens.SECRET));
   }
 
-  /** A plain Hazelcast data member in the cluster (holds the registry for edges started without other services). */
+  /**
+   * A plain Hazelcast data member in the cluster (holds the registry for edges started without
+   * other services).
+   */
   public Future<MeshNode> startDataMember() {
     hasDataMember = true;
-    return MeshCluster.start(cluster.withLiteMember(false), null).onSuccess(node -> {
-      synchronized (dataMembers) {
-        dataMembers.add(node);
-      }
-    });
+    return MeshCluster.start(cluster.withLiteMember(false), null)
+        .onSuccess(
+            node -> {
+              synchronized (dataMembers) {
+                dataMembers.add(node);
+              }
+            });
   }
 
   public Future<Edge> start(UnaryOperator<ConnectionOptions> customise) {
@@ -70,12 +75,14 @@ public final class EdgeNodes implements AutoCloseable {
 
   private Future<Edge> startEdge(UnaryOperator<ConnectionOptions> customise) {
     ConnectionService service = new ConnectionService(customise.apply(defaults(cluster)));
-    return ServiceLauncher.start(service).map(running -> {
-      synchronized (started) {
-        started.add(running);
-      }
-      return new Edge(running, service);
-    });
+    return ServiceLauncher.start(service)
+        .map(
+            running -> {
+              synchronized (started) {
+                started.add(running);
+              }
+              return new Edge(running, service);
+            });
   }
 
   public Future<Edge> start() {
@@ -86,12 +93,14 @@ public final class EdgeNodes implements AutoCloseable {
   public Future<RunningService> startPresence() {
     hasDataMember = true;
     PresenceService presence = new PresenceService(PresenceOptions.forTest(cluster));
-    return ServiceLauncher.start(presence).map(running -> {
-      synchronized (started) {
-        started.add(running);
-      }
-      return running;
-    });
+    return ServiceLauncher.start(presence)
+        .map(
+            running -> {
+              synchronized (started) {
+                started.add(running);
+              }
+              return running;
+            });
   }
 
   /** A real replay-service node in the same cluster (channels need history positions). */
@@ -102,14 +111,17 @@ public final class EdgeNodes implements AutoCloseable {
   /** A replay-service node with customised options. */
   public Future<RunningService> startReplay(UnaryOperator<ReplayOptions> customise) {
     hasDataMember = true;
-    ReplayService replay = new ReplayService(customise.apply(ReplayOptions.forTest(ServiceOptions.forTest(cluster),
-        List.of())));
-    return ServiceLauncher.start(replay).map(running -> {
-      synchronized (started) {
-        started.add(running);
-      }
-      return running;
-    });
+    ReplayService replay =
+        new ReplayService(
+            customise.apply(ReplayOptions.forTest(ServiceOptions.forTest(cluster), List.of())));
+    return ServiceLauncher.start(replay)
+        .map(
+            running -> {
+              synchronized (started) {
+                started.add(running);
+              }
+              return running;
+            });
   }
 
   @Override

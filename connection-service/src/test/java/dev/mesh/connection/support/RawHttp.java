@@ -10,14 +10,14 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
-
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Plain HTTP requests as an attacker sends them (any method, headers and body), and WebSocket handshakes written by
- * hand so that a test sees exactly what the server answers, or that it answers at all.
+ * Plain HTTP requests as an attacker sends them (any method, headers and body), and WebSocket
+ * handshakes written by hand so that a test sees exactly what the server answers, or that it
+ * answers at all.
  */
 public final class RawHttp {
 
@@ -38,22 +38,39 @@ public final class RawHttp {
     this.net = vertx.createNetClient();
   }
 
-  public Future<Response> request(HttpMethod method, int port, String uri, Map<String, String> headers, Buffer body) {
-    RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(uri)
-        .setTimeout(10_000);
+  public Future<Response> request(
+      HttpMethod method, int port, String uri, Map<String, String> headers, Buffer body) {
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(method)
+            .setHost("127.0.0.1")
+            .setPort(port)
+            .setURI(uri)
+            .setTimeout(10_000);
     headers.forEach(options::addHeader);
     return http.request(options)
         .compose(request -> body == null ? request.send() : request.send(body))
-        .compose(response -> response.body().map(b -> new Response(response.statusCode(), response.headers(),
-            b.toString())));
+        .compose(
+            response ->
+                response
+                    .body()
+                    .map(
+                        b ->
+                            new Response(response.statusCode(), response.headers(), b.toString())));
   }
 
-  /** A multipart/form-data body with one file part of {@code size} bytes; the boundary is {@link #BOUNDARY}. */
+  /**
+   * A multipart/form-data body with one file part of {@code size} bytes; the boundary is {@link
+   * #BOUNDARY}.
+   */
   public static Buffer multipartFile(int size) {
     Buffer body = Buffer.buffer();
-    body.appendString("--" + BOUNDARY + "\r\n"
-        + "Content-Disposition: form-data; name=\"f\"; filename=\"fill.bin\"\r\n"
-        + "Content-Type: application/octet-stream\r\n\r\n");
+    body.appendString(
+        "--"
+            + BOUNDARY
+            + "\r\n"
+            + "Content-Disposition: form-data; name=\"f\"; filename=\"fill.bin\"\r\n"
+            + "Content-Type: application/octet-stream\r\n\r\n");
     byte[] bytes = new byte[size];
     ThreadLocalRandom.current().nextBytes(bytes);
     body.appendBytes(bytes);
@@ -64,33 +81,46 @@ public final class RawHttp {
   public static final String BOUNDARY = "mesh-test-boundary-7d1f";
 
   /**
-   * Writes a WebSocket upgrade request with {@code extraHeaders} (CRLF-terminated lines) and completes with the
-   * status line and headers the server answered (the socket is then closed), or fails if it closed without one.
+   * Writes a WebSocket upgrade request with {@code extraHeaders} (CRLF-terminated lines) and
+   * completes with the status line and headers the server answered (the socket is then closed), or
+   * fails if it closed without one.
    */
   public Future<String> handshake(int port, String uri, String extraHeaders) {
     byte[] key = new byte[16];
     ThreadLocalRandom.current().nextBytes(key);
-    String request = "GET " + uri + " HTTP/1.1\r\n"
-        + "Host: 127.0.0.1:" + port + "\r\n"
-        + "Upgrade: websocket\r\n"
-        + "Connection: Upgrade\r\n"
-        + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\n"
-        + "Sec-WebSocket-Version: 13\r\n"
-        + extraHeaders + "\r\n";
+    String request =
+        "GET "
+            + uri
+            + " HTTP/1.1\r\n"
+            + "Host: 127.0.0.1:"
+            + port
+            + "\r\n"
+            + "Upgrade: websocket\r\n"
+            + "Connection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: "
+            + Base64.getEncoder().encodeToString(key)
+            + "\r\n"
+            + "Sec-WebSocket-Version: 13\r\n"
+            + extraHeaders
+            + "\r\n";
     Promise<String> answered = Promise.promise();
-    net.connect(port, "127.0.0.1").onSuccess(socket -> {
-      Buffer received = Buffer.buffer();
-      socket.handler(data -> {
-        received.appendBuffer(data);
-        String text = received.toString();
-        int end = text.indexOf("\r\n\r\n");
-        if (end >= 0 && answered.tryComplete(text.substring(0, end))) {
-          socket.close();
-        }
-      });
-      socket.closeHandler(v -> answered.tryFail("closed without an answer: " + received));
-      socket.write(request);
-    }).onFailure(answered::tryFail);
+    net.connect(port, "127.0.0.1")
+        .onSuccess(
+            socket -> {
+              Buffer received = Buffer.buffer();
+              socket.handler(
+                  data -> {
+                    received.appendBuffer(data);
+                    String text = received.toString();
+                    int end = text.indexOf("\r\n\r\n");
+                    if (end >= 0 && answered.tryComplete(text.substring(0, end))) {
+                      socket.close();
+                    }
+                  });
+              socket.closeHandler(v -> answered.tryFail("closed without an answer: " + received));
+              socket.write(request);
+            })
+        .onFailure(answered::tryFail);
     return answered.future();
   }
 

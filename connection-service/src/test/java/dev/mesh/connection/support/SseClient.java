@@ -9,7 +9,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -17,15 +16,15 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * A real SSE client for tests: parses the stream into events (type, id, data) and lets a test await them. An
- * {@code events} batch is read as the {@code event} frames of its items (each with the batch's {@code id:}), as a
- * client must (PROTOCOL 3.3); {@link #wireEvents()} keeps the stream as it came.
+ * A real SSE client for tests: parses the stream into events (type, id, data) and lets a test await
+ * them. An {@code events} batch is read as the {@code event} frames of its items (each with the
+ * batch's {@code id:}), as a client must (PROTOCOL 3.3); {@link #wireEvents()} keeps the stream as
+ * it came.
  */
 public final class SseClient {
 
   /** One SSE event. */
-  public record Event(String type, String id, JsonObject data) {
-  }
+  public record Event(String type, String id, JsonObject data) {}
 
   private final HttpClient http;
   private final int port;
@@ -48,21 +47,34 @@ public final class SseClient {
   }
 
   /** Opens {@code /sse?<query>}; fails with the HTTP status when the server refuses. */
-  public static Future<SseClient> open(Vertx vertx, int port, String query, Map<String, String> headers) {
+  public static Future<SseClient> open(
+      Vertx vertx, int port, String query, Map<String, String> headers) {
     SseClient client = new SseClient(vertx, port);
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
-        .setURI("/sse?" + query);
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(HttpMethod.GET)
+            .setHost("127.0.0.1")
+            .setPort(port)
+            .setURI("/sse?" + query);
     headers.forEach(options::addHeader);
-    return client.http.request(options).compose(request -> request.send()).compose(response -> {
-      if (response.statusCode() != 200) {
-        return response.body().compose(body -> Future.failedFuture("HTTP " + response.statusCode() + " " + body));
-      }
-      client.response = response;
-      response.handler(chunk -> client.received(chunk.toString()));
-      response.endHandler(v -> client.ended.tryComplete());
-      response.exceptionHandler(e -> client.ended.tryComplete());
-      return Future.succeededFuture(client);
-    });
+    return client
+        .http
+        .request(options)
+        .compose(request -> request.send())
+        .compose(
+            response -> {
+              if (response.statusCode() != 200) {
+                return response
+                    .body()
+                    .compose(
+                        body -> Future.failedFuture("HTTP " + response.statusCode() + " " + body));
+              }
+              client.response = response;
+              response.handler(chunk -> client.received(chunk.toString()));
+              response.endHandler(v -> client.ended.tryComplete());
+              response.exceptionHandler(e -> client.ended.tryComplete());
+              return Future.succeededFuture(client);
+            });
   }
 
   private synchronized void received(String chunk) {
@@ -91,8 +103,15 @@ public final class SseClient {
         if ("events".equals(type) && frame.getValue("events") instanceof JsonArray items) {
           for (Object item : items) {
             if (item instanceof JsonObject single) {
-              record(new Event("event", id, single.copy().put("type", "event")
-                  .put("channel", frame.getString("channel")).put("epoch", frame.getString("epoch"))));
+              record(
+                  new Event(
+                      "event",
+                      id,
+                      single
+                          .copy()
+                          .put("type", "event")
+                          .put("channel", frame.getString("channel"))
+                          .put("epoch", frame.getString("epoch"))));
             }
           }
         } else {
@@ -147,14 +166,23 @@ public final class SseClient {
   }
 
   /** {@code POST /sse/<connectionId>}: status and body (empty string for 204). */
-  public Future<Map.Entry<Integer, String>> post(String connectionId, String token, JsonObject frame) {
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
-        .setURI("/sse/" + connectionId).addHeader("Content-Type", "application/json");
+  public Future<Map.Entry<Integer, String>> post(
+      String connectionId, String token, JsonObject frame) {
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(HttpMethod.POST)
+            .setHost("127.0.0.1")
+            .setPort(port)
+            .setURI("/sse/" + connectionId)
+            .addHeader("Content-Type", "application/json");
     if (token != null) {
       options.addHeader("Authorization", "Bearer " + token);
     }
-    return http.request(options).compose(request -> request.send(frame.encode()))
-        .compose(response -> response.body().map(body -> Map.entry(response.statusCode(), body.toString())));
+    return http.request(options)
+        .compose(request -> request.send(frame.encode()))
+        .compose(
+            response ->
+                response.body().map(body -> Map.entry(response.statusCode(), body.toString())));
   }
 
   public void close() {

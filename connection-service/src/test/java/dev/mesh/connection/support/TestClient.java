@@ -8,17 +8,16 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * A real WebSocket client for tests: records every frame and lets a test await a frame matching a predicate, or
- * the close, as futures (no sleeping). As every Mesh client must (PROTOCOL 3.3), it reads an {@code events} batch as
- * the {@code event} frames of its items, in order: {@link #frames()} holds those, {@link #wireFrames()} the frames
- * as they came.
+ * A real WebSocket client for tests: records every frame and lets a test await a frame matching a
+ * predicate, or the close, as futures (no sleeping). As every Mesh client must (PROTOCOL 3.3), it
+ * reads an {@code events} batch as the {@code event} frames of its items, in order: {@link
+ * #frames()} holds those, {@link #wireFrames()} the frames as they came.
  */
 public final class TestClient {
 
@@ -27,16 +26,21 @@ public final class TestClient {
   private final List<Waiter> waiters = new ArrayList<>();
   private final Promise<Integer> closed = Promise.promise();
   private WebSocket socket;
-  // Held so that the client is not garbage-collected (Vert.x closes unreachable clients) while the socket lives.
+  // Held so that the client is not garbage-collected (Vert.x closes unreachable clients) while the
+  // socket lives.
   private WebSocketClient client;
 
-  private record Waiter(Predicate<JsonObject> predicate, Promise<JsonObject> promise) {
-  }
+  private record Waiter(Predicate<JsonObject> predicate, Promise<JsonObject> promise) {}
 
-  /** Connects; completes when the upgrade succeeded (not when welcome arrived: see {@link #welcome()}). */
-  public static Future<TestClient> connect(Vertx vertx, int port, String token, String session, String tab, String page) {
+  /**
+   * Connects; completes when the upgrade succeeded (not when welcome arrived: see {@link
+   * #welcome()}).
+   */
+  public static Future<TestClient> connect(
+      Vertx vertx, int port, String token, String session, String tab, String page) {
     String uri = "/ws?session=" + session + "&tab=" + tab + "&page=" + page;
-    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
+    WebSocketConnectOptions options =
+        new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
     if (token != null) {
       options.addHeader("Authorization", "Bearer " + token);
     }
@@ -47,21 +51,32 @@ public final class TestClient {
     WebSocketClient client = vertx.createWebSocketClient();
     TestClient test = new TestClient();
     test.client = client;
-    return client.connect(options).map(ws -> {
-      test.socket = ws;
-      ws.textMessageHandler(text -> test.received(new JsonObject(text)));
-      ws.closeHandler(v -> test.closed.tryComplete(ws.closeStatusCode() == null ? -1 : (int) ws.closeStatusCode()));
-      return test;
-    });
+    return client
+        .connect(options)
+        .map(
+            ws -> {
+              test.socket = ws;
+              ws.textMessageHandler(text -> test.received(new JsonObject(text)));
+              ws.closeHandler(
+                  v ->
+                      test.closed.tryComplete(
+                          ws.closeStatusCode() == null ? -1 : (int) ws.closeStatusCode()));
+              return test;
+            });
   }
 
   private synchronized void received(JsonObject frame) {
     wire.add(frame);
-    if ("events".equals(frame.getString("type")) && frame.getValue("events") instanceof JsonArray items) {
+    if ("events".equals(frame.getString("type"))
+        && frame.getValue("events") instanceof JsonArray items) {
       for (Object item : items) {
         if (item instanceof JsonObject event) {
-          record(event.copy().put("type", "event").put("channel", frame.getString("channel"))
-              .put("epoch", frame.getString("epoch")));
+          record(
+              event
+                  .copy()
+                  .put("type", "event")
+                  .put("channel", frame.getString("channel"))
+                  .put("epoch", frame.getString("epoch")));
         }
       }
     } else {

@@ -6,7 +6,6 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
-
 import java.time.Instant;
 
 /** Signs test tokens with the same library the server verifies them with. */
@@ -19,12 +18,24 @@ public final class Tokens {
   private final JWTAuth otherSecret;
 
   public Tokens(Vertx vertx) {
-    hs256 = JWTAuth.create(vertx, new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
-    hs384 = JWTAuth.create(vertx, new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS384").setBuffer(SECRET)));
-    otherSecret = JWTAuth.create(vertx, new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer("another-secret-also-at-least-32-bytes!!")));
+    hs256 =
+        JWTAuth.create(
+            vertx,
+            new JWTAuthOptions()
+                .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
+    hs384 =
+        JWTAuth.create(
+            vertx,
+            new JWTAuthOptions()
+                .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS384").setBuffer(SECRET)));
+    otherSecret =
+        JWTAuth.create(
+            vertx,
+            new JWTAuthOptions()
+                .addPubSecKey(
+                    new PubSecKeyOptions()
+                        .setAlgorithm("HS256")
+                        .setBuffer("another-secret-also-at-least-32-bytes!!")));
   }
 
   /** A valid HS256 token for {@code user}, expiring in an hour. */
@@ -33,7 +44,8 @@ public final class Tokens {
   }
 
   public String expiringAt(String user, Instant exp) {
-    return hs256.generateToken(new JsonObject().put("sub", user).put("exp", exp.getEpochSecond()),
+    return hs256.generateToken(
+        new JsonObject().put("sub", user).put("exp", exp.getEpochSecond()),
         new JWTOptions().setAlgorithm("HS256"));
   }
 
@@ -46,12 +58,18 @@ public final class Tokens {
   }
 
   public String badSignature(String user) {
-    return otherSecret.generateToken(new JsonObject().put("sub", user)
-        .put("exp", Instant.now().plusSeconds(3600).getEpochSecond()), new JWTOptions().setAlgorithm("HS256"));
+    return otherSecret.generateToken(
+        new JsonObject()
+            .put("sub", user)
+            .put("exp", Instant.now().plusSeconds(3600).getEpochSecond()),
+        new JWTOptions().setAlgorithm("HS256"));
   }
 
   public String wrongAlgorithm(String user) {
-    return hs384.generateToken(new JsonObject().put("sub", user)
-        .put("exp", Instant.now().plusSeconds(3600).getEpochSecond()), new JWTOptions().setAlgorithm("HS384"));
+    return hs384.generateToken(
+        new JsonObject()
+            .put("sub", user)
+            .put("exp", Instant.now().plusSeconds(3600).getEpochSecond()),
+        new JWTOptions().setAlgorithm("HS384"));
   }
 }

@@ -1,7 +1,6 @@
 package dev.mesh.bench.chaos;
 
 import io.vertx.core.Vertx;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -9,14 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs the chaos suite outside JUnit, at full scale by default, prints the table and appends it to a Markdown file.
- * Usage: {@code ChaosMain [small|full] [scenario numbers, e.g. 1,3,6] [--out docs/bench/chaos.md]}. Exit status 1 when
- * an invariant was violated.
+ * Runs the chaos suite outside JUnit, at full scale by default, prints the table and appends it to
+ * a Markdown file. Usage: {@code ChaosMain [small|full] [scenario numbers, e.g. 1,3,6] [--out
+ * docs/bench/chaos.md]}. Exit status 1 when an invariant was violated.
  */
 public final class ChaosMain {
 
-  private ChaosMain() {
-  }
+  private ChaosMain() {}
 
   public static void main(String[] args) throws Exception {
     ChaosScale scale = ChaosScale.FULL;
@@ -43,22 +41,25 @@ public final class ChaosMain {
           System.out.println("chaos: scenario 6 skipped: " + PartitionScenario.unavailable());
           continue;
         }
-        Scenario scenario = switch (id.trim()) {
-          case "1" -> new NodeKillScenario(env);
-          case "2" -> new ReplayKillScenario(env);
-          case "3" -> new HungNodeScenario(env);
-          case "6" -> new PartitionScenario(env);
-          case "7" -> new HungMasterScenario(env);
-          case "8" -> new HungNodeScenario(env, true);
-          case "9" -> new RollingRestartScenario(env);
-          case "4", "5" -> {
-            if (edge == null) {
-              edge = EdgeGroup.start(env);
-            }
-            yield id.trim().equals("4") ? new SilentCutScenario(env, edge) : new FuzzScenario(env, edge);
-          }
-          default -> throw new IllegalArgumentException("no scenario " + id);
-        };
+        Scenario scenario =
+            switch (id.trim()) {
+              case "1" -> new NodeKillScenario(env);
+              case "2" -> new ReplayKillScenario(env);
+              case "3" -> new HungNodeScenario(env);
+              case "6" -> new PartitionScenario(env);
+              case "7" -> new HungMasterScenario(env);
+              case "8" -> new HungNodeScenario(env, true);
+              case "9" -> new RollingRestartScenario(env);
+              case "4", "5" -> {
+                if (edge == null) {
+                  edge = EdgeGroup.start(env);
+                }
+                yield id.trim().equals("4")
+                    ? new SilentCutScenario(env, edge)
+                    : new FuzzScenario(env, edge);
+              }
+              default -> throw new IllegalArgumentException("no scenario " + id);
+            };
         System.out.println("chaos: running " + scenario.name() + " at " + scale.name() + " scale");
         ChaosResult result = scenario.run();
         results.add(result);
@@ -70,13 +71,19 @@ public final class ChaosMain {
       }
       vertx.close();
     }
-    StringBuilder table = new StringBuilder("\n### Chaos run " + Instant.now() + " (" + scale.name() + " scale)\n\n")
-        .append(ChaosResult.header()).append('\n');
+    StringBuilder table =
+        new StringBuilder("\n### Chaos run " + Instant.now() + " (" + scale.name() + " scale)\n\n")
+            .append(ChaosResult.header())
+            .append('\n');
     results.forEach(r -> table.append(r.row()).append('\n'));
     System.out.println(table);
     if (out != null) {
       Files.createDirectories(out.toAbsolutePath().getParent());
-      Files.writeString(out, table, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+      Files.writeString(
+          out,
+          table,
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
     }
     System.exit(results.stream().allMatch(ChaosResult::passed) ? 0 : 1);
   }

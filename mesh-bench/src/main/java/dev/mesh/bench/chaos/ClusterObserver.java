@@ -12,7 +12,6 @@ import dev.mesh.common.presence.PresenceClient;
 import dev.mesh.common.presence.UserPresence;
 import dev.mesh.common.registry.Registry;
 import dev.mesh.common.registry.RegistryEntry;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A lite member in the test's own JVM (it holds no data and changes no quorum) that reads the shared registry,
- * notes when each member left as seen by the cluster, and records every user presence change: the referee of the
- * ghost, detection and presence invariants.
+ * A lite member in the test's own JVM (it holds no data and changes no quorum) that reads the
+ * shared registry, notes when each member left as seen by the cluster, and records every user
+ * presence change: the referee of the ghost, detection and presence invariants.
  */
 final class ClusterObserver implements AutoCloseable {
 
@@ -35,46 +34,71 @@ final class ClusterObserver implements AutoCloseable {
   private ClusterObserver(MeshNode node) {
     this.node = node;
     node.onMembershipChange(this::onChange);
-    Traffic.get(node.vertx().eventBus().<PresenceChanged>consumer(Addresses.PRESENCE_EVENTS, message -> {
-      PresenceChanged change = message.body();
-      if (change.channel() == null) {
-        presence.computeIfAbsent(change.userId(), u -> new CopyOnWriteArrayList<>()).add(change);
-      }
-    }).completion(), Duration.ofSeconds(30));
+    Traffic.get(
+        node.vertx()
+            .eventBus()
+            .<PresenceChanged>consumer(
+                Addresses.PRESENCE_EVENTS,
+                message -> {
+                  PresenceChanged change = message.body();
+                  if (change.channel() == null) {
+                    presence
+                        .computeIfAbsent(change.userId(), u -> new CopyOnWriteArrayList<>())
+                        .add(change);
+                  }
+                })
+            .completion(),
+        Duration.ofSeconds(30));
   }
 
   static ClusterObserver join(MeshProcesses mesh, Duration failureTimeout) {
     int base = mesh.hazelcastPortBase();
-    return join(mesh, failureTimeout, "127.0.0.1",
+    return join(
+        mesh,
+        failureTimeout,
+        "127.0.0.1",
         List.of("127.0.0.1:" + base, "127.0.0.1:" + (base + 1), "127.0.0.1:" + (base + 2)));
   }
 
-  /** Joins from {@code host} (an address of one side, in the partition scenario) through {@code members}. */
-  static ClusterObserver join(MeshProcesses mesh, Duration failureTimeout, String host, List<String> members) {
-    ClusterOptions options = ClusterOptions.defaults()
-        .withClusterName(mesh.clusterName())
-        .withPort(mesh.hazelcastPortBase())
-        .withMembers(members)
-        .withFailureDetection(Duration.ofSeconds(1), failureTimeout)
-        // A referee holds no data: a lite member, so its presence changes no partition and no quorum.
-        .withLiteMember(true)
-        .withHost(host);
-    return new ClusterObserver(Traffic.get(MeshCluster.start(options, null), Duration.ofMinutes(2)));
+  /**
+   * Joins from {@code host} (an address of one side, in the partition scenario) through {@code
+   * members}.
+   */
+  static ClusterObserver join(
+      MeshProcesses mesh, Duration failureTimeout, String host, List<String> members) {
+    ClusterOptions options =
+        ClusterOptions.defaults()
+            .withClusterName(mesh.clusterName())
+            .withPort(mesh.hazelcastPortBase())
+            .withMembers(members)
+            .withFailureDetection(Duration.ofSeconds(1), failureTimeout)
+            // A referee holds no data: a lite member, so its presence changes no partition and no
+            // quorum.
+            .withLiteMember(true)
+            .withHost(host);
+    return new ClusterObserver(
+        Traffic.get(MeshCluster.start(options, null), Duration.ofMinutes(2)));
   }
 
-  /** Joins with the given options (e.g. from another host's address, by the README's cross-host settings). */
+  /**
+   * Joins with the given options (e.g. from another host's address, by the README's cross-host
+   * settings).
+   */
   static ClusterObserver join(ClusterOptions options) {
-    return new ClusterObserver(Traffic.get(MeshCluster.start(options, null), Duration.ofSeconds(60)));
+    return new ClusterObserver(
+        Traffic.get(MeshCluster.start(options, null), Duration.ofSeconds(60)));
   }
 
   /** The Hazelcast member addresses (host:port) of the cluster as this observer sees it. */
   List<String> memberAddresses() {
     return node.hazelcast().getCluster().getMembers().stream()
-        .map(m -> m.getAddress().getHost() + ":" + m.getAddress().getPort()).toList();
+        .map(m -> m.getAddress().getHost() + ":" + m.getAddress().getPort())
+        .toList();
   }
 
   private void onChange(MembershipChange change) {
-    (change.kind() == MembershipChange.Kind.LEFT ? leftAtNanos : joinedAtNanos).put(change.nodeId(), System.nanoTime());
+    (change.kind() == MembershipChange.Kind.LEFT ? leftAtNanos : joinedAtNanos)
+        .put(change.nodeId(), System.nanoTime());
   }
 
   /** When the cluster removed {@code nodeId} (System.nanoTime), or null while it is a member. */
@@ -91,7 +115,9 @@ final class ClusterObserver implements AutoCloseable {
   }
 
   List<RegistryEntry> registry() {
-    return Registry.users(node.hazelcast()).values().stream().flatMap(u -> u.connections().stream()).toList();
+    return Registry.users(node.hazelcast()).values().stream()
+        .flatMap(u -> u.connections().stream())
+        .toList();
   }
 
   /** Every user-level presence change seen for {@code userId}, in arrival order. */
@@ -104,7 +130,8 @@ final class ClusterObserver implements AutoCloseable {
   /** The presence-service's answer for these users (empty when it does not answer). */
   List<UserPresence> presenceOf(List<String> userIds) {
     try {
-      return Traffic.get(new PresenceClient(node.vertx()).statuses(userIds), Duration.ofSeconds(10)).users();
+      return Traffic.get(new PresenceClient(node.vertx()).statuses(userIds), Duration.ofSeconds(10))
+          .users();
     } catch (RuntimeException e) {
       return List.of();
     }

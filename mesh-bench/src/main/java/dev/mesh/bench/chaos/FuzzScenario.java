@@ -5,7 +5,6 @@ import dev.mesh.bench.client.RawWebSocket;
 import dev.mesh.bench.process.MeshProcesses;
 import dev.mesh.bench.process.ProcStats;
 import io.vertx.core.net.NetClient;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -17,11 +16,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Scenario 5: fuzzed frames at a running node for a bounded time: random bytes (binary and as text), truncated UTF-8,
- * huge and deeply nested JSON, valid shapes with wrong types, reserved opcodes, stray continuations. The node must not
- * crash, its memory must stay bounded, and the healthy pages on it must not notice (no close, nothing lost or
- * doubled). Fuzzing connections are closed by the server (abuse strikes 4502, oversize 1009, protocol errors) and
- * come back.
+ * Scenario 5: fuzzed frames at a running node for a bounded time: random bytes (binary and as
+ * text), truncated UTF-8, huge and deeply nested JSON, valid shapes with wrong types, reserved
+ * opcodes, stray continuations. The node must not crash, its memory must stay bounded, and the
+ * healthy pages on it must not notice (no close, nothing lost or doubled). Fuzzing connections are
+ * closed by the server (abuse strikes 4502, oversize 1009, protocol errors) and come back.
  */
 public final class FuzzScenario extends Scenario {
 
@@ -50,8 +49,10 @@ public final class FuzzScenario extends Scenario {
     long pid = edge.node.pid();
     try (Traffic traffic = new Traffic(env.vertx(), MeshProcesses.JWT_SECRET, "chaos:fuzz")) {
       int pages = Math.max(2, scale.subscribers() / 4);
-      Traffic.get(traffic.subscribers(pages, List.of(edge.endpoint), pagePolicy()), Duration.ofSeconds(60));
-      Traffic.get(traffic.publishers(1, List.of(edge.endpoint), pagePolicy()), Duration.ofSeconds(30));
+      Traffic.get(
+          traffic.subscribers(pages, List.of(edge.endpoint), pagePolicy()), Duration.ofSeconds(60));
+      Traffic.get(
+          traffic.publishers(1, List.of(edge.endpoint), pagePolicy()), Duration.ofSeconds(30));
       traffic.startPublishing(scale.ratePerPublisher(), 50);
       sleep(Duration.ofSeconds(1));
       long rssBefore = ProcStats.rssBytes(pid);
@@ -73,7 +74,8 @@ public final class FuzzScenario extends Scenario {
       }
       fuzzing = false;
       traffic.stopPublishing();
-      boolean acknowledged = Traffic.await(Duration.ofSeconds(30), () -> traffic.unacknowledged() == 0);
+      boolean acknowledged =
+          Traffic.await(Duration.ofSeconds(30), () -> traffic.unacknowledged() == 0);
       boolean caughtUp = Traffic.await(Duration.ofSeconds(30), traffic::caughtUp);
       Traffic.Tally tally = traffic.tally();
       long rssAfter = ProcStats.rssBytes(pid);
@@ -84,19 +86,41 @@ public final class FuzzScenario extends Scenario {
       check(!log.contains("OutOfMemoryError"), "OutOfMemoryError in the node's log");
       check(rssMax - rssBefore <= RSS_BOUND_BYTES, "RSS grew by " + mib(rssMax - rssBefore));
       check(frames.get() > 0, "no fuzzed frame was sent");
-      check(acknowledged && caughtUp && tally.lost() == 0, tally.lost() + " events lost by healthy pages");
+      check(
+          acknowledged && caughtUp && tally.lost() == 0,
+          tally.lost() + " events lost by healthy pages");
       check(tally.duplicates() == 0, tally.duplicates() + " duplicates at healthy pages");
-      check(traffic.subscribers().stream().allMatch(p -> p.closeCodes().isEmpty())
-          && traffic.publishers().stream().allMatch(p -> p.closeCodes().isEmpty()), "a healthy page was closed");
+      check(
+          traffic.subscribers().stream().allMatch(p -> p.closeCodes().isEmpty())
+              && traffic.publishers().stream().allMatch(p -> p.closeCodes().isEmpty()),
+          "a healthy page was closed");
 
       Map<Integer, Long> closeCounts = new TreeMap<>();
       closes.forEach((code, count) -> closeCounts.put(code, count.get()));
-      String detection = String.format(Locale.ROOT, "%d fuzzed frames on %d connections, server closes %s; node RSS %s -> max %s"
-              + " -> %s, heap max %s; 0 crashes", frames.get(), connections.get(), closeCounts, mib(rssBefore),
-          mib(rssMax), mib(rssAfter), mib((long) heapMax));
-      return ChaosResult.of(name(), pages + " pages + 1 publisher x " + (int) scale.ratePerPublisher() + "/s + "
-          + scale.fuzzers() + " fuzzers", "fuzzed frames for " + scale.fuzzFor().toSeconds() + " s", tally,
-          detection, violations);
+      String detection =
+          String.format(
+              Locale.ROOT,
+              "%d fuzzed frames on %d connections, server closes %s; node RSS %s -> max %s"
+                  + " -> %s, heap max %s; 0 crashes",
+              frames.get(),
+              connections.get(),
+              closeCounts,
+              mib(rssBefore),
+              mib(rssMax),
+              mib(rssAfter),
+              mib((long) heapMax));
+      return ChaosResult.of(
+          name(),
+          pages
+              + " pages + 1 publisher x "
+              + (int) scale.ratePerPublisher()
+              + "/s + "
+              + scale.fuzzers()
+              + " fuzzers",
+          "fuzzed frames for " + scale.fuzzFor().toSeconds() + " s",
+          tally,
+          detection,
+          violations);
     } finally {
       fuzzing = false;
     }
@@ -109,23 +133,29 @@ public final class FuzzScenario extends Scenario {
     connections.incrementAndGet();
     RawWebSocket.upgrade(net, edge.endpoint, token, "session=f&tab=f&page=fuzz" + index, false)
         .onFailure(e -> env.vertx().setTimer(200, t -> fuzzer(net, token, index)))
-        .onSuccess(ws -> {
-          keep.add(ws);
-          long timer = env.vertx().setPeriodic(25, t -> {
-            if (!fuzzing || ws.ended()) {
-              env.vertx().cancelTimer(t);
-              return;
-            }
-            frames.incrementAndGet();
-            send(ws);
-          });
-          ws.onEnd(() -> {
-            env.vertx().cancelTimer(timer);
-            keep.remove(ws);
-            closes.computeIfAbsent(ws.closeCode(), c -> new AtomicLong()).incrementAndGet();
-            env.vertx().setTimer(100, t -> fuzzer(net, token, index));
-          });
-        });
+        .onSuccess(
+            ws -> {
+              keep.add(ws);
+              long timer =
+                  env.vertx()
+                      .setPeriodic(
+                          25,
+                          t -> {
+                            if (!fuzzing || ws.ended()) {
+                              env.vertx().cancelTimer(t);
+                              return;
+                            }
+                            frames.incrementAndGet();
+                            send(ws);
+                          });
+              ws.onEnd(
+                  () -> {
+                    env.vertx().cancelTimer(timer);
+                    keep.remove(ws);
+                    closes.computeIfAbsent(ws.closeCode(), c -> new AtomicLong()).incrementAndGet();
+                    env.vertx().setTimer(100, t -> fuzzer(net, token, index));
+                  });
+            });
   }
 
   private static void send(RawWebSocket ws) {
@@ -134,12 +164,19 @@ public final class FuzzScenario extends Scenario {
       case 0 -> ws.frame(RawWebSocket.BINARY, bytes(random.nextInt(1, 2048)), true);
       case 1 -> ws.frame(RawWebSocket.TEXT, bytes(random.nextInt(1, 512)), true);
       case 2 -> {
-        byte[] valid = "{\"type\":\"publish\",\"id\":\"m1\",\"channel\":\"fuzz:a\",\"data\":\"\u00e9\u20ac\ud83d\ude00\"}"
-            .getBytes(StandardCharsets.UTF_8);
-        ws.frame(RawWebSocket.TEXT, java.util.Arrays.copyOf(valid, valid.length - random.nextInt(3, 8)), true);
+        byte[] valid =
+            "{\"type\":\"publish\",\"id\":\"m1\",\"channel\":\"fuzz:a\",\"data\":\"\u00e9\u20ac\ud83d\ude00\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        ws.frame(
+            RawWebSocket.TEXT,
+            java.util.Arrays.copyOf(valid, valid.length - random.nextInt(3, 8)),
+            true);
       }
-      case 3 -> ws.text("{\"type\":\"publish\",\"id\":\"big\",\"channel\":\"fuzz:a\",\"data\":\""
-          + "x".repeat(random.nextBoolean() ? 60_000 : 200_000) + "\"}");
+      case 3 ->
+          ws.text(
+              "{\"type\":\"publish\",\"id\":\"big\",\"channel\":\"fuzz:a\",\"data\":\""
+                  + "x".repeat(random.nextBoolean() ? 60_000 : 200_000)
+                  + "\"}");
       case 4 -> {
         int depth = random.nextBoolean() ? 65 : 50_000;
         ws.text("{\"type\":\"ping\",\"id\":" + "[".repeat(depth) + "]".repeat(depth) + "}");
@@ -148,24 +185,36 @@ public final class FuzzScenario extends Scenario {
       case 6 -> ws.frame(3 + random.nextInt(5), bytes(random.nextInt(0, 64)), true);
       case 7 -> ws.frame(0x0, bytes(random.nextInt(1, 64)), random.nextBoolean());
       case 8 -> ws.text("{\"type\":\"" + Long.toString(random.nextLong(), 36) + "\"}");
-      default -> ws.text("{\"type\":\"subscribe\",\"id\":\"s" + random.nextInt(1000) + "\",\"channel\":\"fuzz:"
-          + random.nextInt(500) + "\"}");
+      default ->
+          ws.text(
+              "{\"type\":\"subscribe\",\"id\":\"s"
+                  + random.nextInt(1000)
+                  + "\",\"channel\":\"fuzz:"
+                  + random.nextInt(500)
+                  + "\"}");
     }
   }
 
-  private static final List<String> WRONG_TYPES = List.of(
-      "{\"type\":\"subscribe\",\"id\":5,\"channel\":[\"x\"]}",
-      "{\"type\":\"publish\",\"id\":\"m2\",\"channel\":123,\"data\":null}",
-      "{\"type\":\"ack\",\"channel\":\"c\",\"seq\":\"ten\"}",
-      "{\"type\":\"subscribe\",\"id\":\"s\",\"channel\":\"c\",\"position\":{\"epoch\":5,\"seq\":-1}}",
-      "{\"type\":\"subscribe\",\"id\":\"s\",\"channel\":\"c\",\"position\":{\"epoch\":\"e\",\"seq\":1e300}}",
-      "{\"type\":123}", "{\"type\":null}", "[]", "\"text\"", "42", "null", "{}",
-      "{\"type\":\"refresh\",\"id\":\"r\",\"token\":42}",
-      "{\"type\":\"ping\",\"id\":{\"a\":1}}",
-      "{\"type\":\"subscribe\",\"id\":\"s\",\"channel\":\"user:someone-else\"}",
-      "{\"type\":\"subscribe\",\"id\":\"s\",\"channel\":\"c\",\"presence\":\"yes\",\"info\":[1,2]}",
-      "{\"type\":\"unsubscribe\",\"id\":\"u\",\"channel\":\"never\"}",
-      "{\"type\":\"publish\",\"id\":\"" + "i".repeat(300) + "\",\"channel\":\"c\",\"data\":1}");
+  private static final List<String> WRONG_TYPES =
+      List.of(
+          "{\"type\":\"subscribe\",\"id\":5,\"channel\":[\"x\"]}",
+          "{\"type\":\"publish\",\"id\":\"m2\",\"channel\":123,\"data\":null}",
+          "{\"type\":\"ack\",\"channel\":\"c\",\"seq\":\"ten\"}",
+          "{\"type\":\"subscribe\",\"id\":\"s\",\"channel\":\"c\",\"position\":{\"epoch\":5,\"seq\":-1}}",
+          "{\"type\":\"subscribe\",\"id\":\"s\",\"channel\":\"c\",\"position\":{\"epoch\":\"e\",\"seq\":1e300}}",
+          "{\"type\":123}",
+          "{\"type\":null}",
+          "[]",
+          "\"text\"",
+          "42",
+          "null",
+          "{}",
+          "{\"type\":\"refresh\",\"id\":\"r\",\"token\":42}",
+          "{\"type\":\"ping\",\"id\":{\"a\":1}}",
+          "{\"type\":\"subscribe\",\"id\":\"s\",\"channel\":\"user:someone-else\"}",
+          "{\"type\":\"subscribe\",\"id\":\"s\",\"channel\":\"c\",\"presence\":\"yes\",\"info\":[1,2]}",
+          "{\"type\":\"unsubscribe\",\"id\":\"u\",\"channel\":\"never\"}",
+          "{\"type\":\"publish\",\"id\":\"" + "i".repeat(300) + "\",\"channel\":\"c\",\"data\":1}");
 
   private static byte[] bytes(int length) {
     byte[] bytes = new byte[length];

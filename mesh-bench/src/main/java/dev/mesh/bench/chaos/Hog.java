@@ -11,7 +11,10 @@ final class Hog implements AutoCloseable {
     this.hog = hog;
   }
 
-  /** Busy processes on every core, at this JVM's priority (the services' too: they are its children). */
+  /**
+   * Busy processes on every core, at this JVM's priority (the services' too: they are its
+   * children).
+   */
   static Hog start() {
     return new Hog(CpuHog.everyCore());
   }

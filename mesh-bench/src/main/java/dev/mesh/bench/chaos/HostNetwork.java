@@ -12,11 +12,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Separate hosts on one machine: network namespaces, each with one address of its own on a bridge
- * ({@code 10.215.N.11}, {@code .12}, ...), the way machines share a LAN; this JVM is a host too, at the bridge's own
- * address ({@code 10.215.N.1}). Processes started through {@link Host#launcher()} see only their host's interfaces
- * and loopback, so a service that announces the wrong address cannot be reached by the others. {@link #close()}
- * deletes the namespaces, links and the bridge; a JVM shutdown hook does the same if the caller never gets there.
- * Needs root and {@code ip} (iproute2).
+ * ({@code 10.215.N.11}, {@code .12}, ...), the way machines share a LAN; this JVM is a host too, at
+ * the bridge's own address ({@code 10.215.N.1}). Processes started through {@link Host#launcher()}
+ * see only their host's interfaces and loopback, so a service that announces the wrong address
+ * cannot be reached by the others. {@link #close()} deletes the namespaces, links and the bridge; a
+ * JVM shutdown hook does the same if the caller never gets there. Needs root and {@code ip}
+ * (iproute2).
  */
 public final class HostNetwork implements AutoCloseable {
 
@@ -43,9 +44,13 @@ public final class HostNetwork implements AutoCloseable {
   public static boolean available() {
     try {
       String status = Files.readString(Path.of("/proc/self/status"));
-      boolean root = status.lines().anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+", -1)[1].equals("0"));
-      return root && (Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip"))
-          || Files.isExecutable(Path.of("/usr/bin/ip")) || Files.isExecutable(Path.of("/bin/ip")));
+      boolean root =
+          status.lines().anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+", -1)[1].equals("0"));
+      return root
+          && (Files.isExecutable(Path.of("/usr/sbin/ip"))
+              || Files.isExecutable(Path.of("/sbin/ip"))
+              || Files.isExecutable(Path.of("/usr/bin/ip"))
+              || Files.isExecutable(Path.of("/bin/ip")));
     } catch (IOException e) {
       return false;
     }
@@ -77,7 +82,17 @@ public final class HostNetwork implements AutoCloseable {
     run("ip", "link", "set", inner, "netns", host.name());
     run("ip", "link", "set", host.bridgePort(), "master", bridge);
     run("ip", "link", "set", host.bridgePort(), "up");
-    run("ip", "netns", "exec", host.name(), "ip", "addr", "add", host.address() + "/24", "dev", inner);
+    run(
+        "ip",
+        "netns",
+        "exec",
+        host.name(),
+        "ip",
+        "addr",
+        "add",
+        host.address() + "/24",
+        "dev",
+        inner);
     run("ip", "netns", "exec", host.name(), "ip", "link", "set", inner, "up");
     run("ip", "netns", "exec", host.name(), "ip", "link", "set", "lo", "up");
   }
@@ -92,8 +107,9 @@ public final class HostNetwork implements AutoCloseable {
   }
 
   /**
-   * Unplugs a host: its link to the bridge goes down, so every packet to and from it is lost without a FIN or a RST,
-   * as when a machine loses power or its network. Its processes keep running, alone.
+   * Unplugs a host: its link to the bridge goes down, so every packet to and from it is lost
+   * without a FIN or a RST, as when a machine loses power or its network. Its processes keep
+   * running, alone.
    */
   public void unplug(Host host) throws IOException, InterruptedException {
     run("ip", "link", "set", host.bridgePort(), "down");

@@ -11,9 +11,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A network namespace joined to this host by a veth pair ({@code 10.213.N.1} here, {@code 10.213.N.2} inside): a
- * client in it is a separate host, and {@code iptables -j DROP} inside cuts its link silently, leaving a real
- * half-open TCP connection on both ends. Needs root, {@code ip} and {@code iptables}.
+ * A network namespace joined to this host by a veth pair ({@code 10.213.N.1} here, {@code
+ * 10.213.N.2} inside): a client in it is a separate host, and {@code iptables -j DROP} inside cuts
+ * its link silently, leaving a real half-open TCP connection on both ends. Needs root, {@code ip}
+ * and {@code iptables}.
  */
 final class NetNamespace implements AutoCloseable {
 
@@ -33,7 +34,8 @@ final class NetNamespace implements AutoCloseable {
   static boolean available() {
     try {
       String status = Files.readString(Path.of("/proc/self/status"));
-      boolean root = status.lines().anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+", -1)[1].equals("0"));
+      boolean root =
+          status.lines().anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+", -1)[1].equals("0"));
       return root && onPath("ip") && onPath("iptables");
     } catch (IOException e) {
       return false;
@@ -51,7 +53,8 @@ final class NetNamespace implements AutoCloseable {
 
   static NetNamespace create() throws IOException, InterruptedException {
     int subnet = ThreadLocalRandom.current().nextInt(1, 250);
-    NetNamespace ns = new NetNamespace("mb" + Long.toString(System.nanoTime() % 1_000_000, 36), subnet);
+    NetNamespace ns =
+        new NetNamespace("mb" + Long.toString(System.nanoTime() % 1_000_000, 36), subnet);
     String inner = ns.name + "c";
     try {
       run("ip", "netns", "add", ns.name);
@@ -59,7 +62,17 @@ final class NetNamespace implements AutoCloseable {
       run("ip", "link", "set", inner, "netns", ns.name);
       run("ip", "addr", "add", ns.hostAddress + "/30", "dev", ns.hostVeth);
       run("ip", "link", "set", ns.hostVeth, "up");
-      run("ip", "netns", "exec", ns.name, "ip", "addr", "add", ns.innerAddress + "/30", "dev", inner);
+      run(
+          "ip",
+          "netns",
+          "exec",
+          ns.name,
+          "ip",
+          "addr",
+          "add",
+          ns.innerAddress + "/30",
+          "dev",
+          inner);
       run("ip", "netns", "exec", ns.name, "ip", "link", "set", inner, "up");
       run("ip", "netns", "exec", ns.name, "ip", "link", "set", "lo", "up");
       return ns;
@@ -99,8 +112,14 @@ final class NetNamespace implements AutoCloseable {
   @Override
   public void close() {
     try {
-      new ProcessBuilder("ip", "link", "del", hostVeth).redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
-      new ProcessBuilder("ip", "netns", "del", name).redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
+      new ProcessBuilder("ip", "link", "del", hostVeth)
+          .redirectErrorStream(true)
+          .start()
+          .waitFor(10, TimeUnit.SECONDS);
+      new ProcessBuilder("ip", "netns", "del", name)
+          .redirectErrorStream(true)
+          .start()
+          .waitFor(10, TimeUnit.SECONDS);
     } catch (IOException e) {
       // nothing more to clean
     } catch (InterruptedException e) {

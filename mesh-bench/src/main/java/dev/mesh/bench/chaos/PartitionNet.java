@@ -9,12 +9,13 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Two network namespaces, sides A and B, on a bridge of this host: {@code 10.214.S.2} (A), {@code 10.214.S.3} (B),
- * and this host at {@code 10.214.S.1} (where pages connect from) and {@code 10.214.S.4} (where the cluster observer
- * binds). Services of a side run inside its namespace, so every packet between the sides crosses the bridge;
- * {@link #cut()} drops, inside each namespace, every packet to and from the other side (and side A's traffic with
- * the observer, which stands with side B), without a FIN or RST: a real network partition between members, while
- * pages still reach both sides. {@link #heal()} removes the rules. Needs root, {@code ip} and {@code iptables}.
+ * Two network namespaces, sides A and B, on a bridge of this host: {@code 10.214.S.2} (A), {@code
+ * 10.214.S.3} (B), and this host at {@code 10.214.S.1} (where pages connect from) and {@code
+ * 10.214.S.4} (where the cluster observer binds). Services of a side run inside its namespace, so
+ * every packet between the sides crosses the bridge; {@link #cut()} drops, inside each namespace,
+ * every packet to and from the other side (and side A's traffic with the observer, which stands
+ * with side B), without a FIN or RST: a real network partition between members, while pages still
+ * reach both sides. {@link #heal()} removes the rules. Needs root, {@code ip} and {@code iptables}.
  */
 final class PartitionNet implements AutoCloseable {
 
@@ -24,8 +25,7 @@ final class PartitionNet implements AutoCloseable {
   private final String nsA = "mba" + id;
   private final String nsB = "mbz" + id;
 
-  private PartitionNet() {
-  }
+  private PartitionNet() {}
 
   static PartitionNet create() throws IOException, InterruptedException {
     PartitionNet net = new PartitionNet();
@@ -101,8 +101,11 @@ final class PartitionNet implements AutoCloseable {
 
   @Override
   public void close() {
-    for (List<String> command : List.of(List.of("ip", "netns", "del", nsA), List.of("ip", "netns", "del", nsB),
-        List.of("ip", "link", "del", bridge))) {
+    for (List<String> command :
+        List.of(
+            List.of("ip", "netns", "del", nsA),
+            List.of("ip", "netns", "del", nsB),
+            List.of("ip", "link", "del", bridge))) {
       try {
         new ProcessBuilder(command).redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
       } catch (IOException e) {

@@ -4,19 +4,18 @@ import dev.mesh.bench.client.Endpoint;
 import dev.mesh.bench.process.MeshProcesses;
 import dev.mesh.bench.process.ServiceKind;
 import dev.mesh.bench.process.ServiceProcess;
-
 import dev.mesh.common.ops.ClusterHealthMonitor;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Scenario 9: a rolling restart of every service under load, one process at a time, as README "Scaling" tells
- * operators: wait until no partition migrates, SIGTERM (graceful: an edge closes its sockets with 1001 and a hint),
- * start it again on the same ports, wait until it is ready, next. Three data members with
- * {@code MESH_CLUSTER_MIN_MEMBERS=2}. Nothing acknowledged is lost or doubled, the registry ends equal to the live
- * sockets, and presence ends correct with no user offline.
+ * Scenario 9: a rolling restart of every service under load, one process at a time, as README
+ * "Scaling" tells operators: wait until no partition migrates, SIGTERM (graceful: an edge closes
+ * its sockets with 1001 and a hint), start it again on the same ports, wait until it is ready,
+ * next. Three data members with {@code MESH_CLUSTER_MIN_MEMBERS=2}. Nothing acknowledged is lost or
+ * doubled, the registry ends equal to the live sockets, and presence ends correct with no user
+ * offline.
  */
 public final class RollingRestartScenario extends Scenario {
 
@@ -43,14 +42,19 @@ public final class RollingRestartScenario extends Scenario {
       List<Endpoint> endpoints = List.of(endpoint(processes.get(3)), endpoint(processes.get(4)));
       Judge judge = new Judge(violations);
       try (ClusterObserver observer = ClusterObserver.join(mesh, FAILURE_TIMEOUT);
-           Traffic traffic = new Traffic(env.vertx(), MeshProcesses.JWT_SECRET, "chaos:rolling")) {
+          Traffic traffic = new Traffic(env.vertx(), MeshProcesses.JWT_SECRET, "chaos:rolling")) {
         int members = observer.members();
-        Traffic.get(traffic.subscribers(scale.subscribers(), endpoints, pagePolicy()), Duration.ofSeconds(60));
-        Traffic.get(traffic.publishers(scale.publishers(), endpoints, pagePolicy()), Duration.ofSeconds(30));
+        Traffic.get(
+            traffic.subscribers(scale.subscribers(), endpoints, pagePolicy()),
+            Duration.ofSeconds(60));
+        Traffic.get(
+            traffic.publishers(scale.publishers(), endpoints, pagePolicy()),
+            Duration.ofSeconds(30));
         traffic.startPublishing(scale.ratePerPublisher(), 50);
         sleep(scale.beforeFault());
         long startedAt = System.nanoTime();
-        // Edges first, then the data members: the order an operator upgrading connection-service first would use.
+        // Edges first, then the data members: the order an operator upgrading connection-service
+        // first would use.
         for (int index : new int[] {3, 4, 1, 2, 0}) {
           ServiceProcess old = processes.get(index);
           boolean safe = Traffic.await(Duration.ofSeconds(60), partitionsSettled(processes));
@@ -63,8 +67,10 @@ public final class RollingRestartScenario extends Scenario {
           ServiceProcess started = mesh.restart(old);
           processes.set(index, started);
           mesh.awaitReady(READY_TIMEOUT, started);
-          boolean whole = Traffic.await(Duration.ofSeconds(60), () -> observer.members() == members);
-          check(whole, "cluster not back to " + members + " members after restarting " + old.name());
+          boolean whole =
+              Traffic.await(Duration.ofSeconds(60), () -> observer.members() == members);
+          check(
+              whole, "cluster not back to " + members + " members after restarting " + old.name());
         }
         long rolledAfter = System.nanoTime() - startedAt;
         sleep(scale.afterFault());
@@ -75,24 +81,36 @@ public final class RollingRestartScenario extends Scenario {
         judge.presence(observer, traffic, PRESENCE_GRACE.plusSeconds(10));
         check(processes.stream().allMatch(ServiceProcess::isAlive), "a restarted process died");
 
-        String detection = "5 services restarted one at a time in " + seconds(rolledAfter)
-            + ", waiting for partition safety before each";
-        return ChaosResult.of(name(), scale.load(), "SIGTERM + start again on the same ports of both connection"
-            + " nodes, both replay instances and presence-service, one at a time", tally, detection, violations);
+        String detection =
+            "5 services restarted one at a time in "
+                + seconds(rolledAfter)
+                + ", waiting for partition safety before each";
+        return ChaosResult.of(
+            name(),
+            scale.load(),
+            "SIGTERM + start again on the same ports of both connection"
+                + " nodes, both replay instances and presence-service, one at a time",
+            tally,
+            detection,
+            violations);
       }
     }
   }
 
   /**
-   * What an operator (or the Kubernetes readiness gate) waits for before stopping the next member: every data member's
-   * {@code mesh_cluster_partitions_safe} at 1, and still so a full sample interval later, so that a gauge sampled just
-   * before a migration started is not taken for a settled cluster. Read over HTTP as Prometheus would.
+   * What an operator (or the Kubernetes readiness gate) waits for before stopping the next member:
+   * every data member's {@code mesh_cluster_partitions_safe} at 1, and still so a full sample
+   * interval later, so that a gauge sampled just before a migration started is not taken for a
+   * settled cluster. Read over HTTP as Prometheus would.
    */
-  private static java.util.function.BooleanSupplier partitionsSettled(List<ServiceProcess> processes) {
+  private static java.util.function.BooleanSupplier partitionsSettled(
+      List<ServiceProcess> processes) {
     long[] safeSince = {0};
     return () -> {
-      boolean safe = processes.stream().filter(p -> p.kind() != ServiceKind.CONNECTION)
-          .allMatch(p -> p.metric("mesh_cluster_partitions_safe").orElse(0) == 1);
+      boolean safe =
+          processes.stream()
+              .filter(p -> p.kind() != ServiceKind.CONNECTION)
+              .allMatch(p -> p.metric("mesh_cluster_partitions_safe").orElse(0) == 1);
       long now = System.nanoTime();
       if (!safe) {
         safeSince[0] = 0;

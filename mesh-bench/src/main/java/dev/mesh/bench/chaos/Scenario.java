@@ -4,27 +4,39 @@ import dev.mesh.bench.client.ClientPolicy;
 import dev.mesh.bench.client.Endpoint;
 import dev.mesh.bench.process.MeshProcesses;
 import dev.mesh.bench.process.ServiceProcess;
-
-import java.time.Duration;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** One fault scenario: sets up its own processes and pages, injects the fault, and judges the invariant. */
+/**
+ * One fault scenario: sets up its own processes and pages, injects the fault, and judges the
+ * invariant.
+ */
 public abstract class Scenario {
 
   static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
-  /** Cluster failure detection used by every scenario (MeshProcesses sets MESH_CLUSTER_FAILURE_TIMEOUT=3s). */
-  static final Duration FAILURE_TIMEOUT = Duration.ofSeconds(3);
+
   /**
-   * Presence grace in the membership scenarios: longer than any page needs to come back (so a user who moved never
-   * reads offline), short enough that a wrong {@code reconnecting} would turn into a visible {@code offline} before
-   * the scenario ends.
+   * Cluster failure detection used by every scenario (MeshProcesses sets
+   * MESH_CLUSTER_FAILURE_TIMEOUT=3s).
+   */
+  static final Duration FAILURE_TIMEOUT = Duration.ofSeconds(3);
+
+  /**
+   * Presence grace in the membership scenarios: longer than any page needs to come back (so a user
+   * who moved never reads offline), short enough that a wrong {@code reconnecting} would turn into
+   * a visible {@code offline} before the scenario ends.
    */
   static final Duration PRESENCE_GRACE = Duration.ofSeconds(15);
-  /** How often each edge repairs its registry entries, and presence reconciles, in the membership scenarios. */
+
+  /**
+   * How often each edge repairs its registry entries, and presence reconciles, in the membership
+   * scenarios.
+   */
   static final Duration REPAIR_INTERVAL = Duration.ofSeconds(2);
+
   static final Duration RECONCILE_INTERVAL = Duration.ofSeconds(5);
 
   protected final ChaosEnv env;
@@ -41,19 +53,26 @@ public abstract class Scenario {
   public abstract ChaosResult run() throws Exception;
 
   /**
-   * The processes of one scenario. Small scale keeps the harness default heap (256 MiB, many JVMs on one machine);
-   * full scale gives each service the 1 GiB the load benchmarks use, and a heap dump if that is not enough.
+   * The processes of one scenario. Small scale keeps the harness default heap (256 MiB, many JVMs
+   * on one machine); full scale gives each service the 1 GiB the load benchmarks use, and a heap
+   * dump if that is not enough.
    */
   protected MeshProcesses processes() {
     Path logs = env.logRoot().resolve(name() + "-" + System.currentTimeMillis());
     MeshProcesses mesh = new MeshProcesses(env.repoRoot(), logs);
-    return scale.equals(ChaosScale.SMALL) ? mesh : mesh.withJvmFlags(List.of("-Xmx1g", "-XX:+UseSerialGC",
-        "-XX:+HeapDumpOnOutOfMemoryError", "-XX:HeapDumpPath=" + logs.toAbsolutePath()));
+    return scale.equals(ChaosScale.SMALL)
+        ? mesh
+        : mesh.withJvmFlags(
+            List.of(
+                "-Xmx1g",
+                "-XX:+UseSerialGC",
+                "-XX:+HeapDumpOnOutOfMemoryError",
+                "-XX:HeapDumpPath=" + logs.toAbsolutePath()));
   }
 
   /**
-   * {@link #processes()} with the settings of the membership scenarios: presence grace, registry repair and
-   * reconciliation fast enough to be judged within the scenario.
+   * {@link #processes()} with the settings of the membership scenarios: presence grace, registry
+   * repair and reconciliation fast enough to be judged within the scenario.
    */
   protected MeshProcesses membershipProcesses() {
     return processes()
@@ -63,13 +82,18 @@ public abstract class Scenario {
   }
 
   /**
-   * The bound from a node hanging to its pages resumed elsewhere (docs/MEMBERSHIP.md 6): the page's own heartbeat
-   * notices (ping interval + pong timeout), waits its reconnect delay (at most the backoff cap), and is admitted
-   * elsewhere (connect, register, subscribe with history: {@code admission}).
+   * The bound from a node hanging to its pages resumed elsewhere (docs/MEMBERSHIP.md 6): the page's
+   * own heartbeat notices (ping interval + pong timeout), waits its reconnect delay (at most the
+   * backoff cap), and is admitted elsewhere (connect, register, subscribe with history: {@code
+   * admission}).
    */
   protected Duration resumeBound(Duration admission) {
     ClientPolicy policy = pagePolicy();
-    return policy.pingInterval().plus(policy.pongTimeout()).plus(policy.backoffCap()).plus(admission);
+    return policy
+        .pingInterval()
+        .plus(policy.pongTimeout())
+        .plus(policy.backoffCap())
+        .plus(admission);
   }
 
   protected void check(boolean holds, String violation) {
@@ -80,14 +104,17 @@ public abstract class Scenario {
 
   /** Pages that detect a dead node by their own pings quickly and retry fast (with jitter). */
   /**
-   * The pages' heartbeat, timeouts and backoff. Small scale: fast, so each scenario takes seconds. Full scale: the
-   * browser client's connect timeout and backoff, with a 5 s + 5 s heartbeat so a hung node is noticed within the
-   * scenario. With the fast policy, 1,000 pages moving at once to one node on 2 cores timed out their connects
-   * (3 s) and pongs (1.5 s) and retried every 0.2-2 s: a retry storm of the benchmark's own making.
+   * The pages' heartbeat, timeouts and backoff. Small scale: fast, so each scenario takes seconds.
+   * Full scale: the browser client's connect timeout and backoff, with a 5 s + 5 s heartbeat so a
+   * hung node is noticed within the scenario. With the fast policy, 1,000 pages moving at once to
+   * one node on 2 cores timed out their connects (3 s) and pongs (1.5 s) and retried every 0.2-2 s:
+   * a retry storm of the benchmark's own making.
    */
   protected ClientPolicy pagePolicy() {
-    return scale.equals(ChaosScale.SMALL) ? ClientPolicy.fast()
-        : ClientPolicy.browser().withPing(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5));
+    return scale.equals(ChaosScale.SMALL)
+        ? ClientPolicy.fast()
+        : ClientPolicy.browser()
+            .withPing(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5));
   }
 
   static String nodeId(ServiceProcess process) {

@@ -17,16 +17,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Scenario 4: a client's link goes silent (no FIN, no RST) while pages publish and receive on the same node. The
- * server terminates the zombie within heartbeat interval + timeout (close 4000, entry gone) and the client notices
- * by its own heartbeat. With a network namespace the cut is real ({@code iptables -j DROP} inside it); without one,
- * the peer is a raw socket that stops reading and answering after the upgrade (the server cannot tell the
- * difference, the client side is then not measured).
+ * Scenario 4: a client's link goes silent (no FIN, no RST) while pages publish and receive on the
+ * same node. The server terminates the zombie within heartbeat interval + timeout (close 4000,
+ * entry gone) and the client notices by its own heartbeat. With a network namespace the cut is real
+ * ({@code iptables -j DROP} inside it); without one, the peer is a raw socket that stops reading
+ * and answering after the upgrade (the server cannot tell the difference, the client side is then
+ * not measured).
  */
 public final class SilentCutScenario extends Scenario {
 
   private static final Duration CLIENT_PING = Duration.ofMillis(500);
   private static final Duration CLIENT_PONG_TIMEOUT = Duration.ofMillis(1500);
+
   /** One sweep of the server's heartbeat check and scheduling on a loaded 2-core machine. */
   private static final Duration SLACK = Duration.ofMillis(1500);
 
@@ -50,8 +52,10 @@ public final class SilentCutScenario extends Scenario {
     BenchTokens tokens = new BenchTokens(env.vertx(), MeshProcesses.JWT_SECRET);
     try (Traffic traffic = new Traffic(env.vertx(), MeshProcesses.JWT_SECRET, "chaos:cut")) {
       int pages = Math.max(2, scale.subscribers() / 4);
-      Traffic.get(traffic.subscribers(pages, List.of(edge.endpoint), pagePolicy()), Duration.ofSeconds(60));
-      Traffic.get(traffic.publishers(1, List.of(edge.endpoint), pagePolicy()), Duration.ofSeconds(30));
+      Traffic.get(
+          traffic.subscribers(pages, List.of(edge.endpoint), pagePolicy()), Duration.ofSeconds(60));
+      Traffic.get(
+          traffic.publishers(1, List.of(edge.endpoint), pagePolicy()), Duration.ofSeconds(30));
       traffic.startPublishing(scale.ratePerPublisher(), 50);
       double zombiesBefore = metric(edge.node, "mesh_zombies_terminated_total");
       double activeBefore = metric(edge.node, "mesh_connections_active");
@@ -64,74 +68,139 @@ public final class SilentCutScenario extends Scenario {
       try {
         if (edge.namespace != null) {
           technique = "iptables DROP in a network namespace (real half-open link)";
-          List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-              "-Xmx64m", "-cp", System.getProperty("java.class.path"), CutClientMain.class.getName(),
-              edge.endpoint.host(), Integer.toString(edge.endpoint.port()), tokens.token("cut-client"),
-              Long.toString(CLIENT_PING.toMillis()), Long.toString(CLIENT_PONG_TIMEOUT.toMillis())));
-          cutClient = new ProcessBuilder(edge.namespace.exec(command)).redirectErrorStream(true).start();
-          BufferedReader out = new BufferedReader(new InputStreamReader(cutClient.getInputStream(), UTF_8));
+          List<String> command =
+              new ArrayList<>(
+                  List.of(
+                      Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                      "-Xmx64m",
+                      "-cp",
+                      System.getProperty("java.class.path"),
+                      CutClientMain.class.getName(),
+                      edge.endpoint.host(),
+                      Integer.toString(edge.endpoint.port()),
+                      tokens.token("cut-client"),
+                      Long.toString(CLIENT_PING.toMillis()),
+                      Long.toString(CLIENT_PONG_TIMEOUT.toMillis())));
+          cutClient =
+              new ProcessBuilder(edge.namespace.exec(command)).redirectErrorStream(true).start();
+          BufferedReader out =
+              new BufferedReader(new InputStreamReader(cutClient.getInputStream(), UTF_8));
           CompletableFuture<Void> welcomed = new CompletableFuture<>();
-          Thread reader = new Thread(() -> {
-            try {
-              for (String line; (line = out.readLine()) != null; ) {
-                if (line.startsWith("welcome")) {
-                  welcomed.complete(null);
-                } else if (line.startsWith("dead") || line.startsWith("closed")) {
-                  clientVerdict.complete(line);
-                }
-              }
-            } catch (Exception e) {
-              clientVerdict.completeExceptionally(e);
-            }
-            welcomed.completeExceptionally(new IllegalStateException("cut client ended without welcome"));
-          }, "cut-client-reader");
+          Thread reader =
+              new Thread(
+                  () -> {
+                    try {
+                      for (String line; (line = out.readLine()) != null; ) {
+                        if (line.startsWith("welcome")) {
+                          welcomed.complete(null);
+                        } else if (line.startsWith("dead") || line.startsWith("closed")) {
+                          clientVerdict.complete(line);
+                        }
+                      }
+                    } catch (Exception e) {
+                      clientVerdict.completeExceptionally(e);
+                    }
+                    welcomed.completeExceptionally(
+                        new IllegalStateException("cut client ended without welcome"));
+                  },
+                  "cut-client-reader");
           reader.setDaemon(true);
           reader.start();
           welcomed.get(60, TimeUnit.SECONDS);
-          MeshProcesses.await(Duration.ofSeconds(10), () -> metric(edge.node, "mesh_connections_active") == activeBefore + 1,
+          MeshProcesses.await(
+              Duration.ofSeconds(10),
+              () -> metric(edge.node, "mesh_connections_active") == activeBefore + 1,
               "the cut client's connection never showed");
           sleep(Duration.ofSeconds(1));
           cutAt = System.nanoTime();
           long cutWallMillis = System.currentTimeMillis();
           edge.namespace.cut();
           String verdict = clientVerdict.get(30, TimeUnit.SECONDS);
-          clientDetectedMillis = Long.parseLong(verdict.substring(verdict.lastIndexOf(' ') + 1)) - cutWallMillis;
-          check(verdict.startsWith("dead"), "client saw '" + verdict + "' instead of its heartbeat failing");
+          clientDetectedMillis =
+              Long.parseLong(verdict.substring(verdict.lastIndexOf(' ') + 1)) - cutWallMillis;
+          check(
+              verdict.startsWith("dead"),
+              "client saw '" + verdict + "' instead of its heartbeat failing");
         } else {
-          technique = "silent peer: raw socket that stops reading and answering after the upgrade (no namespace here)";
-          RawWebSocket silent = Traffic.get(RawWebSocket.upgrade(env.vertx().createNetClient(), edge.endpoint,
-              tokens.token("cut-client"), "session=s&tab=t&page=p", true), Duration.ofSeconds(30));
+          technique =
+              "silent peer: raw socket that stops reading and answering after the upgrade (no namespace here)";
+          RawWebSocket silent =
+              Traffic.get(
+                  RawWebSocket.upgrade(
+                      env.vertx().createNetClient(),
+                      edge.endpoint,
+                      tokens.token("cut-client"),
+                      "session=s&tab=t&page=p",
+                      true),
+                  Duration.ofSeconds(30));
           cutAt = System.nanoTime();
           KEEP.add(silent);
         }
-        boolean terminated = Traffic.await(Duration.ofSeconds(30),
-            () -> metric(edge.node, "mesh_zombies_terminated_total") >= zombiesBefore + 1);
+        boolean terminated =
+            Traffic.await(
+                Duration.ofSeconds(30),
+                () -> metric(edge.node, "mesh_zombies_terminated_total") >= zombiesBefore + 1);
         long serverDetected = System.nanoTime() - cutAt;
-        boolean gone = Traffic.await(Duration.ofSeconds(5), () -> metric(edge.node, "mesh_connections_active") == activeBefore);
+        boolean gone =
+            Traffic.await(
+                Duration.ofSeconds(5),
+                () -> metric(edge.node, "mesh_connections_active") == activeBefore);
         traffic.stopPublishing();
-        boolean acknowledged = Traffic.await(Duration.ofSeconds(30), () -> traffic.unacknowledged() == 0);
+        boolean acknowledged =
+            Traffic.await(Duration.ofSeconds(30), () -> traffic.unacknowledged() == 0);
         boolean caughtUp = Traffic.await(Duration.ofSeconds(30), traffic::caughtUp);
         Traffic.Tally tally = traffic.tally();
 
         Duration bound = EdgeGroup.HEARTBEAT_INTERVAL.plus(EdgeGroup.HEARTBEAT_TIMEOUT);
         check(terminated, "zombie not terminated within 30 s");
-        check(serverDetected <= bound.plus(SLACK).toNanos(), "zombie terminated after " + seconds(serverDetected)
-            + ", bound interval + timeout = " + bound.toMillis() + " ms (+" + SLACK.toMillis() + " ms sweep slack)");
+        check(
+            serverDetected <= bound.plus(SLACK).toNanos(),
+            "zombie terminated after "
+                + seconds(serverDetected)
+                + ", bound interval + timeout = "
+                + bound.toMillis()
+                + " ms (+"
+                + SLACK.toMillis()
+                + " ms sweep slack)");
         check(gone, "the zombie's session is still counted");
         if (clientDetectedMillis != null) {
-          check(clientDetectedMillis <= CLIENT_PING.plus(CLIENT_PONG_TIMEOUT).plus(SLACK).toMillis(),
+          check(
+              clientDetectedMillis <= CLIENT_PING.plus(CLIENT_PONG_TIMEOUT).plus(SLACK).toMillis(),
               "client noticed after " + clientDetectedMillis + " ms");
         }
-        check(acknowledged && caughtUp && tally.lost() == 0, tally.lost() + " events lost by healthy pages");
+        check(
+            acknowledged && caughtUp && tally.lost() == 0,
+            tally.lost() + " events lost by healthy pages");
         check(tally.duplicates() == 0, tally.duplicates() + " duplicates at healthy pages");
-        check(traffic.subscribers().stream().allMatch(p -> p.closeCodes().isEmpty()), "a healthy page was closed");
+        check(
+            traffic.subscribers().stream().allMatch(p -> p.closeCodes().isEmpty()),
+            "a healthy page was closed");
 
-        String detection = "server closed zombie (4000) " + seconds(serverDetected) + " after the cut (bound "
-            + bound.toMillis() + " ms from the last frame)"
-            + (clientDetectedMillis == null ? "" : ", client's own heartbeat noticed after " + clientDetectedMillis
-            + " ms (ping " + CLIENT_PING.toMillis() + " + timeout " + CLIENT_PONG_TIMEOUT.toMillis() + " ms)");
-        return ChaosResult.of(name(), pages + " pages + 1 publisher x " + (int) scale.ratePerPublisher()
-            + "/s + 1 cut client", technique, tally, detection, violations);
+        String detection =
+            "server closed zombie (4000) "
+                + seconds(serverDetected)
+                + " after the cut (bound "
+                + bound.toMillis()
+                + " ms from the last frame)"
+                + (clientDetectedMillis == null
+                    ? ""
+                    : ", client's own heartbeat noticed after "
+                        + clientDetectedMillis
+                        + " ms (ping "
+                        + CLIENT_PING.toMillis()
+                        + " + timeout "
+                        + CLIENT_PONG_TIMEOUT.toMillis()
+                        + " ms)");
+        return ChaosResult.of(
+            name(),
+            pages
+                + " pages + 1 publisher x "
+                + (int) scale.ratePerPublisher()
+                + "/s + 1 cut client",
+            technique,
+            tally,
+            detection,
+            violations);
       } finally {
         if (cutClient != null) {
           cutClient.destroyForcibly();
@@ -141,6 +210,9 @@ public final class SilentCutScenario extends Scenario {
   }
 
   static double metric(ServiceProcess process, String name, String... labels) {
-    return process.getOps("/metrics").map(r -> Prometheus.sum(r.body(), name, labels).orElse(0)).orElse(-1.0);
+    return process
+        .getOps("/metrics")
+        .map(r -> Prometheus.sum(r.body(), name, labels).orElse(0))
+        .orElse(-1.0);
   }
 }

@@ -9,7 +9,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +18,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Pages publishing to and receiving from one channel throughout a scenario, and the bookkeeping that judges the
- * server afterwards: every acknowledged event must reach every subscriber exactly once (docs/ARCHITECTURE.md §8, invariants 4-5).
- * Subscribers are all subscribed before the first publish, so every acknowledged event is owed to every one of them.
+ * Pages publishing to and receiving from one channel throughout a scenario, and the bookkeeping
+ * that judges the server afterwards: every acknowledged event must reach every subscriber exactly
+ * once (docs/ARCHITECTURE.md §8, invariants 4-5). Subscribers are all subscribed before the first
+ * publish, so every acknowledged event is owed to every one of them.
  */
 final class Traffic implements AutoCloseable {
 
@@ -31,8 +31,10 @@ final class Traffic implements AutoCloseable {
   private final String channel;
   private final List<PageClient> subscribers = new ArrayList<>();
   private final List<PageClient> publishers = new ArrayList<>();
+
   /** Every acknowledged event, as the {@code (epoch, seq)} its {@code published} reply named. */
   private final Set<Ack> acked = ConcurrentHashMap.newKeySet();
+
   private final Set<String> ackedEpochs = ConcurrentHashMap.newKeySet();
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong maxAckNanos = new AtomicLong();
@@ -42,8 +44,9 @@ final class Traffic implements AutoCloseable {
 
   Traffic(Vertx vertx, String secret, String channel) {
     this.vertx = vertx;
-    this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000)
-        .setClosingTimeout(2));
+    this.webSockets =
+        vertx.createWebSocketClient(
+            new WebSocketClientOptions().setMaxConnections(100_000).setClosingTimeout(2));
     this.tokens = new BenchTokens(vertx, secret);
     this.channel = channel;
   }
@@ -53,14 +56,27 @@ final class Traffic implements AutoCloseable {
   }
 
   /** Creates a page of a distinct user, first connecting to {@code endpoints[first]}. */
-  PageClient page(String role, int index, List<Endpoint> endpoints, int first, ClientPolicy policy) {
+  PageClient page(
+      String role, int index, List<Endpoint> endpoints, int first, ClientPolicy policy) {
     String user = role + "-" + run + "-" + index;
     String token = tokens.token(user);
-    return new PageClient(vertx, webSockets, user, "s" + index, "t" + index, "p" + index, () -> token, endpoints,
-        first, policy);
+    return new PageClient(
+        vertx,
+        webSockets,
+        user,
+        "s" + index,
+        "t" + index,
+        "p" + index,
+        () -> token,
+        endpoints,
+        first,
+        policy);
   }
 
-  /** Starts {@code count} subscribers spread round-robin over the endpoints; completes when all are subscribed. */
+  /**
+   * Starts {@code count} subscribers spread round-robin over the endpoints; completes when all are
+   * subscribed.
+   */
   Future<Void> subscribers(int count, List<Endpoint> endpoints, ClientPolicy policy) {
     List<Future<Void>> ready = new ArrayList<>();
     for (int i = 0; i < count; i++) {
@@ -71,7 +87,10 @@ final class Traffic implements AutoCloseable {
     return Future.all(ready).mapEmpty();
   }
 
-  /** Starts {@code count} publishers on the given endpoints (round-robin); completes when all are connected. */
+  /**
+   * Starts {@code count} publishers on the given endpoints (round-robin); completes when all are
+   * connected.
+   */
   Future<Void> publishers(int count, List<Endpoint> endpoints, ClientPolicy policy) {
     List<Future<Void>> ready = new ArrayList<>();
     for (int i = 0; i < count; i++) {
@@ -83,33 +102,42 @@ final class Traffic implements AutoCloseable {
   }
 
   /**
-   * Every publisher publishes {@code perSecond} events per second until {@link #stopPublishing()}, with at most
-   * {@code window} unacknowledged at a time (a real client's outbox is bounded too).
+   * Every publisher publishes {@code perSecond} events per second until {@link #stopPublishing()},
+   * with at most {@code window} unacknowledged at a time (a real client's outbox is bounded too).
    */
   void startPublishing(double perSecond, int window) {
     long period = Math.max(1, Math.round(1000 / perSecond));
     for (PageClient publisher : publishers) {
-      timers.add(vertx.setPeriodic(period, t -> {
-        if (publisher.pendingPublishes() < window) {
-          publishOne(publisher);
-        }
-      }));
+      timers.add(
+          vertx.setPeriodic(
+              period,
+              t -> {
+                if (publisher.pendingPublishes() < window) {
+                  publishOne(publisher);
+                }
+              }));
     }
   }
 
   Future<JsonObject> publishOne(PageClient publisher) {
     sent.incrementAndGet();
     long started = System.nanoTime();
-    JsonObject data = new JsonObject().put("n", sent.get()).put("t", PageClient.nowMicros())
-        .put("pad", "x".repeat(48));
-    return publisher.publish(channel, data).onSuccess(published -> {
-      maxAckNanos.accumulateAndGet(System.nanoTime() - started, Math::max);
-      acked.add(new Ack(published.getString("epoch"), published.getLong("seq")));
-      if (published.getBoolean("duplicate", false)) {
-        duplicateAcks.add(published.getLong("seq"));
-      }
-      ackedEpochs.add(published.getString("epoch"));
-    });
+    JsonObject data =
+        new JsonObject()
+            .put("n", sent.get())
+            .put("t", PageClient.nowMicros())
+            .put("pad", "x".repeat(48));
+    return publisher
+        .publish(channel, data)
+        .onSuccess(
+            published -> {
+              maxAckNanos.accumulateAndGet(System.nanoTime() - started, Math::max);
+              acked.add(new Ack(published.getString("epoch"), published.getLong("seq")));
+              if (published.getBoolean("duplicate", false)) {
+                duplicateAcks.add(published.getLong("seq"));
+              }
+              ackedEpochs.add(published.getString("epoch"));
+            });
   }
 
   void stopPublishing() {
@@ -150,20 +178,31 @@ final class Traffic implements AutoCloseable {
     }
   }
 
-  /** Every subscriber is connected, subscribed and has every acknowledged event, or was told it will not get it. */
+  /**
+   * Every subscriber is connected, subscribed and has every acknowledged event, or was told it will
+   * not get it.
+   */
   boolean caughtUp() {
     return subscribers.stream().allMatch(s -> s.isReady() && lost(s) == 0);
   }
 
-  /** Acknowledged events silently missing at some subscriber (at most {@code limit}), for the report. */
+  /**
+   * Acknowledged events silently missing at some subscriber (at most {@code limit}), for the
+   * report.
+   */
   java.util.SortedSet<String> missing(int limit) {
     java.util.SortedSet<String> missing = new java.util.TreeSet<>();
     for (PageClient page : subscribers) {
-      page.ledger(channel, ledger -> {
-        acked.stream().filter(a -> !ledger.saw(a.epoch(), a.seq()) && !ledger.announced(a.epoch(), a.seq()))
-            .limit(limit).forEach(a -> missing.add(a.toString()));
-        return null;
-      });
+      page.ledger(
+          channel,
+          ledger -> {
+            acked.stream()
+                .filter(
+                    a -> !ledger.saw(a.epoch(), a.seq()) && !ledger.announced(a.epoch(), a.seq()))
+                .limit(limit)
+                .forEach(a -> missing.add(a.toString()));
+            return null;
+          });
     }
     return missing;
   }
@@ -173,9 +212,17 @@ final class Traffic implements AutoCloseable {
     StringBuilder report = new StringBuilder();
     for (PageClient page : subscribers) {
       if (lost(page) > 0) {
-        report.append("\n  ").append(page.userId()).append(" lost ").append(lost(page)).append(" (gap frames announced ")
-            .append(page.<Object>ledger(channel, l -> l.announcedDrops())).append(") closes ")
-            .append(page.closeCodes()).append(" ").append(page.<Object>ledger(channel, l -> l.positions()));
+        report
+            .append("\n  ")
+            .append(page.userId())
+            .append(" lost ")
+            .append(lost(page))
+            .append(" (gap frames announced ")
+            .append(page.<Object>ledger(channel, l -> l.announcedDrops()))
+            .append(") closes ")
+            .append(page.closeCodes())
+            .append(" ")
+            .append(page.<Object>ledger(channel, l -> l.positions()));
       }
     }
     return report.toString();
@@ -187,28 +234,50 @@ final class Traffic implements AutoCloseable {
     for (PageClient page : subscribers) {
       long duplicates = page.ledger(channel, l -> l.duplicates());
       if (duplicates > 0) {
-        report.append("\n  ").append(page.userId()).append(" duplicates ").append(duplicates).append(" closes ")
-            .append(page.closeCodes()).append(" ").append(page.<Object>ledger(channel, l -> l.positions()));
+        report
+            .append("\n  ")
+            .append(page.userId())
+            .append(" duplicates ")
+            .append(duplicates)
+            .append(" closes ")
+            .append(page.closeCodes())
+            .append(" ")
+            .append(page.<Object>ledger(channel, l -> l.positions()));
       }
     }
     return report.toString();
   }
 
-  /** Seqs acknowledged to a retried publish ({@code duplicate: true}): the first attempt was stored. */
+  /**
+   * Seqs acknowledged to a retried publish ({@code duplicate: true}): the first attempt was stored.
+   */
   Set<Long> duplicateAcks() {
     return duplicateAcks;
   }
 
   /** Acknowledged events {@code page} neither received nor was told about: silently lost. */
   long lost(PageClient page) {
-    return page.ledger(channel, ledger -> acked.stream()
-        .filter(a -> !ledger.saw(a.epoch(), a.seq()) && !ledger.announced(a.epoch(), a.seq())).count());
+    return page.ledger(
+        channel,
+        ledger ->
+            acked.stream()
+                .filter(
+                    a -> !ledger.saw(a.epoch(), a.seq()) && !ledger.announced(a.epoch(), a.seq()))
+                .count());
   }
 
-  /** Acknowledged events {@code page} did not receive and was told so ({@code reset} or {@code gap}). */
+  /**
+   * Acknowledged events {@code page} did not receive and was told so ({@code reset} or {@code
+   * gap}).
+   */
   long announced(PageClient page) {
-    return page.ledger(channel, ledger -> acked.stream()
-        .filter(a -> !ledger.saw(a.epoch(), a.seq()) && ledger.announced(a.epoch(), a.seq())).count());
+    return page.ledger(
+        channel,
+        ledger ->
+            acked.stream()
+                .filter(
+                    a -> !ledger.saw(a.epoch(), a.seq()) && ledger.announced(a.epoch(), a.seq()))
+                .count());
   }
 
   Tally tally() {
@@ -232,18 +301,40 @@ final class Traffic implements AutoCloseable {
       pagesWithLoss += pageLost > 0 ? 1 : 0;
       pagesWithDuplicates += pageDuplicates > 0 ? 1 : 0;
     }
-    return new Tally(sent.get(), acked.size(), acked.size() * (long) subscribers.size(), received, lost, announced,
-        duplicates, jumps, resets, pagesWithLoss, pagesWithDuplicates, ackedEpochs.size());
+    return new Tally(
+        sent.get(),
+        acked.size(),
+        acked.size() * (long) subscribers.size(),
+        received,
+        lost,
+        announced,
+        duplicates,
+        jumps,
+        resets,
+        pagesWithLoss,
+        pagesWithDuplicates,
+        ackedEpochs.size());
   }
 
   /**
-   * Counts over all subscribers: {@code owed} = acknowledged events times subscribers; {@code received} counts every
-   * copy delivered (duplicates included); {@code lost} the owed events a page neither received nor was told about
-   * (silently lost: must be 0); {@code announced} those it was told about by a reset or a gap frame.
+   * Counts over all subscribers: {@code owed} = acknowledged events times subscribers; {@code
+   * received} counts every copy delivered (duplicates included); {@code lost} the owed events a
+   * page neither received nor was told about (silently lost: must be 0); {@code announced} those it
+   * was told about by a reset or a gap frame.
    */
-  record Tally(long sent, long acked, long owed, long received, long lost, long announced, long duplicates, long jumps,
-               long resets, int pagesWithLoss, int pagesWithDuplicates, int epochs) {
-  }
+  record Tally(
+      long sent,
+      long acked,
+      long owed,
+      long received,
+      long lost,
+      long announced,
+      long duplicates,
+      long jumps,
+      long resets,
+      int pagesWithLoss,
+      int pagesWithDuplicates,
+      int epochs) {}
 
   /** Waits (polling) until {@code condition} or the timeout; returns whether it held. */
   static boolean await(Duration timeout, java.util.function.BooleanSupplier condition) {
@@ -264,7 +355,10 @@ final class Traffic implements AutoCloseable {
 
   static <T> T get(Future<T> future, Duration timeout) {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return future
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("timed out or failed after " + timeout + ": " + e, e);
     }

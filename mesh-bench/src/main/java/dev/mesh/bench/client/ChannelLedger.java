@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What one page received on one channel: the position it would resume from, every {@code (epoch, seq)} seen, and the
- * ranges the server announced as lost to it ({@code reset} and {@code gap} frames), so that an acknowledged event
- * missing at this page can be told apart: excused (announced) or silently lost; and when each first arrived
- * (wall-clock microseconds, so that the time a page took to get back what it missed is measured, not guessed).
- * Accessed under the owning
+ * What one page received on one channel: the position it would resume from, every {@code (epoch,
+ * seq)} seen, and the ranges the server announced as lost to it ({@code reset} and {@code gap}
+ * frames), so that an acknowledged event missing at this page can be told apart: excused
+ * (announced) or silently lost; and when each first arrived (wall-clock microseconds, so that the
+ * time a page took to get back what it missed is measured, not guessed). Accessed under the owning
  * {@link PageClient}'s lock.
  */
 public final class ChannelLedger {
@@ -20,18 +20,23 @@ public final class ChannelLedger {
   private String epoch;
   private long last = -1;
   private final Map<String, BitSet> seen = new HashMap<>();
+
   /** Per epoch, ranges {@code (from, to]} of seqs the page was told it will not get. */
   private final Map<String, List<long[]>> announced = new HashMap<>();
+
   /** Per epoch, arrival (wall-clock microseconds) of the first copy of each seq, 0 where none. */
   private final Map<String, long[]> arrivals = new HashMap<>();
+
   private long received;
   private long duplicates;
   private long jumps;
   private long resets;
   private long epochChanges;
   private long announcedDrops;
+
   /** The last seq when a {@code gap} frame arrived and no event followed yet; -1 otherwise. */
   private long gapFrom = -1;
+
   private long gapDropped;
   private boolean subscribed;
   private final List<String> positions = new ArrayList<>();
@@ -56,20 +61,33 @@ public final class ChannelLedger {
 
   private void announce(String inEpoch, long fromExclusive, long toInclusive) {
     if (toInclusive > fromExclusive) {
-      announced.computeIfAbsent(inEpoch, e -> new ArrayList<>()).add(new long[] {fromExclusive, toInclusive});
+      announced
+          .computeIfAbsent(inEpoch, e -> new ArrayList<>())
+          .add(new long[] {fromExclusive, toInclusive});
     }
   }
 
   void subscribed(String epoch, long seq) {
-    note("subscribed@" + shortEpoch(epoch) + ":" + seq + "(had " + shortEpoch(this.epoch) + ":" + last + ")");
+    note(
+        "subscribed@"
+            + shortEpoch(epoch)
+            + ":"
+            + seq
+            + "(had "
+            + shortEpoch(this.epoch)
+            + ":"
+            + last
+            + ")");
     if (this.epoch == null) {
       // The first subscription starts at the head: what came before was never owed to this page.
       announce(epoch, 0, seq);
       this.epoch = epoch;
       last = seq;
     } else if (!this.epoch.equals(epoch)) {
-      // A new epoch without a reset frame: not an announcement, the old epoch's rest stays owed. From the unborn
-      // position (no history when first subscribed) the first epoch continues it (PROTOCOL 6.1): not a change.
+      // A new epoch without a reset frame: not an announcement, the old epoch's rest stays owed.
+      // From the unborn
+      // position (no history when first subscribed) the first epoch continues it (PROTOCOL 6.1):
+      // not a change.
       if (!unborn()) {
         epochChanges++;
       }
@@ -81,7 +99,9 @@ public final class ChannelLedger {
     subscribed = true;
   }
 
-  /** At the unborn position: subscribed to a channel that had no history, nothing received since. */
+  /**
+   * At the unborn position: subscribed to a channel that had no history, nothing received since.
+   */
   private boolean unborn() {
     return dev.mesh.common.protocol.Position.UNBORN_EPOCH.equals(epoch) && last <= 0;
   }
@@ -91,7 +111,18 @@ public final class ChannelLedger {
   }
 
   void reset(String epoch, long seq, String cause) {
-    note("reset@" + shortEpoch(epoch) + ":" + seq + " " + cause + "(had " + shortEpoch(this.epoch) + ":" + last + ")");
+    note(
+        "reset@"
+            + shortEpoch(epoch)
+            + ":"
+            + seq
+            + " "
+            + cause
+            + "(had "
+            + shortEpoch(this.epoch)
+            + ":"
+            + last
+            + ")");
     resets++;
     if (this.epoch != null && this.epoch.equals(epoch)) {
       announce(epoch, last, seq);
@@ -109,11 +140,15 @@ public final class ChannelLedger {
     subscribed = false;
   }
 
-  /** Records one event that arrived at {@code arrivedMicros} (wall clock); returns false when it is a duplicate. */
+  /**
+   * Records one event that arrived at {@code arrivedMicros} (wall clock); returns false when it is
+   * a duplicate.
+   */
   boolean event(String eventEpoch, long seq, long arrivedMicros) {
     if (epoch != null && !epoch.equals(eventEpoch)) {
       if (unborn()) {
-        // Subscribed before the channel had a history: its first epoch continues the position (PROTOCOL 6.1).
+        // Subscribed before the channel had a history: its first epoch continues the position
+        // (PROTOCOL 6.1).
         last = 0;
       } else {
         epochChanges++;
@@ -149,7 +184,10 @@ public final class ChannelLedger {
     return true;
   }
 
-  /** The subscribe positions, resets and jumps this ledger went through (the first 20), for diagnostics. */
+  /**
+   * The subscribe positions, resets and jumps this ledger went through (the first 20), for
+   * diagnostics.
+   */
   public List<String> positions() {
     return List.copyOf(positions);
   }
@@ -157,12 +195,16 @@ public final class ChannelLedger {
   void gap(long dropped) {
     announcedDrops += dropped;
     note("gap frame dropped=" + dropped + " after " + last);
-    // The dropped events lie between the last one delivered and the next one (the gap frame precedes it).
+    // The dropped events lie between the last one delivered and the next one (the gap frame
+    // precedes it).
     gapFrom = last;
     gapDropped = dropped;
   }
 
-  /** Events the server said it dropped for this page ({@code gap} frames: a slow reader, PROTOCOL §11.2). */
+  /**
+   * Events the server said it dropped for this page ({@code gap} frames: a slow reader, PROTOCOL
+   * §11.2).
+   */
   public long announcedDrops() {
     return announcedDrops;
   }
@@ -190,13 +232,19 @@ public final class ChannelLedger {
     return ofEpoch != null && ofEpoch.get((int) seq);
   }
 
-  /** When the first copy of {@code seq} (current epoch) arrived, wall-clock microseconds; -1 if it never did. */
+  /**
+   * When the first copy of {@code seq} (current epoch) arrived, wall-clock microseconds; -1 if it
+   * never did.
+   */
   public long arrivalMicros(long seq) {
     long[] times = epoch == null ? null : arrivals.get(epoch);
     return times != null && seq >= 0 && seq < times.length && saw(seq) ? times[(int) seq] : -1;
   }
 
-  /** Whether the server told this page, by {@code reset} or {@code gap}, that it will not get {@code (epoch, seq)}. */
+  /**
+   * Whether the server told this page, by {@code reset} or {@code gap}, that it will not get {@code
+   * (epoch, seq)}.
+   */
   public boolean announced(String inEpoch, long seq) {
     if (gapFrom >= 0 && inEpoch.equals(epoch) && seq > gapFrom && seq <= gapFrom + gapDropped) {
       return true;
@@ -217,7 +265,10 @@ public final class ChannelLedger {
     return duplicates;
   }
 
-  /** Events that arrived after a hole (an out-of-order delivery or a loss); 0 when the merge guarantee holds. */
+  /**
+   * Events that arrived after a hole (an out-of-order delivery or a loss); 0 when the merge
+   * guarantee holds.
+   */
   public long jumps() {
     return jumps;
   }

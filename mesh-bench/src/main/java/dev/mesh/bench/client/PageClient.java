@@ -9,7 +9,6 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -21,57 +20,64 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
- * One simulated browser page speaking Mesh's WebSocket protocol (docs/PROTOCOL.md sections 3-6): it connects with a
- * bearer token to one of several nodes, subscribes, publishes with retries under the same message id until
- * {@code published}, pings, reconnects to the next node as the browser client does ({@link ClientPolicy}: jittered
- * backoff, the server's retry-after hint when a close carries one, giving up after the policy's attempts), and
- * resumes every channel from the last {@code (epoch, seq)} it saw. Everything runs on the client's own Vert.x
- * context; the getters may be called from any thread.
+ * One simulated browser page speaking Mesh's WebSocket protocol (docs/PROTOCOL.md sections 3-6): it
+ * connects with a bearer token to one of several nodes, subscribes, publishes with retries under
+ * the same message id until {@code published}, pings, reconnects to the next node as the browser
+ * client does ({@link ClientPolicy}: jittered backoff, the server's retry-after hint when a close
+ * carries one, giving up after the policy's attempts), and resumes every channel from the last
+ * {@code (epoch, seq)} it saw. Everything runs on the client's own Vert.x context; the getters may
+ * be called from any thread.
  */
 public final class PageClient implements LoadPage {
 
   /** Callbacks, all on the client's context. */
   public interface Listener {
-    /** An {@code event} frame, first copy only; {@code receivedMicros} is the wall clock at arrival. */
-    default void onEvent(PageClient client, JsonObject frame, long receivedMicros) {
-    }
+    /**
+     * An {@code event} frame, first copy only; {@code receivedMicros} is the wall clock at arrival.
+     */
+    default void onEvent(PageClient client, JsonObject frame, long receivedMicros) {}
 
     /** Every channel is subscribed on the current connection. */
-    default void onReady(PageClient client) {
-    }
+    default void onReady(PageClient client) {}
 
     /** A connection attempt starts. */
-    default void onAttempt(PageClient client) {
-    }
-
-    /** The connection closed ({@code code} -1 when no close frame, 4000 when the client declared it dead). */
-    default void onClosed(PageClient client, int code) {
-    }
-
-    /** A {@code welcome} arrived: the server admitted the connection (its subscriptions may still be resuming). */
-    default void onWelcome(PageClient client) {
-    }
+    default void onAttempt(PageClient client) {}
 
     /**
-     * The next attempt is scheduled {@code delayMillis} after a close with {@code code}; {@code hinted} when the
-     * delay is the server's retry-after hint rather than the client's own backoff.
+     * The connection closed ({@code code} -1 when no close frame, 4000 when the client declared it
+     * dead).
      */
-    default void onRetryScheduled(PageClient client, int code, long delayMillis, boolean hinted) {
-    }
+    default void onClosed(PageClient client, int code) {}
 
-    /** The page stopped reconnecting: {@link ClientPolicy#maxAttempts()} attempts in a row failed. */
-    default void onGaveUp(PageClient client) {
-    }
+    /**
+     * A {@code welcome} arrived: the server admitted the connection (its subscriptions may still be
+     * resuming).
+     */
+    default void onWelcome(PageClient client) {}
+
+    /**
+     * The next attempt is scheduled {@code delayMillis} after a close with {@code code}; {@code
+     * hinted} when the delay is the server's retry-after hint rather than the client's own backoff.
+     */
+    default void onRetryScheduled(PageClient client, int code, long delayMillis, boolean hinted) {}
+
+    /**
+     * The page stopped reconnecting: {@link ClientPolicy#maxAttempts()} attempts in a row failed.
+     */
+    default void onGaveUp(PageClient client) {}
   }
 
   /** Close code of a close the client did not see (no close frame: connection refused or reset). */
   public static final int NO_CLOSE_FRAME = -1;
+
   /** Close code of a drop asked for by the bench ({@link #dropAndResume()}, {@link #goAway()}). */
   public static final int BENCH_DROP = -2;
+
   /** Close code of an attempt not welcomed within {@link ClientPolicy#connectTimeout()}. */
   public static final int CONNECT_TIMEOUT = -3;
 
-  private static final java.util.regex.Pattern RETRY_AFTER = java.util.regex.Pattern.compile("retry-after=(\\d+)");
+  private static final java.util.regex.Pattern RETRY_AFTER =
+      java.util.regex.Pattern.compile("retry-after=(\\d+)");
 
   private final Vertx vertx;
   private final Context context;
@@ -82,42 +88,44 @@ public final class PageClient implements LoadPage {
   private final List<Endpoint> endpoints;
   private final ClientPolicy policy;
   private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private final Listener listener = new Listener() {
-    @Override
-    public void onEvent(PageClient client, JsonObject frame, long receivedMicros) {
-      listeners.forEach(l -> l.onEvent(client, frame, receivedMicros));
-    }
+  private final Listener listener =
+      new Listener() {
+        @Override
+        public void onEvent(PageClient client, JsonObject frame, long receivedMicros) {
+          listeners.forEach(l -> l.onEvent(client, frame, receivedMicros));
+        }
 
-    @Override
-    public void onReady(PageClient client) {
-      listeners.forEach(l -> l.onReady(client));
-    }
+        @Override
+        public void onReady(PageClient client) {
+          listeners.forEach(l -> l.onReady(client));
+        }
 
-    @Override
-    public void onAttempt(PageClient client) {
-      listeners.forEach(l -> l.onAttempt(client));
-    }
+        @Override
+        public void onAttempt(PageClient client) {
+          listeners.forEach(l -> l.onAttempt(client));
+        }
 
-    @Override
-    public void onClosed(PageClient client, int code) {
-      listeners.forEach(l -> l.onClosed(client, code));
-    }
+        @Override
+        public void onClosed(PageClient client, int code) {
+          listeners.forEach(l -> l.onClosed(client, code));
+        }
 
-    @Override
-    public void onWelcome(PageClient client) {
-      listeners.forEach(l -> l.onWelcome(client));
-    }
+        @Override
+        public void onWelcome(PageClient client) {
+          listeners.forEach(l -> l.onWelcome(client));
+        }
 
-    @Override
-    public void onRetryScheduled(PageClient client, int code, long delayMillis, boolean hinted) {
-      listeners.forEach(l -> l.onRetryScheduled(client, code, delayMillis, hinted));
-    }
+        @Override
+        public void onRetryScheduled(
+            PageClient client, int code, long delayMillis, boolean hinted) {
+          listeners.forEach(l -> l.onRetryScheduled(client, code, delayMillis, hinted));
+        }
 
-    @Override
-    public void onGaveUp(PageClient client) {
-      listeners.forEach(l -> l.onGaveUp(client));
-    }
-  };
+        @Override
+        public void onGaveUp(PageClient client) {
+          listeners.forEach(l -> l.onGaveUp(client));
+        }
+      };
 
   private final Map<String, ChannelLedger> channels = new LinkedHashMap<>();
   private final Map<String, String> subscribeIds = new HashMap<>();
@@ -146,24 +154,37 @@ public final class PageClient implements LoadPage {
   private long publishRetries;
   private long readyAtNanos;
   private long welcomedAtNanos;
+
   /** Wall-clock microseconds of every welcome and every moment the page became ready, in order. */
   private final List<Long> welcomeTimes = new ArrayList<>();
+
   /** Wall-clock microseconds of every connection attempt, in order. */
   private final List<Long> attemptTimes = new ArrayList<>();
+
   private final List<Long> readyTimes = new ArrayList<>();
+
   /** The retry-after hint of the current connection's {@code goodbye}, -1 when none. */
   private long goodbyeHintMillis = -1;
+
   private boolean gaveUp;
   private String connectionId;
   private String nodeId;
   private Endpoint currentEndpoint;
   private int sequence;
 
-  private record Publish(JsonObject frame, Promise<JsonObject> result) {
-  }
+  private record Publish(JsonObject frame, Promise<JsonObject> result) {}
 
-  public PageClient(Vertx vertx, WebSocketClient client, String userId, String sessionId, String tabId, String pageId,
-                    Supplier<String> token, List<Endpoint> endpoints, int firstEndpoint, ClientPolicy policy) {
+  public PageClient(
+      Vertx vertx,
+      WebSocketClient client,
+      String userId,
+      String sessionId,
+      String tabId,
+      String pageId,
+      Supplier<String> token,
+      List<Endpoint> endpoints,
+      int firstEndpoint,
+      ClientPolicy policy) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.client = client;
@@ -184,98 +205,121 @@ public final class PageClient implements LoadPage {
 
   /** Subscribes to {@code channel} now and on every reconnect (resuming from the last position). */
   public PageClient subscribe(String channel) {
-    context.runOnContext(v -> {
-      synchronized (this) {
-        channels.computeIfAbsent(channel, ChannelLedger::new);
-        ready = false;
-        if (connected) {
-          sendSubscribe(channels.get(channel));
-        }
-      }
-    });
+    context.runOnContext(
+        v -> {
+          synchronized (this) {
+            channels.computeIfAbsent(channel, ChannelLedger::new);
+            ready = false;
+            if (connected) {
+              sendSubscribe(channels.get(channel));
+            }
+          }
+        });
     return this;
   }
 
-  /** Connects; the future completes when the first connection is welcomed and every channel subscribed. */
-  @Override public Future<Void> start() {
+  /**
+   * Connects; the future completes when the first connection is welcomed and every channel
+   * subscribed.
+   */
+  @Override
+  public Future<Void> start() {
     context.runOnContext(v -> connect());
     return firstReady.future();
   }
 
   /**
-   * Publishes {@code data} with a fresh 128-bit message id; completes with the {@code published} frame once the server
-   * acknowledged it, retrying across errors and reconnects with the same id.
+   * Publishes {@code data} with a fresh 128-bit message id; completes with the {@code published}
+   * frame once the server acknowledged it, retrying across errors and reconnects with the same id.
    */
-  @Override public Future<JsonObject> publish(String channel, JsonObject data) {
+  @Override
+  public Future<JsonObject> publish(String channel, JsonObject data) {
     Promise<JsonObject> result = Promise.promise();
-    context.runOnContext(v -> {
-      synchronized (this) {
-        String id = newId();
-        JsonObject frame = new JsonObject().put("type", "publish").put("id", id).put("channel", channel).put("data", data);
-        pending.put(id, new Publish(frame, result));
-        if (connected) {
-          send(frame);
-        }
-      }
-    });
+    context.runOnContext(
+        v -> {
+          synchronized (this) {
+            String id = newId();
+            JsonObject frame =
+                new JsonObject()
+                    .put("type", "publish")
+                    .put("id", id)
+                    .put("channel", channel)
+                    .put("data", data);
+            pending.put(id, new Publish(frame, result));
+            if (connected) {
+              send(frame);
+            }
+          }
+        });
     return result.future();
   }
 
-  /** Drops the current connection as a network failure would (close code 4000 from the client) and resumes. */
+  /**
+   * Drops the current connection as a network failure would (close code 4000 from the client) and
+   * resumes.
+   */
   public void dropAndResume() {
-    context.runOnContext(v -> {
-      synchronized (this) {
-        if (socket != null && connected) {
-          WebSocket old = socket;
-          connectionLost(generation, BENCH_DROP, null);
-          old.close((short) 4000, "bench drop");
-        }
-      }
-    });
+    context.runOnContext(
+        v -> {
+          synchronized (this) {
+            if (socket != null && connected) {
+              WebSocket old = socket;
+              connectionLost(generation, BENCH_DROP, null);
+              old.close((short) 4000, "bench drop");
+            }
+          }
+        });
   }
 
-  /** Drops the connection (close 4000, as a network failure) and stays away until {@link #comeBack()}. */
+  /**
+   * Drops the connection (close 4000, as a network failure) and stays away until {@link
+   * #comeBack()}.
+   */
   public void goAway() {
-    context.runOnContext(v -> {
-      synchronized (this) {
-        held = true;
-        if (socket != null) {
-          WebSocket old = socket;
-          connectionLost(generation, BENCH_DROP, null);
-          old.close((short) 4000, "bench away");
-        }
-      }
-    });
+    context.runOnContext(
+        v -> {
+          synchronized (this) {
+            held = true;
+            if (socket != null) {
+              WebSocket old = socket;
+              connectionLost(generation, BENCH_DROP, null);
+              old.close((short) 4000, "bench away");
+            }
+          }
+        });
   }
 
   /** Reconnects after {@link #goAway()}, resuming every channel; completes when ready again. */
   public Future<Void> comeBack() {
     Promise<Void> ready = Promise.promise();
-    context.runOnContext(v -> {
-      synchronized (this) {
-        held = false;
-        nextReady = ready;
-      }
-      connect();
-    });
+    context.runOnContext(
+        v -> {
+          synchronized (this) {
+            held = false;
+            nextReady = ready;
+          }
+          connect();
+        });
     return ready.future();
   }
 
   /** Closes for good (1000, as a page that goes away). */
-  @Override public Future<Void> stop() {
+  @Override
+  public Future<Void> stop() {
     Promise<Void> done = Promise.promise();
-    context.runOnContext(v -> {
-      synchronized (this) {
-        stopped = true;
-        cancelHeartbeat();
-        if (socket != null && !socket.isClosed()) {
-          socket.close((short) 1000, "bye").onComplete(r -> done.tryComplete());
-          vertx.setTimer(1000, t -> done.tryComplete());
-        } else {
-          done.tryComplete();
-        }
-      }
-    });
+    context.runOnContext(
+        v -> {
+          synchronized (this) {
+            stopped = true;
+            cancelHeartbeat();
+            if (socket != null && !socket.isClosed()) {
+              socket.close((short) 1000, "bye").onComplete(r -> done.tryComplete());
+              vertx.setTimer(1000, t -> done.tryComplete());
+            } else {
+              done.tryComplete();
+            }
+          }
+        });
     return done.future();
   }
 
@@ -296,50 +340,61 @@ public final class PageClient implements LoadPage {
       goodbyeHintMillis = -1;
     }
     listener.onAttempt(this);
-    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(endpoint.host()).setPort(endpoint.port())
-        .setURI("/ws?" + query).addHeader("Authorization", "Bearer " + token.get())
-        .setConnectTimeout(policy.connectTimeout().toMillis());
-    long timeout = vertx.setTimer(policy.connectTimeout().toMillis(), t -> {
-      synchronized (this) {
-        if (gen == generation && !connected) {
-          // As mesh-client abandons a connection without welcome: 4000, never 1000, which tells the server the page
-          // left for good (its user reads offline at once instead of after the grace).
-          if (socket != null) {
-            socket.close((short) 4000, "connect-timeout");
-          }
-          connectionLost(gen, CONNECT_TIMEOUT, null);
-        }
-      }
-    });
-    client.connect(options).onComplete(ar -> {
-      synchronized (this) {
-        if (gen != generation) {
-          if (ar.succeeded()) {
-            ar.result().close((short) 4000, "connect-timeout");
-          }
-          return;
-        }
-        if (ar.failed()) {
-          vertx.cancelTimer(timeout);
-          connectionLost(gen, NO_CLOSE_FRAME, null);
-          return;
-        }
-        WebSocket ws = ar.result();
-        socket = ws;
-        lastInboundNanos = System.nanoTime();
-        ws.textMessageHandler(text -> onText(gen, text, timeout));
-        ws.pongHandler(b -> lastInboundNanos = System.nanoTime());
-        ws.closeHandler(x -> {
-          synchronized (this) {
-            vertx.cancelTimer(timeout);
-            Short code = ws.closeStatusCode();
-            connectionLost(gen, code == null ? NO_CLOSE_FRAME : code, ws.closeReason());
-          }
-        });
-        ws.exceptionHandler(e -> {
-        });
-      }
-    });
+    WebSocketConnectOptions options =
+        new WebSocketConnectOptions()
+            .setHost(endpoint.host())
+            .setPort(endpoint.port())
+            .setURI("/ws?" + query)
+            .addHeader("Authorization", "Bearer " + token.get())
+            .setConnectTimeout(policy.connectTimeout().toMillis());
+    long timeout =
+        vertx.setTimer(
+            policy.connectTimeout().toMillis(),
+            t -> {
+              synchronized (this) {
+                if (gen == generation && !connected) {
+                  // As mesh-client abandons a connection without welcome: 4000, never 1000, which
+                  // tells the server the page
+                  // left for good (its user reads offline at once instead of after the grace).
+                  if (socket != null) {
+                    socket.close((short) 4000, "connect-timeout");
+                  }
+                  connectionLost(gen, CONNECT_TIMEOUT, null);
+                }
+              }
+            });
+    client
+        .connect(options)
+        .onComplete(
+            ar -> {
+              synchronized (this) {
+                if (gen != generation) {
+                  if (ar.succeeded()) {
+                    ar.result().close((short) 4000, "connect-timeout");
+                  }
+                  return;
+                }
+                if (ar.failed()) {
+                  vertx.cancelTimer(timeout);
+                  connectionLost(gen, NO_CLOSE_FRAME, null);
+                  return;
+                }
+                WebSocket ws = ar.result();
+                socket = ws;
+                lastInboundNanos = System.nanoTime();
+                ws.textMessageHandler(text -> onText(gen, text, timeout));
+                ws.pongHandler(b -> lastInboundNanos = System.nanoTime());
+                ws.closeHandler(
+                    x -> {
+                      synchronized (this) {
+                        vertx.cancelTimer(timeout);
+                        Short code = ws.closeStatusCode();
+                        connectionLost(gen, code == null ? NO_CLOSE_FRAME : code, ws.closeReason());
+                      }
+                    });
+                ws.exceptionHandler(e -> {});
+              }
+            });
   }
 
   private synchronized void onText(int gen, String text, long connectTimer) {
@@ -347,7 +402,8 @@ public final class PageClient implements LoadPage {
       return;
     }
     lastInboundNanos = System.nanoTime();
-    // Taken on arrival, before parsing, as SocketIoPage does: latency figures compare servers, not client parsers.
+    // Taken on arrival, before parsing, as SocketIoPage does: latency figures compare servers, not
+    // client parsers.
     long arrivedMicros = nowMicros();
     JsonObject frame;
     try {
@@ -366,15 +422,18 @@ public final class PageClient implements LoadPage {
         nodeId = frame.getString("nodeId");
         startHeartbeat(gen);
         if (!policy.healthyAfter().isZero()) {
-          // mesh-client.js: the attempt counter starts again only once a connection has stayed up a while, so a
+          // mesh-client.js: the attempt counter starts again only once a connection has stayed up a
+          // while, so a
           // node that welcomes and drops at once does not get a fresh 1 s retry each time.
-          vertx.setTimer(policy.healthyAfter().toMillis(), t -> {
-            synchronized (this) {
-              if (gen == generation && connected) {
-                attempt = 0;
-              }
-            }
-          });
+          vertx.setTimer(
+              policy.healthyAfter().toMillis(),
+              t -> {
+                synchronized (this) {
+                  if (gen == generation && connected) {
+                    attempt = 0;
+                  }
+                }
+              });
         }
         listener.onWelcome(this);
         channels.values().forEach(this::sendSubscribe);
@@ -394,18 +453,25 @@ public final class PageClient implements LoadPage {
         ChannelLedger ledger = channels.get(frame.getString("channel"));
         JsonObject position = frame.getJsonObject("position");
         if (ledger != null && position != null) {
-          ledger.reset(position.getString("epoch"), position.getLong("seq"), frame.getString("reason"));
+          ledger.reset(
+              position.getString("epoch"), position.getLong("seq"), frame.getString("reason"));
         }
       }
       case "event" -> event(frame, arrivedMicros);
       case "events" -> {
-        // A history batch (PROTOCOL 6.2): each item is the event frame it stands for, handled in order.
+        // A history batch (PROTOCOL 6.2): each item is the event frame it stands for, handled in
+        // order.
         eventBatches++;
         if (frame.getValue("events") instanceof JsonArray items) {
           for (Object item : items) {
             if (item instanceof JsonObject single) {
-              event(single.copy().put("type", "event").put("channel", frame.getString("channel"))
-                  .put("epoch", frame.getString("epoch")), arrivedMicros);
+              event(
+                  single
+                      .copy()
+                      .put("type", "event")
+                      .put("channel", frame.getString("channel"))
+                      .put("epoch", frame.getString("epoch")),
+                  arrivedMicros);
             }
           }
         }
@@ -440,7 +506,8 @@ public final class PageClient implements LoadPage {
   private void event(JsonObject frame, long arrivedMicros) {
     ChannelLedger ledger = channels.get(frame.getString("channel"));
     Object seq = frame.getValue("seq");
-    if (ledger != null && seq instanceof Number n
+    if (ledger != null
+        && seq instanceof Number n
         && ledger.event(frame.getString("epoch"), n.longValue(), arrivedMicros)) {
       listener.onEvent(this, frame, arrivedMicros);
     }
@@ -452,24 +519,28 @@ public final class PageClient implements LoadPage {
     if (id != null && pending.containsKey(id)) {
       publishRetries++;
       int gen = generation;
-      vertx.setTimer(Math.max(1, delay), t -> {
-        synchronized (this) {
-          Publish p = pending.get(id);
-          if (p != null && connected && gen == generation) {
-            send(p.frame());
-          }
-        }
-      });
+      vertx.setTimer(
+          Math.max(1, delay),
+          t -> {
+            synchronized (this) {
+              Publish p = pending.get(id);
+              if (p != null && connected && gen == generation) {
+                send(p.frame());
+              }
+            }
+          });
     } else if (id != null && subscribeIds.containsKey(id)) {
       String channel = subscribeIds.remove(id);
       int gen = generation;
-      vertx.setTimer(Math.max(1, delay), t -> {
-        synchronized (this) {
-          if (connected && gen == generation) {
-            sendSubscribe(channels.get(channel));
-          }
-        }
-      });
+      vertx.setTimer(
+          Math.max(1, delay),
+          t -> {
+            synchronized (this) {
+              if (connected && gen == generation) {
+                sendSubscribe(channels.get(channel));
+              }
+            }
+          });
     }
   }
 
@@ -491,11 +562,13 @@ public final class PageClient implements LoadPage {
   }
 
   private void sendSubscribe(ChannelLedger ledger) {
-    String id = "s" +  ++sequence;
+    String id = "s" + ++sequence;
     subscribeIds.put(id, ledger.channel());
-    JsonObject frame = new JsonObject().put("type", "subscribe").put("id", id).put("channel", ledger.channel());
+    JsonObject frame =
+        new JsonObject().put("type", "subscribe").put("id", id).put("channel", ledger.channel());
     if (ledger.epoch() != null && ledger.last() >= 0) {
-      frame.put("position", new JsonObject().put("epoch", ledger.epoch()).put("seq", ledger.last()));
+      frame.put(
+          "position", new JsonObject().put("epoch", ledger.epoch()).put("seq", ledger.last()));
     }
     send(frame);
   }
@@ -513,25 +586,29 @@ public final class PageClient implements LoadPage {
     }
     long interval = policy.pingInterval().toMillis();
     long deadAfter = (interval + policy.pongTimeout().toMillis()) * 1_000_000L;
-    heartbeatTimer = vertx.setPeriodic(interval, t -> {
-      synchronized (this) {
-        if (gen != generation) {
-          vertx.cancelTimer(t);
-          return;
-        }
-        if (System.nanoTime() - lastInboundNanos > deadAfter) {
-          heartbeatDeaths++;
-          WebSocket dead = socket;
-          // The page's own detection, made at its own heartbeat phase: not spread (mesh-client's `spread: false`).
-          connectionLost(gen, 4000, null, false);
-          if (dead != null) {
-            dead.close((short) 4000, "heartbeat");
-          }
-        } else {
-          send(new JsonObject().put("type", "ping"));
-        }
-      }
-    });
+    heartbeatTimer =
+        vertx.setPeriodic(
+            interval,
+            t -> {
+              synchronized (this) {
+                if (gen != generation) {
+                  vertx.cancelTimer(t);
+                  return;
+                }
+                if (System.nanoTime() - lastInboundNanos > deadAfter) {
+                  heartbeatDeaths++;
+                  WebSocket dead = socket;
+                  // The page's own detection, made at its own heartbeat phase: not spread
+                  // (mesh-client's `spread: false`).
+                  connectionLost(gen, 4000, null, false);
+                  if (dead != null) {
+                    dead.close((short) 4000, "heartbeat");
+                  }
+                } else {
+                  send(new JsonObject().put("type", "ping"));
+                }
+              }
+            });
   }
 
   private void cancelHeartbeat() {
@@ -546,10 +623,11 @@ public final class PageClient implements LoadPage {
   }
 
   /**
-   * The connection of generation {@code gen} is over: schedule the next attempt on the next endpoint, at once after
-   * 4001 (rotated) and 4003 (token expired), otherwise after {@link ClientPolicy#reconnectDelayMillis}: the server's
-   * hint ({@code goodbye.retryAfterMs}, or a close reason {@code retry-after=<ms>}, PROTOCOL 5.2) plus its jitter when
-   * there is one, the first-retry spread after a close seen on the network ({@code spread}), else the backoff.
+   * The connection of generation {@code gen} is over: schedule the next attempt on the next
+   * endpoint, at once after 4001 (rotated) and 4003 (token expired), otherwise after {@link
+   * ClientPolicy#reconnectDelayMillis}: the server's hint ({@code goodbye.retryAfterMs}, or a close
+   * reason {@code retry-after=<ms>}, PROTOCOL 5.2) plus its jitter when there is one, the
+   * first-retry spread after a close seen on the network ({@code spread}), else the backoff.
    */
   private void connectionLost(int gen, int code, String reason, boolean spread) {
     if (gen != generation) {
@@ -570,7 +648,8 @@ public final class PageClient implements LoadPage {
     if (stopped || held || !policy.reconnect() || terminal) {
       return;
     }
-    // A deferral at admission (4006) is the server's answer, not a failed attempt: as in mesh-client, it neither counts
+    // A deferral at admission (4006) is the server's answer, not a failed attempt: as in
+    // mesh-client, it neither counts
     // towards maxAttempts nor advances the backoff.
     boolean counts = code != 4006;
     if (counts) {
@@ -588,8 +667,12 @@ public final class PageClient implements LoadPage {
     if (code == BENCH_DROP || code == 4001 || code == 4003) {
       delay = 0;
     } else {
-      delay = policy.reconnectDelayMillis(Math.max(1, attempt), hinted ? hint : -1, spread,
-          ThreadLocalRandom.current().nextDouble());
+      delay =
+          policy.reconnectDelayMillis(
+              Math.max(1, attempt),
+              hinted ? hint : -1,
+              spread,
+              ThreadLocalRandom.current().nextDouble());
     }
     listener.onRetryScheduled(this, code, delay, hinted);
     vertx.setTimer(Math.max(1, delay), t -> connect());
@@ -649,7 +732,10 @@ public final class PageClient implements LoadPage {
     return readyAtNanos;
   }
 
-  /** When the last {@code welcome} arrived (the connection is open; its subscriptions may still be resuming). */
+  /**
+   * When the last {@code welcome} arrived (the connection is open; its subscriptions may still be
+   * resuming).
+   */
   public synchronized long welcomedAtNanos() {
     return welcomedAtNanos;
   }
@@ -668,12 +754,18 @@ public final class PageClient implements LoadPage {
     return List.copyOf(welcomeTimes);
   }
 
-  /** Wall-clock microseconds of every moment this page became ready (all channels subscribed), oldest first. */
+  /**
+   * Wall-clock microseconds of every moment this page became ready (all channels subscribed),
+   * oldest first.
+   */
   public synchronized List<Long> readyTimesMicros() {
     return List.copyOf(readyTimes);
   }
 
-  /** Whether the page stopped reconnecting after {@link ClientPolicy#maxAttempts()} failed attempts in a row. */
+  /**
+   * Whether the page stopped reconnecting after {@link ClientPolicy#maxAttempts()} failed attempts
+   * in a row.
+   */
   public synchronized boolean gaveUp() {
     return gaveUp;
   }
@@ -717,7 +809,8 @@ public final class PageClient implements LoadPage {
   }
 
   /** Runs {@code reader} on this client's ledger of {@code channel} under its lock. */
-  public synchronized <T> T ledger(String channel, java.util.function.Function<ChannelLedger, T> reader) {
+  public synchronized <T> T ledger(
+      String channel, java.util.function.Function<ChannelLedger, T> reader) {
     ChannelLedger ledger = channels.get(channel);
     return ledger == null ? null : reader.apply(ledger);
   }

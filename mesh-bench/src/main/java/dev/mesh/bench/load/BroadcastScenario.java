@@ -4,22 +4,23 @@ import dev.mesh.bench.client.LoadPage;
 import dev.mesh.bench.load.Headlines.Figure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * broadcast: one ~100-byte event to N subscribers, {@code --events} times, 500 ms apart, against raw Vert.x, Mesh on
- * one node, Mesh on two (publisher on the first: half the subscribers are reached across the cluster) and Socket.IO;
- * per-delivery latency.
+ * broadcast: one ~100-byte event to N subscribers, {@code --events} times, 500 ms apart, against
+ * raw Vert.x, Mesh on one node, Mesh on two (publisher on the first: half the subscribers are
+ * reached across the cluster) and Socket.IO; per-delivery latency.
  */
 final class BroadcastScenario implements Scenario {
 
   static final String CHANNEL = "bench:bcast";
+
   /** Percentiles kept in the result file for the latency plot. */
-  private static final double[] PLOTTED = {0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 95, 97, 98, 99, 99.5, 99.9,
-      100};
+  private static final double[] PLOTTED = {
+    0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 95, 97, 98, 99, 99.5, 99.9, 100
+  };
 
   @Override
   public String description() {
@@ -28,12 +29,14 @@ final class BroadcastScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
-    ctx.requireSocketsPerServer("broadcast (raw Vert.x, Mesh on one node and Socket.IO)", ctx.n() + 1L);
+    ctx.requireSocketsPerServer(
+        "broadcast (raw Vert.x, Mesh on one node and Socket.IO)", ctx.n() + 1L);
     JsonObject raw = measure(ctx, ctx.raw());
     JsonObject mesh1 = measure(ctx, ctx.mesh(1));
     JsonObject mesh2 = measure(ctx, ctx.mesh(2));
     JsonObject io = measure(ctx, ctx.socketIo());
-    return new Run(new JsonObject().put("targets", new JsonArray().add(raw).add(mesh1).add(mesh2).add(io)),
+    return new Run(
+        new JsonObject().put("targets", new JsonArray().add(raw).add(mesh1).add(mesh2).add(io)),
         figures(raw, mesh1, mesh2, io));
   }
 
@@ -41,17 +44,37 @@ final class BroadcastScenario implements Scenario {
     List<Figure> out = new ArrayList<>();
     for (JsonObject t : List.of(raw, mesh1, mesh2, io)) {
       String name = t.getString("target");
-      out.add(Figure.lower("broadcastP50Ms." + name, "broadcast p50, " + name, "ms", t.getDouble("p50Ms")));
-      out.add(Figure.lower("broadcastP99Ms." + name, "broadcast p99, " + name, "ms", t.getDouble("p99Ms")));
+      out.add(
+          Figure.lower(
+              "broadcastP50Ms." + name, "broadcast p50, " + name, "ms", t.getDouble("p50Ms")));
+      out.add(
+          Figure.lower(
+              "broadcastP99Ms." + name, "broadcast p99, " + name, "ms", t.getDouble("p99Ms")));
     }
-    out.add(Figure.lower("crossNodeAddedP50Ms", "cross-node broadcast: added p50 (2 nodes - 1 node)", "ms",
-        diff(mesh2.getDouble("p50Ms"), mesh1.getDouble("p50Ms"))));
-    out.add(Figure.lower("crossNodeAddedP99Ms", "cross-node broadcast: added p99 (2 nodes - 1 node)", "ms",
-        diff(mesh2.getDouble("p99Ms"), mesh1.getDouble("p99Ms"))));
-    out.add(Figure.lower("broadcastP99.meshOverRaw", "broadcast p99 Mesh 1 node / raw", "x",
-        LoadContext.ratio(mesh1.getDouble("p99Ms"), raw.getDouble("p99Ms"))));
-    out.add(Figure.lower("broadcastP99.meshOverSocketIo", "broadcast p99 Mesh 1 node / Socket.IO", "x",
-        LoadContext.ratio(mesh1.getDouble("p99Ms"), io.getDouble("p99Ms"))));
+    out.add(
+        Figure.lower(
+            "crossNodeAddedP50Ms",
+            "cross-node broadcast: added p50 (2 nodes - 1 node)",
+            "ms",
+            diff(mesh2.getDouble("p50Ms"), mesh1.getDouble("p50Ms"))));
+    out.add(
+        Figure.lower(
+            "crossNodeAddedP99Ms",
+            "cross-node broadcast: added p99 (2 nodes - 1 node)",
+            "ms",
+            diff(mesh2.getDouble("p99Ms"), mesh1.getDouble("p99Ms"))));
+    out.add(
+        Figure.lower(
+            "broadcastP99.meshOverRaw",
+            "broadcast p99 Mesh 1 node / raw",
+            "x",
+            LoadContext.ratio(mesh1.getDouble("p99Ms"), raw.getDouble("p99Ms"))));
+    out.add(
+        Figure.lower(
+            "broadcastP99.meshOverSocketIo",
+            "broadcast p99 Mesh 1 node / Socket.IO",
+            "x",
+            LoadContext.ratio(mesh1.getDouble("p99Ms"), io.getDouble("p99Ms"))));
     return out;
   }
 
@@ -59,21 +82,29 @@ final class BroadcastScenario implements Scenario {
     return a == null || b == null ? null : LoadContext.round(a - b);
   }
 
-  /** Broadcasts to N subscribers of {@code target}; per-delivery latency and server CPU per broadcast. */
+  /**
+   * Broadcasts to N subscribers of {@code target}; per-delivery latency and server CPU per
+   * broadcast.
+   */
   static JsonObject measure(LoadContext ctx, Target target) throws Exception {
     int n = ctx.n();
     int events = ctx.events();
-    try (target; Fleet fleet = ctx.fleet(n)) {
+    try (target;
+        Fleet fleet = ctx.fleet(n)) {
       fleet.label(target.name() + " broadcast");
       fleet.create("bc", target, n, LoadContext.steady(), CHANNEL);
       int failed = fleet.start("bc", 200, Duration.ofMinutes(10));
-      // The publisher is on the first node: with two nodes, half of the subscribers are reached across the cluster.
-      LoadPage publisher = target.speaksSocketIo() ? fleet.socketIoPublisher("bcpub", target.endpoints().get(0))
-          : fleet.publisher("bcpub", 0, target.endpoints().subList(0, 1), LoadContext.steady());
+      // The publisher is on the first node: with two nodes, half of the subscribers are reached
+      // across the cluster.
+      LoadPage publisher =
+          target.speaksSocketIo()
+              ? fleet.socketIoPublisher("bcpub", target.endpoints().get(0))
+              : fleet.publisher("bcpub", 0, target.endpoints().subList(0, 1), LoadContext.steady());
       LoadContext.await(publisher.start(), Duration.ofSeconds(30));
       fleet.mark();
       for (int i = 0; i < 3; i++) {
-        LoadContext.await(publisher.publish(CHANNEL, LoadContext.payload(-1 - i)), Duration.ofSeconds(30));
+        LoadContext.await(
+            publisher.publish(CHANNEL, LoadContext.payload(-1 - i)), Duration.ofSeconds(30));
       }
       long expectedWarm = 3L * (n - failed);
       fleet.awaitDelivered(expectedWarm, Duration.ofSeconds(60));
@@ -92,16 +123,24 @@ final class BroadcastScenario implements Scenario {
       double edgeCpu = target.edgeCpu() - edgeCpu0;
       double allCpu = target.allCpu() - allCpu0;
       long[] sorted = fleet.latencies();
-      JsonObject r = target.describe().put("subscribers", n).put("failedSubscribers", failed).put("events", events)
-          .put("generatorProcesses", fleet.processes())
-          .put("delivered", sorted.length).put("expected", expected).put("allDelivered", all)
-          .put("p50Ms", LoadContext.round(Latencies.percentileMillis(sorted, 50)))
-          .put("p99Ms", LoadContext.round(Latencies.percentileMillis(sorted, 99)))
-          .put("maxMs", LoadContext.round(Latencies.percentileMillis(sorted, 100)))
-          .put("edgeCpuMsPerBroadcast", LoadContext.round(edgeCpu * 1000 / events))
-          .put("allCpuMsPerBroadcast", LoadContext.round(allCpu * 1000 / events))
-          .put("warmupDeliveries", warmDelivered)
-          .put("latencyPercentilesMs", percentiles(sorted)).put("latencyHistogram", histogram(sorted, 40));
+      JsonObject r =
+          target
+              .describe()
+              .put("subscribers", n)
+              .put("failedSubscribers", failed)
+              .put("events", events)
+              .put("generatorProcesses", fleet.processes())
+              .put("delivered", sorted.length)
+              .put("expected", expected)
+              .put("allDelivered", all)
+              .put("p50Ms", LoadContext.round(Latencies.percentileMillis(sorted, 50)))
+              .put("p99Ms", LoadContext.round(Latencies.percentileMillis(sorted, 99)))
+              .put("maxMs", LoadContext.round(Latencies.percentileMillis(sorted, 100)))
+              .put("edgeCpuMsPerBroadcast", LoadContext.round(edgeCpu * 1000 / events))
+              .put("allCpuMsPerBroadcast", LoadContext.round(allCpu * 1000 / events))
+              .put("warmupDeliveries", warmDelivered)
+              .put("latencyPercentilesMs", percentiles(sorted))
+              .put("latencyHistogram", histogram(sorted, 40));
       LoadContext.print(r.copy().put("latencyPercentilesMs", "...").put("latencyHistogram", "..."));
       return r;
     }
@@ -112,13 +151,17 @@ final class BroadcastScenario implements Scenario {
     JsonArray out = new JsonArray();
     if (sorted.length > 0) {
       for (double p : PLOTTED) {
-        out.add(new JsonArray().add(p).add(LoadContext.round(Latencies.percentileMillis(sorted, p))));
+        out.add(
+            new JsonArray().add(p).add(LoadContext.round(Latencies.percentileMillis(sorted, p))));
       }
     }
     return out;
   }
 
-  /** Counts in {@code bins} equal bins from 0 to the p99.9 (the rest in the last bin), for the histogram plot. */
+  /**
+   * Counts in {@code bins} equal bins from 0 to the p99.9 (the rest in the last bin), for the
+   * histogram plot.
+   */
   static JsonObject histogram(long[] sorted, int bins) {
     if (sorted.length == 0) {
       return new JsonObject().put("binMs", 0).put("counts", new JsonArray());
@@ -133,7 +176,10 @@ final class BroadcastScenario implements Scenario {
     for (long v : counts) {
       c.add(v);
     }
-    return new JsonObject().put("binMs", width).put("counts", c)
-        .put("p50Ms", Latencies.percentileMillis(sorted, 50)).put("p99Ms", Latencies.percentileMillis(sorted, 99));
+    return new JsonObject()
+        .put("binMs", width)
+        .put("counts", c)
+        .put("p50Ms", Latencies.percentileMillis(sorted, 50))
+        .put("p99Ms", Latencies.percentileMillis(sorted, 99));
   }
 }

@@ -3,13 +3,13 @@ package dev.mesh.bench.load;
 import dev.mesh.bench.load.Headlines.Figure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * compare: idle + connect and broadcast against raw Vert.x, Mesh on one and two nodes and Socket.IO in one run, with
- * the ratios of the issues' targets computed within the run (the same machine state for every server).
+ * compare: idle + connect and broadcast against raw Vert.x, Mesh on one and two nodes and Socket.IO
+ * in one run, with the ratios of the issues' targets computed within the run (the same machine
+ * state for every server).
  */
 final class CompareScenario implements Scenario {
 
@@ -20,7 +20,8 @@ final class CompareScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
-    ctx.requireSocketsPerServer("compare (raw Vert.x, Mesh on one node and Socket.IO)",
+    ctx.requireSocketsPerServer(
+        "compare (raw Vert.x, Mesh on one node and Socket.IO)",
         ctx.n() + Math.min(1000, ctx.n() / 4) + 1L);
     JsonObject rawIdle = ConnectIdleScenario.measure(ctx, ctx.raw());
     JsonObject meshIdle = ConnectIdleScenario.measure(ctx, ctx.mesh(1));
@@ -37,8 +38,19 @@ final class CompareScenario implements Scenario {
         ratios.put(f.key(), f.value());
       }
     }
-    JsonObject detail = new JsonObject().put("targets", new JsonArray().add(rawIdle).add(meshIdle).add(ioIdle)
-        .add(rawCast).add(meshCast).add(meshCast2).add(ioCast)).put("ratios", ratios);
+    JsonObject detail =
+        new JsonObject()
+            .put(
+                "targets",
+                new JsonArray()
+                    .add(rawIdle)
+                    .add(meshIdle)
+                    .add(ioIdle)
+                    .add(rawCast)
+                    .add(meshCast)
+                    .add(meshCast2)
+                    .add(ioCast))
+            .put("ratios", ratios);
     return new Run(detail, figures);
   }
 }

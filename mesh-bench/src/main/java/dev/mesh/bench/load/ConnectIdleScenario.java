@@ -3,14 +3,14 @@ package dev.mesh.bench.load;
 import dev.mesh.bench.load.Headlines.Figure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * idle / connect: N pages connect (after warm-up connects that are not measured) to Mesh on one node, raw Vert.x and
- * Socket.IO in turn: connect rate and server CPU per 1,000 connects, then memory per idle connection and CPU at rest.
+ * idle / connect: N pages connect (after warm-up connects that are not measured) to Mesh on one
+ * node, raw Vert.x and Socket.IO in turn: connect rate and server CPU per 1,000 connects, then
+ * memory per idle connection and CPU at rest.
  */
 final class ConnectIdleScenario implements Scenario {
 
@@ -22,12 +22,14 @@ final class ConnectIdleScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
-    ctx.requireSocketsPerServer("idle/connect (raw Vert.x, Mesh on one node and Socket.IO)",
+    ctx.requireSocketsPerServer(
+        "idle/connect (raw Vert.x, Mesh on one node and Socket.IO)",
         ctx.n() + Math.min(1000, ctx.n() / 4) + 1L);
     JsonObject mesh = measure(ctx, ctx.mesh(1));
     JsonObject raw = measure(ctx, ctx.raw());
     JsonObject io = measure(ctx, ctx.socketIo());
-    return new Run(new JsonObject().put("targets", new JsonArray().add(mesh).add(raw).add(io)),
+    return new Run(
+        new JsonObject().put("targets", new JsonArray().add(mesh).add(raw).add(io)),
         figures(mesh, raw, io));
   }
 
@@ -36,21 +38,48 @@ final class ConnectIdleScenario implements Scenario {
     List<Figure> out = new ArrayList<>();
     out.add(Figure.lower("idleRssKiB.mesh", "Mesh RSS per idle connection", "KiB", kib(mesh)));
     out.add(Figure.lower("idleRssKiB.raw", "raw Vert.x RSS per idle connection", "KiB", kib(raw)));
-    out.add(Figure.lower("idleRssKiB.socketio", "Socket.IO RSS per idle connection", "KiB", kib(io)));
-    out.add(Figure.lower("idleRss.meshOverRaw", "Mesh / raw RSS per idle connection", "x",
-        LoadContext.ratio(kib(mesh), kib(raw))));
-    out.add(Figure.lower("connectCpuSecPer1000.mesh", "Mesh edge CPU per 1,000 connects", "CPU s",
-        mesh.getDouble("edgeCpuSecondsPer1000Connects")));
-    out.add(Figure.lower("connectCpuSecPer1000.raw", "raw Vert.x CPU per 1,000 connects", "CPU s",
-        raw.getDouble("edgeCpuSecondsPer1000Connects")));
-    out.add(Figure.lower("connectCpuSecPer1000.socketio", "Socket.IO CPU per 1,000 connects", "CPU s",
-        io.getDouble("edgeCpuSecondsPer1000Connects")));
-    out.add(Figure.lower("connectCpu.meshOverRaw", "Mesh edge / raw CPU per 1,000 connects", "x",
-        LoadContext.ratio(mesh.getDouble("edgeCpuSecondsPer1000Connects"),
-            raw.getDouble("edgeCpuSecondsPer1000Connects"))));
-    out.add(Figure.lower("connectCpu.meshAllOverRaw", "all Mesh JVMs / raw CPU per 1,000 connects", "x",
-        LoadContext.ratio(mesh.getDouble("allCpuSecondsPer1000Connects"),
-            raw.getDouble("edgeCpuSecondsPer1000Connects"))));
+    out.add(
+        Figure.lower("idleRssKiB.socketio", "Socket.IO RSS per idle connection", "KiB", kib(io)));
+    out.add(
+        Figure.lower(
+            "idleRss.meshOverRaw",
+            "Mesh / raw RSS per idle connection",
+            "x",
+            LoadContext.ratio(kib(mesh), kib(raw))));
+    out.add(
+        Figure.lower(
+            "connectCpuSecPer1000.mesh",
+            "Mesh edge CPU per 1,000 connects",
+            "CPU s",
+            mesh.getDouble("edgeCpuSecondsPer1000Connects")));
+    out.add(
+        Figure.lower(
+            "connectCpuSecPer1000.raw",
+            "raw Vert.x CPU per 1,000 connects",
+            "CPU s",
+            raw.getDouble("edgeCpuSecondsPer1000Connects")));
+    out.add(
+        Figure.lower(
+            "connectCpuSecPer1000.socketio",
+            "Socket.IO CPU per 1,000 connects",
+            "CPU s",
+            io.getDouble("edgeCpuSecondsPer1000Connects")));
+    out.add(
+        Figure.lower(
+            "connectCpu.meshOverRaw",
+            "Mesh edge / raw CPU per 1,000 connects",
+            "x",
+            LoadContext.ratio(
+                mesh.getDouble("edgeCpuSecondsPer1000Connects"),
+                raw.getDouble("edgeCpuSecondsPer1000Connects"))));
+    out.add(
+        Figure.lower(
+            "connectCpu.meshAllOverRaw",
+            "all Mesh JVMs / raw CPU per 1,000 connects",
+            "x",
+            LoadContext.ratio(
+                mesh.getDouble("allCpuSecondsPer1000Connects"),
+                raw.getDouble("edgeCpuSecondsPer1000Connects"))));
     return out;
   }
 
@@ -58,14 +87,20 @@ final class ConnectIdleScenario implements Scenario {
     return LoadContext.round(target.getLong("rssBytesPerConnection") / 1024.0);
   }
 
-  /** Connect phase (rate, CPU per 1,000 connects) and idle phase (memory per connection, CPU at rest). */
+  /**
+   * Connect phase (rate, CPU per 1,000 connects) and idle phase (memory per connection, CPU at
+   * rest).
+   */
   static JsonObject measure(LoadContext ctx, Target target) throws Exception {
     int n = ctx.n();
-    // Warm-up connects, not measured: the CPU figure is the steady cost of a connect, not the JIT compiling the
-    // server's code paths (a larger share for Mesh, which has more code, and a shrinking one as N grows). The
+    // Warm-up connects, not measured: the CPU figure is the steady cost of a connect, not the JIT
+    // compiling the
+    // server's code paths (a larger share for Mesh, which has more code, and a shrinking one as N
+    // grows). The
     // warm-up pages stay open and count in the memory per connection.
     int warmCount = Math.min(1000, n / 4);
-    try (target; Fleet fleet = ctx.fleet(n + warmCount)) {
+    try (target;
+        Fleet fleet = ctx.fleet(n + warmCount)) {
       fleet.label(target.name() + " connect");
       Thread.sleep(2000);
       long heapBefore = target.edgeHeapAfterGc();
@@ -93,18 +128,30 @@ final class ConnectIdleScenario implements Scenario {
       JsonObject stats = fleet.stats();
       int open = stats.getInteger("open");
       int measured = n - failed;
-      JsonObject r = target.describe().put("connections", open)
-          .put("warmupConnections", warmCount - warmFailed).put("measuredConnects", measured)
-          .put("failedConnects", failed + warmFailed).put("generatorProcesses", fleet.processes())
-          .put("connectSeconds", LoadContext.round(seconds))
-          .put("connectsPerSecond", LoadContext.round(measured / seconds))
-          .put("edgeCpuSecondsPer1000Connects", LoadContext.round(edgeCpu / Math.max(1, measured) * 1000))
-          .put("allCpuSecondsPer1000Connects", LoadContext.round(allCpu / Math.max(1, measured) * 1000))
-          .put("rssBytesPerConnection", (rssAfter - rssBefore) / Math.max(1, open))
-          .put("heapBytesPerConnection", (heapAfter - heapBefore) / Math.max(1, open))
-          .put("rssBefore", rssBefore).put("rssAfter", rssAfter).put("heapBefore", heapBefore)
-          .put("heapAfter", heapAfter).put("cpuCoresAtRest", LoadContext.round(restCpu))
-          .put("errors", stats.getInteger("errors"));
+      JsonObject r =
+          target
+              .describe()
+              .put("connections", open)
+              .put("warmupConnections", warmCount - warmFailed)
+              .put("measuredConnects", measured)
+              .put("failedConnects", failed + warmFailed)
+              .put("generatorProcesses", fleet.processes())
+              .put("connectSeconds", LoadContext.round(seconds))
+              .put("connectsPerSecond", LoadContext.round(measured / seconds))
+              .put(
+                  "edgeCpuSecondsPer1000Connects",
+                  LoadContext.round(edgeCpu / Math.max(1, measured) * 1000))
+              .put(
+                  "allCpuSecondsPer1000Connects",
+                  LoadContext.round(allCpu / Math.max(1, measured) * 1000))
+              .put("rssBytesPerConnection", (rssAfter - rssBefore) / Math.max(1, open))
+              .put("heapBytesPerConnection", (heapAfter - heapBefore) / Math.max(1, open))
+              .put("rssBefore", rssBefore)
+              .put("rssAfter", rssAfter)
+              .put("heapBefore", heapBefore)
+              .put("heapAfter", heapAfter)
+              .put("cpuCoresAtRest", LoadContext.round(restCpu))
+              .put("errors", stats.getInteger("errors"));
       LoadContext.print(r);
       return r;
     }

@@ -13,7 +13,6 @@ import dev.mesh.common.routing.SendResult;
 import dev.mesh.common.routing.SendToUser;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,10 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * direct: send-to-user across nodes. N pages (each its own user, subscribed to {@code user:<id>}) on two connection
- * nodes; the generator joins the cluster as an integrating service would and sends each user {@code --events}
- * messages on {@code mesh.send.user} at {@code --rate} requests per second (default 100: latency below saturation,
- * not queueing), 200 in flight at most. Latency is from the request to the page.
+ * direct: send-to-user across nodes. N pages (each its own user, subscribed to {@code user:<id>})
+ * on two connection nodes; the generator joins the cluster as an integrating service would and
+ * sends each user {@code --events} messages on {@code mesh.send.user} at {@code --rate} requests
+ * per second (default 100: latency below saturation, not queueing), 200 in flight at most. Latency
+ * is from the request to the page.
  */
 final class DirectScenario implements Scenario {
 
@@ -47,15 +47,26 @@ final class DirectScenario implements Scenario {
     int n = ctx.n();
     int events = ctx.events();
     int rate = ctx.options.rate();
-    try (Target.Mesh target = ctx.mesh(2); Fleet fleet = ctx.fleet(n)) {
+    try (Target.Mesh target = ctx.mesh(2);
+        Fleet fleet = ctx.fleet(n)) {
       fleet.label("direct");
       fleet.createUserPages("dm", target.endpoints(), n, LoadContext.steady());
       fleet.start("dm", 200, Duration.ofMinutes(10));
       int base = target.mesh.hazelcastPortBase();
-      MeshNode caller = LoadContext.await(MeshCluster.start(ClusterOptions.defaults()
-          .withClusterName(target.mesh.clusterName()).withPort(base)
-          .withMembers(List.of("127.0.0.1:" + base, "127.0.0.1:" + (base + 1), "127.0.0.1:" + (base + 2)))
-          .withFailureDetection(Duration.ofSeconds(1), Duration.ofSeconds(10)), null), Duration.ofSeconds(60));
+      MeshNode caller =
+          LoadContext.await(
+              MeshCluster.start(
+                  ClusterOptions.defaults()
+                      .withClusterName(target.mesh.clusterName())
+                      .withPort(base)
+                      .withMembers(
+                          List.of(
+                              "127.0.0.1:" + base,
+                              "127.0.0.1:" + (base + 1),
+                              "127.0.0.1:" + (base + 2)))
+                      .withFailureDetection(Duration.ofSeconds(1), Duration.ofSeconds(10)),
+                  null),
+              Duration.ofSeconds(60));
       try {
         BusClient bus = new BusClient(caller.vertx());
         fleet.mark();
@@ -71,27 +82,42 @@ final class DirectScenario implements Scenario {
         double seconds = (System.nanoTime() - t0) / 1e9;
         double cpu = target.allCpu() - cpu0;
         long[] sorted = fleet.latencies();
-        JsonObject r = target.describe().put("pages", n).put("messagesPerPage", events)
-            .put("requestsPerSecond", rate).put("generatorProcesses", fleet.processes())
-            .put("sent", (long) events * n).put("failedRequests", failed).put("delivered", sorted.length)
-            .put("allDelivered", all)
-            .put("p50Ms", LoadContext.round(Latencies.percentileMillis(sorted, 50)))
-            .put("p99Ms", LoadContext.round(Latencies.percentileMillis(sorted, 99)))
-            .put("maxMs", LoadContext.round(Latencies.percentileMillis(sorted, 100)))
-            .put("messagesPerSecond", LoadContext.round(sorted.length / seconds))
-            .put("allCpuMsPerMessage", LoadContext.round(cpu * 1000 / Math.max(1, sorted.length)));
+        JsonObject r =
+            target
+                .describe()
+                .put("pages", n)
+                .put("messagesPerPage", events)
+                .put("requestsPerSecond", rate)
+                .put("generatorProcesses", fleet.processes())
+                .put("sent", (long) events * n)
+                .put("failedRequests", failed)
+                .put("delivered", sorted.length)
+                .put("allDelivered", all)
+                .put("p50Ms", LoadContext.round(Latencies.percentileMillis(sorted, 50)))
+                .put("p99Ms", LoadContext.round(Latencies.percentileMillis(sorted, 99)))
+                .put("maxMs", LoadContext.round(Latencies.percentileMillis(sorted, 100)))
+                .put("messagesPerSecond", LoadContext.round(sorted.length / seconds))
+                .put(
+                    "allCpuMsPerMessage",
+                    LoadContext.round(cpu * 1000 / Math.max(1, sorted.length)));
         LoadContext.print(r);
-        return new Run(new JsonObject().put("targets", new JsonArray().add(r)), List.of(
-            Figure.lower("directP50Ms", "send-to-user p50", "ms", r.getDouble("p50Ms")),
-            Figure.lower("directP99Ms", "send-to-user p99", "ms", r.getDouble("p99Ms"))));
+        return new Run(
+            new JsonObject().put("targets", new JsonArray().add(r)),
+            List.of(
+                Figure.lower("directP50Ms", "send-to-user p50", "ms", r.getDouble("p50Ms")),
+                Figure.lower("directP99Ms", "send-to-user p99", "ms", r.getDouble("p99Ms"))));
       } finally {
         LoadContext.await(caller.close(), Duration.ofSeconds(30));
       }
     }
   }
 
-  /** Sends every page {@code rounds} direct messages, paced and bounded; returns how many requests failed. */
-  private static long sendToAll(Fleet fleet, BusClient bus, int pages, int rounds, String prefix, int rate)
+  /**
+   * Sends every page {@code rounds} direct messages, paced and bounded; returns how many requests
+   * failed.
+   */
+  private static long sendToAll(
+      Fleet fleet, BusClient bus, int pages, int rounds, String prefix, int rate)
       throws InterruptedException {
     Semaphore inFlight = new Semaphore(IN_FLIGHT);
     AtomicLong failed = new AtomicLong();
@@ -103,15 +129,19 @@ final class DirectScenario implements Scenario {
         next += intervalNanos;
         LockSupport.parkNanos(next - System.nanoTime());
         inFlight.acquire();
-        JsonNode data = Json.MAPPER.valueToTree(Map.of("t", PageClient.nowMicros(), "pad", "x".repeat(60)));
-        bus.request(Addresses.SEND_TO_USER, new SendToUser(user, prefix + round + "-" + user, data, false, "bench"),
+        JsonNode data =
+            Json.MAPPER.valueToTree(Map.of("t", PageClient.nowMicros(), "pad", "x".repeat(60)));
+        bus.request(
+                Addresses.SEND_TO_USER,
+                new SendToUser(user, prefix + round + "-" + user, data, false, "bench"),
                 SendResult.class)
-            .onComplete(ar -> {
-              if (ar.failed()) {
-                failed.incrementAndGet();
-              }
-              inFlight.release();
-            });
+            .onComplete(
+                ar -> {
+                  if (ar.failed()) {
+                    failed.incrementAndGet();
+                  }
+                  inFlight.release();
+                });
       }
     }
     inFlight.acquire(IN_FLIGHT);

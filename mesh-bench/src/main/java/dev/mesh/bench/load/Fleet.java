@@ -11,7 +11,6 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,25 +30,30 @@ import java.util.function.IntFunction;
 
 /**
  * Every simulated page of a measurement, in this process or spread over forked generator processes
- * ({@link GeneratorProcess}) when one process cannot hold them all: a group of N pages is split into contiguous
- * index ranges, one per generator, and every group command goes to all of them at once, results merged. Publishers
- * and other single pages the scenario drives itself live in this process. A progress line (open, messages per second,
- * errors, summed over the generators) is printed on stderr every second.
+ * ({@link GeneratorProcess}) when one process cannot hold them all: a group of N pages is split
+ * into contiguous index ranges, one per generator, and every group command goes to all of them at
+ * once, results merged. Publishers and other single pages the scenario drives itself live in this
+ * process. A progress line (open, messages per second, errors, summed over the generators) is
+ * printed on stderr every second.
  */
 final class Fleet implements AutoCloseable {
 
   private final PageHost local;
   private final List<GeneratorProcess> generators = new ArrayList<>();
-  private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "fleet-call");
-    t.setDaemon(true);
-    return t;
-  });
-  private final ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "fleet-progress");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService calls =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "fleet-call");
+            t.setDaemon(true);
+            return t;
+          });
+  private final ScheduledExecutorService progress =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "fleet-progress");
+            t.setDaemon(true);
+            return t;
+          });
   private final String run = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
   private final List<PageClient> publishers = new ArrayList<>();
   private final List<SocketIoPage> socketIoPublishers = new ArrayList<>();
@@ -59,7 +63,7 @@ final class Fleet implements AutoCloseable {
 
   /**
    * @param processes 1: every page in this process; 2 or more: pages in that many forked generators
-   * @param logDir    where forked generators write their stderr
+   * @param logDir where forked generators write their stderr
    */
   Fleet(String secret, int processes, Path logDir) {
     local = new PageHost(run, secret);
@@ -98,15 +102,23 @@ final class Fleet implements AutoCloseable {
     return local.userId(prefix, index);
   }
 
-  // ---------------------------------------------------------------------------------------------- groups
+  // ----------------------------------------------------------------------------------------------
+  // groups
 
   /**
-   * Creates {@code count} pages for {@code target} in group {@code group} (Mesh pages for Mesh and the raw
-   * baseline, Socket.IO pages for Socket.IO), not started. Page {@code i} first connects to
+   * Creates {@code count} pages for {@code target} in group {@code group} (Mesh pages for Mesh and
+   * the raw baseline, Socket.IO pages for Socket.IO), not started. Page {@code i} first connects to
    * {@code endpoints[i % size]}.
    */
   void create(String group, Target target, int count, ClientPolicy policy, String channel) {
-    create(group, target.speaksSocketIo() ? "socketio" : "mesh", target.endpoints(), count, policy, channel, false);
+    create(
+        group,
+        target.speaksSocketIo() ? "socketio" : "mesh",
+        target.endpoints(),
+        count,
+        policy,
+        channel,
+        false);
   }
 
   /** Creates {@code count} Mesh pages each subscribed to its own {@code user:<id>} channel. */
@@ -114,32 +126,59 @@ final class Fleet implements AutoCloseable {
     create(group, "mesh", endpoints, count, policy, null, true);
   }
 
-  private void create(String group, String kind, List<Endpoint> endpoints, int count, ClientPolicy policy,
-                      String channel, boolean userChannel) {
+  private void create(
+      String group,
+      String kind,
+      List<Endpoint> endpoints,
+      int count,
+      ClientPolicy policy,
+      String channel,
+      boolean userChannel) {
     JsonArray eps = new JsonArray();
     endpoints.forEach(e -> eps.add(new JsonArray().add(e.host()).add(e.port())));
     int hosts = processes();
-    all(h -> new JsonObject().put("op", "create").put("group", group).put("kind", kind).put("prefix", group)
-        .put("from", from(count, hosts, h)).put("count", from(count, hosts, h + 1) - from(count, hosts, h))
-        .put("endpoints", eps).put("policy", policy == null ? null : PageHost.policyToJson(policy))
-        .put("channel", channel).put("userChannel", userChannel), Duration.ofMinutes(2));
+    all(
+        h ->
+            new JsonObject()
+                .put("op", "create")
+                .put("group", group)
+                .put("kind", kind)
+                .put("prefix", group)
+                .put("from", from(count, hosts, h))
+                .put("count", from(count, hosts, h + 1) - from(count, hosts, h))
+                .put("endpoints", eps)
+                .put("policy", policy == null ? null : PageHost.policyToJson(policy))
+                .put("channel", channel)
+                .put("userChannel", userChannel),
+        Duration.ofMinutes(2));
   }
 
   private static int from(int count, int hosts, int h) {
     return (int) ((long) count * h / hosts);
   }
 
-  /** Starts the group with at most {@code concurrency} pages opening at once (per process); returns failures. */
+  /**
+   * Starts the group with at most {@code concurrency} pages opening at once (per process); returns
+   * failures.
+   */
   int start(String group, int concurrency, Duration timeout) {
     int perProcess = Math.max(1, concurrency / processes());
-    return all(h -> new JsonObject().put("op", "start").put("group", group).put("concurrency", perProcess)
-        .put("timeoutMs", timeout.toMillis()), timeout.plusSeconds(30)).stream()
-        .mapToInt(r -> r.getInteger("failed")).sum();
+    return all(
+            h ->
+                new JsonObject()
+                    .put("op", "start")
+                    .put("group", group)
+                    .put("concurrency", perProcess)
+                    .put("timeoutMs", timeout.toMillis()),
+            timeout.plusSeconds(30))
+        .stream()
+        .mapToInt(r -> r.getInteger("failed"))
+        .sum();
   }
 
   /**
-   * Open pages, deliveries since the last {@link #mark()}, errors, {@code events} frames (history batches) received:
-   * summed over the processes.
+   * Open pages, deliveries since the last {@link #mark()}, errors, {@code events} frames (history
+   * batches) received: summed over the processes.
    */
   JsonObject stats() {
     long received = 0;
@@ -152,7 +191,10 @@ final class Fleet implements AutoCloseable {
       errors += s.getInteger("errors");
       batches += s.getLong("eventBatches", 0L);
     }
-    return new JsonObject().put("open", open).put("received", received).put("errors", errors)
+    return new JsonObject()
+        .put("open", open)
+        .put("received", received)
+        .put("errors", errors)
         .put("eventBatches", batches);
   }
 
@@ -167,7 +209,8 @@ final class Fleet implements AutoCloseable {
 
   /** Every delivery latency (µs) since the last mark, over all processes, sorted. */
   long[] latencies() {
-    List<JsonObject> parts = all(h -> new JsonObject().put("op", "latencies"), Duration.ofMinutes(2));
+    List<JsonObject> parts =
+        all(h -> new JsonObject().put("op", "latencies"), Duration.ofMinutes(2));
     int size = parts.stream().mapToInt(p -> p.getJsonArray("samples").size()).sum();
     long[] out = new long[size];
     int i = 0;
@@ -180,7 +223,10 @@ final class Fleet implements AutoCloseable {
     return out;
   }
 
-  /** Per broadcast index: deliveries and the latency of its last delivery (µs), merged over the processes. */
+  /**
+   * Per broadcast index: deliveries and the latency of its last delivery (µs), merged over the
+   * processes.
+   */
   Map<Integer, long[]> spread() {
     Map<Integer, long[]> out = new TreeMap<>();
     for (JsonObject part : all(h -> new JsonObject().put("op", "spread"), Duration.ofSeconds(60))) {
@@ -216,13 +262,16 @@ final class Fleet implements AutoCloseable {
     List<CompletableFuture<JsonObject>> answers = new ArrayList<>();
     if (generators.isEmpty()) {
       JsonObject c = command.apply(0);
-      answers.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          return local.handle(c);
-        } catch (Exception e) {
-          throw new IllegalStateException(e.getMessage(), e);
-        }
-      }, calls));
+      answers.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return local.handle(c);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e.getMessage(), e);
+                }
+              },
+              calls));
     } else {
       for (int h = 0; h < generators.size(); h++) {
         answers.add(generators.get(h).call(command.apply(h)));
@@ -236,7 +285,8 @@ final class Fleet implements AutoCloseable {
       } catch (ExecutionException e) {
         throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
       } catch (TimeoutException e) {
-        throw new IllegalStateException("no answer within " + timeout + " to " + command.apply(0).getString("op"));
+        throw new IllegalStateException(
+            "no answer within " + timeout + " to " + command.apply(0).getString("op"));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted", e);
@@ -245,14 +295,25 @@ final class Fleet implements AutoCloseable {
     return out;
   }
 
-  // ---------------------------------------------------------------------------------------------- own pages
+  // ----------------------------------------------------------------------------------------------
+  // own pages
 
   /** A page in this process (a publisher), started by the caller; stopped with the fleet. */
   PageClient publisher(String name, int index, List<Endpoint> endpoints, ClientPolicy policy) {
     String user = userId(name, index);
     String token = localTokens.token(user);
-    PageClient page = new PageClient(local.vertx(), localClient(index), user, "s" + index, "t" + index,
-        "p" + index, () -> token, endpoints, 0, policy);
+    PageClient page =
+        new PageClient(
+            local.vertx(),
+            localClient(index),
+            user,
+            "s" + index,
+            "t" + index,
+            "p" + index,
+            () -> token,
+            endpoints,
+            0,
+            policy);
     synchronized (publishers) {
       publishers.add(page);
     }
@@ -263,7 +324,8 @@ final class Fleet implements AutoCloseable {
   SocketIoPage socketIoPublisher(String name, Endpoint endpoint) {
     String user = userId(name, 0);
     String token = localTokens.token(user);
-    SocketIoPage page = new SocketIoPage(local.vertx(), localClient(0), user, () -> token, endpoint, null);
+    SocketIoPage page =
+        new SocketIoPage(local.vertx(), localClient(0), user, () -> token, endpoint, null);
     synchronized (socketIoPublishers) {
       socketIoPublishers.add(page);
     }
@@ -271,16 +333,22 @@ final class Fleet implements AutoCloseable {
   }
 
   private WebSocketClient localClient(int index) {
-    return local.vertx().createWebSocketClient(new WebSocketClientOptions()
-        .setLocalAddress(PageHost.SOURCE_ADDRESSES.get(index % PageHost.SOURCE_ADDRESSES.size()))
-        .setClosingTimeout(2).setConnectTimeout(20_000));
+    return local
+        .vertx()
+        .createWebSocketClient(
+            new WebSocketClientOptions()
+                .setLocalAddress(
+                    PageHost.SOURCE_ADDRESSES.get(index % PageHost.SOURCE_ADDRESSES.size()))
+                .setClosingTimeout(2)
+                .setConnectTimeout(20_000));
   }
 
   Vertx vertx() {
     return local.vertx();
   }
 
-  // ---------------------------------------------------------------------------------------------- progress
+  // ----------------------------------------------------------------------------------------------
+  // progress
 
   private void printProgress() {
     try {
@@ -288,8 +356,14 @@ final class Fleet implements AutoCloseable {
       long received = s.getLong("received");
       long rate = Math.max(0, received - lastReceived);
       lastReceived = received;
-      System.err.printf(Locale.ROOT, "\r[%s] open %d  msgs/s %d  errors %d%s      ", label, s.getInteger("open"),
-          rate, s.getInteger("errors"), generators.isEmpty() ? "" : "  (" + generators.size() + " generators)");
+      System.err.printf(
+          Locale.ROOT,
+          "\r[%s] open %d  msgs/s %d  errors %d%s      ",
+          label,
+          s.getInteger("open"),
+          rate,
+          s.getInteger("errors"),
+          generators.isEmpty() ? "" : "  (" + generators.size() + " generators)");
     } catch (RuntimeException e) {
       // a progress line is not worth failing a run
     }

@@ -1,7 +1,6 @@
 package dev.mesh.bench.load;
 
 import io.vertx.core.json.JsonObject;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -20,13 +19,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One forked generator JVM ({@link PageHostMain}) seen from the generator that forked it: commands go out on its
- * stdin, answers and progress come back on its stdout, its stderr goes to a log file. If it dies, every command
- * waiting on it fails with its exit code and the log's path; {@link #close()} and a shutdown hook kill it.
+ * One forked generator JVM ({@link PageHostMain}) seen from the generator that forked it: commands
+ * go out on its stdin, answers and progress come back on its stdout, its stderr goes to a log file.
+ * If it dies, every command waiting on it fails with its exit code and the log's path; {@link
+ * #close()} and a shutdown hook kill it.
  */
 final class GeneratorProcess implements AutoCloseable {
 
-  /** One process holds about 19,900 sockets here (20,000 open files, not raisable): leave room for jars and epoll. */
+  /**
+   * One process holds about 19,900 sockets here (20,000 open files, not raisable): leave room for
+   * jars and epoll.
+   */
   static final int DEFAULT_PAGES_PER_PROCESS = 15_000;
 
   private final int index;
@@ -36,7 +39,8 @@ final class GeneratorProcess implements AutoCloseable {
   private final Map<Long, CompletableFuture<JsonObject>> waiting = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final Thread hook;
-  private volatile JsonObject lastStats = new JsonObject().put("open", 0).put("received", 0L).put("errors", 0);
+  private volatile JsonObject lastStats =
+      new JsonObject().put("open", 0).put("received", 0L).put("errors", 0);
 
   private GeneratorProcess(int index, Process process, Path log) {
     this.index = index;
@@ -55,9 +59,16 @@ final class GeneratorProcess implements AutoCloseable {
     try {
       Files.createDirectories(logDir);
       Path log = logDir.resolve("generator-" + index + ".log");
-      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx2g", "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"),
-          PageHostMain.class.getName(), run));
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xmx2g",
+                  "-Djava.awt.headless=true",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  PageHostMain.class.getName(),
+                  run));
       ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
       builder.environment().put("MESH_BENCH_JWT_SECRET", secret);
       return new GeneratorProcess(index, builder.start(), log);
@@ -96,14 +107,16 @@ final class GeneratorProcess implements AutoCloseable {
       }
     } catch (IOException e) {
       waiting.remove(id);
-      answer.completeExceptionally(new IllegalStateException(describe() + ": cannot send a command", e));
+      answer.completeExceptionally(
+          new IllegalStateException(describe() + ": cannot send a command", e));
     }
     return answer;
   }
 
   private void read() {
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-        StandardCharsets.UTF_8))) {
+    try (BufferedReader out =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = out.readLine()) != null) {
         if (line.startsWith("P ")) {
@@ -115,7 +128,8 @@ final class GeneratorProcess implements AutoCloseable {
             if (answer.getBoolean("ok", false)) {
               f.complete(answer.getJsonObject("result"));
             } else {
-              f.completeExceptionally(new IllegalStateException(describe() + ": " + answer.getString("error")));
+              f.completeExceptionally(
+                  new IllegalStateException(describe() + ": " + answer.getString("error")));
             }
           }
         }
@@ -132,8 +146,12 @@ final class GeneratorProcess implements AutoCloseable {
   }
 
   private void failAll() {
-    String why = describe() + (process.isAlive() ? " stopped answering" : " exited with "
-        + process.exitValue()) + " (log: " + log + ")";
+    String why =
+        describe()
+            + (process.isAlive() ? " stopped answering" : " exited with " + process.exitValue())
+            + " (log: "
+            + log
+            + ")";
     waiting.values().forEach(f -> f.completeExceptionally(new IllegalStateException(why)));
     waiting.clear();
   }

@@ -2,7 +2,6 @@ package dev.mesh.bench.load;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -11,24 +10,25 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The headline figures of a command run several times: each figure is the median of its runs, with the spread
- * (min-max) next to it. A figure a run could not give (a percentile that falls on pages that never resumed) is
- * {@code null} in that run and counts as worse than any number: the median is null when most runs could not give it,
- * and the max is null when any run could not.
+ * The headline figures of a command run several times: each figure is the median of its runs, with
+ * the spread (min-max) next to it. A figure a run could not give (a percentile that falls on pages
+ * that never resumed) is {@code null} in that run and counts as worse than any number: the median
+ * is null when most runs could not give it, and the max is null when any run could not.
  */
 final class Headlines {
 
-  private Headlines() {
-  }
+  private Headlines() {}
 
   /**
    * One headline figure of one run.
    *
-   * @param key   stable name in the results file
+   * @param key stable name in the results file
    * @param label what it is, for people
-   * @param unit  unit of {@code value}
-   * @param value the measured value; null when the run could not measure it (e.g. not every page resumed)
-   * @param lowerIsBetter whether a smaller value is the better one (latency, cost) or a larger (rate)
+   * @param unit unit of {@code value}
+   * @param value the measured value; null when the run could not measure it (e.g. not every page
+   *     resumed)
+   * @param lowerIsBetter whether a smaller value is the better one (latency, cost) or a larger
+   *     (rate)
    */
   record Figure(String key, String label, String unit, Double value, boolean lowerIsBetter) {
 
@@ -51,8 +51,14 @@ final class Headlines {
     JsonObject toJson() {
       JsonArray all = new JsonArray();
       values.forEach(all::add);
-      return new JsonObject().put("key", first.key()).put("label", first.label()).put("unit", first.unit())
-          .put("median", median).put("min", min).put("max", max).put("runs", all)
+      return new JsonObject()
+          .put("key", first.key())
+          .put("label", first.label())
+          .put("unit", first.unit())
+          .put("median", median)
+          .put("min", min)
+          .put("max", max)
+          .put("runs", all)
           .put("notMeasuredIn", values.stream().filter(v -> v == null).count());
     }
 
@@ -82,7 +88,8 @@ final class Headlines {
       Figure first = figures.get(0);
       List<Double> values = figures.stream().map(Figure::value).toList();
       // Worst last: a run that could not measure the figure is worse than any that could.
-      Comparator<Double> better = first.lowerIsBetter() ? Comparator.naturalOrder() : Comparator.reverseOrder();
+      Comparator<Double> better =
+          first.lowerIsBetter() ? Comparator.naturalOrder() : Comparator.reverseOrder();
       List<Double> sorted = new ArrayList<>(values);
       sorted.sort(Comparator.nullsLast(better));
       Double median = median(sorted);
@@ -90,7 +97,8 @@ final class Headlines {
       boolean anyMissing = measured.size() < values.size();
       Double smallest = measured.stream().min(Double::compare).orElse(null);
       Double largest = measured.stream().max(Double::compare).orElse(null);
-      // The missing end of the spread is the worst one: unbounded latency above, no rate at all below.
+      // The missing end of the spread is the worst one: unbounded latency above, no rate at all
+      // below.
       Double min = first.lowerIsBetter() || !anyMissing ? smallest : null;
       Double max = !first.lowerIsBetter() || !anyMissing ? largest : null;
       out.add(new Aggregate(first, values, median, min, max));
@@ -98,7 +106,10 @@ final class Headlines {
     return out;
   }
 
-  /** Median of values sorted best first with nulls (worst) last; the mean of the middle two for an even count. */
+  /**
+   * Median of values sorted best first with nulls (worst) last; the mean of the middle two for an
+   * even count.
+   */
   private static Double median(List<Double> sorted) {
     int n = sorted.size();
     if (n % 2 == 1) {

@@ -5,12 +5,16 @@ import java.util.Locale;
 import java.util.OptionalDouble;
 
 /**
- * Latency samples in microseconds, and the one percentile rule every figure of the bench uses: nearest rank (the
- * smallest sample at or above p % of the samples), so a percentile is always a value that was measured.
+ * Latency samples in microseconds, and the one percentile rule every figure of the bench uses:
+ * nearest rank (the smallest sample at or above p % of the samples), so a percentile is always a
+ * value that was measured.
  */
 final class Latencies {
 
-  /** Marks a page or message that never got there: sorts after every measured value and has no percentile value. */
+  /**
+   * Marks a page or message that never got there: sorts after every measured value and has no
+   * percentile value.
+   */
   static final long NEVER = Long.MAX_VALUE;
 
   private long[] samples = new long[1024];
@@ -43,7 +47,10 @@ final class Latencies {
     return copy;
   }
 
-  /** Index of the nearest-rank p-th percentile (p in [0, 100]) in a sorted array of {@code length} samples. */
+  /**
+   * Index of the nearest-rank p-th percentile (p in [0, 100]) in a sorted array of {@code length}
+   * samples.
+   */
   static int rank(int length, double p) {
     if (p < 0 || p > 100 || Double.isNaN(p)) {
       throw new IllegalArgumentException("percentile out of [0, 100]: " + p);
@@ -60,9 +67,10 @@ final class Latencies {
   }
 
   /**
-   * p in [0, 100] of sorted microseconds where {@link #NEVER} marks what never happened, in milliseconds; empty when
-   * there are no samples or when the percentile falls on one of the {@link #NEVER}s (then there is no time to give:
-   * "p99 of the pages resumed within X" would hide the ones that did not).
+   * p in [0, 100] of sorted microseconds where {@link #NEVER} marks what never happened, in
+   * milliseconds; empty when there are no samples or when the percentile falls on one of the {@link
+   * #NEVER}s (then there is no time to give: "p99 of the pages resumed within X" would hide the
+   * ones that did not).
    */
   static OptionalDouble percentileMillisOrNever(long[] sorted, double p) {
     if (sorted.length == 0) {
@@ -74,7 +82,12 @@ final class Latencies {
 
   String summary() {
     long[] s = sorted();
-    return String.format(Locale.ROOT, "n=%d p50=%.2f ms p99=%.2f ms max=%.2f ms", s.length, percentileMillis(s, 50),
-        percentileMillis(s, 99), percentileMillis(s, 100));
+    return String.format(
+        Locale.ROOT,
+        "n=%d p50=%.2f ms p99=%.2f ms max=%.2f ms",
+        s.length,
+        percentileMillis(s, 50),
+        percentileMillis(s, 99),
+        percentileMillis(s, 100));
   }
 }

@@ -5,14 +5,16 @@ import dev.mesh.bench.client.PageClient;
 import dev.mesh.bench.process.MeshProcesses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** What a scenario run needs: the options, the servers it may start and the fleet of pages it drives. */
+/**
+ * What a scenario run needs: the options, the servers it may start and the fleet of pages it
+ * drives.
+ */
 final class LoadContext {
 
   /** Pages one generator process is given before another is forked ({@code --generators 0}). */
@@ -60,12 +62,17 @@ final class LoadContext {
   }
 
   /**
-   * The pages of one measurement, in as many processes as {@code pages} need (or as {@code --generators} says).
+   * The pages of one measurement, in as many processes as {@code pages} need (or as {@code
+   * --generators} says).
    */
   Fleet fleet(int pages) {
-    int processes = options.generators() > 0 ? options.generators()
-        : (pages + PAGES_PER_GENERATOR - 1) / PAGES_PER_GENERATOR;
-    return new Fleet(MeshProcesses.JWT_SECRET, processes,
+    int processes =
+        options.generators() > 0
+            ? options.generators()
+            : (pages + PAGES_PER_GENERATOR - 1) / PAGES_PER_GENERATOR;
+    return new Fleet(
+        MeshProcesses.JWT_SECRET,
+        processes,
         repo.resolve("mesh-bench/target/load-logs/generators-" + System.currentTimeMillis()));
   }
 
@@ -73,15 +80,21 @@ final class LoadContext {
   static final int SERVER_FILES_MARGIN = 600;
 
   /**
-   * Fails before anything starts when one server process would have to hold more sockets than a process may open
-   * here (the generator spreads its own sockets over processes; a server cannot).
+   * Fails before anything starts when one server process would have to hold more sockets than a
+   * process may open here (the generator spreads its own sockets over processes; a server cannot).
    */
   void requireSocketsPerServer(String what, long sockets) {
     long limit = Machine.openFilesLimit();
     if (limit != Long.MAX_VALUE && sockets > limit - SERVER_FILES_MARGIN) {
-      throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-          "%s would hold %,d sockets in one server process; a process may open %,d files here (about %,d sockets):"
-              + " use a smaller --n", what, sockets, limit, limit - SERVER_FILES_MARGIN));
+      throw new IllegalArgumentException(
+          String.format(
+              java.util.Locale.ROOT,
+              "%s would hold %,d sockets in one server process; a process may open %,d files here (about %,d sockets):"
+                  + " use a smaller --n",
+              what,
+              sockets,
+              limit,
+              limit - SERVER_FILES_MARGIN));
     }
   }
 
@@ -96,10 +109,16 @@ final class LoadContext {
   }
 
   static <T> T await(Future<T> future, Duration timeout) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return future
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** One measured target on its own line (the progress line on stderr ends with a carriage return, not a newline). */
+  /**
+   * One measured target on its own line (the progress line on stderr ends with a carriage return,
+   * not a newline).
+   */
   static void print(JsonObject measured) {
     System.out.println(System.lineSeparator() + measured.encode());
   }

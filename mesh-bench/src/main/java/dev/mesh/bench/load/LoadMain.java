@@ -2,7 +2,6 @@ package dev.mesh.bench.load;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -11,16 +10,16 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The load generator's command line: {@code LoadMain <scenario> [options]} ({@link LoadOptions#USAGE}). It runs the
- * scenario ({@link Scenarios}: one class per scenario) {@code --runs} times, each run starting its own servers as
- * separate JVMs on loopback, with a live progress line on stderr; then writes one JSON result (the machine, the exact
- * command, every run's details and the headline figures as median and spread) and its PNG plots to the output
- * directory. {@code LoadMain plot <result.json>...} redraws the plots of result files.
+ * The load generator's command line: {@code LoadMain <scenario> [options]} ({@link
+ * LoadOptions#USAGE}). It runs the scenario ({@link Scenarios}: one class per scenario) {@code
+ * --runs} times, each run starting its own servers as separate JVMs on loopback, with a live
+ * progress line on stderr; then writes one JSON result (the machine, the exact command, every run's
+ * details and the headline figures as median and spread) and its PNG plots to the output directory.
+ * {@code LoadMain plot <result.json>...} redraws the plots of result files.
  */
 public final class LoadMain {
 
-  private LoadMain() {
-  }
+  private LoadMain() {}
 
   public static void main(String[] args) {
     Path repo = Path.of(System.getProperty("mesh.repo.root", ".")).toAbsolutePath().normalize();
@@ -38,38 +37,75 @@ public final class LoadMain {
       e.printStackTrace();
       status = 1;
     }
-    // Shutdown hooks kill whatever the run started (servers, generator processes) if it did not stop them itself.
+    // Shutdown hooks kill whatever the run started (servers, generator processes) if it did not
+    // stop them itself.
     System.exit(status);
   }
 
   private static int run(LoadOptions options, Path repo) throws Exception {
     Scenario scenario = Scenarios.named(options.scenario());
     int runs = options.runs() != null ? options.runs() : scenario.defaultRuns();
-    JsonObject result = new JsonObject().put("scenario", options.scenario()).put("description", scenario.description())
-        .put("n", options.n()).put("events", options.events()).put("command", options.command())
-        .put("options", new JsonObject().put("n", options.n()).put("events", options.events()).put("runs", runs)
-            .put("eventLoops", options.loops() == null ? new JsonArray().add(options.loopCount())
-                : new JsonArray(new ArrayList<>(options.loops())))
-            .put("generators", options.generators() == 0 ? "automatic" : options.generators())
-            .put("rate", options.rate()).put("nodes", options.nodes()))
-        .put("startedAt", Instant.now().toString()).put("machine", Machine.describe());
+    JsonObject result =
+        new JsonObject()
+            .put("scenario", options.scenario())
+            .put("description", scenario.description())
+            .put("n", options.n())
+            .put("events", options.events())
+            .put("command", options.command())
+            .put(
+                "options",
+                new JsonObject()
+                    .put("n", options.n())
+                    .put("events", options.events())
+                    .put("runs", runs)
+                    .put(
+                        "eventLoops",
+                        options.loops() == null
+                            ? new JsonArray().add(options.loopCount())
+                            : new JsonArray(new ArrayList<>(options.loops())))
+                    .put(
+                        "generators",
+                        options.generators() == 0 ? "automatic" : options.generators())
+                    .put("rate", options.rate())
+                    .put("nodes", options.nodes()))
+            .put("startedAt", Instant.now().toString())
+            .put("machine", Machine.describe());
     List<List<Headlines.Figure>> figures = new ArrayList<>();
     JsonArray details = new JsonArray();
     Files.createDirectories(options.out());
-    Path file = options.out().resolve(options.scenario() + "-" + options.n() + "-"
-        + Instant.now().toString().replace(":", "").substring(0, 15) + ".json");
+    Path file =
+        options
+            .out()
+            .resolve(
+                options.scenario()
+                    + "-"
+                    + options.n()
+                    + "-"
+                    + Instant.now().toString().replace(":", "").substring(0, 15)
+                    + ".json");
     for (int i = 1; i <= runs; i++) {
-      System.err.printf(Locale.ROOT, "%n== %s run %d of %d (load average %.2f)%n", options.scenario(), i, runs,
+      System.err.printf(
+          Locale.ROOT,
+          "%n== %s run %d of %d (load average %.2f)%n",
+          options.scenario(),
+          i,
+          runs,
           Machine.loadAverage());
-      JsonObject run = new JsonObject().put("run", i).put("startedAt", Instant.now().toString())
-          .put("loadAverageAtStart", Machine.loadAverage());
+      JsonObject run =
+          new JsonObject()
+              .put("run", i)
+              .put("startedAt", Instant.now().toString())
+              .put("loadAverageAtStart", Machine.loadAverage());
       Scenario.Run measured = scenario.run(new LoadContext(options, repo));
       run.mergeIn(measured.detail()).put("finishedAt", Instant.now().toString());
       details.add(run);
       figures.add(measured.headline());
       // Written after every run: a failure in run 3 of a long measurement keeps runs 1 and 2.
-      result.put("headline", Headlines.toJson(Headlines.aggregate(figures))).put("runs", details)
-          .put("complete", i == runs).put("finishedAt", Instant.now().toString());
+      result
+          .put("headline", Headlines.toJson(Headlines.aggregate(figures)))
+          .put("runs", details)
+          .put("complete", i == runs)
+          .put("finishedAt", Instant.now().toString());
       Files.writeString(file, result.encodePrettily() + "\n");
     }
     List<Headlines.Aggregate> headline = Headlines.aggregate(figures);
@@ -83,16 +119,21 @@ public final class LoadMain {
 
   /** The headline figures, one per line: median [min - max] over the runs. */
   static String table(List<Headlines.Aggregate> headline, int runs) {
-    StringBuilder out = new StringBuilder(runs > 1 ? "headline (median [min - max] of " + runs + " runs):\n"
-        : "headline:\n");
+    StringBuilder out =
+        new StringBuilder(
+            runs > 1 ? "headline (median [min - max] of " + runs + " runs):\n" : "headline:\n");
     int width = headline.stream().mapToInt(a -> a.first().label().length()).max().orElse(10);
     for (Headlines.Aggregate a : headline) {
-      out.append(String.format(Locale.ROOT, "  %-" + width + "s  %s%n", a.first().label(), a.text()));
+      out.append(
+          String.format(Locale.ROOT, "  %-" + width + "s  %s%n", a.first().label(), a.text()));
     }
     return out.toString();
   }
 
-  /** {@code plot <result.json>... [--out dir]}: redraws the plots of result files (next to each file by default). */
+  /**
+   * {@code plot <result.json>... [--out dir]}: redraws the plots of result files (next to each file
+   * by default).
+   */
   private static int plot(String[] args) throws Exception {
     Path out = null;
     List<Path> files = new ArrayList<>();

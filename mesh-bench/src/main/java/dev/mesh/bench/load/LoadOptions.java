@@ -7,26 +7,39 @@ import java.util.List;
 /**
  * The load generator's command line, validated.
  *
- * @param scenario   what to run (see {@link Scenarios})
- * @param n          pages (connections) the scenario opens
- * @param events     broadcasts or messages per page, where the scenario sends any
- * @param out        where the result file and plots go
- * @param jfr        where JFR recordings of the measured phases go; null: no profiling
- * @param rate       requests per second of the direct scenario
- * @param runs       times the scenario runs (headline figures: median and spread); null: the scenario's default
- * @param loops      event loops of every server measured (raw Vert.x and the Mesh edge alike); the fanout scenario
- *                   takes a list and measures each; null: not given (the machine's cores; fanout: 1,2)
- * @param generators processes holding the pages: 0 chooses from {@code n}, 1 is this process alone, 2 or more forks
- *                   that many generator processes
- * @param nodes      connection nodes of the storm (one of them is killed); at least 2
- * @param args       the arguments as given, for the result file
+ * @param scenario what to run (see {@link Scenarios})
+ * @param n pages (connections) the scenario opens
+ * @param events broadcasts or messages per page, where the scenario sends any
+ * @param out where the result file and plots go
+ * @param jfr where JFR recordings of the measured phases go; null: no profiling
+ * @param rate requests per second of the direct scenario
+ * @param runs times the scenario runs (headline figures: median and spread); null: the scenario's
+ *     default
+ * @param loops event loops of every server measured (raw Vert.x and the Mesh edge alike); the
+ *     fanout scenario takes a list and measures each; null: not given (the machine's cores; fanout:
+ *     1,2)
+ * @param generators processes holding the pages: 0 chooses from {@code n}, 1 is this process alone,
+ *     2 or more forks that many generator processes
+ * @param nodes connection nodes of the storm (one of them is killed); at least 2
+ * @param args the arguments as given, for the result file
  */
-record LoadOptions(String scenario, int n, int events, Path out, Path jfr, int rate, Integer runs, List<Integer> loops,
-                   int generators, int nodes, List<String> args) {
+record LoadOptions(
+    String scenario,
+    int n,
+    int events,
+    Path out,
+    Path jfr,
+    int rate,
+    Integer runs,
+    List<Integer> loops,
+    int generators,
+    int nodes,
+    List<String> args) {
 
-  static final String USAGE = "usage: mesh-bench/run load <scenario> [--n N] [--events M] [--runs R] [--loops L[,L2]]"
-      + " [--generators G] [--nodes K] [--out dir] [--jfr dir] [--rate R]\n  scenarios: "
-      + String.join(" ", Scenarios.names());
+  static final String USAGE =
+      "usage: mesh-bench/run load <scenario> [--n N] [--events M] [--runs R] [--loops L[,L2]]"
+          + " [--generators G] [--nodes K] [--out dir] [--jfr dir] [--rate R]\n  scenarios: "
+          + String.join(" ", Scenarios.names());
 
   LoadOptions {
     if (n < 1) {
@@ -42,13 +55,16 @@ record LoadOptions(String scenario, int n, int events, Path out, Path jfr, int r
       throw new IllegalArgumentException("--runs must be at least 1, was " + runs);
     }
     if (loops != null && (loops.isEmpty() || loops.stream().anyMatch(l -> l < 1))) {
-      throw new IllegalArgumentException("--loops takes event loop counts of at least 1, was " + loops);
+      throw new IllegalArgumentException(
+          "--loops takes event loop counts of at least 1, was " + loops);
     }
     if (generators < 0) {
-      throw new IllegalArgumentException("--generators must be 0 (automatic) or more, was " + generators);
+      throw new IllegalArgumentException(
+          "--generators must be 0 (automatic) or more, was " + generators);
     }
     if (nodes < 2) {
-      throw new IllegalArgumentException("--nodes must be at least 2 (one is killed), was " + nodes);
+      throw new IllegalArgumentException(
+          "--nodes must be at least 2 (one is killed), was " + nodes);
     }
     loops = loops == null ? null : List.copyOf(loops);
     args = List.copyOf(args);
@@ -91,7 +107,8 @@ record LoadOptions(String scenario, int n, int events, Path out, Path jfr, int r
         throw new IllegalArgumentException(option + " takes a number, was '" + value + "'");
       }
     }
-    return new LoadOptions(scenario, n, events, out, jfr, rate, runs, loops, generators, nodes, List.of(argv));
+    return new LoadOptions(
+        scenario, n, events, out, jfr, rate, runs, loops, generators, nodes, List.of(argv));
   }
 
   private static List<Integer> parseList(String value) {
@@ -104,14 +121,17 @@ record LoadOptions(String scenario, int n, int events, Path out, Path jfr, int r
     return out;
   }
 
-  /** The one loop count of a scenario that compares servers at one count: the machine's cores unless given. */
+  /**
+   * The one loop count of a scenario that compares servers at one count: the machine's cores unless
+   * given.
+   */
   int loopCount() {
     if (loops == null) {
       return Runtime.getRuntime().availableProcessors();
     }
     if (loops.size() != 1) {
-      throw new IllegalArgumentException("--loops takes one count for " + scenario + " (a list only for fanout), was "
-          + loops);
+      throw new IllegalArgumentException(
+          "--loops takes one count for " + scenario + " (a list only for fanout), was " + loops);
     }
     return loops.get(0);
   }

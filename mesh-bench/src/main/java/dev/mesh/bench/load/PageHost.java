@@ -14,7 +14,6 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,21 +27,30 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The simulated pages of one generator process, driven by commands: the same object serves the generator's own
- * process and each forked generator ({@link PageHostMain}), so a scenario runs the same way on one process or on
- * several. Pages are created in groups; page {@code i} of a group (its index across every process) is user
- * {@code <prefix>-<run>-<i>}, connects first to {@code endpoints[i % size]} and binds to source address
- * {@code 127.0.0.<2 + i % 8>} (each address has its own ephemeral ports). When its node goes, a page tries the
- * others in an order of its own ({@link #endpointOrder}), so the pages of a lost node spread over the survivors as a
- * load balancer would spread them.
+ * The simulated pages of one generator process, driven by commands: the same object serves the
+ * generator's own process and each forked generator ({@link PageHostMain}), so a scenario runs the
+ * same way on one process or on several. Pages are created in groups; page {@code i} of a group
+ * (its index across every process) is user {@code <prefix>-<run>-<i>}, connects first to {@code
+ * endpoints[i % size]} and binds to source address {@code 127.0.0.<2 + i % 8>} (each address has
+ * its own ephemeral ports). When its node goes, a page tries the others in an order of its own
+ * ({@link #endpointOrder}), so the pages of a lost node spread over the survivors as a load
+ * balancer would spread them.
  *
- * <p>Commands are JSON objects with an {@code op}; {@link #handle} blocks until the answer is ready. Times that
- * cross processes are wall-clock microseconds ({@link PageClient#nowMicros()}).
+ * <p>Commands are JSON objects with an {@code op}; {@link #handle} blocks until the answer is
+ * ready. Times that cross processes are wall-clock microseconds ({@link PageClient#nowMicros()}).
  */
 final class PageHost implements AutoCloseable {
 
-  static final List<String> SOURCE_ADDRESSES = List.of("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5",
-      "127.0.0.6", "127.0.0.7", "127.0.0.8", "127.0.0.9");
+  static final List<String> SOURCE_ADDRESSES =
+      List.of(
+          "127.0.0.2",
+          "127.0.0.3",
+          "127.0.0.4",
+          "127.0.0.5",
+          "127.0.0.6",
+          "127.0.0.7",
+          "127.0.0.8",
+          "127.0.0.9");
 
   private final Vertx vertx;
   private final List<WebSocketClient> clients = new ArrayList<>();
@@ -56,20 +64,30 @@ final class PageHost implements AutoCloseable {
   final AtomicInteger errors = new AtomicInteger();
   final AtomicInteger open = new AtomicInteger();
   private final Latencies latencies = new Latencies();
+
   /** Per broadcast index ({@code data.i}): deliveries and the latest arrival's latency (µs). */
   private final Map<Integer, long[]> spread = new HashMap<>();
 
   /** The pages of one {@code create}. */
-  private record Group(String name, String channel, int from, List<LoadPage> pages, List<Long> attempts,
-                       List<long[]> retries) {
-  }
+  private record Group(
+      String name,
+      String channel,
+      int from,
+      List<LoadPage> pages,
+      List<Long> attempts,
+      List<long[]> retries) {}
 
   PageHost(String run, String secret) {
     this.run = run;
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     for (String address : SOURCE_ADDRESSES) {
-      clients.add(vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(address)
-          .setMaxConnections(1_000_000).setClosingTimeout(2).setConnectTimeout(20_000)));
+      clients.add(
+          vertx.createWebSocketClient(
+              new WebSocketClientOptions()
+                  .setLocalAddress(address)
+                  .setMaxConnections(1_000_000)
+                  .setClosingTimeout(2)
+                  .setConnectTimeout(20_000)));
     }
     tokens = new BenchTokens(vertx, secret);
   }
@@ -92,7 +110,10 @@ final class PageHost implements AutoCloseable {
         }
       }
     }
-    return new JsonObject().put("open", open.get()).put("received", received.get()).put("errors", errors.get())
+    return new JsonObject()
+        .put("open", open.get())
+        .put("received", received.get())
+        .put("errors", errors.get())
         .put("eventBatches", batches);
   }
 
@@ -120,7 +141,8 @@ final class PageHost implements AutoCloseable {
     };
   }
 
-  // ---------------------------------------------------------------------------------------------- pages
+  // ----------------------------------------------------------------------------------------------
+  // pages
 
   private JsonObject create(JsonObject c) {
     String name = c.getString("group");
@@ -136,8 +158,14 @@ final class PageHost implements AutoCloseable {
       endpoints.add(new Endpoint(pair.getString(0), pair.getInteger(1)));
     }
     ClientPolicy policy = policyFromJson(c.getJsonObject("policy"));
-    Group group = new Group(name, userChannel ? null : channel, from, new ArrayList<>(), new CopyOnWriteArrayList<>(),
-        new CopyOnWriteArrayList<>());
+    Group group =
+        new Group(
+            name,
+            userChannel ? null : channel,
+            from,
+            new ArrayList<>(),
+            new CopyOnWriteArrayList<>(),
+            new CopyOnWriteArrayList<>());
     for (int i = from; i < from + count; i++) {
       String user = userId(prefix, i);
       String token = tokens.token(user);
@@ -161,9 +189,9 @@ final class PageHost implements AutoCloseable {
   }
 
   /**
-   * The endpoints in the order page {@code index} tries them: {@code endpoints[index % k]} first, then the others
-   * starting from a different one for consecutive pages of the same first node. With two endpoints it is simply the
-   * other one.
+   * The endpoints in the order page {@code index} tries them: {@code endpoints[index % k]} first,
+   * then the others starting from a different one for consecutive pages of the same first node.
+   * With two endpoints it is simply the other one.
    */
   static List<Endpoint> endpointOrder(List<Endpoint> endpoints, int index) {
     int k = endpoints.size();
@@ -177,77 +205,101 @@ final class PageHost implements AutoCloseable {
     return order;
   }
 
-  private PageClient meshPage(Group group, WebSocketClient client, String user, String token, List<Endpoint> endpoints,
-                              int index, ClientPolicy policy) {
-    PageClient page = new PageClient(vertx, client, user, "s" + index, "t" + index, "p" + index, () -> token,
-        endpointOrder(endpoints, index), 0, policy);
-    page.listener(new PageClient.Listener() {
-      @Override
-      public void onEvent(PageClient p, JsonObject frame, long receivedMicros) {
-        delivered(frame.getJsonObject("data"), receivedMicros);
-      }
+  private PageClient meshPage(
+      Group group,
+      WebSocketClient client,
+      String user,
+      String token,
+      List<Endpoint> endpoints,
+      int index,
+      ClientPolicy policy) {
+    PageClient page =
+        new PageClient(
+            vertx,
+            client,
+            user,
+            "s" + index,
+            "t" + index,
+            "p" + index,
+            () -> token,
+            endpointOrder(endpoints, index),
+            0,
+            policy);
+    page.listener(
+        new PageClient.Listener() {
+          @Override
+          public void onEvent(PageClient p, JsonObject frame, long receivedMicros) {
+            delivered(frame.getJsonObject("data"), receivedMicros);
+          }
 
-      @Override
-      public void onReady(PageClient p) {
-        if (openMesh.add(p)) {
-          open.incrementAndGet();
-        }
-      }
+          @Override
+          public void onReady(PageClient p) {
+            if (openMesh.add(p)) {
+              open.incrementAndGet();
+            }
+          }
 
-      @Override
-      public void onAttempt(PageClient p) {
-        group.attempts().add(PageClient.nowMicros());
-      }
+          @Override
+          public void onAttempt(PageClient p) {
+            group.attempts().add(PageClient.nowMicros());
+          }
 
-      @Override
-      public void onRetryScheduled(PageClient p, int code, long delayMillis, boolean hinted) {
-        group.retries().add(new long[] {PageClient.nowMicros(), code, delayMillis, hinted ? 1 : 0});
-      }
+          @Override
+          public void onRetryScheduled(PageClient p, int code, long delayMillis, boolean hinted) {
+            group
+                .retries()
+                .add(new long[] {PageClient.nowMicros(), code, delayMillis, hinted ? 1 : 0});
+          }
 
-      @Override
-      public void onClosed(PageClient p, int code) {
-        // Only a page that was open leaves the count: a refused or timed-out attempt never entered it.
-        if (openMesh.remove(p)) {
-          open.decrementAndGet();
-        }
-        if (code != 1000) {
-          errors.incrementAndGet();
-        }
-      }
-    });
+          @Override
+          public void onClosed(PageClient p, int code) {
+            // Only a page that was open leaves the count: a refused or timed-out attempt never
+            // entered it.
+            if (openMesh.remove(p)) {
+              open.decrementAndGet();
+            }
+            if (code != 1000) {
+              errors.incrementAndGet();
+            }
+          }
+        });
     return page;
   }
 
-  private SocketIoPage socketIoPage(WebSocketClient client, String user, String token, Endpoint endpoint,
-                                    String channel) {
+  private SocketIoPage socketIoPage(
+      WebSocketClient client, String user, String token, Endpoint endpoint, String channel) {
     SocketIoPage page = new SocketIoPage(vertx, client, user, () -> token, endpoint, channel);
-    page.listener(new SocketIoPage.Listener() {
-      @Override
-      public void onEvent(SocketIoPage p, JsonObject event, long receivedMicros) {
-        delivered(event.getJsonObject("data"), receivedMicros);
-      }
+    page.listener(
+        new SocketIoPage.Listener() {
+          @Override
+          public void onEvent(SocketIoPage p, JsonObject event, long receivedMicros) {
+            delivered(event.getJsonObject("data"), receivedMicros);
+          }
 
-      @Override
-      public void onReady(SocketIoPage p) {
-        if (openSocketIo.add(p)) {
-          open.incrementAndGet();
-        }
-      }
+          @Override
+          public void onReady(SocketIoPage p) {
+            if (openSocketIo.add(p)) {
+              open.incrementAndGet();
+            }
+          }
 
-      @Override
-      public void onClosed(SocketIoPage p, int code) {
-        if (openSocketIo.remove(p)) {
-          open.decrementAndGet();
-        }
-        if (code != 1000) {
-          errors.incrementAndGet();
-        }
-      }
-    });
+          @Override
+          public void onClosed(SocketIoPage p, int code) {
+            if (openSocketIo.remove(p)) {
+              open.decrementAndGet();
+            }
+            if (code != 1000) {
+              errors.incrementAndGet();
+            }
+          }
+        });
     return page;
   }
 
-  /** One event's first copy at one page: counted once, its latency and its broadcast's spread recorded. */
+  /**
+   * One event's first copy at one page: counted once, its latency and its broadcast's spread
+   * recorded.
+   */
   private void delivered(JsonObject data, long receivedMicros) {
     received.incrementAndGet();
     if (data != null && data.getValue("t") instanceof Number t) {
@@ -273,8 +325,12 @@ final class PageHost implements AutoCloseable {
     return new JsonObject().put("started", group.pages().size()).put("failed", failed.get());
   }
 
-  /** Starts the pages with at most {@code concurrency} opening at once; completes when every start has finished. */
-  static Future<Void> startBounded(List<? extends LoadPage> toStart, int concurrency, AtomicInteger failed) {
+  /**
+   * Starts the pages with at most {@code concurrency} opening at once; completes when every start
+   * has finished.
+   */
+  static Future<Void> startBounded(
+      List<? extends LoadPage> toStart, int concurrency, AtomicInteger failed) {
     if (toStart.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -282,21 +338,26 @@ final class PageHost implements AutoCloseable {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger finished = new AtomicInteger();
     Runnable[] launch = new Runnable[1];
-    launch[0] = () -> {
-      int i = next.getAndIncrement();
-      if (i >= toStart.size()) {
-        return;
-      }
-      toStart.get(i).start().onComplete(r -> {
-        if (r.failed()) {
-          failed.incrementAndGet();
-        }
-        if (finished.incrementAndGet() == toStart.size()) {
-          done.tryComplete();
-        }
-        launch[0].run();
-      });
-    };
+    launch[0] =
+        () -> {
+          int i = next.getAndIncrement();
+          if (i >= toStart.size()) {
+            return;
+          }
+          toStart
+              .get(i)
+              .start()
+              .onComplete(
+                  r -> {
+                    if (r.failed()) {
+                      failed.incrementAndGet();
+                    }
+                    if (finished.incrementAndGet() == toStart.size()) {
+                      done.tryComplete();
+                    }
+                    launch[0].run();
+                  });
+        };
     for (int i = 0; i < Math.min(concurrency, toStart.size()); i++) {
       launch[0].run();
     }
@@ -321,7 +382,8 @@ final class PageHost implements AutoCloseable {
     return out;
   }
 
-  // ---------------------------------------------------------------------------------------------- measurements
+  // ----------------------------------------------------------------------------------------------
+  // measurements
 
   /** Starts a measured phase: latencies, spreads and the delivery count start from zero. */
   private JsonObject mark() {
@@ -394,7 +456,10 @@ final class PageHost implements AutoCloseable {
     return new JsonObject().put("pages", pages);
   }
 
-  /** Lost (acknowledged, never arrived), duplicated and announced-dropped events over the group's pages. */
+  /**
+   * Lost (acknowledged, never arrived), duplicated and announced-dropped events over the group's
+   * pages.
+   */
   private JsonObject ledgers(JsonObject c) {
     Group group = group(c);
     String channel = c.getString("channel");
@@ -411,13 +476,17 @@ final class PageHost implements AutoCloseable {
       duplicates += p.ledger(ch, l -> l.duplicates());
       announced += p.ledger(ch, l -> l.announcedDrops());
     }
-    return new JsonObject().put("lost", lost).put("duplicates", duplicates).put("announcedDrops", announced)
+    return new JsonObject()
+        .put("lost", lost)
+        .put("duplicates", duplicates)
+        .put("announcedDrops", announced)
         .put("pagesWithLoss", pagesWithLoss);
   }
 
   /**
-   * The storm's per-page accounting ({@link ResumeAccounting}) for the pages that started on the killed endpoint,
-   * lost and duplicated events for every page, and the attempts and scheduled retries since the kill.
+   * The storm's per-page accounting ({@link ResumeAccounting}) for the pages that started on the
+   * killed endpoint, lost and duplicated events for every page, and the attempts and scheduled
+   * retries since the kill.
    */
   private JsonObject storm(JsonObject c) {
     Group group = group(c);
@@ -432,7 +501,8 @@ final class PageHost implements AutoCloseable {
     JsonArray resume = new JsonArray();
     JsonArray welcomed = new JsonArray();
     JsonArray firstAttempts = new JsonArray();
-    Map<ResumeAccounting.Status, Integer> statuses = new java.util.EnumMap<>(ResumeAccounting.Status.class);
+    Map<ResumeAccounting.Status, Integer> statuses =
+        new java.util.EnumMap<>(ResumeAccounting.Status.class);
     long lost = 0;
     long duplicates = 0;
     long announced = 0;
@@ -440,14 +510,20 @@ final class PageHost implements AutoCloseable {
     for (PageClient p : meshPages(group)) {
       boolean moved = killed.equals(p.firstEndpoint().toString());
       if (moved) {
-        ResumeAccounting.Outcome outcome = p.ledger(channel, l -> ResumeAccounting.page(killedAt,
-            p.readyTimesMicros(), p.gaveUp(), acked, l::arrivalMicros));
+        ResumeAccounting.Outcome outcome =
+            p.ledger(
+                channel,
+                l ->
+                    ResumeAccounting.page(
+                        killedAt, p.readyTimesMicros(), p.gaveUp(), acked, l::arrivalMicros));
         statuses.merge(outcome.status(), 1, Integer::sum);
         resume.add(outcome.resumeMicros());
         missed += outcome.missed();
-        long firstWelcome = p.welcomeTimesMicros().stream().filter(t -> t >= killedAt).findFirst().orElse(-1L);
+        long firstWelcome =
+            p.welcomeTimesMicros().stream().filter(t -> t >= killedAt).findFirst().orElse(-1L);
         welcomed.add(firstWelcome < 0 ? Latencies.NEVER : firstWelcome - killedAt);
-        long firstAttempt = p.attemptTimesMicros().stream().filter(t -> t >= killedAt).findFirst().orElse(-1L);
+        long firstAttempt =
+            p.attemptTimesMicros().stream().filter(t -> t >= killedAt).findFirst().orElse(-1L);
         firstAttempts.add(firstAttempt < 0 ? Latencies.NEVER : firstAttempt - killedAt);
       }
       lost += p.ledger(channel, l -> acked.stream().filter(a -> !l.saw(a.seq())).count());
@@ -464,9 +540,17 @@ final class PageHost implements AutoCloseable {
         retries.add(new JsonArray().add(r[0] - killedAt).add(r[1]).add(r[2]).add(r[3] == 1));
       }
     }
-    return new JsonObject().put("resumeMicros", resume).put("welcomeMicros", welcomed).put("status", status)
-        .put("missed", missed).put("lost", lost).put("duplicates", duplicates).put("announcedDrops", announced)
-        .put("attemptMicros", attempts).put("firstAttemptMicros", firstAttempts).put("retries", retries);
+    return new JsonObject()
+        .put("resumeMicros", resume)
+        .put("welcomeMicros", welcomed)
+        .put("status", status)
+        .put("missed", missed)
+        .put("lost", lost)
+        .put("duplicates", duplicates)
+        .put("announcedDrops", announced)
+        .put("attemptMicros", attempts)
+        .put("firstAttemptMicros", firstAttempts)
+        .put("retries", retries);
   }
 
   private JsonObject goAway(JsonObject c) {
@@ -475,9 +559,9 @@ final class PageHost implements AutoCloseable {
   }
 
   /**
-   * Brings every page of the group back ({@code batch} pages every {@code pauseMs}) and waits until each has the
-   * event {@code targetSeq}; answers, per page, the time from its comeBack to that event's arrival (µs), or
-   * {@link Latencies#NEVER}.
+   * Brings every page of the group back ({@code batch} pages every {@code pauseMs}) and waits until
+   * each has the event {@code targetSeq}; answers, per page, the time from its comeBack to that
+   * event's arrival (µs), or {@link Latencies#NEVER}.
    */
   private JsonObject comeBack(JsonObject c) throws Exception {
     Group group = group(c);
@@ -485,7 +569,8 @@ final class PageHost implements AutoCloseable {
     long target = c.getLong("targetSeq");
     int batch = Math.max(1, c.getInteger("batch", 200));
     long pauseMs = c.getLong("pauseMs", 50L);
-    long deadline = System.nanoTime() + Duration.ofMillis(c.getLong("timeoutMs", 300_000L)).toNanos();
+    long deadline =
+        System.nanoTime() + Duration.ofMillis(c.getLong("timeoutMs", 300_000L)).toNanos();
     List<PageClient> pages = meshPages(group);
     long[] started = new long[pages.size()];
     for (int i = 0; i < pages.size(); i++) {
@@ -512,7 +597,8 @@ final class PageHost implements AutoCloseable {
     return new JsonObject().put("durationMicros", durations).put("duplicates", duplicates);
   }
 
-  // ---------------------------------------------------------------------------------------------- lifecycle
+  // ----------------------------------------------------------------------------------------------
+  // lifecycle
 
   private void stopPages() {
     List<Future<Void>> stops = new ArrayList<>();
@@ -537,24 +623,37 @@ final class PageHost implements AutoCloseable {
     }
   }
 
-  // ---------------------------------------------------------------------------------------------- wire forms
+  // ----------------------------------------------------------------------------------------------
+  // wire forms
 
   static JsonObject policyToJson(ClientPolicy p) {
-    return new JsonObject().put("pingMs", p.pingInterval().toMillis()).put("pongMs", p.pongTimeout().toMillis())
-        .put("backoffBaseMs", p.backoffBase().toMillis()).put("backoffCapMs", p.backoffCap().toMillis())
-        .put("reconnect", p.reconnect()).put("connectTimeoutMs", p.connectTimeout().toMillis())
-        .put("healthyAfterMs", p.healthyAfter().toMillis()).put("maxAttempts", p.maxAttempts())
-        .put("firstRetrySpreadMs", p.firstRetrySpread().toMillis()).put("hintJitter", p.hintJitter());
+    return new JsonObject()
+        .put("pingMs", p.pingInterval().toMillis())
+        .put("pongMs", p.pongTimeout().toMillis())
+        .put("backoffBaseMs", p.backoffBase().toMillis())
+        .put("backoffCapMs", p.backoffCap().toMillis())
+        .put("reconnect", p.reconnect())
+        .put("connectTimeoutMs", p.connectTimeout().toMillis())
+        .put("healthyAfterMs", p.healthyAfter().toMillis())
+        .put("maxAttempts", p.maxAttempts())
+        .put("firstRetrySpreadMs", p.firstRetrySpread().toMillis())
+        .put("hintJitter", p.hintJitter());
   }
 
   static ClientPolicy policyFromJson(JsonObject j) {
     if (j == null) {
       return ClientPolicy.browser().withoutReconnect();
     }
-    return new ClientPolicy(Duration.ofMillis(j.getLong("pingMs")), Duration.ofMillis(j.getLong("pongMs")),
-        Duration.ofMillis(j.getLong("backoffBaseMs")), Duration.ofMillis(j.getLong("backoffCapMs")),
-        j.getBoolean("reconnect"), Duration.ofMillis(j.getLong("connectTimeoutMs")),
-        Duration.ofMillis(j.getLong("healthyAfterMs")), j.getInteger("maxAttempts"),
-        Duration.ofMillis(j.getLong("firstRetrySpreadMs")), j.getDouble("hintJitter"));
+    return new ClientPolicy(
+        Duration.ofMillis(j.getLong("pingMs")),
+        Duration.ofMillis(j.getLong("pongMs")),
+        Duration.ofMillis(j.getLong("backoffBaseMs")),
+        Duration.ofMillis(j.getLong("backoffCapMs")),
+        j.getBoolean("reconnect"),
+        Duration.ofMillis(j.getLong("connectTimeoutMs")),
+        Duration.ofMillis(j.getLong("healthyAfterMs")),
+        j.getInteger("maxAttempts"),
+        Duration.ofMillis(j.getLong("firstRetrySpreadMs")),
+        j.getDouble("hintJitter"));
   }
 }

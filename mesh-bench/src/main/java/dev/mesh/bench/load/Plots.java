@@ -2,6 +2,17 @@ package dev.mesh.bench.load;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
@@ -14,23 +25,11 @@ import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-
 /**
- * The plots of a result file, drawn with XChart: axes with units, legends, titles naming the scenario, N and the
- * event loops, written as PNG next to the results. Everything is drawn from the result file itself ({@code
- * mesh-bench/run plot <file.json>} redraws them), including files written before a series was recorded: a plot
- * whose data a file lacks is skipped.
+ * The plots of a result file, drawn with XChart: axes with units, legends, titles naming the
+ * scenario, N and the event loops, written as PNG next to the results. Everything is drawn from the
+ * result file itself ({@code mesh-bench/run plot <file.json>} redraws them), including files
+ * written before a series was recorded: a plot whose data a file lacks is skipped.
  */
 final class Plots {
 
@@ -41,15 +40,16 @@ final class Plots {
     System.setProperty("java.awt.headless", "true");
   }
 
-  private Plots() {
-  }
+  private Plots() {}
 
   /** Draws every plot the result's data allows into {@code dir}; returns the files written. */
   static List<Path> draw(JsonObject result, Path dir) throws IOException {
     Files.createDirectories(dir);
     List<Path> written = new ArrayList<>();
     String scenario = result.getString("scenario", "");
-    int n = result.getInteger("n", result.getJsonObject("options", new JsonObject()).getInteger("n", 0));
+    int n =
+        result.getInteger(
+            "n", result.getJsonObject("options", new JsonObject()).getInteger("n", 0));
     List<JsonObject> runs = runs(result);
     switch (scenario) {
       case "broadcast" -> broadcast(runs, n, dir, written);
@@ -82,15 +82,25 @@ final class Plots {
 
   // ------------------------------------------------------------------------------------------------ broadcast
 
-  private static void broadcast(List<JsonObject> runs, int n, Path dir, List<Path> written) throws IOException {
+  private static void broadcast(List<JsonObject> runs, int n, Path dir, List<Path> written)
+      throws IOException {
     Map<String, List<JsonObject>> byTarget = targets(runs, t -> t.containsKey("p99Ms"));
     if (byTarget.isEmpty()) {
       return;
     }
     // Summary bars: p50, p99 and max of every run of every target.
-    CategoryChart summary = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-        .title("Broadcast to " + count(n) + " subscribers: delivery latency by server" + runsNote(runs))
-        .xAxisTitle(serverAxis(runs)).yAxisTitle("latency (ms)").build();
+    CategoryChart summary =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(
+                "Broadcast to "
+                    + count(n)
+                    + " subscribers: delivery latency by server"
+                    + runsNote(runs))
+            .xAxisTitle(serverAxis(runs))
+            .yAxisTitle("latency (ms)")
+            .build();
     style(summary);
     List<String> names = new ArrayList<>();
     Map<String, List<Number>> bars = new LinkedHashMap<>();
@@ -108,9 +118,18 @@ final class Plots {
     written.add(save(summary, dir.resolve("broadcast-summary-" + n + ".png")));
 
     // Percentile curves, one per target (its median run by p99).
-    XYChart curves = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-        .title("Broadcast to " + count(n) + " subscribers: latency by percentile" + medianNote(runs))
-        .xAxisTitle("percentile of deliveries (%)").yAxisTitle("delivery latency (ms)").build();
+    XYChart curves =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(
+                "Broadcast to "
+                    + count(n)
+                    + " subscribers: latency by percentile"
+                    + medianNote(runs))
+            .xAxisTitle("percentile of deliveries (%)")
+            .yAxisTitle("delivery latency (ms)")
+            .build();
     style(curves);
     curves.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
     for (Map.Entry<String, List<JsonObject>> e : byTarget.entrySet()) {
@@ -146,11 +165,22 @@ final class Plots {
         x[i] = (i + 0.5) * bin;
         y[i] = counts.getLong(i);
       }
-      XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-          .title("Broadcast to " + count(n) + " subscribers, " + label(median) + ": delivery latency"
-              + medianNote(runs))
-          .xAxisTitle(String.format(Locale.ROOT, "delivery latency (ms), bins of %.1f ms up to the p99.9", bin))
-          .yAxisTitle("deliveries per bin").build();
+      XYChart chart =
+          new XYChartBuilder()
+              .width(WIDTH)
+              .height(HEIGHT)
+              .title(
+                  "Broadcast to "
+                      + count(n)
+                      + " subscribers, "
+                      + label(median)
+                      + ": delivery latency"
+                      + medianNote(runs))
+              .xAxisTitle(
+                  String.format(
+                      Locale.ROOT, "delivery latency (ms), bins of %.1f ms up to the p99.9", bin))
+              .yAxisTitle("deliveries per bin")
+              .build();
       style(chart);
       XYSeries bars2 = chart.addSeries("deliveries", x, y);
       bars2.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.StepArea);
@@ -165,18 +195,33 @@ final class Plots {
 
   // ------------------------------------------------------------------------------------------------ connect
 
-  private static void connect(List<JsonObject> runs, int n, Path dir, List<Path> written) throws IOException {
-    Map<String, List<JsonObject>> byTarget = targets(runs, t -> t.containsKey("rssBytesPerConnection"));
+  private static void connect(List<JsonObject> runs, int n, Path dir, List<Path> written)
+      throws IOException {
+    Map<String, List<JsonObject>> byTarget =
+        targets(runs, t -> t.containsKey("rssBytesPerConnection"));
     if (byTarget.isEmpty()) {
       return;
     }
-    CategoryChart rss = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-        .title("Memory per idle connection, " + count(n) + " connections" + runsNote(runs))
-        .xAxisTitle(serverAxis(runs)).yAxisTitle("RSS per connection (KiB)").build();
-    CategoryChart cpu = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-        .title("CPU per 1,000 connects of the process holding the sockets, " + count(n) + " connects"
-            + runsNote(runs))
-        .xAxisTitle(serverAxis(runs)).yAxisTitle("CPU seconds per 1,000 connects").build();
+    CategoryChart rss =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Memory per idle connection, " + count(n) + " connections" + runsNote(runs))
+            .xAxisTitle(serverAxis(runs))
+            .yAxisTitle("RSS per connection (KiB)")
+            .build();
+    CategoryChart cpu =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(
+                "CPU per 1,000 connects of the process holding the sockets, "
+                    + count(n)
+                    + " connects"
+                    + runsNote(runs))
+            .xAxisTitle(serverAxis(runs))
+            .yAxisTitle("CPU seconds per 1,000 connects")
+            .build();
     style(rss);
     style(cpu);
     List<String> names = new ArrayList<>();
@@ -200,7 +245,8 @@ final class Plots {
 
   // ------------------------------------------------------------------------------------------------ storm
 
-  private static void storm(List<JsonObject> runs, int n, Path dir, List<Path> written) throws IOException {
+  private static void storm(List<JsonObject> runs, int n, Path dir, List<Path> written)
+      throws IOException {
     List<JsonObject> storms = new ArrayList<>();
     for (JsonObject run : runs) {
       JsonArray targets = run.getJsonArray("targets");
@@ -211,9 +257,14 @@ final class Plots {
     String moved = storms.get(0).getValue("pagesOnKilledNode") + " of " + count(n) + " pages moved";
 
     // Reconnect attempts and the server's hints over time.
-    XYChart attempts = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-        .title("Storm after kill -9 (" + moved + "): reconnect attempts" + runsNote(runs))
-        .xAxisTitle("time after the kill (s)").yAxisTitle("per 100 ms").build();
+    XYChart attempts =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Storm after kill -9 (" + moved + "): reconnect attempts" + runsNote(runs))
+            .xAxisTitle("time after the kill (s)")
+            .yAxisTitle("per 100 ms")
+            .build();
     style(attempts);
     for (int i = 0; i < storms.size(); i++) {
       JsonObject slots = storms.get(i).getJsonObject("perSlot");
@@ -223,22 +274,35 @@ final class Plots {
       String suffix = several ? ", run " + (i + 1) : "";
       runStyle(line(attempts, "reconnect attempts" + suffix, slots, "attempts"), ATTEMPTS, i);
       if (slots.getJsonArray("firstAttempts") != null) {
-        // Each moved page's first attempt after the kill: how widely the clients spread their return.
-        runStyle(line(attempts, "first attempt of each moved page" + suffix, slots, "firstAttempts"), FIRST, i);
+        // Each moved page's first attempt after the kill: how widely the clients spread their
+        // return.
+        runStyle(
+            line(attempts, "first attempt of each moved page" + suffix, slots, "firstAttempts"),
+            FIRST,
+            i);
       }
       if (sum(slots.getJsonArray("hintedRetries")) > 0) {
-        runStyle(line(attempts, "retries on a server retry-after hint" + suffix, slots, "hintedRetries"), HINTS, i);
+        runStyle(
+            line(attempts, "retries on a server retry-after hint" + suffix, slots, "hintedRetries"),
+            HINTS,
+            i);
       }
     }
     if (!attempts.getSeriesMap().isEmpty()) {
       written.add(save(attempts, dir.resolve("storm-reconnects-" + n + ".png")));
     }
 
-    // The survivor's admissions per second, and the moved pages welcomed and fully resumed (cumulative %).
-    XYChart admission = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-        .title("Storm after kill -9 (" + moved + "): admissions and pages back" + runsNote(runs))
-        .xAxisTitle("time after the kill (s)").yAxisTitle("connections per second at the " + survivor)
-        .build();
+    // The survivor's admissions per second, and the moved pages welcomed and fully resumed
+    // (cumulative %).
+    XYChart admission =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(
+                "Storm after kill -9 (" + moved + "): admissions and pages back" + runsNote(runs))
+            .xAxisTitle("time after the kill (s)")
+            .yAxisTitle("connections per second at the " + survivor)
+            .build();
     style(admission);
     admission.setYAxisGroupTitle(1, "moved pages (% cumulative)");
     admission.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
@@ -248,13 +312,15 @@ final class Plots {
       String suffix = several ? ", run " + (i + 1) : "";
       JsonArray opened = s.getJsonArray("survivorOpenedTotalOverTime");
       if (opened != null && opened.size() > 1) {
-        // The counter is sampled every 250 ms: the rate is taken over the last second, not between two samples.
+        // The counter is sampled every 250 ms: the rate is taken over the last second, not between
+        // two samples.
         double[] x = new double[opened.size() - 1];
         double[] y = new double[opened.size() - 1];
         int from = 0;
         for (int k = 1; k < opened.size(); k++) {
           JsonArray b = opened.getJsonArray(k);
-          while (from < k - 1 && b.getDouble(0) - opened.getJsonArray(from + 1).getDouble(0) >= 1.0) {
+          while (from < k - 1
+              && b.getDouble(0) - opened.getJsonArray(from + 1).getDouble(0) >= 1.0) {
             from++;
           }
           JsonArray a = opened.getJsonArray(from);
@@ -262,8 +328,14 @@ final class Plots {
           x[k - 1] = b.getDouble(0);
           y[k - 1] = dt > 0 ? Math.max(0, (b.getDouble(1) - a.getDouble(1)) / dt) : 0;
         }
-        XYSeries rate = admission.addSeries("connections opened/s, " + (survivor.endsWith("s") ? "survivors' counters"
-            : "survivor's counter") + " (sampled)" + suffix, x, y);
+        XYSeries rate =
+            admission.addSeries(
+                "connections opened/s, "
+                    + (survivor.endsWith("s") ? "survivors' counters" : "survivor's counter")
+                    + " (sampled)"
+                    + suffix,
+                x,
+                y);
         rate.setMarker(SeriesMarkers.NONE);
         runStyle(rate, COUNTER, i);
         if (opened.getJsonArray(0).size() > 2) {
@@ -272,14 +344,16 @@ final class Plots {
           int start = 0;
           for (int k = 1; k < opened.size(); k++) {
             JsonArray b = opened.getJsonArray(k);
-            while (start < k - 1 && b.getDouble(0) - opened.getJsonArray(start + 1).getDouble(0) >= 1.0) {
+            while (start < k - 1
+                && b.getDouble(0) - opened.getJsonArray(start + 1).getDouble(0) >= 1.0) {
               start++;
             }
             JsonArray a = opened.getJsonArray(start);
             double dt = b.getDouble(0) - a.getDouble(0);
             d[k - 1] = dt > 0 ? Math.max(0, (b.getDouble(2) - a.getDouble(2)) / dt) : 0;
           }
-          XYSeries deferrals = admission.addSeries("connections deferred/s (4006, sampled)" + suffix, x, d);
+          XYSeries deferrals =
+              admission.addSeries("connections deferred/s (4006, sampled)" + suffix, x, d);
           deferrals.setMarker(SeriesMarkers.NONE);
           runStyle(deferrals, DEFERRED, i);
         }
@@ -287,7 +361,8 @@ final class Plots {
       JsonObject slots = s.getJsonObject("perSlot");
       Number pages = s.getNumber("pagesOnKilledNode");
       if (slots != null) {
-        // Moved pages welcomed per second over the last second, from each page's own welcome time: exact, where the
+        // Moved pages welcomed per second over the last second, from each page's own welcome time:
+        // exact, where the
         // counter above is only as recent as the survivor's answer to a scrape.
         JsonArray welcomed = slots.getJsonArray("welcomed");
         double step = slots.getDouble("slotSeconds");
@@ -305,10 +380,16 @@ final class Plots {
         runStyle(rate, ADMISSIONS, i);
       }
       if (slots != null && pages != null && pages.doubleValue() > 0) {
-        runStyle(cumulative(admission, "pages welcomed %" + suffix, slots, "welcomed", pages.doubleValue()),
-            WELCOMED, i);
-        runStyle(cumulative(admission, "pages fully resumed %" + suffix, slots, "resumed", pages.doubleValue()),
-            RESUMED, i);
+        runStyle(
+            cumulative(
+                admission, "pages welcomed %" + suffix, slots, "welcomed", pages.doubleValue()),
+            WELCOMED,
+            i);
+        runStyle(
+            cumulative(
+                admission, "pages fully resumed %" + suffix, slots, "resumed", pages.doubleValue()),
+            RESUMED,
+            i);
       }
     }
     if (!admission.getSeriesMap().isEmpty()) {
@@ -319,9 +400,18 @@ final class Plots {
     }
 
     // Publish ack latency of every publish sent after the kill.
-    XYChart publish = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-        .title("Storm after kill -9 (" + moved + "): publish ack latency, 10 publishes/s" + runsNote(runs))
-        .xAxisTitle("publish sent, time after the kill (s)").yAxisTitle("ack latency (ms)").build();
+    XYChart publish =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(
+                "Storm after kill -9 ("
+                    + moved
+                    + "): publish ack latency, 10 publishes/s"
+                    + runsNote(runs))
+            .xAxisTitle("publish sent, time after the kill (s)")
+            .yAxisTitle("ack latency (ms)")
+            .build();
     style(publish);
     publish.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
     for (int i = 0; i < storms.size(); i++) {
@@ -357,13 +447,17 @@ final class Plots {
   private static final Color RESUMED = new Color(140, 60, 170);
   private static final float[][] DASHES = {null, {8f, 5f}, {2f, 4f}, {12f, 4f, 2f, 4f}};
 
-  /** One colour per quantity, one line pattern per run: the runs of a quantity read as one family. */
+  /**
+   * One colour per quantity, one line pattern per run: the runs of a quantity read as one family.
+   */
   private static void runStyle(XYSeries series, Color color, int run) {
     series.setLineColor(color);
     series.setMarkerColor(color);
     float[] dash = DASHES[run % DASHES.length];
-    series.setLineStyle(dash == null ? new BasicStroke(2f)
-        : new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, dash, 0f));
+    series.setLineStyle(
+        dash == null
+            ? new BasicStroke(2f)
+            : new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, dash, 0f));
   }
 
   private static XYSeries line(XYChart chart, String name, JsonObject slots, String key) {
@@ -380,7 +474,8 @@ final class Plots {
     return series;
   }
 
-  private static XYSeries cumulative(XYChart chart, String name, JsonObject slots, String key, double total) {
+  private static XYSeries cumulative(
+      XYChart chart, String name, JsonObject slots, String key, double total) {
     JsonArray values = slots.getJsonArray(key);
     double step = slots.getDouble("slotSeconds");
     double[] x = new double[values.size()];
@@ -399,10 +494,21 @@ final class Plots {
 
   // ------------------------------------------------------------------------------------------------ resume
 
-  private static void resume(List<JsonObject> runs, int n, Path dir, List<Path> written) throws IOException {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-        .title(count(n) + " pages resume " + ResumeScenario.MISSED + " missed events at once" + runsNote(runs))
-        .xAxisTitle("percentile of pages (%)").yAxisTitle("reconnect to last missed event (ms)").build();
+  private static void resume(List<JsonObject> runs, int n, Path dir, List<Path> written)
+      throws IOException {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(
+                count(n)
+                    + " pages resume "
+                    + ResumeScenario.MISSED
+                    + " missed events at once"
+                    + runsNote(runs))
+            .xAxisTitle("percentile of pages (%)")
+            .yAxisTitle("reconnect to last missed event (ms)")
+            .build();
     style(chart);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
     for (int i = 0; i < runs.size(); i++) {
@@ -420,7 +526,9 @@ final class Plots {
         x[k] = 100.0 * (k + 1) / total;
         y[k] = perPage.getDouble(k);
       }
-      chart.addSeries(runs.size() > 1 ? "run " + (i + 1) : "pages", x, y).setMarker(SeriesMarkers.NONE);
+      chart
+          .addSeries(runs.size() > 1 ? "run " + (i + 1) : "pages", x, y)
+          .setMarker(SeriesMarkers.NONE);
     }
     if (!chart.getSeriesMap().isEmpty()) {
       chart.getStyler().setXAxisMin(0.0).setXAxisMax(100.0);
@@ -431,18 +539,37 @@ final class Plots {
 
   // ------------------------------------------------------------------------------------------------ fanout
 
-  private static void fanout(List<JsonObject> runs, int n, Path dir, List<Path> written) throws IOException {
-    Map<String, List<JsonObject>> byTarget = targets(runs, t -> t.containsKey("deliveriesPerCpuSecond"));
+  private static void fanout(List<JsonObject> runs, int n, Path dir, List<Path> written)
+      throws IOException {
+    Map<String, List<JsonObject>> byTarget =
+        targets(runs, t -> t.containsKey("deliveriesPerCpuSecond"));
     if (byTarget.isEmpty()) {
       return;
     }
-    CategoryChart efficiency = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-        .title("Fan-out to " + count(n) + " subscribers on one node: deliveries per server CPU-second"
-            + runsNote(runs))
-        .xAxisTitle(serverAxis(runs)).yAxisTitle("deliveries per CPU-second").build();
-    CategoryChart reach = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-        .title("Fan-out to " + count(n) + " subscribers on one node: broadcast reaches all, p50" + runsNote(runs))
-        .xAxisTitle(serverAxis(runs)).yAxisTitle("publish to last delivery (ms)").build();
+    CategoryChart efficiency =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(
+                "Fan-out to "
+                    + count(n)
+                    + " subscribers on one node: deliveries per server CPU-second"
+                    + runsNote(runs))
+            .xAxisTitle(serverAxis(runs))
+            .yAxisTitle("deliveries per CPU-second")
+            .build();
+    CategoryChart reach =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(
+                "Fan-out to "
+                    + count(n)
+                    + " subscribers on one node: broadcast reaches all, p50"
+                    + runsNote(runs))
+            .xAxisTitle(serverAxis(runs))
+            .yAxisTitle("publish to last delivery (ms)")
+            .build();
     style(efficiency);
     style(reach);
     List<String> names = new ArrayList<>();
@@ -453,8 +580,14 @@ final class Plots {
       List<Number> a = new ArrayList<>();
       for (List<JsonObject> list : byTarget.values()) {
         JsonObject t = r < list.size() ? list.get(r) : null;
-        e.add(t == null || t.getValue("deliveriesPerCpuSecond") == null ? 0 : t.getDouble("deliveriesPerCpuSecond"));
-        a.add(t == null || t.getValue("allReachedP50Ms") == null ? 0 : t.getDouble("allReachedP50Ms"));
+        e.add(
+            t == null || t.getValue("deliveriesPerCpuSecond") == null
+                ? 0
+                : t.getDouble("deliveriesPerCpuSecond"));
+        a.add(
+            t == null || t.getValue("allReachedP50Ms") == null
+                ? 0
+                : t.getDouble("allReachedP50Ms"));
       }
       String series = maxRuns > 1 ? "run " + (r + 1) : "measured";
       efficiency.addSeries(series, names, e);
@@ -466,9 +599,12 @@ final class Plots {
 
   // ------------------------------------------------------------------------------------------------ helpers
 
-  /** Target results by target key (name and event loops), in the order first seen, one entry per run. */
-  private static Map<String, List<JsonObject>> targets(List<JsonObject> runs,
-                                                       java.util.function.Predicate<JsonObject> kind) {
+  /**
+   * Target results by target key (name and event loops), in the order first seen, one entry per
+   * run.
+   */
+  private static Map<String, List<JsonObject>> targets(
+      List<JsonObject> runs, java.util.function.Predicate<JsonObject> kind) {
     Map<String, List<JsonObject>> out = new LinkedHashMap<>();
     for (JsonObject run : runs) {
       JsonArray targets = run.getJsonArray("targets");
@@ -478,13 +614,15 @@ final class Plots {
       for (Object o : targets) {
         JsonObject t = (JsonObject) o;
         if (kind.test(t)) {
-          String key = t.getString("target") + (t.containsKey("eventLoops") ? "-" + t.getInteger("eventLoops")
-              + "loops" : "");
+          String key =
+              t.getString("target")
+                  + (t.containsKey("eventLoops") ? "-" + t.getInteger("eventLoops") + "loops" : "");
           out.computeIfAbsent(key, k -> new ArrayList<>()).add(t);
         }
       }
     }
-    // Histograms keep the file names the report links to: the name alone when there is one loop count.
+    // Histograms keep the file names the report links to: the name alone when there is one loop
+    // count.
     Map<String, List<JsonObject>> renamed = new LinkedHashMap<>();
     long names = out.values().stream().map(l -> l.get(0).getString("target")).distinct().count();
     out.forEach((k, v) -> renamed.put(names == out.size() ? v.get(0).getString("target") : k, v));
@@ -492,8 +630,13 @@ final class Plots {
   }
 
   private static String serverAxis(List<JsonObject> runs) {
-    boolean loops = runs.stream().anyMatch(r -> r.getJsonArray("targets") != null && r.getJsonArray("targets").stream()
-        .anyMatch(t -> ((JsonObject) t).containsKey("eventLoops")));
+    boolean loops =
+        runs.stream()
+            .anyMatch(
+                r ->
+                    r.getJsonArray("targets") != null
+                        && r.getJsonArray("targets").stream()
+                            .anyMatch(t -> ((JsonObject) t).containsKey("eventLoops")));
     return loops ? "server (event loops)" : "server";
   }
 
@@ -507,7 +650,9 @@ final class Plots {
 
   private static JsonObject medianBy(List<JsonObject> runs, String key) {
     List<JsonObject> sorted = new ArrayList<>(runs);
-    sorted.sort(Comparator.comparingDouble(t -> t.getValue(key) == null ? Double.MAX_VALUE : t.getDouble(key)));
+    sorted.sort(
+        Comparator.comparingDouble(
+            t -> t.getValue(key) == null ? Double.MAX_VALUE : t.getDouble(key)));
     return sorted.get((sorted.size() - 1) / 2);
   }
 
@@ -537,15 +682,18 @@ final class Plots {
     return s;
   }
 
-  /** A vertical line at {@code x} labelled just left of it (the p99 is often near the right edge). */
+  /**
+   * A vertical line at {@code x} labelled just left of it (the p99 is often near the right edge).
+   */
   private static void mark(XYChart chart, double x, String text, double[] ys, double range) {
     double top = 0;
     for (double y : ys) {
       top = Math.max(top, y);
     }
     chart.addAnnotation(new AnnotationLine(x, true, false));
-    chart.addAnnotation(new AnnotationText(text, x - 0.06 * range, top * (text.startsWith("p99") ? 0.8 : 0.95),
-        false));
+    chart.addAnnotation(
+        new AnnotationText(
+            text, x - 0.06 * range, top * (text.startsWith("p99") ? 0.8 : 0.95), false));
   }
 
   private static void style(Chart<?, ?> chart) {

@@ -22,8 +22,7 @@ final class Scenarios {
     ALL.put("fanout", FanoutScenario::new);
   }
 
-  private Scenarios() {
-  }
+  private Scenarios() {}
 
   static List<String> names() {
     return List.copyOf(ALL.keySet());

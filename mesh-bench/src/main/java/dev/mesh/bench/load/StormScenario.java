@@ -8,7 +8,6 @@ import dev.mesh.bench.process.Prometheus;
 import dev.mesh.bench.process.ServiceProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,18 +15,20 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * storm: N pages on {@code --nodes} connection nodes (default 2; page i first on node i % nodes), one publisher on the
- * second node publishing 10 events/s throughout; {@code kill -9} of the first node. The N/nodes pages that lose their
- * node (spread over the survivors, {@link PageHost#endpointOrder}) reconnect as the
- * browser client would ({@link ClientPolicy#browserStrict()}: backoff with jitter, the server's retry-after hints,
- * giving up after 10 attempts) and resume from their last position on the survivor.
+ * storm: N pages on {@code --nodes} connection nodes (default 2; page i first on node i % nodes),
+ * one publisher on the second node publishing 10 events/s throughout; {@code kill -9} of the first
+ * node. The N/nodes pages that lose their node (spread over the survivors, {@link
+ * PageHost#endpointOrder}) reconnect as the browser client would ({@link
+ * ClientPolicy#browserStrict()}: backoff with jitter, the server's retry-after hints, giving up
+ * after 10 attempts) and resume from their last position on the survivor.
  *
- * <p>Measured: per moved page the time from the kill to its last missed event delivered ({@link ResumeAccounting}),
- * to its first welcome and to its first reconnect attempt (their spread, p5 to p95, and the busiest second of first
- * attempts and of all attempts); reconnect attempts, first attempts, hinted retries, welcomes and resumed pages per
- * 100 ms; the survivor's admissions and deferrals (its {@code mesh_connections_opened_total} and
- * {@code mesh_admission_deferred_total} every 250 ms); the ack latency of every publish sent during the storm; every
- * acknowledged event checked on every page (lost, duplicated) after a drain.
+ * <p>Measured: per moved page the time from the kill to its last missed event delivered ({@link
+ * ResumeAccounting}), to its first welcome and to its first reconnect attempt (their spread, p5 to
+ * p95, and the busiest second of first attempts and of all attempts); reconnect attempts, first
+ * attempts, hinted retries, welcomes and resumed pages per 100 ms; the survivor's admissions and
+ * deferrals (its {@code mesh_connections_opened_total} and {@code mesh_admission_deferred_total}
+ * every 250 ms); the ack latency of every publish sent during the storm; every acknowledged event
+ * checked on every page (lost, duplicated) after a drain.
  */
 final class StormScenario implements Scenario {
 
@@ -41,7 +42,10 @@ final class StormScenario implements Scenario {
     return "kill -9 one of two nodes under N pages (N/2 on it, browser reconnect policy), publishing throughout";
   }
 
-  /** One publish of the storm's publisher: when it was sent, when its ack came back (-1: not yet) and its seq. */
+  /**
+   * One publish of the storm's publisher: when it was sent, when its ack came back (-1: not yet)
+   * and its seq.
+   */
   static final class Publish {
     final long sentMicros;
     private volatile long ackedMicros = -1;
@@ -75,22 +79,32 @@ final class StormScenario implements Scenario {
     int n = ctx.n();
     int nodes = ctx.options.nodes();
     // Each survivor keeps its N/nodes pages and takes its share of the N/nodes moved ones.
-    ctx.requireSocketsPerServer("storm (each survivor after the kill)", (long) Math.ceil((double) n / (nodes - 1)) + 1);
-    try (Target.Mesh target = ctx.mesh(nodes); Fleet fleet = ctx.fleet(n)) {
+    ctx.requireSocketsPerServer(
+        "storm (each survivor after the kill)", (long) Math.ceil((double) n / (nodes - 1)) + 1);
+    try (Target.Mesh target = ctx.mesh(nodes);
+        Fleet fleet = ctx.fleet(n)) {
       fleet.label("storm: connecting");
       List<Endpoint> endpoints = target.endpoints();
       String killedEndpoint = endpoints.get(0).toString();
       fleet.create("st", target, n, ClientPolicy.browserStrict(), CHANNEL);
       int failedStarts = fleet.start("st", 200, Duration.ofMinutes(10));
-      PageClient publisher = fleet.publisher("stp", 0, List.of(endpoints.get(1)), LoadContext.steady());
+      PageClient publisher =
+          fleet.publisher("stp", 0, List.of(endpoints.get(1)), LoadContext.steady());
       LoadContext.await(publisher.start(), Duration.ofSeconds(30));
       List<Publish> publishes = new CopyOnWriteArrayList<>();
-      long publishTimer = fleet.vertx().setPeriodic(100, t -> {
-        Publish publish = new Publish(PageClient.nowMicros());
-        publishes.add(publish);
-        publisher.publish(CHANNEL, LoadContext.payload(0))
-            .onSuccess(ack -> publish.acked(PageClient.nowMicros(), ack.getLong("seq")));
-      });
+      long publishTimer =
+          fleet
+              .vertx()
+              .setPeriodic(
+                  100,
+                  t -> {
+                    Publish publish = new Publish(PageClient.nowMicros());
+                    publishes.add(publish);
+                    publisher
+                        .publish(CHANNEL, LoadContext.payload(0))
+                        .onSuccess(
+                            ack -> publish.acked(PageClient.nowMicros(), ack.getLong("seq")));
+                  });
       Thread.sleep(2000);
       ServiceProcess a = target.nodes.get(0);
       List<ServiceProcess> survivors = target.nodes.subList(1, target.nodes.size());
@@ -104,9 +118,14 @@ final class StormScenario implements Scenario {
       long deadline = System.nanoTime() + STORM_LIMIT.toNanos();
       JsonObject ready = new JsonObject();
       while (System.nanoTime() < deadline) {
-        ready = sum(fleet.call("readyCount", new JsonObject().put("group", "st").put("avoid", killedEndpoint),
-            Duration.ofSeconds(60)));
-        fleet.label("storm: " + ready.getInteger("ready") + "/" + ready.getInteger("total") + " back");
+        ready =
+            sum(
+                fleet.call(
+                    "readyCount",
+                    new JsonObject().put("group", "st").put("avoid", killedEndpoint),
+                    Duration.ofSeconds(60)));
+        fleet.label(
+            "storm: " + ready.getInteger("ready") + "/" + ready.getInteger("total") + " back");
         if (ready.getInteger("ready") + ready.getInteger("gaveUp") >= ready.getInteger("total")) {
           allBack = ready.getInteger("ready").equals(ready.getInteger("total"));
           break;
@@ -115,7 +134,8 @@ final class StormScenario implements Scenario {
       }
       long stormEnd = PageClient.nowMicros();
       target.dumpProfile(ctx.jfr(), "storm-survivor");
-      // Publishing goes on a little after the last page is back, then stops so that the drain has an end.
+      // Publishing goes on a little after the last page is back, then stops so that the drain has
+      // an end.
       Thread.sleep(2000);
       fleet.vertx().cancelTimer(publishTimer);
       long ackWait = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -127,44 +147,86 @@ final class StormScenario implements Scenario {
       long unanswered = sent.stream().filter(p -> p.ackedMicros() < 0).count();
       JsonArray acked = new JsonArray();
       JsonArray ackedSeqs = new JsonArray();
-      sent.stream().filter(p -> p.ackedMicros() >= 0).forEach(p -> {
-        acked.add(new JsonArray().add(p.seq()).add(p.ackedMicros()));
-        ackedSeqs.add(p.seq());
-      });
-      // Drain: every page should get every acknowledged event; wait up to 60 s before counting what is missing.
+      sent.stream()
+          .filter(p -> p.ackedMicros() >= 0)
+          .forEach(
+              p -> {
+                acked.add(new JsonArray().add(p.seq()).add(p.ackedMicros()));
+                ackedSeqs.add(p.seq());
+              });
+      // Drain: every page should get every acknowledged event; wait up to 60 s before counting what
+      // is missing.
       fleet.label("storm: drain");
       long drainStart = System.nanoTime();
       int missingPages = Integer.MAX_VALUE;
       while (System.nanoTime() - drainStart < DRAIN_LIMIT.toNanos()) {
-        missingPages = fleet.call("missing", new JsonObject().put("group", "st").put("channel", CHANNEL)
-            .put("acked", ackedSeqs), Duration.ofSeconds(60)).stream().mapToInt(r -> r.getInteger("pages")).sum();
+        missingPages =
+            fleet
+                .call(
+                    "missing",
+                    new JsonObject()
+                        .put("group", "st")
+                        .put("channel", CHANNEL)
+                        .put("acked", ackedSeqs),
+                    Duration.ofSeconds(60))
+                .stream()
+                .mapToInt(r -> r.getInteger("pages"))
+                .sum();
         if (missingPages == 0) {
           break;
         }
         Thread.sleep(500);
       }
       double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
-      JsonObject report = merge(fleet.call("storm", new JsonObject().put("group", "st").put("channel", CHANNEL)
-          .put("killedAtMicros", killedAt).put("killedEndpoint", killedEndpoint).put("acked", acked),
-          Duration.ofMinutes(2)));
-      List<String> survivorMetrics = survivors.stream().map(v -> v.getOps("/metrics").map(r -> r.body()).orElse(""))
-          .toList();
+      JsonObject report =
+          merge(
+              fleet.call(
+                  "storm",
+                  new JsonObject()
+                      .put("group", "st")
+                      .put("channel", CHANNEL)
+                      .put("killedAtMicros", killedAt)
+                      .put("killedEndpoint", killedEndpoint)
+                      .put("acked", acked),
+                  Duration.ofMinutes(2)));
+      List<String> survivorMetrics =
+          survivors.stream().map(v -> v.getOps("/metrics").map(r -> r.body()).orElse("")).toList();
       String metrics = String.join("\n", survivorMetrics);
-      double subscribeMaxSeconds = survivorMetrics.stream()
-          .mapToDouble(m -> Prometheus.sum(m, "mesh_subscribe_latency_seconds_max").orElse(Double.NaN)).max()
-          .orElse(Double.NaN);
-      JsonObject r = analyse(report, sent, killedAt, stormEnd, admissions.samples())
-          .put("target", target.name()).put("eventLoops", target.eventLoops()).put("pages", n).put("nodes", nodes)
-          .put("failedStarts", failedStarts).put("generatorProcesses", fleet.processes())
-          .put("clientPolicy", PageHost.policyToJson(ClientPolicy.browserStrict()))
-          .put("allBack", allBack).put("stormSeconds", LoadContext.round((stormEnd - killedAt) / 1e6))
-          .put("publishesSent", sent.size()).put("acked", acked.size()).put("unanswered", unanswered)
-          .put("drainSeconds", LoadContext.round(drainSeconds)).put("pagesMissingEventsAfterDrain", missingPages)
-          .put("survivorSubscribes", Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count").orElse(Double.NaN))
-          .put("survivorSubscribeMeanMs", LoadContext.round(
-              Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_sum").orElse(Double.NaN)
-                  / Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count").orElse(Double.NaN) * 1000))
-          .put("survivorSubscribeMaxMs", LoadContext.round(subscribeMaxSeconds * 1000));
+      double subscribeMaxSeconds =
+          survivorMetrics.stream()
+              .mapToDouble(
+                  m -> Prometheus.sum(m, "mesh_subscribe_latency_seconds_max").orElse(Double.NaN))
+              .max()
+              .orElse(Double.NaN);
+      JsonObject r =
+          analyse(report, sent, killedAt, stormEnd, admissions.samples())
+              .put("target", target.name())
+              .put("eventLoops", target.eventLoops())
+              .put("pages", n)
+              .put("nodes", nodes)
+              .put("failedStarts", failedStarts)
+              .put("generatorProcesses", fleet.processes())
+              .put("clientPolicy", PageHost.policyToJson(ClientPolicy.browserStrict()))
+              .put("allBack", allBack)
+              .put("stormSeconds", LoadContext.round((stormEnd - killedAt) / 1e6))
+              .put("publishesSent", sent.size())
+              .put("acked", acked.size())
+              .put("unanswered", unanswered)
+              .put("drainSeconds", LoadContext.round(drainSeconds))
+              .put("pagesMissingEventsAfterDrain", missingPages)
+              .put(
+                  "survivorSubscribes",
+                  Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count")
+                      .orElse(Double.NaN))
+              .put(
+                  "survivorSubscribeMeanMs",
+                  LoadContext.round(
+                      Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_sum")
+                              .orElse(Double.NaN)
+                          / Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count")
+                              .orElse(Double.NaN)
+                          * 1000))
+              .put("survivorSubscribeMaxMs", LoadContext.round(subscribeMaxSeconds * 1000));
       LoadContext.print(summary(r));
       return new Run(r, figures(r));
     }
@@ -172,25 +234,57 @@ final class StormScenario implements Scenario {
 
   private static List<Figure> figures(JsonObject r) {
     return List.of(
-        Figure.lower("stormResumedP50Seconds", "page fully resumed after the kill, p50", "s",
+        Figure.lower(
+            "stormResumedP50Seconds",
+            "page fully resumed after the kill, p50",
+            "s",
             r.getDouble("resumedP50Seconds")),
-        Figure.lower("stormResumedP99Seconds", "page fully resumed after the kill, p99", "s",
+        Figure.lower(
+            "stormResumedP99Seconds",
+            "page fully resumed after the kill, p99",
+            "s",
             r.getDouble("resumedP99Seconds")),
-        Figure.higher("stormSurvivorAdmissionPerSecond", "survivor admission rate (moved pages welcomed/s)", "1/s",
+        Figure.higher(
+            "stormSurvivorAdmissionPerSecond",
+            "survivor admission rate (moved pages welcomed/s)",
+            "1/s",
             r.getDouble("survivorAdmissionPerSecond")),
-        Figure.higher("stormFirstReconnectSpreadSeconds", "moved pages' first reconnect attempts, p5 to p95", "s",
+        Figure.higher(
+            "stormFirstReconnectSpreadSeconds",
+            "moved pages' first reconnect attempts, p5 to p95",
+            "s",
             r.getDouble("firstReconnectSpreadSeconds")),
-        Figure.lower("stormFirstReconnectPeakPerSecond", "moved pages' first reconnect attempts in the busiest second",
-            "1/s", r.getLong("firstReconnectPeakPerSecond") == null ? null
+        Figure.lower(
+            "stormFirstReconnectPeakPerSecond",
+            "moved pages' first reconnect attempts in the busiest second",
+            "1/s",
+            r.getLong("firstReconnectPeakPerSecond") == null
+                ? null
                 : r.getLong("firstReconnectPeakPerSecond").doubleValue()),
-        Figure.lower("stormSurvivorDeferred", "connections the survivor deferred (close 4006)", "connections",
+        Figure.lower(
+            "stormSurvivorDeferred",
+            "connections the survivor deferred (close 4006)",
+            "connections",
             r.getDouble("survivorDeferred")),
-        Figure.lower("stormPublishAckP50Ms", "publish ack latency during the storm, p50", "ms",
+        Figure.lower(
+            "stormPublishAckP50Ms",
+            "publish ack latency during the storm, p50",
+            "ms",
             r.getDouble("publishAckP50Ms")),
-        Figure.lower("stormPublishAckP99Ms", "publish ack latency during the storm, p99", "ms",
+        Figure.lower(
+            "stormPublishAckP99Ms",
+            "publish ack latency during the storm, p99",
+            "ms",
             r.getDouble("publishAckP99Ms")),
-        Figure.lower("stormLost", "acknowledged events lost (all pages)", "events", r.getLong("lost").doubleValue()),
-        Figure.lower("stormDuplicated", "events delivered twice (all pages)", "events",
+        Figure.lower(
+            "stormLost",
+            "acknowledged events lost (all pages)",
+            "events",
+            r.getLong("lost").doubleValue()),
+        Figure.lower(
+            "stormDuplicated",
+            "events delivered twice (all pages)",
+            "events",
             r.getLong("duplicates").doubleValue()));
   }
 
@@ -213,27 +307,45 @@ final class StormScenario implements Scenario {
       p.getJsonArray("attemptMicros").forEach(attempts::add);
       p.getJsonArray("firstAttemptMicros").forEach(firstAttempts::add);
       p.getJsonArray("retries").forEach(retries::add);
-      p.getJsonObject("status").forEach(e -> status.put(e.getKey(), status.getInteger(e.getKey(), 0)
-          + ((Number) e.getValue()).intValue()));
+      p.getJsonObject("status")
+          .forEach(
+              e ->
+                  status.put(
+                      e.getKey(),
+                      status.getInteger(e.getKey(), 0) + ((Number) e.getValue()).intValue()));
       lost += p.getLong("lost");
       duplicates += p.getLong("duplicates");
       announced += p.getLong("announcedDrops");
       missed += p.getLong("missed");
     }
-    return out.put("resumeMicros", resume).put("welcomeMicros", welcome).put("attemptMicros", attempts)
+    return out.put("resumeMicros", resume)
+        .put("welcomeMicros", welcome)
+        .put("attemptMicros", attempts)
         .put("firstAttemptMicros", firstAttempts)
-        .put("retries", retries).put("status", status).put("lost", lost).put("duplicates", duplicates)
-        .put("announcedDrops", announced).put("missed", missed);
+        .put("retries", retries)
+        .put("status", status)
+        .put("lost", lost)
+        .put("duplicates", duplicates)
+        .put("announcedDrops", announced)
+        .put("missed", missed);
   }
 
   /** Figures and plot series of one storm. */
-  static JsonObject analyse(JsonObject report, List<Publish> sent, long killedAt, long stormEnd,
-                            List<double[]> survivorOpened) {
+  static JsonObject analyse(
+      JsonObject report,
+      List<Publish> sent,
+      long killedAt,
+      long stormEnd,
+      List<double[]> survivorOpened) {
     long[] resume = longs(report.getJsonArray("resumeMicros"));
     long[] welcome = longs(report.getJsonArray("welcomeMicros"));
-    // Times are relative to the kill; anything before it (clocks of several processes) is not part of the storm.
-    long[] attempts = Arrays.stream(longs(report.getJsonArray("attemptMicros"))).filter(t -> t >= 0).sorted()
-        .toArray();
+    // Times are relative to the kill; anything before it (clocks of several processes) is not part
+    // of the storm.
+    long[] attempts =
+        Arrays.stream(longs(report.getJsonArray("attemptMicros")))
+            .filter(t -> t >= 0)
+            .sorted()
+            .toArray();
     long[] firstAttempts = longs(report.getJsonArray("firstAttemptMicros", new JsonArray()));
     Arrays.sort(resume);
     Arrays.sort(welcome);
@@ -241,84 +353,137 @@ final class StormScenario implements Scenario {
     long moved = resume.length;
     long resumed = Arrays.stream(resume).filter(v -> v != Latencies.NEVER).count();
     long welcomed = Arrays.stream(welcome).filter(v -> v != Latencies.NEVER).count();
-    JsonObject r = new JsonObject().put("pagesOnKilledNode", moved).put("pagesResumed", resumed)
-        .put("pageOutcomes", report.getJsonObject("status"))
-        .put("allResumed", moved > 0 && resumed == moved)
-        .put("resumedP50Seconds", seconds(Latencies.percentileMillisOrNever(resume, 50)))
-        .put("resumedP90Seconds", seconds(Latencies.percentileMillisOrNever(resume, 90)))
-        .put("resumedP99Seconds", seconds(Latencies.percentileMillisOrNever(resume, 99)))
-        .put("allResumedSeconds", seconds(Latencies.percentileMillisOrNever(resume, 100)))
-        .put("welcomedP50Seconds", seconds(Latencies.percentileMillisOrNever(welcome, 50)))
-        .put("welcomedP99Seconds", seconds(Latencies.percentileMillisOrNever(welcome, 99)))
-        .put("missedEventsResumed", report.getLong("missed"))
-        .put("lost", report.getLong("lost")).put("duplicates", report.getLong("duplicates"))
-        .put("announcedDropsByGapFrames", report.getLong("announcedDrops"));
-    // Admission: moved pages welcomed per second, from the first to the last first-welcome after the kill.
+    JsonObject r =
+        new JsonObject()
+            .put("pagesOnKilledNode", moved)
+            .put("pagesResumed", resumed)
+            .put("pageOutcomes", report.getJsonObject("status"))
+            .put("allResumed", moved > 0 && resumed == moved)
+            .put("resumedP50Seconds", seconds(Latencies.percentileMillisOrNever(resume, 50)))
+            .put("resumedP90Seconds", seconds(Latencies.percentileMillisOrNever(resume, 90)))
+            .put("resumedP99Seconds", seconds(Latencies.percentileMillisOrNever(resume, 99)))
+            .put("allResumedSeconds", seconds(Latencies.percentileMillisOrNever(resume, 100)))
+            .put("welcomedP50Seconds", seconds(Latencies.percentileMillisOrNever(welcome, 50)))
+            .put("welcomedP99Seconds", seconds(Latencies.percentileMillisOrNever(welcome, 99)))
+            .put("missedEventsResumed", report.getLong("missed"))
+            .put("lost", report.getLong("lost"))
+            .put("duplicates", report.getLong("duplicates"))
+            .put("announcedDropsByGapFrames", report.getLong("announcedDrops"));
+    // Admission: moved pages welcomed per second, from the first to the last first-welcome after
+    // the kill.
     Double admission = null;
     if (welcomed >= 2) {
       double span = (welcome[(int) welcomed - 1] - welcome[0]) / 1e6;
       admission = span > 0 ? LoadContext.round(welcomed / span) : null;
     }
     r.put("survivorAdmissionPerSecond", admission).put("pagesWelcomed", welcomed);
-    // How the moved pages came back: when each first tried again after the kill (the client's first-retry spread, or
+    // How the moved pages came back: when each first tried again after the kill (the client's
+    // first-retry spread, or
     // the hints), and the busiest second of those first attempts and of all attempts.
     Double firstP5 = seconds(Latencies.percentileMillisOrNever(firstAttempts, 5));
     Double firstP95 = seconds(Latencies.percentileMillisOrNever(firstAttempts, 95));
     r.put("firstReconnectP5Seconds", firstP5)
-        .put("firstReconnectP50Seconds", seconds(Latencies.percentileMillisOrNever(firstAttempts, 50)))
+        .put(
+            "firstReconnectP50Seconds",
+            seconds(Latencies.percentileMillisOrNever(firstAttempts, 50)))
         .put("firstReconnectP95Seconds", firstP95)
-        .put("firstReconnectSpreadSeconds", firstP5 == null || firstP95 == null ? null
-            : LoadContext.round(firstP95 - firstP5))
-        .put("firstReconnectPeakPerSecond", firstAttempts.length == 0 ? null : busiestSecond(firstAttempts))
+        .put(
+            "firstReconnectSpreadSeconds",
+            firstP5 == null || firstP95 == null ? null : LoadContext.round(firstP95 - firstP5))
+        .put(
+            "firstReconnectPeakPerSecond",
+            firstAttempts.length == 0 ? null : busiestSecond(firstAttempts))
         .put("reconnectPeakPerSecond", attempts.length == 0 ? null : busiestSecond(attempts));
     // Publishing during the storm: every publish sent from the kill until the last page was back.
-    long[] ackMicros = sent.stream().filter(p -> p.sentMicros() >= killedAt && p.sentMicros() <= stormEnd)
-        .mapToLong(p -> p.ackedMicros() < 0 ? Latencies.NEVER : p.ackedMicros() - p.sentMicros()).sorted().toArray();
+    long[] ackMicros =
+        sent.stream()
+            .filter(p -> p.sentMicros() >= killedAt && p.sentMicros() <= stormEnd)
+            .mapToLong(
+                p -> p.ackedMicros() < 0 ? Latencies.NEVER : p.ackedMicros() - p.sentMicros())
+            .sorted()
+            .toArray();
     r.put("publishesDuringStorm", ackMicros.length)
-        .put("publishesDuringStormUnacked", Arrays.stream(ackMicros).filter(v -> v == Latencies.NEVER).count())
-        .put("publishAckP50Ms", ResumeScenario.orNull(Latencies.percentileMillisOrNever(ackMicros, 50)))
-        .put("publishAckP99Ms", ResumeScenario.orNull(Latencies.percentileMillisOrNever(ackMicros, 99)))
-        .put("publishAckMaxMs", ResumeScenario.orNull(Latencies.percentileMillisOrNever(ackMicros, 100)));
+        .put(
+            "publishesDuringStormUnacked",
+            Arrays.stream(ackMicros).filter(v -> v == Latencies.NEVER).count())
+        .put(
+            "publishAckP50Ms",
+            ResumeScenario.orNull(Latencies.percentileMillisOrNever(ackMicros, 50)))
+        .put(
+            "publishAckP99Ms",
+            ResumeScenario.orNull(Latencies.percentileMillisOrNever(ackMicros, 99)))
+        .put(
+            "publishAckMaxMs",
+            ResumeScenario.orNull(Latencies.percentileMillisOrNever(ackMicros, 100)));
     // Series for the plots, per 100 ms after the kill.
-    long[] hinted = report.getJsonArray("retries").stream().map(o -> (JsonArray) o).filter(x -> x.getBoolean(3))
-        .mapToLong(x -> x.getLong(0)).sorted().toArray();
-    long deferredRetries = report.getJsonArray("retries").stream().map(o -> (JsonArray) o)
-        .filter(x -> x.getLong(1) == 4006).count();
+    long[] hinted =
+        report.getJsonArray("retries").stream()
+            .map(o -> (JsonArray) o)
+            .filter(x -> x.getBoolean(3))
+            .mapToLong(x -> x.getLong(0))
+            .sorted()
+            .toArray();
+    long deferredRetries =
+        report.getJsonArray("retries").stream()
+            .map(o -> (JsonArray) o)
+            .filter(x -> x.getLong(1) == 4006)
+            .count();
     long lastAttempt = attempts.length == 0 ? 0 : attempts[attempts.length - 1];
     long lastResume = resumed == 0 ? 0 : resume[(int) resumed - 1];
     int slots = (int) (Math.max(lastAttempt, lastResume) / SLOT_MICROS) + 11;
-    JsonObject series = new JsonObject().put("slotSeconds", SLOT_MICROS / 1e6)
-        .put("attempts", perSlot(attempts, slots)).put("firstAttempts", perSlot(firstAttempts, slots))
-        .put("hintedRetries", perSlot(hinted, slots))
-        .put("welcomed", perSlot(welcome, slots)).put("resumed", perSlot(resume, slots));
+    JsonObject series =
+        new JsonObject()
+            .put("slotSeconds", SLOT_MICROS / 1e6)
+            .put("attempts", perSlot(attempts, slots))
+            .put("firstAttempts", perSlot(firstAttempts, slots))
+            .put("hintedRetries", perSlot(hinted, slots))
+            .put("welcomed", perSlot(welcome, slots))
+            .put("resumed", perSlot(resume, slots));
     long peak = 0;
     for (Object v : series.getJsonArray("attempts")) {
       peak = Math.max(peak, ((Number) v).longValue());
     }
     JsonArray opened = new JsonArray();
-    survivorOpened.forEach(o -> {
-      JsonArray sample = new JsonArray().add(LoadContext.round(o[0])).add(o[1]);
-      if (o.length > 2) {
-        sample.add(o[2]);
-      }
-      opened.add(sample);
-    });
-    // Connections the survivors deferred (admission control, close 4006) from the kill to the last sample.
+    survivorOpened.forEach(
+        o -> {
+          JsonArray sample = new JsonArray().add(LoadContext.round(o[0])).add(o[1]);
+          if (o.length > 2) {
+            sample.add(o[2]);
+          }
+          opened.add(sample);
+        });
+    // Connections the survivors deferred (admission control, close 4006) from the kill to the last
+    // sample.
     Double deferred = null;
     if (survivorOpened.size() > 1 && survivorOpened.get(0).length > 2) {
       deferred = survivorOpened.get(survivorOpened.size() - 1)[2] - survivorOpened.get(0)[2];
     }
     JsonArray publishPoints = new JsonArray();
-    sent.stream().filter(p -> p.sentMicros() >= killedAt).forEach(p -> publishPoints.add(new JsonArray()
-        .add(LoadContext.round((p.sentMicros() - killedAt) / 1e6))
-        .add(p.ackedMicros() < 0 ? null : LoadContext.round((p.ackedMicros() - p.sentMicros()) / 1000.0))));
-    return r.put("reconnectAttempts", attempts.length).put("hintedRetries", hinted.length)
-        .put("deferredRetries", deferredRetries).put("survivorDeferred", deferred)
-        .put("peakAttemptsPer100ms", peak).put("perSlot", series)
-        .put("survivorOpenedTotalOverTime", opened).put("publishAcksAfterKill", publishPoints);
+    sent.stream()
+        .filter(p -> p.sentMicros() >= killedAt)
+        .forEach(
+            p ->
+                publishPoints.add(
+                    new JsonArray()
+                        .add(LoadContext.round((p.sentMicros() - killedAt) / 1e6))
+                        .add(
+                            p.ackedMicros() < 0
+                                ? null
+                                : LoadContext.round((p.ackedMicros() - p.sentMicros()) / 1000.0))));
+    return r.put("reconnectAttempts", attempts.length)
+        .put("hintedRetries", hinted.length)
+        .put("deferredRetries", deferredRetries)
+        .put("survivorDeferred", deferred)
+        .put("peakAttemptsPer100ms", peak)
+        .put("perSlot", series)
+        .put("survivorOpenedTotalOverTime", opened)
+        .put("publishAcksAfterKill", publishPoints);
   }
 
-  /** The most of {@code sortedMicros} within any one second (a sliding window); {@link Latencies#NEVER}s ignored. */
+  /**
+   * The most of {@code sortedMicros} within any one second (a sliding window); {@link
+   * Latencies#NEVER}s ignored.
+   */
   static long busiestSecond(long[] sortedMicros) {
     long best = 0;
     int from = 0;
@@ -377,8 +542,8 @@ final class StormScenario implements Scenario {
   }
 
   /**
-   * Polls the survivors' {@code mesh_connections_opened_total} and {@code mesh_admission_deferred_total} every 250 ms
-   * (summed): admissions and deferrals over time.
+   * Polls the survivors' {@code mesh_connections_opened_total} and {@code
+   * mesh_admission_deferred_total} every 250 ms (summed): admissions and deferrals over time.
    */
   private static final class AdmissionSampler {
     private final List<ServiceProcess> survivors;
@@ -391,29 +556,35 @@ final class StormScenario implements Scenario {
     }
 
     void start(long killedAtMicros) {
-      thread = new Thread(() -> {
-        while (running) {
-          double opened = 0;
-          double deferred = 0;
-          for (ServiceProcess survivor : survivors) {
-            String metrics = survivor.getOps("/metrics").map(r -> r.body()).orElse(null);
-            if (metrics == null) {
-              opened = Double.NaN;
-              break;
-            }
-            opened += Prometheus.sum(metrics, "mesh_connections_opened_total").orElse(0);
-            deferred += Prometheus.sum(metrics, "mesh_admission_deferred_total").orElse(0);
-          }
-          if (!Double.isNaN(opened)) {
-            samples.add(new double[] {(PageClient.nowMicros() - killedAtMicros) / 1e6, opened, deferred});
-          }
-          try {
-            Thread.sleep(250);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "storm-admissions");
+      thread =
+          new Thread(
+              () -> {
+                while (running) {
+                  double opened = 0;
+                  double deferred = 0;
+                  for (ServiceProcess survivor : survivors) {
+                    String metrics = survivor.getOps("/metrics").map(r -> r.body()).orElse(null);
+                    if (metrics == null) {
+                      opened = Double.NaN;
+                      break;
+                    }
+                    opened += Prometheus.sum(metrics, "mesh_connections_opened_total").orElse(0);
+                    deferred += Prometheus.sum(metrics, "mesh_admission_deferred_total").orElse(0);
+                  }
+                  if (!Double.isNaN(opened)) {
+                    samples.add(
+                        new double[] {
+                          (PageClient.nowMicros() - killedAtMicros) / 1e6, opened, deferred
+                        });
+                  }
+                  try {
+                    Thread.sleep(250);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "storm-admissions");
       thread.setDaemon(true);
       thread.start();
     }

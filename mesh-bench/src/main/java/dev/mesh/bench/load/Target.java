@@ -22,16 +22,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A server under load: Mesh (1 or 2 connection nodes and a replay-service, separate JVMs), the raw Vert.x baseline
- * or Socket.IO, the JVMs started with the same flags and the same number of event loops. Knows the edge processes
- * whose memory and CPU are measured.
+ * A server under load: Mesh (1 or 2 connection nodes and a replay-service, separate JVMs), the raw
+ * Vert.x baseline or Socket.IO, the JVMs started with the same flags and the same number of event
+ * loops. Knows the edge processes whose memory and CPU are measured.
  */
 abstract class Target implements AutoCloseable {
 
   /** The same heap and collector for every JVM measured. */
   static final List<String> JVM_FLAGS = List.of("-Xmx1g", "-XX:+UseSerialGC");
 
-  /** The connection-service setting that gives the edge its event loops (honoured by the edge of issue 13). */
+  /**
+   * The connection-service setting that gives the edge its event loops (honoured by the edge of
+   * issue 13).
+   */
   static final String EVENT_LOOPS_VARIABLE = "MESH_EVENT_LOOPS";
 
   abstract String name();
@@ -41,7 +44,9 @@ abstract class Target implements AutoCloseable {
 
   /** What the result file says about this target's threading. */
   io.vertx.core.json.JsonObject describe() {
-    return new io.vertx.core.json.JsonObject().put("target", name()).put("eventLoops", eventLoops());
+    return new io.vertx.core.json.JsonObject()
+        .put("target", name())
+        .put("eventLoops", eventLoops());
   }
 
   abstract List<Endpoint> endpoints();
@@ -80,8 +85,8 @@ abstract class Target implements AutoCloseable {
   }
 
   /**
-   * Starts a JFR recording (sampling profile) in every server process when {@code dir} is set (LoadMain {@code --jfr}):
-   * only the measured phase is recorded, not start-up.
+   * Starts a JFR recording (sampling profile) in every server process when {@code dir} is set
+   * (LoadMain {@code --jfr}): only the measured phase is recorded, not start-up.
    */
   void startProfile(Path dir) {
     if (dir != null) {
@@ -90,21 +95,31 @@ abstract class Target implements AutoCloseable {
     }
   }
 
-  /** The JDK's own profile settings with Java methods sampled every 1 ms instead of 10: enough samples in seconds. */
+  /**
+   * The JDK's own profile settings with Java methods sampled every 1 ms instead of 10: enough
+   * samples in seconds.
+   */
   private static Path cpuSettings(Path dir) {
     try {
       Path file = dir.resolve("cpu-1ms.jfc").toAbsolutePath();
-      String jdk = java.nio.file.Files.readString(Path.of(System.getProperty("java.home"), "lib", "jfr", "profile.jfc"));
-      java.nio.file.Files.writeString(file, jdk.replace(
-          "<setting name=\"period\" control=\"method-sampling-java-interval\">10 ms</setting>",
-          "<setting name=\"period\" control=\"method-sampling-java-interval\">1 ms</setting>"));
+      String jdk =
+          java.nio.file.Files.readString(
+              Path.of(System.getProperty("java.home"), "lib", "jfr", "profile.jfc"));
+      java.nio.file.Files.writeString(
+          file,
+          jdk.replace(
+              "<setting name=\"period\" control=\"method-sampling-java-interval\">10 ms</setting>",
+              "<setting name=\"period\" control=\"method-sampling-java-interval\">1 ms</setting>"));
       return file;
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
   }
 
-  /** Writes the recordings started by {@link #startProfile} to {@code dir/<label>-<pid>.jfr} and stops them. */
+  /**
+   * Writes the recordings started by {@link #startProfile} to {@code dir/<label>-<pid>.jfr} and
+   * stops them.
+   */
   void dumpProfile(Path dir, String label) {
     if (dir != null) {
       for (long pid : allPids()) {
@@ -129,8 +144,13 @@ abstract class Target implements AutoCloseable {
 
   static String jcmd(long pid, String command) {
     try {
-      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-          Long.toString(pid), command).redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                  Long.toString(pid),
+                  command)
+              .redirectErrorStream(true)
+              .start();
       String out = new String(p.getInputStream().readAllBytes(), UTF_8);
       p.waitFor(30, TimeUnit.SECONDS);
       return out;
@@ -151,14 +171,16 @@ abstract class Target implements AutoCloseable {
 
     Mesh(Path repo, int nodeCount, Map<String, String> env, int loops) {
       this.loops = loops;
-      mesh = new MeshProcesses(repo, repo.resolve("mesh-bench/target/load-logs/" + System.currentTimeMillis()))
-          .withJvmFlags(JVM_FLAGS)
-          .withEnv("MESH_CLUSTER_FAILURE_TIMEOUT", "10s")
-          .withEnv("MESH_RATE_PER_SECOND", "100000")
-          .withEnv("MESH_RATE_BURST", "100000")
-          .withEnv("MESH_MAX_CONNECTIONS_PER_NODE", "19500")
-          .withEnv("MESH_LOG_LEVEL", "WARN")
-          .withEnv(EVENT_LOOPS_VARIABLE, Integer.toString(loops));
+      mesh =
+          new MeshProcesses(
+                  repo, repo.resolve("mesh-bench/target/load-logs/" + System.currentTimeMillis()))
+              .withJvmFlags(JVM_FLAGS)
+              .withEnv("MESH_CLUSTER_FAILURE_TIMEOUT", "10s")
+              .withEnv("MESH_RATE_PER_SECOND", "100000")
+              .withEnv("MESH_RATE_BURST", "100000")
+              .withEnv("MESH_MAX_CONNECTIONS_PER_NODE", "19500")
+              .withEnv("MESH_LOG_LEVEL", "WARN")
+              .withEnv(EVENT_LOOPS_VARIABLE, Integer.toString(loops));
       env.forEach(mesh::withEnv);
       for (int i = 0; i < nodeCount; i++) {
         nodes.add(mesh.start(ServiceKind.CONNECTION, "connection-" + (char) ('a' + i)));
@@ -167,8 +189,12 @@ abstract class Target implements AutoCloseable {
       List<ServiceProcess> all = new ArrayList<>(nodes);
       all.add(replay);
       mesh.awaitReady(Duration.ofMinutes(3), all.toArray(ServiceProcess[]::new));
-      MeshProcesses.await(Duration.ofSeconds(60), () -> replay.readiness()
-          .map(ServiceProcess.Readiness::clusterMembers).orElse(0) == nodeCount + 1, "cluster never formed");
+      MeshProcesses.await(
+          Duration.ofSeconds(60),
+          () ->
+              replay.readiness().map(ServiceProcess.Readiness::clusterMembers).orElse(0)
+                  == nodeCount + 1,
+          "cluster never formed");
     }
 
     @Override
@@ -199,7 +225,9 @@ abstract class Target implements AutoCloseable {
     }
 
     double replayMetric(String name, String... labels) {
-      return replay.getOps("/metrics").map(r -> Prometheus.sum(r.body(), name, labels).orElse(Double.NaN))
+      return replay
+          .getOps("/metrics")
+          .map(r -> Prometheus.sum(r.body(), name, labels).orElse(Double.NaN))
           .orElse(Double.NaN);
     }
 
@@ -209,7 +237,10 @@ abstract class Target implements AutoCloseable {
     }
   }
 
-  /** The Socket.IO 4 baseline ({@code mesh-bench/socketio/server.mjs} under Node, connection-state recovery on). */
+  /**
+   * The Socket.IO 4 baseline ({@code mesh-bench/socketio/server.mjs} under Node, connection-state
+   * recovery on).
+   */
   static final class SocketIo extends Target {
     final dev.mesh.bench.baseline.SocketIoServer server;
 
@@ -256,12 +287,10 @@ abstract class Target implements AutoCloseable {
 
     /** No JFR in Node; a V8 profile would need {@code --cpu-prof}. */
     @Override
-    void startProfile(Path dir) {
-    }
+    void startProfile(Path dir) {}
 
     @Override
-    void dumpProfile(Path dir, String label) {
-    }
+    void dumpProfile(Path dir, String label) {}
 
     @Override
     public void close() {
@@ -277,13 +306,21 @@ abstract class Target implements AutoCloseable {
 
     Raw(int loops) throws IOException {
       this.loops = loops;
-      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+      List<String> command =
+          new ArrayList<>(
+              List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
       command.addAll(JVM_FLAGS);
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), RawServerMain.class.getName(), "0",
-          Integer.toString(loops)));
+      command.addAll(
+          List.of(
+              "-cp",
+              System.getProperty("java.class.path"),
+              RawServerMain.class.getName(),
+              "0",
+              Integer.toString(loops)));
       process = new ProcessBuilder(command).redirectErrorStream(true).start();
       Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-      BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8));
+      BufferedReader out =
+          new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8));
       String line = out.readLine();
       while (line != null && !line.startsWith("listening ")) {
         line = out.readLine();
@@ -293,15 +330,17 @@ abstract class Target implements AutoCloseable {
         throw new IOException("raw server did not start: " + line);
       }
       port = Integer.parseInt(line.substring("listening ".length()).trim());
-      Thread drain = new Thread(() -> {
-        try {
-          while (out.readLine() != null) {
-            // discard
-          }
-        } catch (IOException e) {
-          // ended
-        }
-      });
+      Thread drain =
+          new Thread(
+              () -> {
+                try {
+                  while (out.readLine() != null) {
+                    // discard
+                  }
+                } catch (IOException e) {
+                  // ended
+                }
+              });
       drain.setDaemon(true);
       drain.start();
     }

@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keeps every core busy while it is open: one shell process per core spinning in {@code while :; do :; done}, at the
- * priority of this process (so at the services' priority when they were started by the same parent). Closing it
- * stops exactly the processes it started.
+ * Keeps every core busy while it is open: one shell process per core spinning in {@code while :; do
+ * :; done}, at the priority of this process (so at the services' priority when they were started by
+ * the same parent). Closing it stops exactly the processes it started.
  */
 public final class CpuHog implements AutoCloseable {
 

@@ -19,28 +19,33 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Compares failure-detector settings under CPU starvation. For each setting ({@code detector:timeoutSeconds}) it
- * starts four member JVMs ({@link DetectorMember}: three data members and a lite member, heartbeat 1 s), then
+ * Compares failure-detector settings under CPU starvation. For each setting ({@code
+ * detector:timeoutSeconds}) it starts four member JVMs ({@link DetectorMember}: three data members
+ * and a lite member, heartbeat 1 s), then
+ *
  * <ol>
- *   <li>starves the CPU for the hog duration (busy processes on every core at the same priority) and counts the
- *       members removed although they were alive (false suspicions: every split the detector caused);</li>
- *   <li>still under the hog, {@code kill -STOP}s a data member and measures how long until another member removes
- *       it (detection under load), then kills it;</li>
- *   <li>without the hog, starts a replacement, {@code kill -STOP}s it and measures detection on a quiet machine.</li>
+ *   <li>starves the CPU for the hog duration (busy processes on every core at the same priority)
+ *       and counts the members removed although they were alive (false suspicions: every split the
+ *       detector caused);
+ *   <li>still under the hog, {@code kill -STOP}s a data member and measures how long until another
+ *       member removes it (detection under load), then kills it;
+ *   <li>without the hog, starts a replacement, {@code kill -STOP}s it and measures detection on a
+ *       quiet machine.
  * </ol>
- * Usage: {@code DetectorStudy [--hog 60s] [--busy] [--out docs/bench/failure-detection.md] [deadline:10 ...]}; with
- * {@code --busy} every member also allocates and writes without pause on two threads (a service under load).
- * Prints one Markdown table row per setting (and appends the table to {@code --out}).
+ *
+ * Usage: {@code DetectorStudy [--hog 60s] [--busy] [--out docs/bench/failure-detection.md]
+ * [deadline:10 ...]}; with {@code --busy} every member also allocates and writes without pause on
+ * two threads (a service under load). Prints one Markdown table row per setting (and appends the
+ * table to {@code --out}).
  */
 public final class DetectorStudy {
 
-  private static final List<String> DEFAULT_SETTINGS = List.of("deadline:3", "deadline:5", "deadline:10",
-      "phi-accrual:3", "phi-accrual:5");
+  private static final List<String> DEFAULT_SETTINGS =
+      List.of("deadline:3", "deadline:5", "deadline:10", "phi-accrual:3", "phi-accrual:5");
   private static final Duration JOIN_TIMEOUT = Duration.ofMinutes(2);
   private static final Duration DETECTION_LIMIT = Duration.ofSeconds(90);
 
-  private DetectorStudy() {
-  }
+  private DetectorStudy() {}
 
   /** One member JVM and the membership lines it printed. */
   private static final class Member implements AutoCloseable {
@@ -60,8 +65,9 @@ public final class DetectorStudy {
     }
 
     private void read() {
-      try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(),
-          StandardCharsets.UTF_8))) {
+      try (BufferedReader lines =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = lines.readLine()) != null) {
           if (line.startsWith("NODE ")) {
@@ -79,7 +85,10 @@ public final class DetectorStudy {
     }
 
     void signal(String signal) throws IOException, InterruptedException {
-      new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+      new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+          .inheritIO()
+          .start()
+          .waitFor();
     }
 
     @Override
@@ -94,8 +103,12 @@ public final class DetectorStudy {
   }
 
   /** What one setting did. */
-  record Outcome(String setting, int falseRemovals, long detectionUnderHogMillis, long detectionQuietMillis,
-                 String notes) {
+  record Outcome(
+      String setting,
+      int falseRemovals,
+      long detectionUnderHogMillis,
+      long detectionQuietMillis,
+      String notes) {
 
     static String header() {
       return "| detector | failure timeout | members removed while alive (hog) | kill -STOP detected, under hog | "
@@ -104,12 +117,24 @@ public final class DetectorStudy {
 
     String row() {
       String[] parts = setting.split(":", -1);
-      return "| " + parts[0] + " | " + parts[1] + " s | " + falseRemovals + " | " + millis(detectionUnderHogMillis)
-          + " | " + millis(detectionQuietMillis) + " | " + notes + " |";
+      return "| "
+          + parts[0]
+          + " | "
+          + parts[1]
+          + " s | "
+          + falseRemovals
+          + " | "
+          + millis(detectionUnderHogMillis)
+          + " | "
+          + millis(detectionQuietMillis)
+          + " | "
+          + notes
+          + " |";
     }
 
     private static String millis(long value) {
-      return value < 0 ? "not within " + DETECTION_LIMIT.toSeconds() + " s"
+      return value < 0
+          ? "not within " + DETECTION_LIMIT.toSeconds() + " s"
           : String.format(Locale.ROOT, "%.1f s", value / 1000.0);
     }
   }
@@ -138,13 +163,26 @@ public final class DetectorStudy {
       outcomes.add(outcome);
       System.out.println(Outcome.header() + "\n" + outcome.row());
     }
-    StringBuilder table = new StringBuilder("\n### Failure detection under a CPU hog, " + Instant.now() + "\n\n")
-        .append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, load average before: ")
-        .append(loadBefore).append(", after: ").append(loadAverage()).append("; hog: ").append(Runtime.getRuntime().availableProcessors())
-        .append(" busy processes for ").append(hog.toSeconds()).append(" s; 4 member JVMs (3 data, 1 lite), heartbeat 1 s")
-        .append(busy ? "; every member also allocates and writes without pause on 2 threads" : "; members write 1 KiB every 5 ms")
-        .append(".\n\n")
-        .append(Outcome.header()).append('\n');
+    StringBuilder table =
+        new StringBuilder("\n### Failure detection under a CPU hog, " + Instant.now() + "\n\n")
+            .append("Machine: ")
+            .append(Runtime.getRuntime().availableProcessors())
+            .append(" cores, load average before: ")
+            .append(loadBefore)
+            .append(", after: ")
+            .append(loadAverage())
+            .append("; hog: ")
+            .append(Runtime.getRuntime().availableProcessors())
+            .append(" busy processes for ")
+            .append(hog.toSeconds())
+            .append(" s; 4 member JVMs (3 data, 1 lite), heartbeat 1 s")
+            .append(
+                busy
+                    ? "; every member also allocates and writes without pause on 2 threads"
+                    : "; members write 1 KiB every 5 ms")
+            .append(".\n\n")
+            .append(Outcome.header())
+            .append('\n');
     outcomes.forEach(o -> table.append(o.row()).append('\n'));
     System.out.println(table);
     if (out != null) {
@@ -188,23 +226,47 @@ public final class DetectorStudy {
         awaitReady(replacement);
         Thread.sleep(3_000);
         long detectedQuiet = stopAndDetect(members, replacement);
-        return new Outcome(setting, falseRemovals, detectedUnderHog, detectedQuiet, notes.toString());
+        return new Outcome(
+            setting, falseRemovals, detectedUnderHog, detectedQuiet, notes.toString());
       }
     } finally {
       members.forEach(Member::close);
     }
   }
 
-  private static Member start(String name, String cluster, int portBase, String detector, String timeout,
-                              boolean lite, boolean busy) throws IOException {
+  private static Member start(
+      String name,
+      String cluster,
+      int portBase,
+      String detector,
+      String timeout,
+      boolean lite,
+      boolean busy)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of("--add-modules", "java.se", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC",
-        "-Dhazelcast.logging.type=none", "-cp", System.getProperty("java.class.path"),
-        DetectorMember.class.getName(), cluster, Integer.toString(portBase), detector, timeout, Boolean.toString(lite),
-        busy ? "busy" : "light"));
-    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    command.addAll(
+        List.of(
+            "--add-modules",
+            "java.se",
+            "--add-opens",
+            "java.base/java.lang=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/sun.nio.ch=ALL-UNNAMED",
+            "-Xmx256m",
+            "-XX:+UseSerialGC",
+            "-Dhazelcast.logging.type=none",
+            "-cp",
+            System.getProperty("java.class.path"),
+            DetectorMember.class.getName(),
+            cluster,
+            Integer.toString(portBase),
+            detector,
+            timeout,
+            Boolean.toString(lite),
+            busy ? "busy" : "light"));
+    Process process =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     return new Member(name, process);
   }
 
@@ -221,7 +283,8 @@ public final class DetectorStudy {
   private static void awaitMembers(List<Member> members, int count) {
     Member last = members.get(members.size() - 1);
     if (last.membersAtStart != count) {
-      throw new IllegalStateException("the last member joined a cluster of " + last.membersAtStart + ", not " + count);
+      throw new IllegalStateException(
+          "the last member joined a cluster of " + last.membersAtStart + ", not " + count);
     }
   }
 
@@ -238,7 +301,10 @@ public final class DetectorStudy {
     return count;
   }
 
-  /** kill -STOP, then the time until any other member reports the victim gone; -1 if not within the limit. */
+  /**
+   * kill -STOP, then the time until any other member reports the victim gone; -1 if not within the
+   * limit.
+   */
   private static long stopAndDetect(List<Member> members, Member victim) throws Exception {
     long stoppedAt = System.currentTimeMillis();
     victim.signal("STOP");

@@ -15,18 +15,22 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 
 /**
- * A group of service JVMs forming one cluster on loopback, with a cluster name and Hazelcast port range of its own.
- * {@link #close()} kills whatever is still running; a JVM shutdown hook does the same if the caller never gets
- * there, and each child also watches this JVM ({@code MESH_PARENT_PID}) and exits when it dies.
+ * A group of service JVMs forming one cluster on loopback, with a cluster name and Hazelcast port
+ * range of its own. {@link #close()} kills whatever is still running; a JVM shutdown hook does the
+ * same if the caller never gets there, and each child also watches this JVM ({@code
+ * MESH_PARENT_PID}) and exits when it dies.
  */
 public final class MeshProcesses implements AutoCloseable {
 
   /** Flags Hazelcast needs beyond what the jar manifest grants. */
-  private static final List<String> JVM_FLAGS = List.of("--add-modules", "java.se", "-Xmx256m", "-XX:+UseSerialGC");
+  private static final List<String> JVM_FLAGS =
+      List.of("--add-modules", "java.se", "-Xmx256m", "-XX:+UseSerialGC");
 
   private List<String> jvmFlags = JVM_FLAGS;
 
-  /** The HS256 secret every connection node of a group verifies tokens with (tests sign with it). */
+  /**
+   * The HS256 secret every connection node of a group verifies tokens with (tests sign with it).
+   */
   public static final String JWT_SECRET = "mesh-bench-secret-at-least-32-bytes-long";
 
   private final Path repoRoot;
@@ -43,14 +47,21 @@ public final class MeshProcesses implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(cleanup);
     commonEnv.put("MESH_CLUSTER_NAME", clusterName);
     commonEnv.put("MESH_CLUSTER_PORT", Integer.toString(hazelcastPortBase));
-    commonEnv.put("MESH_CLUSTER_MEMBERS", "127.0.0.1:" + hazelcastPortBase + ",127.0.0.1:" + (hazelcastPortBase + 1)
-        + ",127.0.0.1:" + (hazelcastPortBase + 2));
+    commonEnv.put(
+        "MESH_CLUSTER_MEMBERS",
+        "127.0.0.1:"
+            + hazelcastPortBase
+            + ",127.0.0.1:"
+            + (hazelcastPortBase + 1)
+            + ",127.0.0.1:"
+            + (hazelcastPortBase + 2));
     commonEnv.put("MESH_CLUSTER_HEARTBEAT", "1s");
     commonEnv.put("MESH_CLUSTER_FAILURE_TIMEOUT", "3s");
     commonEnv.put("MESH_SHUTDOWN_TIMEOUT", "10s");
     commonEnv.put("MESH_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
     commonEnv.put("MESH_JWT_SECRET", JWT_SECRET);
-    // Every simulated page connects from loopback: per-address limits meant for one browser per address would
+    // Every simulated page connects from loopback: per-address limits meant for one browser per
+    // address would
     // throttle the whole fleet. Tests of those limits (the attack suite) set their own.
     commonEnv.put("MESH_CONNECT_RATE_PER_ADDRESS", "1000000");
     commonEnv.put("MESH_CONNECT_BURST_PER_ADDRESS", "1000000");
@@ -58,7 +69,10 @@ public final class MeshProcesses implements AutoCloseable {
     commonEnv.put("MESH_POST_BURST_PER_ADDRESS", "1000000");
   }
 
-  /** Replaces the JVM flags of every process started afterwards (default: {@code -Xmx256m -XX:+UseSerialGC}). */
+  /**
+   * Replaces the JVM flags of every process started afterwards (default: {@code -Xmx256m
+   * -XX:+UseSerialGC}).
+   */
   public MeshProcesses withJvmFlags(List<String> flags) {
     List<String> all = new ArrayList<>(List.of("--add-modules", "java.se"));
     all.addAll(flags);
@@ -83,32 +97,41 @@ public final class MeshProcesses implements AutoCloseable {
 
   /** Starts one service on free ports; does not wait for it to be ready. */
   public ServiceProcess start(ServiceKind kind, String name, Map<String, String> extraEnv) {
-    // connection-service's public port, replay-service's HTTP publish API, presence-service's read-only API: never a
+    // connection-service's public port, replay-service's HTTP publish API, presence-service's
+    // read-only API: never a
     // fixed port that may be taken.
     return start(kind, name, extraEnv, List.of(), "127.0.0.1");
   }
 
   /**
-   * Starts one service whose command line is prefixed by {@code wrapper} (e.g. {@code ip netns exec <ns>}: a
-   * service in a network namespace of its own); its ops server must then listen on an address this JVM can reach
-   * ({@code MESH_OPS_HOST} in {@code extraEnv}).
+   * Starts one service whose command line is prefixed by {@code wrapper} (e.g. {@code ip netns exec
+   * <ns>}: a service in a network namespace of its own); its ops server must then listen on an
+   * address this JVM can reach ({@code MESH_OPS_HOST} in {@code extraEnv}).
    */
-  public ServiceProcess start(ServiceKind kind, String name, Map<String, String> extraEnv, List<String> wrapper) {
-    return start(kind, name, extraEnv, wrapper, extraEnv.getOrDefault("MESH_OPS_HOST", "127.0.0.1"));
+  public ServiceProcess start(
+      ServiceKind kind, String name, Map<String, String> extraEnv, List<String> wrapper) {
+    return start(
+        kind, name, extraEnv, wrapper, extraEnv.getOrDefault("MESH_OPS_HOST", "127.0.0.1"));
   }
 
   /**
-   * Starts one service through {@code launcher} (e.g. {@code ip netns exec <namespace>}, a separate host), its ops and
-   * HTTP ports reached at {@code host}; {@code extraEnv} must then bind them there ({@code MESH_OPS_HOST} ...).
+   * Starts one service through {@code launcher} (e.g. {@code ip netns exec <namespace>}, a separate
+   * host), its ops and HTTP ports reached at {@code host}; {@code extraEnv} must then bind them
+   * there ({@code MESH_OPS_HOST} ...).
    */
-  public ServiceProcess start(ServiceKind kind, String name, Map<String, String> extraEnv, List<String> launcher,
-                              String host) {
+  public ServiceProcess start(
+      ServiceKind kind,
+      String name,
+      Map<String, String> extraEnv,
+      List<String> launcher,
+      String host) {
     return start(kind, name, extraEnv, launcher, host, freePort(), freePort());
   }
 
   /**
-   * Starts a service again in place of one that has exited (a rolling restart): same kind, variables and ports, so
-   * clients and balancers find it where it was. Its log is {@code <name>.<n>.log}.
+   * Starts a service again in place of one that has exited (a rolling restart): same kind,
+   * variables and ports, so clients and balancers find it where it was. Its log is {@code
+   * <name>.<n>.log}.
    */
   public ServiceProcess restart(ServiceProcess previous) {
     String name = previous.name().replaceAll("\\.\\d+$", "");
@@ -116,12 +139,24 @@ public final class MeshProcesses implements AutoCloseable {
     synchronized (started) {
       generation = started.stream().filter(p -> p.name().startsWith(name)).count();
     }
-    return start(previous.kind(), name + "." + generation, previous.extraEnv(), previous.wrapper(), previous.host(),
-        previous.opsPort(), previous.httpPort());
+    return start(
+        previous.kind(),
+        name + "." + generation,
+        previous.extraEnv(),
+        previous.wrapper(),
+        previous.host(),
+        previous.opsPort(),
+        previous.httpPort());
   }
 
-  private ServiceProcess start(ServiceKind kind, String name, Map<String, String> extraEnv, List<String> wrapper,
-                               String host, int opsPort, int httpPort) {
+  private ServiceProcess start(
+      ServiceKind kind,
+      String name,
+      Map<String, String> extraEnv,
+      List<String> wrapper,
+      String host,
+      int opsPort,
+      int httpPort) {
     Path jar = kind.jar(repoRoot);
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: build with mvn package first");
@@ -132,21 +167,32 @@ public final class MeshProcesses implements AutoCloseable {
     command.addAll(jvmFlags);
     command.add("-jar");
     command.add(jar.toString());
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> env = builder.environment();
     env.putAll(commonEnv);
     env.put("MESH_OPS_PORT", Integer.toString(opsPort));
-    env.put(switch (kind) {
-      case REPLAY -> "MESH_REPLAY_HTTP_PORT";
-      case PRESENCE -> "MESH_PRESENCE_HTTP_PORT";
-      case CONNECTION -> "MESH_HTTP_PORT";
-    }, Integer.toString(httpPort));
+    env.put(
+        switch (kind) {
+          case REPLAY -> "MESH_REPLAY_HTTP_PORT";
+          case PRESENCE -> "MESH_PRESENCE_HTTP_PORT";
+          case CONNECTION -> "MESH_HTTP_PORT";
+        },
+        Integer.toString(httpPort));
     env.putAll(extraEnv);
     try {
       Files.createDirectories(logDir);
-      ServiceProcess process = new ServiceProcess(name, kind, builder.start(), opsPort, httpPort, log, host,
-          Map.copyOf(extraEnv), List.copyOf(wrapper));
+      ServiceProcess process =
+          new ServiceProcess(
+              name,
+              kind,
+              builder.start(),
+              opsPort,
+              httpPort,
+              log,
+              host,
+              Map.copyOf(extraEnv),
+              List.copyOf(wrapper));
       synchronized (started) {
         started.add(process);
       }
@@ -160,35 +206,46 @@ public final class MeshProcesses implements AutoCloseable {
     return start(kind, name, Map.of());
   }
 
-  /** Polls until every process answers {@code /ready} with 200, or fails naming the ones that did not. */
+  /**
+   * Polls until every process answers {@code /ready} with 200, or fails naming the ones that did
+   * not.
+   */
   public void awaitReady(Duration timeout, ServiceProcess... processes) {
     for (ServiceProcess process : processes) {
-      await(timeout, () -> {
-        if (!process.isAlive()) {
-          throw new IllegalStateException(process + " exited before ready:\n" + tail(process.logText()));
-        }
-        return process.readiness().map(ServiceProcess.Readiness::isReady).orElse(false);
-      }, process + " not ready within " + timeout);
+      await(
+          timeout,
+          () -> {
+            if (!process.isAlive()) {
+              throw new IllegalStateException(
+                  process + " exited before ready:\n" + tail(process.logText()));
+            }
+            return process.readiness().map(ServiceProcess.Readiness::isReady).orElse(false);
+          },
+          process + " not ready within " + timeout);
     }
   }
 
   /**
-   * Polls until {@code process} has joined the cluster (it may still wait for quorum): the first member started this
-   * way is the oldest, the master.
+   * Polls until {@code process} has joined the cluster (it may still wait for quorum): the first
+   * member started this way is the oldest, the master.
    */
   public void awaitJoined(Duration timeout, ServiceProcess process) {
-    await(timeout, () -> {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(process + " exited before joining:\n" + tail(process.logText()));
-      }
-      String log = process.logText();
-      return log.contains("event=waiting-for-quorum") || log.contains("event=ready");
-    }, process + " did not join within " + timeout);
+    await(
+        timeout,
+        () -> {
+          if (!process.isAlive()) {
+            throw new IllegalStateException(
+                process + " exited before joining:\n" + tail(process.logText()));
+          }
+          String log = process.logText();
+          return log.contains("event=waiting-for-quorum") || log.contains("event=ready");
+        },
+        process + " did not join within " + timeout);
   }
 
   /**
-   * Polls {@code condition} every 50 ms until it holds or {@code timeout} passes: for conditions of a process that
-   * publishes no event this JVM could wait on.
+   * Polls {@code condition} every 50 ms until it holds or {@code timeout} passes: for conditions of
+   * a process that publishes no event this JVM could wait on.
    */
   public static void await(Duration timeout, BooleanSupplier condition, String failure) {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -211,21 +268,25 @@ public final class MeshProcesses implements AutoCloseable {
   }
 
   /**
-   * A free port below the ephemeral range (32768+): a port picked there could be taken, before the service binds it,
-   * by another process's outgoing connection or by an event bus listening on port 0.
+   * A free port below the ephemeral range (32768+): a port picked there could be taken, before the
+   * service binds it, by another process's outgoing connection or by an event bus listening on port
+   * 0.
    */
   /** Every port this JVM has handed out: never given twice. */
-  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final java.util.Set<Integer> HANDED_OUT =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private static int freePort() {
     for (int attempt = 0; attempt < 100; attempt++) {
       int candidate = 20_000 + ThreadLocalRandom.current().nextInt(10_000);
-      // Free now is not enough: a port handed to a service that has not bound it yet looks free too (two services
+      // Free now is not enough: a port handed to a service that has not bound it yet looks free too
+      // (two services
       // of one run once drew the same port and the second failed with "Address already in use").
       if (!HANDED_OUT.add(candidate)) {
         continue;
       }
-      try (ServerSocket socket = new ServerSocket(candidate, 1, java.net.InetAddress.getLoopbackAddress())) {
+      try (ServerSocket socket =
+          new ServerSocket(candidate, 1, java.net.InetAddress.getLoopbackAddress())) {
         return socket.getLocalPort();
       } catch (IOException taken) {
         // try another

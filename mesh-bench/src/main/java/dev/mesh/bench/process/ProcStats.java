@@ -10,8 +10,7 @@ public final class ProcStats {
   /** Clock ticks per second of {@code /proc/<pid>/stat}; 100 on every Linux this runs on. */
   private static final double TICKS_PER_SECOND = 100.0;
 
-  private ProcStats() {
-  }
+  private ProcStats() {}
 
   /** Resident set size in bytes (VmRSS), or -1 when the process is gone. */
   public static long rssBytes(long pid) {
@@ -27,7 +26,10 @@ public final class ProcStats {
     return -1;
   }
 
-  /** User plus system CPU seconds consumed so far (threads included), or -1 when the process is gone. */
+  /**
+   * User plus system CPU seconds consumed so far (threads included), or -1 when the process is
+   * gone.
+   */
   public static double cpuSeconds(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));

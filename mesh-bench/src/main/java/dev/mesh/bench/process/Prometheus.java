@@ -5,12 +5,11 @@ import java.util.OptionalDouble;
 /** Reads values out of a Prometheus text exposition (what {@code /metrics} serves). */
 public final class Prometheus {
 
-  private Prometheus() {
-  }
+  private Prometheus() {}
 
   /**
-   * Sum of the samples of {@code metric} whose label set contains every {@code labels} fragment (written as in the
-   * text, e.g. {@code reason="heartbeat-timeout"}); empty when there is none.
+   * Sum of the samples of {@code metric} whose label set contains every {@code labels} fragment
+   * (written as in the text, e.g. {@code reason="heartbeat-timeout"}); empty when there is none.
    */
   public static OptionalDouble sum(String text, String metric, String... labels) {
     double total = 0;

@@ -1,7 +1,6 @@
 package dev.mesh.bench.process;
 
 import io.vertx.core.json.JsonObject;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /** One running service JVM: its ports, its log, and the faults that can be injected into it. */
 public final class ServiceProcess {
 
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final String name;
   private final ServiceKind kind;
@@ -30,8 +30,16 @@ public final class ServiceProcess {
   private final Map<String, String> extraEnv;
   private final List<String> wrapper;
 
-  ServiceProcess(String name, ServiceKind kind, Process process, int opsPort, int httpPort, Path log, String host,
-                 Map<String, String> extraEnv, List<String> wrapper) {
+  ServiceProcess(
+      String name,
+      ServiceKind kind,
+      Process process,
+      int opsPort,
+      int httpPort,
+      Path log,
+      String host,
+      Map<String, String> extraEnv,
+      List<String> wrapper) {
     this.extraEnv = extraEnv;
     this.wrapper = wrapper;
     this.name = name;
@@ -43,7 +51,10 @@ public final class ServiceProcess {
     this.host = host;
   }
 
-  /** The address its ops and HTTP ports are reached at: 127.0.0.1, or its own host's address in a namespace. */
+  /**
+   * The address its ops and HTTP ports are reached at: 127.0.0.1, or its own host's address in a
+   * namespace.
+   */
   public String host() {
     return host;
   }
@@ -73,7 +84,10 @@ public final class ServiceProcess {
     return log;
   }
 
-  /** The variables this process was started with on top of its group's (kept for a restart in its place). */
+  /**
+   * The variables this process was started with on top of its group's (kept for a restart in its
+   * place).
+   */
   public Map<String, String> extraEnv() {
     return extraEnv;
   }
@@ -110,8 +124,11 @@ public final class ServiceProcess {
 
   public Optional<HttpResponse<String>> get(String host, int port, String path) {
     try {
-      HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
-          .timeout(Duration.ofSeconds(3)).GET().build();
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
+              .timeout(Duration.ofSeconds(3))
+              .GET()
+              .build();
       return Optional.of(HTTP.send(request, HttpResponse.BodyHandlers.ofString()));
     } catch (IOException e) {
       return Optional.empty();
@@ -122,15 +139,22 @@ public final class ServiceProcess {
   }
 
   /**
-   * The value of an unlabelled-by-us gauge in {@code /metrics} (the first sample of {@code name}, whatever its
-   * labels), or empty when the process does not answer or does not expose it.
+   * The value of an unlabelled-by-us gauge in {@code /metrics} (the first sample of {@code name},
+   * whatever its labels), or empty when the process does not answer or does not expose it.
    */
   public java.util.OptionalDouble metric(String name) {
-    return getOps("/metrics").filter(r -> r.statusCode() == 200)
-        .flatMap(r -> r.body().lines()
-            .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
-            .findFirst())
-        .map(line -> java.util.OptionalDouble.of(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))))
+    return getOps("/metrics")
+        .filter(r -> r.statusCode() == 200)
+        .flatMap(
+            r ->
+                r.body()
+                    .lines()
+                    .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                    .findFirst())
+        .map(
+            line ->
+                java.util.OptionalDouble.of(
+                    Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))))
         .orElse(java.util.OptionalDouble.empty());
   }
 
@@ -145,7 +169,10 @@ public final class ServiceProcess {
     waitForExit(Duration.ofSeconds(10));
   }
 
-  /** SIGTERM: the graceful shutdown path. Returns the exit code, or empty if it did not exit in time. */
+  /**
+   * SIGTERM: the graceful shutdown path. Returns the exit code, or empty if it did not exit in
+   * time.
+   */
   public Optional<Integer> terminate(Duration timeout) {
     process.destroy();
     return waitForExit(timeout);
@@ -153,7 +180,10 @@ public final class ServiceProcess {
 
   /** {@code kill -STOP} / {@code kill -CONT}: a hung process, not a dead one. */
   public void signal(String signal) throws IOException, InterruptedException {
-    new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+    new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+        .inheritIO()
+        .start()
+        .waitFor();
   }
 
   public Optional<Integer> waitForExit(Duration timeout) {
@@ -184,7 +214,14 @@ public final class ServiceProcess {
 
   @Override
   public String toString() {
-    return name + "(pid " + process.pid() + (host.equals("127.0.0.1") ? "" : ", host " + host) + ", ops " + opsPort + (httpPort > 0 ? ", http " + httpPort : "") + ")";
+    return name
+        + "(pid "
+        + process.pid()
+        + (host.equals("127.0.0.1") ? "" : ", host " + host)
+        + ", ops "
+        + opsPort
+        + (httpPort > 0 ? ", http " + httpPort : "")
+        + ")";
   }
 
   /** A {@code /ready} answer. */

@@ -25,10 +25,11 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The layering of docs/ARCHITECTURE.md §2, checked on the compiled main classes of each module: the contract
- * ({@code common/api}) depends on no other Mesh module; cluster state and runtime depend on the contract only; a
- * service depends on the shared modules and never on another service; and no module has a cycle between its
- * packages, apart from the known debts listed in {@link #KNOWN_CYCLE_DEBTS}.
+ * The layering of docs/ARCHITECTURE.md §2, checked on the compiled main classes of each module: the
+ * contract ({@code common/api}) depends on no other Mesh module; cluster state and runtime depend
+ * on the contract only; a service depends on the shared modules and never on another service; and
+ * no module has a cycle between its packages, apart from the known debts listed in {@link
+ * #KNOWN_CYCLE_DEBTS}.
  */
 @DisplayName("Architecture: module layering and package cycles")
 class LayeringTest {
@@ -36,52 +37,69 @@ class LayeringTest {
   private static final String API = "common/api";
   private static final String CLUSTER_STATE = "common/cluster-state";
   private static final String RUNTIME = "common/runtime";
-  private static final List<String> SERVICES = List.of("connection-service", "presence-service", "replay-service");
+  private static final List<String> SERVICES =
+      List.of("connection-service", "presence-service", "replay-service");
 
   /**
-   * Dependencies that still close package cycles, by the class they point at (ARCHITECTURE.md §9.1): subpackages
-   * reach the edge's bag of collaborators ({@code Edge}) and the root packages' options, which also hold the wiring
-   * that imports those subpackages. Every cycle not made of these fails the test; remove an entry when its debt is
-   * paid.
+   * Dependencies that still close package cycles, by the class they point at (ARCHITECTURE.md
+   * §9.1): subpackages reach the edge's bag of collaborators ({@code Edge}) and the root packages'
+   * options, which also hold the wiring that imports those subpackages. Every cycle not made of
+   * these fails the test; remove an entry when its debt is paid.
    */
-  private static final Set<String> KNOWN_CYCLE_DEBTS = Set.of(
-      "dev.mesh.connection.edge.Edge",
-      "dev.mesh.connection.ConnectionOptions",
-      "dev.mesh.presence.PresenceOptions",
-      "dev.mesh.replay.ChannelRules",
-      "dev.mesh.replay.ReplayMetrics");
+  private static final Set<String> KNOWN_CYCLE_DEBTS =
+      Set.of(
+          "dev.mesh.connection.edge.Edge",
+          "dev.mesh.connection.ConnectionOptions",
+          "dev.mesh.presence.PresenceOptions",
+          "dev.mesh.replay.ChannelRules",
+          "dev.mesh.replay.ReplayMetrics");
 
   /** Each module's own main classes. */
   private static final Map<String, JavaClasses> MODULES = new LinkedHashMap<>();
 
   @BeforeAll
   static void importModules() {
-    // The common modules share package names, so each is read from its own jar or classes directory; a service's
-    // artifact is its fat jar (with common inside), so a service is read by its own root package instead.
+    // The common modules share package names, so each is read from its own jar or classes
+    // directory; a service's
+    // artifact is its fat jar (with common inside), so a service is read by its own root package
+    // instead.
     MODULES.put(API, fromLocationOf(MeshBus.class));
     MODULES.put(CLUSTER_STATE, fromLocationOf(Registry.class));
     MODULES.put(RUNTIME, fromLocationOf(ServiceLauncher.class));
-    ClassFileImporter importer = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS);
+    ClassFileImporter importer =
+        new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS);
     MODULES.put("connection-service", importer.importPackages("dev.mesh.connection"));
     MODULES.put("presence-service", importer.importPackages("dev.mesh.presence"));
     MODULES.put("replay-service", importer.importPackages("dev.mesh.replay"));
-    MODULES.forEach((module, classes) -> assertThat(classes).as(module + "'s classes").isNotEmpty());
+    MODULES.forEach(
+        (module, classes) -> assertThat(classes).as(module + "'s classes").isNotEmpty());
   }
 
   @Test
   @DisplayName("the contract (common/api) depends on no other Mesh module")
   void contractDependsOnNothingElse() {
-    noClasses().should().dependOnClassesThat(belongTo(CLUSTER_STATE, RUNTIME, "connection-service",
-        "presence-service", "replay-service")).check(MODULES.get(API));
+    noClasses()
+        .should()
+        .dependOnClassesThat(
+            belongTo(
+                CLUSTER_STATE, RUNTIME, "connection-service", "presence-service", "replay-service"))
+        .check(MODULES.get(API));
   }
 
   @Test
-  @DisplayName("cluster state and runtime depend on the contract only, not on each other nor on a service")
+  @DisplayName(
+      "cluster state and runtime depend on the contract only, not on each other nor on a service")
   void sharedModulesDependOnTheContractOnly() {
-    noClasses().should().dependOnClassesThat(belongTo(RUNTIME, "connection-service", "presence-service",
-        "replay-service")).check(MODULES.get(CLUSTER_STATE));
-    noClasses().should().dependOnClassesThat(belongTo(CLUSTER_STATE, "connection-service", "presence-service",
-        "replay-service")).check(MODULES.get(RUNTIME));
+    noClasses()
+        .should()
+        .dependOnClassesThat(
+            belongTo(RUNTIME, "connection-service", "presence-service", "replay-service"))
+        .check(MODULES.get(CLUSTER_STATE));
+    noClasses()
+        .should()
+        .dependOnClassesThat(
+            belongTo(CLUSTER_STATE, "connection-service", "presence-service", "replay-service"))
+        .check(MODULES.get(RUNTIME));
   }
 
   @Test
@@ -97,15 +115,20 @@ class LayeringTest {
   @DisplayName("no module has a cycle between its packages (known debts aside)")
   void noPackageCycles() {
     for (Map.Entry<String, JavaClasses> module : MODULES.entrySet()) {
-      ArchRule rule = slices().matching("dev.mesh.(**)").namingSlices(module.getKey() + ": $1")
-          .should().beFreeOfCycles()
-          .ignoreDependency(DescribedPredicate.alwaysTrue(), knownDebt());
+      ArchRule rule =
+          slices()
+              .matching("dev.mesh.(**)")
+              .namingSlices(module.getKey() + ": $1")
+              .should()
+              .beFreeOfCycles()
+              .ignoreDependency(DescribedPredicate.alwaysTrue(), knownDebt());
       rule.check(module.getValue());
     }
   }
 
   @Test
-  @DisplayName("every known cycle debt still names a class that exists (a paid debt is removed from the list)")
+  @DisplayName(
+      "every known cycle debt still names a class that exists (a paid debt is removed from the list)")
   void knownDebtsAreCurrent() {
     Set<String> all = new HashSet<>();
     MODULES.values().forEach(classes -> classes.forEach(c -> all.add(c.getName())));
@@ -113,24 +136,29 @@ class LayeringTest {
   }
 
   private static DescribedPredicate<JavaClass> knownDebt() {
-    return DescribedPredicate.describe("a known cycle debt " + KNOWN_CYCLE_DEBTS,
+    return DescribedPredicate.describe(
+        "a known cycle debt " + KNOWN_CYCLE_DEBTS,
         target -> KNOWN_CYCLE_DEBTS.contains(target.getName()));
   }
 
-  /** Classes of the named modules, by name (ArchUnit's stand-ins for classes outside a module carry the same name). */
+  /**
+   * Classes of the named modules, by name (ArchUnit's stand-ins for classes outside a module carry
+   * the same name).
+   */
   private static DescribedPredicate<JavaClass> belongTo(String... modules) {
     Set<String> names = new HashSet<>();
     for (String module : modules) {
       MODULES.get(module).forEach(c -> names.add(c.getName()));
     }
-    return DescribedPredicate.describe("belong to " + String.join(", ", modules),
-        target -> names.contains(target.getName()));
+    return DescribedPredicate.describe(
+        "belong to " + String.join(", ", modules), target -> names.contains(target.getName()));
   }
 
   private static JavaClasses fromLocationOf(Class<?> marker) {
     try {
       Path location = Path.of(marker.getProtectionDomain().getCodeSource().getLocation().toURI());
-      return new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+      return new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
           .importPath(location);
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);

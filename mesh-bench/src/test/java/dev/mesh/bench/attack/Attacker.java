@@ -17,7 +17,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -28,8 +27,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * One attacker of the suite: plain HTTP, hand-written WebSocket handshakes and raw bytes, all from its own loopback
- * address (127.0.0.x), so that per-address limits hit it and not the healthy pages or the other rows.
+ * One attacker of the suite: plain HTTP, hand-written WebSocket handshakes and raw bytes, all from
+ * its own loopback address (127.0.0.x), so that per-address limits hit it and not the healthy pages
+ * or the other rows.
  */
 final class Attacker {
 
@@ -49,10 +49,16 @@ final class Attacker {
   Attacker(Vertx vertx, String address) {
     this.vertx = vertx;
     this.address = address;
-    this.http = vertx.createHttpClient(new HttpClientOptions().setLocalAddress(address).setKeepAlive(false));
+    this.http =
+        vertx.createHttpClient(
+            new HttpClientOptions().setLocalAddress(address).setKeepAlive(false));
     this.net = vertx.createNetClient(new NetClientOptions().setLocalAddress(address));
-    this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(address)
-        .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
+    this.webSockets =
+        vertx.createWebSocketClient(
+            new WebSocketClientOptions()
+                .setLocalAddress(address)
+                .setMaxFrameSize(1 << 20)
+                .setMaxMessageSize(1 << 20));
   }
 
   static <T> T await(Future<T> future) {
@@ -63,18 +69,37 @@ final class Attacker {
     }
   }
 
-  Response request(HttpMethod method, int port, String uri, Map<String, String> headers, Buffer body) {
-    RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(uri)
-        .setTimeout(15_000);
+  Response request(
+      HttpMethod method, int port, String uri, Map<String, String> headers, Buffer body) {
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(method)
+            .setHost("127.0.0.1")
+            .setPort(port)
+            .setURI(uri)
+            .setTimeout(15_000);
     headers.forEach(options::addHeader);
-    return await(http.request(options)
-        .compose(request -> body == null ? request.send() : request.send(body))
-        .compose(response -> response.body().map(b -> new Response(response.statusCode(), response.headers(),
-            b.toString())))
-        .recover(e -> Future.succeededFuture(new Response(-1, MultiMap.caseInsensitiveMultiMap(), e.toString()))));
+    return await(
+        http.request(options)
+            .compose(request -> body == null ? request.send() : request.send(body))
+            .compose(
+                response ->
+                    response
+                        .body()
+                        .map(
+                            b ->
+                                new Response(
+                                    response.statusCode(), response.headers(), b.toString())))
+            .recover(
+                e ->
+                    Future.succeededFuture(
+                        new Response(-1, MultiMap.caseInsensitiveMultiMap(), e.toString()))));
   }
 
-  /** The status line a WebSocket upgrade request gets (or "closed: ..." when the server closed without one). */
+  /**
+   * The status line a WebSocket upgrade request gets (or "closed: ..." when the server closed
+   * without one).
+   */
   String handshake(int port, String uri, String extraHeaders) {
     String answer = handshakeHeaders(port, uri, extraHeaders);
     int end = answer.indexOf("\r\n");
@@ -86,46 +111,67 @@ final class Attacker {
     byte[] key = new byte[16];
     ThreadLocalRandom.current().nextBytes(key);
     Promise<String> answer = Promise.promise();
-    net.connect(port, "127.0.0.1").onSuccess(socket -> {
-      Buffer received = Buffer.buffer();
-      socket.handler(data -> {
-        received.appendBuffer(data);
-        String text = received.toString();
-        int end = text.indexOf("\r\n\r\n");
-        if (end >= 0 && answer.tryComplete(text.substring(0, end))) {
-          socket.close();
-        }
-      });
-      socket.closeHandler(v -> answer.tryComplete("closed: " + received));
-      socket.write("GET " + uri + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
-          + "Connection: Upgrade\r\nSec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\n"
-          + "Sec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n");
-    }).onFailure(e -> answer.tryComplete("connect failed: " + e));
+    net.connect(port, "127.0.0.1")
+        .onSuccess(
+            socket -> {
+              Buffer received = Buffer.buffer();
+              socket.handler(
+                  data -> {
+                    received.appendBuffer(data);
+                    String text = received.toString();
+                    int end = text.indexOf("\r\n\r\n");
+                    if (end >= 0 && answer.tryComplete(text.substring(0, end))) {
+                      socket.close();
+                    }
+                  });
+              socket.closeHandler(v -> answer.tryComplete("closed: " + received));
+              socket.write(
+                  "GET "
+                      + uri
+                      + " HTTP/1.1\r\nHost: 127.0.0.1:"
+                      + port
+                      + "\r\nUpgrade: websocket\r\n"
+                      + "Connection: Upgrade\r\nSec-WebSocket-Key: "
+                      + Base64.getEncoder().encodeToString(key)
+                      + "\r\n"
+                      + "Sec-WebSocket-Version: 13\r\n"
+                      + extraHeaders
+                      + "\r\n");
+            })
+        .onFailure(e -> answer.tryComplete("connect failed: " + e));
     return await(answer.future().timeout(20, TimeUnit.SECONDS));
   }
 
-  /** Opens a raw connection, runs {@code script}; the ms until the server closed it (fails past {@code limit}). */
+  /**
+   * Opens a raw connection, runs {@code script}; the ms until the server closed it (fails past
+   * {@code limit}).
+   */
   long closedAfter(int port, Consumer<NetSocket> script, Duration limit) {
     Promise<Long> closed = Promise.promise();
-    net.connect(port, "127.0.0.1").onSuccess(socket -> {
-      long start = System.nanoTime();
-      socket.handler(data -> { });
-      socket.closeHandler(v -> closed.tryComplete((System.nanoTime() - start) / 1_000_000));
-      script.accept(socket);
-    }).onFailure(closed::tryFail);
+    net.connect(port, "127.0.0.1")
+        .onSuccess(
+            socket -> {
+              long start = System.nanoTime();
+              socket.handler(data -> {});
+              socket.closeHandler(v -> closed.tryComplete((System.nanoTime() - start) / 1_000_000));
+              script.accept(socket);
+            })
+        .onFailure(closed::tryFail);
     return await(closed.future().timeout(limit.toMillis(), TimeUnit.MILLISECONDS));
   }
 
   /** Writes {@code text} one byte every {@code everyMs} while the socket is open (slowloris). */
   void trickle(NetSocket socket, String text, long everyMs) {
     int[] at = {0};
-    vertx.setPeriodic(everyMs, id -> {
-      if (at[0] >= text.length()) {
-        vertx.cancelTimer(id);
-        return;
-      }
-      socket.write(String.valueOf(text.charAt(at[0]++))).onFailure(e -> vertx.cancelTimer(id));
-    });
+    vertx.setPeriodic(
+        everyMs,
+        id -> {
+          if (at[0] >= text.length()) {
+            vertx.cancelTimer(id);
+            return;
+          }
+          socket.write(String.valueOf(text.charAt(at[0]++))).onFailure(e -> vertx.cancelTimer(id));
+        });
   }
 
   /** A WebSocket of this attacker: every text frame it got, and its close code. */
@@ -136,16 +182,18 @@ final class Attacker {
 
     Socket(WebSocket ws) {
       this.ws = ws;
-      ws.textMessageHandler(text -> {
-        synchronized (frames) {
-          try {
-            frames.add(new JsonObject(text));
-          } catch (RuntimeException e) {
-            frames.add(new JsonObject().put("unparsed", text));
-          }
-        }
-      });
-      ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode() == null ? -1 : (int) ws.closeStatusCode()));
+      ws.textMessageHandler(
+          text -> {
+            synchronized (frames) {
+              try {
+                frames.add(new JsonObject(text));
+              } catch (RuntimeException e) {
+                frames.add(new JsonObject().put("unparsed", text));
+              }
+            }
+          });
+      ws.closeHandler(
+          v -> closed.tryComplete(ws.closeStatusCode() == null ? -1 : (int) ws.closeStatusCode()));
     }
 
     JsonObject await(java.util.function.Predicate<JsonObject> matching, Duration within) {
@@ -177,7 +225,8 @@ final class Attacker {
   }
 
   Socket webSocket(int port, String uri, Map<String, String> headers) {
-    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
+    WebSocketConnectOptions options =
+        new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
     headers.forEach(options::addHeader);
     return await(webSockets.connect(options).map(Socket::new));
   }

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("Raw Vert.x baseline on 2 event loops: sockets on both loops, a publish reaches every loop in order")
+@DisplayName(
+    "Raw Vert.x baseline on 2 event loops: sockets on both loops, a publish reaches every loop in order")
 class RawServerLoopsTest {
 
   private Process server;
@@ -44,16 +45,24 @@ class RawServerLoopsTest {
   @Test
   @DisplayName("16 pages land on loops raw-0 and raw-1; 5 publishes reach all 16 as seq 1-5")
   void twoLoops() throws Exception {
-    server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path"), RawServerMain.class.getName(), "0", "2").redirectErrorStream(true)
-        .start();
+    server =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                RawServerMain.class.getName(),
+                "0",
+                "2")
+            .redirectErrorStream(true)
+            .start();
     BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), UTF_8));
     String line = out.readLine();
     while (line != null && !line.startsWith("listening ")) {
       line = out.readLine();
     }
     assertThat(line).startsWith("listening ");
-    Endpoint endpoint = Endpoint.loopback(Integer.parseInt(line.substring("listening ".length()).trim()));
+    Endpoint endpoint =
+        Endpoint.loopback(Integer.parseInt(line.substring("listening ".length()).trim()));
     vertx = Vertx.vertx();
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions());
     BenchTokens tokens = new BenchTokens(vertx, "raw-loops-test-secret-0123456789abcdef");
@@ -62,14 +71,26 @@ class RawServerLoopsTest {
     List<Future<Void>> ready = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
       String token = tokens.token("u" + i);
-      PageClient page = new PageClient(vertx, client, "u" + i, "s" + i, "t" + i, "p" + i, () -> token,
-          List.of(endpoint), 0, ClientPolicy.browser().withoutReconnect()).subscribe("bench:loops");
-      page.listener(new PageClient.Listener() {
-        @Override
-        public void onEvent(PageClient c, JsonObject frame, long receivedMicros) {
-          delivered.countDown();
-        }
-      });
+      PageClient page =
+          new PageClient(
+                  vertx,
+                  client,
+                  "u" + i,
+                  "s" + i,
+                  "t" + i,
+                  "p" + i,
+                  () -> token,
+                  List.of(endpoint),
+                  0,
+                  ClientPolicy.browser().withoutReconnect())
+              .subscribe("bench:loops");
+      page.listener(
+          new PageClient.Listener() {
+            @Override
+            public void onEvent(PageClient c, JsonObject frame, long receivedMicros) {
+              delivered.countDown();
+            }
+          });
       pages.add(page);
       ready.add(page.start());
     }
@@ -78,7 +99,11 @@ class RawServerLoopsTest {
     pages.forEach(p -> loops.add(p.nodeId()));
     assertThat(loops).containsExactlyInAnyOrder("raw-0", "raw-1");
     for (int i = 0; i < 5; i++) {
-      pages.get(0).publish("bench:loops", new JsonObject().put("i", i)).toCompletionStage().toCompletableFuture()
+      pages
+          .get(0)
+          .publish("bench:loops", new JsonObject().put("i", i))
+          .toCompletionStage()
+          .toCompletableFuture()
           .get(10, TimeUnit.SECONDS);
     }
     assertThat(delivered.await(20, TimeUnit.SECONDS)).isTrue();

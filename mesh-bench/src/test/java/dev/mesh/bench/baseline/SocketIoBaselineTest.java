@@ -1,5 +1,9 @@
 package dev.mesh.bench.baseline;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.mesh.bench.client.BenchTokens;
 import dev.mesh.bench.client.Endpoint;
 import dev.mesh.bench.client.SocketIoPage;
@@ -9,6 +13,11 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,16 +25,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 @ExtendWith(VertxExtension.class)
 @DisplayName("Socket.IO baseline: the real node server driven by SocketIoPage over real sockets")
@@ -43,7 +42,8 @@ class SocketIoBaselineTest {
 
   @BeforeAll
   static void startServer() {
-    // Only a missing node skips; a missing node_modules fails with "run npm ci" (./mesh test runs it first).
+    // Only a missing node skips; a missing node_modules fails with "run npm ci" (./mesh test runs
+    // it first).
     assumeTrue(SocketIoServer.nodeAvailable(), "node is not on the PATH");
     server = SocketIoServer.start(REPO, SECRET);
   }
@@ -70,13 +70,21 @@ class SocketIoBaselineTest {
   }
 
   private SocketIoPage page(String user, String channel, Inbox received) {
-    SocketIoPage page = new SocketIoPage(vertx, client, user, () -> tokens.token(user),
-        Endpoint.loopback(server.port()), channel).listener(new SocketIoPage.Listener() {
-          @Override
-          public void onEvent(SocketIoPage p, JsonObject event, long receivedMicros) {
-            received.add(event);
-          }
-        });
+    SocketIoPage page =
+        new SocketIoPage(
+                vertx,
+                client,
+                user,
+                () -> tokens.token(user),
+                Endpoint.loopback(server.port()),
+                channel)
+            .listener(
+                new SocketIoPage.Listener() {
+                  @Override
+                  public void onEvent(SocketIoPage p, JsonObject event, long receivedMicros) {
+                    received.add(event);
+                  }
+                });
     pages.add(page);
     return page;
   }
@@ -118,11 +126,18 @@ class SocketIoBaselineTest {
   }
 
   @Test
-  @DisplayName("a token signed with another secret is refused: start() fails with the middleware's error")
+  @DisplayName(
+      "a token signed with another secret is refused: start() fails with the middleware's error")
   void badTokenRefused() {
     BenchTokens forged = new BenchTokens(vertx, "not-the-server-secret-not-the-server-secret");
-    SocketIoPage page = new SocketIoPage(vertx, client, "mallory", () -> forged.token("mallory"),
-        Endpoint.loopback(server.port()), "bad:room");
+    SocketIoPage page =
+        new SocketIoPage(
+            vertx,
+            client,
+            "mallory",
+            () -> forged.token("mallory"),
+            Endpoint.loopback(server.port()),
+            "bad:room");
     pages.add(page);
 
     assertThatThrownBy(() -> await(page.start()))
@@ -132,7 +147,8 @@ class SocketIoBaselineTest {
   }
 
   @Test
-  @DisplayName("two pages of a channel both receive a third page's publish, with the acknowledged seq")
+  @DisplayName(
+      "two pages of a channel both receive a third page's publish, with the acknowledged seq")
   void broadcast() throws Exception {
     Inbox a = new Inbox();
     Inbox b = new Inbox();
@@ -159,7 +175,8 @@ class SocketIoBaselineTest {
   }
 
   @Test
-  @DisplayName("a page that drops its TCP connection misses 5 events, recovers its session and gets exactly those 5")
+  @DisplayName(
+      "a page that drops its TCP connection misses 5 events, recovers its session and gets exactly those 5")
   void recovery() throws Exception {
     Inbox received = new Inbox();
     SocketIoPage page = page("dave", "room:resume", received);
@@ -169,14 +186,16 @@ class SocketIoBaselineTest {
     String sid = page.sid();
 
     // One event first: recovery needs an offset to resume from.
-    long first = await(publisher.publish("room:resume", new JsonObject().put("i", 0))).getLong("seq");
+    long first =
+        await(publisher.publish("room:resume", new JsonObject().put("i", 0))).getLong("seq");
     received.await(1);
 
     await(page.goAway());
     assertThat(page.isConnected()).isFalse();
     List<Long> missed = new ArrayList<>();
     for (int i = 1; i <= 5; i++) {
-      missed.add(await(publisher.publish("room:resume", new JsonObject().put("i", i))).getLong("seq"));
+      missed.add(
+          await(publisher.publish("room:resume", new JsonObject().put("i", i))).getLong("seq"));
     }
     assertThat(received.all()).hasSize(1);
 
@@ -189,14 +208,16 @@ class SocketIoBaselineTest {
     assertThat(seqs(received.all())).containsExactlyElementsOf(expected);
 
     // Still in its room after the recovery (no subscribe sent): the next broadcast arrives once.
-    long next = await(publisher.publish("room:resume", new JsonObject().put("i", 6))).getLong("seq");
+    long next =
+        await(publisher.publish("room:resume", new JsonObject().put("i", 6))).getLong("seq");
     expected.add(next);
     assertThat(seqs(received.await(7))).containsExactlyElementsOf(expected);
     assertThat(page.closeCodes()).containsExactly(-2);
   }
 
   @Test
-  @DisplayName("a page with no offset yet cannot be recovered: comeBack() reports false and subscribes a new session")
+  @DisplayName(
+      "a page with no offset yet cannot be recovered: comeBack() reports false and subscribes a new session")
   void noOffsetNoRecovery() throws Exception {
     Inbox received = new Inbox();
     SocketIoPage page = page("frank", "room:fresh", received);
@@ -206,7 +227,8 @@ class SocketIoBaselineTest {
     String sid = page.sid();
 
     await(page.goAway());
-    long missed = await(publisher.publish("room:fresh", new JsonObject().put("i", 1))).getLong("seq");
+    long missed =
+        await(publisher.publish("room:fresh", new JsonObject().put("i", 1))).getLong("seq");
     assertThat(await(page.comeBack())).as("recovered").isFalse();
     assertThat(page.sid()).isNotEqualTo(sid);
 

@@ -1,19 +1,19 @@
 package dev.mesh.bench.chaos;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
-@DisplayName("Chaos suite at small scale: separate JVMs, pages publishing and receiving throughout each fault")
+@DisplayName(
+    "Chaos suite at small scale: separate JVMs, pages publishing and receiving throughout each fault")
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.DisplayName.class)
 class ChaosSuiteTest {
 
@@ -48,7 +48,10 @@ class ChaosSuiteTest {
     assertThat(result.violations()).as(result.scenario()).isEmpty();
   }
 
-  /** Scenarios 4 and 5 attack one node from the client side: they share it (and its namespace) to save a start. */
+  /**
+   * Scenarios 4 and 5 attack one node from the client side: they share it (and its namespace) to
+   * save a start.
+   */
   private static synchronized EdgeGroup edge() {
     if (edge == null) {
       edge = EdgeGroup.start(env);
@@ -57,51 +60,60 @@ class ChaosSuiteTest {
   }
 
   @Test
-  @DisplayName("1. kill -9 of a connection node: 0 acknowledged events lost, 0 duplicates per page, no ghost entry")
+  @DisplayName(
+      "1. kill -9 of a connection node: 0 acknowledged events lost, 0 duplicates per page, no ghost entry")
   void connectionNodeKilled() throws Exception {
     judge(new NodeKillScenario(env));
   }
 
   @Test
-  @DisplayName("2. kill -9 of one of two replay instances: no acknowledged event lost, resume exact")
+  @DisplayName(
+      "2. kill -9 of one of two replay instances: no acknowledged event lost, resume exact")
   void replayInstanceKilled() throws Exception {
     judge(new ReplayKillScenario(env));
   }
 
   @Test
-  @DisplayName("3. kill -STOP of a connection node: pages move within the bound, presence and registry true, the resumed node never ready alone")
+  @DisplayName(
+      "3. kill -STOP of a connection node: pages move within the bound, presence and registry true, the resumed node never ready alone")
   void connectionNodeHung() throws Exception {
     judge(new HungNodeScenario(env));
   }
 
   @Test
-  @DisplayName("6. network partition between members for 30 s: the side without quorum refuses, pages move, the heal merges; nothing lost silently")
+  @DisplayName(
+      "6. network partition between members for 30 s: the side without quorum refuses, pages move, the heal merges; nothing lost silently")
   void networkPartition() throws Exception {
     String unavailable = PartitionScenario.unavailable();
-    org.junit.jupiter.api.Assumptions.assumeTrue(unavailable == null, () -> "scenario 6 skipped: " + unavailable);
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        unavailable == null, () -> "scenario 6 skipped: " + unavailable);
     judge(new PartitionScenario(env));
   }
 
   @Test
-  @DisplayName("7. kill -STOP of the master: survivors keep acknowledging, the old master rejoins, nothing lost")
+  @DisplayName(
+      "7. kill -STOP of the master: survivors keep acknowledging, the old master rejoins, nothing lost")
   void hungMaster() throws Exception {
     judge(new HungMasterScenario(env));
   }
 
   @Test
-  @DisplayName("8. scenario 3 under a CPU hog on every core: no healthy member removed, nothing lost, presence true")
+  @DisplayName(
+      "8. scenario 3 under a CPU hog on every core: no healthy member removed, nothing lost, presence true")
   void hungNodeUnderHog() throws Exception {
     judge(new HungNodeScenario(env, true));
   }
 
   @Test
-  @DisplayName("9. rolling restart of every service under load: nothing lost, registry and presence true")
+  @DisplayName(
+      "9. rolling restart of every service under load: nothing lost, registry and presence true")
   void rollingRestart() throws Exception {
     judge(new RollingRestartScenario(env));
   }
 
   @Test
-  @DisplayName("4. silent client cut: zombie terminated within interval + timeout, client notices by its heartbeat")
+  @DisplayName(
+      "4. silent client cut: zombie terminated within interval + timeout, client notices by its heartbeat")
   void silentCut() throws Exception {
     judge(new SilentCutScenario(env, edge()));
   }

@@ -19,17 +19,21 @@ import java.util.stream.Stream;
 /** The MESH_* variables each module's main code reads: string literals in its Java sources. */
 final class MeshVariables {
 
-  static final List<String> MODULES = List.of("common", "connection-service", "presence-service", "replay-service");
+  static final List<String> MODULES =
+      List.of("common", "connection-service", "presence-service", "replay-service");
   private static final Pattern LITERAL = Pattern.compile("\"(MESH_[A-Z0-9_]+)\"");
-  /** A reference in a resource ({@code ${MESH_LOG_LEVEL:-INFO}} in logback.xml) or a shell script. */
-  private static final Pattern REFERENCE = Pattern.compile("\\$\\{?(MESH_[A-Z0-9_]+)");
-
-  private MeshVariables() {
-  }
 
   /**
-   * The {@code src/main/<kind>} directories of {@code module} ({@code java} or {@code resources}): its own, or, for a
-   * parent such as {@code common}, those of its child modules ({@code common/api}, {@code common/runtime} ...).
+   * A reference in a resource ({@code ${MESH_LOG_LEVEL:-INFO}} in logback.xml) or a shell script.
+   */
+  private static final Pattern REFERENCE = Pattern.compile("\\$\\{?(MESH_[A-Z0-9_]+)");
+
+  private MeshVariables() {}
+
+  /**
+   * The {@code src/main/<kind>} directories of {@code module} ({@code java} or {@code resources}):
+   * its own, or, for a parent such as {@code common}, those of its child modules ({@code
+   * common/api}, {@code common/runtime} ...).
    */
   static List<Path> mainDirectories(Path root, String module, String kind) throws IOException {
     Path moduleDir = root.resolve(module);
@@ -56,21 +60,25 @@ final class MeshVariables {
       Set<String> names = new TreeSet<>();
       List<Path> sources = mainDirectories(root, module, "java");
       if (sources.isEmpty()) {
-        throw new IllegalStateException(module + " has no src/main/java of its own or in a child module");
+        throw new IllegalStateException(
+            module + " has no src/main/java of its own or in a child module");
       }
       for (Path java : sources) {
-        Files.walkFileTree(java, new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-            if (file.toString().endsWith(".java")) {
-              Matcher matcher = LITERAL.matcher(Files.readString(file));
-              while (matcher.find()) {
-                names.add(matcher.group(1));
+        Files.walkFileTree(
+            java,
+            new SimpleFileVisitor<>() {
+              @Override
+              public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                  throws IOException {
+                if (file.toString().endsWith(".java")) {
+                  Matcher matcher = LITERAL.matcher(Files.readString(file));
+                  while (matcher.find()) {
+                    names.add(matcher.group(1));
+                  }
+                }
+                return FileVisitResult.CONTINUE;
               }
-            }
-            return FileVisitResult.CONTINUE;
-          }
-        });
+            });
       }
       byModule.put(module, names);
     }
@@ -78,9 +86,10 @@ final class MeshVariables {
   }
 
   /**
-   * Every variable any Mesh process reads, to the files that read it (paths from the repository root): string
-   * literals in the modules' Java sources, {@code ${MESH_...}} references in their resources (logback.xml), and the
-   * variables the {@code mesh} run script reads from its own environment.
+   * Every variable any Mesh process reads, to the files that read it (paths from the repository
+   * root): string literals in the modules' Java sources, {@code ${MESH_...}} references in their
+   * resources (logback.xml), and the variables the {@code mesh} run script reads from its own
+   * environment.
    */
   static Map<String, Set<String>> locations(Path root) throws IOException {
     Map<String, Set<String>> where = new TreeMap<>();
@@ -96,25 +105,34 @@ final class MeshVariables {
     return where;
   }
 
-  private static void scan(Path root, Path start, Pattern pattern, Map<String, Set<String>> where) throws IOException {
+  private static void scan(Path root, Path start, Pattern pattern, Map<String, Set<String>> where)
+      throws IOException {
     if (!Files.exists(start)) {
       return;
     }
-    Files.walkFileTree(start, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        String name = file.getFileName().toString();
-        boolean text = file.equals(start) || name.endsWith(".java") || name.endsWith(".xml")
-            || name.endsWith(".properties");
-        if (text) {
-          Matcher matcher = pattern.matcher(Files.readString(file));
-          while (matcher.find()) {
-            where.computeIfAbsent(matcher.group(1), k -> new TreeSet<>()).add(root.relativize(file).toString());
+    Files.walkFileTree(
+        start,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            String name = file.getFileName().toString();
+            boolean text =
+                file.equals(start)
+                    || name.endsWith(".java")
+                    || name.endsWith(".xml")
+                    || name.endsWith(".properties");
+            if (text) {
+              Matcher matcher = pattern.matcher(Files.readString(file));
+              while (matcher.find()) {
+                where
+                    .computeIfAbsent(matcher.group(1), k -> new TreeSet<>())
+                    .add(root.relativize(file).toString());
+              }
+            }
+            return FileVisitResult.CONTINUE;
           }
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+        });
   }
 
   /** What a service of {@code module} reads: common's variables and its own. */

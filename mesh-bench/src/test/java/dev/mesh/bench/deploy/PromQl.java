@@ -6,28 +6,50 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The metric names a PromQL expression reads, without a full parser: strings, label matchers, ranges and grouping
- * clauses are removed, then every identifier that is not a function, an aggregation or a keyword is a metric name.
- * {@code promtool} checks the syntax; this only answers "which series does it need".
+ * The metric names a PromQL expression reads, without a full parser: strings, label matchers,
+ * ranges and grouping clauses are removed, then every identifier that is not a function, an
+ * aggregation or a keyword is a metric name. {@code promtool} checks the syntax; this only answers
+ * "which series does it need".
  */
 final class PromQl {
 
-  private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`");
+  private static final Pattern STRING =
+      Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`");
   private static final Pattern MATCHERS = Pattern.compile("\\{[^{}]*}");
   private static final Pattern RANGE = Pattern.compile("\\[[^\\[\\]]*]");
   private static final Pattern GROUPING =
       Pattern.compile("\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^()]*\\)");
-  /** An identifier not inside a number (1e-9, 0x1f) and not a label name before {@code =}. */
-  private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\\w:])");
-  private static final Set<String> KEYWORDS = Set.of("by", "without", "on", "ignoring", "group_left", "group_right",
-      "bool", "and", "or", "unless", "offset", "Inf", "NaN", "inf", "nan", "atan2");
 
-  private PromQl() {
-  }
+  /** An identifier not inside a number (1e-9, 0x1f) and not a label name before {@code =}. */
+  private static final Pattern IDENTIFIER =
+      Pattern.compile("(?<![\\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\\w:])");
+
+  private static final Set<String> KEYWORDS =
+      Set.of(
+          "by",
+          "without",
+          "on",
+          "ignoring",
+          "group_left",
+          "group_right",
+          "bool",
+          "and",
+          "or",
+          "unless",
+          "offset",
+          "Inf",
+          "NaN",
+          "inf",
+          "nan",
+          "atan2");
+
+  private PromQl() {}
 
   /** Grafana's variables replaced by values PromQL accepts. */
   static String fromGrafana(String expr) {
-    return expr.replace("$__rate_interval", "5m").replace("$__interval", "1m").replace("$__range", "1h")
+    return expr.replace("$__rate_interval", "5m")
+        .replace("$__interval", "1m")
+        .replace("$__range", "1h")
         .replaceAll("\\$\\{?[A-Za-z_]+}?", ".*");
   }
 

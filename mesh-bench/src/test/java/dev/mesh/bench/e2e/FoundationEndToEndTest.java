@@ -1,21 +1,20 @@
 package dev.mesh.bench.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.mesh.bench.process.MeshProcesses;
 import dev.mesh.bench.process.ServiceKind;
 import dev.mesh.bench.process.ServiceProcess;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 @DisplayName("End to end: the three fat jars as separate JVMs")
 class FoundationEndToEndTest {
@@ -27,7 +26,8 @@ class FoundationEndToEndTest {
 
   @BeforeEach
   void createGroup() {
-    mesh = new MeshProcesses(REPO, Path.of("target", "e2e-logs", "foundation-" + System.nanoTime()));
+    mesh =
+        new MeshProcesses(REPO, Path.of("target", "e2e-logs", "foundation-" + System.nanoTime()));
   }
 
   @AfterEach
@@ -36,7 +36,8 @@ class FoundationEndToEndTest {
   }
 
   @Test
-  @DisplayName("all three become ready in one 3-member cluster, talk across it, survive a kill -9 and stop on SIGTERM")
+  @DisplayName(
+      "all three become ready in one 3-member cluster, talk across it, survive a kill -9 and stop on SIGTERM")
   void clusterLifecycle() {
     ServiceProcess connection = mesh.start(ServiceKind.CONNECTION, "connection");
     ServiceProcess presence = mesh.start(ServiceKind.PRESENCE, "presence");
@@ -44,29 +45,46 @@ class FoundationEndToEndTest {
     mesh.awaitReady(READY_TIMEOUT, connection, presence, replay);
 
     for (ServiceProcess process : List.of(connection, presence, replay)) {
-      MeshProcesses.await(Duration.ofSeconds(20), () -> members(process) == 3, process + " never saw 3 members");
+      MeshProcesses.await(
+          Duration.ofSeconds(20), () -> members(process) == 3, process + " never saw 3 members");
       String metrics = process.getOps("/metrics").orElseThrow().body();
-      assertThat(metrics).contains("mesh_process_resident_memory_bytes").contains("service=\"" + process.kind().module() + "\"");
+      assertThat(metrics)
+          .contains("mesh_process_resident_memory_bytes")
+          .contains("service=\"" + process.kind().module() + "\"");
       assertThat(process.getOps("/health").orElseThrow().statusCode()).isEqualTo(200);
     }
 
-    // A cross-service request: connection-service asks presence and replay for their status over the event bus.
+    // A cross-service request: connection-service asks presence and replay for their status over
+    // the event bus.
     JsonObject dependencies = connection.readiness().orElseThrow().check("dependencies");
     assertThat(dependencies.getJsonObject("presence-service").getString("status")).isEqualTo("UP");
     assertThat(dependencies.getJsonObject("replay-service").getString("status")).isEqualTo("UP");
     assertThat(dependencies.getJsonObject("presence-service").getString("nodeId"))
         .isEqualTo(presence.readiness().orElseThrow().check("cluster").getString("nodeId"));
     assertThat(dependencies.getBoolean("degraded")).isFalse();
-    assertThat(connection.get(connection.httpPort(), "/").orElseThrow().statusCode()).isEqualTo(200);
+    assertThat(connection.get(connection.httpPort(), "/").orElseThrow().statusCode())
+        .isEqualTo(200);
 
     presence.kill();
 
     for (ServiceProcess survivor : List.of(connection, replay)) {
-      MeshProcesses.await(Duration.ofSeconds(20), () -> members(survivor) == 2, survivor + " never noticed the kill");
+      MeshProcesses.await(
+          Duration.ofSeconds(20),
+          () -> members(survivor) == 2,
+          survivor + " never noticed the kill");
       assertThat(survivor.readiness().orElseThrow().isReady()).isTrue();
     }
-    MeshProcesses.await(Duration.ofSeconds(10), () -> "DOWN".equals(connection.readiness().orElseThrow()
-        .check("dependencies").getJsonObject("presence-service").getString("status")),
+    MeshProcesses.await(
+        Duration.ofSeconds(10),
+        () ->
+            "DOWN"
+                .equals(
+                    connection
+                        .readiness()
+                        .orElseThrow()
+                        .check("dependencies")
+                        .getJsonObject("presence-service")
+                        .getString("status")),
         "connection-service still reports presence-service UP after its kill");
 
     for (ServiceProcess survivor : List.of(connection, replay)) {
@@ -77,10 +95,20 @@ class FoundationEndToEndTest {
   }
 
   @Test
-  @DisplayName("an invalid setting stops start-up with a clear message, no stack trace, and exit status 2")
+  @DisplayName(
+      "an invalid setting stops start-up with a clear message, no stack trace, and exit status 2")
   void invalidConfigurationIsRejected() {
-    ServiceProcess presence = mesh.start(ServiceKind.PRESENCE, "bad-config",
-        Map.of("MESH_CLUSTER_PORT", "seventy", "MESH_HEARTBEAT_INTERVAL", "x", "MESH_SHUTDOWN_TIMEOUT", "-3s"));
+    ServiceProcess presence =
+        mesh.start(
+            ServiceKind.PRESENCE,
+            "bad-config",
+            Map.of(
+                "MESH_CLUSTER_PORT",
+                "seventy",
+                "MESH_HEARTBEAT_INTERVAL",
+                "x",
+                "MESH_SHUTDOWN_TIMEOUT",
+                "-3s"));
     assertThat(presence.waitForExit(Duration.ofSeconds(30))).contains(2);
     String output = presence.logText();
     assertThat(output)
@@ -92,14 +120,22 @@ class FoundationEndToEndTest {
   }
 
   @Test
-  @DisplayName("a port already in use ends start-up with status 1 and the cause, after leaving the cluster")
+  @DisplayName(
+      "a port already in use ends start-up with status 1 and the cause, after leaving the cluster")
   void startFailureExits() throws Exception {
-    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      ServiceProcess replay = mesh.start(ServiceKind.REPLAY, "port-taken",
-          Map.of("MESH_REPLAY_HTTP_PORT", Integer.toString(taken.getLocalPort())));
-      // It used to hang here: the bound on leaving the cluster was a timer of the Vert.x instance being closed.
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      ServiceProcess replay =
+          mesh.start(
+              ServiceKind.REPLAY,
+              "port-taken",
+              Map.of("MESH_REPLAY_HTTP_PORT", Integer.toString(taken.getLocalPort())));
+      // It used to hang here: the bound on leaving the cluster was a timer of the Vert.x instance
+      // being closed.
       assertThat(replay.waitForExit(Duration.ofSeconds(60))).contains(1);
-      assertThat(replay.logText()).contains("event=start-failed").contains("Address already in use");
+      assertThat(replay.logText())
+          .contains("event=start-failed")
+          .contains("Address already in use");
     }
   }
 

@@ -1,5 +1,8 @@
 package dev.mesh.bench.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mesh.bench.process.MeshProcesses;
@@ -14,11 +17,6 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,11 +27,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
-
-/** {@code MESH_LOG_FORMAT=json} on the three fat jars as separate JVMs: their whole output, line by line. */
+/**
+ * {@code MESH_LOG_FORMAT=json} on the three fat jars as separate JVMs: their whole output, line by
+ * line.
+ */
 @DisplayName("End to end: JSON logs")
 class JsonLogsEndToEndTest {
 
@@ -58,7 +60,8 @@ class JsonLogsEndToEndTest {
   }
 
   @Test
-  @DisplayName("every line each service writes is one JSON object; service, node, user and connection are fields")
+  @DisplayName(
+      "every line each service writes is one JSON object; service, node, user and connection are fields")
   void everyLineIsJson() throws Exception {
     mesh.withEnv("MESH_LOG_FORMAT", "json");
     ServiceProcess presence = mesh.start(ServiceKind.PRESENCE, "presence");
@@ -66,32 +69,56 @@ class JsonLogsEndToEndTest {
     ServiceProcess connection = mesh.start(ServiceKind.CONNECTION, "connection");
     List<ServiceProcess> all = List.of(presence, replay, connection);
     mesh.awaitReady(READY_TIMEOUT, presence, replay, connection);
-    Map<ServiceProcess, String> nodeIds = Map.of(
-        presence, nodeId(presence), replay, nodeId(replay), connection, nodeId(connection));
+    Map<ServiceProcess, String> nodeIds =
+        Map.of(presence, nodeId(presence), replay, nodeId(replay), connection, nodeId(connection));
 
     // One page opens and closes a connection: the edge logs both, about that user and connection.
-    JWTAuth jwt = JWTAuth.create(clients, new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(MeshProcesses.JWT_SECRET)));
-    String token = jwt.generateToken(new JsonObject().put("sub", "ann"), new JWTOptions().setExpiresInMinutes(10));
+    JWTAuth jwt =
+        JWTAuth.create(
+            clients,
+            new JWTAuthOptions()
+                .addPubSecKey(
+                    new PubSecKeyOptions()
+                        .setAlgorithm("HS256")
+                        .setBuffer(MeshProcesses.JWT_SECRET)));
+    String token =
+        jwt.generateToken(
+            new JsonObject().put("sub", "ann"), new JWTOptions().setExpiresInMinutes(10));
     Promise<String> welcomed = Promise.promise();
-    WebSocket socket = clients.createWebSocketClient()
-        .connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(connection.httpPort())
-            .setURI("/ws?session=s&tab=t&page=p").addHeader("Authorization", "Bearer " + token))
-        .onSuccess(ws -> ws.textMessageHandler(text -> {
-          JsonObject frame = new JsonObject(text);
-          if ("welcome".equals(frame.getString("type"))) {
-            welcomed.tryComplete(frame.getString("connectionId"));
-          }
-        }))
-        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    String connectionId = welcomed.future().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    WebSocket socket =
+        clients
+            .createWebSocketClient()
+            .connect(
+                new WebSocketConnectOptions()
+                    .setHost("127.0.0.1")
+                    .setPort(connection.httpPort())
+                    .setURI("/ws?session=s&tab=t&page=p")
+                    .addHeader("Authorization", "Bearer " + token))
+            .onSuccess(
+                ws ->
+                    ws.textMessageHandler(
+                        text -> {
+                          JsonObject frame = new JsonObject(text);
+                          if ("welcome".equals(frame.getString("type"))) {
+                            welcomed.tryComplete(frame.getString("connectionId"));
+                          }
+                        }))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+    String connectionId =
+        welcomed.future().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     socket.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    MeshProcesses.await(Duration.ofSeconds(20), () -> connection.logText().contains("event=connection-close"),
+    MeshProcesses.await(
+        Duration.ofSeconds(20),
+        () -> connection.logText().contains("event=connection-close"),
         "the edge never logged the close");
 
     // The edge first: stopped before it, the data members would leave it logging lost partitions.
     for (ServiceProcess process : List.of(connection, replay, presence)) {
-      assertThat(process.terminate(Duration.ofSeconds(30))).as(process + " exit after SIGTERM").isPresent();
+      assertThat(process.terminate(Duration.ofSeconds(30)))
+          .as(process + " exit after SIGTERM")
+          .isPresent();
     }
 
     for (ServiceProcess process : all) {
@@ -108,34 +135,48 @@ class JsonLogsEndToEndTest {
         assertThat(line.path("service").asText()).as(line.toString()).isEqualTo(service);
       }
       // Lines a running node writes name it; its start and stop bracket the rest.
-      assertThat(lines).as(process + ": the ready line").anySatisfy(line -> {
-        assertThat(line.path("message").asText()).startsWith("event=ready");
-        assertThat(line.path("node").asText()).isEqualTo(nodeId);
-      });
-      assertThat(lines).as(process + ": the stopping line").anySatisfy(line -> {
-        assertThat(line.path("message").asText()).startsWith("event=stopping");
-        assertThat(line.path("node").asText()).isEqualTo(nodeId);
-      });
+      assertThat(lines)
+          .as(process + ": the ready line")
+          .anySatisfy(
+              line -> {
+                assertThat(line.path("message").asText()).startsWith("event=ready");
+                assertThat(line.path("node").asText()).isEqualTo(nodeId);
+              });
+      assertThat(lines)
+          .as(process + ": the stopping line")
+          .anySatisfy(
+              line -> {
+                assertThat(line.path("message").asText()).startsWith("event=stopping");
+                assertThat(line.path("node").asText()).isEqualTo(nodeId);
+              });
     }
 
     List<JsonNode> edgeLines = parse(connection);
     for (String event : List.of("event=connection-open", "event=connection-close")) {
-      JsonNode line = edgeLines.stream().filter(l -> l.path("message").asText().startsWith(event + " "))
-          .findFirst().orElseThrow(() -> new AssertionError("no " + event + " line"));
+      JsonNode line =
+          edgeLines.stream()
+              .filter(l -> l.path("message").asText().startsWith(event + " "))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no " + event + " line"));
       assertThat(line.path("user").asText()).as(event).isEqualTo("ann");
       assertThat(line.path("connection").asText()).as(event).isEqualTo(connectionId);
       assertThat(line.path("node").asText()).as(event).isEqualTo(nodeIds.get(connection));
       assertThat(line.path("service").asText()).as(event).isEqualTo("connection-service");
     }
-    // Connection fields never outlive the line they were set for (event loops serve every connection).
-    assertThat(edgeLines.stream().filter(l -> l.has("connection")).map(l -> l.path("message").asText()))
+    // Connection fields never outlive the line they were set for (event loops serve every
+    // connection).
+    assertThat(
+            edgeLines.stream()
+                .filter(l -> l.has("connection"))
+                .map(l -> l.path("message").asText()))
         .allSatisfy(message -> assertThat(message).contains(connectionId));
   }
 
   @Test
   @DisplayName("an unknown MESH_LOG_FORMAT stops start-up with a clear message and exit status 2")
   void unknownFormatIsRejected() {
-    ServiceProcess presence = mesh.start(ServiceKind.PRESENCE, "bad-format", Map.of("MESH_LOG_FORMAT", "xml"));
+    ServiceProcess presence =
+        mesh.start(ServiceKind.PRESENCE, "bad-format", Map.of("MESH_LOG_FORMAT", "xml"));
     assertThat(presence.waitForExit(Duration.ofSeconds(30))).contains(2);
     assertThat(presence.logText())
         .contains("mesh: invalid configuration:")
@@ -146,7 +187,10 @@ class JsonLogsEndToEndTest {
     return process.readiness().orElseThrow().check("cluster").getString("nodeId");
   }
 
-  /** Every line of the process's output (stdout and stderr) as JSON; fails on the first line that is not. */
+  /**
+   * Every line of the process's output (stdout and stderr) as JSON; fails on the first line that is
+   * not.
+   */
   private static List<JsonNode> parse(ServiceProcess process) throws IOException {
     List<JsonNode> parsed = new ArrayList<>();
     int number = 0;

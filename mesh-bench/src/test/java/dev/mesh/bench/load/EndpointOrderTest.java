@@ -1,21 +1,21 @@
 package dev.mesh.bench.load;
 
-import dev.mesh.bench.client.Endpoint;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mesh.bench.client.Endpoint;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-@DisplayName("Endpoint order: page i starts on node i % k; the pages of a lost node spread over the others")
+@DisplayName(
+    "Endpoint order: page i starts on node i % k; the pages of a lost node spread over the others")
 class EndpointOrderTest {
 
   private static final List<Endpoint> TWO = List.of(Endpoint.loopback(1), Endpoint.loopback(2));
-  private static final List<Endpoint> THREE = List.of(Endpoint.loopback(1), Endpoint.loopback(2),
-      Endpoint.loopback(3));
+  private static final List<Endpoint> THREE =
+      List.of(Endpoint.loopback(1), Endpoint.loopback(2), Endpoint.loopback(3));
 
   @Test
   @DisplayName("two nodes: first i % 2, then the other")
@@ -25,7 +25,8 @@ class EndpointOrderTest {
   }
 
   @Test
-  @DisplayName("three nodes: every order holds each node once, and node 0's pages fall back half to 1, half to 2")
+  @DisplayName(
+      "three nodes: every order holds each node once, and node 0's pages fall back half to 1, half to 2")
   void three() {
     Map<Endpoint, Integer> fallback = new HashMap<>();
     for (int i = 0; i < 600; i++) {

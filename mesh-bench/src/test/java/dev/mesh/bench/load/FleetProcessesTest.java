@@ -1,31 +1,35 @@
 package dev.mesh.bench.load;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.mesh.bench.client.PageClient;
 import dev.mesh.bench.process.MeshProcesses;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-@DisplayName("Fleet over forked generator processes: pages split, results merged, every fork gone after close")
+@DisplayName(
+    "Fleet over forked generator processes: pages split, results merged, every fork gone after close")
 class FleetProcessesTest {
 
   private static final Path LOGS = Path.of("target", "fleet-test-logs");
 
   @Test
-  @DisplayName("3 generators hold 60 pages of the raw server; 4 broadcasts reach all 60; close ends the forks")
+  @DisplayName(
+      "3 generators hold 60 pages of the raw server; 4 broadcasts reach all 60; close ends the forks")
   void splitAndMerge() throws Exception {
     List<Long> pids;
-    try (Target.Raw raw = new Target.Raw(1); Fleet fleet = new Fleet(MeshProcesses.JWT_SECRET, 3, LOGS)) {
+    try (Target.Raw raw = new Target.Raw(1);
+        Fleet fleet = new Fleet(MeshProcesses.JWT_SECRET, 3, LOGS)) {
       assertThat(fleet.processes()).isEqualTo(3);
       pids = fleet.generatorPids();
-      assertThat(pids).hasSize(3).allMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+      assertThat(pids)
+          .hasSize(3)
+          .allMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
       fleet.create("fp", raw, 60, LoadContext.steady(), "bench:fleet");
       assertThat(fleet.start("fp", 30, Duration.ofSeconds(60))).isZero();
       assertThat(fleet.stats().getInteger("open")).isEqualTo(60);
@@ -33,7 +37,8 @@ class FleetProcessesTest {
       LoadContext.await(publisher.start(), Duration.ofSeconds(20));
       fleet.mark();
       for (int i = 0; i < 4; i++) {
-        LoadContext.await(publisher.publish("bench:fleet", LoadContext.payload(i)), Duration.ofSeconds(20));
+        LoadContext.await(
+            publisher.publish("bench:fleet", LoadContext.payload(i)), Duration.ofSeconds(20));
       }
       assertThat(fleet.awaitDelivered(240, Duration.ofSeconds(30))).isTrue();
       assertThat(fleet.latencies()).hasSize(240).isSorted();
@@ -44,12 +49,15 @@ class FleetProcessesTest {
       assertThat(fleet.userId("fp", 59)).endsWith("-59");
     }
     for (long pid : pids) {
-      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("generator " + pid).isFalse();
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+          .as("generator " + pid)
+          .isFalse();
     }
   }
 
   @Test
-  @DisplayName("a generator that dies fails the next command with its exit and log, and close still ends the others")
+  @DisplayName(
+      "a generator that dies fails the next command with its exit and log, and close still ends the others")
   void deadGenerator() throws Exception {
     List<Long> pids;
     try (Fleet fleet = new Fleet(MeshProcesses.JWT_SECRET, 2, LOGS)) {
@@ -57,7 +65,9 @@ class FleetProcessesTest {
       ProcessHandle second = ProcessHandle.of(pids.get(1)).orElseThrow();
       second.destroyForcibly();
       second.onExit().get();
-      assertThatThrownBy(fleet::stats).hasMessageContaining("generator 1").hasMessageContaining("exited")
+      assertThatThrownBy(fleet::stats)
+          .hasMessageContaining("generator 1")
+          .hasMessageContaining("exited")
           .hasMessageContaining("generator-1.log");
     }
     for (long pid : pids) {

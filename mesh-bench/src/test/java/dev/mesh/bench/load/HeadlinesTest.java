@@ -1,25 +1,27 @@
 package dev.mesh.bench.load;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.mesh.bench.load.Headlines.Aggregate;
 import dev.mesh.bench.load.Headlines.Figure;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("Headline figures: median of the runs with the spread")
 class HeadlinesTest {
 
   private static List<Figure> run(Double p99, Double rate) {
-    return List.of(Figure.lower("p99", "resumed p99", "s", p99), Figure.higher("rate", "admission", "1/s", rate));
+    return List.of(
+        Figure.lower("p99", "resumed p99", "s", p99),
+        Figure.higher("rate", "admission", "1/s", rate));
   }
 
   @Test
   @DisplayName("three runs: the middle value, min and max, every run kept")
   void medianOfThree() {
-    List<Aggregate> a = Headlines.aggregate(List.of(run(9.0, 800.0), run(7.5, 950.0), run(12.0, 700.0)));
+    List<Aggregate> a =
+        Headlines.aggregate(List.of(run(9.0, 800.0), run(7.5, 950.0), run(12.0, 700.0)));
     assertThat(a).hasSize(2);
     assertThat(a.get(0).median()).isEqualTo(9.0);
     assertThat(a.get(0).min()).isEqualTo(7.5);
@@ -30,9 +32,11 @@ class HeadlinesTest {
   }
 
   @Test
-  @DisplayName("a run that could not measure a latency is worse than any number: the median is the worse good run")
+  @DisplayName(
+      "a run that could not measure a latency is worse than any number: the median is the worse good run")
   void notMeasured() {
-    List<Aggregate> a = Headlines.aggregate(List.of(run(9.0, 800.0), run(null, null), run(7.0, 900.0)));
+    List<Aggregate> a =
+        Headlines.aggregate(List.of(run(9.0, 800.0), run(null, null), run(7.0, 900.0)));
     assertThat(a.get(0).median()).isEqualTo(9.0);
     assertThat(a.get(0).min()).isEqualTo(7.0);
     assertThat(a.get(0).max()).isNull();
@@ -53,7 +57,8 @@ class HeadlinesTest {
   }
 
   @Test
-  @DisplayName("NaN and infinities are not measurements; one run is its own median; an even count averages the middle")
+  @DisplayName(
+      "NaN and infinities are not measurements; one run is its own median; an even count averages the middle")
   void edges() {
     assertThat(Figure.lower("k", "l", "u", Double.NaN).value()).isNull();
     List<Aggregate> one = Headlines.aggregate(List.of(run(4.0, 5.0)));

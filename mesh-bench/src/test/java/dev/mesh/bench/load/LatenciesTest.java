@@ -1,10 +1,10 @@
 package dev.mesh.bench.load;
 
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 @DisplayName("Latencies: nearest-rank percentiles of known samples")
 class LatenciesTest {
@@ -31,7 +31,8 @@ class LatenciesTest {
   }
 
   @Test
-  @DisplayName("a percentile is always a measured sample: one sample is every percentile, none is NaN")
+  @DisplayName(
+      "a percentile is always a measured sample: one sample is every percentile, none is NaN")
   void fewSamples() {
     assertThat(Latencies.percentileMillis(new long[] {7_000}, 50)).isEqualTo(7.0);
     assertThat(Latencies.percentileMillis(new long[] {7_000}, 99)).isEqualTo(7.0);
@@ -42,7 +43,8 @@ class LatenciesTest {
   }
 
   @Test
-  @DisplayName("what never happened has no percentile value: p99 of 100 pages with 2 never resumed is none, p98 is")
+  @DisplayName(
+      "what never happened has no percentile value: p99 of 100 pages with 2 never resumed is none, p98 is")
   void never() {
     long[] values = new long[100];
     for (int i = 0; i < 98; i++) {

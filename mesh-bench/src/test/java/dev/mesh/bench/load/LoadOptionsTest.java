@@ -1,13 +1,12 @@
 package dev.mesh.bench.load;
 
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 @DisplayName("Load generator command line: defaults, lists, clear errors")
 class LoadOptionsTest {
@@ -17,7 +16,8 @@ class LoadOptionsTest {
   }
 
   @Test
-  @DisplayName("defaults: 1,000 pages, 20 events, runs from the scenario, loops = cores, automatic generators")
+  @DisplayName(
+      "defaults: 1,000 pages, 20 events, runs from the scenario, loops = cores, automatic generators")
   void defaults() {
     LoadOptions o = parse("storm");
     assertThat(o.n()).isEqualTo(1000);
@@ -33,16 +33,30 @@ class LoadOptionsTest {
   }
 
   @Test
-  @DisplayName("every option is read, the command is kept as typed, fanout takes a list of loop counts")
+  @DisplayName(
+      "every option is read, the command is kept as typed, fanout takes a list of loop counts")
   void options() {
-    LoadOptions o = parse("fanout", "--n", "20000", "--runs", "5", "--loops", "1,2,4", "--generators", "3",
-        "--events", "7");
+    LoadOptions o =
+        parse(
+            "fanout",
+            "--n",
+            "20000",
+            "--runs",
+            "5",
+            "--loops",
+            "1,2,4",
+            "--generators",
+            "3",
+            "--events",
+            "7");
     assertThat(o.n()).isEqualTo(20000);
     assertThat(o.runs()).isEqualTo(5);
     assertThat(o.loops()).containsExactly(1, 2, 4);
     assertThat(o.generators()).isEqualTo(3);
-    assertThat(o.command()).isEqualTo("mesh-bench/run load fanout --n 20000 --runs 5 --loops 1,2,4 --generators 3"
-        + " --events 7");
+    assertThat(o.command())
+        .isEqualTo(
+            "mesh-bench/run load fanout --n 20000 --runs 5 --loops 1,2,4 --generators 3"
+                + " --events 7");
     assertThatThrownBy(o::loopCount).hasMessageContaining("one count");
     assertThat(parse("compare", "--loops", "2").loopCount()).isEqualTo(2);
   }
@@ -50,11 +64,20 @@ class LoadOptionsTest {
   @Test
   @DisplayName("bad input is refused with a message naming the option")
   void errors() {
-    for (List<String> bad : List.of(List.of("storm", "--n", "0"), List.of("storm", "--runs", "0"),
-        List.of("storm", "--loops", "0"), List.of("storm", "--nodes", "1"), List.of("storm", "--n", "ten"),
-        List.of("storm", "--generators", "-1"), List.of("storm", "--bogus", "1"), List.of("storm", "--n"))) {
-      assertThatThrownBy(() -> parse(bad.toArray(String[]::new))).as(String.join(" ", bad))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(bad.get(1));
+    for (List<String> bad :
+        List.of(
+            List.of("storm", "--n", "0"),
+            List.of("storm", "--runs", "0"),
+            List.of("storm", "--loops", "0"),
+            List.of("storm", "--nodes", "1"),
+            List.of("storm", "--n", "ten"),
+            List.of("storm", "--generators", "-1"),
+            List.of("storm", "--bogus", "1"),
+            List.of("storm", "--n"))) {
+      assertThatThrownBy(() -> parse(bad.toArray(String[]::new)))
+          .as(String.join(" ", bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(bad.get(1));
     }
     assertThatThrownBy(() -> Scenarios.named("nope")).hasMessageContaining("unknown scenario nope");
   }

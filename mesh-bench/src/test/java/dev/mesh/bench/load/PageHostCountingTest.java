@@ -1,22 +1,22 @@
 package dev.mesh.bench.load;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.mesh.bench.client.ClientPolicy;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
-@DisplayName("Page host: every event counted once, single or in a history batch, whatever the server sends twice")
+@DisplayName(
+    "Page host: every event counted once, single or in a history batch, whatever the server sends twice")
 class PageHostCountingTest {
 
   private Vertx vertx;
@@ -24,36 +24,69 @@ class PageHostCountingTest {
   private PageHost host;
 
   /**
-   * A server that welcomes, answers subscribe at seq 0, then sends seq 1, seq 1 again and seq 2 as event frames, and
-   * seq 2 again, 3 and 4 in one {@code events} batch (PROTOCOL 6.2).
+   * A server that welcomes, answers subscribe at seq 0, then sends seq 1, seq 1 again and seq 2 as
+   * event frames, and seq 2 again, 3 and 4 in one {@code events} batch (PROTOCOL 6.2).
    */
   @BeforeEach
   void startServer() throws Exception {
     vertx = Vertx.vertx();
-    server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)).webSocketHandler(ws -> {
-      ws.writeTextMessage(new JsonObject().put("type", "welcome").put("protocol", 1).put("connectionId", "c")
-          .put("nodeId", "n").encode());
-      ws.textMessageHandler(text -> {
-        JsonObject frame = new JsonObject(text);
-        if (!"subscribe".equals(frame.getString("type"))) {
-          return;
-        }
-        String channel = frame.getString("channel");
-        ws.writeTextMessage(new JsonObject().put("type", "subscribed").put("id", frame.getString("id"))
-            .put("channel", channel).put("position", new JsonObject().put("epoch", "e1").put("seq", 0)).encode());
-        for (long seq : new long[] {1, 1, 2}) {
-          ws.writeTextMessage(new JsonObject().put("type", "event").put("channel", channel).put("epoch", "e1")
-              .put("seq", seq).put("data", LoadContext.payload((int) seq - 1)).encode());
-        }
-        JsonArray items = new JsonArray();
-        for (long seq : new long[] {2, 3, 4}) {
-          items.add(new JsonObject().put("seq", seq).put("id", "m" + seq)
-              .put("data", LoadContext.payload((int) seq - 1)));
-        }
-        ws.writeTextMessage(new JsonObject().put("type", "events").put("channel", channel).put("epoch", "e1")
-            .put("events", items).encode());
-      });
-    }).listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    server =
+        vertx
+            .createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+            .webSocketHandler(
+                ws -> {
+                  ws.writeTextMessage(
+                      new JsonObject()
+                          .put("type", "welcome")
+                          .put("protocol", 1)
+                          .put("connectionId", "c")
+                          .put("nodeId", "n")
+                          .encode());
+                  ws.textMessageHandler(
+                      text -> {
+                        JsonObject frame = new JsonObject(text);
+                        if (!"subscribe".equals(frame.getString("type"))) {
+                          return;
+                        }
+                        String channel = frame.getString("channel");
+                        ws.writeTextMessage(
+                            new JsonObject()
+                                .put("type", "subscribed")
+                                .put("id", frame.getString("id"))
+                                .put("channel", channel)
+                                .put("position", new JsonObject().put("epoch", "e1").put("seq", 0))
+                                .encode());
+                        for (long seq : new long[] {1, 1, 2}) {
+                          ws.writeTextMessage(
+                              new JsonObject()
+                                  .put("type", "event")
+                                  .put("channel", channel)
+                                  .put("epoch", "e1")
+                                  .put("seq", seq)
+                                  .put("data", LoadContext.payload((int) seq - 1))
+                                  .encode());
+                        }
+                        JsonArray items = new JsonArray();
+                        for (long seq : new long[] {2, 3, 4}) {
+                          items.add(
+                              new JsonObject()
+                                  .put("seq", seq)
+                                  .put("id", "m" + seq)
+                                  .put("data", LoadContext.payload((int) seq - 1)));
+                        }
+                        ws.writeTextMessage(
+                            new JsonObject()
+                                .put("type", "events")
+                                .put("channel", channel)
+                                .put("epoch", "e1")
+                                .put("events", items)
+                                .encode());
+                      });
+                })
+            .listen()
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
     host = new PageHost("t", "counting-test-secret-0123456789abcdef");
   }
 
@@ -68,18 +101,35 @@ class PageHostCountingTest {
   }
 
   @Test
-  @DisplayName("3 event frames and a batch of 3, two duplicates, on each of 3 pages: 12 deliveries, 6 duplicates")
+  @DisplayName(
+      "3 event frames and a batch of 3, two duplicates, on each of 3 pages: 12 deliveries, 6 duplicates")
   void duplicateCountedOnce() throws Exception {
-    call(new JsonObject().put("op", "create").put("group", "g").put("prefix", "g").put("from", 0).put("count", 3)
-        .put("endpoints", new JsonArray().add(new JsonArray().add("127.0.0.1").add(server.actualPort())))
-        .put("policy", PageHost.policyToJson(ClientPolicy.browser().withoutReconnect())).put("channel", "bench:c"));
-    JsonObject started = call(new JsonObject().put("op", "start").put("group", "g").put("timeoutMs", 20_000));
+    call(
+        new JsonObject()
+            .put("op", "create")
+            .put("group", "g")
+            .put("prefix", "g")
+            .put("from", 0)
+            .put("count", 3)
+            .put(
+                "endpoints",
+                new JsonArray().add(new JsonArray().add("127.0.0.1").add(server.actualPort())))
+            .put("policy", PageHost.policyToJson(ClientPolicy.browser().withoutReconnect()))
+            .put("channel", "bench:c"));
+    JsonObject started =
+        call(new JsonObject().put("op", "start").put("group", "g").put("timeoutMs", 20_000));
     assertThat(started.getInteger("failed")).isZero();
-    // Each socket delivers in order: once every page counted seq 4, the duplicates (sent before) were seen.
+    // Each socket delivers in order: once every page counted seq 4, the duplicates (sent before)
+    // were seen.
     JsonArray acked = new JsonArray().add(1).add(2).add(3).add(4);
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (call(new JsonObject().put("op", "missing").put("group", "g").put("channel", "bench:c")
-        .put("acked", acked)).getInteger("pages") > 0) {
+    while (call(new JsonObject()
+                .put("op", "missing")
+                .put("group", "g")
+                .put("channel", "bench:c")
+                .put("acked", acked))
+            .getInteger("pages")
+        > 0) {
       assertThat(System.nanoTime()).as("all pages got seq 1 and 2 in time").isLessThan(deadline);
       Thread.sleep(20);
     }
@@ -87,8 +137,13 @@ class PageHostCountingTest {
     assertThat(stats.getLong("received")).isEqualTo(12);
     assertThat(stats.getLong("eventBatches")).isEqualTo(3);
     assertThat(call(new JsonObject().put("op", "latencies")).getJsonArray("samples")).hasSize(12);
-    JsonObject ledgers = call(new JsonObject().put("op", "ledgers").put("group", "g").put("channel", "bench:c")
-        .put("acked", acked));
+    JsonObject ledgers =
+        call(
+            new JsonObject()
+                .put("op", "ledgers")
+                .put("group", "g")
+                .put("channel", "bench:c")
+                .put("acked", acked));
     assertThat(ledgers.getLong("duplicates")).isEqualTo(6);
     assertThat(ledgers.getLong("lost")).isZero();
     JsonObject spread = call(new JsonObject().put("op", "spread"));

@@ -8,21 +8,20 @@ import dev.mesh.common.presence.ChannelMembership;
 import dev.mesh.common.presence.ChannelQuery;
 import dev.mesh.common.presence.PresenceQuery;
 import io.vertx.core.eventbus.Message;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Validation of presence requests, and how a failure is answered. */
 final class Requests {
 
   private static final Logger LOG = LoggerFactory.getLogger(Requests.class);
+
   /** PROTOCOL.md 1.1: a user id is the token's {@code sub}, 1-64 characters of these. */
   private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
 
-  private Requests() {
-  }
+  private Requests() {}
 
   static void checkUserId(String userId) {
     if (userId == null || !USER_ID.matcher(userId).matches()) {
@@ -31,19 +30,26 @@ final class Requests {
   }
 
   static void check(PresenceQuery query) {
-    if (query.userIds() == null || query.userIds().isEmpty() || query.userIds().size() > PresenceQuery.MAX_USERS) {
+    if (query.userIds() == null
+        || query.userIds().isEmpty()
+        || query.userIds().size() > PresenceQuery.MAX_USERS) {
       throw BadRequest.of("userIds must list 1 to " + PresenceQuery.MAX_USERS + " user ids");
     }
     query.userIds().forEach(Requests::checkUserId);
   }
 
   static void checkChannel(String channel) {
-    ClientIds.checkChannel(channel).ifPresent(problem -> {
-      throw BadRequest.of(problem);
-    });
+    ClientIds.checkChannel(channel)
+        .ifPresent(
+            problem -> {
+              throw BadRequest.of(problem);
+            });
   }
 
-  /** The members to list: {@code limit}, at most the member limit (a caller need not know it); negative is a 400. */
+  /**
+   * The members to list: {@code limit}, at most the member limit (a caller need not know it);
+   * negative is a 400.
+   */
   static int limit(int limit, int maxMembers) {
     if (limit < 0) {
       throw BadRequest.of("limit must not be negative");
@@ -76,12 +82,17 @@ final class Requests {
     }
     String info = Json.encode(request.info());
     if (info.getBytes(StandardCharsets.UTF_8).length > ChannelMembership.MAX_INFO_BYTES) {
-      throw new BadRequest(ErrorCodes.TOO_LARGE, "info must be at most " + ChannelMembership.MAX_INFO_BYTES + " bytes");
+      throw new BadRequest(
+          ErrorCodes.TOO_LARGE,
+          "info must be at most " + ChannelMembership.MAX_INFO_BYTES + " bytes");
     }
     return info;
   }
 
-  /** Fails a request: its own code for a refused request, 503 (retryable) when Hazelcast is unavailable, else 500. */
+  /**
+   * Fails a request: its own code for a refused request, 503 (retryable) when Hazelcast is
+   * unavailable, else 500.
+   */
   static void fail(Message<?> message, Throwable e) {
     if (e instanceof BadRequest bad) {
       message.fail(bad.code(), bad.getMessage());

@@ -14,16 +14,23 @@ import dev.mesh.presence.store.PresenceStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-
 import java.time.Instant;
 import java.util.List;
 
-/** Answers {@code mesh.presence.query}: {@link PresenceQuery} (one or many users) and {@link PresenceCountsQuery}. */
+/**
+ * Answers {@code mesh.presence.query}: {@link PresenceQuery} (one or many users) and {@link
+ * PresenceCountsQuery}.
+ */
 public final class UserQueryVerticle extends VerticleBase {
 
-  /** Either record; as JSON, a body with {@code userIds} is a {@link PresenceQuery}, any other a counts query. */
-  static final RequestBody<MeshMessage> BODY = RequestBody.oneOf(List.of(PresenceQuery.class, PresenceCountsQuery.class),
-      json -> json.containsKey("userIds") ? PresenceQuery.class : PresenceCountsQuery.class);
+  /**
+   * Either record; as JSON, a body with {@code userIds} is a {@link PresenceQuery}, any other a
+   * counts query.
+   */
+  static final RequestBody<MeshMessage> BODY =
+      RequestBody.oneOf(
+          List.of(PresenceQuery.class, PresenceCountsQuery.class),
+          json -> json.containsKey("userIds") ? PresenceQuery.class : PresenceCountsQuery.class);
 
   private final MeshNode node;
   private final PresenceOptions options;
@@ -37,24 +44,35 @@ public final class UserQueryVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     store = new PresenceStore(node.hazelcast(), context, options.timing());
-    MessageConsumer<Object> consumer = BusRequest.consumer(vertx.eventBus(), Addresses.PRESENCE_QUERY, BODY, this::answer);
+    MessageConsumer<Object> consumer =
+        BusRequest.consumer(vertx.eventBus(), Addresses.PRESENCE_QUERY, BODY, this::answer);
     return consumer.completion();
   }
 
   private void answer(BusRequest<MeshMessage> message) {
     Future<?> reply;
     if (message.body() instanceof PresenceQuery query) {
-      reply = Future.succeededFuture(query)
-          .compose(q -> {
-            Requests.check(q);
-            return store.users(q.userIds());
-          })
-          .map(PresenceStatuses::new);
+      reply =
+          Future.succeededFuture(query)
+              .compose(
+                  q -> {
+                    Requests.check(q);
+                    return store.users(q.userIds());
+                  })
+              .map(PresenceStatuses::new);
     } else if (message.body() instanceof PresenceCountsQuery) {
-      reply = store.tally().map(c -> new PresenceCounts(c.online(), c.reconnecting(), c.connections(), Instant.now()));
+      reply =
+          store
+              .tally()
+              .map(
+                  c ->
+                      new PresenceCounts(
+                          c.online(), c.reconnecting(), c.connections(), Instant.now()));
     } else {
       reply = Future.failedFuture(BadRequest.of("expected " + BODY.expected()));
     }
-    reply.onSuccess(r -> message.reply((MeshMessage) r)).onFailure(e -> Requests.fail(message.message(), e));
+    reply
+        .onSuccess(r -> message.reply((MeshMessage) r))
+        .onFailure(e -> Requests.fail(message.message(), e));
   }
 }

@@ -1,2 +1,5 @@
-/** The event-bus API (user status, counts, channel snapshot and membership) and its read-only HTTP facade. */
+/**
+ * The event-bus API (user status, counts, channel snapshot and membership) and its read-only HTTP
+ * facade.
+ */
 package dev.mesh.presence.api;

@@ -16,15 +16,15 @@ import dev.mesh.presence.ops.PresenceMetrics;
 import dev.mesh.presence.ops.PresenceMetrics.Level;
 import dev.mesh.presence.store.PresenceStore;
 import io.vertx.core.Vertx;
+import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Instant;
-
 /**
- * Carries out what an atomic update did, on the instance that did it: publishes the change, counts it, arms a local
- * timer for a deadline it started (the sweep of every instance is the fallback when this one dies), and makes closed
- * connections leave their channels. Bound to the verticle that owns {@code store}.
+ * Carries out what an atomic update did, on the instance that did it: publishes the change, counts
+ * it, arms a local timer for a deadline it started (the sweep of every instance is the fallback
+ * when this one dies), and makes closed connections leave their channels. Bound to the verticle
+ * that owns {@code store}.
  */
 public final class PresenceEffects {
 
@@ -48,20 +48,43 @@ public final class PresenceEffects {
     metrics.effect(Level.USER, outcome.effect());
     PresenceChange change = outcome.effect().userChange();
     if (change != null) {
-      publish(new PresenceChanged(userId, null, change, outcome.reason(), null, Instant.ofEpochMilli(outcome.at()),
-          outcome.version()));
+      publish(
+          new PresenceChanged(
+              userId,
+              null,
+              change,
+              outcome.reason(),
+              null,
+              Instant.ofEpochMilli(outcome.at()),
+              outcome.version()));
     }
     if (outcome.deadline() != UserState.NEVER) {
-      arm(outcome.deadline(), () -> store.expireUser(userId)
-          .onSuccess(fired -> user(userId, fired, null))
-          .onFailure(e -> LOG.debug("event=expire-failed user={} cause=\"{}\" (the sweep retries)", userId, e.getMessage())));
+      arm(
+          outcome.deadline(),
+          () ->
+              store
+                  .expireUser(userId)
+                  .onSuccess(fired -> user(userId, fired, null))
+                  .onFailure(
+                      e ->
+                          LOG.debug(
+                              "event=expire-failed user={} cause=\"{}\" (the sweep retries)",
+                              userId,
+                              e.getMessage())));
     }
     for (ClosedConnection closed : outcome.closed()) {
       for (String channel : closed.channels()) {
-        store.leave(channel, userId, closed.connectionId(), closeReason)
+        store
+            .leave(channel, userId, closed.connectionId(), closeReason)
             .onSuccess(left -> channel(channel, left))
-            .onFailure(e -> LOG.warn("event=channel-leave-failed channel={} user={} connection={} cause=\"{}\"",
-                channel, userId, closed.connectionId(), e.getMessage()));
+            .onFailure(
+                e ->
+                    LOG.warn(
+                        "event=channel-leave-failed channel={} user={} connection={} cause=\"{}\"",
+                        channel,
+                        userId,
+                        closed.connectionId(),
+                        e.getMessage()));
       }
     }
   }
@@ -74,14 +97,29 @@ public final class PresenceEffects {
       metrics.effect(Level.CHANNEL, member.effect());
       PresenceChange change = member.effect().channelChange();
       if (change != null) {
-        publish(new PresenceChanged(member.userId(), channel, change, member.reason(), parse(member.info()),
-            Instant.ofEpochMilli(member.at()), member.version()));
+        publish(
+            new PresenceChanged(
+                member.userId(),
+                channel,
+                change,
+                member.reason(),
+                parse(member.info()),
+                Instant.ofEpochMilli(member.at()),
+                member.version()));
       }
       if (member.deadline() != UserState.NEVER) {
-        arm(member.deadline(), () -> store.expireChannel(channel)
-            .onSuccess(fired -> channel(channel, fired))
-            .onFailure(e -> LOG.debug("event=expire-failed channel={} cause=\"{}\" (the sweep retries)", channel,
-                e.getMessage())));
+        arm(
+            member.deadline(),
+            () ->
+                store
+                    .expireChannel(channel)
+                    .onSuccess(fired -> channel(channel, fired))
+                    .onFailure(
+                        e ->
+                            LOG.debug(
+                                "event=expire-failed channel={} cause=\"{}\" (the sweep retries)",
+                                channel,
+                                e.getMessage())));
       }
     }
   }
@@ -89,8 +127,12 @@ public final class PresenceEffects {
   private void publish(PresenceChanged event) {
     vertx.eventBus().publish(Addresses.PRESENCE_EVENTS, event);
     metrics.published(event.change());
-    LOG.debug("event=presence-changed user={} channel={} change={} reason={} version={}", event.userId(),
-        event.channel(), event.change().wireName(), event.reason() == null ? null : event.reason().wireName(),
+    LOG.debug(
+        "event=presence-changed user={} channel={} change={} reason={} version={}",
+        event.userId(),
+        event.channel(),
+        event.change().wireName(),
+        event.reason() == null ? null : event.reason().wireName(),
         event.version());
   }
 

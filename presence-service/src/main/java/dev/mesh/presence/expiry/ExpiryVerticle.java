@@ -11,11 +11,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every sweep interval, fires the due deadlines of users and channels (an indexed range query on the deadline). The
- * instance that started a deadline normally fires it first with a local timer; the sweep catches those whose instance
- * died. Every instance sweeps every partition (a partition may be owned by a member that runs no presence-service);
- * that is safe because an expiry removes its deadline in the same atomic update that makes the user offline, so the
- * first to fire it wins and the others find nothing due.
+ * Every sweep interval, fires the due deadlines of users and channels (an indexed range query on
+ * the deadline). The instance that started a deadline normally fires it first with a local timer;
+ * the sweep catches those whose instance died. Every instance sweeps every partition (a partition
+ * may be owned by a member that runs no presence-service); that is safe because an expiry removes
+ * its deadline in the same atomic update that makes the user offline, so the first to fire it wins
+ * and the others find nothing due.
  */
 public final class ExpiryVerticle extends VerticleBase {
 
@@ -48,9 +49,14 @@ public final class ExpiryVerticle extends VerticleBase {
     }
     sweeping = true;
     long started = System.nanoTime();
-    store.sweepUsers()
-        .onSuccess(fired -> LOG.debug("event=swept users={} millis={}", fired.size(),
-            (System.nanoTime() - started) / 1_000_000))
+    store
+        .sweepUsers()
+        .onSuccess(
+            fired ->
+                LOG.debug(
+                    "event=swept users={} millis={}",
+                    fired.size(),
+                    (System.nanoTime() - started) / 1_000_000))
         .onSuccess(fired -> fired.forEach((userId, outcome) -> effects.user(userId, outcome, null)))
         .compose(v -> store.sweepChannels())
         .onSuccess(fired -> fired.forEach(effects::channel))

@@ -16,11 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Counts connections from connection-service's {@code ConnectionOpened} / {@code ConnectionClosed}. Every instance
- * receives every event (they are published); the updates are idempotent by connection id, so the first instance to
- * apply one makes (and publishes) the change and the others change nothing. An instance that dies thus loses no
- * event: its peers applied them too. A {@code node-lost} close for a node that is a member in this instance's view is
- * ignored: only the departure of a node makes its connections lost (this instance's own membership watch applies it
+ * Counts connections from connection-service's {@code ConnectionOpened} / {@code ConnectionClosed}.
+ * Every instance receives every event (they are published); the updates are idempotent by
+ * connection id, so the first instance to apply one makes (and publishes) the change and the others
+ * change nothing. An instance that dies thus loses no event: its peers applied them too. A {@code
+ * node-lost} close for a node that is a member in this instance's view is ignored: only the
+ * departure of a node makes its connections lost (this instance's own membership watch applies it
  * when it sees the node go).
  */
 public final class ConnectionEventsVerticle extends VerticleBase {
@@ -49,17 +50,22 @@ public final class ConnectionEventsVerticle extends VerticleBase {
   private void onEvent(Message<Object> message) {
     if (message.body() instanceof ConnectionOpened opened) {
       String userId = opened.identity().userId();
-      store.open(opened.identity(), opened.openedAt())
+      store
+          .open(opened.identity(), opened.openedAt())
           .onSuccess(outcome -> effects.user(userId, outcome, null))
           .onFailure(e -> failed("open", opened.identity().connectionId(), e));
     } else if (message.body() instanceof ConnectionClosed closed) {
       String userId = closed.identity().userId();
-      if (closed.reason() == CloseReason.NODE_LOST && node.memberIds().contains(closed.identity().nodeId())) {
-        LOG.info("event=node-lost-ignored connection={} node={} cause=\"a member in this node's view\"",
-            closed.identity().connectionId(), closed.identity().nodeId());
+      if (closed.reason() == CloseReason.NODE_LOST
+          && node.memberIds().contains(closed.identity().nodeId())) {
+        LOG.info(
+            "event=node-lost-ignored connection={} node={} cause=\"a member in this node's view\"",
+            closed.identity().connectionId(),
+            closed.identity().nodeId());
         return;
       }
-      store.close(userId, closed.identity().connectionId(), closed.reason())
+      store
+          .close(userId, closed.identity().connectionId(), closed.reason())
           .onSuccess(outcome -> effects.user(userId, outcome, closed.reason()))
           .onFailure(e -> failed("close", closed.identity().connectionId(), e));
     }
@@ -67,6 +73,10 @@ public final class ConnectionEventsVerticle extends VerticleBase {
 
   // Another instance applies the same event; reconciliation repairs what every instance missed.
   private static void failed(String what, String connectionId, Throwable e) {
-    LOG.warn("event=connection-event-failed kind={} connection={} cause=\"{}\"", what, connectionId, e.getMessage());
+    LOG.warn(
+        "event=connection-event-failed kind={} connection={} cause=\"{}\"",
+        what,
+        connectionId,
+        e.getMessage());
   }
 }

@@ -9,21 +9,22 @@ import dev.mesh.presence.ops.PresenceMetrics;
 import dev.mesh.presence.store.PresenceStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.LinkedHashSet;
-import java.util.Set;
-
 /**
- * When a member leaves the cluster, closes every connection it held as {@code node-lost} (the grace path, never
- * straight offline). Surviving connection nodes report the same closes; both are idempotent, so a connection closed
- * twice counts once, and presence does not depend on any connection node surviving.
- * <p>
- * Only while this node is quorate, and only for a node id that is not a member in its current view: a presence
- * instance that was paused, or sits on the small side of a split, sees live members leave and must not declare
- * their users lost. A departure seen while not quorate is acted on once quorum returns, if the node is still gone
- * (a restarted node comes back under a new id, so its old id never returns).
+ * When a member leaves the cluster, closes every connection it held as {@code node-lost} (the grace
+ * path, never straight offline). Surviving connection nodes report the same closes; both are
+ * idempotent, so a connection closed twice counts once, and presence does not depend on any
+ * connection node surviving.
+ *
+ * <p>Only while this node is quorate, and only for a node id that is not a member in its current
+ * view: a presence instance that was paused, or sits on the small side of a split, sees live
+ * members leave and must not declare their users lost. A departure seen while not quorate is acted
+ * on once quorum returns, if the node is still gone (a restarted node comes back under a new id, so
+ * its old id never returns).
  */
 public final class NodeWatchVerticle extends VerticleBase {
 
@@ -84,17 +85,25 @@ public final class NodeWatchVerticle extends VerticleBase {
 
   private void lost(String nodeId) {
     long started = System.nanoTime();
-    store.nodeLost(nodeId)
-        .onSuccess(affected -> {
-          affected.forEach((userId, outcome) -> effects.user(userId, outcome, CloseReason.NODE_LOST));
-          if (!affected.isEmpty()) {
-            LOG.info("event=node-lost node={} users={} millis={}", nodeId, affected.size(),
-                (System.nanoTime() - started) / 1_000_000);
-          }
-        })
-        .onFailure(e -> {
-          LOG.warn("event=node-lost-failed node={} cause=\"{}\" (retried)", nodeId, e.getMessage());
-          pending.add(nodeId);
-        });
+    store
+        .nodeLost(nodeId)
+        .onSuccess(
+            affected -> {
+              affected.forEach(
+                  (userId, outcome) -> effects.user(userId, outcome, CloseReason.NODE_LOST));
+              if (!affected.isEmpty()) {
+                LOG.info(
+                    "event=node-lost node={} users={} millis={}",
+                    nodeId,
+                    affected.size(),
+                    (System.nanoTime() - started) / 1_000_000);
+              }
+            })
+        .onFailure(
+            e -> {
+              LOG.warn(
+                  "event=node-lost-failed node={} cause=\"{}\" (retried)", nodeId, e.getMessage());
+              pending.add(nodeId);
+            });
   }
 }

@@ -6,20 +6,22 @@ import dev.mesh.common.presence.state.UserTally;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * presence-service's meters. Counters count what this instance did (its atomic updates made the effect), so they add
- * up across instances; the gauges are cluster-wide totals computed by {@link StatsVerticle}, the same on every
- * instance (take one, do not add them).
+ * presence-service's meters. Counters count what this instance did (its atomic updates made the
+ * effect), so they add up across instances; the gauges are cluster-wide totals computed by {@link
+ * StatsVerticle}, the same on every instance (take one, do not add them).
  */
 public final class PresenceMetrics {
 
   /** Whether an effect concerned a user or a channel member. */
-  public enum Level { USER, CHANNEL }
+  public enum Level {
+    USER,
+    CHANNEL
+  }
 
   private final MeterRegistry registry;
   private final Map<PresenceChange, Counter> published = new EnumMap<>(PresenceChange.class);
@@ -30,16 +32,24 @@ public final class PresenceMetrics {
   public PresenceMetrics(MeterRegistry registry) {
     this.registry = registry;
     Gauge.builder("mesh.presence.users.online", online, AtomicLong::get)
-        .description("Users online (debounce included), cluster-wide").register(registry);
+        .description("Users online (debounce included), cluster-wide")
+        .register(registry);
     Gauge.builder("mesh.presence.users.reconnecting", reconnecting, AtomicLong::get)
-        .description("Users in their grace period, cluster-wide").register(registry);
+        .description("Users in their grace period, cluster-wide")
+        .register(registry);
     Gauge.builder("mesh.presence.connections", connections, AtomicLong::get)
-        .description("Open connections counted by presence, cluster-wide").register(registry);
+        .description("Open connections counted by presence, cluster-wide")
+        .register(registry);
     for (PresenceChange change : PresenceChange.values()) {
-      published.put(change, Counter.builder("mesh.presence.events").tag("change", change.wireName())
-          .description("Presence changes published by this instance").register(registry));
+      published.put(
+          change,
+          Counter.builder("mesh.presence.events")
+              .tag("change", change.wireName())
+              .description("Presence changes published by this instance")
+              .register(registry));
     }
-    // Every labelled counter exists from the start at 0: Prometheus' rate() and the alert rules cannot see the first
+    // Every labelled counter exists from the start at 0: Prometheus' rate() and the alert rules
+    // cannot see the first
     // increment of a series that appears with it.
     for (Level level : Level.values()) {
       for (Effect effect : Effect.values()) {
@@ -85,16 +95,20 @@ public final class PresenceMetrics {
   }
 
   /**
-   * A repair by reconciliation: a ghost removed (a connection counted that no longer exists), or, when
-   * {@code restored}, an open connection the registry holds that presence had not counted.
+   * A repair by reconciliation: a ghost removed (a connection counted that no longer exists), or,
+   * when {@code restored}, an open connection the registry holds that presence had not counted.
    */
   public void reconciled(Level level, boolean restored) {
     reconciledCounter(level, restored).increment();
   }
 
   private Counter reconciledCounter(Level level, boolean restored) {
-    return registry.counter("mesh.presence.reconciled", "level", level.name().toLowerCase(java.util.Locale.ROOT),
-        "action", restored ? "restored" : "removed");
+    return registry.counter(
+        "mesh.presence.reconciled",
+        "level",
+        level.name().toLowerCase(java.util.Locale.ROOT),
+        "action",
+        restored ? "restored" : "removed");
   }
 
   /** A join refused because the channel was at its member limit. */

@@ -31,7 +31,6 @@ import dev.mesh.common.registry.UserConnections;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -43,9 +42,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 
 /**
- * presence's Hazelcast maps, seen from one verticle: every call returns a {@link Future} completed on that verticle's
- * context. Single-key updates use Hazelcast's async API; the few calls Hazelcast only offers synchronously (those
- * spanning every partition: node loss, sweeps, tallies, reconciliation reads) run on a worker thread.
+ * presence's Hazelcast maps, seen from one verticle: every call returns a {@link Future} completed
+ * on that verticle's context. Single-key updates use Hazelcast's async API; the few calls Hazelcast
+ * only offers synchronously (those spanning every partition: node loss, sweeps, tallies,
+ * reconciliation reads) run on a worker thread.
  */
 public final class PresenceStore {
 
@@ -64,26 +64,33 @@ public final class PresenceStore {
   }
 
   /**
-   * Adds the maps' configuration (backups, index) cluster-wide before anything uses them (idempotent), and creates
-   * their proxies, which may talk to other members, so that later look-ups on event loops are local.
+   * Adds the maps' configuration (backups, index) cluster-wide before anything uses them
+   * (idempotent), and creates their proxies, which may talk to other members, so that later
+   * look-ups on event loops are local.
    */
   public static Future<Void> configure(Vertx vertx, HazelcastInstance hazelcast) {
-    return vertx.executeBlocking(() -> {
-      PresenceMaps.configs().forEach(config -> hazelcast.getConfig().addMapConfig(config));
-      PresenceMaps.users(hazelcast);
-      PresenceMaps.channels(hazelcast);
-      Registry.users(hazelcast);
-      return null;
-    }, false);
+    return vertx.executeBlocking(
+        () -> {
+          PresenceMaps.configs().forEach(config -> hazelcast.getConfig().addMapConfig(config));
+          PresenceMaps.users(hazelcast);
+          PresenceMaps.channels(hazelcast);
+          Registry.users(hazelcast);
+          return null;
+        },
+        false);
   }
 
   public Future<UserOutcome> open(ConnectionIdentity identity, Instant openedAt) {
     long now = System.currentTimeMillis();
-    return async(users.submitToKey(identity.userId(), new OpenConnection(identity, openedAt.toEpochMilli(), now, timing)));
+    return async(
+        users.submitToKey(
+            identity.userId(), new OpenConnection(identity, openedAt.toEpochMilli(), now, timing)));
   }
 
   public Future<UserOutcome> close(String userId, String connectionId, CloseReason reason) {
-    return async(users.submitToKey(userId, new CloseConnection(connectionId, reason, System.currentTimeMillis(), timing)));
+    return async(
+        users.submitToKey(
+            userId, new CloseConnection(connectionId, reason, System.currentTimeMillis(), timing)));
   }
 
   /** Fires a user's deadline if due; null when nothing was due (or another instance fired it). */
@@ -93,51 +100,81 @@ public final class PresenceStore {
 
   /** Closes as node-lost every connection of a node that left; the users affected. */
   public Future<Map<String, UserOutcome>> nodeLost(String nodeId) {
-    return blocking(() -> users.executeOnEntries(new CloseNodeConnections(nodeId, System.currentTimeMillis(), timing)));
+    return blocking(
+        () ->
+            users.executeOnEntries(
+                new CloseNodeConnections(nodeId, System.currentTimeMillis(), timing)));
   }
 
   /** Fires every due user deadline; the users whose deadline this call fired. */
   public Future<Map<String, UserOutcome>> sweepUsers() {
-    return blocking(() -> {
-      long now = System.currentTimeMillis();
-      return users.executeOnEntries(new ExpireUser(now, timing), PresenceMaps.dueBy(now));
-    });
+    return blocking(
+        () -> {
+          long now = System.currentTimeMillis();
+          return users.executeOnEntries(new ExpireUser(now, timing), PresenceMaps.dueBy(now));
+        });
   }
 
   public Future<Map<String, ChannelOutcome>> sweepChannels() {
-    return blocking(() -> {
-      long now = System.currentTimeMillis();
-      return channels.executeOnEntries(new ExpireChannel(now, timing), PresenceMaps.dueBy(now));
-    });
+    return blocking(
+        () -> {
+          long now = System.currentTimeMillis();
+          return channels.executeOnEntries(new ExpireChannel(now, timing), PresenceMaps.dueBy(now));
+        });
   }
 
   public Future<ChannelOutcome> expireChannel(String channel) {
-    return async(channels.submitToKey(channel, new ExpireChannel(System.currentTimeMillis(), timing)));
+    return async(
+        channels.submitToKey(channel, new ExpireChannel(System.currentTimeMillis(), timing)));
   }
 
-  public Future<TrackChannel.Result> track(ConnectionIdentity identity, String channel, boolean member) {
-    return async(users.submitToKey(identity.userId(),
-        new TrackChannel(identity, channel, member, System.currentTimeMillis(), timing)));
+  public Future<TrackChannel.Result> track(
+      ConnectionIdentity identity, String channel, boolean member) {
+    return async(
+        users.submitToKey(
+            identity.userId(),
+            new TrackChannel(identity, channel, member, System.currentTimeMillis(), timing)));
   }
 
-  public Future<ChannelOutcome> join(String channel, ConnectionIdentity identity, String info, int maxMembers,
-                                     int viewLimit) {
-    return async(channels.submitToKey(channel, new JoinChannel(identity.userId(), identity.connectionId(), info,
-        maxMembers, viewLimit, System.currentTimeMillis(), timing)));
+  public Future<ChannelOutcome> join(
+      String channel, ConnectionIdentity identity, String info, int maxMembers, int viewLimit) {
+    return async(
+        channels.submitToKey(
+            channel,
+            new JoinChannel(
+                identity.userId(),
+                identity.connectionId(),
+                info,
+                maxMembers,
+                viewLimit,
+                System.currentTimeMillis(),
+                timing)));
   }
 
-  /** A connection leaves a channel: explicitly when {@code reason} is null, else because it closed. */
-  public Future<ChannelOutcome> leave(String channel, String userId, String connectionId, CloseReason reason) {
-    return async(channels.submitToKey(channel,
-        new LeaveChannel(userId, connectionId, reason, System.currentTimeMillis(), timing)));
+  /**
+   * A connection leaves a channel: explicitly when {@code reason} is null, else because it closed.
+   */
+  public Future<ChannelOutcome> leave(
+      String channel, String userId, String connectionId, CloseReason reason) {
+    return async(
+        channels.submitToKey(
+            channel,
+            new LeaveChannel(userId, connectionId, reason, System.currentTimeMillis(), timing)));
   }
 
   /** The presence of each user asked, in the order asked (an unknown user is offline). */
   public Future<List<UserPresence>> users(List<String> userIds) {
     Set<String> keys = new LinkedHashSet<>(userIds);
-    return async(users.submitToKeys(keys, new ReadUser())).map(found -> userIds.stream()
-        .map(id -> found.get(id) == null ? UserPresence.unknown(id) : found.get(id).view(id))
-        .toList());
+    return async(users.submitToKeys(keys, new ReadUser()))
+        .map(
+            found ->
+                userIds.stream()
+                    .map(
+                        id ->
+                            found.get(id) == null
+                                ? UserPresence.unknown(id)
+                                : found.get(id).view(id))
+                    .toList());
   }
 
   public Future<ChannelView> channel(String channel, int limit) {
@@ -150,21 +187,24 @@ public final class PresenceStore {
 
   /** Every user with connections, and those connections (for reconciliation). */
   public Future<Collection<CountedConnections>> counted() {
-    return blocking(() -> users.project(CountedConnections.projection(), CountedConnections.withConnections()));
+    return blocking(
+        () -> users.project(CountedConnections.projection(), CountedConnections.withConnections()));
   }
 
   /** Every channel with members, and their connections (for reconciliation). */
   public Future<Collection<ChannelConnections>> channelConnections() {
-    return blocking(() -> channels.project(ChannelConnections.projection(), ChannelConnections.withMembers()));
+    return blocking(
+        () -> channels.project(ChannelConnections.projection(), ChannelConnections.withMembers()));
   }
 
   /** Every connection the registry holds, by user (what connection-service says is open). */
   public Future<Map<String, List<RegistryEntry>>> registered() {
-    return blocking(() -> {
-      Map<String, List<RegistryEntry>> result = new HashMap<>();
-      registry.entrySet().forEach(e -> result.put(e.getKey(), e.getValue().connections()));
-      return result;
-    });
+    return blocking(
+        () -> {
+          Map<String, List<RegistryEntry>> result = new HashMap<>();
+          registry.entrySet().forEach(e -> result.put(e.getKey(), e.getValue().connections()));
+          return result;
+        });
   }
 
   private <T> Future<T> async(CompletionStage<T> stage) {

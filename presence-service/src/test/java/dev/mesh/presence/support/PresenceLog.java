@@ -7,7 +7,6 @@ import dev.mesh.common.presence.PresenceChanged;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -15,17 +14,16 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * Every {@link PresenceChanged} one node receives, with its arrival time, and futures that complete when enough
- * matching events have arrived (or fail after a timeout, listing what did arrive).
+ * Every {@link PresenceChanged} one node receives, with its arrival time, and futures that complete
+ * when enough matching events have arrived (or fail after a timeout, listing what did arrive).
  */
 public final class PresenceLog {
 
   /** One event and when this node received it ({@link System#nanoTime()}). */
-  public record Received(PresenceChanged event, long nanos) {
-  }
+  public record Received(PresenceChanged event, long nanos) {}
 
-  private record Waiter(Predicate<PresenceChanged> matching, int count, Promise<List<Received>> promise) {
-  }
+  private record Waiter(
+      Predicate<PresenceChanged> matching, int count, Promise<List<Received>> promise) {}
 
   private final Vertx vertx;
   private final List<Received> received = new ArrayList<>();
@@ -37,8 +35,11 @@ public final class PresenceLog {
 
   public static Future<PresenceLog> attach(MeshNode node) {
     PresenceLog log = new PresenceLog(node.vertx());
-    return node.vertx().eventBus().<PresenceChanged>consumer(Addresses.PRESENCE_EVENTS, m -> log.add(m.body()))
-        .completion().map(log);
+    return node.vertx()
+        .eventBus()
+        .<PresenceChanged>consumer(Addresses.PRESENCE_EVENTS, m -> log.add(m.body()))
+        .completion()
+        .map(log);
   }
 
   private void add(PresenceChanged event) {
@@ -59,7 +60,8 @@ public final class PresenceLog {
   }
 
   /** Completes once {@code count} matching events have arrived (counting those already here). */
-  public Future<List<Received>> await(Predicate<PresenceChanged> matching, int count, Duration timeout) {
+  public Future<List<Received>> await(
+      Predicate<PresenceChanged> matching, int count, Duration timeout) {
     Promise<List<Received>> promise = Promise.promise();
     synchronized (this) {
       List<Received> already = matching(received, matching);
@@ -68,13 +70,23 @@ public final class PresenceLog {
       }
       waiters.add(new Waiter(matching, count, promise));
     }
-    vertx.setTimer(timeout.toMillis(), id -> {
-      synchronized (this) {
-        waiters.removeIf(w -> w.promise == promise);
-      }
-      promise.tryFail(new AssertionError("timed out after " + timeout + " waiting for " + count
-          + " matching events; got " + matching(matching).size() + "; received " + summary()));
-    });
+    vertx.setTimer(
+        timeout.toMillis(),
+        id -> {
+          synchronized (this) {
+            waiters.removeIf(w -> w.promise == promise);
+          }
+          promise.tryFail(
+              new AssertionError(
+                  "timed out after "
+                      + timeout
+                      + " waiting for "
+                      + count
+                      + " matching events; got "
+                      + matching(matching).size()
+                      + "; received "
+                      + summary()));
+        });
     return promise.future();
   }
 
@@ -84,8 +96,15 @@ public final class PresenceLog {
 
   /** Compactly, every event received: {@code user[@channel]:change}. */
   public synchronized String summary() {
-    return received.stream().map(r -> r.event().userId() + (r.event().channel() == null ? "" : "@" + r.event().channel())
-        + ":" + r.event().change().wireName()).toList().toString();
+    return received.stream()
+        .map(
+            r ->
+                r.event().userId()
+                    + (r.event().channel() == null ? "" : "@" + r.event().channel())
+                    + ":"
+                    + r.event().change().wireName())
+        .toList()
+        .toString();
   }
 
   public synchronized List<PresenceChanged> all() {
@@ -100,7 +119,8 @@ public final class PresenceLog {
     return matching(matching).size();
   }
 
-  private static List<Received> matching(List<Received> events, Predicate<PresenceChanged> matching) {
+  private static List<Received> matching(
+      List<Received> events, Predicate<PresenceChanged> matching) {
     return events.stream().filter(r -> matching.test(r.event())).toList();
   }
 
@@ -114,7 +134,8 @@ public final class PresenceLog {
     return e -> e.channel() == null && e.userId().equals(userId);
   }
 
-  public static Predicate<PresenceChanged> member(String channel, String userId, PresenceChange change) {
+  public static Predicate<PresenceChanged> member(
+      String channel, String userId, PresenceChange change) {
     return e -> channel.equals(e.channel()) && e.userId().equals(userId) && e.change() == change;
   }
 

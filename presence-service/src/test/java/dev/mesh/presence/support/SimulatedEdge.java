@@ -20,16 +20,16 @@ import dev.mesh.common.registry.Registry;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.registry.UnregisterConnection;
 import io.vertx.core.Future;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A connection node as presence sees one: a real clustered Vert.x + Hazelcast member that registers connections in
- * the registry and publishes the real {@code ConnectionOpened}/{@code ConnectionClosed} events, in the order
- * connection-service does (registry first, then the event), and asks presence over the event bus. No sockets.
+ * A connection node as presence sees one: a real clustered Vert.x + Hazelcast member that registers
+ * connections in the registry and publishes the real {@code ConnectionOpened}/{@code
+ * ConnectionClosed} events, in the order connection-service does (registry first, then the event),
+ * and asks presence over the event bus. No sockets.
  */
 public final class SimulatedEdge {
 
@@ -64,8 +64,8 @@ public final class SimulatedEdge {
 
   public ConnectionIdentity identity(String userId) {
     int page = PAGES.incrementAndGet();
-    return new ConnectionIdentity(userId, "s-" + userId, "t" + page, "p" + page, UUID.randomUUID().toString(),
-        node.nodeId());
+    return new ConnectionIdentity(
+        userId, "s-" + userId, "t" + page, "p" + page, UUID.randomUUID().toString(), node.nodeId());
   }
 
   /** Opens a new connection of the user on this node. */
@@ -76,48 +76,77 @@ public final class SimulatedEdge {
   public Future<ConnectionIdentity> open(ConnectionIdentity identity) {
     Instant now = Instant.now();
     RegistryEntry entry = new RegistryEntry(identity, Transport.WEBSOCKET, now);
-    return Future.fromCompletionStage(Registry.users(node.hazelcast())
-            .submitToKey(identity.userId(), new RegisterConnection(entry, 100, false)), node.vertx().getOrCreateContext())
-        .map(result -> {
-          node.vertx().eventBus().publish(Addresses.CONNECTION_EVENTS,
-              new ConnectionOpened(identity, Transport.WEBSOCKET, now));
-          return identity;
-        });
-  }
-
-  /** Closes a connection: removed from the registry, then {@code ConnectionClosed} with the reason. */
-  public Future<Void> close(ConnectionIdentity identity, CloseReason reason) {
-    return Future.fromCompletionStage(Registry.users(node.hazelcast())
-            .submitToKey(identity.userId(), new UnregisterConnection(identity.connectionId())),
+    return Future.fromCompletionStage(
+            Registry.users(node.hazelcast())
+                .submitToKey(identity.userId(), new RegisterConnection(entry, 100, false)),
             node.vertx().getOrCreateContext())
-        .map(removed -> {
-          publishClosed(identity, reason);
-          return null;
-        });
+        .map(
+            result -> {
+              node.vertx()
+                  .eventBus()
+                  .publish(
+                      Addresses.CONNECTION_EVENTS,
+                      new ConnectionOpened(identity, Transport.WEBSOCKET, now));
+              return identity;
+            });
   }
 
-  /** Publishes a close without touching the registry (a duplicate report, or a survivor's node-lost report). */
+  /**
+   * Closes a connection: removed from the registry, then {@code ConnectionClosed} with the reason.
+   */
+  public Future<Void> close(ConnectionIdentity identity, CloseReason reason) {
+    return Future.fromCompletionStage(
+            Registry.users(node.hazelcast())
+                .submitToKey(identity.userId(), new UnregisterConnection(identity.connectionId())),
+            node.vertx().getOrCreateContext())
+        .map(
+            removed -> {
+              publishClosed(identity, reason);
+              return null;
+            });
+  }
+
+  /**
+   * Publishes a close without touching the registry (a duplicate report, or a survivor's node-lost
+   * report).
+   */
   public void publishClosed(ConnectionIdentity identity, CloseReason reason) {
-    node.vertx().eventBus().publish(Addresses.CONNECTION_EVENTS, new ConnectionClosed(identity, Transport.WEBSOCKET,
-        Instant.now().minusSeconds(1), Instant.now(), reason, null));
+    node.vertx()
+        .eventBus()
+        .publish(
+            Addresses.CONNECTION_EVENTS,
+            new ConnectionClosed(
+                identity,
+                Transport.WEBSOCKET,
+                Instant.now().minusSeconds(1),
+                Instant.now(),
+                reason,
+                null));
   }
 
-  /** What a surviving connection node does when another leaves: purge its registry entries, report them node-lost. */
+  /**
+   * What a surviving connection node does when another leaves: purge its registry entries, report
+   * them node-lost.
+   */
   public Future<Integer> purgeNode(String nodeId) {
-    return node.vertx().executeBlocking(() -> Registry.users(node.hazelcast()).executeOnEntries(new PurgeNode(nodeId)))
-        .map(purged -> {
-          int count = 0;
-          for (List<RegistryEntry> entries : purged.values()) {
-            for (RegistryEntry entry : entries) {
-              publishClosed(entry.identity(), CloseReason.NODE_LOST);
-              count++;
-            }
-          }
-          return count;
-        });
+    return node.vertx()
+        .executeBlocking(
+            () -> Registry.users(node.hazelcast()).executeOnEntries(new PurgeNode(nodeId)))
+        .map(
+            purged -> {
+              int count = 0;
+              for (List<RegistryEntry> entries : purged.values()) {
+                for (RegistryEntry entry : entries) {
+                  publishClosed(entry.identity(), CloseReason.NODE_LOST);
+                  count++;
+                }
+              }
+              return count;
+            });
   }
 
-  public Future<ChannelMembers> join(ConnectionIdentity identity, String channel, JsonNode info, int limit) {
+  public Future<ChannelMembers> join(
+      ConnectionIdentity identity, String channel, JsonNode info, int limit) {
     return presence.join(identity, channel, info, limit);
   }
 
@@ -133,7 +162,10 @@ public final class SimulatedEdge {
     return bus;
   }
 
-  /** Dies like {@code kill -9}: the Hazelcast member vanishes without leaving (its peers see its sockets close). */
+  /**
+   * Dies like {@code kill -9}: the Hazelcast member vanishes without leaving (its peers see its
+   * sockets close).
+   */
   public void kill() {
     node.hazelcast().getLifecycleService().terminate();
   }

@@ -7,7 +7,6 @@ import dev.mesh.common.testing.TestClusters;
 import dev.mesh.presence.PresenceOptions;
 import dev.mesh.presence.PresenceService;
 import io.vertx.core.Future;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,14 +14,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
- * A real cluster in this JVM: presence-service instances (the real service, started like its {@code main} does) and
- * simulated connection nodes, all Hazelcast members on 127.0.0.1 under a cluster name of their own.
+ * A real cluster in this JVM: presence-service instances (the real service, started like its {@code
+ * main} does) and simulated connection nodes, all Hazelcast members on 127.0.0.1 under a cluster
+ * name of their own.
  */
 public final class TestMesh {
 
   /** A running presence-service instance. */
-  public record Presence(PresenceService service, RunningService running) {
-  }
+  public record Presence(PresenceService service, RunningService running) {}
 
   private final ClusterOptions cluster;
   private final PresenceOptions options;
@@ -34,8 +33,12 @@ public final class TestMesh {
     this.options = options;
   }
 
-  /** Starts {@code presenceCount} presence instances, then {@code edgeCount} connection nodes, one after the other. */
-  public static TestMesh start(int presenceCount, int edgeCount, UnaryOperator<PresenceOptions> tuning) {
+  /**
+   * Starts {@code presenceCount} presence instances, then {@code edgeCount} connection nodes, one
+   * after the other.
+   */
+  public static TestMesh start(
+      int presenceCount, int edgeCount, UnaryOperator<PresenceOptions> tuning) {
     ClusterOptions cluster = TestClusters.fresh();
     TestMesh mesh = new TestMesh(cluster, tuning.apply(PresenceOptions.forTest(cluster)));
     Future<Void> started = Future.succeededFuture();
@@ -50,31 +53,46 @@ public final class TestMesh {
   }
 
   /**
-   * Completes once no partition is migrating and every backup is in sync. Hazelcast keeps data through the loss of one
-   * member only in that state: a member killed while partitions still move to a member that just joined can take
-   * entries with it. Tests kill nothing before it (and operators should not either: README).
+   * Completes once no partition is migrating and every backup is in sync. Hazelcast keeps data
+   * through the loss of one member only in that state: a member killed while partitions still move
+   * to a member that just joined can take entries with it. Tests kill nothing before it (and
+   * operators should not either: README).
    */
   public Future<Void> awaitSafe() {
     SimulatedEdge any = edges.get(0);
-    return Eventually.poll(any.node().vertx(),
-        () -> any.node().vertx().executeBlocking(() -> any.node().hazelcast().getPartitionService().isClusterSafe()),
-        safe -> safe, Duration.ofSeconds(30)).mapEmpty();
+    return Eventually.poll(
+            any.node().vertx(),
+            () ->
+                any.node()
+                    .vertx()
+                    .executeBlocking(
+                        () -> any.node().hazelcast().getPartitionService().isClusterSafe()),
+            safe -> safe,
+            Duration.ofSeconds(30))
+        .mapEmpty();
   }
 
   public Future<Void> addPresence() {
     PresenceService service = new PresenceService(options);
-    return ServiceLauncher.start(service).compose(running -> {
-      presence.add(new Presence(service, running));
-      return edges.isEmpty() ? Future.succeededFuture() : awaitSafe();
-    });
+    return ServiceLauncher.start(service)
+        .compose(
+            running -> {
+              presence.add(new Presence(service, running));
+              return edges.isEmpty() ? Future.succeededFuture() : awaitSafe();
+            });
   }
 
-  /** Starts one more connection node, kept (and closed) with the others; completes once the cluster is safe. */
+  /**
+   * Starts one more connection node, kept (and closed) with the others; completes once the cluster
+   * is safe.
+   */
   public Future<SimulatedEdge> addEdge() {
-    return SimulatedEdge.start(cluster).compose(edge -> {
-      edges.add(edge);
-      return awaitSafe().map(edge);
-    });
+    return SimulatedEdge.start(cluster)
+        .compose(
+            edge -> {
+              edges.add(edge);
+              return awaitSafe().map(edge);
+            });
   }
 
   public PresenceOptions options() {
@@ -89,7 +107,10 @@ public final class TestMesh {
     return edges.get(index);
   }
 
-  /** Kills a presence instance like {@code kill -9}: its Hazelcast member vanishes, then its Vert.x is closed. */
+  /**
+   * Kills a presence instance like {@code kill -9}: its Hazelcast member vanishes, then its Vert.x
+   * is closed.
+   */
   public Future<Void> killPresence(int index) {
     Presence victim = presence.remove(index);
     victim.running().node().hazelcast().getLifecycleService().terminate();
@@ -103,10 +124,16 @@ public final class TestMesh {
     await(Future.join(closing).mapEmpty(), Duration.ofSeconds(30));
   }
 
-  /** Blocks the test thread (never an event loop) until a future completes; for setup and teardown only. */
+  /**
+   * Blocks the test thread (never an event loop) until a future completes; for setup and teardown
+   * only.
+   */
   public static <T> T await(Future<T> future, Duration timeout) {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return future
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("not completed within " + timeout, e);
     }

@@ -2,16 +2,16 @@ package dev.mesh.replay.history;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Shares reads among identical concurrent requests, without ever answering a request with a read issued before the
- * request arrived: while a read for a key is in flight, new requests for that key wait for the next read, which is
- * issued once the current one completes and serves all of them. A request that arrived after a subscriber's live
- * consumer was registered therefore always sees every event published before that registration.
+ * Shares reads among identical concurrent requests, without ever answering a request with a read
+ * issued before the request arrived: while a read for a key is in flight, new requests for that key
+ * wait for the next read, which is issued once the current one completes and serves all of them. A
+ * request that arrived after a subscriber's live consumer was registered therefore always sees
+ * every event published before that registration.
  *
  * <p>Confined to one Vert.x context (the owning verticle's): not thread-safe, and needs no locks.
  *
@@ -63,15 +63,16 @@ final class ReadCoalescer<K, V> {
     } catch (RuntimeException e) {
       read = Future.failedFuture(e);
     }
-    return read.andThen(done -> {
-      Promise<V> waiting = flight.next;
-      if (waiting == null) {
-        flights.remove(key);
-      } else {
-        flight.next = null;
-        issue(key, flight, flight.reader).onComplete(waiting);
-      }
-    });
+    return read.andThen(
+        done -> {
+          Promise<V> waiting = flight.next;
+          if (waiting == null) {
+            flights.remove(key);
+          } else {
+            flight.next = null;
+            issue(key, flight, flight.reader).onComplete(waiting);
+          }
+        });
   }
 
   /** Keys with a read in flight (for tests). */

@@ -16,24 +16,25 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 /**
- * {@code POST /channels/{channel}/events} (body {@code {"id": "...", "data": <any JSON>, "critical": false}}, optional
- * header {@code X-Mesh-Publisher}, default {@value #DEFAULT_PUBLISHER}) publishes an event and answers 201 with its
- * position (200 with {@code "duplicate": true} for a retried id);
- * {@code GET /channels/{channel}/events?after=<epoch>:<seq>&limit=<n>} reads the history. Both go through
- * {@link ReplayClient}, so they behave exactly like the event-bus API; its failure codes are HTTP statuses already.
- * With a token configured, both require {@code Authorization: Bearer <token>} (else 401). Every error is a JSON body
- * {@code {"code": <status>, "message": "..."}}.
+ * {@code POST /channels/{channel}/events} (body {@code {"id": "...", "data": <any JSON>,
+ * "critical": false}}, optional header {@code X-Mesh-Publisher}, default {@value
+ * #DEFAULT_PUBLISHER}) publishes an event and answers 201 with its position (200 with {@code
+ * "duplicate": true} for a retried id); {@code GET
+ * /channels/{channel}/events?after=<epoch>:<seq>&limit=<n>} reads the history. Both go through
+ * {@link ReplayClient}, so they behave exactly like the event-bus API; its failure codes are HTTP
+ * statuses already. With a token configured, both require {@code Authorization: Bearer <token>}
+ * (else 401). Every error is a JSON body {@code {"code": <status>, "message": "..."}}.
  */
 public final class ReplayHttpVerticle extends VerticleBase {
 
   /** Room for the id, flags and JSON syntax around the payload. */
   private static final int BODY_OVERHEAD = 1024;
+
   /** Publisher (dedupe scope) of a request without {@code X-Mesh-Publisher}. */
   public static final String DEFAULT_PUBLISHER = "http";
 
@@ -57,13 +58,17 @@ public final class ReplayHttpVerticle extends VerticleBase {
     replay = new ReplayClient(vertx);
     Router router = Router.router(vertx);
     router.route().handler(this::authenticate);
-    router.post("/channels/:channel/events")
+    router
+        .post("/channels/:channel/events")
         .handler(BodyHandler.create(false).setBodyLimit(maxEventBytes + BODY_OVERHEAD))
         .handler(this::publish);
     router.get("/channels/:channel/events").handler(this::read);
     router.route().failureHandler(this::failed);
-    // Request and idle deadlines, as on every Mesh server: a slow or silent client cannot hold a socket.
-    return HttpDeadlines.defaults(vertx).createServer(new HttpServerOptions(), router, null).listen(port, host)
+    // Request and idle deadlines, as on every Mesh server: a slow or silent client cannot hold a
+    // socket.
+    return HttpDeadlines.defaults(vertx)
+        .createServer(new HttpServerOptions(), router, null)
+        .listen(port, host)
         .onSuccess(s -> server = s);
   }
 
@@ -74,7 +79,9 @@ public final class ReplayHttpVerticle extends VerticleBase {
 
   private void authenticate(RoutingContext ctx) {
     String given = ctx.request().getHeader("Authorization");
-    if (token == null || (given != null && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8)))) {
+    if (token == null
+        || (given != null
+            && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8)))) {
       ctx.next();
     } else {
       error(ctx, ErrorCodes.UNAUTHORIZED, "Authorization: Bearer <MESH_PUBLISH_TOKEN> required");
@@ -84,13 +91,21 @@ public final class ReplayHttpVerticle extends VerticleBase {
   private void publish(RoutingContext ctx) {
     JsonNode body;
     try {
-      body = Json.MAPPER.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+      body =
+          Json.MAPPER.readTree(
+              ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
     } catch (IOException e) {
-      error(ctx, ErrorCodes.BAD_REQUEST, "body must be a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
+      error(
+          ctx,
+          ErrorCodes.BAD_REQUEST,
+          "body must be a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
       return;
     }
     if (body == null || !body.isObject()) {
-      error(ctx, ErrorCodes.BAD_REQUEST, "body must be a JSON object {\"id\": ..., \"data\": ..., \"critical\": ...}");
+      error(
+          ctx,
+          ErrorCodes.BAD_REQUEST,
+          "body must be a JSON object {\"id\": ..., \"data\": ..., \"critical\": ...}");
       return;
     }
     JsonNode id = body.get("id");
@@ -105,20 +120,32 @@ public final class ReplayHttpVerticle extends VerticleBase {
     }
     String publisher = ctx.request().getHeader("X-Mesh-Publisher");
     if (publisher != null && publisher.startsWith(ReplayClient.USER_CHANNEL_PREFIX)) {
-      // user:<id> is the dedupe scope of a user's own publishes, and an HTTP caller is never a verified user.
-      error(ctx, ErrorCodes.BAD_REQUEST, "X-Mesh-Publisher must not start with user: (reserved for users' publishes)");
+      // user:<id> is the dedupe scope of a user's own publishes, and an HTTP caller is never a
+      // verified user.
+      error(
+          ctx,
+          ErrorCodes.BAD_REQUEST,
+          "X-Mesh-Publisher must not start with user: (reserved for users' publishes)");
       return;
     }
-    PublishRequest request = new PublishRequest(ctx.pathParam("channel"), id.asText(), body.get("data"),
-        critical != null && critical.asBoolean(), publisher == null || publisher.isBlank() ? DEFAULT_PUBLISHER : publisher);
-    replay.publish(request)
-        .onSuccess(result -> {
-          ObjectNode json = Json.MAPPER.valueToTree(result);
-          json.put("position", result.position().compact());
-          ctx.response().setStatusCode(result.duplicate() ? 200 : 201)
-              .putHeader("content-type", "application/json")
-              .end(json.toString());
-        })
+    PublishRequest request =
+        new PublishRequest(
+            ctx.pathParam("channel"),
+            id.asText(),
+            body.get("data"),
+            critical != null && critical.asBoolean(),
+            publisher == null || publisher.isBlank() ? DEFAULT_PUBLISHER : publisher);
+    replay
+        .publish(request)
+        .onSuccess(
+            result -> {
+              ObjectNode json = Json.MAPPER.valueToTree(result);
+              json.put("position", result.position().compact());
+              ctx.response()
+                  .setStatusCode(result.duplicate() ? 200 : 201)
+                  .putHeader("content-type", "application/json")
+                  .end(json.toString());
+            })
         .onFailure(failure -> replyFailure(ctx, failure));
   }
 
@@ -141,18 +168,25 @@ public final class ReplayHttpVerticle extends VerticleBase {
       error(ctx, ErrorCodes.BAD_REQUEST, "after: " + e.getMessage());
       return;
     }
-    replay.history(ctx.pathParam("channel"), after, limit)
-        .onSuccess(page -> ctx.response().putHeader("content-type", "application/json").end(Json.encode(page)))
+    replay
+        .history(ctx.pathParam("channel"), after, limit)
+        .onSuccess(
+            page ->
+                ctx.response().putHeader("content-type", "application/json").end(Json.encode(page)))
         .onFailure(failure -> replyFailure(ctx, failure));
   }
 
   private void replyFailure(RoutingContext ctx, Throwable failure) {
     if (failure instanceof ReplyException reply) {
-      int status = switch (reply.failureType()) {
-        case TIMEOUT -> ErrorCodes.TIMEOUT;
-        case NO_HANDLERS -> ErrorCodes.UNAVAILABLE;
-        default -> reply.failureCode() >= 400 && reply.failureCode() < 600 ? reply.failureCode() : ErrorCodes.INTERNAL;
-      };
+      int status =
+          switch (reply.failureType()) {
+            case TIMEOUT -> ErrorCodes.TIMEOUT;
+            case NO_HANDLERS -> ErrorCodes.UNAVAILABLE;
+            default ->
+                reply.failureCode() >= 400 && reply.failureCode() < 600
+                    ? reply.failureCode()
+                    : ErrorCodes.INTERNAL;
+          };
       error(ctx, status, reply.getMessage());
     } else {
       error(ctx, ErrorCodes.INTERNAL, String.valueOf(failure.getMessage()));
@@ -161,9 +195,10 @@ public final class ReplayHttpVerticle extends VerticleBase {
 
   private void failed(RoutingContext ctx) {
     int status = ctx.statusCode() > 0 ? ctx.statusCode() : ErrorCodes.INTERNAL;
-    String message = status == ErrorCodes.TOO_LARGE
-        ? "body larger than " + (maxEventBytes + BODY_OVERHEAD) + " bytes"
-        : ctx.failure() == null ? "request failed" : String.valueOf(ctx.failure().getMessage());
+    String message =
+        status == ErrorCodes.TOO_LARGE
+            ? "body larger than " + (maxEventBytes + BODY_OVERHEAD) + " bytes"
+            : ctx.failure() == null ? "request failed" : String.valueOf(ctx.failure().getMessage());
     error(ctx, status, message);
   }
 
@@ -172,6 +207,9 @@ public final class ReplayHttpVerticle extends VerticleBase {
       return;
     }
     ObjectNode json = Json.MAPPER.createObjectNode().put("code", status).put("message", message);
-    ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(json.toString());
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("content-type", "application/json")
+        .end(json.toString());
   }
 }

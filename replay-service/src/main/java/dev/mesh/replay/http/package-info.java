@@ -1,2 +1,4 @@
-/** The HTTP facade for services that are not on the event bus: publish and read a channel's events. */
+/**
+ * The HTTP facade for services that are not on the event bus: publish and read a channel's events.
+ */
 package dev.mesh.replay.http;

@@ -1,2 +1,5 @@
-/** Where events enter: the {@code mesh.publish} consumer that appends to a channel's history, then publishes live. */
+/**
+ * Where events enter: the {@code mesh.publish} consumer that appends to a channel's history, then
+ * publishes live.
+ */
 package dev.mesh.replay.publish;

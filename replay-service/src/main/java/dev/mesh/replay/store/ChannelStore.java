@@ -10,22 +10,22 @@ import dev.mesh.common.replay.store.AppendEvent;
 import dev.mesh.common.replay.store.AppendResult;
 import dev.mesh.common.replay.store.ChannelLog;
 import dev.mesh.common.replay.store.ChannelPolicy;
-import dev.mesh.common.replay.store.ReserveCreation;
 import dev.mesh.common.replay.store.Epochs;
 import dev.mesh.common.replay.store.ReadCritical;
 import dev.mesh.common.replay.store.ReadEvents;
 import dev.mesh.common.replay.store.ReadResult;
 import dev.mesh.common.replay.store.ReplayMaps;
+import dev.mesh.common.replay.store.ReserveCreation;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
-
 import java.util.concurrent.CompletionStage;
 
 /**
- * Channel logs and acks in Hazelcast, through the async API only: each call returns a future completed on the
- * context given at construction (the owning verticle's), never blocking its event loop.
+ * Channel logs and acks in Hazelcast, through the async API only: each call returns a future
+ * completed on the context given at construction (the owning verticle's), never blocking its event
+ * loop.
  */
 public final class ChannelStore {
 
@@ -38,17 +38,19 @@ public final class ChannelStore {
   }
 
   /**
-   * Declares the replay maps' configuration cluster-wide (a blocking call, so on a worker). Identical declarations from
-   * several replay nodes are fine; a different backup count than the running cluster's fails the start.
+   * Declares the replay maps' configuration cluster-wide (a blocking call, so on a worker).
+   * Identical declarations from several replay nodes are fine; a different backup count than the
+   * running cluster's fails the start.
    */
   public static Future<Void> configure(Vertx vertx, HazelcastInstance hazelcast, int backups) {
-    return vertx.executeBlocking(() -> {
-      Config config = hazelcast.getConfig();
-      config.addMapConfig(ReplayMaps.channelsConfig(backups));
-      config.addMapConfig(ReplayMaps.acksConfig(backups));
-      config.addMapConfig(ReplayMaps.creatorsConfig(backups));
-      return null;
-    });
+    return vertx.executeBlocking(
+        () -> {
+          Config config = hazelcast.getConfig();
+          config.addMapConfig(ReplayMaps.channelsConfig(backups));
+          config.addMapConfig(ReplayMaps.acksConfig(backups));
+          config.addMapConfig(ReplayMaps.creatorsConfig(backups));
+          return null;
+        });
   }
 
   private IMap<String, ChannelLog> channels() {
@@ -57,10 +59,11 @@ public final class ChannelStore {
   }
 
   /**
-   * Runs a Hazelcast call and completes on the caller's context when it is a duplicate of this verticle's (a message
-   * or request being handled, same event loop), else on this verticle's context: a duplicate carries the request's
-   * trace, so what the caller does next (announce an event on the bus) stays in the same trace. A call that throws at
-   * once (e.g. the member's Hazelcast is no longer active) becomes a failed future too, so that every request gets its
+   * Runs a Hazelcast call and completes on the caller's context when it is a duplicate of this
+   * verticle's (a message or request being handled, same event loop), else on this verticle's
+   * context: a duplicate carries the request's trace, so what the caller does next (announce an
+   * event on the bus) stays in the same trace. A call that throws at once (e.g. the member's
+   * Hazelcast is no longer active) becomes a failed future too, so that every request gets its
    * error reply.
    */
   private <T> Future<T> bridge(java.util.function.Supplier<CompletionStage<T>> call) {
@@ -73,39 +76,87 @@ public final class ChannelStore {
     }
   }
 
-  public Future<AppendResult> append(String channel, String id, String publisher, String json, boolean critical,
+  public Future<AppendResult> append(
+      String channel,
+      String id,
+      String publisher,
+      String json,
+      boolean critical,
       ChannelPolicy policy) {
     return append(channel, id, publisher, json, critical, null, null, true, policy);
   }
 
   /**
-   * Appends with the attested publisher; with {@code mayCreate} false a channel that has no log gets nothing and the
-   * result is null (the caller checks the user's channel-creation limit first, then appends again allowed to create).
+   * Appends with the attested publisher; with {@code mayCreate} false a channel that has no log
+   * gets nothing and the result is null (the caller checks the user's channel-creation limit first,
+   * then appends again allowed to create).
    */
-  public Future<AppendResult> append(String channel, String id, String publisher, String json, boolean critical,
-      String userId, String connectionId, boolean mayCreate, ChannelPolicy policy) {
-    return bridge(() -> channels().submitToKey(channel, new AppendEvent(id, publisher, json, critical,
-        System.currentTimeMillis(), Epochs.next(), policy, userId, connectionId, mayCreate)));
-  }
-
-  /** Counts one channel created by {@code userId}; false when the user is at {@code limit} in the current window. */
-  public Future<Boolean> reserveCreation(String userId, int limit, long windowMillis) {
-    return bridge(() -> ReplayMaps.creators(hazelcast).submitToKey(userId,
-        new ReserveCreation(limit, windowMillis, System.currentTimeMillis())));
+  public Future<AppendResult> append(
+      String channel,
+      String id,
+      String publisher,
+      String json,
+      boolean critical,
+      String userId,
+      String connectionId,
+      boolean mayCreate,
+      ChannelPolicy policy) {
+    return bridge(
+        () ->
+            channels()
+                .submitToKey(
+                    channel,
+                    new AppendEvent(
+                        id,
+                        publisher,
+                        json,
+                        critical,
+                        System.currentTimeMillis(),
+                        Epochs.next(),
+                        policy,
+                        userId,
+                        connectionId,
+                        mayCreate)));
   }
 
   /**
-   * Events after {@code after} (null: from the oldest retained). A channel without a log stays without one: the
-   * answer is {@link ReadResult#noHistory} (epoch {@link Position#UNBORN_EPOCH}), so reads create no state.
+   * Counts one channel created by {@code userId}; false when the user is at {@code limit} in the
+   * current window.
    */
-  public Future<ReadResult> read(String channel, Position after, int limit, ChannelPolicy policy) {
-    ReadEvents read = new ReadEvents(after == null ? null : after.epoch(), after == null ? 0 : after.seq(), limit,
-        System.currentTimeMillis(), policy);
-    return bridge(() -> channels().submitToKey(channel, read)).map(result -> result != null ? result
-        : ReadResult.noHistory(after == null ? null : after.epoch(), after == null ? 0 : after.seq()));
+  public Future<Boolean> reserveCreation(String userId, int limit, long windowMillis) {
+    return bridge(
+        () ->
+            ReplayMaps.creators(hazelcast)
+                .submitToKey(
+                    userId, new ReserveCreation(limit, windowMillis, System.currentTimeMillis())));
   }
 
-  /** The user's ack (null: none) and the critical events after it; {@code events} null if the channel has no log. */
+  /**
+   * Events after {@code after} (null: from the oldest retained). A channel without a log stays
+   * without one: the answer is {@link ReadResult#noHistory} (epoch {@link Position#UNBORN_EPOCH}),
+   * so reads create no state.
+   */
+  public Future<ReadResult> read(String channel, Position after, int limit, ChannelPolicy policy) {
+    ReadEvents read =
+        new ReadEvents(
+            after == null ? null : after.epoch(),
+            after == null ? 0 : after.seq(),
+            limit,
+            System.currentTimeMillis(),
+            policy);
+    return bridge(() -> channels().submitToKey(channel, read))
+        .map(
+            result ->
+                result != null
+                    ? result
+                    : ReadResult.noHistory(
+                        after == null ? null : after.epoch(), after == null ? 0 : after.seq()));
+  }
+
+  /**
+   * The user's ack (null: none) and the critical events after it; {@code events} null if the
+   * channel has no log.
+   */
   public record Pending(AckMark ack, ReadResult events) {
 
     /** The acked seq in the log's epoch (0 when the ack is of another epoch, or absent). */
@@ -115,23 +166,43 @@ public final class ChannelStore {
   }
 
   /** Critical events not yet acknowledged by the user (and after {@code after} if given). */
-  public Future<Pending> pendingCritical(String userId, String channel, Position after, int limit,
-      ChannelPolicy policy) {
+  public Future<Pending> pendingCritical(
+      String userId, String channel, Position after, int limit, ChannelPolicy policy) {
     IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
     return bridge(() -> acks.getAsync(ReplayMaps.ackKey(userId, channel)))
-        .compose(ack -> bridge(() -> channels().submitToKey(channel, new ReadCritical(ack,
-            after == null ? null : after.epoch(), after == null ? 0 : after.seq(), limit, System.currentTimeMillis(),
-            policy))).map(events -> new Pending(ack, events)));
+        .compose(
+            ack ->
+                bridge(
+                        () ->
+                            channels()
+                                .submitToKey(
+                                    channel,
+                                    new ReadCritical(
+                                        ack,
+                                        after == null ? null : after.epoch(),
+                                        after == null ? 0 : after.seq(),
+                                        limit,
+                                        System.currentTimeMillis(),
+                                        policy)))
+                    .map(events -> new Pending(ack, events)));
   }
 
   /** The channel's epoch and head (no events), or null when it has no log; creates nothing. */
   public Future<ReadResult> head(String channel, ChannelPolicy policy) {
-    return bridge(() -> channels().submitToKey(channel, new ReadEvents(null, 0, 0, System.currentTimeMillis(), policy)));
+    return bridge(
+        () ->
+            channels()
+                .submitToKey(
+                    channel, new ReadEvents(null, 0, 0, System.currentTimeMillis(), policy)));
   }
 
   /** Moves the user's ack forward (see {@link AdvanceAck}); returns the stored mark. */
-  public Future<AckMark> ack(String userId, String channel, AckMark ack, long ttlMillis, boolean initial) {
+  public Future<AckMark> ack(
+      String userId, String channel, AckMark ack, long ttlMillis, boolean initial) {
     IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
-    return bridge(() -> acks.submitToKey(ReplayMaps.ackKey(userId, channel), new AdvanceAck(ack, ttlMillis, initial)));
+    return bridge(
+        () ->
+            acks.submitToKey(
+                ReplayMaps.ackKey(userId, channel), new AdvanceAck(ack, ttlMillis, initial)));
   }
 }

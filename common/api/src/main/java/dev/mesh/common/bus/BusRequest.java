@@ -9,11 +9,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One request received on a Mesh request address, with its body already read: how every Mesh responder consumes,
- * so that every address answers every body. A body that cannot be read (none, undecodable, of another type, a JSON
- * field of the wrong type) is answered 400 with the reason before the handler runs; a handler that throws is
- * answered 500; a request that came as a {@link JsonObject} is answered with a {@link JsonObject}, one that came as a
- * record with a record.
+ * One request received on a Mesh request address, with its body already read: how every Mesh
+ * responder consumes, so that every address answers every body. A body that cannot be read (none,
+ * undecodable, of another type, a JSON field of the wrong type) is answered 400 with the reason
+ * before the handler runs; a handler that throws is answered 500; a request that came as a {@link
+ * JsonObject} is answered with a {@link JsonObject}, one that came as a record with a record.
  *
  * @param <T> the request record type
  */
@@ -32,27 +32,31 @@ public final class BusRequest<T extends MeshMessage> {
   }
 
   /** Registers {@code handler} on {@code address} for the bodies {@code accepted} describes. */
-  public static <T extends MeshMessage> MessageConsumer<Object> consumer(EventBus bus, String address,
-      RequestBody<T> accepted, Handler<BusRequest<T>> handler) {
-    return bus.consumer(address, message -> {
-      T body;
-      try {
-        body = accepted.read(message.body());
-      } catch (IllegalArgumentException e) {
-        message.fail(ErrorCodes.BAD_REQUEST, address + ": " + e.getMessage());
-        return;
-      } catch (RuntimeException e) {
-        // A body Vert.x itself could not decode (e.g. a codec that throws) surfaces here, on first access.
-        message.fail(ErrorCodes.BAD_REQUEST, address + ": the body cannot be decoded: " + e);
-        return;
-      }
-      try {
-        handler.handle(new BusRequest<>(message, body, message.body() instanceof JsonObject));
-      } catch (RuntimeException e) {
-        LOG.warn("event=request-handler-failed address={} cause=\"{}\"", address, e.toString(), e);
-        message.fail(ErrorCodes.INTERNAL, address + ": " + e);
-      }
-    });
+  public static <T extends MeshMessage> MessageConsumer<Object> consumer(
+      EventBus bus, String address, RequestBody<T> accepted, Handler<BusRequest<T>> handler) {
+    return bus.consumer(
+        address,
+        message -> {
+          T body;
+          try {
+            body = accepted.read(message.body());
+          } catch (IllegalArgumentException e) {
+            message.fail(ErrorCodes.BAD_REQUEST, address + ": " + e.getMessage());
+            return;
+          } catch (RuntimeException e) {
+            // A body Vert.x itself could not decode (e.g. a codec that throws) surfaces here, on
+            // first access.
+            message.fail(ErrorCodes.BAD_REQUEST, address + ": the body cannot be decoded: " + e);
+            return;
+          }
+          try {
+            handler.handle(new BusRequest<>(message, body, message.body() instanceof JsonObject));
+          } catch (RuntimeException e) {
+            LOG.warn(
+                "event=request-handler-failed address={} cause=\"{}\"", address, e.toString(), e);
+            message.fail(ErrorCodes.INTERNAL, address + ": " + e);
+          }
+        });
   }
 
   /** The request record (read from JSON when it came as a JSON object). */

@@ -3,22 +3,25 @@ package dev.mesh.common.client;
 import dev.mesh.common.cluster.BusTlsOptions;
 import dev.mesh.common.cluster.ClusterOptions;
 import dev.mesh.common.config.Env;
-
 import java.time.Duration;
 
 /**
  * How a {@link MeshBus} joins and how patient its requests are.
  *
- * @param cluster        the Mesh cluster to join (name, members, this host's addresses); {@link MeshBus} always joins
- *                       as a lite member, whatever {@code cluster.liteMember()} says
- * @param busTls         the event bus's TLS, as the Mesh services use it ({@code MESH_BUS_TLS_*}), or off
+ * @param cluster the Mesh cluster to join (name, members, this host's addresses); {@link MeshBus}
+ *     always joins as a lite member, whatever {@code cluster.liteMember()} says
+ * @param busTls the event bus's TLS, as the Mesh services use it ({@code MESH_BUS_TLS_*}), or off
  * @param attemptTimeout how long one attempt of a request waits for its reply (the protocol's 5 s)
- * @param deadline       how long a request is retried in all, from its first attempt, before its last failure is
- *                       returned
- * @param firstBackoff   the pause before the first retry; each further pause doubles
+ * @param deadline how long a request is retried in all, from its first attempt, before its last
+ *     failure is returned
+ * @param firstBackoff the pause before the first retry; each further pause doubles
  */
-public record MeshBusOptions(ClusterOptions cluster, BusTlsOptions busTls, Duration attemptTimeout, Duration deadline,
-                             Duration firstBackoff) {
+public record MeshBusOptions(
+    ClusterOptions cluster,
+    BusTlsOptions busTls,
+    Duration attemptTimeout,
+    Duration deadline,
+    Duration firstBackoff) {
 
   public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(5);
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(15);
@@ -31,8 +34,8 @@ public record MeshBusOptions(ClusterOptions cluster, BusTlsOptions busTls, Durat
       throw new IllegalArgumentException("attemptTimeout must be positive, was " + attemptTimeout);
     }
     if (deadline.compareTo(attemptTimeout) < 0) {
-      throw new IllegalArgumentException("deadline (" + deadline + ") must be at least attemptTimeout ("
-          + attemptTimeout + ")");
+      throw new IllegalArgumentException(
+          "deadline (" + deadline + ") must be at least attemptTimeout (" + attemptTimeout + ")");
     }
     if (firstBackoff.isNegative()) {
       throw new IllegalArgumentException("firstBackoff must not be negative, was " + firstBackoff);
@@ -41,13 +44,17 @@ public record MeshBusOptions(ClusterOptions cluster, BusTlsOptions busTls, Durat
 
   /** Joins {@code cluster} without TLS, with the default deadlines. */
   public static MeshBusOptions of(ClusterOptions cluster) {
-    return new MeshBusOptions(cluster, BusTlsOptions.off(), DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE,
+    return new MeshBusOptions(
+        cluster,
+        BusTlsOptions.off(),
+        DEFAULT_ATTEMPT_TIMEOUT,
+        DEFAULT_DEADLINE,
         DEFAULT_FIRST_BACKOFF);
   }
 
   /**
-   * The Mesh services' own variables ({@code MESH_CLUSTER_*}, {@code MESH_BUS_*}, {@code MESH_BUS_TLS_*}), read as the
-   * services read them, and the default deadlines.
+   * The Mesh services' own variables ({@code MESH_CLUSTER_*}, {@code MESH_BUS_*}, {@code
+   * MESH_BUS_TLS_*}), read as the services read them, and the default deadlines.
    *
    * @throws dev.mesh.common.config.ConfigException listing every invalid variable
    */
@@ -55,7 +62,8 @@ public record MeshBusOptions(ClusterOptions cluster, BusTlsOptions busTls, Durat
     ClusterOptions cluster = ClusterOptions.fromEnv(env, true);
     BusTlsOptions tls = BusTlsOptions.fromEnv(env);
     env.validate();
-    return new MeshBusOptions(cluster, tls, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_FIRST_BACKOFF);
+    return new MeshBusOptions(
+        cluster, tls, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_FIRST_BACKOFF);
   }
 
   public MeshBusOptions withDeadlines(Duration attemptTimeout, Duration deadline) {

@@ -3,15 +3,18 @@ package dev.mesh.common.cluster;
 import java.util.Locale;
 
 /**
- * How a member decides that another one is gone ({@code MESH_CLUSTER_FAILURE_DETECTOR}). Both are Hazelcast's own
- * heartbeat failure detectors; docs/MEMBERSHIP.md compares them under CPU starvation.
+ * How a member decides that another one is gone ({@code MESH_CLUSTER_FAILURE_DETECTOR}). Both are
+ * Hazelcast's own heartbeat failure detectors; docs/MEMBERSHIP.md compares them under CPU
+ * starvation.
  */
 public enum FailureDetector {
-  /** A member silent for the failure timeout is removed. Predictable: detection time is the timeout. */
+  /**
+   * A member silent for the failure timeout is removed. Predictable: detection time is the timeout.
+   */
   DEADLINE("deadline"),
   /**
-   * Phi accrual: suspicion grows with silence measured against the history of heartbeat intervals; the failure
-   * timeout is the longest pause accepted before the suspicion level is even consulted.
+   * Phi accrual: suspicion grows with silence measured against the history of heartbeat intervals;
+   * the failure timeout is the longest pause accepted before the suspicion level is even consulted.
    */
   PHI_ACCRUAL("phi-accrual");
 
@@ -21,7 +24,10 @@ public enum FailureDetector {
     this.wireName = wireName;
   }
 
-  /** The value of {@code MESH_CLUSTER_FAILURE_DETECTOR} and of {@code hazelcast.heartbeat.failuredetector.type}. */
+  /**
+   * The value of {@code MESH_CLUSTER_FAILURE_DETECTOR} and of {@code
+   * hazelcast.heartbeat.failuredetector.type}.
+   */
   public String wireName() {
     return wireName;
   }

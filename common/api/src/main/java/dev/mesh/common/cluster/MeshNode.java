@@ -8,16 +8,16 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /**
- * One running clustered node: its Vert.x, its Hazelcast member, its node id and its view of the membership.
- * Hazelcast structures are reached through {@link #hazelcast()}; use their async API and bridge with
- * {@code Future.fromCompletionStage(stage, context)} so callbacks run on the caller's context.
+ * One running clustered node: its Vert.x, its Hazelcast member, its node id and its view of the
+ * membership. Hazelcast structures are reached through {@link #hazelcast()}; use their async API
+ * and bridge with {@code Future.fromCompletionStage(stage, context)} so callbacks run on the
+ * caller's context.
  */
 public final class MeshNode {
 
@@ -26,6 +26,7 @@ public final class MeshNode {
   private final String nodeId;
   private final ClusterOptions options;
   private volatile String paused;
+
   /** When the pause watch last ticked (System.nanoTime), 0 while nothing watches. */
   private volatile long tickedAt;
 
@@ -63,7 +64,10 @@ public final class MeshNode {
     return id == null ? member.getUuid().toString() : id;
   }
 
-  /** This node's id: the Vert.x cluster node id, as written into the registry and used in inbox addresses. */
+  /**
+   * This node's id: the Vert.x cluster node id, as written into the registry and used in inbox
+   * addresses.
+   */
   public String nodeId() {
     return nodeId;
   }
@@ -78,14 +82,19 @@ public final class MeshNode {
     if (!isClusterJoined()) {
       return Set.of();
     }
-    return hazelcast.getCluster().getMembers().stream().map(MeshNode::nodeIdOf).collect(Collectors.toSet());
+    return hazelcast.getCluster().getMembers().stream()
+        .map(MeshNode::nodeIdOf)
+        .collect(Collectors.toSet());
   }
 
   public int memberCount() {
     return isClusterJoined() ? hazelcast.getCluster().getMembers().size() : 0;
   }
 
-  /** Data (non-lite) members in this node's view, this one included if it is one: the members that hold data. */
+  /**
+   * Data (non-lite) members in this node's view, this one included if it is one: the members that
+   * hold data.
+   */
   public int dataMemberCount() {
     if (!isClusterJoined()) {
       return 0;
@@ -99,16 +108,19 @@ public final class MeshNode {
     return count;
   }
 
-  /** The fewest data members a side needs to serve ({@code MESH_CLUSTER_MIN_MEMBERS}, and never fewer than one). */
+  /**
+   * The fewest data members a side needs to serve ({@code MESH_CLUSTER_MIN_MEMBERS}, and never
+   * fewer than one).
+   */
   public int requiredDataMembers() {
     return Math.max(1, options.minDataMembers());
   }
 
   /**
-   * Whether this node may act on the cluster's state: joined, not paused past failure detection (it may have been
-   * removed while it slept), and with at least {@link #requiredDataMembers()} data members in view. A writer checks
-   * this after a write returns and before acknowledging it; a node that is not quorate purges nothing and reports
-   * no node as lost.
+   * Whether this node may act on the cluster's state: joined, not paused past failure detection (it
+   * may have been removed while it slept), and with at least {@link #requiredDataMembers()} data
+   * members in view. A writer checks this after a write returns and before acknowledging it; a node
+   * that is not quorate purges nothing and reports no node as lost.
    */
   public boolean isQuorate() {
     return quorumProblem() == null;
@@ -126,25 +138,38 @@ public final class MeshNode {
     long ticked = tickedAt;
     long silent = System.nanoTime() - ticked;
     if (ticked != 0 && silent > options.failureDetectionTimeout().toNanos()) {
-      // The watch has not run for longer than failure detection: this process was paused and has not yet noticed.
+      // The watch has not run for longer than failure detection: this process was paused and has
+      // not yet noticed.
       return "paused for at least " + silent / 1_000_000 + " ms";
     }
     int data = dataMemberCount();
     if (data < requiredDataMembers()) {
-      return data + " data member" + (data == 1 ? "" : "s") + " in view, " + requiredDataMembers() + " required";
+      return data
+          + " data member"
+          + (data == 1 ? "" : "s")
+          + " in view, "
+          + requiredDataMembers()
+          + " required";
     }
     int unheard = silentDataMembers();
     if (data - unheard < requiredDataMembers()) {
-      return data + " data members in view, " + unheard + " silent for over "
-          + options.failureDetectionTimeout().toSeconds() + " s, " + requiredDataMembers() + " required";
+      return data
+          + " data members in view, "
+          + unheard
+          + " silent for over "
+          + options.failureDetectionTimeout().toSeconds()
+          + " s, "
+          + requiredDataMembers()
+          + " required";
     }
     return null;
   }
 
   /**
-   * Data members in view that this member has not heard a heartbeat from for longer than failure detection. After a
-   * network split Hazelcast can keep unreachable members in view for a while (the master of this side has to remove
-   * them), and counting them would keep a minority side ready after its quorum is gone.
+   * Data members in view that this member has not heard a heartbeat from for longer than failure
+   * detection. After a network split Hazelcast can keep unreachable members in view for a while
+   * (the master of this side has to remove them), and counting them would keep a minority side
+   * ready after its quorum is gone.
    */
   private int silentDataMembers() {
     if (requiredDataMembers() < 2
@@ -169,15 +194,17 @@ public final class MeshNode {
   }
 
   /**
-   * Whether the partitions are safe as far as this member can tell without asking the others to check: a data member
-   * checks that no migration runs (here or on the master) and that the backups of the partitions it owns are in sync;
-   * a lite member, which owns none, checks that every partition has its owners and no migration runs. Blocking (it
-   * may wait on the master and on the backups' answers): call it off the event loop.
-   * <p>
-   * Not Hazelcast's {@code isClusterSafe()}: that runs a check on every member's few generic operation threads, each
-   * of which can wait up to the call timeout on a hung master, so that sampled every few seconds by every node it
-   * starved heartbeats and joins (a connection node could not start during a rolling restart). The cluster-wide
-   * answer is the minimum over the members' answers.
+   * Whether the partitions are safe as far as this member can tell without asking the others to
+   * check: a data member checks that no migration runs (here or on the master) and that the backups
+   * of the partitions it owns are in sync; a lite member, which owns none, checks that every
+   * partition has its owners and no migration runs. Blocking (it may wait on the master and on the
+   * backups' answers): call it off the event loop.
+   *
+   * <p>Not Hazelcast's {@code isClusterSafe()}: that runs a check on every member's few generic
+   * operation threads, each of which can wait up to the call timeout on a hung master, so that
+   * sampled every few seconds by every node it starved heartbeats and joins (a connection node
+   * could not start during a rolling restart). The cluster-wide answer is the minimum over the
+   * members' answers.
    */
   public boolean partitionsSafeHere() {
     if (!isClusterJoined()) {
@@ -188,7 +215,8 @@ public final class MeshNode {
     }
     if (hazelcast instanceof com.hazelcast.instance.impl.HazelcastInstanceProxy proxy
         && proxy.getOriginal().node.getPartitionService()
-            instanceof com.hazelcast.internal.partition.impl.InternalPartitionServiceImpl partitions) {
+            instanceof
+            com.hazelcast.internal.partition.impl.InternalPartitionServiceImpl partitions) {
       return partitions.getPartitionReplicaStateChecker().getPartitionTableState()
           == com.hazelcast.internal.partition.impl.PartitionServiceState.SAFE;
     }
@@ -196,8 +224,8 @@ public final class MeshNode {
   }
 
   /**
-   * Marks this node as paused (e.g. the process was stopped past the failure timeout): not quorate until
-   * {@link #clearPaused()}, because the others may have removed it meanwhile.
+   * Marks this node as paused (e.g. the process was stopped past the failure timeout): not quorate
+   * until {@link #clearPaused()}, because the others may have removed it meanwhile.
    */
   public void markPaused(String why) {
     paused = why;
@@ -207,34 +235,41 @@ public final class MeshNode {
     paused = null;
   }
 
-  /** Called by the pause watch on every tick: a node whose watch stops ticking is treated as paused. */
+  /**
+   * Called by the pause watch on every tick: a node whose watch stops ticking is treated as paused.
+   */
   public void ticked(long nanoTime) {
     tickedAt = nanoTime;
   }
 
   /**
-   * Calls {@code handler} on every membership change, on the Vert.x context current at registration (or a new
-   * event-loop context), never on a Hazelcast thread. Returns a handle to stop listening.
+   * Calls {@code handler} on every membership change, on the Vert.x context current at registration
+   * (or a new event-loop context), never on a Hazelcast thread. Returns a handle to stop listening.
    */
   public Registration onMembershipChange(Handler<MembershipChange> handler) {
     Context context = vertx.getOrCreateContext();
-    UUID id = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent event) {
-        dispatch(MembershipChange.Kind.JOINED, event);
-      }
+    UUID id =
+        hazelcast
+            .getCluster()
+            .addMembershipListener(
+                new MembershipListener() {
+                  @Override
+                  public void memberAdded(MembershipEvent event) {
+                    dispatch(MembershipChange.Kind.JOINED, event);
+                  }
 
-      @Override
-      public void memberRemoved(MembershipEvent event) {
-        dispatch(MembershipChange.Kind.LEFT, event);
-      }
+                  @Override
+                  public void memberRemoved(MembershipEvent event) {
+                    dispatch(MembershipChange.Kind.LEFT, event);
+                  }
 
-      private void dispatch(MembershipChange.Kind kind, MembershipEvent event) {
-        Member member = event.getMember();
-        MembershipChange change = new MembershipChange(kind, nodeIdOf(member), event.getMembers().size());
-        context.runOnContext(v -> handler.handle(change));
-      }
-    });
+                  private void dispatch(MembershipChange.Kind kind, MembershipEvent event) {
+                    Member member = event.getMember();
+                    MembershipChange change =
+                        new MembershipChange(kind, nodeIdOf(member), event.getMembers().size());
+                    context.runOnContext(v -> handler.handle(change));
+                  }
+                });
     return () -> {
       if (hazelcast.getLifecycleService().isRunning()) {
         hazelcast.getCluster().removeMembershipListener(id);
@@ -243,15 +278,23 @@ public final class MeshNode {
   }
 
   /**
-   * Closes Vert.x (undeploying whatever is still deployed), then leaves the cluster: Mesh created the Hazelcast member,
-   * so Mesh shuts it down (gracefully: a data member hands its partitions over first).
+   * Closes Vert.x (undeploying whatever is still deployed), then leaves the cluster: Mesh created
+   * the Hazelcast member, so Mesh shuts it down (gracefully: a data member hands its partitions
+   * over first).
    */
   public Future<Void> close() {
-    return vertx.close().eventually(() -> Future.fromCompletionStage(CompletableFuture.runAsync(() -> {
-      if (hazelcast.getLifecycleService().isRunning()) {
-        hazelcast.getLifecycleService().shutdown();
-      }
-    }, runnable -> new Thread(runnable, "mesh-cluster-leave").start())));
+    return vertx
+        .close()
+        .eventually(
+            () ->
+                Future.fromCompletionStage(
+                    CompletableFuture.runAsync(
+                        () -> {
+                          if (hazelcast.getLifecycleService().isRunning()) {
+                            hazelcast.getLifecycleService().shutdown();
+                          }
+                        },
+                        runnable -> new Thread(runnable, "mesh-cluster-leave").start())));
   }
 
   /** A listener registration that can be removed. */

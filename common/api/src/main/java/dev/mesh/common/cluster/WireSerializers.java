@@ -5,18 +5,17 @@ import com.hazelcast.config.SerializerConfig;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.StreamSerializer;
-
 import java.io.IOException;
 
 /**
- * Registers a Hazelcast serializer for one class from a type id, a writer and a reader: how the registry and the
- * replay store keep their values and entry processors out of Java serialization. Type ids are part of the cluster's
- * wire format: never reuse or renumber one (registry 1101+, replay store 1201+).
+ * Registers a Hazelcast serializer for one class from a type id, a writer and a reader: how the
+ * registry and the replay store keep their values and entry processors out of Java serialization.
+ * Type ids are part of the cluster's wire format: never reuse or renumber one (registry 1101+,
+ * replay store 1201+).
  */
 public final class WireSerializers {
 
-  private WireSerializers() {
-  }
+  private WireSerializers() {}
 
   /** Writes one value. */
   @FunctionalInterface
@@ -31,9 +30,12 @@ public final class WireSerializers {
   }
 
   /** Adds the serializer of {@code type} to a member's configuration. */
-  public static <T> void add(SerializationConfig config, Class<T> type, int typeId, Writer<T> writer, Reader<T> reader) {
-    config.addSerializerConfig(new SerializerConfig().setTypeClass(type)
-        .setImplementation(new Functional<>(typeId, writer, reader)));
+  public static <T> void add(
+      SerializationConfig config, Class<T> type, int typeId, Writer<T> writer, Reader<T> reader) {
+    config.addSerializerConfig(
+        new SerializerConfig()
+            .setTypeClass(type)
+            .setImplementation(new Functional<>(typeId, writer, reader)));
   }
 
   private static final class Functional<T> implements StreamSerializer<T> {

@@ -2,7 +2,10 @@ package dev.mesh.common.config;
 
 import java.util.List;
 
-/** Thrown at start when one or more configuration values are invalid; lists every problem, one per line. */
+/**
+ * Thrown at start when one or more configuration values are invalid; lists every problem, one per
+ * line.
+ */
 public final class ConfigException extends RuntimeException {
 
   private final List<String> problems;

@@ -11,9 +11,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Typed reads of configuration variables with defaults and bounds. Invalid values do not throw one at a time: they
- * are collected, and {@link #validate()} throws one {@link ConfigException} naming every bad variable, what it
- * holds and what it should hold.
+ * Typed reads of configuration variables with defaults and bounds. Invalid values do not throw one
+ * at a time: they are collected, and {@link #validate()} throws one {@link ConfigException} naming
+ * every bad variable, what it holds and what it should hold.
  */
 public final class Env {
 
@@ -70,8 +70,8 @@ public final class Env {
   }
 
   /**
-   * A TCP port that has no default: empty when the variable is unset (for something that is off unless asked for),
-   * empty too when its value is invalid (reported by {@link #validate()}).
+   * A TCP port that has no default: empty when the variable is unset (for something that is off
+   * unless asked for), empty too when its value is invalid (reported by {@link #validate()}).
    */
   public OptionalInt optionalPort(String name) {
     if (raw(name) == null) {
@@ -98,8 +98,8 @@ public final class Env {
   }
 
   /**
-   * A duration written as a number with an optional unit: {@code 250ms}, {@code 25s}, {@code 5m}, {@code 1h}; a bare
-   * number is milliseconds.
+   * A duration written as a number with an optional unit: {@code 250ms}, {@code 25s}, {@code 5m},
+   * {@code 1h}; a bare number is milliseconds.
    */
   public Duration duration(String name, Duration defaultValue, Duration min, Duration max) {
     String value = raw(name);
@@ -119,12 +119,13 @@ public final class Env {
       return defaultValue;
     }
     String unit = matcher.group(2) == null ? "ms" : matcher.group(2);
-    Duration parsed = switch (unit) {
-      case "s" -> Duration.ofSeconds(amount);
-      case "m" -> Duration.ofMinutes(amount);
-      case "h" -> Duration.ofHours(amount);
-      default -> Duration.ofMillis(amount);
-    };
+    Duration parsed =
+        switch (unit) {
+          case "s" -> Duration.ofSeconds(amount);
+          case "m" -> Duration.ofMinutes(amount);
+          case "h" -> Duration.ofHours(amount);
+          default -> Duration.ofMillis(amount);
+        };
     if (parsed.compareTo(min) < 0 || parsed.compareTo(max) > 0) {
       problems.add(name + "=" + value + ": must be between " + format(min) + " and " + format(max));
       return defaultValue;
@@ -138,7 +139,8 @@ public final class Env {
     if (value == null) {
       return defaultValue;
     }
-    List<String> items = Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    List<String> items =
+        Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     if (items.isEmpty()) {
       problems.add(name + "=" + value + ": must list at least one item, comma-separated");
       return defaultValue;

@@ -3,7 +3,6 @@ package dev.mesh.common.connection;
 import dev.mesh.common.bus.MeshMessage;
 import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
-
 import java.time.Instant;
 import java.util.List;
 
@@ -11,6 +10,5 @@ import java.util.List;
 public record ConnectionList(String userId, List<Entry> connections) implements MeshMessage {
 
   /** One live connection. */
-  public record Entry(ConnectionIdentity identity, Transport transport, Instant openedAt) {
-  }
+  public record Entry(ConnectionIdentity identity, Transport transport, Instant openedAt) {}
 }

@@ -1,13 +1,13 @@
 package dev.mesh.common.connection;
 
 import dev.mesh.common.bus.MeshMessage;
-
 import java.time.Instant;
 
 /**
- * Reply to a {@link dev.mesh.common.status.StatusQuery} on {@code mesh.connection.stats.<nodeId>}: what one connection
- * node holds now, its message counters since start, and {@code ghosts}: the difference between its open sockets and
- * the registry entries naming it at the last consistency check (expected 0).
+ * Reply to a {@link dev.mesh.common.status.StatusQuery} on {@code mesh.connection.stats.<nodeId>}:
+ * what one connection node holds now, its message counters since start, and {@code ghosts}: the
+ * difference between its open sockets and the registry entries naming it at the last consistency
+ * check (expected 0).
  */
 public record NodeStats(
     String nodeId,
@@ -20,5 +20,5 @@ public record NodeStats(
     long messagesIn,
     long messagesOut,
     long messagesDropped,
-    long ghosts) implements MeshMessage {
-}
+    long ghosts)
+    implements MeshMessage {}

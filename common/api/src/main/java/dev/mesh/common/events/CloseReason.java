@@ -2,12 +2,12 @@ package dev.mesh.common.events;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-
 import java.util.Arrays;
 
 /**
- * Why a connection closed (docs/ARCHITECTURE.md §5.3). Presence decides how long to wait before "offline" from this: an
- * intentional close waits a short debounce, an unintentional one the grace period, a terminal one not at all.
+ * Why a connection closed (docs/ARCHITECTURE.md §5.3). Presence decides how long to wait before
+ * "offline" from this: an intentional close waits a short debounce, an unintentional one the grace
+ * period, a terminal one not at all.
  */
 public enum CloseReason {
   /** The client closed on purpose (pagehide, logout, navigation). */
@@ -22,11 +22,16 @@ public enum CloseReason {
   ROTATED("rotated", Grace.GRACE),
   /** The node holding it shut down gracefully. */
   SERVER_SHUTDOWN("server-shutdown", Grace.GRACE),
-  /** The node holding it left the cluster without a goodbye (crash, kill -9, hang); reported by a survivor. */
+  /**
+   * The node holding it left the cluster without a goodbye (crash, kill -9, hang); reported by a
+   * survivor.
+   */
   NODE_LOST("node-lost", Grace.GRACE),
   /** The client could not keep up with its outbound queue; it will resume via replay. */
   SLOW_CONSUMER("slow-consumer", Grace.GRACE),
-  /** The token expired and no refreshed token arrived in time; the client reconnects with a new one. */
+  /**
+   * The token expired and no refreshed token arrived in time; the client reconnects with a new one.
+   */
   TOKEN_EXPIRED("token-expired", Grace.GRACE),
   /** An operator or application kicked the user, session or connection. */
   KICKED("kicked", Grace.NONE),
@@ -41,7 +46,9 @@ public enum CloseReason {
     GRACE,
     /** Offline at once. */
     NONE,
-    /** The connection was superseded by its successor, which is already open: nothing to wait for. */
+    /**
+     * The connection was superseded by its successor, which is already open: nothing to wait for.
+     */
     NONE_NEEDED
   }
 

@@ -1,2 +1,4 @@
-/** Connection lifecycle events published by connection-service, and the reasons a connection closes. */
+/**
+ * Connection lifecycle events published by connection-service, and the reasons a connection closes.
+ */
 package dev.mesh.common.events;

@@ -4,21 +4,22 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Rules for ids a client chooses (session, tab, page, message ids) and for channel names: short, printable, no
- * separators that could be abused in addresses or logs.
+ * Rules for ids a client chooses (session, tab, page, message ids) and for channel names: short,
+ * printable, no separators that could be abused in addresses or logs.
  */
 public final class ClientIds {
 
   /** Longest accepted client-chosen id. */
   public static final int MAX_ID_LENGTH = 64;
+
   /** Longest accepted channel name. */
   public static final int MAX_CHANNEL_LENGTH = 128;
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1," + MAX_ID_LENGTH + "}");
-  private static final Pattern CHANNEL = Pattern.compile("[A-Za-z0-9_:.@-]{1," + MAX_CHANNEL_LENGTH + "}");
+  private static final Pattern CHANNEL =
+      Pattern.compile("[A-Za-z0-9_:.@-]{1," + MAX_CHANNEL_LENGTH + "}");
 
-  private ClientIds() {
-  }
+  private ClientIds() {}
 
   /** Empty if {@code value} is a valid id, else why it is not, naming the field. */
   public static Optional<String> checkId(String field, String value) {
@@ -37,7 +38,8 @@ public final class ClientIds {
       return Optional.of("channel is required");
     }
     if (!CHANNEL.matcher(value).matches()) {
-      return Optional.of("channel must be 1-" + MAX_CHANNEL_LENGTH + " characters of A-Z a-z 0-9 _ - : . @");
+      return Optional.of(
+          "channel must be 1-" + MAX_CHANNEL_LENGTH + " characters of A-Z a-z 0-9 _ - : . @");
     }
     return Optional.empty();
   }

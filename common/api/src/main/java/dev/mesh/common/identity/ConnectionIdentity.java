@@ -1,10 +1,10 @@
 package dev.mesh.common.identity;
 
 /**
- * Everything that names one connection. {@code userId} comes from the verified token, {@code sessionId},
- * {@code tabId} and {@code pageId} from the client (validated by {@link ClientIds}), {@code connectionId} and
- * {@code nodeId} from the server. {@code pageId} is new per page load and per bfcache restore: it is the key of the
- * duplicate policy (one live connection per page).
+ * Everything that names one connection. {@code userId} comes from the verified token, {@code
+ * sessionId}, {@code tabId} and {@code pageId} from the client (validated by {@link ClientIds}),
+ * {@code connectionId} and {@code nodeId} from the server. {@code pageId} is new per page load and
+ * per bfcache restore: it is the key of the duplicate policy (one live connection per page).
  */
 public record ConnectionIdentity(
     String userId,
@@ -12,7 +12,8 @@ public record ConnectionIdentity(
     String tabId,
     String pageId,
     String connectionId,
-    String nodeId) implements java.io.Serializable {
+    String nodeId)
+    implements java.io.Serializable {
 
   public ConnectionIdentity {
     requireText(userId, "userId");

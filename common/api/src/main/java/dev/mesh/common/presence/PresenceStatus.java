@@ -2,13 +2,18 @@ package dev.mesh.common.presence;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-
 import java.util.Arrays;
 
-/** A user's presence: online while any connection is open, reconnecting during a grace period, else offline. */
+/**
+ * A user's presence: online while any connection is open, reconnecting during a grace period, else
+ * offline.
+ */
 public enum PresenceStatus {
   ONLINE("online"),
-  /** The last connection closed unintentionally; offline when the grace period ends without a reconnect. */
+  /**
+   * The last connection closed unintentionally; offline when the grace period ends without a
+   * reconnect.
+   */
   RECONNECTING("reconnecting"),
   OFFLINE("offline");
 
@@ -25,7 +30,9 @@ public enum PresenceStatus {
 
   @JsonCreator
   public static PresenceStatus fromWire(String name) {
-    return Arrays.stream(values()).filter(s -> s.wireName.equals(name)).findFirst()
+    return Arrays.stream(values())
+        .filter(s -> s.wireName.equals(name))
+        .findFirst()
         .orElseThrow(() -> new IllegalArgumentException("unknown presence status: " + name));
   }
 }

@@ -1,2 +1,5 @@
-/** The browser-facing wire protocol's fixed numbers: close codes and their ranges, and the envelope of events. */
+/**
+ * The browser-facing wire protocol's fixed numbers: close codes and their ranges, and the envelope
+ * of events.
+ */
 package dev.mesh.common.protocol;

@@ -7,19 +7,22 @@ import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Typed client of replay-service over the event bus. Every call has a timeout; failures are
- * {@link io.vertx.core.eventbus.ReplyException}s with a code from {@link dev.mesh.common.bus.ErrorCodes} (or Vert.x's
- * TIMEOUT / NO_HANDLERS, both retryable). A publish is safe to retry with the same message id.
+ * Typed client of replay-service over the event bus. Every call has a timeout; failures are {@link
+ * io.vertx.core.eventbus.ReplyException}s with a code from {@link dev.mesh.common.bus.ErrorCodes}
+ * (or Vert.x's TIMEOUT / NO_HANDLERS, both retryable). A publish is safe to retry with the same
+ * message id.
  */
 public final class ReplayClient {
 
-  /** Prefix of a user's private stream: direct messages to a user are appended to {@code user:<userId>}. */
+  /**
+   * Prefix of a user's private stream: direct messages to a user are appended to {@code
+   * user:<userId>}.
+   */
   public static final String USER_CHANNEL_PREFIX = "user:";
 
   private final BusClient bus;
@@ -39,7 +42,9 @@ public final class ReplayClient {
     return USER_CHANNEL_PREFIX + userId;
   }
 
-  /** Appends an event to a channel's history and publishes it on {@link Addresses#channel(String)}. */
+  /**
+   * Appends an event to a channel's history and publishes it on {@link Addresses#channel(String)}.
+   */
   public Future<PublishResult> publish(PublishRequest request) {
     return bus.request(Addresses.PUBLISH, request, PublishResult.class, timeout);
   }
@@ -48,12 +53,19 @@ public final class ReplayClient {
     return publish(new PublishRequest(channel, id, data, critical));
   }
 
-  /** A direct message to a user: appended to the user's private stream, so it is replayed when they resume. */
-  public Future<PublishResult> sendToUser(String userId, String id, JsonNode data, boolean critical) {
+  /**
+   * A direct message to a user: appended to the user's private stream, so it is replayed when they
+   * resume.
+   */
+  public Future<PublishResult> sendToUser(
+      String userId, String id, JsonNode data, boolean critical) {
     return publish(new PublishRequest(userChannel(userId), id, data, critical));
   }
 
-  /** One page of events after {@code after} (null: from the oldest retained); {@code limit} null: the maximum. */
+  /**
+   * One page of events after {@code after} (null: from the oldest retained); {@code limit} null:
+   * the maximum.
+   */
   public Future<HistoryPage> history(String channel, Position after, Integer limit) {
     return history(new HistoryRequest(channel, after, limit));
   }
@@ -63,54 +75,72 @@ public final class ReplayClient {
   }
 
   /**
-   * Every event after {@code after}, following pages until the head seen by the first page, as one page (at most
-   * {@code maxEvents}; {@code more} is true if that bound stopped it). A reset on any page is returned as is: the
-   * caller never gets a partial replay. This is what a subscriber uses to fill a gap or to catch up on resume.
+   * Every event after {@code after}, following pages until the head seen by the first page, as one
+   * page (at most {@code maxEvents}; {@code more} is true if that bound stopped it). A reset on any
+   * page is returned as is: the caller never gets a partial replay. This is what a subscriber uses
+   * to fill a gap or to catch up on resume.
    */
   public Future<HistoryPage> historySince(String channel, Position after, int maxEvents) {
     return collect(channel, after, maxEvents, new ArrayList<>(), -1);
   }
 
-  private Future<HistoryPage> collect(String channel, Position after, int maxEvents, List<Envelope> events,
-      long firstHead) {
+  private Future<HistoryPage> collect(
+      String channel, Position after, int maxEvents, List<Envelope> events, long firstHead) {
     int remaining = maxEvents - events.size();
-    return history(channel, after, remaining).compose(page -> {
-      if (page.mustReset()) {
-        return Future.succeededFuture(page);
-      }
-      events.addAll(page.events());
-      long head = firstHead < 0 ? page.head() : firstHead;
-      boolean more = page.more() && page.next().seq() < head;
-      if (more && events.size() < maxEvents) {
-        return collect(channel, page.next(), maxEvents, events, head);
-      }
-      return Future.succeededFuture(new HistoryPage(channel, page.epoch(), page.head(), events,
-          page.more(), null, page.next()));
-    });
+    return history(channel, after, remaining)
+        .compose(
+            page -> {
+              if (page.mustReset()) {
+                return Future.succeededFuture(page);
+              }
+              events.addAll(page.events());
+              long head = firstHead < 0 ? page.head() : firstHead;
+              boolean more = page.more() && page.next().seq() < head;
+              if (more && events.size() < maxEvents) {
+                return collect(channel, page.next(), maxEvents, events, head);
+              }
+              return Future.succeededFuture(
+                  new HistoryPage(
+                      channel, page.epoch(), page.head(), events, page.more(), null, page.next()));
+            });
   }
 
   /**
-   * Cumulative ack: every critical event of the channel up to {@code upTo} is acknowledged by the user. Fails with
-   * 409 when {@code upTo}'s epoch is not the channel's current one, 400 when it is beyond the head.
+   * Cumulative ack: every critical event of the channel up to {@code upTo} is acknowledged by the
+   * user. Fails with 409 when {@code upTo}'s epoch is not the channel's current one, 400 when it is
+   * beyond the head.
    */
   public Future<AckResult> ack(String userId, String channel, Position upTo) {
-    return bus.request(Addresses.ACK, new AckRequest(userId, channel, upTo.epoch(), upTo.seq(), false),
-        AckResult.class, timeout);
-  }
-
-  /**
-   * Opens the user's ack cursor for the channel at {@code at} unless they already have one in that epoch: on a user's
-   * first subscription to an ordinary channel, so that critical events from before it are never owed to them. The
-   * reply is the cursor as stored (an existing one is kept).
-   */
-  public Future<AckResult> openAcks(String userId, String channel, Position at) {
-    return bus.request(Addresses.ACK, new AckRequest(userId, channel, at.epoch(), at.seq(), true), AckResult.class,
+    return bus.request(
+        Addresses.ACK,
+        new AckRequest(userId, channel, upTo.epoch(), upTo.seq(), false),
+        AckResult.class,
         timeout);
   }
 
-  /** The user's unacknowledged critical events of the channel still in its history, after {@code after} if given. */
-  public Future<PendingCritical> pendingCritical(String userId, String channel, Position after, Integer limit) {
-    return bus.request(Addresses.PENDING_CRITICAL, new PendingCriticalRequest(userId, channel, after, limit),
-        PendingCritical.class, timeout);
+  /**
+   * Opens the user's ack cursor for the channel at {@code at} unless they already have one in that
+   * epoch: on a user's first subscription to an ordinary channel, so that critical events from
+   * before it are never owed to them. The reply is the cursor as stored (an existing one is kept).
+   */
+  public Future<AckResult> openAcks(String userId, String channel, Position at) {
+    return bus.request(
+        Addresses.ACK,
+        new AckRequest(userId, channel, at.epoch(), at.seq(), true),
+        AckResult.class,
+        timeout);
+  }
+
+  /**
+   * The user's unacknowledged critical events of the channel still in its history, after {@code
+   * after} if given.
+   */
+  public Future<PendingCritical> pendingCritical(
+      String userId, String channel, Position after, Integer limit) {
+    return bus.request(
+        Addresses.PENDING_CRITICAL,
+        new PendingCriticalRequest(userId, channel, after, limit),
+        PendingCritical.class,
+        timeout);
   }
 }

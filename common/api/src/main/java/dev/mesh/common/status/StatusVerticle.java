@@ -5,7 +5,6 @@ import dev.mesh.common.bus.RequestBody;
 import dev.mesh.common.cluster.MeshNode;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-
 import java.time.Instant;
 
 /** Answers {@link StatusQuery} on a service's status address, across the cluster. */
@@ -24,10 +23,14 @@ public final class StatusVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return BusRequest.consumer(vertx.eventBus(), address, RequestBody.of(StatusQuery.class), this::answer).completion();
+    return BusRequest.consumer(
+            vertx.eventBus(), address, RequestBody.of(StatusQuery.class), this::answer)
+        .completion();
   }
 
   private void answer(BusRequest<StatusQuery> query) {
-    query.reply(new ServiceStatus(service, node.nodeId(), Version.current(), startedAt, node.memberCount()));
+    query.reply(
+        new ServiceStatus(
+            service, node.nodeId(), Version.current(), startedAt, node.memberCount()));
   }
 }

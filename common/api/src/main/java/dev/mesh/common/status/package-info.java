@@ -1,2 +1,4 @@
-/** The status request every service answers, proving it is deployed and reachable over the cluster. */
+/**
+ * The status request every service answers, proving it is deployed and reachable over the cluster.
+ */
 package dev.mesh.common.status;

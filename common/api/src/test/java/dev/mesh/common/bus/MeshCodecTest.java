@@ -21,8 +21,15 @@ class MeshCodecTest {
   @Test
   @DisplayName("round-trips a record through its wire form, at any buffer offset")
   void roundTrip() {
-    Envelope envelope = new Envelope("room:1", "e1", 42, "m-1", Instant.parse("2026-11-21T10:00:00Z"),
-        JsonNodeFactory.instance.objectNode().put("text", "héllo"), true);
+    Envelope envelope =
+        new Envelope(
+            "room:1",
+            "e1",
+            42,
+            "m-1",
+            Instant.parse("2026-11-21T10:00:00Z"),
+            JsonNodeFactory.instance.objectNode().put("text", "héllo"),
+            true);
     Buffer buffer = Buffer.buffer().appendString("prefix");
     codec.encodeToWire(buffer, envelope);
     MeshMessage decoded = codec.decodeFromWire(6, buffer);
@@ -31,10 +38,18 @@ class MeshCodecTest {
   }
 
   @Test
-  @DisplayName("a shared message has its inner message's wire form (encoded once) and is delivered locally as it")
+  @DisplayName(
+      "a shared message has its inner message's wire form (encoded once) and is delivered locally as it")
   void shared() {
-    Envelope envelope = new Envelope("room:1", "e1", 7, "m-7", Instant.parse("2026-11-21T10:00:00Z"),
-        JsonNodeFactory.instance.objectNode().put("n", 7), false);
+    Envelope envelope =
+        new Envelope(
+            "room:1",
+            "e1",
+            7,
+            "m-7",
+            Instant.parse("2026-11-21T10:00:00Z"),
+            JsonNodeFactory.instance.objectNode().put("n", 7),
+            false);
     MeshCodec.Shared shared = new MeshCodec.Shared(envelope);
     Buffer plain = Buffer.buffer();
     codec.encodeToWire(plain, envelope);
@@ -49,19 +64,27 @@ class MeshCodecTest {
   }
 
   @Test
-  @DisplayName("refuses to decode a class that is not a MeshMessage, even if it exists: an Undecodable says why")
+  @DisplayName(
+      "refuses to decode a class that is not a MeshMessage, even if it exists: an Undecodable says why")
   void refusesForeignClasses() {
     byte[] type = "java.lang.Runtime".getBytes(UTF_8);
-    Buffer buffer = Buffer.buffer().appendShort((short) type.length).appendBytes(type).appendInt(2).appendString("{}");
-    assertThat(codec.decodeFromWire(0, buffer)).isInstanceOfSatisfying(Undecodable.class,
-        u -> assertThat(u.reason()).contains("is not a MeshMessage"));
+    Buffer buffer =
+        Buffer.buffer()
+            .appendShort((short) type.length)
+            .appendBytes(type)
+            .appendInt(2)
+            .appendString("{}");
+    assertThat(codec.decodeFromWire(0, buffer))
+        .isInstanceOfSatisfying(
+            Undecodable.class, u -> assertThat(u.reason()).contains("is not a MeshMessage"));
   }
 
   @Test
   @DisplayName("writes the documented layout: 2-byte length, class name, 4-byte length, UTF-8 JSON")
   void documentedLayout() {
-    PublishRequest request = new PublishRequest("room:1", "m-1", JsonNodeFactory.instance.objectNode().put("t", "é"),
-        false);
+    PublishRequest request =
+        new PublishRequest(
+            "room:1", "m-1", JsonNodeFactory.instance.objectNode().put("t", "é"), false);
     Buffer buffer = Buffer.buffer();
     codec.encodeToWire(buffer, request);
     String type = PublishRequest.class.getName();
@@ -74,19 +97,36 @@ class MeshCodecTest {
   }
 
   @Test
-  @DisplayName("never throws on bytes that do not follow the layout: each gives an Undecodable with the reason")
+  @DisplayName(
+      "never throws on bytes that do not follow the layout: each gives an Undecodable with the reason")
   void truncatedOrInconsistentBytes() {
     byte[] type = PublishRequest.class.getName().getBytes(UTF_8);
     assertThat(reason(Buffer.buffer())).contains("no class-name length");
     assertThat(reason(Buffer.buffer().appendByte((byte) 1))).contains("no class-name length");
-    assertThat(reason(Buffer.buffer().appendShort((short) 500).appendString("x"))).contains("class-name length 500");
-    assertThat(reason(Buffer.buffer().appendShort((short) 0).appendInt(0))).contains("class-name length 0");
-    assertThat(reason(Buffer.buffer().appendShort((short) type.length).appendBytes(type).appendInt(-1)))
+    assertThat(reason(Buffer.buffer().appendShort((short) 500).appendString("x")))
+        .contains("class-name length 500");
+    assertThat(reason(Buffer.buffer().appendShort((short) 0).appendInt(0)))
+        .contains("class-name length 0");
+    assertThat(
+            reason(
+                Buffer.buffer().appendShort((short) type.length).appendBytes(type).appendInt(-1)))
         .contains("JSON length 4294967295");
-    assertThat(reason(Buffer.buffer().appendShort((short) 9).appendString("com.x.Nop").appendInt(2).appendString("{}")))
+    assertThat(
+            reason(
+                Buffer.buffer()
+                    .appendShort((short) 9)
+                    .appendString("com.x.Nop")
+                    .appendInt(2)
+                    .appendString("{}")))
         .contains("unknown message type com.x.Nop");
-    assertThat(reason(Buffer.buffer().appendShort((short) type.length).appendBytes(type).appendInt(15)
-        .appendString("{\"channel\": [1]"))).contains("cannot decode PublishRequest");
+    assertThat(
+            reason(
+                Buffer.buffer()
+                    .appendShort((short) type.length)
+                    .appendBytes(type)
+                    .appendInt(15)
+                    .appendString("{\"channel\": [1]")))
+        .contains("cannot decode PublishRequest");
   }
 
   private String reason(Buffer buffer) {

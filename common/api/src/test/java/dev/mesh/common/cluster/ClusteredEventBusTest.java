@@ -1,5 +1,7 @@
 package dev.mesh.common.cluster;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.BusClient;
 import dev.mesh.common.events.CloseReason;
@@ -14,18 +16,15 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.junit5.Checkpoint;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 @ExtendWith(VertxExtension.class)
 @DisplayName("Three clustered nodes in one JVM")
@@ -38,15 +37,25 @@ class ClusteredEventBusTest {
     ClusterOptions options = TestClusters.fresh();
     // Sequential starts: the first node becomes master, the others join it.
     MeshCluster.start(options, null)
-        .compose(a -> { nodes.add(a); return MeshCluster.start(options, null); })
-        .compose(b -> { nodes.add(b); return MeshCluster.start(options, null); })
+        .compose(
+            a -> {
+              nodes.add(a);
+              return MeshCluster.start(options, null);
+            })
+        .compose(
+            b -> {
+              nodes.add(b);
+              return MeshCluster.start(options, null);
+            })
         .onSuccess(nodes::add)
         .onComplete(test.succeedingThenComplete());
   }
 
   @AfterEach
   void stopNodes() throws Exception {
-    Future.join(nodes.stream().map(MeshNode::close).toList()).toCompletionStage().toCompletableFuture()
+    Future.join(nodes.stream().map(MeshNode::close).toList())
+        .toCompletionStage()
+        .toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }
 
@@ -54,8 +63,9 @@ class ClusteredEventBusTest {
   @DisplayName("every node sees three members, each with a distinct node id")
   void formsOneCluster() {
     assertThat(nodes).allSatisfy(node -> assertThat(node.memberCount()).isEqualTo(3));
-    assertThat(nodes.get(0).memberIds()).containsExactlyInAnyOrder(
-        nodes.get(0).nodeId(), nodes.get(1).nodeId(), nodes.get(2).nodeId());
+    assertThat(nodes.get(0).memberIds())
+        .containsExactlyInAnyOrder(
+            nodes.get(0).nodeId(), nodes.get(1).nodeId(), nodes.get(2).nodeId());
   }
 
   @Test
@@ -63,35 +73,77 @@ class ClusteredEventBusTest {
   void requestReplyAcrossNodes(VertxTestContext test) {
     MeshNode responder = nodes.get(2);
     Instant startedAt = Instant.parse("2026-01-02T03:04:05Z");
-    MessageConsumer<StatusQuery> consumer = responder.vertx().eventBus().consumer("test.status", query ->
-        query.reply(new ServiceStatus("test-service", responder.nodeId(), "v-" + query.body().from(), startedAt, 3)));
-    consumer.completion()
-        .compose(v -> new BusClient(nodes.get(0).vertx())
-            .request("test.status", new StatusQuery("node-0"), ServiceStatus.class))
-        .onComplete(test.succeeding(status -> test.verify(() -> {
-          assertThat(status).isEqualTo(new ServiceStatus("test-service", responder.nodeId(), "v-node-0", startedAt, 3));
-          test.completeNow();
-        })));
+    MessageConsumer<StatusQuery> consumer =
+        responder
+            .vertx()
+            .eventBus()
+            .consumer(
+                "test.status",
+                query ->
+                    query.reply(
+                        new ServiceStatus(
+                            "test-service",
+                            responder.nodeId(),
+                            "v-" + query.body().from(),
+                            startedAt,
+                            3)));
+    consumer
+        .completion()
+        .compose(
+            v ->
+                new BusClient(nodes.get(0).vertx())
+                    .request("test.status", new StatusQuery("node-0"), ServiceStatus.class))
+        .onComplete(
+            test.succeeding(
+                status ->
+                    test.verify(
+                        () -> {
+                          assertThat(status)
+                              .isEqualTo(
+                                  new ServiceStatus(
+                                      "test-service",
+                                      responder.nodeId(),
+                                      "v-node-0",
+                                      startedAt,
+                                      3));
+                          test.completeNow();
+                        })));
   }
 
   @Test
   @DisplayName("a publish reaches a consumer on every other node, decoded to the same record")
   void publishReachesEveryNode(VertxTestContext test) {
-    ConnectionIdentity identity = new ConnectionIdentity("u1", "s1", "t1", "p1", "c1", nodes.get(0).nodeId());
-    ConnectionClosed closed = new ConnectionClosed(identity, Transport.WEBSOCKET, Instant.ofEpochMilli(1000),
-        Instant.ofEpochMilli(4000), CloseReason.HEARTBEAT_TIMEOUT, 4000);
+    ConnectionIdentity identity =
+        new ConnectionIdentity("u1", "s1", "t1", "p1", "c1", nodes.get(0).nodeId());
+    ConnectionClosed closed =
+        new ConnectionClosed(
+            identity,
+            Transport.WEBSOCKET,
+            Instant.ofEpochMilli(1000),
+            Instant.ofEpochMilli(4000),
+            CloseReason.HEARTBEAT_TIMEOUT,
+            4000);
     Checkpoint received = test.checkpoint(2);
     List<Future<Void>> registered = new ArrayList<>();
     for (MeshNode node : nodes.subList(1, 3)) {
-      registered.add(node.vertx().eventBus().<ConnectionClosed>consumer(Addresses.CONNECTION_EVENTS, message ->
-          test.verify(() -> {
-            assertThat(message.body()).isEqualTo(closed);
-            assertThat(message.body().durationMillis()).isEqualTo(3000);
-            received.flag();
-          })).completion());
+      registered.add(
+          node.vertx()
+              .eventBus()
+              .<ConnectionClosed>consumer(
+                  Addresses.CONNECTION_EVENTS,
+                  message ->
+                      test.verify(
+                          () -> {
+                            assertThat(message.body()).isEqualTo(closed);
+                            assertThat(message.body().durationMillis()).isEqualTo(3000);
+                            received.flag();
+                          }))
+              .completion());
     }
-    Future.all(registered).onComplete(test.succeeding(v ->
-        nodes.get(0).vertx().eventBus().publish(Addresses.CONNECTION_EVENTS, closed)));
+    Future.all(registered)
+        .onComplete(
+            test.succeeding(
+                v -> nodes.get(0).vertx().eventBus().publish(Addresses.CONNECTION_EVENTS, closed)));
   }
 
   @Test
@@ -101,14 +153,17 @@ class ClusteredEventBusTest {
     String leavingId = leaving.nodeId();
     Checkpoint seen = test.checkpoint(2);
     for (MeshNode survivor : nodes.subList(0, 2)) {
-      survivor.onMembershipChange(change -> test.verify(() -> {
-        if (change.kind() == MembershipChange.Kind.LEFT) {
-          assertThat(change.nodeId()).isEqualTo(leavingId);
-          assertThat(change.members()).isEqualTo(2);
-          assertThat(survivor.memberIds()).doesNotContain(leavingId).hasSize(2);
-          seen.flag();
-        }
-      }));
+      survivor.onMembershipChange(
+          change ->
+              test.verify(
+                  () -> {
+                    if (change.kind() == MembershipChange.Kind.LEFT) {
+                      assertThat(change.nodeId()).isEqualTo(leavingId);
+                      assertThat(change.members()).isEqualTo(2);
+                      assertThat(survivor.memberIds()).doesNotContain(leavingId).hasSize(2);
+                      seen.flag();
+                    }
+                  }));
     }
     nodes.remove(leaving);
     leaving.close();

@@ -2,19 +2,18 @@ package dev.mesh.common.registry;
 
 import com.hazelcast.aggregation.Aggregator;
 import com.hazelcast.projection.Projection;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What the registry holds for one node, computed on the data members over the entries the node-id index selects
- * ({@link Registry#onNode(String)}): a count (the ghost gauge) or the entries themselves (the registry repair).
+ * What the registry holds for one node, computed on the data members over the entries the node-id
+ * index selects ({@link Registry#onNode(String)}): a count (the ghost gauge) or the entries
+ * themselves (the registry repair).
  */
 public final class NodeConnections {
 
-  private NodeConnections() {
-  }
+  private NodeConnections() {}
 
   /** Counts the connections of {@code nodeId} over the entries it is given. */
   public static Aggregator<Map.Entry<String, UserConnections>, Long> count(String nodeId) {
@@ -22,7 +21,8 @@ public final class NodeConnections {
   }
 
   /** The connections of {@code nodeId} in each entry it is given. */
-  public static Projection<Map.Entry<String, UserConnections>, List<RegistryEntry>> entries(String nodeId) {
+  public static Projection<Map.Entry<String, UserConnections>, List<RegistryEntry>> entries(
+      String nodeId) {
     return new Entries(nodeId);
   }
 
@@ -55,7 +55,8 @@ public final class NodeConnections {
     }
   }
 
-  private static final class Entries implements Projection<Map.Entry<String, UserConnections>, List<RegistryEntry>> {
+  private static final class Entries
+      implements Projection<Map.Entry<String, UserConnections>, List<RegistryEntry>> {
     private static final long serialVersionUID = 1L;
     private final String nodeId;
 
@@ -65,8 +66,10 @@ public final class NodeConnections {
 
     @Override
     public List<RegistryEntry> transform(Map.Entry<String, UserConnections> entry) {
-      // An ArrayList travels with Hazelcast's own list serializer (and the registry's entry serializer).
-      return new ArrayList<>(entry.getValue().connections().stream().filter(c -> c.nodeId().equals(nodeId)).toList());
+      // An ArrayList travels with Hazelcast's own list serializer (and the registry's entry
+      // serializer).
+      return new ArrayList<>(
+          entry.getValue().connections().stream().filter(c -> c.nodeId().equals(nodeId)).toList());
     }
   }
 }

@@ -1,15 +1,16 @@
 package dev.mesh.common.registry;
 
 import com.hazelcast.map.EntryProcessor;
-
 import java.util.List;
 import java.util.Map;
 
 /**
- * Removes every connection held by one node from a user's entry and returns them (empty list if none). Run with
- * {@code executeOnEntries} by survivors when a node leaves the cluster, so no entry outlives its node.
+ * Removes every connection held by one node from a user's entry and returns them (empty list if
+ * none). Run with {@code executeOnEntries} by survivors when a node leaves the cluster, so no entry
+ * outlives its node.
  */
-public final class PurgeNode implements EntryProcessor<String, UserConnections, List<RegistryEntry>> {
+public final class PurgeNode
+    implements EntryProcessor<String, UserConnections, List<RegistryEntry>> {
 
   private final String nodeId;
 
@@ -23,7 +24,8 @@ public final class PurgeNode implements EntryProcessor<String, UserConnections, 
     if (current == null) {
       return List.of();
     }
-    List<RegistryEntry> purged = current.connections().stream().filter(c -> c.nodeId().equals(nodeId)).toList();
+    List<RegistryEntry> purged =
+        current.connections().stream().filter(c -> c.nodeId().equals(nodeId)).toList();
     if (!purged.isEmpty()) {
       UserConnections next = current.without(c -> c.nodeId().equals(nodeId));
       mapEntry.setValue(next.isEmpty() ? null : next);

@@ -1,7 +1,6 @@
 package dev.mesh.common.registry;
 
 import com.hazelcast.map.EntryProcessor;
-
 import java.io.Serializable;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -10,10 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Several {@link RegisterConnection}s in one Hazelcast call: the registrations a connection node admitted together, for
- * {@code IMap.submitToKeys} over their users' keys. Each user's registrations are applied in the order given, one after
- * the other, by exactly the rule of {@link RegisterConnection} (same page displaced, or this one refused as stale; then
- * the per-user limit), atomically on the user's key: a batch changes nothing about what is registered, only how many
+ * Several {@link RegisterConnection}s in one Hazelcast call: the registrations a connection node
+ * admitted together, for {@code IMap.submitToKeys} over their users' keys. Each user's
+ * registrations are applied in the order given, one after the other, by exactly the rule of {@link
+ * RegisterConnection} (same page displaced, or this one refused as stale; then the per-user limit),
+ * atomically on the user's key: a batch changes nothing about what is registered, only how many
  * calls it takes. Backups run the same processor.
  */
 public final class RegisterConnections
@@ -25,7 +25,9 @@ public final class RegisterConnections
   public RegisterConnections(List<RegisterConnection> registrations) {
     Map<String, List<RegisterConnection>> grouped = new LinkedHashMap<>();
     for (RegisterConnection registration : registrations) {
-      grouped.computeIfAbsent(registration.entry().identity().userId(), k -> new ArrayList<>()).add(registration);
+      grouped
+          .computeIfAbsent(registration.entry().identity().userId(), k -> new ArrayList<>())
+          .add(registration);
     }
     this.byUser = grouped;
   }
@@ -41,12 +43,15 @@ public final class RegisterConnections
   }
 
   @Override
-  @SuppressWarnings("ReferenceEquality") // identity on purpose: a registration that changed nothing keeps the value
+  @SuppressWarnings(
+      "ReferenceEquality") // identity on purpose: a registration that changed nothing keeps the
+  // value
   public Results process(Map.Entry<String, UserConnections> mapEntry) {
     List<RegisterConnection> mine = byUser.getOrDefault(mapEntry.getKey(), List.of());
     // Applied one by one to a copy of the entry, written back once.
     UserConnections original = mapEntry.getValue();
-    Map.Entry<String, UserConnections> slot = new AbstractMap.SimpleEntry<>(mapEntry.getKey(), original);
+    Map.Entry<String, UserConnections> slot =
+        new AbstractMap.SimpleEntry<>(mapEntry.getKey(), original);
     List<RegisterConnection.Result> results = new ArrayList<>(mine.size());
     for (RegisterConnection registration : mine) {
       results.add(registration.process(slot));
@@ -58,6 +63,5 @@ public final class RegisterConnections
   }
 
   /** One result per registration of the user, in the order they were given. */
-  public record Results(List<RegisterConnection.Result> results) implements Serializable {
-  }
+  public record Results(List<RegisterConnection.Result> results) implements Serializable {}
 }

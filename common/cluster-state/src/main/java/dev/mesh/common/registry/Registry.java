@@ -15,20 +15,22 @@ public final class Registry {
 
   /** {@code IMap<String userId, UserConnections>}. */
   public static final String USERS_MAP = "mesh.registry.users";
+
   /**
-   * The node ids of a user's connections, as Hazelcast reads them from a {@link UserConnections} value (by
-   * reflection on the record accessors; {@code [any]} makes each connection's id an index key of the entry).
+   * The node ids of a user's connections, as Hazelcast reads them from a {@link UserConnections}
+   * value (by reflection on the record accessors; {@code [any]} makes each connection's id an index
+   * key of the entry).
    */
   public static final String NODE_ID_ATTRIBUTE = "connections[any].identity.nodeId";
 
-  private Registry() {
-  }
+  private Registry() {}
 
   /**
-   * The registry map's configuration, declared statically by every member: one backup, split-brain protected,
-   * discarded on the merging side of a split (its edges restart and their clients register again), and a hash
-   * index on the node id of each connection, so that what a node holds is found without reading every user. Values
-   * are kept as objects: the index reads them without deserialising, and entry processors replace them in place.
+   * The registry map's configuration, declared statically by every member: one backup, split-brain
+   * protected, discarded on the merging side of a split (its edges restart and their clients
+   * register again), and a hash index on the node id of each connection, so that what a node holds
+   * is found without reading every user. Values are kept as objects: the index reads them without
+   * deserialising, and entry processors replace them in place.
    */
   public static MapConfig mapConfig() {
     return MeshStructures.discardOnMerge(new MapConfig(USERS_MAP))

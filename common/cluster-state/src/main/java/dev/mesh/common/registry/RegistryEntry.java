@@ -2,17 +2,18 @@ package dev.mesh.common.registry;
 
 import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
-
 import java.io.Serializable;
 import java.time.Instant;
 
 /**
- * One live connection as the registry knows it: its identity, transport, when it opened, and the client's number of
- * the attempt it was (the {@code attempt} parameter of {@code /ws} and {@code /sse}; {@link #UNNUMBERED} for a
- * client that does not number its attempts). Within one page, a higher attempt is a newer one whatever the clocks or
- * the order in which the registrations land (docs/PROTOCOL.md 1.3).
+ * One live connection as the registry knows it: its identity, transport, when it opened, and the
+ * client's number of the attempt it was (the {@code attempt} parameter of {@code /ws} and {@code
+ * /sse}; {@link #UNNUMBERED} for a client that does not number its attempts). Within one page, a
+ * higher attempt is a newer one whatever the clocks or the order in which the registrations land
+ * (docs/PROTOCOL.md 1.3).
  */
-public record RegistryEntry(ConnectionIdentity identity, Transport transport, Instant openedAt, long attempt)
+public record RegistryEntry(
+    ConnectionIdentity identity, Transport transport, Instant openedAt, long attempt)
     implements Serializable {
 
   /** The attempt of a connection whose client sent no number. */
@@ -38,9 +39,9 @@ public record RegistryEntry(ConnectionIdentity identity, Transport transport, In
   }
 
   /**
-   * Whether this entry is a later attempt of the same page than {@code other}: by the attempt numbers when both are
-   * numbered and differ (clocks of different nodes and the order of arrival do not matter then), else by
-   * {@code openedAt}, the admitting node's clock.
+   * Whether this entry is a later attempt of the same page than {@code other}: by the attempt
+   * numbers when both are numbered and differ (clocks of different nodes and the order of arrival
+   * do not matter then), else by {@code openedAt}, the admitting node's clock.
    */
   public boolean newerAttemptThan(RegistryEntry other) {
     if (attempt != UNNUMBERED && other.attempt != UNNUMBERED && attempt != other.attempt) {

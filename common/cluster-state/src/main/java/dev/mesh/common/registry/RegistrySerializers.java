@@ -6,22 +6,24 @@ import com.hazelcast.nio.ObjectDataOutput;
 import dev.mesh.common.cluster.WireSerializers;
 import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
-
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Compact binary forms of the registry's values and entry processors. Every connect and disconnect sends one entry
- * processor and its backup; with Java serialization (object streams, class descriptors) that was the largest Hazelcast
- * cost in a profile of 2,000 connects. Hazelcast picks a serializer registered for a class before falling back to
- * {@link java.io.Serializable}, so the classes stay plain records and processors.
+ * Compact binary forms of the registry's values and entry processors. Every connect and disconnect
+ * sends one entry processor and its backup; with Java serialization (object streams, class
+ * descriptors) that was the largest Hazelcast cost in a profile of 2,000 connects. Hazelcast picks
+ * a serializer registered for a class before falling back to {@link java.io.Serializable}, so the
+ * classes stay plain records and processors.
  */
 public final class RegistrySerializers {
 
-  // Type ids are part of the cluster's wire format: never reuse or renumber one. 1101-1104, 1106 and 1107 held
-  // entries without the attempt number; its formats took new ids, so a member of an older version refuses them with
+  // Type ids are part of the cluster's wire format: never reuse or renumber one. 1101-1104, 1106
+  // and 1107 held
+  // entries without the attempt number; its formats took new ids, so a member of an older version
+  // refuses them with
   // a serialization error instead of misreading them.
   static final int UNREGISTER = 1105;
   static final int REGISTRY_ENTRY = 1108;
@@ -31,56 +33,88 @@ public final class RegistrySerializers {
   static final int REGISTER_BATCH = 1112;
   static final int REGISTER_BATCH_RESULTS = 1113;
 
-  private RegistrySerializers() {
-  }
+  private RegistrySerializers() {}
 
   /** Adds the registry's serializers to a member's configuration. */
   public static void register(SerializationConfig config) {
-    WireSerializers.add(config, RegistryEntry.class, REGISTRY_ENTRY, RegistrySerializers::writeEntry,
+    WireSerializers.add(
+        config,
+        RegistryEntry.class,
+        REGISTRY_ENTRY,
+        RegistrySerializers::writeEntry,
         RegistrySerializers::readEntry);
-    WireSerializers.add(config, UserConnections.class, USER_CONNECTIONS,
-        (out, value) -> writeEntries(out, value.connections()), in -> new UserConnections(readEntries(in)));
-    WireSerializers.add(config, RegisterConnection.class, REGISTER, (out, processor) -> {
-      writeEntry(out, processor.entry());
-      out.writeInt(processor.maxPerUser());
-      out.writeBoolean(processor.evictOldest());
-    }, in -> new RegisterConnection(readEntry(in), in.readInt(), in.readBoolean()));
-    WireSerializers.add(config, RegisterConnection.Result.class, REGISTER_RESULT, RegistrySerializers::writeResult,
+    WireSerializers.add(
+        config,
+        UserConnections.class,
+        USER_CONNECTIONS,
+        (out, value) -> writeEntries(out, value.connections()),
+        in -> new UserConnections(readEntries(in)));
+    WireSerializers.add(
+        config,
+        RegisterConnection.class,
+        REGISTER,
+        (out, processor) -> {
+          writeEntry(out, processor.entry());
+          out.writeInt(processor.maxPerUser());
+          out.writeBoolean(processor.evictOldest());
+        },
+        in -> new RegisterConnection(readEntry(in), in.readInt(), in.readBoolean()));
+    WireSerializers.add(
+        config,
+        RegisterConnection.Result.class,
+        REGISTER_RESULT,
+        RegistrySerializers::writeResult,
         RegistrySerializers::readResult);
-    WireSerializers.add(config, RegisterConnections.class, REGISTER_BATCH, (out, batch) -> {
-      List<RegisterConnection> registrations = batch.registrations();
-      out.writeInt(registrations.size());
-      for (RegisterConnection registration : registrations) {
-        writeEntry(out, registration.entry());
-        out.writeInt(registration.maxPerUser());
-        out.writeBoolean(registration.evictOldest());
-      }
-    }, in -> {
-      int size = in.readInt();
-      List<RegisterConnection> registrations = new ArrayList<>(size);
-      for (int i = 0; i < size; i++) {
-        registrations.add(new RegisterConnection(readEntry(in), in.readInt(), in.readBoolean()));
-      }
-      return new RegisterConnections(registrations);
-    });
-    WireSerializers.add(config, RegisterConnections.Results.class, REGISTER_BATCH_RESULTS, (out, value) -> {
-      out.writeInt(value.results().size());
-      for (RegisterConnection.Result result : value.results()) {
-        writeResult(out, result);
-      }
-    }, in -> {
-      int size = in.readInt();
-      List<RegisterConnection.Result> results = new ArrayList<>(size);
-      for (int i = 0; i < size; i++) {
-        results.add(readResult(in));
-      }
-      return new RegisterConnections.Results(results);
-    });
-    WireSerializers.add(config, UnregisterConnection.class, UNREGISTER,
-        (out, processor) -> out.writeString(processor.connectionId()), in -> new UnregisterConnection(in.readString()));
+    WireSerializers.add(
+        config,
+        RegisterConnections.class,
+        REGISTER_BATCH,
+        (out, batch) -> {
+          List<RegisterConnection> registrations = batch.registrations();
+          out.writeInt(registrations.size());
+          for (RegisterConnection registration : registrations) {
+            writeEntry(out, registration.entry());
+            out.writeInt(registration.maxPerUser());
+            out.writeBoolean(registration.evictOldest());
+          }
+        },
+        in -> {
+          int size = in.readInt();
+          List<RegisterConnection> registrations = new ArrayList<>(size);
+          for (int i = 0; i < size; i++) {
+            registrations.add(
+                new RegisterConnection(readEntry(in), in.readInt(), in.readBoolean()));
+          }
+          return new RegisterConnections(registrations);
+        });
+    WireSerializers.add(
+        config,
+        RegisterConnections.Results.class,
+        REGISTER_BATCH_RESULTS,
+        (out, value) -> {
+          out.writeInt(value.results().size());
+          for (RegisterConnection.Result result : value.results()) {
+            writeResult(out, result);
+          }
+        },
+        in -> {
+          int size = in.readInt();
+          List<RegisterConnection.Result> results = new ArrayList<>(size);
+          for (int i = 0; i < size; i++) {
+            results.add(readResult(in));
+          }
+          return new RegisterConnections.Results(results);
+        });
+    WireSerializers.add(
+        config,
+        UnregisterConnection.class,
+        UNREGISTER,
+        (out, processor) -> out.writeString(processor.connectionId()),
+        in -> new UnregisterConnection(in.readString()));
   }
 
-  static void writeResult(ObjectDataOutput out, RegisterConnection.Result result) throws IOException {
+  static void writeResult(ObjectDataOutput out, RegisterConnection.Result result)
+      throws IOException {
     out.writeBoolean(result.accepted());
     writeEntries(out, result.displaced());
     writeEntries(out, result.evicted());
@@ -89,8 +123,8 @@ public final class RegistrySerializers {
   }
 
   static RegisterConnection.Result readResult(ObjectDataInput in) throws IOException {
-    return new RegisterConnection.Result(in.readBoolean(), readEntries(in), readEntries(in), in.readInt(),
-        in.readBoolean());
+    return new RegisterConnection.Result(
+        in.readBoolean(), readEntries(in), readEntries(in), in.readInt(), in.readBoolean());
   }
 
   static void writeEntry(ObjectDataOutput out, RegistryEntry entry) throws IOException {
@@ -109,13 +143,23 @@ public final class RegistrySerializers {
   }
 
   static RegistryEntry readEntry(ObjectDataInput in) throws IOException {
-    ConnectionIdentity id = new ConnectionIdentity(in.readString(), in.readString(), in.readString(), in.readString(),
-        in.readString(), in.readString());
+    ConnectionIdentity id =
+        new ConnectionIdentity(
+            in.readString(),
+            in.readString(),
+            in.readString(),
+            in.readString(),
+            in.readString(),
+            in.readString());
     Transport transport = transport(in.readByte());
-    return new RegistryEntry(id, transport, Instant.ofEpochSecond(in.readLong(), in.readInt()), in.readLong());
+    return new RegistryEntry(
+        id, transport, Instant.ofEpochSecond(in.readLong(), in.readInt()), in.readLong());
   }
 
-  /** A transport's byte on the wire: fixed here, whatever the order of {@link Transport}'s constants. */
+  /**
+   * A transport's byte on the wire: fixed here, whatever the order of {@link Transport}'s
+   * constants.
+   */
   private static int transportCode(Transport transport) {
     return switch (transport) {
       case WEBSOCKET -> 0;

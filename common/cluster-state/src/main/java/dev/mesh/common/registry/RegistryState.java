@@ -4,7 +4,10 @@ import com.hazelcast.config.Config;
 import dev.mesh.common.cluster.ClusterOptions;
 import dev.mesh.common.cluster.ClusterStateHook;
 
-/** The registry's part of every member's configuration: its map, declared statically, and its serializers. */
+/**
+ * The registry's part of every member's configuration: its map, declared statically, and its
+ * serializers.
+ */
 public final class RegistryState implements ClusterStateHook {
 
   @Override

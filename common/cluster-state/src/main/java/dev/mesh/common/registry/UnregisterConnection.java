@@ -1,11 +1,13 @@
 package dev.mesh.common.registry;
 
 import com.hazelcast.map.EntryProcessor;
-
 import java.util.Map;
 
-/** Atomically removes one connection from its user's entry; removes the entry when it was the last. */
-public final class UnregisterConnection implements EntryProcessor<String, UserConnections, Boolean> {
+/**
+ * Atomically removes one connection from its user's entry; removes the entry when it was the last.
+ */
+public final class UnregisterConnection
+    implements EntryProcessor<String, UserConnections, Boolean> {
 
   private final String connectionId;
 

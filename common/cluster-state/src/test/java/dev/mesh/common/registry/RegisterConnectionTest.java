@@ -1,24 +1,28 @@
 package dev.mesh.common.registry;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
-import org.junit.jupiter.api.Test;
-
 import java.time.Instant;
 import java.util.AbstractMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-/** The duplicate-page rule of the registry: a page keeps its latest connection attempt, whatever order they land in. */
+/**
+ * The duplicate-page rule of the registry: a page keeps its latest connection attempt, whatever
+ * order they land in.
+ */
 class RegisterConnectionTest {
 
   private static final Instant T0 = Instant.parse("2026-11-22T00:00:00Z");
 
   private static RegistryEntry attempt(String connectionId, String page, long millis) {
-    return new RegistryEntry(new ConnectionIdentity("alice", "s", "t", page, connectionId, "node-" + connectionId),
-        Transport.WEBSOCKET, T0.plusMillis(millis));
+    return new RegistryEntry(
+        new ConnectionIdentity("alice", "s", "t", page, connectionId, "node-" + connectionId),
+        Transport.WEBSOCKET,
+        T0.plusMillis(millis));
   }
 
   private static Map.Entry<String, UserConnections> user(RegistryEntry... entries) {
@@ -63,8 +67,10 @@ class RegisterConnectionTest {
 
   @Test
   void theSameConnectionRegisteringAgainDisplacesNothing() {
-    // A repair that restores an entry the registry already has (its read raced the first registration) must not
-    // close the live connection as its own duplicate: found by the full-scale chaos run, two pages closed with 4504.
+    // A repair that restores an entry the registry already has (its read raced the first
+    // registration) must not
+    // close the live connection as its own duplicate: found by the full-scale chaos run, two pages
+    // closed with 4504.
     RegistryEntry live = attempt("c1", "p1", 0);
     Map.Entry<String, UserConnections> slot = user(live);
     RegisterConnection.Result result = new RegisterConnection(live, 10, false).process(slot);
@@ -74,14 +80,16 @@ class RegisterConnectionTest {
     assertThat(slot.getValue().connections()).containsExactly(live);
   }
 
-  private static RegistryEntry numbered(String connectionId, String page, long millis, long attemptNumber) {
+  private static RegistryEntry numbered(
+      String connectionId, String page, long millis, long attemptNumber) {
     RegistryEntry entry = attempt(connectionId, page, millis);
     return new RegistryEntry(entry.identity(), entry.transport(), entry.openedAt(), attemptNumber);
   }
 
   @Test
   void aLowerAttemptNumberIsStaleEvenWhenAdmittedLater() {
-    // Attempt 1 reached admission 2 s after attempt 2 was registered (a slow link, a busy node): still the older one.
+    // Attempt 1 reached admission 2 s after attempt 2 was registered (a slow link, a busy node):
+    // still the older one.
     RegistryEntry live = numbered("c2", "p1", 0, 2);
     RegistryEntry stale = numbered("c1", "p1", 2000, 1);
     Map.Entry<String, UserConnections> slot = user(live);
@@ -109,9 +117,11 @@ class RegisterConnectionTest {
     RegistryEntry live = attempt("c2", "p1", 1500);
     RegistryEntry staleNumbered = numbered("c1", "p1", 0, 7);
     Map.Entry<String, UserConnections> slot = user(live);
-    assertThat(new RegisterConnection(staleNumbered, 10, false).process(slot).superseded()).isTrue();
+    assertThat(new RegisterConnection(staleNumbered, 10, false).process(slot).superseded())
+        .isTrue();
     RegistryEntry laterNumbered = numbered("c3", "p1", 3000, 7);
-    RegisterConnection.Result result = new RegisterConnection(laterNumbered, 10, false).process(slot);
+    RegisterConnection.Result result =
+        new RegisterConnection(laterNumbered, 10, false).process(slot);
     assertThat(result.accepted()).isTrue();
     assertThat(result.displaced()).containsExactly(live);
   }

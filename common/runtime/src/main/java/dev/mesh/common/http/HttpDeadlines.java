@@ -8,7 +8,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.net.SocketAddress;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,23 +15,30 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Deadlines on an HTTP server's connections, so that no client can hold a socket without sending a request: the
- * request line and headers must arrive within {@code requestTimeout} of the connection (or of the previous response,
- * on a kept-alive connection, within {@code idleTimeout}), and a request body within {@code requestTimeout} of its
- * headers. A connection past its deadline is closed. Slowloris (headers or body trickled a byte at a time, which an
- * idle timeout never notices) and idle keep-alive connections are cut. Accepted WebSocket upgrades and SSE streams,
- * reported with {@link #longLived}, are no longer tracked: heartbeats and outbound bounds govern them.
+ * Deadlines on an HTTP server's connections, so that no client can hold a socket without sending a
+ * request: the request line and headers must arrive within {@code requestTimeout} of the connection
+ * (or of the previous response, on a kept-alive connection, within {@code idleTimeout}), and a
+ * request body within {@code requestTimeout} of its headers. A connection past its deadline is
+ * closed. Slowloris (headers or body trickled a byte at a time, which an idle timeout never
+ * notices) and idle keep-alive connections are cut. Accepted WebSocket upgrades and SSE streams,
+ * reported with {@link #longLived}, are no longer tracked: heartbeats and outbound bounds govern
+ * them.
  *
- * <p>Create the server with {@link #createServer}: it turns HTTP/2 clear-text detection off, without which Vert.x
- * hands over a connection only once its first request's headers are complete (too late to time them). Everything
- * runs on the event loop of the verticle that created the server (one instance per server and verticle).
+ * <p>Create the server with {@link #createServer}: it turns HTTP/2 clear-text detection off,
+ * without which Vert.x hands over a connection only once its first request's headers are complete
+ * (too late to time them). Everything runs on the event loop of the verticle that created the
+ * server (one instance per server and verticle).
  */
 public final class HttpDeadlines {
 
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
-  private enum Phase { AWAITING_REQUEST, READING_REQUEST, RESPONDING }
+  private enum Phase {
+    AWAITING_REQUEST,
+    READING_REQUEST,
+    RESPONDING
+  }
 
   private static final class Tracked {
     final HttpConnection connection;
@@ -65,24 +71,30 @@ public final class HttpDeadlines {
   }
 
   /**
-   * Creates a server with {@code options} (h2c off), tracks its connections, passes requests to {@code requests} and
-   * WebSocket handshakes to {@code handshakes} (null when the server takes none), and starts the sweep that enforces
-   * the deadlines.
+   * Creates a server with {@code options} (h2c off), tracks its connections, passes requests to
+   * {@code requests} and WebSocket handshakes to {@code handshakes} (null when the server takes
+   * none), and starts the sweep that enforces the deadlines.
    */
-  public HttpServer createServer(HttpServerOptions options, Handler<HttpServerRequest> requests,
-                                 Handler<ServerWebSocketHandshake> handshakes) {
-    HttpServer server = vertx.createHttpServer(new HttpServerOptions(options).setHttp2ClearTextEnabled(false));
+  public HttpServer createServer(
+      HttpServerOptions options,
+      Handler<HttpServerRequest> requests,
+      Handler<ServerWebSocketHandshake> handshakes) {
+    HttpServer server =
+        vertx.createHttpServer(new HttpServerOptions(options).setHttp2ClearTextEnabled(false));
     server.connectionHandler(this::connected);
-    server.requestHandler(request -> {
-      requestStarted(request);
-      requests.handle(request);
-    });
+    server.requestHandler(
+        request -> {
+          requestStarted(request);
+          requests.handle(request);
+        });
     if (handshakes != null) {
-      server.webSocketHandshakeHandler(handshake -> {
-        // Headers complete; until the upgrade is accepted (longLived) the connection waits like a kept-alive one.
-        headersReceived(handshake.remoteAddress());
-        handshakes.handle(handshake);
-      });
+      server.webSocketHandshakeHandler(
+          handshake -> {
+            // Headers complete; until the upgrade is accepted (longLived) the connection waits like
+            // a kept-alive one.
+            headersReceived(handshake.remoteAddress());
+            handshakes.handle(handshake);
+          });
     }
     long tick = Math.max(50, Math.min(1000, Duration.ofNanos(requestTimeoutNanos).toMillis() / 4));
     timer = vertx.setPeriodic(tick, id -> sweep(System.nanoTime()));
@@ -96,8 +108,8 @@ public final class HttpDeadlines {
   }
 
   /**
-   * The connection of {@code remote} now carries a long-lived exchange (an accepted WebSocket, an SSE stream): it is
-   * no longer tracked, so no deadline here closes it.
+   * The connection of {@code remote} now carries a long-lived exchange (an accepted WebSocket, an
+   * SSE stream): it is no longer tracked, so no deadline here closes it.
    */
   public void longLived(SocketAddress remote) {
     String key = key(remote);
@@ -125,7 +137,8 @@ public final class HttpDeadlines {
     String key = key(connection.remoteAddress());
     Tracked tracked = new Tracked(connection, System.nanoTime() + requestTimeoutNanos);
     connections.put(key, tracked);
-    // Only this connection's entry: the same address and port may belong to a newer connection by then.
+    // Only this connection's entry: the same address and port may belong to a newer connection by
+    // then.
     connection.closeHandler(v -> connections.remove(key, tracked));
   }
 
@@ -165,7 +178,8 @@ public final class HttpDeadlines {
             tracked.request = null;
             tracked.deadlineNanos = now + idleTimeoutNanos;
           } else if (read) {
-            // The server is answering (a handler waiting for the cluster, say): its own timeouts apply.
+            // The server is answering (a handler waiting for the cluster, say): its own timeouts
+            // apply.
             tracked.phase = Phase.RESPONDING;
           } else if (now - tracked.deadlineNanos > 0) {
             late.add(tracked);

@@ -3,23 +3,24 @@ package dev.mesh.common.launch;
 import com.hazelcast.core.LifecycleEvent;
 import dev.mesh.common.cluster.MembershipChange;
 import dev.mesh.common.cluster.MeshNode;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.UUID;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides when a node must leave and rejoin the cluster (docs/MEMBERSHIP.md "Rejoining"):
+ *
  * <ul>
- *   <li>Hazelcast merged it into another cluster ({@code MERGED}): its data was reset and Vert.x's event-bus
- *       subscriptions and node id are no longer trustworthy;</li>
- *   <li>the process was paused longer than failure detection (a thread that ticks every 200 ms sees the gap): the
- *       others may have removed it. A lite member rejoins at once (it holds nothing); a data member stops counting
- *       as quorate and rejoins if, within a failure timeout, it merges or loses a member from its view (what a
- *       removed member sees when the others answer its heartbeats with a suspicion), else it carries on;</li>
- *   <li>a lite member whose view shrank to itself: alone it can reach no data.</li>
+ *   <li>Hazelcast merged it into another cluster ({@code MERGED}): its data was reset and Vert.x's
+ *       event-bus subscriptions and node id are no longer trustworthy;
+ *   <li>the process was paused longer than failure detection (a thread that ticks every 200 ms sees
+ *       the gap): the others may have removed it. A lite member rejoins at once (it holds nothing);
+ *       a data member stops counting as quorate and rejoins if, within a failure timeout, it merges
+ *       or loses a member from its view (what a removed member sees when the others answer its
+ *       heartbeats with a suspicion), else it carries on;
+ *   <li>a lite member whose view shrank to itself: alone it can reach no data.
  * </ul>
  */
 final class MembershipGuard {
@@ -35,7 +36,10 @@ final class MembershipGuard {
   private final UUID lifecycleListener;
   private final MeshNode.Registration membership;
   private volatile boolean stopped;
-  /** When a data member woke from a pause, until it decides (System.nanoTime); 0 when not in doubt. */
+
+  /**
+   * When a data member woke from a pause, until it decides (System.nanoTime); 0 when not in doubt.
+   */
   private volatile long doubtUntil;
 
   MembershipGuard(String service, MeshNode node, Consumer<String> rejoin) {
@@ -44,7 +48,8 @@ final class MembershipGuard {
     this.rejoin = rejoin;
     Duration failure = node.options().failureDetectionTimeout();
     this.pauseLimitNanos = failure.toNanos();
-    this.lifecycleListener = node.hazelcast().getLifecycleService().addLifecycleListener(this::onLifecycle);
+    this.lifecycleListener =
+        node.hazelcast().getLifecycleService().addLifecycleListener(this::onLifecycle);
     this.membership = node.onMembershipChange(this::onMembership);
     node.ticked(System.nanoTime());
     this.ticker = new Thread(this::tick, "mesh-pause-watch-" + service);
@@ -63,8 +68,7 @@ final class MembershipGuard {
       }
       case MERGED -> rejoin.accept("merged into another cluster after a split");
       case MERGE_FAILED -> rejoin.accept("merge after a split failed");
-      default -> {
-      }
+      default -> {}
     }
   }
 
@@ -75,7 +79,10 @@ final class MembershipGuard {
     if (node.isLiteMember() && node.memberCount() <= 1) {
       rejoin.accept("alone in its view of the cluster");
     } else if (doubtUntil != 0 && System.nanoTime() < doubtUntil) {
-      rejoin.accept("lost member " + change.nodeId() + " right after a pause: it was removed from the cluster");
+      rejoin.accept(
+          "lost member "
+              + change.nodeId()
+              + " right after a pause: it was removed from the cluster");
     }
   }
 
@@ -103,10 +110,15 @@ final class MembershipGuard {
   }
 
   private void onPause(long gapNanos) {
-    String why = "paused for " + gapNanos / 1_000_000 + " ms, longer than failure detection ("
-        + pauseLimitNanos / 1_000_000 + " ms)";
+    String why =
+        "paused for "
+            + gapNanos / 1_000_000
+            + " ms, longer than failure detection ("
+            + pauseLimitNanos / 1_000_000
+            + " ms)";
     node.markPaused(why);
-    LOG.warn("event=paused service={} node={} millis={}", service, node.nodeId(), gapNanos / 1_000_000);
+    LOG.warn(
+        "event=paused service={} node={} millis={}", service, node.nodeId(), gapNanos / 1_000_000);
     if (node.isLiteMember()) {
       rejoin.accept(why);
     } else {

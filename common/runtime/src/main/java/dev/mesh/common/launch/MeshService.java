@@ -4,10 +4,12 @@ import dev.mesh.common.cluster.BusTlsOptions;
 import dev.mesh.common.cluster.ClusterOptions;
 import dev.mesh.common.ops.OpsOptions;
 import io.vertx.core.Future;
-
 import java.time.Duration;
 
-/** What a service tells the launcher: its name, how it joins the cluster, and how to deploy its verticles. */
+/**
+ * What a service tells the launcher: its name, how it joins the cluster, and how to deploy its
+ * verticles.
+ */
 public interface MeshService {
 
   /** Name used in logs, metrics tags and status replies, e.g. {@code presence-service}. */
@@ -35,8 +37,8 @@ public interface MeshService {
   }
 
   /**
-   * Deploys the service's verticles, in order, with {@link ServiceContext#deploy}. The future completes when every
-   * server listens and every consumer is registered.
+   * Deploys the service's verticles, in order, with {@link ServiceContext#deploy}. The future
+   * completes when every server listens and every consumer is registered.
    */
   Future<Void> deploy(ServiceContext context);
 }

@@ -3,32 +3,34 @@ package dev.mesh.common.launch;
 import dev.mesh.common.config.ConfigException;
 import dev.mesh.common.observe.LogContext;
 import io.vertx.core.Future;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Starts a {@link MeshService}: in a test with {@link #start}, or as a process with {@link #run}. */
+/**
+ * Starts a {@link MeshService}: in a test with {@link #start}, or as a process with {@link #run}.
+ */
 public final class ServiceLauncher {
 
   private static final Logger LOG = LoggerFactory.getLogger(ServiceLauncher.class);
 
   /** Exit status when the configuration is invalid. */
   public static final int EXIT_BAD_CONFIG = 2;
+
   /** Exit status when the service could not start (cluster, port in use, ...). */
   public static final int EXIT_START_FAILED = 1;
 
   /** Longest the exit waits for buffered spans to be exported (MESH_TRACING=otlp). */
   private static final java.time.Duration TRACE_FLUSH_TIMEOUT = java.time.Duration.ofSeconds(5);
 
-  private ServiceLauncher() {
-  }
+  private ServiceLauncher() {}
 
   /**
-   * Joins the cluster, deploys the service's verticles then its ops server, and marks it ready. The returned service
-   * rejoins the cluster by itself when its membership cannot be trusted any more (see {@link RunningService}).
+   * Joins the cluster, deploys the service's verticles then its ops server, and marks it ready. The
+   * returned service rejoins the cluster by itself when its membership cannot be trusted any more
+   * (see {@link RunningService}).
    */
   public static Future<RunningService> start(MeshService service) {
     RunningService running = new RunningService(service);
@@ -46,31 +48,38 @@ public final class ServiceLauncher {
   }
 
   /**
-   * When started by a supervisor (the {@code mesh} run script, an end-to-end test), stop when it dies, even by
-   * {@code kill -9}, so that no service outlives the thing that started it. The exit runs the shutdown hook.
+   * When started by a supervisor (the {@code mesh} run script, an end-to-end test), stop when it
+   * dies, even by {@code kill -9}, so that no service outlives the thing that started it. The exit
+   * runs the shutdown hook.
    */
   private static void exitWithParent(String parentPid) {
     if (parentPid == null || parentPid.isBlank()) {
       return;
     }
     try {
-      ProcessHandle.of(Long.parseLong(parentPid.trim())).ifPresentOrElse(
-          parent -> {
-            // Nothing waits on this stage: the process ends in it.
-            var unused = parent.onExit().thenRun(() -> {
-              LOG.warn("event=parent-exited pid={}: stopping", parentPid);
-              System.exit(0);
-            });
-          },
-          () -> System.exit(0));
+      ProcessHandle.of(Long.parseLong(parentPid.trim()))
+          .ifPresentOrElse(
+              parent -> {
+                // Nothing waits on this stage: the process ends in it.
+                var unused =
+                    parent
+                        .onExit()
+                        .thenRun(
+                            () -> {
+                              LOG.warn("event=parent-exited pid={}: stopping", parentPid);
+                              System.exit(0);
+                            });
+              },
+              () -> System.exit(0));
     } catch (NumberFormatException e) {
       LOG.warn("event=bad-parent-pid value={}", parentPid);
     }
   }
 
   /**
-   * The body of a service's {@code main}: builds the service from configuration (an invalid value ends the process
-   * with a clear message and status {@value #EXIT_BAD_CONFIG}), starts it, and stops it gracefully on SIGTERM.
+   * The body of a service's {@code main}: builds the service from configuration (an invalid value
+   * ends the process with a clear message and status {@value #EXIT_BAD_CONFIG}), starts it, and
+   * stops it gracefully on SIGTERM.
    */
   public static void run(Supplier<MeshService> configured) {
     MeshService service;
@@ -81,7 +90,8 @@ public final class ServiceLauncher {
       System.exit(EXIT_BAD_CONFIG);
       return;
     }
-    // One service per process: lines from threads no node owns (Hazelcast's) carry its name and node too.
+    // One service per process: lines from threads no node owns (Hazelcast's) carry its name and
+    // node too.
     LogContext.processService(service.name());
     RunningService running;
     try {
@@ -106,15 +116,27 @@ public final class ServiceLauncher {
       return;
     }
     exitWithParent(System.getenv("MESH_PARENT_PID"));
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        running.stop().toCompletionStage().toCompletableFuture()
-            .get(service.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
-        System.err.println("mesh: " + service.name() + " did not stop cleanly within " + service.shutdownTimeout()
-            + ": " + e);
-      }
-      running.flushTraces(TRACE_FLUSH_TIMEOUT);
-    }, "mesh-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    running
+                        .stop()
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(service.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                  } catch (Exception e) {
+                    System.err.println(
+                        "mesh: "
+                            + service.name()
+                            + " did not stop cleanly within "
+                            + service.shutdownTimeout()
+                            + ": "
+                            + e);
+                  }
+                  running.flushTraces(TRACE_FLUSH_TIMEOUT);
+                },
+                "mesh-shutdown"));
   }
 }

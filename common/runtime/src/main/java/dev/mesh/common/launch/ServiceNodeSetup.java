@@ -14,15 +14,18 @@ import io.vertx.tracing.opentelemetry.OpenTelemetryOptions;
 import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 
 /**
- * A service's node: Vert.x metrics into the service's registry, its log lines carrying the service's name and node id
- * ({@link LogContext}), and, when {@code tracing} is not null, HTTP requests and event-bus messages traced with the
- * trace context carried across the bus. Without a tracer the node has no tracer at all.
+ * A service's node: Vert.x metrics into the service's registry, its log lines carrying the
+ * service's name and node id ({@link LogContext}), and, when {@code tracing} is not null, HTTP
+ * requests and event-bus messages traced with the trace context carried across the bus. Without a
+ * tracer the node has no tracer at all.
  */
-record ServiceNodeSetup(String service, MeterRegistry metrics, OpenTelemetry tracing) implements NodeSetup {
+record ServiceNodeSetup(String service, MeterRegistry metrics, OpenTelemetry tracing)
+    implements NodeSetup {
 
   @Override
   public void configure(VertxOptions options, VertxBuilder builder) {
-    options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+    options.setMetricsOptions(
+        new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
     builder.withMetrics(new MicrometerMetricsFactory(metrics));
     if (tracing != null) {
       options.setTracingOptions(new OpenTelemetryOptions());

@@ -6,7 +6,6 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.encoder.EncoderBase;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,10 +13,11 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * One JSON object per line ({@code MESH_LOG_FORMAT=json}): {@code timestamp} (ISO-8601, UTC), {@code level},
- * {@code logger}, {@code thread}, Mesh's context ({@code service}, {@code node}, and where the line concerns them
- * {@code user}, {@code connection}, {@code channel}: see {@link LogContext}) and any other MDC entry as fields of their
- * own, {@code message}, and {@code exception} (the stack trace as text) when there is one.
+ * One JSON object per line ({@code MESH_LOG_FORMAT=json}): {@code timestamp} (ISO-8601, UTC),
+ * {@code level}, {@code logger}, {@code thread}, Mesh's context ({@code service}, {@code node}, and
+ * where the line concerns them {@code user}, {@code connection}, {@code channel}: see {@link
+ * LogContext}) and any other MDC entry as fields of their own, {@code message}, and {@code
+ * exception} (the stack trace as text) when there is one.
  */
 public final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
 
@@ -75,7 +75,8 @@ public final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
     };
   }
 
-  private static void writeIfSet(JsonGenerator json, String field, String value) throws IOException {
+  private static void writeIfSet(JsonGenerator json, String field, String value)
+      throws IOException {
     if (value != null) {
       json.writeStringField(field, value);
     }

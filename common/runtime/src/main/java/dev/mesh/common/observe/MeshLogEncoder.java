@@ -4,12 +4,12 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.EncoderBase;
-
 import java.util.Locale;
 
 /**
- * The encoder logback.xml configures: {@code format} (from {@code MESH_LOG_FORMAT}) picks the text {@code pattern} or
- * {@link JsonLogEncoder}. An unknown format logs as text; the service's options reject it before it starts.
+ * The encoder logback.xml configures: {@code format} (from {@code MESH_LOG_FORMAT}) picks the text
+ * {@code pattern} or {@link JsonLogEncoder}. An unknown format logs as text; the service's options
+ * reject it before it starts.
  */
 public final class MeshLogEncoder extends EncoderBase<ILoggingEvent> {
 
@@ -32,7 +32,8 @@ public final class MeshLogEncoder extends EncoderBase<ILoggingEvent> {
       delegate = new JsonLogEncoder();
     } else {
       if (!chosen.equals(TelemetryOptions.LogFormat.TEXT.configName())) {
-        addError("unknown log format '" + format + "' (MESH_LOG_FORMAT: text or json): logging as text");
+        addError(
+            "unknown log format '" + format + "' (MESH_LOG_FORMAT: text or json): logging as text");
       }
       PatternLayoutEncoder text = new PatternLayoutEncoder();
       text.setPattern(pattern);

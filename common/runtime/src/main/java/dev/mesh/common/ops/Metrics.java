@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +14,7 @@ public final class Metrics {
   private static final Path STATM = Path.of("/proc/self/statm");
   private static final long PAGE_SIZE = 4096;
 
-  private Metrics() {
-  }
+  private Metrics() {}
 
   public static PrometheusMeterRegistry createRegistry(String service) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -25,7 +23,10 @@ public final class Metrics {
     return registry;
   }
 
-  /** Resident set size of the process, read from /proc where available: what memory per connection is measured by. */
+  /**
+   * Resident set size of the process, read from /proc where available: what memory per connection
+   * is measured by.
+   */
   private static void bindResidentMemory(MeterRegistry registry) {
     if (Files.isReadable(STATM)) {
       Gauge.builder("mesh_process_resident_memory_bytes", Metrics::residentBytes)

@@ -3,15 +3,16 @@ package dev.mesh.common.ops;
 import dev.mesh.common.config.Env;
 
 /**
- * Where a service serves {@code /health}, {@code /ready} and {@code /metrics}, and what {@code /ready} waits for.
+ * Where a service serves {@code /health}, {@code /ready} and {@code /metrics}, and what {@code
+ * /ready} waits for.
  *
- * @param host                        {@code MESH_OPS_HOST}, default {@value #DEFAULT_HOST}
- * @param port                        {@code MESH_OPS_PORT}, default per service (0 = any free port)
- * @param readyRequiresSafePartitions {@code MESH_READY_REQUIRE_SAFE_PARTITIONS}, default false: {@code /ready} also
- *                                    waits until no Hazelcast partition migrates and every backup is in sync. For
- *                                    data members (presence, replay) under an orchestrator that rolls one pod at a
- *                                    time, so the next member stops only once the last change has settled; never for
- *                                    connection nodes (every edge would leave the load balancer during a migration)
+ * @param host {@code MESH_OPS_HOST}, default {@value #DEFAULT_HOST}
+ * @param port {@code MESH_OPS_PORT}, default per service (0 = any free port)
+ * @param readyRequiresSafePartitions {@code MESH_READY_REQUIRE_SAFE_PARTITIONS}, default false:
+ *     {@code /ready} also waits until no Hazelcast partition migrates and every backup is in sync.
+ *     For data members (presence, replay) under an orchestrator that rolls one pod at a time, so
+ *     the next member stops only once the last change has settled; never for connection nodes
+ *     (every edge would leave the load balancer during a migration)
  */
 public record OpsOptions(String host, int port, boolean readyRequiresSafePartitions) {
 
@@ -26,7 +27,9 @@ public record OpsOptions(String host, int port, boolean readyRequiresSafePartiti
   }
 
   public static OpsOptions fromEnv(Env env, int defaultPort) {
-    return new OpsOptions(env.string("MESH_OPS_HOST", DEFAULT_HOST), env.port("MESH_OPS_PORT", defaultPort),
+    return new OpsOptions(
+        env.string("MESH_OPS_HOST", DEFAULT_HOST),
+        env.port("MESH_OPS_PORT", defaultPort),
         env.bool("MESH_READY_REQUIRE_SAFE_PARTITIONS", false));
   }
 }

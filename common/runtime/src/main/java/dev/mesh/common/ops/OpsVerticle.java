@@ -10,7 +10,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 
-/** Serves {@code /health}, {@code /ready} and {@code /metrics} (Prometheus text format) on the ops port. */
+/**
+ * Serves {@code /health}, {@code /ready} and {@code /metrics} (Prometheus text format) on the ops
+ * port.
+ */
 public final class OpsVerticle extends VerticleBase {
 
   private final OpsOptions options;
@@ -30,8 +33,10 @@ public final class OpsVerticle extends VerticleBase {
     router.get("/health").handler(HealthCheckHandler.createWithHealthChecks(readiness.liveness()));
     router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness.ready()));
     router.get("/metrics").handler(this::scrape);
-    // Request and idle deadlines, as on every Mesh server: a slow or silent client cannot hold a socket.
-    return HttpDeadlines.defaults(vertx).createServer(new HttpServerOptions(), router, null)
+    // Request and idle deadlines, as on every Mesh server: a slow or silent client cannot hold a
+    // socket.
+    return HttpDeadlines.defaults(vertx)
+        .createServer(new HttpServerOptions(), router, null)
         .listen(options.port(), options.host())
         .onSuccess(s -> server = s);
   }
@@ -43,10 +48,13 @@ public final class OpsVerticle extends VerticleBase {
 
   private void scrape(RoutingContext ctx) {
     // Scraping walks every meter; keep it off the event loop.
-    vertx.executeBlocking(registry::scrape, false)
-        .onSuccess(text -> ctx.response()
-            .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-            .end(text))
+    vertx
+        .executeBlocking(registry::scrape, false)
+        .onSuccess(
+            text ->
+                ctx.response()
+                    .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                    .end(text))
         .onFailure(ctx::fail);
   }
 }

@@ -1,19 +1,22 @@
 package dev.mesh.common.ops;
 
 /**
- * Makes a value an attacker chose (a token's {@code alg} or {@code kid}, an {@code Origin}, a {@code User-Agent}, a
- * path) safe to put in a {@code key="value"} log line: control characters, quotes and backslashes are escaped, so a
- * value can neither forge a second line nor end its field, and it is cut to a bounded length.
+ * Makes a value an attacker chose (a token's {@code alg} or {@code kid}, an {@code Origin}, a
+ * {@code User-Agent}, a path) safe to put in a {@code key="value"} log line: control characters,
+ * quotes and backslashes are escaped, so a value can neither forge a second line nor end its field,
+ * and it is cut to a bounded length.
  */
 public final class SafeLog {
 
   /** Longest part of a value written to a log line. */
   public static final int MAX_LENGTH = 128;
 
-  private SafeLog() {
-  }
+  private SafeLog() {}
 
-  /** {@code value} escaped and cut to {@link #MAX_LENGTH} characters ({@code …} marks a cut); {@code -} for null. */
+  /**
+   * {@code value} escaped and cut to {@link #MAX_LENGTH} characters ({@code …} marks a cut); {@code
+   * -} for null.
+   */
   public static String escape(String value) {
     if (value == null) {
       return "-";

@@ -1,5 +1,7 @@
 package dev.mesh.common.http;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -8,19 +10,17 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicReference;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
- * Slowloris and idle clients against a server with {@link HttpDeadlines}: headers or a body trickled a byte at a time
- * are cut at the request deadline, a silent kept-alive connection at the idle deadline, while a client that sends its
- * request in time is served, and a stream reported long-lived stays open past both.
+ * Slowloris and idle clients against a server with {@link HttpDeadlines}: headers or a body
+ * trickled a byte at a time are cut at the request deadline, a silent kept-alive connection at the
+ * idle deadline, while a client that sends its request in time is served, and a stream reported
+ * long-lived stays open past both.
  */
 @ExtendWith(VertxExtension.class)
 @DisplayName("HTTP deadlines: slow or idle clients are cut, prompt ones and streams are not")
@@ -31,64 +31,99 @@ class HttpDeadlinesTest {
 
   private Future<HttpServer> server(Vertx vertx, AtomicReference<HttpDeadlines> holder) {
     Promise<HttpServer> started = Promise.promise();
-    vertx.deployVerticle(new io.vertx.core.VerticleBase() {
-      @Override
-      public Future<?> start() {
-        HttpDeadlines deadlines = new HttpDeadlines(vertx, REQUEST, IDLE);
-        holder.set(deadlines);
-        return deadlines.createServer(new io.vertx.core.http.HttpServerOptions(), request -> {
-          if (request.path().equals("/stream")) {
-            deadlines.longLived(request.remoteAddress());
-            request.response().setChunked(true).write("open\n");
-          } else {
-            request.body().onSuccess(body -> request.response().end("ok " + body.length()));
+    vertx.deployVerticle(
+        new io.vertx.core.VerticleBase() {
+          @Override
+          public Future<?> start() {
+            HttpDeadlines deadlines = new HttpDeadlines(vertx, REQUEST, IDLE);
+            holder.set(deadlines);
+            return deadlines
+                .createServer(
+                    new io.vertx.core.http.HttpServerOptions(),
+                    request -> {
+                      if (request.path().equals("/stream")) {
+                        deadlines.longLived(request.remoteAddress());
+                        request.response().setChunked(true).write("open\n");
+                      } else {
+                        request
+                            .body()
+                            .onSuccess(body -> request.response().end("ok " + body.length()));
+                      }
+                    },
+                    null)
+                .listen(0, "127.0.0.1")
+                .onSuccess(started::complete);
           }
-        }, null).listen(0, "127.0.0.1").onSuccess(started::complete);
-      }
-    });
+        });
     return started.future();
   }
 
-  /** Connects, runs {@code script} against the socket; completes with the ms from connect to the server's close. */
-  private static Future<Long> closedAfter(Vertx vertx, int port, java.util.function.Consumer<NetSocket> script,
-                                          Buffer received) {
+  /**
+   * Connects, runs {@code script} against the socket; completes with the ms from connect to the
+   * server's close.
+   */
+  private static Future<Long> closedAfter(
+      Vertx vertx, int port, java.util.function.Consumer<NetSocket> script, Buffer received) {
     Promise<Long> closed = Promise.promise();
-    vertx.createNetClient().connect(port, "127.0.0.1").onSuccess(socket -> {
-      long start = System.nanoTime();
-      socket.handler(received::appendBuffer);
-      socket.closeHandler(v -> closed.tryComplete((System.nanoTime() - start) / 1_000_000));
-      script.accept(socket);
-    }).onFailure(closed::tryFail);
+    vertx
+        .createNetClient()
+        .connect(port, "127.0.0.1")
+        .onSuccess(
+            socket -> {
+              long start = System.nanoTime();
+              socket.handler(received::appendBuffer);
+              socket.closeHandler(v -> closed.tryComplete((System.nanoTime() - start) / 1_000_000));
+              script.accept(socket);
+            })
+        .onFailure(closed::tryFail);
     return closed.future();
   }
 
   /** Writes {@code text} one byte every {@code everyMs}, for as long as the socket is open. */
   private static void trickle(Vertx vertx, NetSocket socket, String text, long everyMs) {
     int[] at = {0};
-    vertx.setPeriodic(everyMs, id -> {
-      if (at[0] >= text.length()) {
-        vertx.cancelTimer(id);
-        return;
-      }
-      socket.write(String.valueOf(text.charAt(at[0]++))).onFailure(e -> vertx.cancelTimer(id));
-    });
+    vertx.setPeriodic(
+        everyMs,
+        id -> {
+          if (at[0] >= text.length()) {
+            vertx.cancelTimer(id);
+            return;
+          }
+          socket.write(String.valueOf(text.charAt(at[0]++))).onFailure(e -> vertx.cancelTimer(id));
+        });
   }
 
   @Test
-  @DisplayName("headers trickled a byte every 50 ms (never complete in time) are cut at the request deadline")
+  @DisplayName(
+      "headers trickled a byte every 50 ms (never complete in time) are cut at the request deadline")
   void slowHeaders(Vertx vertx, VertxTestContext test) {
     AtomicReference<HttpDeadlines> deadlines = new AtomicReference<>();
     Buffer received = Buffer.buffer();
-    server(vertx, deadlines).compose(s -> closedAfter(vertx, s.actualPort(),
-            socket -> trickle(vertx, socket, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(200) + "\r\n\r\n", 50),
-            received))
-        .onComplete(test.succeeding(ms -> test.verify(() -> {
-          assertThat(ms).as("closed before the headers could finish (%d ms)", ms)
-              .isBetween(REQUEST.toMillis() - 50, REQUEST.toMillis() + 1500);
-          assertThat(received.toString()).as("no response").isEmpty();
-          assertThat(deadlines.get().closedCount()).isEqualTo(1);
-          test.completeNow();
-        })));
+    server(vertx, deadlines)
+        .compose(
+            s ->
+                closedAfter(
+                    vertx,
+                    s.actualPort(),
+                    socket ->
+                        trickle(
+                            vertx,
+                            socket,
+                            "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(200) + "\r\n\r\n",
+                            50),
+                    received))
+        .onComplete(
+            test.succeeding(
+                ms ->
+                    test.verify(
+                        () -> {
+                          assertThat(ms)
+                              .as("closed before the headers could finish (%d ms)", ms)
+                              .isBetween(REQUEST.toMillis() - 50, REQUEST.toMillis() + 1500);
+                          assertThat(received.toString()).as("no response").isEmpty();
+                          assertThat(deadlines.get().closedCount()).isEqualTo(1);
+                          test.completeNow();
+                        })));
   }
 
   @Test
@@ -96,48 +131,91 @@ class HttpDeadlinesTest {
   void slowBody(Vertx vertx, VertxTestContext test) {
     AtomicReference<HttpDeadlines> deadlines = new AtomicReference<>();
     Buffer received = Buffer.buffer();
-    server(vertx, deadlines).compose(s -> closedAfter(vertx, s.actualPort(), socket -> {
-      socket.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
-      trickle(vertx, socket, "b".repeat(1000), 50);
-    }, received)).onComplete(test.succeeding(ms -> test.verify(() -> {
-      assertThat(ms).isLessThan(REQUEST.toMillis() + 1500);
-      assertThat(received.toString()).isEmpty();
-      test.completeNow();
-    })));
+    server(vertx, deadlines)
+        .compose(
+            s ->
+                closedAfter(
+                    vertx,
+                    s.actualPort(),
+                    socket -> {
+                      socket.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+                      trickle(vertx, socket, "b".repeat(1000), 50);
+                    },
+                    received))
+        .onComplete(
+            test.succeeding(
+                ms ->
+                    test.verify(
+                        () -> {
+                          assertThat(ms).isLessThan(REQUEST.toMillis() + 1500);
+                          assertThat(received.toString()).isEmpty();
+                          test.completeNow();
+                        })));
   }
 
   @Test
-  @DisplayName("a prompt request is served; the kept-alive connection is closed after the idle deadline")
+  @DisplayName(
+      "a prompt request is served; the kept-alive connection is closed after the idle deadline")
   void promptThenIdle(Vertx vertx, VertxTestContext test) {
     AtomicReference<HttpDeadlines> deadlines = new AtomicReference<>();
     Buffer received = Buffer.buffer();
-    server(vertx, deadlines).compose(s -> closedAfter(vertx, s.actualPort(),
-            socket -> socket.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"), received))
-        .onComplete(test.succeeding(ms -> test.verify(() -> {
-          assertThat(received.toString()).startsWith("HTTP/1.1 200").endsWith("ok 3");
-          assertThat(ms).as("idle close").isBetween(IDLE.toMillis() - 50, IDLE.toMillis() + REQUEST.toMillis() + 1500);
-          test.completeNow();
-        })));
+    server(vertx, deadlines)
+        .compose(
+            s ->
+                closedAfter(
+                    vertx,
+                    s.actualPort(),
+                    socket ->
+                        socket.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"),
+                    received))
+        .onComplete(
+            test.succeeding(
+                ms ->
+                    test.verify(
+                        () -> {
+                          assertThat(received.toString())
+                              .startsWith("HTTP/1.1 200")
+                              .endsWith("ok 3");
+                          assertThat(ms)
+                              .as("idle close")
+                              .isBetween(
+                                  IDLE.toMillis() - 50,
+                                  IDLE.toMillis() + REQUEST.toMillis() + 1500);
+                          test.completeNow();
+                        })));
   }
 
   @Test
-  @DisplayName("a stream reported long-lived stays open past both deadlines and is no longer tracked")
+  @DisplayName(
+      "a stream reported long-lived stays open past both deadlines and is no longer tracked")
   void streamsStayOpen(Vertx vertx, VertxTestContext test) {
     AtomicReference<HttpDeadlines> deadlines = new AtomicReference<>();
     Buffer received = Buffer.buffer();
-    server(vertx, deadlines).onComplete(test.succeeding(s -> vertx.createNetClient().connect(s.actualPort(), "127.0.0.1")
-        .onComplete(test.succeeding(socket -> {
-          socket.handler(received::appendBuffer);
-          socket.closeHandler(v -> test.failNow("the stream was closed"));
-          socket.write("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
-          vertx.setTimer(IDLE.toMillis() + REQUEST.toMillis() + 1000, t -> test.verify(() -> {
-            assertThat(received.toString()).contains("open");
-            assertThat(deadlines.get().tracked()).isZero();
-            assertThat(deadlines.get().closedCount()).isZero();
-            socket.closeHandler(null);
-            socket.close();
-            test.completeNow();
-          }));
-        }))));
+    server(vertx, deadlines)
+        .onComplete(
+            test.succeeding(
+                s ->
+                    vertx
+                        .createNetClient()
+                        .connect(s.actualPort(), "127.0.0.1")
+                        .onComplete(
+                            test.succeeding(
+                                socket -> {
+                                  socket.handler(received::appendBuffer);
+                                  socket.closeHandler(v -> test.failNow("the stream was closed"));
+                                  socket.write("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+                                  vertx.setTimer(
+                                      IDLE.toMillis() + REQUEST.toMillis() + 1000,
+                                      t ->
+                                          test.verify(
+                                              () -> {
+                                                assertThat(received.toString()).contains("open");
+                                                assertThat(deadlines.get().tracked()).isZero();
+                                                assertThat(deadlines.get().closedCount()).isZero();
+                                                socket.closeHandler(null);
+                                                socket.close();
+                                                test.completeNow();
+                                              }));
+                                }))));
   }
 }

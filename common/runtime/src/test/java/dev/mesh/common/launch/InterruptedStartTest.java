@@ -1,5 +1,8 @@
 package dev.mesh.common.launch;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.hazelcast.core.LifecycleEvent.LifecycleState;
 import com.hazelcast.instance.impl.LifecycleServiceImpl;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
@@ -8,10 +11,6 @@ import dev.mesh.common.config.ConfigException;
 import dev.mesh.common.testing.Poll;
 import dev.mesh.common.testing.TestClusters;
 import io.vertx.core.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import java.net.BindException;
 import java.time.Duration;
 import java.util.List;
@@ -19,13 +18,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 /**
- * A first start that the cluster moves under (a merge while the verticles deploy, a write refused for lack of quorum)
- * is tried again as a new node instead of ending the process; a start that fails for its own reasons is not.
+ * A first start that the cluster moves under (a merge while the verticles deploy, a write refused
+ * for lack of quorum) is tried again as a new node instead of ending the process; a start that
+ * fails for its own reasons is not.
  */
 @DisplayName("a start interrupted by the cluster")
 class InterruptedStartTest {
@@ -39,7 +39,10 @@ class InterruptedStartTest {
     }
   }
 
-  /** A service whose deploy does {@code attempt} (numbered from 1) and records the node of each attempt. */
+  /**
+   * A service whose deploy does {@code attempt} (numbered from 1) and records the node of each
+   * attempt.
+   */
   private static final class ScriptedService implements MeshService {
     final List<MeshNode> attempts = new CopyOnWriteArrayList<>();
     private final BiFunction<Integer, ServiceContext, Future<Void>> attempt;
@@ -66,21 +69,28 @@ class InterruptedStartTest {
   }
 
   private RunningService start(MeshService service) throws Exception {
-    return ServiceLauncher.start(service).toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
+    return ServiceLauncher.start(service)
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(90, TimeUnit.SECONDS);
   }
 
   @Test
-  @DisplayName("a merge while the verticles deploy starts the service again as a new node; the first one leaves")
+  @DisplayName(
+      "a merge while the verticles deploy starts the service again as a new node; the first one leaves")
   void mergeDuringDeploy() throws Exception {
-    ScriptedService service = new ScriptedService((attempt, context) -> {
-      if (attempt == 1) {
-        // What Hazelcast announces after merging this member into another cluster: its data and Vert.x's
-        // subscriptions can no longer be trusted, whatever stage the start has reached.
-        ((LifecycleServiceImpl) context.node().hazelcast().getLifecycleService())
-            .fireLifecycleEvent(LifecycleState.MERGED);
-      }
-      return Future.succeededFuture();
-    });
+    ScriptedService service =
+        new ScriptedService(
+            (attempt, context) -> {
+              if (attempt == 1) {
+                // What Hazelcast announces after merging this member into another cluster: its data
+                // and Vert.x's
+                // subscriptions can no longer be trusted, whatever stage the start has reached.
+                ((LifecycleServiceImpl) context.node().hazelcast().getLifecycleService())
+                    .fireLifecycleEvent(LifecycleState.MERGED);
+              }
+              return Future.succeededFuture();
+            });
     running = start(service);
 
     assertThat(service.attempts).hasSize(2);
@@ -88,7 +98,9 @@ class InterruptedStartTest {
     assertThat(running.node()).isSameAs(service.attempts.get(1));
     assertThat(running.node().nodeId()).isNotEqualTo(first.nodeId());
     assertThat(running.rejoins()).as("a retried start is not a rejoin").isZero();
-    Poll.until(Duration.ofSeconds(20), "the interrupted attempt's member shut down",
+    Poll.until(
+        Duration.ofSeconds(20),
+        "the interrupted attempt's member shut down",
         () -> !first.hazelcast().getLifecycleService().isRunning());
     assertThat(running.node().memberIds()).doesNotContain(first.nodeId());
   }
@@ -100,9 +112,11 @@ class InterruptedStartTest {
     running = start(service);
     MeshNode first = running.node();
 
-    ((LifecycleServiceImpl) first.hazelcast().getLifecycleService()).fireLifecycleEvent(LifecycleState.MERGED);
+    ((LifecycleServiceImpl) first.hazelcast().getLifecycleService())
+        .fireLifecycleEvent(LifecycleState.MERGED);
 
-    Poll.until(Duration.ofSeconds(60), "the service rejoined as a new node", () -> running.rejoins() == 1);
+    Poll.until(
+        Duration.ofSeconds(60), "the service rejoined as a new node", () -> running.rejoins() == 1);
     assertThat(service.attempts).hasSize(2);
     assertThat(running.node().nodeId()).isNotEqualTo(first.nodeId());
   }
@@ -110,10 +124,14 @@ class InterruptedStartTest {
   @Test
   @DisplayName("a write refused by split-brain protection during deploy is tried again")
   void splitBrainRefusalIsRetried() throws Exception {
-    ScriptedService service = new ScriptedService((attempt, context) -> attempt == 1
-        ? Future.failedFuture(new SplitBrainProtectionException("Split brain protection exception: mesh-quorum has"
-            + " failed!"))
-        : Future.succeededFuture());
+    ScriptedService service =
+        new ScriptedService(
+            (attempt, context) ->
+                attempt == 1
+                    ? Future.failedFuture(
+                        new SplitBrainProtectionException(
+                            "Split brain protection exception: mesh-quorum has" + " failed!"))
+                    : Future.succeededFuture());
     running = start(service);
 
     assertThat(service.attempts).hasSize(2);
@@ -121,10 +139,14 @@ class InterruptedStartTest {
   }
 
   @Test
-  @DisplayName("a configuration error during deploy fails the start at once, without a second attempt")
+  @DisplayName(
+      "a configuration error during deploy fails the start at once, without a second attempt")
   void ownFailureIsNotRetried() {
-    ScriptedService service = new ScriptedService((attempt, context) ->
-        Future.failedFuture(new ConfigException(List.of("MESH_EXAMPLE=0: must be at least 1"))));
+    ScriptedService service =
+        new ScriptedService(
+            (attempt, context) ->
+                Future.failedFuture(
+                    new ConfigException(List.of("MESH_EXAMPLE=0: must be at least 1"))));
 
     assertThatThrownBy(() -> start(service))
         .isInstanceOf(ExecutionException.class)
@@ -136,14 +158,24 @@ class InterruptedStartTest {
   @Test
   @DisplayName("only failures that come from the cluster count as interruptions")
   void classification() {
-    assertThat(RunningService.interruptedByCluster(new RunningService.StartInterrupted("merged"))).isTrue();
-    assertThat(RunningService.interruptedByCluster(
-        new RuntimeException("deploy failed", new SplitBrainProtectionException("no quorum")))).isTrue();
-    assertThat(RunningService.interruptedByCluster(
-        new com.hazelcast.core.HazelcastInstanceNotActiveException())).isTrue();
-    assertThat(RunningService.interruptedByCluster(
-        new RuntimeException("listen failed", new BindException("Address already in use")))).isFalse();
-    assertThat(RunningService.interruptedByCluster(new IllegalStateException("fewer than 2 data members joined")))
+    assertThat(RunningService.interruptedByCluster(new RunningService.StartInterrupted("merged")))
+        .isTrue();
+    assertThat(
+            RunningService.interruptedByCluster(
+                new RuntimeException(
+                    "deploy failed", new SplitBrainProtectionException("no quorum"))))
+        .isTrue();
+    assertThat(
+            RunningService.interruptedByCluster(
+                new com.hazelcast.core.HazelcastInstanceNotActiveException()))
+        .isTrue();
+    assertThat(
+            RunningService.interruptedByCluster(
+                new RuntimeException("listen failed", new BindException("Address already in use"))))
+        .isFalse();
+    assertThat(
+            RunningService.interruptedByCluster(
+                new IllegalStateException("fewer than 2 data members joined")))
         .isFalse();
     assertThat(RunningService.interruptedByCluster(new ConfigException(List.of("bad")))).isFalse();
   }

@@ -1,14 +1,13 @@
 package dev.mesh.common.launch;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.sun.net.httpserver.HttpServer;
 import dev.mesh.common.config.ConfigException;
 import dev.mesh.common.observe.TelemetryOptions;
 import dev.mesh.common.testing.TestClusters;
 import io.vertx.core.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -20,27 +19,30 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 /**
- * {@code MESH_TRACING=otlp} as a process runs it: the SDK built from the {@code OTEL_*} settings (given here as their
- * system-property equivalents, which the SDK reads the same way), exporting over OTLP/HTTP with the JDK's client to a
- * collector on loopback that records what it receives.
+ * {@code MESH_TRACING=otlp} as a process runs it: the SDK built from the {@code OTEL_*} settings
+ * (given here as their system-property equivalents, which the SDK reads the same way), exporting
+ * over OTLP/HTTP with the JDK's client to a collector on loopback that records what it receives.
  */
 @DisplayName("MESH_TRACING=otlp")
 class OtlpTracingTest {
 
-  /** One request to the collector; its protobuf body as ISO-8859-1 text, where plain strings can be found. */
+  /**
+   * One request to the collector; its protobuf body as ISO-8859-1 text, where plain strings can be
+   * found.
+   */
   private record Export(String path, String contentType, String bodyText) {
     boolean mentions(String text) {
       return bodyText.contains(text);
     }
   }
 
-  private static final List<String> PROPERTIES = List.of("otel.exporter.otlp.endpoint", "otel.bsp.schedule.delay",
-      "otel.traces.sampler");
+  private static final List<String> PROPERTIES =
+      List.of("otel.exporter.otlp.endpoint", "otel.bsp.schedule.delay", "otel.traces.sampler");
 
   private final List<Export> exports = new CopyOnWriteArrayList<>();
   private HttpServer collector;
@@ -79,39 +81,66 @@ class OtlpTracingTest {
 
   private static ServiceOptions traced() {
     return ServiceOptions.forTest(TestClusters.fresh())
-        .withTelemetry(new TelemetryOptions(TelemetryOptions.LogFormat.TEXT, TelemetryOptions.Tracing.OTLP, null));
+        .withTelemetry(
+            new TelemetryOptions(
+                TelemetryOptions.LogFormat.TEXT, TelemetryOptions.Tracing.OTLP, null));
   }
 
   @Test
   @DisplayName("spans of a served request reach the OTLP endpoint, named after the service")
   void exportsOverOtlp() throws Exception {
     collector = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    collector.createContext("/", exchange -> {
-      exports.add(new Export(exchange.getRequestURI().getPath(), exchange.getRequestHeaders().getFirst("Content-Type"),
-          new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.ISO_8859_1)));
-      exchange.sendResponseHeaders(200, -1);
-      exchange.close();
-    });
+    collector.createContext(
+        "/",
+        exchange -> {
+          exports.add(
+              new Export(
+                  exchange.getRequestURI().getPath(),
+                  exchange.getRequestHeaders().getFirst("Content-Type"),
+                  new String(
+                      exchange.getRequestBody().readAllBytes(), StandardCharsets.ISO_8859_1)));
+          exchange.sendResponseHeaders(200, -1);
+          exchange.close();
+        });
     collector.start();
-    System.setProperty("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + collector.getAddress().getPort());
+    System.setProperty(
+        "otel.exporter.otlp.endpoint", "http://127.0.0.1:" + collector.getAddress().getPort());
     System.setProperty("otel.bsp.schedule.delay", "100");
 
-    running = ServiceLauncher.start(service(traced())).toCompletionStage().toCompletableFuture()
-        .get(60, TimeUnit.SECONDS);
-    HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + running.opsPort() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+    running =
+        ServiceLauncher.start(service(traced()))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(60, TimeUnit.SECONDS);
+    HttpResponse<String> health =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + running.opsPort() + "/health"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(health.statusCode()).isEqualTo(200);
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (exports.stream().noneMatch(e -> e.mentions("/health")) && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
-    Export export = exports.stream().filter(e -> e.mentions("/health")).findFirst()
-        .orElseThrow(() -> new AssertionError("no export mentions /health; got " + exports.size() + " exports"));
+    Export export =
+        exports.stream()
+            .filter(e -> e.mentions("/health"))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new AssertionError(
+                        "no export mentions /health; got " + exports.size() + " exports"));
     assertThat(export.path()).isEqualTo("/v1/traces");
     assertThat(export.contentType()).isEqualTo("application/x-protobuf");
-    assertThat(export.mentions("otlp-test-service")).as("service.name defaults to the service's name").isTrue();
-    assertThat(exports).allSatisfy(e -> assertThat(e.path()).as("only traces are exported").isEqualTo("/v1/traces"));
+    assertThat(export.mentions("otlp-test-service"))
+        .as("service.name defaults to the service's name")
+        .isTrue();
+    assertThat(exports)
+        .allSatisfy(
+            e -> assertThat(e.path()).as("only traces are exported").isEqualTo("/v1/traces"));
   }
 
   @Test

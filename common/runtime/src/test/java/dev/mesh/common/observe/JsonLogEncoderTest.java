@@ -1,5 +1,7 @@
 package dev.mesh.common.observe;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -7,21 +9,18 @@ import ch.qos.logback.core.OutputStreamAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /** The JSON encoder behind a real logback logger, writing to memory. */
 @DisplayName("JSON log lines")
@@ -62,7 +61,8 @@ class JsonLogEncoderTest {
   }
 
   @Test
-  @DisplayName("a connection's line has user, connection and channel as fields, and the scope leaves no MDC behind")
+  @DisplayName(
+      "a connection's line has user, connection and channel as fields, and the scope leaves no MDC behind")
   void connectionFields() throws Exception {
     try (var ignored = LogContext.connection("ann", "c-1", "room")) {
       logger.info("event=test-open user={} connection={}", "ann", "c-1");
@@ -121,16 +121,23 @@ class JsonLogEncoderTest {
     Vertx vertx = Vertx.vertx();
     try {
       LogContext.nodeStarted(vertx, "test-service", "node-1");
-      java.util.concurrent.CompletableFuture<Void> logged = new java.util.concurrent.CompletableFuture<>();
-      vertx.runOnContext(v -> {
-        logger.info("event=on-node");
-        logged.complete(null);
-      });
+      java.util.concurrent.CompletableFuture<Void> logged =
+          new java.util.concurrent.CompletableFuture<>();
+      vertx.runOnContext(
+          v -> {
+            logger.info("event=on-node");
+            logged.complete(null);
+          });
       logged.get(10, TimeUnit.SECONDS);
-      vertx.executeBlocking(() -> {
-        logger.info("event=on-worker");
-        return null;
-      }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      vertx
+          .executeBlocking(
+              () -> {
+                logger.info("event=on-worker");
+                return null;
+              })
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
       logger.info("event=elsewhere");
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -1,15 +1,14 @@
 package dev.mesh.common.observe;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.mesh.common.config.ConfigException;
 import dev.mesh.common.config.Env;
 import dev.mesh.common.launch.ServiceOptions;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @DisplayName("MESH_LOG_FORMAT and MESH_TRACING")
 class TelemetryOptionsTest {
@@ -37,14 +36,18 @@ class TelemetryOptionsTest {
   }
 
   @Test
-  @DisplayName("an unknown value is a configuration error naming the variable and the allowed values")
+  @DisplayName(
+      "an unknown value is a configuration error naming the variable and the allowed values")
   void unknownValues() {
     Env env = Env.of(Map.of("MESH_LOG_FORMAT", "xml", "MESH_TRACING", "jaeger"));
     ServiceOptions.fromEnv(env, 9999);
     assertThatThrownBy(env::validate)
         .isInstanceOf(ConfigException.class)
-        .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactlyInAnyOrder(
-            "MESH_LOG_FORMAT=xml: must be one of text, json",
-            "MESH_TRACING=jaeger: must be one of off, otlp"));
+        .satisfies(
+            e ->
+                assertThat(((ConfigException) e).problems())
+                    .containsExactlyInAnyOrder(
+                        "MESH_LOG_FORMAT=xml: must be one of text, json",
+                        "MESH_TRACING=jaeger: must be one of off, otlp"));
   }
 }

@@ -2,14 +2,16 @@ package dev.mesh.common.presence.state;
 
 import com.hazelcast.projection.Projection;
 import com.hazelcast.query.Predicate;
-
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** For reconciliation: the connections of each member of a channel, projected where the entry lives. */
-public record ChannelConnections(String channel, Map<String, Set<String>> connectionsByUser) implements Serializable {
+/**
+ * For reconciliation: the connections of each member of a channel, projected where the entry lives.
+ */
+public record ChannelConnections(String channel, Map<String, Set<String>> connectionsByUser)
+    implements Serializable {
 
   public ChannelConnections {
     connectionsByUser = Map.copyOf(connectionsByUser);
@@ -24,15 +26,20 @@ public record ChannelConnections(String channel, Map<String, Set<String>> connec
     return new WithMembers();
   }
 
-  private static final class ToConnections implements Projection<Map.Entry<String, ChannelState>, ChannelConnections> {
+  private static final class ToConnections
+      implements Projection<Map.Entry<String, ChannelState>, ChannelConnections> {
     @Override
     public ChannelConnections transform(Map.Entry<String, ChannelState> entry) {
       Map<String, Set<String>> byUser = new HashMap<>();
-      entry.getValue().members().forEach((userId, member) -> {
-        if (!member.connections().isEmpty()) {
-          byUser.put(userId, member.connections());
-        }
-      });
+      entry
+          .getValue()
+          .members()
+          .forEach(
+              (userId, member) -> {
+                if (!member.connections().isEmpty()) {
+                  byUser.put(userId, member.connections());
+                }
+              });
       return new ChannelConnections(entry.getKey(), byUser);
     }
   }

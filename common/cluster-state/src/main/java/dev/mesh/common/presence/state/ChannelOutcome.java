@@ -4,10 +4,12 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * What an update of one channel did: the member changes to publish (only the caller whose update made them publishes
- * them), for a join whether the connection is a member, and a snapshot when one was asked for.
+ * What an update of one channel did: the member changes to publish (only the caller whose update
+ * made them publishes them), for a join whether the connection is a member, and a snapshot when one
+ * was asked for.
  */
-public record ChannelOutcome(List<MemberChange> changes, Join join, ChannelView view) implements Serializable {
+public record ChannelOutcome(List<MemberChange> changes, Join join, ChannelView view)
+    implements Serializable {
 
   public ChannelOutcome {
     changes = List.copyOf(changes);

@@ -2,7 +2,10 @@ package dev.mesh.common.presence.state;
 
 import dev.mesh.common.events.CloseReason;
 
-/** A connection closed (from {@code ConnectionClosed}, or found a ghost by reconciliation). Idempotent. */
+/**
+ * A connection closed (from {@code ConnectionClosed}, or found a ghost by reconciliation).
+ * Idempotent.
+ */
 public final class CloseConnection extends UserUpdate<UserOutcome> {
 
   private final String connectionId;

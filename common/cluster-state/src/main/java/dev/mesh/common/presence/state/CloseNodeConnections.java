@@ -1,8 +1,9 @@
 package dev.mesh.common.presence.state;
 
 /**
- * Closes, as {@code node-lost}, the connections a user had on a node that left the cluster. Run on every entry;
- * returns null for users without a connection there, so the result map holds only those affected.
+ * Closes, as {@code node-lost}, the connections a user had on a node that left the cluster. Run on
+ * every entry; returns null for users without a connection there, so the result map holds only
+ * those affected.
  */
 public final class CloseNodeConnections extends UserUpdate<UserOutcome> {
 
@@ -22,7 +23,9 @@ public final class CloseNodeConnections extends UserUpdate<UserOutcome> {
   }
 
   @Override
-  @SuppressWarnings("ReferenceEquality") // identity on purpose: a step that changed nothing returns the same state
+  @SuppressWarnings(
+      "ReferenceEquality") // identity on purpose: a step that changed nothing returns the same
+  // state
   UserOutcome result(UserState current, UserState.Step step) {
     return step.next() == current ? null : step.outcome();
   }

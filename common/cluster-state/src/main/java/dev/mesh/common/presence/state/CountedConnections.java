@@ -2,16 +2,16 @@ package dev.mesh.common.presence.state;
 
 import com.hazelcast.projection.Projection;
 import com.hazelcast.query.Predicate;
-
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 
 /**
- * For reconciliation: the connections each user is counted with (id, node, channels), projected where the entries
- * live so that only users with connections, and only those fields, travel.
+ * For reconciliation: the connections each user is counted with (id, node, channels), projected
+ * where the entries live so that only users with connections, and only those fields, travel.
  */
-public record CountedConnections(String userId, List<TrackedConnection> connections) implements Serializable {
+public record CountedConnections(String userId, List<TrackedConnection> connections)
+    implements Serializable {
 
   public CountedConnections {
     connections = List.copyOf(connections);
@@ -27,7 +27,8 @@ public record CountedConnections(String userId, List<TrackedConnection> connecti
     return new WithConnections();
   }
 
-  private static final class ToCounted implements Projection<Map.Entry<String, UserState>, CountedConnections> {
+  private static final class ToCounted
+      implements Projection<Map.Entry<String, UserState>, CountedConnections> {
     @Override
     public CountedConnections transform(Map.Entry<String, UserState> entry) {
       return new CountedConnections(entry.getKey(), entry.getValue().connections());

@@ -3,8 +3,8 @@ package dev.mesh.common.presence.state;
 import dev.mesh.common.presence.PresenceChange;
 
 /**
- * What one atomic update did to a user, or to one member of a channel. Most effects are visible as a
- * {@link PresenceChange}; starting or cancelling a debounce is not (that is its purpose).
+ * What one atomic update did to a user, or to one member of a channel. Most effects are visible as
+ * a {@link PresenceChange}; starting or cancelling a debounce is not (that is its purpose).
  */
 public enum Effect {
   NONE(null, null),

@@ -1,9 +1,9 @@
 package dev.mesh.common.presence.state;
 
 /**
- * Fires a user's deadline if it is due at {@code now}, and only then: the removal of the deadline and the offline
- * happen in one atomic update, so however many instances try, the offline happens once. Returns null when nothing
- * was due.
+ * Fires a user's deadline if it is due at {@code now}, and only then: the removal of the deadline
+ * and the offline happen in one atomic update, so however many instances try, the offline happens
+ * once. Returns null when nothing was due.
  */
 public final class ExpireUser extends UserUpdate<UserOutcome> {
 

@@ -1,6 +1,9 @@
 package dev.mesh.common.presence.state;
 
-/** A connection joins a channel's presence; replies whether it is a member, with a snapshot of {@code viewLimit}. */
+/**
+ * A connection joins a channel's presence; replies whether it is a member, with a snapshot of
+ * {@code viewLimit}.
+ */
 public final class JoinChannel extends ChannelUpdate {
 
   private final String userId;
@@ -11,8 +14,14 @@ public final class JoinChannel extends ChannelUpdate {
   private final long at;
   private final Timing timing;
 
-  public JoinChannel(String userId, String connectionId, String info, int maxMembers, int viewLimit, long at,
-                     Timing timing) {
+  public JoinChannel(
+      String userId,
+      String connectionId,
+      String info,
+      int maxMembers,
+      int viewLimit,
+      long at,
+      Timing timing) {
     this.userId = userId;
     this.connectionId = connectionId;
     this.info = info;

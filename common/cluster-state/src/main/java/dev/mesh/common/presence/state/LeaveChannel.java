@@ -2,7 +2,10 @@ package dev.mesh.common.presence.state;
 
 import dev.mesh.common.events.CloseReason;
 
-/** A connection leaves a channel's presence: explicitly ({@code reason} null) or because it closed. Idempotent. */
+/**
+ * A connection leaves a channel's presence: explicitly ({@code reason} null) or because it closed.
+ * Idempotent.
+ */
 public final class LeaveChannel extends ChannelUpdate {
 
   private final String userId;
@@ -11,7 +14,8 @@ public final class LeaveChannel extends ChannelUpdate {
   private final long at;
   private final Timing timing;
 
-  public LeaveChannel(String userId, String connectionId, CloseReason reason, long at, Timing timing) {
+  public LeaveChannel(
+      String userId, String connectionId, CloseReason reason, long at, Timing timing) {
     this.userId = userId;
     this.connectionId = connectionId;
     this.reason = reason;

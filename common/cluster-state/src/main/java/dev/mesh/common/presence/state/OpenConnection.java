@@ -2,7 +2,10 @@ package dev.mesh.common.presence.state;
 
 import dev.mesh.common.identity.ConnectionIdentity;
 
-/** A connection opened (from {@code ConnectionOpened}). Idempotent by connection id; ignored once it has closed. */
+/**
+ * A connection opened (from {@code ConnectionOpened}). Idempotent by connection id; ignored once it
+ * has closed.
+ */
 public final class OpenConnection extends UserUpdate<UserOutcome> {
 
   private final ConnectionIdentity identity;

@@ -9,7 +9,6 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
 import dev.mesh.common.cluster.MeshStructures;
-
 import java.util.List;
 
 /** Names and configuration of presence's Hazelcast maps. */
@@ -17,19 +16,21 @@ public final class PresenceMaps {
 
   /** {@code IMap<String userId, UserState>}. */
   public static final String USERS = "mesh.presence.users";
+
   /** {@code IMap<String channel, ChannelState>}. */
   public static final String CHANNELS = "mesh.presence.channels";
+
   /** The attribute both values index: their next deadline. */
   public static final String DEADLINE_ATTRIBUTE = "expiresAt";
 
-  private PresenceMaps() {
-  }
+  private PresenceMaps() {}
 
   /**
-   * Both maps: one synchronous backup (a member may die without losing a pending deadline), values kept as objects
-   * (entry processors then update them in place instead of deserialising a whole channel on every join), and a
-   * sorted index on the deadline so that the sweep is a range query. Split-brain protected; the merging side's
-   * entries are discarded (its view of who is online is the stale one; reconciliation repairs the rest).
+   * Both maps: one synchronous backup (a member may die without losing a pending deadline), values
+   * kept as objects (entry processors then update them in place instead of deserialising a whole
+   * channel on every join), and a sorted index on the deadline so that the sweep is a range query.
+   * Split-brain protected; the merging side's entries are discarded (its view of who is online is
+   * the stale one; reconciliation repairs the rest).
    */
   public static List<MapConfig> configs() {
     return List.of(config(USERS), config(CHANNELS));

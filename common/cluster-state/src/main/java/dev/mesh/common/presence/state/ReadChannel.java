@@ -2,11 +2,14 @@ package dev.mesh.common.presence.state;
 
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
-
 import java.util.Map;
 
-/** A snapshot of a channel's members, computed where the entry lives so only {@code limit} members travel. */
-public final class ReadChannel implements EntryProcessor<String, ChannelState, ChannelView>, ReadOnly {
+/**
+ * A snapshot of a channel's members, computed where the entry lives so only {@code limit} members
+ * travel.
+ */
+public final class ReadChannel
+    implements EntryProcessor<String, ChannelState, ChannelView>, ReadOnly {
 
   private final int limit;
 

@@ -2,10 +2,12 @@ package dev.mesh.common.presence.state;
 
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
-
 import java.util.Map;
 
-/** Reads a user's state (null when absent) without changing it; used with {@code submitToKeys} for batches. */
+/**
+ * Reads a user's state (null when absent) without changing it; used with {@code submitToKeys} for
+ * batches.
+ */
 public final class ReadUser implements EntryProcessor<String, UserState, UserState>, ReadOnly {
 
   @Override

@@ -5,12 +5,13 @@ import java.io.Serializable;
 /**
  * The windows presence applies, carried by every entry processor that may start one.
  *
- * @param debounceMillis  after an intentional last close, before offline
- * @param graceMillis     after an unintentional last close, before offline
- * @param retentionMillis how long a closed connection is remembered (so a late or duplicated event for it is
- *                        ignored), and an offline user or empty channel kept before being forgotten
+ * @param debounceMillis after an intentional last close, before offline
+ * @param graceMillis after an unintentional last close, before offline
+ * @param retentionMillis how long a closed connection is remembered (so a late or duplicated event
+ *     for it is ignored), and an offline user or empty channel kept before being forgotten
  */
-public record Timing(long debounceMillis, long graceMillis, long retentionMillis) implements Serializable {
+public record Timing(long debounceMillis, long graceMillis, long retentionMillis)
+    implements Serializable {
 
   public Timing {
     if (debounceMillis < 1 || graceMillis < 1 || retentionMillis < 1) {

@@ -1,13 +1,12 @@
 package dev.mesh.common.presence.state;
 
 import dev.mesh.common.identity.ConnectionIdentity;
-
 import java.io.Serializable;
 
 /**
- * Records on the user's connection that it joined (or left) a channel's presence, so that its close makes it leave
- * that channel. A join of a connection not yet counted counts it (its {@code ConnectionOpened} may still be on the
- * way); a join of a closed connection is refused.
+ * Records on the user's connection that it joined (or left) a channel's presence, so that its close
+ * makes it leave that channel. A join of a connection not yet counted counts it (its {@code
+ * ConnectionOpened} may still be on the way); a join of a closed connection is refused.
  */
 public final class TrackChannel extends UserUpdate<TrackChannel.Result> {
 
@@ -17,7 +16,8 @@ public final class TrackChannel extends UserUpdate<TrackChannel.Result> {
   private final long at;
   private final Timing timing;
 
-  public TrackChannel(ConnectionIdentity identity, String channel, boolean member, long at, Timing timing) {
+  public TrackChannel(
+      ConnectionIdentity identity, String channel, boolean member, long at, Timing timing) {
     this.identity = identity;
     this.channel = channel;
     this.member = member;
@@ -31,12 +31,14 @@ public final class TrackChannel extends UserUpdate<TrackChannel.Result> {
     if (current.tombstone(connectionId) != null) {
       return new UserState.Step(current, null);
     }
-    UserState.Step opened = member && current.connection(connectionId) == null
-        ? current.opened(TrackedConnection.of(identity, at), at, timing)
-        : null;
+    UserState.Step opened =
+        member && current.connection(connectionId) == null
+            ? current.opened(TrackedConnection.of(identity, at), at, timing)
+            : null;
     UserState base = opened == null ? current : opened.next();
     UserState.Step tracked = base.tracked(connectionId, channel, member, at);
-    return new UserState.Step(tracked.next(), opened == null ? tracked.outcome() : opened.outcome());
+    return new UserState.Step(
+        tracked.next(), opened == null ? tracked.outcome() : opened.outcome());
   }
 
   @Override
@@ -48,8 +50,8 @@ public final class TrackChannel extends UserUpdate<TrackChannel.Result> {
    * What tracking the connection did.
    *
    * @param accepted false when the connection is known closed
-   * @param opened   the outcome of counting the connection (its effect is {@code NONE} when it was already counted)
+   * @param opened the outcome of counting the connection (its effect is {@code NONE} when it was
+   *     already counted)
    */
-  public record Result(boolean accepted, UserOutcome opened) implements Serializable {
-  }
+  public record Result(boolean accepted, UserOutcome opened) implements Serializable {}
 }

@@ -2,11 +2,12 @@ package dev.mesh.common.presence.state;
 
 import com.hazelcast.aggregation.Aggregator;
 import dev.mesh.common.presence.PresenceStatus;
-
 import java.io.Serializable;
 import java.util.Map;
 
-/** Counts, where the entries live, the users online and reconnecting and the connections counted. */
+/**
+ * Counts, where the entries live, the users online and reconnecting and the connections counted.
+ */
 public final class UserTally implements Aggregator<Map.Entry<String, UserState>, UserTally.Counts> {
 
   private long online;
@@ -38,6 +39,5 @@ public final class UserTally implements Aggregator<Map.Entry<String, UserState>,
   }
 
   /** The totals. */
-  public record Counts(long online, long reconnecting, long connections) implements Serializable {
-  }
+  public record Counts(long online, long reconnecting, long connections) implements Serializable {}
 }

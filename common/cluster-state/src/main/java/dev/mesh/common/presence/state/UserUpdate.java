@@ -1,14 +1,18 @@
 package dev.mesh.common.presence.state;
 
 import com.hazelcast.map.EntryProcessor;
-
 import java.util.Map;
 
-/** Base of the processors that update one user atomically: a missing entry is {@link UserState#absent()}. */
+/**
+ * Base of the processors that update one user atomically: a missing entry is {@link
+ * UserState#absent()}.
+ */
 abstract class UserUpdate<R> implements EntryProcessor<String, UserState, R> {
 
   @Override
-  @SuppressWarnings("ReferenceEquality") // identity on purpose: a step that changed nothing returns the same state
+  @SuppressWarnings(
+      "ReferenceEquality") // identity on purpose: a step that changed nothing returns the same
+  // state
   public final R process(Map.Entry<String, UserState> entry) {
     UserState current = entry.getValue() == null ? UserState.absent() : entry.getValue();
     UserState.Step step = apply(current);

@@ -2,7 +2,6 @@ package dev.mesh.common.replay.store;
 
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.ResetCause;
-
 import java.io.Serial;
 import java.io.Serializable;
 import java.util.ArrayDeque;
@@ -13,20 +12,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One channel's history: its epoch, the seq of its newest event ({@code head}), the retained events (contiguous seqs,
- * oldest first) and the message ids seen within the dedupe window. Mutable, and only ever touched by entry processors
- * on the partition thread of its key, which serialises every access.
+ * One channel's history: its epoch, the seq of its newest event ({@code head}), the retained events
+ * (contiguous seqs, oldest first) and the message ids seen within the dedupe window. Mutable, and
+ * only ever touched by entry processors on the partition thread of its key, which serialises every
+ * access.
  */
 public final class ChannelLog implements Serializable {
 
-  @Serial
-  private static final long serialVersionUID = 1L;
+  @Serial private static final long serialVersionUID = 1L;
 
   final String epoch;
   long head;
   long lastTsMillis;
   final ArrayDeque<StoredEvent> events = new ArrayDeque<>();
-  /** Dedupe key (publisher and message id) to (seq, ts), in append order, which is also ts order. */
+
+  /**
+   * Dedupe key (publisher and message id) to (seq, ts), in append order, which is also ts order.
+   */
   final LinkedHashMap<String, long[]> recentIds = new LinkedHashMap<>();
 
   public ChannelLog(String epoch) {
@@ -45,14 +47,33 @@ public final class ChannelLog implements Serializable {
     return events.size();
   }
 
-  /** Appends an event unless its dedupe key is in the dedupe window, in which case the original is returned. */
-  AppendResult append(String id, String dedupeKey, String json, boolean critical, long nowMillis, ChannelPolicy policy) {
+  /**
+   * Appends an event unless its dedupe key is in the dedupe window, in which case the original is
+   * returned.
+   */
+  AppendResult append(
+      String id,
+      String dedupeKey,
+      String json,
+      boolean critical,
+      long nowMillis,
+      ChannelPolicy policy) {
     return append(id, dedupeKey, json, critical, null, null, nowMillis, policy);
   }
 
-  /** As above, with the attested publisher the event carries ({@code userId}, {@code connectionId}; may be null). */
-  AppendResult append(String id, String dedupeKey, String json, boolean critical, String userId, String connectionId,
-      long nowMillis, ChannelPolicy policy) {
+  /**
+   * As above, with the attested publisher the event carries ({@code userId}, {@code connectionId};
+   * may be null).
+   */
+  AppendResult append(
+      String id,
+      String dedupeKey,
+      String json,
+      boolean critical,
+      String userId,
+      String connectionId,
+      long nowMillis,
+      ChannelPolicy policy) {
     trim(nowMillis, policy);
     long[] seen = recentIds.get(dedupeKey);
     if (seen != null) {
@@ -72,7 +93,8 @@ public final class ChannelLog implements Serializable {
 
   private void trim(long nowMillis, ChannelPolicy policy) {
     long oldest = nowMillis - policy.ttlMillis();
-    while (!events.isEmpty() && (events.size() > policy.capacity() || events.peekFirst().tsMillis() < oldest)) {
+    while (!events.isEmpty()
+        && (events.size() > policy.capacity() || events.peekFirst().tsMillis() < oldest)) {
       events.pollFirst();
     }
     long oldestId = nowMillis - policy.dedupeWindowMillis();
@@ -86,7 +108,10 @@ public final class ChannelLog implements Serializable {
     }
   }
 
-  /** Seq of the first event not older than the policy's ttl at {@code nowMillis}; {@code head + 1} when none. */
+  /**
+   * Seq of the first event not older than the policy's ttl at {@code nowMillis}; {@code head + 1}
+   * when none.
+   */
   private long retainedFrom(long nowMillis, ChannelPolicy policy) {
     long oldest = nowMillis - policy.ttlMillis();
     long seq = head - events.size() + 1;
@@ -104,7 +129,8 @@ public final class ChannelLog implements Serializable {
     if (seq < first || seq > head) {
       return null;
     }
-    // ArrayDeque has no index access; events are few hundred at most, and this runs only on a dedupe hit.
+    // ArrayDeque has no index access; events are few hundred at most, and this runs only on a
+    // dedupe hit.
     Iterator<StoredEvent> it = events.iterator();
     for (long i = first; i < seq; i++) {
       it.next();
@@ -113,16 +139,19 @@ public final class ChannelLog implements Serializable {
   }
 
   /**
-   * Events after {@code afterSeq} of {@code afterEpoch} (or from the oldest retained when {@code afterEpoch} is null),
-   * at most {@code limit}, or a reset when that range is not entirely in the history.
+   * Events after {@code afterSeq} of {@code afterEpoch} (or from the oldest retained when {@code
+   * afterEpoch} is null), at most {@code limit}, or a reset when that range is not entirely in the
+   * history.
    */
-  ReadResult read(String afterEpoch, long afterSeq, int limit, long nowMillis, ChannelPolicy policy) {
+  ReadResult read(
+      String afterEpoch, long afterSeq, int limit, long nowMillis, ChannelPolicy policy) {
     long retainedFrom = retainedFrom(nowMillis, policy);
     long start;
     if (afterEpoch == null) {
       start = retainedFrom - 1;
     } else if (Position.UNBORN_EPOCH.equals(afterEpoch) && afterSeq == 0) {
-      // Subscribed before the channel had a history: this epoch is its first, read from its first event on.
+      // Subscribed before the channel had a history: this epoch is its first, read from its first
+      // event on.
       if (retainedFrom > 1) {
         return ReadResult.reset(epoch, head, ResetCause.POSITION_TOO_OLD);
       }
@@ -151,7 +180,10 @@ public final class ChannelLog implements Serializable {
     return new ReadResult(epoch, head, page, end < head, null, end);
   }
 
-  /** Retained critical events after {@code afterSeq}, at most {@code limit}; {@code more} if others follow. */
+  /**
+   * Retained critical events after {@code afterSeq}, at most {@code limit}; {@code more} if others
+   * follow.
+   */
   ReadResult criticalAfter(long afterSeq, int limit, long nowMillis, ChannelPolicy policy) {
     long retainedFrom = retainedFrom(nowMillis, policy);
     List<StoredEvent> page = new ArrayList<>();
@@ -172,10 +204,11 @@ public final class ChannelLog implements Serializable {
   }
 
   /**
-   * Whether this log continues {@code older}: same epoch, and the event at {@code older}'s head is this log's event
-   * at that seq (same message id and time, found among the retained events or in the dedupe window). An empty
-   * {@code older} is continued by any log of its epoch. When the head event cannot be found in either log, the
-   * histories cannot be shown equal, and the answer is false.
+   * Whether this log continues {@code older}: same epoch, and the event at {@code older}'s head is
+   * this log's event at that seq (same message id and time, found among the retained events or in
+   * the dedupe window). An empty {@code older} is continued by any log of its epoch. When the head
+   * event cannot be found in either log, the histories cannot be shown equal, and the answer is
+   * false.
    */
   boolean continues(ChannelLog older) {
     if (!epoch.equals(older.epoch) || older.head > head) {

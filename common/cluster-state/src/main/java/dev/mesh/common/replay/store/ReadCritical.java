@@ -2,14 +2,14 @@ package dev.mesh.common.replay.store;
 
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
-
 import java.util.Map;
 
 /**
- * The retained critical events of a channel after a user's ack (and after an optional lower bound); null when the
- * channel has no log. The bounds count only when their epoch is the log's.
+ * The retained critical events of a channel after a user's ack (and after an optional lower bound);
+ * null when the channel has no log. The bounds count only when their epoch is the log's.
  */
-public final class ReadCritical implements EntryProcessor<String, ChannelLog, ReadResult>, ReadOnly {
+public final class ReadCritical
+    implements EntryProcessor<String, ChannelLog, ReadResult>, ReadOnly {
 
   final String ackEpoch;
   final long ackSeq;
@@ -19,7 +19,13 @@ public final class ReadCritical implements EntryProcessor<String, ChannelLog, Re
   final long nowMillis;
   final ChannelPolicy policy;
 
-  public ReadCritical(AckMark ack, String afterEpoch, long afterSeq, int limit, long nowMillis, ChannelPolicy policy) {
+  public ReadCritical(
+      AckMark ack,
+      String afterEpoch,
+      long afterSeq,
+      int limit,
+      long nowMillis,
+      ChannelPolicy policy) {
     this.ackEpoch = ack == null ? null : ack.epoch();
     this.ackSeq = ack == null ? 0 : ack.seq();
     this.afterEpoch = afterEpoch;

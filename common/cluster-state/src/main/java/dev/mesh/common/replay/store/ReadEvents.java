@@ -2,12 +2,12 @@ package dev.mesh.common.replay.store;
 
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
-
 import java.util.Map;
 
 /**
- * Reads events after a position without changing anything; returns null when the channel has no log (a read never
- * creates one: see {@link ReadResult#noHistory}). {@code afterEpoch} null reads from the oldest retained event.
+ * Reads events after a position without changing anything; returns null when the channel has no log
+ * (a read never creates one: see {@link ReadResult#noHistory}). {@code afterEpoch} null reads from
+ * the oldest retained event.
  */
 public final class ReadEvents implements EntryProcessor<String, ChannelLog, ReadResult>, ReadOnly {
 
@@ -17,7 +17,8 @@ public final class ReadEvents implements EntryProcessor<String, ChannelLog, Read
   final long nowMillis;
   final ChannelPolicy policy;
 
-  public ReadEvents(String afterEpoch, long afterSeq, int limit, long nowMillis, ChannelPolicy policy) {
+  public ReadEvents(
+      String afterEpoch, long afterSeq, int limit, long nowMillis, ChannelPolicy policy) {
     this.afterEpoch = afterEpoch;
     this.afterSeq = afterSeq;
     this.limit = limit;

@@ -5,21 +5,22 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import dev.mesh.common.cluster.WireSerializers;
 import dev.mesh.common.replay.ResetCause;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Compact binary forms of replay's values, entry processors and results. A history read whose channel lives on
- * another member sends back a page of events, and every append sends its processor to the backup: with Java
- * serialization (object streams, class descriptors per call) that was the largest Hazelcast cost of a resume. Lives
- * in the store package to read the processors' and the log's fields without widening them beyond it.
+ * Compact binary forms of replay's values, entry processors and results. A history read whose
+ * channel lives on another member sends back a page of events, and every append sends its processor
+ * to the backup: with Java serialization (object streams, class descriptors per call) that was the
+ * largest Hazelcast cost of a resume. Lives in the store package to read the processors' and the
+ * log's fields without widening them beyond it.
  */
 public final class ReplaySerializers {
 
-  // Type ids are part of the cluster's wire format: never reuse or renumber one (1101-1105 are the registry's).
+  // Type ids are part of the cluster's wire format: never reuse or renumber one (1101-1105 are the
+  // registry's).
   static final int CHANNEL_LOG = 1201;
   static final int APPEND_EVENT = 1202;
   static final int APPEND_RESULT = 1203;
@@ -32,33 +33,73 @@ public final class ReplaySerializers {
   static final int RESERVE_CREATION = 1210;
   static final int CREATION_COUNT = 1211;
 
-  private ReplaySerializers() {
-  }
+  private ReplaySerializers() {}
 
   /** Adds replay's serializers to a member's configuration. */
   public static void register(SerializationConfig config) {
-    WireSerializers.add(config, ChannelLog.class, CHANNEL_LOG, ReplaySerializers::writeLog, ReplaySerializers::readLog);
-    WireSerializers.add(config, AppendEvent.class, APPEND_EVENT, ReplaySerializers::writeAppend,
+    WireSerializers.add(
+        config,
+        ChannelLog.class,
+        CHANNEL_LOG,
+        ReplaySerializers::writeLog,
+        ReplaySerializers::readLog);
+    WireSerializers.add(
+        config,
+        AppendEvent.class,
+        APPEND_EVENT,
+        ReplaySerializers::writeAppend,
         ReplaySerializers::readAppend);
-    WireSerializers.add(config, AppendResult.class, APPEND_RESULT, ReplaySerializers::writeAppendResult,
+    WireSerializers.add(
+        config,
+        AppendResult.class,
+        APPEND_RESULT,
+        ReplaySerializers::writeAppendResult,
         ReplaySerializers::readAppendResult);
-    WireSerializers.add(config, ReadEvents.class, READ_EVENTS, ReplaySerializers::writeRead, ReplaySerializers::readRead);
-    WireSerializers.add(config, ReadCritical.class, READ_CRITICAL, ReplaySerializers::writeCritical,
+    WireSerializers.add(
+        config,
+        ReadEvents.class,
+        READ_EVENTS,
+        ReplaySerializers::writeRead,
+        ReplaySerializers::readRead);
+    WireSerializers.add(
+        config,
+        ReadCritical.class,
+        READ_CRITICAL,
+        ReplaySerializers::writeCritical,
         ReplaySerializers::readCritical);
-    WireSerializers.add(config, ReadResult.class, READ_RESULT, ReplaySerializers::writeResult,
+    WireSerializers.add(
+        config,
+        ReadResult.class,
+        READ_RESULT,
+        ReplaySerializers::writeResult,
         ReplaySerializers::readResult);
-    WireSerializers.add(config, AdvanceAck.class, ADVANCE_ACK, ReplaySerializers::writeAdvance,
+    WireSerializers.add(
+        config,
+        AdvanceAck.class,
+        ADVANCE_ACK,
+        ReplaySerializers::writeAdvance,
         ReplaySerializers::readAdvance);
-    WireSerializers.add(config, AckMark.class, ACK_MARK, ReplaySerializers::writeAck, ReplaySerializers::readAck);
-    WireSerializers.add(config, ReserveCreation.class, RESERVE_CREATION, (out, r) -> {
-      out.writeInt(r.limit);
-      out.writeLong(r.windowMillis);
-      out.writeLong(r.nowMillis);
-    }, in -> new ReserveCreation(in.readInt(), in.readLong(), in.readLong()));
-    WireSerializers.add(config, CreationCount.class, CREATION_COUNT, (out, c) -> {
-      out.writeLong(c.windowStartMillis());
-      out.writeInt(c.count());
-    }, in -> new CreationCount(in.readLong(), in.readInt()));
+    WireSerializers.add(
+        config, AckMark.class, ACK_MARK, ReplaySerializers::writeAck, ReplaySerializers::readAck);
+    WireSerializers.add(
+        config,
+        ReserveCreation.class,
+        RESERVE_CREATION,
+        (out, r) -> {
+          out.writeInt(r.limit);
+          out.writeLong(r.windowMillis);
+          out.writeLong(r.nowMillis);
+        },
+        in -> new ReserveCreation(in.readInt(), in.readLong(), in.readLong()));
+    WireSerializers.add(
+        config,
+        CreationCount.class,
+        CREATION_COUNT,
+        (out, c) -> {
+          out.writeLong(c.windowStartMillis());
+          out.writeInt(c.count());
+        },
+        in -> new CreationCount(in.readLong(), in.readInt()));
   }
 
   private static void writePolicy(ObjectDataOutput out, ChannelPolicy policy) throws IOException {
@@ -70,7 +111,8 @@ public final class ReplaySerializers {
   }
 
   private static ChannelPolicy readPolicy(ObjectDataInput in) throws IOException {
-    return new ChannelPolicy(in.readInt(), in.readLong(), in.readLong(), in.readInt(), in.readLong());
+    return new ChannelPolicy(
+        in.readInt(), in.readLong(), in.readLong(), in.readInt(), in.readLong());
   }
 
   private static void writeEvent(ObjectDataOutput out, StoredEvent event) throws IOException {
@@ -84,8 +126,14 @@ public final class ReplaySerializers {
   }
 
   private static StoredEvent readEvent(ObjectDataInput in) throws IOException {
-    return new StoredEvent(in.readLong(), in.readString(), in.readLong(), in.readString(), in.readBoolean(),
-        in.readString(), in.readString());
+    return new StoredEvent(
+        in.readLong(),
+        in.readString(),
+        in.readLong(),
+        in.readString(),
+        in.readBoolean(),
+        in.readString(),
+        in.readString());
   }
 
   private static void writeLog(ObjectDataOutput out, ChannelLog log) throws IOException {
@@ -133,11 +181,21 @@ public final class ReplaySerializers {
   }
 
   private static AppendEvent readAppend(ObjectDataInput in) throws IOException {
-    return new AppendEvent(in.readString(), in.readString(), in.readString(), in.readBoolean(), in.readLong(),
-        in.readString(), readPolicy(in), in.readString(), in.readString(), in.readBoolean());
+    return new AppendEvent(
+        in.readString(),
+        in.readString(),
+        in.readString(),
+        in.readBoolean(),
+        in.readLong(),
+        in.readString(),
+        readPolicy(in),
+        in.readString(),
+        in.readString(),
+        in.readBoolean());
   }
 
-  private static void writeAppendResult(ObjectDataOutput out, AppendResult result) throws IOException {
+  private static void writeAppendResult(ObjectDataOutput out, AppendResult result)
+      throws IOException {
     out.writeString(result.epoch());
     out.writeLong(result.seq());
     out.writeLong(result.tsMillis());
@@ -168,7 +226,8 @@ public final class ReplaySerializers {
   }
 
   private static ReadEvents readRead(ObjectDataInput in) throws IOException {
-    return new ReadEvents(in.readString(), in.readLong(), in.readInt(), in.readLong(), readPolicy(in));
+    return new ReadEvents(
+        in.readString(), in.readLong(), in.readInt(), in.readLong(), readPolicy(in));
   }
 
   private static void writeCritical(ObjectDataOutput out, ReadCritical read) throws IOException {
@@ -185,7 +244,8 @@ public final class ReplaySerializers {
     String ackEpoch = in.readString();
     long ackSeq = in.readLong();
     AckMark ack = ackEpoch == null ? null : new AckMark(ackEpoch, ackSeq);
-    return new ReadCritical(ack, in.readString(), in.readLong(), in.readInt(), in.readLong(), readPolicy(in));
+    return new ReadCritical(
+        ack, in.readString(), in.readLong(), in.readInt(), in.readLong(), readPolicy(in));
   }
 
   private static void writeResult(ObjectDataOutput out, ReadResult result) throws IOException {
@@ -210,10 +270,14 @@ public final class ReplaySerializers {
     }
     boolean more = in.readBoolean();
     byte reset = in.readByte();
-    return new ReadResult(epoch, head, events, more, reset < 0 ? null : resetCause(reset), in.readLong());
+    return new ReadResult(
+        epoch, head, events, more, reset < 0 ? null : resetCause(reset), in.readLong());
   }
 
-  /** A reset cause's byte on the wire: fixed here, whatever the order of {@link ResetCause}'s constants. */
+  /**
+   * A reset cause's byte on the wire: fixed here, whatever the order of {@link ResetCause}'s
+   * constants.
+   */
   private static int resetCode(ResetCause cause) {
     return switch (cause) {
       case EPOCH_CHANGED -> 0;

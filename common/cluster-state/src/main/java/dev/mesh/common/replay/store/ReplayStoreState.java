@@ -5,8 +5,9 @@ import dev.mesh.common.cluster.ClusterOptions;
 import dev.mesh.common.cluster.ClusterStateHook;
 
 /**
- * The replay store's part of every member's configuration: its serializers. (replay-service adds its maps'
- * configuration at start, with the backup count it is configured with: {@link ReplayMaps}.)
+ * The replay store's part of every member's configuration: its serializers. (replay-service adds
+ * its maps' configuration at start, with the backup count it is configured with: {@link
+ * ReplayMaps}.)
  */
 public final class ReplayStoreState implements ClusterStateHook {
 

@@ -2,16 +2,15 @@ package dev.mesh.common.replay.store;
 
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
-
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Counts one channel created by a user against {@code MESH_MAX_CHANNELS_PER_USER} (docs/PROTOCOL.md 11.1), atomically
- * on the owner of the user's key in {@link ReplayMaps#CREATORS}: allowed (true, and counted) while the user created
- * fewer than {@code limit} channels in the current window of {@code windowMillis}; the window starts with the first
- * creation and the entry expires with it, so the map holds one small entry per user who created a channel recently,
- * cluster-wide.
+ * Counts one channel created by a user against {@code MESH_MAX_CHANNELS_PER_USER} (docs/PROTOCOL.md
+ * 11.1), atomically on the owner of the user's key in {@link ReplayMaps#CREATORS}: allowed (true,
+ * and counted) while the user created fewer than {@code limit} channels in the current window of
+ * {@code windowMillis}; the window starts with the first creation and the entry expires with it, so
+ * the map holds one small entry per user who created a channel recently, cluster-wide.
  */
 public final class ReserveCreation implements EntryProcessor<String, CreationCount, Boolean> {
 
@@ -35,8 +34,11 @@ public final class ReserveCreation implements EntryProcessor<String, CreationCou
       return false;
     }
     long left = Math.max(1, current.windowStartMillis() + windowMillis - nowMillis);
-    ((ExtendedMapEntry<String, CreationCount>) entry).setValue(
-        new CreationCount(current.windowStartMillis(), current.count() + 1), left, TimeUnit.MILLISECONDS);
+    ((ExtendedMapEntry<String, CreationCount>) entry)
+        .setValue(
+            new CreationCount(current.windowStartMillis(), current.count() + 1),
+            left,
+            TimeUnit.MILLISECONDS);
     return true;
   }
 }

@@ -1,10 +1,10 @@
 package dev.mesh.common.replay.store;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.hazelcast.spi.merge.MergingEntry;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("Merging a channel's history after a split")
 class ChannelLogMergePolicyTest {
@@ -51,26 +51,32 @@ class ChannelLogMergePolicyTest {
   }
 
   @Test
-  @DisplayName("a stale copy of the same history (a prefix) gives way to the existing log: no reset")
+  @DisplayName(
+      "a stale copy of the same history (a prefix) gives way to the existing log: no reset")
   void prefixKeepsExisting() {
     ChannelLog existing = log("e1", "a", "b", "c", "d");
     assertThat(merge(log("e1", "a", "b"), existing)).isSameAs(existing);
     assertThat(merge(log("e1"), existing)).as("an empty log of the epoch").isSameAs(existing);
-    assertThat(merge(log("e1", "a", "b", "c", "d"), existing)).as("the same history").isSameAs(existing);
+    assertThat(merge(log("e1", "a", "b", "c", "d"), existing))
+        .as("the same history")
+        .isSameAs(existing);
   }
 
   @Test
-  @DisplayName("a log of another epoch gives way to the existing log (its clients get a reset anyway)")
+  @DisplayName(
+      "a log of another epoch gives way to the existing log (its clients get a reset anyway)")
   void otherEpochKeepsExisting() {
     ChannelLog existing = log("e1", "a", "b");
     assertThat(merge(log("e0", "x", "y", "z"), existing)).isSameAs(existing);
   }
 
   @Test
-  @DisplayName("diverged histories of one epoch (both sides appended, or the merging side is ahead) become a fresh log with a new epoch")
+  @DisplayName(
+      "diverged histories of one epoch (both sides appended, or the merging side is ahead) become a fresh log with a new epoch")
   void divergedGetsNewEpoch() {
     ChannelLog existing = log("e1", "a", "b", "c");
-    for (ChannelLog merging : new ChannelLog[] {log("e1", "a", "x"), log("e1", "a", "b", "c", "d")}) {
+    for (ChannelLog merging :
+        new ChannelLog[] {log("e1", "a", "x"), log("e1", "a", "b", "c", "d")}) {
       Object merged = merge(merging, existing);
       assertThat(merged).isInstanceOf(ChannelLog.class).isNotSameAs(existing);
       ChannelLog fresh = (ChannelLog) merged;
@@ -81,7 +87,8 @@ class ChannelLogMergePolicyTest {
   }
 
   @Test
-  @DisplayName("a prefix whose head the existing log no longer retains is checked against the dedupe window")
+  @DisplayName(
+      "a prefix whose head the existing log no longer retains is checked against the dedupe window")
   void prefixFoundInDedupeWindow() {
     String[] ids = new String[15];
     for (int i = 0; i < ids.length; i++) {

@@ -1,13 +1,12 @@
 package dev.mesh.common.replay.store;
 
-import dev.mesh.common.replay.ResetCause;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mesh.common.replay.ResetCause;
 import java.util.List;
 import java.util.stream.LongStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 @DisplayName("A channel log (without Hazelcast)")
 class ChannelLogTest {
@@ -33,7 +32,8 @@ class ChannelLogTest {
     ChannelLog log = logWith(25);
     assertThat(log.head()).isEqualTo(25);
     assertThat(log.size()).isEqualTo(10);
-    assertThat(seqs(log.read(null, 0, 100, T0 + 30, POLICY))).containsExactly(16L, 17L, 18L, 19L, 20L, 21L, 22L, 23L, 24L, 25L);
+    assertThat(seqs(log.read(null, 0, 100, T0 + 30, POLICY)))
+        .containsExactly(16L, 17L, 18L, 19L, 20L, 21L, 22L, 23L, 24L, 25L);
   }
 
   @Test
@@ -60,10 +60,12 @@ class ChannelLogTest {
   @DisplayName("forgets ids after the dedupe window, and beyond the most ids kept")
   void dedupeWindowAndBound() {
     ChannelLog log = logWith(3);
-    assertThat(log.append("m1", "p m1", "{}", false, T0 + 30_000 + 2, POLICY).duplicate()).isFalse();
+    assertThat(log.append("m1", "p m1", "{}", false, T0 + 30_000 + 2, POLICY).duplicate())
+        .isFalse();
     ChannelPolicy fewIds = new ChannelPolicy(10, 60_000, 30_000, 2, 3_600_000);
     ChannelLog small = new ChannelLog("e2");
-    LongStream.rangeClosed(1, 3).forEach(i -> small.append("x" + i, "p x" + i, "{}", false, T0, fewIds));
+    LongStream.rangeClosed(1, 3)
+        .forEach(i -> small.append("x" + i, "p x" + i, "{}", false, T0, fewIds));
     assertThat(small.recentIds()).containsOnlyKeys("p x2", "p x3");
   }
 
@@ -85,11 +87,14 @@ class ChannelLogTest {
   }
 
   @Test
-  @DisplayName("resets instead of a partial replay: other epoch, truncated by capacity or age, or ahead of the head")
+  @DisplayName(
+      "resets instead of a partial replay: other epoch, truncated by capacity or age, or ahead of the head")
   void resets() {
     ChannelLog log = logWith(25);
-    assertThat(log.read("other", 20, 10, T0 + 30, POLICY).reset()).isEqualTo(ResetCause.EPOCH_CHANGED);
-    assertThat(log.read("e1", 14, 10, T0 + 30, POLICY).reset()).isEqualTo(ResetCause.POSITION_TOO_OLD);
+    assertThat(log.read("other", 20, 10, T0 + 30, POLICY).reset())
+        .isEqualTo(ResetCause.EPOCH_CHANGED);
+    assertThat(log.read("e1", 14, 10, T0 + 30, POLICY).reset())
+        .isEqualTo(ResetCause.POSITION_TOO_OLD);
     assertThat(log.read("e1", 15, 10, T0 + 30, POLICY).reset()).isNull();
     assertThat(log.read("e1", 26, 10, T0 + 30, POLICY).reset()).isEqualTo(ResetCause.AHEAD);
     ReadResult reset = log.read("e1", 0, 10, T0 + 30, POLICY);
@@ -97,8 +102,10 @@ class ChannelLogTest {
     assertThat(reset.nextSeq()).isEqualTo(25);
     long later = T0 + 20 + 60_000;
     // events up to 19 are older than the ttl at "later": 20 is the oldest retained
-    assertThat(log.read("e1", 18, 10, later, POLICY).reset()).isEqualTo(ResetCause.POSITION_TOO_OLD);
-    assertThat(seqs(log.read("e1", 19, 10, later, POLICY))).containsExactly(20L, 21L, 22L, 23L, 24L, 25L);
+    assertThat(log.read("e1", 18, 10, later, POLICY).reset())
+        .isEqualTo(ResetCause.POSITION_TOO_OLD);
+    assertThat(seqs(log.read("e1", 19, 10, later, POLICY)))
+        .containsExactly(20L, 21L, 22L, 23L, 24L, 25L);
     assertThat(log.read("e1", 25, 10, T0 + 25 + 60_000 + 1, POLICY).reset()).isNull();
   }
 
@@ -126,7 +133,8 @@ class ChannelLogTest {
   }
 
   @Test
-  @DisplayName("the unborn position (0, 0) reads the first epoch from seq 1, or resets when seq 1 is gone; a channel without a log answers epoch 0")
+  @DisplayName(
+      "the unborn position (0, 0) reads the first epoch from seq 1, or resets when seq 1 is gone; a channel without a log answers epoch 0")
   void unbornPosition() {
     ChannelLog young = logWith(4);
     ReadResult fromUnborn = young.read("0", 0, 100, T0 + 5, POLICY);
@@ -134,11 +142,15 @@ class ChannelLogTest {
     assertThat(fromUnborn.epoch()).isEqualTo("e1");
     assertThat(seqs(fromUnborn)).containsExactly(1L, 2L, 3L, 4L);
     ChannelLog trimmed = logWith(25);
-    assertThat(trimmed.read("0", 0, 100, T0 + 30, POLICY).reset()).isEqualTo(ResetCause.POSITION_TOO_OLD);
-    assertThat(young.read("0", 3, 100, T0 + 5, POLICY).reset()).as("seq > 0 in the unborn epoch").isEqualTo(ResetCause.EPOCH_CHANGED);
+    assertThat(trimmed.read("0", 0, 100, T0 + 30, POLICY).reset())
+        .isEqualTo(ResetCause.POSITION_TOO_OLD);
+    assertThat(young.read("0", 3, 100, T0 + 5, POLICY).reset())
+        .as("seq > 0 in the unborn epoch")
+        .isEqualTo(ResetCause.EPOCH_CHANGED);
 
     ReadResult none = ReadResult.noHistory(null, 0);
-    assertThat(List.of(none.epoch(), none.head(), none.events().size())).containsExactly("0", 0L, 0);
+    assertThat(List.of(none.epoch(), none.head(), none.events().size()))
+        .containsExactly("0", 0L, 0);
     assertThat(none.reset()).isNull();
     assertThat(ReadResult.noHistory("0", 0).reset()).isNull();
     assertThat(ReadResult.noHistory("old-epoch", 12).reset()).isEqualTo(ResetCause.EPOCH_CHANGED);
@@ -148,7 +160,8 @@ class ChannelLogTest {
   @DisplayName("an append that may not create a channel leaves a missing log missing")
   void appendWithoutCreation() {
     var slot = new java.util.AbstractMap.SimpleEntry<String, ChannelLog>("c", null);
-    AppendEvent refused = new AppendEvent("m1", "user:u m1", "{}", false, T0, "e9", POLICY, "u", "c1", false);
+    AppendEvent refused =
+        new AppendEvent("m1", "user:u m1", "{}", false, T0, "e9", POLICY, "u", "c1", false);
     assertThat(refused.process(slot)).isNull();
     assertThat(slot.getValue()).isNull();
   }

@@ -1,19 +1,21 @@
 package dev.mesh.common.replay.store;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.hazelcast.config.SerializationConfig;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.InternalSerializationService;
 import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
 import dev.mesh.common.replay.ResetCause;
-import org.junit.jupiter.api.Test;
-
 import java.util.AbstractMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-/** Replay's values, processors and results travel in their own binary form, not Java serialization, and lose nothing. */
+/**
+ * Replay's values, processors and results travel in their own binary form, not Java serialization,
+ * and lose nothing.
+ */
 class ReplaySerializersTest {
 
   private static final ChannelPolicy POLICY = new ChannelPolicy(10, 60_000, 30_000, 100, 3_600_000);
@@ -29,7 +31,9 @@ class ReplaySerializersTest {
 
   private <T> T roundTrip(T value, int expectedType) {
     Data data = service.toData(value);
-    assertThat(data.getType()).as("serializer type id of %s", value.getClass().getSimpleName()).isEqualTo(expectedType);
+    assertThat(data.getType())
+        .as("serializer type id of %s", value.getClass().getSimpleName())
+        .isEqualTo(expectedType);
     return service.toObject(data);
   }
 
@@ -48,7 +52,8 @@ class ReplaySerializersTest {
     assertThat(copy.epoch()).isEqualTo("ep-1");
     assertThat(copy.head()).isEqualTo(15);
     assertThat(copy.recentIds()).isEqualTo(original.recentIds());
-    assertThat(copy.read(null, 0, 100, T0 + 20, POLICY)).isEqualTo(original.read(null, 0, 100, T0 + 20, POLICY));
+    assertThat(copy.read(null, 0, 100, T0 + 20, POLICY))
+        .isEqualTo(original.read(null, 0, 100, T0 + 20, POLICY));
     // The copy dedupes and appends exactly as the original does.
     AppendResult duplicate = copy.append("m14", "p m14", "{}", false, T0 + 21, POLICY);
     assertThat(duplicate.duplicate()).isTrue();
@@ -66,7 +71,8 @@ class ReplaySerializersTest {
     assertThat(roundTrip(reset, ReplaySerializers.READ_RESULT)).isEqualTo(reset);
     AppendResult fresh = new AppendResult("ep-1", 3, T0, false, 3, null);
     assertThat(roundTrip(fresh, ReplaySerializers.APPEND_RESULT)).isEqualTo(fresh);
-    AppendResult duplicate = new AppendResult("ep-1", 3, T0, true, 3, new StoredEvent(3, "m3", T0, "{}", true));
+    AppendResult duplicate =
+        new AppendResult("ep-1", 3, T0, true, 3, new StoredEvent(3, "m3", T0, "{}", true));
     assertThat(roundTrip(duplicate, ReplaySerializers.APPEND_RESULT)).isEqualTo(duplicate);
     AckMark ack = new AckMark("ep-1", 7);
     assertThat(roundTrip(ack, ReplaySerializers.ACK_MARK)).isEqualTo(ack);
@@ -78,18 +84,26 @@ class ReplaySerializersTest {
     ReadEvents read = new ReadEvents("ep-1", 12, 2, T0 + 20, POLICY);
     assertThat(roundTrip(read, ReplaySerializers.READ_EVENTS).process(slot)).isNull();
     slot.setValue(log());
-    assertThat(roundTrip(read, ReplaySerializers.READ_EVENTS).process(slot)).isEqualTo(read.process(slot));
+    assertThat(roundTrip(read, ReplaySerializers.READ_EVENTS).process(slot))
+        .isEqualTo(read.process(slot));
     ReadEvents fromOldest = new ReadEvents(null, 0, 100, T0 + 20, POLICY);
-    assertThat(roundTrip(fromOldest, ReplaySerializers.READ_EVENTS).process(slot)).isEqualTo(fromOldest.process(slot));
+    assertThat(roundTrip(fromOldest, ReplaySerializers.READ_EVENTS).process(slot))
+        .isEqualTo(fromOldest.process(slot));
 
-    ReadCritical critical = new ReadCritical(new AckMark("ep-1", 9), "ep-1", 3, 10, T0 + 20, POLICY);
-    assertThat(roundTrip(critical, ReplaySerializers.READ_CRITICAL).process(slot)).isEqualTo(critical.process(slot));
+    ReadCritical critical =
+        new ReadCritical(new AckMark("ep-1", 9), "ep-1", 3, 10, T0 + 20, POLICY);
+    assertThat(roundTrip(critical, ReplaySerializers.READ_CRITICAL).process(slot))
+        .isEqualTo(critical.process(slot));
     ReadCritical noAck = new ReadCritical(null, null, 0, 10, T0 + 20, POLICY);
-    assertThat(roundTrip(noAck, ReplaySerializers.READ_CRITICAL).process(slot)).isEqualTo(noAck.process(slot));
+    assertThat(roundTrip(noAck, ReplaySerializers.READ_CRITICAL).process(slot))
+        .isEqualTo(noAck.process(slot));
 
-    ReserveCreation reserve = roundTrip(new ReserveCreation(3, 60_000, T0), ReplaySerializers.RESERVE_CREATION);
-    assertThat(List.of(reserve.limit, reserve.windowMillis, reserve.nowMillis)).containsExactly(3, 60_000L, T0);
-    assertThat(roundTrip(new CreationCount(T0, 2), ReplaySerializers.CREATION_COUNT)).isEqualTo(new CreationCount(T0, 2));
+    ReserveCreation reserve =
+        roundTrip(new ReserveCreation(3, 60_000, T0), ReplaySerializers.RESERVE_CREATION);
+    assertThat(List.of(reserve.limit, reserve.windowMillis, reserve.nowMillis))
+        .containsExactly(3, 60_000L, T0);
+    assertThat(roundTrip(new CreationCount(T0, 2), ReplaySerializers.CREATION_COUNT))
+        .isEqualTo(new CreationCount(T0, 2));
   }
 
   @Test
@@ -100,14 +114,19 @@ class ReplaySerializersTest {
     ChannelLog copy = roundTrip(log, ReplaySerializers.CHANNEL_LOG);
     ReadResult events = copy.read(null, 0, 10, T0 + 2, POLICY);
     assertThat(events.events()).extracting(StoredEvent::userId).containsExactly("ann", null);
-    assertThat(events.events()).extracting(StoredEvent::connectionId).containsExactly("conn-1", null);
+    assertThat(events.events())
+        .extracting(StoredEvent::connectionId)
+        .containsExactly("conn-1", null);
     assertThat(events.events().get(0).toEnvelope("c", "ep-7").userId()).isEqualTo("ann");
   }
 
   @Test
   void appendAndAckProcessorsKeepTheirArguments() {
-    AppendEvent append = roundTrip(new AppendEvent("m1", "user:é", "{\"a\":1}", true, T0, "ep-5", POLICY, "é",
-        "conn-2", false), ReplaySerializers.APPEND_EVENT);
+    AppendEvent append =
+        roundTrip(
+            new AppendEvent(
+                "m1", "user:é", "{\"a\":1}", true, T0, "ep-5", POLICY, "é", "conn-2", false),
+            ReplaySerializers.APPEND_EVENT);
     assertThat(List.of(append.userId, append.connectionId)).containsExactly("é", "conn-2");
     assertThat(append.mayCreate).isFalse();
     assertThat(List.of(append.id, append.publisher, append.json, append.newEpoch))
@@ -115,7 +134,9 @@ class ReplaySerializersTest {
     assertThat(append.critical).isTrue();
     assertThat(append.nowMillis).isEqualTo(T0);
     assertThat(append.policy).isEqualTo(POLICY);
-    AdvanceAck advance = roundTrip(new AdvanceAck(new AckMark("ep-1", 4), 60_000, true), ReplaySerializers.ADVANCE_ACK);
+    AdvanceAck advance =
+        roundTrip(
+            new AdvanceAck(new AckMark("ep-1", 4), 60_000, true), ReplaySerializers.ADVANCE_ACK);
     assertThat(advance.ack).isEqualTo(new AckMark("ep-1", 4));
     assertThat(advance.ttlMillis).isEqualTo(60_000);
     assertThat(advance.initial).isTrue();
