@@ -273,11 +273,12 @@ describe('identity and credentials', () => {
     const h = setup();
     const first = await h.connect();
     first.drop();
-    await h.clock.tick(60000);
+    // Past the retry delay, short of the 10 s connect timeout: exactly one new attempt each time.
+    await h.clock.tick(5000);
     assert.equal(h.ws.query.get('attempt'), '2');
     assert.equal(h.ws.query.get('page'), first.query.get('page'));
     h.ws.drop(); // given up before its welcome: the next one is still a newer attempt
-    await h.clock.tick(60000);
+    await h.clock.tick(5000);
     const third = await h.welcomeNext();
     assert.equal(third.query.get('attempt'), '3');
     h.page.pagehide(true);
