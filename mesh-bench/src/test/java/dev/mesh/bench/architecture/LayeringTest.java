@@ -165,10 +165,17 @@ class LayeringTest {
   private static JavaClasses fromLocationOf(Class<?> marker) {
     try {
       Path location = Path.of(marker.getProtectionDomain().getCodeSource().getLocation().toURI());
-      return new ClassFileImporter()
-          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-          .importPath(location);
-    } catch (URISyntaxException e) {
+      ClassFileImporter importer =
+          new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS);
+      // In `mvn verify` the reactor hands mesh-bench the modules' jars, not their classes
+      // directories; importPath reads no classes from a jar file.
+      if (location.toString().endsWith(".jar")) {
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(location.toFile())) {
+          return importer.importJar(jar);
+        }
+      }
+      return importer.importPath(location);
+    } catch (URISyntaxException | java.io.IOException e) {
       throw new IllegalStateException(e);
     }
   }
