@@ -77,9 +77,11 @@ class EventLoopsTest {
     Tokens tokens = new Tokens(vertx);
     String token = tokens.valid("amy");
     start().compose(edge -> connect(vertx, edge.port(), token, "page-1", 1)
-        .compose(old -> old.welcome().compose(oldWelcome -> connect(vertx, edge.port(), token, "page-1", 2)
+        .compose(old -> old.welcome().compose(oldWelcome -> {
+          // Read before the new connection replaces it (then it is no longer on any loop).
+          int oldLoop = loopOf(edge, oldWelcome);
+          return connect(vertx, edge.port(), token, "page-1", 2)
             .compose(fresh -> fresh.welcome().compose(welcome -> {
-              int oldLoop = loopOf(edge, oldWelcome);
               int newLoop = loopOf(edge, welcome);
               return old.closed().compose(code -> registry(edge).map(entries -> {
                 test.verify(() -> {
@@ -94,7 +96,8 @@ class EventLoopsTest {
                 });
                 return code;
               }));
-            })))))
+            }));
+        })))
         .onComplete(test.succeedingThenComplete());
   }
 
