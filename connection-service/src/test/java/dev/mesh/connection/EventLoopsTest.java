@@ -88,9 +88,6 @@ class EventLoopsTest {
   void samePageReplacedOnAnotherLoop(Vertx vertx, VertxTestContext test) {
     Tokens tokens = new Tokens(vertx);
     String token = tokens.valid("amy");
-    // The old connection's loop is read before the second attempt: once that one is welcomed, the
-    // old one may be
-    // closed and gone from every loop at any moment.
     start()
         .compose(
             edge ->
@@ -100,6 +97,8 @@ class EventLoopsTest {
                             old.welcome()
                                 .compose(
                                     oldWelcome -> {
+                                      // Read before the new connection replaces it (then it is no
+                                      // longer on any loop).
                                       int oldLoop = loopOf(edge, oldWelcome);
                                       return connect(vertx, edge.port(), token, "page-1", 2)
                                           .compose(

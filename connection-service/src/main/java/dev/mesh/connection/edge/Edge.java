@@ -81,7 +81,7 @@ public final class Edge {
 
   /** Adds a new session unless the node is full (every loop counted). */
   boolean track(dev.mesh.connection.session.Session session) {
-    if (!shared.track(this, session.id())) {
+    if (!shared.track(this, session.id(), session.userId())) {
       return false;
     }
     sessions.add(session);
@@ -90,7 +90,7 @@ public final class Edge {
 
   void untrack(dev.mesh.connection.session.Session session) {
     if (sessions.remove(session)) {
-      shared.untrack(session.id());
+      shared.untrack(session.id(), session.userId());
     }
   }
 

@@ -40,6 +40,10 @@ public final class EdgeNode {
   private final ChannelLog log;
   private final List<Edge> loops = new CopyOnWriteArrayList<>();
   private final ConcurrentHashMap<String, Edge> owners = new ConcurrentHashMap<>();
+
+  /** Sessions per user on this node, every loop counted: the node's distinct users are its keys. */
+  private final ConcurrentHashMap<String, Integer> users = new ConcurrentHashMap<>();
+
   private final AtomicInteger sessions = new AtomicInteger();
   private volatile boolean draining;
 
@@ -115,18 +119,20 @@ public final class EdgeNode {
    * Takes a place for a new session unless the node holds {@code MESH_MAX_CONNECTIONS_PER_NODE}
    * already.
    */
-  boolean track(Edge loop, String connectionId) {
+  boolean track(Edge loop, String connectionId, String userId) {
     if (sessions.incrementAndGet() > options.limits().maxConnectionsPerNode()) {
       sessions.decrementAndGet();
       return false;
     }
     owners.put(connectionId, loop);
+    users.merge(userId, 1, Integer::sum);
     return true;
   }
 
-  void untrack(String connectionId) {
+  void untrack(String connectionId, String userId) {
     if (owners.remove(connectionId) != null) {
       sessions.decrementAndGet();
+      users.computeIfPresent(userId, (user, count) -> count <= 1 ? null : count - 1);
     }
   }
 
@@ -144,15 +150,9 @@ public final class EdgeNode {
     return total;
   }
 
-  /**
-   * Users with a session on this node, summed over the loops (a user on two loops counts twice).
-   */
+  /** Distinct users with a session on this node, whichever loops hold them. */
   public int users() {
-    int total = 0;
-    for (Edge loop : loops) {
-      total += loop.sessions().users();
-    }
-    return total;
+    return users.size();
   }
 
   public boolean draining() {

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One event loop's sessions, by connection id and by user. Owned by that loop; the counts (per
- * transport, users) may be read from any thread.
+ * One event loop's sessions, by connection id and by user. Owned by that loop; the counts per
+ * transport may be read from any thread (the node's totals sum the loops).
  */
 public final class SessionIndex {
 
@@ -18,19 +18,9 @@ public final class SessionIndex {
   private final Map<String, List<Session>> byUser = new HashMap<>();
   private final AtomicInteger[] byTransport = {new AtomicInteger(), new AtomicInteger()};
 
-  /** byUser's size, readable from other threads (node totals over the loops). */
-  private final AtomicInteger users = new AtomicInteger();
-
   public void add(Session session) {
     byId.put(session.id(), session);
-    byUser
-        .computeIfAbsent(
-            session.userId(),
-            u -> {
-              users.incrementAndGet();
-              return new ArrayList<>(2);
-            })
-        .add(session);
+    byUser.computeIfAbsent(session.userId(), u -> new ArrayList<>(2)).add(session);
     byTransport[session.transport().kind().ordinal()].incrementAndGet();
   }
 
@@ -43,7 +33,6 @@ public final class SessionIndex {
       sessions.remove(session);
       if (sessions.isEmpty()) {
         byUser.remove(session.userId());
-        users.decrementAndGet();
       }
     }
     byTransport[session.transport().kind().ordinal()].decrementAndGet();
@@ -68,7 +57,7 @@ public final class SessionIndex {
   }
 
   public int users() {
-    return users.get();
+    return byUser.size();
   }
 
   /** Safe to read from a metrics thread. */
