@@ -32,6 +32,11 @@ import java.time.Duration;
  *     retry hints of the others
  * @param eventLoops {@code MESH_EVENT_LOOPS}, default the number of available processors (at most
  *     {@value #MAX_EVENT_LOOPS}): event loops of the edge, each owning the connections it accepted
+ * @param quorumLossGrace {@code MESH_QUORUM_LOSS_GRACE}, default 3s: how long a loss of quorum must
+ *     last before the open sockets are closed with 1001 (new connections are refused and /ready
+ *     answers 503 at once). A member's heartbeats can go uncredited for a moment while a new master
+ *     takes over; closing every socket for that would move every client for nothing. A loss caused
+ *     by this node's own pause closes at once: its sockets are stale. 0 closes at once.
  */
 public record ConnectionOptions(
     ServiceOptions service,
@@ -45,7 +50,8 @@ public record ConnectionOptions(
     DoorOptions doors,
     Duration registryCheck,
     AdmissionOptions admission,
-    int eventLoops) {
+    int eventLoops,
+    Duration quorumLossGrace) {
 
   public static final int DEFAULT_OPS_PORT = 9080;
   public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
@@ -55,6 +61,7 @@ public record ConnectionOptions(
   public static final Duration DEFAULT_SHUTDOWN_SPREAD = Duration.ofSeconds(5);
   public static final Duration DEFAULT_REGISTRY_CHECK = Duration.ofSeconds(10);
   public static final int MAX_EVENT_LOOPS = 256;
+  public static final Duration DEFAULT_QUORUM_LOSS_GRACE = Duration.ofSeconds(3);
 
   public ConnectionOptions {
     if (eventLoops < 1 || eventLoops > MAX_EVENT_LOOPS) {
@@ -99,7 +106,12 @@ public record ConnectionOptions(
             Duration.ofMillis(100),
             Duration.ofHours(1)),
         AdmissionOptions.fromEnv(env),
-        env.integer("MESH_EVENT_LOOPS", defaultEventLoops(), 1, MAX_EVENT_LOOPS));
+        env.integer("MESH_EVENT_LOOPS", defaultEventLoops(), 1, MAX_EVENT_LOOPS),
+        env.duration(
+            "MESH_QUORUM_LOSS_GRACE",
+            DEFAULT_QUORUM_LOSS_GRACE,
+            Duration.ZERO,
+            Duration.ofMinutes(5)));
   }
 
   /**
@@ -119,7 +131,8 @@ public record ConnectionOptions(
         DoorOptions.forTest(),
         Duration.ofSeconds(1),
         AdmissionOptions.defaults(),
-        defaultEventLoops());
+        defaultEventLoops(),
+        DEFAULT_QUORUM_LOSS_GRACE);
   }
 
   public ConnectionOptions withHeartbeat(Duration interval, Duration timeout) {
@@ -135,7 +148,8 @@ public record ConnectionOptions(
         doors,
         registryCheck,
         admission,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   public ConnectionOptions withLimits(LimitOptions value) {
@@ -151,7 +165,8 @@ public record ConnectionOptions(
         doors,
         registryCheck,
         admission,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   /**
@@ -171,7 +186,8 @@ public record ConnectionOptions(
         doors,
         registryCheck,
         admission,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   public ConnectionOptions withRegistryCheck(Duration value) {
@@ -187,7 +203,8 @@ public record ConnectionOptions(
         doors,
         value,
         admission,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   public ConnectionOptions withAuth(AuthOptions value) {
@@ -203,7 +220,8 @@ public record ConnectionOptions(
         doors,
         registryCheck,
         admission,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   public ConnectionOptions withDoors(DoorOptions value) {
@@ -219,7 +237,8 @@ public record ConnectionOptions(
         value,
         registryCheck,
         admission,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   public ConnectionOptions withAdmission(AdmissionOptions value) {
@@ -235,7 +254,8 @@ public record ConnectionOptions(
         doors,
         registryCheck,
         value,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   public ConnectionOptions withEventLoops(int value) {
@@ -251,6 +271,24 @@ public record ConnectionOptions(
         doors,
         registryCheck,
         admission,
+        value,
+        quorumLossGrace);
+  }
+
+  public ConnectionOptions withQuorumLossGrace(Duration value) {
+    return new ConnectionOptions(
+        service,
+        httpHost,
+        httpPort,
+        heartbeatInterval,
+        heartbeatTimeout,
+        shutdownSpread,
+        auth,
+        limits,
+        doors,
+        registryCheck,
+        admission,
+        eventLoops,
         value);
   }
 }
