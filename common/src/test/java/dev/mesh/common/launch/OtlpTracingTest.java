@@ -1,5 +1,6 @@
 package dev.mesh.common.launch;
 
+import dev.mesh.common.testing.Poll;
 import com.sun.net.httpserver.HttpServer;
 import dev.mesh.common.config.ConfigException;
 import dev.mesh.common.observe.TelemetryOptions;
@@ -101,10 +102,8 @@ class OtlpTracingTest {
         URI.create("http://127.0.0.1:" + running.opsPort() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(health.statusCode()).isEqualTo(200);
 
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (exports.stream().noneMatch(e -> e.mentions("/health")) && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
+    Poll.until(Duration.ofSeconds(20), "an OTLP export mentioning /health",
+        () -> exports.stream().anyMatch(e -> e.mentions("/health")));
     Export export = exports.stream().filter(e -> e.mentions("/health")).findFirst()
         .orElseThrow(() -> new AssertionError("no export mentions /health; got " + exports.size() + " exports"));
     assertThat(export.path()).isEqualTo("/v1/traces");

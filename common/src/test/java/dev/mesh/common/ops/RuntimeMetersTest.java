@@ -1,5 +1,6 @@
 package dev.mesh.common.ops;
 
+import dev.mesh.common.testing.Poll;
 import dev.mesh.common.launch.MeshService;
 import dev.mesh.common.launch.RunningService;
 import dev.mesh.common.launch.ServiceContext;
@@ -74,12 +75,8 @@ class RuntimeMetersTest {
     return Double.parseDouble(matcher.group(1));
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-      Thread.sleep(50);
-    }
+  private static void await(BooleanSupplier condition, String what) throws Exception {
+    Poll.until(Duration.ofSeconds(20), what, condition);
   }
 
   @Test
