@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.net.httpserver.HttpServer;
 import dev.mesh.common.config.ConfigException;
 import dev.mesh.common.observe.TelemetryOptions;
+import dev.mesh.common.testing.Poll;
 import dev.mesh.common.testing.TestClusters;
 import io.vertx.core.Future;
 import java.net.InetAddress;
@@ -121,10 +122,10 @@ class OtlpTracingTest {
                 HttpResponse.BodyHandlers.ofString());
     assertThat(health.statusCode()).isEqualTo(200);
 
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (exports.stream().noneMatch(e -> e.mentions("/health")) && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
+    Poll.until(
+        Duration.ofSeconds(20),
+        "an OTLP export mentioning /health",
+        () -> exports.stream().anyMatch(e -> e.mentions("/health")));
     Export export =
         exports.stream()
             .filter(e -> e.mentions("/health"))

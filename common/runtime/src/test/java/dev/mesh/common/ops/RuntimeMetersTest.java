@@ -7,6 +7,7 @@ import dev.mesh.common.launch.RunningService;
 import dev.mesh.common.launch.ServiceContext;
 import dev.mesh.common.launch.ServiceLauncher;
 import dev.mesh.common.launch.ServiceOptions;
+import dev.mesh.common.testing.Poll;
 import dev.mesh.common.testing.TestClusters;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -79,12 +80,8 @@ class RuntimeMetersTest {
     return Double.parseDouble(matcher.group(1));
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-      Thread.sleep(50);
-    }
+  private static void await(BooleanSupplier condition, String what) throws Exception {
+    Poll.until(Duration.ofSeconds(20), what, condition);
   }
 
   @Test
