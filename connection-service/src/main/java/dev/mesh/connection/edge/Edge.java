@@ -3,7 +3,6 @@ package dev.mesh.connection.edge;
 import dev.mesh.common.bus.BusClient;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.presence.PresenceClient;
-import dev.mesh.connection.ConnectionOptions;
 import dev.mesh.connection.admission.Admission;
 import dev.mesh.connection.auth.ChannelAuthorizer;
 import dev.mesh.connection.history.ChannelLog;
@@ -22,7 +21,7 @@ import io.vertx.core.Vertx;
  */
 public final class Edge {
 
-  final ConnectionOptions options;
+  final EdgeOptions options;
   final MeshNode node;
   final Vertx vertx;
   final Context context;
@@ -141,7 +140,7 @@ public final class Edge {
     return log;
   }
 
-  public ConnectionOptions options() {
+  public EdgeOptions options() {
     return options;
   }
 

@@ -34,6 +34,7 @@ import java.util.function.Function;
  */
 final class EdgeLoopVerticle extends VerticleBase {
 
+  private final ConnectionOptions options;
   private final EdgeNode shared;
   private final Doors nodeDoors;
   private final int port;
@@ -49,11 +50,13 @@ final class EdgeLoopVerticle extends VerticleBase {
   private Doors doors;
 
   EdgeLoopVerticle(
+      ConnectionOptions options,
       EdgeNode shared,
       Doors nodeDoors,
       int port,
       Function<MeshNode, ChannelLog> logFactory,
       Consumer<String> rejoin) {
+    this.options = options;
     this.shared = shared;
     this.nodeDoors = nodeDoors;
     this.port = port;
@@ -63,7 +66,6 @@ final class EdgeLoopVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    ConnectionOptions options = shared.options();
     MeshNode node = shared.node();
     edge = new Edge(shared, context, logFactory.apply(node), rejoin);
     shared.addLoop(edge);

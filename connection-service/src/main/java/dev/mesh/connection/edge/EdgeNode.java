@@ -2,8 +2,8 @@ package dev.mesh.connection.edge;
 
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.Transport;
-import dev.mesh.connection.ConnectionOptions;
 import dev.mesh.connection.admission.Admission;
+import dev.mesh.connection.admission.AdmissionOptions;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.registry.RegistryClient;
@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  */
 public final class EdgeNode {
 
-  private final ConnectionOptions options;
+  private final EdgeOptions options;
   private final MeshNode node;
   private final ConnectionMetrics metrics;
   private final Admission admission;
@@ -49,7 +49,8 @@ public final class EdgeNode {
 
   /** Created on the node verticle's context, which the node-level registry client completes on. */
   EdgeNode(
-      ConnectionOptions options,
+      EdgeOptions options,
+      AdmissionOptions admissionOptions,
       MeshNode node,
       Context context,
       ConnectionMetrics metrics,
@@ -57,14 +58,14 @@ public final class EdgeNode {
     this.options = options;
     this.node = node;
     this.metrics = metrics;
-    this.admission = new Admission(options.admission());
+    this.admission = new Admission(admissionOptions);
     this.router = new ChannelRouter(node.vertx());
     this.registry = new RegistryClient(node, context, metrics.registerBatch::record);
     this.log = log;
     metrics.admission(admission::inFlight, admission::queued);
   }
 
-  public ConnectionOptions options() {
+  public EdgeOptions options() {
     return options;
   }
 

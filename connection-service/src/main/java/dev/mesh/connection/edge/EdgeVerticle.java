@@ -66,7 +66,9 @@ public final class EdgeVerticle extends VerticleBase {
   public Future<?> start() {
     SessionCounts counts = new SessionCounts();
     ConnectionMetrics metrics = new ConnectionMetrics(registry, counts::count);
-    shared = new EdgeNode(options, node, context, metrics, logFactory.apply(node));
+    shared =
+        new EdgeNode(
+            options.edge(), options.admission(), node, context, metrics, logFactory.apply(node));
     counts.node = shared;
     Doors doors = new Doors(vertx, options.doors(), metrics);
     inbox = new NodeInbox(shared);
@@ -86,7 +88,7 @@ public final class EdgeVerticle extends VerticleBase {
                 vertx.deployVerticle(
                     () -> {
                       EdgeLoopVerticle loop =
-                          new EdgeLoopVerticle(shared, doors, port, logFactory, rejoin);
+                          new EdgeLoopVerticle(options, shared, doors, port, logFactory, rejoin);
                       loops.add(loop);
                       return loop;
                     },
