@@ -4,6 +4,7 @@ import dev.mesh.common.bus.BusClient;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.presence.PresenceClient;
 import dev.mesh.connection.admission.Admission;
+import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.ChannelAuthorizer;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.lifecycle.ConnectionEvents;
@@ -42,10 +43,15 @@ public final class Edge {
   final EdgeNode shared;
   private final java.util.function.Consumer<String> rejoin;
 
-  Edge(
+  /**
+   * Created on the loop's own context. {@code authenticator} checks refreshed tokens; {@code
+   * rejoin} asks the launcher to leave the cluster and join again (see {@link #rejoin}).
+   */
+  public Edge(
       EdgeNode shared,
       Context context,
       ChannelLog log,
+      Authenticator authenticator,
       java.util.function.Consumer<String> rejoin) {
     this.shared = shared;
     this.rejoin = rejoin;
@@ -64,7 +70,7 @@ public final class Edge {
     this.lifecycle = new Lifecycle(this);
     this.subscriptions = new Subscriptions(this);
     this.hub = new ChannelHub(vertx, context, shared.router(), subscriptions::fanOut);
-    this.frames = new FrameHandler(this);
+    this.frames = new FrameHandler(this, authenticator);
     this.admission = shared.admission();
   }
 

@@ -48,7 +48,7 @@ public final class EdgeNode {
   private volatile boolean draining;
 
   /** Created on the node verticle's context, which the node-level registry client completes on. */
-  EdgeNode(
+  public EdgeNode(
       EdgeOptions options,
       AdmissionOptions admissionOptions,
       MeshNode node,
@@ -103,11 +103,12 @@ public final class EdgeNode {
     return loops;
   }
 
-  void addLoop(Edge loop) {
+  /** The wiring adds a loop once it is created and removes it once it has drained. */
+  public void addLoop(Edge loop) {
     loops.add(loop);
   }
 
-  void removeLoop(Edge loop) {
+  public void removeLoop(Edge loop) {
     loops.remove(loop);
   }
 
@@ -160,7 +161,8 @@ public final class EdgeNode {
     return draining;
   }
 
-  void draining(boolean value) {
+  /** Set by the wiring when the node stops: every loop refuses new connections from then on. */
+  public void draining(boolean value) {
     draining = value;
   }
 

@@ -1,9 +1,10 @@
-package dev.mesh.connection.edge;
+package dev.mesh.connection;
 
 import dev.mesh.common.cluster.MeshNode;
-import dev.mesh.connection.ConnectionOptions;
 import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.TicketStore;
+import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeNode;
 import dev.mesh.connection.heartbeat.HeartbeatSweeper;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.http.ClientScript;
@@ -67,11 +68,10 @@ final class EdgeLoopVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     MeshNode node = shared.node();
-    edge = new Edge(shared, context, logFactory.apply(node), rejoin);
-    shared.addLoop(edge);
     TicketStore tickets = new TicketStore(node, context, options.auth().ticketTtl());
     authenticator = new Authenticator(vertx, options.auth(), tickets);
-    edge.frames.authenticator(authenticator);
+    edge = new Edge(shared, context, logFactory.apply(node), authenticator, rejoin);
+    shared.addLoop(edge);
 
     doors = nodeDoors.forLoop(vertx);
     Router router = Router.router(vertx);
@@ -149,7 +149,7 @@ final class EdgeLoopVerticle extends VerticleBase {
     authenticator.stop();
     doors.deadlines().stop();
     quorum.stop();
-    return edge.lifecycle
+    return edge.lifecycle()
         .drainAll()
         .eventually(() -> server == null ? Future.succeededFuture() : server.close())
         .eventually(() -> presenceFeed.stop())

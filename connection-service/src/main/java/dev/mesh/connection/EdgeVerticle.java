@@ -1,7 +1,8 @@
-package dev.mesh.connection.edge;
+package dev.mesh.connection;
 
 import dev.mesh.common.cluster.MeshNode;
-import dev.mesh.connection.ConnectionOptions;
+import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeNode;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.http.Doors;
 import dev.mesh.connection.membership.UserLimitCheck;
