@@ -9,6 +9,8 @@ import dev.mesh.connection.membership.UserLimitCheck;
 import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.registry.RegistryRepair;
 import dev.mesh.connection.routing.ChannelAdmin;
+import dev.mesh.connection.routing.ChannelHub;
+import dev.mesh.connection.routing.ChannelRouter;
 import dev.mesh.connection.routing.IntegrationApi;
 import dev.mesh.connection.routing.NodeInbox;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,6 +42,7 @@ public final class EdgeVerticle extends VerticleBase {
   private final Consumer<String> rejoin;
   private final List<EdgeLoopVerticle> loops = new CopyOnWriteArrayList<>();
   private EdgeNode shared;
+  private ChannelRouter router;
   private NodeInbox inbox;
   private IntegrationApi api;
   private ChannelAdmin channelAdmin;
@@ -67,13 +70,21 @@ public final class EdgeVerticle extends VerticleBase {
   public Future<?> start() {
     SessionCounts counts = new SessionCounts();
     ConnectionMetrics metrics = new ConnectionMetrics(registry, counts::count);
+    router = new ChannelRouter(node.vertx());
+    ChannelRouter channels = router;
     shared =
         new EdgeNode(
-            options.edge(), options.admission(), node, context, metrics, logFactory.apply(node));
+            options.edge(),
+            options.admission(),
+            node,
+            context,
+            metrics,
+            logFactory.apply(node),
+            (loopContext, fanOut) -> new ChannelHub(node.vertx(), loopContext, channels, fanOut));
     counts.node = shared;
     Doors doors = new Doors(vertx, options.doors(), metrics);
     inbox = new NodeInbox(shared);
-    api = new IntegrationApi(shared);
+    api = new IntegrationApi(shared, router);
     channelAdmin = new ChannelAdmin(shared);
     repair = new RegistryRepair(shared, options.registryCheck());
     repair.start();
@@ -119,6 +130,11 @@ public final class EdgeVerticle extends VerticleBase {
   /** What the loops share, and the loops. */
   public EdgeNode node() {
     return shared;
+  }
+
+  /** The node's channel consumers, one per channel whichever loops subscribe (tests count them). */
+  public ChannelRouter router() {
+    return router;
   }
 
   /** The registry repair of this node (tests run a check on demand). */

@@ -10,7 +10,6 @@ import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.lifecycle.ConnectionEvents;
 import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.registry.RegistryClient;
-import dev.mesh.connection.routing.ChannelHub;
 import dev.mesh.connection.session.SessionIndex;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -38,7 +37,7 @@ public final class Edge {
   final Subscriptions subscriptions;
   final Lifecycle lifecycle;
   final FrameHandler frames;
-  final ChannelHub hub;
+  final ChannelSubscribers hub;
   final Admission admission;
   final EdgeNode shared;
   private final java.util.function.Consumer<String> rejoin;
@@ -69,7 +68,7 @@ public final class Edge {
     this.outbound = new Outbound(this);
     this.lifecycle = new Lifecycle(this);
     this.subscriptions = new Subscriptions(this);
-    this.hub = new ChannelHub(vertx, context, shared.router(), subscriptions::fanOut);
+    this.hub = shared.channelSubscribers().create(context, subscriptions::fanOut);
     this.frames = new FrameHandler(this, authenticator);
     this.admission = shared.admission();
   }
@@ -126,7 +125,7 @@ public final class Edge {
     return outbound;
   }
 
-  public ChannelHub hub() {
+  public ChannelSubscribers hub() {
     return hub;
   }
 

@@ -7,7 +7,6 @@ import dev.mesh.connection.admission.AdmissionOptions;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.registry.RegistryClient;
-import dev.mesh.connection.routing.ChannelRouter;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -35,7 +34,7 @@ public final class EdgeNode {
   private final MeshNode node;
   private final ConnectionMetrics metrics;
   private final Admission admission;
-  private final ChannelRouter router;
+  private final ChannelSubscribers.Factory channelSubscribers;
   private final RegistryClient registry;
   private final ChannelLog log;
   private final List<Edge> loops = new CopyOnWriteArrayList<>();
@@ -54,12 +53,13 @@ public final class EdgeNode {
       MeshNode node,
       Context context,
       ConnectionMetrics metrics,
-      ChannelLog log) {
+      ChannelLog log,
+      ChannelSubscribers.Factory channelSubscribers) {
     this.options = options;
     this.node = node;
     this.metrics = metrics;
     this.admission = new Admission(admissionOptions);
-    this.router = new ChannelRouter(node.vertx());
+    this.channelSubscribers = channelSubscribers;
     this.registry = new RegistryClient(node, context, metrics.registerBatch::record);
     this.log = log;
     metrics.admission(admission::inFlight, admission::queued);
@@ -85,8 +85,9 @@ public final class EdgeNode {
     return admission;
   }
 
-  public ChannelRouter router() {
-    return router;
+  /** Makes each loop's subscribers per channel (one clustered consumer per channel per node). */
+  public ChannelSubscribers.Factory channelSubscribers() {
+    return channelSubscribers;
   }
 
   /** The registry client of the node's own context (its bus consumers and timers). */
