@@ -113,7 +113,9 @@ final class EdgeLoopVerticle extends VerticleBase {
 
     presenceFeed = new PresenceFeed(edge);
     sweeper = new HeartbeatSweeper(edge);
-    watcher = new NodeLossWatcher(edge);
+    watcher =
+        new NodeLossWatcher(
+            edge.node(), edge.registry(), edge.events(), edge.subscriptions()::catchUpAll);
     quorum = new QuorumGuard(edge);
     sweeper.start(vertx);
     watcher.start();

@@ -86,7 +86,7 @@ public final class EdgeVerticle extends VerticleBase {
     inbox = new NodeInbox(shared);
     api = new IntegrationApi(shared, router);
     channelAdmin = new ChannelAdmin(shared);
-    repair = new RegistryRepair(shared, options.registryCheck());
+    repair = new RegistryRepair(new RepairedEdgeNode(shared), options.registryCheck());
     repair.start();
     // Informative only: a mismatch is logged, and never stops the node.
     UserLimitCheck.run(node, context, options.limits()).onFailure(e -> {});
