@@ -28,10 +28,10 @@ import java.util.function.Function;
  * sessions; and what there is one of per node, on this verticle's own context: the node inbox, the
  * integration API and the channel admin (bus addresses of the node, answered from every loop) and
  * the registry repair. The loops share an {@link EdgeNode}: admission (one rate per node), the
- * session count (one limit per node), the channel router (one clustered consumer per channel per
- * node) and the metrics. Ready only when every loop listens and every consumer is registered; on
- * stop every loop drains first (goodbye + 1001 to every client, registry entries removed), and only
- * then does the node leave.
+ * session count (one limit per node) and the metrics; and this verticle's channel router (one
+ * clustered consumer per channel per node), through the hubs the node makes for each loop. Ready
+ * only when every loop listens and every consumer is registered; on stop every loop drains first
+ * (goodbye + 1001 to every client, registry entries removed), and only then does the node leave.
  */
 public final class EdgeVerticle extends VerticleBase {
 

@@ -23,10 +23,10 @@ import java.util.function.Supplier;
  * What the event loops of one edge node share (docs/ARCHITECTURE.md, "The edge on N event loops"):
  * the loops themselves ({@link Edge}, each owning its sessions), which loop holds which connection,
  * the node's session count (its connection limit), the draining flag, admission control (one rate
- * per node), the metrics, the channel router (one clustered consumer per channel per node), and the
- * node-level registry client and channel log used by the node's bus consumers. Everything here is
- * safe to use from any thread; a loop's own state is reached only on its context, through {@link
- * #on}.
+ * per node), the metrics, how each loop gets its subscribers per channel (they share the wiring's
+ * router: one clustered consumer per channel per node), and the node-level registry client and
+ * channel log used by the node's bus consumers. Everything here is safe to use from any thread; a
+ * loop's own state is reached only on its context, through {@link #on}.
  */
 public final class EdgeNode {
 
