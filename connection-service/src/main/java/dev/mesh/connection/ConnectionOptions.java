@@ -33,6 +33,11 @@ import java.time.Duration;
  *     retry hints of the others
  * @param eventLoops {@code MESH_EVENT_LOOPS}, default the number of available processors (at most
  *     {@value #MAX_EVENT_LOOPS}): event loops of the edge, each owning the connections it accepted
+ * @param quorumLossGrace {@code MESH_QUORUM_LOSS_GRACE}, default 3s: how long a loss of quorum must
+ *     last before the open sockets are closed with 1001 (new connections are refused and /ready
+ *     answers 503 at once). A member's heartbeats can go uncredited for a moment while a new master
+ *     takes over; closing every socket for that would move every client for nothing. A loss caused
+ *     by this node's own pause closes at once: its sockets are stale. 0 closes at once.
  */
 public record ConnectionOptions(
     ServiceOptions service,
@@ -46,7 +51,8 @@ public record ConnectionOptions(
     DoorOptions doors,
     Duration registryCheck,
     AdmissionOptions admission,
-    int eventLoops) {
+    int eventLoops,
+    Duration quorumLossGrace) {
 
   public static final int DEFAULT_OPS_PORT = 9080;
   public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
@@ -56,6 +62,7 @@ public record ConnectionOptions(
   public static final Duration DEFAULT_SHUTDOWN_SPREAD = Duration.ofSeconds(5);
   public static final Duration DEFAULT_REGISTRY_CHECK = Duration.ofSeconds(10);
   public static final int MAX_EVENT_LOOPS = 256;
+  public static final Duration DEFAULT_QUORUM_LOSS_GRACE = Duration.ofSeconds(3);
 
   public ConnectionOptions {
     if (eventLoops < 1 || eventLoops > MAX_EVENT_LOOPS) {
@@ -74,7 +81,8 @@ public record ConnectionOptions(
 
   /** What the edge's parts read while connections live (the rest is wiring). */
   public EdgeOptions edge() {
-    return new EdgeOptions(auth, limits, heartbeatInterval, heartbeatTimeout, shutdownSpread);
+    return new EdgeOptions(
+        auth, limits, heartbeatInterval, heartbeatTimeout, shutdownSpread, quorumLossGrace);
   }
 
   /** Reads the environment; call {@link Env#validate()} afterwards to fail on any invalid value. */
@@ -105,7 +113,12 @@ public record ConnectionOptions(
             Duration.ofMillis(100),
             Duration.ofHours(1)),
         AdmissionOptions.fromEnv(env),
-        env.integer("MESH_EVENT_LOOPS", defaultEventLoops(), 1, MAX_EVENT_LOOPS));
+        env.integer("MESH_EVENT_LOOPS", defaultEventLoops(), 1, MAX_EVENT_LOOPS),
+        env.duration(
+            "MESH_QUORUM_LOSS_GRACE",
+            DEFAULT_QUORUM_LOSS_GRACE,
+            Duration.ZERO,
+            Duration.ofMinutes(5)));
   }
 
   /**
@@ -125,7 +138,8 @@ public record ConnectionOptions(
         DoorOptions.forTest(),
         Duration.ofSeconds(1),
         AdmissionOptions.defaults(),
-        defaultEventLoops());
+        defaultEventLoops(),
+        DEFAULT_QUORUM_LOSS_GRACE);
   }
 
   public ConnectionOptions withHeartbeat(Duration interval, Duration timeout) {
@@ -141,7 +155,8 @@ public record ConnectionOptions(
         doors,
         registryCheck,
         admission,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   public ConnectionOptions withLimits(LimitOptions value) {
@@ -157,7 +172,8 @@ public record ConnectionOptions(
         doors,
         registryCheck,
         admission,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   /**
@@ -177,7 +193,8 @@ public record ConnectionOptions(
         doors,
         registryCheck,
         admission,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   public ConnectionOptions withRegistryCheck(Duration value) {
@@ -193,7 +210,8 @@ public record ConnectionOptions(
         doors,
         value,
         admission,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   public ConnectionOptions withAuth(AuthOptions value) {
@@ -209,7 +227,8 @@ public record ConnectionOptions(
         doors,
         registryCheck,
         admission,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   public ConnectionOptions withDoors(DoorOptions value) {
@@ -225,7 +244,8 @@ public record ConnectionOptions(
         value,
         registryCheck,
         admission,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   public ConnectionOptions withAdmission(AdmissionOptions value) {
@@ -241,7 +261,8 @@ public record ConnectionOptions(
         doors,
         registryCheck,
         value,
-        eventLoops);
+        eventLoops,
+        quorumLossGrace);
   }
 
   public ConnectionOptions withEventLoops(int value) {
@@ -257,6 +278,24 @@ public record ConnectionOptions(
         doors,
         registryCheck,
         admission,
+        value,
+        quorumLossGrace);
+  }
+
+  public ConnectionOptions withQuorumLossGrace(Duration value) {
+    return new ConnectionOptions(
+        service,
+        httpHost,
+        httpPort,
+        heartbeatInterval,
+        heartbeatTimeout,
+        shutdownSpread,
+        auth,
+        limits,
+        doors,
+        registryCheck,
+        admission,
+        eventLoops,
         value);
   }
 }

@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -65,7 +66,7 @@ class MembershipTest {
 
   @Test
   @DisplayName(
-      "without quorum: open sockets get 1001 + hint, a new WebSocket 4005 + hint, SSE 503 + Retry-After, /ready 503; with quorum back it admits again")
+      "without quorum: a new WebSocket 4005 + hint, SSE 503 + Retry-After, /ready 503 at once; open sockets 1001 + hint after the grace; with quorum back it admits again")
   void noQuorum(Vertx vertx, VertxTestContext test) throws Exception {
     nodes = new EdgeNodes(TestClusters.fresh().withMinDataMembers(2));
     Tokens tokens = new Tokens(vertx);
@@ -75,14 +76,28 @@ class MembershipTest {
     Future<MeshNode> leaving = nodes.startDataMember();
     await(staying);
     MeshNode doomed = await(leaving);
-    EdgeNodes.Edge edge = await(nodes.start());
+    Duration grace = Duration.ofSeconds(1);
+    EdgeNodes.Edge edge = await(nodes.start(options -> options.withQuorumLossGrace(grace)));
     TestClient open =
         await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
     await(open.welcome());
+    AtomicLong closedAt = new AtomicLong();
+    open.closed().onComplete(done -> closedAt.set(System.nanoTime()));
 
+    long terminatedAt = System.nanoTime();
     doomed.hazelcast().getLifecycleService().terminate();
-    int closed = await(open.closed());
-    JsonObject goodbye = await(open.awaitType("goodbye"));
+    StringBuilder ready = new StringBuilder();
+    Poll.until(
+        Duration.ofSeconds(30),
+        "/ready 503 after the data member left",
+        () -> {
+          ready.setLength(0);
+          return readyStatus(vertx, edge.running().opsPort(), ready)
+                  .toCompletionStage()
+                  .toCompletableFuture()
+                  .join()
+              == 503;
+        });
     TestClient refused =
         await(TestClient.connect(vertx, edge.port(), tokens.valid("b"), "s", "t", "p2"));
     int refusedCode = await(refused.closed());
@@ -95,11 +110,15 @@ class MembershipTest {
                 .compose(
                     request ->
                         request.putHeader("Authorization", "Bearer " + tokens.valid("c")).send()));
-    StringBuilder ready = new StringBuilder();
-    int readyCode = await(readyStatus(vertx, edge.running().opsPort(), ready));
+    int closed = await(open.closed());
+    long closedAfterNanos = closedAt.get() - terminatedAt;
+    JsonObject goodbye = await(open.awaitType("goodbye"));
 
     test.verify(
         () -> {
+          assertThat(closedAfterNanos)
+              .as("the open socket is closed no sooner than the grace after quorum went")
+              .isGreaterThanOrEqualTo(grace.toNanos());
           assertThat(closed).isEqualTo(CloseCodes.GOING_AWAY);
           assertThat(goodbye.getString("reason")).isEqualTo("network-error");
           assertThat(goodbye.getLong("retryAfterMs")).isBetween(0L, 200L);
@@ -108,7 +127,6 @@ class MembershipTest {
           assertThat(refusal.getString("message")).contains("1 data member in view, 2 required");
           assertThat(sse.statusCode()).isEqualTo(503);
           assertThat(Integer.parseInt(sse.getHeader("Retry-After"))).isBetween(1, 5);
-          assertThat(readyCode).isEqualTo(503);
           assertThat(ready.toString()).contains("1 data member in view, 2 required");
         });
 
@@ -229,12 +247,13 @@ class MembershipTest {
         vertx.executeBlocking(
             () -> users.executeOnKey("g", new RegisterConnection(ghost, 10, false))));
     var session = edge.service().edge().node().owner(connectionId).sessions().get(connectionId);
-    // The repair leaves connections younger than its settle time alone (they may still be
-    // registering).
+    // The repair judges only connections registered longer ago than its settle time (younger ones
+    // may be missing from its read of the registry without being lost); on a loaded machine the
+    // registration comes well after the socket opened.
     Poll.until(
         Duration.ofSeconds(10),
-        "the connection is older than the repair's settle time",
-        () -> System.nanoTime() - session.openedNanos() > RegistryRepair.SETTLE.toNanos());
+        "the connection was registered longer ago than the repair's settle time",
+        () -> System.nanoTime() - session.registeredNanos() > RegistryRepair.SETTLE.toNanos());
 
     int repaired = await(edge.service().edge().registryRepair().check());
     test.verify(() -> assertThat(repaired).isEqualTo(2));

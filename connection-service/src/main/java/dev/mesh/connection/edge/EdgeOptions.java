@@ -14,10 +14,12 @@ import java.time.Duration;
  * @param heartbeatInterval how often the server pings a quiet socket
  * @param heartbeatTimeout silence past interval + timeout is a zombie
  * @param shutdownSpread window over which the retry hints given at shutdown are spread
+ * @param quorumLossGrace how long a loss of quorum must last before the open sockets are closed
  */
 public record EdgeOptions(
     AuthOptions auth,
     LimitOptions limits,
     Duration heartbeatInterval,
     Duration heartbeatTimeout,
-    Duration shutdownSpread) {}
+    Duration shutdownSpread,
+    Duration quorumLossGrace) {}
