@@ -4,6 +4,7 @@ import dev.mesh.common.config.Env;
 import dev.mesh.common.launch.ServiceOptions;
 import dev.mesh.connection.admission.AdmissionOptions;
 import dev.mesh.connection.auth.AuthOptions;
+import dev.mesh.connection.edge.EdgeOptions;
 import dev.mesh.connection.http.DoorOptions;
 import dev.mesh.connection.session.LimitOptions;
 import java.time.Duration;
@@ -76,6 +77,12 @@ public record ConnectionOptions(
    */
   public static int defaultEventLoops() {
     return Math.min(MAX_EVENT_LOOPS, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** What the edge's parts read while connections live (the rest is wiring). */
+  public EdgeOptions edge() {
+    return new EdgeOptions(
+        auth, limits, heartbeatInterval, heartbeatTimeout, shutdownSpread, quorumLossGrace);
   }
 
   /** Reads the environment; call {@link Env#validate()} afterwards to fail on any invalid value. */

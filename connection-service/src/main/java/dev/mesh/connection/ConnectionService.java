@@ -5,7 +5,6 @@ import dev.mesh.common.launch.MeshService;
 import dev.mesh.common.launch.ServiceContext;
 import dev.mesh.common.launch.ServiceOptions;
 import dev.mesh.common.status.StatusVerticle;
-import dev.mesh.connection.edge.EdgeVerticle;
 import dev.mesh.connection.history.ReplayChannelLog;
 import dev.mesh.connection.ops.DependencyCheck;
 import dev.mesh.connection.serverapi.ServerApiOptions;

@@ -208,11 +208,11 @@ class AdmissionControlTest {
                                           metrics,
                                           "mesh_admission_deferred_total",
                                           "transport=\"websocket\""))
-                                  .isEqualTo(deferrals);
+                                  .isEqualTo((double) deferrals);
                               assertThat(
                                       sample(
                                           metrics, "mesh_admission_retry_after_seconds_count", ""))
-                                  .isEqualTo(deferrals);
+                                  .isEqualTo((double) deferrals);
                               assertThat(edge.service().edge().node().sessionCount())
                                   .isEqualTo(PAGES);
                             });

@@ -20,6 +20,7 @@ import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
@@ -143,14 +144,14 @@ class AuthTest {
 
   private static String unsigned(String user) {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    return b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes())
+    return b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
         + "."
         + b64.encodeToString(
             new JsonObject()
                 .put("sub", user)
                 .put("exp", Instant.now().plusSeconds(60).getEpochSecond())
                 .encode()
-                .getBytes())
+                .getBytes(StandardCharsets.UTF_8))
         + ".";
   }
 

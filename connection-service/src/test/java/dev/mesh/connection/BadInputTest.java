@@ -81,15 +81,14 @@ class BadInputTest {
                                       long pinger = vertx.setPeriodic(50, t -> ping.run());
                                       Future<?> outcome =
                                           expected.startsWith("error:")
-                                              ? sendBad(vertx, bad, kind)
+                                              ? sendBad(bad, kind)
                                                   .compose(
                                                       v ->
                                                           bad.await(
                                                               f ->
                                                                   "error"
                                                                       .equals(f.getString("type"))))
-                                              : sendBad(vertx, bad, kind)
-                                                  .compose(v -> bad.closed());
+                                              : sendBad(bad, kind).compose(v -> bad.closed());
                                       return outcome.compose(
                                           result -> {
                                             vertx.cancelTimer(pinger);
@@ -145,7 +144,7 @@ class BadInputTest {
         .onComplete(test.succeedingThenComplete());
   }
 
-  private static Future<Void> sendBad(Vertx vertx, TestClient bad, String kind) {
+  private static Future<Void> sendBad(TestClient bad, String kind) {
     return switch (kind) {
       case "malformed-json" -> bad.sendText("{\"type\": \"ping\"");
       case "not-an-object" -> bad.sendText("[1,2,3]");

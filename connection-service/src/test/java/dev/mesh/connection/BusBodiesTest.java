@@ -60,8 +60,21 @@ class BusBodiesTest {
   private static MeshNode caller;
   private static Vertx clientVertx;
 
-  /** Raw bytes to put on the wire as a {@code mesh}-codec body. */
-  private record Raw(byte[] bytes) {}
+  /**
+   * Raw bytes to put on the wire as a {@code mesh}-codec body. A class, not a record: a record
+   * would compare its array by identity.
+   */
+  private static final class Raw {
+    private final byte[] bytes;
+
+    Raw(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    byte[] bytes() {
+      return bytes;
+    }
+  }
 
   /**
    * Stands in for another program's codec named {@code mesh} that writes whatever bytes it likes.

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -204,7 +205,7 @@ class DoorsTest {
                         test.verify(
                             () -> {
                               assertThat(response).startsWith("HTTP/1.1 101");
-                              assertThat(response.toLowerCase())
+                              assertThat(response.toLowerCase(Locale.ROOT))
                                   .doesNotContain("sec-websocket-extensions");
                             });
                         return v;

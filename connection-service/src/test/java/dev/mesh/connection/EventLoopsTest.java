@@ -11,6 +11,7 @@ import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.common.testing.TestClusters;
 import dev.mesh.connection.edge.Edge;
 import dev.mesh.connection.edge.EdgeNode;
+import dev.mesh.connection.routing.ChannelRouter;
 import dev.mesh.connection.support.EdgeNodes;
 import dev.mesh.connection.support.TestClient;
 import dev.mesh.connection.support.Tokens;
@@ -346,12 +347,11 @@ class EventLoopsTest {
                                           assertThat(loops)
                                               .as("loops holding subscribers")
                                               .containsExactlyInAnyOrder(0, 1);
-                                          EdgeNode node = edge.service().edge().node();
-                                          assertThat(node.router().channelCount())
+                                          ChannelRouter router = edge.service().edge().router();
+                                          assertThat(router.channelCount())
                                               .as("clustered consumers of the node")
                                               .isEqualTo(1);
-                                          assertThat(node.router().loopsOf("room"))
-                                              .isEqualTo(LOOPS);
+                                          assertThat(router.loopsOf("room")).isEqualTo(LOOPS);
                                           List<Long> expected =
                                               IntStream.rangeClosed(1, events)
                                                   .mapToObj(Long::valueOf)

@@ -104,7 +104,7 @@ class HostileRequestsTest {
                               edge.port(),
                               call.getValue(),
                               bearer,
-                              call.getKey() == HttpMethod.POST
+                              call.getKey().equals(HttpMethod.POST)
                                   ? Buffer.buffer("{\"type\":\"ping\"}")
                                   : null)
                           .map(

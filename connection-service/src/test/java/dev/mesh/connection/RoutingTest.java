@@ -242,7 +242,6 @@ class RoutingTest {
                                                       assertThat(
                                                               a.service()
                                                                   .edge()
-                                                                  .node()
                                                                   .router()
                                                                   .channelCount())
                                                           .isEqualTo(1);

@@ -1,5 +1,7 @@
 package dev.mesh.connection.auth;
 
+import java.util.Locale;
+
 /**
  * Why a request was refused before a connection opened; the cause is the metric tag {@code
  * mesh_auth_failures_total{cause}} and the {@code cause} of the JSON error body (docs/PROTOCOL.md
@@ -31,7 +33,7 @@ public final class AuthFailure extends RuntimeException {
     }
 
     public String tag() {
-      return name().toLowerCase().replace('_', '-');
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
   }
 

@@ -201,7 +201,7 @@ public record AuthOptions(
     try {
       URI uri = URI.create(url);
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!scheme.equals("https") && !scheme.equals("http") || uri.getHost() == null) {
+      if ((!scheme.equals("https") && !scheme.equals("http")) || uri.getHost() == null) {
         env.reject("MESH_JWT_JWKS_URL=" + url + ": must be an http or https URL");
         return null;
       }

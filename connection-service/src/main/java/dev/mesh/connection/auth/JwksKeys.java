@@ -224,7 +224,7 @@ public final class JwksKeys {
         }
         case "EC" -> {
           if (!"P-256".equals(jwk.getString("crv"))
-              || alg != null && !alg.equals(VerificationKey.ES256)) {
+              || (alg != null && !alg.equals(VerificationKey.ES256))) {
             return null;
           }
           AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");

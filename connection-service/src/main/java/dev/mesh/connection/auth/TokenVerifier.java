@@ -31,9 +31,46 @@ public final class TokenVerifier {
   private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
   private static final int MAX_KID_CHARS = 256;
 
-  /** A token split and decoded, before anything about it is trusted. */
-  public record Parsed(
-      String algorithm, String kid, JsonObject claims, byte[] signingInput, byte[] signature) {}
+  /**
+   * A token split and decoded, before anything about it is trusted. A class, not a record: a record
+   * would compare its byte arrays by identity.
+   */
+  public static final class Parsed {
+    private final String algorithm;
+    private final String kid;
+    private final JsonObject claims;
+    private final byte[] signingInput;
+    private final byte[] signature;
+
+    Parsed(String algorithm, String kid, JsonObject claims, byte[] signingInput, byte[] signature) {
+      this.algorithm = algorithm;
+      this.kid = kid;
+      this.claims = claims;
+      this.signingInput = signingInput;
+      this.signature = signature;
+    }
+
+    public String algorithm() {
+      return algorithm;
+    }
+
+    public String kid() {
+      return kid;
+    }
+
+    public JsonObject claims() {
+      return claims;
+    }
+
+    /** Read only by {@link #check}; never handed out of this package. */
+    byte[] signingInput() {
+      return signingInput;
+    }
+
+    byte[] signature() {
+      return signature;
+    }
+  }
 
   private final Set<String> algorithms;
   private final String issuer;

@@ -3,14 +3,13 @@ package dev.mesh.connection.edge;
 import dev.mesh.common.bus.BusClient;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.presence.PresenceClient;
-import dev.mesh.connection.ConnectionOptions;
 import dev.mesh.connection.admission.Admission;
+import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.ChannelAuthorizer;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.lifecycle.ConnectionEvents;
 import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.registry.RegistryClient;
-import dev.mesh.connection.routing.ChannelHub;
 import dev.mesh.connection.session.SessionIndex;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -22,7 +21,7 @@ import io.vertx.core.Vertx;
  */
 public final class Edge {
 
-  final ConnectionOptions options;
+  final EdgeOptions options;
   final MeshNode node;
   final Vertx vertx;
   final Context context;
@@ -38,15 +37,20 @@ public final class Edge {
   final Subscriptions subscriptions;
   final Lifecycle lifecycle;
   final FrameHandler frames;
-  final ChannelHub hub;
+  final ChannelSubscribers hub;
   final Admission admission;
   final EdgeNode shared;
   private final java.util.function.Consumer<String> rejoin;
 
-  Edge(
+  /**
+   * Created on the loop's own context. {@code authenticator} checks refreshed tokens; {@code
+   * rejoin} asks the launcher to leave the cluster and join again (see {@link #rejoin}).
+   */
+  public Edge(
       EdgeNode shared,
       Context context,
       ChannelLog log,
+      Authenticator authenticator,
       java.util.function.Consumer<String> rejoin) {
     this.shared = shared;
     this.rejoin = rejoin;
@@ -64,8 +68,8 @@ public final class Edge {
     this.outbound = new Outbound(this);
     this.lifecycle = new Lifecycle(this);
     this.subscriptions = new Subscriptions(this);
-    this.hub = new ChannelHub(vertx, context, shared.router(), subscriptions::fanOut);
-    this.frames = new FrameHandler(this);
+    this.hub = shared.channelSubscribers().create(context, subscriptions::fanOut);
+    this.frames = new FrameHandler(this, authenticator);
     this.admission = shared.admission();
   }
 
@@ -121,7 +125,7 @@ public final class Edge {
     return outbound;
   }
 
-  public ChannelHub hub() {
+  public ChannelSubscribers hub() {
     return hub;
   }
 
@@ -141,7 +145,7 @@ public final class Edge {
     return log;
   }
 
-  public ConnectionOptions options() {
+  public EdgeOptions options() {
     return options;
   }
 

@@ -2,12 +2,11 @@ package dev.mesh.connection.edge;
 
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.Transport;
-import dev.mesh.connection.ConnectionOptions;
 import dev.mesh.connection.admission.Admission;
+import dev.mesh.connection.admission.AdmissionOptions;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.registry.RegistryClient;
-import dev.mesh.connection.routing.ChannelRouter;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -24,18 +23,18 @@ import java.util.function.Supplier;
  * What the event loops of one edge node share (docs/ARCHITECTURE.md, "The edge on N event loops"):
  * the loops themselves ({@link Edge}, each owning its sessions), which loop holds which connection,
  * the node's session count (its connection limit), the draining flag, admission control (one rate
- * per node), the metrics, the channel router (one clustered consumer per channel per node), and the
- * node-level registry client and channel log used by the node's bus consumers. Everything here is
- * safe to use from any thread; a loop's own state is reached only on its context, through {@link
- * #on}.
+ * per node), the metrics, how each loop gets its subscribers per channel (they share the wiring's
+ * router: one clustered consumer per channel per node), and the node-level registry client and
+ * channel log used by the node's bus consumers. Everything here is safe to use from any thread; a
+ * loop's own state is reached only on its context, through {@link #on}.
  */
 public final class EdgeNode {
 
-  private final ConnectionOptions options;
+  private final EdgeOptions options;
   private final MeshNode node;
   private final ConnectionMetrics metrics;
   private final Admission admission;
-  private final ChannelRouter router;
+  private final ChannelSubscribers.Factory channelSubscribers;
   private final RegistryClient registry;
   private final ChannelLog log;
   private final List<Edge> loops = new CopyOnWriteArrayList<>();
@@ -48,23 +47,25 @@ public final class EdgeNode {
   private volatile boolean draining;
 
   /** Created on the node verticle's context, which the node-level registry client completes on. */
-  EdgeNode(
-      ConnectionOptions options,
+  public EdgeNode(
+      EdgeOptions options,
+      AdmissionOptions admissionOptions,
       MeshNode node,
       Context context,
       ConnectionMetrics metrics,
-      ChannelLog log) {
+      ChannelLog log,
+      ChannelSubscribers.Factory channelSubscribers) {
     this.options = options;
     this.node = node;
     this.metrics = metrics;
-    this.admission = new Admission(options.admission());
-    this.router = new ChannelRouter(node.vertx());
+    this.admission = new Admission(admissionOptions);
+    this.channelSubscribers = channelSubscribers;
     this.registry = new RegistryClient(node, context, metrics.registerBatch::record);
     this.log = log;
     metrics.admission(admission::inFlight, admission::queued);
   }
 
-  public ConnectionOptions options() {
+  public EdgeOptions options() {
     return options;
   }
 
@@ -84,8 +85,9 @@ public final class EdgeNode {
     return admission;
   }
 
-  public ChannelRouter router() {
-    return router;
+  /** Makes each loop's subscribers per channel (one clustered consumer per channel per node). */
+  public ChannelSubscribers.Factory channelSubscribers() {
+    return channelSubscribers;
   }
 
   /** The registry client of the node's own context (its bus consumers and timers). */
@@ -102,11 +104,12 @@ public final class EdgeNode {
     return loops;
   }
 
-  void addLoop(Edge loop) {
+  /** The wiring adds a loop once it is created and removes it once it has drained. */
+  public void addLoop(Edge loop) {
     loops.add(loop);
   }
 
-  void removeLoop(Edge loop) {
+  public void removeLoop(Edge loop) {
     loops.remove(loop);
   }
 
@@ -159,7 +162,8 @@ public final class EdgeNode {
     return draining;
   }
 
-  void draining(boolean value) {
+  /** Set by the wiring when the node stops: every loop refuses new connections from then on. */
+  public void draining(boolean value) {
     draining = value;
   }
 

@@ -39,7 +39,7 @@ final class EventFrames {
     return frames.computeIfAbsent(key(event), k -> Frames.event(event));
   }
 
-  /** The item of {@code event} in an {@code events} batch, encoded now or reused. */
+  /** The item of {@code event} in a batch of events, encoded now or reused. */
   synchronized String item(Envelope event) {
     return items.computeIfAbsent(key(event), k -> Frames.eventItem(event));
   }

@@ -35,14 +35,11 @@ public final class FrameHandler {
   static final int MAX_INFO_BYTES = 1024;
 
   private final Edge edge;
-  private Authenticator authenticator;
+  private final Authenticator authenticator;
 
-  FrameHandler(Edge edge) {
+  FrameHandler(Edge edge, Authenticator authenticator) {
     this.edge = edge;
-  }
-
-  void authenticator(Authenticator value) {
-    this.authenticator = value;
+    this.authenticator = authenticator;
   }
 
   /** A text frame from the socket. */

@@ -14,6 +14,7 @@ import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.Subscription;
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -225,6 +226,11 @@ public final class Subscriptions {
     }
   }
 
+  /** Same epoch and seq of one channel: the same event, whose frame is already encoded. */
+  private static boolean samePosition(Envelope a, Envelope b) {
+    return a.seq() == b.seq() && Objects.equals(a.epoch(), b.epoch());
+  }
+
   private void offer(Session session, Envelope event, String frame) {
     Subscription subscription = session.subscriptions().get(event.channel());
     if (subscription == null || !session.isOpen()) {
@@ -245,7 +251,9 @@ public final class Subscriptions {
       subscription.position(restart.epoch(), restart.seq());
     }
     Consumer<Envelope> deliver =
-        e -> edge.outbound.event(session, subscription, e, e == event ? frame : frames.of(e));
+        e ->
+            edge.outbound.event(
+                session, subscription, e, samePosition(e, event) ? frame : frames.of(e));
     if (subscription.offerLive(event, deliver)) {
       fetchRange(session, subscription);
     } else if (subscription.bufferedCount() > MAX_BUFFERED) {

@@ -19,8 +19,19 @@ public final class ClientAddress {
 
   private static final Pattern LITERAL = Pattern.compile("[0-9A-Fa-f:.]+");
 
-  /** One trusted network: an address and a prefix length. */
-  record Network(byte[] address, int prefix) {
+  /**
+   * One trusted network: an address and a prefix length. A class, not a record: a record would
+   * compare its address array by identity.
+   */
+  static final class Network {
+    private final byte[] address;
+    private final int prefix;
+
+    Network(byte[] address, int prefix) {
+      this.address = address.clone();
+      this.prefix = prefix;
+    }
+
     boolean contains(byte[] candidate) {
       if (candidate.length != address.length) {
         return false;
@@ -110,7 +121,9 @@ public final class ClientAddress {
     }
     List<String> chain = new ArrayList<>();
     for (String header : headers.getAll("X-Forwarded-For")) {
-      for (String hop : header.split(",")) {
+      // Limit -1 keeps an empty hop (as from a trailing comma): like any hop that is not an IP
+      // literal, it makes the chain garbage and the peer is the answer below.
+      for (String hop : header.split(",", -1)) {
         chain.add(hop.trim());
       }
     }

@@ -130,7 +130,7 @@ public final class ClientScript {
             return;
           }
           response.putHeader("Content-Type", type);
-          if (ctx.request().method() == HttpMethod.HEAD) {
+          if (ctx.request().method().equals(HttpMethod.HEAD)) {
             response.putHeader("Content-Length", Integer.toString(asset.body().length())).end();
           } else {
             response.end(asset.body());
@@ -139,7 +139,7 @@ public final class ClientScript {
   }
 
   private static boolean matches(String ifNoneMatch, String etag) {
-    for (String candidate : ifNoneMatch.split(",")) {
+    for (String candidate : ifNoneMatch.split(",", -1)) {
       String c = candidate.trim();
       if (c.startsWith("W/")) {
         c = c.substring(2);

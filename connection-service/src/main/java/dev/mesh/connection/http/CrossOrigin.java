@@ -40,7 +40,7 @@ public final class CrossOrigin {
     boolean allowed = origins.allows(origin, request.getHeader("Host"));
     HttpServerResponse response = ctx.response();
     boolean preflight =
-        request.method() == HttpMethod.OPTIONS
+        request.method().equals(HttpMethod.OPTIONS)
             && request.getHeader("Access-Control-Request-Method") != null;
     if (preflight && !allowed) {
       AuthFailure failure = new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed");

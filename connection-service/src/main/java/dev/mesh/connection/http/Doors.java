@@ -5,6 +5,7 @@ import dev.mesh.connection.ops.ConnectionMetrics;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
+import java.util.Locale;
 
 /**
  * The public port's door limits, shared by its endpoints: the client's address (trusting {@code
@@ -24,7 +25,7 @@ public final class Doors {
     POST;
 
     public String tag() {
-      return name().toLowerCase();
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 

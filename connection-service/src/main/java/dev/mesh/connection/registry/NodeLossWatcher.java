@@ -4,7 +4,7 @@ import dev.mesh.common.cluster.MembershipChange;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.registry.RegistryEntry;
-import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.lifecycle.ConnectionEvents;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -21,17 +21,27 @@ public final class NodeLossWatcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeLossWatcher.class);
 
-  private final Edge edge;
+  private final MeshNode node;
+  private final RegistryClient registry;
+  private final ConnectionEvents events;
+  private final Runnable catchUpChannels;
   private final Set<String> pending = new LinkedHashSet<>();
   private MeshNode.Registration membership;
   private long timer = -1;
 
-  public NodeLossWatcher(Edge edge) {
-    this.edge = edge;
+  /**
+   * {@code registry} and {@code events} are those of the loop it runs on; {@code catchUpChannels}
+   * re-reads the tails of the loop's channels.
+   */
+  public NodeLossWatcher(
+      MeshNode node, RegistryClient registry, ConnectionEvents events, Runnable catchUpChannels) {
+    this.node = node;
+    this.registry = registry;
+    this.events = events;
+    this.catchUpChannels = catchUpChannels;
   }
 
   public void start() {
-    MeshNode node = edge.node();
     membership = node.onMembershipChange(this::onChange);
     timer = node.vertx().setPeriodic(1_000, t -> purgePending());
   }
@@ -41,14 +51,14 @@ public final class NodeLossWatcher {
       membership.remove();
     }
     if (timer >= 0) {
-      edge.node().vertx().cancelTimer(timer);
+      node.vertx().cancelTimer(timer);
     }
   }
 
   private void onChange(MembershipChange change) {
     // The event bus's view of the registrations shifts with membership: re-read channel tails once
     // it settled.
-    edge.node().vertx().setTimer(1_000, t -> edge.subscriptions().catchUpAll());
+    node.vertx().setTimer(1_000, t -> catchUpChannels.run());
     if (change.kind() == MembershipChange.Kind.LEFT) {
       pending.add(change.nodeId());
       purgePending();
@@ -56,10 +66,10 @@ public final class NodeLossWatcher {
   }
 
   private void purgePending() {
-    if (pending.isEmpty() || !edge.node().isQuorate()) {
+    if (pending.isEmpty() || !node.isQuorate()) {
       return;
     }
-    Set<String> members = edge.node().memberIds();
+    Set<String> members = node.memberIds();
     for (String nodeId : Set.copyOf(pending)) {
       pending.remove(nodeId);
       if (members.contains(nodeId)) {
@@ -73,18 +83,17 @@ public final class NodeLossWatcher {
   }
 
   private void purge(String nodeId) {
-    edge.registry()
+    registry
         .purge(nodeId)
         .onSuccess(
             purged -> {
               for (RegistryEntry entry : purged) {
-                edge.events()
-                    .closed(
-                        entry.identity(),
-                        entry.transport(),
-                        entry.openedAt(),
-                        CloseReason.NODE_LOST,
-                        null);
+                events.closed(
+                    entry.identity(),
+                    entry.transport(),
+                    entry.openedAt(),
+                    CloseReason.NODE_LOST,
+                    null);
               }
               if (!purged.isEmpty()) {
                 LOG.info("event=node-purged node={} connections={}", nodeId, purged.size());

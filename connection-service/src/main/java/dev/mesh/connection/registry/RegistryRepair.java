@@ -4,15 +4,18 @@ import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.observe.LogContext;
 import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.registry.RegisterConnection;
 import dev.mesh.common.registry.RegistryEntry;
-import dev.mesh.connection.edge.Edge;
-import dev.mesh.connection.edge.EdgeNode;
+import dev.mesh.connection.lifecycle.ConnectionEvents;
+import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.session.Session;
 import io.vertx.core.Future;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,13 +37,54 @@ public final class RegistryRepair {
    */
   public static final Duration SETTLE = Duration.ofSeconds(2);
 
-  private final EdgeNode edge;
+  /**
+   * The node whose entries are repaired, as the repair sees it: the wiring adapts the edge node, so
+   * that the edge and the repair do not know each other.
+   */
+  public interface Node {
+    MeshNode node();
+
+    /** The registry client of the node's own context (where the repair runs). */
+    RegistryClient registry();
+
+    ConnectionMetrics metrics();
+
+    boolean draining();
+
+    /** Whether a loop of the node holds the connection (opening or open); safe from any thread. */
+    boolean holds(String connectionId);
+
+    /**
+     * Runs {@code action} on each loop's own context; the results in loop order (null for a loop
+     * where it failed).
+     */
+    <T> Future<List<T>> onEachLoop(Function<Loop, T> action);
+  }
+
+  /** One event loop of the node, used only on its own context. */
+  public interface Loop {
+    /** Its sessions, opening ones included. */
+    Collection<Session> sessions();
+
+    /** The registry client of the loop's context. */
+    RegistryClient registry();
+
+    ConnectionEvents events();
+
+    /** A server-initiated close, with a goodbye frame when {@code goodbye}. */
+    void close(Session session, CloseReason reason, int code, String message, boolean goodbye);
+
+    /** Closes the older connections of the page a registration displaced. */
+    void displace(RegisterConnection.Result result);
+  }
+
+  private final Node edge;
   private final long periodMillis;
   private MeshNode.Registration membership;
   private long timer = -1;
   private boolean running;
 
-  public RegistryRepair(EdgeNode edge, Duration period) {
+  public RegistryRepair(Node edge, Duration period) {
     this.edge = edge;
     this.periodMillis = period.toMillis();
   }
@@ -82,7 +126,7 @@ public final class RegistryRepair {
     for (RegistryEntry entry : entries) {
       registered.add(entry.connectionId());
       // Whichever loop holds it: the node's index of its connections is safe to read from here.
-      if (edge.owner(entry.connectionId()) == null) {
+      if (!edge.holds(entry.connectionId())) {
         ghosts++;
         try (var ignored = LogContext.connection(entry.identity().userId(), entry.connectionId())) {
           LOG.warn(
@@ -95,7 +139,7 @@ public final class RegistryRepair {
     }
     long settled = startedNanos - SETTLE.toNanos();
     int removed = ghosts;
-    return edge.onEach(loop -> Future.succeededFuture(repairLoop(loop, registered, settled)))
+    return edge.onEachLoop(loop -> repairLoop(loop, registered, settled))
         .map(
             perLoop -> {
               int open = 0;
@@ -112,10 +156,10 @@ public final class RegistryRepair {
   }
 
   /** On one loop: its open sessions, and those re-registered; {@code {open, repaired}}. */
-  private int[] repairLoop(Edge loop, Set<String> registered, long settled) {
+  private int[] repairLoop(Loop loop, Set<String> registered, long settled) {
     int open = 0;
     int repaired = 0;
-    for (Session session : loop.sessions().all()) {
+    for (Session session : loop.sessions()) {
       if (!session.isOpen()) {
         continue;
       }
@@ -132,7 +176,7 @@ public final class RegistryRepair {
     return new int[] {open, repaired};
   }
 
-  private void reRegister(Edge loop, Session session) {
+  private void reRegister(Loop loop, Session session) {
     RegistryEntry entry =
         new RegistryEntry(
             session.identity(), session.transport().kind(), session.openedAt(), session.attempt());
@@ -148,15 +192,14 @@ public final class RegistryRepair {
               if (result.superseded()) {
                 // A newer connection of the same page holds it elsewhere: this one is the stale
                 // one.
-                loop.lifecycle()
-                    .close(
-                        session,
-                        CloseReason.REPLACED,
-                        CloseCodes.REPLACED,
-                        "a newer connection of this page is open",
-                        true);
+                loop.close(
+                    session,
+                    CloseReason.REPLACED,
+                    CloseCodes.REPLACED,
+                    "a newer connection of this page is open",
+                    true);
               } else if (result.accepted() && session.isOpen()) {
-                loop.lifecycle().displace(result);
+                loop.displace(result);
                 loop.events()
                     .reannounced(
                         session.identity(), session.transport().kind(), session.openedAt());

@@ -2,6 +2,7 @@ package dev.mesh.connection.routing;
 
 import dev.mesh.common.observe.MeshTracing;
 import dev.mesh.common.protocol.Envelope;
+import dev.mesh.connection.edge.ChannelSubscribers;
 import dev.mesh.connection.session.Session;
 import io.opentelemetry.api.trace.Tracer;
 import io.vertx.core.Context;
@@ -25,7 +26,7 @@ import java.util.function.BiConsumer;
  * once for all of them. When the node traces, the hand-over is a span ({@value #DELIVER_SPAN}) in
  * the trace that arrived with the event, so a publish's trace ends at its delivery.
  */
-public final class ChannelHub {
+public final class ChannelHub implements ChannelSubscribers {
 
   /** Name of the span of an event's delivery to a channel's local subscribers. */
   public static final String DELIVER_SPAN = "mesh deliver";
@@ -109,13 +110,14 @@ public final class ChannelHub {
         () -> fanOut.accept(event, snapshot));
   }
 
-  /** Adds a subscriber; the future completes once this node receives the channel's live events. */
+  @Override
   public Future<Void> add(String channel, Session session) {
     Channel state = channels.computeIfAbsent(channel, Channel::new);
     state.subscribers.add(session);
     return state.ready;
   }
 
+  @Override
   public void remove(String channel, Session session) {
     Channel state = channels.get(channel);
     if (state != null && state.subscribers.remove(session) && state.subscribers.isEmpty()) {
@@ -124,12 +126,12 @@ public final class ChannelHub {
     }
   }
 
-  /** The channels this loop has subscribers of now (a copy). */
+  @Override
   public List<String> channels() {
     return List.copyOf(channels.keySet());
   }
 
-  /** Whether this loop already has subscribers of the channel. */
+  @Override
   public boolean listens(String channel) {
     return channels.containsKey(channel);
   }
@@ -138,7 +140,7 @@ public final class ChannelHub {
     return channels.size();
   }
 
-  /** Local subscribers of a channel (read-only view; empty if none). */
+  @Override
   public Set<Session> subscribers(String channel) {
     Channel state = channels.get(channel);
     return state == null ? Set.of() : java.util.Collections.unmodifiableSet(state.subscribers);

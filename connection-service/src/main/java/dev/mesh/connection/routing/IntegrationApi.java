@@ -38,11 +38,13 @@ import java.util.Map;
 public final class IntegrationApi {
 
   private final EdgeNode edge;
+  private final ChannelRouter router;
   private final Instant startedAt = Instant.now();
   private final List<io.vertx.core.eventbus.MessageConsumer<?>> consumers = new ArrayList<>();
 
-  public IntegrationApi(EdgeNode edge) {
+  public IntegrationApi(EdgeNode edge, ChannelRouter router) {
     this.edge = edge;
+    this.router = router;
   }
 
   public Future<Void> start() {
@@ -227,7 +229,7 @@ public final class IntegrationApi {
             websocket,
             sse,
             edge.users(),
-            edge.router().channelCount(),
+            router.channelCount(),
             (long) metrics.messagesIn.count(),
             (long) metrics.messagesOut.count(),
             (long) metrics.messagesDropped.count(),

@@ -39,7 +39,8 @@ public final class ResumeTokens {
     if (token == null || token.isBlank()) {
       return positions;
     }
-    for (String item : token.split("\\|")) {
+    // Limit -1: an empty item (as from a trailing |) is refused like any other malformed item.
+    for (String item : token.split("\\|", -1)) {
       int tilde = item.indexOf('~');
       if (tilde <= 0) {
         throw new IllegalArgumentException(

@@ -3,6 +3,7 @@ package dev.mesh.connection.session;
 import dev.mesh.common.events.Transport;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,12 +17,20 @@ public final class SessionIndex {
 
   private final Map<String, Session> byId = new HashMap<>();
   private final Map<String, List<Session>> byUser = new HashMap<>();
-  private final AtomicInteger[] byTransport = {new AtomicInteger(), new AtomicInteger()};
+  // Every kind is put here once: the map is never changed after construction, so any thread may
+  // read it.
+  private final Map<Transport, AtomicInteger> byTransport = new EnumMap<>(Transport.class);
+
+  public SessionIndex() {
+    for (Transport transport : Transport.values()) {
+      byTransport.put(transport, new AtomicInteger());
+    }
+  }
 
   public void add(Session session) {
     byId.put(session.id(), session);
     byUser.computeIfAbsent(session.userId(), u -> new ArrayList<>(2)).add(session);
-    byTransport[session.transport().kind().ordinal()].incrementAndGet();
+    byTransport.get(session.transport().kind()).incrementAndGet();
   }
 
   public boolean remove(Session session) {
@@ -35,7 +44,7 @@ public final class SessionIndex {
         byUser.remove(session.userId());
       }
     }
-    byTransport[session.transport().kind().ordinal()].decrementAndGet();
+    byTransport.get(session.transport().kind()).decrementAndGet();
     return true;
   }
 
@@ -62,6 +71,6 @@ public final class SessionIndex {
 
   /** Safe to read from a metrics thread. */
   public int count(Transport transport) {
-    return byTransport[transport.ordinal()].get();
+    return byTransport.get(transport).get();
   }
 }

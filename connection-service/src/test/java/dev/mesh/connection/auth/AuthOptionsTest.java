@@ -7,6 +7,7 @@ import dev.mesh.common.config.ConfigException;
 import dev.mesh.common.config.Env;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -73,7 +74,9 @@ class AuthOptionsTest {
       "MESH_JWT_SECRETS holds kid:secret pairs, each secret 32 bytes or more, each kid once")
   void secretsByKid() {
     AuthOptions options =
-        read(Map.of("MESH_JWT_SECRETS", "2024:" + SECRET + ",2025:" + SECRET.toUpperCase()));
+        read(
+            Map.of(
+                "MESH_JWT_SECRETS", "2024:" + SECRET + ",2025:" + SECRET.toUpperCase(Locale.ROOT)));
     assertThat(options.secrets()).containsOnlyKeys("2024", "2025");
     assertThatThrownBy(() -> read(Map.of("MESH_JWT_SECRETS", "k1:short")))
         .hasMessageContaining("at least 32 bytes");

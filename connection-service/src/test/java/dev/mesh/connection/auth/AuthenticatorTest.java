@@ -86,7 +86,7 @@ class AuthenticatorTest {
   @Test
   void refusesATamperedPayloadOrSignature() throws Exception {
     String good = token(valid());
-    String[] parts = good.split("\\.");
+    String[] parts = good.split("\\.", -1);
     String otherUser =
         Base64.getUrlEncoder()
             .withoutPadding()
@@ -160,9 +160,13 @@ class AuthenticatorTest {
   void refusesAlgorithmNoneAndMalformedTokens() throws Exception {
     AuthOptions options = AuthOptions.forTest(SECRET);
     String header =
-        Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\"}".getBytes());
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8));
     String body =
-        Base64.getUrlEncoder().withoutPadding().encodeToString(valid().encode().getBytes());
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(valid().encode().getBytes(StandardCharsets.UTF_8));
     assertThat(refusal(options, header + "." + body + ".")).isEqualTo(AuthFailure.Cause.ALGORITHM);
     assertThat(refusal(options, "a.b")).isEqualTo(AuthFailure.Cause.MALFORMED);
     assertThat(refusal(options, "%%%.%%%.%%%")).isEqualTo(AuthFailure.Cause.MALFORMED);

@@ -192,9 +192,10 @@ class TokenVerifierTest {
     KeySet keys = new KeySet(List.of(VerificationKey.hs256(secret, null, "test")));
     TokenVerifier verifier = new TokenVerifier(Set.of("HS256"), null, null, 0);
     String forged =
-        B64.encodeToString("{\"alg\":\"HS256\"}".getBytes())
+        B64.encodeToString("{\"alg\":\"HS256\"}".getBytes(StandardCharsets.UTF_8))
             + "."
-            + B64.encodeToString("{\"sub\":\"a\",\"exp\":100000000000000000}".getBytes())
+            + B64.encodeToString(
+                "{\"sub\":\"a\",\"exp\":100000000000000000}".getBytes(StandardCharsets.UTF_8))
             + "."
             + B64.encodeToString(new byte[32]);
     assertThat(refusal(verifier, keys, forged)).isEqualTo(AuthFailure.Cause.BAD_SIGNATURE);
@@ -418,7 +419,9 @@ class TokenVerifierTest {
         .isEqualTo(AuthFailure.Cause.MALFORMED);
     List<String> nested = new ArrayList<>();
     nested.add(
-        B64.encodeToString(("{\"alg\":" + "[".repeat(2000) + "]".repeat(2000) + "}").getBytes()));
+        B64.encodeToString(
+            ("{\"alg\":" + "[".repeat(2000) + "]".repeat(2000) + "}")
+                .getBytes(StandardCharsets.UTF_8)));
     assertThatThrownBy(() -> verifier.parse(nested.get(0) + ".e30."))
         .isInstanceOf(AuthFailure.class);
   }

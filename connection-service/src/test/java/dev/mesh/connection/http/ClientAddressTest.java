@@ -42,6 +42,9 @@ class ClientAddressTest {
     assertThat(trusting.of(proxy, xff("not-an-ip")))
         .as("garbage: the proxy itself")
         .isEqualTo("10.1.2.3");
+    assertThat(trusting.of(proxy, xff("198.51.100.1,")))
+        .as("an empty hop (a trailing comma) is garbage too")
+        .isEqualTo("10.1.2.3");
     assertThat(trusting.of(proxy, MultiMap.caseInsensitiveMultiMap())).isEqualTo("10.1.2.3");
     assertThat(
             trusting.of(SocketAddress.inetSocketAddress(5000, "203.0.113.7"), xff("198.51.100.1")))

@@ -29,7 +29,7 @@ public final class ApiHttp {
 
     public String contentType() {
       String type = header("content-type");
-      return type == null ? null : type.split(";")[0].trim();
+      return type == null ? null : type.split(";", -1)[0].trim();
     }
   }
 

@@ -86,7 +86,7 @@ public final class SseClient {
       String type = null;
       String id = null;
       String data = null;
-      for (String line : block.split("\n")) {
+      for (String line : block.split("\n", -1)) {
         if (line.startsWith(":")) {
           comments.add(line);
         } else if (line.startsWith("event: ")) {

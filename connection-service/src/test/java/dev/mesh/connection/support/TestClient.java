@@ -26,8 +26,10 @@ public final class TestClient {
   private final List<Waiter> waiters = new ArrayList<>();
   private final Promise<Integer> closed = Promise.promise();
   private WebSocket socket;
+
   // Held so that the client is not garbage-collected (Vert.x closes unreachable clients) while the
-  // socket lives.
+  // socket lives: never read, and that is the point.
+  @SuppressWarnings("UnusedVariable")
   private WebSocketClient client;
 
   private record Waiter(Predicate<JsonObject> predicate, Promise<JsonObject> promise) {}

@@ -42,20 +42,30 @@ class LayeringTest {
 
   /**
    * Dependencies that still close package cycles, by the class they point at (ARCHITECTURE.md
-   * §9.1): subpackages reach the edge's bag of collaborators ({@code Edge}) and the root packages'
-   * options, which also hold the wiring that imports those subpackages. Every cycle not made of
-   * these fails the test; remove an entry when its debt is paid.
+   * §9.1): subpackages reach the root packages' options, which also hold the wiring that imports
+   * those subpackages. Every cycle not made of these fails the test; remove an entry when its debt
+   * is paid. connection-service has none left: not one of its packages may be in a cycle.
    */
   private static final Set<String> KNOWN_CYCLE_DEBTS =
       Set.of(
-          "dev.mesh.connection.edge.Edge",
-          "dev.mesh.connection.ConnectionOptions",
           "dev.mesh.presence.PresenceOptions",
           "dev.mesh.replay.ChannelRules",
           "dev.mesh.replay.ReplayMetrics");
 
-  /** The package of connection-service's edge, whose bag of collaborators closes cycles (9.1). */
+  /** connection-service's root package: its entry, options and the wiring of every part. */
+  private static final String CONNECTION_ROOT = "dev.mesh.connection";
+
+  /** connection-service's edge: sessions, frames, subscriptions, outbound delivery, lifecycle. */
   private static final String EDGE_PACKAGE = "dev.mesh.connection.edge";
+
+  /** connection-service's packages that act on the edge (they are handed an Edge or EdgeNode). */
+  private static final String[] DRIVERS_OF_THE_EDGE = {
+    "dev.mesh.connection.http..",
+    "dev.mesh.connection.heartbeat..",
+    "dev.mesh.connection.membership..",
+    "dev.mesh.connection.routing..",
+    "dev.mesh.connection.serverapi.."
+  };
 
   /** Each module's own main classes. */
   private static final Map<String, JavaClasses> MODULES = new LinkedHashMap<>();
@@ -124,14 +134,37 @@ class LayeringTest {
               .namingSlices(module.getKey() + ": $1")
               .should()
               .beFreeOfCycles()
-              .ignoreDependency(DescribedPredicate.alwaysTrue(), knownDebt())
-              // ARCHITECTURE.md 9.1: the edge's parts reach into the edge package (Edge, Lifecycle,
-              // FrameHandler, Subscriptions, Outbound) while EdgeVerticle wires them all.
-              .ignoreDependency(
-                  JavaClass.Predicates.resideOutsideOfPackage(EDGE_PACKAGE),
-                  JavaClass.Predicates.resideInAPackage(EDGE_PACKAGE));
+              .ignoreDependency(DescribedPredicate.alwaysTrue(), knownDebt());
       rule.check(module.getValue());
     }
+  }
+
+  @Test
+  @DisplayName(
+      "connection-service: only its root package wires the parts, and no part depends on the root")
+  void connectionRootIsTheOnlyWiring() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage(CONNECTION_ROOT)
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage(CONNECTION_ROOT)
+        .because("the parts get narrow options (EdgeOptions) and collaborators from the wiring")
+        .check(MODULES.get("connection-service"));
+  }
+
+  @Test
+  @DisplayName(
+      "connection-service: the edge depends on none of the packages that act on it (it names small"
+          + " interfaces such as ChannelSubscribers instead)")
+  void edgeDependsNotOnItsDrivers() {
+    noClasses()
+        .that()
+        .resideInAPackage(EDGE_PACKAGE)
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(DRIVERS_OF_THE_EDGE)
+        .check(MODULES.get("connection-service"));
   }
 
   @Test

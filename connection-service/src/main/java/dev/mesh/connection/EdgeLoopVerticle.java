@@ -1,9 +1,10 @@
-package dev.mesh.connection.edge;
+package dev.mesh.connection;
 
 import dev.mesh.common.cluster.MeshNode;
-import dev.mesh.connection.ConnectionOptions;
 import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.TicketStore;
+import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeNode;
 import dev.mesh.connection.heartbeat.HeartbeatSweeper;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.http.ClientScript;
@@ -34,6 +35,7 @@ import java.util.function.Function;
  */
 final class EdgeLoopVerticle extends VerticleBase {
 
+  private final ConnectionOptions options;
   private final EdgeNode shared;
   private final Doors nodeDoors;
   private final int port;
@@ -49,11 +51,13 @@ final class EdgeLoopVerticle extends VerticleBase {
   private Doors doors;
 
   EdgeLoopVerticle(
+      ConnectionOptions options,
       EdgeNode shared,
       Doors nodeDoors,
       int port,
       Function<MeshNode, ChannelLog> logFactory,
       Consumer<String> rejoin) {
+    this.options = options;
     this.shared = shared;
     this.nodeDoors = nodeDoors;
     this.port = port;
@@ -63,13 +67,11 @@ final class EdgeLoopVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    ConnectionOptions options = shared.options();
     MeshNode node = shared.node();
-    edge = new Edge(shared, context, logFactory.apply(node), rejoin);
-    shared.addLoop(edge);
     TicketStore tickets = new TicketStore(node, context, options.auth().ticketTtl());
     authenticator = new Authenticator(vertx, options.auth(), tickets);
-    edge.frames.authenticator(authenticator);
+    edge = new Edge(shared, context, logFactory.apply(node), authenticator, rejoin);
+    shared.addLoop(edge);
 
     doors = nodeDoors.forLoop(vertx);
     Router router = Router.router(vertx);
@@ -111,7 +113,9 @@ final class EdgeLoopVerticle extends VerticleBase {
 
     presenceFeed = new PresenceFeed(edge);
     sweeper = new HeartbeatSweeper(edge);
-    watcher = new NodeLossWatcher(edge);
+    watcher =
+        new NodeLossWatcher(
+            edge.node(), edge.registry(), edge.events(), edge.subscriptions()::catchUpAll);
     quorum = new QuorumGuard(edge);
     sweeper.start(vertx);
     watcher.start();
@@ -147,7 +151,7 @@ final class EdgeLoopVerticle extends VerticleBase {
     authenticator.stop();
     doors.deadlines().stop();
     quorum.stop();
-    return edge.lifecycle
+    return edge.lifecycle()
         .drainAll()
         .eventually(() -> server == null ? Future.succeededFuture() : server.close())
         .eventually(() -> presenceFeed.stop())

@@ -1,13 +1,16 @@
-package dev.mesh.connection.edge;
+package dev.mesh.connection;
 
 import dev.mesh.common.cluster.MeshNode;
-import dev.mesh.connection.ConnectionOptions;
+import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeNode;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.http.Doors;
 import dev.mesh.connection.membership.UserLimitCheck;
 import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.registry.RegistryRepair;
 import dev.mesh.connection.routing.ChannelAdmin;
+import dev.mesh.connection.routing.ChannelHub;
+import dev.mesh.connection.routing.ChannelRouter;
 import dev.mesh.connection.routing.IntegrationApi;
 import dev.mesh.connection.routing.NodeInbox;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,10 +28,10 @@ import java.util.function.Function;
  * sessions; and what there is one of per node, on this verticle's own context: the node inbox, the
  * integration API and the channel admin (bus addresses of the node, answered from every loop) and
  * the registry repair. The loops share an {@link EdgeNode}: admission (one rate per node), the
- * session count (one limit per node), the channel router (one clustered consumer per channel per
- * node) and the metrics. Ready only when every loop listens and every consumer is registered; on
- * stop every loop drains first (goodbye + 1001 to every client, registry entries removed), and only
- * then does the node leave.
+ * session count (one limit per node) and the metrics; and this verticle's channel router (one
+ * clustered consumer per channel per node), through the hubs the node makes for each loop. Ready
+ * only when every loop listens and every consumer is registered; on stop every loop drains first
+ * (goodbye + 1001 to every client, registry entries removed), and only then does the node leave.
  */
 public final class EdgeVerticle extends VerticleBase {
 
@@ -39,6 +42,7 @@ public final class EdgeVerticle extends VerticleBase {
   private final Consumer<String> rejoin;
   private final List<EdgeLoopVerticle> loops = new CopyOnWriteArrayList<>();
   private EdgeNode shared;
+  private ChannelRouter router;
   private NodeInbox inbox;
   private IntegrationApi api;
   private ChannelAdmin channelAdmin;
@@ -66,13 +70,23 @@ public final class EdgeVerticle extends VerticleBase {
   public Future<?> start() {
     SessionCounts counts = new SessionCounts();
     ConnectionMetrics metrics = new ConnectionMetrics(registry, counts::count);
-    shared = new EdgeNode(options, node, context, metrics, logFactory.apply(node));
+    router = new ChannelRouter(node.vertx());
+    ChannelRouter channels = router;
+    shared =
+        new EdgeNode(
+            options.edge(),
+            options.admission(),
+            node,
+            context,
+            metrics,
+            logFactory.apply(node),
+            (loopContext, fanOut) -> new ChannelHub(node.vertx(), loopContext, channels, fanOut));
     counts.node = shared;
     Doors doors = new Doors(vertx, options.doors(), metrics);
     inbox = new NodeInbox(shared);
-    api = new IntegrationApi(shared);
+    api = new IntegrationApi(shared, router);
     channelAdmin = new ChannelAdmin(shared);
-    repair = new RegistryRepair(shared, options.registryCheck());
+    repair = new RegistryRepair(new RepairedEdgeNode(shared), options.registryCheck());
     repair.start();
     // Informative only: a mismatch is logged, and never stops the node.
     UserLimitCheck.run(node, context, options.limits()).onFailure(e -> {});
@@ -86,7 +100,7 @@ public final class EdgeVerticle extends VerticleBase {
                 vertx.deployVerticle(
                     () -> {
                       EdgeLoopVerticle loop =
-                          new EdgeLoopVerticle(shared, doors, port, logFactory, rejoin);
+                          new EdgeLoopVerticle(options, shared, doors, port, logFactory, rejoin);
                       loops.add(loop);
                       return loop;
                     },
@@ -116,6 +130,11 @@ public final class EdgeVerticle extends VerticleBase {
   /** What the loops share, and the loops. */
   public EdgeNode node() {
     return shared;
+  }
+
+  /** The node's channel consumers, one per channel whichever loops subscribe (tests count them). */
+  public ChannelRouter router() {
+    return router;
   }
 
   /** The registry repair of this node (tests run a check on demand). */

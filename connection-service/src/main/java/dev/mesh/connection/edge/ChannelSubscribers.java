@@ -1,0 +1,41 @@
+package dev.mesh.connection.edge;
+
+import dev.mesh.common.protocol.Envelope;
+import dev.mesh.connection.session.Session;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * One loop's subscribers per channel, heard on the cluster while the loop has any. The edge needs
+ * only this; routing implements it (with one clustered consumer per channel per node), so the edge
+ * does not depend on how channels are routed.
+ */
+public interface ChannelSubscribers {
+
+  /** Makes one loop's, on that loop's context. */
+  @FunctionalInterface
+  interface Factory {
+    /**
+     * {@code fanOut} is handed each live event of a channel with a snapshot of its subscribers on
+     * this loop.
+     */
+    ChannelSubscribers create(Context context, BiConsumer<Envelope, List<Session>> fanOut);
+  }
+
+  /** Adds a subscriber; the future completes once this node receives the channel's live events. */
+  Future<Void> add(String channel, Session session);
+
+  void remove(String channel, Session session);
+
+  /** The channels this loop has subscribers of now (a copy). */
+  List<String> channels();
+
+  /** Whether this loop already has subscribers of the channel. */
+  boolean listens(String channel);
+
+  /** Local subscribers of a channel (read-only view; empty if none). */
+  Set<Session> subscribers(String channel);
+}
