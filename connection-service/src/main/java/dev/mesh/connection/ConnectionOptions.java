@@ -27,6 +27,11 @@ import java.time.Duration;
  *                          removes an entry without a socket) and updates the ghost gauge
  * @param admission         see {@link AdmissionOptions}: how fast new connections are taken on, and the retry hints
  *                          of the others
+ * @param quorumLossGrace   {@code MESH_QUORUM_LOSS_GRACE}, default 3s: how long a loss of quorum must last before the
+ *                          open sockets are closed with 1001 (new connections are refused and /ready answers 503 at
+ *                          once). A member's heartbeats can go uncredited for a moment while a new master takes over;
+ *                          closing every socket for that would move every client for nothing. A loss caused by this
+ *                          node's own pause closes at once: its sockets are stale. 0 closes at once.
  */
 public record ConnectionOptions(
     ServiceOptions service,
@@ -39,7 +44,8 @@ public record ConnectionOptions(
     LimitOptions limits,
     DoorOptions doors,
     Duration registryCheck,
-    AdmissionOptions admission) {
+    AdmissionOptions admission,
+    Duration quorumLossGrace) {
 
   public static final int DEFAULT_OPS_PORT = 9080;
   public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
@@ -48,6 +54,7 @@ public record ConnectionOptions(
   public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_SHUTDOWN_SPREAD = Duration.ofSeconds(5);
   public static final Duration DEFAULT_REGISTRY_CHECK = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_QUORUM_LOSS_GRACE = Duration.ofSeconds(3);
 
   /** Reads the environment; call {@link Env#validate()} afterwards to fail on any invalid value. */
   public static ConnectionOptions fromEnv(Env env) {
@@ -63,49 +70,55 @@ public record ConnectionOptions(
         LimitOptions.fromEnv(env),
         DoorOptions.fromEnv(env),
         env.duration("MESH_REGISTRY_CHECK_INTERVAL", DEFAULT_REGISTRY_CHECK, Duration.ofMillis(100), Duration.ofHours(1)),
-        AdmissionOptions.fromEnv(env));
+        AdmissionOptions.fromEnv(env),
+        env.duration("MESH_QUORUM_LOSS_GRACE", DEFAULT_QUORUM_LOSS_GRACE, Duration.ZERO, Duration.ofMinutes(5)));
   }
 
   /** For tests: the given service and auth options, any free public port on loopback, default limits. */
   public static ConnectionOptions forTest(ServiceOptions service, AuthOptions auth) {
     return new ConnectionOptions(service, DEFAULT_HTTP_HOST, 0, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_TIMEOUT,
         Duration.ofMillis(200), auth, LimitOptions.defaults(), DoorOptions.forTest(), Duration.ofSeconds(1),
-        AdmissionOptions.defaults());
+        AdmissionOptions.defaults(), DEFAULT_QUORUM_LOSS_GRACE);
   }
 
   public ConnectionOptions withHeartbeat(Duration interval, Duration timeout) {
     return new ConnectionOptions(service, httpHost, httpPort, interval, timeout, shutdownSpread, auth, limits, doors,
-        registryCheck, admission);
+        registryCheck, admission, quorumLossGrace);
   }
 
   public ConnectionOptions withLimits(LimitOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, value, doors, registryCheck, admission);
+        auth, value, doors, registryCheck, admission, quorumLossGrace);
   }
 
   /** The same options on another public port (a node that rejoins the cluster keeps the port it bound). */
   public ConnectionOptions withHttpPort(int value) {
     return new ConnectionOptions(service, httpHost, value, heartbeatInterval, heartbeatTimeout, shutdownSpread, auth,
-        limits, doors, registryCheck, admission);
+        limits, doors, registryCheck, admission, quorumLossGrace);
   }
 
   public ConnectionOptions withRegistryCheck(Duration value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread, auth,
-        limits, doors, value, admission);
+        limits, doors, value, admission, quorumLossGrace);
   }
 
   public ConnectionOptions withAuth(AuthOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        value, limits, doors, registryCheck, admission);
+        value, limits, doors, registryCheck, admission, quorumLossGrace);
   }
 
   public ConnectionOptions withDoors(DoorOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, limits, value, registryCheck, admission);
+        auth, limits, value, registryCheck, admission, quorumLossGrace);
   }
 
   public ConnectionOptions withAdmission(AdmissionOptions value) {
     return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
-        auth, limits, doors, registryCheck, value);
+        auth, limits, doors, registryCheck, value, quorumLossGrace);
+  }
+
+  public ConnectionOptions withQuorumLossGrace(Duration value) {
+    return new ConnectionOptions(service, httpHost, httpPort, heartbeatInterval, heartbeatTimeout, shutdownSpread,
+        auth, limits, doors, registryCheck, admission, value);
   }
 }

@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,7 +59,7 @@ class MembershipTest {
   }
 
   @Test
-  @DisplayName("without quorum: open sockets get 1001 + hint, a new WebSocket 4005 + hint, SSE 503 + Retry-After, /ready 503; with quorum back it admits again")
+  @DisplayName("without quorum: a new WebSocket 4005 + hint, SSE 503 + Retry-After, /ready 503 at once; open sockets 1001 + hint after the grace; with quorum back it admits again")
   void noQuorum(Vertx vertx, VertxTestContext test) throws Exception {
     nodes = new EdgeNodes(TestClusters.fresh().withMinDataMembers(2));
     Tokens tokens = new Tokens(vertx);
@@ -67,23 +68,33 @@ class MembershipTest {
     Future<MeshNode> leaving = nodes.startDataMember();
     await(staying);
     MeshNode doomed = await(leaving);
-    EdgeNodes.Edge edge = await(nodes.start());
+    Duration grace = Duration.ofSeconds(1);
+    EdgeNodes.Edge edge = await(nodes.start(options -> options.withQuorumLossGrace(grace)));
     TestClient open = await(TestClient.connect(vertx, edge.port(), tokens.valid("a"), "s", "t", "p1"));
     await(open.welcome());
+    AtomicLong closedAt = new AtomicLong();
+    open.closed().onComplete(done -> closedAt.set(System.nanoTime()));
 
+    long terminatedAt = System.nanoTime();
     doomed.hazelcast().getLifecycleService().terminate();
-    int closed = await(open.closed());
-    JsonObject goodbye = await(open.awaitType("goodbye"));
+    StringBuilder ready = new StringBuilder();
+    Poll.until(Duration.ofSeconds(30), "/ready 503 after the data member left", () -> {
+      ready.setLength(0);
+      return readyStatus(vertx, edge.running().opsPort(), ready).toCompletionStage().toCompletableFuture().join() == 503;
+    });
     TestClient refused = await(TestClient.connect(vertx, edge.port(), tokens.valid("b"), "s", "t", "p2"));
     int refusedCode = await(refused.closed());
     JsonObject refusal = await(refused.awaitType("goodbye"));
     var sse = await(vertx.createHttpClient().request(HttpMethod.GET, edge.port(), "127.0.0.1",
             "/sse?session=s&tab=t&page=p3")
         .compose(request -> request.putHeader("Authorization", "Bearer " + tokens.valid("c")).send()));
-    StringBuilder ready = new StringBuilder();
-    int readyCode = await(readyStatus(vertx, edge.running().opsPort(), ready));
+    int closed = await(open.closed());
+    long closedAfterNanos = closedAt.get() - terminatedAt;
+    JsonObject goodbye = await(open.awaitType("goodbye"));
 
     test.verify(() -> {
+      assertThat(closedAfterNanos).as("the open socket is closed no sooner than the grace after quorum went")
+          .isGreaterThanOrEqualTo(grace.toNanos());
       assertThat(closed).isEqualTo(CloseCodes.GOING_AWAY);
       assertThat(goodbye.getString("reason")).isEqualTo("network-error");
       assertThat(goodbye.getLong("retryAfterMs")).isBetween(0L, 200L);
@@ -92,7 +103,6 @@ class MembershipTest {
       assertThat(refusal.getString("message")).contains("1 data member in view, 2 required");
       assertThat(sse.statusCode()).isEqualTo(503);
       assertThat(Integer.parseInt(sse.getHeader("Retry-After"))).isBetween(1, 5);
-      assertThat(readyCode).isEqualTo(503);
       assertThat(ready.toString()).contains("1 data member in view, 2 required");
     });
 

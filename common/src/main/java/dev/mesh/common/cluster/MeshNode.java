@@ -116,6 +116,16 @@ public final class MeshNode {
 
   /** Why this node is not quorate, or null when it is. */
   public String quorumProblem() {
+    String own = ownQuorumProblem();
+    return own != null ? own : membersQuorumProblem();
+  }
+
+  /**
+   * The part of {@link #quorumProblem()} that lies with this node itself: not joined, or paused past failure
+   * detection (the cluster may have removed it while it slept). Whatever it served before is stale; a loss of quorum
+   * because other members are missing or silent may instead be a moment's doubt while the cluster changes its master.
+   */
+  public String ownQuorumProblem() {
     if (!isClusterJoined()) {
       return "not joined";
     }
@@ -129,6 +139,10 @@ public final class MeshNode {
       // The watch has not run for longer than failure detection: this process was paused and has not yet noticed.
       return "paused for at least " + silent / 1_000_000 + " ms";
     }
+    return null;
+  }
+
+  private String membersQuorumProblem() {
     int data = dataMemberCount();
     if (data < requiredDataMembers()) {
       return data + " data member" + (data == 1 ? "" : "s") + " in view, " + requiredDataMembers() + " required";

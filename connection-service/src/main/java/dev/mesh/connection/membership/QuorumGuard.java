@@ -8,10 +8,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An edge serves only while its node is quorate ({@link MeshNode#isQuorate()}): enough data members in view and not
- * paused past failure detection. When that stops being true, every socket is closed with 1001 and a jittered retry
- * hint (the clients reconnect, through the balancer, to a node that is part of the cluster), and admission refuses
- * new connections with 4005 until quorum returns. Checked on every membership change and every second.
+ * An edge serves only while its node is quorate ({@link MeshNode#isQuorate()}): enough data members
+ * in view and not paused past failure detection. When that stops being true, admission refuses new
+ * connections with 4005 at once; the open sockets are closed with 1001 and a jittered retry hint
+ * (the clients reconnect, through the balancer, to a node that is part of the cluster) once the
+ * loss has lasted {@code MESH_QUORUM_LOSS_GRACE}, or at once when the node itself was paused or is
+ * not joined (its sockets are stale). The grace is there because a member's heartbeats can go
+ * uncredited for a moment while a new master takes over: chaos scenario 7 saw both edges count a
+ * live replay member silent for about a second and close every socket. Checked on every membership
+ * change and every second.
  */
 public final class QuorumGuard {
 
@@ -19,12 +24,19 @@ public final class QuorumGuard {
   static final long CHECK_MILLIS = 1000;
 
   private final Edge edge;
+  private final long graceNanos;
   private MeshNode.Registration membership;
   private long timer = -1;
-  private boolean quorate = true;
+
+  /** When the current loss of quorum began (System.nanoTime), or 0 while quorate. */
+  private long lostAtNanos;
+
+  /** Sockets closed since then, for the log line when quorum returns. */
+  private int closedSinceLost;
 
   public QuorumGuard(Edge edge) {
     this.edge = edge;
+    this.graceNanos = edge.options().quorumLossGrace().toNanos();
   }
 
   public void start() {
@@ -45,21 +57,53 @@ public final class QuorumGuard {
     check();
   }
 
-  /** Closes every socket when quorum is lost (once per loss); logs when it returns. */
+  /**
+   * Notes a loss of quorum, closes every socket once it has lasted the grace (or at once for this
+   * node's own pause), and logs when quorum returns.
+   */
   void check() {
-    String problem = edge.node().quorumProblem();
+    MeshNode node = edge.node();
+    String problem = node.quorumProblem();
+    long now = System.nanoTime();
     if (problem == null) {
-      if (!quorate) {
-        LOG.info("event=quorum-regained node={} dataMembers={}", edge.node().nodeId(), edge.node().dataMemberCount());
+      if (lostAtNanos != 0) {
+        LOG.info(
+            "event=quorum-regained node={} dataMembers={} lostMillis={} closedConnections={}",
+            node.nodeId(),
+            node.dataMemberCount(),
+            (now - lostAtNanos) / 1_000_000,
+            closedSinceLost);
       }
-      quorate = true;
+      lostAtNanos = 0;
+      closedSinceLost = 0;
       return;
     }
-    int closed = edge.lifecycle().closeAll(CloseReason.NETWORK_ERROR,
-        "node is cut off from the cluster (" + problem + "): reconnect");
-    if (quorate || closed > 0) {
-      LOG.warn("event=quorum-lost node={} cause=\"{}\" closedConnections={}", edge.node().nodeId(), problem, closed);
+    boolean ownFault = node.ownQuorumProblem() != null;
+    if (lostAtNanos == 0) {
+      lostAtNanos = now;
+      LOG.warn(
+          "event=quorum-lost node={} cause=\"{}\" {}",
+          node.nodeId(),
+          problem,
+          ownFault || graceNanos == 0
+              ? "closing open sockets now"
+              : "closing open sockets in " + graceNanos / 1_000_000 + " ms unless it returns");
     }
-    quorate = false;
+    if (!ownFault && now - lostAtNanos < graceNanos) {
+      return;
+    }
+    int closed =
+        edge.lifecycle()
+            .closeAll(
+                CloseReason.NETWORK_ERROR,
+                "node is cut off from the cluster (" + problem + "): reconnect");
+    if (closed > 0) {
+      closedSinceLost += closed;
+      LOG.warn(
+          "event=quorum-lost-sockets-closed node={} cause=\"{}\" closedConnections={}",
+          node.nodeId(),
+          problem,
+          closed);
+    }
   }
 }
