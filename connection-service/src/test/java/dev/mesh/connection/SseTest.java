@@ -147,12 +147,14 @@ class SseTest {
   void refusalsAndZombie(Vertx vertx, VertxTestContext test) {
     Tokens tokens = new Tokens(vertx);
     Promise<ConnectionClosed> closed = Promise.promise();
-    nodes.start(o -> o.withHeartbeat(Duration.ofMillis(300), Duration.ofMillis(300))).compose(edge -> {
+    nodes.start(o -> o.withHeartbeat(Duration.ofMillis(300), Duration.ofMillis(300))).compose(edge ->
+      // A clustered publish reaches a consumer only once its registration is known cluster-wide: the stream is
+      // opened after that, or on a loaded machine its close could be published before anyone listens.
       edge.running().node().vertx().eventBus().<Object>consumer(Addresses.CONNECTION_EVENTS, m -> {
         if (m.body() instanceof ConnectionClosed c) {
           closed.tryComplete(c);
         }
-      });
+      }).completion().map(registered -> edge)).compose(edge -> {
       Future<String> missing = SseClient.open(vertx, edge.port(), "session=s&tab=t&page=p", Map.of())
           .transform(ar -> Future.succeededFuture(ar.failed() ? ar.cause().getMessage() : "opened"));
       Future<String> badIdentity = SseClient.open(vertx, edge.port(), "session=s&tab=t", bearer(tokens.valid("x")))
