@@ -457,18 +457,25 @@ class SseTest {
     nodes
         .start(o -> o.withHeartbeat(Duration.ofMillis(300), Duration.ofMillis(300)))
         .compose(
+            // A clustered publish reaches a consumer only once its registration is known
+            // cluster-wide: the stream is opened after that, or on a loaded machine its close could
+            // be published before anyone listens.
+            edge ->
+                edge.running()
+                    .node()
+                    .vertx()
+                    .eventBus()
+                    .<Object>consumer(
+                        Addresses.CONNECTION_EVENTS,
+                        m -> {
+                          if (m.body() instanceof ConnectionClosed c) {
+                            closed.tryComplete(c);
+                          }
+                        })
+                    .completion()
+                    .map(registered -> edge))
+        .compose(
             edge -> {
-              edge.running()
-                  .node()
-                  .vertx()
-                  .eventBus()
-                  .<Object>consumer(
-                      Addresses.CONNECTION_EVENTS,
-                      m -> {
-                        if (m.body() instanceof ConnectionClosed c) {
-                          closed.tryComplete(c);
-                        }
-                      });
               Future<String> missing =
                   SseClient.open(vertx, edge.port(), "session=s&tab=t&page=p", Map.of())
                       .transform(

@@ -123,14 +123,17 @@ public final class SseClient {
 
   private void record(Event event) {
     events.add(event);
+    // Completed after the loop: a waiter's continuation may add a waiter of its own.
+    List<Promise<Event>> matched = new ArrayList<>();
     Iterator<Map.Entry<Predicate<Event>, Promise<Event>>> it = waiters.iterator();
     while (it.hasNext()) {
       var waiter = it.next();
       if (waiter.getKey().test(event)) {
         it.remove();
-        waiter.getValue().complete(event);
+        matched.add(waiter.getValue());
       }
     }
+    matched.forEach(promise -> promise.complete(event));
   }
 
   public synchronized Future<Event> await(Predicate<Event> predicate) {
