@@ -88,6 +88,10 @@ public final class QuorumGuard {
           ownFault || graceNanos == 0
               ? "closing open sockets now"
               : "closing open sockets in " + graceNanos / 1_000_000 + " ms unless it returns");
+      if (!ownFault && graceNanos > 0) {
+        // Checked again when the grace ends, not at the next periodic check up to a second later.
+        edge.node().vertx().setTimer((graceNanos + 999_999) / 1_000_000, t -> check());
+      }
     }
     if (!ownFault && now - lostAtNanos < graceNanos) {
       return;
