@@ -119,22 +119,33 @@ class DurableAckTest {
    */
   private static <T> T retryingUnavailable(java.util.function.Supplier<Future<T>> request)
       throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      try {
-        return await(request.get(), 20);
-      } catch (java.util.concurrent.ExecutionException e) {
-        boolean retryable =
-            e.getCause() instanceof ReplyException reply
-                && (reply.failureCode() == ErrorCodes.UNAVAILABLE
-                    || reply.failureType().name().equals("TIMEOUT")
-                    || reply.failureType().name().equals("NO_HANDLERS"));
-        if (!retryable || System.nanoTime() > deadline) {
-          throw e;
-        }
-        Thread.sleep(200);
-      }
+    java.util.concurrent.atomic.AtomicReference<T> answer =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<Exception> refusal =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Poll.until(
+        Duration.ofSeconds(30),
+        "the request answered without a retryable 503",
+        () -> {
+          try {
+            answer.set(await(request.get(), 20));
+            return true;
+          } catch (Exception e) {
+            boolean retryable =
+                e.getCause() instanceof ReplyException reply
+                    && (reply.failureCode() == ErrorCodes.UNAVAILABLE
+                        || reply.failureType().name().equals("TIMEOUT")
+                        || reply.failureType().name().equals("NO_HANDLERS"));
+            if (!retryable) {
+              refusal.set(e);
+            }
+            return !retryable;
+          }
+        });
+    if (refusal.get() != null) {
+      throw refusal.get();
     }
+    return answer.get();
   }
 
   private static <T> T await(Future<T> future, long seconds) throws Exception {
