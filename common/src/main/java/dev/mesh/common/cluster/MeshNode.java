@@ -227,29 +227,54 @@ public final class MeshNode {
   }
 
   /**
-   * Calls {@code handler} on every membership change, on the Vert.x context current at registration (or a new
-   * event-loop context), never on a Hazelcast thread. Returns a handle to stop listening.
+   * How often a membership watcher compares the member list with what it last reported: the longest
+   * a change waits when Hazelcast's event delivery is held back (see {@link #onMembershipChange}).
+   */
+  static final long MEMBERSHIP_LOOK_MILLIS = 200;
+
+  /**
+   * Calls {@code handler} once for every member that joins or leaves, on the Vert.x context current
+   * at registration (or a new event-loop context), never on a Hazelcast thread. Returns a handle to
+   * stop listening.
+   *
+   * <p>Hazelcast delivers membership events on a few event threads, each listener on one of them,
+   * and vertx-hazelcast's own listener makes blocking map calls there while partitions move after a
+   * member is lost. A listener that shares its thread then hears of the change only when those
+   * calls return: in the hung-master chaos scenario that was more than 30 s. So the watcher also
+   * looks at the member list every {@value #MEMBERSHIP_LOOK_MILLIS} ms, and reports each change
+   * from whichever source sees it first.
    */
   public Registration onMembershipChange(Handler<MembershipChange> handler) {
     Context context = vertx.getOrCreateContext();
-    UUID id = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent event) {
-        dispatch(MembershipChange.Kind.JOINED, event);
-      }
+    MembershipWatch watch = new MembershipWatch(handler, hazelcast.getCluster().getMembers());
+    UUID id =
+        hazelcast
+            .getCluster()
+            .addMembershipListener(
+                new MembershipListener() {
+                  @Override
+                  public void memberAdded(MembershipEvent event) {
+                    Member member = event.getMember();
+                    context.runOnContext(v -> watch.joined(member));
+                  }
 
-      @Override
-      public void memberRemoved(MembershipEvent event) {
-        dispatch(MembershipChange.Kind.LEFT, event);
-      }
-
-      private void dispatch(MembershipChange.Kind kind, MembershipEvent event) {
-        Member member = event.getMember();
-        MembershipChange change = new MembershipChange(kind, nodeIdOf(member), event.getMembers().size());
-        context.runOnContext(v -> handler.handle(change));
-      }
-    });
+                  @Override
+                  public void memberRemoved(MembershipEvent event) {
+                    Member member = event.getMember();
+                    context.runOnContext(v -> watch.left(member));
+                  }
+                });
+    context.runOnContext(
+        v ->
+            watch.lookEvery(
+                vertx,
+                MEMBERSHIP_LOOK_MILLIS,
+                () ->
+                    hazelcast.getLifecycleService().isRunning()
+                        ? hazelcast.getCluster().getMembers()
+                        : null));
     return () -> {
+      context.runOnContext(v -> watch.stop(vertx));
       if (hazelcast.getLifecycleService().isRunning()) {
         hazelcast.getCluster().removeMembershipListener(id);
       }

@@ -1,5 +1,8 @@
 package dev.mesh.common.cluster;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.spi.properties.ClusterProperty;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.BusClient;
 import dev.mesh.common.events.CloseReason;
@@ -8,22 +11,26 @@ import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.status.ServiceStatus;
 import dev.mesh.common.status.StatusQuery;
+import dev.mesh.common.testing.Poll;
 import dev.mesh.common.testing.TestClusters;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.junit5.Checkpoint;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,8 +51,12 @@ class ClusteredEventBusTest {
         .onComplete(test.succeedingThenComplete());
   }
 
+  /** Held Hazelcast event threads of one test; released before the nodes stop. */
+  private final CountDownLatch eventThreadsHeld = new CountDownLatch(1);
+
   @AfterEach
   void stopNodes() throws Exception {
+    eventThreadsHeld.countDown();
     Future.join(nodes.stream().map(MeshNode::close).toList()).toCompletionStage().toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
   }
@@ -112,5 +123,56 @@ class ClusteredEventBusTest {
     }
     nodes.remove(leaving);
     leaving.close();
+  }
+
+  @Test
+  @DisplayName("a departure reaches a listener while every Hazelcast event thread is held")
+  void departureSeenWhileEventThreadsAreHeld(VertxTestContext test) throws Exception {
+    MeshNode survivor = nodes.get(0);
+    // A listener that blocks on a member's removal, as vertx-hazelcast's does with its map calls,
+    // holds its event thread and every event queued behind it. A hundred of them, on threads
+    // chosen by their registration ids, hold all of Hazelcast's event threads.
+    int eventThreads = Integer.parseInt(ClusterProperty.EVENT_THREAD_COUNT.getDefaultValue());
+    Set<String> heldThreads = ConcurrentHashMap.newKeySet();
+    for (int i = 0; i < 100; i++) {
+      survivor
+          .hazelcast()
+          .getCluster()
+          .addMembershipListener(
+              new MembershipListener() {
+                @Override
+                public void memberAdded(MembershipEvent event) {}
+
+                @Override
+                public void memberRemoved(MembershipEvent event) {
+                  heldThreads.add(Thread.currentThread().getName());
+                  try {
+                    eventThreadsHeld.await(2, TimeUnit.MINUTES);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                }
+              });
+    }
+    MeshNode first = nodes.remove(2);
+    first.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Poll.until(
+        Duration.ofSeconds(30),
+        "every event thread held",
+        () -> heldThreads.size() == eventThreads);
+
+    MeshNode second = nodes.remove(1);
+    String secondId = second.nodeId();
+    survivor.onMembershipChange(
+        change ->
+            test.verify(
+                () -> {
+                  assertThat(change.kind()).isEqualTo(MembershipChange.Kind.LEFT);
+                  assertThat(change.nodeId()).isEqualTo(secondId);
+                  assertThat(change.members()).isEqualTo(1);
+                  assertThat(eventThreadsHeld.getCount()).isEqualTo(1);
+                  test.completeNow();
+                }));
+    second.close();
   }
 }
