@@ -13,11 +13,14 @@ import dev.mesh.common.cluster.BusTlsOptions;
 import dev.mesh.common.cluster.ClusterOptions;
 import dev.mesh.common.cluster.MeshCluster;
 import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.common.events.ConnectionClosed;
 import dev.mesh.common.replay.PublishRequest;
 import dev.mesh.common.testing.BusCertificates;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
@@ -37,6 +40,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import javax.crypto.Mac;
@@ -74,6 +78,10 @@ class AttackSuiteTest {
   private static ServiceProcess nodeA;
   private static ServiceProcess nodeB;
   private static MeshNode rogue;
+
+  /** A member with the bus certificate, in this JVM: it hears what the rogue must not. */
+  private static MeshNode witness;
+
   private static HealthyPages pages;
   private static BenchTokens tokens;
   private static Path certs;
@@ -119,6 +127,10 @@ class AttackSuiteTest {
                 List.of("127.0.0.1:" + base, "127.0.0.1:" + (base + 1), "127.0.0.1:" + (base + 2)))
             .withFailureDetection(Duration.ofSeconds(1), Duration.ofSeconds(3));
     rogue = Attacker.await(MeshCluster.start(cluster, BusTlsOptions.off(), null));
+    witness =
+        Attacker.await(
+            MeshCluster.start(
+                cluster.withLiteMember(true), BusCertificates.make(certs, "witness"), null));
     pages =
         new HealthyPages(
             vertx,
@@ -139,6 +151,13 @@ class AttackSuiteTest {
     ROWS.forEach(System.out::println);
     if (pages != null) {
       pages.close();
+    }
+    if (witness != null) {
+      try {
+        Attacker.await(witness.close());
+      } catch (AssertionError e) {
+        // the processes are going away anyway
+      }
     }
     if (rogue != null) {
       try {
@@ -609,6 +628,22 @@ class AttackSuiteTest {
                   .eventBus()
                   .consumer(Addresses.CONNECTION_EVENTS, m -> heard.incrementAndGet())
                   .completion());
+          // The witness, a member with the certificate, hears the close that the rogue must not:
+          // once it has, the event was published to every consumer, the rogue's included.
+          Promise<Void> witnessHeardClose = Promise.promise();
+          MessageConsumer<Object> witnessing =
+              witness
+                  .vertx()
+                  .eventBus()
+                  .consumer(
+                      Addresses.CONNECTION_EVENTS,
+                      m -> {
+                        if (m.body() instanceof ConnectionClosed closed
+                            && closed.identity().userId().equals("someone")) {
+                          witnessHeardClose.tryComplete();
+                        }
+                      });
+          Attacker.await(witnessing.completion());
           // Mesh publishes connection events on every open and close; the rogue must hear none.
           Attacker attacker = attacker();
           Attacker.Socket ws =
@@ -632,7 +667,8 @@ class AttackSuiteTest {
                           ar ->
                               io.vertx.core.Future.succeededFuture(
                                   ar.succeeded() ? "DELIVERED" : "refused")));
-          Attacker.sleep(1000);
+          Attacker.await(witnessHeardClose.future().timeout(30, TimeUnit.SECONDS));
+          Attacker.await(witnessing.unregister());
           String seen =
               "members " + rogue.memberCount() + ", publish " + publish + ", heard " + heard.get();
           return check(

@@ -190,6 +190,7 @@ final class Attacker {
               } catch (RuntimeException e) {
                 frames.add(new JsonObject().put("unparsed", text));
               }
+              frames.notifyAll();
             }
           });
       ws.closeHandler(
@@ -197,18 +198,37 @@ final class Attacker {
     }
 
     JsonObject await(java.util.function.Predicate<JsonObject> matching, Duration within) {
-      long deadline = System.nanoTime() + within.toNanos();
-      while (System.nanoTime() < deadline) {
-        synchronized (frames) {
-          for (JsonObject frame : frames) {
-            if (matching.test(frame)) {
-              return frame;
-            }
-          }
-        }
-        sleep(20);
+      synchronized (frames) {
+        awaitFrames(() -> frames.stream().anyMatch(matching), within);
+        return frames.stream()
+            .filter(matching)
+            .findFirst()
+            .orElseThrow(
+                () -> new AssertionError("no matching frame within " + within + "; got " + frames));
       }
-      throw new AssertionError("no matching frame within " + within + "; got " + frames);
+    }
+
+    /** How many frames match, once {@code count} do or {@code within} has passed. */
+    long awaitCount(
+        java.util.function.Predicate<JsonObject> matching, long count, Duration within) {
+      synchronized (frames) {
+        awaitFrames(() -> frames.stream().filter(matching).count() >= count, within);
+        return frames.stream().filter(matching).count();
+      }
+    }
+
+    /** Waits, holding the frames' lock, until {@code done} or the deadline; woken by each frame. */
+    private void awaitFrames(java.util.function.BooleanSupplier done, Duration within) {
+      long deadline = System.nanoTime() + within.toNanos();
+      try {
+        for (long left = within.toNanos(); !done.getAsBoolean() && left > 0; ) {
+          TimeUnit.NANOSECONDS.timedWait(frames, left);
+          left = deadline - System.nanoTime();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted");
+      }
     }
 
     void send(JsonObject frame) {
@@ -229,14 +249,5 @@ final class Attacker {
         new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
     headers.forEach(options::addHeader);
     return await(webSockets.connect(options).map(Socket::new));
-  }
-
-  static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted");
-    }
   }
 }

@@ -63,10 +63,8 @@ final class HealthyPages implements AutoCloseable {
    * since} (waiting up to 10 s for them: a busy machine delays, a broken page never delivers).
    */
   String check(long since, int more) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (received() < since + more && System.nanoTime() < deadline) {
-      Attacker.sleep(50);
-    }
+    receiver.awaitCount(
+        f -> "event".equals(f.getString("type")), since + more, Duration.ofSeconds(10));
     if (publisher.isClosed() || receiver.isClosed()) {
       return "CLOSED";
     }

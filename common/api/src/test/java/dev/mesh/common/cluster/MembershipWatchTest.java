@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +19,22 @@ import org.junit.jupiter.api.Test;
 class MembershipWatchTest {
 
   private final List<MembershipChange> reported = new ArrayList<>();
+  private Member a;
+  private Member b;
+
+  @BeforeEach
+  void twoMembers() throws UnknownHostException {
+    a = member("a", 5701);
+    b = member("b", 5702);
+  }
+
+  private static MembershipChange left(String nodeId, int members) {
+    return new MembershipChange(MembershipChange.Kind.LEFT, nodeId, members);
+  }
+
+  private static MembershipChange joined(String nodeId, int members) {
+    return new MembershipChange(MembershipChange.Kind.JOINED, nodeId, members);
+  }
 
   private static Member member(String nodeId, int port) throws UnknownHostException {
     return new MemberImpl.Builder(new Address("127.0.0.1", port))
@@ -29,9 +46,7 @@ class MembershipWatchTest {
 
   @Test
   @DisplayName("a departure seen in the member list first is not reported again by its late event")
-  void lookThenLateEvent() throws Exception {
-    Member a = member("a", 5701);
-    Member b = member("b", 5702);
+  void lookThenLateEvent() throws UnknownHostException {
     MembershipWatch watch = new MembershipWatch(reported::add, List.of(a, b));
 
     watch.reconcile(List.of(a));
@@ -43,9 +58,7 @@ class MembershipWatchTest {
 
   @Test
   @DisplayName("a departure reported by its event is not reported again by the next look")
-  void eventThenLook() throws Exception {
-    Member a = member("a", 5701);
-    Member b = member("b", 5702);
+  void eventThenLook() throws UnknownHostException {
     MembershipWatch watch = new MembershipWatch(reported::add, List.of(a, b));
 
     watch.left(b);
@@ -56,8 +69,7 @@ class MembershipWatchTest {
 
   @Test
   @DisplayName("a member that joined and left between two looks is reported joined, then left")
-  void joinedAndLeftBetweenLooks() throws Exception {
-    Member a = member("a", 5701);
+  void joinedAndLeftBetweenLooks() throws UnknownHostException {
     Member brief = member("brief", 5703);
     MembershipWatch watch = new MembershipWatch(reported::add, List.of(a));
 
@@ -65,17 +77,12 @@ class MembershipWatchTest {
     watch.joined(brief);
     watch.reconcile(List.of(a));
 
-    assertThat(reported)
-        .containsExactly(
-            new MembershipChange(MembershipChange.Kind.JOINED, "brief", 2),
-            new MembershipChange(MembershipChange.Kind.LEFT, "brief", 1));
+    assertThat(reported).containsExactly(joined("brief", 2), left("brief", 1));
   }
 
   @Test
   @DisplayName("a member back with a new UUID (restart, merge) is a new member")
-  void comebackIsANewMember() throws Exception {
-    Member a = member("a", 5701);
-    Member b = member("b", 5702);
+  void comebackIsANewMember() throws UnknownHostException {
     Member bAgain = member("b", 5702);
     MembershipWatch watch = new MembershipWatch(reported::add, List.of(a, b));
 
@@ -83,17 +90,12 @@ class MembershipWatchTest {
     watch.joined(bAgain);
     watch.left(b);
 
-    assertThat(reported)
-        .containsExactly(
-            new MembershipChange(MembershipChange.Kind.LEFT, "b", 1),
-            new MembershipChange(MembershipChange.Kind.JOINED, "b", 2));
+    assertThat(reported).containsExactly(left("b", 1), joined("b", 2));
   }
 
   @Test
   @DisplayName("nothing is reported once stopped")
-  void stopped() throws Exception {
-    Member a = member("a", 5701);
-    Member b = member("b", 5702);
+  void stopped() throws UnknownHostException {
     MembershipWatch watch = new MembershipWatch(reported::add, List.of(a, b));
 
     watch.stop(null);
