@@ -1,7 +1,6 @@
 package dev.mesh.connection;
 
 import dev.mesh.common.cluster.MeshNode;
-import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.registry.RegisterConnection;
 import dev.mesh.connection.edge.Edge;
 import dev.mesh.connection.edge.EdgeNode;
@@ -9,6 +8,7 @@ import dev.mesh.connection.lifecycle.ConnectionEvents;
 import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.registry.RegistryClient;
 import dev.mesh.connection.registry.RegistryRepair;
+import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Session;
 import io.vertx.core.Future;
 import java.util.Collection;
@@ -74,9 +74,8 @@ final class RepairedEdgeNode implements RegistryRepair.Node {
     }
 
     @Override
-    public void close(
-        Session session, CloseReason reason, int code, String message, boolean goodbye) {
-      loop.lifecycle().close(session, reason, code, message, goodbye);
+    public void close(Session session, Disconnect disconnect) {
+      loop.lifecycle().close(session, disconnect);
     }
 
     @Override

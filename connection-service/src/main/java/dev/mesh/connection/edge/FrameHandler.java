@@ -11,6 +11,7 @@ import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.connection.auth.Authenticator;
+import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.Subscription;
@@ -140,7 +141,7 @@ public final class FrameHandler {
       case "ack" -> Future.succeededFuture(ack(session, frame, now));
       case "refresh" -> refresh(session, id, frame, now);
       case "close" -> {
-        edge.lifecycle.close(session, CloseReason.CLIENT_NORMAL, CloseCodes.NORMAL, null, false);
+        edge.lifecycle.closeWithoutGoodbye(session, Disconnect.clientClosed());
         yield Future.succeededFuture(Reply.NONE);
       }
       default ->
@@ -168,7 +169,7 @@ public final class FrameHandler {
       return Future.succeededFuture(
           abuseReply(session, id, "invalid-field", "presence must be a boolean", now));
     }
-    Subscription existing = session.subscriptions().get(channel);
+    Subscription existing = session.subscription(channel);
     if (existing != null) {
       ObjectNode subscribed = Frames.frame("subscribed").put("id", id).put("channel", channel);
       if (existing.epoch() != null) {
@@ -177,7 +178,7 @@ public final class FrameHandler {
       }
       return Future.succeededFuture(new Reply(200, Frames.text(subscribed)));
     }
-    if (session.subscriptions().size() >= edge.options.limits().maxSubscriptions()) {
+    if (session.subscriptionCount() >= edge.options.limits().maxSubscriptions()) {
       return Future.succeededFuture(
           error(
               id,
@@ -214,7 +215,7 @@ public final class FrameHandler {
                         : abuseReply(
                             session, id, "forbidden", decision.reason(), System.nanoTime()));
               }
-              if (session.subscriptions().containsKey(channel)) {
+              if (session.isSubscribed(channel)) {
                 return Future.succeededFuture(Reply.NONE);
               }
               // subscribed/reset/events go on the stream in order; the SSE POST only gets an empty
@@ -229,7 +230,7 @@ public final class FrameHandler {
    * on the stream.
    */
   public void subscribeFromUrl(Session session, String channel, Position from, boolean presence) {
-    if (session.subscriptions().size() >= edge.options.limits().maxSubscriptions()) {
+    if (session.subscriptionCount() >= edge.options.limits().maxSubscriptions()) {
       edge.outbound.send(
           session, error(null, 429, "too-many-subscriptions", "too many channels").frame());
       return;
@@ -238,7 +239,7 @@ public final class FrameHandler {
         .check(AuthorizeRequest.SUBSCRIBE, channel, session.identity(), session.token().claims())
         .onSuccess(
             decision -> {
-              if (!session.isOpen() || session.subscriptions().containsKey(channel)) {
+              if (!session.isOpen() || session.isSubscribed(channel)) {
                 return;
               }
               if (decision.allowed()) {
@@ -261,7 +262,7 @@ public final class FrameHandler {
           abuseReply(session, id, code(problem.get()), problem.get(), now));
     }
     String channel = frame.get("channel").asText();
-    Subscription subscription = session.subscriptions().get(channel);
+    Subscription subscription = session.subscription(channel);
     if (!edge.subscriptions.detach(session, channel)) {
       return Future.succeededFuture(
           error(id, 409, "not-subscribed", "not subscribed to " + channel));
@@ -379,7 +380,7 @@ public final class FrameHandler {
           now);
     }
     String channel = frame.get("channel").asText();
-    Subscription subscription = session.subscriptions().get(channel);
+    Subscription subscription = session.subscription(channel);
     if (subscription == null) {
       return error(null, 409, "not-subscribed", "not subscribed to " + channel);
     }
@@ -405,7 +406,7 @@ public final class FrameHandler {
                     : Future.failedFuture("token is for another user"))
         .map(
             verified -> {
-              session.token(verified);
+              session.tokenRefreshed(verified);
               scheduleTokenExpiry(session);
               return new Reply(200, Frames.refreshed(id, verified.expiresAt()));
             })
@@ -413,10 +414,7 @@ public final class FrameHandler {
             e -> {
               edge.lifecycle.close(
                   session,
-                  CloseReason.POLICY,
-                  CloseCodes.UNAUTHORIZED,
-                  "refresh refused: " + e.getMessage(),
-                  true);
+                  Disconnect.policy(CloseCodes.UNAUTHORIZED, "refresh refused: " + e.getMessage()));
               return Reply.NONE;
             });
   }
@@ -428,7 +426,7 @@ public final class FrameHandler {
   void scheduleTokenExpiry(Session session) {
     if (session.tokenTimer() >= 0) {
       edge.vertx.cancelTimer(session.tokenTimer());
-      session.tokenTimer(-1);
+      session.tokenTimerEnded();
     }
     Instant expiresAt = session.token().expiresAt();
     if (expiresAt == null) {
@@ -438,7 +436,7 @@ public final class FrameHandler {
     long warnIn =
         expiresAt.minus(edge.options.auth().refreshWindow()).toEpochMilli()
             - System.currentTimeMillis();
-    session.tokenTimer(
+    session.tokenTimerStarted(
         edge.vertx.setTimer(
             Math.max(1, warnIn),
             t -> {
@@ -447,18 +445,18 @@ public final class FrameHandler {
               }
               edge.outbound.send(session, Frames.tokenExpiring(expiresAt, refreshBy));
               long closeIn = refreshBy.toEpochMilli() - System.currentTimeMillis();
-              session.tokenTimer(
+              session.tokenTimerStarted(
                   edge.vertx.setTimer(
                       Math.max(1, closeIn),
                       t2 -> {
-                        session.tokenTimer(-1);
+                        session.tokenTimerEnded();
                         if (session.isOpen()) {
                           edge.lifecycle.close(
                               session,
-                              CloseReason.TOKEN_EXPIRED,
-                              CloseCodes.TOKEN_EXPIRED,
-                              "token expired and was not refreshed",
-                              true);
+                              new Disconnect(
+                                  CloseCodes.TOKEN_EXPIRED,
+                                  CloseReason.TOKEN_EXPIRED,
+                                  "token expired and was not refreshed"));
                         }
                       }));
             }));
@@ -469,10 +467,9 @@ public final class FrameHandler {
     if (session.strike(now) >= edge.options.limits().abuseStrikes()) {
       edge.lifecycle.close(
           session,
-          CloseReason.POLICY,
-          CloseCodes.POLICY_VIOLATION,
-          "too many bad frames: " + edge.options.limits().abuseStrikes() + " within 10 s",
-          true);
+          Disconnect.policy(
+              CloseCodes.POLICY_VIOLATION,
+              "too many bad frames: " + edge.options.limits().abuseStrikes() + " within 10 s"));
     }
     return reply;
   }

@@ -10,6 +10,7 @@ import dev.mesh.common.registry.RegisterConnection;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.routing.CloseConnections;
 import dev.mesh.connection.auth.VerifiedToken;
+import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.SessionTransport;
@@ -61,12 +62,11 @@ public final class Lifecycle {
     if (transport.isClosed()) {
       // Gone during authentication (a client that gave up): its close handler will never run, so
       // admit nothing.
-      session.state(Session.State.CLOSED);
+      session.closedBeforeOpen();
       return Future.failedFuture("closed before admission");
     }
     if (edge.draining()) {
-      refuse(
-          session, CloseCodes.GOING_AWAY, "server-shutdown", retryHint(), "node is shutting down");
+      refuse(session, Disconnect.serverShutdown(retryHint()));
       return Future.failedFuture("draining");
     }
     String noQuorum = edge.node.quorumProblem();
@@ -76,20 +76,22 @@ public final class Lifecycle {
       // again, and a balancer will pick a node whose /ready is 200.
       refuse(
           session,
-          CloseCodes.NO_QUORUM,
-          "network-error",
-          cutOffHint(),
-          "node is cut off from the cluster (" + noQuorum + ")");
+          new Disconnect(
+              CloseCodes.NO_QUORUM,
+              CloseReason.NETWORK_ERROR,
+              "node is cut off from the cluster (" + noQuorum + ")",
+              cutOffHint()));
       return Future.failedFuture("no quorum");
     }
     if (!edge.track(session)) {
       // Every loop's sessions count: the limit is the node's.
       refuse(
           session,
-          CloseCodes.NODE_FULL,
-          "policy",
-          ThreadLocalRandom.current().nextLong(1000, 5001),
-          "node is full");
+          new Disconnect(
+              CloseCodes.NODE_FULL,
+              CloseReason.POLICY,
+              "node is full",
+              ThreadLocalRandom.current().nextLong(1000, 5001)));
       return Future.failedFuture("node full");
     }
     return edge.authorizer
@@ -98,7 +100,7 @@ public final class Lifecycle {
             decision -> {
               if (!decision.allowed()) {
                 edge.untrack(session);
-                refuse(session, CloseCodes.FORBIDDEN, "policy", null, decision.reason());
+                refuse(session, Disconnect.policy(CloseCodes.FORBIDDEN, decision.reason()));
                 return Future.failedFuture("forbidden");
               }
               RegistryEntry entry =
@@ -115,30 +117,29 @@ public final class Lifecycle {
                 edge.untrack(session);
                 refuse(
                     session,
-                    CloseCodes.STALE_ATTEMPT,
-                    CloseReason.REPLACED.wireName(),
-                    null,
-                    "a newer attempt of this page is registered: this one is stale");
+                    new Disconnect(
+                        CloseCodes.STALE_ATTEMPT,
+                        CloseReason.REPLACED,
+                        "a newer attempt of this page is registered: this one is stale"));
                 return Future.failedFuture("superseded");
               }
               if (!result.accepted()) {
                 edge.untrack(session);
                 refuse(
                     session,
-                    CloseCodes.TOO_MANY_CONNECTIONS,
-                    "policy",
-                    null,
-                    "user has " + result.count() + " connections, the maximum");
+                    Disconnect.policy(
+                        CloseCodes.TOO_MANY_CONNECTIONS,
+                        "user has " + result.count() + " connections, the maximum"));
                 return Future.failedFuture("too many connections");
               }
-              if (session.state() != Session.State.OPENING) {
+              if (!session.opened()) {
                 // The peer went away while we were registering: undo, but still close what the
                 // registration displaced.
                 displace(result);
                 edge.registry.unregister(identity.userId(), identity.connectionId());
                 return Future.failedFuture("closed while opening");
               }
-              open(session);
+              welcome(session);
               displace(result);
               return Future.succeededFuture(session);
             })
@@ -148,16 +149,16 @@ public final class Lifecycle {
                 edge.untrack(session);
                 refuse(
                     session,
-                    CloseCodes.INTERNAL_ERROR,
-                    "network-error",
-                    null,
-                    "cannot register: " + e.getMessage());
+                    new Disconnect(
+                        CloseCodes.INTERNAL_ERROR,
+                        CloseReason.NETWORK_ERROR,
+                        "cannot register: " + e.getMessage()));
               }
             });
   }
 
-  private void open(Session session) {
-    session.state(Session.State.OPEN);
+  /** Announces a connection that just opened and greets its client. */
+  private void welcome(Session session) {
     ConnectionIdentity id = session.identity();
     edge.events.opened(id, session.transport().kind(), session.openedAt());
     ObjectNode welcome =
@@ -190,22 +191,17 @@ public final class Lifecycle {
   public void displace(RegisterConnection.Result result) {
     for (RegistryEntry old : result.displaced()) {
       edge.metrics.replaced.increment();
-      closeAnywhere(
-          old,
-          CloseCodes.REPLACED,
-          CloseReason.REPLACED,
-          "replaced by a newer connection of this page");
+      closeAnywhere(old, Disconnect.replaced("replaced by a newer connection of this page"));
     }
     for (RegistryEntry old : result.evicted()) {
       closeAnywhere(
           old,
-          CloseCodes.TOO_MANY_CONNECTIONS,
-          CloseReason.POLICY,
-          "too many connections: oldest closed");
+          Disconnect.policy(
+              CloseCodes.TOO_MANY_CONNECTIONS, "too many connections: oldest closed"));
     }
   }
 
-  private void closeAnywhere(RegistryEntry entry, int code, CloseReason reason, String message) {
+  private void closeAnywhere(RegistryEntry entry, Disconnect disconnect) {
     if (entry.nodeId().equals(edge.node.nodeId())) {
       // On this node: on whichever of its loops holds it.
       Edge owner = edge.shared.owner(entry.connectionId());
@@ -215,7 +211,7 @@ public final class Lifecycle {
             () -> {
               Session local = owner.sessions.get(entry.connectionId());
               if (local != null) {
-                owner.lifecycle.close(local, reason, code, message, true);
+                owner.lifecycle.close(local, disconnect);
               }
               return Future.succeededFuture();
             });
@@ -225,7 +221,12 @@ public final class Lifecycle {
           .eventBus()
           .request(
               Addresses.nodeInbox(entry.nodeId()),
-              new CloseConnections(List.of(entry.connectionId()), code, reason, null, message))
+              new CloseConnections(
+                  List.of(entry.connectionId()),
+                  disconnect.code(),
+                  disconnect.reason(),
+                  disconnect.retryAfterMs(),
+                  disconnect.message()))
           .onFailure(
               e -> {
                 try (var ignored =
@@ -244,73 +245,83 @@ public final class Lifecycle {
    * A refusal after the upgrade: goodbye (where useful) and close; nothing was registered or
    * announced.
    */
-  private void refuse(Session session, int code, String reason, Long retryAfterMs, String message) {
-    session.state(Session.State.CLOSED);
-    edge.metrics.refused(code);
-    sendGoodbye(session, code, reason, retryAfterMs, message);
-    session.transport().close(code, retryAfterMs != null ? "retry-after=" + retryAfterMs : reason);
+  private void refuse(Session session, Disconnect refusal) {
+    session.closedBeforeOpen();
+    edge.metrics.refused(refusal.code());
+    sendGoodbye(session, refusal);
+    session.transport().close(refusal.code(), refusal.closeFrameReason());
     try (var ignored = LogContext.connection(session.userId(), session.id())) {
       LOG.info(
           "event=connection-refused user={} page={} code={} message=\"{}\"",
           session.userId(),
           session.identity().pageId(),
-          code,
-          message);
+          refusal.code(),
+          refusal.message());
     }
   }
 
   /**
-   * Server-initiated close: goodbye when the socket is usable, the close frame, then cleanup at
-   * once (the TCP connection may take longer to go; the registry entry must not wait for it).
+   * Server-initiated close: goodbye, the close frame, then cleanup at once (the TCP connection may
+   * take longer to go; the registry entry must not wait for it). Closing twice is harmless.
    */
-  public void close(
-      Session session, CloseReason reason, int code, String message, boolean goodbye) {
-    close(session, reason, code, message, goodbye, null);
+  public void close(Session session, Disconnect disconnect) {
+    if (session.beginClosing()) {
+      sendGoodbye(session, disconnect);
+      closeTransport(session, disconnect);
+    }
   }
 
-  public void close(
-      Session session,
-      CloseReason reason,
-      int code,
-      String message,
-      boolean goodbye,
-      Long retryAfterMs) {
-    if (session.state() == Session.State.CLOSING || session.state() == Session.State.CLOSED) {
-      return;
+  /**
+   * As {@link #close}, without a goodbye: for a socket that cannot carry one (a dead peer, a full
+   * queue, broken framing) or a client that asked to close.
+   */
+  public void closeWithoutGoodbye(Session session, Disconnect disconnect) {
+    if (session.beginClosing()) {
+      closeTransport(session, disconnect);
     }
-    if (goodbye) {
-      sendGoodbye(session, code, reason.wireName(), retryAfterMs, message);
-    }
-    session.state(Session.State.CLOSING);
+  }
+
+  private void closeTransport(Session session, Disconnect disconnect) {
+    session.transport().close(disconnect.code(), disconnect.closeFrameReason());
+    finish(session, disconnect.reason(), disconnect.code());
+  }
+
+  private void sendGoodbye(Session session, Disconnect disconnect) {
     session
         .transport()
-        .close(code, retryAfterMs != null ? "retry-after=" + retryAfterMs : reason.wireName());
-    finish(session, reason, code);
-  }
-
-  private void sendGoodbye(
-      Session session, int code, String reason, Long retryAfterMs, String message) {
-    session.transport().send(Frames.goodbye(code, reason, retryAfterMs, message), false);
+        .send(
+            Frames.goodbye(
+                disconnect.code(),
+                disconnect.reason().wireName(),
+                disconnect.retryAfterMs(),
+                disconnect.message()),
+            false);
   }
 
   /** The peer closed (close frame, reset, write failure). */
   private void peerClosed(Session session) {
-    if (session.state() == Session.State.OPEN) {
-      session.state(Session.State.CLOSING);
-      finish(session, session.transport().peerCloseReason(), session.transport().peerCloseCode());
-    } else if (session.state() == Session.State.OPENING) {
-      session.state(Session.State.CLOSED);
-      edge.untrack(session);
+    switch (session.state()) {
+      case OPEN -> {
+        session.beginClosing();
+        finish(session, session.transport().peerCloseReason(), session.transport().peerCloseCode());
+      }
+      case OPENING -> {
+        session.closedBeforeOpen();
+        edge.untrack(session);
+      }
+      case CLOSING, CLOSED -> {
+        // We closed it first: the cleanup ran then.
+      }
     }
   }
 
   private void finish(Session session, CloseReason reason, Integer code) {
-    session.state(Session.State.CLOSED);
+    session.closed();
     if (session.tokenTimer() >= 0) {
       edge.vertx.cancelTimer(session.tokenTimer());
     }
     edge.untrack(session);
-    for (Subscription subscription : new ArrayList<>(session.subscriptions().values())) {
+    for (Subscription subscription : new ArrayList<>(session.subscriptions())) {
       edge.subscriptions.detach(session, subscription.channel());
     }
     ConnectionIdentity id = session.identity();
@@ -345,7 +356,7 @@ public final class Lifecycle {
     int closed = 0;
     for (Session session : edge.sessions.all()) {
       if (session.isOpen()) {
-        close(session, reason, CloseCodes.GOING_AWAY, message, true, retryHint());
+        close(session, new Disconnect(CloseCodes.GOING_AWAY, reason, message, retryHint()));
         closed++;
       }
     }
@@ -371,13 +382,7 @@ public final class Lifecycle {
     for (Session session : edge.sessions.all()) {
       if (session.isOpen()) {
         ConnectionIdentity id = session.identity();
-        close(
-            session,
-            CloseReason.SERVER_SHUTDOWN,
-            CloseCodes.GOING_AWAY,
-            "node is shutting down",
-            true,
-            retryHint());
+        close(session, Disconnect.serverShutdown(retryHint()));
         removals.add(edge.registry.unregister(id.userId(), id.connectionId()));
       }
     }

@@ -1,8 +1,7 @@
 package dev.mesh.connection.edge;
 
-import dev.mesh.common.events.CloseReason;
-import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.common.protocol.Envelope;
+import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.SessionTransport;
@@ -83,7 +82,7 @@ public final class Outbound {
   }
 
   private SessionTransport.Outcome write(Session session, String frame, boolean droppable) {
-    if (session.state() == Session.State.CLOSED || session.state() == Session.State.CLOSING) {
+    if (session.isClosingOrClosed()) {
       return SessionTransport.Outcome.DROPPED;
     }
     SessionTransport.Outcome outcome = session.transport().send(frame, droppable);
@@ -92,9 +91,7 @@ public final class Outbound {
         edge.metrics.messagesOut.increment();
         edge.metrics.bytesOut.increment(frame.length());
       }
-      case OVERFLOW ->
-          edge.lifecycle.close(
-              session, CloseReason.SLOW_CONSUMER, CloseCodes.SLOW_CONSUMER, null, false);
+      case OVERFLOW -> edge.lifecycle.closeWithoutGoodbye(session, Disconnect.slowConsumer(null));
       case DROPPED -> {}
     }
     return outcome;
@@ -105,7 +102,7 @@ public final class Outbound {
    * events.
    */
   public void drained(Session session) {
-    for (Subscription subscription : session.subscriptions().values()) {
+    for (Subscription subscription : session.subscriptions()) {
       if (subscription.droppedPending() > 0) {
         write(session, Frames.gap(subscription.channel(), subscription.takeDropped()), false);
       }

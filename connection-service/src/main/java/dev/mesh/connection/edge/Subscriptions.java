@@ -9,6 +9,7 @@ import dev.mesh.common.presence.ChannelMembers;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.connection.history.ChannelLog;
+import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.Subscription;
@@ -66,7 +67,7 @@ public final class Subscriptions {
     long startedNanos = System.nanoTime();
     Subscription subscription = new Subscription(channel, presence);
     subscription.startBuffering();
-    session.subscriptions().put(channel, subscription);
+    session.addSubscription(subscription);
     boolean newOnNode = !isUserChannel(channel) && !edge.hub.listens(channel);
     Future<Void> listening =
         isUserChannel(channel) ? Future.succeededFuture() : edge.hub.add(channel, session);
@@ -196,7 +197,7 @@ public final class Subscriptions {
    * subscriber.
    */
   public boolean detach(Session session, String channel) {
-    Subscription removed = session.subscriptions().remove(channel);
+    Subscription removed = session.removeSubscription(channel);
     if (removed != null && !isUserChannel(channel)) {
       edge.hub.remove(channel, session);
     }
@@ -232,7 +233,7 @@ public final class Subscriptions {
   }
 
   private void offer(Session session, Envelope event, String frame) {
-    Subscription subscription = session.subscriptions().get(event.channel());
+    Subscription subscription = session.subscription(event.channel());
     if (subscription == null || !session.isOpen()) {
       return;
     }
@@ -259,12 +260,8 @@ public final class Subscriptions {
     } else if (subscription.bufferedCount() > MAX_BUFFERED) {
       // History is not coming fast enough to merge: the client resumes from its position after
       // reconnecting.
-      edge.lifecycle.close(
-          session,
-          dev.mesh.common.events.CloseReason.SLOW_CONSUMER,
-          dev.mesh.common.protocol.CloseCodes.SLOW_CONSUMER,
-          "too many events buffered during a history fetch",
-          false);
+      edge.lifecycle.closeWithoutGoodbye(
+          session, Disconnect.slowConsumer("too many events buffered during a history fetch"));
     }
   }
 
@@ -426,7 +423,7 @@ public final class Subscriptions {
   public void catchUp(String channel) {
     Position lowest = null;
     for (Session session : edge.hub.subscribers(channel)) {
-      Subscription subscription = session.subscriptions().get(channel);
+      Subscription subscription = session.subscription(channel);
       if (subscription == null || subscription.epoch() == null || subscription.isBuffering()) {
         continue;
       }
@@ -475,7 +472,7 @@ public final class Subscriptions {
    */
   private void resetBehind(String channel) {
     for (Session session : edge.hub.subscribers(channel)) {
-      Subscription subscription = session.subscriptions().get(channel);
+      Subscription subscription = session.subscription(channel);
       if (subscription == null || subscription.epoch() == null || subscription.isBuffering()) {
         continue;
       }
@@ -506,6 +503,6 @@ public final class Subscriptions {
   }
 
   private static boolean current(Session session, Subscription subscription) {
-    return session.isOpen() && session.subscriptions().get(subscription.channel()) == subscription;
+    return session.isOpen() && session.subscription(subscription.channel()) == subscription;
   }
 }

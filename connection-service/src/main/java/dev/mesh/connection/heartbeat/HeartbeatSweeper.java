@@ -1,8 +1,8 @@
 package dev.mesh.connection.heartbeat;
 
 import dev.mesh.common.events.CloseReason;
-import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Session;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -72,12 +72,8 @@ public final class HeartbeatSweeper {
       if (silent >= deadlineNanos) {
         edge.metrics().zombies.increment();
         edge.lifecycle()
-            .close(
-                session,
-                CloseReason.HEARTBEAT_TIMEOUT,
-                CloseCodes.HEARTBEAT_TIMEOUT,
-                "no traffic for " + Duration.ofNanos(silent).toMillis() + " ms",
-                false);
+            .closeWithoutGoodbye(
+                session, Disconnect.heartbeatTimeout(Duration.ofNanos(silent).toMillis()));
       } else if (now >= rotateAt) {
         rotate(session);
       } else if (rotateAt - now < tickMillis * 1_000_000L) {
@@ -113,9 +109,7 @@ public final class HeartbeatSweeper {
   }
 
   private void rotate(Session session) {
-    edge.lifecycle()
-        .close(
-            session, CloseReason.ROTATED, CloseCodes.ROTATED, "maximum lifetime reached", true, 0L);
+    edge.lifecycle().close(session, Disconnect.rotated());
   }
 
   private void scheduleRotation(Session session, long inNanos) {

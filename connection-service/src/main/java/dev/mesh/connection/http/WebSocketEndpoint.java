@@ -13,6 +13,7 @@ import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.OriginPolicy;
 import dev.mesh.connection.auth.VerifiedToken;
 import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.WebSocketTransport;
@@ -231,22 +232,19 @@ public final class WebSocketEndpoint {
           if (tooBig) {
             edge.metrics().oversized.increment();
             edge.lifecycle()
-                .close(
+                .closeWithoutGoodbye(
                     session,
-                    CloseReason.POLICY,
-                    CloseCodes.MESSAGE_TOO_BIG,
-                    "message larger than " + edge.options().limits().maxFrameBytes() + " bytes",
-                    false);
+                    Disconnect.policy(
+                        CloseCodes.MESSAGE_TOO_BIG,
+                        "message larger than "
+                            + edge.options().limits().maxFrameBytes()
+                            + " bytes"));
           } else if (e instanceof CorruptedWebSocketFrameException) {
             // A frame that breaks the framing (reserved bits: a compressed frame without agreed
             // compression): 1002.
             edge.lifecycle()
-                .close(
-                    session,
-                    CloseReason.POLICY,
-                    CloseCodes.PROTOCOL_ERROR,
-                    "protocol error",
-                    false);
+                .closeWithoutGoodbye(
+                    session, Disconnect.policy(CloseCodes.PROTOCOL_ERROR, "protocol error"));
           } else {
             try (var ignored = LogContext.connection(session.userId(), session.id())) {
               LOG.debug(

@@ -1,13 +1,12 @@
 package dev.mesh.connection.registry;
 
 import dev.mesh.common.cluster.MeshNode;
-import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.observe.LogContext;
-import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.common.registry.RegisterConnection;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.connection.lifecycle.ConnectionEvents;
 import dev.mesh.connection.ops.ConnectionMetrics;
+import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Session;
 import io.vertx.core.Future;
 import java.time.Duration;
@@ -72,7 +71,7 @@ public final class RegistryRepair {
     ConnectionEvents events();
 
     /** A server-initiated close, with a goodbye frame when {@code goodbye}. */
-    void close(Session session, CloseReason reason, int code, String message, boolean goodbye);
+    void close(Session session, Disconnect disconnect);
 
     /** Closes the older connections of the page a registration displaced. */
     void displace(RegisterConnection.Result result);
@@ -192,12 +191,7 @@ public final class RegistryRepair {
               if (result.superseded()) {
                 // A newer connection of the same page holds it elsewhere: this one is the stale
                 // one.
-                loop.close(
-                    session,
-                    CloseReason.REPLACED,
-                    CloseCodes.REPLACED,
-                    "a newer connection of this page is open",
-                    true);
+                loop.close(session, Disconnect.replaced("a newer connection of this page is open"));
               } else if (result.accepted() && session.isOpen()) {
                 loop.displace(result);
                 loop.events()

@@ -139,7 +139,7 @@ public final class ChannelAdmin {
       if (session.state() != Session.State.OPEN) {
         continue;
       }
-      Subscription subscription = session.subscriptions().get(request.channel());
+      Subscription subscription = session.subscription(request.channel());
       if (subscription == null || !loop.subscriptions().detach(session, request.channel())) {
         continue;
       }

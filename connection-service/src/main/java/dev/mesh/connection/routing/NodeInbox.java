@@ -11,6 +11,7 @@ import dev.mesh.common.routing.ForwardedFrame;
 import dev.mesh.common.routing.FrameReply;
 import dev.mesh.connection.edge.Edge;
 import dev.mesh.connection.edge.EdgeNode;
+import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Session;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
@@ -73,11 +74,11 @@ public final class NodeInbox {
                                 loop.lifecycle()
                                     .close(
                                         session,
-                                        close.reason(),
-                                        close.code(),
-                                        close.message(),
-                                        true,
-                                        close.retryAfterMs());
+                                        new Disconnect(
+                                            close.code(),
+                                            close.reason(),
+                                            close.message(),
+                                            close.retryAfterMs()));
                                 count++;
                               }
                             }

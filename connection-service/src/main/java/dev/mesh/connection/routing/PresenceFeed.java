@@ -75,7 +75,7 @@ public final class PresenceFeed {
     }
     String text = Frames.text(frame);
     for (Session session : java.util.List.copyOf(subscribers)) {
-      Subscription subscription = session.subscriptions().get(change.channel());
+      Subscription subscription = session.subscription(change.channel());
       if (subscription != null && subscription.presence() && session.isOpen()) {
         edge.outbound().send(session, text);
       }

@@ -16,7 +16,7 @@ public final class ResumeTokens {
 
   public static String of(Session session) {
     StringBuilder token = new StringBuilder();
-    for (Subscription subscription : session.subscriptions().values()) {
+    for (Subscription subscription : session.subscriptions()) {
       if (subscription.epoch() == null) {
         continue;
       }

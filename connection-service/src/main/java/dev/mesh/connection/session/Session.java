@@ -4,16 +4,19 @@ import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.connection.auth.VerifiedToken;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * One live connection on this node. Plain state, owned by the edge verticle's event loop: no locks,
- * no threads. Kept small on purpose: memory per idle connection is a product metric.
+ * no threads. Kept small on purpose: memory per idle connection is a product metric. It moves
+ * itself between states and refuses a move that cannot legitimately happen.
  */
 public final class Session {
 
-  /** docs/ARCHITECTURE.md §5.2; only {@code Lifecycle} moves a session between states. */
+  /** docs/ARCHITECTURE.md §5.2; only {@code Lifecycle} calls the transition methods. */
   public enum State {
     OPENING,
     OPEN,
@@ -102,7 +105,8 @@ public final class Session {
     return token;
   }
 
-  public void token(VerifiedToken value) {
+  /** The client refreshed its token (the caller checked that it names the same user). */
+  public void tokenRefreshed(VerifiedToken value) {
     this.token = value;
   }
 
@@ -110,11 +114,53 @@ public final class Session {
     return state;
   }
 
-  public void state(State value) {
-    if (value == State.OPEN && state != State.OPEN) {
-      registeredNanos = System.nanoTime();
+  /**
+   * OPENING to OPEN, once the registry accepted the connection. False when it closed meanwhile (or
+   * is open already): the caller then undoes the registration instead of announcing it.
+   */
+  public boolean opened() {
+    if (state != State.OPENING) {
+      return false;
     }
-    this.state = value;
+    state = State.OPEN;
+    registeredNanos = System.nanoTime();
+    return true;
+  }
+
+  /**
+   * OPENING or OPEN to CLOSING, when the server or the peer starts a close. False when a close has
+   * already begun: closing twice is harmless.
+   */
+  public boolean beginClosing() {
+    if (state == State.CLOSING || state == State.CLOSED) {
+      return false;
+    }
+    state = State.CLOSING;
+    return true;
+  }
+
+  /** CLOSING to CLOSED, once its cleanup ran. Only a close that began can end. */
+  public void closed() {
+    if (state != State.CLOSING) {
+      throw new IllegalStateException("closed without closing first: " + state);
+    }
+    state = State.CLOSED;
+  }
+
+  /**
+   * OPENING to CLOSED: refused, or gone during admission; nothing was announced. False when it was
+   * closed already (a refusal of a connection whose peer left meanwhile is harmless). An open
+   * connection must close through {@link #beginClosing()}.
+   */
+  public boolean closedBeforeOpen() {
+    if (state == State.CLOSED) {
+      return false;
+    }
+    if (state != State.OPENING) {
+      throw new IllegalStateException("an open connection cannot close before opening: " + state);
+    }
+    state = State.CLOSED;
+    return true;
   }
 
   /**
@@ -130,13 +176,17 @@ public final class Session {
     return state == State.OPEN;
   }
 
+  /** Whether a close has begun: nothing more is written to the client. */
+  public boolean isClosingOrClosed() {
+    return state == State.CLOSING || state == State.CLOSED;
+  }
+
   /** Any inbound traffic proves the peer alive. */
   public void seen(long nowNanos) {
     lastSeenNanos = nowNanos;
     pinged = false;
   }
 
-  /** Whether a ping went out since the last inbound traffic (one per silence is enough). */
   /** Whether the close at its rotation time has been scheduled (it falls before the next sweep). */
   public boolean rotationScheduled() {
     return rotationScheduled;
@@ -146,6 +196,7 @@ public final class Session {
     rotationScheduled = true;
   }
 
+  /** Whether a ping went out since the last inbound traffic (one per silence is enough). */
   public boolean pinged() {
     return pinged;
   }
@@ -171,16 +222,46 @@ public final class Session {
     return ++strikes;
   }
 
-  public Map<String, Subscription> subscriptions() {
-    return subscriptions;
+  /** The subscriptions in the order they were made; read-only (a view, not a copy). */
+  public Collection<Subscription> subscriptions() {
+    return Collections.unmodifiableCollection(subscriptions.values());
   }
 
+  /** This connection's subscription to the channel, or null. */
+  public Subscription subscription(String channel) {
+    return subscriptions.get(channel);
+  }
+
+  public boolean isSubscribed(String channel) {
+    return subscriptions.containsKey(channel);
+  }
+
+  public int subscriptionCount() {
+    return subscriptions.size();
+  }
+
+  /** Adds the subscription under its channel (a previous one of that channel is replaced). */
+  public void addSubscription(Subscription subscription) {
+    subscriptions.put(subscription.channel(), subscription);
+  }
+
+  /** Removes and returns the subscription to the channel, or null when there was none. */
+  public Subscription removeSubscription(String channel) {
+    return subscriptions.remove(channel);
+  }
+
+  /** The timer that warns of, then enforces, the token's expiry; -1 when none is pending. */
   public long tokenTimer() {
     return tokenTimer;
   }
 
-  public void tokenTimer(long id) {
-    this.tokenTimer = id;
+  public void tokenTimerStarted(long timerId) {
+    this.tokenTimer = timerId;
+  }
+
+  /** The pending token timer fired or was cancelled. */
+  public void tokenTimerEnded() {
+    this.tokenTimer = -1;
   }
 
   /** Why a close happened, from the close status the client sent (null: no close frame at all). */

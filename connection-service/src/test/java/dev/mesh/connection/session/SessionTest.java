@@ -1,0 +1,98 @@
+package dev.mesh.connection.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mesh.common.identity.ConnectionIdentity;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("A session's own state transitions")
+class SessionTest {
+
+  private static Session session() {
+    return new Session(
+        new ConnectionIdentity("u", "s", "t", "p", "c-1", "n-1"),
+        null,
+        null,
+        LimitOptions.defaults(),
+        System.nanoTime());
+  }
+
+  @Test
+  @DisplayName("opens once, records when, then closes through CLOSING")
+  void openThenClose() {
+    Session session = session();
+    assertThat(session.state()).isEqualTo(Session.State.OPENING);
+    assertThat(session.registeredNanos()).isEqualTo(Long.MAX_VALUE);
+
+    assertThat(session.opened()).isTrue();
+    assertThat(session.isOpen()).isTrue();
+    assertThat(session.registeredNanos()).isLessThan(Long.MAX_VALUE);
+    assertThat(session.opened()).isFalse();
+
+    assertThat(session.beginClosing()).isTrue();
+    assertThat(session.isClosingOrClosed()).isTrue();
+    assertThat(session.beginClosing()).isFalse();
+    session.closed();
+    assertThat(session.state()).isEqualTo(Session.State.CLOSED);
+    assertThat(session.beginClosing()).isFalse();
+  }
+
+  @Test
+  @DisplayName("does not open once it closed during admission, and a second refusal is harmless")
+  void closedWhileOpening() {
+    Session session = session();
+    assertThat(session.closedBeforeOpen()).isTrue();
+    assertThat(session.closedBeforeOpen()).isFalse();
+    assertThat(session.opened()).isFalse();
+    assertThat(session.state()).isEqualTo(Session.State.CLOSED);
+  }
+
+  @Test
+  @DisplayName("may begin closing while still opening (displaced before its welcome)")
+  void closingWhileOpening() {
+    Session session = session();
+    assertThat(session.beginClosing()).isTrue();
+    session.closed();
+    assertThat(session.opened()).isFalse();
+  }
+
+  @Test
+  @DisplayName("refuses to end a close that never began, or to close an open one as never opened")
+  void illegalTransitions() {
+    Session session = session();
+    assertThatThrownBy(session::closed).isInstanceOf(IllegalStateException.class);
+    session.opened();
+    assertThatThrownBy(session::closedBeforeOpen).isInstanceOf(IllegalStateException.class);
+    assertThat(session.isOpen()).isTrue();
+  }
+
+  @Test
+  @DisplayName("keeps its subscriptions by channel, in order, behind a read-only view")
+  void subscriptions() {
+    Session session = session();
+    session.addSubscription(new Subscription("b", false));
+    session.addSubscription(new Subscription("a", true));
+    assertThat(session.subscriptionCount()).isEqualTo(2);
+    assertThat(session.isSubscribed("a")).isTrue();
+    assertThat(session.subscription("a").presence()).isTrue();
+    assertThat(session.subscriptions()).extracting(Subscription::channel).containsExactly("b", "a");
+    assertThatThrownBy(() -> session.subscriptions().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThat(session.removeSubscription("b").channel()).isEqualTo("b");
+    assertThat(session.removeSubscription("b")).isNull();
+    assertThat(session.isSubscribed("b")).isFalse();
+  }
+
+  @Test
+  @DisplayName("remembers its pending token timer until it ends")
+  void tokenTimer() {
+    Session session = session();
+    assertThat(session.tokenTimer()).isEqualTo(-1);
+    session.tokenTimerStarted(7);
+    assertThat(session.tokenTimer()).isEqualTo(7);
+    session.tokenTimerEnded();
+    assertThat(session.tokenTimer()).isEqualTo(-1);
+  }
+}
