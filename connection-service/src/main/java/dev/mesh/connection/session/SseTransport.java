@@ -3,15 +3,14 @@ package dev.mesh.connection.session;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.events.Transport;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * Server-Sent Events transport (docs/PROTOCOL.md §7.2): each frame is one SSE event named after its
  * {@code type}, with the frame's JSON as data; frames that move positions carry the resume token as
- * {@code id:} so a browser's {@code Last-Event-ID} resumes every channel. Same bounded queue as the
- * WebSocket transport.
+ * {@code id:} so a browser's {@code Last-Event-ID} resumes every channel. Same {@link
+ * OutboundQueue} as the WebSocket transport.
  */
 public final class SseTransport implements SessionTransport {
 
@@ -19,17 +18,7 @@ public final class SseTransport implements SessionTransport {
       Set.of("subscribed", "unsubscribed", "event", "events", "reset");
 
   private final HttpServerResponse response;
-  private final int hardBytes;
-  private final ArrayDeque<String> overflow = new ArrayDeque<>();
-  private long overflowBytes;
-
-  /**
-   * Bytes of frames dropped since the queue last drained: a reader that never drains is closed past
-   * the hard bound.
-   */
-  private long droppedBytes;
-
-  private Runnable drained = () -> {};
+  private final OutboundQueue queue;
   private Supplier<String> resumeToken = () -> "";
   private boolean closed;
   private boolean peerGone;
@@ -38,9 +27,32 @@ public final class SseTransport implements SessionTransport {
 
   public SseTransport(HttpServerResponse response, int softBytes, int hardBytes) {
     this.response = response;
-    this.hardBytes = hardBytes;
+    this.queue =
+        new OutboundQueue(
+            new OutboundQueue.Sink() {
+              @Override
+              public boolean writeQueueFull() {
+                return response.writeQueueFull();
+              }
+
+              @Override
+              public String encode(String frame) {
+                return SseTransport.this.encode(frame);
+              }
+
+              @Override
+              public void write(String encoded) {
+                response.write(encoded);
+              }
+            },
+            hardBytes);
     response.setWriteQueueMaxSize(softBytes);
-    response.drainHandler(v -> flush());
+    response.drainHandler(
+        v -> {
+          if (!isClosed()) {
+            queue.flush();
+          }
+        });
   }
 
   /** Where the {@code id:} of positioned frames comes from (the session's subscriptions). */
@@ -75,23 +87,11 @@ public final class SseTransport implements SessionTransport {
     if (isClosed()) {
       return Outcome.DROPPED;
     }
-    String event = encode(frame);
-    if (overflow.isEmpty() && !response.writeQueueFull()) {
-      response.write(event);
+    if (!queue.congested()) {
+      // Written at once: the keep-alive counts only these, not frames written later by a drain.
       lastWriteNanos = System.nanoTime();
-      return Outcome.SENT;
     }
-    if (droppable) {
-      droppedBytes += frame.length();
-      return droppedBytes + overflowBytes > hardBytes ? Outcome.OVERFLOW : Outcome.DROPPED;
-    }
-    long size = (long) event.length() * 3;
-    if (overflowBytes + size > hardBytes) {
-      return Outcome.OVERFLOW;
-    }
-    overflow.add(event);
-    overflowBytes += size;
-    return Outcome.SENT;
+    return queue.offer(frame, droppable);
   }
 
   private String encode(String frame) {
@@ -119,21 +119,6 @@ public final class SseTransport implements SessionTransport {
     return "message";
   }
 
-  private void flush() {
-    if (isClosed()) {
-      return;
-    }
-    while (!overflow.isEmpty() && !response.writeQueueFull()) {
-      String event = overflow.poll();
-      overflowBytes -= (long) event.length() * 3;
-      response.write(event);
-    }
-    if (overflow.isEmpty() && !response.writeQueueFull()) {
-      droppedBytes = 0;
-      drained.run();
-    }
-  }
-
   @Override
   public void ping() {
     if (!closed) {
@@ -154,8 +139,7 @@ public final class SseTransport implements SessionTransport {
     if (!closed) {
       closed = true;
       sentCode = code;
-      overflow.clear();
-      overflowBytes = 0;
+      queue.discard();
       if (reason != null && reason.startsWith("retry-after=")) {
         response.write("retry: " + reason.substring("retry-after=".length()) + "\n\n");
       }
@@ -189,16 +173,16 @@ public final class SseTransport implements SessionTransport {
 
   @Override
   public void onDrained(Runnable handler) {
-    this.drained = handler;
+    queue.onDrained(handler);
   }
 
   @Override
   public boolean congested() {
-    return !isClosed() && (!overflow.isEmpty() || response.writeQueueFull());
+    return !isClosed() && queue.congested();
   }
 
   @Override
   public long queuedBytes() {
-    return overflowBytes;
+    return queue.queuedBytes();
   }
 }

@@ -5,35 +5,37 @@ import dev.mesh.common.events.Transport;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 
-/**
- * WebSocket transport with a bounded outbound queue: the socket's own write queue holds up to the
- * soft bound; past it droppable frames are dropped and the others wait in an overflow queue that
- * counts bytes, up to the hard bound. A stalled reader therefore costs at most the hard bound of
- * memory.
- */
+/** WebSocket transport: one text message per frame, through the {@link OutboundQueue}. */
 public final class WebSocketTransport implements SessionTransport {
 
   private final ServerWebSocket socket;
-  private final int hardBytes;
-  private final ArrayDeque<String> overflow = new ArrayDeque<>();
-  private long overflowBytes;
-
-  /**
-   * Bytes of frames dropped since the queue last drained: a reader that never drains is closed past
-   * the hard bound.
-   */
-  private long droppedBytes;
-
-  private Runnable drained = () -> {};
+  private final OutboundQueue queue;
   private boolean closed;
 
   public WebSocketTransport(ServerWebSocket socket, int softBytes, int hardBytes) {
     this.socket = socket;
-    this.hardBytes = hardBytes;
+    this.queue =
+        new OutboundQueue(
+            new OutboundQueue.Sink() {
+              @Override
+              public boolean writeQueueFull() {
+                return socket.writeQueueFull();
+              }
+
+              @Override
+              public void write(String encoded) {
+                socket.writeTextMessage(encoded);
+              }
+            },
+            hardBytes);
     socket.setWriteQueueMaxSize(softBytes);
-    socket.drainHandler(v -> flush());
+    socket.drainHandler(
+        v -> {
+          if (!isClosed()) {
+            queue.flush();
+          }
+        });
   }
 
   @Override
@@ -55,39 +57,7 @@ public final class WebSocketTransport implements SessionTransport {
 
   @Override
   public Outcome send(String frame, boolean droppable) {
-    if (isClosed()) {
-      return Outcome.DROPPED;
-    }
-    if (overflow.isEmpty() && !socket.writeQueueFull()) {
-      socket.writeTextMessage(frame);
-      return Outcome.SENT;
-    }
-    if (droppable) {
-      droppedBytes += frame.length();
-      return droppedBytes + overflowBytes > hardBytes ? Outcome.OVERFLOW : Outcome.DROPPED;
-    }
-    long size = (long) frame.length() * 3;
-    if (overflowBytes + size > hardBytes) {
-      return Outcome.OVERFLOW;
-    }
-    overflow.add(frame);
-    overflowBytes += size;
-    return Outcome.SENT;
-  }
-
-  private void flush() {
-    if (isClosed()) {
-      return;
-    }
-    while (!overflow.isEmpty() && !socket.writeQueueFull()) {
-      String frame = overflow.poll();
-      overflowBytes -= (long) frame.length() * 3;
-      socket.writeTextMessage(frame);
-    }
-    if (overflow.isEmpty() && !socket.writeQueueFull()) {
-      droppedBytes = 0;
-      drained.run();
-    }
+    return isClosed() ? Outcome.DROPPED : queue.offer(frame, droppable);
   }
 
   @Override
@@ -101,8 +71,7 @@ public final class WebSocketTransport implements SessionTransport {
   public void close(int code, String reason) {
     if (!closed) {
       closed = true;
-      overflow.clear();
-      overflowBytes = 0;
+      queue.discard();
       socket.close((short) code, reason);
     }
   }
@@ -129,16 +98,16 @@ public final class WebSocketTransport implements SessionTransport {
 
   @Override
   public void onDrained(Runnable handler) {
-    this.drained = handler;
+    queue.onDrained(handler);
   }
 
   @Override
   public boolean congested() {
-    return !isClosed() && (!overflow.isEmpty() || socket.writeQueueFull());
+    return !isClosed() && queue.congested();
   }
 
   @Override
   public long queuedBytes() {
-    return overflowBytes;
+    return queue.queuedBytes();
   }
 }
