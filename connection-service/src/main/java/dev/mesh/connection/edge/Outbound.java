@@ -3,6 +3,7 @@ package dev.mesh.connection.edge;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.common.protocol.Envelope;
+import dev.mesh.connection.frames.ErrorCode;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.SessionTransport;
@@ -112,7 +113,7 @@ public final class Outbound {
     }
   }
 
-  public void error(Session session, String id, String code, String message) {
+  public void error(Session session, String id, ErrorCode code, String message) {
     edge.metrics.errorFrames.increment();
     send(session, Frames.error(id, code, message));
   }
