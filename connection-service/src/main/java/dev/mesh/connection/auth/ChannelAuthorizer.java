@@ -8,6 +8,7 @@ import dev.mesh.common.bus.BusClient;
 import dev.mesh.common.bus.Json;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.ops.SafeLog;
+import dev.mesh.common.replay.ReplayClient;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -60,12 +61,12 @@ public final class ChannelAuthorizer {
 
   public Future<Decision> check(
       String action, String channel, ConnectionIdentity identity, JsonObject claims) {
-    if (channel.startsWith("user:")) {
+    if (ReplayClient.isUserChannel(channel)) {
       if (action.equals(AuthorizeRequest.PUBLISH)) {
         return Future.succeededFuture(Decision.deny("clients may not publish to user: channels"));
       }
       return Future.succeededFuture(
-          channel.equals("user:" + identity.userId())
+          channel.equals(ReplayClient.userChannel(identity.userId()))
               ? Decision.ALLOW
               : Decision.deny(action + " to " + channel + " is not allowed"));
     }

@@ -1,29 +1,32 @@
 package dev.mesh.connection.edge;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.auth.AuthorizeRequest;
-import dev.mesh.common.bus.Json;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.events.Transport;
-import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.common.protocol.Position;
+import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.connection.auth.Authenticator;
+import dev.mesh.connection.auth.ChannelAuthorizer;
+import dev.mesh.connection.frames.ClientFrame;
+import dev.mesh.connection.frames.DecodeError;
+import dev.mesh.connection.frames.Decoded;
+import dev.mesh.connection.frames.ErrorCode;
+import dev.mesh.connection.frames.FrameDecoder;
 import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.Subscription;
 import io.vertx.core.Future;
 import java.time.Instant;
-import java.util.Optional;
 
 /**
- * Inbound client frames (docs/PROTOCOL.md §3.2, §3.4). A bad frame gets an {@code error} naming the
- * problem and the client's request id, and nothing else happens; abuse errors add up, and the
- * threshold closes the connection with 4502. Frames from a connection that is no longer open
- * (replaced, closing) are ignored without reply.
+ * Inbound client frames (docs/PROTOCOL.md §3.2, §3.4), decoded by {@link FrameDecoder} and acted on
+ * here. A bad frame gets an {@code error} naming the problem and the client's request id, and
+ * nothing else happens; abuse errors add up, and the threshold closes the connection with 4502.
+ * Frames from a connection that is no longer open (replaced, closing) are ignored without reply.
  */
 public final class FrameHandler {
 
@@ -31,9 +34,6 @@ public final class FrameHandler {
   public record Reply(int status, String frame) {
     static final Reply NONE = new Reply(204, null);
   }
-
-  /** Largest presence member info accepted, serialised (docs/PROTOCOL.md §10.3). */
-  static final int MAX_INFO_BYTES = 1024;
 
   private final Edge edge;
   private final Authenticator authenticator;
@@ -54,17 +54,9 @@ public final class FrameHandler {
     edge.metrics.bytesIn.increment(text.length());
     JsonNode frame;
     try {
-      frame = Json.MAPPER.readTree(text);
-    } catch (JsonProcessingException e) {
-      abuse(
-          session,
-          null,
-          "malformed-json",
-          "not valid JSON (or nested deeper than "
-              + Json.MAX_NESTING_DEPTH
-              + "): "
-              + e.getOriginalMessage(),
-          now);
+      frame = FrameDecoder.parse(text);
+    } catch (FrameDecoder.UnreadableFrame e) {
+      abuse(session, e.error(), now);
       return;
     }
     handle(session, frame, now)
@@ -85,7 +77,7 @@ public final class FrameHandler {
       abuse(
           session,
           null,
-          "unsupported-frame",
+          ErrorCode.UNSUPPORTED_FRAME,
           "binary frames are not supported: send JSON text frames",
           now);
     }
@@ -96,79 +88,52 @@ public final class FrameHandler {
    * counted); the WebSocket path writes the reply to the socket, the SSE path returns it in the
    * HTTP response.
    */
-  public Future<Reply> handle(Session session, JsonNode frame, long now) {
+  public Future<Reply> handle(Session session, JsonNode json, long now) {
     if (!session.takeRate(now)) {
       edge.metrics.rateLimited.increment();
-      String rateId = frame != null && frame.isObject() ? Frames.string(frame, "id") : null;
       return Future.succeededFuture(
           abuseReply(
               session,
-              rateId,
-              "rate-limited",
+              FrameDecoder.sentId(json),
+              ErrorCode.RATE_LIMITED,
               "more than "
                   + edge.options.limits().ratePerSecond()
                   + " frames per second: frame dropped, retry later",
               now));
     }
-    if (frame == null || !frame.isObject()) {
-      return Future.succeededFuture(
-          abuseReply(session, null, "malformed-json", "a frame must be a JSON object", now));
+    // A switch over the sealed type once the build is on Java 21.
+    Decoded decoded = FrameDecoder.decode(json);
+    if (decoded instanceof DecodeError error) {
+      return Future.succeededFuture(abuseReply(session, error, now));
     }
-    String id = Frames.string(frame, "id");
-    JsonNode typeNode = frame.get("type");
-    if (typeNode == null || typeNode.isNull()) {
-      return Future.succeededFuture(
-          abuseReply(session, id, "missing-field", "type is required", now));
+    if (decoded instanceof ClientFrame.Ping ping) {
+      return Future.succeededFuture(new Reply(200, Frames.pong(ping.id())));
     }
-    if (!typeNode.isTextual()) {
-      return Future.succeededFuture(
-          abuseReply(session, id, "invalid-field", "type must be a string", now));
+    if (decoded instanceof ClientFrame.Subscribe subscribe) {
+      return subscribe(session, subscribe, now);
     }
-    if (frame.has("id") && (id == null || ClientIds.checkId("id", id).isPresent())) {
-      return Future.succeededFuture(
-          abuseReply(
-              session,
-              null,
-              "invalid-field",
-              "id must be 1-" + ClientIds.MAX_ID_LENGTH + " characters of A-Z a-z 0-9 _ -",
-              now));
+    if (decoded instanceof ClientFrame.Unsubscribe unsubscribe) {
+      return unsubscribe(session, unsubscribe);
     }
-    return switch (typeNode.asText()) {
-      case "ping" -> Future.succeededFuture(new Reply(200, Frames.pong(id)));
-      case "subscribe" -> subscribe(session, id, frame, now);
-      case "unsubscribe" -> unsubscribe(session, id, frame, now);
-      case "publish" -> publish(session, id, frame, now);
-      case "ack" -> Future.succeededFuture(ack(session, frame, now));
-      case "refresh" -> refresh(session, id, frame, now);
-      case "close" -> {
-        edge.lifecycle.closeWithoutGoodbye(session, Disconnect.clientClosed());
-        yield Future.succeededFuture(Reply.NONE);
-      }
-      default ->
-          Future.succeededFuture(
-              abuseReply(
-                  session, id, "unknown-type", "unknown type '" + typeNode.asText() + "'", now));
-    };
+    if (decoded instanceof ClientFrame.Publish publish) {
+      return publish(session, publish);
+    }
+    if (decoded instanceof ClientFrame.Ack ack) {
+      return Future.succeededFuture(ack(session, ack, now));
+    }
+    if (decoded instanceof ClientFrame.Refresh refresh) {
+      return refresh(session, refresh);
+    }
+    if (decoded instanceof ClientFrame.Close) {
+      edge.lifecycle.closeWithoutGoodbye(session, Disconnect.clientClosed());
+      return Future.succeededFuture(Reply.NONE);
+    }
+    throw new IllegalStateException("no handling for " + decoded);
   }
 
-  private Future<Reply> subscribe(Session session, String id, JsonNode frame, long now) {
-    Optional<String> problem = requireId(id).or(() -> channelProblem(frame));
-    if (problem.isPresent()) {
-      return Future.succeededFuture(
-          abuseReply(session, id, code(problem.get()), problem.get(), now));
-    }
-    String channel = frame.get("channel").asText();
-    Position from;
-    try {
-      from = position(frame.get("position"));
-    } catch (IllegalArgumentException e) {
-      return Future.succeededFuture(abuseReply(session, id, "invalid-field", e.getMessage(), now));
-    }
-    JsonNode presenceNode = frame.get("presence");
-    if (presenceNode != null && !presenceNode.isBoolean() && !presenceNode.isNull()) {
-      return Future.succeededFuture(
-          abuseReply(session, id, "invalid-field", "presence must be a boolean", now));
-    }
+  private Future<Reply> subscribe(Session session, ClientFrame.Subscribe frame, long now) {
+    String id = frame.id();
+    String channel = frame.channel();
     Subscription existing = session.subscription(channel);
     if (existing != null) {
       ObjectNode subscribed = Frames.frame("subscribed").put("id", id).put("channel", channel);
@@ -182,24 +147,13 @@ public final class FrameHandler {
       return Future.succeededFuture(
           error(
               id,
-              429,
-              "too-many-subscriptions",
+              ErrorCode.TOO_MANY_SUBSCRIPTIONS,
               "at most "
                   + edge.options.limits().maxSubscriptions()
                   + " subscriptions per connection"));
     }
-    boolean presence = presenceNode != null && presenceNode.asBoolean(false);
-    JsonNode info = frame.get("info");
-    if (info != null
-        && !info.isNull()
-        && (!info.isObject() || Json.encode(info).length() > MAX_INFO_BYTES)) {
-      return Future.succeededFuture(
-          abuseReply(
-              session,
-              id,
-              info.isObject() ? "too-large" : "invalid-field",
-              "info must be a JSON object of at most " + MAX_INFO_BYTES + " bytes",
-              now));
+    if (frame.badInfo() != null) {
+      return Future.succeededFuture(abuseReply(session, frame.badInfo(), now));
     }
     return edge.authorizer
         .check(AuthorizeRequest.SUBSCRIBE, channel, session.identity(), session.token().claims())
@@ -209,18 +163,15 @@ public final class FrameHandler {
                 return Future.succeededFuture(Reply.NONE);
               }
               if (!decision.allowed()) {
-                return Future.succeededFuture(
-                    decision.unavailable()
-                        ? error(id, 503, "unavailable", decision.reason())
-                        : abuseReply(
-                            session, id, "forbidden", decision.reason(), System.nanoTime()));
+                return Future.succeededFuture(refused(session, id, decision));
               }
               if (session.isSubscribed(channel)) {
                 return Future.succeededFuture(Reply.NONE);
               }
               // subscribed/reset/events go on the stream in order; the SSE POST only gets an empty
               // 204 for them.
-              edge.subscriptions.subscribe(session, id, channel, from, presence, info);
+              edge.subscriptions.subscribe(
+                  session, id, channel, frame.from(), frame.presence(), frame.info());
               return Future.succeededFuture(Reply.NONE);
             });
   }
@@ -232,7 +183,7 @@ public final class FrameHandler {
   public void subscribeFromUrl(Session session, String channel, Position from, boolean presence) {
     if (session.subscriptionCount() >= edge.options.limits().maxSubscriptions()) {
       edge.outbound.send(
-          session, error(null, 429, "too-many-subscriptions", "too many channels").frame());
+          session, error(null, ErrorCode.TOO_MANY_SUBSCRIPTIONS, "too many channels").frame());
       return;
     }
     edge.authorizer
@@ -245,9 +196,11 @@ public final class FrameHandler {
               if (decision.allowed()) {
                 edge.subscriptions.subscribe(session, null, channel, from, presence, null);
               } else {
+                ErrorCode code =
+                    decision.unavailable() ? ErrorCode.UNAVAILABLE : ErrorCode.FORBIDDEN;
                 ObjectNode error =
                     Frames.frame("error")
-                        .put("code", decision.unavailable() ? "unavailable" : "forbidden")
+                        .put("code", code.wireName())
                         .put("message", decision.reason())
                         .put("channel", channel);
                 edge.outbound.send(session, Frames.text(error));
@@ -255,17 +208,13 @@ public final class FrameHandler {
             });
   }
 
-  private Future<Reply> unsubscribe(Session session, String id, JsonNode frame, long now) {
-    Optional<String> problem = requireId(id).or(() -> channelProblem(frame));
-    if (problem.isPresent()) {
-      return Future.succeededFuture(
-          abuseReply(session, id, code(problem.get()), problem.get(), now));
-    }
-    String channel = frame.get("channel").asText();
+  private Future<Reply> unsubscribe(Session session, ClientFrame.Unsubscribe frame) {
+    String id = frame.id();
+    String channel = frame.channel();
     Subscription subscription = session.subscription(channel);
     if (!edge.subscriptions.detach(session, channel)) {
       return Future.succeededFuture(
-          error(id, 409, "not-subscribed", "not subscribed to " + channel));
+          error(id, ErrorCode.NOT_SUBSCRIBED, "not subscribed to " + channel));
     }
     if (subscription.presence()) {
       edge.presence.leave(session.identity(), channel);
@@ -280,42 +229,23 @@ public final class FrameHandler {
     return Future.succeededFuture(new Reply(200, unsubscribed));
   }
 
-  private Future<Reply> publish(Session session, String id, JsonNode frame, long now) {
-    Optional<String> problem = requireId(id).or(() -> channelProblem(frame));
-    if (problem.isPresent()) {
-      return Future.succeededFuture(
-          abuseReply(session, id, code(problem.get()), problem.get(), now));
-    }
-    JsonNode data = frame.get("data");
-    if (data == null || data.isNull()) {
-      return Future.succeededFuture(
-          abuseReply(session, id, "missing-field", "data is required (any JSON but null)", now));
-    }
-    JsonNode criticalNode = frame.get("critical");
-    if (criticalNode != null && !criticalNode.isBoolean()) {
-      return Future.succeededFuture(
-          abuseReply(session, id, "invalid-field", "critical must be a boolean", now));
-    }
-    String channel = frame.get("channel").asText();
-    boolean critical = criticalNode != null && criticalNode.asBoolean();
+  private Future<Reply> publish(Session session, ClientFrame.Publish frame) {
+    String id = frame.id();
+    String channel = frame.channel();
     return edge.authorizer
         .check(AuthorizeRequest.PUBLISH, channel, session.identity(), session.token().claims())
         .compose(
             decision -> {
               if (!decision.allowed()) {
-                return Future.succeededFuture(
-                    decision.unavailable()
-                        ? error(id, 503, "unavailable", decision.reason())
-                        : abuseReply(
-                            session, id, "forbidden", decision.reason(), System.nanoTime()));
+                return Future.succeededFuture(refused(session, id, decision));
               }
               return edge.log
                   .publish(
                       channel,
                       id,
-                      data,
-                      critical,
-                      "user:" + session.userId(),
+                      frame.data(),
+                      frame.critical(),
+                      ReplayClient.userPublisher(session.userId()),
                       session.userId(),
                       session.id())
                   .map(
@@ -336,19 +266,29 @@ public final class FrameHandler {
   }
 
   /**
+   * An authorisation refusal: {@code unavailable} when the authoriser did not answer, else a {@code
+   * forbidden} strike.
+   */
+  private Reply refused(Session session, String id, ChannelAuthorizer.Decision decision) {
+    return decision.unavailable()
+        ? error(id, ErrorCode.UNAVAILABLE, decision.reason())
+        : abuseReply(session, id, ErrorCode.FORBIDDEN, decision.reason(), System.nanoTime());
+  }
+
+  /**
    * Replay's 400/413 are final for this frame; anything else (timeout, no handlers, 503) is worth a
    * retry.
    */
   private Reply publishFailure(String id, Throwable e) {
     int code = e instanceof io.vertx.core.eventbus.ReplyException reply ? reply.failureCode() : -1;
     if (code == dev.mesh.common.bus.ErrorCodes.TOO_LARGE) {
-      return error(id, 413, "too-large", e.getMessage());
+      return error(id, ErrorCode.TOO_LARGE, e.getMessage());
     }
     if (code == dev.mesh.common.bus.ErrorCodes.BAD_REQUEST) {
-      return error(id, 400, "invalid-field", e.getMessage());
+      return error(id, ErrorCode.INVALID_FIELD, e.getMessage());
     }
     if (code == dev.mesh.common.bus.ErrorCodes.LIMIT_REACHED) {
-      return error(id, 429, "too-many-channels", e.getMessage());
+      return error(id, ErrorCode.TOO_MANY_CHANNELS, e.getMessage());
     }
     // The cause's kind only: a timeout's text names the internal reply address.
     String cause =
@@ -359,46 +299,27 @@ public final class FrameHandler {
               default -> "replay-service failed (" + reply.failureCode() + ")";
             }
             : "replay-service failed";
-    return error(id, 503, "unavailable", "publish failed: " + cause + "; retry with the same id");
+    return error(
+        id, ErrorCode.UNAVAILABLE, "publish failed: " + cause + "; retry with the same id");
   }
 
-  private Reply ack(Session session, JsonNode frame, long now) {
-    Optional<String> problem = channelProblem(frame);
-    if (problem.isPresent()) {
-      return abuseReply(session, null, code(problem.get()), problem.get(), now);
-    }
-    JsonNode seqNode = frame.get("seq");
-    if (seqNode == null
-        || !seqNode.canConvertToLong()
-        || !seqNode.isIntegralNumber()
-        || seqNode.asLong() < 0) {
-      return abuseReply(
-          session,
-          null,
-          seqNode == null ? "missing-field" : "invalid-field",
-          "seq must be an integer >= 0",
-          now);
-    }
-    String channel = frame.get("channel").asText();
+  private Reply ack(Session session, ClientFrame.Ack frame, long now) {
+    String channel = frame.channel();
     Subscription subscription = session.subscription(channel);
     if (subscription == null) {
-      return error(null, 409, "not-subscribed", "not subscribed to " + channel);
+      return error(null, ErrorCode.NOT_SUBSCRIBED, "not subscribed to " + channel);
     }
-    if (subscription.epoch() == null || seqNode.asLong() > subscription.lastSeq()) {
-      return abuseReply(session, null, "invalid-field", "ack beyond the last event delivered", now);
+    if (subscription.epoch() == null || frame.seq() > subscription.lastSeq()) {
+      return abuseReply(
+          session, null, ErrorCode.INVALID_FIELD, "ack beyond the last event delivered", now);
     }
-    edge.log.ack(session.userId(), channel, subscription.epoch(), seqNode.asLong());
+    edge.log.ack(session.userId(), channel, subscription.epoch(), frame.seq());
     return Reply.NONE;
   }
 
-  private Future<Reply> refresh(Session session, String id, JsonNode frame, long now) {
-    String token = Frames.string(frame, "token");
-    if (id == null || token == null) {
-      return Future.succeededFuture(
-          abuseReply(session, id, "missing-field", "refresh needs id and token", now));
-    }
+  private Future<Reply> refresh(Session session, ClientFrame.Refresh frame) {
     return authenticator
-        .verify(token)
+        .verify(frame.token())
         .compose(
             verified ->
                 verified.userId().equals(session.userId())
@@ -408,7 +329,7 @@ public final class FrameHandler {
             verified -> {
               session.tokenRefreshed(verified);
               scheduleTokenExpiry(session);
-              return new Reply(200, Frames.refreshed(id, verified.expiresAt()));
+              return new Reply(200, Frames.refreshed(frame.id(), verified.expiresAt()));
             })
         .otherwise(
             e -> {
@@ -462,8 +383,9 @@ public final class FrameHandler {
             }));
   }
 
-  private Reply abuseReply(Session session, String id, String code, String message, long now) {
-    Reply reply = error(id, statusOf(code), code, message);
+  /** The error answering a bad frame, counted as a strike; the strike limit closes with 4502. */
+  private Reply abuseReply(Session session, String id, ErrorCode code, String message, long now) {
+    Reply reply = error(id, code, message);
     if (session.strike(now) >= edge.options.limits().abuseStrikes()) {
       edge.lifecycle.close(
           session,
@@ -474,57 +396,21 @@ public final class FrameHandler {
     return reply;
   }
 
-  private void abuse(Session session, String id, String code, String message, long now) {
-    Reply reply = abuseReply(session, id, code, message, now);
-    edge.outbound.send(session, reply.frame());
+  /** A frame the decoder refused: every decode error is a strike. */
+  private Reply abuseReply(Session session, DecodeError problem, long now) {
+    return abuseReply(session, problem.id(), problem.code(), problem.message(), now);
   }
 
-  private Reply error(String id, int status, String code, String message) {
+  private void abuse(Session session, String id, ErrorCode code, String message, long now) {
+    edge.outbound.send(session, abuseReply(session, id, code, message, now).frame());
+  }
+
+  private void abuse(Session session, DecodeError problem, long now) {
+    abuse(session, problem.id(), problem.code(), problem.message(), now);
+  }
+
+  private Reply error(String id, ErrorCode code, String message) {
     edge.metrics.errorFrames.increment();
-    return new Reply(status, Frames.error(id, code, message));
-  }
-
-  private static int statusOf(String code) {
-    return switch (code) {
-      case "rate-limited" -> 429;
-      case "forbidden" -> 403;
-      case "too-large" -> 413;
-      default -> 400;
-    };
-  }
-
-  private static Optional<String> requireId(String id) {
-    return id == null ? Optional.of("id is required") : Optional.empty();
-  }
-
-  private static Optional<String> channelProblem(JsonNode frame) {
-    JsonNode channel = frame.get("channel");
-    if (channel == null || channel.isNull()) {
-      return Optional.of("channel is required");
-    }
-    if (!channel.isTextual()) {
-      return Optional.of("channel must be a string");
-    }
-    return ClientIds.checkChannel(channel.asText());
-  }
-
-  private static String code(String problem) {
-    return problem.endsWith("is required") ? "missing-field" : "invalid-field";
-  }
-
-  private static Position position(JsonNode node) {
-    if (node == null || node.isNull()) {
-      return null;
-    }
-    JsonNode epoch = node.get("epoch");
-    JsonNode seq = node.get("seq");
-    if (!node.isObject()
-        || epoch == null
-        || !epoch.isTextual()
-        || seq == null
-        || !seq.isIntegralNumber()) {
-      throw new IllegalArgumentException("position must be {epoch: string, seq: integer >= 0}");
-    }
-    return new Position(epoch.asText(), seq.asLong());
+    return new Reply(code.status(), Frames.error(id, code, message));
   }
 }

@@ -1,6 +1,7 @@
 package dev.mesh.connection.edge;
 
 import dev.mesh.common.protocol.Envelope;
+import dev.mesh.connection.frames.ErrorCode;
 import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
@@ -109,7 +110,7 @@ public final class Outbound {
     }
   }
 
-  public void error(Session session, String id, String code, String message) {
+  public void error(Session session, String id, ErrorCode code, String message) {
     edge.metrics.errorFrames.increment();
     send(session, Frames.error(id, code, message));
   }

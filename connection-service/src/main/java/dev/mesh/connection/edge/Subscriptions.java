@@ -8,6 +8,8 @@ import dev.mesh.common.observe.LogContext;
 import dev.mesh.common.presence.ChannelMembers;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
+import dev.mesh.common.replay.ReplayClient;
+import dev.mesh.connection.frames.ErrorCode;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Frames;
@@ -51,7 +53,7 @@ public final class Subscriptions {
   }
 
   static boolean isUserChannel(String channel) {
-    return channel.startsWith("user:");
+    return ReplayClient.isUserChannel(channel);
   }
 
   /**
@@ -131,7 +133,7 @@ public final class Subscriptions {
                 edge.outbound.error(
                     session,
                     requestId,
-                    "unavailable",
+                    ErrorCode.UNAVAILABLE,
                     "history unavailable for "
                         + channel
                         + ": "

@@ -15,6 +15,7 @@ import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.OriginPolicy;
 import dev.mesh.connection.auth.VerifiedToken;
 import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.frames.ErrorCode;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.ResumeTokens;
 import dev.mesh.connection.session.SseTransport;
@@ -58,7 +59,7 @@ public final class SseEndpoint {
       HttpErrors.json(
           ctx.response().putHeader("Retry-After", Integer.toString(wait)),
           429,
-          "rate-limited",
+          ErrorCode.RATE_LIMITED.wireName(),
           "too many connection attempts from your address: retry after " + wait + " s");
       return;
     }
@@ -70,7 +71,7 @@ public final class SseEndpoint {
       HttpErrors.json(
           ctx.response().putHeader("Retry-After", "1"),
           503,
-          "unavailable",
+          ErrorCode.UNAVAILABLE.wireName(),
           "node is shutting down");
       return;
     }
@@ -82,7 +83,7 @@ public final class SseEndpoint {
       HttpErrors.json(
           ctx.response().putHeader("Retry-After", Long.toString((hint + 999) / 1000)),
           503,
-          "unavailable",
+          ErrorCode.UNAVAILABLE.wireName(),
           "node is cut off from the cluster (" + noQuorum + "): retry");
       return;
     }
@@ -96,7 +97,7 @@ public final class SseEndpoint {
       HttpErrors.json(
           ctx.response(),
           503,
-          "unavailable",
+          ErrorCode.UNAVAILABLE.wireName(),
           "node busy admitting connections: retry after " + deferral.retryAfterMs() + " ms",
           deferral.retryAfterMs());
       return;
@@ -140,7 +141,7 @@ public final class SseEndpoint {
                 ctx.response()
                     .setStatusCode(400)
                     .putHeader("Content-Type", "application/json")
-                    .end(Frames.error(null, "invalid-field", e.getMessage()));
+                    .end(Frames.error(null, ErrorCode.INVALID_FIELD, e.getMessage()));
                 return;
               }
               stream(ctx, token, query, channels, positions, presence, permit);
@@ -216,7 +217,7 @@ public final class SseEndpoint {
           429,
           Frames.error(
               null,
-              "rate-limited",
+              ErrorCode.RATE_LIMITED,
               "too many POSTs from your address: retry after " + wait + " s"));
       return;
     }
@@ -261,10 +262,10 @@ public final class SseEndpoint {
           413,
           Frames.error(
               null,
-              "too-large",
+              ErrorCode.TOO_LARGE,
               "body larger than " + edge.options().limits().maxFrameBytes() + " bytes"));
     } else {
-      reply(ctx, 400, Frames.error(null, "malformed-json", "the body could not be read"));
+      reply(ctx, 400, Frames.error(null, ErrorCode.MALFORMED_JSON, "the body could not be read"));
     }
   }
 
@@ -277,7 +278,9 @@ public final class SseEndpoint {
           ctx,
           413,
           Frames.error(
-              null, "too-large", "body larger than " + edge.options().limits().maxFrameBytes()));
+              null,
+              ErrorCode.TOO_LARGE,
+              "body larger than " + edge.options().limits().maxFrameBytes()));
       return;
     }
     JsonNode frame;
@@ -286,11 +289,14 @@ public final class SseEndpoint {
           Json.MAPPER.readTree(
               ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
     } catch (IOException e) {
-      reply(ctx, 400, Frames.error(null, "malformed-json", "not valid JSON: " + e.getMessage()));
+      reply(
+          ctx,
+          400,
+          Frames.error(null, ErrorCode.MALFORMED_JSON, "not valid JSON: " + e.getMessage()));
       return;
     }
     if (frame == null) {
-      reply(ctx, 400, Frames.error(null, "malformed-json", "empty body"));
+      reply(ctx, 400, Frames.error(null, ErrorCode.MALFORMED_JSON, "empty body"));
       return;
     }
     edge.registry()
@@ -309,7 +315,7 @@ public final class SseEndpoint {
                     404,
                     Frames.error(
                         null,
-                        "unknown-connection",
+                        ErrorCode.UNKNOWN_CONNECTION,
                         "no live connection " + connectionId + " of yours"));
                 return;
               }
@@ -336,7 +342,7 @@ public final class SseEndpoint {
                             code,
                             Frames.error(
                                 null,
-                                code == 404 ? "unknown-connection" : "unavailable",
+                                code == 404 ? ErrorCode.UNKNOWN_CONNECTION : ErrorCode.UNAVAILABLE,
                                 code == 404
                                     ? "no live connection " + connectionId + " of yours"
                                     : "try again"));
@@ -347,7 +353,7 @@ public final class SseEndpoint {
 
   private void refuse(RoutingContext ctx, Throwable e) {
     if (!(e instanceof AuthFailure failure)) {
-      reply(ctx, 503, Frames.error(null, "unavailable", "try again"));
+      reply(ctx, 503, Frames.error(null, ErrorCode.UNAVAILABLE, "try again"));
       return;
     }
     edge.metrics().authFailure(failure.reason().tag());

@@ -5,6 +5,7 @@ import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.OriginPolicy;
 import dev.mesh.connection.auth.TicketStore;
 import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.frames.ErrorCode;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
@@ -38,7 +39,7 @@ public final class TicketEndpoint {
       HttpErrors.json(
           ctx.response().putHeader("Retry-After", Integer.toString(wait)),
           429,
-          "rate-limited",
+          ErrorCode.RATE_LIMITED.wireName(),
           "too many ticket requests from your address: retry after " + wait + " s");
       return;
     }
@@ -72,7 +73,10 @@ public final class TicketEndpoint {
             e -> {
               if (!(e instanceof AuthFailure failure)) {
                 HttpErrors.json(
-                    ctx.response(), 503, "unavailable", "cannot issue a ticket now: try again");
+                    ctx.response(),
+                    503,
+                    ErrorCode.UNAVAILABLE.wireName(),
+                    "cannot issue a ticket now: try again");
                 return;
               }
               refuse(ctx, failure);

@@ -15,6 +15,7 @@ import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.protocol.CloseCodes;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.registry.RegistryEntry;
+import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.common.routing.CloseConnections;
 import dev.mesh.common.routing.Delivery;
 import dev.mesh.common.routing.SendResult;
@@ -81,7 +82,7 @@ public final class IntegrationApi {
       message.fail(ErrorCodes.BAD_REQUEST, problem.orElse("data is required"));
       return;
     }
-    String channel = "user:" + send.userId();
+    String channel = ReplayClient.userChannel(send.userId());
     String publisher = send.publisher() == null ? "bus" : send.publisher();
     edge.log()
         .publish(channel, send.id(), send.data(), send.critical(), publisher, null, null)

@@ -29,6 +29,7 @@ import dev.mesh.common.replay.HistoryPage;
 import dev.mesh.common.replay.HistoryRequest;
 import dev.mesh.common.replay.PublishRequest;
 import dev.mesh.common.replay.PublishResult;
+import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.common.routing.SendResult;
 import dev.mesh.common.routing.SendToUser;
 import dev.mesh.common.status.StatusQuery;
@@ -141,7 +142,7 @@ final class ServerApiMethods {
     if (publisher == null) {
       return DEFAULT_PUBLISHER;
     }
-    if (publisher.startsWith("user:")) {
+    if (publisher.startsWith(ReplayClient.USER_CHANNEL_PREFIX)) {
       throw ApiError.badField(
           "publisher", "publisher must not start with user: (reserved for users' publishes)");
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.bus.Json;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
+import dev.mesh.connection.frames.ErrorCode;
 import java.time.Instant;
 
 /**
@@ -88,8 +89,8 @@ public final class Frames {
     return out.append("]}").toString();
   }
 
-  public static String error(String id, String code, String message) {
-    ObjectNode frame = frame("error").put("code", code).put("message", message);
+  public static String error(String id, ErrorCode code, String message) {
+    ObjectNode frame = frame("error").put("code", code.wireName()).put("message", message);
     if (id != null) {
       frame.put("id", id);
     }

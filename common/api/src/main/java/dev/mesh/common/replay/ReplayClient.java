@@ -21,7 +21,8 @@ public final class ReplayClient {
 
   /**
    * Prefix of a user's private stream: direct messages to a user are appended to {@code
-   * user:<userId>}.
+   * user:<userId>}. A user's own publishes carry the publisher {@code user:<userId>} too, so no
+   * service may publish under this prefix.
    */
   public static final String USER_CHANNEL_PREFIX = "user:";
 
@@ -39,6 +40,19 @@ public final class ReplayClient {
 
   /** The channel of a user's private stream. */
   public static String userChannel(String userId) {
+    return USER_CHANNEL_PREFIX + userId;
+  }
+
+  /** Whether a channel is a user's private stream. */
+  public static boolean isUserChannel(String channel) {
+    return channel.startsWith(USER_CHANNEL_PREFIX);
+  }
+
+  /**
+   * The publisher of a user's own publish: part of the dedupe key {@code (channel, publisher, id)}
+   * (docs/PROTOCOL.md §3.2).
+   */
+  public static String userPublisher(String userId) {
     return USER_CHANNEL_PREFIX + userId;
   }
 
