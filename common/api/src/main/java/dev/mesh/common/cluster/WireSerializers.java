@@ -9,9 +9,9 @@ import java.io.IOException;
 
 /**
  * Registers a Hazelcast serializer for one class from a type id, a writer and a reader: how the
- * registry and the replay store keep their values and entry processors out of Java serialization.
- * Type ids are part of the cluster's wire format: never reuse or renumber one (registry 1101+,
- * replay store 1201+).
+ * registry, the replay store and presence keep their values and entry processors out of Java
+ * serialization. Type ids are part of the cluster's wire format: never reuse or renumber one
+ * (registry 1101+, replay store 1201+, presence 1301+).
  */
 public final class WireSerializers {
 
