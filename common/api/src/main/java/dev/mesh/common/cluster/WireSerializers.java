@@ -1,5 +1,7 @@
 package dev.mesh.common.cluster;
 
+import com.hazelcast.config.ClassFilter;
+import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.SerializationConfig;
 import com.hazelcast.config.SerializerConfig;
 import com.hazelcast.nio.ObjectDataInput;
@@ -16,6 +18,25 @@ import java.io.IOException;
 public final class WireSerializers {
 
   private WireSerializers() {}
+
+  /**
+   * Prefix of the classes that never travel by Java serialization: the contract's and the cluster
+   * state's, every one of which that Hazelcast carries has a serializer.
+   */
+  public static final String COMMON_CLASSES = "dev.mesh.common.";
+
+  /**
+   * Makes a member refuse to read any class of {@link #COMMON_CLASSES} sent by Java serialization:
+   * such a payload is a type that lost its serializer (it then fails where it is read instead of
+   * silently taking the slow path) or a crafted one. Other classes (Vert.x's, Hazelcast's) keep
+   * their paths.
+   */
+  public static void refuseJavaSerialization(SerializationConfig config) {
+    config.setJavaSerializationFilterConfig(
+        new JavaSerializationFilterConfig()
+            .setDefaultsDisabled(true)
+            .setBlacklist(new ClassFilter().addPrefixes(COMMON_CLASSES)));
+  }
 
   /** Writes one value. */
   @FunctionalInterface
