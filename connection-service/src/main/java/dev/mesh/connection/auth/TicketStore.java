@@ -2,6 +2,7 @@ package dev.mesh.connection.auth;
 
 import com.hazelcast.map.IMap;
 import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.common.cluster.MeshStructures;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -23,15 +24,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TicketStore {
 
-  public static final String MAP = dev.mesh.common.cluster.MeshStructures.TICKETS_MAP;
-
   private final IMap<String, String> tickets;
   private final Context context;
   private final Duration ttl;
   private final SecureRandom random = new SecureRandom();
 
   public TicketStore(MeshNode node, Context context, Duration ttl) {
-    this.tickets = node.hazelcast().getMap(MAP);
+    this.tickets = node.hazelcast().getMap(MeshStructures.TICKETS_MAP);
     this.context = context;
     this.ttl = ttl;
   }

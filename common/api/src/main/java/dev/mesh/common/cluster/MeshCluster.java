@@ -255,6 +255,7 @@ public final class MeshCluster {
     // Heal split brains quickly instead of after the default 5 minutes.
     config.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
     config.setProperty("hazelcast.merge.next.run.delay.seconds", "10");
+    WireSerializers.refuseJavaSerialization(config.getSerializationConfig());
     // The maps and serializers of the cluster state on this member's classpath (ClusterStateHook).
     for (ClusterStateHook hook :
         ServiceLoader.load(ClusterStateHook.class, MeshCluster.class.getClassLoader())) {

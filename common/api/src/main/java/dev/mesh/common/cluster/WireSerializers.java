@@ -1,5 +1,7 @@
 package dev.mesh.common.cluster;
 
+import com.hazelcast.config.ClassFilter;
+import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.SerializationConfig;
 import com.hazelcast.config.SerializerConfig;
 import com.hazelcast.nio.ObjectDataInput;
@@ -9,13 +11,32 @@ import java.io.IOException;
 
 /**
  * Registers a Hazelcast serializer for one class from a type id, a writer and a reader: how the
- * registry and the replay store keep their values and entry processors out of Java serialization.
- * Type ids are part of the cluster's wire format: never reuse or renumber one (registry 1101+,
- * replay store 1201+).
+ * registry, the replay store and presence keep their values and entry processors out of Java
+ * serialization. Type ids are part of the cluster's wire format: never reuse or renumber one
+ * (registry 1101+, replay store 1201+, presence 1301+).
  */
 public final class WireSerializers {
 
   private WireSerializers() {}
+
+  /**
+   * Prefix of the classes that never travel by Java serialization: the contract's and the cluster
+   * state's, every one of which that Hazelcast carries has a serializer.
+   */
+  public static final String COMMON_CLASSES = "dev.mesh.common.";
+
+  /**
+   * Makes a member refuse to read any class of {@link #COMMON_CLASSES} sent by Java serialization:
+   * such a payload is a type that lost its serializer (it then fails where it is read instead of
+   * silently taking the slow path) or a crafted one. Other classes (Vert.x's, Hazelcast's) keep
+   * their paths.
+   */
+  public static void refuseJavaSerialization(SerializationConfig config) {
+    config.setJavaSerializationFilterConfig(
+        new JavaSerializationFilterConfig()
+            .setDefaultsDisabled(true)
+            .setBlacklist(new ClassFilter().addPrefixes(COMMON_CLASSES)));
+  }
 
   /** Writes one value. */
   @FunctionalInterface

@@ -12,8 +12,7 @@ public record ConnectionIdentity(
     String tabId,
     String pageId,
     String connectionId,
-    String nodeId)
-    implements java.io.Serializable {
+    String nodeId) {
 
   public ConnectionIdentity {
     requireText(userId, "userId");

@@ -26,10 +26,9 @@ public final class NodeConnections {
     return new Entries(nodeId);
   }
 
-  private static final class Count implements Aggregator<Map.Entry<String, UserConnections>, Long> {
-    private static final long serialVersionUID = 1L;
-    private final String nodeId;
-    private long count;
+  static final class Count implements Aggregator<Map.Entry<String, UserConnections>, Long> {
+    final String nodeId;
+    long count;
 
     Count(String nodeId) {
       this.nodeId = nodeId;
@@ -55,10 +54,9 @@ public final class NodeConnections {
     }
   }
 
-  private static final class Entries
+  static final class Entries
       implements Projection<Map.Entry<String, UserConnections>, List<RegistryEntry>> {
-    private static final long serialVersionUID = 1L;
-    private final String nodeId;
+    final String nodeId;
 
     Entries(String nodeId) {
       this.nodeId = nodeId;

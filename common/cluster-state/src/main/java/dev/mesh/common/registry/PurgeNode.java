@@ -12,7 +12,7 @@ import java.util.Map;
 public final class PurgeNode
     implements EntryProcessor<String, UserConnections, List<RegistryEntry>> {
 
-  private final String nodeId;
+  final String nodeId;
 
   public PurgeNode(String nodeId) {
     this.nodeId = nodeId;

@@ -1,7 +1,6 @@
 package dev.mesh.common.registry;
 
 import com.hazelcast.map.EntryProcessor;
-import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 
@@ -97,6 +96,5 @@ public final class RegisterConnection
       List<RegistryEntry> displaced,
       List<RegistryEntry> evicted,
       int count,
-      boolean superseded)
-      implements Serializable {}
+      boolean superseded) {}
 }

@@ -1,7 +1,6 @@
 package dev.mesh.common.registry;
 
 import com.hazelcast.map.EntryProcessor;
-import java.io.Serializable;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -63,5 +62,5 @@ public final class RegisterConnections
   }
 
   /** One result per registration of the user, in the order they were given. */
-  public record Results(List<RegisterConnection.Result> results) implements Serializable {}
+  public record Results(List<RegisterConnection.Result> results) {}
 }

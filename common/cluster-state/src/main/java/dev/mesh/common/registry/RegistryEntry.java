@@ -2,7 +2,6 @@ package dev.mesh.common.registry;
 
 import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
-import java.io.Serializable;
 import java.time.Instant;
 
 /**
@@ -13,8 +12,7 @@ import java.time.Instant;
  * (docs/PROTOCOL.md 1.3).
  */
 public record RegistryEntry(
-    ConnectionIdentity identity, Transport transport, Instant openedAt, long attempt)
-    implements Serializable {
+    ConnectionIdentity identity, Transport transport, Instant openedAt, long attempt) {
 
   /** The attempt of a connection whose client sent no number. */
   public static final long UNNUMBERED = 0;

@@ -1,12 +1,11 @@
 package dev.mesh.common.registry;
 
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
 /** The value of the registry map for one user: their live connections, oldest first. Immutable. */
-public record UserConnections(List<RegistryEntry> connections) implements Serializable {
+public record UserConnections(List<RegistryEntry> connections) {
 
   public UserConnections {
     connections = List.copyOf(connections);

@@ -79,4 +79,30 @@ class RegistrySerializersTest {
     assertThat(unregister.process(slot)).isTrue();
     assertThat(slot.getValue()).isNull();
   }
+
+  @Test
+  void nodeQueriesBehaveTheSameAfterTheRoundTrip() {
+    RegistryEntry onA = entry("c1", Transport.WEBSOCKET);
+    RegistryEntry onB =
+        new RegistryEntry(
+            new ConnectionIdentity("user-é", "s1", "t2", "page-c2", "c2", "node-b"),
+            Transport.SSE,
+            Instant.ofEpochSecond(1_700_000_000L));
+    Map.Entry<String, UserConnections> slot =
+        new java.util.AbstractMap.SimpleEntry<>("user-é", new UserConnections(List.of(onA, onB)));
+
+    var count = NodeConnections.count("node-a");
+    count.accumulate(slot);
+    var copied = roundTrip(count, RegistrySerializers.NODE_COUNT);
+    copied.combine(count);
+    assertThat(copied.aggregate()).isEqualTo(2L);
+    assertThat(
+            roundTrip(NodeConnections.entries("node-b"), RegistrySerializers.NODE_ENTRIES)
+                .transform(slot))
+        .containsExactly(onB);
+
+    PurgeNode purge = roundTrip(new PurgeNode("node-a"), RegistrySerializers.PURGE_NODE);
+    assertThat(purge.process(slot)).containsExactly(onA);
+    assertThat(slot.getValue().connections()).containsExactly(onB);
+  }
 }

@@ -2,7 +2,6 @@ package dev.mesh.common.presence.state;
 
 import com.hazelcast.projection.Projection;
 import com.hazelcast.query.Predicate;
-import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -10,8 +9,7 @@ import java.util.Set;
 /**
  * For reconciliation: the connections of each member of a channel, projected where the entry lives.
  */
-public record ChannelConnections(String channel, Map<String, Set<String>> connectionsByUser)
-    implements Serializable {
+public record ChannelConnections(String channel, Map<String, Set<String>> connectionsByUser) {
 
   public ChannelConnections {
     connectionsByUser = Map.copyOf(connectionsByUser);
@@ -26,7 +24,7 @@ public record ChannelConnections(String channel, Map<String, Set<String>> connec
     return new WithMembers();
   }
 
-  private static final class ToConnections
+  static final class ToConnections
       implements Projection<Map.Entry<String, ChannelState>, ChannelConnections> {
     @Override
     public ChannelConnections transform(Map.Entry<String, ChannelState> entry) {
@@ -44,7 +42,7 @@ public record ChannelConnections(String channel, Map<String, Set<String>> connec
     }
   }
 
-  private static final class WithMembers implements Predicate<String, ChannelState> {
+  static final class WithMembers implements Predicate<String, ChannelState> {
     @Override
     public boolean apply(Map.Entry<String, ChannelState> entry) {
       return entry.getValue() != null && !entry.getValue().members().isEmpty();

@@ -2,7 +2,6 @@ package dev.mesh.common.presence.state;
 
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.presence.MemberState;
-import java.io.Serializable;
 import java.util.Set;
 
 /**
@@ -21,8 +20,7 @@ public record ChannelMember(
     Set<String> connections,
     MemberState state,
     long leaveAt,
-    CloseReason reason)
-    implements Serializable {
+    CloseReason reason) {
 
   public ChannelMember {
     connections = Set.copyOf(connections);

@@ -1,6 +1,5 @@
 package dev.mesh.common.presence.state;
 
-import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -8,8 +7,7 @@ import java.util.List;
  * made them publishes them), for a join whether the connection is a member, and a snapshot when one
  * was asked for.
  */
-public record ChannelOutcome(List<MemberChange> changes, Join join, ChannelView view)
-    implements Serializable {
+public record ChannelOutcome(List<MemberChange> changes, Join join, ChannelView view) {
 
   public ChannelOutcome {
     changes = List.copyOf(changes);

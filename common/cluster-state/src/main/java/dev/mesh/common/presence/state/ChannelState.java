@@ -2,7 +2,6 @@ package dev.mesh.common.presence.state;
 
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.presence.MemberState;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -22,8 +21,7 @@ import java.util.Set;
  * @param version increases with every visible change of any member
  */
 public record ChannelState(
-    Map<String, ChannelMember> members, List<ClosedConnection> left, long expiresAt, long version)
-    implements Serializable {
+    Map<String, ChannelMember> members, List<ClosedConnection> left, long expiresAt, long version) {
 
   /** Most tombstones kept per channel. */
   public static final int MAX_TOMBSTONES = 256;

@@ -8,10 +8,10 @@ import dev.mesh.common.events.CloseReason;
  */
 public final class CloseConnection extends UserUpdate<UserOutcome> {
 
-  private final String connectionId;
-  private final CloseReason reason;
-  private final long at;
-  private final Timing timing;
+  final String connectionId;
+  final CloseReason reason;
+  final long at;
+  final Timing timing;
 
   public CloseConnection(String connectionId, CloseReason reason, long at, Timing timing) {
     this.connectionId = connectionId;

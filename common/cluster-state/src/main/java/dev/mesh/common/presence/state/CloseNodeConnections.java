@@ -7,9 +7,9 @@ package dev.mesh.common.presence.state;
  */
 public final class CloseNodeConnections extends UserUpdate<UserOutcome> {
 
-  private final String nodeId;
-  private final long at;
-  private final Timing timing;
+  final String nodeId;
+  final long at;
+  final Timing timing;
 
   public CloseNodeConnections(String nodeId, long at, Timing timing) {
     this.nodeId = nodeId;

@@ -1,6 +1,5 @@
 package dev.mesh.common.presence.state;
 
-import java.io.Serializable;
 import java.util.Set;
 
 /**
@@ -8,8 +7,7 @@ import java.util.Set;
  * channels it was a member of, so that a duplicated close still reaches those channels and a late
  * open or join is ignored.
  */
-public record ClosedConnection(String connectionId, long closedAt, Set<String> channels)
-    implements Serializable {
+public record ClosedConnection(String connectionId, long closedAt, Set<String> channels) {
 
   public ClosedConnection {
     channels = Set.copyOf(channels);

@@ -2,7 +2,6 @@ package dev.mesh.common.presence.state;
 
 import com.hazelcast.projection.Projection;
 import com.hazelcast.query.Predicate;
-import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 
@@ -10,8 +9,7 @@ import java.util.Map;
  * For reconciliation: the connections each user is counted with (id, node, channels), projected
  * where the entries live so that only users with connections, and only those fields, travel.
  */
-public record CountedConnections(String userId, List<TrackedConnection> connections)
-    implements Serializable {
+public record CountedConnections(String userId, List<TrackedConnection> connections) {
 
   public CountedConnections {
     connections = List.copyOf(connections);
@@ -27,7 +25,7 @@ public record CountedConnections(String userId, List<TrackedConnection> connecti
     return new WithConnections();
   }
 
-  private static final class ToCounted
+  static final class ToCounted
       implements Projection<Map.Entry<String, UserState>, CountedConnections> {
     @Override
     public CountedConnections transform(Map.Entry<String, UserState> entry) {
@@ -35,7 +33,7 @@ public record CountedConnections(String userId, List<TrackedConnection> connecti
     }
   }
 
-  private static final class WithConnections implements Predicate<String, UserState> {
+  static final class WithConnections implements Predicate<String, UserState> {
     @Override
     public boolean apply(Map.Entry<String, UserState> entry) {
       return entry.getValue() != null && !entry.getValue().connections().isEmpty();

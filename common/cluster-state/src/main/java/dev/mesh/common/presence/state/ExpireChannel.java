@@ -3,8 +3,8 @@ package dev.mesh.common.presence.state;
 /** Fires the due pending leaves of a channel, each exactly once (see {@link ExpireUser}). */
 public final class ExpireChannel extends ChannelUpdate {
 
-  private final long now;
-  private final Timing timing;
+  final long now;
+  final Timing timing;
 
   public ExpireChannel(long now, Timing timing) {
     this.now = now;

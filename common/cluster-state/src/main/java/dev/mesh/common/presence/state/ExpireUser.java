@@ -7,8 +7,8 @@ package dev.mesh.common.presence.state;
  */
 public final class ExpireUser extends UserUpdate<UserOutcome> {
 
-  private final long now;
-  private final Timing timing;
+  final long now;
+  final Timing timing;
 
   public ExpireUser(long now, Timing timing) {
     this.now = now;

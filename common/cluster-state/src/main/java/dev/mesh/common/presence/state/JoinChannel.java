@@ -6,13 +6,13 @@ package dev.mesh.common.presence.state;
  */
 public final class JoinChannel extends ChannelUpdate {
 
-  private final String userId;
-  private final String connectionId;
-  private final String info;
-  private final int maxMembers;
-  private final int viewLimit;
-  private final long at;
-  private final Timing timing;
+  final String userId;
+  final String connectionId;
+  final String info;
+  final int maxMembers;
+  final int viewLimit;
+  final long at;
+  final Timing timing;
 
   public JoinChannel(
       String userId,

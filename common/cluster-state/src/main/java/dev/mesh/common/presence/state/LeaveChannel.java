@@ -8,11 +8,11 @@ import dev.mesh.common.events.CloseReason;
  */
 public final class LeaveChannel extends ChannelUpdate {
 
-  private final String userId;
-  private final String connectionId;
-  private final CloseReason reason;
-  private final long at;
-  private final Timing timing;
+  final String userId;
+  final String connectionId;
+  final CloseReason reason;
+  final long at;
+  final Timing timing;
 
   public LeaveChannel(
       String userId, String connectionId, CloseReason reason, long at, Timing timing) {

@@ -1,7 +1,6 @@
 package dev.mesh.common.presence.state;
 
 import dev.mesh.common.events.CloseReason;
-import java.io.Serializable;
 
 /**
  * What an update did to one member of a channel; {@code info} is the member's info (JSON text) or
@@ -14,5 +13,4 @@ public record MemberChange(
     String info,
     long at,
     long version,
-    long deadline)
-    implements Serializable {}
+    long deadline) {}

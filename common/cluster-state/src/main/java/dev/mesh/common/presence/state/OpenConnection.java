@@ -8,10 +8,10 @@ import dev.mesh.common.identity.ConnectionIdentity;
  */
 public final class OpenConnection extends UserUpdate<UserOutcome> {
 
-  private final ConnectionIdentity identity;
-  private final long openedAt;
-  private final long at;
-  private final Timing timing;
+  final ConnectionIdentity identity;
+  final long openedAt;
+  final long at;
+  final Timing timing;
 
   public OpenConnection(ConnectionIdentity identity, long openedAt, long at, Timing timing) {
     this.identity = identity;

@@ -11,7 +11,7 @@ import java.util.Map;
 public final class ReadChannel
     implements EntryProcessor<String, ChannelState, ChannelView>, ReadOnly {
 
-  private final int limit;
+  final int limit;
 
   public ReadChannel(int limit) {
     this.limit = limit;

@@ -1,7 +1,5 @@
 package dev.mesh.common.presence.state;
 
-import java.io.Serializable;
-
 /**
  * The windows presence applies, carried by every entry processor that may start one.
  *
@@ -10,8 +8,7 @@ import java.io.Serializable;
  * @param retentionMillis how long a closed connection is remembered (so a late or duplicated event
  *     for it is ignored), and an offline user or empty channel kept before being forgotten
  */
-public record Timing(long debounceMillis, long graceMillis, long retentionMillis)
-    implements Serializable {
+public record Timing(long debounceMillis, long graceMillis, long retentionMillis) {
 
   public Timing {
     if (debounceMillis < 1 || graceMillis < 1 || retentionMillis < 1) {

@@ -1,7 +1,6 @@
 package dev.mesh.common.presence.state;
 
 import dev.mesh.common.identity.ConnectionIdentity;
-import java.io.Serializable;
 
 /**
  * Records on the user's connection that it joined (or left) a channel's presence, so that its close
@@ -10,11 +9,11 @@ import java.io.Serializable;
  */
 public final class TrackChannel extends UserUpdate<TrackChannel.Result> {
 
-  private final ConnectionIdentity identity;
-  private final String channel;
-  private final boolean member;
-  private final long at;
-  private final Timing timing;
+  final ConnectionIdentity identity;
+  final String channel;
+  final boolean member;
+  final long at;
+  final Timing timing;
 
   public TrackChannel(
       ConnectionIdentity identity, String channel, boolean member, long at, Timing timing) {
@@ -53,5 +52,5 @@ public final class TrackChannel extends UserUpdate<TrackChannel.Result> {
    * @param opened the outcome of counting the connection (its effect is {@code NONE} when it was
    *     already counted)
    */
-  public record Result(boolean accepted, UserOutcome opened) implements Serializable {}
+  public record Result(boolean accepted, UserOutcome opened) {}
 }

@@ -1,7 +1,6 @@
 package dev.mesh.common.presence.state;
 
 import dev.mesh.common.identity.ConnectionIdentity;
-import java.io.Serializable;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -12,8 +11,7 @@ public record TrackedConnection(
     String sessionId,
     String tabId,
     long openedAt,
-    Set<String> channels)
-    implements Serializable {
+    Set<String> channels) {
 
   public TrackedConnection {
     channels = Set.copyOf(channels);

@@ -1,7 +1,6 @@
 package dev.mesh.common.presence.state;
 
 import dev.mesh.common.events.CloseReason;
-import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -25,8 +24,7 @@ public record UserOutcome(
     long deadline,
     int connections,
     List<ClosedConnection> closed,
-    boolean changed)
-    implements Serializable {
+    boolean changed) {
 
   public UserOutcome {
     closed = List.copyOf(closed);

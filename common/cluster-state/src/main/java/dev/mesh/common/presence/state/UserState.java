@@ -3,7 +3,6 @@ package dev.mesh.common.presence.state;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.presence.PresenceStatus;
 import dev.mesh.common.presence.UserPresence;
-import java.io.Serializable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,8 +29,7 @@ public record UserState(
     long expiresAt,
     CloseReason reason,
     List<ClosedConnection> closed,
-    long version)
-    implements Serializable {
+    long version) {
 
   /** No deadline. */
   public static final long NEVER = Long.MAX_VALUE;

@@ -2,7 +2,6 @@ package dev.mesh.common.presence.state;
 
 import com.hazelcast.aggregation.Aggregator;
 import dev.mesh.common.presence.PresenceStatus;
-import java.io.Serializable;
 import java.util.Map;
 
 /**
@@ -10,9 +9,9 @@ import java.util.Map;
  */
 public final class UserTally implements Aggregator<Map.Entry<String, UserState>, UserTally.Counts> {
 
-  private long online;
-  private long reconnecting;
-  private long connections;
+  long online;
+  long reconnecting;
+  long connections;
 
   @Override
   public void accumulate(Map.Entry<String, UserState> entry) {
@@ -39,5 +38,5 @@ public final class UserTally implements Aggregator<Map.Entry<String, UserState>,
   }
 
   /** The totals. */
-  public record Counts(long online, long reconnecting, long connections) implements Serializable {}
+  public record Counts(long online, long reconnecting, long connections) {}
 }

@@ -1,9 +1,7 @@
 package dev.mesh.common.replay.store;
 
-import java.io.Serializable;
-
 /**
  * A user's cumulative ack for a channel: every critical event up to {@code seq} of {@code epoch} is
  * acknowledged.
  */
-public record AckMark(String epoch, long seq) implements Serializable {}
+public record AckMark(String epoch, long seq) {}

@@ -1,7 +1,5 @@
 package dev.mesh.common.replay.store;
 
-import java.io.Serializable;
-
 /**
  * What {@link AppendEvent} did: the event's position and time, whether it was a duplicate (then
  * these are the original's), the number of events retained after the append, and for a duplicate
@@ -9,5 +7,4 @@ import java.io.Serializable;
  * caller has).
  */
 public record AppendResult(
-    String epoch, long seq, long tsMillis, boolean duplicate, int retained, StoredEvent event)
-    implements Serializable {}
+    String epoch, long seq, long tsMillis, boolean duplicate, int retained, StoredEvent event) {}

@@ -2,8 +2,6 @@ package dev.mesh.common.replay.store;
 
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.ResetCause;
-import java.io.Serial;
-import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -17,9 +15,7 @@ import java.util.Map;
  * only ever touched by entry processors on the partition thread of its key, which serialises every
  * access.
  */
-public final class ChannelLog implements Serializable {
-
-  @Serial private static final long serialVersionUID = 1L;
+public final class ChannelLog {
 
   final String epoch;
   long head;

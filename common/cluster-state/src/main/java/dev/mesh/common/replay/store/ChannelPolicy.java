@@ -1,7 +1,5 @@
 package dev.mesh.common.replay.store;
 
-import java.io.Serializable;
-
 /**
  * How a channel's history is kept, resolved by replay-service from its per-pattern rules and passed
  * with every operation (so members need no configuration of their own).
@@ -14,8 +12,7 @@ import java.io.Serializable;
  *     position in the forgotten epoch gets a reset
  */
 public record ChannelPolicy(
-    int capacity, long ttlMillis, long dedupeWindowMillis, int dedupeMaxIds, long idleMillis)
-    implements Serializable {
+    int capacity, long ttlMillis, long dedupeWindowMillis, int dedupeMaxIds, long idleMillis) {
 
   public ChannelPolicy {
     if (capacity < 1

@@ -1,6 +1,4 @@
 package dev.mesh.common.replay.store;
 
-import java.io.Serializable;
-
 /** Channels a user created since {@code windowStartMillis} (see {@link ReserveCreation}). */
-public record CreationCount(long windowStartMillis, int count) implements Serializable {}
+public record CreationCount(long windowStartMillis, int count) {}

@@ -2,7 +2,6 @@ package dev.mesh.common.replay.store;
 
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.ResetCause;
-import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -10,8 +9,12 @@ import java.util.List;
  * whether more follow, the reset cause if any, and the seq to continue from.
  */
 public record ReadResult(
-    String epoch, long head, List<StoredEvent> events, boolean more, ResetCause reset, long nextSeq)
-    implements Serializable {
+    String epoch,
+    long head,
+    List<StoredEvent> events,
+    boolean more,
+    ResetCause reset,
+    long nextSeq) {
 
   static ReadResult reset(String epoch, long head, ResetCause cause) {
     return new ReadResult(epoch, head, List.of(), false, cause, head);

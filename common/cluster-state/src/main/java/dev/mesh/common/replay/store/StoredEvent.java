@@ -3,7 +3,6 @@ package dev.mesh.common.replay.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.mesh.common.bus.Json;
 import dev.mesh.common.protocol.Envelope;
-import java.io.Serializable;
 import java.time.Instant;
 
 /**
@@ -18,8 +17,7 @@ public record StoredEvent(
     String json,
     boolean critical,
     String userId,
-    String connectionId)
-    implements Serializable {
+    String connectionId) {
 
   /** An event a service published. */
   public StoredEvent(long seq, String id, long tsMillis, String json, boolean critical) {
