@@ -70,14 +70,14 @@ final class EdgeLoopVerticle extends VerticleBase {
     MeshNode node = shared.node();
     TicketStore tickets = new TicketStore(node, context, options.auth().ticketTtl());
     authenticator = new Authenticator(vertx, options.auth(), tickets);
-    edge = new Edge(shared, context, logFactory.apply(node), authenticator, rejoin);
+    edge = new Edge(shared, context, logFactory.apply(node), authenticator);
     shared.addLoop(edge);
 
     doors = nodeDoors.forLoop(vertx);
     Router router = Router.router(vertx);
     // CORS for MESH_ALLOWED_ORIGINS; refusals of unlisted origins are the endpoints' own JSON 403
     // (PROTOCOL §2.5).
-    router.route().handler(new CrossOrigin(edge)::handle);
+    router.route().handler(new CrossOrigin(edge.options().auth(), edge.metrics())::handle);
     WebSocketEndpoint webSockets = new WebSocketEndpoint(edge, authenticator, doors);
     router.get("/ws").handler(webSockets::handlePlain);
     SseEndpoint sse = new SseEndpoint(edge, authenticator, doors);
@@ -94,7 +94,9 @@ final class EdgeLoopVerticle extends VerticleBase {
         .failureHandler(sse::postFailed);
     router
         .post("/auth/ticket")
-        .handler(new TicketEndpoint(edge, authenticator, tickets, doors)::handle);
+        .handler(
+            new TicketEndpoint(edge.options().auth(), edge.metrics(), authenticator, tickets, doors)
+                ::handle);
     if (options.auth().demoTokens()) {
       router.get("/demo/token").handler(new DemoTokens(vertx, options.auth().secret())::handle);
     }
@@ -111,12 +113,12 @@ final class EdgeLoopVerticle extends VerticleBase {
             })
         .handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
-    presenceFeed = new PresenceFeed(edge);
-    sweeper = new HeartbeatSweeper(edge);
+    presenceFeed = new PresenceFeed(vertx, edge);
+    sweeper = new HeartbeatSweeper(edge.options(), node, edge.metrics(), edge, rejoin);
     watcher =
         new NodeLossWatcher(
             edge.node(), edge.registry(), edge.events(), edge.subscriptions()::catchUpAll);
-    quorum = new QuorumGuard(edge);
+    quorum = new QuorumGuard(node, edge.options().quorumLossGrace(), edge);
     sweeper.start(vertx);
     watcher.start();
     quorum.start();

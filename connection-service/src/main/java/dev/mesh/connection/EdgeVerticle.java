@@ -1,7 +1,6 @@
 package dev.mesh.connection;
 
 import dev.mesh.common.cluster.MeshNode;
-import dev.mesh.connection.edge.Edge;
 import dev.mesh.connection.edge.EdgeNode;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.http.Doors;
@@ -50,8 +49,9 @@ public final class EdgeVerticle extends VerticleBase {
   private String loopsDeployment;
 
   /**
-   * {@code rejoin} asks the launcher to leave the cluster and join again (see {@link
-   * Edge#rejoin(String)}).
+   * {@code rejoin} asks the launcher to leave the cluster and join again as a new node (this node
+   * was paused past failure detection, or is alone in its view); the undeploy closes every socket
+   * with 1001 and a retry hint.
    */
   public EdgeVerticle(
       ConnectionOptions options,

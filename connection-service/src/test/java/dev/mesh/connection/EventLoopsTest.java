@@ -9,7 +9,7 @@ import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.registry.UserConnections;
 import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.common.testing.TestClusters;
-import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeLoop;
 import dev.mesh.connection.edge.EdgeNode;
 import dev.mesh.connection.routing.ChannelRouter;
 import dev.mesh.connection.support.EdgeNodes;
@@ -68,7 +68,7 @@ class EventLoopsTest {
   /** The index of the loop holding a welcomed connection. */
   private static int loopOf(EdgeNodes.Edge edge, JsonObject welcome) {
     EdgeNode node = edge.service().edge().node();
-    Edge owner = node.owner(welcome.getString("connectionId"));
+    EdgeLoop owner = node.owner(welcome.getString("connectionId"));
     return owner == null ? -1 : node.loops().indexOf(owner);
   }
 

@@ -246,7 +246,7 @@ class MembershipTest {
     await(
         vertx.executeBlocking(
             () -> users.executeOnKey("g", new RegisterConnection(ghost, 10, false))));
-    var session = edge.service().edge().node().owner(connectionId).sessions().get(connectionId);
+    var session = edge.service().edge().node().owner(connectionId).session(connectionId);
     // The repair judges only connections registered longer ago than its settle time (younger ones
     // may be missing from its read of the registry without being lost); on a loaded machine the
     // registration comes well after the socket opened.

@@ -1,65 +1,68 @@
 package dev.mesh.connection.edge;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.mesh.common.bus.BusClient;
 import dev.mesh.common.cluster.MeshNode;
+import dev.mesh.common.events.CloseReason;
+import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.presence.PresenceClient;
+import dev.mesh.common.protocol.Envelope;
+import dev.mesh.common.protocol.Position;
 import dev.mesh.connection.admission.Admission;
 import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.ChannelAuthorizer;
+import dev.mesh.connection.auth.VerifiedToken;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.lifecycle.ConnectionEvents;
 import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.registry.RegistryClient;
+import dev.mesh.connection.session.Disconnect;
+import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.SessionIndex;
+import dev.mesh.connection.session.SessionTransport;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The collaborators of one event loop of an edge node, created on that loop's context: its sessions
  * and everything that touches them. What the loops share (admission, metrics, the channel router,
- * the session count) is the {@link EdgeNode}.
+ * the session count) is the {@link EdgeNode}. Only the wiring holds an {@code Edge}; every other
+ * part sees it through the narrow role it plays for that part: {@link EdgeDoor} for the endpoints,
+ * {@link LoopSessions} for the heartbeat sweep and the quorum guard, {@link ChannelDelivery} for
+ * the presence feed, {@link EdgeLoop} for the node's bus consumers.
  */
-public final class Edge {
+public final class Edge implements EdgeDoor, EdgeLoop {
 
   final EdgeOptions options;
   final MeshNode node;
   final Vertx vertx;
-  final Context context;
+  private final Context context;
   final SessionIndex sessions = new SessionIndex();
   final ConnectionMetrics metrics;
   final ConnectionEvents events;
   final RegistryClient registry;
   final ChannelAuthorizer authorizer;
   final ChannelLog log;
-  final BusClient bus;
   final PresenceClient presence;
   final Outbound outbound;
   final Subscriptions subscriptions;
   final Lifecycle lifecycle;
   final FrameHandler frames;
-  final ChannelSubscribers hub;
-  final Admission admission;
   final EdgeNode shared;
-  private final java.util.function.Consumer<String> rejoin;
 
-  /**
-   * Created on the loop's own context. {@code authenticator} checks refreshed tokens; {@code
-   * rejoin} asks the launcher to leave the cluster and join again (see {@link #rejoin}).
-   */
-  public Edge(
-      EdgeNode shared,
-      Context context,
-      ChannelLog log,
-      Authenticator authenticator,
-      java.util.function.Consumer<String> rejoin) {
+  /** Created on the loop's own context. {@code authenticator} checks refreshed tokens. */
+  public Edge(EdgeNode shared, Context context, ChannelLog log, Authenticator authenticator) {
     this.shared = shared;
-    this.rejoin = rejoin;
     this.options = shared.options();
     this.node = shared.node();
     this.vertx = node.vertx();
     this.context = context;
     this.metrics = shared.metrics();
-    this.bus = new BusClient(vertx);
+    BusClient bus = new BusClient(vertx);
     this.presence = new PresenceClient(vertx, java.time.Duration.ofSeconds(2));
     this.events = new ConnectionEvents(vertx.eventBus(), metrics);
     this.registry = new RegistryClient(node, context, metrics.registerBatch::record);
@@ -67,24 +70,28 @@ public final class Edge {
     this.log = log;
     this.outbound = new Outbound(this);
     this.lifecycle = new Lifecycle(this);
-    this.subscriptions = new Subscriptions(this);
-    this.hub = shared.channelSubscribers().create(context, subscriptions::fanOut);
+    this.subscriptions =
+        new Subscriptions(
+            vertx,
+            context,
+            shared.channelSubscribers(),
+            sessions,
+            log,
+            presence,
+            outbound,
+            lifecycle,
+            metrics);
     this.frames = new FrameHandler(this, authenticator);
-    this.admission = shared.admission();
-  }
-
-  /** The node this loop belongs to. */
-  public EdgeNode shared() {
-    return shared;
   }
 
   /** This loop's context: its sessions are touched only there. */
+  @Override
   public Context context() {
     return context;
   }
 
   /** Adds a new session unless the node is full (every loop counted). */
-  boolean track(dev.mesh.connection.session.Session session) {
+  boolean track(Session session) {
     if (!shared.track(this, session.id(), session.userId())) {
       return false;
     }
@@ -92,17 +99,15 @@ public final class Edge {
     return true;
   }
 
-  void untrack(dev.mesh.connection.session.Session session) {
+  void untrack(Session session) {
     if (sessions.remove(session)) {
       shared.untrack(session.id(), session.userId());
     }
   }
 
-  /**
-   * The gate new connections pass before anything is spent on them (docs/PROTOCOL.md 1.2 step 3b).
-   */
+  @Override
   public Admission admission() {
-    return admission;
+    return shared.admission();
   }
 
   public SessionIndex sessions() {
@@ -117,22 +122,12 @@ public final class Edge {
     return subscriptions;
   }
 
-  public FrameHandler frames() {
-    return frames;
-  }
-
-  public Outbound outbound() {
-    return outbound;
-  }
-
-  public ChannelSubscribers hub() {
-    return hub;
-  }
-
+  @Override
   public ConnectionMetrics metrics() {
     return metrics;
   }
 
+  @Override
   public RegistryClient registry() {
     return registry;
   }
@@ -141,10 +136,7 @@ public final class Edge {
     return events;
   }
 
-  public ChannelLog log() {
-    return log;
-  }
-
+  @Override
   public EdgeOptions options() {
     return options;
   }
@@ -153,21 +145,117 @@ public final class Edge {
     return node;
   }
 
-  /**
-   * Asks the launcher to leave the cluster and join again as a new node (this node was paused past
-   * failure detection, or is alone in its view); the undeploy closes every socket with 1001 and a
-   * retry hint.
-   */
-  public void rejoin(String reason) {
-    rejoin.accept(reason);
-  }
-
   /** Whether the node is shutting down (every loop drains). */
+  @Override
   public boolean draining() {
     return shared.draining();
   }
 
   void draining(boolean value) {
     shared.draining(value);
+  }
+
+  // EdgeDoor: the endpoints.
+
+  @Override
+  public String quorumProblem() {
+    return node.quorumProblem();
+  }
+
+  @Override
+  public long cutOffHint() {
+    return lifecycle.cutOffHint();
+  }
+
+  @Override
+  public String nodeId() {
+    return node.nodeId();
+  }
+
+  @Override
+  public Future<Session> admit(
+      ConnectionIdentity identity, long attempt, SessionTransport transport, VerifiedToken token) {
+    return lifecycle.admit(identity, attempt, transport, token);
+  }
+
+  @Override
+  public void onText(Session session, String text) {
+    frames.onText(session, text);
+  }
+
+  @Override
+  public void onBinary(Session session) {
+    frames.onBinary(session);
+  }
+
+  @Override
+  public void subscribeFromUrl(Session session, String channel, Position from, boolean presence) {
+    frames.subscribeFromUrl(session, channel, from, presence);
+  }
+
+  // LoopSessions: the heartbeat sweep, the quorum guard, the bus consumers.
+
+  @Override
+  public Collection<Session> allSessions() {
+    return sessions.all();
+  }
+
+  @Override
+  public Session session(String connectionId) {
+    return sessions.get(connectionId);
+  }
+
+  @Override
+  public Collection<Session> sessionsOf(String userId) {
+    return sessions.ofUser(userId);
+  }
+
+  @Override
+  public void close(Session session, Disconnect disconnect) {
+    lifecycle.close(session, disconnect);
+  }
+
+  @Override
+  public void closeWithoutGoodbye(Session session, Disconnect disconnect) {
+    lifecycle.closeWithoutGoodbye(session, disconnect);
+  }
+
+  @Override
+  public int closeAll(CloseReason reason, String message) {
+    return lifecycle.closeAll(reason, message);
+  }
+
+  // ChannelDelivery: the presence feed and the bus consumers.
+
+  @Override
+  public List<String> channels() {
+    return subscriptions.hub().channels();
+  }
+
+  @Override
+  public Set<Session> subscribers(String channel) {
+    return subscriptions.hub().subscribers(channel);
+  }
+
+  @Override
+  public void send(Session session, String frame) {
+    outbound.send(session, frame);
+  }
+
+  @Override
+  public void deliverDirect(Envelope event, List<String> connectionIds) {
+    subscriptions.deliverDirect(event, connectionIds);
+  }
+
+  @Override
+  public boolean detach(Session session, String channel) {
+    return subscriptions.detach(session, channel);
+  }
+
+  // EdgeLoop: frames forwarded by other nodes.
+
+  @Override
+  public Future<FrameHandler.Reply> handleFrame(Session session, JsonNode frame, long now) {
+    return frames.handle(session, frame, now);
   }
 }

@@ -114,7 +114,7 @@ public final class EdgeNode {
   }
 
   /** The loop that holds a connection of this node (opening or open), or null. */
-  public Edge owner(String connectionId) {
+  public EdgeLoop owner(String connectionId) {
     return owners.get(connectionId);
   }
 
@@ -171,19 +171,24 @@ public final class EdgeNode {
    * Runs {@code action} on the loop's context and completes on the caller's context (a loop's
    * sessions are only touched by their own thread; the caller's continuation stays on its own).
    */
-  public static <T> Future<T> on(Edge loop, Supplier<Future<T>> action) {
-    Context caller = loop.vertx.getOrCreateContext();
-    if (caller == loop.context) {
+  public static <T> Future<T> on(EdgeLoop loop, Supplier<Future<T>> action) {
+    Context caller = loop.context().owner().getOrCreateContext();
+    if (caller == loop.context()) {
       return call(action);
     }
     Promise<T> done = Promise.promise();
-    loop.context.runOnContext(
-        v -> call(action).onComplete(ar -> caller.runOnContext(x -> done.handle(ar))));
+    loop.context()
+        .runOnContext(
+            v -> call(action).onComplete(ar -> caller.runOnContext(x -> done.handle(ar))));
     return done.future();
   }
 
-  /** {@link #on} for every loop; the results in loop order (a failed loop's result is null). */
-  public <T> Future<List<T>> onEach(Function<Edge, Future<T>> action) {
+  /**
+   * {@link #on} for every loop; the results in loop order (a failed loop's result is null). The
+   * node's bus consumers pass an action on {@link EdgeLoop}; only the wiring reaches the whole
+   * loop.
+   */
+  public <T> Future<List<T>> onEach(Function<? super Edge, Future<T>> action) {
     List<Future<T>> results = new ArrayList<>();
     for (Edge loop : loops) {
       results.add(on(loop, () -> action.apply(loop)));

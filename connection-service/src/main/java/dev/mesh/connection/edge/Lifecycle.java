@@ -204,14 +204,14 @@ public final class Lifecycle {
   private void closeAnywhere(RegistryEntry entry, Disconnect disconnect) {
     if (entry.nodeId().equals(edge.node.nodeId())) {
       // On this node: on whichever of its loops holds it.
-      Edge owner = edge.shared.owner(entry.connectionId());
+      EdgeLoop owner = edge.shared.owner(entry.connectionId());
       if (owner != null) {
         EdgeNode.on(
             owner,
             () -> {
-              Session local = owner.sessions.get(entry.connectionId());
+              Session local = owner.session(entry.connectionId());
               if (local != null) {
-                owner.lifecycle.close(local, disconnect);
+                owner.close(local, disconnect);
               }
               return Future.succeededFuture();
             });

@@ -6,16 +6,21 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.bus.Json;
 import dev.mesh.common.observe.LogContext;
 import dev.mesh.common.presence.ChannelMembers;
+import dev.mesh.common.presence.PresenceClient;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.connection.frames.ErrorCode;
 import dev.mesh.connection.history.ChannelLog;
+import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
+import dev.mesh.connection.session.SessionIndex;
 import dev.mesh.connection.session.Subscription;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -41,15 +46,47 @@ public final class Subscriptions {
   /** Live events one subscription may hold while its history is fetched. */
   static final int MAX_BUFFERED = 10_000;
 
-  private final Edge edge;
+  private final Vertx vertx;
+  private final ChannelSubscribers hub;
+  private final SessionIndex sessions;
+  private final ChannelLog log;
+  private final PresenceClient presence;
+  private final Outbound outbound;
+  private final Lifecycle lifecycle;
+  private final ConnectionMetrics metrics;
 
   /**
    * Enough for the history pages of a mass resume of a few busy channels; about 1-2 MB of frames.
    */
   private final EventFrames frames = new EventFrames(8192);
 
-  Subscriptions(Edge edge) {
-    this.edge = edge;
+  /**
+   * Created on the loop's {@code context}; makes the loop's subscribers per channel with {@code
+   * channelSubscribers}, which hand their live events to {@link #fanOut}.
+   */
+  Subscriptions(
+      Vertx vertx,
+      Context context,
+      ChannelSubscribers.Factory channelSubscribers,
+      SessionIndex sessions,
+      ChannelLog log,
+      PresenceClient presence,
+      Outbound outbound,
+      Lifecycle lifecycle,
+      ConnectionMetrics metrics) {
+    this.vertx = vertx;
+    this.sessions = sessions;
+    this.log = log;
+    this.presence = presence;
+    this.outbound = outbound;
+    this.lifecycle = lifecycle;
+    this.metrics = metrics;
+    this.hub = channelSubscribers.create(context, this::fanOut);
+  }
+
+  /** The loop's subscribers per channel. */
+  ChannelSubscribers hub() {
+    return hub;
   }
 
   static boolean isUserChannel(String channel) {
@@ -70,19 +107,19 @@ public final class Subscriptions {
     Subscription subscription = new Subscription(channel, presence);
     subscription.startBuffering();
     session.addSubscription(subscription);
-    boolean newOnNode = !isUserChannel(channel) && !edge.hub.listens(channel);
+    boolean newOnNode = !isUserChannel(channel) && !hub.listens(channel);
     Future<Void> listening =
-        isUserChannel(channel) ? Future.succeededFuture() : edge.hub.add(channel, session);
+        isUserChannel(channel) ? Future.succeededFuture() : hub.add(channel, session);
     if (newOnNode) {
       // Other nodes learn of this node's consumer asynchronously: read the tail once that has
       // surely happened.
-      edge.vertx.setTimer(CATCH_UP_DELAY_MS, t -> catchUp(channel));
+      vertx.setTimer(CATCH_UP_DELAY_MS, t -> catchUp(channel));
     }
     Future<ObjectNode> snapshot =
         presence ? joinPresence(session, channel, info) : Future.succeededFuture(null);
     return listening
         .compose(v -> snapshot)
-        .compose(v -> edge.log.history(channel, from, ChannelLog.PAGE, session.userId()))
+        .compose(v -> log.history(channel, from, ChannelLog.PAGE, session.userId()))
         .compose(
             page -> {
               if (!current(session, subscription)) {
@@ -91,7 +128,7 @@ public final class Subscriptions {
               Position start;
               if (page.reset() != null) {
                 start = new Position(page.epoch(), page.head());
-                edge.outbound.send(session, Frames.reset(channel, page.reset(), start));
+                outbound.send(session, Frames.reset(channel, page.reset(), start));
               } else {
                 start = from == null ? new Position(page.epoch(), page.head()) : from;
               }
@@ -104,8 +141,8 @@ public final class Subscriptions {
               if (snapshot.result() != null) {
                 subscribed.set("presence", snapshot.result());
               }
-              edge.outbound.send(session, Frames.text(subscribed));
-              edge.metrics.subscribeLatency.record(
+              outbound.send(session, Frames.text(subscribed));
+              metrics.subscribeLatency.record(
                   System.nanoTime() - startedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
               // Critical events not yet acknowledged by this user, before the replay (PROTOCOL
               // §6.5), then the replay:
@@ -130,7 +167,7 @@ public final class Subscriptions {
             e -> {
               if (current(session, subscription)) {
                 detach(session, channel);
-                edge.outbound.error(
+                outbound.error(
                     session,
                     requestId,
                     ErrorCode.UNAVAILABLE,
@@ -150,7 +187,7 @@ public final class Subscriptions {
    */
   private Future<ObjectNode> joinPresence(Session session, String channel, JsonNode requested) {
     JsonNode info = mergeInfo(requested, session.token().claims().getValue("info"));
-    return edge.presence
+    return presence
         .join(session.identity(), channel, info, SNAPSHOT_MEMBERS)
         .map(
             members -> {
@@ -201,7 +238,7 @@ public final class Subscriptions {
   public boolean detach(Session session, String channel) {
     Subscription removed = session.removeSubscription(channel);
     if (removed != null && !isUserChannel(channel)) {
-      edge.hub.remove(channel, session);
+      hub.remove(channel, session);
     }
     return removed != null;
   }
@@ -212,7 +249,7 @@ public final class Subscriptions {
    */
   public void fanOut(Envelope event, List<Session> subscribers) {
     String frame = frames.of(event);
-    edge.metrics.broadcastFanout.record(subscribers.size());
+    metrics.broadcastFanout.record(subscribers.size());
     for (Session session : subscribers) {
       offer(session, event, frame);
     }
@@ -222,7 +259,7 @@ public final class Subscriptions {
   public void deliverDirect(Envelope event, List<String> connectionIds) {
     String frame = frames.of(event);
     for (String connectionId : connectionIds) {
-      Session session = edge.sessions.get(connectionId);
+      Session session = sessions.get(connectionId);
       if (session != null) {
         offer(session, event, frame);
       }
@@ -250,19 +287,18 @@ public final class Subscriptions {
         && !subscription.epoch().equals(event.epoch())
         && !subscription.isUnborn()) {
       Position restart = new Position(event.epoch(), Math.max(0, event.seq() - 1));
-      edge.outbound.send(session, Frames.reset(event.channel(), "epoch-changed", restart));
+      outbound.send(session, Frames.reset(event.channel(), "epoch-changed", restart));
       subscription.position(restart.epoch(), restart.seq());
     }
     Consumer<Envelope> deliver =
         e ->
-            edge.outbound.event(
-                session, subscription, e, samePosition(e, event) ? frame : frames.of(e));
+            outbound.event(session, subscription, e, samePosition(e, event) ? frame : frames.of(e));
     if (subscription.offerLive(event, deliver)) {
       fetchRange(session, subscription);
     } else if (subscription.bufferedCount() > MAX_BUFFERED) {
       // History is not coming fast enough to merge: the client resumes from its position after
       // reconnecting.
-      edge.lifecycle.closeWithoutGoodbye(
+      lifecycle.closeWithoutGoodbye(
           session, Disconnect.slowConsumer("too many events buffered during a history fetch"));
     }
   }
@@ -281,8 +317,7 @@ public final class Subscriptions {
   private Future<Void> fetchRange(Session session, Subscription subscription, int attempt) {
     Position after = new Position(subscription.epoch(), subscription.lastSeq());
     long before = subscription.lastSeq();
-    return edge.log
-        .history(subscription.channel(), after, ChannelLog.PAGE, null)
+    return log.history(subscription.channel(), after, ChannelLog.PAGE, null)
         .compose(
             page -> {
               if (!current(session, subscription)) {
@@ -290,8 +325,7 @@ public final class Subscriptions {
               }
               if (page.reset() != null) {
                 Position head = new Position(page.epoch(), page.head());
-                edge.outbound.send(
-                    session, Frames.reset(subscription.channel(), page.reset(), head));
+                outbound.send(session, Frames.reset(subscription.channel(), page.reset(), head));
                 subscription.position(head.epoch(), head.seq());
               }
               Replay replay = new Replay(session, subscription);
@@ -335,7 +369,7 @@ public final class Subscriptions {
       // Keep buffering and ask again: a replay-service instance that died is replaced within
       // seconds, and
       // delivering past the hole would break the exactly-once, in-order guarantee without a reset.
-      edge.vertx.setTimer(
+      vertx.setTimer(
           Math.min(2000, 100L << (attempt - 1)),
           t -> {
             if (current(session, subscription)) {
@@ -400,9 +434,9 @@ public final class Subscriptions {
         }
         List<Envelope> batch = events.subList(start, end);
         if (batch.size() == 1) {
-          edge.outbound.event(session, subscription, batch.get(0), frames.of(batch.get(0)), false);
+          outbound.event(session, subscription, batch.get(0), frames.of(batch.get(0)), false);
         } else {
-          edge.outbound.events(
+          outbound.events(
               session,
               subscription,
               List.copyOf(batch),
@@ -424,7 +458,7 @@ public final class Subscriptions {
    */
   public void catchUp(String channel) {
     Position lowest = null;
-    for (Session session : edge.hub.subscribers(channel)) {
+    for (Session session : hub.subscribers(channel)) {
       Subscription subscription = session.subscription(channel);
       if (subscription == null || subscription.epoch() == null || subscription.isBuffering()) {
         continue;
@@ -438,8 +472,7 @@ public final class Subscriptions {
     if (lowest == null) {
       return;
     }
-    edge.log
-        .history(channel, lowest, ChannelLog.PAGE, null)
+    log.history(channel, lowest, ChannelLog.PAGE, null)
         .onSuccess(
             page -> {
               if (page.reset() != null) {
@@ -452,7 +485,7 @@ public final class Subscriptions {
               }
               if (!page.events().isEmpty()) {
                 for (Envelope event : page.events()) {
-                  fanOut(event, List.copyOf(edge.hub.subscribers(channel)));
+                  fanOut(event, List.copyOf(hub.subscribers(channel)));
                 }
                 if (page.more()) {
                   catchUp(channel);
@@ -473,14 +506,13 @@ public final class Subscriptions {
    * answers with one.
    */
   private void resetBehind(String channel) {
-    for (Session session : edge.hub.subscribers(channel)) {
+    for (Session session : hub.subscribers(channel)) {
       Subscription subscription = session.subscription(channel);
       if (subscription == null || subscription.epoch() == null || subscription.isBuffering()) {
         continue;
       }
       Position from = new Position(subscription.epoch(), subscription.lastSeq());
-      edge.log
-          .history(channel, from, 0, null)
+      log.history(channel, from, 0, null)
           .onSuccess(
               page -> {
                 if (page.reset() != null
@@ -489,7 +521,7 @@ public final class Subscriptions {
                     && from.epoch().equals(subscription.epoch())
                     && from.seq() == subscription.lastSeq()) {
                   Position head = new Position(page.epoch(), page.head());
-                  edge.outbound.send(session, Frames.reset(channel, page.reset(), head));
+                  outbound.send(session, Frames.reset(channel, page.reset(), head));
                   subscription.position(head.epoch(), head.seq());
                 }
               })
@@ -499,7 +531,7 @@ public final class Subscriptions {
 
   /** {@link #catchUp(String)} for every channel this node listens to. */
   public void catchUpAll() {
-    for (String channel : edge.hub.channels()) {
+    for (String channel : hub.channels()) {
       catchUp(channel);
     }
   }

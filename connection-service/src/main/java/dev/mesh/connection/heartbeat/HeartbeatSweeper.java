@@ -1,11 +1,15 @@
 package dev.mesh.connection.heartbeat;
 
+import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.CloseReason;
-import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeOptions;
+import dev.mesh.connection.edge.LoopSessions;
+import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Session;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Every tick, for each open session: silent for the heartbeat interval → ping it; silent for
@@ -24,7 +28,10 @@ public final class HeartbeatSweeper {
   /** A tick this much later than planned is a pause of the node, not silence of its clients. */
   static final long PAUSE_NANOS = Duration.ofSeconds(1).toNanos();
 
-  private final Edge edge;
+  private final MeshNode node;
+  private final ConnectionMetrics metrics;
+  private final LoopSessions sessions;
+  private final Consumer<String> rejoin;
   private final long intervalNanos;
   private final long deadlineNanos;
   private final long lifetimeNanos;
@@ -33,15 +40,27 @@ public final class HeartbeatSweeper {
   private long timer = -1;
   private long lastTickNanos;
 
-  public HeartbeatSweeper(Edge edge) {
-    this.edge = edge;
-    Duration interval = edge.options().heartbeatInterval();
-    Duration timeout = edge.options().heartbeatTimeout();
+  /**
+   * Sweeps one loop's {@code sessions}; {@code rejoin} asks the launcher to leave the cluster and
+   * join again as a new node (after a pause past failure detection).
+   */
+  public HeartbeatSweeper(
+      EdgeOptions options,
+      MeshNode node,
+      ConnectionMetrics metrics,
+      LoopSessions sessions,
+      Consumer<String> rejoin) {
+    this.node = node;
+    this.metrics = metrics;
+    this.sessions = sessions;
+    this.rejoin = rejoin;
+    Duration interval = options.heartbeatInterval();
+    Duration timeout = options.heartbeatTimeout();
     this.intervalNanos = interval.toNanos();
     this.deadlineNanos = interval.plus(timeout).toNanos();
-    this.lifetimeNanos = edge.options().limits().maxLifetime().toNanos();
+    this.lifetimeNanos = options.limits().maxLifetime().toNanos();
     this.tickMillis = Math.max(5, Math.min(interval.toMillis(), timeout.toMillis()) / 4);
-    this.failureNanos = edge.node().options().failureDetectionTimeout().toNanos();
+    this.failureNanos = node.options().failureDetectionTimeout().toNanos();
   }
 
   public void start(Vertx vertx) {
@@ -63,17 +82,16 @@ public final class HeartbeatSweeper {
       paused(now, late);
       return;
     }
-    for (Session session : edge.sessions().all()) {
+    for (Session session : sessions.allSessions()) {
       if (!session.isOpen()) {
         continue;
       }
       long silent = now - session.lastSeenNanos();
       long rotateAt = session.openedNanos() + rotationAge(session);
       if (silent >= deadlineNanos) {
-        edge.metrics().zombies.increment();
-        edge.lifecycle()
-            .closeWithoutGoodbye(
-                session, Disconnect.heartbeatTimeout(Duration.ofNanos(silent).toMillis()));
+        metrics.zombies.increment();
+        sessions.closeWithoutGoodbye(
+            session, Disconnect.heartbeatTimeout(Duration.ofNanos(silent).toMillis()));
       } else if (now >= rotateAt) {
         rotate(session);
       } else if (rotateAt - now < tickMillis * 1_000_000L) {
@@ -92,16 +110,15 @@ public final class HeartbeatSweeper {
   private void paused(long now, long late) {
     if (late > failureNanos) {
       int closed =
-          edge.lifecycle()
-              .closeAll(
-                  CloseReason.NETWORK_ERROR,
-                  "node was paused for "
-                      + late / 1_000_000
-                      + " ms and is rejoining the cluster: reconnect");
-      edge.rejoin("paused for " + late / 1_000_000 + " ms (closed " + closed + " connections)");
+          sessions.closeAll(
+              CloseReason.NETWORK_ERROR,
+              "node was paused for "
+                  + late / 1_000_000
+                  + " ms and is rejoining the cluster: reconnect");
+      rejoin.accept("paused for " + late / 1_000_000 + " ms (closed " + closed + " connections)");
       return;
     }
-    for (Session session : edge.sessions().all()) {
+    for (Session session : sessions.allSessions()) {
       if (session.isOpen()) {
         session.seen(now);
       }
@@ -109,7 +126,7 @@ public final class HeartbeatSweeper {
   }
 
   private void rotate(Session session) {
-    edge.lifecycle().close(session, Disconnect.rotated());
+    sessions.close(session, Disconnect.rotated());
   }
 
   private void scheduleRotation(Session session, long inNanos) {
@@ -117,8 +134,7 @@ public final class HeartbeatSweeper {
       return;
     }
     session.markRotationScheduled();
-    edge.node()
-        .vertx()
+    node.vertx()
         .setTimer(
             Math.max(1, inNanos / 1_000_000),
             t -> {

@@ -1,8 +1,9 @@
 package dev.mesh.connection.http;
 
 import dev.mesh.connection.auth.AuthFailure;
+import dev.mesh.connection.auth.AuthOptions;
 import dev.mesh.connection.auth.OriginPolicy;
-import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.ops.ConnectionMetrics;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -22,12 +23,12 @@ public final class CrossOrigin {
   static final String ALLOWED_METHODS = "GET, POST";
   static final String MAX_AGE_SECONDS = "600";
 
-  private final Edge edge;
+  private final ConnectionMetrics metrics;
   private final OriginPolicy origins;
 
-  public CrossOrigin(Edge edge) {
-    this.edge = edge;
-    this.origins = new OriginPolicy(edge.options().auth().allowedOrigins());
+  public CrossOrigin(AuthOptions auth, ConnectionMetrics metrics) {
+    this.metrics = metrics;
+    this.origins = new OriginPolicy(auth.allowedOrigins());
   }
 
   public void handle(RoutingContext ctx) {
@@ -44,7 +45,7 @@ public final class CrossOrigin {
             && request.getHeader("Access-Control-Request-Method") != null;
     if (preflight && !allowed) {
       AuthFailure failure = new AuthFailure(AuthFailure.Cause.ORIGIN, "origin not allowed");
-      edge.metrics().authFailure(failure.reason().tag());
+      metrics.authFailure(failure.reason().tag());
       AuthLog.refused(failure, request.remoteAddress(), request.headers());
       HttpErrors.authFailure(response, failure);
       return;

@@ -14,7 +14,7 @@ import dev.mesh.connection.auth.AuthFailure;
 import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.OriginPolicy;
 import dev.mesh.connection.auth.VerifiedToken;
-import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeDoor;
 import dev.mesh.connection.frames.ErrorCode;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.ResumeTokens;
@@ -40,12 +40,12 @@ public final class SseEndpoint {
 
   private static final String TOKEN = "mesh.token";
 
-  private final Edge edge;
+  private final EdgeDoor edge;
   private final Authenticator authenticator;
   private final OriginPolicy origins;
   private final Doors doors;
 
-  public SseEndpoint(Edge edge, Authenticator authenticator, Doors doors) {
+  public SseEndpoint(EdgeDoor edge, Authenticator authenticator, Doors doors) {
     this.edge = edge;
     this.authenticator = authenticator;
     this.doors = doors;
@@ -75,11 +75,11 @@ public final class SseEndpoint {
           "node is shutting down");
       return;
     }
-    String noQuorum = edge.node().quorumProblem();
+    String noQuorum = edge.quorumProblem();
     if (noQuorum != null) {
       // The stream's status is readable (unlike a WebSocket's): the same refusal as 4005, as 503 +
       // Retry-After.
-      long hint = edge.lifecycle().cutOffHint();
+      long hint = edge.cutOffHint();
       HttpErrors.json(
           ctx.response().putHeader("Retry-After", Long.toString((hint + 999) / 1000)),
           503,
@@ -186,17 +186,15 @@ public final class SseEndpoint {
             query.get("tab"),
             query.get("page"),
             ConnectionIds.next(),
-            edge.node().nodeId());
-    edge.lifecycle()
-        .admit(identity, WebSocketEndpoint.attempt(query), transport, token)
+            edge.nodeId());
+    edge.admit(identity, WebSocketEndpoint.attempt(query), transport, token)
         .onComplete(ar -> permit.release())
         .onSuccess(
             session -> {
               transport.resumeToken(() -> ResumeTokens.of(session));
               for (String channel : channels) {
-                edge.frames()
-                    .subscribeFromUrl(
-                        session, channel, positions.get(channel), presence.contains(channel));
+                edge.subscribeFromUrl(
+                    session, channel, positions.get(channel), presence.contains(channel));
               }
             });
   }
@@ -319,8 +317,7 @@ public final class SseEndpoint {
                         "no live connection " + connectionId + " of yours"));
                 return;
               }
-              edge.node()
-                  .vertx()
+              ctx.vertx()
                   .eventBus()
                   .<FrameReply>request(
                       Addresses.nodeInbox(entry.nodeId()),

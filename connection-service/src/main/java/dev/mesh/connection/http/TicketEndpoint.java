@@ -1,11 +1,12 @@
 package dev.mesh.connection.http;
 
 import dev.mesh.connection.auth.AuthFailure;
+import dev.mesh.connection.auth.AuthOptions;
 import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.OriginPolicy;
 import dev.mesh.connection.auth.TicketStore;
-import dev.mesh.connection.edge.Edge;
 import dev.mesh.connection.frames.ErrorCode;
+import dev.mesh.connection.ops.ConnectionMetrics;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
@@ -18,18 +19,23 @@ import java.time.Instant;
  */
 public final class TicketEndpoint {
 
-  private final Edge edge;
+  private final ConnectionMetrics metrics;
   private final Authenticator authenticator;
   private final TicketStore tickets;
   private final OriginPolicy origins;
   private final Doors doors;
 
-  public TicketEndpoint(Edge edge, Authenticator authenticator, TicketStore tickets, Doors doors) {
-    this.edge = edge;
+  public TicketEndpoint(
+      AuthOptions auth,
+      ConnectionMetrics metrics,
+      Authenticator authenticator,
+      TicketStore tickets,
+      Doors doors) {
+    this.metrics = metrics;
     this.authenticator = authenticator;
     this.tickets = tickets;
     this.doors = doors;
-    this.origins = new OriginPolicy(edge.options().auth().allowedOrigins());
+    this.origins = new OriginPolicy(auth.allowedOrigins());
   }
 
   public void handle(RoutingContext ctx) {
@@ -84,7 +90,7 @@ public final class TicketEndpoint {
   }
 
   private void refuse(RoutingContext ctx, AuthFailure failure) {
-    edge.metrics().authFailure(failure.reason().tag());
+    metrics.authFailure(failure.reason().tag());
     AuthLog.refused(failure, ctx.request().remoteAddress(), ctx.request().headers());
     HttpErrors.authFailure(ctx.response(), failure);
   }

@@ -12,7 +12,7 @@ import dev.mesh.connection.auth.AuthFailure;
 import dev.mesh.connection.auth.Authenticator;
 import dev.mesh.connection.auth.OriginPolicy;
 import dev.mesh.connection.auth.VerifiedToken;
-import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeDoor;
 import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
@@ -39,12 +39,12 @@ public final class WebSocketEndpoint {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebSocketEndpoint.class);
 
-  private final Edge edge;
+  private final EdgeDoor edge;
   private final Authenticator authenticator;
   private final OriginPolicy origins;
   private final Doors doors;
 
-  public WebSocketEndpoint(Edge edge, Authenticator authenticator, Doors doors) {
+  public WebSocketEndpoint(EdgeDoor edge, Authenticator authenticator, Doors doors) {
     this.edge = edge;
     this.authenticator = authenticator;
     this.doors = doors;
@@ -191,9 +191,8 @@ public final class WebSocketEndpoint {
                       query.get("tab"),
                       query.get("page"),
                       ConnectionIds.next(),
-                      edge.node().nodeId());
-              edge.lifecycle()
-                  .admit(identity, attempt(query), transport, token)
+                      edge.nodeId());
+              edge.admit(identity, attempt(query), transport, token)
                   .onComplete(ar -> permit.release())
                   .onSuccess(
                       session -> {
@@ -217,8 +216,8 @@ public final class WebSocketEndpoint {
   }
 
   private void attach(ServerWebSocket socket, Session session) {
-    socket.textMessageHandler(text -> edge.frames().onText(session, text));
-    socket.binaryMessageHandler(buffer -> edge.frames().onBinary(session));
+    socket.textMessageHandler(text -> edge.onText(session, text));
+    socket.binaryMessageHandler(buffer -> edge.onBinary(session));
     socket.pongHandler(pong -> session.seen(System.nanoTime()));
     socket.exceptionHandler(
         e -> {
@@ -231,20 +230,16 @@ public final class WebSocketEndpoint {
                       && String.valueOf(e.getMessage()).contains("max message size"));
           if (tooBig) {
             edge.metrics().oversized.increment();
-            edge.lifecycle()
-                .closeWithoutGoodbye(
-                    session,
-                    Disconnect.policy(
-                        CloseCodes.MESSAGE_TOO_BIG,
-                        "message larger than "
-                            + edge.options().limits().maxFrameBytes()
-                            + " bytes"));
+            edge.closeWithoutGoodbye(
+                session,
+                Disconnect.policy(
+                    CloseCodes.MESSAGE_TOO_BIG,
+                    "message larger than " + edge.options().limits().maxFrameBytes() + " bytes"));
           } else if (e instanceof CorruptedWebSocketFrameException) {
             // A frame that breaks the framing (reserved bits: a compressed frame without agreed
             // compression): 1002.
-            edge.lifecycle()
-                .closeWithoutGoodbye(
-                    session, Disconnect.policy(CloseCodes.PROTOCOL_ERROR, "protocol error"));
+            edge.closeWithoutGoodbye(
+                session, Disconnect.policy(CloseCodes.PROTOCOL_ERROR, "protocol error"));
           } else {
             try (var ignored = LogContext.connection(session.userId(), session.id())) {
               LOG.debug(

@@ -3,7 +3,8 @@ package dev.mesh.connection.membership;
 import dev.mesh.common.cluster.MembershipChange;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.CloseReason;
-import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.LoopSessions;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,8 @@ public final class QuorumGuard {
   private static final Logger LOG = LoggerFactory.getLogger(QuorumGuard.class);
   static final long CHECK_MILLIS = 1000;
 
-  private final Edge edge;
+  private final MeshNode node;
+  private final LoopSessions sessions;
   private final long graceNanos;
   private MeshNode.Registration membership;
   private long timer = -1;
@@ -34,14 +36,16 @@ public final class QuorumGuard {
   /** Sockets closed since then, for the log line when quorum returns. */
   private int closedSinceLost;
 
-  public QuorumGuard(Edge edge) {
-    this.edge = edge;
-    this.graceNanos = edge.options().quorumLossGrace().toNanos();
+  /** Guards one loop's {@code sessions}; {@code grace} is {@code MESH_QUORUM_LOSS_GRACE}. */
+  public QuorumGuard(MeshNode node, Duration grace, LoopSessions sessions) {
+    this.node = node;
+    this.sessions = sessions;
+    this.graceNanos = grace.toNanos();
   }
 
   public void start() {
-    membership = edge.node().onMembershipChange(this::onChange);
-    timer = edge.node().vertx().setPeriodic(CHECK_MILLIS, t -> check());
+    membership = node.onMembershipChange(this::onChange);
+    timer = node.vertx().setPeriodic(CHECK_MILLIS, t -> check());
   }
 
   public void stop() {
@@ -49,7 +53,7 @@ public final class QuorumGuard {
       membership.remove();
     }
     if (timer >= 0) {
-      edge.node().vertx().cancelTimer(timer);
+      node.vertx().cancelTimer(timer);
     }
   }
 
@@ -62,7 +66,6 @@ public final class QuorumGuard {
    * node's own pause), and logs when quorum returns.
    */
   void check() {
-    MeshNode node = edge.node();
     String problem = node.quorumProblem();
     long now = System.nanoTime();
     if (problem == null) {
@@ -90,17 +93,16 @@ public final class QuorumGuard {
               : "closing open sockets in " + graceNanos / 1_000_000 + " ms unless it returns");
       if (!ownFault && graceNanos > 0) {
         // Checked again when the grace ends, not at the next periodic check up to a second later.
-        edge.node().vertx().setTimer((graceNanos + 999_999) / 1_000_000, t -> check());
+        node.vertx().setTimer((graceNanos + 999_999) / 1_000_000, t -> check());
       }
     }
     if (!ownFault && now - lostAtNanos < graceNanos) {
       return;
     }
     int closed =
-        edge.lifecycle()
-            .closeAll(
-                CloseReason.NETWORK_ERROR,
-                "node is cut off from the cluster (" + problem + "): reconnect");
+        sessions.closeAll(
+            CloseReason.NETWORK_ERROR,
+            "node is cut off from the cluster (" + problem + "): reconnect");
     if (closed > 0) {
       closedSinceLost += closed;
       LOG.warn(

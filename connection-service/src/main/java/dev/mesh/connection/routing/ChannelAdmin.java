@@ -11,7 +11,7 @@ import dev.mesh.common.connection.UnsubscribeResult;
 import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.presence.PresenceClient;
 import dev.mesh.common.registry.RegistryEntry;
-import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeLoop;
 import dev.mesh.connection.edge.EdgeNode;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
@@ -122,7 +122,7 @@ public final class ChannelAdmin {
       message.fail(ErrorCodes.BAD_REQUEST, problem.get());
       return;
     }
-    edge.onEach(loop -> Future.succeededFuture(unsubscribe(loop, request)))
+    edge.onEach((EdgeLoop loop) -> Future.succeededFuture(unsubscribe(loop, request)))
         .onSuccess(
             counts ->
                 message.reply(
@@ -133,20 +133,20 @@ public final class ChannelAdmin {
   }
 
   /** The user's connections on one loop (run on that loop). */
-  private int unsubscribe(Edge loop, UnsubscribeRequest request) {
+  private int unsubscribe(EdgeLoop loop, UnsubscribeRequest request) {
     int count = 0;
-    for (Session session : loop.sessions().ofUser(request.userId())) {
+    for (Session session : loop.sessionsOf(request.userId())) {
       if (session.state() != Session.State.OPEN) {
         continue;
       }
       Subscription subscription = session.subscription(request.channel());
-      if (subscription == null || !loop.subscriptions().detach(session, request.channel())) {
+      if (subscription == null || !loop.detach(session, request.channel())) {
         continue;
       }
       if (subscription.presence()) {
         presence.leave(session.identity(), request.channel());
       }
-      loop.outbound().send(session, Frames.unsubscribedByServer(request.channel()));
+      loop.send(session, Frames.unsubscribedByServer(request.channel()));
       count++;
     }
     return count;
@@ -192,11 +192,11 @@ public final class ChannelAdmin {
   private void channelsHere(BusRequest<ChannelsQuery> message) {
     String prefix = message.body().prefix() == null ? "" : message.body().prefix();
     edge.onEach(
-            loop -> {
+            (EdgeLoop loop) -> {
               Map<String, Integer> counts = new TreeMap<>();
-              for (String channel : loop.hub().channels()) {
+              for (String channel : loop.channels()) {
                 if (channel.startsWith(prefix)) {
-                  counts.put(channel, loop.hub().subscribers(channel).size());
+                  counts.put(channel, loop.subscribers(channel).size());
                 }
               }
               return Future.succeededFuture(counts);

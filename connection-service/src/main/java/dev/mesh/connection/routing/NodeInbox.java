@@ -9,7 +9,7 @@ import dev.mesh.common.routing.CloseConnections;
 import dev.mesh.common.routing.Delivery;
 import dev.mesh.common.routing.ForwardedFrame;
 import dev.mesh.common.routing.FrameReply;
-import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.EdgeLoop;
 import dev.mesh.connection.edge.EdgeNode;
 import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Session;
@@ -55,7 +55,7 @@ public final class NodeInbox {
                   EdgeNode.on(
                       loop,
                       () -> {
-                        loop.subscriptions().deliverDirect(delivery.event(), ids);
+                        loop.deliverDirect(delivery.event(), ids);
                         return Future.succeededFuture();
                       }));
     } else if (body instanceof CloseConnections close) {
@@ -69,16 +69,15 @@ public final class NodeInbox {
                           () -> {
                             int count = 0;
                             for (String connectionId : ids) {
-                              Session session = loop.sessions().get(connectionId);
+                              Session session = loop.session(connectionId);
                               if (session != null && session.isOpen()) {
-                                loop.lifecycle()
-                                    .close(
-                                        session,
-                                        new Disconnect(
-                                            close.code(),
-                                            close.reason(),
-                                            close.message(),
-                                            close.retryAfterMs()));
+                                loop.close(
+                                    session,
+                                    new Disconnect(
+                                        close.code(),
+                                        close.reason(),
+                                        close.message(),
+                                        close.retryAfterMs()));
                                 count++;
                               }
                             }
@@ -91,7 +90,7 @@ public final class NodeInbox {
                       new KickResult(
                           closed.stream().mapToInt(f -> f.succeeded() ? f.result() : 0).sum())));
     } else if (body instanceof ForwardedFrame forwarded) {
-      Edge loop = edge.owner(forwarded.connectionId());
+      EdgeLoop loop = edge.owner(forwarded.connectionId());
       if (loop == null) {
         message.fail(
             ErrorCodes.NOT_FOUND,
@@ -114,10 +113,10 @@ public final class NodeInbox {
   }
 
   /** The connections of this node grouped by the loop that holds them; unknown ones left out. */
-  private Map<Edge, List<String>> byLoop(List<String> connectionIds) {
-    Map<Edge, List<String>> byLoop = new LinkedHashMap<>();
+  private Map<EdgeLoop, List<String>> byLoop(List<String> connectionIds) {
+    Map<EdgeLoop, List<String>> byLoop = new LinkedHashMap<>();
     for (String connectionId : connectionIds) {
-      Edge loop = edge.owner(connectionId);
+      EdgeLoop loop = edge.owner(connectionId);
       if (loop != null) {
         byLoop.computeIfAbsent(loop, l -> new ArrayList<>()).add(connectionId);
       }
@@ -125,8 +124,8 @@ public final class NodeInbox {
     return byLoop;
   }
 
-  private void forward(Edge loop, Message<Object> message, ForwardedFrame forwarded) {
-    Session session = loop.sessions().get(forwarded.connectionId());
+  private void forward(EdgeLoop loop, Message<Object> message, ForwardedFrame forwarded) {
+    Session session = loop.session(forwarded.connectionId());
     if (session == null || !session.isOpen()) {
       message.fail(
           ErrorCodes.NOT_FOUND, "no live connection " + forwarded.connectionId() + " on this node");
@@ -138,9 +137,8 @@ public final class NodeInbox {
     }
     long now = System.nanoTime();
     session.seen(now);
-    loop.metrics().messagesIn.increment();
-    loop.frames()
-        .handle(session, forwarded.frame(), now)
+    edge.metrics().messagesIn.increment();
+    loop.handleFrame(session, forwarded.frame(), now)
         .onSuccess(
             reply ->
                 message.reply(

@@ -4,11 +4,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.presence.PresenceChange;
 import dev.mesh.common.presence.PresenceChanged;
-import dev.mesh.connection.edge.Edge;
+import dev.mesh.connection.edge.ChannelDelivery;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.Subscription;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,18 +22,20 @@ import java.util.Map;
  */
 public final class PresenceFeed {
 
-  private final Edge edge;
+  private final Vertx vertx;
+  private final ChannelDelivery channels;
   private final Map<String, Long> lastVersion = new HashMap<>();
   private MessageConsumer<Object> consumer;
 
-  public PresenceFeed(Edge edge) {
-    this.edge = edge;
+  /** Delivers to one loop's subscribers, through {@code channels}. */
+  public PresenceFeed(Vertx vertx, ChannelDelivery channels) {
+    this.vertx = vertx;
+    this.channels = channels;
   }
 
   public Future<Void> start() {
     consumer =
-        edge.node()
-            .vertx()
+        vertx
             .eventBus()
             .consumer(
                 Addresses.PRESENCE_EVENTS,
@@ -50,7 +53,7 @@ public final class PresenceFeed {
   }
 
   private void deliver(PresenceChanged change) {
-    var subscribers = edge.hub().subscribers(change.channel());
+    var subscribers = channels.subscribers(change.channel());
     String key = change.channel() + '\u0000' + change.userId();
     if (subscribers.isEmpty()) {
       lastVersion.remove(key);
@@ -77,7 +80,7 @@ public final class PresenceFeed {
     for (Session session : java.util.List.copyOf(subscribers)) {
       Subscription subscription = session.subscription(change.channel());
       if (subscription != null && subscription.presence() && session.isOpen()) {
-        edge.outbound().send(session, text);
+        channels.send(session, text);
       }
     }
   }

@@ -58,7 +58,13 @@ class LayeringTest {
   /** connection-service's edge: sessions, frames, subscriptions, outbound delivery, lifecycle. */
   private static final String EDGE_PACKAGE = "dev.mesh.connection.edge";
 
-  /** connection-service's packages that act on the edge (they are handed an Edge or EdgeNode). */
+  /** One event loop's collaborators: only the edge itself and the wiring may name it. */
+  private static final String EDGE_CLASS = EDGE_PACKAGE + ".Edge";
+
+  /**
+   * connection-service's packages that act on the edge (they are handed a role of an Edge, or the
+   * EdgeNode).
+   */
   private static final String[] DRIVERS_OF_THE_EDGE = {
     "dev.mesh.connection.http..",
     "dev.mesh.connection.heartbeat..",
@@ -164,6 +170,21 @@ class LayeringTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(DRIVERS_OF_THE_EDGE)
+        .check(MODULES.get("connection-service"));
+  }
+
+  @Test
+  @DisplayName(
+      "connection-service: only the edge and the wiring hold a whole Edge; every other part gets the"
+          + " narrow role it uses (EdgeDoor, LoopSessions, ChannelDelivery, EdgeLoop)")
+  void onlyTheEdgeAndTheWiringHoldAnEdge() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages(EDGE_PACKAGE, CONNECTION_ROOT)
+        .should()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName(EDGE_CLASS)
+        .because("a part handed every collaborator of a loop reaches into all of them")
         .check(MODULES.get("connection-service"));
   }
 
