@@ -62,7 +62,7 @@ public final class ConnectionService implements MeshService {
             incarnation,
             context.node(),
             context.registry(),
-            node -> new ReplayChannelLog(node.vertx()),
+            node -> new ReplayChannelLog(node.vertx(), context.registry()),
             context::requestRejoin);
     return context
         .deploy(new StatusVerticle(context.node(), NAME, Addresses.CONNECTION_STATUS))

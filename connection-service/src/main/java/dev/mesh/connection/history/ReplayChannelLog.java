@@ -7,6 +7,9 @@ import dev.mesh.common.replay.HistoryPage;
 import dev.mesh.common.replay.PublishRequest;
 import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.common.replay.ResetCause;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
@@ -22,14 +25,46 @@ public final class ReplayChannelLog implements ChannelLog {
   private static final int MAX_REDELIVER = 100;
 
   private final ReplayClient replay;
+  private final HistoryCoalescer reads;
 
   public ReplayChannelLog(Vertx vertx) {
+    this(vertx, new SimpleMeterRegistry());
+  }
+
+  /**
+   * History reads of pages resuming the same channel together are shared ({@link
+   * HistoryCoalescer}); {@code mesh_history_reads_total} counts the reads issued, {@code
+   * mesh_history_reads_shared_total} the requests answered from another's read.
+   */
+  public ReplayChannelLog(Vertx vertx, MeterRegistry registry) {
     this.replay = new ReplayClient(vertx);
+    Counter issued =
+        Counter.builder("mesh_history_reads")
+            .description("History reads of resuming pages sent to replay-service")
+            .register(registry);
+    Counter shared =
+        Counter.builder("mesh_history_reads_shared")
+            .description("History requests of resuming pages answered from another page's read")
+            .register(registry);
+    this.reads =
+        new HistoryCoalescer(
+            replay::history,
+            new HistoryCoalescer.Listener() {
+              @Override
+              public void issued() {
+                issued.increment();
+              }
+
+              @Override
+              public void shared() {
+                shared.increment();
+              }
+            });
   }
 
   @Override
   public Future<Page> history(String channel, Position from, int limit, String userId) {
-    Future<HistoryPage> page = replay.history(channel, from, from == null ? 0 : limit);
+    Future<HistoryPage> page = reads.read(channel, from, from == null ? 0 : limit);
     if (userId == null) {
       return page.map(p -> toPage(p, List.of()));
     }

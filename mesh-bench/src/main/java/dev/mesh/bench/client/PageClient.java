@@ -129,6 +129,7 @@ public final class PageClient implements LoadPage {
 
   private final Map<String, ChannelLedger> channels = new LinkedHashMap<>();
   private final Map<String, String> subscribeIds = new HashMap<>();
+  private final Map<String, Long> subscribeSentMicros = new HashMap<>();
   private final Map<String, Publish> pending = new LinkedHashMap<>();
   private final List<Integer> closeCodes = new ArrayList<>();
   private final Promise<Void> firstReady = Promise.promise();
@@ -564,6 +565,9 @@ public final class PageClient implements LoadPage {
   private void sendSubscribe(ChannelLedger ledger) {
     String id = "s" + ++sequence;
     subscribeIds.put(id, ledger.channel());
+    synchronized (this) {
+      subscribeSentMicros.put(ledger.channel(), nowMicros());
+    }
     JsonObject frame =
         new JsonObject().put("type", "subscribe").put("id", id).put("channel", ledger.channel());
     if (ledger.epoch() != null && ledger.last() >= 0) {
@@ -736,6 +740,11 @@ public final class PageClient implements LoadPage {
    * When the last {@code welcome} arrived (the connection is open; its subscriptions may still be
    * resuming).
    */
+  /** Wall clock (µs) of the last {@code subscribe} sent for {@code channel}; -1: none yet. */
+  public synchronized long subscribeSentMicros(String channel) {
+    return subscribeSentMicros.getOrDefault(channel, -1L);
+  }
+
   public synchronized long welcomedAtNanos() {
     return welcomedAtNanos;
   }

@@ -561,7 +561,8 @@ final class PageHost implements AutoCloseable {
   /**
    * Brings every page of the group back ({@code batch} pages every {@code pauseMs}) and waits until
    * each has the event {@code targetSeq}; answers, per page, the time from its comeBack to that
-   * event's arrival (µs), or {@link Latencies#NEVER}.
+   * event's arrival (µs), and from its last {@code subscribe} of the channel to that arrival, or
+   * {@link Latencies#NEVER}.
    */
   private JsonObject comeBack(JsonObject c) throws Exception {
     Group group = group(c);
@@ -581,6 +582,7 @@ final class PageHost implements AutoCloseable {
       }
     }
     JsonArray durations = new JsonArray();
+    JsonArray fromSubscribe = new JsonArray();
     for (int i = 0; i < pages.size(); i++) {
       PageClient p = pages.get(i);
       long arrived = -1;
@@ -592,9 +594,15 @@ final class PageHost implements AutoCloseable {
         Thread.sleep(20);
       }
       durations.add(arrived < 0 ? Latencies.NEVER : arrived - started[i]);
+      long subscribed = p.subscribeSentMicros(channel);
+      fromSubscribe.add(
+          arrived < 0 || subscribed < started[i] ? Latencies.NEVER : arrived - subscribed);
     }
     long duplicates = pages.stream().mapToLong(p -> p.ledger(channel, l -> l.duplicates())).sum();
-    return new JsonObject().put("durationMicros", durations).put("duplicates", duplicates);
+    return new JsonObject()
+        .put("durationMicros", durations)
+        .put("fromSubscribeMicros", fromSubscribe)
+        .put("duplicates", duplicates);
   }
 
   // ----------------------------------------------------------------------------------------------

@@ -171,10 +171,14 @@ abstract class Target implements AutoCloseable {
 
     Mesh(Path repo, int nodeCount, Map<String, String> env, int loops) {
       this.loops = loops;
+      Path logs = repo.resolve("mesh-bench/target/load-logs/" + System.currentTimeMillis());
+      List<String> flags = new ArrayList<>(JVM_FLAGS);
+      // A server that runs out of heap under load leaves the evidence next to its log.
+      flags.add("-XX:+HeapDumpOnOutOfMemoryError");
+      flags.add("-XX:HeapDumpPath=" + logs.toAbsolutePath());
       mesh =
-          new MeshProcesses(
-                  repo, repo.resolve("mesh-bench/target/load-logs/" + System.currentTimeMillis()))
-              .withJvmFlags(JVM_FLAGS)
+          new MeshProcesses(repo, logs)
+              .withJvmFlags(flags)
               .withEnv("MESH_CLUSTER_FAILURE_TIMEOUT", "10s")
               .withEnv("MESH_RATE_PER_SECOND", "100000")
               .withEnv("MESH_RATE_BURST", "100000")
