@@ -1,6 +1,7 @@
 package dev.mesh.common.registry;
 
 import com.hazelcast.map.EntryProcessor;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -21,11 +22,15 @@ public final class PurgeNode
   @Override
   public List<RegistryEntry> process(Map.Entry<String, UserConnections> mapEntry) {
     UserConnections current = mapEntry.getValue();
+    // The result crosses the wire back to the caller: an ArrayList travels with Hazelcast's own
+    // list serializer and the registry's entry serializer; an immutable list would need Java
+    // serialization, which cluster state does not use.
     if (current == null) {
-      return List.of();
+      return new ArrayList<>();
     }
     List<RegistryEntry> purged =
-        current.connections().stream().filter(c -> c.nodeId().equals(nodeId)).toList();
+        new ArrayList<>(
+            current.connections().stream().filter(c -> c.nodeId().equals(nodeId)).toList());
     if (!purged.isEmpty()) {
       UserConnections next = current.without(c -> c.nodeId().equals(nodeId));
       mapEntry.setValue(next.isEmpty() ? null : next);
