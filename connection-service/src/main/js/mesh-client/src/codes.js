@@ -1,9 +1,9 @@
 // Close codes, error codes and the client's error type: the one place the client spells them. ClientCodesTest (Java,
-// connection-service) checks CloseCodes and ErrorCodes against the server's.
+// connection-service) checks CloseCodes and ErrorCodes against the server's CloseCode and ErrorCode enums.
 
 /** @typedef {import('../mesh-client.js').MeshClientErrorCode} MeshClientErrorCode */
 
-/** Close codes of PROTOCOL 5.1 (dev.mesh.common.protocol.CloseCodes; ABNORMAL is only ever observed, never sent). */
+/** Close codes of PROTOCOL 5.1 (dev.mesh.common.protocol.CloseCode; ABNORMAL is only ever observed, never sent). */
 export const CloseCodes = Object.freeze({
   NORMAL: 1000,
   GOING_AWAY: 1001,

@@ -2,7 +2,7 @@ package dev.mesh.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.testing.TestClusters;
 import dev.mesh.connection.admission.AdmissionOptions;
 import dev.mesh.connection.support.EdgeNodes;
@@ -86,7 +86,7 @@ class AdmissionControlTest {
                           return;
                         }
                         long received = System.nanoTime();
-                        if (code != CloseCodes.DEFERRED) {
+                        if (code != CloseCode.DEFERRED.code()) {
                           done.tryFail("page " + page + " closed with " + code);
                           return;
                         }

@@ -2,7 +2,7 @@ package dev.mesh.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.testing.TestClusters;
 import dev.mesh.connection.support.EdgeNodes;
 import dev.mesh.connection.support.TestClient;
@@ -308,7 +308,8 @@ class AuthTest {
                       v -> {
                         test.verify(
                             () -> {
-                              assertThat(idleClosed.result()).isEqualTo(CloseCodes.TOKEN_EXPIRED);
+                              assertThat(idleClosed.result())
+                                  .isEqualTo(CloseCode.TOKEN_EXPIRED.code());
                               assertThat(
                                       idle.result()
                                           .awaitType("goodbye")
@@ -353,7 +354,8 @@ class AuthTest {
                                     code -> {
                                       test.verify(
                                           () ->
-                                              assertThat(code).isEqualTo(CloseCodes.UNAUTHORIZED));
+                                              assertThat(code)
+                                                  .isEqualTo(CloseCode.UNAUTHORIZED.code()));
                                       return code;
                                     })))
         .onComplete(test.succeedingThenComplete());

@@ -9,7 +9,7 @@ import dev.mesh.common.bus.MeshCodec;
 import dev.mesh.common.cluster.MeshCluster;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.presence.PresenceQuery;
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.replay.PublishRequest;
 import dev.mesh.common.replay.PublishResult;
 import dev.mesh.common.testing.TestClusters;
@@ -460,7 +460,7 @@ class BusBodiesTest {
     JsonObject kicked =
         json(Addresses.KICK, new JsonObject().put("userId", "ann").put("message", "bye"));
     assertThat(kicked.getInteger("closed")).isEqualTo(1);
-    assertThat(await(ann.closed())).isEqualTo(CloseCodes.KICKED);
+    assertThat(await(ann.closed())).isEqualTo(CloseCode.KICKED.code());
   }
 
   @Test

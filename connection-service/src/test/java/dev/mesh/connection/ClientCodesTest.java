@@ -2,12 +2,10 @@ package dev.mesh.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.connection.frames.ErrorCode;
 import dev.mesh.connection.session.Frames;
 import java.io.IOException;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The browser client spells the close codes and error codes in one module, {@code
  * src/main/js/mesh-client/src/codes.js}; this test holds it to the server's: every Java code is in
- * the client and every client code is in Java, by name and value. Each side is read by one method
+ * the client and every client code is in Java, by name and value, and the client's reconnect rule
+ * gives each close code the server's {@link CloseCode.Kind}. Each side is read by one method
  * ({@link #serverCloseCodes()}, {@link #serverErrorCodes()}).
  */
 @DisplayName("The JavaScript client's close and error codes are the server's")
@@ -40,27 +39,46 @@ class ClientCodesTest {
 
   @Test
   @DisplayName(
-      "CloseCodes: the same names and numbers as dev.mesh.common.protocol.CloseCodes (plus 1006, observed only)")
+      "CloseCodes: the same names and numbers as dev.mesh.common.protocol.CloseCode (plus 1006, observed only)")
   void closeCodes() throws IOException {
     Map<String, Integer> expected = new TreeMap<>(serverCloseCodes());
     expected.putAll(OBSERVED_ONLY);
     Map<String, Integer> client = new TreeMap<>();
     jsObject("CloseCodes").forEach((name, value) -> client.put(name, Integer.valueOf(value)));
     assertThat(client)
-        .as("CloseCodes of %s against dev.mesh.common.protocol.CloseCodes", CODES_JS)
+        .as("CloseCodes of %s against dev.mesh.common.protocol.CloseCode", CODES_JS)
         .isEqualTo(expected);
   }
 
   @Test
-  @DisplayName("shouldReconnect: the terminal range is CloseCodes.TERMINAL_RANGE_START..END")
+  @DisplayName("shouldReconnect: the terminal range is CloseCode.TERMINAL_RANGE_START..END")
   void terminalRange() throws IOException {
-    Matcher m =
-        Pattern.compile(
-                "function shouldReconnect\\(code\\) \\{\\s*return !\\(code >= (\\d+) && code <= (\\d+)\\);")
-            .matcher(Files.readString(CODES_JS));
-    assertThat(m.find()).as("shouldReconnect in %s", CODES_JS).isTrue();
-    assertThat(Integer.parseInt(m.group(1))).isEqualTo(CloseCodes.TERMINAL_RANGE_START);
-    assertThat(Integer.parseInt(m.group(2))).isEqualTo(CloseCodes.TERMINAL_RANGE_END);
+    int[] range = clientTerminalRange();
+    assertThat(range[0]).isEqualTo(CloseCode.TERMINAL_RANGE_START);
+    assertThat(range[1]).isEqualTo(CloseCode.TERMINAL_RANGE_END);
+  }
+
+  @Test
+  @DisplayName(
+      "shouldReconnect: the client reconnects after exactly the close codes of kind RECONNECT")
+  void closeCodeKinds() throws IOException {
+    int[] range = clientTerminalRange();
+    Map<String, CloseCode.Kind> client = new TreeMap<>();
+    jsObject("CloseCodes")
+        .forEach(
+            (name, value) -> {
+              int code = Integer.parseInt(value);
+              boolean terminal = code >= range[0] && code <= range[1];
+              client.put(name, terminal ? CloseCode.Kind.TERMINAL : CloseCode.Kind.RECONNECT);
+            });
+    Map<String, CloseCode.Kind> server = new TreeMap<>();
+    for (CloseCode code : CloseCode.values()) {
+      server.put(code.name(), code.kind());
+    }
+    OBSERVED_ONLY.keySet().forEach(name -> server.put(name, CloseCode.Kind.RECONNECT));
+    assertThat(client)
+        .as("the kind shouldReconnect of %s gives each close code", CODES_JS)
+        .isEqualTo(server);
   }
 
   @Test
@@ -90,20 +108,11 @@ class ClientCodesTest {
 
   // ------------------------------------------------------------------------------------------------- the server
 
-  /** Every code of {@link CloseCodes}: its public int constants except the range bounds. */
+  /** Every {@link CloseCode}: its constant's name and its number on the wire. */
   private static Map<String, Integer> serverCloseCodes() {
     Map<String, Integer> codes = new TreeMap<>();
-    for (Field field : CloseCodes.class.getFields()) {
-      int modifiers = field.getModifiers();
-      if (Modifier.isStatic(modifiers)
-          && field.getType() == int.class
-          && !field.getName().contains("_RANGE_")) {
-        try {
-          codes.put(field.getName(), field.getInt(null));
-        } catch (IllegalAccessException e) {
-          throw new IllegalStateException(e);
-        }
-      }
+    for (CloseCode code : CloseCode.values()) {
+      codes.put(code.name(), code.code());
     }
     return codes;
   }
@@ -196,6 +205,16 @@ class ClientCodesTest {
   }
 
   // ------------------------------------------------------------------------------------------------- the client
+
+  /** The bounds of the terminal range in the client's {@code shouldReconnect}: first, last. */
+  private static int[] clientTerminalRange() throws IOException {
+    Matcher m =
+        Pattern.compile(
+                "function shouldReconnect\\(code\\) \\{\\s*return !\\(code >= (\\d+) && code <= (\\d+)\\);")
+            .matcher(Files.readString(CODES_JS));
+    assertThat(m.find()).as("shouldReconnect in %s", CODES_JS).isTrue();
+    return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+  }
 
   /**
    * The entries of {@code export const <name> = Object.freeze({ KEY: value, ... })} in codes.js,

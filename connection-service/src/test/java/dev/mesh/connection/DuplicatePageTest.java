@@ -2,7 +2,7 @@ package dev.mesh.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.registry.Registry;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.registry.UserConnections;
@@ -66,8 +66,9 @@ class DuplicatePageTest {
                                                                                             assertThat(
                                                                                                     code)
                                                                                                 .isEqualTo(
-                                                                                                    CloseCodes
-                                                                                                        .REPLACED);
+                                                                                                    CloseCode
+                                                                                                        .REPLACED
+                                                                                                        .code());
                                                                                             assertThat(
                                                                                                     goodbye
                                                                                                         .getString(
@@ -138,8 +139,9 @@ class DuplicatePageTest {
                                                                                             assertThat(
                                                                                                     code)
                                                                                                 .isEqualTo(
-                                                                                                    CloseCodes
-                                                                                                        .REPLACED);
+                                                                                                    CloseCode
+                                                                                                        .REPLACED
+                                                                                                        .code());
                                                                                             assertThat(
                                                                                                     entries)
                                                                                                 .hasSize(
@@ -217,14 +219,16 @@ class DuplicatePageTest {
                                                                   () -> {
                                                                     assertThat(code)
                                                                         .isEqualTo(
-                                                                            CloseCodes
-                                                                                .TOO_MANY_CONNECTIONS);
+                                                                            CloseCode
+                                                                                .TOO_MANY_CONNECTIONS
+                                                                                .code());
                                                                     assertThat(
                                                                             goodbye.getInteger(
                                                                                 "code"))
                                                                         .isEqualTo(
-                                                                            CloseCodes
-                                                                                .TOO_MANY_CONNECTIONS);
+                                                                            CloseCode
+                                                                                .TOO_MANY_CONNECTIONS
+                                                                                .code());
                                                                     assertThat(
                                                                             third.framesOfType(
                                                                                 "welcome"))
@@ -260,7 +264,8 @@ class DuplicatePageTest {
                                                   test.verify(
                                                       () -> {
                                                         assertThat(code)
-                                                            .isEqualTo(CloseCodes.BAD_IDENTITY);
+                                                            .isEqualTo(
+                                                                CloseCode.BAD_IDENTITY.code());
                                                         assertThat(goodbye.getString("message"))
                                                             .contains("page");
                                                       });

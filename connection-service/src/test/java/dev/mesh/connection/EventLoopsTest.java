@@ -3,7 +3,7 @@ package dev.mesh.connection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.registry.Registry;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.registry.UserConnections;
@@ -143,8 +143,9 @@ class EventLoopsTest {
                                                                                         assertThat(
                                                                                                 code)
                                                                                             .isEqualTo(
-                                                                                                CloseCodes
-                                                                                                    .REPLACED);
+                                                                                                CloseCode
+                                                                                                    .REPLACED
+                                                                                                    .code());
                                                                                         assertThat(
                                                                                                 entries)
                                                                                             .extracting(
@@ -234,8 +235,9 @@ class EventLoopsTest {
                                                                                                             assertThat(
                                                                                                                     code)
                                                                                                                 .isEqualTo(
-                                                                                                                    CloseCodes
-                                                                                                                        .TOO_MANY_CONNECTIONS);
+                                                                                                                    CloseCode
+                                                                                                                        .TOO_MANY_CONNECTIONS
+                                                                                                                        .code());
                                                                                                             assertThat(
                                                                                                                     third
                                                                                                                         .framesOfType(

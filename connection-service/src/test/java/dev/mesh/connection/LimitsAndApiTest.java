@@ -11,7 +11,7 @@ import dev.mesh.common.connection.ConnectionQuery;
 import dev.mesh.common.connection.KickRequest;
 import dev.mesh.common.connection.KickResult;
 import dev.mesh.common.connection.NodeStats;
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.status.StatusQuery;
 import dev.mesh.common.testing.TestClusters;
 import dev.mesh.connection.auth.AuthOptions;
@@ -99,8 +99,9 @@ class LimitsAndApiTest {
                                                                                             assertThat(
                                                                                                     refused)
                                                                                                 .isEqualTo(
-                                                                                                    CloseCodes
-                                                                                                        .NODE_FULL);
+                                                                                                    CloseCode
+                                                                                                        .NODE_FULL
+                                                                                                        .code());
                                                                                             assertThat(
                                                                                                     hint
                                                                                                         .getLong(
@@ -111,8 +112,9 @@ class LimitsAndApiTest {
                                                                                             assertThat(
                                                                                                     rotated)
                                                                                                 .isEqualTo(
-                                                                                                    CloseCodes
-                                                                                                        .ROTATED);
+                                                                                                    CloseCode
+                                                                                                        .ROTATED
+                                                                                                        .code());
                                                                                             assertThat(
                                                                                                     goodbye
                                                                                                         .getString(
@@ -153,7 +155,7 @@ class LimitsAndApiTest {
                                         (System.nanoTime() - connectedAt) / 1_000_000;
                                     test.verify(
                                         () -> {
-                                          assertThat(code).isEqualTo(CloseCodes.ROTATED);
+                                          assertThat(code).isEqualTo(CloseCode.ROTATED.code());
                                           // 90 % of the lifetime at the earliest; at most the
                                           // lifetime plus scheduling slack on a busy machine
                                           // (the default heartbeat's sweep tick is 2.5 s: a
@@ -241,15 +243,17 @@ class LimitsAndApiTest {
                                                                                           .closed()
                                                                                           .result())
                                                                                   .isEqualTo(
-                                                                                      CloseCodes
-                                                                                          .KICKED);
+                                                                                      CloseCode
+                                                                                          .KICKED
+                                                                                          .code());
                                                                               assertThat(
                                                                                       onB.result()
                                                                                           .closed()
                                                                                           .result())
                                                                                   .isEqualTo(
-                                                                                      CloseCodes
-                                                                                          .KICKED);
+                                                                                      CloseCode
+                                                                                          .KICKED
+                                                                                          .code());
                                                                               assertThat(
                                                                                       onB.result()
                                                                                           .awaitType(

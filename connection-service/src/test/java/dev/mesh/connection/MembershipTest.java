@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.registry.RegisterConnection;
 import dev.mesh.common.registry.Registry;
 import dev.mesh.common.registry.RegistryEntry;
@@ -119,10 +119,10 @@ class MembershipTest {
           assertThat(closedAfterNanos)
               .as("the open socket is closed no sooner than the grace after quorum went")
               .isGreaterThanOrEqualTo(grace.toNanos());
-          assertThat(closed).isEqualTo(CloseCodes.GOING_AWAY);
+          assertThat(closed).isEqualTo(CloseCode.GOING_AWAY.code());
           assertThat(goodbye.getString("reason")).isEqualTo("network-error");
           assertThat(goodbye.getLong("retryAfterMs")).isBetween(0L, 200L);
-          assertThat(refusedCode).isEqualTo(CloseCodes.NO_QUORUM);
+          assertThat(refusedCode).isEqualTo(CloseCode.NO_QUORUM.code());
           assertThat(refusal.getLong("retryAfterMs")).isBetween(1000L, 5000L);
           assertThat(refusal.getString("message")).contains("1 data member in view, 2 required");
           assertThat(sse.statusCode()).isEqualTo(503);
@@ -182,7 +182,7 @@ class MembershipTest {
 
     test.verify(
         () -> {
-          assertThat(closed).isEqualTo(CloseCodes.GOING_AWAY);
+          assertThat(closed).isEqualTo(CloseCode.GOING_AWAY.code());
           assertThat(goodbye.getLong("retryAfterMs")).isBetween(0L, 200L);
           assertThat(edge.nodeId()).isNotEqualTo(before);
           assertThat(welcome.getString("nodeId")).isEqualTo(edge.nodeId());

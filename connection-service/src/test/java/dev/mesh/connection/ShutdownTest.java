@@ -2,7 +2,7 @@ package dev.mesh.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.registry.Registry;
 import dev.mesh.common.testing.TestClusters;
 import dev.mesh.connection.support.EdgeNodes;
@@ -79,7 +79,7 @@ class ShutdownTest {
                                         () -> {
                                           for (Future<TestClient> client : clients) {
                                             assertThat(client.result().closed().result())
-                                                .isEqualTo(CloseCodes.GOING_AWAY);
+                                                .isEqualTo(CloseCode.GOING_AWAY.code());
                                             JsonObject goodbye =
                                                 client.result().awaitType("goodbye").result();
                                             assertThat(goodbye.getString("reason"))

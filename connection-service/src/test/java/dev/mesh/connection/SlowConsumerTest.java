@@ -3,7 +3,7 @@ package dev.mesh.connection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.common.testing.TestClusters;
 import dev.mesh.connection.support.EdgeNodes;
@@ -115,7 +115,8 @@ class SlowConsumerTest {
                                             .count();
                                     test.verify(
                                         () -> {
-                                          assertThat(code).isEqualTo(CloseCodes.SLOW_CONSUMER);
+                                          assertThat(code)
+                                              .isEqualTo(CloseCode.SLOW_CONSUMER.code());
                                           assertThat(seqs).hasSize(EVENTS);
                                           assertThat(seqs).isSorted().doesNotHaveDuplicates();
                                           assertThat(dropped)

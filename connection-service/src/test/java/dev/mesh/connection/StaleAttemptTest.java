@@ -2,7 +2,7 @@ package dev.mesh.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.registry.Registry;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.registry.UserConnections;
@@ -89,8 +89,9 @@ class StaleAttemptTest {
                                                                                                             assertThat(
                                                                                                                     code)
                                                                                                                 .isEqualTo(
-                                                                                                                    CloseCodes
-                                                                                                                        .STALE_ATTEMPT);
+                                                                                                                    CloseCode
+                                                                                                                        .STALE_ATTEMPT
+                                                                                                                        .code());
                                                                                                             assertThat(
                                                                                                                     stale
                                                                                                                         .frames())
@@ -109,8 +110,9 @@ class StaleAttemptTest {
                                                                                                                         .getInteger(
                                                                                                                             "code"))
                                                                                                                 .isEqualTo(
-                                                                                                                    CloseCodes
-                                                                                                                        .STALE_ATTEMPT);
+                                                                                                                    CloseCode
+                                                                                                                        .STALE_ATTEMPT
+                                                                                                                        .code());
                                                                                                             assertThat(
                                                                                                                     live.closed()
                                                                                                                         .isComplete())
@@ -178,8 +180,9 @@ class StaleAttemptTest {
                                                                                             assertThat(
                                                                                                     code)
                                                                                                 .isEqualTo(
-                                                                                                    CloseCodes
-                                                                                                        .STALE_ATTEMPT);
+                                                                                                    CloseCode
+                                                                                                        .STALE_ATTEMPT
+                                                                                                        .code());
                                                                                             assertThat(
                                                                                                     live.closed()
                                                                                                         .isComplete())
@@ -244,8 +247,9 @@ class StaleAttemptTest {
                                                                                                             assertThat(
                                                                                                                     code)
                                                                                                                 .isEqualTo(
-                                                                                                                    CloseCodes
-                                                                                                                        .REPLACED);
+                                                                                                                    CloseCode
+                                                                                                                        .REPLACED
+                                                                                                                        .code());
                                                                                                             assertThat(
                                                                                                                     entries)
                                                                                                                 .extracting(
@@ -298,8 +302,9 @@ class StaleAttemptTest {
                                                                         assertThat(code)
                                                                             .as(bad)
                                                                             .isEqualTo(
-                                                                                CloseCodes
-                                                                                    .BAD_IDENTITY);
+                                                                                CloseCode
+                                                                                    .BAD_IDENTITY
+                                                                                    .code());
                                                                         assertThat(
                                                                                 goodbye.getString(
                                                                                     "message"))

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.auth.AuthorizeRequest;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.events.Transport;
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.connection.auth.Authenticator;
@@ -335,7 +335,7 @@ public final class FrameHandler {
             e -> {
               edge.lifecycle.close(
                   session,
-                  Disconnect.policy(CloseCodes.UNAUTHORIZED, "refresh refused: " + e.getMessage()));
+                  Disconnect.policy(CloseCode.UNAUTHORIZED, "refresh refused: " + e.getMessage()));
               return Reply.NONE;
             });
   }
@@ -375,7 +375,7 @@ public final class FrameHandler {
                           edge.lifecycle.close(
                               session,
                               new Disconnect(
-                                  CloseCodes.TOKEN_EXPIRED,
+                                  CloseCode.TOKEN_EXPIRED,
                                   CloseReason.TOKEN_EXPIRED,
                                   "token expired and was not refreshed"));
                         }
@@ -390,7 +390,7 @@ public final class FrameHandler {
       edge.lifecycle.close(
           session,
           Disconnect.policy(
-              CloseCodes.POLICY_VIOLATION,
+              CloseCode.POLICY_VIOLATION,
               "too many bad frames: " + edge.options.limits().abuseStrikes() + " within 10 s"));
     }
     return reply;

@@ -5,7 +5,7 @@ import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.observe.LogContext;
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.registry.RegisterConnection;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.routing.CloseConnections;
@@ -77,7 +77,7 @@ public final class Lifecycle {
       refuse(
           session,
           new Disconnect(
-              CloseCodes.NO_QUORUM,
+              CloseCode.NO_QUORUM,
               CloseReason.NETWORK_ERROR,
               "node is cut off from the cluster (" + noQuorum + ")",
               cutOffHint()));
@@ -88,7 +88,7 @@ public final class Lifecycle {
       refuse(
           session,
           new Disconnect(
-              CloseCodes.NODE_FULL,
+              CloseCode.NODE_FULL,
               CloseReason.POLICY,
               "node is full",
               ThreadLocalRandom.current().nextLong(1000, 5001)));
@@ -100,7 +100,7 @@ public final class Lifecycle {
             decision -> {
               if (!decision.allowed()) {
                 edge.untrack(session);
-                refuse(session, Disconnect.policy(CloseCodes.FORBIDDEN, decision.reason()));
+                refuse(session, Disconnect.policy(CloseCode.FORBIDDEN, decision.reason()));
                 return Future.failedFuture("forbidden");
               }
               RegistryEntry entry =
@@ -118,7 +118,7 @@ public final class Lifecycle {
                 refuse(
                     session,
                     new Disconnect(
-                        CloseCodes.STALE_ATTEMPT,
+                        CloseCode.STALE_ATTEMPT,
                         CloseReason.REPLACED,
                         "a newer attempt of this page is registered: this one is stale"));
                 return Future.failedFuture("superseded");
@@ -128,7 +128,7 @@ public final class Lifecycle {
                 refuse(
                     session,
                     Disconnect.policy(
-                        CloseCodes.TOO_MANY_CONNECTIONS,
+                        CloseCode.TOO_MANY_CONNECTIONS,
                         "user has " + result.count() + " connections, the maximum"));
                 return Future.failedFuture("too many connections");
               }
@@ -150,7 +150,7 @@ public final class Lifecycle {
                 refuse(
                     session,
                     new Disconnect(
-                        CloseCodes.INTERNAL_ERROR,
+                        CloseCode.INTERNAL_ERROR,
                         CloseReason.NETWORK_ERROR,
                         "cannot register: " + e.getMessage()));
               }
@@ -196,8 +196,7 @@ public final class Lifecycle {
     for (RegistryEntry old : result.evicted()) {
       closeAnywhere(
           old,
-          Disconnect.policy(
-              CloseCodes.TOO_MANY_CONNECTIONS, "too many connections: oldest closed"));
+          Disconnect.policy(CloseCode.TOO_MANY_CONNECTIONS, "too many connections: oldest closed"));
     }
   }
 
@@ -223,7 +222,7 @@ public final class Lifecycle {
               Addresses.nodeInbox(entry.nodeId()),
               new CloseConnections(
                   List.of(entry.connectionId()),
-                  disconnect.code(),
+                  disconnect.code().code(),
                   disconnect.reason(),
                   disconnect.retryAfterMs(),
                   disconnect.message()))
@@ -255,7 +254,7 @@ public final class Lifecycle {
           "event=connection-refused user={} page={} code={} message=\"{}\"",
           session.userId(),
           session.identity().pageId(),
-          refusal.code(),
+          refusal.code().code(),
           refusal.message());
     }
   }
@@ -283,7 +282,7 @@ public final class Lifecycle {
 
   private void closeTransport(Session session, Disconnect disconnect) {
     session.transport().close(disconnect.code(), disconnect.closeFrameReason());
-    finish(session, disconnect.reason(), disconnect.code());
+    finish(session, disconnect.reason(), disconnect.code().code());
   }
 
   private void sendGoodbye(Session session, Disconnect disconnect) {
@@ -356,7 +355,7 @@ public final class Lifecycle {
     int closed = 0;
     for (Session session : edge.sessions.all()) {
       if (session.isOpen()) {
-        close(session, new Disconnect(CloseCodes.GOING_AWAY, reason, message, retryHint()));
+        close(session, new Disconnect(CloseCode.GOING_AWAY, reason, message, retryHint()));
         closed++;
       }
     }

@@ -6,7 +6,7 @@ import dev.mesh.common.identity.ClientIds;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.observe.LogContext;
 import dev.mesh.common.ops.SafeLog;
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.connection.admission.Admission;
 import dev.mesh.connection.auth.AuthFailure;
 import dev.mesh.connection.auth.Authenticator;
@@ -129,11 +129,12 @@ public final class WebSocketEndpoint {
               socket.exceptionHandler(e -> {});
               socket.writeTextMessage(
                   Frames.goodbye(
-                      CloseCodes.DEFERRED,
+                      CloseCode.DEFERRED,
                       CloseReason.POLICY.wireName(),
                       deferral.retryAfterMs(),
                       "node busy admitting connections: retry after the hint"));
-              socket.close((short) CloseCodes.DEFERRED, "retry-after=" + deferral.retryAfterMs());
+              socket.close(
+                  (short) CloseCode.DEFERRED.code(), "retry-after=" + deferral.retryAfterMs());
             })
         .onFailure(e -> LOG.debug("event=deferral-upgrade-failed cause=\"{}\"", e.toString()));
   }
@@ -178,10 +179,10 @@ public final class WebSocketEndpoint {
                       edge.options().limits().outboundHardBytes());
               if (bad.isPresent()) {
                 permit.release();
-                edge.metrics().refused(CloseCodes.BAD_IDENTITY);
+                edge.metrics().refused(CloseCode.BAD_IDENTITY);
                 transport.send(
-                    Frames.goodbye(CloseCodes.BAD_IDENTITY, "policy", null, bad.get()), false);
-                transport.close(CloseCodes.BAD_IDENTITY, "policy");
+                    Frames.goodbye(CloseCode.BAD_IDENTITY, "policy", null, bad.get()), false);
+                transport.close(CloseCode.BAD_IDENTITY, "policy");
                 return;
               }
               ConnectionIdentity identity =
@@ -225,7 +226,7 @@ public final class WebSocketEndpoint {
           // add up past it.
           boolean tooBig =
               (e instanceof CorruptedWebSocketFrameException corrupted
-                      && corrupted.closeStatus().code() == 1009)
+                      && corrupted.closeStatus().code() == CloseCode.MESSAGE_TOO_BIG.code())
                   || (e instanceof IllegalStateException
                       && String.valueOf(e.getMessage()).contains("max message size"));
           if (tooBig) {
@@ -233,13 +234,13 @@ public final class WebSocketEndpoint {
             edge.closeWithoutGoodbye(
                 session,
                 Disconnect.policy(
-                    CloseCodes.MESSAGE_TOO_BIG,
+                    CloseCode.MESSAGE_TOO_BIG,
                     "message larger than " + edge.options().limits().maxFrameBytes() + " bytes"));
           } else if (e instanceof CorruptedWebSocketFrameException) {
             // A frame that breaks the framing (reserved bits: a compressed frame without agreed
             // compression): 1002.
             edge.closeWithoutGoodbye(
-                session, Disconnect.policy(CloseCodes.PROTOCOL_ERROR, "protocol error"));
+                session, Disconnect.policy(CloseCode.PROTOCOL_ERROR, "protocol error"));
           } else {
             try (var ignored = LogContext.connection(session.userId(), session.id())) {
               LOG.debug(

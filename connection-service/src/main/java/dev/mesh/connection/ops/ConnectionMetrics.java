@@ -2,6 +2,7 @@ package dev.mesh.connection.ops;
 
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.events.Transport;
+import dev.mesh.common.protocol.CloseCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -9,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToIntFunction;
@@ -97,8 +99,8 @@ public final class ConnectionMetrics {
         dev.mesh.connection.auth.AuthFailure.Cause.values()) {
       registry.counter("mesh_auth_failures_total", "cause", cause.tag());
     }
-    for (int code : REFUSAL_CODES) {
-      registry.counter("mesh_connections_refused_total", "code", Integer.toString(code));
+    for (CloseCode code : REFUSAL_CODES) {
+      registry.counter("mesh_connections_refused_total", "code", Integer.toString(code.code()));
     }
     zombies =
         counter(
@@ -159,15 +161,16 @@ public final class ConnectionMetrics {
   }
 
   /** The codes a connection can be refused with right after its upgrade (docs/PROTOCOL.md 5.1). */
-  private static final int[] REFUSAL_CODES = {
-    dev.mesh.common.protocol.CloseCodes.GOING_AWAY,
-        dev.mesh.common.protocol.CloseCodes.INTERNAL_ERROR,
-    dev.mesh.common.protocol.CloseCodes.NODE_FULL, dev.mesh.common.protocol.CloseCodes.FORBIDDEN,
-    dev.mesh.common.protocol.CloseCodes.TOO_MANY_CONNECTIONS,
-        dev.mesh.common.protocol.CloseCodes.REPLACED,
-    dev.mesh.common.protocol.CloseCodes.BAD_IDENTITY,
-        dev.mesh.common.protocol.CloseCodes.STALE_ATTEMPT
-  };
+  private static final List<CloseCode> REFUSAL_CODES =
+      List.of(
+          CloseCode.GOING_AWAY,
+          CloseCode.INTERNAL_ERROR,
+          CloseCode.NODE_FULL,
+          CloseCode.FORBIDDEN,
+          CloseCode.TOO_MANY_CONNECTIONS,
+          CloseCode.REPLACED,
+          CloseCode.BAD_IDENTITY,
+          CloseCode.STALE_ATTEMPT);
 
   private Counter counter(String name, String description) {
     return Counter.builder(name).description(description).register(registry);
@@ -207,8 +210,10 @@ public final class ConnectionMetrics {
     closed.get(reason).increment();
   }
 
-  public void refused(int code) {
-    registry.counter("mesh_connections_refused_total", "code", Integer.toString(code)).increment();
+  public void refused(CloseCode code) {
+    registry
+        .counter("mesh_connections_refused_total", "code", Integer.toString(code.code()))
+        .increment();
   }
 
   public void authFailure(String cause) {

@@ -12,7 +12,7 @@ import dev.mesh.common.connection.NodeStats;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ClientIds;
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.replay.ReplayClient;
@@ -190,7 +190,7 @@ public final class IntegrationApi {
                     .<KickResult>request(
                         Addresses.nodeInbox(node),
                         new CloseConnections(
-                            ids, CloseCodes.KICKED, CloseReason.KICKED, null, kick.message()))
+                            ids, CloseCode.KICKED.code(), CloseReason.KICKED, null, kick.message()))
                     .map(reply -> reply.body().closed())
                     .otherwise(0)));
     return Future.join(replies)

@@ -5,6 +5,7 @@ import dev.mesh.common.bus.ErrorCodes;
 import dev.mesh.common.bus.Json;
 import dev.mesh.common.bus.Undecodable;
 import dev.mesh.common.connection.KickResult;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.routing.CloseConnections;
 import dev.mesh.common.routing.Delivery;
 import dev.mesh.common.routing.ForwardedFrame;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * This node's one inbox ({@code mesh.node.<nodeId>.deliver}): deliveries to local connections,
@@ -59,6 +61,11 @@ public final class NodeInbox {
                         return Future.succeededFuture();
                       }));
     } else if (body instanceof CloseConnections close) {
+      Optional<CloseCode> code = CloseCode.of(close.code());
+      if (code.isEmpty()) {
+        message.fail(ErrorCodes.BAD_REQUEST, "unknown close code " + close.code());
+        return;
+      }
       List<Future<Integer>> closed = new ArrayList<>();
       byLoop(close.connectionIds())
           .forEach(
@@ -74,7 +81,7 @@ public final class NodeInbox {
                                 loop.close(
                                     session,
                                     new Disconnect(
-                                        close.code(),
+                                        code.get(),
                                         close.reason(),
                                         close.message(),
                                         close.retryAfterMs()));

@@ -1,7 +1,7 @@
 package dev.mesh.connection.session;
 
 import dev.mesh.common.events.CloseReason;
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import java.util.Objects;
 
 /**
@@ -9,52 +9,53 @@ import java.util.Objects;
  * reported with the {@code ConnectionClosed} event, the message of the {@code goodbye} frame (null:
  * none) and the reconnect hint (null: none).
  */
-public record Disconnect(int code, CloseReason reason, String message, Long retryAfterMs) {
+public record Disconnect(CloseCode code, CloseReason reason, String message, Long retryAfterMs) {
 
   public Disconnect {
+    Objects.requireNonNull(code, "code");
     Objects.requireNonNull(reason, "reason");
   }
 
-  public Disconnect(int code, CloseReason reason, String message) {
+  public Disconnect(CloseCode code, CloseReason reason, String message) {
     this(code, reason, message, null);
   }
 
   /** A newer connection of the same page holds its place (4504). */
   public static Disconnect replaced(String message) {
-    return new Disconnect(CloseCodes.REPLACED, CloseReason.REPLACED, message);
+    return new Disconnect(CloseCode.REPLACED, CloseReason.REPLACED, message);
   }
 
   /** No traffic from the peer within interval + timeout (4000). */
   public static Disconnect heartbeatTimeout(long silentMillis) {
     return new Disconnect(
-        CloseCodes.HEARTBEAT_TIMEOUT,
+        CloseCode.HEARTBEAT_TIMEOUT,
         CloseReason.HEARTBEAT_TIMEOUT,
         "no traffic for " + silentMillis + " ms");
   }
 
   /** The maximum lifetime is reached: reconnect at once (4001). */
   public static Disconnect rotated() {
-    return new Disconnect(CloseCodes.ROTATED, CloseReason.ROTATED, "maximum lifetime reached", 0L);
+    return new Disconnect(CloseCode.ROTATED, CloseReason.ROTATED, "maximum lifetime reached", 0L);
   }
 
   /** The client reads too slowly (4002). */
   public static Disconnect slowConsumer(String message) {
-    return new Disconnect(CloseCodes.SLOW_CONSUMER, CloseReason.SLOW_CONSUMER, message);
+    return new Disconnect(CloseCode.SLOW_CONSUMER, CloseReason.SLOW_CONSUMER, message);
   }
 
   /** The node is leaving: reconnect elsewhere after the hint (1001). */
   public static Disconnect serverShutdown(long retryAfterMs) {
     return new Disconnect(
-        CloseCodes.GOING_AWAY, CloseReason.SERVER_SHUTDOWN, "node is shutting down", retryAfterMs);
+        CloseCode.GOING_AWAY, CloseReason.SERVER_SHUTDOWN, "node is shutting down", retryAfterMs);
   }
 
   /** The client asked to close with a {@code close} frame (1000). */
   public static Disconnect clientClosed() {
-    return new Disconnect(CloseCodes.NORMAL, CloseReason.CLIENT_NORMAL, null);
+    return new Disconnect(CloseCode.NORMAL, CloseReason.CLIENT_NORMAL, null);
   }
 
   /** A limit or rule of the protocol was broken; terminal or not depends on the code. */
-  public static Disconnect policy(int code, String message) {
+  public static Disconnect policy(CloseCode code, String message) {
     return new Disconnect(code, CloseReason.POLICY, message);
   }
 

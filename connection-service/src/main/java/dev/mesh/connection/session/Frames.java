@@ -3,6 +3,7 @@ package dev.mesh.connection.session;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.bus.Json;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.connection.frames.ErrorCode;
@@ -134,8 +135,8 @@ public final class Frames {
    * The frame sent before a server-initiated close: the close code that follows, why, and a retry
    * hint if any.
    */
-  public static String goodbye(int code, String reason, Long retryAfterMs, String message) {
-    ObjectNode frame = frame("goodbye").put("code", code).put("reason", reason);
+  public static String goodbye(CloseCode code, String reason, Long retryAfterMs, String message) {
+    ObjectNode frame = frame("goodbye").put("code", code.code()).put("reason", reason);
     if (retryAfterMs != null) {
       frame.put("retryAfterMs", retryAfterMs);
     }

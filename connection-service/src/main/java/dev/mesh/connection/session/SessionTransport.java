@@ -1,6 +1,7 @@
 package dev.mesh.connection.session;
 
 import dev.mesh.common.events.Transport;
+import dev.mesh.common.protocol.CloseCode;
 
 /**
  * How frames reach one client; the WebSocket and SSE transports implement it with the same
@@ -39,7 +40,7 @@ public interface SessionTransport {
   boolean congested();
 
   /** Closes with this code and reason (the reason text is limited to 123 bytes by WebSocket). */
-  void close(int code, String reason);
+  void close(CloseCode code, String reason);
 
   /**
    * Why the peer side went, once it has: {@code client-normal} for 1000/1001 from the client, else

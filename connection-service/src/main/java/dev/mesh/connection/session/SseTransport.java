@@ -2,6 +2,7 @@ package dev.mesh.connection.session;
 
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.events.Transport;
+import dev.mesh.common.protocol.CloseCode;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -135,10 +136,10 @@ public final class SseTransport implements SessionTransport {
   }
 
   @Override
-  public void close(int code, String reason) {
+  public void close(CloseCode code, String reason) {
     if (!closed) {
       closed = true;
-      sentCode = code;
+      sentCode = code.code();
       queue.discard();
       if (reason != null && reason.startsWith("retry-after=")) {
         response.write("retry: " + reason.substring("retry-after=".length()) + "\n\n");

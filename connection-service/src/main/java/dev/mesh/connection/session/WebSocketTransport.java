@@ -2,6 +2,7 @@ package dev.mesh.connection.session;
 
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.events.Transport;
+import dev.mesh.common.protocol.CloseCode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import java.nio.charset.StandardCharsets;
@@ -68,11 +69,11 @@ public final class WebSocketTransport implements SessionTransport {
   }
 
   @Override
-  public void close(int code, String reason) {
+  public void close(CloseCode code, String reason) {
     if (!closed) {
       closed = true;
       queue.discard();
-      socket.close((short) code, reason);
+      socket.close((short) code.code(), reason);
     }
   }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mesh.common.cluster.MeshCluster;
 import dev.mesh.common.cluster.MeshNode;
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.testing.TestClusters;
 import dev.mesh.connection.support.ApiHttp;
 import dev.mesh.connection.support.ApiHttp.Answer;
@@ -231,11 +231,11 @@ class ServerApiTest {
 
     assertThat(listed.getJsonArray("connections")).hasSize(2);
     assertThat(kicked.getInteger("closed")).isEqualTo(2);
-    assertThat(codeA).isEqualTo(CloseCodes.KICKED);
-    assertThat(codeB).isEqualTo(CloseCodes.KICKED);
+    assertThat(codeA).isEqualTo(CloseCode.KICKED.code());
+    assertThat(codeB).isEqualTo(CloseCode.KICKED.code());
     assertThat(goodbye.getString("message")).isEqualTo("maintenance");
     assertThat(one.getInteger("closed")).isEqualTo(1);
-    assertThat(codeLee).isEqualTo(CloseCodes.KICKED);
+    assertThat(codeLee).isEqualTo(CloseCode.KICKED.code());
     assertThat(neither.status()).isEqualTo(400);
   }
 

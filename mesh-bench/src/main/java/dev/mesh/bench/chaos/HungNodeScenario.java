@@ -9,7 +9,7 @@ import dev.mesh.bench.process.ServiceKind;
 import dev.mesh.bench.process.ServiceProcess;
 import dev.mesh.common.presence.PresenceStatus;
 import dev.mesh.common.presence.UserPresence;
-import dev.mesh.common.protocol.CloseCodes;
+import dev.mesh.common.protocol.CloseCode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -185,7 +185,7 @@ public final class HungNodeScenario extends Scenario {
               staleClosed,
               "stale sockets still open " + seconds(staleClosedAfter) + " after kill -CONT");
           check(
-              staleCodes.equals(List.of(CloseCodes.GOING_AWAY)),
+              staleCodes.equals(List.of(CloseCode.GOING_AWAY.code())),
               "stale sockets closed with " + staleCodes + ", not 1001");
           check(
               watch.readyAlone().isEmpty(),
