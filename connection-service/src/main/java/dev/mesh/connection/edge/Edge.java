@@ -28,12 +28,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The collaborators of one event loop of an edge node, created on that loop's context: its sessions
- * and everything that touches them. What the loops share (admission, metrics, the channel router,
- * the session count) is the {@link EdgeNode}. Only the wiring holds an {@code Edge}; every other
- * part sees it through the narrow role it plays for that part: {@link EdgeDoor} for the endpoints,
- * {@link LoopSessions} for the heartbeat sweep and the quorum guard, {@link ChannelDelivery} for
- * the presence feed, {@link EdgeLoop} for the node's bus consumers.
+ * Where the parts of one event loop of an edge node are built and wired, on that loop's context:
+ * its sessions and the parts that touch them ({@link Lifecycle}, {@link Subscriptions}, {@link
+ * FrameHandler}, {@link Outbound}), each given the collaborators it uses, never the {@code Edge}.
+ * What the loops share (admission, metrics, the channel router, the session count) is the {@link
+ * EdgeNode}. Only the wiring and the {@link EdgeNode} hold an {@code Edge}; every other part sees
+ * it through the narrow role it plays for that part: {@link EdgeDoor} for the endpoints, {@link
+ * LoopSessions} for the heartbeat sweep and the quorum guard, {@link ChannelDelivery} for the
+ * presence feed, {@link EdgeLoop} for the node's bus consumers.
  */
 public final class Edge implements EdgeDoor, EdgeLoop {
 
@@ -66,8 +68,8 @@ public final class Edge implements EdgeDoor, EdgeLoop {
     this.events = new ConnectionEvents(vertx.eventBus(), metrics);
     this.registry = new RegistryClient(node, context, metrics.registerBatch::record);
     ChannelAuthorizer authorizer = new ChannelAuthorizer(options.auth(), bus);
-    // The parts call each other both ways; a part built before another reaches it through a
-    // method reference to this wiring, never through the Edge itself.
+    // The parts call each other both ways: a part reaches one built after it, and this loop's seat
+    // in the node's session count, through a method reference to this wiring, never the Edge.
     this.outbound = new Outbound(metrics, this::closeWithoutGoodbye);
     this.lifecycle =
         new Lifecycle(
