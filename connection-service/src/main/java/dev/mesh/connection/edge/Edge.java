@@ -28,48 +28,65 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The collaborators of one event loop of an edge node, created on that loop's context: its sessions
- * and everything that touches them. What the loops share (admission, metrics, the channel router,
- * the session count) is the {@link EdgeNode}. Only the wiring holds an {@code Edge}; every other
- * part sees it through the narrow role it plays for that part: {@link EdgeDoor} for the endpoints,
- * {@link LoopSessions} for the heartbeat sweep and the quorum guard, {@link ChannelDelivery} for
- * the presence feed, {@link EdgeLoop} for the node's bus consumers.
+ * Where the parts of one event loop of an edge node are built and wired, on that loop's context:
+ * its sessions and the parts that touch them ({@link Lifecycle}, {@link Subscriptions}, {@link
+ * FrameHandler}, {@link Outbound}), each given the collaborators it uses, never the {@code Edge}.
+ * What the loops share (admission, metrics, the channel router, the session count) is the {@link
+ * EdgeNode}. Only the wiring and the {@link EdgeNode} hold an {@code Edge}; every other part sees
+ * it through the narrow role it plays for that part: {@link EdgeDoor} for the endpoints, {@link
+ * LoopSessions} for the heartbeat sweep and the quorum guard, {@link ChannelDelivery} for the
+ * presence feed, {@link EdgeLoop} for the node's bus consumers.
  */
 public final class Edge implements EdgeDoor, EdgeLoop {
 
-  final EdgeOptions options;
-  final MeshNode node;
-  final Vertx vertx;
+  private final EdgeOptions options;
+  private final MeshNode node;
   private final Context context;
-  final SessionIndex sessions = new SessionIndex();
-  final ConnectionMetrics metrics;
-  final ConnectionEvents events;
-  final RegistryClient registry;
-  final ChannelAuthorizer authorizer;
-  final ChannelLog log;
-  final PresenceClient presence;
-  final Outbound outbound;
-  final Subscriptions subscriptions;
-  final Lifecycle lifecycle;
-  final FrameHandler frames;
-  final EdgeNode shared;
+  private final SessionIndex sessions = new SessionIndex();
+  private final ConnectionMetrics metrics;
+  private final ConnectionEvents events;
+  private final RegistryClient registry;
+  private final Outbound outbound;
+  private final Subscriptions subscriptions;
+  private final Lifecycle lifecycle;
+  private final FrameHandler frames;
+  private final EdgeNode shared;
 
-  /** Created on the loop's own context. {@code authenticator} checks refreshed tokens. */
+  /**
+   * Created on the loop's own context: builds the loop's parts and wires each to what it uses.
+   * {@code authenticator} checks refreshed tokens.
+   */
   public Edge(EdgeNode shared, Context context, ChannelLog log, Authenticator authenticator) {
     this.shared = shared;
     this.options = shared.options();
     this.node = shared.node();
-    this.vertx = node.vertx();
     this.context = context;
     this.metrics = shared.metrics();
+    Vertx vertx = node.vertx();
     BusClient bus = new BusClient(vertx);
-    this.presence = new PresenceClient(vertx, java.time.Duration.ofSeconds(2));
+    PresenceClient presence = new PresenceClient(vertx, java.time.Duration.ofSeconds(2));
     this.events = new ConnectionEvents(vertx.eventBus(), metrics);
     this.registry = new RegistryClient(node, context, metrics.registerBatch::record);
-    this.authorizer = new ChannelAuthorizer(options.auth(), bus);
-    this.log = log;
-    this.outbound = new Outbound(this);
-    this.lifecycle = new Lifecycle(this);
+    ChannelAuthorizer authorizer = new ChannelAuthorizer(options.auth(), bus);
+    // The parts call each other both ways: a part reaches one built after it, and this loop's seat
+    // in the node's session count, through a method reference to this wiring, never the Edge.
+    this.outbound = new Outbound(metrics, this::closeWithoutGoodbye);
+    this.lifecycle =
+        new Lifecycle(
+            options,
+            node,
+            shared,
+            vertx,
+            sessions,
+            this::track,
+            this::untrack,
+            authorizer,
+            registry,
+            events,
+            metrics,
+            outbound,
+            this::detach,
+            this::scheduleTokenExpiry);
     this.subscriptions =
         new Subscriptions(
             vertx,
@@ -81,7 +98,18 @@ public final class Edge implements EdgeDoor, EdgeLoop {
             outbound,
             lifecycle,
             metrics);
-    this.frames = new FrameHandler(this, authenticator);
+    this.frames =
+        new FrameHandler(
+            options,
+            vertx,
+            metrics,
+            authorizer,
+            authenticator,
+            log,
+            presence,
+            outbound,
+            subscriptions,
+            lifecycle);
   }
 
   /** This loop's context: its sessions are touched only there. */
@@ -91,7 +119,7 @@ public final class Edge implements EdgeDoor, EdgeLoop {
   }
 
   /** Adds a new session unless the node is full (every loop counted). */
-  boolean track(Session session) {
+  private boolean track(Session session) {
     if (!shared.track(this, session.id(), session.userId())) {
       return false;
     }
@@ -99,7 +127,7 @@ public final class Edge implements EdgeDoor, EdgeLoop {
     return true;
   }
 
-  void untrack(Session session) {
+  private void untrack(Session session) {
     if (sessions.remove(session)) {
       shared.untrack(session.id(), session.userId());
     }
@@ -151,8 +179,8 @@ public final class Edge implements EdgeDoor, EdgeLoop {
     return shared.draining();
   }
 
-  void draining(boolean value) {
-    shared.draining(value);
+  private void scheduleTokenExpiry(Session session) {
+    frames.scheduleTokenExpiry(session);
   }
 
   // EdgeDoor: the endpoints.

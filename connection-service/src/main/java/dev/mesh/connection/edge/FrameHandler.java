@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.auth.AuthorizeRequest;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.events.Transport;
+import dev.mesh.common.presence.PresenceClient;
 import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.ReplayClient;
@@ -15,11 +16,14 @@ import dev.mesh.connection.frames.DecodeError;
 import dev.mesh.connection.frames.Decoded;
 import dev.mesh.connection.frames.ErrorCode;
 import dev.mesh.connection.frames.FrameDecoder;
+import dev.mesh.connection.history.ChannelLog;
+import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.Subscription;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.time.Instant;
 
 /**
@@ -35,12 +39,39 @@ public final class FrameHandler {
     static final Reply NONE = new Reply(204, null);
   }
 
-  private final Edge edge;
+  private final EdgeOptions options;
+  private final Vertx vertx;
+  private final ConnectionMetrics metrics;
+  private final ChannelAuthorizer authorizer;
   private final Authenticator authenticator;
+  private final ChannelLog log;
+  private final PresenceClient presence;
+  private final Outbound outbound;
+  private final Subscriptions subscriptions;
+  private final Lifecycle lifecycle;
 
-  FrameHandler(Edge edge, Authenticator authenticator) {
-    this.edge = edge;
+  /** {@code authenticator} checks refreshed tokens. */
+  FrameHandler(
+      EdgeOptions options,
+      Vertx vertx,
+      ConnectionMetrics metrics,
+      ChannelAuthorizer authorizer,
+      Authenticator authenticator,
+      ChannelLog log,
+      PresenceClient presence,
+      Outbound outbound,
+      Subscriptions subscriptions,
+      Lifecycle lifecycle) {
+    this.options = options;
+    this.vertx = vertx;
+    this.metrics = metrics;
+    this.authorizer = authorizer;
     this.authenticator = authenticator;
+    this.log = log;
+    this.presence = presence;
+    this.outbound = outbound;
+    this.subscriptions = subscriptions;
+    this.lifecycle = lifecycle;
   }
 
   /** A text frame from the socket. */
@@ -50,8 +81,8 @@ public final class FrameHandler {
     if (!session.isOpen()) {
       return;
     }
-    edge.metrics.messagesIn.increment();
-    edge.metrics.bytesIn.increment(text.length());
+    metrics.messagesIn.increment();
+    metrics.bytesIn.increment(text.length());
     JsonNode frame;
     try {
       frame = FrameDecoder.parse(text);
@@ -63,7 +94,7 @@ public final class FrameHandler {
         .onSuccess(
             reply -> {
               if (reply.frame() != null) {
-                edge.outbound.send(session, reply.frame());
+                outbound.send(session, reply.frame());
               }
             });
   }
@@ -73,7 +104,7 @@ public final class FrameHandler {
     long now = System.nanoTime();
     session.seen(now);
     if (session.isOpen()) {
-      edge.metrics.messagesIn.increment();
+      metrics.messagesIn.increment();
       abuse(
           session,
           null,
@@ -90,14 +121,14 @@ public final class FrameHandler {
    */
   public Future<Reply> handle(Session session, JsonNode json, long now) {
     if (!session.takeRate(now)) {
-      edge.metrics.rateLimited.increment();
+      metrics.rateLimited.increment();
       return Future.succeededFuture(
           abuseReply(
               session,
               FrameDecoder.sentId(json),
               ErrorCode.RATE_LIMITED,
               "more than "
-                  + edge.options.limits().ratePerSecond()
+                  + options.limits().ratePerSecond()
                   + " frames per second: frame dropped, retry later",
               now));
     }
@@ -125,7 +156,7 @@ public final class FrameHandler {
       return refresh(session, refresh);
     }
     if (decoded instanceof ClientFrame.Close) {
-      edge.lifecycle.closeWithoutGoodbye(session, Disconnect.clientClosed());
+      lifecycle.closeWithoutGoodbye(session, Disconnect.clientClosed());
       return Future.succeededFuture(Reply.NONE);
     }
     throw new IllegalStateException("no handling for " + decoded);
@@ -143,19 +174,17 @@ public final class FrameHandler {
       }
       return Future.succeededFuture(new Reply(200, Frames.text(subscribed)));
     }
-    if (session.subscriptionCount() >= edge.options.limits().maxSubscriptions()) {
+    if (session.subscriptionCount() >= options.limits().maxSubscriptions()) {
       return Future.succeededFuture(
           error(
               id,
               ErrorCode.TOO_MANY_SUBSCRIPTIONS,
-              "at most "
-                  + edge.options.limits().maxSubscriptions()
-                  + " subscriptions per connection"));
+              "at most " + options.limits().maxSubscriptions() + " subscriptions per connection"));
     }
     if (frame.badInfo() != null) {
       return Future.succeededFuture(abuseReply(session, frame.badInfo(), now));
     }
-    return edge.authorizer
+    return authorizer
         .check(AuthorizeRequest.SUBSCRIBE, channel, session.identity(), session.token().claims())
         .compose(
             decision -> {
@@ -170,7 +199,7 @@ public final class FrameHandler {
               }
               // subscribed/reset/events go on the stream in order; the SSE POST only gets an empty
               // 204 for them.
-              edge.subscriptions.subscribe(
+              subscriptions.subscribe(
                   session, id, channel, frame.from(), frame.presence(), frame.info());
               return Future.succeededFuture(Reply.NONE);
             });
@@ -181,12 +210,12 @@ public final class FrameHandler {
    * on the stream.
    */
   public void subscribeFromUrl(Session session, String channel, Position from, boolean presence) {
-    if (session.subscriptionCount() >= edge.options.limits().maxSubscriptions()) {
-      edge.outbound.send(
+    if (session.subscriptionCount() >= options.limits().maxSubscriptions()) {
+      outbound.send(
           session, error(null, ErrorCode.TOO_MANY_SUBSCRIPTIONS, "too many channels").frame());
       return;
     }
-    edge.authorizer
+    authorizer
         .check(AuthorizeRequest.SUBSCRIBE, channel, session.identity(), session.token().claims())
         .onSuccess(
             decision -> {
@@ -194,7 +223,7 @@ public final class FrameHandler {
                 return;
               }
               if (decision.allowed()) {
-                edge.subscriptions.subscribe(session, null, channel, from, presence, null);
+                subscriptions.subscribe(session, null, channel, from, presence, null);
               } else {
                 ErrorCode code =
                     decision.unavailable() ? ErrorCode.UNAVAILABLE : ErrorCode.FORBIDDEN;
@@ -203,7 +232,7 @@ public final class FrameHandler {
                         .put("code", code.wireName())
                         .put("message", decision.reason())
                         .put("channel", channel);
-                edge.outbound.send(session, Frames.text(error));
+                outbound.send(session, Frames.text(error));
               }
             });
   }
@@ -212,19 +241,19 @@ public final class FrameHandler {
     String id = frame.id();
     String channel = frame.channel();
     Subscription subscription = session.subscription(channel);
-    if (!edge.subscriptions.detach(session, channel)) {
+    if (!subscriptions.detach(session, channel)) {
       return Future.succeededFuture(
           error(id, ErrorCode.NOT_SUBSCRIBED, "not subscribed to " + channel));
     }
     if (subscription.presence()) {
-      edge.presence.leave(session.identity(), channel);
+      presence.leave(session.identity(), channel);
     }
     String unsubscribed =
         Frames.text(Frames.frame("unsubscribed").put("id", id).put("channel", channel));
     if (session.transport().kind() == Transport.SSE) {
       // On the stream too, so its id: stops naming the channel and a native reconnect does not
       // resubscribe it.
-      edge.outbound.send(session, unsubscribed);
+      outbound.send(session, unsubscribed);
     }
     return Future.succeededFuture(new Reply(200, unsubscribed));
   }
@@ -232,15 +261,14 @@ public final class FrameHandler {
   private Future<Reply> publish(Session session, ClientFrame.Publish frame) {
     String id = frame.id();
     String channel = frame.channel();
-    return edge.authorizer
+    return authorizer
         .check(AuthorizeRequest.PUBLISH, channel, session.identity(), session.token().claims())
         .compose(
             decision -> {
               if (!decision.allowed()) {
                 return Future.succeededFuture(refused(session, id, decision));
               }
-              return edge.log
-                  .publish(
+              return log.publish(
                       channel,
                       id,
                       frame.data(),
@@ -313,7 +341,7 @@ public final class FrameHandler {
       return abuseReply(
           session, null, ErrorCode.INVALID_FIELD, "ack beyond the last event delivered", now);
     }
-    edge.log.ack(session.userId(), channel, subscription.epoch(), frame.seq());
+    log.ack(session.userId(), channel, subscription.epoch(), frame.seq());
     return Reply.NONE;
   }
 
@@ -333,7 +361,7 @@ public final class FrameHandler {
             })
         .otherwise(
             e -> {
-              edge.lifecycle.close(
+              lifecycle.close(
                   session,
                   Disconnect.policy(CloseCode.UNAUTHORIZED, "refresh refused: " + e.getMessage()));
               return Reply.NONE;
@@ -346,33 +374,32 @@ public final class FrameHandler {
    */
   void scheduleTokenExpiry(Session session) {
     if (session.tokenTimer() >= 0) {
-      edge.vertx.cancelTimer(session.tokenTimer());
+      vertx.cancelTimer(session.tokenTimer());
       session.tokenTimerEnded();
     }
     Instant expiresAt = session.token().expiresAt();
     if (expiresAt == null) {
       return;
     }
-    Instant refreshBy = expiresAt.plus(edge.options.auth().refreshGrace());
+    Instant refreshBy = expiresAt.plus(options.auth().refreshGrace());
     long warnIn =
-        expiresAt.minus(edge.options.auth().refreshWindow()).toEpochMilli()
-            - System.currentTimeMillis();
+        expiresAt.minus(options.auth().refreshWindow()).toEpochMilli() - System.currentTimeMillis();
     session.tokenTimerStarted(
-        edge.vertx.setTimer(
+        vertx.setTimer(
             Math.max(1, warnIn),
             t -> {
               if (!session.isOpen()) {
                 return;
               }
-              edge.outbound.send(session, Frames.tokenExpiring(expiresAt, refreshBy));
+              outbound.send(session, Frames.tokenExpiring(expiresAt, refreshBy));
               long closeIn = refreshBy.toEpochMilli() - System.currentTimeMillis();
               session.tokenTimerStarted(
-                  edge.vertx.setTimer(
+                  vertx.setTimer(
                       Math.max(1, closeIn),
                       t2 -> {
                         session.tokenTimerEnded();
                         if (session.isOpen()) {
-                          edge.lifecycle.close(
+                          lifecycle.close(
                               session,
                               new Disconnect(
                                   CloseCode.TOKEN_EXPIRED,
@@ -386,12 +413,12 @@ public final class FrameHandler {
   /** The error answering a bad frame, counted as a strike; the strike limit closes with 4502. */
   private Reply abuseReply(Session session, String id, ErrorCode code, String message, long now) {
     Reply reply = error(id, code, message);
-    if (session.strike(now) >= edge.options.limits().abuseStrikes()) {
-      edge.lifecycle.close(
+    if (session.strike(now) >= options.limits().abuseStrikes()) {
+      lifecycle.close(
           session,
           Disconnect.policy(
               CloseCode.POLICY_VIOLATION,
-              "too many bad frames: " + edge.options.limits().abuseStrikes() + " within 10 s"));
+              "too many bad frames: " + options.limits().abuseStrikes() + " within 10 s"));
     }
     return reply;
   }
@@ -402,7 +429,7 @@ public final class FrameHandler {
   }
 
   private void abuse(Session session, String id, ErrorCode code, String message, long now) {
-    edge.outbound.send(session, abuseReply(session, id, code, message, now).frame());
+    outbound.send(session, abuseReply(session, id, code, message, now).frame());
   }
 
   private void abuse(Session session, DecodeError problem, long now) {
@@ -410,7 +437,7 @@ public final class FrameHandler {
   }
 
   private Reply error(String id, ErrorCode code, String message) {
-    edge.metrics.errorFrames.increment();
+    metrics.errorFrames.increment();
     return new Reply(code.status(), Frames.error(id, code, message));
   }
 }

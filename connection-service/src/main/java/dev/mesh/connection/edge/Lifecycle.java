@@ -2,6 +2,7 @@ package dev.mesh.connection.edge;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.bus.Addresses;
+import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.observe.LogContext;
@@ -9,16 +10,25 @@ import dev.mesh.common.protocol.CloseCode;
 import dev.mesh.common.registry.RegisterConnection;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.routing.CloseConnections;
+import dev.mesh.connection.auth.ChannelAuthorizer;
 import dev.mesh.connection.auth.VerifiedToken;
+import dev.mesh.connection.lifecycle.ConnectionEvents;
+import dev.mesh.connection.ops.ConnectionMetrics;
+import dev.mesh.connection.registry.RegistryClient;
 import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
+import dev.mesh.connection.session.SessionIndex;
 import dev.mesh.connection.session.SessionTransport;
 import dev.mesh.connection.session.Subscription;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,10 +42,55 @@ public final class Lifecycle {
 
   private static final Logger LOG = LoggerFactory.getLogger(Lifecycle.class);
 
-  private final Edge edge;
+  private final EdgeOptions options;
+  private final MeshNode node;
+  private final EdgeNode shared;
+  private final Vertx vertx;
+  private final SessionIndex sessions;
+  private final Predicate<Session> track;
+  private final Consumer<Session> untrack;
+  private final ChannelAuthorizer authorizer;
+  private final RegistryClient registry;
+  private final ConnectionEvents events;
+  private final ConnectionMetrics metrics;
+  private final Outbound outbound;
+  private final BiConsumer<Session, String> detach;
+  private final Consumer<Session> scheduleTokenExpiry;
 
-  Lifecycle(Edge edge) {
-    this.edge = edge;
+  /**
+   * {@code track} and {@code untrack} count a session in and out of the node's limit and this
+   * loop's index; {@code detach} (a session from a channel) and {@code scheduleTokenExpiry} reach
+   * parts of the loop that are built after this one.
+   */
+  Lifecycle(
+      EdgeOptions options,
+      MeshNode node,
+      EdgeNode shared,
+      Vertx vertx,
+      SessionIndex sessions,
+      Predicate<Session> track,
+      Consumer<Session> untrack,
+      ChannelAuthorizer authorizer,
+      RegistryClient registry,
+      ConnectionEvents events,
+      ConnectionMetrics metrics,
+      Outbound outbound,
+      BiConsumer<Session, String> detach,
+      Consumer<Session> scheduleTokenExpiry) {
+    this.options = options;
+    this.node = node;
+    this.shared = shared;
+    this.vertx = vertx;
+    this.sessions = sessions;
+    this.track = track;
+    this.untrack = untrack;
+    this.authorizer = authorizer;
+    this.registry = registry;
+    this.events = events;
+    this.metrics = metrics;
+    this.outbound = outbound;
+    this.detach = detach;
+    this.scheduleTokenExpiry = scheduleTokenExpiry;
   }
 
   /**
@@ -56,20 +111,20 @@ public final class Lifecycle {
   public Future<Session> admit(
       ConnectionIdentity identity, long attempt, SessionTransport transport, VerifiedToken token) {
     long now = System.nanoTime();
-    Session session = new Session(identity, attempt, transport, token, edge.options.limits(), now);
+    Session session = new Session(identity, attempt, transport, token, options.limits(), now);
     transport.onClosed(() -> peerClosed(session));
-    transport.onDrained(() -> edge.outbound.drained(session));
+    transport.onDrained(() -> outbound.drained(session));
     if (transport.isClosed()) {
       // Gone during authentication (a client that gave up): its close handler will never run, so
       // admit nothing.
       session.closedBeforeOpen();
       return Future.failedFuture("closed before admission");
     }
-    if (edge.draining()) {
+    if (shared.draining()) {
       refuse(session, Disconnect.serverShutdown(retryHint()));
       return Future.failedFuture("draining");
     }
-    String noQuorum = edge.node.quorumProblem();
+    String noQuorum = node.quorumProblem();
     if (noQuorum != null) {
       // This node cannot reach enough of the cluster to register the connection truthfully: the
       // client should try
@@ -83,7 +138,7 @@ public final class Lifecycle {
               cutOffHint()));
       return Future.failedFuture("no quorum");
     }
-    if (!edge.track(session)) {
+    if (!track.test(session)) {
       // Every loop's sessions count: the limit is the node's.
       refuse(
           session,
@@ -94,27 +149,25 @@ public final class Lifecycle {
               ThreadLocalRandom.current().nextLong(1000, 5001)));
       return Future.failedFuture("node full");
     }
-    return edge.authorizer
+    return authorizer
         .connect(identity, token.claims())
         .compose(
             decision -> {
               if (!decision.allowed()) {
-                edge.untrack(session);
+                untrack.accept(session);
                 refuse(session, Disconnect.policy(CloseCode.FORBIDDEN, decision.reason()));
                 return Future.failedFuture("forbidden");
               }
               RegistryEntry entry =
                   new RegistryEntry(
                       identity, transport.kind(), session.openedAt(), session.attempt());
-              return edge.registry.register(
-                  entry,
-                  edge.options.limits().maxConnectionsPerUser(),
-                  edge.options.limits().closeOldest());
+              return registry.register(
+                  entry, options.limits().maxConnectionsPerUser(), options.limits().closeOldest());
             })
         .compose(
             result -> {
               if (result.superseded()) {
-                edge.untrack(session);
+                untrack.accept(session);
                 refuse(
                     session,
                     new Disconnect(
@@ -124,7 +177,7 @@ public final class Lifecycle {
                 return Future.failedFuture("superseded");
               }
               if (!result.accepted()) {
-                edge.untrack(session);
+                untrack.accept(session);
                 refuse(
                     session,
                     Disconnect.policy(
@@ -136,7 +189,7 @@ public final class Lifecycle {
                 // The peer went away while we were registering: undo, but still close what the
                 // registration displaced.
                 displace(result);
-                edge.registry.unregister(identity.userId(), identity.connectionId());
+                registry.unregister(identity.userId(), identity.connectionId());
                 return Future.failedFuture("closed while opening");
               }
               welcome(session);
@@ -146,7 +199,7 @@ public final class Lifecycle {
         .onFailure(
             e -> {
               if (session.state() == Session.State.OPENING) {
-                edge.untrack(session);
+                untrack.accept(session);
                 refuse(
                     session,
                     new Disconnect(
@@ -160,7 +213,7 @@ public final class Lifecycle {
   /** Announces a connection that just opened and greets its client. */
   private void welcome(Session session) {
     ConnectionIdentity id = session.identity();
-    edge.events.opened(id, session.transport().kind(), session.openedAt());
+    events.opened(id, session.transport().kind(), session.openedAt());
     ObjectNode welcome =
         Frames.frame("welcome")
             .put("protocol", Frames.PROTOCOL_VERSION)
@@ -169,19 +222,19 @@ public final class Lifecycle {
             .put("userId", id.userId());
     welcome
         .putObject("heartbeat")
-        .put("intervalMs", edge.options.heartbeatInterval().toMillis())
-        .put("timeoutMs", edge.options.heartbeatTimeout().toMillis());
+        .put("intervalMs", options.heartbeatInterval().toMillis())
+        .put("timeoutMs", options.heartbeatTimeout().toMillis());
     if (session.token().expiresAt() != null) {
       welcome.put("tokenExpiresAt", session.token().expiresAt().toString());
     }
     welcome
         .putObject("limits")
-        .put("maxFrameBytes", edge.options.limits().maxFrameBytes())
-        .put("ratePerSecond", edge.options.limits().ratePerSecond())
-        .put("rateBurst", edge.options.limits().rateBurst())
-        .put("maxSubscriptions", edge.options.limits().maxSubscriptions());
-    edge.outbound.send(session, Frames.text(welcome));
-    edge.frames.scheduleTokenExpiry(session);
+        .put("maxFrameBytes", options.limits().maxFrameBytes())
+        .put("ratePerSecond", options.limits().ratePerSecond())
+        .put("rateBurst", options.limits().rateBurst())
+        .put("maxSubscriptions", options.limits().maxSubscriptions());
+    outbound.send(session, Frames.text(welcome));
+    scheduleTokenExpiry.accept(session);
   }
 
   /**
@@ -190,7 +243,7 @@ public final class Lifecycle {
    */
   public void displace(RegisterConnection.Result result) {
     for (RegistryEntry old : result.displaced()) {
-      edge.metrics.replaced.increment();
+      metrics.replaced.increment();
       closeAnywhere(old, Disconnect.replaced("replaced by a newer connection of this page"));
     }
     for (RegistryEntry old : result.evicted()) {
@@ -201,9 +254,9 @@ public final class Lifecycle {
   }
 
   private void closeAnywhere(RegistryEntry entry, Disconnect disconnect) {
-    if (entry.nodeId().equals(edge.node.nodeId())) {
+    if (entry.nodeId().equals(node.nodeId())) {
       // On this node: on whichever of its loops holds it.
-      EdgeLoop owner = edge.shared.owner(entry.connectionId());
+      EdgeLoop owner = shared.owner(entry.connectionId());
       if (owner != null) {
         EdgeNode.on(
             owner,
@@ -216,7 +269,7 @@ public final class Lifecycle {
             });
       }
     } else {
-      edge.vertx
+      vertx
           .eventBus()
           .request(
               Addresses.nodeInbox(entry.nodeId()),
@@ -246,7 +299,7 @@ public final class Lifecycle {
    */
   private void refuse(Session session, Disconnect refusal) {
     session.closedBeforeOpen();
-    edge.metrics.refused(refusal.code());
+    metrics.refused(refusal.code());
     sendGoodbye(session, refusal);
     session.transport().close(refusal.code(), refusal.closeFrameReason());
     try (var ignored = LogContext.connection(session.userId(), session.id())) {
@@ -306,7 +359,7 @@ public final class Lifecycle {
       }
       case OPENING -> {
         session.closedBeforeOpen();
-        edge.untrack(session);
+        untrack.accept(session);
       }
       case CLOSING, CLOSED -> {
         // We closed it first: the cleanup ran then.
@@ -317,14 +370,14 @@ public final class Lifecycle {
   private void finish(Session session, CloseReason reason, Integer code) {
     session.closed();
     if (session.tokenTimer() >= 0) {
-      edge.vertx.cancelTimer(session.tokenTimer());
+      vertx.cancelTimer(session.tokenTimer());
     }
-    edge.untrack(session);
+    untrack.accept(session);
     for (Subscription subscription : new ArrayList<>(session.subscriptions())) {
-      edge.subscriptions.detach(session, subscription.channel());
+      detach.accept(session, subscription.channel());
     }
     ConnectionIdentity id = session.identity();
-    edge.registry
+    registry
         .unregister(id.userId(), id.connectionId())
         .onFailure(
             e -> {
@@ -335,7 +388,7 @@ public final class Lifecycle {
                     e.getMessage());
               }
             });
-    edge.events.closed(id, session.transport().kind(), session.openedAt(), reason, code);
+    events.closed(id, session.transport().kind(), session.openedAt(), reason, code);
   }
 
   /**
@@ -353,7 +406,7 @@ public final class Lifecycle {
    */
   public int closeAll(CloseReason reason, String message) {
     int closed = 0;
-    for (Session session : edge.sessions.all()) {
+    for (Session session : sessions.all()) {
       if (session.isOpen()) {
         close(session, new Disconnect(CloseCode.GOING_AWAY, reason, message, retryHint()));
         closed++;
@@ -367,7 +420,7 @@ public final class Lifecycle {
    * at once.
    */
   public long retryHint() {
-    long spread = edge.options.shutdownSpread().toMillis();
+    long spread = options.shutdownSpread().toMillis();
     return spread <= 0 ? 0 : ThreadLocalRandom.current().nextLong(spread + 1);
   }
 
@@ -376,13 +429,13 @@ public final class Lifecycle {
    * its registry entry removed; completes when the registry is clean.
    */
   public Future<Void> drainAll() {
-    edge.draining(true);
+    shared.draining(true);
     List<Future<Boolean>> removals = new ArrayList<>();
-    for (Session session : edge.sessions.all()) {
+    for (Session session : sessions.all()) {
       if (session.isOpen()) {
         ConnectionIdentity id = session.identity();
         close(session, Disconnect.serverShutdown(retryHint()));
-        removals.add(edge.registry.unregister(id.userId(), id.connectionId()));
+        removals.add(registry.unregister(id.userId(), id.connectionId()));
       }
     }
     return Future.join(removals).mapEmpty();

@@ -2,6 +2,7 @@ package dev.mesh.connection.edge;
 
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.connection.frames.ErrorCode;
+import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Frames;
 import dev.mesh.connection.session.Session;
@@ -9,6 +10,7 @@ import dev.mesh.connection.session.SessionTransport;
 import dev.mesh.connection.session.Subscription;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * Everything written to a client goes through here: counted, and subject to the outbound bounds
@@ -18,10 +20,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Outbound {
 
-  private final Edge edge;
+  private final ConnectionMetrics metrics;
+  private final BiConsumer<Session, Disconnect> closeWithoutGoodbye;
 
-  Outbound(Edge edge) {
-    this.edge = edge;
+  /**
+   * {@code closeWithoutGoodbye} closes a connection whose queue overflowed: the lifecycle, built
+   * after this.
+   */
+  Outbound(ConnectionMetrics metrics, BiConsumer<Session, Disconnect> closeWithoutGoodbye) {
+    this.metrics = metrics;
+    this.closeWithoutGoodbye = closeWithoutGoodbye;
   }
 
   /** Sends a control or reply frame: never dropped. */
@@ -53,10 +61,10 @@ public final class Outbound {
     SessionTransport.Outcome outcome = write(session, frame, droppable);
     if (outcome == SessionTransport.Outcome.DROPPED) {
       subscription.countDropped();
-      edge.metrics.messagesDropped.increment();
+      metrics.messagesDropped.increment();
     } else if (outcome == SessionTransport.Outcome.SENT && event.ts() != null) {
       long latency = Math.max(0, Instant.now().toEpochMilli() - event.ts().toEpochMilli());
-      edge.metrics.deliveryLatency.record(latency, TimeUnit.MILLISECONDS);
+      metrics.deliveryLatency.record(latency, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -74,11 +82,11 @@ public final class Outbound {
       long now = Instant.now().toEpochMilli();
       for (Envelope event : events) {
         if (event.ts() != null) {
-          edge.metrics.deliveryLatency.record(
+          metrics.deliveryLatency.record(
               Math.max(0, now - event.ts().toEpochMilli()), TimeUnit.MILLISECONDS);
         }
       }
-      edge.metrics.historyBatchEvents.record(events.size());
+      metrics.historyBatchEvents.record(events.size());
     }
   }
 
@@ -89,10 +97,10 @@ public final class Outbound {
     SessionTransport.Outcome outcome = session.transport().send(frame, droppable);
     switch (outcome) {
       case SENT -> {
-        edge.metrics.messagesOut.increment();
-        edge.metrics.bytesOut.increment(frame.length());
+        metrics.messagesOut.increment();
+        metrics.bytesOut.increment(frame.length());
       }
-      case OVERFLOW -> edge.lifecycle.closeWithoutGoodbye(session, Disconnect.slowConsumer(null));
+      case OVERFLOW -> closeWithoutGoodbye.accept(session, Disconnect.slowConsumer(null));
       case DROPPED -> {}
     }
     return outcome;
@@ -111,7 +119,7 @@ public final class Outbound {
   }
 
   public void error(Session session, String id, ErrorCode code, String message) {
-    edge.metrics.errorFrames.increment();
+    metrics.errorFrames.increment();
     send(session, Frames.error(id, code, message));
   }
 }

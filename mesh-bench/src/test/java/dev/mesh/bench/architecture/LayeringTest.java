@@ -58,8 +58,11 @@ class LayeringTest {
   /** connection-service's edge: sessions, frames, subscriptions, outbound delivery, lifecycle. */
   private static final String EDGE_PACKAGE = "dev.mesh.connection.edge";
 
-  /** One event loop's collaborators: only the edge itself and the wiring may name it. */
+  /** One event loop's parts, built and wired: only EdgeNode and the wiring may name it. */
   private static final String EDGE_CLASS = EDGE_PACKAGE + ".Edge";
+
+  /** What the loops share: it keeps the list of loops, so it names Edge. */
+  private static final String EDGE_NODE_CLASS = EDGE_PACKAGE + ".EdgeNode";
 
   /**
    * connection-service's packages that act on the edge (they are handed a role of an Edge, or the
@@ -175,12 +178,16 @@ class LayeringTest {
 
   @Test
   @DisplayName(
-      "connection-service: only the edge and the wiring hold a whole Edge; every other part gets the"
-          + " narrow role it uses (EdgeDoor, LoopSessions, ChannelDelivery, EdgeLoop)")
-  void onlyTheEdgeAndTheWiringHoldAnEdge() {
+      "connection-service: only the EdgeNode and the wiring hold a whole Edge; every other part,"
+          + " inside the edge too, gets the narrow role or the collaborators it uses")
+  void onlyTheEdgeNodeAndTheWiringHoldAnEdge() {
     noClasses()
         .that()
-        .resideOutsideOfPackages(EDGE_PACKAGE, CONNECTION_ROOT)
+        .resideOutsideOfPackage(CONNECTION_ROOT)
+        .and()
+        .doNotHaveFullyQualifiedName(EDGE_CLASS)
+        .and()
+        .doNotHaveFullyQualifiedName(EDGE_NODE_CLASS)
         .should()
         .dependOnClassesThat()
         .haveFullyQualifiedName(EDGE_CLASS)

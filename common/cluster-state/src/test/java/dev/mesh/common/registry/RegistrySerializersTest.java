@@ -35,7 +35,9 @@ class RegistrySerializersTest {
         Instant.ofEpochSecond(1_700_000_000L, 123_456_789));
   }
 
-  /** A result as Hazelcast sends it back to the caller: registry entries are not Java-serializable. */
+  /**
+   * A result as Hazelcast sends it back to the caller: registry entries are not Java-serializable.
+   */
   private <T> T resultRoundTrip(T value) {
     return service.toObject(service.toData(value));
   }
