@@ -114,7 +114,9 @@ class AdmissionControlTest {
     HttpClient http = vertx.createHttpClient();
     return http.request(HttpMethod.GET, opsPort, "127.0.0.1", "/metrics")
         .compose(request -> request.send().compose(HttpClientResponse::body))
-        .map(Buffer::toString);
+        .map(Buffer::toString)
+        // Also keeps the client reachable until the answer: Vert.x closes an unreachable client.
+        .eventually(http::close);
   }
 
   /** The sum of every sample of {@code name} whose labels contain {@code labels}. */
@@ -267,6 +269,8 @@ class AdmissionControlTest {
                                                 return body;
                                               })));
             })
+        // Also keeps the client reachable until the end: Vert.x closes an unreachable client.
+        .eventually(http::close)
         .onComplete(test.succeedingThenComplete());
   }
 

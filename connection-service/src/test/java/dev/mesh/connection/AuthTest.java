@@ -214,7 +214,10 @@ class AuthTest {
                                       body -> {
                                         assertThat(response.statusCode()).isEqualTo(200);
                                         return new JsonObject(body.toString()).getString("ticket");
-                                      }));
+                                      }))
+                      // Also keeps the client reachable until the answer: Vert.x closes an
+                      // unreachable client and its connections.
+                      .eventually(http::close);
               Future<JsonObject> byTicket =
                   ticket.compose(
                       t ->

@@ -145,6 +145,8 @@ class ClientScriptTest {
                         return v;
                       });
             })
+        // Also keeps the client reachable until the end: Vert.x closes an unreachable client.
+        .eventually(http::close)
         .onComplete(test.succeedingThenComplete());
   }
 }

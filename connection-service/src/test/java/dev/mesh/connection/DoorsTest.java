@@ -14,6 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -53,9 +54,10 @@ class DoorsTest {
    */
   private static Future<Long> trickleUntilClosed(Vertx vertx, int port, String text) {
     Promise<Long> closed = Promise.promise();
-    vertx
-        .createNetClient()
-        .connect(port, "127.0.0.1")
+    // Closed by the socket's close handler, which keeps it reachable: Vert.x closes an unreachable
+    // client's sockets when the garbage collector finds it.
+    NetClient net = vertx.createNetClient();
+    net.connect(port, "127.0.0.1")
         .onSuccess(
             socket -> {
               long start = System.nanoTime();
@@ -70,6 +72,7 @@ class DoorsTest {
                       });
               socket.closeHandler(
                   v -> {
+                    net.close();
                     vertx.cancelTimer(timer);
                     closed.tryComplete((System.nanoTime() - start) / 1_000_000);
                   });
@@ -167,9 +170,9 @@ class DoorsTest {
             edge -> {
               Promise<Buffer> answer = Promise.promise();
               Promise<Void> closed = Promise.promise();
-              vertx
-                  .createNetClient()
-                  .connect(edge.port(), "127.0.0.1")
+              // Closed by the close handler, which keeps it reachable (see trickleUntilClosed).
+              NetClient net = vertx.createNetClient();
+              net.connect(edge.port(), "127.0.0.1")
                   .onSuccess(
                       socket -> {
                         Buffer received = Buffer.buffer();
@@ -183,7 +186,11 @@ class DoorsTest {
                                 sendCompressedBomb(socket);
                               }
                             });
-                        socket.closeHandler(v -> closed.tryComplete());
+                        socket.closeHandler(
+                            v -> {
+                              net.close();
+                              closed.tryComplete();
+                            });
                         socket.write(
                             "GET /ws?session=s&tab=t&page=p HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                                 + "Connection: Upgrade\r\nSec-WebSocket-Key: "

@@ -19,6 +19,7 @@ import dev.mesh.connection.support.TestClient;
 import dev.mesh.connection.support.Tokens;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -49,9 +50,9 @@ class MembershipTest {
   }
 
   private static Future<Integer> readyStatus(Vertx vertx, int opsPort, StringBuilder body) {
-    return vertx
-        .createHttpClient()
-        .request(HttpMethod.GET, opsPort, "127.0.0.1", "/ready")
+    // Closed at the end, which keeps it reachable: Vert.x closes an unreachable client mid-request.
+    HttpClient http = vertx.createHttpClient();
+    return http.request(HttpMethod.GET, opsPort, "127.0.0.1", "/ready")
         .compose(request -> request.send())
         .compose(
             response ->
@@ -61,7 +62,8 @@ class MembershipTest {
                         b -> {
                           body.append(b.toString());
                           return response.statusCode();
-                        }));
+                        }))
+        .eventually(http::close);
   }
 
   @Test
@@ -102,14 +104,15 @@ class MembershipTest {
         await(TestClient.connect(vertx, edge.port(), tokens.valid("b"), "s", "t", "p2"));
     int refusedCode = await(refused.closed());
     JsonObject refusal = await(refused.awaitType("goodbye"));
+    HttpClient sseClient = vertx.createHttpClient();
     var sse =
         await(
-            vertx
-                .createHttpClient()
+            sseClient
                 .request(HttpMethod.GET, edge.port(), "127.0.0.1", "/sse?session=s&tab=t&page=p3")
                 .compose(
                     request ->
-                        request.putHeader("Authorization", "Bearer " + tokens.valid("c")).send()));
+                        request.putHeader("Authorization", "Bearer " + tokens.valid("c")).send())
+                .eventually(sseClient::close));
     int closed = await(open.closed());
     long closedAfterNanos = closedAt.get() - terminatedAt;
     JsonObject goodbye = await(open.awaitType("goodbye"));

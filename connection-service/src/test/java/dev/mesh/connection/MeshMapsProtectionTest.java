@@ -24,6 +24,7 @@ import dev.mesh.replay.ReplayService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -99,10 +100,10 @@ class MeshMapsProtectionTest {
             .toCompletionStage()
             .toCompletableFuture()
             .get(30, TimeUnit.SECONDS);
+    // Held until the answer: Vert.x closes an unreachable client and its connections.
+    HttpClient http = vertx.createHttpClient();
     int status =
-        vertx
-            .createHttpClient()
-            .request(HttpMethod.POST, replay.httpPort(), "127.0.0.1", "/channels/room/events")
+        http.request(HttpMethod.POST, replay.httpPort(), "127.0.0.1", "/channels/room/events")
             .compose(
                 request ->
                     request
@@ -114,6 +115,7 @@ class MeshMapsProtectionTest {
                                     .put("data", new JsonObject())
                                     .encode())))
             .compose(response -> response.body().map(body -> response.statusCode()))
+            .eventually(http::close)
             .toCompletionStage()
             .toCompletableFuture()
             .get(30, TimeUnit.SECONDS);

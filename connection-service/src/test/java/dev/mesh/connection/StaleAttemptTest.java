@@ -16,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -356,13 +357,20 @@ class StaleAttemptTest {
    * parsed here for the text frames and the close.
    */
   private static final class SlowHandshake {
+    /**
+     * This socket's own client, closed with it (which keeps it reachable until then: Vert.x closes
+     * an unreachable client's sockets).
+     */
+    private final NetClient client;
+
     private final NetSocket socket;
     private final Buffer received = Buffer.buffer();
     private final Promise<Integer> closeCode = Promise.promise();
     private final List<JsonObject> frames = new java.util.ArrayList<>();
     private int parsed = -1;
 
-    private SlowHandshake(NetSocket socket) {
+    private SlowHandshake(NetClient client, NetSocket socket) {
+      this.client = client;
       this.socket = socket;
       socket.handler(
           data -> {
@@ -370,7 +378,10 @@ class StaleAttemptTest {
             parse();
           });
       socket.closeHandler(
-          v -> closeCode.tryFail("socket closed without a close frame: " + received));
+          v -> {
+            this.client.close();
+            closeCode.tryFail("socket closed without a close frame: " + received);
+          });
     }
 
     static Future<SlowHandshake> begin(Vertx vertx, int port, String uri, String token) {
@@ -392,10 +403,10 @@ class StaleAttemptTest {
               + "Authorization: Bearer "
               + token
               + "\r\n";
-      return vertx
-          .createNetClient()
+      NetClient client = vertx.createNetClient();
+      return client
           .connect(port, "127.0.0.1")
-          .compose(socket -> socket.write(head).map(v -> new SlowHandshake(socket)));
+          .compose(socket -> socket.write(head).map(v -> new SlowHandshake(client, socket)));
     }
 
     Future<Integer> finish() {

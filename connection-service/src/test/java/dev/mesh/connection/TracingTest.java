@@ -28,6 +28,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
@@ -107,9 +108,10 @@ class TracingTest {
   }
 
   private static Future<Integer> publishOverHttp(Vertx vertx, int port, String channel, String id) {
-    return vertx
-        .createHttpClient()
-        .request(HttpMethod.POST, port, "127.0.0.1", "/channels/" + channel + "/events")
+    // Closed at the end, which also keeps it reachable: Vert.x closes an unreachable client, and
+    // its connections, when the garbage collector finds it, even mid-request.
+    HttpClient http = vertx.createHttpClient();
+    return http.request(HttpMethod.POST, port, "127.0.0.1", "/channels/" + channel + "/events")
         .compose(
             request ->
                 request
@@ -120,7 +122,8 @@ class TracingTest {
                                 .put("id", id)
                                 .put("data", new JsonObject().put("n", 1))
                                 .encode())))
-        .compose(response -> response.body().map(body -> response.statusCode()));
+        .compose(response -> response.body().map(body -> response.statusCode()))
+        .eventually(http::close);
   }
 
   /**

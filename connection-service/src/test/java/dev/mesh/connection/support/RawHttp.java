@@ -29,13 +29,9 @@ public final class RawHttp {
   }
 
   private final Vertx vertx;
-  private final HttpClient http;
-  private final NetClient net;
 
   public RawHttp(Vertx vertx) {
     this.vertx = vertx;
-    this.http = vertx.createHttpClient();
-    this.net = vertx.createNetClient();
   }
 
   public Future<Response> request(
@@ -48,6 +44,9 @@ public final class RawHttp {
             .setURI(uri)
             .setTimeout(10_000);
     headers.forEach(options::addHeader);
+    // A client per request, closed with its answer: that also keeps it reachable until then (Vert.x
+    // closes a client the garbage collector finds unreachable, whatever the caller holds).
+    HttpClient http = vertx.createHttpClient();
     return http.request(options)
         .compose(request -> body == null ? request.send() : request.send(body))
         .compose(
@@ -55,8 +54,8 @@ public final class RawHttp {
                 response
                     .body()
                     .map(
-                        b ->
-                            new Response(response.statusCode(), response.headers(), b.toString())));
+                        b -> new Response(response.statusCode(), response.headers(), b.toString())))
+        .eventually(http::close);
   }
 
   /**
@@ -104,6 +103,8 @@ public final class RawHttp {
             + extraHeaders
             + "\r\n";
     Promise<String> answered = Promise.promise();
+    // A client per handshake, closed with its socket (see request).
+    NetClient net = vertx.createNetClient();
     net.connect(port, "127.0.0.1")
         .onSuccess(
             socket -> {
@@ -117,10 +118,18 @@ public final class RawHttp {
                       socket.close();
                     }
                   });
-              socket.closeHandler(v -> answered.tryFail("closed without an answer: " + received));
+              socket.closeHandler(
+                  v -> {
+                    net.close();
+                    answered.tryFail("closed without an answer: " + received);
+                  });
               socket.write(request);
             })
-        .onFailure(answered::tryFail);
+        .onFailure(
+            failure -> {
+              net.close();
+              answered.tryFail(failure);
+            });
     return answered.future();
   }
 

@@ -7,6 +7,7 @@ import dev.mesh.bench.client.RawWebSocket;
 import dev.mesh.bench.process.MeshProcesses;
 import dev.mesh.bench.process.Prometheus;
 import dev.mesh.bench.process.ServiceProcess;
+import io.vertx.core.net.NetClient;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
@@ -124,10 +125,14 @@ public final class SilentCutScenario extends Scenario {
         } else {
           technique =
               "silent peer: raw socket that stops reading and answering after the upgrade (no namespace here)";
+          // Held with the socket: Vert.x closes the sockets of a client the garbage collector
+          // finds unreachable, which would turn the silent peer into a polite one.
+          NetClient silentClient = env.vertx().createNetClient();
+          KEEP.add(silentClient);
           RawWebSocket silent =
               Traffic.get(
                   RawWebSocket.upgrade(
-                      env.vertx().createNetClient(),
+                      silentClient,
                       edge.endpoint,
                       tokens.token("cut-client"),
                       "session=s&tab=t&page=p",

@@ -11,6 +11,7 @@ import dev.mesh.bench.process.ServiceProcess;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -85,9 +86,11 @@ class JsonLogsEndToEndTest {
         jwt.generateToken(
             new JsonObject().put("sub", "ann"), new JWTOptions().setExpiresInMinutes(10));
     Promise<String> welcomed = Promise.promise();
+    // Closed after the socket, which keeps it reachable until then: Vert.x closes an unreachable
+    // client's sockets when the garbage collector finds it.
+    WebSocketClient webSockets = clients.createWebSocketClient();
     WebSocket socket =
-        clients
-            .createWebSocketClient()
+        webSockets
             .connect(
                 new WebSocketConnectOptions()
                     .setHost("127.0.0.1")
@@ -109,6 +112,7 @@ class JsonLogsEndToEndTest {
     String connectionId =
         welcomed.future().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     socket.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    webSockets.close();
     MeshProcesses.await(
         Duration.ofSeconds(20),
         () -> connection.logText().contains("event=connection-close"),

@@ -96,6 +96,8 @@ class NodeLossEndToEndTest {
                     new PubSecKeyOptions()
                         .setAlgorithm("HS256")
                         .setBuffer(MeshProcesses.JWT_SECRET)));
+    // Closed once the closes are counted, which keeps it reachable until then: Vert.x closes an
+    // unreachable client's sockets when the garbage collector finds it.
     WebSocketClient wsClient = clients.createWebSocketClient();
     Set<String> connectionIds = ConcurrentHashMap.newKeySet();
     List<Future<?>> welcomed = new ArrayList<>();
@@ -133,6 +135,7 @@ class NodeLossEndToEndTest {
         Duration.ofSeconds(30),
         () -> closed.keySet().containsAll(connectionIds),
         "node-lost closes published for " + closed.size() + " of " + CLIENTS + " connections");
+    wsClient.close();
     long reportedMillis = (System.nanoTime() - killedAt) / 1_000_000;
     System.out.println(
         "node-lost reported for "

@@ -9,6 +9,7 @@ import dev.mesh.bench.process.ServiceProcess;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
@@ -99,9 +100,11 @@ class OutsideJvmEndToEndTest {
 
     List<JsonObject> frames = new CopyOnWriteArrayList<>();
     Promise<Short> closed = Promise.promise();
+    // Closed by the socket's close handler, which keeps it reachable: Vert.x closes an unreachable
+    // client's sockets when the garbage collector finds it.
+    WebSocketClient webSockets = vertx.createWebSocketClient();
     WebSocket socket =
-        vertx
-            .createWebSocketClient()
+        webSockets
             .connect(
                 new WebSocketConnectOptions()
                     .setHost("127.0.0.1")
@@ -114,7 +117,11 @@ class OutsideJvmEndToEndTest {
             .toCompletableFuture()
             .get(30, TimeUnit.SECONDS);
     socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
-    socket.closeHandler(v -> closed.tryComplete(socket.closeStatusCode()));
+    socket.closeHandler(
+        v -> {
+          closed.tryComplete(socket.closeStatusCode());
+          webSockets.close();
+        });
     awaitFrame(frames, f -> f.getString("type").equals("welcome"), "welcome");
     socket.writeTextMessage(
         new JsonObject()

@@ -7,6 +7,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -65,14 +66,19 @@ class HttpDeadlinesTest {
   private static Future<Long> closedAfter(
       Vertx vertx, int port, java.util.function.Consumer<NetSocket> script, Buffer received) {
     Promise<Long> closed = Promise.promise();
-    vertx
-        .createNetClient()
-        .connect(port, "127.0.0.1")
+    // Closed by the close handler, which keeps it reachable: Vert.x closes an unreachable client's
+    // sockets when the garbage collector finds it.
+    NetClient net = vertx.createNetClient();
+    net.connect(port, "127.0.0.1")
         .onSuccess(
             socket -> {
               long start = System.nanoTime();
               socket.handler(received::appendBuffer);
-              socket.closeHandler(v -> closed.tryComplete((System.nanoTime() - start) / 1_000_000));
+              socket.closeHandler(
+                  v -> {
+                    net.close();
+                    closed.tryComplete((System.nanoTime() - start) / 1_000_000);
+                  });
               script.accept(socket);
             })
         .onFailure(closed::tryFail);
@@ -191,13 +197,14 @@ class HttpDeadlinesTest {
   void streamsStayOpen(Vertx vertx, VertxTestContext test) {
     AtomicReference<HttpDeadlines> deadlines = new AtomicReference<>();
     Buffer received = Buffer.buffer();
+    // Closed by the timer below, which keeps it reachable: a client the garbage collector finds
+    // unreachable has its sockets closed by Vert.x.
+    NetClient net = vertx.createNetClient();
     server(vertx, deadlines)
         .onComplete(
             test.succeeding(
                 s ->
-                    vertx
-                        .createNetClient()
-                        .connect(s.actualPort(), "127.0.0.1")
+                    net.connect(s.actualPort(), "127.0.0.1")
                         .onComplete(
                             test.succeeding(
                                 socket -> {
@@ -214,6 +221,7 @@ class HttpDeadlinesTest {
                                                 assertThat(deadlines.get().closedCount()).isZero();
                                                 socket.closeHandler(null);
                                                 socket.close();
+                                                net.close();
                                                 test.completeNow();
                                               }));
                                 }))));
