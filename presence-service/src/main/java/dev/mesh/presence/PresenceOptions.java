@@ -12,6 +12,11 @@ import java.time.Duration;
  * @param service cluster, ops port (default {@value #DEFAULT_OPS_PORT}) and shutdown timeout
  * @param debounce {@code MESH_PRESENCE_DEBOUNCE}: after an intentional last close, before offline
  * @param grace {@code MESH_PRESENCE_GRACE}: after an unintentional last close, before offline
+ * @param nodeLossAllowance {@code MESH_PRESENCE_NODE_LOSS_ALLOWANCE}: added to the grace of users
+ *     whose connections were on a node that left the cluster. Such a node may be alive but cut off:
+ *     it closes its sockets only after its own detection plus {@code MESH_QUORUM_LOSS_GRACE}, and
+ *     its clients then wait up to {@code MESH_SHUTDOWN_SPREAD} before reconnecting; the default is
+ *     the sum of those two defaults
  * @param sweepInterval {@code MESH_PRESENCE_SWEEP_INTERVAL}: how often each instance fires due
  *     deadlines that no local timer fired (those of an instance that died); the worst-case lateness
  *     of an expiry
@@ -29,6 +34,7 @@ public record PresenceOptions(
     ServiceOptions service,
     Duration debounce,
     Duration grace,
+    Duration nodeLossAllowance,
     Duration sweepInterval,
     int maxMembers,
     Duration reconcileInterval,
@@ -40,6 +46,10 @@ public record PresenceOptions(
   public static final int DEFAULT_HTTP_PORT = 9091;
   public static final Duration DEFAULT_DEBOUNCE = Duration.ofSeconds(3);
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(45);
+
+  /** connection-service's default MESH_QUORUM_LOSS_GRACE (3 s) + MESH_SHUTDOWN_SPREAD (5 s). */
+  public static final Duration DEFAULT_NODE_LOSS_ALLOWANCE = Duration.ofSeconds(8);
+
   public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(1);
   public static final int DEFAULT_MAX_MEMBERS = 1000;
   public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(30);
@@ -55,6 +65,9 @@ public record PresenceOptions(
       throw new IllegalArgumentException(
           "presence durations must be at least 1 ms and maxMembers at least 1");
     }
+    if (nodeLossAllowance.isNegative()) {
+      throw new IllegalArgumentException("the node-loss allowance must not be negative");
+    }
   }
 
   /** Reads the environment; call {@link Env#validate()} afterwards to fail on any invalid value. */
@@ -69,6 +82,11 @@ public record PresenceOptions(
             Duration.ofMinutes(10)),
         env.duration(
             "MESH_PRESENCE_GRACE", DEFAULT_GRACE, Duration.ofMillis(1), Duration.ofHours(1)),
+        env.duration(
+            "MESH_PRESENCE_NODE_LOSS_ALLOWANCE",
+            DEFAULT_NODE_LOSS_ALLOWANCE,
+            Duration.ZERO,
+            Duration.ofMinutes(10)),
         env.duration(
             "MESH_PRESENCE_SWEEP_INTERVAL",
             DEFAULT_SWEEP_INTERVAL,
@@ -95,6 +113,7 @@ public record PresenceOptions(
         ServiceOptions.forTest(cluster),
         Duration.ofMillis(500),
         Duration.ofSeconds(2),
+        Duration.ZERO,
         Duration.ofMillis(100),
         DEFAULT_MAX_MEMBERS,
         Duration.ofHours(1),
@@ -105,7 +124,8 @@ public record PresenceOptions(
 
   /** What the entry processors need. */
   public Timing timing() {
-    return new Timing(debounce.toMillis(), grace.toMillis(), retention.toMillis());
+    return new Timing(
+        debounce.toMillis(), grace.toMillis(), retention.toMillis(), nodeLossAllowance.toMillis());
   }
 
   public PresenceOptions withWindows(Duration debounceValue, Duration graceValue) {
@@ -113,6 +133,7 @@ public record PresenceOptions(
         service,
         debounceValue,
         graceValue,
+        nodeLossAllowance,
         sweepInterval,
         maxMembers,
         reconcileInterval,
@@ -126,6 +147,7 @@ public record PresenceOptions(
         service,
         debounce,
         grace,
+        nodeLossAllowance,
         value,
         maxMembers,
         reconcileInterval,
@@ -139,6 +161,7 @@ public record PresenceOptions(
         service,
         debounce,
         grace,
+        nodeLossAllowance,
         sweepInterval,
         value,
         reconcileInterval,
@@ -156,6 +179,7 @@ public record PresenceOptions(
         service,
         debounce,
         grace,
+        nodeLossAllowance,
         sweepInterval,
         maxMembers,
         reconcileInterval,
@@ -166,6 +190,29 @@ public record PresenceOptions(
 
   public PresenceOptions withReconcileInterval(Duration value) {
     return new PresenceOptions(
-        service, debounce, grace, sweepInterval, maxMembers, value, retention, httpHost, httpPort);
+        service,
+        debounce,
+        grace,
+        nodeLossAllowance,
+        sweepInterval,
+        maxMembers,
+        value,
+        retention,
+        httpHost,
+        httpPort);
+  }
+
+  public PresenceOptions withNodeLossAllowance(Duration value) {
+    return new PresenceOptions(
+        service,
+        debounce,
+        grace,
+        value,
+        sweepInterval,
+        maxMembers,
+        reconcileInterval,
+        retention,
+        httpHost,
+        httpPort);
   }
 }

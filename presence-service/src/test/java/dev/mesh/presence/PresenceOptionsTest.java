@@ -15,13 +15,14 @@ class PresenceOptionsTest {
 
   @Test
   @DisplayName(
-      "defaults: debounce 3s, grace 45s, sweep 1s, 1000 members, reconcile 30s, HTTP port 9091")
+      "defaults: debounce 3s, grace 45s, node-loss allowance 8s, sweep 1s, 1000 members, reconcile 30s, HTTP port 9091")
   void defaults() {
     Env env = Env.of(Map.of());
     PresenceOptions options = PresenceOptions.fromEnv(env);
     env.validate();
     assertThat(options.debounce()).isEqualTo(Duration.ofSeconds(3));
     assertThat(options.grace()).isEqualTo(Duration.ofSeconds(45));
+    assertThat(options.nodeLossAllowance()).isEqualTo(Duration.ofSeconds(8));
     assertThat(options.sweepInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(options.maxMembers()).isEqualTo(1000);
     assertThat(options.reconcileInterval()).isEqualTo(Duration.ofSeconds(30));

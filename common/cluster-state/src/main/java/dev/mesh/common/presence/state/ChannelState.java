@@ -135,7 +135,8 @@ public record ChannelState(
       changed = member.with(remaining, MemberState.PRESENT, at + timing.debounceMillis(), reason);
       effect = Effect.DEBOUNCE_STARTED;
     } else {
-      changed = member.with(remaining, MemberState.RECONNECTING, at + timing.graceMillis(), reason);
+      changed =
+          member.with(remaining, MemberState.RECONNECTING, at + timing.graceMillis(reason), reason);
       effect = Effect.GRACE_STARTED;
       nextVersion = Versions.next(version, at);
     }

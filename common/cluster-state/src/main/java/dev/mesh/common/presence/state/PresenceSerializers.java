@@ -601,10 +601,11 @@ public final class PresenceSerializers {
     out.writeLong(timing.debounceMillis());
     out.writeLong(timing.graceMillis());
     out.writeLong(timing.retentionMillis());
+    out.writeLong(timing.nodeLossAllowanceMillis());
   }
 
   private static Timing readTiming(ObjectDataInput in) throws IOException {
-    return new Timing(in.readLong(), in.readLong(), in.readLong());
+    return new Timing(in.readLong(), in.readLong(), in.readLong(), in.readLong());
   }
 
   /** The bytes of one enum's constants, fixed by a list; a byte outside it fails the read. */

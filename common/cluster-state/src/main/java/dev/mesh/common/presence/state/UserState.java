@@ -180,7 +180,7 @@ public record UserState(
                   remaining,
                   PresenceStatus.RECONNECTING,
                   at,
-                  at + timing.graceMillis(),
+                  at + timing.graceMillis(closeReason),
                   closeReason,
                   tombstones,
                   Versions.next(version, at));

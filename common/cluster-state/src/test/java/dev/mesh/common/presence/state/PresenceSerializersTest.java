@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
         + " lose nothing")
 class PresenceSerializersTest {
 
-  private static final Timing TIMING = new Timing(1_000, 10_000, 60_000);
+  private static final Timing TIMING = new Timing(1_000, 10_000, 60_000, 8_000);
   private static final long T0 = 1_700_000_000_000L;
 
   private final InternalSerializationService service;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 @DisplayName("User presence transitions (pure, as run by the entry processors)")
 class UserStateTest {
 
-  private static final Timing TIMING = new Timing(1_000, 10_000, 60_000);
+  private static final Timing TIMING = new Timing(1_000, 10_000, 60_000, 8_000);
   private static final long T0 = 1_700_000_000_000L;
 
   private static TrackedConnection connection(String id, String node) {
@@ -152,6 +152,16 @@ class UserStateTest {
     UserState.Step both = lost.next().nodeLost("n2", T0 + 2, TIMING);
     assertThat(both.outcome().effect()).isEqualTo(Effect.GRACE_STARTED);
     assertThat(both.outcome().reason()).isEqualTo(CloseReason.NODE_LOST);
+    // The lost node may still be draining its sockets: grace starts after its allowance.
+    assertThat(both.outcome().deadline()).isEqualTo(T0 + 2 + 8_000 + 10_000);
+    assertThat(
+            state
+                .closed("c1", CloseReason.NETWORK_ERROR, T0 + 1, TIMING)
+                .next()
+                .closed("c2", CloseReason.NETWORK_ERROR, T0 + 2, TIMING)
+                .outcome()
+                .deadline())
+        .isEqualTo(T0 + 2 + 10_000);
     assertThat(both.next().nodeLost("n2", T0 + 3, TIMING).next()).isSameAs(both.next());
   }
 
