@@ -8,6 +8,7 @@ import dev.mesh.common.status.StatusVerticle;
 import dev.mesh.presence.api.ChannelVerticle;
 import dev.mesh.presence.api.PresenceHttpVerticle;
 import dev.mesh.presence.api.UserQueryVerticle;
+import dev.mesh.presence.expiry.ExpiryGate;
 import dev.mesh.presence.expiry.ExpiryVerticle;
 import dev.mesh.presence.ingest.ConnectionEventsVerticle;
 import dev.mesh.presence.ingest.NodeWatchVerticle;
@@ -59,18 +60,20 @@ public final class PresenceService implements MeshService {
   public Future<Void> deploy(ServiceContext context) {
     var node = context.node();
     PresenceMetrics metrics = new PresenceMetrics(context.registry());
+    // Per deployment: a node that rejoined the cluster starts held again, until reconciled.
+    ExpiryGate gate = new ExpiryGate(node);
     PartitionSafetyCheck.register(context);
     http =
         new PresenceHttpVerticle(
             boundHttpPort == 0 ? options : options.withHttpPort(boundHttpPort));
     return PresenceStore.configure(node.vertx(), node.hazelcast())
         .compose(v -> context.deploy(new StatusVerticle(node, NAME, Addresses.PRESENCE_STATUS)))
-        .compose(id -> context.deploy(new ConnectionEventsVerticle(node, options, metrics)))
-        .compose(id -> context.deploy(new NodeWatchVerticle(node, options, metrics)))
-        .compose(id -> context.deploy(new ExpiryVerticle(node, options, metrics)))
+        .compose(id -> context.deploy(new ConnectionEventsVerticle(node, options, metrics, gate)))
+        .compose(id -> context.deploy(new NodeWatchVerticle(node, options, metrics, gate)))
+        .compose(id -> context.deploy(new ExpiryVerticle(node, options, metrics, gate)))
         .compose(id -> context.deploy(new UserQueryVerticle(node, options)))
-        .compose(id -> context.deploy(new ChannelVerticle(node, options, metrics)))
-        .compose(id -> context.deploy(new ReconcileVerticle(node, options, metrics)))
+        .compose(id -> context.deploy(new ChannelVerticle(node, options, metrics, gate)))
+        .compose(id -> context.deploy(new ReconcileVerticle(node, options, metrics, gate)))
         .compose(id -> context.deploy(new StatsVerticle(node, options, metrics)))
         .compose(id -> context.deploy(http))
         .onSuccess(id -> boundHttpPort = http.actualPort())

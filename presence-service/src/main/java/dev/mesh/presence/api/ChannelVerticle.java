@@ -15,6 +15,7 @@ import dev.mesh.common.presence.state.ChannelOutcome;
 import dev.mesh.common.presence.state.ChannelView;
 import dev.mesh.presence.PresenceOptions;
 import dev.mesh.presence.events.PresenceEffects;
+import dev.mesh.presence.expiry.ExpiryGate;
 import dev.mesh.presence.ops.PresenceMetrics;
 import dev.mesh.presence.store.PresenceStore;
 import io.vertx.core.Future;
@@ -42,19 +43,22 @@ public final class ChannelVerticle extends VerticleBase {
   private final MeshNode node;
   private final PresenceOptions options;
   private final PresenceMetrics metrics;
+  private final ExpiryGate gate;
   private PresenceStore store;
   private PresenceEffects effects;
 
-  public ChannelVerticle(MeshNode node, PresenceOptions options, PresenceMetrics metrics) {
+  public ChannelVerticle(
+      MeshNode node, PresenceOptions options, PresenceMetrics metrics, ExpiryGate gate) {
     this.node = node;
     this.options = options;
     this.metrics = metrics;
+    this.gate = gate;
   }
 
   @Override
   public Future<?> start() {
     store = new PresenceStore(node.hazelcast(), context, options.timing());
-    effects = new PresenceEffects(vertx, store, metrics);
+    effects = new PresenceEffects(vertx, store, metrics, gate);
     return BusRequest.consumer(vertx.eventBus(), Addresses.PRESENCE_CHANNEL, BODY, this::answer)
         .completion();
   }

@@ -12,6 +12,7 @@ import dev.mesh.common.presence.state.ClosedConnection;
 import dev.mesh.common.presence.state.MemberChange;
 import dev.mesh.common.presence.state.UserOutcome;
 import dev.mesh.common.presence.state.UserState;
+import dev.mesh.presence.expiry.ExpiryGate;
 import dev.mesh.presence.ops.PresenceMetrics;
 import dev.mesh.presence.ops.PresenceMetrics.Level;
 import dev.mesh.presence.store.PresenceStore;
@@ -33,11 +34,14 @@ public final class PresenceEffects {
   private final Vertx vertx;
   private final PresenceStore store;
   private final PresenceMetrics metrics;
+  private final ExpiryGate gate;
 
-  public PresenceEffects(Vertx vertx, PresenceStore store, PresenceMetrics metrics) {
+  public PresenceEffects(
+      Vertx vertx, PresenceStore store, PresenceMetrics metrics, ExpiryGate gate) {
     this.vertx = vertx;
     this.store = store;
     this.metrics = metrics;
+    this.gate = gate;
   }
 
   /** {@code closeReason}: why the connections in the outcome closed (null when none did). */
@@ -136,9 +140,16 @@ public final class PresenceEffects {
         event.version());
   }
 
+  /** A deadline held by the gate stays stored: the sweep fires it once the gate opens. */
   private void arm(long deadline, Runnable fire) {
     long delay = Math.max(1, deadline - System.currentTimeMillis() + 1);
-    vertx.setTimer(delay, id -> fire.run());
+    vertx.setTimer(
+        delay,
+        id -> {
+          if (gate.open()) {
+            fire.run();
+          }
+        });
   }
 
   /** Member info as stored (JSON text) to a JSON value; null when absent. */

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * the sweep catches those whose instance died. Every instance sweeps every partition (a partition
  * may be owned by a member that runs no presence-service); that is safe because an expiry removes
  * its deadline in the same atomic update that makes the user offline, so the first to fire it wins
- * and the others find nothing due.
+ * and the others find nothing due. Nothing fires while the {@link ExpiryGate} holds: the state may
+ * be stale until this instance is quorate and has reconciled.
  */
 public final class ExpiryVerticle extends VerticleBase {
 
@@ -25,26 +26,29 @@ public final class ExpiryVerticle extends VerticleBase {
   private final MeshNode node;
   private final PresenceOptions options;
   private final PresenceMetrics metrics;
+  private final ExpiryGate gate;
   private PresenceStore store;
   private PresenceEffects effects;
   private boolean sweeping;
 
-  public ExpiryVerticle(MeshNode node, PresenceOptions options, PresenceMetrics metrics) {
+  public ExpiryVerticle(
+      MeshNode node, PresenceOptions options, PresenceMetrics metrics, ExpiryGate gate) {
     this.node = node;
     this.options = options;
     this.metrics = metrics;
+    this.gate = gate;
   }
 
   @Override
   public Future<?> start() {
     store = new PresenceStore(node.hazelcast(), context, options.timing());
-    effects = new PresenceEffects(vertx, store, metrics);
+    effects = new PresenceEffects(vertx, store, metrics, gate);
     vertx.setPeriodic(options.sweepInterval().toMillis(), id -> sweep());
     return Future.succeededFuture();
   }
 
   private void sweep() {
-    if (sweeping) {
+    if (sweeping || !gate.open()) {
       return;
     }
     sweeping = true;

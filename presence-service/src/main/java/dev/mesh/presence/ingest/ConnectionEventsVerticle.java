@@ -7,6 +7,7 @@ import dev.mesh.common.events.ConnectionClosed;
 import dev.mesh.common.events.ConnectionOpened;
 import dev.mesh.presence.PresenceOptions;
 import dev.mesh.presence.events.PresenceEffects;
+import dev.mesh.presence.expiry.ExpiryGate;
 import dev.mesh.presence.ops.PresenceMetrics;
 import dev.mesh.presence.store.PresenceStore;
 import io.vertx.core.Future;
@@ -31,19 +32,22 @@ public final class ConnectionEventsVerticle extends VerticleBase {
   private final MeshNode node;
   private final PresenceOptions options;
   private final PresenceMetrics metrics;
+  private final ExpiryGate gate;
   private PresenceStore store;
   private PresenceEffects effects;
 
-  public ConnectionEventsVerticle(MeshNode node, PresenceOptions options, PresenceMetrics metrics) {
+  public ConnectionEventsVerticle(
+      MeshNode node, PresenceOptions options, PresenceMetrics metrics, ExpiryGate gate) {
     this.node = node;
     this.options = options;
     this.metrics = metrics;
+    this.gate = gate;
   }
 
   @Override
   public Future<?> start() {
     store = new PresenceStore(node.hazelcast(), context, options.timing());
-    effects = new PresenceEffects(vertx, store, metrics);
+    effects = new PresenceEffects(vertx, store, metrics, gate);
     return vertx.eventBus().consumer(Addresses.CONNECTION_EVENTS, this::onEvent).completion();
   }
 

@@ -5,6 +5,7 @@ import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.presence.PresenceOptions;
 import dev.mesh.presence.events.PresenceEffects;
+import dev.mesh.presence.expiry.ExpiryGate;
 import dev.mesh.presence.ops.PresenceMetrics;
 import dev.mesh.presence.store.PresenceStore;
 import io.vertx.core.Future;
@@ -33,22 +34,25 @@ public final class NodeWatchVerticle extends VerticleBase {
   private final MeshNode node;
   private final PresenceOptions options;
   private final PresenceMetrics metrics;
+  private final ExpiryGate gate;
   private PresenceStore store;
   private PresenceEffects effects;
   private MeshNode.Registration registration;
   private final Set<String> pending = new LinkedHashSet<>();
   private long timer = -1;
 
-  public NodeWatchVerticle(MeshNode node, PresenceOptions options, PresenceMetrics metrics) {
+  public NodeWatchVerticle(
+      MeshNode node, PresenceOptions options, PresenceMetrics metrics, ExpiryGate gate) {
     this.node = node;
     this.options = options;
     this.metrics = metrics;
+    this.gate = gate;
   }
 
   @Override
   public Future<?> start() {
     store = new PresenceStore(node.hazelcast(), context, options.timing());
-    effects = new PresenceEffects(vertx, store, metrics);
+    effects = new PresenceEffects(vertx, store, metrics, gate);
     registration = node.onMembershipChange(this::onChange);
     timer = vertx.setPeriodic(1_000, t -> lostPending());
     return Future.succeededFuture();

@@ -9,11 +9,13 @@ import dev.mesh.common.presence.state.TrackedConnection;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.presence.PresenceOptions;
 import dev.mesh.presence.events.PresenceEffects;
+import dev.mesh.presence.expiry.ExpiryGate;
 import dev.mesh.presence.ops.PresenceMetrics;
 import dev.mesh.presence.ops.PresenceMetrics.Level;
 import dev.mesh.presence.store.PresenceStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -45,14 +47,23 @@ import org.slf4j.LoggerFactory;
  * online} within one reconcile interval at worst. Every action is an idempotent update, so two
  * instances reconciling at once do no harm. Only a quorate instance reconciles: the small side of a
  * split, or an instance that was paused, compares against a registry that is not the cluster's.
+ * After this instance starts or regains quorum, a pass runs at once, and a completed pass begun
+ * then lets expiry resume ({@link ExpiryGate}).
  */
 public final class ReconcileVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(ReconcileVerticle.class);
 
+  /**
+   * How often to look for a loss of quorum and, once quorate again, whether held expiry awaits a
+   * pass: often enough to see a pause's doubt, which lasts a failure-detection timeout.
+   */
+  private static final long HOLD_WATCH_MILLIS = 250;
+
   private final MeshNode node;
   private final PresenceOptions options;
   private final PresenceMetrics metrics;
+  private final ExpiryGate gate;
   private PresenceStore store;
   private PresenceEffects effects;
   private MeshNode.Registration registration;
@@ -65,17 +76,27 @@ public final class ReconcileVerticle extends VerticleBase {
    */
   private record Difference(String userId, String connectionId, String channel, boolean missing) {}
 
-  public ReconcileVerticle(MeshNode node, PresenceOptions options, PresenceMetrics metrics) {
+  public ReconcileVerticle(
+      MeshNode node, PresenceOptions options, PresenceMetrics metrics, ExpiryGate gate) {
     this.node = node;
     this.options = options;
     this.metrics = metrics;
+    this.gate = gate;
   }
 
   @Override
   public Future<?> start() {
     store = new PresenceStore(node.hazelcast(), context, options.timing());
-    effects = new PresenceEffects(vertx, store, metrics);
+    effects = new PresenceEffects(vertx, store, metrics, gate);
     vertx.setPeriodic(options.reconcileInterval().toMillis(), id -> pass());
+    // Expiry holds after a start or a loss of quorum until a pass has run: run one once quorate.
+    vertx.setPeriodic(
+        Math.min(options.sweepInterval().toMillis(), HOLD_WATCH_MILLIS),
+        id -> {
+          if (gate.quorate() && gate.awaitingReconcile()) {
+            pass();
+          }
+        });
     registration =
         node.onMembershipChange(
             change -> {
@@ -93,7 +114,8 @@ public final class ReconcileVerticle extends VerticleBase {
   }
 
   private void pass() {
-    if (running || !node.isQuorate()) {
+    long started = System.nanoTime();
+    if (running || !gate.quorate()) {
       return;
     }
     running = true;
@@ -111,7 +133,13 @@ public final class ReconcileVerticle extends VerticleBase {
                                 .map(
                                     channels ->
                                         differences(counted, registered, channels, members))))
-        .onSuccess(this::actOnConfirmed)
+        .compose(this::actOnConfirmed)
+        .onSuccess(
+            counted -> {
+              if (gate.quorate()) {
+                gate.reconciled(started);
+              }
+            })
         .onFailure(e -> LOG.warn("event=reconcile-failed cause=\"{}\"", e.getMessage()))
         .onComplete(done -> running = false);
   }
@@ -168,7 +196,8 @@ public final class ReconcileVerticle extends VerticleBase {
     return found;
   }
 
-  private void actOnConfirmed(Map<Difference, RegistryEntry> found) {
+  /** Completes once every missing connection is counted (what held expiry waits for). */
+  private Future<Void> actOnConfirmed(Map<Difference, RegistryEntry> found) {
     Map<Difference, RegistryEntry> confirmed = new HashMap<>(found);
     confirmed.keySet().retainAll(suspects.keySet());
     found.forEach(
@@ -178,19 +207,21 @@ public final class ReconcileVerticle extends VerticleBase {
           }
         });
     suspects = found;
+    List<Future<?>> counting = new ArrayList<>();
     confirmed.forEach(
         (difference, entry) -> {
           if (difference.missing()) {
-            store
-                .open(entry.identity(), entry.openedAt())
-                .onSuccess(
-                    outcome -> {
-                      if (outcome.changed()) {
-                        log("counted-again", difference);
-                        metrics.reconciled(Level.USER, true);
-                      }
-                      effects.user(difference.userId(), outcome, null);
-                    });
+            counting.add(
+                store
+                    .open(entry.identity(), entry.openedAt())
+                    .onSuccess(
+                        outcome -> {
+                          if (outcome.changed()) {
+                            log("counted-again", difference);
+                            metrics.reconciled(Level.USER, true);
+                          }
+                          effects.user(difference.userId(), outcome, null);
+                        }));
           } else if (difference.channel() == null) {
             store
                 .close(difference.userId(), difference.connectionId(), CloseReason.NODE_LOST)
@@ -219,6 +250,7 @@ public final class ReconcileVerticle extends VerticleBase {
                     });
           }
         });
+    return Future.all(counting).mapEmpty();
   }
 
   private static void log(String what, Difference difference) {
