@@ -102,9 +102,7 @@ public final class HungNodeScenario extends Scenario {
         long stoppedAt = System.nanoTime();
         hung.signal("STOP");
         try {
-          Duration bound =
-              resumeBound(
-                  scale.equals(ChaosScale.SMALL) ? Duration.ofSeconds(5) : Duration.ofSeconds(20));
+          Duration bound = resumeBound(admission());
           boolean resumed =
               Traffic.await(
                   bound.plusSeconds(30),

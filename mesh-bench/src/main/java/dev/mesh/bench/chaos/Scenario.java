@@ -25,9 +25,8 @@ public abstract class Scenario {
   static final Duration FAILURE_TIMEOUT = Duration.ofSeconds(3);
 
   /**
-   * Presence grace in the membership scenarios: longer than any page needs to come back (so a user
-   * who moved never reads offline), short enough that a wrong {@code reconnecting} would turn into
-   * a visible {@code offline} before the scenario ends.
+   * Presence grace in the membership scenarios at small scale (see {@link #presenceGrace()}), and
+   * the base of the judges' window for every user to read online.
    */
   static final Duration PRESENCE_GRACE = Duration.ofSeconds(15);
 
@@ -76,9 +75,29 @@ public abstract class Scenario {
    */
   protected MeshProcesses membershipProcesses() {
     return processes()
-        .withEnv("MESH_PRESENCE_GRACE", PRESENCE_GRACE.toSeconds() + "s")
+        .withEnv("MESH_PRESENCE_GRACE", presenceGrace().toSeconds() + "s")
         .withEnv("MESH_PRESENCE_RECONCILE_INTERVAL", RECONCILE_INTERVAL.toSeconds() + "s")
         .withEnv("MESH_REGISTRY_CHECK_INTERVAL", REPAIR_INTERVAL.toSeconds() + "s");
+  }
+
+  /**
+   * Presence grace in the membership scenarios: longer than any page needs to come back (so a user
+   * who moved never reads offline), short enough that a wrong {@code reconnecting} would turn into
+   * a visible {@code offline} before the scenario ends. Operators set the grace above their
+   * clients' reconnect time; at full scale pages may take the whole resume bound (60 s: browser
+   * backoff, 2,000 pages on 2 cores) to come back, so there the grace is that bound, not 15 s.
+   */
+  protected Duration presenceGrace() {
+    Duration resume = resumeBound(admission());
+    return resume.compareTo(PRESENCE_GRACE) > 0 ? resume : PRESENCE_GRACE;
+  }
+
+  /**
+   * What one page's admission elsewhere may take (connect, register, subscribe with history): the
+   * allowance of {@link #resumeBound}.
+   */
+  protected Duration admission() {
+    return scale.equals(ChaosScale.SMALL) ? Duration.ofSeconds(5) : Duration.ofSeconds(20);
   }
 
   /**
