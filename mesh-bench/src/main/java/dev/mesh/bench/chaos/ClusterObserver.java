@@ -9,6 +9,7 @@ import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.presence.PresenceChange;
 import dev.mesh.common.presence.PresenceChanged;
 import dev.mesh.common.presence.PresenceClient;
+import dev.mesh.common.presence.PresenceQuery;
 import dev.mesh.common.presence.UserPresence;
 import dev.mesh.common.registry.Registry;
 import dev.mesh.common.registry.RegistryEntry;
@@ -128,13 +129,23 @@ final class ClusterObserver implements AutoCloseable {
   }
 
   /** The presence-service's answer for these users (empty when it does not answer). */
+  /**
+   * The presence of {@code userIds}, asked {@link PresenceQuery#MAX_USERS} at a time (the most one
+   * query may name); fewer entries than asked when a query failed.
+   */
   List<UserPresence> presenceOf(List<String> userIds) {
-    try {
-      return Traffic.get(new PresenceClient(node.vertx()).statuses(userIds), Duration.ofSeconds(10))
-          .users();
-    } catch (RuntimeException e) {
-      return List.of();
+    PresenceClient client = new PresenceClient(node.vertx());
+    List<UserPresence> found = new ArrayList<>(userIds.size());
+    for (int from = 0; from < userIds.size(); from += PresenceQuery.MAX_USERS) {
+      List<String> batch =
+          userIds.subList(from, Math.min(userIds.size(), from + PresenceQuery.MAX_USERS));
+      try {
+        found.addAll(Traffic.get(client.statuses(batch), Duration.ofSeconds(10)).users());
+      } catch (RuntimeException e) {
+        return found;
+      }
     }
+    return found;
   }
 
   @Override

@@ -129,13 +129,19 @@ final class Judge {
       violations.add(
           "presence after "
               + within.toSeconds()
-              + " s: not online: "
-              + (last[0] == null
-                  ? "no answer"
-                  : last[0].stream()
-                      .filter(u -> u.status() != PresenceStatus.ONLINE || u.connections() == 0)
-                      .map(u -> u.userId() + "=" + u.status().wireName() + "/" + u.connections())
-                      .toList()));
+              + " s: "
+              + (last[0] == null || last[0].size() != users.size()
+                  ? "presence answered for "
+                      + (last[0] == null ? 0 : last[0].size())
+                      + " of "
+                      + users.size()
+                      + " users"
+                  : "not online: "
+                      + last[0].stream()
+                          .filter(u -> u.status() != PresenceStatus.ONLINE || u.connections() == 0)
+                          .map(
+                              u -> u.userId() + "=" + u.status().wireName() + "/" + u.connections())
+                          .toList()));
     }
     List<String> flickered =
         users.stream()
