@@ -8,7 +8,7 @@ import dev.mesh.common.status.StatusVerticle;
 import dev.mesh.presence.api.ChannelVerticle;
 import dev.mesh.presence.api.PresenceHttpVerticle;
 import dev.mesh.presence.api.UserQueryVerticle;
-import dev.mesh.presence.expiry.ExpiryGate;
+import dev.mesh.presence.events.ExpiryGate;
 import dev.mesh.presence.expiry.ExpiryVerticle;
 import dev.mesh.presence.ingest.ConnectionEventsVerticle;
 import dev.mesh.presence.ingest.NodeWatchVerticle;

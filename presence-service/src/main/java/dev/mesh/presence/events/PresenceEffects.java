@@ -12,7 +12,6 @@ import dev.mesh.common.presence.state.ClosedConnection;
 import dev.mesh.common.presence.state.MemberChange;
 import dev.mesh.common.presence.state.UserOutcome;
 import dev.mesh.common.presence.state.UserState;
-import dev.mesh.presence.expiry.ExpiryGate;
 import dev.mesh.presence.ops.PresenceMetrics;
 import dev.mesh.presence.ops.PresenceMetrics.Level;
 import dev.mesh.presence.store.PresenceStore;

@@ -2,6 +2,7 @@ package dev.mesh.presence.expiry;
 
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.presence.PresenceOptions;
+import dev.mesh.presence.events.ExpiryGate;
 import dev.mesh.presence.events.PresenceEffects;
 import dev.mesh.presence.ops.PresenceMetrics;
 import dev.mesh.presence.store.PresenceStore;

@@ -1,4 +1,4 @@
-package dev.mesh.presence.expiry;
+package dev.mesh.presence.events;
 
 import dev.mesh.common.cluster.MeshNode;
 import java.util.concurrent.atomic.AtomicLong;
