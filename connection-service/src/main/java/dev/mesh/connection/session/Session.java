@@ -215,12 +215,21 @@ public final class Session {
   }
 
   /**
-   * Milliseconds until the rate bucket holds a token again, at least 1: the hint of a {@code
-   * rate-limited} error. Call right after {@link #takeRate} refused.
+   * The hint of a {@code rate-limited} error: never below {@link #RATE_LIMITED_MIN_RETRY_MS}, so in
+   * practice that second (a token is back within 1 s at any rate of 1/s or more). Not the time
+   * until the next token: a client that retried each dropped frame as soon as one token was back
+   * would send its whole backlog into an empty bucket again. Call right after {@link #takeRate}
+   * refused.
    */
   public long rateRetryAfterMs(long nowNanos) {
-    return Math.max(1, (rate.nanosUntilToken(nowNanos) + 999_999) / 1_000_000);
+    return Math.max(
+        RATE_LIMITED_MIN_RETRY_MS, (rate.nanosUntilToken(nowNanos) + 999_999) / 1_000_000);
   }
+
+  /**
+   * The least {@code retryAfterMs} of a {@code rate-limited} error (the browser client's retry).
+   */
+  public static final long RATE_LIMITED_MIN_RETRY_MS = 1_000;
 
   /**
    * Counts a frame the rate limit dropped, in the window of {@link #strike}; true when the drop is
