@@ -121,16 +121,25 @@ public final class FrameHandler {
    */
   public Future<Reply> handle(Session session, JsonNode json, long now) {
     if (!session.takeRate(now)) {
+      // Dropped, with a hint; a strike only past the window's allowance (a flood, not a client
+      // retrying a little too fast, e.g. while a service it depends on is down).
       metrics.rateLimited.increment();
+      long retryAfterMs = session.rateRetryAfterMs(now);
+      metrics.errorFrames.increment();
+      Reply reply =
+          new Reply(
+              ErrorCode.RATE_LIMITED.status(),
+              Frames.error(
+                  FrameDecoder.sentId(json),
+                  ErrorCode.RATE_LIMITED,
+                  "more than "
+                      + options.limits().ratePerSecond()
+                      + " frames per second: frame dropped, retry after "
+                      + retryAfterMs
+                      + " ms",
+                  retryAfterMs));
       return Future.succeededFuture(
-          abuseReply(
-              session,
-              FrameDecoder.sentId(json),
-              ErrorCode.RATE_LIMITED,
-              "more than "
-                  + options.limits().ratePerSecond()
-                  + " frames per second: frame dropped, retry later",
-              now));
+          session.rateDropIsStrike(now) ? strike(session, reply, now) : reply);
     }
     // A switch over the sealed type once the build is on Java 21.
     Decoded decoded = FrameDecoder.decode(json);
@@ -412,7 +421,11 @@ public final class FrameHandler {
 
   /** The error answering a bad frame, counted as a strike; the strike limit closes with 4502. */
   private Reply abuseReply(Session session, String id, ErrorCode code, String message, long now) {
-    Reply reply = error(id, code, message);
+    return strike(session, error(id, code, message), now);
+  }
+
+  /** Counts an abuse strike; the one that reaches the limit closes the connection (4502). */
+  private Reply strike(Session session, Reply reply, long now) {
     if (session.strike(now) >= options.limits().abuseStrikes()) {
       lifecycle.close(
           session,

@@ -91,9 +91,17 @@ public final class Frames {
   }
 
   public static String error(String id, ErrorCode code, String message) {
+    return error(id, code, message, null);
+  }
+
+  /** An {@code error} frame; {@code retryAfterMs} (when not null) says when to retry. */
+  public static String error(String id, ErrorCode code, String message, Long retryAfterMs) {
     ObjectNode frame = frame("error").put("code", code.wireName()).put("message", message);
     if (id != null) {
       frame.put("id", id);
+    }
+    if (retryAfterMs != null) {
+      frame.put("retryAfterMs", retryAfterMs);
     }
     return text(frame);
   }

@@ -11,8 +11,12 @@ import java.time.Duration;
  * @param ratePerSecond {@code MESH_RATE_PER_SECOND}: sustained inbound frames per second per
  *     connection
  * @param rateBurst {@code MESH_RATE_BURST}: burst above the sustained rate
- * @param abuseStrikes {@code MESH_ABUSE_STRIKES}: abuse errors (malformed, rate-limited,
- *     forbidden...) within 10 s that close the connection with 4502
+ * @param abuseStrikes {@code MESH_ABUSE_STRIKES}: abuse errors (malformed, invalid, forbidden...)
+ *     within 10 s that close the connection with 4502. A frame dropped by the rate limit is
+ *     answered {@code rate-limited} with {@code retryAfterMs} and is a strike only when the
+ *     window's drops exceed {@code rateBurst} plus {@code ratePerSecond} per second since the
+ *     window began: a flood, not a client retrying a little too fast (say through another service's
+ *     outage)
  * @param maxSubscriptions {@code MESH_MAX_SUBSCRIPTIONS}: channels per connection
  * @param maxConnectionsPerUser {@code MESH_MAX_CONNECTIONS_PER_USER}: across the cluster; over it
  *     closes with 4503

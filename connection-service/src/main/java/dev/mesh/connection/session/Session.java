@@ -36,6 +36,7 @@ public final class Session {
   private long registeredNanos = Long.MAX_VALUE;
   private long lastSeenNanos;
   private int strikes;
+  private int rateDrops;
   private long strikesWindowStart;
   private long tokenTimer = -1;
   private boolean pinged;
@@ -213,13 +214,46 @@ public final class Session {
     return rate.tryTake(nowNanos);
   }
 
+  /**
+   * The hint of a {@code rate-limited} error: never below {@link #RATE_LIMITED_MIN_RETRY_MS}, so in
+   * practice that second (a token is back within 1 s at any rate of 1/s or more). Not the time
+   * until the next token: a client that retried each dropped frame as soon as one token was back
+   * would send its whole backlog into an empty bucket again. Call right after {@link #takeRate}
+   * refused.
+   */
+  public long rateRetryAfterMs(long nowNanos) {
+    return Math.max(
+        RATE_LIMITED_MIN_RETRY_MS, (rate.nanosUntilToken(nowNanos) + 999_999) / 1_000_000);
+  }
+
+  /**
+   * The least {@code retryAfterMs} of a {@code rate-limited} error (the browser client's retry).
+   */
+  public static final long RATE_LIMITED_MIN_RETRY_MS = 1_000;
+
+  /**
+   * Counts a frame the rate limit dropped, in the window of {@link #strike}; true when the drop is
+   * a strike: the window's drops are past its allowance of {@code MESH_RATE_BURST} plus {@code
+   * MESH_RATE_PER_SECOND} per second since the window began. A client offering up to about twice
+   * the rate stays within it; a flood does not.
+   */
+  public boolean rateDropIsStrike(long nowNanos) {
+    rollStrikeWindow(nowNanos);
+    return ++rateDrops > rate.allowance(nowNanos - strikesWindowStart);
+  }
+
   /** Counts an abuse error in a 10-second window; returns the errors counted in the window. */
   public int strike(long nowNanos) {
+    rollStrikeWindow(nowNanos);
+    return ++strikes;
+  }
+
+  private void rollStrikeWindow(long nowNanos) {
     if (nowNanos - strikesWindowStart > 10_000_000_000L) {
       strikesWindowStart = nowNanos;
       strikes = 0;
+      rateDrops = 0;
     }
-    return ++strikes;
   }
 
   /** The subscriptions in the order they were made; read-only (a view, not a copy). */

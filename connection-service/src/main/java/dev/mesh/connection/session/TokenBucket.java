@@ -28,4 +28,18 @@ public final class TokenBucket {
     }
     return false;
   }
+
+  /** Nanoseconds until a token is available; 0 when one is. */
+  public long nanosUntilToken(long nowNanos) {
+    double available = Math.min(burst, tokens + (nowNanos - last) * ratePerNano);
+    if (available >= 1) {
+      return 0;
+    }
+    return (long) Math.ceil((1 - available) / ratePerNano);
+  }
+
+  /** What the bucket lets through in {@code elapsedNanos} from full: the burst plus the refill. */
+  public double allowance(long elapsedNanos) {
+    return burst + elapsedNanos * ratePerNano;
+  }
 }

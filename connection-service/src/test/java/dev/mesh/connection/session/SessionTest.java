@@ -95,4 +95,38 @@ class SessionTest {
     session.tokenTimerEnded();
     assertThat(session.tokenTimer()).isEqualTo(-1);
   }
+
+  @Test
+  @DisplayName(
+      "rate drops: hinted until the next token; strikes only past burst + rate x window age")
+  void rateDrops() {
+    long t0 = 1_000_000_000L;
+    long second = 1_000_000_000L;
+    Session session =
+        new Session(
+            new ConnectionIdentity("u", "s", "t", "p", "c-1", "n-1"),
+            null,
+            null,
+            LimitOptions.defaults().withRate(10, 5, 20),
+            t0);
+    for (int i = 0; i < 5; i++) {
+      assertThat(session.takeRate(t0)).isTrue();
+    }
+    assertThat(session.takeRate(t0)).isFalse();
+    // The next token is 100 ms away, but the hint is never below a second.
+    assertThat(session.rateRetryAfterMs(t0)).isEqualTo(Session.RATE_LIMITED_MIN_RETRY_MS);
+
+    // At the window's start the allowance is the burst: the sixth drop is a strike.
+    for (int i = 0; i < 5; i++) {
+      assertThat(session.rateDropIsStrike(t0)).isFalse();
+    }
+    assertThat(session.rateDropIsStrike(t0)).isTrue();
+    // A second in, the rate added 10: drops 7 to 15 are allowed, the 16th is not.
+    for (int i = 0; i < 9; i++) {
+      assertThat(session.rateDropIsStrike(t0 + second)).isFalse();
+    }
+    assertThat(session.rateDropIsStrike(t0 + second)).isTrue();
+    // More than 10 s after the window began, a new one starts from nothing.
+    assertThat(session.rateDropIsStrike(t0 + 11 * second)).isFalse();
+  }
 }

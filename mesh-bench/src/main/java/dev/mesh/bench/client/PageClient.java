@@ -173,7 +173,38 @@ public final class PageClient implements LoadPage {
   private Endpoint currentEndpoint;
   private int sequence;
 
-  private record Publish(JsonObject frame, Promise<JsonObject> result) {}
+  /** First delay before a publish the server answered with an error is sent again. */
+  static final long PUBLISH_RETRY_FIRST_MILLIS = 250;
+
+  /** Largest delay (before jitter) between two sends of the same publish. */
+  static final long PUBLISH_RETRY_CAP_MILLIS = 4_000;
+
+  private static final int NO_RETRY = Integer.MIN_VALUE;
+
+  /**
+   * A publish not yet acknowledged; {@code retries} counts the errors it got (its backoff), {@code
+   * retryGeneration} is the connection generation a resend is waiting for ({@link #NO_RETRY} when
+   * none): one resend at a time per connection.
+   */
+  private static final class Publish {
+    private final JsonObject frame;
+    private final Promise<JsonObject> result;
+    private int retries;
+    private int retryGeneration = NO_RETRY;
+
+    Publish(JsonObject frame, Promise<JsonObject> result) {
+      this.frame = frame;
+      this.result = result;
+    }
+
+    JsonObject frame() {
+      return frame;
+    }
+
+    Promise<JsonObject> result() {
+      return result;
+    }
+  }
 
   public PageClient(
       Vertx vertx,
@@ -517,16 +548,29 @@ public final class PageClient implements LoadPage {
   private void onError(JsonObject frame) {
     String id = frame.getString("id");
     long delay = frame.getLong("retryAfterMs", 250L);
-    if (id != null && pending.containsKey(id)) {
-      publishRetries++;
+    Publish publish = id == null ? null : pending.get(id);
+    if (publish != null) {
+      // Any error (unavailable while a service is down, rate-limited...): back off per publish, so
+      // that many pending publishes retried through an outage do not add up past the rate limit.
       int gen = generation;
+      if (publish.retryGeneration == gen) {
+        return;
+      }
+      publishRetries++;
+      publish.retries++;
+      publish.retryGeneration = gen;
       vertx.setTimer(
-          Math.max(1, delay),
+          publishRetryDelayMillis(
+              publish.retries,
+              frame.getLong("retryAfterMs", 0L),
+              ThreadLocalRandom.current().nextDouble()),
           t -> {
             synchronized (this) {
-              Publish p = pending.get(id);
-              if (p != null && connected && gen == generation) {
-                send(p.frame());
+              if (publish.retryGeneration == gen) {
+                publish.retryGeneration = NO_RETRY;
+              }
+              if (pending.get(id) == publish && connected && gen == generation) {
+                send(publish.frame());
               }
             }
           });
@@ -543,6 +587,21 @@ public final class PageClient implements LoadPage {
             }
           });
     }
+  }
+
+  /**
+   * Delay before sending a publish again after its {@code retry}-th error (1-based): exponential
+   * backoff from {@link #PUBLISH_RETRY_FIRST_MILLIS}, doubling up to {@link
+   * #PUBLISH_RETRY_CAP_MILLIS}, jittered U(0.8, 1.2) so that publishes failed together do not retry
+   * together; the server's {@code retryAfterMs} {@code hint} (0 when none) when that is longer.
+   * {@code random} in [0, 1).
+   */
+  static long publishRetryDelayMillis(int retry, long hint, double random) {
+    long backoff =
+        Math.min(
+            PUBLISH_RETRY_CAP_MILLIS,
+            PUBLISH_RETRY_FIRST_MILLIS << Math.min(Math.max(retry, 1) - 1, 16));
+    return Math.max(Math.max(1, hint), Math.round(backoff * (0.8 + 0.4 * random)));
   }
 
   private void checkReady() {
