@@ -126,18 +126,17 @@ public final class FrameHandler {
       metrics.rateLimited.increment();
       long retryAfterMs = session.rateRetryAfterMs(now);
       metrics.errorFrames.increment();
+      String message =
+          "more than "
+              + options.limits().ratePerSecond()
+              + " frames per second: frame dropped, retry after "
+              + retryAfterMs
+              + " ms";
       Reply reply =
           new Reply(
               ErrorCode.RATE_LIMITED.status(),
               Frames.error(
-                  FrameDecoder.sentId(json),
-                  ErrorCode.RATE_LIMITED,
-                  "more than "
-                      + options.limits().ratePerSecond()
-                      + " frames per second: frame dropped, retry after "
-                      + retryAfterMs
-                      + " ms",
-                  retryAfterMs));
+                  FrameDecoder.sentId(json), ErrorCode.RATE_LIMITED, message, retryAfterMs));
       return Future.succeededFuture(
           session.rateDropIsStrike(now) ? strike(session, reply, now) : reply);
     }
