@@ -122,6 +122,7 @@ public final class PartitionScenario extends Scenario {
                                     .map(r -> r.isReady() && r.clusterMembers() == members)
                                     .orElse(false)));
         long wholeAfter = System.nanoTime() - healedAt;
+        String stateAtDeadline = whole ? "" : membershipState(all);
         sleep(scale.afterFault());
         traffic.stopPublishing();
 
@@ -131,7 +132,14 @@ public final class PartitionScenario extends Scenario {
         check(onA > 0, "no page was on side A");
         check(movedToB, "pages of side A did not all resume on side B during the partition");
         check(bServes, "side B not ready during the partition");
-        check(whole, "not every node ready with " + members + " members within 120 s of the heal");
+        check(
+            whole,
+            "not every node ready with "
+                + members
+                + " members within 120 s of the heal (the observer sees "
+                + observer.members()
+                + "):"
+                + stateAtDeadline);
         check(all.stream().allMatch(ServiceProcess::isAlive), "a process died");
 
         String detection =

@@ -121,7 +121,6 @@ public abstract class Scenario {
     }
   }
 
-  /** Pages that detect a dead node by their own pings quickly and retry fast (with jitter). */
   /**
    * The pages' heartbeat, timeouts and backoff. Small scale: fast, so each scenario takes seconds.
    * Full scale: the browser client's connect timeout and backoff, with a 5 s + 5 s heartbeat so a
@@ -134,6 +133,51 @@ public abstract class Scenario {
         ? ClientPolicy.fast()
         : ClientPolicy.browser()
             .withPing(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5));
+  }
+
+  /** Membership events a process logs: what a failed "whole again" check needs to be read. */
+  private static final java.util.regex.Pattern MEMBERSHIP_EVENT =
+      java.util.regex.Pattern.compile(
+          "event=(merging|rejoining|rejoined|ready|start-retry|start-failed|paused|pause-cleared"
+              + "|quorum-lost|quorum-regained)|is merging to|MERGE_FAILED");
+
+  /**
+   * Each process's readiness (status, member count, failing checks) and its last membership events
+   * from its log: put in a violation, so a run that failed on a machine we cannot see (CI) says
+   * where the cluster stood.
+   */
+  static String membershipState(List<ServiceProcess> processes) {
+    StringBuilder state = new StringBuilder();
+    for (ServiceProcess process : processes) {
+      state.append("\n  ").append(process.name()).append(": ");
+      state.append(
+          process
+              .readiness()
+              .map(
+                  r -> {
+                    List<String> failing = new ArrayList<>();
+                    var checks = r.body().getJsonArray("checks");
+                    for (int i = 0; checks != null && i < checks.size(); i++) {
+                      var check = checks.getJsonObject(i);
+                      if (!"UP".equals(check.getString("status"))) {
+                        failing.add(check.getString("id") + " " + check.getValue("data"));
+                      }
+                    }
+                    return "/ready "
+                        + r.status()
+                        + ", "
+                        + r.clusterMembers()
+                        + " members"
+                        + (failing.isEmpty() ? "" : ", down: " + failing);
+                  })
+              .orElse("/ready unreachable"));
+      List<String> events =
+          process.logText().lines().filter(l -> MEMBERSHIP_EVENT.matcher(l).find()).toList();
+      for (String event : events.subList(Math.max(0, events.size() - 6), events.size())) {
+        state.append("\n    ").append(event.length() > 240 ? event.substring(0, 240) : event);
+      }
+    }
+    return state.toString();
   }
 
   static String nodeId(ServiceProcess process) {
