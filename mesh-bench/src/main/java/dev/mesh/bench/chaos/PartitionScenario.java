@@ -41,7 +41,11 @@ public final class PartitionScenario extends Scenario {
   @Override
   public ChaosResult run() throws Exception {
     try (PartitionNet net = PartitionNet.create();
-        MeshProcesses mesh = membershipProcesses().withEnv("MESH_CLUSTER_MIN_MEMBERS", "2")) {
+        MeshProcesses mesh =
+            membershipProcesses()
+                .withEnv("MESH_CLUSTER_MIN_MEMBERS", "2")
+                // Hazelcast says why it does not merge ("CANNOT merge to ...") at INFO only.
+                .withEnv("MESH_HAZELCAST_LOG_LEVEL", "INFO")) {
       // Exact host:port members: after the heal, each side's master probes every listed address for
       // the other
       // cluster, waiting up to 5 s for each it cannot connect to; bare hosts (ten ports each)

@@ -139,7 +139,8 @@ public abstract class Scenario {
   private static final java.util.regex.Pattern MEMBERSHIP_EVENT =
       java.util.regex.Pattern.compile(
           "event=(merging|rejoining|rejoined|ready|start-retry|start-failed|paused|pause-cleared"
-              + "|quorum-lost|quorum-regained)|is merging to|MERGE_FAILED");
+              + "|quorum-lost|quorum-regained)|is merging to|MERGE_FAILED|CANNOT merge|should merge"
+              + "|should not merge|Could not|Resetting local member UUID");
 
   /**
    * Each process's readiness (status, member count, failing checks) and its last membership events
