@@ -117,7 +117,7 @@ export class MeshClient {
     });
     this.#outbox = new Outbox({
       send, connGen, later, newId: () => this.#newId(), setTimeout: env.setTimeout, clearTimeout: env.clearTimeout,
-      outboxLimit: o.outboxLimit,
+      outboxLimit: o.outboxLimit, limits: () => this.#welcome?.limits ?? null, now: env.now,
     });
     this.#useSse = o.transport === 'sse' || (o.transport === 'auto' && !env.WebSocket);
     const newId = () => this.#newId();

@@ -1,5 +1,7 @@
 // The outbox: publishes waiting for their `published` (PROTOCOL 3.2). Queued while not connected, sent once per
 // connection, sent again with the same id after a reconnect (the server dedupes by id), bounded, each with a timeout.
+// Publish frames are paced to the rate limit the server announces in `welcome.limits` (PROTOCOL 3.1, 3.4): a reconnect
+// with a full outbox, or publish() in a loop, would otherwise flood the server's bucket and be closed with 4502.
 
 import { ClientErrorCodes, MeshError } from './codes.js';
 import { CHANNEL_RE, ID_RE } from './util.js';
@@ -26,6 +28,8 @@ import { CHANNEL_RE, ID_RE } from './util.js';
  * @property {() => number} connGen the current connection's generation
  * @property {() => string} newId a message id
  * @property {(ms: number, fn: () => void) => void} later runs `fn` after `ms` if still on the same connection
+ * @property {() => ({ ratePerSecond: number, rateBurst: number } | null)} limits the current welcome's, null if none
+ * @property {() => number} now the clock the timers run on
  * @property {(fn: () => void, ms: number) => unknown} setTimeout
  * @property {(id: any) => void} clearTimeout
  * @property {number} outboxLimit
@@ -55,6 +59,14 @@ export class Outbox {
   /** @type {OutboxEntry[]} */
   #entries = [];
   #host;
+  // The pacer: a token bucket per connection, like the server's, and the publishes waiting for a token in send order
+  // (a Set: FIFO, and an entry waits at most once).
+  /** @type {Set<OutboxEntry>} */
+  #paced = new Set();
+  #pacedGen = -1;
+  #tokens = 0;
+  #refilledAt = 0;
+  #drainScheduled = false;
 
   /** @param {OutboxHost} host */
   constructor(host) {
@@ -87,19 +99,82 @@ export class Outbox {
           + `may not have been published (id ${entry.id})`, { id: entry.id, channel }));
       }, timeoutMs);
       this.#entries.push(entry);
-      if (connected) this.#send(entry);
+      if (connected) this.#pace(entry);
     });
   }
 
   /**
-   * Once connected: sends every entry not yet sent on this connection, in order. Stops if the connection changes.
+   * Once connected: sends every entry not yet sent on this connection, in order, as fast as the pacer lets it.
    * @param {number} gen
    */
   resend(gen) {
-    for (const entry of [...this.#entries]) {
-      if (this.#host.connGen() !== gen) return;
-      if (entry.sentOn !== gen) this.#send(entry);
+    if (this.#host.connGen() !== gen) return;
+    this.#pacerFor(gen);
+    for (const entry of this.#entries) {
+      if (entry.sentOn !== gen) this.#paced.add(entry);
     }
+    this.#drain();
+  }
+
+  /** @param {OutboxEntry} entry */
+  #pace(entry) {
+    this.#pacerFor(this.#host.connGen());
+    this.#paced.add(entry);
+    this.#drain();
+  }
+
+  /**
+   * The server's bucket is per connection: a new one starts full, and nothing waits on it yet.
+   * @param {number} gen
+   */
+  #pacerFor(gen) {
+    if (this.#pacedGen !== gen) {
+      this.#pacedGen = gen;
+      this.#paced.clear();
+      this.#tokens = Infinity; // capped to the capacity by the first #takeToken
+      this.#refilledAt = this.#host.now();
+      this.#drainScheduled = false; // the old connection's timer is dropped by `later`
+    }
+  }
+
+  /** Sends waiting entries while there are tokens; then, if some still wait, comes back when the next token is due. */
+  #drain() {
+    const announced = this.#host.limits(); // an older server announces none: no pacing
+    const limits = announced && announced.ratePerSecond > 0 && announced.rateBurst > 0 ? announced : null;
+    for (const entry of this.#paced) {
+      const waitMs = limits ? this.#takeToken(limits) : 0;
+      if (waitMs > 0) {
+        if (!this.#drainScheduled) {
+          this.#drainScheduled = true;
+          this.#host.later(waitMs, () => {
+            this.#drainScheduled = false;
+            this.#drain();
+          });
+        }
+        return;
+      }
+      this.#paced.delete(entry);
+      this.#send(entry);
+    }
+  }
+
+  /**
+   * Takes a token if one is there. Half the server's burst: the other half stays for the subscribes, pings and acks
+   * sent at the same time; 80 % of its rate: headroom for the heartbeat.
+   * @param {{ ratePerSecond: number, rateBurst: number }} limits
+   * @returns {number} 0 if taken, else the milliseconds until the next token
+   */
+  #takeToken({ ratePerSecond, rateBurst }) {
+    const capacity = Math.max(1, Math.floor(rateBurst / 2));
+    const perSecond = ratePerSecond * 0.8;
+    const now = this.#host.now();
+    this.#tokens = Math.min(capacity, this.#tokens + ((now - this.#refilledAt) * perSecond) / 1000);
+    this.#refilledAt = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil(((1 - this.#tokens) * 1000) / perSecond));
   }
 
   /** @param {OutboxEntry} entry */
@@ -118,6 +193,7 @@ export class Outbox {
   #drop(entry) {
     const i = this.#entries.indexOf(entry);
     if (i >= 0) this.#entries.splice(i, 1);
+    this.#paced.delete(entry);
     this.#host.clearTimeout(entry.timer);
     return i >= 0;
   }
@@ -142,7 +218,7 @@ export class Outbox {
     if (!entry) return false;
     if (retryMs != null) {
       this.#host.later(retryMs, () => {
-        if (this.#entries.includes(entry)) this.#send(entry);
+        if (this.#entries.includes(entry)) this.#pace(entry);
       });
       return true;
     }
@@ -153,6 +229,7 @@ export class Outbox {
 
   /** @param {MeshError} error */
   rejectAll(error) {
+    this.#paced.clear();
     for (const entry of this.#entries.splice(0)) {
       this.#host.clearTimeout(entry.timer);
       entry.reject(error);
