@@ -48,6 +48,29 @@ public final class ServiceLauncher {
   }
 
   /**
+   * Keeps the process alive until it is told to stop (a signal, the parent's exit, {@code
+   * System.exit}), whatever threads the service has at a given moment. A rejoin closes Vert.x and
+   * Hazelcast, whose threads kept the JVM alive, and a forced leave continues on a daemon timer
+   * thread: without this the JVM could end normally between two incarnations, and did so at full
+   * scale (chaos scenario 8, an edge rejoining after a forced leave).
+   */
+  static Thread keepProcessAlive() {
+    Thread keeper =
+        new Thread(
+            () -> {
+              try {
+                new java.util.concurrent.CountDownLatch(1).await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "mesh-keep-alive");
+    keeper.setDaemon(false);
+    keeper.start();
+    return keeper;
+  }
+
+  /**
    * When started by a supervisor (the {@code mesh} run script, an end-to-end test), stop when it
    * dies, even by {@code kill -9}, so that no service outlives the thing that started it. The exit
    * runs the shutdown hook.
@@ -115,6 +138,7 @@ public final class ServiceLauncher {
       System.exit(EXIT_START_FAILED);
       return;
     }
+    keepProcessAlive();
     exitWithParent(System.getenv("MESH_PARENT_PID"));
     Runtime.getRuntime()
         .addShutdownHook(
