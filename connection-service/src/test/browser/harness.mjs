@@ -82,14 +82,21 @@ function track(child, group = false, dir = undefined) {
 
 /* ---------------------------------------------------------------------------------------------------- ports */
 
+// Ports are drawn below Linux's ephemeral range (32768+): a port picked there (by listen(0), as this harness once did)
+// can be taken, before the service binds it, by another process's outgoing connection; presence then failed to start
+// with "Address already in use". 20000-27499 for single ports, 27500-29999 for Hazelcast ranges; the Java end-to-end
+// tests use 20000-31999 too, but never at the same time as these.
+/** Every port handed out by this process: never given twice, since a port handed out but not yet bound looks free. */
+const handedOut = new Set();
+
 export async function freePort() {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 7_500);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (await portFree(port)) return port;
+  }
+  throw new Error('no free port in 20000-27499');
 }
 
 async function portFree(port) {
@@ -100,13 +107,17 @@ async function portFree(port) {
   });
 }
 
-/** A base port with `count` free ports after it, away from the Java e2e tests' 30000-31999. */
+/** A base port with `count` free ports after it (count < 50), in 27500-29999. */
 async function freeRange(count) {
   for (let i = 0; i < 50; i++) {
-    const base = 40_000 + Math.floor(Math.random() * 200) * 50;
+    const base = 27_500 + Math.floor(Math.random() * 50) * 50;
+    if (handedOut.has(base)) continue;
     let ok = true;
     for (let p = base; p < base + count && ok; p++) ok = await portFree(p);
-    if (ok) return base;
+    if (ok) {
+      for (let p = base; p < base + count; p++) handedOut.add(p);
+      return base;
+    }
   }
   throw new Error('no free range of ports for Hazelcast');
 }
