@@ -11,11 +11,14 @@ import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.ErrorCodes;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
+import dev.mesh.common.replay.AckResult;
 import dev.mesh.common.replay.HistoryPage;
 import dev.mesh.common.replay.PublishRequest;
 import dev.mesh.common.replay.PublishResult;
 import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.common.replay.ResetCause;
+import dev.mesh.common.replay.ResumeAcks;
+import dev.mesh.common.replay.ResumeAcksRequest;
 import dev.mesh.common.replay.store.ReplayMaps;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -709,6 +712,102 @@ class ReplayServiceTest {
                               .isNull();
                           return all;
                         }))
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName(
+      "resume-acks answers many users at once as an initial ack and a pending read would one by one")
+  void resumeAcksForManyUsers(VertxTestContext test) {
+    String channel = "room:resume-acks";
+    ReplayClient client = clientOn(0);
+    client
+        .publish(channel, "c1", TextNode.valueOf("one"), true)
+        .compose(r -> client.publish(channel, "n2", TextNode.valueOf("two"), false))
+        .compose(r -> client.publish(channel, "c3", TextNode.valueOf("three"), true))
+        .compose(
+            last ->
+                client.ack("erin", channel, new Position(last.epoch(), 1)).map(ack -> last.epoch()))
+        .compose(
+            epoch ->
+                clientOn(1)
+                    .resumeAcks(
+                        channel,
+                        List.of(
+                            new ResumeAcksRequest.User("erin", epoch, 3),
+                            new ResumeAcksRequest.User("frank", epoch, 0),
+                            new ResumeAcksRequest.User("gina", epoch, 2),
+                            new ResumeAcksRequest.User("hank", "another-epoch", 0),
+                            new ResumeAcksRequest.User("ivan", epoch, 4),
+                            new ResumeAcksRequest.User("gina", epoch, 0)),
+                        true,
+                        null)
+                    .map(
+                        reply -> {
+                          assertThat(reply.users())
+                              .extracting(ResumeAcks.User::userId)
+                              .as("one answer per user, in the order asked")
+                              .containsExactly("erin", "frank", "gina", "hank", "ivan");
+                          assertThat(reply.users())
+                              .extracting(ResumeAcks.User::epoch)
+                              .containsOnly(epoch);
+                          assertThat(reply.users())
+                              .extracting(ResumeAcks.User::acked)
+                              .as("an existing cursor is kept; refused positions open nothing")
+                              .containsExactly(1L, 0L, 2L, 0L, 0L);
+                          assertThat(reply.users())
+                              .extracting(u -> u.events().stream().map(Envelope::id).toList())
+                              .containsExactly(
+                                  List.of("c3"),
+                                  List.of("c1", "c3"),
+                                  List.of("c3"),
+                                  List.of("c1", "c3"),
+                                  List.of("c1", "c3"));
+                          return epoch;
+                        }))
+        .compose(
+            epoch ->
+                Future.all(
+                        client.resumeAcks(
+                            channel,
+                            List.of(
+                                new ResumeAcksRequest.User("gina", epoch, 0),
+                                new ResumeAcksRequest.User("ivan", epoch, 0)),
+                            false,
+                            1),
+                        client.pendingCritical("gina", channel, null, 1),
+                        client.pendingCritical("ivan", channel, null, 1),
+                        client.openAcks("gina", channel, new Position(epoch, 0)),
+                        client.resumeAcks(
+                            "nothing:there",
+                            List.of(new ResumeAcksRequest.User("gina", epoch, 0)),
+                            true,
+                            null))
+                    .map(
+                        all -> {
+                          ResumeAcks shared = all.resultAt(0);
+                          dev.mesh.common.replay.PendingCritical gina = all.resultAt(1);
+                          dev.mesh.common.replay.PendingCritical ivan = all.resultAt(2);
+                          assertThat(shared.users())
+                              .as("without open: the cursors as they are, the same as one by one")
+                              .containsExactly(
+                                  new ResumeAcks.User(
+                                      "gina", epoch, gina.acked(), gina.events(), gina.more()),
+                                  new ResumeAcks.User(
+                                      "ivan", epoch, ivan.acked(), ivan.events(), ivan.more()));
+                          assertThat(shared.users().get(1).more()).isTrue();
+                          assertThat(all.<AckResult>resultAt(3).seq())
+                              .as("the cursor it opened is stored")
+                              .isEqualTo(2);
+                          ResumeAcks none = all.resultAt(4);
+                          assertThat(none.users().get(0).epoch()).isNull();
+                          assertThat(none.users().get(0).events()).isEmpty();
+                          return epoch;
+                        }))
+        .compose(
+            epoch ->
+                expectFailure(
+                    client.resumeAcks(channel, List.of(), true, null), ErrorCodes.BAD_REQUEST))
         .onComplete(test.succeedingThenComplete());
   }
 

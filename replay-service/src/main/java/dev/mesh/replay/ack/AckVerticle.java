@@ -11,6 +11,8 @@ import dev.mesh.common.replay.AckRequest;
 import dev.mesh.common.replay.AckResult;
 import dev.mesh.common.replay.PendingCritical;
 import dev.mesh.common.replay.PendingCriticalRequest;
+import dev.mesh.common.replay.ResumeAcks;
+import dev.mesh.common.replay.ResumeAcksRequest;
 import dev.mesh.common.replay.store.AckMark;
 import dev.mesh.common.replay.store.ChannelPolicy;
 import dev.mesh.common.replay.store.ReadResult;
@@ -22,15 +24,22 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Answers {@link Addresses#ACK} (a user's cumulative ack of a channel's critical events, stored in
  * Hazelcast so any node sees it) and {@link Addresses#PENDING_CRITICAL} (the critical events the
  * user has not acked and that are still in the history: what connection-service redelivers on
- * reconnect). An ack is kept as long as the channel's events can be, so it never expires before the
- * events it covers.
+ * reconnect), and {@link Addresses#RESUME_ACKS}, both for the many users of pages resuming one
+ * channel together. An ack is kept as long as the channel's events can be, so it never expires
+ * before the events it covers.
  */
 public final class AckVerticle extends VerticleBase {
 
@@ -60,6 +69,12 @@ public final class AckVerticle extends VerticleBase {
                 Addresses.PENDING_CRITICAL,
                 RequestBody.of(PendingCriticalRequest.class),
                 this::pending)
+            .completion(),
+        BusRequest.consumer(
+                vertx.eventBus(),
+                Addresses.RESUME_ACKS,
+                RequestBody.of(ResumeAcksRequest.class),
+                this::resumeAcks)
             .completion());
   }
 
@@ -163,6 +178,128 @@ public final class AckVerticle extends VerticleBase {
                       channel, result.epoch(), pending.ackedSeq(), events, result.more()));
             })
         .onFailure(failure -> fail(message, failure));
+  }
+
+  /**
+   * {@code mesh.replay.resume-acks}: what {@code mesh.replay.ack} with {@code initial} and then
+   * {@code mesh.replay.pending} answer for each user, for many users in one request. A user whose
+   * position the ack would refuse (not the current epoch, beyond the head, no history) keeps its
+   * cursor as it is and still gets its pending events, as a page that ignores the refused ack does.
+   * The channel's head is read once, the cursors opened with one call per distinct position, and
+   * the critical events read once per distinct cursor.
+   */
+  private void resumeAcks(BusRequest<ResumeAcksRequest> message) {
+    ResumeAcksRequest request = message.body();
+    Optional<String> invalid =
+        request == null
+            ? Optional.of("a ResumeAcksRequest body is required")
+            : ClientIds.checkChannel(request.channel()).or(() -> checkResumeAcks(request));
+    if (invalid.isPresent()) {
+      message.fail(ErrorCodes.BAD_REQUEST, invalid.get());
+      return;
+    }
+    String channel = request.channel();
+    ChannelPolicy policy = rules.policyFor(channel);
+    int limit = request.limit() == null ? maxPageSize : Math.min(request.limit(), maxPageSize);
+    Set<String> userIds = new LinkedHashSet<>();
+    request.users().forEach(user -> userIds.add(user.userId()));
+    Future<Map<String, AckMark>> cursors =
+        request.open()
+            ? store.head(channel, policy).compose(head -> open(request, head, userIds, policy))
+            : store.acks(channel, userIds);
+    cursors
+        .compose(
+            byUser -> {
+              Map<AckMark, Future<ReadResult>> reads = new HashMap<>();
+              for (String userId : userIds) {
+                reads.computeIfAbsent(
+                    byUser.get(userId), ack -> store.criticalAfter(channel, ack, limit, policy));
+              }
+              return Future.all(new ArrayList<>(reads.values()))
+                  .map(all -> reply(channel, userIds, byUser, reads));
+            })
+        .onSuccess(message::reply)
+        .onFailure(failure -> fail(message, failure));
+  }
+
+  private static Optional<String> checkResumeAcks(ResumeAcksRequest request) {
+    if (request.users().isEmpty() || request.users().size() > ResumeAcksRequest.MAX_USERS) {
+      return Optional.of(
+          "1-" + ResumeAcksRequest.MAX_USERS + " users expected, was " + request.users().size());
+    }
+    if (request.limit() != null && request.limit() < 0) {
+      return Optional.of("limit must be >= 0, was " + request.limit());
+    }
+    for (ResumeAcksRequest.User user : request.users()) {
+      if (user == null) {
+        return Optional.of("a user is required");
+      }
+      Optional<String> bad = ClientIds.checkId("userId", user.userId());
+      if (bad.isPresent()) {
+        return bad;
+      }
+      if (request.open() && (user.epoch() == null || user.epoch().isBlank() || user.seq() < 0)) {
+        return Optional.of("an epoch and a seq >= 0 are required to open the cursor of a user");
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Opens the cursors the channel's {@code head} allows; reads the others as they are. */
+  private Future<Map<String, AckMark>> open(
+      ResumeAcksRequest request, ReadResult head, Set<String> userIds, ChannelPolicy policy) {
+    Map<String, AckMark> at = new HashMap<>();
+    if (head != null) {
+      for (ResumeAcksRequest.User user : request.users()) {
+        if (head.epoch().equals(user.epoch()) && user.seq() <= head.head()) {
+          at.putIfAbsent(user.userId(), new AckMark(user.epoch(), user.seq()));
+        }
+      }
+    }
+    Set<String> others = new HashSet<>(userIds);
+    others.removeAll(at.keySet());
+    Future<Map<String, AckMark>> opened =
+        at.isEmpty()
+            ? Future.succeededFuture(Map.of())
+            : store.openAcks(request.channel(), at, policy.idleMillis());
+    Future<Map<String, AckMark>> kept =
+        others.isEmpty() ? Future.succeededFuture(Map.of()) : store.acks(request.channel(), others);
+    return Future.all(opened, kept)
+        .map(
+            all -> {
+              opened.result().keySet().forEach(userId -> metrics.acked());
+              Map<String, AckMark> byUser = new HashMap<>(kept.result());
+              byUser.putAll(opened.result());
+              return byUser;
+            });
+  }
+
+  private ResumeAcks reply(
+      String channel,
+      Set<String> userIds,
+      Map<String, AckMark> byUser,
+      Map<AckMark, Future<ReadResult>> reads) {
+    Map<AckMark, List<Envelope>> envelopes = new HashMap<>();
+    List<ResumeAcks.User> users = new ArrayList<>();
+    for (String userId : userIds) {
+      AckMark ack = byUser.get(userId);
+      ReadResult result = reads.get(ack).result();
+      if (result == null) {
+        users.add(new ResumeAcks.User(userId, null, 0, List.of(), false));
+        continue;
+      }
+      List<Envelope> events =
+          envelopes.computeIfAbsent(
+              ack,
+              a ->
+                  result.events().stream()
+                      .map(e -> e.toEnvelope(channel, result.epoch()))
+                      .toList());
+      metrics.pendingReturned(events.size());
+      long acked = ack != null && ack.epoch().equals(result.epoch()) ? ack.seq() : 0;
+      users.add(new ResumeAcks.User(userId, result.epoch(), acked, events, result.more()));
+    }
+    return new ResumeAcks(channel, users);
   }
 
   private static void fail(BusRequest<?> message, Throwable failure) {

@@ -20,6 +20,12 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -204,5 +210,73 @@ public final class ChannelStore {
         () ->
             acks.submitToKey(
                 ReplayMaps.ackKey(userId, channel), new AdvanceAck(ack, ttlMillis, initial)));
+  }
+
+  /**
+   * Opens the cursors of many users of one channel at once (see {@link AdvanceAck} with {@code
+   * initial}): one {@code submitToKeys} per distinct position. Returns each user's stored mark.
+   */
+  public Future<Map<String, AckMark>> openAcks(
+      String channel, Map<String, AckMark> at, long ttlMillis) {
+    IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
+    Map<AckMark, Set<String>> byMark = new HashMap<>();
+    at.forEach(
+        (userId, mark) ->
+            byMark
+                .computeIfAbsent(mark, m -> new HashSet<>())
+                .add(ReplayMaps.ackKey(userId, channel)));
+    List<Future<Map<String, AckMark>>> opened = new ArrayList<>();
+    byMark.forEach(
+        (mark, keys) ->
+            opened.add(
+                bridge(() -> acks.submitToKeys(keys, new AdvanceAck(mark, ttlMillis, true)))));
+    return Future.all(opened)
+        .map(
+            all -> {
+              Map<String, AckMark> byUser = new HashMap<>();
+              for (Future<Map<String, AckMark>> each : opened) {
+                each.result().forEach((key, mark) -> byUser.put(userOf(key, channel), mark));
+              }
+              return byUser;
+            });
+  }
+
+  /** The cursors of many users of one channel (a user without one is absent from the map). */
+  public Future<Map<String, AckMark>> acks(String channel, Set<String> userIds) {
+    IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
+    Map<String, Future<AckMark>> reads = new HashMap<>();
+    for (String userId : userIds) {
+      reads.put(userId, bridge(() -> acks.getAsync(ReplayMaps.ackKey(userId, channel))));
+    }
+    return Future.all(new ArrayList<>(reads.values()))
+        .map(
+            all -> {
+              Map<String, AckMark> byUser = new HashMap<>();
+              reads.forEach(
+                  (userId, read) -> {
+                    if (read.result() != null) {
+                      byUser.put(userId, read.result());
+                    }
+                  });
+              return byUser;
+            });
+  }
+
+  /**
+   * The retained critical events after {@code ack} (null: all), at most {@code limit}; null when
+   * the channel has no log.
+   */
+  public Future<ReadResult> criticalAfter(
+      String channel, AckMark ack, int limit, ChannelPolicy policy) {
+    return bridge(
+        () ->
+            channels()
+                .submitToKey(
+                    channel,
+                    new ReadCritical(ack, null, 0, limit, System.currentTimeMillis(), policy)));
+  }
+
+  private static String userOf(String ackKey, String channel) {
+    return ackKey.substring(0, ackKey.length() - channel.length() - 1);
   }
 }

@@ -68,6 +68,13 @@ public final class Addresses {
   /** Request: a user's unacknowledged critical events of a channel, to redeliver on reconnect. */
   public static final String PENDING_CRITICAL = "mesh.replay.pending";
 
+  /**
+   * Request: for many users resuming one channel together, open each one's ack cursor and return
+   * its unacknowledged critical events (one request instead of {@link #ACK} and {@link
+   * #PENDING_CRITICAL} per user).
+   */
+  public static final String RESUME_ACKS = "mesh.replay.resume-acks";
+
   // --- presence-service ---
   /** Request: status of one user or a batch of users. */
   public static final String PRESENCE_QUERY = "mesh.presence.query";

@@ -157,4 +157,19 @@ public final class ReplayClient {
         PendingCritical.class,
         timeout);
   }
+
+  /**
+   * For the users of pages resuming {@code channel} together: opens each one's ack cursor at its
+   * position when {@code open} (as {@link #openAcks}), then returns each one's unacknowledged
+   * critical events (as {@link #pendingCritical} without {@code after}), at most {@code limit}
+   * each.
+   */
+  public Future<ResumeAcks> resumeAcks(
+      String channel, List<ResumeAcksRequest.User> users, boolean open, Integer limit) {
+    return bus.request(
+        Addresses.RESUME_ACKS,
+        new ResumeAcksRequest(channel, users, open, limit),
+        ResumeAcks.class,
+        timeout);
+  }
 }
