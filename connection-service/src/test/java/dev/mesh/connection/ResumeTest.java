@@ -18,7 +18,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
@@ -383,6 +386,129 @@ class ResumeTest {
                                                           })));
                         }))
         .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName(
+      "pages of 20 users resuming a channel together: each gets its own unacknowledged critical events once, through shared requests")
+  void pagesResumingTogetherShareTheirAckRequests(Vertx vertx, VertxTestContext test) {
+    Tokens tokens = new Tokens(vertx);
+    String channel = "together";
+    int pages = 20;
+    Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+    nodes
+        .startReplay()
+        .compose(
+            replay -> {
+              // Counts what replay-service is asked, as it arrives.
+              replay
+                  .node()
+                  .vertx()
+                  .eventBus()
+                  .addInboundInterceptor(
+                      delivery -> {
+                        requests
+                            .computeIfAbsent(delivery.message().address(), a -> new AtomicInteger())
+                            .incrementAndGet();
+                        delivery.next();
+                      });
+              ReplayClient publisher = new ReplayClient(replay.node().vertx());
+              return publishTwoCritical(publisher, channel, pages)
+                  .compose(
+                      epoch ->
+                          nodes
+                              .start()
+                              .compose(
+                                  edge ->
+                                      resumeAll(
+                                          vertx, tokens, edge, channel, epoch, pages, requests)));
+            })
+        .onComplete(
+            test.succeeding(
+                clients ->
+                    test.verify(
+                        () -> {
+                          for (TestClient client : clients) {
+                            assertThat(
+                                    client.framesOfType("event").stream()
+                                        .map(f -> f.getString("id"))
+                                        .toList())
+                                .as("the user's unacknowledged critical events, once, in order")
+                                .containsExactly("c1", "c3");
+                          }
+                          assertThat(requests.get(Addresses.ACK)).as("no ack per page").isNull();
+                          assertThat(requests.get(Addresses.PENDING_CRITICAL))
+                              .as("no pending read per page")
+                              .isNull();
+                          assertThat(requests.get(Addresses.RESUME_ACKS).get())
+                              .as("pages resuming together share requests")
+                              .isBetween(1, pages - 1);
+                          test.completeNow();
+                        })));
+  }
+
+  /**
+   * Publishes c1 (critical), opens the cursors of users {@code t0..t<pages-1>} at 0, then publishes
+   * n2 and c3 (critical): each user owes c1 and c3. Completes with the epoch.
+   */
+  private static Future<String> publishTwoCritical(
+      ReplayClient publisher, String channel, int pages) {
+    return publisher
+        .publish(channel, "c1", JsonNodeFactory.instance.numberNode(1), true)
+        .compose(
+            first -> {
+              List<Future<?>> opened = new ArrayList<>();
+              for (int i = 0; i < pages; i++) {
+                opened.add(
+                    publisher.openAcks(
+                        "t" + i, channel, new dev.mesh.common.protocol.Position(first.epoch(), 0)));
+              }
+              return Future.all(opened).map(v -> first.epoch());
+            })
+        .compose(
+            epoch ->
+                publisher
+                    .publish(channel, "n2", JsonNodeFactory.instance.numberNode(2), false)
+                    .compose(
+                        v ->
+                            publisher.publish(
+                                channel, "c3", JsonNodeFactory.instance.numberNode(3), true))
+                    .map(v -> epoch));
+  }
+
+  /**
+   * Connects a page per user, then has them all subscribe at once from the head (3), as pages that
+   * saw the events but acked none; completes when each has its redelivered c3.
+   */
+  private static Future<List<TestClient>> resumeAll(
+      Vertx vertx,
+      Tokens tokens,
+      EdgeNodes.Edge edge,
+      String channel,
+      String epoch,
+      int pages,
+      Map<String, AtomicInteger> requests) {
+    List<Future<TestClient>> connected = new ArrayList<>();
+    for (int i = 0; i < pages; i++) {
+      connected.add(
+          TestClient.connect(vertx, edge.port(), tokens.valid("t" + i), "s" + i, "t", "p")
+              .compose(client -> client.welcome().map(w -> client)));
+    }
+    return Future.all(connected)
+        .compose(
+            all -> {
+              requests.clear();
+              List<TestClient> clients = all.list();
+              List<Future<JsonObject>> done = new ArrayList<>();
+              for (TestClient client : clients) {
+                client.send(
+                    subscribe("s", channel, new JsonObject().put("epoch", epoch).put("seq", 3)));
+              }
+              for (TestClient client : clients) {
+                done.add(client.await(f -> "c3".equals(f.getString("id"))));
+              }
+              return Future.all(done).map(v -> clients);
+            });
   }
 
   @Test

@@ -7,11 +7,15 @@ import dev.mesh.common.replay.HistoryPage;
 import dev.mesh.common.replay.PublishRequest;
 import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.common.replay.ResetCause;
+import dev.mesh.common.replay.ResumeAcks;
+import dev.mesh.common.replay.ResumeAcksRequest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import java.util.List;
 
 /**
@@ -26,6 +30,7 @@ public final class ReplayChannelLog implements ChannelLog {
 
   private final ReplayClient replay;
   private final HistoryCoalescer reads;
+  private final ResumeAcksCoalescer acks;
 
   public ReplayChannelLog(Vertx vertx) {
     this(vertx, new SimpleMeterRegistry());
@@ -34,7 +39,10 @@ public final class ReplayChannelLog implements ChannelLog {
   /**
    * History reads of pages resuming the same channel together are shared ({@link
    * HistoryCoalescer}); {@code mesh_history_reads_total} counts the reads issued, {@code
-   * mesh_history_reads_shared_total} the requests answered from another's read.
+   * mesh_history_reads_shared_total} the requests answered from another's read. Likewise their ack
+   * cursors and pending critical events ({@link ResumeAcksCoalescer}): {@code
+   * mesh_resume_acks_requests_total} counts the requests sent, {@code
+   * mesh_resume_acks_shared_total} the pages answered by another page's request.
    */
   public ReplayChannelLog(Vertx vertx, MeterRegistry registry) {
     this.replay = new ReplayClient(vertx);
@@ -60,6 +68,28 @@ public final class ReplayChannelLog implements ChannelLog {
                 shared.increment();
               }
             });
+    Counter acksSent =
+        Counter.builder("mesh_resume_acks_requests")
+            .description("Ack-cursor and pending-critical requests of subscribing pages")
+            .register(registry);
+    Counter acksShared =
+        Counter.builder("mesh_resume_acks_shared")
+            .description("Subscribing pages whose ack cursor and pending events shared a request")
+            .register(registry);
+    this.acks =
+        new ResumeAcksCoalescer(
+            (channel, users, open) -> replay.resumeAcks(channel, users, open, MAX_REDELIVER),
+            new ResumeAcksCoalescer.Listener() {
+              @Override
+              public void sent() {
+                acksSent.increment();
+              }
+
+              @Override
+              public void shared() {
+                acksShared.increment();
+              }
+            });
   }
 
   @Override
@@ -74,14 +104,14 @@ public final class ReplayChannelLog implements ChannelLog {
           // A user's ack cursor opens at the head on a first subscription: a newcomer is owed no
           // old critical events.
           // Their own user: stream is the exception: everything in it was addressed to them.
-          Future<?> cursor =
-              channel.startsWith(ReplayClient.USER_CHANNEL_PREFIX)
-                  ? Future.succeededFuture()
-                  : replay
-                      .openAcks(userId, channel, new Position(p.epoch(), p.head()))
-                      .otherwise(e -> null);
-          return cursor
-              .compose(v -> replay.pendingCritical(userId, channel, null, MAX_REDELIVER))
+          boolean open = !channel.startsWith(ReplayClient.USER_CHANNEL_PREFIX);
+          return acks.pending(
+                  channel, new ResumeAcksRequest.User(userId, p.epoch(), p.head()), open)
+              .recover(
+                  e ->
+                      isNoHandlers(e)
+                          ? pendingOnItsOwn(channel, userId, p, open)
+                          : Future.failedFuture(e))
               .map(
                   pending ->
                       pending.epoch() != null && pending.epoch().equals(p.epoch())
@@ -90,6 +120,27 @@ public final class ReplayChannelLog implements ChannelLog {
               .otherwise(List.of())
               .map(redeliver -> toPage(p, redeliver));
         });
+  }
+
+  /**
+   * The two requests per page of a replay-service that does not serve {@code
+   * mesh.replay.resume-acks} yet (during a rolling upgrade).
+   */
+  private Future<ResumeAcks.User> pendingOnItsOwn(
+      String channel, String userId, HistoryPage page, boolean open) {
+    Future<?> cursor =
+        open
+            ? replay
+                .openAcks(userId, channel, new Position(page.epoch(), page.head()))
+                .otherwise(e -> null)
+            : Future.succeededFuture();
+    return cursor
+        .compose(v -> replay.pendingCritical(userId, channel, null, MAX_REDELIVER))
+        .map(p -> new ResumeAcks.User(userId, p.epoch(), p.acked(), p.events(), p.more()));
+  }
+
+  private static boolean isNoHandlers(Throwable e) {
+    return e instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS;
   }
 
   private static Page toPage(HistoryPage page, List<Envelope> redeliver) {
