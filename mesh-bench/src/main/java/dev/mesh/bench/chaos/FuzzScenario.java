@@ -93,7 +93,10 @@ public final class FuzzScenario extends Scenario {
       check(
           traffic.subscribers().stream().allMatch(p -> p.closeCodes().isEmpty())
               && traffic.publishers().stream().allMatch(p -> p.closeCodes().isEmpty()),
-          "a healthy page was closed");
+          "a healthy page was closed: subscribers "
+              + Traffic.closes(traffic.subscribers())
+              + "; publishers "
+              + Traffic.closes(traffic.publishers()));
 
       Map<Integer, Long> closeCounts = new TreeMap<>();
       closes.forEach((code, count) -> closeCounts.put(code, count.get()));

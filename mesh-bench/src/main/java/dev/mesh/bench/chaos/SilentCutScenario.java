@@ -179,7 +179,7 @@ public final class SilentCutScenario extends Scenario {
         check(tally.duplicates() == 0, tally.duplicates() + " duplicates at healthy pages");
         check(
             traffic.subscribers().stream().allMatch(p -> p.closeCodes().isEmpty()),
-            "a healthy page was closed");
+            "a healthy page was closed: " + Traffic.closes(traffic.subscribers()));
 
         String detection =
             "server closed zombie (4000) "

@@ -12,7 +12,9 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -351,6 +353,23 @@ final class Traffic implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /**
+   * How many of these pages were closed, and the close codes they saw (each code counted once per
+   * page), for a violation that has to say why a healthy page went.
+   */
+  static String closes(List<PageClient> pages) {
+    Map<Integer, Long> codes = new TreeMap<>();
+    long closed = 0;
+    for (PageClient page : pages) {
+      List<Integer> seen = page.closeCodes();
+      if (!seen.isEmpty()) {
+        closed++;
+        seen.stream().distinct().forEach(code -> codes.merge(code, 1L, Long::sum));
+      }
+    }
+    return closed + " of " + pages.size() + " pages closed, by code " + codes;
   }
 
   static <T> T get(Future<T> future, Duration timeout) {
