@@ -35,11 +35,6 @@ export class Pacer {
     this.#host = host;
   }
 
-  /** Frames waiting for a token. */
-  get waitingCount() {
-    return this.#forCurrent().size;
-  }
-
   /**
    * Sends at once if nothing waits and a token is there; else queues behind what waits.
    * @param {Paced} paced
@@ -105,7 +100,8 @@ export class Pacer {
         return;
       }
       this.#queue.delete(paced);
-      if (paced() && limits) this.#tokens -= 1;
+      if (limits) this.#tokens -= 1; // before it runs: a send that drains again re-entrantly sees it taken
+      if (!paced() && limits) this.#tokens += 1;
       if (this.#resets !== resets) return; // sending ended the connection (a socket found closed)
     }
   }
