@@ -482,8 +482,8 @@ export class MeshClient {
    */
   publish<T = unknown>(channel: string, data: T, options?: { critical?: boolean; timeoutMs?: number; id?: string }): Promise<Published>;
   /**
-   * Sends an application ping now, or in its turn when frames wait for a rate token (PROTOCOL 3.4); a missing pong
-   * within heartbeatTimeoutMs of sending it reconnects.
+   * Sends an application ping now, even when frames wait for a rate token (PROTOCOL 3.4); a missing pong within
+   * heartbeatTimeoutMs reconnects.
    */
   ping(): void;
 }

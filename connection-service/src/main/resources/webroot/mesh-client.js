@@ -813,8 +813,9 @@ class Outbox {
 // paced to the rate limit the server announces in `welcome.limits` (PROTOCOL 3.1, 3.4). The server counts every
 // frame it reads (subscribe, unsubscribe, publish, ack, ping, refresh, close) against one bucket per connection and
 // answers the excess with `rate-limited`, past the flood allowance with abuse strikes and then 4502: a reconnect that
-// resubscribes many channels while resending a full outbox would otherwise overflow it. Without limits (an older
-// server) nothing waits.
+// resubscribes many channels while resending a full outbox would otherwise overflow it. The heartbeat ping and an SSE
+// connection's closing `close` skip the queue (client.js); the half of the burst the pacer leaves covers them. Without
+// limits (an older server) nothing waits.
 
 /**
  * A frame waiting its turn: called when a token is there, it builds and sends its frame then (so a subscribe carries
@@ -920,7 +921,8 @@ class Pacer {
   /**
    * Refills the bucket; 0 if a token is there, else the milliseconds until the next one. Half the server's burst:
    * the other half absorbs frames that reach the server closer together than they were sent (a network stall
-   * releases them at once) and the unpaced `close` of an SSE connection; 80 % of its rate: headroom for late timers.
+   * releases them at once), the unpaced heartbeat ping and the `close` of an SSE connection; 80 % of its rate:
+   * headroom for late timers.
    * @param {{ ratePerSecond: number, rateBurst: number }} limits
    */
   #tokenWait({ ratePerSecond, rateBurst }) {
@@ -2551,27 +2553,20 @@ export class MeshClient {
   }
 
   /**
-   * A ping costs a rate token like any frame: it waits its turn in the pacer, and its pong timeout (and round trip)
-   * run from when it goes out. Meanwhile the frames ahead of it go out and their replies prove the connection alive.
+   * A ping does not wait in the pacer's queue: behind a long outbox it would reach a silently dead socket only once
+   * the queue drained, and the dead socket would be noticed that much later. It costs the server a token like any
+   * frame; the half of the burst the pacer never uses covers one ping per heartbeat.
    */
   #ping() {
     if (this.#state !== 'connected') return;
     this.#armHeartbeat();
-    if (this.#pingId) return; // one outstanding ping at a time (sent or waiting its turn); its timer decides
+    if (this.#pingId) return; // one outstanding ping at a time; its timer decides
     const t = this.#transport;
-    if (!t || !t.open) return this.#dead('socket-not-open');
     const id = this.#nextId('p');
+    if (!t || !t.open || !this.#send({ type: 'ping', id })) return this.#dead('socket-not-open');
     this.#pingId = id;
-    this.#pacer.send(() => {
-      if (this.#pingId !== id || this.#transport !== t) return false;
-      if (!this.#send({ type: 'ping', id })) {
-        this.#dead('socket-not-open');
-        return true;
-      }
-      this.#pingSentAt = this.#env.now();
-      this.#timers.set('pong', this.#o.heartbeatTimeoutMs, () => this.#dead('heartbeat-timeout'));
-      return true;
-    });
+    this.#pingSentAt = this.#env.now();
+    this.#timers.set('pong', this.#o.heartbeatTimeoutMs, () => this.#dead('heartbeat-timeout'));
   }
 
   /** @param {Frame} f */

@@ -723,27 +723,20 @@ export class MeshClient {
   }
 
   /**
-   * A ping costs a rate token like any frame: it waits its turn in the pacer, and its pong timeout (and round trip)
-   * run from when it goes out. Meanwhile the frames ahead of it go out and their replies prove the connection alive.
+   * A ping does not wait in the pacer's queue: behind a long outbox it would reach a silently dead socket only once
+   * the queue drained, and the dead socket would be noticed that much later. It costs the server a token like any
+   * frame; the half of the burst the pacer never uses covers one ping per heartbeat.
    */
   #ping() {
     if (this.#state !== 'connected') return;
     this.#armHeartbeat();
-    if (this.#pingId) return; // one outstanding ping at a time (sent or waiting its turn); its timer decides
+    if (this.#pingId) return; // one outstanding ping at a time; its timer decides
     const t = this.#transport;
-    if (!t || !t.open) return this.#dead('socket-not-open');
     const id = this.#nextId('p');
+    if (!t || !t.open || !this.#send({ type: 'ping', id })) return this.#dead('socket-not-open');
     this.#pingId = id;
-    this.#pacer.send(() => {
-      if (this.#pingId !== id || this.#transport !== t) return false;
-      if (!this.#send({ type: 'ping', id })) {
-        this.#dead('socket-not-open');
-        return true;
-      }
-      this.#pingSentAt = this.#env.now();
-      this.#timers.set('pong', this.#o.heartbeatTimeoutMs, () => this.#dead('heartbeat-timeout'));
-      return true;
-    });
+    this.#pingSentAt = this.#env.now();
+    this.#timers.set('pong', this.#o.heartbeatTimeoutMs, () => this.#dead('heartbeat-timeout'));
   }
 
   /** @param {Frame} f */

@@ -2,8 +2,9 @@
 // paced to the rate limit the server announces in `welcome.limits` (PROTOCOL 3.1, 3.4). The server counts every
 // frame it reads (subscribe, unsubscribe, publish, ack, ping, refresh, close) against one bucket per connection and
 // answers the excess with `rate-limited`, past the flood allowance with abuse strikes and then 4502: a reconnect that
-// resubscribes many channels while resending a full outbox would otherwise overflow it. Without limits (an older
-// server) nothing waits.
+// resubscribes many channels while resending a full outbox would otherwise overflow it. The heartbeat ping and an SSE
+// connection's closing `close` skip the queue (client.js); the half of the burst the pacer leaves covers them. Without
+// limits (an older server) nothing waits.
 
 /**
  * A frame waiting its turn: called when a token is there, it builds and sends its frame then (so a subscribe carries
@@ -109,7 +110,8 @@ export class Pacer {
   /**
    * Refills the bucket; 0 if a token is there, else the milliseconds until the next one. Half the server's burst:
    * the other half absorbs frames that reach the server closer together than they were sent (a network stall
-   * releases them at once) and the unpaced `close` of an SSE connection; 80 % of its rate: headroom for late timers.
+   * releases them at once), the unpaced heartbeat ping and the `close` of an SSE connection; 80 % of its rate:
+   * headroom for late timers.
    * @param {{ ratePerSecond: number, rateBurst: number }} limits
    */
   #tokenWait({ ratePerSecond, rateBurst }) {
