@@ -192,6 +192,17 @@ public final class Lifecycle {
                 registry.unregister(identity.userId(), identity.connectionId());
                 return Future.failedFuture("closed while opening");
               }
+              if (shared.draining()) {
+                // The node began to drain (shutdown, rejoin) while this one was registering:
+                // drainAll did not see it, as it was not open yet. Welcomed now, it would stay on a
+                // node that is going away, unregistered by nobody, until the server closed it
+                // without a goodbye. Undo it and send the client on, as drainAll does.
+                untrack.accept(session);
+                displace(result);
+                registry.unregister(identity.userId(), identity.connectionId());
+                refuse(session, Disconnect.serverShutdown(retryHint()));
+                return Future.failedFuture("draining");
+              }
               welcome(session);
               displace(result);
               return Future.succeededFuture(session);
