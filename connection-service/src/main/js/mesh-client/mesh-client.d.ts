@@ -469,15 +469,20 @@ export class MeshClient {
   /** Keeps the channel subscribed across reconnects; resolves at the next `subscribed` for it. */
   subscribe(channel: string, options?: { presence?: boolean; info?: Record<string, unknown> }): Promise<Subscribed>;
   /**
-   * Resolves true once the server confirmed (or at once when not connected). A subscription the server ends by itself
-   * is reported by the 'unsubscribed' event instead.
+   * Resolves true once the server confirmed (or at once when not connected, or when its subscribe was still waiting for
+   * a rate token and so was never sent). A subscription the server ends by itself is reported by the 'unsubscribed'
+   * event instead.
    */
   unsubscribe(channel: string): Promise<boolean>;
   /**
    * Queued while not connected (bounded by outboxLimit), sent once per connection with a unique id, retried with the
    * same id after a reconnect, resolved by `published`; rejected on timeout, when failed or closed, or on an error.
+   * Like every frame, it waits its turn for a token of the rate limit announced in `welcome.limits` (PROTOCOL 3.4).
    */
   publish<T = unknown>(channel: string, data: T, options?: { critical?: boolean; timeoutMs?: number; id?: string }): Promise<Published>;
-  /** Sends an application ping now (a missing pong within heartbeatTimeoutMs reconnects). */
+  /**
+   * Sends an application ping now, even when frames wait for a rate token (PROTOCOL 3.4); a missing pong within
+   * heartbeatTimeoutMs reconnects.
+   */
   ping(): void;
 }

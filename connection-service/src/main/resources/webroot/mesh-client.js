@@ -627,7 +627,7 @@ class PageLifecycle {
 
 // The outbox: publishes waiting for their `published` (PROTOCOL 3.2). Queued while not connected, sent once per
 // connection, sent again with the same id after a reconnect (the server dedupes by id), bounded, each with a timeout.
-// Publish frames are paced to the rate limit the server announces in `welcome.limits` (PROTOCOL 3.1, 3.4): a reconnect
+// Publish frames wait their turn in the connection's pacer (pacer.js), behind the subscribes of a reconnect: a reconnect
 // with a full outbox, or publish() in a loop, would otherwise flood the server's bucket and be closed with 4502.
 
 
@@ -639,6 +639,7 @@ class PageLifecycle {
  * @property {unknown} data
  * @property {boolean} critical
  * @property {number} sentOn generation of the connection it was last sent on
+ * @property {import('./pacer.js').Paced | null} paced its turn in the pacer, while it waits there
  * @property {(p: Published) => void} resolve
  * @property {(e: MeshError) => void} reject
  * @property {unknown} [timer]
@@ -651,8 +652,7 @@ class PageLifecycle {
  * @property {() => number} connGen the current connection's generation
  * @property {() => string} newId a message id
  * @property {(ms: number, fn: () => void) => void} later runs `fn` after `ms` if still on the same connection
- * @property {() => ({ ratePerSecond: number, rateBurst: number } | null)} limits the current welcome's, null if none
- * @property {() => number} now the clock the timers run on
+ * @property {import('./pacer.js').Pacer} pacer the connection's pacer, shared with every frame the client sends
  * @property {(fn: () => void, ms: number) => unknown} setTimeout
  * @property {(id: any) => void} clearTimeout
  * @property {number} outboxLimit
@@ -682,14 +682,6 @@ class Outbox {
   /** @type {OutboxEntry[]} */
   #entries = [];
   #host;
-  // The pacer: a token bucket per connection, like the server's, and the publishes waiting for a token in send order
-  // (a Set: FIFO, and an entry waits at most once).
-  /** @type {Set<OutboxEntry>} */
-  #paced = new Set();
-  #pacedGen = -1;
-  #tokens = 0;
-  #refilledAt = 0;
-  #drainScheduled = false;
 
   /** @param {OutboxHost} host */
   constructor(host) {
@@ -715,7 +707,8 @@ class Outbox {
     }
     return new Promise((resolve, reject) => {
       /** @type {OutboxEntry} */
-      const entry = { id: id ?? this.#host.newId(), channel, data, critical: critical === true, sentOn: -1, resolve, reject };
+      const entry = { id: id ?? this.#host.newId(), channel, data, critical: critical === true, sentOn: -1,
+        paced: null, resolve, reject };
       entry.timer = this.#host.setTimeout(() => {
         this.#drop(entry);
         reject(new MeshError(ClientErrorCodes.TIMEOUT, `no acknowledgement within ${timeoutMs} ms; the message may or `
@@ -732,72 +725,26 @@ class Outbox {
    */
   resend(gen) {
     if (this.#host.connGen() !== gen) return;
-    this.#pacerFor(gen);
     for (const entry of this.#entries) {
-      if (entry.sentOn !== gen) this.#paced.add(entry);
+      if (entry.sentOn !== gen) this.#pace(entry);
     }
-    this.#drain();
   }
 
-  /** @param {OutboxEntry} entry */
+  /**
+   * Sends it in its turn (an entry waits at most once).
+   * @param {OutboxEntry} entry
+   */
   #pace(entry) {
-    this.#pacerFor(this.#host.connGen());
-    this.#paced.add(entry);
-    this.#drain();
-  }
-
-  /**
-   * The server's bucket is per connection: a new one starts full, and nothing waits on it yet.
-   * @param {number} gen
-   */
-  #pacerFor(gen) {
-    if (this.#pacedGen !== gen) {
-      this.#pacedGen = gen;
-      this.#paced.clear();
-      this.#tokens = Infinity; // capped to the capacity by the first #takeToken
-      this.#refilledAt = this.#host.now();
-      this.#drainScheduled = false; // the old connection's timer is dropped by `later`
-    }
-  }
-
-  /** Sends waiting entries while there are tokens; then, if some still wait, comes back when the next token is due. */
-  #drain() {
-    const announced = this.#host.limits(); // an older server announces none: no pacing
-    const limits = announced && announced.ratePerSecond > 0 && announced.rateBurst > 0 ? announced : null;
-    for (const entry of this.#paced) {
-      const waitMs = limits ? this.#takeToken(limits) : 0;
-      if (waitMs > 0) {
-        if (!this.#drainScheduled) {
-          this.#drainScheduled = true;
-          this.#host.later(waitMs, () => {
-            this.#drainScheduled = false;
-            this.#drain();
-          });
-        }
-        return;
-      }
-      this.#paced.delete(entry);
+    const pacer = this.#host.pacer;
+    if (pacer.waiting(entry.paced)) return;
+    const gen = this.#host.connGen();
+    const paced = () => {
+      if (this.#host.connGen() !== gen) return false;
       this.#send(entry);
-    }
-  }
-
-  /**
-   * Takes a token if one is there. Half the server's burst: the other half stays for the subscribes, pings and acks
-   * sent at the same time; 80 % of its rate: headroom for the heartbeat.
-   * @param {{ ratePerSecond: number, rateBurst: number }} limits
-   * @returns {number} 0 if taken, else the milliseconds until the next token
-   */
-  #takeToken({ ratePerSecond, rateBurst }) {
-    const capacity = Math.max(1, Math.floor(rateBurst / 2));
-    const perSecond = ratePerSecond * 0.8;
-    const now = this.#host.now();
-    this.#tokens = Math.min(capacity, this.#tokens + ((now - this.#refilledAt) * perSecond) / 1000);
-    this.#refilledAt = now;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil(((1 - this.#tokens) * 1000) / perSecond));
+      return true;
+    };
+    entry.paced = paced;
+    pacer.send(paced);
   }
 
   /** @param {OutboxEntry} entry */
@@ -816,7 +763,7 @@ class Outbox {
   #drop(entry) {
     const i = this.#entries.indexOf(entry);
     if (i >= 0) this.#entries.splice(i, 1);
-    this.#paced.delete(entry);
+    this.#host.pacer.cancel(entry.paced);
     this.#host.clearTimeout(entry.timer);
     return i >= 0;
   }
@@ -852,11 +799,140 @@ class Outbox {
 
   /** @param {MeshError} error */
   rejectAll(error) {
-    this.#paced.clear();
     for (const entry of this.#entries.splice(0)) {
+      this.#host.pacer.cancel(entry.paced);
       this.#host.clearTimeout(entry.timer);
       entry.reject(error);
     }
+  }
+}
+
+/* ---------------------------------------- src/pacer.js */
+
+// The pacer: every frame the client sends on a connection goes through one token bucket per connection, in one FIFO,
+// paced to the rate limit the server announces in `welcome.limits` (PROTOCOL 3.1, 3.4). The server counts every
+// frame it reads (subscribe, unsubscribe, publish, ack, ping, refresh, close) against one bucket per connection and
+// answers the excess with `rate-limited`, past the flood allowance with abuse strikes and then 4502: a reconnect that
+// resubscribes many channels while resending a full outbox would otherwise overflow it. The heartbeat ping and an SSE
+// connection's closing `close` skip the queue (client.js); the half of the burst the pacer leaves covers them. Without
+// limits (an older server) nothing waits.
+
+/**
+ * A frame waiting its turn: called when a token is there, it builds and sends its frame then (so a subscribe carries
+ * the position of that moment). Returns false when it sent nothing (no longer wanted): it then takes no token.
+ * @typedef {() => boolean} Paced
+ */
+
+/**
+ * What the pacer needs from the connection.
+ * @typedef {object} PacerHost
+ * @property {() => number} connGen the current connection's generation
+ * @property {(ms: number, fn: () => void) => void} later runs `fn` after `ms` if still on the same connection
+ * @property {() => ({ ratePerSecond: number, rateBurst: number } | null)} limits the current welcome's, null if none
+ * @property {() => number} now the clock the timers run on
+ */
+
+class Pacer {
+  #host;
+  /** @type {Set<Paced>} the frames waiting for a token, in send order (a Set: FIFO, each waits at most once) */
+  #queue = new Set();
+  #gen = -1;
+  #tokens = 0;
+  #refilledAt = 0;
+  #drainScheduled = false;
+  #resets = 0;
+
+  /** @param {PacerHost} host */
+  constructor(host) {
+    this.#host = host;
+  }
+
+  /**
+   * Sends at once if nothing waits and a token is there; else queues behind what waits.
+   * @param {Paced} paced
+   * @returns {Paced} the same, a handle for waiting() and cancel()
+   */
+  send(paced) {
+    this.#forCurrent().add(paced);
+    this.#drain();
+    return paced;
+  }
+
+  /**
+   * Whether it still waits its turn on the current connection.
+   * @param {Paced | null | undefined} paced
+   */
+  waiting(paced) {
+    return paced != null && this.#forCurrent().has(paced);
+  }
+
+  /**
+   * Takes it out of the queue; true if it was waiting.
+   * @param {Paced | null | undefined} paced
+   */
+  cancel(paced) {
+    return paced != null && this.#forCurrent().delete(paced);
+  }
+
+  /** The connection ended: what waits is forgotten (its owners send it again on the next one if still wanted). */
+  reset() {
+    this.#gen = -1;
+    this.#queue.clear();
+    this.#drainScheduled = false; // the old connection's timer is dropped by `later`
+    this.#resets++;
+  }
+
+  /** The queue of the current connection: the server's bucket is per connection, a new one starts full and empty. */
+  #forCurrent() {
+    const gen = this.#host.connGen();
+    if (this.#gen !== gen) {
+      this.reset();
+      this.#gen = gen;
+      this.#tokens = Infinity; // capped to the capacity by the first #tokenWait
+      this.#refilledAt = this.#host.now();
+    }
+    return this.#queue;
+  }
+
+  /** Sends waiting frames while there are tokens; then, if some still wait, comes back when the next token is due. */
+  #drain() {
+    const announced = this.#host.limits(); // an older server announces none: no pacing
+    const limits = announced && announced.ratePerSecond > 0 && announced.rateBurst > 0 ? announced : null;
+    const resets = this.#resets;
+    for (const paced of this.#queue) {
+      const waitMs = limits ? this.#tokenWait(limits) : 0;
+      if (waitMs > 0) {
+        if (!this.#drainScheduled) {
+          this.#drainScheduled = true;
+          this.#host.later(waitMs, () => {
+            this.#drainScheduled = false;
+            if (this.#gen === this.#host.connGen()) this.#drain();
+          });
+        }
+        return;
+      }
+      this.#queue.delete(paced);
+      if (limits) this.#tokens -= 1; // before it runs: a send that drains again re-entrantly sees it taken
+      if (!paced() && limits) this.#tokens += 1;
+      if (this.#resets !== resets) return; // sending ended the connection (a socket found closed)
+    }
+  }
+
+  /**
+   * Refills the bucket; 0 if a token is there, else the milliseconds until the next one. Half the server's burst:
+   * the other half absorbs frames that reach the server closer together than they were sent (a network stall
+   * releases them at once), the unpaced heartbeat ping and the `close` of an SSE connection; 80 % of its rate:
+   * headroom for late timers.
+   * @param {{ ratePerSecond: number, rateBurst: number }} limits
+   */
+  #tokenWait({ ratePerSecond, rateBurst }) {
+    const capacity = Math.max(1, Math.floor(rateBurst / 2));
+    const perSecond = ratePerSecond * 0.8;
+    const now = this.#host.now();
+    this.#tokens = Math.min(capacity, this.#tokens + ((now - this.#refilledAt) * perSecond) / 1000);
+    this.#refilledAt = now;
+    if (this.#tokens >= 1) return 0;
+    return Math.max(1, Math.ceil(((1 - this.#tokens) * 1000) / perSecond));
   }
 }
 
@@ -1211,7 +1287,8 @@ class SseTransport {
 
 /**
  * One channel the client keeps subscribed. `sentOn` and `subscribedOn` hold the connection generation (one per
- * welcome) on which the subscribe was sent and answered.
+ * welcome) on which the subscribe was sent (or the SSE URL subscribed it) and answered; `queued` is its subscribe
+ * while that waits its turn in the pacer, `ackQueued` its ack.
  * @typedef {object} Subscription
  * @property {string} channel
  * @property {boolean} presence
@@ -1227,6 +1304,9 @@ class SseTransport {
  * @property {number} ackSent highest seq acked in this epoch
  * @property {number} connMax highest seq delivered on this connection (the server refuses acks above it)
  * @property {boolean} gapAnnounced the server announced the next jump in seq with a `gap`
+ * @property {import('./pacer.js').Paced | null} queued
+ * @property {import('./pacer.js').Paced | null} ackQueued
+ * @property {boolean} ackForce the waiting ack re-acks a redelivered duplicate (see #flushAck)
  */
 
 /**
@@ -1239,6 +1319,7 @@ class SseTransport {
  * @typedef {object} SubscriptionsHost
  * @property {import('./util.js').Emitter<MeshEventMap>['emit']} emit
  * @property {(frame: object) => boolean} send sends on the current connection once welcomed
+ * @property {import('./pacer.js').Pacer} pacer every frame waits its turn in it (PROTOCOL 3.4)
  * @property {() => number} connGen the current connection's generation
  * @property {() => boolean} connected whether the client is connected
  * @property {(prefix: string) => string} nextId a request id
@@ -1348,14 +1429,21 @@ class Subscriptions {
     if (!sub) return Promise.resolve(false);
     this.#subs.delete(channel);
     rejectWaiters(sub, new MeshError(ClientErrorCodes.UNSUBSCRIBED, `unsubscribed from ${channel}`));
+    const pacer = this.#host.pacer;
+    pacer.cancel(sub.queued); // a subscribe still waiting its turn is never sent
+    pacer.cancel(sub.ackQueued);
     if (!this.#host.connected() || sub.sentOn !== this.#host.connGen()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const id = this.#host.nextId('u');
       this.#requests.set(id, { kind: 'unsubscribe', channel, resolve });
-      if (!this.#host.send({ type: 'unsubscribe', id, channel })) {
-        this.#requests.delete(id);
-        resolve(true);
-      }
+      pacer.send(() => {
+        if (!this.#requests.has(id)) return false; // the connection ended meanwhile: done
+        if (!this.#host.send({ type: 'unsubscribe', id, channel })) {
+          this.#requests.delete(id);
+          resolve(true);
+        }
+        return true;
+      });
     });
   }
 
@@ -1383,7 +1471,8 @@ class Subscriptions {
 
   /**
    * Once connected: subscribes (with its position) every channel not yet sent on this connection, the user channel
-   * first. Stops if the connection changes meanwhile.
+   * first, in this order through the pacer (ahead of the outbox's publishes, which the client queues after them).
+   * Stops if the connection changes meanwhile.
    * @param {number} gen
    * @returns {boolean} whether the connection is still `gen`
    */
@@ -1408,17 +1497,31 @@ class Subscriptions {
     for (const sub of this.#subs.values()) rejectWaiters(sub, error);
   }
 
-  /** @param {Subscription} sub */
+  /**
+   * Subscribes on this connection in its turn in the pacer: the frame is made when it goes out, so it carries the
+   * position, presence and info of that moment, and is not sent at all if the subscription was dropped meanwhile. One
+   * subscribe per subscription waits at a time.
+   * @param {Subscription} sub
+   */
   #sendSubscribe(sub) {
-    const id = this.#host.nextId('s');
-    /** @type {Record<string, unknown>} */
-    const frame = { type: 'subscribe', id, channel: sub.channel };
-    if (sub.position) frame.position = { epoch: sub.position.epoch, seq: sub.position.seq };
-    if (sub.presence) frame.presence = true;
-    if (sub.presence && sub.info !== undefined) frame.info = sub.info;
-    sub.sentOn = this.#host.connGen();
-    this.#requests.set(id, { kind: 'subscribe', channel: sub.channel, frame });
-    this.#host.send(frame);
+    const pacer = this.#host.pacer;
+    if (pacer.waiting(sub.queued)) return;
+    const gen = this.#host.connGen();
+    const paced = () => {
+      if (this.#subs.get(sub.channel) !== sub || this.#host.connGen() !== gen) return false;
+      const id = this.#host.nextId('s');
+      /** @type {Record<string, unknown>} */
+      const frame = { type: 'subscribe', id, channel: sub.channel };
+      if (sub.position) frame.position = { epoch: sub.position.epoch, seq: sub.position.seq };
+      if (sub.presence) frame.presence = true;
+      if (sub.presence && sub.info !== undefined) frame.info = sub.info;
+      sub.sentOn = gen;
+      this.#requests.set(id, { kind: 'subscribe', channel: sub.channel, frame });
+      this.#host.send(frame);
+      return true;
+    };
+    sub.queued = paced;
+    pacer.send(paced);
   }
 
   /**
@@ -1501,6 +1604,7 @@ class Subscriptions {
     const sub = this.#subs.get(channel);
     if (!sub) return;
     for (const req of this.#requests.values()) if (req.kind === 'subscribe' && req.channel === channel) return;
+    if (this.#host.pacer.waiting(sub.queued)) return; // a subscribe waiting its turn: it will be sent after the end
     this.#subs.delete(channel);
     if (channel === this.#userChannel) this.#userChannelEnded = true;
     rejectWaiters(sub, new MeshError(ClientErrorCodes.UNSUBSCRIBED, `the server ended the subscription to ${channel}`,
@@ -1620,9 +1724,11 @@ class Subscriptions {
   }
 
   /**
-   * Sends the cumulative ack: the highest handled critical seq below every critical still being handled (an ack
-   * covers every critical event up to its seq), never above what this connection delivered (the server refuses
-   * that). `force` re-acks for a redelivered duplicate, whose earlier ack may have been lost with its connection.
+   * Sends the cumulative ack, in its turn in the pacer: the highest handled critical seq below every critical still
+   * being handled (an ack covers every critical event up to its seq), never above what this connection delivered (the
+   * server refuses that). `force` re-acks for a redelivered duplicate, whose earlier ack may have been lost with its
+   * connection. One ack per subscription waits at a time; its seq is worked out when it goes out, so acks due while
+   * it waits travel in that one frame.
    * @param {Subscription} sub
    * @param {boolean} force
    */
@@ -1631,16 +1737,27 @@ class Subscriptions {
       this.#heldAcks.set(sub, this.#heldAcks.get(sub) === true || force);
       return;
     }
-    if (!this.#host.connected() || sub.subscribedOn !== this.#host.connGen()) return;
-    let limit = Infinity;
-    for (const s of sub.inflight) limit = Math.min(limit, s);
-    let seq = 0;
-    for (const s of sub.done) if (s < limit && s <= sub.connMax && s > seq) seq = s;
-    if (force) seq = Math.max(seq, Math.min(sub.ackSent, sub.connMax, limit - 1));
-    if (seq <= 0 || (!force && seq <= sub.ackSent)) return;
-    if (!this.#host.send({ type: 'ack', channel: sub.channel, seq })) return;
-    sub.ackSent = Math.max(sub.ackSent, seq);
-    for (const s of sub.done) if (s <= seq) sub.done.delete(s);
+    const gen = this.#host.connGen();
+    if (!this.#host.connected() || sub.subscribedOn !== gen) return;
+    const pacer = this.#host.pacer;
+    if (pacer.waiting(sub.ackQueued)) {
+      sub.ackForce ||= force;
+      return;
+    }
+    if (ackDue(sub, force) <= 0) return;
+    sub.ackForce = force;
+    const paced = () => {
+      if (this.#subs.get(sub.channel) !== sub || sub.subscribedOn !== gen || this.#host.connGen() !== gen) return false;
+      const seq = ackDue(sub, sub.ackForce);
+      sub.ackForce = false;
+      if (seq <= 0) return false;
+      if (!this.#host.send({ type: 'ack', channel: sub.channel, seq })) return true;
+      sub.ackSent = Math.max(sub.ackSent, seq);
+      for (const s of sub.done) if (s <= seq) sub.done.delete(s);
+      return true;
+    };
+    sub.ackQueued = paced;
+    pacer.send(paced);
   }
 
   /** @param {Frame} f */
@@ -1696,8 +1813,23 @@ function newSubscription(channel) {
   return {
     channel, presence: false, info: undefined, position: null, waiters: [], sentOn: -1, subscribedOn: -1,
     members: null, critical: new Set(), inflight: new Set(), done: new Set(), ackSent: 0, connMax: 0,
-    gapAnnounced: false,
+    gapAnnounced: false, queued: null, ackQueued: null, ackForce: false,
   };
+}
+
+/**
+ * The seq the next ack of a subscription carries, 0 if none is due (see Subscriptions#flushAck).
+ * @param {Subscription} sub
+ * @param {boolean} force
+ * @returns {number}
+ */
+function ackDue(sub, force) {
+  let limit = Infinity;
+  for (const s of sub.inflight) limit = Math.min(limit, s);
+  let seq = 0;
+  for (const s of sub.done) if (s < limit && s <= sub.connMax && s > seq) seq = s;
+  if (force) seq = Math.max(seq, Math.min(sub.ackSent, sub.connMax, limit - 1));
+  return seq <= 0 || (!force && seq <= sub.ackSent) ? 0 : seq;
 }
 
 /**
@@ -1759,6 +1891,7 @@ export class MeshClient {
   #lifecycle;
   #subs;
   #outbox;
+  #pacer;
 
   /** @type {Transport | null} */
   #transport = null;
@@ -1810,13 +1943,15 @@ export class MeshClient {
     const send = this.#send.bind(this);
     const connGen = () => this.#connGen;
     const later = this.#later.bind(this);
+    // Every frame the client sends once welcomed is one the server's rate limit counts: all wait their turn here.
+    const pacer = (this.#pacer = new Pacer({ connGen, later, limits: () => this.#welcome?.limits ?? null, now: env.now }));
     this.#subs = new Subscriptions({
-      emit, send, connGen, later, connected: () => this.#state === 'connected', nextId: (p) => this.#nextId(p),
+      emit, send, pacer, connGen, later, connected: () => this.#state === 'connected', nextId: (p) => this.#nextId(p),
       criticalMemory: o.criticalMemory,
     });
     this.#outbox = new Outbox({
-      send, connGen, later, newId: () => this.#newId(), setTimeout: env.setTimeout, clearTimeout: env.clearTimeout,
-      outboxLimit: o.outboxLimit, limits: () => this.#welcome?.limits ?? null, now: env.now,
+      send, pacer, connGen, later, newId: () => this.#newId(), setTimeout: env.setTimeout,
+      clearTimeout: env.clearTimeout, outboxLimit: o.outboxLimit,
     });
     this.#useSse = o.transport === 'sse' || (o.transport === 'auto' && !env.WebSocket);
     const newId = () => this.#newId();
@@ -2275,6 +2410,7 @@ export class MeshClient {
   #connectionEnded() {
     for (const name of ['connect', 'healthy', 'heartbeat', 'pong']) this.#timers.clear(name);
     this.#pingId = null;
+    this.#pacer.reset();
     this.#subs.connectionEnded();
   }
 
@@ -2352,6 +2488,7 @@ export class MeshClient {
       attempt: this.#attempt, transport: t.kind, connectionId: f.connectionId, nodeId: f.nodeId, userId: f.userId,
     });
     if (this.#connGen !== gen || this.#state !== 'connected') return;
+    // One FIFO through the pacer: the subscribes (with their positions) go before the publishes resent after them.
     if (!this.#subs.resubscribe(gen)) return;
     this.#outbox.resend(gen);
   }
@@ -2415,6 +2552,11 @@ export class MeshClient {
     this.#timers.set('heartbeat', this.#heartbeatMs(), () => this.#ping());
   }
 
+  /**
+   * A ping does not wait in the pacer's queue: behind a long outbox it would reach a silently dead socket only once
+   * the queue drained, and the dead socket would be noticed that much later. It costs the server a token like any
+   * frame; the half of the burst the pacer never uses covers one ping per heartbeat.
+   */
   #ping() {
     if (this.#state !== 'connected') return;
     this.#armHeartbeat();
@@ -2469,7 +2611,11 @@ export class MeshClient {
     }
     if (gen !== this.#connGen || this.#state !== 'connected' || !token) return;
     this.#token = token;
-    this.#send({ type: 'refresh', id: this.#nextId('r'), token });
+    this.#pacer.send(() => {
+      if (gen !== this.#connGen) return false;
+      this.#send({ type: 'refresh', id: this.#nextId('r'), token });
+      return true;
+    });
   }
 
   /* -- URLs and identity */

@@ -13,6 +13,7 @@ import { SESSION_KEY, TAB_KEY, fetchTicket, httpBase, identityParams, storedId }
 import { PageLifecycle } from './lifecycle.js';
 import { resolveOptions } from './options.js';
 import { Outbox, invalidPublish } from './outbox.js';
+import { Pacer } from './pacer.js';
 import { SseTransport, sseUrl } from './sse.js';
 import { Subscriptions } from './subscriptions.js';
 import { Emitter, Timers, randomId, resolveEnv } from './util.js';
@@ -60,6 +61,7 @@ export class MeshClient {
   #lifecycle;
   #subs;
   #outbox;
+  #pacer;
 
   /** @type {Transport | null} */
   #transport = null;
@@ -111,13 +113,15 @@ export class MeshClient {
     const send = this.#send.bind(this);
     const connGen = () => this.#connGen;
     const later = this.#later.bind(this);
+    // Every frame the client sends once welcomed is one the server's rate limit counts: all wait their turn here.
+    const pacer = (this.#pacer = new Pacer({ connGen, later, limits: () => this.#welcome?.limits ?? null, now: env.now }));
     this.#subs = new Subscriptions({
-      emit, send, connGen, later, connected: () => this.#state === 'connected', nextId: (p) => this.#nextId(p),
+      emit, send, pacer, connGen, later, connected: () => this.#state === 'connected', nextId: (p) => this.#nextId(p),
       criticalMemory: o.criticalMemory,
     });
     this.#outbox = new Outbox({
-      send, connGen, later, newId: () => this.#newId(), setTimeout: env.setTimeout, clearTimeout: env.clearTimeout,
-      outboxLimit: o.outboxLimit, limits: () => this.#welcome?.limits ?? null, now: env.now,
+      send, pacer, connGen, later, newId: () => this.#newId(), setTimeout: env.setTimeout,
+      clearTimeout: env.clearTimeout, outboxLimit: o.outboxLimit,
     });
     this.#useSse = o.transport === 'sse' || (o.transport === 'auto' && !env.WebSocket);
     const newId = () => this.#newId();
@@ -576,6 +580,7 @@ export class MeshClient {
   #connectionEnded() {
     for (const name of ['connect', 'healthy', 'heartbeat', 'pong']) this.#timers.clear(name);
     this.#pingId = null;
+    this.#pacer.reset();
     this.#subs.connectionEnded();
   }
 
@@ -653,6 +658,7 @@ export class MeshClient {
       attempt: this.#attempt, transport: t.kind, connectionId: f.connectionId, nodeId: f.nodeId, userId: f.userId,
     });
     if (this.#connGen !== gen || this.#state !== 'connected') return;
+    // One FIFO through the pacer: the subscribes (with their positions) go before the publishes resent after them.
     if (!this.#subs.resubscribe(gen)) return;
     this.#outbox.resend(gen);
   }
@@ -716,6 +722,11 @@ export class MeshClient {
     this.#timers.set('heartbeat', this.#heartbeatMs(), () => this.#ping());
   }
 
+  /**
+   * A ping does not wait in the pacer's queue: behind a long outbox it would reach a silently dead socket only once
+   * the queue drained, and the dead socket would be noticed that much later. It costs the server a token like any
+   * frame; the half of the burst the pacer never uses covers one ping per heartbeat.
+   */
   #ping() {
     if (this.#state !== 'connected') return;
     this.#armHeartbeat();
@@ -770,7 +781,11 @@ export class MeshClient {
     }
     if (gen !== this.#connGen || this.#state !== 'connected' || !token) return;
     this.#token = token;
-    this.#send({ type: 'refresh', id: this.#nextId('r'), token });
+    this.#pacer.send(() => {
+      if (gen !== this.#connGen) return false;
+      this.#send({ type: 'refresh', id: this.#nextId('r'), token });
+      return true;
+    });
   }
 
   /* -- URLs and identity */

@@ -1,6 +1,6 @@
 // The outbox: publishes waiting for their `published` (PROTOCOL 3.2). Queued while not connected, sent once per
 // connection, sent again with the same id after a reconnect (the server dedupes by id), bounded, each with a timeout.
-// Publish frames are paced to the rate limit the server announces in `welcome.limits` (PROTOCOL 3.1, 3.4): a reconnect
+// Publish frames wait their turn in the connection's pacer (pacer.js), behind the subscribes of a reconnect: a reconnect
 // with a full outbox, or publish() in a loop, would otherwise flood the server's bucket and be closed with 4502.
 
 import { ClientErrorCodes, MeshError } from './codes.js';
@@ -16,6 +16,7 @@ import { CHANNEL_RE, ID_RE } from './util.js';
  * @property {unknown} data
  * @property {boolean} critical
  * @property {number} sentOn generation of the connection it was last sent on
+ * @property {import('./pacer.js').Paced | null} paced its turn in the pacer, while it waits there
  * @property {(p: Published) => void} resolve
  * @property {(e: MeshError) => void} reject
  * @property {unknown} [timer]
@@ -28,8 +29,7 @@ import { CHANNEL_RE, ID_RE } from './util.js';
  * @property {() => number} connGen the current connection's generation
  * @property {() => string} newId a message id
  * @property {(ms: number, fn: () => void) => void} later runs `fn` after `ms` if still on the same connection
- * @property {() => ({ ratePerSecond: number, rateBurst: number } | null)} limits the current welcome's, null if none
- * @property {() => number} now the clock the timers run on
+ * @property {import('./pacer.js').Pacer} pacer the connection's pacer, shared with every frame the client sends
  * @property {(fn: () => void, ms: number) => unknown} setTimeout
  * @property {(id: any) => void} clearTimeout
  * @property {number} outboxLimit
@@ -59,14 +59,6 @@ export class Outbox {
   /** @type {OutboxEntry[]} */
   #entries = [];
   #host;
-  // The pacer: a token bucket per connection, like the server's, and the publishes waiting for a token in send order
-  // (a Set: FIFO, and an entry waits at most once).
-  /** @type {Set<OutboxEntry>} */
-  #paced = new Set();
-  #pacedGen = -1;
-  #tokens = 0;
-  #refilledAt = 0;
-  #drainScheduled = false;
 
   /** @param {OutboxHost} host */
   constructor(host) {
@@ -92,7 +84,8 @@ export class Outbox {
     }
     return new Promise((resolve, reject) => {
       /** @type {OutboxEntry} */
-      const entry = { id: id ?? this.#host.newId(), channel, data, critical: critical === true, sentOn: -1, resolve, reject };
+      const entry = { id: id ?? this.#host.newId(), channel, data, critical: critical === true, sentOn: -1,
+        paced: null, resolve, reject };
       entry.timer = this.#host.setTimeout(() => {
         this.#drop(entry);
         reject(new MeshError(ClientErrorCodes.TIMEOUT, `no acknowledgement within ${timeoutMs} ms; the message may or `
@@ -109,72 +102,26 @@ export class Outbox {
    */
   resend(gen) {
     if (this.#host.connGen() !== gen) return;
-    this.#pacerFor(gen);
     for (const entry of this.#entries) {
-      if (entry.sentOn !== gen) this.#paced.add(entry);
+      if (entry.sentOn !== gen) this.#pace(entry);
     }
-    this.#drain();
   }
 
-  /** @param {OutboxEntry} entry */
+  /**
+   * Sends it in its turn (an entry waits at most once).
+   * @param {OutboxEntry} entry
+   */
   #pace(entry) {
-    this.#pacerFor(this.#host.connGen());
-    this.#paced.add(entry);
-    this.#drain();
-  }
-
-  /**
-   * The server's bucket is per connection: a new one starts full, and nothing waits on it yet.
-   * @param {number} gen
-   */
-  #pacerFor(gen) {
-    if (this.#pacedGen !== gen) {
-      this.#pacedGen = gen;
-      this.#paced.clear();
-      this.#tokens = Infinity; // capped to the capacity by the first #takeToken
-      this.#refilledAt = this.#host.now();
-      this.#drainScheduled = false; // the old connection's timer is dropped by `later`
-    }
-  }
-
-  /** Sends waiting entries while there are tokens; then, if some still wait, comes back when the next token is due. */
-  #drain() {
-    const announced = this.#host.limits(); // an older server announces none: no pacing
-    const limits = announced && announced.ratePerSecond > 0 && announced.rateBurst > 0 ? announced : null;
-    for (const entry of this.#paced) {
-      const waitMs = limits ? this.#takeToken(limits) : 0;
-      if (waitMs > 0) {
-        if (!this.#drainScheduled) {
-          this.#drainScheduled = true;
-          this.#host.later(waitMs, () => {
-            this.#drainScheduled = false;
-            this.#drain();
-          });
-        }
-        return;
-      }
-      this.#paced.delete(entry);
+    const pacer = this.#host.pacer;
+    if (pacer.waiting(entry.paced)) return;
+    const gen = this.#host.connGen();
+    const paced = () => {
+      if (this.#host.connGen() !== gen) return false;
       this.#send(entry);
-    }
-  }
-
-  /**
-   * Takes a token if one is there. Half the server's burst: the other half stays for the subscribes, pings and acks
-   * sent at the same time; 80 % of its rate: headroom for the heartbeat.
-   * @param {{ ratePerSecond: number, rateBurst: number }} limits
-   * @returns {number} 0 if taken, else the milliseconds until the next token
-   */
-  #takeToken({ ratePerSecond, rateBurst }) {
-    const capacity = Math.max(1, Math.floor(rateBurst / 2));
-    const perSecond = ratePerSecond * 0.8;
-    const now = this.#host.now();
-    this.#tokens = Math.min(capacity, this.#tokens + ((now - this.#refilledAt) * perSecond) / 1000);
-    this.#refilledAt = now;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil(((1 - this.#tokens) * 1000) / perSecond));
+      return true;
+    };
+    entry.paced = paced;
+    pacer.send(paced);
   }
 
   /** @param {OutboxEntry} entry */
@@ -193,7 +140,7 @@ export class Outbox {
   #drop(entry) {
     const i = this.#entries.indexOf(entry);
     if (i >= 0) this.#entries.splice(i, 1);
-    this.#paced.delete(entry);
+    this.#host.pacer.cancel(entry.paced);
     this.#host.clearTimeout(entry.timer);
     return i >= 0;
   }
@@ -229,8 +176,8 @@ export class Outbox {
 
   /** @param {MeshError} error */
   rejectAll(error) {
-    this.#paced.clear();
     for (const entry of this.#entries.splice(0)) {
+      this.#host.pacer.cancel(entry.paced);
       this.#host.clearTimeout(entry.timer);
       entry.reject(error);
     }

@@ -14,7 +14,8 @@ import { CHANNEL_RE } from './util.js';
 
 /**
  * One channel the client keeps subscribed. `sentOn` and `subscribedOn` hold the connection generation (one per
- * welcome) on which the subscribe was sent and answered.
+ * welcome) on which the subscribe was sent (or the SSE URL subscribed it) and answered; `queued` is its subscribe
+ * while that waits its turn in the pacer, `ackQueued` its ack.
  * @typedef {object} Subscription
  * @property {string} channel
  * @property {boolean} presence
@@ -30,6 +31,9 @@ import { CHANNEL_RE } from './util.js';
  * @property {number} ackSent highest seq acked in this epoch
  * @property {number} connMax highest seq delivered on this connection (the server refuses acks above it)
  * @property {boolean} gapAnnounced the server announced the next jump in seq with a `gap`
+ * @property {import('./pacer.js').Paced | null} queued
+ * @property {import('./pacer.js').Paced | null} ackQueued
+ * @property {boolean} ackForce the waiting ack re-acks a redelivered duplicate (see #flushAck)
  */
 
 /**
@@ -42,6 +46,7 @@ import { CHANNEL_RE } from './util.js';
  * @typedef {object} SubscriptionsHost
  * @property {import('./util.js').Emitter<MeshEventMap>['emit']} emit
  * @property {(frame: object) => boolean} send sends on the current connection once welcomed
+ * @property {import('./pacer.js').Pacer} pacer every frame waits its turn in it (PROTOCOL 3.4)
  * @property {() => number} connGen the current connection's generation
  * @property {() => boolean} connected whether the client is connected
  * @property {(prefix: string) => string} nextId a request id
@@ -151,14 +156,21 @@ export class Subscriptions {
     if (!sub) return Promise.resolve(false);
     this.#subs.delete(channel);
     rejectWaiters(sub, new MeshError(ClientErrorCodes.UNSUBSCRIBED, `unsubscribed from ${channel}`));
+    const pacer = this.#host.pacer;
+    pacer.cancel(sub.queued); // a subscribe still waiting its turn is never sent
+    pacer.cancel(sub.ackQueued);
     if (!this.#host.connected() || sub.sentOn !== this.#host.connGen()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const id = this.#host.nextId('u');
       this.#requests.set(id, { kind: 'unsubscribe', channel, resolve });
-      if (!this.#host.send({ type: 'unsubscribe', id, channel })) {
-        this.#requests.delete(id);
-        resolve(true);
-      }
+      pacer.send(() => {
+        if (!this.#requests.has(id)) return false; // the connection ended meanwhile: done
+        if (!this.#host.send({ type: 'unsubscribe', id, channel })) {
+          this.#requests.delete(id);
+          resolve(true);
+        }
+        return true;
+      });
     });
   }
 
@@ -186,7 +198,8 @@ export class Subscriptions {
 
   /**
    * Once connected: subscribes (with its position) every channel not yet sent on this connection, the user channel
-   * first. Stops if the connection changes meanwhile.
+   * first, in this order through the pacer (ahead of the outbox's publishes, which the client queues after them).
+   * Stops if the connection changes meanwhile.
    * @param {number} gen
    * @returns {boolean} whether the connection is still `gen`
    */
@@ -211,17 +224,31 @@ export class Subscriptions {
     for (const sub of this.#subs.values()) rejectWaiters(sub, error);
   }
 
-  /** @param {Subscription} sub */
+  /**
+   * Subscribes on this connection in its turn in the pacer: the frame is made when it goes out, so it carries the
+   * position, presence and info of that moment, and is not sent at all if the subscription was dropped meanwhile. One
+   * subscribe per subscription waits at a time.
+   * @param {Subscription} sub
+   */
   #sendSubscribe(sub) {
-    const id = this.#host.nextId('s');
-    /** @type {Record<string, unknown>} */
-    const frame = { type: 'subscribe', id, channel: sub.channel };
-    if (sub.position) frame.position = { epoch: sub.position.epoch, seq: sub.position.seq };
-    if (sub.presence) frame.presence = true;
-    if (sub.presence && sub.info !== undefined) frame.info = sub.info;
-    sub.sentOn = this.#host.connGen();
-    this.#requests.set(id, { kind: 'subscribe', channel: sub.channel, frame });
-    this.#host.send(frame);
+    const pacer = this.#host.pacer;
+    if (pacer.waiting(sub.queued)) return;
+    const gen = this.#host.connGen();
+    const paced = () => {
+      if (this.#subs.get(sub.channel) !== sub || this.#host.connGen() !== gen) return false;
+      const id = this.#host.nextId('s');
+      /** @type {Record<string, unknown>} */
+      const frame = { type: 'subscribe', id, channel: sub.channel };
+      if (sub.position) frame.position = { epoch: sub.position.epoch, seq: sub.position.seq };
+      if (sub.presence) frame.presence = true;
+      if (sub.presence && sub.info !== undefined) frame.info = sub.info;
+      sub.sentOn = gen;
+      this.#requests.set(id, { kind: 'subscribe', channel: sub.channel, frame });
+      this.#host.send(frame);
+      return true;
+    };
+    sub.queued = paced;
+    pacer.send(paced);
   }
 
   /**
@@ -304,6 +331,7 @@ export class Subscriptions {
     const sub = this.#subs.get(channel);
     if (!sub) return;
     for (const req of this.#requests.values()) if (req.kind === 'subscribe' && req.channel === channel) return;
+    if (this.#host.pacer.waiting(sub.queued)) return; // a subscribe waiting its turn: it will be sent after the end
     this.#subs.delete(channel);
     if (channel === this.#userChannel) this.#userChannelEnded = true;
     rejectWaiters(sub, new MeshError(ClientErrorCodes.UNSUBSCRIBED, `the server ended the subscription to ${channel}`,
@@ -423,9 +451,11 @@ export class Subscriptions {
   }
 
   /**
-   * Sends the cumulative ack: the highest handled critical seq below every critical still being handled (an ack
-   * covers every critical event up to its seq), never above what this connection delivered (the server refuses
-   * that). `force` re-acks for a redelivered duplicate, whose earlier ack may have been lost with its connection.
+   * Sends the cumulative ack, in its turn in the pacer: the highest handled critical seq below every critical still
+   * being handled (an ack covers every critical event up to its seq), never above what this connection delivered (the
+   * server refuses that). `force` re-acks for a redelivered duplicate, whose earlier ack may have been lost with its
+   * connection. One ack per subscription waits at a time; its seq is worked out when it goes out, so acks due while
+   * it waits travel in that one frame.
    * @param {Subscription} sub
    * @param {boolean} force
    */
@@ -434,16 +464,27 @@ export class Subscriptions {
       this.#heldAcks.set(sub, this.#heldAcks.get(sub) === true || force);
       return;
     }
-    if (!this.#host.connected() || sub.subscribedOn !== this.#host.connGen()) return;
-    let limit = Infinity;
-    for (const s of sub.inflight) limit = Math.min(limit, s);
-    let seq = 0;
-    for (const s of sub.done) if (s < limit && s <= sub.connMax && s > seq) seq = s;
-    if (force) seq = Math.max(seq, Math.min(sub.ackSent, sub.connMax, limit - 1));
-    if (seq <= 0 || (!force && seq <= sub.ackSent)) return;
-    if (!this.#host.send({ type: 'ack', channel: sub.channel, seq })) return;
-    sub.ackSent = Math.max(sub.ackSent, seq);
-    for (const s of sub.done) if (s <= seq) sub.done.delete(s);
+    const gen = this.#host.connGen();
+    if (!this.#host.connected() || sub.subscribedOn !== gen) return;
+    const pacer = this.#host.pacer;
+    if (pacer.waiting(sub.ackQueued)) {
+      sub.ackForce ||= force;
+      return;
+    }
+    if (ackDue(sub, force) <= 0) return;
+    sub.ackForce = force;
+    const paced = () => {
+      if (this.#subs.get(sub.channel) !== sub || sub.subscribedOn !== gen || this.#host.connGen() !== gen) return false;
+      const seq = ackDue(sub, sub.ackForce);
+      sub.ackForce = false;
+      if (seq <= 0) return false;
+      if (!this.#host.send({ type: 'ack', channel: sub.channel, seq })) return true;
+      sub.ackSent = Math.max(sub.ackSent, seq);
+      for (const s of sub.done) if (s <= seq) sub.done.delete(s);
+      return true;
+    };
+    sub.ackQueued = paced;
+    pacer.send(paced);
   }
 
   /** @param {Frame} f */
@@ -499,8 +540,23 @@ function newSubscription(channel) {
   return {
     channel, presence: false, info: undefined, position: null, waiters: [], sentOn: -1, subscribedOn: -1,
     members: null, critical: new Set(), inflight: new Set(), done: new Set(), ackSent: 0, connMax: 0,
-    gapAnnounced: false,
+    gapAnnounced: false, queued: null, ackQueued: null, ackForce: false,
   };
+}
+
+/**
+ * The seq the next ack of a subscription carries, 0 if none is due (see Subscriptions#flushAck).
+ * @param {Subscription} sub
+ * @param {boolean} force
+ * @returns {number}
+ */
+function ackDue(sub, force) {
+  let limit = Infinity;
+  for (const s of sub.inflight) limit = Math.min(limit, s);
+  let seq = 0;
+  for (const s of sub.done) if (s < limit && s <= sub.connMax && s > seq) seq = s;
+  if (force) seq = Math.max(seq, Math.min(sub.ackSent, sub.connMax, limit - 1));
+  return seq <= 0 || (!force && seq <= sub.ackSent) ? 0 : seq;
 }
 
 /**

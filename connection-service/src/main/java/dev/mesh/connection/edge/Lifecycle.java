@@ -185,6 +185,18 @@ public final class Lifecycle {
                         "user has " + result.count() + " connections, the maximum"));
                 return Future.failedFuture("too many connections");
               }
+              if (shared.draining() && session.state() == Session.State.OPENING) {
+                // The node began to drain (shutdown, rejoin) while this one was registering:
+                // drainAll did not see it, as it was not open yet. Welcomed now, it would stay on a
+                // node that is going away, unregistered by nobody, until the server closed it
+                // without a goodbye. Undo it and send the client on, as drainAll does. (Checked
+                // while still OPENING: a peer that left meanwhile takes the branch below.)
+                untrack.accept(session);
+                displace(result);
+                registry.unregister(identity.userId(), identity.connectionId());
+                refuse(session, Disconnect.serverShutdown(retryHint()));
+                return Future.failedFuture("draining");
+              }
               if (!session.opened()) {
                 // The peer went away while we were registering: undo, but still close what the
                 // registration displaced.

@@ -1,6 +1,7 @@
 package dev.mesh.bench.chaos;
 
 import dev.mesh.bench.client.BenchTokens;
+import dev.mesh.bench.client.PageClient;
 import dev.mesh.bench.client.RawWebSocket;
 import dev.mesh.bench.process.MeshProcesses;
 import dev.mesh.bench.process.ProcStats;
@@ -53,6 +54,7 @@ public final class FuzzScenario extends Scenario {
           traffic.subscribers(pages, List.of(edge.endpoint), pagePolicy()), Duration.ofSeconds(60));
       Traffic.get(
           traffic.publishers(1, List.of(edge.endpoint), pagePolicy()), Duration.ofSeconds(30));
+      Map<PageClient, Integer> closesAtStart = traffic.closeMark();
       traffic.startPublishing(scale.ratePerPublisher(), 50);
       sleep(Duration.ofSeconds(1));
       long rssBefore = ProcStats.rssBytes(pid);
@@ -90,10 +92,8 @@ public final class FuzzScenario extends Scenario {
           acknowledged && caughtUp && tally.lost() == 0,
           tally.lost() + " events lost by healthy pages");
       check(tally.duplicates() == 0, tally.duplicates() + " duplicates at healthy pages");
-      check(
-          traffic.subscribers().stream().allMatch(p -> p.closeCodes().isEmpty())
-              && traffic.publishers().stream().allMatch(p -> p.closeCodes().isEmpty()),
-          "a healthy page was closed");
+      String healthyClosed = Traffic.closedSince(closesAtStart);
+      check(healthyClosed.isEmpty(), "a healthy page was closed: " + healthyClosed);
 
       Map<Integer, Long> closeCounts = new TreeMap<>();
       closes.forEach((code, count) -> closeCounts.put(code, count.get()));

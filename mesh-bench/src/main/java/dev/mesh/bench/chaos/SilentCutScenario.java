@@ -3,6 +3,7 @@ package dev.mesh.bench.chaos;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.mesh.bench.client.BenchTokens;
+import dev.mesh.bench.client.PageClient;
 import dev.mesh.bench.client.RawWebSocket;
 import dev.mesh.bench.process.MeshProcesses;
 import dev.mesh.bench.process.Prometheus;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -57,6 +59,7 @@ public final class SilentCutScenario extends Scenario {
           traffic.subscribers(pages, List.of(edge.endpoint), pagePolicy()), Duration.ofSeconds(60));
       Traffic.get(
           traffic.publishers(1, List.of(edge.endpoint), pagePolicy()), Duration.ofSeconds(30));
+      Map<PageClient, Integer> closesAtStart = traffic.closeMark();
       traffic.startPublishing(scale.ratePerPublisher(), 50);
       double zombiesBefore = metric(edge.node, "mesh_zombies_terminated_total");
       double activeBefore = metric(edge.node, "mesh_connections_active");
@@ -177,9 +180,8 @@ public final class SilentCutScenario extends Scenario {
             acknowledged && caughtUp && tally.lost() == 0,
             tally.lost() + " events lost by healthy pages");
         check(tally.duplicates() == 0, tally.duplicates() + " duplicates at healthy pages");
-        check(
-            traffic.subscribers().stream().allMatch(p -> p.closeCodes().isEmpty()),
-            "a healthy page was closed");
+        String healthyClosed = Traffic.closedSince(closesAtStart);
+        check(healthyClosed.isEmpty(), "a healthy page was closed: " + healthyClosed);
 
         String detection =
             "server closed zombie (4000) "

@@ -11,8 +11,11 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -351,6 +354,37 @@ final class Traffic implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /**
+   * Every page's close count now. Closes before the mark belong to setting the pages up (an
+   * admission deferral, 4006, is how a node spreads 2,000 connects); closes after it happened while
+   * the scenario ran.
+   */
+  Map<PageClient, Integer> closeMark() {
+    Map<PageClient, Integer> mark = new LinkedHashMap<>(); // PageClient: identity equality
+    subscribers.forEach(p -> mark.put(p, p.closeCodes().size()));
+    publishers.forEach(p -> mark.put(p, p.closeCodes().size()));
+    return mark;
+  }
+
+  /**
+   * The pages closed since the mark, and the close codes they saw since (each code counted once per
+   * page); empty when none was.
+   */
+  static String closedSince(Map<PageClient, Integer> mark) {
+    Map<Integer, Long> codes = new TreeMap<>();
+    long closed = 0;
+    for (Map.Entry<PageClient, Integer> entry : mark.entrySet()) {
+      List<Integer> seen = entry.getKey().closeCodes();
+      if (seen.size() > entry.getValue()) {
+        closed++;
+        seen.subList(entry.getValue(), seen.size()).stream()
+            .distinct()
+            .forEach(code -> codes.merge(code, 1L, Long::sum));
+      }
+    }
+    return closed == 0 ? "" : closed + " of " + mark.size() + " pages closed, by code " + codes;
   }
 
   static <T> T get(Future<T> future, Duration timeout) {
