@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.BusClient;
+import dev.mesh.common.protocol.Position;
+import dev.mesh.common.replay.PublishResult;
 import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.common.routing.SendResult;
 import dev.mesh.common.routing.SendToUser;
@@ -19,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -459,9 +462,7 @@ class ResumeTest {
             first -> {
               List<Future<?>> opened = new ArrayList<>();
               for (int i = 0; i < pages; i++) {
-                opened.add(
-                    publisher.openAcks(
-                        "t" + i, channel, new dev.mesh.common.protocol.Position(first.epoch(), 0)));
+                opened.add(publisher.openAcks("t" + i, channel, new Position(first.epoch(), 0)));
               }
               return Future.all(opened).map(v -> first.epoch());
             })
@@ -509,6 +510,94 @@ class ResumeTest {
               }
               return Future.all(done).map(v -> clients);
             });
+  }
+
+  @Test
+  @DisplayName(
+      "pending critical events past the resume-acks byte bound are still redelivered, each page its own")
+  void pendingPastTheByteBoundAreRedelivered(Vertx vertx, VertxTestContext test) {
+    Tokens tokens = new Tokens(vertx);
+    String channel = "heavy";
+    // 20 critical events of 60 KB: more than ResumeAcks.MAX_EVENTS_BYTES holds (17 of them).
+    String filler = "x".repeat(60_000);
+    Map<String, Long> cursors = Map.of("whole", 0L, "within", 2L, "tail", 18L);
+    nodes
+        .startReplay()
+        .compose(
+            replay -> {
+              ReplayClient publisher = new ReplayClient(replay.node().vertx());
+              Future<String> epoch = Future.succeededFuture(null);
+              for (int i = 1; i <= 20; i++) {
+                String id = "c" + i;
+                epoch =
+                    epoch.compose(
+                        e ->
+                            publisher
+                                .publish(
+                                    channel, id, JsonNodeFactory.instance.textNode(filler), true)
+                                .map(PublishResult::epoch));
+              }
+              return epoch.compose(
+                  e -> {
+                    List<Future<?>> opened = new ArrayList<>();
+                    cursors.forEach(
+                        (user, seq) ->
+                            opened.add(publisher.openAcks(user, channel, new Position(e, seq))));
+                    return Future.all(opened).map(v -> e);
+                  });
+            })
+        .compose(
+            epoch ->
+                nodes
+                    .start()
+                    .compose(
+                        edge -> {
+                          Map<String, Future<TestClient>> pages = new HashMap<>();
+                          cursors.forEach(
+                              (user, seq) ->
+                                  pages.put(
+                                      user,
+                                      TestClient.connect(
+                                              vertx,
+                                              edge.port(),
+                                              tokens.valid(user),
+                                              "s-" + user,
+                                              "t",
+                                              "p")
+                                          .compose(client -> client.welcome().map(w -> client))
+                                          .compose(
+                                              client -> {
+                                                client.send(
+                                                    subscribe(
+                                                        "s",
+                                                        channel,
+                                                        new JsonObject()
+                                                            .put("epoch", epoch)
+                                                            .put("seq", 20)));
+                                                return client
+                                                    .await(f -> "c20".equals(f.getString("id")))
+                                                    .map(f -> client);
+                                              })));
+                          return Future.all(new ArrayList<>(pages.values())).map(v -> pages);
+                        }))
+        .onComplete(
+            test.succeeding(
+                pages ->
+                    test.verify(
+                        () -> {
+                          pages.forEach(
+                              (user, page) ->
+                                  assertThat(
+                                          page.result().framesOfType("event").stream()
+                                              .map(f -> f.getString("id"))
+                                              .toList())
+                                      .as(user + ": every event after its cursor, once, in order")
+                                      .containsExactlyElementsOf(
+                                          LongStream.rangeClosed(cursors.get(user) + 1, 20)
+                                              .mapToObj(seq -> "c" + seq)
+                                              .toList()));
+                          test.completeNow();
+                        })));
   }
 
   @Test

@@ -13,6 +13,7 @@ import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.AckResult;
 import dev.mesh.common.replay.HistoryPage;
+import dev.mesh.common.replay.PendingCritical;
 import dev.mesh.common.replay.PublishRequest;
 import dev.mesh.common.replay.PublishResult;
 import dev.mesh.common.replay.ReplayClient;
@@ -25,6 +26,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -756,7 +758,11 @@ class ReplayServiceTest {
                               .as("an existing cursor is kept; refused positions open nothing")
                               .containsExactly(1L, 0L, 2L, 0L, 0L);
                           assertThat(reply.users())
-                              .extracting(u -> u.events().stream().map(Envelope::id).toList())
+                              .extracting(
+                                  u ->
+                                      reply.pendingOf(u).events().stream()
+                                          .map(Envelope::id)
+                                          .toList())
                               .containsExactly(
                                   List.of("c3"),
                                   List.of("c1", "c3"),
@@ -786,22 +792,19 @@ class ReplayServiceTest {
                     .map(
                         all -> {
                           ResumeAcks shared = all.resultAt(0);
-                          dev.mesh.common.replay.PendingCritical gina = all.resultAt(1);
-                          dev.mesh.common.replay.PendingCritical ivan = all.resultAt(2);
+                          PendingCritical gina = all.resultAt(1);
+                          PendingCritical ivan = all.resultAt(2);
                           assertThat(shared.users())
+                              .extracting(shared::pendingOf)
                               .as("without open: the cursors as they are, the same as one by one")
-                              .containsExactly(
-                                  new ResumeAcks.User(
-                                      "gina", epoch, gina.acked(), gina.events(), gina.more()),
-                                  new ResumeAcks.User(
-                                      "ivan", epoch, ivan.acked(), ivan.events(), ivan.more()));
+                              .containsExactly(gina, ivan);
                           assertThat(shared.users().get(1).more()).isTrue();
                           assertThat(all.<AckResult>resultAt(3).seq())
                               .as("the cursor it opened is stored")
                               .isEqualTo(2);
                           ResumeAcks none = all.resultAt(4);
                           assertThat(none.users().get(0).epoch()).isNull();
-                          assertThat(none.users().get(0).events()).isEmpty();
+                          assertThat(none.pendingOf(none.users().get(0)).events()).isEmpty();
                           return epoch;
                         }))
         .compose(
@@ -809,6 +812,129 @@ class ReplayServiceTest {
                 expectFailure(
                     client.resumeAcks(channel, List.of(), true, null), ErrorCodes.BAD_REQUEST))
         .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName(
+      "resume-acks sends each pending event once; each user's slice is exactly its own pending events")
+  void resumeAcksSendsEachEventOnce(VertxTestContext test) {
+    String channel = "room:resume-once";
+    ReplayClient client = clientOn(0);
+    List<PublishRequest> events =
+        IntStream.rangeClosed(1, 6)
+            .mapToObj(i -> new PublishRequest(channel, "c" + i, IntNode.valueOf(i), i % 3 != 0))
+            .toList();
+    Load.publishAll(client, events, 1)
+        .map(published -> published.get(0).epoch())
+        .compose(
+            epoch ->
+                clientOn(1)
+                    .resumeAcks(
+                        channel,
+                        List.of(
+                            new ResumeAcksRequest.User("low", epoch, 1),
+                            new ResumeAcksRequest.User("high", epoch, 3)),
+                        true,
+                        null)
+                    .compose(
+                        reply ->
+                            Future.all(
+                                    client.pendingCritical("low", channel, null, null),
+                                    client.pendingCritical("high", channel, null, null))
+                                .map(
+                                    alone -> {
+                                      assertThat(reply.epoch()).isEqualTo(epoch);
+                                      assertThat(reply.events())
+                                          .extracting(Envelope::id)
+                                          .as("every pending event once, ascending")
+                                          .containsExactly("c2", "c4", "c5");
+                                      assertThat(reply.users())
+                                          .extracting(reply::pendingOf)
+                                          .as("each user's own, as mesh.replay.pending says")
+                                          .containsExactly(alone.resultAt(0), alone.resultAt(1));
+                                      assertThat(reply.pendingOf(reply.users().get(1)).events())
+                                          .extracting(Envelope::id)
+                                          .containsExactly("c4", "c5");
+                                      return null;
+                                    })))
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName(
+      "resume-acks keeps its events within the byte bound; users cut by it are told more, the others not")
+  void resumeAcksBoundsItsBytes(VertxTestContext test) {
+    String channel = "gapless:resume-bytes";
+    ReplayClient client = clientOn(0);
+    // 800 critical events of about 1 KiB (the cluster's largest): eight users whose cursors are 100
+    // apart together owe all of them, more than ResumeAcks.MAX_EVENTS_BYTES.
+    String filler = "x".repeat(1000);
+    List<PublishRequest> events =
+        IntStream.rangeClosed(1, 800)
+            .mapToObj(i -> new PublishRequest(channel, "b" + i, TextNode.valueOf(filler), true))
+            .toList();
+    Load.publishAll(client, events, 8)
+        .map(published -> published.get(0).epoch())
+        .compose(
+            epoch -> {
+              List<ResumeAcksRequest.User> users =
+                  IntStream.range(0, 8)
+                      .mapToObj(i -> new ResumeAcksRequest.User("u" + i, epoch, i * 100L))
+                      .toList();
+              return clientOn(1)
+                  .resumeAcks(channel, users, true, null)
+                  .compose(
+                      reply ->
+                          Future.all(
+                                  users.stream()
+                                      .map(
+                                          u ->
+                                              client.pendingCritical(
+                                                  u.userId(), channel, null, null))
+                                      .toList())
+                              .map(alone -> check(reply, alone.list())));
+            })
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  private static Void check(ResumeAcks reply, List<PendingCritical> alone) {
+    long bytes =
+        reply.events().stream()
+            .mapToLong(
+                e ->
+                    e.data().toString().getBytes(StandardCharsets.UTF_8).length
+                        + ResumeAcks.EVENT_OVERHEAD_BYTES)
+            .sum();
+    assertThat(bytes).isLessThanOrEqualTo(ResumeAcks.MAX_EVENTS_BYTES);
+    long perEvent = 1002 + ResumeAcks.EVENT_OVERHEAD_BYTES;
+    long fit = ResumeAcks.MAX_EVENTS_BYTES / perEvent;
+    assertThat(reply.events())
+        .extracting(Envelope::seq)
+        .as("the events from the first, ascending, as many as the bound holds")
+        .containsExactlyElementsOf(range(1, fit));
+    for (int i = 0; i < alone.size(); i++) {
+      ResumeAcks.User user = reply.users().get(i);
+      PendingCritical slice = reply.pendingOf(user);
+      PendingCritical own = alone.get(i);
+      assertThat(own.events()).hasSize(MAX_PAGE);
+      assertThat(own.events().subList(0, slice.events().size()))
+          .as("a user's slice begins its own pending events")
+          .isEqualTo(slice.events());
+      if (own.events().get(MAX_PAGE - 1).seq() <= fit) {
+        assertThat(slice).as(user.userId() + " was not cut").isEqualTo(own);
+        assertThat(reply.cutShort(slice)).isFalse();
+      } else {
+        assertThat(user.more()).as(user.userId() + " was cut").isTrue();
+        assertThat(reply.cutShort(slice)).isTrue();
+        assertThat(slice.events()).hasSize((int) Math.max(0, fit - i * 100L));
+      }
+    }
+    assertThat(reply.users())
+        .filteredOn(u -> reply.cutShort(reply.pendingOf(u)))
+        .extracting(ResumeAcks.User::userId)
+        .as("cut: the users whose pending events go past the bound")
+        .containsExactly("u6", "u7");
+    return null;
   }
 
   @Test

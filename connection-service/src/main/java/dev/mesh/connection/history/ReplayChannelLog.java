@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.HistoryPage;
+import dev.mesh.common.replay.PendingCritical;
 import dev.mesh.common.replay.PublishRequest;
 import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.common.replay.ResetCause;
-import dev.mesh.common.replay.ResumeAcks;
 import dev.mesh.common.replay.ResumeAcksRequest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -107,7 +108,11 @@ public final class ReplayChannelLog implements ChannelLog {
           boolean open = !channel.startsWith(ReplayClient.USER_CHANNEL_PREFIX);
           return acks.pending(
                   channel, new ResumeAcksRequest.User(userId, p.epoch(), p.head()), open)
-              .recover(
+              .compose(
+                  answer ->
+                      answer.cutShort()
+                          ? readOn(channel, userId, answer.pending())
+                          : Future.succeededFuture(answer.pending()),
                   e ->
                       isNoHandlers(e)
                           ? pendingOnItsOwn(channel, userId, p, open)
@@ -123,10 +128,37 @@ public final class ReplayChannelLog implements ChannelLog {
   }
 
   /**
+   * The rest of a user's pending events that the shared reply's byte bound left out, read as {@code
+   * mesh.replay.pending} alone would have: up to {@link #MAX_REDELIVER} in all, so that no page is
+   * redelivered fewer than it would have been without sharing. Should the read fail, or the epoch
+   * have changed meanwhile, the events already there are kept.
+   */
+  private Future<PendingCritical> readOn(String channel, String userId, PendingCritical first) {
+    List<Envelope> got = first.events();
+    Position after =
+        got.isEmpty() ? null : new Position(first.epoch(), got.get(got.size() - 1).seq());
+    return replay
+        .pendingCritical(userId, channel, after, MAX_REDELIVER - got.size())
+        .map(
+            rest -> {
+              if (got.isEmpty()) {
+                return rest;
+              }
+              if (!first.epoch().equals(rest.epoch())) {
+                return first;
+              }
+              List<Envelope> all = new ArrayList<>(got);
+              all.addAll(rest.events());
+              return new PendingCritical(channel, first.epoch(), first.acked(), all, rest.more());
+            })
+        .otherwise(first);
+  }
+
+  /**
    * The two requests per page of a replay-service that does not serve {@code
    * mesh.replay.resume-acks} yet (during a rolling upgrade).
    */
-  private Future<ResumeAcks.User> pendingOnItsOwn(
+  private Future<PendingCritical> pendingOnItsOwn(
       String channel, String userId, HistoryPage page, boolean open) {
     Future<?> cursor =
         open
@@ -134,9 +166,7 @@ public final class ReplayChannelLog implements ChannelLog {
                 .openAcks(userId, channel, new Position(page.epoch(), page.head()))
                 .otherwise(e -> null)
             : Future.succeededFuture();
-    return cursor
-        .compose(v -> replay.pendingCritical(userId, channel, null, MAX_REDELIVER))
-        .map(p -> new ResumeAcks.User(userId, p.epoch(), p.acked(), p.events(), p.more()));
+    return cursor.compose(v -> replay.pendingCritical(userId, channel, null, MAX_REDELIVER));
   }
 
   private static boolean isNoHandlers(Throwable e) {

@@ -1,5 +1,6 @@
 package dev.mesh.connection.history;
 
+import dev.mesh.common.replay.PendingCritical;
 import dev.mesh.common.replay.ResumeAcks;
 import dev.mesh.common.replay.ResumeAcksRequest;
 import io.vertx.core.AsyncResult;
@@ -42,8 +43,13 @@ final class ResumeAcksCoalescer {
 
   private record Key(String channel, boolean open) {}
 
-  private record Waiter(
-      ResumeAcksRequest.User user, Context context, Promise<ResumeAcks.User> answer) {}
+  /**
+   * A page's pending events, sliced from the shared reply, and whether the reply's byte bound cut
+   * them short (then the rest is read on its own, {@link ResumeAcks#cutShort}).
+   */
+  record Answer(PendingCritical pending, boolean cutShort) {}
+
+  private record Waiter(ResumeAcksRequest.User user, Context context, Promise<Answer> answer) {}
 
   /** A request in flight for a key, and the pages waiting for the next one. */
   private static final class Flight {
@@ -61,9 +67,10 @@ final class ResumeAcksCoalescer {
 
   /**
    * The pending critical events of {@code user} on {@code channel}, after opening its cursor at the
-   * user's position when {@code open}.
+   * user's position when {@code open}; at most the request's limit of them, fewer when the shared
+   * reply had to be cut ({@link Answer#cutShort}).
    */
-  Future<ResumeAcks.User> pending(String channel, ResumeAcksRequest.User user, boolean open) {
+  Future<Answer> pending(String channel, ResumeAcksRequest.User user, boolean open) {
     Key key = new Key(channel, open);
     Waiter waiter = new Waiter(user, Vertx.currentContext(), Promise.promise());
     boolean sendNow;
@@ -135,18 +142,23 @@ final class ResumeAcksCoalescer {
               continue;
             }
             ResumeAcks.User user = byUser.get(waiter.user().userId());
+            if (user == null) {
+              answer(
+                  waiter,
+                  Future.failedFuture(
+                      new IllegalStateException(
+                          "no answer for user " + waiter.user().userId() + " in resume-acks")));
+              continue;
+            }
+            PendingCritical pending = done.result().pendingOf(user);
             answer(
                 waiter,
-                user != null
-                    ? Future.succeededFuture(user)
-                    : Future.failedFuture(
-                        new IllegalStateException(
-                            "no answer for user " + waiter.user().userId() + " in resume-acks")));
+                Future.succeededFuture(new Answer(pending, done.result().cutShort(pending))));
           }
         });
   }
 
-  private static void answer(Waiter waiter, AsyncResult<ResumeAcks.User> done) {
+  private static void answer(Waiter waiter, AsyncResult<Answer> done) {
     if (waiter.context() == null) {
       waiter.answer().handle(done);
     } else {

@@ -16,6 +16,7 @@ import dev.mesh.common.replay.ResumeAcksRequest;
 import dev.mesh.common.replay.store.AckMark;
 import dev.mesh.common.replay.store.ChannelPolicy;
 import dev.mesh.common.replay.store.ReadResult;
+import dev.mesh.common.replay.store.StoredEvent;
 import dev.mesh.replay.ChannelRules;
 import dev.mesh.replay.ReplayMetrics;
 import dev.mesh.replay.store.ChannelStore;
@@ -24,14 +25,17 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Answers {@link Addresses#ACK} (a user's cumulative ack of a channel's critical events, stored in
@@ -186,7 +190,8 @@ public final class AckVerticle extends VerticleBase {
    * position the ack would refuse (not the current epoch, beyond the head, no history) keeps its
    * cursor as it is and still gets its pending events, as a page that ignores the refused ack does.
    * The channel's head is read once, the cursors opened with one call per distinct position, and
-   * the critical events read once per distinct cursor.
+   * the critical events read once per distinct cursor; the reply carries each distinct event once,
+   * within {@link ResumeAcks#MAX_EVENTS_BYTES}, for the edge to slice per user.
    */
   private void resumeAcks(BusRequest<ResumeAcksRequest> message) {
     ResumeAcksRequest request = message.body();
@@ -216,7 +221,7 @@ public final class AckVerticle extends VerticleBase {
                     byUser.get(userId), ack -> store.criticalAfter(channel, ack, limit, policy));
               }
               return Future.all(new ArrayList<>(reads.values()))
-                  .map(all -> reply(channel, userIds, byUser, reads));
+                  .map(all -> reply(channel, limit, userIds, byUser, reads));
             })
         .onSuccess(message::reply)
         .onFailure(failure -> fail(message, failure));
@@ -274,32 +279,69 @@ public final class AckVerticle extends VerticleBase {
             });
   }
 
+  /**
+   * Each distinct pending event once, ascending, within {@link ResumeAcks#MAX_EVENTS_BYTES}; each
+   * user told whether more of its events are pending than the edge's slice of them will hold.
+   */
   private ResumeAcks reply(
       String channel,
+      int limit,
       Set<String> userIds,
       Map<String, AckMark> byUser,
       Map<AckMark, Future<ReadResult>> reads) {
-    Map<AckMark, List<Envelope>> envelopes = new HashMap<>();
+    String epoch = null;
+    for (String userId : userIds) {
+      ReadResult result = reads.get(byUser.get(userId)).result();
+      if (result != null) {
+        epoch = result.epoch();
+        break;
+      }
+    }
+    // The reads ran one after another: should the epoch have changed between them, only the
+    // events of the first one found are sent, and the other users read theirs on their own.
+    NavigableMap<Long, StoredEvent> distinct = new TreeMap<>();
+    for (Future<ReadResult> read : reads.values()) {
+      ReadResult result = read.result();
+      if (result != null && result.epoch().equals(epoch)) {
+        result.events().forEach(event -> distinct.putIfAbsent(event.seq(), event));
+      }
+    }
+    List<Envelope> events = new ArrayList<>();
+    long bytes = 0;
+    long cutAt = Long.MAX_VALUE;
+    for (StoredEvent event : distinct.values()) {
+      long size =
+          (long) event.json().getBytes(StandardCharsets.UTF_8).length
+              + ResumeAcks.EVENT_OVERHEAD_BYTES;
+      if (!events.isEmpty() && bytes + size > ResumeAcks.MAX_EVENTS_BYTES) {
+        cutAt = event.seq();
+        break;
+      }
+      bytes += size;
+      events.add(event.toEnvelope(channel, epoch));
+    }
+    long firstLeftOut = cutAt;
     List<ResumeAcks.User> users = new ArrayList<>();
     for (String userId : userIds) {
       AckMark ack = byUser.get(userId);
       ReadResult result = reads.get(ack).result();
       if (result == null) {
-        users.add(new ResumeAcks.User(userId, null, 0, List.of(), false));
+        users.add(new ResumeAcks.User(userId, null, 0, false));
         continue;
       }
-      List<Envelope> events =
-          envelopes.computeIfAbsent(
-              ack,
-              a ->
-                  result.events().stream()
-                      .map(e -> e.toEnvelope(channel, result.epoch()))
-                      .toList());
-      metrics.pendingReturned(events.size());
       long acked = ack != null && ack.epoch().equals(result.epoch()) ? ack.seq() : 0;
-      users.add(new ResumeAcks.User(userId, result.epoch(), acked, events, result.more()));
+      List<StoredEvent> pending = result.events();
+      boolean cut;
+      if (result.epoch().equals(epoch)) {
+        int sent = (int) pending.stream().filter(event -> event.seq() < firstLeftOut).count();
+        cut = sent < pending.size();
+        metrics.pendingReturned(sent);
+      } else {
+        cut = !pending.isEmpty();
+      }
+      users.add(new ResumeAcks.User(userId, result.epoch(), acked, result.more() || cut));
     }
-    return new ResumeAcks(channel, users);
+    return new ResumeAcks(channel, epoch, limit, events, users);
   }
 
   private static void fail(BusRequest<?> message, Throwable failure) {

@@ -162,7 +162,8 @@ public final class ReplayClient {
    * For the users of pages resuming {@code channel} together: opens each one's ack cursor at its
    * position when {@code open} (as {@link #openAcks}), then returns each one's unacknowledged
    * critical events (as {@link #pendingCritical} without {@code after}), at most {@code limit}
-   * each.
+   * each, each distinct event once and all of them within {@link ResumeAcks#MAX_EVENTS_BYTES}
+   * ({@link ResumeAcks#pendingOf}, {@link ResumeAcks#cutShort}).
    */
   public Future<ResumeAcks> resumeAcks(
       String channel, List<ResumeAcksRequest.User> users, boolean open, Integer limit) {

@@ -2,35 +2,82 @@ package dev.mesh.common.replay;
 
 import dev.mesh.common.bus.MeshMessage;
 import dev.mesh.common.protocol.Envelope;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reply to {@code mesh.replay.resume-acks}: per user, in the order asked, what {@link
- * PendingCritical} would say for that user alone (one entry per distinct user, several pages of one
- * user sharing it).
+ * Reply to {@code mesh.replay.resume-acks}: the pending critical events of many users of one
+ * channel, each distinct event once. A user's pending events, what {@link PendingCritical} would
+ * say for that user alone, are the first {@code limit} of {@code events} above its {@code acked}
+ * ({@link #pendingOf}).
+ *
+ * <p>{@code events} is bounded to {@link #MAX_EVENTS_BYTES}: a user whose events were cut by that
+ * bound has {@code more} and fewer than {@code limit} events ({@link #cutShort}), and reads on with
+ * {@code mesh.replay.pending} after its last one.
  *
  * @param channel the channel
+ * @param epoch the channel's current epoch, null when the channel has no history
+ * @param limit most pending events per user
+ * @param events the users' pending critical events in {@code epoch}, distinct, ascending by seq
  * @param users one entry per distinct user asked for, in the order first asked
  */
-public record ResumeAcks(String channel, List<User> users) implements MeshMessage {
+public record ResumeAcks(
+    String channel, String epoch, int limit, List<Envelope> events, List<User> users)
+    implements MeshMessage {
+
+  /**
+   * Most bytes of {@code events} in one reply, counting each event's JSON payload plus {@link
+   * #EVENT_OVERHEAD_BYTES}. Repeating every user's events could make one bus message gigabytes (500
+   * users × 100 events × 64 KiB). 1 MiB holds the usual case, a few small critical events shared by
+   * all the users, with room to spare (about 1,500 events of 200 bytes), and fifteen of the
+   * largest; beyond it, only the users cut short read on, each on its own as without sharing.
+   */
+  public static final int MAX_EVENTS_BYTES = 1 << 20;
+
+  /**
+   * What an event costs besides its payload (channel, epoch, id, publisher: each at most 128
+   * characters, plus seq, time and the JSON around them), so that many tiny events are bounded too.
+   */
+  public static final int EVENT_OVERHEAD_BYTES = 512;
 
   public ResumeAcks {
+    events = events == null ? List.of() : List.copyOf(events);
     users = users == null ? List.of() : List.copyOf(users);
   }
 
   /**
-   * One user's pending critical events.
+   * One user's cursor.
    *
    * @param userId the user
-   * @param epoch the channel's current epoch, null when the channel has no history
+   * @param epoch the channel's epoch when its pending events were read, null when the channel has
+   *     no history; only when it is the reply's {@code epoch} are its events among {@code events}
    * @param acked the user's ack in {@code epoch} (0: nothing acknowledged)
-   * @param events the pending critical events, ascending by seq
-   * @param more true when more pending events exist after the last one returned
+   * @param more true when more pending events exist after the last of {@link #pendingOf} this user
    */
-  public record User(String userId, String epoch, long acked, List<Envelope> events, boolean more) {
+  public record User(String userId, String epoch, long acked, boolean more) {}
 
-    public User {
-      events = events == null ? List.of() : List.copyOf(events);
+  /** {@code user}'s pending events: the first {@code limit} of {@code events} above its ack. */
+  public PendingCritical pendingOf(User user) {
+    List<Envelope> mine = new ArrayList<>();
+    if (user.epoch() != null && user.epoch().equals(epoch)) {
+      for (Envelope event : events) {
+        if (mine.size() == limit) {
+          break;
+        }
+        if (event.seq() > user.acked()) {
+          mine.add(event);
+        }
+      }
     }
+    return new PendingCritical(channel, user.epoch(), user.acked(), mine, user.more());
+  }
+
+  /**
+   * Whether a user's {@code pending} (from {@link #pendingOf}) was cut short by {@link
+   * #MAX_EVENTS_BYTES}, or read in another epoch than the reply's: more are pending, yet fewer than
+   * {@code limit} are here, so the rest must be read after the last of them.
+   */
+  public boolean cutShort(PendingCritical pending) {
+    return pending.more() && pending.events().size() < limit;
   }
 }
