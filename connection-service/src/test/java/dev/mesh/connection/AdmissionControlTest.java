@@ -215,6 +215,10 @@ class AdmissionControlTest {
                                       sample(
                                           metrics, "mesh_admission_retry_after_seconds_count", ""))
                                   .isEqualTo((double) deferrals);
+                              assertThat(sample(metrics, "mesh_admission_pace_per_second", ""))
+                                  .as("the pace the hints are spaced for, at most the rate")
+                                  .isPositive()
+                                  .isLessThanOrEqualTo(RATE);
                               assertThat(edge.service().edge().node().sessionCount())
                                   .isEqualTo(PAGES);
                             });

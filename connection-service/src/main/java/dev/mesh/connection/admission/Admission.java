@@ -17,6 +17,13 @@ import java.util.function.LongSupplier;
  * they can be admitted. Nothing is held for a deferred client; the queue is only the time its slots
  * reach into the future, which elapses by itself.
  *
+ * <p>A slot is 1/rate, or longer when the node admits fewer than that: by Little's law a node that
+ * holds {@code maxInFlight} permits for {@code t} each admits {@code maxInFlight / t} a second, so
+ * the slot is at least the recent hold time (a moving average) over {@code maxInFlight}. Spaced at
+ * the configured rate alone, a storm on a node slowed down to a twentieth of it was told to come
+ * back twenty times too soon: each client was deferred again and again, every deferral an upgrade
+ * and a close, and the admissions that did go through waited past the clients' connect timeout.
+ *
  * <p>A {@link Permit} must be released when its connection is open or refused; a permit held longer
  * than {@link #MAX_HOLD_NANOS} (a path that forgot it) stops counting, so a bug cannot close the
  * door for good. Safe to call from any thread.
@@ -63,7 +70,9 @@ public final class Admission {
 
     public void release() {
       synchronized (Admission.this) {
-        held.remove(this);
+        if (held.remove(this)) {
+          observeHold(nanoClock.getAsLong() - acquiredNanos);
+        }
       }
     }
   }
@@ -80,6 +89,10 @@ public final class Admission {
   private final LongSupplier nanoClock;
   private final double tokensPerNano;
   private final long slotNanos;
+
+  /** Moving average of how long a permit is held; negative until one was released. */
+  private double holdNanos = -1;
+
   private final LinkedHashSet<Permit> held = new LinkedHashSet<>();
   private double tokens;
   private long refilledAt;
@@ -134,7 +147,7 @@ public final class Admission {
       // The queue has drained (or is about to): a new run starts after the shortest hint.
       queueStart = now + MIN_HINT_NANOS;
     }
-    long slot = Math.max(queueEnd, queueStart) + slotNanos;
+    long slot = Math.max(queueEnd, queueStart) + slotNanos();
     long maxHint = options.maxHint().toNanos();
     long wait;
     if (slot - now > maxHint) {
@@ -144,6 +157,29 @@ public final class Admission {
       wait = slot - now;
     }
     return new Deferral((wait + 999_999) / 1_000_000, cause, queued);
+  }
+
+  /** Weight of the latest hold in its moving average: about the last ten admissions count. */
+  private static final double HOLD_WEIGHT = 0.1;
+
+  private void observeHold(long nanos) {
+    holdNanos = holdNanos < 0 ? nanos : holdNanos + HOLD_WEIGHT * (nanos - holdNanos);
+  }
+
+  /**
+   * Time between two admissions at the pace this node can keep: 1/rate, or the hold time over the
+   * in-flight limit when that is longer.
+   */
+  private long slotNanos() {
+    if (holdNanos <= 0) {
+      return slotNanos;
+    }
+    return Math.max(slotNanos, (long) (holdNanos / options.maxInFlight()));
+  }
+
+  /** The admissions per second the hints are spaced for now (for metrics and tests). */
+  public synchronized double pacePerSecond() {
+    return 1e9 / slotNanos();
   }
 
   private void expireForgotten(long now) {
@@ -171,7 +207,7 @@ public final class Admission {
    * Slots handed out that are still to come at {@code now}: the clients queued ahead of a new one.
    */
   private long queuedAt(long now) {
-    return Math.max(0, queueEnd - Math.max(now, queueStart)) / slotNanos;
+    return Math.max(0, queueEnd - Math.max(now, queueStart)) / slotNanos();
   }
 
   public AdmissionOptions options() {

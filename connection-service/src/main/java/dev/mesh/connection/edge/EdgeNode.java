@@ -62,7 +62,7 @@ public final class EdgeNode {
     this.channelSubscribers = channelSubscribers;
     this.registry = new RegistryClient(node, context, metrics.registerBatch::record);
     this.log = log;
-    metrics.admission(admission::inFlight, admission::queued);
+    metrics.admission(admission::inFlight, admission::queued, admission::pacePerSecond);
   }
 
   public EdgeOptions options() {

@@ -178,12 +178,21 @@ public final class ConnectionMetrics {
 
   /**
    * Gauges of the admission gate: connections being admitted, deferred clients whose slot is still
-   * to come.
+   * to come, the admissions per second the hints are spaced for.
    */
   public void admission(
-      java.util.function.IntSupplier inFlight, java.util.function.LongSupplier queued) {
+      java.util.function.IntSupplier inFlight,
+      java.util.function.LongSupplier queued,
+      java.util.function.DoubleSupplier pacePerSecond) {
     this.admissionInFlight = inFlight;
     this.admissionQueued = queued;
+    Gauge.builder(
+            "mesh_admission_pace", pacePerSecond, java.util.function.DoubleSupplier::getAsDouble)
+        .description(
+            "Admissions per second the deferral hints are spaced for: the admission rate, or"
+                + " fewer when admissions take long")
+        .baseUnit("per_second")
+        .register(registry);
     Gauge.builder("mesh_admission_in_flight", this, m -> m.admissionInFlight.getAsInt())
         .description("New connections between their upgrade and their welcome or refusal")
         .register(registry);

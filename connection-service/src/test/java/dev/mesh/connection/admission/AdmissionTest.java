@@ -91,6 +91,42 @@ class AdmissionTest {
 
   @Test
   @DisplayName(
+      "a node admitting slower than its rate spaces the hints at the pace it keeps: hold time over"
+          + " the in-flight limit")
+  void hintsFollowThePaceTheNodeKeeps() {
+    Admission gate = gate(1000, 1000, 2, Duration.ofSeconds(60));
+    assertThat(gate.pacePerSecond()).as("no admission finished yet: the rate").isEqualTo(1000.0);
+    Admission.Permit slow = (Admission.Permit) gate.enter();
+    gate.enter();
+    advanceMillis(400);
+    slow.release();
+    assertThat(gate.pacePerSecond())
+        .as("2 in flight for 400 ms each: 5 a second")
+        .isCloseTo(5.0, org.assertj.core.data.Offset.offset(0.001));
+    assertThat(gate.enter()).isInstanceOf(Admission.Permit.class);
+    List<Long> hints = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      hints.add(((Admission.Deferral) gate.enter()).retryAfterMs());
+    }
+    assertThat(hints)
+        .as("the shortest hint, then one 200 ms slot each")
+        .containsExactly(450L, 650L, 850L);
+  }
+
+  @Test
+  @DisplayName("admissions faster than the rate keep the rate's slot")
+  void quickHoldsKeepTheRate() {
+    Admission gate = gate(100, 100, 10, Duration.ofSeconds(60));
+    for (int i = 0; i < 10; i++) {
+      Admission.Permit permit = (Admission.Permit) gate.enter();
+      advanceMillis(5);
+      permit.release();
+    }
+    assertThat(gate.pacePerSecond()).isEqualTo(100.0);
+  }
+
+  @Test
+  @DisplayName(
       "past the longest hint the queue stops growing: later clients are spread over its second half")
   void longestHint() {
     Admission gate = gate(1, 1, 1000, Duration.ofSeconds(5));

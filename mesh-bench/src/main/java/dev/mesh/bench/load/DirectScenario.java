@@ -31,6 +31,9 @@ final class DirectScenario implements Scenario {
 
   private static final int IN_FLIGHT = 200;
 
+  /** Requests per second without {@code --rate}. */
+  static final int DEFAULT_RATE = 100;
+
   @Override
   public String description() {
     return "send-to-user across 2 nodes from a clustered caller at --rate requests/s: delivery latency";
@@ -46,7 +49,7 @@ final class DirectScenario implements Scenario {
     ctx.requireSocketsPerServer("direct (each of its 2 nodes)", (ctx.n() + 1L) / 2);
     int n = ctx.n();
     int events = ctx.events();
-    int rate = ctx.options.rate();
+    int rate = ctx.options.rateOr(DEFAULT_RATE);
     try (Target.Mesh target = ctx.mesh(2);
         Fleet fleet = ctx.fleet(n)) {
       fleet.label("direct");

@@ -12,7 +12,8 @@ import java.util.List;
  * @param events broadcasts or messages per page, where the scenario sends any
  * @param out where the result file and plots go
  * @param jfr where JFR recordings of the measured phases go; null: no profiling
- * @param rate requests per second of the direct scenario
+ * @param rate requests per second of the direct scenario, publishes per second of the storm; 0: the
+ *     scenario's default ({@link #rateOr})
  * @param runs times the scenario runs (headline figures: median and spread); null: the scenario's
  *     default
  * @param loops event loops of every server measured (raw Vert.x and the Mesh edge alike); the
@@ -48,7 +49,7 @@ record LoadOptions(
     if (events < 1) {
       throw new IllegalArgumentException("--events must be at least 1, was " + events);
     }
-    if (rate < 1) {
+    if (rate < 0) {
       throw new IllegalArgumentException("--rate must be at least 1 per second, was " + rate);
     }
     if (runs != null && runs < 1) {
@@ -70,6 +71,11 @@ record LoadOptions(
     args = List.copyOf(args);
   }
 
+  /** {@code --rate} when given, else the scenario's own default. */
+  int rateOr(int scenarioDefault) {
+    return rate > 0 ? rate : scenarioDefault;
+  }
+
   static LoadOptions parse(String[] argv, Path defaultOut) {
     if (argv.length == 0) {
       throw new IllegalArgumentException(USAGE);
@@ -79,7 +85,7 @@ record LoadOptions(
     int events = 20;
     Path out = defaultOut;
     Path jfr = null;
-    int rate = 100;
+    int rate = 0;
     Integer runs = null;
     List<Integer> loops = null;
     int generators = 0;
@@ -96,7 +102,13 @@ record LoadOptions(
           case "--events" -> events = Integer.parseInt(value);
           case "--out" -> out = Path.of(value);
           case "--jfr" -> jfr = Path.of(value);
-          case "--rate" -> rate = Integer.parseInt(value);
+          case "--rate" -> {
+            rate = Integer.parseInt(value);
+            if (rate < 1) {
+              throw new IllegalArgumentException(
+                  "--rate must be at least 1 per second, was " + rate);
+            }
+          }
           case "--runs" -> runs = Integer.parseInt(value);
           case "--loops" -> loops = parseList(value);
           case "--generators" -> generators = Integer.parseInt(value);

@@ -267,21 +267,21 @@ public final class MeshProcesses implements AutoCloseable {
     return String.join("\n", List.of(lines).subList(Math.max(0, lines.length - 40), lines.length));
   }
 
+  /** Every port this JVM has handed out: never given twice. */
+  private static final java.util.Set<Integer> HANDED_OUT =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /**
    * A free port below the ephemeral range (32768+): a port picked there could be taken, before the
    * service binds it, by another process's outgoing connection or by an event bus listening on port
    * 0.
    */
-  /** Every port this JVM has handed out: never given twice. */
-  private static final java.util.Set<Integer> HANDED_OUT =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
-
   private static int freePort() {
     for (int attempt = 0; attempt < 100; attempt++) {
       int candidate = 20_000 + ThreadLocalRandom.current().nextInt(10_000);
       // Free now is not enough: a port handed to a service that has not bound it yet looks free too
-      // (two services
-      // of one run once drew the same port and the second failed with "Address already in use").
+      // (two services of one run once drew the same port and the second failed with "Address
+      // already in use").
       if (!HANDED_OUT.add(candidate)) {
         continue;
       }

@@ -62,6 +62,15 @@ class LoadOptionsTest {
   }
 
   @Test
+  @DisplayName("--rate overrides each scenario's own default rate; without it the default holds")
+  void rateFallsBackToTheScenarioDefault() {
+    assertThat(parse("storm").rateOr(StormScenario.DEFAULT_PUBLISHES_PER_SECOND)).isEqualTo(2);
+    assertThat(parse("direct").rateOr(DirectScenario.DEFAULT_RATE)).isEqualTo(100);
+    assertThat(parse("storm", "--rate", "10").rateOr(StormScenario.DEFAULT_PUBLISHES_PER_SECOND))
+        .isEqualTo(10);
+  }
+
+  @Test
   @DisplayName("bad input is refused with a message naming the option")
   void errors() {
     for (List<String> bad :
@@ -72,6 +81,7 @@ class LoadOptionsTest {
             List.of("storm", "--nodes", "1"),
             List.of("storm", "--n", "ten"),
             List.of("storm", "--generators", "-1"),
+            List.of("storm", "--rate", "0"),
             List.of("storm", "--bogus", "1"),
             List.of("storm", "--n"))) {
       assertThatThrownBy(() -> parse(bad.toArray(String[]::new)))
