@@ -1,5 +1,6 @@
 package dev.mesh.connection.auth;
 
+import dev.mesh.common.identity.ClientIds;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +9,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Verifies one JWS compact token in the only safe order (docs/PROTOCOL.md §2.2): parse, algorithm
@@ -28,7 +28,6 @@ public final class TokenVerifier {
    */
   static final long MAX_NUMERIC_DATE = 253_402_300_799L;
 
-  private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
   private static final int MAX_KID_CHARS = 256;
 
   /**
@@ -216,7 +215,7 @@ public final class TokenVerifier {
       throw new AuthFailure(AuthFailure.Cause.CLAIMS, "token issued in the future (iat)");
     }
     Object subject = claims.getValue("sub");
-    if (!(subject instanceof String user) || !USER_ID.matcher(user).matches()) {
+    if (!(subject instanceof String user) || !ClientIds.isUserId(user)) {
       throw new AuthFailure(
           AuthFailure.Cause.CLAIMS, "sub must be 1-64 characters of A-Z a-z 0-9 _ . @ -");
     }

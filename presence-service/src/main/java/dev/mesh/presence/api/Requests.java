@@ -9,7 +9,6 @@ import dev.mesh.common.presence.ChannelQuery;
 import dev.mesh.common.presence.PresenceQuery;
 import io.vertx.core.eventbus.Message;
 import java.nio.charset.StandardCharsets;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,13 +17,10 @@ final class Requests {
 
   private static final Logger LOG = LoggerFactory.getLogger(Requests.class);
 
-  /** PROTOCOL.md 1.1: a user id is the token's {@code sub}, 1-64 characters of these. */
-  private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
-
   private Requests() {}
 
   static void checkUserId(String userId) {
-    if (userId == null || !USER_ID.matcher(userId).matches()) {
+    if (!ClientIds.isUserId(userId)) {
       throw BadRequest.of("userId must be 1-64 characters of A-Z a-z 0-9 _ . @ -");
     }
   }

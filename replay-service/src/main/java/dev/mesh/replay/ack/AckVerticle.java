@@ -239,7 +239,7 @@ public final class AckVerticle extends VerticleBase {
       if (user == null) {
         return Optional.of("a user is required");
       }
-      Optional<String> bad = ClientIds.checkId("userId", user.userId());
+      Optional<String> bad = ClientIds.checkUserId("userId", user.userId());
       if (bad.isPresent()) {
         return bad;
       }
@@ -353,6 +353,6 @@ public final class AckVerticle extends VerticleBase {
   }
 
   private static Optional<String> checkUserAndChannel(String userId, String channel) {
-    return ClientIds.checkId("userId", userId).or(() -> ClientIds.checkChannel(channel));
+    return ClientIds.checkUserId("userId", userId).or(() -> ClientIds.checkChannel(channel));
   }
 }

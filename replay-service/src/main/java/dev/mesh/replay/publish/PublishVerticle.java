@@ -41,7 +41,6 @@ public final class PublishVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(PublishVerticle.class);
   private static final Pattern PUBLISHER = Pattern.compile("[A-Za-z0-9_:.@-]{1,128}");
-  private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
 
   private final MeshNode node;
   private final ChannelRules rules;
@@ -251,7 +250,7 @@ public final class PublishVerticle extends VerticleBase {
                     : Optional.empty())
         .or(
             () ->
-                request.userId() != null && !USER_ID.matcher(request.userId()).matches()
+                request.userId() != null && !ClientIds.isUserId(request.userId())
                     ? Optional.of("userId must be 1-64 characters of A-Z a-z 0-9 _ . @ -")
                     : Optional.empty())
         .or(
