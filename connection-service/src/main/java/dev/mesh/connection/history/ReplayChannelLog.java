@@ -18,6 +18,8 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link ChannelLog} served by replay-service over the event bus. Redeliveries of unacknowledged
@@ -26,6 +28,8 @@ import java.util.List;
  * or live anyway.
  */
 public final class ReplayChannelLog implements ChannelLog {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ReplayChannelLog.class);
 
   private static final int MAX_REDELIVER = 100;
 
@@ -113,10 +117,20 @@ public final class ReplayChannelLog implements ChannelLog {
                       answer.cutShort()
                           ? readOn(channel, userId, answer.pending())
                           : Future.succeededFuture(answer.pending()),
-                  e ->
-                      isNoHandlers(e)
-                          ? pendingOnItsOwn(channel, userId, p, open)
-                          : Future.failedFuture(e))
+                  e -> {
+                    // Any failure of the shared request (a replay-service without the address
+                    // during a rolling upgrade, a timeout, one bad user refusing the batch) costs
+                    // only this page a second try on its own: acks are cumulative, so a page left
+                    // without its redelivery could acknowledge past the events it was owed.
+                    if (!isNoHandlers(e)) {
+                      LOG.debug(
+                          "event=resume-acks-failed channel={} user={} cause=\"{}\"",
+                          channel,
+                          userId,
+                          e.getMessage());
+                    }
+                    return pendingOnItsOwn(channel, userId, p, open);
+                  })
               .map(
                   pending ->
                       pending.epoch() != null && pending.epoch().equals(p.epoch())
@@ -155,8 +169,8 @@ public final class ReplayChannelLog implements ChannelLog {
   }
 
   /**
-   * The two requests per page of a replay-service that does not serve {@code
-   * mesh.replay.resume-acks} yet (during a rolling upgrade).
+   * The two requests per page, as before {@code mesh.replay.resume-acks}: for a replay-service that
+   * does not serve it yet (during a rolling upgrade), and for a page whose shared request failed.
    */
   private Future<PendingCritical> pendingOnItsOwn(
       String channel, String userId, HistoryPage page, boolean open) {
