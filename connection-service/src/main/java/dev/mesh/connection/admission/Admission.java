@@ -103,6 +103,9 @@ public final class Admission {
   /** Where the current run of the queue began: its first slot is one slot after it. */
   private long queueStart;
 
+  /** Slots handed out in the current run of the queue (its slots may differ in length). */
+  private long queueSlots;
+
   public Admission(AdmissionOptions options) {
     this(options, System::nanoTime);
   }
@@ -146,6 +149,7 @@ public final class Admission {
     if (queueEnd < now + MIN_HINT_NANOS) {
       // The queue has drained (or is about to): a new run starts after the shortest hint.
       queueStart = now + MIN_HINT_NANOS;
+      queueSlots = 0;
     }
     long slot = Math.max(queueEnd, queueStart) + slotNanos();
     long maxHint = options.maxHint().toNanos();
@@ -154,6 +158,7 @@ public final class Admission {
       wait = maxHint / 2 + ThreadLocalRandom.current().nextLong(maxHint / 2 + 1);
     } else {
       queueEnd = slot;
+      queueSlots++;
       wait = slot - now;
     }
     return new Deferral((wait + 999_999) / 1_000_000, cause, queued);
@@ -162,16 +167,24 @@ public final class Admission {
   /** Weight of the latest hold in its moving average: about the last ten admissions count. */
   private static final double HOLD_WEIGHT = 0.1;
 
+  /**
+   * Longest hold the average takes in: the browser client abandons an attempt without welcome after
+   * 10 s, so one stuck admission must not set the pace for the next ones.
+   */
+  static final long MAX_OBSERVED_HOLD_NANOS = 10_000_000_000L;
+
   private void observeHold(long nanos) {
-    holdNanos = holdNanos < 0 ? nanos : holdNanos + HOLD_WEIGHT * (nanos - holdNanos);
+    long hold = Math.min(nanos, MAX_OBSERVED_HOLD_NANOS);
+    holdNanos = holdNanos < 0 ? hold : holdNanos + HOLD_WEIGHT * (hold - holdNanos);
   }
 
   /**
-   * Time between two admissions at the pace this node can keep: 1/rate, or the hold time over the
-   * in-flight limit when that is longer.
+   * Time between two admissions at the pace this node can keep: 1/rate, or, while at least half the
+   * in-flight limit is taken, the hold time over the limit when that is longer. Below half the node
+   * keeps up and the rate binds; after a storm an idle node is back at its rate at once.
    */
   private long slotNanos() {
-    if (holdNanos <= 0) {
+    if (holdNanos <= 0 || held.size() * 2 < options.maxInFlight()) {
       return slotNanos;
     }
     return Math.max(slotNanos, (long) (holdNanos / options.maxInFlight()));
@@ -207,7 +220,13 @@ public final class Admission {
    * Slots handed out that are still to come at {@code now}: the clients queued ahead of a new one.
    */
   private long queuedAt(long now) {
-    return Math.max(0, queueEnd - Math.max(now, queueStart)) / slotNanos();
+    long ahead = queueEnd - Math.max(now, queueStart);
+    if (ahead <= 0 || queueSlots == 0) {
+      return 0;
+    }
+    // The slots of a run may differ in length (the pace changed while it grew): count them at
+    // the run's average slot, exact while the pace held.
+    return ahead * queueSlots / (queueEnd - queueStart);
   }
 
   public AdmissionOptions options() {

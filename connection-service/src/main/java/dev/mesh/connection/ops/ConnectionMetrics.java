@@ -186,8 +186,11 @@ public final class ConnectionMetrics {
       java.util.function.DoubleSupplier pacePerSecond) {
     this.admissionInFlight = inFlight;
     this.admissionQueued = queued;
+    // Held strongly: a gauge keeps only a weak reference to its object, and nothing else holds
+    // this supplier (a method reference made for the call).
     Gauge.builder(
             "mesh_admission_pace", pacePerSecond, java.util.function.DoubleSupplier::getAsDouble)
+        .strongReference(true)
         .description(
             "Admissions per second the deferral hints are spaced for: the admission rate, or"
                 + " fewer when admissions take long")

@@ -114,15 +114,35 @@ class AdmissionTest {
   }
 
   @Test
-  @DisplayName("admissions faster than the rate keep the rate's slot")
+  @DisplayName("admissions faster than the rate keep the rate's slot, even at half the limit")
   void quickHoldsKeepTheRate() {
     Admission gate = gate(100, 100, 10, Duration.ofSeconds(60));
+    for (int i = 0; i < 5; i++) {
+      gate.enter();
+    }
     for (int i = 0; i < 10; i++) {
       Admission.Permit permit = (Admission.Permit) gate.enter();
       advanceMillis(5);
       permit.release();
     }
+    assertThat(gate.inFlight()).isEqualTo(5);
     assertThat(gate.pacePerSecond()).isEqualTo(100.0);
+  }
+
+  @Test
+  @DisplayName(
+      "below half the in-flight limit the rate binds again; one stuck admission counts as 10 s")
+  void paceRecoversAndIgnoresOneStuckAdmission() {
+    Admission gate = gate(1000, 1000, 2, Duration.ofSeconds(60));
+    Admission.Permit stuck = (Admission.Permit) gate.enter();
+    Admission.Permit other = (Admission.Permit) gate.enter();
+    advanceMillis(30_000);
+    stuck.release();
+    assertThat(gate.pacePerSecond())
+        .as("a 30 s hold is taken in as 10 s: 2 per 10 s")
+        .isCloseTo(0.2, org.assertj.core.data.Offset.offset(0.001));
+    other.release();
+    assertThat(gate.pacePerSecond()).as("nothing in flight: the rate").isEqualTo(1000.0);
   }
 
   @Test
