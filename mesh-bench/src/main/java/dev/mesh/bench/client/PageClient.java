@@ -708,7 +708,11 @@ public final class PageClient implements LoadPage {
     }
     listener.onClosed(this, code);
     boolean terminal = code >= 4500 && code <= 4999;
-    if (stopped || held || !policy.reconnect() || terminal) {
+    // A deferral at admission (4006) is the server asking the page to come back later, not a lost
+    // connection: even a page that never reconnects follows it, as mesh-client's connect does, or
+    // a steady-state measurement would wait for a page that never tries again.
+    boolean deferred = code == 4006;
+    if (stopped || held || (!policy.reconnect() && !deferred) || terminal) {
       return;
     }
     // A deferral at admission (4006) is the server's answer, not a failed attempt: as in

@@ -69,4 +69,56 @@ class PageClientCloseCodeTest {
       throw new AssertionError(test.causeOfFailure());
     }
   }
+
+  @Test
+  @DisplayName("a page that never reconnects still comes back after a deferral (4006) and its hint")
+  void deferralIsFollowedWithoutReconnect(Vertx vertx, VertxTestContext test) throws Exception {
+    java.util.concurrent.atomic.AtomicInteger upgrades =
+        new java.util.concurrent.atomic.AtomicInteger();
+    HttpServer server =
+        vertx
+            .createHttpServer()
+            .webSocketHandler(
+                ws -> {
+                  if (upgrades.incrementAndGet() == 1) {
+                    ws.close((short) 4006, "retry-after=100");
+                  } else {
+                    ws.writeTextMessage(
+                        "{\"type\":\"welcome\",\"connectionId\":\"c\",\"nodeId\":\"n\"}");
+                  }
+                });
+    server
+        .listen(0, "127.0.0.1")
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions());
+    PageClient page =
+        new PageClient(
+            vertx,
+            client,
+            "u",
+            "s",
+            "t",
+            "p",
+            () -> "token",
+            List.of(new Endpoint("127.0.0.1", server.actualPort())),
+            0,
+            ClientPolicy.fast().withoutReconnect());
+    page.start()
+        .onComplete(
+            test.succeeding(
+                v ->
+                    test.verify(
+                        () -> {
+                          assertThat(upgrades.get())
+                              .as("deferred once, then welcomed")
+                              .isEqualTo(2);
+                          test.completeNow();
+                        })));
+    assertThat(test.awaitCompletion(20, TimeUnit.SECONDS)).isTrue();
+    if (test.failed()) {
+      throw new AssertionError(test.causeOfFailure());
+    }
+  }
 }
