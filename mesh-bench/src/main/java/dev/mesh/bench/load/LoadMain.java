@@ -66,7 +66,7 @@ public final class LoadMain {
                     .put(
                         "generators",
                         options.generators() == 0 ? "automatic" : options.generators())
-                    .put("rate", options.rate())
+                    .put("rate", options.rate() == 0 ? "scenario default" : options.rate())
                     .put("nodes", options.nodes()))
             .put("startedAt", Instant.now().toString())
             .put("machine", Machine.describe());

@@ -48,21 +48,11 @@ class PageClientCloseCodeTest {
         .toCompletionStage()
         .toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions());
-    ClientPolicy policy =
-        ClientPolicy.fast().withoutReconnect().withConnectTimeout(Duration.ofMillis(500));
     PageClient page =
-        new PageClient(
+        page(
             vertx,
-            client,
-            "u",
-            "s",
-            "t",
-            "p",
-            () -> "token",
-            List.of(new Endpoint("127.0.0.1", server.actualPort())),
-            0,
-            policy);
+            server,
+            ClientPolicy.fast().withoutReconnect().withConnectTimeout(Duration.ofMillis(500)));
     page.start();
     assertThat(test.awaitCompletion(20, TimeUnit.SECONDS)).isTrue();
     if (test.failed()) {
@@ -92,19 +82,7 @@ class PageClientCloseCodeTest {
         .toCompletionStage()
         .toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions());
-    PageClient page =
-        new PageClient(
-            vertx,
-            client,
-            "u",
-            "s",
-            "t",
-            "p",
-            () -> "token",
-            List.of(new Endpoint("127.0.0.1", server.actualPort())),
-            0,
-            ClientPolicy.fast().withoutReconnect());
+    PageClient page = page(vertx, server, ClientPolicy.fast().withoutReconnect());
     page.start()
         .onComplete(
             test.succeeding(
@@ -120,5 +98,21 @@ class PageClientCloseCodeTest {
     if (test.failed()) {
       throw new AssertionError(test.causeOfFailure());
     }
+  }
+
+  /** One page of one identity against {@code server}. */
+  private static PageClient page(Vertx vertx, HttpServer server, ClientPolicy policy) {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions());
+    return new PageClient(
+        vertx,
+        client,
+        "u",
+        "s",
+        "t",
+        "p",
+        () -> "token",
+        List.of(new Endpoint("127.0.0.1", server.actualPort())),
+        0,
+        policy);
   }
 }
