@@ -758,6 +758,10 @@ class ReplayServiceTest {
                               .as("an existing cursor is kept; refused positions open nothing")
                               .containsExactly(1L, 0L, 2L, 0L, 0L);
                           assertThat(reply.users())
+                              .extracting(ResumeAcks.User::through)
+                              .as("each user's slice ends at the last of its own events")
+                              .containsOnly(3L);
+                          assertThat(reply.users())
                               .extracting(
                                   u ->
                                       reply.pendingOf(u).events().stream()

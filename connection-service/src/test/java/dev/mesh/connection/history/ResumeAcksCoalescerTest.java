@@ -32,7 +32,7 @@ class ResumeAcksCoalescerTest {
       Map<String, ResumeAcks.User> byUser = new LinkedHashMap<>();
       for (ResumeAcksRequest.User user : users) {
         byUser.putIfAbsent(
-            user.userId(), new ResumeAcks.User(user.userId(), EPOCH, user.seq(), open));
+            user.userId(), new ResumeAcks.User(user.userId(), EPOCH, user.seq(), open, user.seq()));
       }
       reply.complete(
           new ResumeAcks(channel, EPOCH, LIMIT, List.of(), new ArrayList<>(byUser.values())));
@@ -142,7 +142,7 @@ class ResumeAcksCoalescerTest {
                 EPOCH,
                 LIMIT,
                 List.of(),
-                List.of(new ResumeAcks.User("u3", EPOCH, 3, false))));
+                List.of(new ResumeAcks.User("u3", EPOCH, 3, false, 3L))));
     assertThat(a.failed()).isTrue();
     assertThat(b.result().pending().acked()).isEqualTo(3);
   }
@@ -164,8 +164,8 @@ class ResumeAcksCoalescerTest {
                 LIMIT,
                 List.of(event(2), event(4), event(5)),
                 List.of(
-                    new ResumeAcks.User("u1", EPOCH, 1, false),
-                    new ResumeAcks.User("u3", EPOCH, 3, true))));
+                    new ResumeAcks.User("u1", EPOCH, 1, false, 5L),
+                    new ResumeAcks.User("u3", EPOCH, 3, true, 5L))));
     assertThat(first.result().pending().events()).isEmpty();
     assertThat(low.result().pending().events())
         .extracting(Envelope::seq)

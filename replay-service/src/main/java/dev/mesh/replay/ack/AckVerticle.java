@@ -191,7 +191,8 @@ public final class AckVerticle extends VerticleBase {
    * cursor as it is and still gets its pending events, as a page that ignores the refused ack does.
    * The channel's head is read once, the cursors opened with one call per distinct position, and
    * the critical events read once per distinct cursor; the reply carries each distinct event once,
-   * within {@link ResumeAcks#MAX_EVENTS_BYTES}, for the edge to slice per user.
+   * within {@link ResumeAcks#MAX_EVENTS_BYTES}, and each user's last one, for the edge to slice per
+   * user.
    */
   private void resumeAcks(BusRequest<ResumeAcksRequest> message) {
     ResumeAcksRequest request = message.body();
@@ -326,20 +327,25 @@ public final class AckVerticle extends VerticleBase {
       AckMark ack = byUser.get(userId);
       ReadResult result = reads.get(ack).result();
       if (result == null) {
-        users.add(new ResumeAcks.User(userId, null, 0, false));
+        users.add(new ResumeAcks.User(userId, null, 0, false, null));
         continue;
       }
       long acked = ack != null && ack.epoch().equals(result.epoch()) ? ack.seq() : 0;
       List<StoredEvent> pending = result.events();
       boolean cut;
+      long through = acked;
       if (result.epoch().equals(epoch)) {
-        int sent = (int) pending.stream().filter(event -> event.seq() < firstLeftOut).count();
-        cut = sent < pending.size();
-        metrics.pendingReturned(sent);
+        List<StoredEvent> sent =
+            pending.stream().filter(event -> event.seq() < firstLeftOut).toList();
+        cut = sent.size() < pending.size();
+        if (!sent.isEmpty()) {
+          through = sent.get(sent.size() - 1).seq();
+        }
+        metrics.pendingReturned(sent.size());
       } else {
         cut = !pending.isEmpty();
       }
-      users.add(new ResumeAcks.User(userId, result.epoch(), acked, result.more() || cut));
+      users.add(new ResumeAcks.User(userId, result.epoch(), acked, result.more() || cut, through));
     }
     return new ResumeAcks(channel, epoch, limit, events, users);
   }

@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * Reply to {@code mesh.replay.resume-acks}: the pending critical events of many users of one
  * channel, each distinct event once. A user's pending events, what {@link PendingCritical} would
- * say for that user alone, are the first {@code limit} of {@code events} above its {@code acked}
- * ({@link #pendingOf}).
+ * say for that user alone, are those of {@code events} above its {@code acked} up to its {@code
+ * through} ({@link #pendingOf}).
  *
  * <p>{@code events} is bounded to {@link #MAX_EVENTS_BYTES}: a user whose events were cut by that
  * bound has {@code more} and fewer than {@code limit} events ({@link #cutShort}), and reads on with
@@ -53,15 +53,25 @@ public record ResumeAcks(
    *     no history; only when it is the reply's {@code epoch} are its events among {@code events}
    * @param acked the user's ack in {@code epoch} (0: nothing acknowledged)
    * @param more true when more pending events exist after the last of {@link #pendingOf} this user
+   * @param through the seq of the last of this user's pending events that {@code events} carries
+   *     ({@code acked} when none); null from a replay-service that predates it, whose users take
+   *     the first {@code limit} events above {@code acked}
    */
-  public record User(String userId, String epoch, long acked, boolean more) {}
+  public record User(String userId, String epoch, long acked, boolean more, Long through) {}
 
-  /** {@code user}'s pending events: the first {@code limit} of {@code events} above its ack. */
+  /**
+   * {@code user}'s pending events: those of {@code events} in {@code (acked, through]}. A range,
+   * not a count: the users' cursors are read one after another, so an event pushed out of history
+   * between two reads can be in {@code events} for another user without being among this user's.
+   * Counting it against this user's {@code limit} would push this user's last event out of its
+   * slice unannounced; within the range it is one more critical event redelivered, which is
+   * harmless.
+   */
   public PendingCritical pendingOf(User user) {
     List<Envelope> mine = new ArrayList<>();
     if (user.epoch() != null && user.epoch().equals(epoch)) {
       for (Envelope event : events) {
-        if (mine.size() == limit) {
+        if (user.through() == null ? mine.size() == limit : event.seq() > user.through()) {
           break;
         }
         if (event.seq() > user.acked()) {

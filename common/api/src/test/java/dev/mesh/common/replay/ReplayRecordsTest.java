@@ -60,4 +60,47 @@ class ReplayRecordsTest {
     }
     assertThat(((HistoryPage) roundTrip(messages.get(5))).mustReset()).isTrue();
   }
+
+  private static Envelope critical(long seq) {
+    return new Envelope(
+        "room:1",
+        "e1",
+        seq,
+        "m" + seq,
+        Instant.parse("2026-11-21T10:00:00Z"),
+        JsonNodeFactory.instance.numberNode((int) seq),
+        true);
+  }
+
+  @Test
+  @DisplayName(
+      "a shared resume-acks reply gives a user its own range, whatever another user's read added")
+  void resumeAcksSliceIsTheUsersRange() {
+    // Event 2 was pushed out of history between two cursor reads: it is in the list for u2, whose
+    // cursor was read first, but not among u1's three. Counting it against u1's limit of 3 would
+    // leave u1's event 5 out of its slice while "more" says nothing is missing.
+    ResumeAcks reply =
+        new ResumeAcks(
+            "room:1",
+            "e1",
+            3,
+            List.of(critical(2), critical(3), critical(4), critical(5), critical(6)),
+            List.of(
+                new ResumeAcks.User("u1", "e1", 1, false, 5L),
+                new ResumeAcks.User("u2", "e1", 1, true, 4L),
+                new ResumeAcks.User("u3", "e1", 6, false, 6L),
+                new ResumeAcks.User("old", "e1", 1, false, null)));
+    PendingCritical u1 = reply.pendingOf(reply.users().get(0));
+    assertThat(u1.events()).extracting(Envelope::seq).containsExactly(2L, 3L, 4L, 5L);
+    assertThat(reply.cutShort(u1)).isFalse();
+    assertThat(reply.pendingOf(reply.users().get(1)).events())
+        .extracting(Envelope::seq)
+        .containsExactly(2L, 3L, 4L);
+    assertThat(reply.pendingOf(reply.users().get(2)).events()).isEmpty();
+    assertThat(reply.pendingOf(reply.users().get(3)).events())
+        .as("a reply from a replay-service without through: the first limit above the ack")
+        .extracting(Envelope::seq)
+        .containsExactly(2L, 3L, 4L);
+    assertThat(roundTrip(reply)).isEqualTo(reply);
+  }
 }
