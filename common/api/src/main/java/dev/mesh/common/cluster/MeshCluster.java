@@ -84,6 +84,7 @@ public final class MeshCluster {
       // is the case here.
       java.security.Security.setProperty("networkaddress.cache.ttl", "1");
     }
+    HazelcastCallbacks.ensurePooled();
     Config config = hazelcastConfig(options);
     String nodeId = UUID.randomUUID().toString();
     config.getMemberAttributeConfig().setAttribute(VERTX_NODE_ID_ATTRIBUTE, nodeId);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.map.IMap;
 import com.hazelcast.spi.properties.ClusterProperty;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.bus.BusClient;
@@ -25,8 +26,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,6 +72,39 @@ class ClusteredEventBusTest {
         .toCompletionStage()
         .toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName(
+      "a Hazelcast future's callback runs on a pooled thread, never on a thread started for it")
+  void hazelcastCallbacksArePooled() throws Exception {
+    IMap<String, String> map = nodes.get(0).hazelcast().getMap("callbacks");
+    map.setAsync("k", "v").toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Set<String> threads = ConcurrentHashMap.newKeySet();
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      CompletableFuture<Void> called = new CompletableFuture<>();
+      // Reads of keys the other members own: their futures complete later, so the callback is
+      // run by Hazelcast's async executor, as Vert.x's Future.fromCompletionStage has it run.
+      nodes
+          .get(0)
+          .hazelcast()
+          .<String, String>getMap("callbacks")
+          .getAsync("key-" + i)
+          .whenComplete(
+              (value, failure) -> {
+                threads.add(Thread.currentThread().getName());
+                called.complete(null);
+              });
+      done.add(called);
+    }
+    CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    assertThat(threads)
+        .as("Hazelcast starts a thread per callback unless given a pool on a small machine")
+        .noneMatch(name -> name.matches("Thread-\\d+"));
+    assertThat(threads.size())
+        .as("callbacks on the pool, the common pool, or the calling thread when already complete")
+        .isLessThanOrEqualTo(Math.max(2, ForkJoinPool.getCommonPoolParallelism()) + 1);
   }
 
   @Test
