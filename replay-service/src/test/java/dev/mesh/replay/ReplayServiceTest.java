@@ -868,6 +868,66 @@ class ReplayServiceTest {
 
   @Test
   @DisplayName(
+      "resume-acks reads the 8 cursors the most users share; the other users are told to read on alone")
+  void resumeAcksBoundsItsReads(VertxTestContext test) {
+    String channel = "room:resume-reads";
+    ReplayClient client = clientOn(0);
+    List<PublishRequest> events =
+        IntStream.rangeClosed(1, 15)
+            .mapToObj(i -> new PublishRequest(channel, "r" + i, IntNode.valueOf(i), true))
+            .toList();
+    Load.publishAll(client, events, 1)
+        .map(published -> published.get(0).epoch())
+        .compose(
+            epoch -> {
+              // Twelve distinct cursors (0 to 11), the one at 0 shared by four users.
+              List<ResumeAcksRequest.User> users = new ArrayList<>();
+              for (int i = 0; i < 12; i++) {
+                users.add(new ResumeAcksRequest.User("d" + i, epoch, i));
+              }
+              for (int i = 1; i <= 3; i++) {
+                users.add(new ResumeAcksRequest.User("shared" + i, epoch, 0));
+              }
+              return clientOn(1)
+                  .resumeAcks(channel, users, true, null)
+                  .compose(
+                      reply ->
+                          Future.all(
+                                  users.stream()
+                                      .map(
+                                          u ->
+                                              client.pendingCritical(
+                                                  u.userId(), channel, null, null))
+                                      .toList())
+                              .map(
+                                  alone -> {
+                                    List<String> readAlone = new ArrayList<>();
+                                    for (int i = 0; i < users.size(); i++) {
+                                      ResumeAcks.User user = reply.users().get(i);
+                                      PendingCritical shared = reply.pendingOf(user);
+                                      PendingCritical own = alone.resultAt(i);
+                                      assertThat(own.events()).isNotEmpty();
+                                      if (reply.cutShort(shared)) {
+                                        assertThat(shared.events()).isEmpty();
+                                        readAlone.add(user.userId());
+                                      } else {
+                                        assertThat(shared)
+                                            .as("a read cursor's users get what pending says")
+                                            .isEqualTo(own);
+                                      }
+                                    }
+                                    assertThat(readAlone)
+                                        .as("12 distinct cursors, 8 read: 4 users read alone")
+                                        .hasSize(4)
+                                        .doesNotContain("d0", "shared1", "shared2", "shared3");
+                                    return null;
+                                  }));
+            })
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName(
       "resume-acks keeps its events within the byte bound; users cut by it are told more, the others not")
   void resumeAcksBoundsItsBytes(VertxTestContext test) {
     String channel = "gapless:resume-bytes";

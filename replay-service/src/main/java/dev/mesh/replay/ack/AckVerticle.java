@@ -47,6 +47,9 @@ import java.util.TreeMap;
  */
 public final class AckVerticle extends VerticleBase {
 
+  /** Most distinct ack cursors whose critical events one resume-acks request reads. */
+  static final int MAX_CURSOR_READS = 8;
+
   private final HazelcastInstance hazelcast;
   private final ChannelRules rules;
   private final int maxPageSize;
@@ -217,9 +220,8 @@ public final class AckVerticle extends VerticleBase {
         .compose(
             byUser -> {
               Map<AckMark, Future<ReadResult>> reads = new HashMap<>();
-              for (String userId : userIds) {
-                reads.computeIfAbsent(
-                    byUser.get(userId), ack -> store.criticalAfter(channel, ack, limit, policy));
+              for (AckMark cursor : mostShared(userIds, byUser)) {
+                reads.put(cursor, store.criticalAfter(channel, cursor, limit, policy));
               }
               return Future.all(new ArrayList<>(reads.values()))
                   .map(all -> reply(channel, limit, userIds, byUser, reads));
@@ -281,6 +283,25 @@ public final class AckVerticle extends VerticleBase {
   }
 
   /**
+   * The cursors read for one request: the {@link #MAX_CURSOR_READS} shared by the most users. Each
+   * read holds up to {@code limit} events of up to the channel's largest event size in memory at
+   * once; 500 users with 500 distinct cursors could otherwise hold 500 × 100 events of 64 KiB,
+   * gigabytes, for a reply bounded to 1 MiB anyway. The users of the other cursors are told to read
+   * on their own.
+   */
+  private static List<AckMark> mostShared(Set<String> userIds, Map<String, AckMark> byUser) {
+    Map<AckMark, Integer> users = new HashMap<>();
+    for (String userId : userIds) {
+      users.merge(byUser.get(userId), 1, Integer::sum);
+    }
+    return users.entrySet().stream()
+        .sorted(Map.Entry.<AckMark, Integer>comparingByValue().reversed())
+        .limit(MAX_CURSOR_READS)
+        .map(Map.Entry::getKey)
+        .toList();
+  }
+
+  /**
    * Each distinct pending event once, ascending, within {@link ResumeAcks#MAX_EVENTS_BYTES}; each
    * user told whether more of its events are pending than the edge's slice of them will hold.
    */
@@ -292,7 +313,8 @@ public final class AckVerticle extends VerticleBase {
       Map<AckMark, Future<ReadResult>> reads) {
     String epoch = null;
     for (String userId : userIds) {
-      ReadResult result = reads.get(byUser.get(userId)).result();
+      Future<ReadResult> read = reads.get(byUser.get(userId));
+      ReadResult result = read == null ? null : read.result();
       if (result != null) {
         epoch = result.epoch();
         break;
@@ -325,7 +347,15 @@ public final class AckVerticle extends VerticleBase {
     List<ResumeAcks.User> users = new ArrayList<>();
     for (String userId : userIds) {
       AckMark ack = byUser.get(userId);
-      ReadResult result = reads.get(ack).result();
+      Future<ReadResult> read = reads.get(ack);
+      if (read == null) {
+        // Its cursor was not read (mostShared): no events here, and "more" with none of them
+        // makes the edge read this user's pending events on its own.
+        long acked = ack != null && ack.epoch().equals(epoch) ? ack.seq() : 0;
+        users.add(new ResumeAcks.User(userId, epoch, acked, true, acked));
+        continue;
+      }
+      ReadResult result = read.result();
       if (result == null) {
         users.add(new ResumeAcks.User(userId, null, 0, false, null));
         continue;
