@@ -762,6 +762,10 @@ class ReplayServiceTest {
                               .as("each user's slice ends at the last of its own events")
                               .containsOnly(3L);
                           assertThat(reply.users())
+                              .extracting(ResumeAcks.User::own)
+                              .as("how many of its own each user's slice holds")
+                              .containsExactly(1, 2, 1, 2, 2);
+                          assertThat(reply.users())
                               .extracting(
                                   u ->
                                       reply.pendingOf(u).events().stream()
@@ -907,7 +911,7 @@ class ReplayServiceTest {
                                       PendingCritical shared = reply.pendingOf(user);
                                       PendingCritical own = alone.resultAt(i);
                                       assertThat(own.events()).isNotEmpty();
-                                      if (reply.cutShort(shared)) {
+                                      if (reply.cutShort(user, shared)) {
                                         assertThat(shared.events()).isEmpty();
                                         readAlone.add(user.userId());
                                       } else {
@@ -988,15 +992,15 @@ class ReplayServiceTest {
           .isEqualTo(slice.events());
       if (own.events().get(MAX_PAGE - 1).seq() <= fit) {
         assertThat(slice).as(user.userId() + " was not cut").isEqualTo(own);
-        assertThat(reply.cutShort(slice)).isFalse();
+        assertThat(reply.cutShort(user, slice)).isFalse();
       } else {
         assertThat(user.more()).as(user.userId() + " was cut").isTrue();
-        assertThat(reply.cutShort(slice)).isTrue();
+        assertThat(reply.cutShort(user, slice)).isTrue();
         assertThat(slice.events()).hasSize((int) Math.max(0, fit - i * 100L));
       }
     }
     assertThat(reply.users())
-        .filteredOn(u -> reply.cutShort(reply.pendingOf(u)))
+        .filteredOn(u -> reply.cutShort(u, reply.pendingOf(u)))
         .extracting(ResumeAcks.User::userId)
         .as("cut: the users whose pending events go past the bound")
         .containsExactly("u6", "u7");

@@ -115,7 +115,7 @@ public final class ReplayChannelLog implements ChannelLog {
               .compose(
                   answer ->
                       answer.cutShort()
-                          ? readOn(channel, userId, answer.pending())
+                          ? readOn(channel, userId, answer.pending(), answer.ownCount())
                           : Future.succeededFuture(answer.pending()),
                   e -> {
                     // Any failure of the shared request (a replay-service without the address
@@ -143,16 +143,18 @@ public final class ReplayChannelLog implements ChannelLog {
 
   /**
    * The rest of a user's pending events that the shared reply's byte bound left out, read as {@code
-   * mesh.replay.pending} alone would have: up to {@link #MAX_REDELIVER} in all, so that no page is
-   * redelivered fewer than it would have been without sharing. Should the read fail, or the epoch
-   * have changed meanwhile, the events already there are kept.
+   * mesh.replay.pending} alone would have: up to {@link #MAX_REDELIVER} of the user's own in all
+   * ({@code own} of them already there), so that no page is redelivered fewer than it would have
+   * been without sharing. Should the read fail, or the epoch have changed meanwhile, the events
+   * already there are kept.
    */
-  private Future<PendingCritical> readOn(String channel, String userId, PendingCritical first) {
+  private Future<PendingCritical> readOn(
+      String channel, String userId, PendingCritical first, int own) {
     List<Envelope> got = first.events();
     Position after =
         got.isEmpty() ? null : new Position(first.epoch(), got.get(got.size() - 1).seq());
     return replay
-        .pendingCritical(userId, channel, after, MAX_REDELIVER - got.size())
+        .pendingCritical(userId, channel, after, MAX_REDELIVER - own)
         .map(
             rest -> {
               if (got.isEmpty()) {

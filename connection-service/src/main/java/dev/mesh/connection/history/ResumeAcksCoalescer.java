@@ -44,10 +44,11 @@ final class ResumeAcksCoalescer {
   private record Key(String channel, boolean open) {}
 
   /**
-   * A page's pending events, sliced from the shared reply, and whether the reply's byte bound cut
-   * them short (then the rest is read on its own, {@link ResumeAcks#cutShort}).
+   * A page's pending events, sliced from the shared reply; how many of them are its user's own
+   * ({@link ResumeAcks#ownCount}); and whether they were cut short (then the rest is read on its
+   * own, {@link ResumeAcks#cutShort}).
    */
-  record Answer(PendingCritical pending, boolean cutShort) {}
+  record Answer(PendingCritical pending, int ownCount, boolean cutShort) {}
 
   private record Waiter(ResumeAcksRequest.User user, Context context, Promise<Answer> answer) {}
 
@@ -153,7 +154,11 @@ final class ResumeAcksCoalescer {
             PendingCritical pending = done.result().pendingOf(user);
             answer(
                 waiter,
-                Future.succeededFuture(new Answer(pending, done.result().cutShort(pending))));
+                Future.succeededFuture(
+                    new Answer(
+                        pending,
+                        done.result().ownCount(user, pending),
+                        done.result().cutShort(user, pending))));
           }
         });
   }

@@ -32,7 +32,8 @@ class ResumeAcksCoalescerTest {
       Map<String, ResumeAcks.User> byUser = new LinkedHashMap<>();
       for (ResumeAcksRequest.User user : users) {
         byUser.putIfAbsent(
-            user.userId(), new ResumeAcks.User(user.userId(), EPOCH, user.seq(), open, user.seq()));
+            user.userId(),
+            new ResumeAcks.User(user.userId(), EPOCH, user.seq(), open, user.seq(), 0));
       }
       reply.complete(
           new ResumeAcks(channel, EPOCH, LIMIT, List.of(), new ArrayList<>(byUser.values())));
@@ -142,7 +143,7 @@ class ResumeAcksCoalescerTest {
                 EPOCH,
                 LIMIT,
                 List.of(),
-                List.of(new ResumeAcks.User("u3", EPOCH, 3, false, 3L))));
+                List.of(new ResumeAcks.User("u3", EPOCH, 3, false, 3L, 0))));
     assertThat(a.failed()).isTrue();
     assertThat(b.result().pending().acked()).isEqualTo(3);
   }
@@ -164,8 +165,8 @@ class ResumeAcksCoalescerTest {
                 LIMIT,
                 List.of(event(2), event(4), event(5)),
                 List.of(
-                    new ResumeAcks.User("u1", EPOCH, 1, false, 5L),
-                    new ResumeAcks.User("u3", EPOCH, 3, true, 5L))));
+                    new ResumeAcks.User("u1", EPOCH, 1, false, 5L, 3),
+                    new ResumeAcks.User("u3", EPOCH, 3, true, 5L, 2))));
     assertThat(first.result().pending().events()).isEmpty();
     assertThat(low.result().pending().events())
         .extracting(Envelope::seq)

@@ -294,8 +294,12 @@ public final class AckVerticle extends VerticleBase {
     for (String userId : userIds) {
       users.merge(byUser.get(userId), 1, Integer::sum);
     }
+    // Ties go to the lowest position: its read holds the most events the others owe too.
     return users.entrySet().stream()
-        .sorted(Map.Entry.<AckMark, Integer>comparingByValue().reversed())
+        .sorted(
+            Map.Entry.<AckMark, Integer>comparingByValue()
+                .reversed()
+                .thenComparingLong(entry -> entry.getKey() == null ? -1 : entry.getKey().seq()))
         .limit(MAX_CURSOR_READS)
         .map(Map.Entry::getKey)
         .toList();
@@ -352,30 +356,33 @@ public final class AckVerticle extends VerticleBase {
         // Its cursor was not read (mostShared): no events here, and "more" with none of them
         // makes the edge read this user's pending events on its own.
         long acked = ack != null && ack.epoch().equals(epoch) ? ack.seq() : 0;
-        users.add(new ResumeAcks.User(userId, epoch, acked, true, acked));
+        users.add(new ResumeAcks.User(userId, epoch, acked, true, acked, 0));
         continue;
       }
       ReadResult result = read.result();
       if (result == null) {
-        users.add(new ResumeAcks.User(userId, null, 0, false, null));
+        users.add(new ResumeAcks.User(userId, null, 0, false, 0L, 0));
         continue;
       }
       long acked = ack != null && ack.epoch().equals(result.epoch()) ? ack.seq() : 0;
       List<StoredEvent> pending = result.events();
       boolean cut;
       long through = acked;
+      int own = 0;
       if (result.epoch().equals(epoch)) {
         List<StoredEvent> sent =
             pending.stream().filter(event -> event.seq() < firstLeftOut).toList();
         cut = sent.size() < pending.size();
+        own = sent.size();
         if (!sent.isEmpty()) {
           through = sent.get(sent.size() - 1).seq();
         }
-        metrics.pendingReturned(sent.size());
+        metrics.pendingReturned(own);
       } else {
         cut = !pending.isEmpty();
       }
-      users.add(new ResumeAcks.User(userId, result.epoch(), acked, result.more() || cut, through));
+      users.add(
+          new ResumeAcks.User(userId, result.epoch(), acked, result.more() || cut, through, own));
     }
     return new ResumeAcks(channel, epoch, limit, events, users);
   }

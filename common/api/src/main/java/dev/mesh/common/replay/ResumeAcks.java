@@ -12,8 +12,8 @@ import java.util.List;
  * through} ({@link #pendingOf}).
  *
  * <p>{@code events} is bounded to {@link #MAX_EVENTS_BYTES}: a user whose events were cut by that
- * bound has {@code more} and fewer than {@code limit} events ({@link #cutShort}), and reads on with
- * {@code mesh.replay.pending} after its last one.
+ * bound has {@code more} and fewer than {@code limit} of its own ({@link #cutShort}), and reads on
+ * with {@code mesh.replay.pending} after its last one.
  *
  * @param channel the channel
  * @param epoch the channel's current epoch, null when the channel has no history
@@ -56,16 +56,19 @@ public record ResumeAcks(
    * @param through the seq of the last of this user's pending events that {@code events} carries
    *     ({@code acked} when none); null from a replay-service that predates it, whose users take
    *     the first {@code limit} events above {@code acked}
+   * @param own how many of this user's own pending events {@code events} carries (the slice may
+   *     hold more, see {@link #pendingOf}); null from a replay-service that predates it
    */
-  public record User(String userId, String epoch, long acked, boolean more, Long through) {}
+  public record User(
+      String userId, String epoch, long acked, boolean more, Long through, Integer own) {}
 
   /**
    * {@code user}'s pending events: those of {@code events} in {@code (acked, through]}. A range,
    * not a count: the users' cursors are read one after another, so an event pushed out of history
    * between two reads can be in {@code events} for another user without being among this user's.
    * Counting it against this user's {@code limit} would push this user's last event out of its
-   * slice unannounced; within the range it is one more critical event redelivered, which is
-   * harmless.
+   * slice unannounced; within the range it is one more critical event redelivered (the slice can
+   * then hold more than {@code limit}), which is harmless.
    */
   public PendingCritical pendingOf(User user) {
     List<Envelope> mine = new ArrayList<>();
@@ -83,11 +86,20 @@ public record ResumeAcks(
   }
 
   /**
-   * Whether a user's {@code pending} (from {@link #pendingOf}) was cut short by {@link
-   * #MAX_EVENTS_BYTES}, or read in another epoch than the reply's: more are pending, yet fewer than
-   * {@code limit} are here, so the rest must be read after the last of them.
+   * How many of the user's own pending events its slice ({@code pending}, from {@link #pendingOf})
+   * holds: what counts against the events a page is redelivered at most.
    */
-  public boolean cutShort(PendingCritical pending) {
-    return pending.more() && pending.events().size() < limit;
+  public int ownCount(User user, PendingCritical pending) {
+    return user.own() == null ? pending.events().size() : user.own();
+  }
+
+  /**
+   * Whether {@code user}'s slice ({@code pending}, from {@link #pendingOf}) was cut short by {@link
+   * #MAX_EVENTS_BYTES}, by its cursor not being read, or by its events being read in another epoch
+   * than the reply's: more are pending, yet fewer than {@code limit} of its own are here, so the
+   * rest must be read after the last of them.
+   */
+  public boolean cutShort(User user, PendingCritical pending) {
+    return pending.more() && ownCount(user, pending) < limit;
   }
 }

@@ -86,21 +86,35 @@ class ReplayRecordsTest {
             3,
             List.of(critical(2), critical(3), critical(4), critical(5), critical(6)),
             List.of(
-                new ResumeAcks.User("u1", "e1", 1, false, 5L),
-                new ResumeAcks.User("u2", "e1", 1, true, 4L),
-                new ResumeAcks.User("u3", "e1", 6, false, 6L),
-                new ResumeAcks.User("old", "e1", 1, false, null)));
-    PendingCritical u1 = reply.pendingOf(reply.users().get(0));
-    assertThat(u1.events()).extracting(Envelope::seq).containsExactly(2L, 3L, 4L, 5L);
-    assertThat(reply.cutShort(u1)).isFalse();
-    assertThat(reply.pendingOf(reply.users().get(1)).events())
+                new ResumeAcks.User("u1", "e1", 1, false, 5L, 3),
+                new ResumeAcks.User("u2", "e1", 1, true, 4L, 3),
+                new ResumeAcks.User("u3", "e1", 6, false, 6L, 0),
+                new ResumeAcks.User("old", "e1", 1, false, null, null),
+                // Cut by the byte bound after its own 3 and 4 (5 is left out): event 2 fills its
+                // slice to the limit, yet only two of the three are its own.
+                new ResumeAcks.User("cut", "e1", 1, true, 4L, 2)));
+    ResumeAcks.User u1 = reply.users().get(0);
+    assertThat(reply.pendingOf(u1).events())
         .extracting(Envelope::seq)
-        .containsExactly(2L, 3L, 4L);
+        .containsExactly(2L, 3L, 4L, 5L);
+    assertThat(reply.cutShort(u1, reply.pendingOf(u1))).isFalse();
+    ResumeAcks.User u2 = reply.users().get(1);
+    assertThat(reply.pendingOf(u2).events()).extracting(Envelope::seq).containsExactly(2L, 3L, 4L);
+    assertThat(reply.cutShort(u2, reply.pendingOf(u2)))
+        .as("more, with the limit of its own: the rest waits for a later subscription")
+        .isFalse();
     assertThat(reply.pendingOf(reply.users().get(2)).events()).isEmpty();
-    assertThat(reply.pendingOf(reply.users().get(3)).events())
+    ResumeAcks.User old = reply.users().get(3);
+    assertThat(reply.pendingOf(old).events())
         .as("a reply from a replay-service without through: the first limit above the ack")
         .extracting(Envelope::seq)
         .containsExactly(2L, 3L, 4L);
+    ResumeAcks.User cut = reply.users().get(4);
+    assertThat(reply.pendingOf(cut).events()).extracting(Envelope::seq).containsExactly(2L, 3L, 4L);
+    assertThat(reply.ownCount(cut, reply.pendingOf(cut))).isEqualTo(2);
+    assertThat(reply.cutShort(cut, reply.pendingOf(cut)))
+        .as("cut by the bound: read on after 4, although the slice holds the limit")
+        .isTrue();
     assertThat(roundTrip(reply)).isEqualTo(reply);
   }
 }
