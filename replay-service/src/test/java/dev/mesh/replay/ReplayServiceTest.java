@@ -872,7 +872,7 @@ class ReplayServiceTest {
 
   @Test
   @DisplayName(
-      "resume-acks reads the 8 cursors the most users share; the other users are told to read on alone")
+      "resume-acks serves every cursor one read covers; past 8 reads the other users read alone")
   void resumeAcksBoundsItsReads(VertxTestContext test) {
     String channel = "room:resume-reads";
     ReplayClient client = clientOn(0);
@@ -894,40 +894,64 @@ class ReplayServiceTest {
               }
               return clientOn(1)
                   .resumeAcks(channel, users, true, null)
+                  .compose(reply -> readAlone(client, channel, users, reply, null))
+                  .map(
+                      alone -> {
+                        assertThat(alone)
+                            .as("one read from cursor 0 reaches the head: it serves all twelve")
+                            .isEmpty();
+                        return null;
+                      })
                   .compose(
-                      reply ->
-                          Future.all(
-                                  users.stream()
-                                      .map(
-                                          u ->
-                                              client.pendingCritical(
-                                                  u.userId(), channel, null, null))
-                                      .toList())
-                              .map(
-                                  alone -> {
-                                    List<String> readAlone = new ArrayList<>();
-                                    for (int i = 0; i < users.size(); i++) {
-                                      ResumeAcks.User user = reply.users().get(i);
-                                      PendingCritical shared = reply.pendingOf(user);
-                                      PendingCritical own = alone.resultAt(i);
-                                      assertThat(own.events()).isNotEmpty();
-                                      if (reply.cutShort(user, shared)) {
-                                        assertThat(shared.events()).isEmpty();
-                                        readAlone.add(user.userId());
-                                      } else {
-                                        assertThat(shared)
-                                            .as("a read cursor's users get what pending says")
-                                            .isEqualTo(own);
-                                      }
-                                    }
-                                    assertThat(readAlone)
-                                        .as("12 distinct cursors, 8 read: 4 users read alone")
-                                        .hasSize(4)
-                                        .doesNotContain("d0", "shared1", "shared2", "shared3");
-                                    return null;
-                                  }));
+                      v ->
+                          clientOn(1)
+                              .resumeAcks(channel, users, false, 2)
+                              .compose(reply -> readAlone(client, channel, users, reply, 2)))
+                  .map(
+                      alone -> {
+                        // With 2 events a read, each read covers one cursor: 0 to 7 are read.
+                        assertThat(alone)
+                            .as("8 reads at most: the users of cursors 8 to 11 read alone")
+                            .containsExactly("d8", "d9", "d10", "d11");
+                        return null;
+                      });
             })
         .onComplete(test.succeedingThenComplete());
+  }
+
+  /**
+   * The users of {@code reply} told to read on alone; every other user's slice checked against what
+   * {@code mesh.replay.pending} says for it alone.
+   */
+  private static Future<List<String>> readAlone(
+      ReplayClient client,
+      String channel,
+      List<ResumeAcksRequest.User> users,
+      ResumeAcks reply,
+      Integer limit) {
+    return Future.all(
+            users.stream()
+                .map(u -> client.pendingCritical(u.userId(), channel, null, limit))
+                .toList())
+        .map(
+            alone -> {
+              List<String> toReadAlone = new ArrayList<>();
+              for (int i = 0; i < users.size(); i++) {
+                ResumeAcks.User user = reply.users().get(i);
+                PendingCritical shared = reply.pendingOf(user);
+                PendingCritical own = alone.resultAt(i);
+                assertThat(own.events()).isNotEmpty();
+                if (reply.cutShort(user, shared)) {
+                  assertThat(shared.events()).isEmpty();
+                  toReadAlone.add(user.userId());
+                } else {
+                  assertThat(shared)
+                      .as(user.userId() + " gets what pending says for it alone")
+                      .isEqualTo(own);
+                }
+              }
+              return toReadAlone;
+            });
   }
 
   @Test

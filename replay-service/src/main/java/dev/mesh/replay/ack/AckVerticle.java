@@ -33,6 +33,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -219,12 +220,11 @@ public final class AckVerticle extends VerticleBase {
     cursors
         .compose(
             byUser -> {
+              Set<AckMark> distinct = new HashSet<>();
+              userIds.forEach(userId -> distinct.add(byUser.get(userId)));
               Map<AckMark, Future<ReadResult>> reads = new HashMap<>();
-              for (AckMark cursor : mostShared(userIds, byUser)) {
-                reads.put(cursor, store.criticalAfter(channel, cursor, limit, policy));
-              }
-              return Future.all(new ArrayList<>(reads.values()))
-                  .map(all -> reply(channel, limit, userIds, byUser, reads));
+              return readCursors(channel, new ArrayList<>(distinct), reads, null, limit, policy, 0)
+                  .map(done -> reply(channel, limit, userIds, byUser, reads));
             })
         .onSuccess(message::reply)
         .onFailure(failure -> fail(message, failure));
@@ -283,26 +283,103 @@ public final class AckVerticle extends VerticleBase {
   }
 
   /**
-   * The cursors read for one request: the {@link #MAX_CURSOR_READS} shared by the most users. Each
-   * read holds up to {@code limit} events of up to the channel's largest event size in memory at
-   * once; 500 users with 500 distinct cursors could otherwise hold 500 × 100 events of 64 KiB,
-   * gigabytes, for a reply bounded to 1 MiB anyway. The users of the other cursors are told to read
-   * on their own.
+   * Reads the critical events after the lowest of the {@code uncovered} cursors, then gives every
+   * cursor that read covers its own events from it, and reads again for the others: in the usual
+   * resume all the cursors sit within the last {@code limit} critical events, and one read that
+   * reaches the head serves them all. At most {@link #MAX_CURSOR_READS} reads: each holds up to
+   * {@code limit} events of up to the channel's largest event size, and 500 users with 500 distinct
+   * cursors could otherwise hold 500 × 100 events of 64 KiB, gigabytes, for a reply bounded to 1
+   * MiB anyway. Cursors still uncovered then are left out of {@code reads}, and their users are
+   * told to read on their own.
    */
-  private static List<AckMark> mostShared(Set<String> userIds, Map<String, AckMark> byUser) {
-    Map<AckMark, Integer> users = new HashMap<>();
-    for (String userId : userIds) {
-      users.merge(byUser.get(userId), 1, Integer::sum);
+  private Future<Void> readCursors(
+      String channel,
+      List<AckMark> uncovered,
+      Map<AckMark, Future<ReadResult>> reads,
+      String epoch,
+      int limit,
+      ChannelPolicy policy,
+      int done) {
+    if (uncovered.isEmpty() || done == MAX_CURSOR_READS) {
+      return Future.succeededFuture();
     }
-    // Ties go to the lowest position: its read holds the most events the others owe too.
-    return users.entrySet().stream()
-        .sorted(
-            Map.Entry.<AckMark, Integer>comparingByValue()
-                .reversed()
-                .thenComparingLong(entry -> entry.getKey() == null ? -1 : entry.getKey().seq()))
-        .limit(MAX_CURSOR_READS)
-        .map(Map.Entry::getKey)
-        .toList();
+    // A loop, not Stream.min: a user without a cursor is a null one, which Optional refuses.
+    AckMark lowest = uncovered.get(0);
+    for (AckMark cursor : uncovered) {
+      if (position(cursor, epoch) < position(lowest, epoch)) {
+        lowest = cursor;
+      }
+    }
+    AckMark readFrom = lowest;
+    return store
+        .criticalAfter(channel, readFrom, limit, policy)
+        .compose(
+            read -> {
+              reads.put(readFrom, Future.succeededFuture(read));
+              List<AckMark> rest = new ArrayList<>();
+              for (AckMark cursor : uncovered) {
+                if (Objects.equals(cursor, readFrom)) {
+                  continue;
+                }
+                Optional<ReadResult> covered =
+                    read == null ? Optional.empty() : coveredBy(read, readFrom, cursor, limit);
+                if (read == null) {
+                  // No history at all: nothing is pending after any cursor.
+                  reads.put(cursor, Future.succeededFuture(null));
+                } else if (covered.isPresent()) {
+                  reads.put(cursor, Future.succeededFuture(covered.get()));
+                } else {
+                  rest.add(cursor);
+                }
+              }
+              return readCursors(
+                  channel,
+                  rest,
+                  reads,
+                  read == null ? epoch : read.epoch(),
+                  limit,
+                  policy,
+                  done + 1);
+            });
+  }
+
+  /**
+   * Where a read after {@code cursor} starts in {@code epoch}: its seq when it is a cursor of that
+   * epoch, 0 otherwise (no cursor, or one of an earlier epoch, owes everything). Before the first
+   * read the epoch is not known, and every cursor counts at its seq.
+   */
+  private static long position(AckMark cursor, String epoch) {
+    if (cursor == null) {
+      return 0;
+    }
+    return epoch == null || cursor.epoch().equals(epoch) ? cursor.seq() : 0;
+  }
+
+  /**
+   * What a read after {@code cursor} would return, taken from {@code read} (after {@code
+   * readFrom}), when {@code read} holds all of it: the cursor is at or above where the read
+   * started, and the read either reached the head or holds {@code limit} events above the cursor.
+   */
+  private static Optional<ReadResult> coveredBy(
+      ReadResult read, AckMark readFrom, AckMark cursor, int limit) {
+    long start = position(readFrom, read.epoch());
+    long from = position(cursor, read.epoch());
+    if (from < start) {
+      return Optional.empty();
+    }
+    List<StoredEvent> above = read.events().stream().filter(e -> e.seq() > from).toList();
+    if (read.more() && above.size() < limit) {
+      return Optional.empty();
+    }
+    List<StoredEvent> own = above.size() > limit ? above.subList(0, limit) : above;
+    return Optional.of(
+        new ReadResult(
+            read.epoch(),
+            read.head(),
+            own,
+            read.more() || above.size() > limit,
+            read.reset(),
+            read.nextSeq()));
   }
 
   /**
@@ -353,7 +430,7 @@ public final class AckVerticle extends VerticleBase {
       AckMark ack = byUser.get(userId);
       Future<ReadResult> read = reads.get(ack);
       if (read == null) {
-        // Its cursor was not read (mostShared): no events here, and "more" with none of them
+        // Its cursor was not read (readCursors): no events here, and "more" with none of them
         // makes the edge read this user's pending events on its own.
         long acked = ack != null && ack.epoch().equals(epoch) ? ack.seq() : 0;
         users.add(new ResumeAcks.User(userId, epoch, acked, true, acked, 0));
