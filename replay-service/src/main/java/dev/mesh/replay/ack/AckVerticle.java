@@ -48,7 +48,7 @@ import java.util.TreeMap;
  */
 public final class AckVerticle extends VerticleBase {
 
-  /** Most distinct ack cursors whose critical events one resume-acks request reads. */
+  /** Most reads of critical events one resume-acks request makes (each from one cursor). */
   static final int MAX_CURSOR_READS = 8;
 
   private final HazelcastInstance hazelcast;
@@ -194,9 +194,9 @@ public final class AckVerticle extends VerticleBase {
    * position the ack would refuse (not the current epoch, beyond the head, no history) keeps its
    * cursor as it is and still gets its pending events, as a page that ignores the refused ack does.
    * The channel's head is read once, the cursors opened with one call per distinct position, and
-   * the critical events read once per distinct cursor; the reply carries each distinct event once,
-   * within {@link ResumeAcks#MAX_EVENTS_BYTES}, and each user's last one, for the edge to slice per
-   * user.
+   * the critical events read from the lowest cursor first, one read serving every cursor it covers
+   * ({@link #readCursors}); the reply carries each distinct event once, within {@link
+   * ResumeAcks#MAX_EVENTS_BYTES}, and each user's last one, for the edge to slice per user.
    */
   private void resumeAcks(BusRequest<ResumeAcksRequest> message) {
     ResumeAcksRequest request = message.body();
@@ -364,22 +364,18 @@ public final class AckVerticle extends VerticleBase {
       ReadResult read, AckMark readFrom, AckMark cursor, int limit) {
     long start = position(readFrom, read.epoch());
     long from = position(cursor, read.epoch());
-    if (from < start) {
+    // With a limit of 0 a read says nothing of what lies after it: each cursor is read itself.
+    if (from < start || limit == 0) {
       return Optional.empty();
     }
+    // The read holds at most limit events, so a covered cursor's are all those above it.
     List<StoredEvent> above = read.events().stream().filter(e -> e.seq() > from).toList();
     if (read.more() && above.size() < limit) {
       return Optional.empty();
     }
-    List<StoredEvent> own = above.size() > limit ? above.subList(0, limit) : above;
     return Optional.of(
         new ReadResult(
-            read.epoch(),
-            read.head(),
-            own,
-            read.more() || above.size() > limit,
-            read.reset(),
-            read.nextSeq()));
+            read.epoch(), read.head(), above, read.more(), read.reset(), read.nextSeq()));
   }
 
   /**
