@@ -136,7 +136,15 @@ public final class ReplayChannelLog implements ChannelLog {
                       pending.epoch() != null && pending.epoch().equals(p.epoch())
                           ? pending.events().stream().filter(e -> e.seq() <= start).toList()
                           : List.<Envelope>of())
-              .otherwise(List.of())
+              // Should the page's own reads fail too, its subscribe fails (unavailable, which the
+              // client retries): subscribed without its redelivery, the page could acknowledge
+              // past the critical events it was owed. Only a replay-service without acks at all
+              // (no handler) leaves nothing to redeliver.
+              .recover(
+                  e ->
+                      isNoHandlers(e)
+                          ? Future.succeededFuture(List.<Envelope>of())
+                          : Future.failedFuture(e))
               .map(redeliver -> toPage(p, redeliver));
         });
   }
@@ -145,8 +153,8 @@ public final class ReplayChannelLog implements ChannelLog {
    * The rest of a user's pending events that the shared reply's byte bound left out, read as {@code
    * mesh.replay.pending} alone would have: up to {@link #MAX_REDELIVER} of the user's own in all
    * ({@code own} of them already there), so that no page is redelivered fewer than it would have
-   * been without sharing. Should the read fail, or the epoch have changed meanwhile, the events
-   * already there are kept.
+   * been without sharing. Should the epoch have changed meanwhile, the events already there are
+   * kept; should the read fail, so does the page's redelivery (and its subscribe, retried).
    */
   private Future<PendingCritical> readOn(
       String channel, String userId, PendingCritical first, int own) {
@@ -166,8 +174,7 @@ public final class ReplayChannelLog implements ChannelLog {
               List<Envelope> all = new ArrayList<>(got);
               all.addAll(rest.events());
               return new PendingCritical(channel, first.epoch(), first.acked(), all, rest.more());
-            })
-        .otherwise(first);
+            });
   }
 
   /**
