@@ -20,9 +20,11 @@ final class Requests {
   private Requests() {}
 
   static void checkUserId(String userId) {
-    if (!ClientIds.isUserId(userId)) {
-      throw BadRequest.of("userId must be 1-64 characters of A-Z a-z 0-9 _ . @ -");
-    }
+    ClientIds.checkUserId("userId", userId)
+        .ifPresent(
+            problem -> {
+              throw BadRequest.of(problem);
+            });
   }
 
   static void check(PresenceQuery query) {

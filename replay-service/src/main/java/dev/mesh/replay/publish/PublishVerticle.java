@@ -250,9 +250,9 @@ public final class PublishVerticle extends VerticleBase {
                     : Optional.empty())
         .or(
             () ->
-                request.userId() != null && !ClientIds.isUserId(request.userId())
-                    ? Optional.of("userId must be 1-64 characters of A-Z a-z 0-9 _ . @ -")
-                    : Optional.empty())
+                request.userId() == null
+                    ? Optional.empty()
+                    : ClientIds.checkUserId("userId", request.userId()))
         .or(
             () ->
                 request.connectionId() != null
