@@ -13,7 +13,11 @@ import java.time.Duration;
  *     at once above that rate (bucket size)
  * @param maxInFlight {@code MESH_ADMISSION_MAX_IN_FLIGHT}, default {@value #DEFAULT_MAX_IN_FLIGHT}:
  *     connections between their upgrade (or SSE request) and their {@code welcome} or refusal at
- *     once (authentication, connect authorisation, registry write); a node slowed down admits fewer
+ *     once (authentication, connect authorisation, registry write); a node slowed down admits
+ *     fewer. An admission mostly waits (registry round trips), so the limit, not the cores, set the
+ *     pace of a storm: the survivor of a 10,000-page storm on 2 cores admitted 263 a second with
+ *     200, and 460-660 with 1,000 (docs/bench/README.md); the hints still follow the hold time it
+ *     measures
  * @param maxHint {@code MESH_ADMISSION_MAX_HINT}, default 60s: the longest retry-after hint; past
  *     it the queue of deferred clients stops growing and further ones are spread over its second
  *     half
@@ -22,7 +26,7 @@ public record AdmissionOptions(int ratePerSecond, int burst, int maxInFlight, Du
 
   public static final int DEFAULT_RATE_PER_SECOND = 1000;
   public static final int DEFAULT_BURST = 500;
-  public static final int DEFAULT_MAX_IN_FLIGHT = 200;
+  public static final int DEFAULT_MAX_IN_FLIGHT = 1000;
   public static final Duration DEFAULT_MAX_HINT = Duration.ofSeconds(60);
 
   public AdmissionOptions {
