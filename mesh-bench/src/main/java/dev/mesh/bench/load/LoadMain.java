@@ -58,6 +58,7 @@ public final class LoadMain {
                     .put("n", options.n())
                     .put("events", options.events())
                     .put("runs", runs)
+                    .put("warmupRuns", options.warmups())
                     .put(
                         "eventLoops",
                         options.loops() == null
@@ -83,6 +84,27 @@ public final class LoadMain {
                     + "-"
                     + Instant.now().toString().replace(":", "").substring(0, 15)
                     + ".json");
+    JsonArray warmups = new JsonArray();
+    for (int i = 1; i <= options.warmups(); i++) {
+      System.err.printf(
+          Locale.ROOT,
+          "%n== %s warm-up %d of %d, not measured (load average %.2f)%n",
+          options.scenario(),
+          i,
+          options.warmups(),
+          Machine.loadAverage());
+      JsonObject warmup =
+          new JsonObject()
+              .put("warmup", i)
+              .put("startedAt", Instant.now().toString())
+              .put("loadAverageAtStart", Machine.loadAverage());
+      Scenario.Run discarded = scenario.run(new LoadContext(options.unprofiled(), repo));
+      warmups.add(
+          warmup
+              .put("headline", Headlines.toJson(Headlines.aggregate(List.of(discarded.headline()))))
+              .put("finishedAt", Instant.now().toString()));
+      result.put("warmups", warmups);
+    }
     for (int i = 1; i <= runs; i++) {
       System.err.printf(
           Locale.ROOT,

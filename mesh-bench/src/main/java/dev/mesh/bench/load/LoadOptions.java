@@ -16,6 +16,10 @@ import java.util.List;
  *     scenario's default ({@link #rateOr})
  * @param runs times the scenario runs (headline figures: median and spread); null: the scenario's
  *     default
+ * @param warmups runs before the measured ones whose figures are left out of the headline (kept in
+ *     the result file): the servers and forked generators start fresh in every run, but this
+ *     process does not, and when it holds the pages itself its first run is measured with cold code
+ *     (the first storm of every set saw the kill 0.5-1.5 s later than the next ones)
  * @param loops event loops of every server measured (raw Vert.x and the Mesh edge alike); the
  *     fanout scenario takes a list and measures each; null: not given (the machine's cores; fanout:
  *     1,2)
@@ -32,14 +36,15 @@ record LoadOptions(
     Path jfr,
     int rate,
     Integer runs,
+    int warmups,
     List<Integer> loops,
     int generators,
     int nodes,
     List<String> args) {
 
   static final String USAGE =
-      "usage: mesh-bench/run load <scenario> [--n N] [--events M] [--runs R] [--loops L[,L2]]"
-          + " [--generators G] [--nodes K] [--out dir] [--jfr dir] [--rate R]\n  scenarios: "
+      "usage: mesh-bench/run load <scenario> [--n N] [--events M] [--runs R] [--warmup W]"
+          + " [--loops L[,L2]] [--generators G] [--nodes K] [--out dir] [--jfr dir] [--rate R]\n  scenarios: "
           + String.join(" ", Scenarios.names());
 
   LoadOptions {
@@ -55,6 +60,9 @@ record LoadOptions(
     if (runs != null && runs < 1) {
       throw new IllegalArgumentException("--runs must be at least 1, was " + runs);
     }
+    if (warmups < 0) {
+      throw new IllegalArgumentException("--warmup must be 0 or more, was " + warmups);
+    }
     if (loops != null && (loops.isEmpty() || loops.stream().anyMatch(l -> l < 1))) {
       throw new IllegalArgumentException(
           "--loops takes event loop counts of at least 1, was " + loops);
@@ -69,6 +77,12 @@ record LoadOptions(
     }
     loops = loops == null ? null : List.copyOf(loops);
     args = List.copyOf(args);
+  }
+
+  /** The same options without profiling: a warm-up run records nothing. */
+  LoadOptions unprofiled() {
+    return new LoadOptions(
+        scenario, n, events, out, null, rate, runs, warmups, loops, generators, nodes, args);
   }
 
   /** {@code --rate} when given, else the scenario's own default. */
@@ -87,6 +101,7 @@ record LoadOptions(
     Path jfr = null;
     int rate = 0;
     Integer runs = null;
+    int warmups = 0;
     List<Integer> loops = null;
     int generators = 0;
     int nodes = 2;
@@ -110,6 +125,7 @@ record LoadOptions(
             }
           }
           case "--runs" -> runs = Integer.parseInt(value);
+          case "--warmup" -> warmups = Integer.parseInt(value);
           case "--loops" -> loops = parseList(value);
           case "--generators" -> generators = Integer.parseInt(value);
           case "--nodes" -> nodes = Integer.parseInt(value);
@@ -120,7 +136,18 @@ record LoadOptions(
       }
     }
     return new LoadOptions(
-        scenario, n, events, out, jfr, rate, runs, loops, generators, nodes, List.of(argv));
+        scenario,
+        n,
+        events,
+        out,
+        jfr,
+        rate,
+        runs,
+        warmups,
+        loops,
+        generators,
+        nodes,
+        List.of(argv));
   }
 
   private static List<Integer> parseList(String value) {

@@ -23,6 +23,7 @@ class LoadOptionsTest {
     assertThat(o.n()).isEqualTo(1000);
     assertThat(o.events()).isEqualTo(20);
     assertThat(o.runs()).isNull();
+    assertThat(o.warmups()).as("no warm-up unless asked").isZero();
     assertThat(o.loops()).isNull();
     assertThat(o.loopCount()).isEqualTo(Runtime.getRuntime().availableProcessors());
     assertThat(o.generators()).isZero();
@@ -71,12 +72,26 @@ class LoadOptionsTest {
   }
 
   @Test
+  @DisplayName("--warmup is read and kept in the command; a warm-up run records no profile")
+  void warmupRunsAreUnprofiled() {
+    LoadOptions o = parse("storm", "--warmup", "1", "--jfr", "/tmp/j", "--runs", "3");
+    assertThat(o.warmups()).isEqualTo(1);
+    assertThat(o.runs()).isEqualTo(3);
+    assertThat(o.jfr()).isEqualTo(Path.of("/tmp/j"));
+    assertThat(o.command()).isEqualTo("mesh-bench/run load storm --warmup 1 --jfr /tmp/j --runs 3");
+    LoadOptions warmup = o.unprofiled();
+    assertThat(warmup.jfr()).isNull();
+    assertThat(warmup).usingRecursiveComparison().ignoringFields("jfr").isEqualTo(o);
+  }
+
+  @Test
   @DisplayName("bad input is refused with a message naming the option")
   void errors() {
     for (List<String> bad :
         List.of(
             List.of("storm", "--n", "0"),
             List.of("storm", "--runs", "0"),
+            List.of("storm", "--warmup", "-1"),
             List.of("storm", "--loops", "0"),
             List.of("storm", "--nodes", "1"),
             List.of("storm", "--n", "ten"),
