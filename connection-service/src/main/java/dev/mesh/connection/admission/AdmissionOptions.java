@@ -16,7 +16,7 @@ import java.time.Duration;
  *     once (authentication, connect authorisation, registry write); a node slowed down admits
  *     fewer. An admission mostly waits (registry round trips), so the limit, not the cores, set the
  *     pace of a storm: the survivor of a 10,000-page storm on 2 cores admitted 263 a second with
- *     200, and 460-660 with 1,000 (docs/bench/README.md); the hints still follow the hold time it
+ *     200, and 440-615 with 1,000 (docs/bench/README.md); the hints still follow the hold time it
  *     measures
  * @param maxHint {@code MESH_ADMISSION_MAX_HINT}, default 60s: the longest retry-after hint; past
  *     it the queue of deferred clients stops growing and further ones are spread over its second

@@ -8,6 +8,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * The load generator's command line: {@code LoadMain <scenario> [options]} ({@link
@@ -43,7 +46,23 @@ public final class LoadMain {
   }
 
   private static int run(LoadOptions options, Path repo) throws Exception {
-    Scenario scenario = Scenarios.named(options.scenario());
+    Measured measured = measure(Scenarios.named(options.scenario()), options, repo);
+    List<Path> plots = Plots.draw(measured.result(), options.out());
+    System.out.println();
+    System.out.println(table(measured.headline(), measured.runs()));
+    System.out.println("result: " + measured.file());
+    plots.forEach(p -> System.out.println("plot: " + p));
+    return 0;
+  }
+
+  /** What {@link #measure} wrote: the result, its file, the headline and the measured runs. */
+  record Measured(JsonObject result, Path file, List<Headlines.Aggregate> headline, int runs) {}
+
+  /**
+   * Runs the scenario's warm-ups (unprofiled, outside the headline) and then its measured runs,
+   * writing the result file after each of them, so that a failure later keeps what was measured.
+   */
+  static Measured measure(Scenario scenario, LoadOptions options, Path repo) throws Exception {
     int runs = options.runs() != null ? options.runs() : scenario.defaultRuns();
     JsonObject result =
         new JsonObject()
@@ -68,11 +87,14 @@ public final class LoadMain {
                         "generators",
                         options.generators() == 0 ? "automatic" : options.generators())
                     .put("rate", options.rate() == 0 ? "scenario default" : options.rate())
-                    .put("nodes", options.nodes()))
+                    .put("nodes", options.nodes())
+                    .put("meshEnvironment", meshEnvironment(System.getenv())))
             .put("startedAt", Instant.now().toString())
             .put("machine", Machine.describe());
     List<List<Headlines.Figure>> figures = new ArrayList<>();
     JsonArray details = new JsonArray();
+    JsonArray warmups = new JsonArray();
+    result.put("warmups", warmups).put("runs", details).put("complete", false);
     Files.createDirectories(options.out());
     Path file =
         options
@@ -84,7 +106,6 @@ public final class LoadMain {
                     + "-"
                     + Instant.now().toString().replace(":", "").substring(0, 15)
                     + ".json");
-    JsonArray warmups = new JsonArray();
     for (int i = 1; i <= options.warmups(); i++) {
       System.err.printf(
           Locale.ROOT,
@@ -101,9 +122,10 @@ public final class LoadMain {
       Scenario.Run discarded = scenario.run(new LoadContext(options.unprofiled(), repo));
       warmups.add(
           warmup
+              .mergeIn(discarded.detail())
               .put("headline", Headlines.toJson(Headlines.aggregate(List.of(discarded.headline()))))
               .put("finishedAt", Instant.now().toString()));
-      result.put("warmups", warmups);
+      Files.writeString(file, result.encodePrettily() + "\n");
     }
     for (int i = 1; i <= runs; i++) {
       System.err.printf(
@@ -125,18 +147,32 @@ public final class LoadMain {
       // Written after every run: a failure in run 3 of a long measurement keeps runs 1 and 2.
       result
           .put("headline", Headlines.toJson(Headlines.aggregate(figures)))
-          .put("runs", details)
           .put("complete", i == runs)
           .put("finishedAt", Instant.now().toString());
       Files.writeString(file, result.encodePrettily() + "\n");
     }
-    List<Headlines.Aggregate> headline = Headlines.aggregate(figures);
-    List<Path> plots = Plots.draw(result, options.out());
-    System.out.println();
-    System.out.println(table(headline, runs));
-    System.out.println("result: " + file);
-    plots.forEach(p -> System.out.println("plot: " + p));
-    return 0;
+    return new Measured(result, file, Headlines.aggregate(figures), runs);
+  }
+
+  /** Names of settings whose values a result file (kept in the repository) must not show. */
+  private static final Pattern SECRET_NAME =
+      Pattern.compile(".*(SECRET|KEY|TOKEN|PASSWORD|COOKIE|CREDENTIAL).*");
+
+  /**
+   * The {@code MESH_*} settings of this process's environment, which the servers it starts inherit:
+   * a run with {@code MESH_ADMISSION_MAX_IN_FLIGHT=1500} says so in its result file. Secrets are
+   * named but not shown.
+   */
+  static JsonObject meshEnvironment(Map<String, String> env) {
+    JsonObject out = new JsonObject();
+    new TreeMap<>(env)
+        .forEach(
+            (name, value) -> {
+              if (name.startsWith("MESH_")) {
+                out.put(name, SECRET_NAME.matcher(name).matches() ? "(set, not shown)" : value);
+              }
+            });
+    return out;
   }
 
   /** The headline figures, one per line: median [min - max] over the runs. */

@@ -19,7 +19,7 @@ import java.util.List;
  * @param warmups runs before the measured ones whose figures are left out of the headline (kept in
  *     the result file): the servers and forked generators start fresh in every run, but this
  *     process does not, and when it holds the pages itself its first run is measured with cold code
- *     (the first storm of every set saw the kill 0.5-1.5 s later than the next ones)
+ *     (the first storm of every three-run set saw the kill 0.4-1.5 s later than the next ones)
  * @param loops event loops of every server measured (raw Vert.x and the Mesh edge alike); the
  *     fanout scenario takes a list and measures each; null: not given (the machine's cores; fanout:
  *     1,2)
