@@ -107,18 +107,9 @@ public final class LoadMain {
                     + Instant.now().toString().replace(":", "").substring(0, 15)
                     + ".json");
     for (int i = 1; i <= options.warmups(); i++) {
-      System.err.printf(
-          Locale.ROOT,
-          "%n== %s warm-up %d of %d, not measured (load average %.2f)%n",
-          options.scenario(),
-          i,
-          options.warmups(),
-          Machine.loadAverage());
       JsonObject warmup =
-          new JsonObject()
-              .put("warmup", i)
-              .put("startedAt", Instant.now().toString())
-              .put("loadAverageAtStart", Machine.loadAverage());
+          announce(
+              "warmup", options.scenario() + " warm-up", i, options.warmups(), ", not measured");
       Scenario.Run discarded = scenario.run(new LoadContext(options.unprofiled(), repo));
       warmups.add(
           warmup
@@ -128,18 +119,7 @@ public final class LoadMain {
       Files.writeString(file, result.encodePrettily() + "\n");
     }
     for (int i = 1; i <= runs; i++) {
-      System.err.printf(
-          Locale.ROOT,
-          "%n== %s run %d of %d (load average %.2f)%n",
-          options.scenario(),
-          i,
-          runs,
-          Machine.loadAverage());
-      JsonObject run =
-          new JsonObject()
-              .put("run", i)
-              .put("startedAt", Instant.now().toString())
-              .put("loadAverageAtStart", Machine.loadAverage());
+      JsonObject run = announce("run", options.scenario() + " run", i, runs, "");
       Scenario.Run measured = scenario.run(new LoadContext(options, repo));
       run.mergeIn(measured.detail()).put("finishedAt", Instant.now().toString());
       details.add(run);
@@ -152,6 +132,17 @@ public final class LoadMain {
       Files.writeString(file, result.encodePrettily() + "\n");
     }
     return new Measured(result, file, Headlines.aggregate(figures), runs);
+  }
+
+  /** Prints the start of run {@code i} of {@code of} and begins its entry in the result file. */
+  private static JsonObject announce(String field, String what, int i, int of, String note) {
+    double load = Machine.loadAverage();
+    System.err.printf(
+        Locale.ROOT, "%n== %s %d of %d%s (load average %.2f)%n", what, i, of, note, load);
+    return new JsonObject()
+        .put(field, i)
+        .put("startedAt", Instant.now().toString())
+        .put("loadAverageAtStart", load);
   }
 
   /** Names of settings whose values a result file (kept in the repository) must not show. */
