@@ -497,9 +497,9 @@ public final class PageClient implements LoadPage {
         if (frame.getValue("events") instanceof JsonArray items) {
           for (Object item : items) {
             if (item instanceof JsonObject single) {
+              // Completed in place, not copied: the batch is this page's own parse, read only here.
               event(
                   single
-                      .copy()
                       .put("type", "event")
                       .put("channel", frame.getString("channel"))
                       .put("epoch", frame.getString("epoch")),

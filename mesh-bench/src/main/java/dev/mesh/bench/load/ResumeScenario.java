@@ -49,6 +49,8 @@ final class ResumeScenario implements Scenario {
       long batches0 = fleet.stats().getLong("eventBatches");
       double count0 = target.replayMetric("mesh_replay_history_latency_seconds_count");
       double sum0 = target.replayMetric("mesh_replay_history_latency_seconds_sum");
+      double subscribes0 = target.edgeMetric("mesh_subscribe_latency_seconds_count");
+      double subscribeSum0 = target.edgeMetric("mesh_subscribe_latency_seconds_sum");
       long t0 = System.nanoTime();
       target.startProfile(ctx.jfr());
       List<JsonObject> parts =
@@ -67,6 +69,8 @@ final class ResumeScenario implements Scenario {
       long batches = fleet.stats().getLong("eventBatches") - batches0;
       double count = target.replayMetric("mesh_replay_history_latency_seconds_count") - count0;
       double sum = target.replayMetric("mesh_replay_history_latency_seconds_sum") - sum0;
+      double subscribes = target.edgeMetric("mesh_subscribe_latency_seconds_count") - subscribes0;
+      double subscribeSum = target.edgeMetric("mesh_subscribe_latency_seconds_sum") - subscribeSum0;
       long[] durations =
           parts.stream()
               .flatMap(p -> p.getJsonArray("durationMicros").stream())
@@ -81,6 +85,8 @@ final class ResumeScenario implements Scenario {
               .toArray();
       Double subscribeP50 = orNull(Latencies.percentileMillisOrNever(fromSubscribe, 50));
       Double subscribeP99 = orNull(Latencies.percentileMillisOrNever(fromSubscribe, 99));
+      Double serverSubscribeMean =
+          subscribes > 0 ? LoadContext.round(subscribeSum / subscribes * 1000) : null;
       long duplicates = parts.stream().mapToLong(p -> p.getLong("duplicates")).sum();
       long notResumed = Arrays.stream(durations).filter(d -> d == Latencies.NEVER).count();
       Double p50 = orNull(Latencies.percentileMillisOrNever(durations, 50));
@@ -101,6 +107,9 @@ final class ResumeScenario implements Scenario {
               .put("fromSubscribeP50Ms", subscribeP50)
               .put("fromSubscribeP99Ms", subscribeP99)
               .put("pagesNotResumed", notResumed)
+              // The edge's share: from a subscribe frame read to its subscribed reply written.
+              .put("serverSubscribes", subscribes)
+              .put("serverSubscribeMeanMs", serverSubscribeMean)
               .put("serverHistoryReads", count)
               .put("serverHistoryMeanMs", LoadContext.round(sum / Math.max(1, count) * 1000))
               .put(
@@ -144,6 +153,11 @@ final class ResumeScenario implements Scenario {
                   "page from its subscribe to its " + MISSED + "th missed event, p99",
                   "ms",
                   subscribeP99),
+              Figure.lower(
+                  "serverSubscribeMeanMs",
+                  "edge from a subscribe to its subscribed reply (history and acks read), mean",
+                  "ms",
+                  serverSubscribeMean),
               Figure.lower(
                   "resumeDuplicates", "duplicated events", "events", (double) duplicates)));
     }

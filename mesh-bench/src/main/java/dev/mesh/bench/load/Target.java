@@ -176,6 +176,8 @@ abstract class Target implements AutoCloseable {
       // A server that runs out of heap under load leaves the evidence next to its log.
       flags.add("-XX:+HeapDumpOnOutOfMemoryError");
       flags.add("-XX:HeapDumpPath=" + logs.toAbsolutePath());
+      // And its collector's pauses: one during a measurement is part of any latency it reports.
+      flags.add("-Xlog:gc:file=" + logs.toAbsolutePath() + "/gc-%p.log");
       mesh =
           new MeshProcesses(repo, logs)
               .withJvmFlags(flags)
@@ -226,6 +228,18 @@ abstract class Target implements AutoCloseable {
       List<Long> pids = new ArrayList<>(edgePids());
       pids.add(replay.pid());
       return pids;
+    }
+
+    /** Sum over the connection nodes of a metric's samples; NaN when a node does not answer. */
+    double edgeMetric(String name, String... labels) {
+      double total = 0;
+      for (ServiceProcess node : nodes) {
+        total +=
+            node.getOps("/metrics")
+                .map(r -> Prometheus.sum(r.body(), name, labels).orElse(Double.NaN))
+                .orElse(Double.NaN);
+      }
+      return total;
     }
 
     double replayMetric(String name, String... labels) {
