@@ -90,4 +90,16 @@ final class Latencies {
         percentileMillis(s, 99),
         percentileMillis(s, 100));
   }
+
+  /**
+   * The mean in milliseconds of a timer read from {@code /metrics}: its sum in seconds over its
+   * count, rounded to 0.01 ms; null when either is missing (NaN: a scrape that failed) or nothing
+   * was counted, never 0 for an unknown.
+   */
+  static Double meanMillisOrNull(double sumSeconds, double count) {
+    if (!Double.isFinite(sumSeconds) || !Double.isFinite(count) || count <= 0) {
+      return null;
+    }
+    return LoadContext.round(sumSeconds / count * 1000);
+  }
 }

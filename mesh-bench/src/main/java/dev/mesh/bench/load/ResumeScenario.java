@@ -85,8 +85,7 @@ final class ResumeScenario implements Scenario {
               .toArray();
       Double subscribeP50 = orNull(Latencies.percentileMillisOrNever(fromSubscribe, 50));
       Double subscribeP99 = orNull(Latencies.percentileMillisOrNever(fromSubscribe, 99));
-      Double serverSubscribeMean =
-          subscribes > 0 ? LoadContext.round(subscribeSum / subscribes * 1000) : null;
+      Double serverSubscribeMean = Latencies.meanMillisOrNull(subscribeSum, subscribes);
       long duplicates = parts.stream().mapToLong(p -> p.getLong("duplicates")).sum();
       long notResumed = Arrays.stream(durations).filter(d -> d == Latencies.NEVER).count();
       Double p50 = orNull(Latencies.percentileMillisOrNever(durations, 50));
@@ -111,7 +110,7 @@ final class ResumeScenario implements Scenario {
               .put("serverSubscribes", subscribes)
               .put("serverSubscribeMeanMs", serverSubscribeMean)
               .put("serverHistoryReads", count)
-              .put("serverHistoryMeanMs", LoadContext.round(sum / Math.max(1, count) * 1000))
+              .put("serverHistoryMeanMs", Latencies.meanMillisOrNull(sum, count))
               .put(
                   "serverHistoryP50Ms",
                   LoadContext.round(

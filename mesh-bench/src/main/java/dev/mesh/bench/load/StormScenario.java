@@ -241,12 +241,11 @@ final class StormScenario implements Scenario {
                       .orElse(Double.NaN))
               .put(
                   "survivorSubscribeMeanMs",
-                  LoadContext.round(
+                  Latencies.meanMillisOrNull(
                       Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_sum")
-                              .orElse(Double.NaN)
-                          / Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count")
-                              .orElse(Double.NaN)
-                          * 1000))
+                          .orElse(Double.NaN),
+                      Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count")
+                          .orElse(Double.NaN)))
               .put("survivorSubscribeMaxMs", LoadContext.round(subscribeMaxSeconds * 1000));
       LoadContext.print(summary(r));
       return new Run(r, figures(r));

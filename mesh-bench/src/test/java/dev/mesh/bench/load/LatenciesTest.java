@@ -58,4 +58,15 @@ class LatenciesTest {
     assertThat(Latencies.percentileMillisOrNever(values, 50)).hasValue(50.0);
     assertThat(Latencies.percentileMillisOrNever(new long[0], 50)).isEmpty();
   }
+
+  @Test
+  @DisplayName(
+      "a timer's mean from /metrics: sum over count in ms; unknown (a failed scrape, nothing counted) is null, not 0")
+  void meanOfAScrapedTimer() {
+    assertThat(Latencies.meanMillisOrNull(1.5, 1000)).isEqualTo(1.5);
+    assertThat(Latencies.meanMillisOrNull(613.334, 1000)).isEqualTo(613.33);
+    assertThat(Latencies.meanMillisOrNull(Double.NaN, 1000)).isNull();
+    assertThat(Latencies.meanMillisOrNull(1.5, Double.NaN)).isNull();
+    assertThat(Latencies.meanMillisOrNull(0, 0)).isNull();
+  }
 }
