@@ -177,7 +177,10 @@ abstract class Target implements AutoCloseable {
       flags.add("-XX:+HeapDumpOnOutOfMemoryError");
       flags.add("-XX:HeapDumpPath=" + logs.toAbsolutePath());
       // And its collector's pauses: one during a measurement is part of any latency it reports.
-      flags.add("-Xlog:gc:file=" + logs.toAbsolutePath() + "/gc-%p.log");
+      // -Xlog splits its option at ':', and a JVM that cannot parse it does not start.
+      if (!logs.toAbsolutePath().toString().contains(":")) {
+        flags.add("-Xlog:gc:file=" + logs.toAbsolutePath() + "/gc-%p.log");
+      }
       mesh =
           new MeshProcesses(repo, logs)
               .withJvmFlags(flags)
@@ -232,18 +235,16 @@ abstract class Target implements AutoCloseable {
 
     /** Sum over the connection nodes of a metric's samples; NaN when a node does not answer. */
     double edgeMetric(String name, String... labels) {
-      double total = 0;
-      for (ServiceProcess node : nodes) {
-        total +=
-            node.getOps("/metrics")
-                .map(r -> Prometheus.sum(r.body(), name, labels).orElse(Double.NaN))
-                .orElse(Double.NaN);
-      }
-      return total;
+      return nodes.stream().mapToDouble(node -> metric(node, name, labels)).sum();
     }
 
     double replayMetric(String name, String... labels) {
-      return replay
+      return metric(replay, name, labels);
+    }
+
+    /** Sum of a process's samples of a metric; NaN when it does not answer or has none. */
+    private static double metric(ServiceProcess process, String name, String... labels) {
+      return process
           .getOps("/metrics")
           .map(r -> Prometheus.sum(r.body(), name, labels).orElse(Double.NaN))
           .orElse(Double.NaN);
