@@ -4,6 +4,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import dev.mesh.common.protocol.Position;
+import dev.mesh.common.replay.store.AckCursors;
 import dev.mesh.common.replay.store.AckMark;
 import dev.mesh.common.replay.store.AdvanceAck;
 import dev.mesh.common.replay.store.AppendEvent;
@@ -21,6 +22,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -160,8 +162,8 @@ public final class ChannelStore {
   }
 
   /**
-   * The user's ack (null: none) and the critical events after it; {@code events} null if the
-   * channel has no log.
+   * The user's ack that counts (see {@link #epochToPick}; null: none) and the critical events after
+   * it; {@code events} null if the channel has no log.
    */
   public record Pending(AckMark ack, ReadResult events) {
 
@@ -174,8 +176,12 @@ public final class ChannelStore {
   /** Critical events not yet acknowledged by the user (and after {@code after} if given). */
   public Future<Pending> pendingCritical(
       String userId, String channel, Position after, int limit, ChannelPolicy policy) {
-    IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
+    IMap<String, AckCursors> acks = ReplayMaps.acks(hazelcast);
     return bridge(() -> acks.getAsync(ReplayMaps.ackKey(userId, channel)))
+        .compose(
+            cursors ->
+                epochToPick(channel, cursors == null ? List.of() : List.of(cursors), policy)
+                    .map(epoch -> pick(cursors, epoch)))
         .compose(
             ack ->
                 bridge(
@@ -193,6 +199,35 @@ public final class ChannelStore {
                     .map(events -> new Pending(ack, events)));
   }
 
+  /**
+   * The epoch whose cursor counts for each of these users of one channel, or null when no read
+   * needs to know it: while each user has cursors of one epoch at most (the usual case), that
+   * cursor is passed on as it is, and the reads count it only when it is of the epoch they find
+   * (one of another epoch counts as 0, as no cursor does). When some user has cursors of several
+   * epochs, the channel's current epoch is read from its head (null when the channel has no
+   * history: nothing is owed then).
+   */
+  private Future<String> epochToPick(
+      String channel, Collection<AckCursors> all, ChannelPolicy policy) {
+    for (AckCursors cursors : all) {
+      if (cursors.marks().size() > 1) {
+        return head(channel, policy).map(head -> head == null ? null : head.epoch());
+      }
+    }
+    return Future.succeededFuture(null);
+  }
+
+  /**
+   * The cursor that counts among a user's {@code cursors}: the one of {@code epoch} (null: none in
+   * it), or with no epoch given the most recently written one.
+   */
+  private static AckMark pick(AckCursors cursors, String epoch) {
+    if (cursors == null) {
+      return null;
+    }
+    return epoch == null ? cursors.latest() : cursors.in(epoch);
+  }
+
   /** The channel's epoch and head (no events), or null when it has no log; creates nothing. */
   public Future<ReadResult> head(String channel, ChannelPolicy policy) {
     return bridge(
@@ -205,7 +240,7 @@ public final class ChannelStore {
   /** Moves the user's ack forward (see {@link AdvanceAck}); returns the stored mark. */
   public Future<AckMark> ack(
       String userId, String channel, AckMark ack, long ttlMillis, boolean initial) {
-    IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
+    IMap<String, AckCursors> acks = ReplayMaps.acks(hazelcast);
     return bridge(
         () ->
             acks.submitToKey(
@@ -218,7 +253,7 @@ public final class ChannelStore {
    */
   public Future<Map<String, AckMark>> openAcks(
       String channel, Map<String, AckMark> at, long ttlMillis) {
-    IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
+    IMap<String, AckCursors> acks = ReplayMaps.acks(hazelcast);
     Map<AckMark, Set<String>> byMark = new HashMap<>();
     at.forEach(
         (userId, mark) ->
@@ -241,17 +276,51 @@ public final class ChannelStore {
             });
   }
 
-  /** The cursors of many users of one channel (a user without one is absent from the map). */
-  public Future<Map<String, AckMark>> acks(String channel, Set<String> userIds) {
-    IMap<String, AckMark> acks = ReplayMaps.acks(hazelcast);
-    Map<String, Future<AckMark>> reads = new HashMap<>();
+  /**
+   * The cursors of many users of one channel, each the one of the channel's current epoch when a
+   * user has cursors of several epochs (see {@link #epochToPick}); a user without one is absent
+   * from the map.
+   */
+  public Future<Map<String, AckMark>> acks(
+      String channel, Set<String> userIds, ChannelPolicy policy) {
+    return cursors(channel, userIds)
+        .compose(
+            byUser ->
+                epochToPick(channel, byUser.values(), policy).map(epoch -> pick(byUser, epoch)));
+  }
+
+  /**
+   * The cursors of many users of one channel in {@code epoch}, the channel's current one (null: the
+   * channel has no history, and each user's most recently written cursor is given); a user without
+   * one is absent from the map.
+   */
+  public Future<Map<String, AckMark>> acks(String channel, Set<String> userIds, String epoch) {
+    return cursors(channel, userIds).map(byUser -> pick(byUser, epoch));
+  }
+
+  private static Map<String, AckMark> pick(Map<String, AckCursors> byUser, String epoch) {
+    Map<String, AckMark> picked = new HashMap<>();
+    byUser.forEach(
+        (userId, cursors) -> {
+          AckMark mark = pick(cursors, epoch);
+          if (mark != null) {
+            picked.put(userId, mark);
+          }
+        });
+    return picked;
+  }
+
+  /** Every cursor of many users of one channel (a user without any is absent from the map). */
+  private Future<Map<String, AckCursors>> cursors(String channel, Set<String> userIds) {
+    IMap<String, AckCursors> acks = ReplayMaps.acks(hazelcast);
+    Map<String, Future<AckCursors>> reads = new HashMap<>();
     for (String userId : userIds) {
       reads.put(userId, bridge(() -> acks.getAsync(ReplayMaps.ackKey(userId, channel))));
     }
     return Future.all(new ArrayList<>(reads.values()))
         .map(
             all -> {
-              Map<String, AckMark> byUser = new HashMap<>();
+              Map<String, AckCursors> byUser = new HashMap<>();
               reads.forEach(
                   (userId, read) -> {
                     if (read.result() != null) {

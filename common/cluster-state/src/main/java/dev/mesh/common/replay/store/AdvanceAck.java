@@ -6,11 +6,15 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Moves a user's ack for a channel forward: within the same epoch it only grows; an ack of another
- * epoch replaces it (replay-service checks first that it is the channel's current epoch). An {@code
- * initial} ack is stored only when the user has no ack in that epoch. Returns the stored mark.
+ * Moves a user's ack for a channel forward in the ack's epoch: within an epoch the cursor only
+ * grows, and an {@code initial} ack is stored only when the user has no cursor in that epoch.
+ * Cursors of other epochs are kept apart, untouched ({@link AckCursors}): replay-service checks
+ * that the ack's epoch is the channel's current one before submitting it, but the epoch can change
+ * before the ack is stored, and such a stale ack must not replace the user's cursor in the new
+ * epoch. Every stored ack sets the entry's time-to-live. Returns the user's cursor in the ack's
+ * epoch as stored.
  */
-public final class AdvanceAck implements EntryProcessor<String, AckMark, AckMark> {
+public final class AdvanceAck implements EntryProcessor<String, AckCursors, AckMark> {
 
   final AckMark ack;
   final long ttlMillis;
@@ -23,14 +27,14 @@ public final class AdvanceAck implements EntryProcessor<String, AckMark, AckMark
   }
 
   @Override
-  public AckMark process(Map.Entry<String, AckMark> entry) {
-    AckMark current = entry.getValue();
-    if (current != null
-        && current.epoch().equals(ack.epoch())
-        && (initial || current.seq() >= ack.seq())) {
+  public AckMark process(Map.Entry<String, AckCursors> entry) {
+    AckCursors cursors = entry.getValue();
+    AckMark current = cursors == null ? null : cursors.in(ack.epoch());
+    if (current != null && (initial || current.seq() >= ack.seq())) {
       return current;
     }
-    ((ExtendedMapEntry<String, AckMark>) entry).setValue(ack, ttlMillis, TimeUnit.MILLISECONDS);
+    AckCursors next = cursors == null ? AckCursors.of(ack) : cursors.with(ack);
+    ((ExtendedMapEntry<String, AckCursors>) entry).setValue(next, ttlMillis, TimeUnit.MILLISECONDS);
     return ack;
   }
 }

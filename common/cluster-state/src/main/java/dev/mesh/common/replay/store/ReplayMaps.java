@@ -15,7 +15,10 @@ public final class ReplayMaps {
    */
   public static final String CHANNELS = "mesh.replay.channels";
 
-  /** {@code IMap<String ackKey, AckMark>}: each user's cumulative ack position per channel. */
+  /**
+   * {@code IMap<String ackKey, AckCursors>}: each user's cumulative ack position per channel, one
+   * per epoch (only the channel's current epoch's counts).
+   */
   public static final String ACKS = "mesh.replay.acks";
 
   /**
@@ -33,7 +36,7 @@ public final class ReplayMaps {
     return hazelcast.getMap(CREATORS);
   }
 
-  public static IMap<String, AckMark> acks(HazelcastInstance hazelcast) {
+  public static IMap<String, AckCursors> acks(HazelcastInstance hazelcast) {
     return hazelcast.getMap(ACKS);
   }
 

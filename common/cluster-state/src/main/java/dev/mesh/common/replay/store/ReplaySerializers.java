@@ -32,6 +32,7 @@ public final class ReplaySerializers {
   static final int ACK_MARK = 1209;
   static final int RESERVE_CREATION = 1210;
   static final int CREATION_COUNT = 1211;
+  static final int ACK_CURSORS = 1212;
 
   private ReplaySerializers() {}
 
@@ -81,6 +82,12 @@ public final class ReplaySerializers {
         ReplaySerializers::readAdvance);
     WireSerializers.add(
         config, AckMark.class, ACK_MARK, ReplaySerializers::writeAck, ReplaySerializers::readAck);
+    WireSerializers.add(
+        config,
+        AckCursors.class,
+        ACK_CURSORS,
+        ReplaySerializers::writeCursors,
+        ReplaySerializers::readCursors);
     WireSerializers.add(
         config,
         ReserveCreation.class,
@@ -312,5 +319,24 @@ public final class ReplaySerializers {
 
   private static AckMark readAck(ObjectDataInput in) throws IOException {
     return new AckMark(in.readString(), in.readLong());
+  }
+
+  private static void writeCursors(ObjectDataOutput out, AckCursors cursors) throws IOException {
+    out.writeInt(cursors.marks().size());
+    for (AckMark mark : cursors.marks()) {
+      writeAck(out, mark);
+    }
+  }
+
+  private static AckCursors readCursors(ObjectDataInput in) throws IOException {
+    int size = in.readInt();
+    if (size < 1 || size > AckCursors.MAX_EPOCHS) {
+      throw new IOException("1-" + AckCursors.MAX_EPOCHS + " ack cursors expected, was " + size);
+    }
+    List<AckMark> marks = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      marks.add(readAck(in));
+    }
+    return new AckCursors(marks);
   }
 }

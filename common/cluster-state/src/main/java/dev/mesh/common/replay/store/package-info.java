@@ -1,7 +1,8 @@
 /**
  * replay-service's storage in Hazelcast: one {@link dev.mesh.common.replay.store.ChannelLog} per
  * channel in the map {@value dev.mesh.common.replay.store.ReplayMaps#CHANNELS}, changed only by the
- * entry processors here, and users' ack positions in {@value
+ * entry processors here, and users' ack positions, one per epoch ({@link
+ * dev.mesh.common.replay.store.AckCursors}), in {@value
  * dev.mesh.common.replay.store.ReplayMaps#ACKS}.
  *
  * <p>Why an entry processor over one map entry per channel, not a Ringbuffer plus a dedupe map: the

@@ -141,4 +141,17 @@ class ReplaySerializersTest {
     assertThat(advance.ttlMillis).isEqualTo(60_000);
     assertThat(advance.initial).isTrue();
   }
+
+  @Test
+  void ackCursorsKeepEveryEpochInOrder() {
+    AckCursors one = AckCursors.of(new AckMark("ep-1", 4));
+    assertThat(roundTrip(one, ReplaySerializers.ACK_CURSORS)).isEqualTo(one);
+    AckCursors several = one.with(new AckMark("ép-2", 0)).with(new AckMark("ep-3", Long.MAX_VALUE));
+    AckCursors copy = roundTrip(several, ReplaySerializers.ACK_CURSORS);
+    assertThat(copy).isEqualTo(several);
+    assertThat(copy.marks())
+        .extracting(AckMark::epoch)
+        .as("the most recently written first")
+        .containsExactly("ep-3", "ép-2", "ep-1");
+  }
 }
