@@ -1,0 +1,141 @@
+package dev.mesh.replay;
+
+import static dev.mesh.replay.ReplayCluster.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.hazelcast.core.HazelcastInstance;
+import dev.mesh.common.protocol.Envelope;
+import dev.mesh.common.protocol.Position;
+import dev.mesh.common.replay.PendingCritical;
+import dev.mesh.common.replay.PublishResult;
+import dev.mesh.common.replay.ReplayClient;
+import dev.mesh.common.replay.ResumeAcks;
+import dev.mesh.common.replay.ResumeAcksRequest;
+import dev.mesh.common.replay.store.AckMark;
+import dev.mesh.common.replay.store.AdvanceAck;
+import dev.mesh.common.replay.store.ChannelLog;
+import dev.mesh.common.replay.store.ReplayMaps;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The race between an ack's epoch check and its write: replay-service checks that an ack's epoch is
+ * the channel's current one, then stores it; should the history be reset in between and another
+ * page of the user ack in the new epoch first, the stale ack of the old epoch arrives last. It must
+ * not replace the new epoch's cursor (the user would be owed, and sent again, every critical event
+ * of the new epoch). The check has already passed for the stale ack, so the test stores it as
+ * replay-service would then, with {@link AdvanceAck} on the acks map; two replay nodes, so the
+ * cursor's owner is another member for some of the reads.
+ */
+@DisplayName("A stale ack of an earlier epoch keeps the user's cursor of the current epoch")
+class StaleEpochAckTest {
+
+  private static final long TTL_MILLIS = TimeUnit.MINUTES.toMillis(10);
+
+  private static ReplayCluster cluster;
+
+  @BeforeAll
+  static void startTwoNodes() throws Exception {
+    cluster = ReplayCluster.start(2, options -> options);
+  }
+
+  @AfterAll
+  static void stopNodes() {
+    cluster.close();
+  }
+
+  private static ReplayClient client(int node) {
+    return cluster.node(node).client();
+  }
+
+  private static HazelcastInstance hazelcast(int node) {
+    return cluster.node(node).hazelcast();
+  }
+
+  private static PublishResult publishCritical(String channel, String... ids) throws Exception {
+    PublishResult last = null;
+    for (String id : ids) {
+      last = await(client(0).publish(channel, id, TextNode.valueOf(id), true), 30);
+    }
+    return last;
+  }
+
+  private static List<String> ids(PendingCritical pending) {
+    return pending.events().stream().map(Envelope::id).toList();
+  }
+
+  @ParameterizedTest(name = "initial: {0}")
+  @ValueSource(booleans = {false, true})
+  @DisplayName(
+      "a stale ack (plain or initial) stored after the history's reset keeps the new epoch's cursor for every read; the old epoch keeps its own")
+  void staleAckKeepsTheCurrentEpochsCursor(boolean initial) throws Exception {
+    String channel = "room:stale-ack-" + initial;
+    String user = "olga";
+    String oldEpoch = publishCritical(channel, "c1", "c2", "c3").epoch();
+
+    // The history is reset (as an idle expiry, a lost partition or a diverged merge would do): the
+    // next publish starts a new epoch.
+    ChannelLog oldLog = ReplayMaps.channels(hazelcast(1)).get(channel);
+    ReplayMaps.channels(hazelcast(1)).delete(channel);
+    String newEpoch = publishCritical(channel, "d1", "d2", "d3").epoch();
+    assertThat(newEpoch).isNotEqualTo(oldEpoch);
+
+    // Another page of the user acks in the new epoch...
+    assertThat(await(client(0).ack(user, channel, new Position(newEpoch, 2)), 30).seq())
+        .isEqualTo(2);
+    // ...then the stale ack, checked while the old epoch was current, is stored.
+    var acks = ReplayMaps.acks(hazelcast(1));
+    AckMark stale =
+        acks.submitToKey(
+                ReplayMaps.ackKey(user, channel),
+                new AdvanceAck(new AckMark(oldEpoch, 1), TTL_MILLIS, initial))
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+    assertThat(stale).isEqualTo(new AckMark(oldEpoch, 1));
+
+    PendingCritical pending = await(client(1).pendingCritical(user, channel, null, null), 30);
+    assertThat(pending.epoch()).isEqualTo(newEpoch);
+    assertThat(pending.acked()).as("the new epoch's cursor is intact").isEqualTo(2);
+    assertThat(ids(pending)).as("only what follows the cursor is owed").containsExactly("d3");
+
+    for (boolean open : List.of(true, false)) {
+      ResumeAcks resumed =
+          await(
+              client(open ? 0 : 1)
+                  .resumeAcks(
+                      channel,
+                      List.of(
+                          new ResumeAcksRequest.User(user, newEpoch, 0),
+                          new ResumeAcksRequest.User("pavel", newEpoch, 3)),
+                      open,
+                      null),
+              30);
+      ResumeAcks.User olga = resumed.users().get(0);
+      assertThat(olga.acked()).as("resume-acks, open: %s", open).isEqualTo(2);
+      assertThat(ids(resumed.pendingOf(olga)))
+          .as("resume-acks, open: %s", open)
+          .containsExactly("d3");
+    }
+
+    assertThat(await(client(1).ack(user, channel, new Position(newEpoch, 1)), 30).seq())
+        .as("within its epoch the cursor still only grows")
+        .isEqualTo(2);
+    assertThat(await(client(0).openAcks(user, channel, new Position(newEpoch, 0)), 30).seq())
+        .as("an initial ack keeps the cursor of its epoch")
+        .isEqualTo(2);
+
+    // A split-brain merge keeps the existing log even when its epoch is the older one: the old
+    // epoch is current again, and the stale ack is the user's cursor in it.
+    ReplayMaps.channels(hazelcast(0)).set(channel, oldLog);
+    PendingCritical back = await(client(0).pendingCritical(user, channel, null, null), 30);
+    assertThat(back.epoch()).isEqualTo(oldEpoch);
+    assertThat(back.acked()).isEqualTo(1);
+    assertThat(ids(back)).containsExactly("c2", "c3");
+  }
+}
