@@ -176,8 +176,9 @@ public final class ChannelStore {
   /** Critical events not yet acknowledged by the user (and after {@code after} if given). */
   public Future<Pending> pendingCritical(
       String userId, String channel, Position after, int limit, ChannelPolicy policy) {
-    IMap<String, AckCursors> acks = ReplayMaps.acks(hazelcast);
+    IMap<String, Object> acks = ReplayMaps.acks(hazelcast);
     return bridge(() -> acks.getAsync(ReplayMaps.ackKey(userId, channel)))
+        .map(AckCursors::from)
         .compose(
             cursors ->
                 epochToPick(channel, cursors == null ? List.of() : List.of(cursors), policy)
@@ -240,7 +241,7 @@ public final class ChannelStore {
   /** Moves the user's ack forward (see {@link AdvanceAck}); returns the stored mark. */
   public Future<AckMark> ack(
       String userId, String channel, AckMark ack, long ttlMillis, boolean initial) {
-    IMap<String, AckCursors> acks = ReplayMaps.acks(hazelcast);
+    IMap<String, Object> acks = ReplayMaps.acks(hazelcast);
     return bridge(
         () ->
             acks.submitToKey(
@@ -253,7 +254,7 @@ public final class ChannelStore {
    */
   public Future<Map<String, AckMark>> openAcks(
       String channel, Map<String, AckMark> at, long ttlMillis) {
-    IMap<String, AckCursors> acks = ReplayMaps.acks(hazelcast);
+    IMap<String, Object> acks = ReplayMaps.acks(hazelcast);
     Map<AckMark, Set<String>> byMark = new HashMap<>();
     at.forEach(
         (userId, mark) ->
@@ -312,10 +313,12 @@ public final class ChannelStore {
 
   /** Every cursor of many users of one channel (a user without any is absent from the map). */
   private Future<Map<String, AckCursors>> cursors(String channel, Set<String> userIds) {
-    IMap<String, AckCursors> acks = ReplayMaps.acks(hazelcast);
+    IMap<String, Object> acks = ReplayMaps.acks(hazelcast);
     Map<String, Future<AckCursors>> reads = new HashMap<>();
     for (String userId : userIds) {
-      reads.put(userId, bridge(() -> acks.getAsync(ReplayMaps.ackKey(userId, channel))));
+      reads.put(
+          userId,
+          bridge(() -> acks.getAsync(ReplayMaps.ackKey(userId, channel))).map(AckCursors::from));
     }
     return Future.all(new ArrayList<>(reads.values()))
         .map(

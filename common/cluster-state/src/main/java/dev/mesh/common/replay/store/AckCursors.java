@@ -5,12 +5,15 @@ import java.util.List;
 
 /**
  * A user's ack cursors for one channel, one per epoch, the most recently written first: the value
- * of {@link ReplayMaps#ACKS}. Kept apart per epoch so that an ack of an epoch that was current when
- * replay-service checked it, but no longer is when it is stored, cannot replace the cursor the user
- * already has in the new epoch (which would make the user owed, and sent again, every critical
- * event of it). Only the channel's current epoch counts when the cursors are read ({@link #in}): a
- * user without a cursor in it is at 0, owed everything. At most {@link #MAX_EPOCHS}: storing a
- * cursor of yet another epoch drops the least recently written one.
+ * of {@link ReplayMaps#ACKS} when it holds several epochs; one epoch's cursor alone is stored as a
+ * plain {@link AckMark}, the map's only value before cursors were kept per epoch, so that members
+ * from before that change still read it ({@link #from} reads both). Kept apart per epoch so that an
+ * ack of an epoch that was current when replay-service checked it, but no longer is when it is
+ * stored, cannot replace the cursor the user already has in the new epoch (which would make the
+ * user owed, and sent again, every critical event of it). Only the channel's current epoch counts
+ * when the cursors are read ({@link #in}): a user without a cursor in it is at 0, owed everything.
+ * At most {@link #MAX_EPOCHS}: storing a cursor of yet another epoch drops the least recently
+ * written one.
  *
  * @param marks one per epoch, the most recently written first
  */
@@ -30,6 +33,35 @@ public record AckCursors(List<AckMark> marks) {
       throw new IllegalArgumentException("1-" + MAX_EPOCHS + " cursors expected: " + marks);
     }
     marks = List.copyOf(marks);
+  }
+
+  /**
+   * A value of {@link ReplayMaps#ACKS} as cursors: null when there is none, an {@link AckMark} (one
+   * epoch's cursor, as stored by this and earlier versions) as its only cursor, {@code AckCursors}
+   * as they are.
+   *
+   * @throws IllegalStateException for any other value
+   */
+  public static AckCursors from(Object stored) {
+    if (stored == null) {
+      return null;
+    }
+    if (stored instanceof AckMark mark) {
+      return of(mark);
+    }
+    if (stored instanceof AckCursors cursors) {
+      return cursors;
+    }
+    throw new IllegalStateException(
+        "not an ack cursor in " + ReplayMaps.ACKS + ": " + stored.getClass().getName());
+  }
+
+  /**
+   * The value to store in {@link ReplayMaps#ACKS} for these cursors: the plain {@link AckMark} when
+   * there is one epoch's (readable by members from before cursors per epoch), else these cursors.
+   */
+  public Object stored() {
+    return marks.size() == 1 ? marks.get(0) : this;
   }
 
   /** A user's first cursor in a channel. */

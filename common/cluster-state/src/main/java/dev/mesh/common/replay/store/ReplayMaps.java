@@ -16,8 +16,9 @@ public final class ReplayMaps {
   public static final String CHANNELS = "mesh.replay.channels";
 
   /**
-   * {@code IMap<String ackKey, AckCursors>}: each user's cumulative ack position per channel, one
-   * per epoch (only the channel's current epoch's counts).
+   * {@code IMap<String ackKey, AckMark | AckCursors>}: each user's cumulative ack position per
+   * channel, one per epoch (only the channel's current epoch's counts); an {@link AckMark} while
+   * the user has one epoch's, read either way with {@link AckCursors#from}.
    */
   public static final String ACKS = "mesh.replay.acks";
 
@@ -36,7 +37,7 @@ public final class ReplayMaps {
     return hazelcast.getMap(CREATORS);
   }
 
-  public static IMap<String, AckCursors> acks(HazelcastInstance hazelcast) {
+  public static IMap<String, Object> acks(HazelcastInstance hazelcast) {
     return hazelcast.getMap(ACKS);
   }
 

@@ -17,13 +17,13 @@ class AdvanceAckTest {
 
   private static final long TTL = 60_000;
 
-  /** One acks-map entry, recording the time-to-live of each write. */
-  private static final class Slot implements ExtendedMapEntry<String, AckCursors> {
-    AckCursors value;
+  /** One acks-map entry (an AckMark or AckCursors), recording the time-to-live of each write. */
+  private static final class Slot implements ExtendedMapEntry<String, Object> {
+    Object value;
     Long ttlMillis;
     int writes;
 
-    Slot(AckCursors value) {
+    Slot(Object value) {
       this.value = value;
     }
 
@@ -33,18 +33,18 @@ class AdvanceAckTest {
     }
 
     @Override
-    public AckCursors getValue() {
+    public Object getValue() {
       return value;
     }
 
     @Override
-    public AckCursors setValue(AckCursors value) {
+    public Object setValue(Object value) {
       throw new AssertionError("every write sets the time-to-live");
     }
 
     @Override
-    public AckCursors setValue(AckCursors value, long ttl, TimeUnit unit) {
-      AckCursors old = this.value;
+    public Object setValue(Object value, long ttl, TimeUnit unit) {
+      Object old = this.value;
       this.value = value;
       this.ttlMillis = unit.toMillis(ttl);
       writes++;
@@ -52,8 +52,12 @@ class AdvanceAckTest {
     }
 
     @Override
-    public AckCursors setValueWithoutChangingExpiryTime(AckCursors value) {
+    public Object setValueWithoutChangingExpiryTime(Object value) {
       throw new AssertionError("every write sets the time-to-live");
+    }
+
+    AckCursors cursors() {
+      return AckCursors.from(value);
     }
   }
 
@@ -69,18 +73,18 @@ class AdvanceAckTest {
     // The stale acks of the old epoch arrive after the new epoch's cursor was written.
     assertThat(advance(slot, "old", 7, false)).isEqualTo(new AckMark("old", 7));
     assertThat(advance(slot, "old", 9, true)).isEqualTo(new AckMark("old", 7));
-    assertThat(slot.value.in("new")).isEqualTo(new AckMark("new", 2));
-    assertThat(slot.value.in("old")).isEqualTo(new AckMark("old", 7));
-    assertThat(slot.value.latest()).isEqualTo(new AckMark("old", 7));
-    assertThat(slot.value.in("other")).as("no cursor in an epoch never acked").isNull();
+    assertThat(slot.cursors().in("new")).isEqualTo(new AckMark("new", 2));
+    assertThat(slot.cursors().in("old")).isEqualTo(new AckMark("old", 7));
+    assertThat(slot.cursors().latest()).isEqualTo(new AckMark("old", 7));
+    assertThat(slot.cursors().in("other")).as("no cursor in an epoch never acked").isNull();
   }
 
   @Test
   void aStaleInitialAckIntoAnEntryWithoutItsEpochStoresItApart() {
-    Slot slot = new Slot(AckCursors.of(new AckMark("new", 4)));
+    Slot slot = new Slot(new AckMark("new", 4));
     assertThat(advance(slot, "old", 1, true)).isEqualTo(new AckMark("old", 1));
-    assertThat(slot.value.in("new")).isEqualTo(new AckMark("new", 4));
-    assertThat(slot.value.in("old")).isEqualTo(new AckMark("old", 1));
+    assertThat(slot.cursors().in("new")).isEqualTo(new AckMark("new", 4));
+    assertThat(slot.cursors().in("old")).isEqualTo(new AckMark("old", 1));
   }
 
   @Test
@@ -93,7 +97,7 @@ class AdvanceAckTest {
     assertThat(advance(slot, "e1", 3, false)).isEqualTo(new AckMark("e1", 3));
     assertThat(slot.writes).as("refused acks write nothing").isEqualTo(1);
     assertThat(advance(slot, "e1", 8, false)).isEqualTo(new AckMark("e1", 8));
-    assertThat(slot.value.marks()).containsExactly(new AckMark("e1", 8));
+    assertThat(slot.cursors().marks()).containsExactly(new AckMark("e1", 8));
     assertThat(slot.writes).isEqualTo(2);
     assertThat(slot.ttlMillis).isEqualTo(TTL);
   }
@@ -106,16 +110,58 @@ class AdvanceAckTest {
     }
     advance(slot, "e1", 10, false); // e1 written again: e2 is now the least recently written
     advance(slot, "e9", 1, false);
-    assertThat(slot.value.marks())
+    assertThat(slot.cursors().marks())
         .containsExactly(
             new AckMark("e9", 1),
             new AckMark("e1", 10),
             new AckMark("e4", 4),
             new AckMark("e3", 3));
-    assertThat(slot.value.in("e2")).isNull();
+    assertThat(slot.cursors().in("e2")).isNull();
     assertThat(advance(slot, "e2", 0, true))
         .as("a dropped epoch counts as no cursor")
         .isEqualTo(new AckMark("e2", 0));
+  }
+
+  @Test
+  void oneEpochsCursorIsStoredAsAPlainAckMarkSeveralAsAckCursors() {
+    Slot slot = new Slot(null);
+    advance(slot, "e1", 3, true);
+    assertThat(slot.value).as("the old format while one epoch").isEqualTo(new AckMark("e1", 3));
+    advance(slot, "e1", 5, false);
+    assertThat(slot.value).isEqualTo(new AckMark("e1", 5));
+    advance(slot, "e2", 1, false);
+    assertThat(slot.value)
+        .as("two epochs")
+        .isEqualTo(new AckCursors(List.of(new AckMark("e2", 1), new AckMark("e1", 5))));
+    advance(slot, "e2", 4, false);
+    assertThat(slot.value)
+        .isEqualTo(new AckCursors(List.of(new AckMark("e2", 4), new AckMark("e1", 5))));
+  }
+
+  @Test
+  void anOldAckMarkValueIsReadAndAdvanced() {
+    // The value as a member from before cursors per epoch stored it.
+    Slot slot = new Slot(new AckMark("e1", 4));
+    assertThat(advance(slot, "e1", 2, false)).as("never back").isEqualTo(new AckMark("e1", 4));
+    assertThat(advance(slot, "e1", 9, true)).as("initial: kept").isEqualTo(new AckMark("e1", 4));
+    assertThat(slot.writes).isZero();
+    assertThat(advance(slot, "e1", 6, false)).isEqualTo(new AckMark("e1", 6));
+    assertThat(slot.value).isEqualTo(new AckMark("e1", 6));
+    assertThat(advance(slot, "e2", 1, false)).isEqualTo(new AckMark("e2", 1));
+    assertThat(slot.value)
+        .isEqualTo(new AckCursors(List.of(new AckMark("e2", 1), new AckMark("e1", 6))));
+  }
+
+  @Test
+  void fromReadsBothFormatsAndRefusesAnythingElse() {
+    assertThat(AckCursors.from(null)).isNull();
+    assertThat(AckCursors.from(new AckMark("e1", 2)))
+        .isEqualTo(AckCursors.of(new AckMark("e1", 2)));
+    AckCursors two = AckCursors.of(new AckMark("e1", 2)).with(new AckMark("e2", 0));
+    assertThat(AckCursors.from(two)).isSameAs(two);
+    assertThatThrownBy(() -> AckCursors.from("e1:2"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(ReplayMaps.ACKS);
   }
 
   @Test

@@ -143,6 +143,21 @@ class ReplaySerializersTest {
   }
 
   @Test
+  void oneEpochsCursorIsStoredInTheOldAckMarkFormat() {
+    AckMark mark = new AckMark("ep-1", 4);
+    Object stored = AckCursors.of(mark).stored();
+    assertThat(stored).isEqualTo(mark);
+    Data data = service.toData(stored);
+    assertThat(data.getType()).isEqualTo(ReplaySerializers.ACK_MARK);
+    assertThat(data.toByteArray())
+        .as("exactly the bytes of an AckMark, as members before cursors per epoch wrote it")
+        .isEqualTo(service.toData(mark).toByteArray());
+    assertThat(AckCursors.from(service.toObject(data))).isEqualTo(AckCursors.of(mark));
+    AckCursors two = AckCursors.of(mark).with(new AckMark("ep-2", 1));
+    assertThat(service.toData(two.stored()).getType()).isEqualTo(ReplaySerializers.ACK_CURSORS);
+  }
+
+  @Test
   void ackCursorsKeepEveryEpochInOrder() {
     AckCursors one = AckCursors.of(new AckMark("ep-1", 4));
     assertThat(roundTrip(one, ReplaySerializers.ACK_CURSORS)).isEqualTo(one);
