@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.PendingCritical;
@@ -12,6 +13,7 @@ import dev.mesh.common.replay.PublishResult;
 import dev.mesh.common.replay.ReplayClient;
 import dev.mesh.common.replay.ResumeAcks;
 import dev.mesh.common.replay.ResumeAcksRequest;
+import dev.mesh.common.replay.store.AckCursors;
 import dev.mesh.common.replay.store.AckMark;
 import dev.mesh.common.replay.store.AdvanceAck;
 import dev.mesh.common.replay.store.ChannelLog;
@@ -21,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -137,5 +140,74 @@ class StaleEpochAckTest {
     assertThat(back.epoch()).isEqualTo(oldEpoch);
     assertThat(back.acked()).isEqualTo(1);
     assertThat(ids(back)).containsExactly("c2", "c3");
+  }
+
+  @Test
+  @DisplayName(
+      "a cursor stored as a plain AckMark (one epoch, as members before per-epoch cursors wrote it) is read and advanced")
+  void anOldAckMarkValueIsReadAndAdvanced() throws Exception {
+    String channel = "room:old-ack-mark";
+    String oldEpoch = publishCritical(channel, "c1").epoch();
+    ChannelLog oldLog = ReplayMaps.channels(hazelcast(1)).get(channel);
+    ReplayMaps.channels(hazelcast(1)).delete(channel);
+    String epoch = publishCritical(channel, "d1", "d2", "d3", "d4").epoch();
+    assertThat(epoch).isNotEqualTo(oldEpoch);
+    // Typed by hand, not ReplayMaps.acks: the map holds both formats.
+    IMap<String, Object> acks = hazelcast(1).getMap(ReplayMaps.ACKS);
+    // As an old member wrote them: olga's cursor an AckMark; pavel has cursors of two epochs.
+    acks.set(ReplayMaps.ackKey("olga", channel), new AckMark(epoch, 2));
+    acks.set(
+        ReplayMaps.ackKey("pavel", channel),
+        AckCursors.of(new AckMark(epoch, 3)).with(new AckMark(oldEpoch, 1)));
+
+    PendingCritical pending = await(client(1).pendingCritical("olga", channel, null, null), 30);
+    assertThat(pending.acked()).isEqualTo(2);
+    assertThat(ids(pending)).containsExactly("d3", "d4");
+    for (boolean open : List.of(true, false)) {
+      ResumeAcks resumed =
+          await(
+              client(open ? 0 : 1)
+                  .resumeAcks(
+                      channel,
+                      List.of(
+                          new ResumeAcksRequest.User("olga", epoch, 0),
+                          new ResumeAcksRequest.User("pavel", epoch, 0)),
+                      open,
+                      null),
+              30);
+      assertThat(resumed.users())
+          .as("resume-acks, open: %s", open)
+          .extracting(ResumeAcks.User::acked)
+          .containsExactly(2L, 3L);
+      assertThat(ids(resumed.pendingOf(resumed.users().get(0)))).containsExactly("d3", "d4");
+    }
+    assertThat(acks.get(ReplayMaps.ackKey("olga", channel)))
+        .as("an initial ack that keeps the cursor writes nothing")
+        .isEqualTo(new AckMark(epoch, 2));
+
+    assertThat(await(client(0).ack("olga", channel, new Position(epoch, 1)), 30).seq())
+        .isEqualTo(2);
+    assertThat(await(client(0).ack("olga", channel, new Position(epoch, 3)), 30).seq())
+        .isEqualTo(3);
+    assertThat(acks.get(ReplayMaps.ackKey("olga", channel)))
+        .as("one epoch's cursor stays in the old format")
+        .isEqualTo(new AckMark(epoch, 3));
+    assertThat(await(client(1).pendingCritical("olga", channel, null, null), 30).acked())
+        .isEqualTo(3);
+
+    // A stale ack of the old epoch makes the entry hold two epochs: AckCursors.
+    ReplayMaps.acks(hazelcast(1))
+        .submitToKey(
+            ReplayMaps.ackKey("olga", channel),
+            new AdvanceAck(new AckMark(oldEpoch, 1), TTL_MILLIS, false))
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    assertThat(acks.get(ReplayMaps.ackKey("olga", channel)))
+        .isEqualTo(new AckCursors(List.of(new AckMark(oldEpoch, 1), new AckMark(epoch, 3))));
+    assertThat(await(client(0).pendingCritical("olga", channel, null, null), 30).acked())
+        .isEqualTo(3);
+    ReplayMaps.channels(hazelcast(0)).set(channel, oldLog);
+    assertThat(await(client(1).pendingCritical("olga", channel, null, null), 30).acked())
+        .isEqualTo(1);
   }
 }
