@@ -101,7 +101,7 @@ class PageClientCloseCodeTest {
   }
 
   /** One page of one identity against {@code server}. */
-  private static PageClient page(Vertx vertx, HttpServer server, ClientPolicy policy) {
+  static PageClient page(Vertx vertx, HttpServer server, ClientPolicy policy) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions());
     return new PageClient(
         vertx,
