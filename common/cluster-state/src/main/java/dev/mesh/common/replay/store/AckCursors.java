@@ -1,7 +1,9 @@
 package dev.mesh.common.replay.store;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A user's ack cursors for one channel, one per epoch, the most recently written first: the value
@@ -15,7 +17,8 @@ import java.util.List;
  * At most {@link #MAX_EPOCHS}: storing a cursor of yet another epoch drops the least recently
  * written one.
  *
- * @param marks one per epoch, the most recently written first
+ * @param marks one per epoch (a second cursor of an epoch is refused), the most recently written
+ *     first
  */
 public record AckCursors(List<AckMark> marks) {
 
@@ -24,13 +27,23 @@ public record AckCursors(List<AckMark> marks) {
    * flight when the history was reset) and an older one that a split-brain merge can make current
    * again (ChannelLogMergePolicy keeps the existing log, whatever its epoch's age), with one to
    * spare. Epochs change rarely (a reset history, a lost partition, a diverged merge), and the
-   * whole entry expires with its time-to-live anyway.
+   * whole entry expires with its time-to-live anyway. The limit: should cursors of five epochs be
+   * written within the entry's time-to-live, the dropped one may be the current epoch's, and the
+   * next {@code initial} ack then opens it again at the subscribing page's position, so critical
+   * events before that position that the user delivered but never acked are not sent again (what
+   * happened before cursors per epoch whenever an epoch became current again).
    */
   public static final int MAX_EPOCHS = 4;
 
   public AckCursors {
     if (marks.isEmpty() || marks.size() > MAX_EPOCHS) {
       throw new IllegalArgumentException("1-" + MAX_EPOCHS + " cursors expected: " + marks);
+    }
+    Set<String> epochs = new HashSet<>();
+    for (AckMark mark : marks) {
+      if (!epochs.add(mark.epoch())) {
+        throw new IllegalArgumentException("one cursor per epoch expected: " + marks);
+      }
     }
     marks = List.copyOf(marks);
   }

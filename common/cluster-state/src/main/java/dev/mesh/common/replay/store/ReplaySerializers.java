@@ -337,6 +337,10 @@ public final class ReplaySerializers {
     for (int i = 0; i < size; i++) {
       marks.add(readAck(in));
     }
-    return new AckCursors(marks);
+    try {
+      return new AckCursors(marks);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(e.getMessage(), e);
+    }
   }
 }

@@ -1,16 +1,25 @@
 package dev.mesh.common.replay.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.hazelcast.config.SerializationConfig;
+import com.hazelcast.config.SerializerConfig;
+import com.hazelcast.internal.nio.BufferObjectDataInput;
+import com.hazelcast.internal.nio.BufferObjectDataOutput;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.InternalSerializationService;
 import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
+import com.hazelcast.nio.serialization.StreamSerializer;
 import dev.mesh.common.replay.ResetCause;
+import java.io.IOException;
 import java.util.AbstractMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Replay's values, processors and results travel in their own binary form, not Java serialization,
@@ -21,10 +30,10 @@ class ReplaySerializersTest {
   private static final ChannelPolicy POLICY = new ChannelPolicy(10, 60_000, 30_000, 100, 3_600_000);
   private static final long T0 = 1_700_000_000_000L;
 
+  private final SerializationConfig config = new SerializationConfig();
   private final InternalSerializationService service;
 
   ReplaySerializersTest() {
-    SerializationConfig config = new SerializationConfig();
     ReplaySerializers.register(config);
     service = new DefaultSerializationServiceBuilder().setConfig(config).build();
   }
@@ -143,18 +152,74 @@ class ReplaySerializersTest {
   }
 
   @Test
-  void oneEpochsCursorIsStoredInTheOldAckMarkFormat() {
+  void oneEpochsCursorIsStoredInTheOldAckMarkFormat() throws IOException {
     AckMark mark = new AckMark("ep-1", 4);
     Object stored = AckCursors.of(mark).stored();
-    assertThat(stored).isEqualTo(mark);
+    assertThat(stored).isInstanceOf(AckMark.class).isEqualTo(mark);
     Data data = service.toData(stored);
-    assertThat(data.getType()).isEqualTo(ReplaySerializers.ACK_MARK);
-    assertThat(data.toByteArray())
-        .as("exactly the bytes of an AckMark, as members before cursors per epoch wrote it")
-        .isEqualTo(service.toData(mark).toByteArray());
+    assertThat(data.getType()).isEqualTo(ReplaySerializers.ACK_MARK).isEqualTo(1209);
+    assertThat(HexFormat.of().formatHex(data.toByteArray()))
+        .as("the bytes members before cursors per epoch wrote for an AckMark")
+        .isEqualTo(
+            "00000000" // partition hash: none
+                + "000004b9" // type id 1209
+                + "00000004" // epoch: its length in UTF-8 bytes...
+                + "65702d31" // ..."ep-1"
+                + "0000000000000004"); // seq
+    // Decoded as the old reader did: the epoch, then the seq.
+    BufferObjectDataInput in = service.createObjectDataInput(data);
+    assertThat(in.readString()).isEqualTo("ep-1");
+    assertThat(in.readLong()).isEqualTo(4);
+    assertThat(in.position()).isEqualTo(data.toByteArray().length);
     assertThat(AckCursors.from(service.toObject(data))).isEqualTo(AckCursors.of(mark));
     AckCursors two = AckCursors.of(mark).with(new AckMark("ep-2", 1));
     assertThat(service.toData(two.stored()).getType()).isEqualTo(ReplaySerializers.ACK_CURSORS);
+  }
+
+  /** AckCursors as written by hand: a count, then that many epochs and seqs. */
+  private AckCursors readCursors(int size, String... epochs) throws IOException {
+    BufferObjectDataOutput out = service.createObjectDataOutput();
+    out.writeInt(size);
+    for (String epoch : epochs) {
+      out.writeString(epoch);
+      out.writeLong(1);
+    }
+    @SuppressWarnings("unchecked")
+    StreamSerializer<AckCursors> serializer =
+        (StreamSerializer<AckCursors>)
+            config.getSerializerConfigs().stream()
+                .filter(c -> c.getTypeClass() == AckCursors.class)
+                .map(SerializerConfig::getImplementation)
+                .findFirst()
+                .orElseThrow();
+    assertThat(serializer.getTypeId()).isEqualTo(ReplaySerializers.ACK_CURSORS);
+    return serializer.read(service.createObjectDataInput(out.toByteArray()));
+  }
+
+  @Test
+  void handWrittenCursorsAreRead() throws IOException {
+    assertThat(readCursors(2, "ep-2", "ep-1"))
+        .isEqualTo(new AckCursors(List.of(new AckMark("ep-2", 1), new AckMark("ep-1", 1))));
+  }
+
+  @ParameterizedTest(name = "size {0}")
+  @ValueSource(ints = {0, 5, -1})
+  void cursorsOfAnImpossibleSizeAreRefused(int size) {
+    String[] epochs = size == 5 ? new String[] {"a", "b", "c", "d", "e"} : new String[0];
+    assertThatThrownBy(() -> readCursors(size, epochs))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("was " + size);
+  }
+
+  @Test
+  void twoCursorsOfOneEpochAreRefused() {
+    assertThatThrownBy(
+            () -> new AckCursors(List.of(new AckMark("ep-1", 3), new AckMark("ep-1", 5))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("one cursor per epoch");
+    assertThatThrownBy(() -> readCursors(3, "ep-2", "ep-1", "ep-2"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("one cursor per epoch");
   }
 
   @Test
