@@ -216,7 +216,7 @@ public final class AckVerticle extends VerticleBase {
     Future<Map<String, AckMark>> cursors =
         request.open()
             ? store.head(channel, policy).compose(head -> open(request, head, userIds, policy))
-            : store.acks(channel, userIds, policy);
+            : store.acksInCurrentEpoch(channel, userIds, policy);
     cursors
         .compose(
             byUser -> {
@@ -273,7 +273,7 @@ public final class AckVerticle extends VerticleBase {
     Future<Map<String, AckMark>> kept =
         others.isEmpty()
             ? Future.succeededFuture(Map.of())
-            : store.acks(request.channel(), others, head == null ? null : head.epoch());
+            : store.acksIn(request.channel(), others, head == null ? null : head.epoch());
     return Future.all(opened, kept)
         .map(
             all -> {

@@ -205,8 +205,9 @@ public final class ChannelStore {
    * needs to know it: while each user has cursors of one epoch at most (the usual case), that
    * cursor is passed on as it is, and the reads count it only when it is of the epoch they find
    * (one of another epoch counts as 0, as no cursor does). When some user has cursors of several
-   * epochs, the channel's current epoch is read from its head (null when the channel has no
-   * history: nothing is owed then).
+   * epochs, the channel's current epoch is read from its head; when the channel has no history it
+   * is null, and the most recently written cursor is picked, which does not matter: the read that
+   * follows finds no log, and nothing is owed.
    */
   private Future<String> epochToPick(
       String channel, Collection<AckCursors> all, ChannelPolicy policy) {
@@ -282,7 +283,7 @@ public final class ChannelStore {
    * user has cursors of several epochs (see {@link #epochToPick}); a user without one is absent
    * from the map.
    */
-  public Future<Map<String, AckMark>> acks(
+  public Future<Map<String, AckMark>> acksInCurrentEpoch(
       String channel, Set<String> userIds, ChannelPolicy policy) {
     return cursors(channel, userIds)
         .compose(
@@ -291,11 +292,12 @@ public final class ChannelStore {
   }
 
   /**
-   * The cursors of many users of one channel in {@code epoch}, the channel's current one (null: the
-   * channel has no history, and each user's most recently written cursor is given); a user without
-   * one is absent from the map.
+   * The cursors of many users of one channel in {@code epoch}, the channel's current one as the
+   * caller read it from its head (null: the channel has no history, and each user's most recently
+   * written cursor is given, which does not matter: a read after it finds no log); a user without
+   * one in that epoch is absent from the map.
    */
-  public Future<Map<String, AckMark>> acks(String channel, Set<String> userIds, String epoch) {
+  public Future<Map<String, AckMark>> acksIn(String channel, Set<String> userIds, String epoch) {
     return cursors(channel, userIds).map(byUser -> pick(byUser, epoch));
   }
 
