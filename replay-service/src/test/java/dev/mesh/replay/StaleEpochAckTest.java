@@ -2,6 +2,7 @@ package dev.mesh.replay;
 
 import static dev.mesh.replay.ReplayCluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.hazelcast.core.HazelcastInstance;
@@ -33,8 +34,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * page of the user ack in the new epoch first, the stale ack of the old epoch arrives last. It must
  * not replace the new epoch's cursor (the user would be owed, and sent again, every critical event
  * of the new epoch). The check has already passed for the stale ack, so the test stores it as
- * replay-service would then, with {@link AdvanceAck} on the acks map; two replay nodes, so the
- * cursor's owner is another member for some of the reads.
+ * replay-service would then, with {@link AdvanceAck} on the acks map. Two replay nodes, whose
+ * Hazelcast members share the maps; requests go through both nodes' clients.
  */
 @DisplayName("A stale ack of an earlier epoch keeps the user's cursor of the current epoch")
 class StaleEpochAckTest {
@@ -152,9 +153,9 @@ class StaleEpochAckTest {
     ReplayMaps.channels(hazelcast(1)).delete(channel);
     String epoch = publishCritical(channel, "d1", "d2", "d3", "d4").epoch();
     assertThat(epoch).isNotEqualTo(oldEpoch);
-    // Typed by hand, not ReplayMaps.acks: the map holds both formats.
-    IMap<String, Object> acks = hazelcast(1).getMap(ReplayMaps.ACKS);
-    // As an old member wrote them: olga's cursor an AckMark; pavel has cursors of two epochs.
+    IMap<String, Object> acks = ReplayMaps.acks(hazelcast(1));
+    // Both formats: olga's cursor a plain AckMark, as members before cursors per epoch wrote it;
+    // pavel's cursors of two epochs an AckCursors, which only members with the change write.
     acks.set(ReplayMaps.ackKey("olga", channel), new AckMark(epoch, 2));
     acks.set(
         ReplayMaps.ackKey("pavel", channel),
@@ -209,5 +210,91 @@ class StaleEpochAckTest {
     ReplayMaps.channels(hazelcast(0)).set(channel, oldLog);
     assertThat(await(client(1).pendingCritical("olga", channel, null, null), 30).acked())
         .isEqualTo(1);
+  }
+
+  /** Cursors of two epochs for {@code user}: {@code current}, then (written last) {@code old}. */
+  private static void twoEpochs(String user, String channel, AckMark current, AckMark old) {
+    ReplayMaps.acks(hazelcast(1))
+        .set(ReplayMaps.ackKey(user, channel), AckCursors.of(current).with(old));
+  }
+
+  @Test
+  @DisplayName(
+      "resume-acks that opens cursors gives a user whose position it refuses the cursor of the current epoch, however many epochs it has")
+  void aRefusedOpeningKeepsTheCurrentEpochsCursor() throws Exception {
+    String channel = "room:refused-opening";
+    String oldEpoch = publishCritical(channel, "c1", "c2", "c3").epoch();
+    ReplayMaps.channels(hazelcast(1)).delete(channel);
+    String epoch = publishCritical(channel, "d1", "d2", "d3", "d4").epoch();
+    assertThat(epoch).isNotEqualTo(oldEpoch);
+    // The old epoch's cursor written last: the most recently written is not the one that counts.
+    twoEpochs("rita", channel, new AckMark(epoch, 2), new AckMark(oldEpoch, 1));
+    twoEpochs("sam", channel, new AckMark(epoch, 3), new AckMark(oldEpoch, 2));
+    Object ritas = ReplayMaps.acks(hazelcast(1)).get(ReplayMaps.ackKey("rita", channel));
+
+    ResumeAcks resumed =
+        await(
+            client(0)
+                .resumeAcks(
+                    channel,
+                    List.of(
+                        // an epoch that is not the current one: refused, the cursor kept
+                        new ResumeAcksRequest.User("rita", oldEpoch, 1),
+                        // a seq above the head: refused, the cursor kept
+                        new ResumeAcksRequest.User("sam", epoch, 99),
+                        // opened as usual
+                        new ResumeAcksRequest.User("tom", epoch, 4)),
+                    true,
+                    null),
+            30);
+    assertThat(resumed.epoch()).isEqualTo(epoch);
+    assertThat(resumed.users())
+        .extracting(ResumeAcks.User::userId, ResumeAcks.User::epoch, ResumeAcks.User::acked)
+        .as("each user's cursor of the current epoch")
+        .containsExactly(
+            tuple("rita", epoch, 2L), tuple("sam", epoch, 3L), tuple("tom", epoch, 4L));
+    assertThat(ids(resumed.pendingOf(resumed.users().get(0)))).containsExactly("d3", "d4");
+    assertThat(ids(resumed.pendingOf(resumed.users().get(1)))).containsExactly("d4");
+    assertThat(ids(resumed.pendingOf(resumed.users().get(2)))).isEmpty();
+    assertThat(ReplayMaps.acks(hazelcast(0)).get(ReplayMaps.ackKey("rita", channel)))
+        .as("a refused opening writes nothing")
+        .isEqualTo(ritas);
+  }
+
+  @Test
+  @DisplayName(
+      "a user with cursors of several epochs in a channel without history is owed nothing, and nothing fails")
+  void cursorsOfSeveralEpochsWithoutHistoryOweNothing() throws Exception {
+    String channel = "room:no-history";
+    String oldEpoch = publishCritical(channel, "c1", "c2").epoch();
+    ReplayMaps.channels(hazelcast(1)).delete(channel);
+    String epoch = publishCritical(channel, "d1", "d2").epoch();
+    twoEpochs("rita", channel, new AckMark(epoch, 1), new AckMark(oldEpoch, 2));
+    ReplayMaps.acks(hazelcast(1)).set(ReplayMaps.ackKey("sam", channel), new AckMark(epoch, 1));
+    // The log is gone (expired or deleted): no history, no current epoch.
+    ReplayMaps.channels(hazelcast(0)).delete(channel);
+
+    PendingCritical pending = await(client(1).pendingCritical("rita", channel, null, null), 30);
+    assertThat(pending.epoch()).isNull();
+    assertThat(pending.events()).isEmpty();
+    for (boolean open : List.of(true, false)) {
+      ResumeAcks resumed =
+          await(
+              client(open ? 0 : 1)
+                  .resumeAcks(
+                      channel,
+                      List.of(
+                          new ResumeAcksRequest.User("rita", epoch, 2),
+                          new ResumeAcksRequest.User("sam", epoch, 0)),
+                      open,
+                      null),
+              30);
+      assertThat(resumed.epoch()).as("resume-acks, open: %s", open).isNull();
+      assertThat(resumed.events()).as("resume-acks, open: %s", open).isEmpty();
+      assertThat(resumed.users())
+          .as("resume-acks, open: %s", open)
+          .extracting(ResumeAcks.User::userId, ResumeAcks.User::acked, ResumeAcks.User::more)
+          .containsExactly(tuple("rita", 0L, false), tuple("sam", 0L, false));
+    }
   }
 }
