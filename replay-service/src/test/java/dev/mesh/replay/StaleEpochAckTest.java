@@ -70,6 +70,15 @@ class StaleEpochAckTest {
     return last;
   }
 
+  /**
+   * Resume-acks for {@code users} of {@code channel}: opening their cursors through node 0, or only
+   * reading them through node 1.
+   */
+  private static ResumeAcks resumeAcks(
+      String channel, boolean open, ResumeAcksRequest.User... users) throws Exception {
+    return await(client(open ? 0 : 1).resumeAcks(channel, List.of(users), open, null), 30);
+  }
+
   private static List<String> ids(PendingCritical pending) {
     return pending.events().stream().map(Envelope::id).toList();
   }
@@ -110,16 +119,11 @@ class StaleEpochAckTest {
 
     for (boolean open : List.of(true, false)) {
       ResumeAcks resumed =
-          await(
-              client(open ? 0 : 1)
-                  .resumeAcks(
-                      channel,
-                      List.of(
-                          new ResumeAcksRequest.User(user, newEpoch, 0),
-                          new ResumeAcksRequest.User("pavel", newEpoch, 3)),
-                      open,
-                      null),
-              30);
+          resumeAcks(
+              channel,
+              open,
+              new ResumeAcksRequest.User(user, newEpoch, 0),
+              new ResumeAcksRequest.User("pavel", newEpoch, 3));
       ResumeAcks.User olga = resumed.users().get(0);
       assertThat(olga.acked()).as("resume-acks, open: %s", open).isEqualTo(2);
       assertThat(ids(resumed.pendingOf(olga)))
@@ -166,16 +170,11 @@ class StaleEpochAckTest {
     assertThat(ids(pending)).containsExactly("d3", "d4");
     for (boolean open : List.of(true, false)) {
       ResumeAcks resumed =
-          await(
-              client(open ? 0 : 1)
-                  .resumeAcks(
-                      channel,
-                      List.of(
-                          new ResumeAcksRequest.User("olga", epoch, 0),
-                          new ResumeAcksRequest.User("pavel", epoch, 0)),
-                      open,
-                      null),
-              30);
+          resumeAcks(
+              channel,
+              open,
+              new ResumeAcksRequest.User("olga", epoch, 0),
+              new ResumeAcksRequest.User("pavel", epoch, 0));
       assertThat(resumed.users())
           .as("resume-acks, open: %s", open)
           .extracting(ResumeAcks.User::acked)
@@ -279,16 +278,11 @@ class StaleEpochAckTest {
     assertThat(pending.events()).isEmpty();
     for (boolean open : List.of(true, false)) {
       ResumeAcks resumed =
-          await(
-              client(open ? 0 : 1)
-                  .resumeAcks(
-                      channel,
-                      List.of(
-                          new ResumeAcksRequest.User("rita", epoch, 2),
-                          new ResumeAcksRequest.User("sam", epoch, 0)),
-                      open,
-                      null),
-              30);
+          resumeAcks(
+              channel,
+              open,
+              new ResumeAcksRequest.User("rita", epoch, 2),
+              new ResumeAcksRequest.User("sam", epoch, 0));
       assertThat(resumed.epoch()).as("resume-acks, open: %s", open).isNull();
       assertThat(resumed.events()).as("resume-acks, open: %s", open).isEmpty();
       assertThat(resumed.users())
