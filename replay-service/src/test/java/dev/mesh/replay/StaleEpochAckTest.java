@@ -165,6 +165,7 @@ class StaleEpochAckTest {
         ReplayMaps.ackKey("pavel", channel),
         AckCursors.of(new AckMark(epoch, 3)).with(new AckMark(oldEpoch, 1)));
 
+    long olgasVersion = acks.getEntryView(ReplayMaps.ackKey("olga", channel)).getVersion();
     PendingCritical pending = await(client(1).pendingCritical("olga", channel, null, null), 30);
     assertThat(pending.acked()).isEqualTo(2);
     assertThat(ids(pending)).containsExactly("d3", "d4");
@@ -182,8 +183,11 @@ class StaleEpochAckTest {
       assertThat(ids(resumed.pendingOf(resumed.users().get(0)))).containsExactly("d3", "d4");
     }
     assertThat(acks.get(ReplayMaps.ackKey("olga", channel)))
-        .as("an initial ack that keeps the cursor writes nothing")
+        .as("an initial ack that keeps the cursor keeps the old format")
         .isEqualTo(new AckMark(epoch, 2));
+    assertThat(acks.getEntryView(ReplayMaps.ackKey("olga", channel)).getVersion())
+        .as("an initial ack that keeps the cursor writes nothing")
+        .isEqualTo(olgasVersion);
 
     assertThat(await(client(0).ack("olga", channel, new Position(epoch, 1)), 30).seq())
         .isEqualTo(2);
@@ -230,22 +234,19 @@ class StaleEpochAckTest {
     twoEpochs("rita", channel, new AckMark(epoch, 2), new AckMark(oldEpoch, 1));
     twoEpochs("sam", channel, new AckMark(epoch, 3), new AckMark(oldEpoch, 2));
     Object ritas = ReplayMaps.acks(hazelcast(1)).get(ReplayMaps.ackKey("rita", channel));
+    long ritasVersion =
+        ReplayMaps.acks(hazelcast(1)).getEntryView(ReplayMaps.ackKey("rita", channel)).getVersion();
 
     ResumeAcks resumed =
-        await(
-            client(0)
-                .resumeAcks(
-                    channel,
-                    List.of(
-                        // an epoch that is not the current one: refused, the cursor kept
-                        new ResumeAcksRequest.User("rita", oldEpoch, 1),
-                        // a seq above the head: refused, the cursor kept
-                        new ResumeAcksRequest.User("sam", epoch, 99),
-                        // opened as usual
-                        new ResumeAcksRequest.User("tom", epoch, 4)),
-                    true,
-                    null),
-            30);
+        resumeAcks(
+            channel,
+            true,
+            // an epoch that is not the current one: refused, the cursor kept
+            new ResumeAcksRequest.User("rita", oldEpoch, 1),
+            // a seq above the head: refused, the cursor kept
+            new ResumeAcksRequest.User("sam", epoch, 99),
+            // opened as usual
+            new ResumeAcksRequest.User("tom", epoch, 4));
     assertThat(resumed.epoch()).isEqualTo(epoch);
     assertThat(resumed.users())
         .extracting(ResumeAcks.User::userId, ResumeAcks.User::epoch, ResumeAcks.User::acked)
@@ -256,8 +257,14 @@ class StaleEpochAckTest {
     assertThat(ids(resumed.pendingOf(resumed.users().get(1)))).containsExactly("d4");
     assertThat(ids(resumed.pendingOf(resumed.users().get(2)))).isEmpty();
     assertThat(ReplayMaps.acks(hazelcast(0)).get(ReplayMaps.ackKey("rita", channel)))
-        .as("a refused opening writes nothing")
+        .as("a refused opening keeps the cursors")
         .isEqualTo(ritas);
+    assertThat(
+            ReplayMaps.acks(hazelcast(0))
+                .getEntryView(ReplayMaps.ackKey("rita", channel))
+                .getVersion())
+        .as("a refused opening writes nothing")
+        .isEqualTo(ritasVersion);
   }
 
   @Test

@@ -253,7 +253,10 @@ public final class AckVerticle extends VerticleBase {
     return Optional.empty();
   }
 
-  /** Opens the cursors the channel's {@code head} allows; reads the others as they are. */
+  /**
+   * Opens the cursors the channel's {@code head} allows; for the others, whose opening it refuses,
+   * reads their cursor of the head's epoch, unchanged.
+   */
   private Future<Map<String, AckMark>> open(
       ResumeAcksRequest request, ReadResult head, Set<String> userIds, ChannelPolicy policy) {
     Map<String, AckMark> at = new HashMap<>();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.hazelcast.map.ExtendedMapEntry;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -169,7 +170,7 @@ class AdvanceAckTest {
     assertThatThrownBy(() -> new AckCursors(List.of()))
         .isInstanceOf(IllegalArgumentException.class);
     List<AckMark> tooMany =
-        java.util.stream.IntStream.rangeClosed(0, AckCursors.MAX_EPOCHS)
+        IntStream.rangeClosed(0, AckCursors.MAX_EPOCHS)
             .mapToObj(i -> new AckMark("e" + i, i))
             .toList();
     assertThatThrownBy(() -> new AckCursors(tooMany)).isInstanceOf(IllegalArgumentException.class);
