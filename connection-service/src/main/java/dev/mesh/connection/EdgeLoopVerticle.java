@@ -69,7 +69,7 @@ final class EdgeLoopVerticle extends VerticleBase {
   public Future<?> start() {
     MeshNode node = shared.node();
     TicketStore tickets = new TicketStore(node, context, options.auth().ticketTtl());
-    authenticator = new Authenticator(vertx, options.auth(), tickets);
+    authenticator = new Authenticator(vertx, options.auth(), tickets, shared.verifiedTokens());
     edge = new Edge(shared, context, logFactory.apply(node), authenticator);
     shared.addLoop(edge);
 

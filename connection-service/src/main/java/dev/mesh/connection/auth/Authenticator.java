@@ -33,9 +33,21 @@ public final class Authenticator {
   private final KeySet configured;
   private final JwksKeys jwks;
   private final TokenVerifier verifier;
+  private final VerifiedTokenCache verified;
 
+  /** Without a cache of verified tokens: every token is verified in full. */
   public Authenticator(Vertx vertx, AuthOptions options, TicketStore tickets) {
+    this(vertx, options, tickets, null);
+  }
+
+  /**
+   * @param verified the node's tokens verified recently, shared by its loops; null verifies every
+   *     token in full
+   */
+  public Authenticator(
+      Vertx vertx, AuthOptions options, TicketStore tickets, VerifiedTokenCache verified) {
     this.options = options;
+    this.verified = verified;
     this.tickets = tickets;
     List<VerificationKey> keys = new ArrayList<>();
     if (options.secret() != null) {
@@ -169,6 +181,10 @@ public final class Authenticator {
    */
   public Future<VerifiedToken> verify(String token) {
     try {
+      VerifiedToken kept = verified == null ? null : verified.get(token);
+      if (kept != null) {
+        return Future.succeededFuture(kept);
+      }
       TokenVerifier.Parsed parsed = verifier.parse(token);
       List<VerificationKey> candidates = keys().candidates(parsed.algorithm(), parsed.kid());
       if (candidates.isEmpty()
@@ -180,7 +196,12 @@ public final class Authenticator {
                 refreshed ->
                     verifier.check(parsed, keys().candidates(parsed.algorithm(), parsed.kid())));
       }
-      return Future.succeededFuture(verifier.check(parsed, candidates));
+      TokenVerifier.Checked checked = verifier.checked(parsed, candidates);
+      if (verified != null && configured.keys().contains(checked.key())) {
+        // Only the configured keys, which live as long as the node: see VerifiedTokenCache.
+        verified.put(token, checked.token());
+      }
+      return Future.succeededFuture(checked.token());
     } catch (AuthFailure failure) {
       return Future.failedFuture(failure);
     } catch (RuntimeException e) {

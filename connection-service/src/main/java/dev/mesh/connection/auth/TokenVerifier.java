@@ -173,15 +173,23 @@ public final class TokenVerifier {
    * refusal.
    */
   public VerifiedToken check(Parsed token, List<VerificationKey> candidates) {
+    return checked(token, candidates).token();
+  }
+
+  /** A verified token and the key whose signature it carries. */
+  record Checked(VerifiedToken token, VerificationKey key) {}
+
+  /** As {@link #check}, telling which of the candidates signed the token. */
+  Checked checked(Parsed token, List<VerificationKey> candidates) {
     try {
-      boolean signed = false;
+      VerificationKey signer = null;
       for (VerificationKey key : candidates) {
         if (key.verifies(token.signingInput(), token.signature())) {
-          signed = true;
+          signer = key;
           break;
         }
       }
-      if (!signed) {
+      if (signer == null) {
         throw new AuthFailure(
             AuthFailure.Cause.BAD_SIGNATURE,
             candidates.isEmpty()
@@ -189,7 +197,7 @@ public final class TokenVerifier {
                 : "token signature does not verify",
             token.kid() == null ? null : "kid=" + token.kid());
       }
-      return claims(token.claims());
+      return new Checked(claims(token.claims()), signer);
     } catch (AuthFailure failure) {
       throw failure;
     } catch (RuntimeException e) {

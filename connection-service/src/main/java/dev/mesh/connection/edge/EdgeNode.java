@@ -4,6 +4,7 @@ import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.Transport;
 import dev.mesh.connection.admission.Admission;
 import dev.mesh.connection.admission.AdmissionOptions;
+import dev.mesh.connection.auth.VerifiedTokenCache;
 import dev.mesh.connection.history.ChannelLog;
 import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.registry.RegistryClient;
@@ -23,10 +24,11 @@ import java.util.function.Supplier;
  * What the event loops of one edge node share (docs/ARCHITECTURE.md, "The edge on N event loops"):
  * the loops themselves ({@link Edge}, each owning its sessions), which loop holds which connection,
  * the node's session count (its connection limit), the draining flag, admission control (one rate
- * per node), the metrics, how each loop gets its subscribers per channel (they share the wiring's
- * router: one clustered consumer per channel per node), and the node-level registry client and
- * channel log used by the node's bus consumers. Everything here is safe to use from any thread; a
- * loop's own state is reached only on its context, through {@link #on}.
+ * per node), the tokens verified recently (a reconnect may land on any loop), the metrics, how each
+ * loop gets its subscribers per channel (they share the wiring's router: one clustered consumer per
+ * channel per node), and the node-level registry client and channel log used by the node's bus
+ * consumers. Everything here is safe to use from any thread; a loop's own state is reached only on
+ * its context, through {@link #on}.
  */
 public final class EdgeNode {
 
@@ -37,6 +39,7 @@ public final class EdgeNode {
   private final ChannelSubscribers.Factory channelSubscribers;
   private final RegistryClient registry;
   private final ChannelLog log;
+  private final VerifiedTokenCache verifiedTokens;
   private final List<Edge> loops = new CopyOnWriteArrayList<>();
   private final ConcurrentHashMap<String, Edge> owners = new ConcurrentHashMap<>();
 
@@ -62,11 +65,21 @@ public final class EdgeNode {
     this.channelSubscribers = channelSubscribers;
     this.registry = new RegistryClient(node, context, metrics.registerBatch::record);
     this.log = log;
+    // As many tokens as the node may hold connections: every page of a full node can come back
+    // without its token verified again.
+    this.verifiedTokens =
+        new VerifiedTokenCache(
+            options.limits().maxConnectionsPerNode(), options.auth().leeway().toSeconds());
     metrics.admission(admission::inFlight, admission::queued, admission::pacePerSecond);
   }
 
   public EdgeOptions options() {
     return options;
+  }
+
+  /** The tokens this node verified recently, shared by its loops' authenticators. */
+  public VerifiedTokenCache verifiedTokens() {
+    return verifiedTokens;
   }
 
   public MeshNode node() {

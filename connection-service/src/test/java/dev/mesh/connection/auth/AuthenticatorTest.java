@@ -84,6 +84,56 @@ class AuthenticatorTest {
   }
 
   @Test
+  void aTokenVerifiedOnceIsServedFromTheNodesCacheAfterwards() throws Exception {
+    VerifiedTokenCache cache = new VerifiedTokenCache(10, 0);
+    Authenticator authenticator =
+        new Authenticator(vertx, AuthOptions.forTest(SECRET), null, cache);
+    String token = token(valid());
+    VerifiedToken first =
+        authenticator.verify(token).toCompletionStage().toCompletableFuture().get();
+    VerifiedToken again =
+        authenticator.verify(token).toCompletionStage().toCompletableFuture().get();
+
+    assertThat(cache.size()).isEqualTo(1);
+    assertThat(again).as("the kept verification, not a second one").isSameAs(first);
+    assertThat(
+            new Authenticator(vertx, AuthOptions.forTest(SECRET), null, cache)
+                .verify(token)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get())
+        .as("another loop of the node shares it")
+        .isSameAs(first);
+  }
+
+  @Test
+  void theCacheKeepsNoRefusedTokenAndServesNoTamperedCopyOfAKeptOne() throws Exception {
+    VerifiedTokenCache cache = new VerifiedTokenCache(10, 0);
+    Authenticator authenticator =
+        new Authenticator(vertx, AuthOptions.forTest(SECRET), null, cache);
+    String good = token(valid());
+    authenticator.verify(good).toCompletionStage().toCompletableFuture().get();
+    String[] parts = good.split("\\.", -1);
+    String otherUser =
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(
+                valid().put("sub", "mallory").encode().getBytes(StandardCharsets.UTF_8));
+    String expired = token(valid().put("exp", Instant.now().getEpochSecond() - 1));
+
+    for (String refused :
+        new String[] {parts[0] + "." + otherUser + "." + parts[2], good + "x", expired}) {
+      try {
+        authenticator.verify(refused).toCompletionStage().toCompletableFuture().get();
+        throw new AssertionError("accepted: " + refused);
+      } catch (java.util.concurrent.ExecutionException e) {
+        assertThat(e.getCause()).isInstanceOf(AuthFailure.class);
+      }
+    }
+    assertThat(cache.size()).as("only the good token is kept").isEqualTo(1);
+  }
+
+  @Test
   void refusesATamperedPayloadOrSignature() throws Exception {
     String good = token(valid());
     String[] parts = good.split("\\.", -1);

@@ -147,6 +147,61 @@ class JwksKeysTest {
     return new Authenticator(vertx, options, null);
   }
 
+  @Test
+  @DisplayName(
+      "with the node's token cache, a JWKS-signed token is verified every time: a key dropped from the JWKS stops it")
+  void droppedKeyStopsItsTokensDespiteTheCache(Vertx vertx, VertxTestContext test)
+      throws Exception {
+    KeyPair dropped = ec();
+    KeyPair kept = rsa();
+    Provider idp = new Provider();
+    idp.serve(jwk(dropped, "old"));
+    String oldToken = token(dropped, "old", "ann");
+    String newToken = token(kept, "new", "ben");
+    VerifiedTokenCache cache = new VerifiedTokenCache(100, 0);
+    idp.start(vertx)
+        .compose(
+            p -> {
+              AuthOptions options =
+                  AuthOptions.forTest(null)
+                      .withSecrets(null, java.util.Map.of())
+                      .withJwks(
+                          new JwksOptions(
+                              p.url(),
+                              Duration.ofHours(1),
+                              Duration.ofSeconds(2),
+                              Duration.ofMillis(300)));
+              Authenticator auth = new Authenticator(vertx, options, null, cache);
+              return auth.start()
+                  .compose(v -> outcome(auth, oldToken))
+                  .compose(
+                      before -> {
+                        idp.serve(jwk(kept, "new"));
+                        // Past the minimum gap, so the new kid refetches the set without "old".
+                        return vertx
+                            .timer(400)
+                            .compose(t -> outcome(auth, newToken))
+                            .compose(
+                                rotated ->
+                                    outcome(auth, oldToken)
+                                        .map(
+                                            after -> {
+                                              test.verify(
+                                                  () -> {
+                                                    assertThat(before).isEqualTo("ann");
+                                                    assertThat(rotated).isEqualTo("ben");
+                                                    assertThat(after)
+                                                        .as("its key left the JWKS")
+                                                        .isEqualTo("refused:bad-signature");
+                                                    assertThat(cache.size()).isZero();
+                                                  });
+                                              return after;
+                                            }));
+                      });
+            })
+        .onComplete(test.succeedingThenComplete());
+  }
+
   /** The outcome of verifying: the user id, or the refusal's cause. */
   private static Future<String> outcome(Authenticator authenticator, String token) {
     return authenticator
