@@ -181,7 +181,7 @@ public final class Authenticator {
    */
   public Future<VerifiedToken> verify(String token) {
     try {
-      VerifiedToken kept = verified == null ? null : verified.get(token);
+      VerifiedToken kept = cacheable(token) ? verified.get(token) : null;
       if (kept != null) {
         return Future.succeededFuture(kept);
       }
@@ -197,8 +197,14 @@ public final class Authenticator {
                     verifier.check(parsed, keys().candidates(parsed.algorithm(), parsed.kid())));
       }
       TokenVerifier.Checked checked = verifier.checked(parsed, candidates);
-      if (verified != null && configured.keys().contains(checked.key())) {
-        // Only the configured keys, which live as long as the node: see VerifiedTokenCache.
+      if (cacheable(token)
+          && configured.keys().contains(checked.key())
+          && (jwks == null
+              || parsed.kid() == null
+              || parsed.algorithm().equals(VerificationKey.HS256))) {
+        // Only a configured key, which lives as long as the node, and only when the JWKS cannot
+        // change which key the token is checked against: a kid the JWKS does not have falls back to
+        // the PEM keys, and once the JWKS publishes that kid only its key may verify the token.
         verified.put(token, checked.token());
       }
       return Future.succeededFuture(checked.token());
@@ -207,6 +213,11 @@ public final class Authenticator {
     } catch (RuntimeException e) {
       return fail(AuthFailure.Cause.MALFORMED, "token could not be verified");
     }
+  }
+
+  /** Long tokens are verified every time: the cache's memory stays bounded by its count. */
+  private boolean cacheable(String token) {
+    return verified != null && token.length() <= VerifiedTokenCache.MAX_TOKEN_CHARS;
   }
 
   private static <T> Future<T> fail(AuthFailure.Cause cause, String message) {

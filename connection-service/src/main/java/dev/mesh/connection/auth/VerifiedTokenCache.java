@@ -12,10 +12,12 @@ import java.util.Map;
  * <ul>
  *   <li>Only tokens signed by a key of the node's own configuration are kept ({@link
  *       Authenticator}): those keys cannot change while the node runs, whereas a key dropped from a
- *       JWKS must stop its tokens at once, so JWKS-signed tokens are verified every time.
+ *       JWKS must stop its tokens at once, so JWKS-signed tokens are verified every time (and so
+ *       are RS256/ES256 tokens with a kid whenever a JWKS is configured, as it could later name
+ *       that kid). Tokens longer than {@value #MAX_TOKEN_CHARS} characters are not kept.
  *   <li>A hit is checked against the clock again: a kept token expires exactly when a verified one
- *       would ({@code exp + leeway}). {@code nbf} and {@code iat} were in the past when it was
- *       verified, and stay there.
+ *       would ({@code exp + leeway}). {@code nbf} and {@code iat} passed their checks (with the
+ *       leeway) when it was verified, and time only moves on.
  *   <li>A hit needs the exact token: a forged one never matches a kept one, and costs one hash
  *       lookup before the full verification it gets anyway.
  *   <li>Bounded by the node's connection limit, least recently used dropped first; one per node,
@@ -27,6 +29,12 @@ import java.util.Map;
  * are only ever read.
  */
 public final class VerifiedTokenCache {
+
+  /**
+   * Longest token kept (a typical one is 200-1,000 characters): with the count bound, the cache
+   * holds at most 2 KiB of token text per connection the node may hold.
+   */
+  public static final int MAX_TOKEN_CHARS = 2048;
 
   private final long leewaySeconds;
   private final Clock clock;

@@ -107,6 +107,40 @@ class AuthenticatorTest {
   }
 
   @Test
+  void aKeptTokenPastItsExpiryIsNotServedFromTheCache() throws Exception {
+    long now = Instant.now().getEpochSecond();
+    VerifiedTokenCacheTest.HandClock cacheClock = new VerifiedTokenCacheTest.HandClock(now);
+    VerifiedTokenCache cache = new VerifiedTokenCache(10, 0, cacheClock);
+    Authenticator authenticator =
+        new Authenticator(vertx, AuthOptions.forTest(SECRET), null, cache);
+    String token = token(valid());
+    VerifiedToken first =
+        authenticator.verify(token).toCompletionStage().toCompletableFuture().get();
+
+    // The cache's clock at the token's exp; the verifier's (the real one) still well before it.
+    cacheClock.epochSecond = first.expiresAt().getEpochSecond();
+    VerifiedToken again =
+        authenticator.verify(token).toCompletionStage().toCompletableFuture().get();
+
+    assertThat(again).as("verified in full again, not served from the cache").isNotSameAs(first);
+  }
+
+  @Test
+  void aTokenLongerThanTheCachesLimitIsVerifiedEveryTime() throws Exception {
+    VerifiedTokenCache cache = new VerifiedTokenCache(10, 0);
+    Authenticator authenticator =
+        new Authenticator(vertx, AuthOptions.forTest(SECRET), null, cache);
+    String token = token(valid().put("padding", "x".repeat(VerifiedTokenCache.MAX_TOKEN_CHARS)));
+    VerifiedToken first =
+        authenticator.verify(token).toCompletionStage().toCompletableFuture().get();
+    VerifiedToken again =
+        authenticator.verify(token).toCompletionStage().toCompletableFuture().get();
+
+    assertThat(cache.size()).isZero();
+    assertThat(again).isNotSameAs(first);
+  }
+
+  @Test
   void theCacheKeepsNoRefusedTokenAndServesNoTamperedCopyOfAKeptOne() throws Exception {
     VerifiedTokenCache cache = new VerifiedTokenCache(10, 0);
     Authenticator authenticator =

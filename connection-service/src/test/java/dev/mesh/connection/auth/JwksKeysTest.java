@@ -202,6 +202,73 @@ class JwksKeysTest {
         .onComplete(test.succeedingThenComplete());
   }
 
+  @Test
+  @DisplayName(
+      "with the node's token cache and a JWKS, a PEM-signed token with a kid stops once the JWKS publishes that kid")
+  void pemFallbackForAKidIsNotKeptWhileAJwksCouldNameIt(Vertx vertx, VertxTestContext test)
+      throws Exception {
+    KeyPair pem = rsa();
+    String pemText =
+        "-----BEGIN PUBLIC KEY-----\n"
+            + Base64.getMimeEncoder().encodeToString(pem.getPublic().getEncoded())
+            + "\n-----END PUBLIC KEY-----\n";
+    Provider idp = new Provider();
+    idp.serve(jwk(rsa(), "other"));
+    // Signed by the PEM key, naming a kid the JWKS does not have yet: the PEM keys answer it.
+    String pemToken = token(pem, "k", "ann");
+    // ES256, which no PEM key answers, so its unknown kid makes the node refetch the set.
+    String trigger = token(ec(), "unknown", "x");
+    VerifiedTokenCache cache = new VerifiedTokenCache(100, 0);
+    idp.start(vertx)
+        .compose(
+            p -> {
+              AuthOptions options =
+                  AuthOptions.forTest(null)
+                      .withSecrets(null, java.util.Map.of())
+                      .withPublicKeys(List.of(pemText))
+                      .withJwks(
+                          new JwksOptions(
+                              p.url(),
+                              Duration.ofHours(1),
+                              Duration.ofSeconds(2),
+                              Duration.ofMillis(300)));
+              Authenticator auth = new Authenticator(vertx, options, null, cache);
+              return auth.start()
+                  .compose(v -> outcome(auth, pemToken))
+                  .compose(
+                      before -> {
+                        KeyPair published;
+                        try {
+                          published = rsa();
+                        } catch (Exception e) {
+                          return Future.failedFuture(e);
+                        }
+                        idp.serve(jwk(published, "k"));
+                        // Past the minimum gap, an unknown kid refetches the set, which now has k.
+                        return vertx
+                            .timer(400)
+                            .compose(t -> outcome(auth, trigger))
+                            .compose(
+                                triggered ->
+                                    outcome(auth, pemToken)
+                                        .map(
+                                            after -> {
+                                              test.verify(
+                                                  () -> {
+                                                    assertThat(before).isEqualTo("ann");
+                                                    assertThat(after)
+                                                        .as(
+                                                            "only the JWKS key of kid k may verify it now")
+                                                        .isEqualTo("refused:bad-signature");
+                                                    assertThat(cache.size()).isZero();
+                                                  });
+                                              return after;
+                                            }));
+                      });
+            })
+        .onComplete(test.succeedingThenComplete());
+  }
+
   /** The outcome of verifying: the user id, or the refusal's cause. */
   private static Future<String> outcome(Authenticator authenticator, String token) {
     return authenticator

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 class VerifiedTokenCacheTest {
 
   /** A clock the test moves by hand. */
-  private static final class HandClock extends Clock {
-    private long epochSecond;
+  static final class HandClock extends Clock {
+    long epochSecond;
 
     HandClock(long epochSecond) {
       this.epochSecond = epochSecond;
