@@ -2,6 +2,7 @@ package dev.mesh.connection.edge;
 
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.connection.session.Session;
+import dev.mesh.connection.session.Subscription;
 import java.util.List;
 import java.util.Set;
 
@@ -14,8 +15,11 @@ public interface ChannelDelivery {
   /** The channels this loop has subscribers of now (a copy). */
   List<String> channels();
 
-  /** The loop's subscribers of a channel (read-only view; empty if none). */
-  Set<Session> subscribers(String channel);
+  /**
+   * The loop's subscriptions to a channel (read-only view; empty if none), each knowing its
+   * session.
+   */
+  Set<Subscription> subscribers(String channel);
 
   /** Queues a frame to a session, with the session's backpressure. */
   void send(Session session, String frame);

@@ -20,6 +20,7 @@ import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.SessionIndex;
 import dev.mesh.connection.session.SessionTransport;
+import dev.mesh.connection.session.Subscription;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -261,7 +262,7 @@ public final class Edge implements EdgeDoor, EdgeLoop {
   }
 
   @Override
-  public Set<Session> subscribers(String channel) {
+  public Set<Subscription> subscribers(String channel) {
     return subscriptions.hub().subscribers(channel);
   }
 

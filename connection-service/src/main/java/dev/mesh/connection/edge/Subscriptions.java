@@ -104,12 +104,16 @@ public final class Subscriptions {
       boolean presence,
       JsonNode info) {
     long startedNanos = System.nanoTime();
-    Subscription subscription = new Subscription(channel, presence);
+    Subscription subscription = new Subscription(session, channel, presence);
     subscription.startBuffering();
-    session.addSubscription(subscription);
+    Subscription replaced = session.addSubscription(subscription);
     boolean newOnNode = !isUserChannel(channel) && !hub.listens(channel);
     Future<Void> listening =
-        isUserChannel(channel) ? Future.succeededFuture() : hub.add(channel, session);
+        isUserChannel(channel) ? Future.succeededFuture() : hub.add(subscription);
+    if (replaced != null && !isUserChannel(channel)) {
+      // After the add, so the channel is not left and joined again in between.
+      hub.remove(replaced);
+    }
     if (newOnNode) {
       // Other nodes learn of this node's consumer asynchronously: read the tail once that has
       // surely happened.
@@ -238,7 +242,7 @@ public final class Subscriptions {
   public boolean detach(Session session, String channel) {
     Subscription removed = session.removeSubscription(channel);
     if (removed != null && !isUserChannel(channel)) {
-      hub.remove(channel, session);
+      hub.remove(removed);
     }
     return removed != null;
   }
@@ -247,11 +251,11 @@ public final class Subscriptions {
    * A live event of a channel for this node's subscribers: serialised once, merged per
    * subscription.
    */
-  public void fanOut(Envelope event, List<Session> subscribers) {
+  public void fanOut(Envelope event, List<Subscription> subscribers) {
     String frame = frames.of(event);
     metrics.broadcastFanout.record(subscribers.size());
-    for (Session session : subscribers) {
-      offer(session, event, frame);
+    for (Subscription subscription : subscribers) {
+      offer(subscription, event, frame);
     }
   }
 
@@ -260,8 +264,9 @@ public final class Subscriptions {
     String frame = frames.of(event);
     for (String connectionId : connectionIds) {
       Session session = sessions.get(connectionId);
-      if (session != null) {
-        offer(session, event, frame);
+      Subscription subscription = session == null ? null : session.subscription(event.channel());
+      if (subscription != null) {
+        offer(subscription, event, frame);
       }
     }
   }
@@ -271,9 +276,11 @@ public final class Subscriptions {
     return a.seq() == b.seq() && Objects.equals(a.epoch(), b.epoch());
   }
 
-  private void offer(Session session, Envelope event, String frame) {
-    Subscription subscription = session.subscription(event.channel());
-    if (subscription == null || !session.isOpen()) {
+  private void offer(Subscription subscription, Envelope event, String frame) {
+    Session session = subscription.session();
+    // A snapshot may hold one that ended meanwhile (unsubscribed, replaced, or its session closed
+    // by an earlier delivery): it gets nothing more.
+    if (!current(session, subscription)) {
       return;
     }
     if (subscription.hasLeft(event.epoch())) {
@@ -458,9 +465,8 @@ public final class Subscriptions {
    */
   public void catchUp(String channel) {
     Position lowest = null;
-    for (Session session : hub.subscribers(channel)) {
-      Subscription subscription = session.subscription(channel);
-      if (subscription == null || subscription.epoch() == null || subscription.isBuffering()) {
+    for (Subscription subscription : hub.subscribers(channel)) {
+      if (subscription.epoch() == null || subscription.isBuffering()) {
         continue;
       }
       if (lowest == null
@@ -506,9 +512,9 @@ public final class Subscriptions {
    * answers with one.
    */
   private void resetBehind(String channel) {
-    for (Session session : hub.subscribers(channel)) {
-      Subscription subscription = session.subscription(channel);
-      if (subscription == null || subscription.epoch() == null || subscription.isBuffering()) {
+    for (Subscription subscription : hub.subscribers(channel)) {
+      Session session = subscription.session();
+      if (subscription.epoch() == null || subscription.isBuffering()) {
         continue;
       }
       Position from = new Position(subscription.epoch(), subscription.lastSeq());
@@ -536,7 +542,11 @@ public final class Subscriptions {
     }
   }
 
+  /**
+   * Whether the subscription is still its open session's: not unsubscribed, replaced by a
+   * re-subscribe of its channel, or closed (the session ends it when it lets it go).
+   */
   private static boolean current(Session session, Subscription subscription) {
-    return session.isOpen() && session.subscription(subscription.channel()) == subscription;
+    return session.isOpen() && !subscription.isEnded();
   }
 }

@@ -3,7 +3,7 @@ package dev.mesh.connection.routing;
 import dev.mesh.common.observe.MeshTracing;
 import dev.mesh.common.protocol.Envelope;
 import dev.mesh.connection.edge.ChannelSubscribers;
-import dev.mesh.connection.session.Session;
+import dev.mesh.connection.session.Subscription;
 import io.opentelemetry.api.trace.Tracer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -33,7 +33,7 @@ public final class ChannelHub implements ChannelSubscribers {
 
   private final Context context;
   private final ChannelRouter router;
-  private final BiConsumer<Envelope, List<Session>> fanOut;
+  private final BiConsumer<Envelope, List<Subscription>> fanOut;
   private final Map<String, Channel> channels = new HashMap<>();
 
   /** Null when the node does not trace: then delivery costs nothing more. */
@@ -43,7 +43,7 @@ public final class ChannelHub implements ChannelSubscribers {
       Vertx vertx,
       Context context,
       ChannelRouter router,
-      BiConsumer<Envelope, List<Session>> fanOut) {
+      BiConsumer<Envelope, List<Subscription>> fanOut) {
     this.context = context;
     this.router = router;
     this.fanOut = fanOut;
@@ -51,7 +51,7 @@ public final class ChannelHub implements ChannelSubscribers {
   }
 
   private final class Channel {
-    final Set<Session> subscribers = new LinkedHashSet<>();
+    final Set<Subscription> subscribers = new LinkedHashSet<>();
     final Future<Void> ready;
 
     Channel(String name) {
@@ -93,8 +93,8 @@ public final class ChannelHub implements ChannelSubscribers {
     }
   }
 
-  private void deliver(String channel, Envelope event, Set<Session> subscribers) {
-    List<Session> snapshot = new ArrayList<>(subscribers);
+  private void deliver(String channel, Envelope event, Set<Subscription> subscribers) {
+    List<Subscription> snapshot = new ArrayList<>(subscribers);
     if (tracer == null) {
       fanOut.accept(event, snapshot);
       return;
@@ -111,16 +111,17 @@ public final class ChannelHub implements ChannelSubscribers {
   }
 
   @Override
-  public Future<Void> add(String channel, Session session) {
-    Channel state = channels.computeIfAbsent(channel, Channel::new);
-    state.subscribers.add(session);
+  public Future<Void> add(Subscription subscription) {
+    Channel state = channels.computeIfAbsent(subscription.channel(), Channel::new);
+    state.subscribers.add(subscription);
     return state.ready;
   }
 
   @Override
-  public void remove(String channel, Session session) {
+  public void remove(Subscription subscription) {
+    String channel = subscription.channel();
     Channel state = channels.get(channel);
-    if (state != null && state.subscribers.remove(session) && state.subscribers.isEmpty()) {
+    if (state != null && state.subscribers.remove(subscription) && state.subscribers.isEmpty()) {
       channels.remove(channel);
       router.leave(channel, this);
     }
@@ -141,7 +142,7 @@ public final class ChannelHub implements ChannelSubscribers {
   }
 
   @Override
-  public Set<Session> subscribers(String channel) {
+  public Set<Subscription> subscribers(String channel) {
     Channel state = channels.get(channel);
     return state == null ? Set.of() : java.util.Collections.unmodifiableSet(state.subscribers);
   }

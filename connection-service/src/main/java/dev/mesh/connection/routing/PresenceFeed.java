@@ -77,9 +77,9 @@ public final class PresenceFeed {
       member.set("info", change.info());
     }
     String text = Frames.text(frame);
-    for (Session session : java.util.List.copyOf(subscribers)) {
-      Subscription subscription = session.subscription(change.channel());
-      if (subscription != null && subscription.presence() && session.isOpen()) {
+    for (Subscription subscription : java.util.List.copyOf(subscribers)) {
+      Session session = subscription.session();
+      if (subscription.presence() && !subscription.isEnded() && session.isOpen()) {
         channels.send(session, text);
       }
     }

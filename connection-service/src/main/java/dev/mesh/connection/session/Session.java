@@ -274,14 +274,31 @@ public final class Session {
     return subscriptions.size();
   }
 
-  /** Adds the subscription under its channel (a previous one of that channel is replaced). */
-  public void addSubscription(Subscription subscription) {
-    subscriptions.put(subscription.channel(), subscription);
+  /**
+   * Adds the subscription under its channel; returns the previous one of that channel, now ended,
+   * or null.
+   */
+  public Subscription addSubscription(Subscription subscription) {
+    if (subscription.session() != this) {
+      throw new IllegalArgumentException("a subscription of another session");
+    }
+    Subscription previous = subscriptions.put(subscription.channel(), subscription);
+    if (previous != null && previous != subscription) {
+      previous.end();
+      return previous;
+    }
+    return null;
   }
 
-  /** Removes and returns the subscription to the channel, or null when there was none. */
+  /**
+   * Removes and returns the subscription to the channel, now ended, or null when there was none.
+   */
   public Subscription removeSubscription(String channel) {
-    return subscriptions.remove(channel);
+    Subscription removed = subscriptions.remove(channel);
+    if (removed != null) {
+      removed.end();
+    }
+    return removed;
   }
 
   /** The timer that warns of, then enforces, the token's expiry; -1 when none is pending. */

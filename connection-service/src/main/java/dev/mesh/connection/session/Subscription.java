@@ -19,12 +19,20 @@ import java.util.function.Consumer;
  */
 public final class Subscription {
 
+  private final Session session;
   private final String channel;
   private String epoch;
   private long lastSeq;
   private List<Envelope> buffered;
   private long dropped;
   private final boolean presence;
+
+  /**
+   * Set once its session no longer holds it (unsubscribed, replaced by a re-subscribe, or the
+   * session closed). A fan-out snapshot or an answer in flight may still reach it: this says it is
+   * no longer the session's, without looking the channel up in the session.
+   */
+  private boolean ended;
 
   /**
    * Epochs this subscription moved away from to another real epoch (a {@code reset} after a
@@ -37,9 +45,25 @@ public final class Subscription {
 
   private static final int MAX_LEFT = 16;
 
-  public Subscription(String channel, boolean presence) {
+  /** {@code session}: the one it delivers to, so a channel's subscribers can be held as these. */
+  public Subscription(Session session, String channel, boolean presence) {
+    this.session = session;
     this.channel = channel;
     this.presence = presence;
+  }
+
+  public Session session() {
+    return session;
+  }
+
+  /** Whether its session no longer holds it; then nothing more is delivered through it. */
+  public boolean isEnded() {
+    return ended;
+  }
+
+  /** Its session let it go; only the session calls this. */
+  void end() {
+    ended = true;
   }
 
   public String channel() {

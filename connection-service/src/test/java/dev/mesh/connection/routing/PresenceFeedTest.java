@@ -32,7 +32,7 @@ class PresenceFeedTest {
 
   /** A loop's channel delivery that only records what is sent. */
   private static final class RecordingDelivery implements ChannelDelivery {
-    final Set<Session> room = new LinkedHashSet<>();
+    final Set<Subscription> room = new LinkedHashSet<>();
     final List<String> sent = new ArrayList<>();
     final List<Session> to = new ArrayList<>();
     final Promise<Void> leaveSent = Promise.promise();
@@ -43,7 +43,7 @@ class PresenceFeedTest {
     }
 
     @Override
-    public Set<Session> subscribers(String channel) {
+    public Set<Subscription> subscribers(String channel) {
       return "room".equals(channel) ? room : Set.of();
     }
 
@@ -76,7 +76,7 @@ class PresenceFeedTest {
             LimitOptions.defaults(),
             System.nanoTime());
     session.opened();
-    session.addSubscription(new Subscription("room", presence));
+    session.addSubscription(new Subscription(session, "room", presence));
     return session;
   }
 
@@ -92,8 +92,8 @@ class PresenceFeedTest {
     RecordingDelivery delivery = new RecordingDelivery();
     Session watching = subscriber("c1", true);
     Session silent = subscriber("c2", false);
-    delivery.room.add(watching);
-    delivery.room.add(silent);
+    delivery.room.add(watching.subscription("room"));
+    delivery.room.add(silent.subscription("room"));
     PresenceFeed feed = new PresenceFeed(vertx, delivery);
     feed.start()
         .onComplete(

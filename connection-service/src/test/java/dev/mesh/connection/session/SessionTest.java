@@ -72,8 +72,8 @@ class SessionTest {
   @DisplayName("keeps its subscriptions by channel, in order, behind a read-only view")
   void subscriptions() {
     Session session = session();
-    session.addSubscription(new Subscription("b", false));
-    session.addSubscription(new Subscription("a", true));
+    session.addSubscription(new Subscription(session, "b", false));
+    session.addSubscription(new Subscription(session, "a", true));
     assertThat(session.subscriptionCount()).isEqualTo(2);
     assertThat(session.isSubscribed("a")).isTrue();
     assertThat(session.subscription("a").presence()).isTrue();
@@ -83,6 +83,24 @@ class SessionTest {
     assertThat(session.removeSubscription("b").channel()).isEqualTo("b");
     assertThat(session.removeSubscription("b")).isNull();
     assertThat(session.isSubscribed("b")).isFalse();
+  }
+
+  @Test
+  @DisplayName(
+      "ends a subscription it lets go (removed or replaced), and only that one; refuses another's")
+  void endsWhatItLetsGo() {
+    Session session = session();
+    Subscription first = new Subscription(session, "room", false);
+    assertThat(session.addSubscription(first)).isNull();
+    assertThat(first.isEnded()).isFalse();
+    Subscription second = new Subscription(session, "room", false);
+    assertThat(session.addSubscription(second)).isSameAs(first);
+    assertThat(first.isEnded()).as("replaced by a re-subscribe").isTrue();
+    assertThat(second.isEnded()).isFalse();
+    assertThat(session.removeSubscription("room")).isSameAs(second);
+    assertThat(second.isEnded()).as("unsubscribed").isTrue();
+    assertThatThrownBy(() -> session.addSubscription(new Subscription(session(), "x", false)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

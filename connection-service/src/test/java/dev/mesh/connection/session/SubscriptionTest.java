@@ -41,7 +41,7 @@ class SubscriptionTest {
   @DisplayName(
       "after a reset to a new epoch, late events of the old one (live or read before the reset) are dropped")
   void oldEpochAfterResetIsDropped() {
-    Subscription subscription = new Subscription("room", false);
+    Subscription subscription = new Subscription(null, "room", false);
     subscription.position("E1", 968);
     // A diverged merge gave the channel a new epoch; the page was reset to it.
     subscription.position("E2", 0);
@@ -59,7 +59,7 @@ class SubscriptionTest {
   @Test
   @DisplayName("a buffer holding both epochs delivers the new one only once the stream moved to it")
   void bufferedOldEpochAfterSwitchIsDropped() {
-    Subscription subscription = new Subscription("room", false);
+    Subscription subscription = new Subscription(null, "room", false);
     subscription.position("E1", 10);
     subscription.startBuffering();
     subscription.offerLive(event("E2", 1), e -> delivered.add(e.seq()));
@@ -73,7 +73,7 @@ class SubscriptionTest {
   @Test
   @DisplayName("a reset to the unborn position leaves no epoch: the history may come back under it")
   void unbornResetKeepsTheOldEpoch() {
-    Subscription subscription = new Subscription("room", false);
+    Subscription subscription = new Subscription(null, "room", false);
     subscription.position("E1", 5);
     subscription.position(dev.mesh.common.protocol.Position.UNBORN_EPOCH, 0);
     assertThat(subscription.hasLeft("E1")).isFalse();
@@ -85,7 +85,7 @@ class SubscriptionTest {
   @DisplayName(
       "a jump on the live path is held back until the missing range arrives, then all go out in order")
   void liveGapIsHeldBack() {
-    Subscription subscription = new Subscription("room", false);
+    Subscription subscription = new Subscription(null, "room", false);
     subscription.position("E", 0);
     assertThat(subscription.offerLive(event(1), e -> delivered.add(e.seq()))).isFalse();
     assertThat(subscription.offerLive(event(3), e -> delivered.add(e.seq())))
@@ -103,7 +103,7 @@ class SubscriptionTest {
   @DisplayName(
       "a hole inside the buffer stops the drain there; what follows waits for the hole to be filled")
   void holeInsideTheBuffer() {
-    Subscription subscription = new Subscription("room", false);
+    Subscription subscription = new Subscription(null, "room", false);
     subscription.startBuffering();
     subscription.offerLive(event(20), e -> delivered.add(e.seq()));
     subscription.offerLive(event(23), e -> delivered.add(e.seq()));
@@ -121,7 +121,7 @@ class SubscriptionTest {
   @Test
   @DisplayName("duplicates from history, live and catch-up are delivered once")
   void duplicatesOnce() {
-    Subscription subscription = new Subscription("room", false);
+    Subscription subscription = new Subscription(null, "room", false);
     subscription.position("E", 5);
     subscription.offerLive(event(5), e -> delivered.add(e.seq()));
     subscription.offerLive(event(6), e -> delivered.add(e.seq()));
