@@ -39,9 +39,10 @@ public final class Subscription {
    * diverged merge or a lost history): their events are obsolete. One still in flight (a live
    * event, or a catch-up or gap-fill read answered before the reset) must not move the subscription
    * back, which would send the page the old epoch's events a second time and then reset it forward
-   * again.
+   * again. Null until the first such move: most subscriptions never make one, and each live event
+   * asks.
    */
-  private final Set<String> left = new LinkedHashSet<>();
+  private Set<String> left;
 
   private static final int MAX_LEFT = 16;
 
@@ -105,7 +106,7 @@ public final class Subscription {
    * obsolete here.
    */
   public boolean hasLeft(String epoch) {
-    return left.contains(epoch);
+    return left != null && left.contains(epoch);
   }
 
   /**
@@ -120,6 +121,9 @@ public final class Subscription {
         || Position.UNBORN_EPOCH.equals(epoch)
         || Position.UNBORN_EPOCH.equals(next)) {
       return;
+    }
+    if (left == null) {
+      left = new LinkedHashSet<>();
     }
     left.remove(next);
     left.add(epoch);
