@@ -25,8 +25,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A loop's subscribers per channel hold the subscriptions themselves: a subscription that its
- * session let go (unsubscribed, replaced by a re-subscribe, closed) gets nothing more, neither an
- * answer it was waiting for nor a live event, and leaves the loop's subscribers.
+ * session let go (unsubscribed, then the channel subscribed again; closed) gets nothing more,
+ * neither an answer it was waiting for nor a live event, and leaves the loop's subscribers.
  */
 @ExtendWith(VertxExtension.class)
 @DisplayName("The loop's subscribers: a subscription let go gets nothing more")
@@ -122,7 +122,8 @@ class SubscriberHubTest {
                         // The first subscription is waiting for its history: it ends, and a new
                         // one of the same channel takes its place before the answer comes. The
                         // second read is issued after the first (shared or on its own), so its
-                        // answer is handled after the first's on the loop.
+                        // answer is usually handled after the first's on the loop; when it is
+                        // not, the old answer still arrives while the old subscription is ended.
                         return client
                             .send(
                                 new JsonObject()
