@@ -59,6 +59,11 @@ class AuthenticatorTest {
     return new Authenticator(vertx, options, null).verify(token);
   }
 
+  private static VerifiedToken verified(Authenticator authenticator, String token)
+      throws Exception {
+    return authenticator.verify(token).toCompletionStage().toCompletableFuture().get();
+  }
+
   private static AuthFailure.Cause refusal(AuthOptions options, String token) throws Exception {
     Future<VerifiedToken> result = verify(options, token);
     try {
@@ -89,10 +94,8 @@ class AuthenticatorTest {
     Authenticator authenticator =
         new Authenticator(vertx, AuthOptions.forTest(SECRET), null, cache);
     String token = token(valid());
-    VerifiedToken first =
-        authenticator.verify(token).toCompletionStage().toCompletableFuture().get();
-    VerifiedToken again =
-        authenticator.verify(token).toCompletionStage().toCompletableFuture().get();
+    VerifiedToken first = verified(authenticator, token);
+    VerifiedToken again = verified(authenticator, token);
 
     assertThat(cache.size()).isEqualTo(1);
     assertThat(again).as("the kept verification, not a second one").isSameAs(first);
@@ -114,13 +117,11 @@ class AuthenticatorTest {
     Authenticator authenticator =
         new Authenticator(vertx, AuthOptions.forTest(SECRET), null, cache);
     String token = token(valid());
-    VerifiedToken first =
-        authenticator.verify(token).toCompletionStage().toCompletableFuture().get();
+    VerifiedToken first = verified(authenticator, token);
 
     // The cache's clock at the token's exp; the verifier's (the real one) still well before it.
     cacheClock.epochSecond = first.expiresAt().getEpochSecond();
-    VerifiedToken again =
-        authenticator.verify(token).toCompletionStage().toCompletableFuture().get();
+    VerifiedToken again = verified(authenticator, token);
 
     assertThat(again).as("verified in full again, not served from the cache").isNotSameAs(first);
   }
@@ -131,10 +132,8 @@ class AuthenticatorTest {
     Authenticator authenticator =
         new Authenticator(vertx, AuthOptions.forTest(SECRET), null, cache);
     String token = token(valid().put("padding", "x".repeat(VerifiedTokenCache.MAX_TOKEN_CHARS)));
-    VerifiedToken first =
-        authenticator.verify(token).toCompletionStage().toCompletableFuture().get();
-    VerifiedToken again =
-        authenticator.verify(token).toCompletionStage().toCompletableFuture().get();
+    VerifiedToken first = verified(authenticator, token);
+    VerifiedToken again = verified(authenticator, token);
 
     assertThat(cache.size()).isZero();
     assertThat(again).isNotSameAs(first);
@@ -146,7 +145,7 @@ class AuthenticatorTest {
     Authenticator authenticator =
         new Authenticator(vertx, AuthOptions.forTest(SECRET), null, cache);
     String good = token(valid());
-    authenticator.verify(good).toCompletionStage().toCompletableFuture().get();
+    verified(authenticator, good);
     String[] parts = good.split("\\.", -1);
     String otherUser =
         Base64.getUrlEncoder()
@@ -158,7 +157,7 @@ class AuthenticatorTest {
     for (String refused :
         new String[] {parts[0] + "." + otherUser + "." + parts[2], good + "x", expired}) {
       try {
-        authenticator.verify(refused).toCompletionStage().toCompletableFuture().get();
+        verified(authenticator, refused);
         throw new AssertionError("accepted: " + refused);
       } catch (java.util.concurrent.ExecutionException e) {
         assertThat(e.getCause()).isInstanceOf(AuthFailure.class);

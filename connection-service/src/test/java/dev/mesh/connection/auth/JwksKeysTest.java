@@ -140,11 +140,23 @@ class JwksKeysTest {
   }
 
   private static Authenticator authenticator(Vertx vertx, URI url, Duration timeout, Duration gap) {
+    return authenticator(vertx, url, timeout, gap, List.of(), null);
+  }
+
+  /** With PEM keys beside the JWKS, and the node's cache of verified tokens (null: none). */
+  private static Authenticator authenticator(
+      Vertx vertx,
+      URI url,
+      Duration timeout,
+      Duration gap,
+      List<String> pems,
+      VerifiedTokenCache cache) {
     AuthOptions options =
         AuthOptions.forTest(null)
             .withSecrets(null, java.util.Map.of())
+            .withPublicKeys(pems)
             .withJwks(new JwksOptions(url, Duration.ofHours(1), timeout, gap));
-    return new Authenticator(vertx, options, null);
+    return new Authenticator(vertx, options, null, cache);
   }
 
   @Test
@@ -162,16 +174,14 @@ class JwksKeysTest {
     idp.start(vertx)
         .compose(
             p -> {
-              AuthOptions options =
-                  AuthOptions.forTest(null)
-                      .withSecrets(null, java.util.Map.of())
-                      .withJwks(
-                          new JwksOptions(
-                              p.url(),
-                              Duration.ofHours(1),
-                              Duration.ofSeconds(2),
-                              Duration.ofMillis(300)));
-              Authenticator auth = new Authenticator(vertx, options, null, cache);
+              Authenticator auth =
+                  authenticator(
+                      vertx,
+                      p.url(),
+                      Duration.ofSeconds(2),
+                      Duration.ofMillis(300),
+                      List.of(),
+                      cache);
               return auth.start()
                   .compose(v -> outcome(auth, oldToken))
                   .compose(
@@ -222,17 +232,14 @@ class JwksKeysTest {
     idp.start(vertx)
         .compose(
             p -> {
-              AuthOptions options =
-                  AuthOptions.forTest(null)
-                      .withSecrets(null, java.util.Map.of())
-                      .withPublicKeys(List.of(pemText))
-                      .withJwks(
-                          new JwksOptions(
-                              p.url(),
-                              Duration.ofHours(1),
-                              Duration.ofSeconds(2),
-                              Duration.ofMillis(300)));
-              Authenticator auth = new Authenticator(vertx, options, null, cache);
+              Authenticator auth =
+                  authenticator(
+                      vertx,
+                      p.url(),
+                      Duration.ofSeconds(2),
+                      Duration.ofMillis(300),
+                      List.of(pemText),
+                      cache);
               return auth.start()
                   .compose(v -> outcome(auth, pemToken))
                   .compose(
