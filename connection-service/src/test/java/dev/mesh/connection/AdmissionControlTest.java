@@ -219,6 +219,9 @@ class AdmissionControlTest {
                                   .as("the pace the hints are spaced for, at most the rate")
                                   .isPositive()
                                   .isLessThanOrEqualTo(RATE);
+                              assertThat(sample(metrics, "mesh_token_cache_tokens", ""))
+                                  .as("each admitted page's token verified once and kept")
+                                  .isEqualTo(PAGES);
                               assertThat(edge.service().edge().node().sessionCount())
                                   .isEqualTo(PAGES);
                             });

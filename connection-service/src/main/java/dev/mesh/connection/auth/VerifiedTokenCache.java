@@ -3,6 +3,7 @@ package dev.mesh.connection.auth;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Tokens this node verified recently, so that a page reconnecting with the token it already showed
@@ -39,6 +40,7 @@ public final class VerifiedTokenCache {
   private final long leewaySeconds;
   private final Clock clock;
   private final Map<String, VerifiedToken> tokens;
+  private final LongAdder hits = new LongAdder();
 
   public VerifiedTokenCache(int capacity, long leewaySeconds) {
     this(capacity, leewaySeconds, Clock.systemUTC());
@@ -74,7 +76,13 @@ public final class VerifiedTokenCache {
       }
       return null;
     }
+    hits.increment();
     return kept;
+  }
+
+  /** Tokens served from the cache since the node started. */
+  public long hits() {
+    return hits.sum();
   }
 
   /** Keeps a token that was just verified in full (one without {@code exp} is never kept). */

@@ -70,6 +70,7 @@ public final class EdgeNode {
     this.verifiedTokens =
         new VerifiedTokenCache(
             options.limits().maxConnectionsPerNode(), options.auth().leeway().toSeconds());
+    metrics.verifiedTokens(verifiedTokens, VerifiedTokenCache::hits, VerifiedTokenCache::size);
     metrics.admission(admission::inFlight, admission::queued, admission::pacePerSecond);
   }
 

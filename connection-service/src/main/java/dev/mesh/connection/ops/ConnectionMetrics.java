@@ -259,6 +259,21 @@ public final class ConnectionMetrics {
         .register(registry);
   }
 
+  /**
+   * The node's cache of verified tokens: how often a reconnect was spared a full verification, and
+   * how many tokens it holds. The cache itself is the meters' object (kept by the node).
+   */
+  public <C> void verifiedTokens(
+      C cache, java.util.function.ToLongFunction<C> hits, ToIntFunction<C> size) {
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "mesh_token_cache_hits_total", cache, c -> hits.applyAsLong(c))
+        .description("tokens accepted from the node's cache of verified tokens, not verified again")
+        .register(registry);
+    Gauge.builder("mesh_token_cache_tokens", cache, c -> size.applyAsInt(c))
+        .description("tokens in the node's cache of verified tokens")
+        .register(registry);
+  }
+
   public long ghosts() {
     return ghosts.get();
   }

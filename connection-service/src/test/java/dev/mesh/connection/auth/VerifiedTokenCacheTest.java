@@ -57,6 +57,8 @@ class VerifiedTokenCacheTest {
     clock.epochSecond = 1005;
     assertThat(cache.get("token-ann")).as("at exp + leeway").isNull();
     assertThat(cache.size()).as("an expired token is dropped when found").isZero();
+    assertThat(cache.get("never-kept")).isNull();
+    assertThat(cache.hits()).as("only the one token served counts").isEqualTo(1);
   }
 
   @Test
