@@ -13,10 +13,12 @@ import dev.mesh.common.presence.PresenceQuery;
 import dev.mesh.common.presence.UserPresence;
 import dev.mesh.common.registry.Registry;
 import dev.mesh.common.registry.RegistryEntry;
+import io.vertx.spi.cluster.hazelcast.impl.HazelcastRegistrationInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -32,9 +34,20 @@ final class ClusterObserver implements AutoCloseable {
   private final Map<String, Long> joinedAtNanos = new ConcurrentHashMap<>();
   private final Map<String, List<PresenceChanged>> presence = new ConcurrentHashMap<>();
 
+  /**
+   * What this referee saw happen to the cluster, in order ({@code nanoTime kind subject}): printed
+   * with a violation about timing, so that a failure says whether the cluster or the referee was
+   * late.
+   */
+  private final List<String> timeline = new CopyOnWriteArrayList<>();
+
   private ClusterObserver(MeshNode node) {
     this.node = node;
     node.onMembershipChange(this::onChange);
+    node.hazelcast()
+        .getLifecycleService()
+        .addLifecycleListener(
+            event -> timeline.add(System.nanoTime() + " referee " + event.getState()));
     Traffic.get(
         node.vertx()
             .eventBus()
@@ -98,8 +111,28 @@ final class ClusterObserver implements AutoCloseable {
   }
 
   private void onChange(MembershipChange change) {
+    timeline.add(System.nanoTime() + " " + change.kind() + " " + change.nodeId());
     (change.kind() == MembershipChange.Kind.LEFT ? leftAtNanos : joinedAtNanos)
         .put(change.nodeId(), System.nanoTime());
+  }
+
+  /**
+   * The referee's timeline since {@code sinceNanos}: each membership change and each lifecycle
+   * change of the referee itself (a merge of the referee means its event bus can no longer be
+   * trusted), in seconds after {@code sinceNanos}.
+   */
+  List<String> timelineSince(long sinceNanos) {
+    return timeline.stream()
+        .map(line -> line.split(" ", 2))
+        .filter(parts -> Long.parseLong(parts[0]) >= sinceNanos)
+        .map(
+            parts ->
+                String.format(
+                    java.util.Locale.ROOT,
+                    "+%.2f s %s",
+                    (Long.parseLong(parts[0]) - sinceNanos) / 1e9,
+                    parts[1]))
+        .toList();
   }
 
   /** When the cluster removed {@code nodeId} (System.nanoTime), or null while it is a member. */
@@ -128,20 +161,74 @@ final class ClusterObserver implements AutoCloseable {
     return changes;
   }
 
-  /** The presence-service's answer for these users (empty when it does not answer). */
+  /**
+   * Event-bus subscriptions the cluster still holds for a Vert.x node that is not a member, as
+   * {@code address@nodeId}: a sender that picks one waits for a reply that never comes.
+   */
+  List<String> ghostSubscriptions() {
+    Set<String> members =
+        node.hazelcast().getCluster().getMembers().stream()
+            .map(MeshNode::nodeIdOf)
+            .collect(java.util.stream.Collectors.toSet());
+    List<String> ghosts = new ArrayList<>();
+    node.hazelcast()
+        .<String, HazelcastRegistrationInfo>getMultiMap(VERTX_SUBSCRIPTIONS)
+        .entrySet()
+        .forEach(
+            entry -> {
+              String nodeId = entry.getValue().unwrap().nodeId();
+              if (!members.contains(nodeId)) {
+                ghosts.add(entry.getKey() + "@" + nodeId);
+              }
+            });
+    return ghosts;
+  }
+
+  /**
+   * Members whose Vert.x node has no entry in vertx-hazelcast's node map: nobody can reach its
+   * event bus, so replies to its requests are lost.
+   */
+  List<String> unreachableMembers() {
+    Set<String> known = node.hazelcast().<String, Object>getMap(VERTX_NODES).keySet();
+    return node.hazelcast().getCluster().getMembers().stream()
+        .map(MeshNode::nodeIdOf)
+        .filter(nodeId -> !known.contains(nodeId))
+        .toList();
+  }
+
+  /** vertx-hazelcast's multimap of event-bus subscriptions. */
+  private static final String VERTX_SUBSCRIPTIONS = "__vertx.subs";
+
+  /** vertx-hazelcast's map of each node's event-bus host and port. */
+  private static final String VERTX_NODES = "__vertx.nodeInfo";
+
+  /**
+   * A referee's question is asked again after this, not after the bus's default 10 s: a judge that
+   * waits 25 s for presence to be right then asks at least four times.
+   */
+  private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(5);
+
+  /** Why the last presence query failed, or null. */
+  String lastPresenceFailure() {
+    return lastPresenceFailure;
+  }
+
+  private volatile String lastPresenceFailure;
+
   /**
    * The presence of {@code userIds}, asked {@link PresenceQuery#MAX_USERS} at a time (the most one
    * query may name); fewer entries than asked when a query failed.
    */
   List<UserPresence> presenceOf(List<String> userIds) {
-    PresenceClient client = new PresenceClient(node.vertx());
+    PresenceClient client = new PresenceClient(node.vertx(), QUERY_TIMEOUT);
     List<UserPresence> found = new ArrayList<>(userIds.size());
     for (int from = 0; from < userIds.size(); from += PresenceQuery.MAX_USERS) {
       List<String> batch =
           userIds.subList(from, Math.min(userIds.size(), from + PresenceQuery.MAX_USERS));
       try {
-        found.addAll(Traffic.get(client.statuses(batch), Duration.ofSeconds(10)).users());
+        found.addAll(Traffic.get(client.statuses(batch), QUERY_TIMEOUT.plusSeconds(1)).users());
       } catch (RuntimeException e) {
+        lastPresenceFailure = String.valueOf(e.getMessage());
         return found;
       }
     }

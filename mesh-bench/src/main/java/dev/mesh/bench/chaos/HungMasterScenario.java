@@ -86,7 +86,8 @@ public final class HungMasterScenario extends Scenario {
                   + seconds(detectedAfter)
                   + " (failure detection "
                   + DETECTION.toSeconds()
-                  + " s)");
+                  + " s); the referee saw "
+                  + observer.timelineSince(stoppedAt));
           long ackedBefore = traffic.acked();
           boolean stillAcknowledging =
               Traffic.await(Duration.ofSeconds(20), () -> traffic.acked() > ackedBefore + 10);
@@ -117,6 +118,7 @@ public final class HungMasterScenario extends Scenario {
 
         Traffic.Tally tally = judge.events(traffic);
         judge.registry(observer, traffic, Duration.ofSeconds(30));
+        judge.busRouting(observer, Duration.ofSeconds(10));
         judge.presence(observer, traffic, PRESENCE_GRACE.plusSeconds(10));
         check(
             watch.readyAlone().isEmpty(),

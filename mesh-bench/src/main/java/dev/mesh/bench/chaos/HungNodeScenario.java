@@ -161,6 +161,7 @@ public final class HungNodeScenario extends Scenario {
 
           Traffic.Tally tally = judge.events(traffic);
           judge.registry(observer, traffic, Duration.ofSeconds(30));
+          judge.busRouting(observer, Duration.ofSeconds(10));
           judge.presence(observer, traffic, PRESENCE_GRACE.plusSeconds(10));
           List<Integer> staleCodes =
               stale.stream().flatMap(p -> p.closeCodes().stream()).distinct().toList();

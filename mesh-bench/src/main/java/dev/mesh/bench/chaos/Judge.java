@@ -69,6 +69,29 @@ final class Judge {
    * The registry ends equal to the live connections (each node repairs its own entries every few
    * seconds).
    */
+  /**
+   * Event-bus routing is whole again (within {@code within}): the cluster holds no subscription of
+   * a node that left (a request routed to one would wait for a reply that never comes), and every
+   * member's event bus can be found (else replies to it are lost).
+   */
+  void busRouting(ClusterObserver observer, Duration within) {
+    String[] last = new String[1];
+    boolean whole =
+        Traffic.await(
+            within,
+            () -> {
+              List<String> ghosts = observer.ghostSubscriptions();
+              List<String> unreachable = observer.unreachableMembers();
+              last[0] =
+                  "subscriptions of departed nodes "
+                      + ghosts
+                      + ", members without a node entry "
+                      + unreachable;
+              return ghosts.isEmpty() && unreachable.isEmpty();
+            });
+    check(whole, "event-bus routing after " + within.toSeconds() + " s: " + last[0]);
+  }
+
   void registry(ClusterObserver observer, Traffic traffic, Duration within) {
     Set<String>[] last = new Set[2];
     boolean equal =
@@ -135,7 +158,13 @@ final class Judge {
                       + (last[0] == null ? 0 : last[0].size())
                       + " of "
                       + users.size()
-                      + " users"
+                      + " users (last failure: "
+                      + observer.lastPresenceFailure()
+                      + "; departed nodes' subscriptions: "
+                      + observer.ghostSubscriptions()
+                      + "; members without a node entry: "
+                      + observer.unreachableMembers()
+                      + ")"
                   : "not online: "
                       + last[0].stream()
                           .filter(u -> u.status() != PresenceStatus.ONLINE || u.connections() == 0)

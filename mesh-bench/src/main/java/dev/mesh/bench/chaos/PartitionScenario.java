@@ -144,6 +144,7 @@ public final class PartitionScenario extends Scenario {
 
         Traffic.Tally tally = judge.events(traffic);
         judge.registry(observer, traffic, Duration.ofSeconds(30));
+        judge.busRouting(observer, Duration.ofSeconds(10));
         judge.presence(observer, traffic, PRESENCE_GRACE.plusSeconds(10));
         check(onA > 0, "no page was on side A");
         check(movedToB, "pages of side A did not all resume on side B during the partition");

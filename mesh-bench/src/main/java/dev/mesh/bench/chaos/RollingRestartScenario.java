@@ -78,6 +78,7 @@ public final class RollingRestartScenario extends Scenario {
 
         Traffic.Tally tally = judge.events(traffic);
         judge.registry(observer, traffic, Duration.ofSeconds(30));
+        judge.busRouting(observer, Duration.ofSeconds(10));
         judge.presence(observer, traffic, PRESENCE_GRACE.plusSeconds(10));
         check(processes.stream().allMatch(ServiceProcess::isAlive), "a restarted process died");
 
