@@ -94,6 +94,20 @@ public final class PresenceLog {
     return await(matching, 1, timeout).map(list -> list.get(0));
   }
 
+  /**
+   * The matching changes in the order of their versions: the order they happened in, which is what
+   * a consumer following the protocol applies (events published by different updates may arrive out
+   * of order; the version orders them).
+   */
+  public synchronized List<PresenceChange> changesInVersionOrder(
+      Predicate<PresenceChanged> matching) {
+    return matching(received, matching).stream()
+        .map(Received::event)
+        .sorted(java.util.Comparator.comparingLong(PresenceChanged::version))
+        .map(PresenceChanged::change)
+        .toList();
+  }
+
   /** Compactly, every event received: {@code user[@channel]:change}. */
   public synchronized String summary() {
     return received.stream()
