@@ -124,7 +124,7 @@ final class ClusterObserver implements AutoCloseable {
   List<String> timelineSince(long sinceNanos) {
     return timeline.stream()
         .map(line -> line.split(" ", 2))
-        .filter(parts -> Long.parseLong(parts[0]) >= sinceNanos)
+        .filter(parts -> Long.parseLong(parts[0]) - sinceNanos >= 0)
         .map(
             parts ->
                 String.format(
@@ -203,14 +203,44 @@ final class ClusterObserver implements AutoCloseable {
   private static final String VERTX_NODES = "__vertx.nodeInfo";
 
   /**
-   * A referee's question is asked again after this, not after the bus's default 10 s: a judge that
-   * waits 25 s for presence to be right then asks at least four times.
+   * How long the referee's bus waits for presence to answer; the caller waits only a second longer,
+   * so that a failure reported is the bus's own (no handlers, a timeout, an error reply).
    */
   private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(5);
 
-  /** Why the last presence query failed, or null. */
-  String lastPresenceFailure() {
-    return lastPresenceFailure;
+  /**
+   * Why presence went unanswered, as far as the referee can tell: its last query's failure, who
+   * holds a subscription to presence's query address (a member, or a node that left), and the state
+   * of the shared routing tables.
+   */
+  String whyPresenceUnanswered() {
+    try {
+      Set<String> members =
+          node.hazelcast().getCluster().getMembers().stream()
+              .map(MeshNode::nodeIdOf)
+              .collect(java.util.stream.Collectors.toSet());
+      List<String> subscribers =
+          node
+              .hazelcast()
+              .<String, HazelcastRegistrationInfo>getMultiMap(VERTX_SUBSCRIPTIONS)
+              .get(Addresses.PRESENCE_QUERY)
+              .stream()
+              .map(r -> r.unwrap().nodeId())
+              .map(id -> id + (members.contains(id) ? " (member)" : " (departed)"))
+              .toList();
+      return "last failure: "
+          + lastPresenceFailure
+          + "; subscribers of "
+          + Addresses.PRESENCE_QUERY
+          + ": "
+          + subscribers
+          + "; departed nodes' subscriptions: "
+          + ghostSubscriptions()
+          + "; members without a node entry: "
+          + unreachableMembers();
+    } catch (RuntimeException e) {
+      return "last failure: " + lastPresenceFailure + "; routing tables unreadable: " + e;
+    }
   }
 
   private volatile String lastPresenceFailure;
