@@ -61,7 +61,7 @@ class ChannelPresenceTest {
   }
 
   private static List<PresenceChange> diffs(PresenceLog log, String channel, String userId) {
-    return log.matching(member(channel, userId)).stream().map(r -> r.event().change()).toList();
+    return log.changesInVersionOrder(member(channel, userId));
   }
 
   private static Future<Void> settle() {

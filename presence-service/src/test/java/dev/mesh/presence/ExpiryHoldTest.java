@@ -63,7 +63,7 @@ class ExpiryHoldTest {
   }
 
   private static List<PresenceChange> changes(PresenceLog log, String userId) {
-    return log.matching(user(userId)).stream().map(r -> r.event().change()).toList();
+    return log.changesInVersionOrder(user(userId));
   }
 
   /** Registers a connection without its ConnectionOpened: the event presence missed. */
