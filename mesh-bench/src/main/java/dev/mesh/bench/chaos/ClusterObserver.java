@@ -162,8 +162,9 @@ final class ClusterObserver implements AutoCloseable {
   }
 
   /**
-   * Event-bus subscriptions the cluster still holds for a Vert.x node that is not a member, as
-   * {@code address@nodeId}: a sender that picks one waits for a reply that never comes.
+   * Event-bus subscriptions the cluster still holds for a Vert.x node that is not a member, on an
+   * address other nodes serve too, as {@code address@nodeId}: a sender that picks one waits for a
+   * reply that never comes.
    */
   List<String> ghostSubscriptions() {
     Set<String> members =
@@ -177,7 +178,10 @@ final class ClusterObserver implements AutoCloseable {
         .forEach(
             entry -> {
               String nodeId = entry.getValue().unwrap().nodeId();
-              if (!members.contains(nodeId)) {
+              // A departed node's own addresses (its inbox, named after it) are routed to by nobody
+              // once the registry forgets it: left there after a split they are a leak, not a
+              // wrong route, and not counted here (docs/bench/chaos-membership.md).
+              if (!members.contains(nodeId) && !entry.getKey().contains(nodeId)) {
                 ghosts.add(entry.getKey() + "@" + nodeId);
               }
             });
