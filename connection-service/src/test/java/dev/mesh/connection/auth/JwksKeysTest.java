@@ -159,6 +159,15 @@ class JwksKeysTest {
     return new Authenticator(vertx, options, null, cache);
   }
 
+  /**
+   * With the node's token cache; a 300 ms refetch gap, so that a kid new to the set refetches it
+   * within the test.
+   */
+  private static Authenticator cachedAuthenticator(
+      Vertx vertx, URI url, List<String> pems, VerifiedTokenCache cache) {
+    return authenticator(vertx, url, Duration.ofSeconds(2), Duration.ofMillis(300), pems, cache);
+  }
+
   @Test
   @DisplayName(
       "with the node's token cache, a JWKS-signed token is verified every time: a key dropped from the JWKS stops it")
@@ -174,14 +183,7 @@ class JwksKeysTest {
     idp.start(vertx)
         .compose(
             p -> {
-              Authenticator auth =
-                  authenticator(
-                      vertx,
-                      p.url(),
-                      Duration.ofSeconds(2),
-                      Duration.ofMillis(300),
-                      List.of(),
-                      cache);
+              Authenticator auth = cachedAuthenticator(vertx, p.url(), List.of(), cache);
               return auth.start()
                   .compose(v -> outcome(auth, oldToken))
                   .compose(
@@ -232,14 +234,7 @@ class JwksKeysTest {
     idp.start(vertx)
         .compose(
             p -> {
-              Authenticator auth =
-                  authenticator(
-                      vertx,
-                      p.url(),
-                      Duration.ofSeconds(2),
-                      Duration.ofMillis(300),
-                      List.of(pemText),
-                      cache);
+              Authenticator auth = cachedAuthenticator(vertx, p.url(), List.of(pemText), cache);
               return auth.start()
                   .compose(v -> outcome(auth, pemToken))
                   .compose(
