@@ -1,5 +1,6 @@
 package dev.mesh.bench.load;
 
+import dev.mesh.bench.client.Endpoint;
 import dev.mesh.bench.client.LoadPage;
 import dev.mesh.bench.load.Headlines.Figure;
 import io.vertx.core.json.JsonArray;
@@ -11,7 +12,9 @@ import java.util.List;
 /**
  * broadcast: one ~100-byte event to N subscribers, {@code --events} times, 500 ms apart, against
  * raw Vert.x, Mesh on one node, Mesh on two (publisher on the first: half the subscribers are
- * reached across the cluster) and Socket.IO; per-delivery latency.
+ * reached across the cluster) and Socket.IO; per-delivery latency. Then what crossing nodes adds on
+ * its own: two nodes, every subscriber on the second, events published alternately on the first
+ * (across) and on the second (same node).
  */
 final class BroadcastScenario implements Scenario {
 
@@ -35,12 +38,16 @@ final class BroadcastScenario implements Scenario {
     JsonObject mesh1 = measure(ctx, ctx.mesh(1));
     JsonObject mesh2 = measure(ctx, ctx.mesh(2));
     JsonObject io = measure(ctx, ctx.socketIo());
+    JsonObject hop = measureHop(ctx, ctx.mesh(2));
     return new Run(
-        new JsonObject().put("targets", new JsonArray().add(raw).add(mesh1).add(mesh2).add(io)),
-        figures(raw, mesh1, mesh2, io));
+        new JsonObject()
+            .put("targets", new JsonArray().add(raw).add(mesh1).add(mesh2).add(io))
+            .put("crossNodeHop", hop),
+        figures(raw, mesh1, mesh2, io, hop));
   }
 
-  static List<Figure> figures(JsonObject raw, JsonObject mesh1, JsonObject mesh2, JsonObject io) {
+  static List<Figure> figures(
+      JsonObject raw, JsonObject mesh1, JsonObject mesh2, JsonObject io, JsonObject hop) {
     List<Figure> out = new ArrayList<>();
     for (JsonObject t : List.of(raw, mesh1, mesh2, io)) {
       String name = t.getString("target");
@@ -54,13 +61,25 @@ final class BroadcastScenario implements Scenario {
     out.add(
         Figure.lower(
             "crossNodeAddedP50Ms",
-            "cross-node broadcast: added p50 (2 nodes - 1 node)",
+            "cross-node broadcast: added p50 (published on the other node - on the subscribers' node)",
+            "ms",
+            hop.getDouble("addedP50Ms")));
+    out.add(
+        Figure.lower(
+            "crossNodeAddedP99Ms",
+            "cross-node broadcast: added p99 (published on the other node - on the subscribers' node)",
+            "ms",
+            hop.getDouble("addedP99Ms")));
+    out.add(
+        Figure.lower(
+            "splitOverTwoNodesAddedP50Ms",
+            "broadcast split over 2 nodes: added p50 (2 nodes - 1 node)",
             "ms",
             diff(mesh2.getDouble("p50Ms"), mesh1.getDouble("p50Ms"))));
     out.add(
         Figure.lower(
-            "crossNodeAddedP99Ms",
-            "cross-node broadcast: added p99 (2 nodes - 1 node)",
+            "splitOverTwoNodesAddedP99Ms",
+            "broadcast split over 2 nodes: added p99 (2 nodes - 1 node)",
             "ms",
             diff(mesh2.getDouble("p99Ms"), mesh1.getDouble("p99Ms"))));
     out.add(
@@ -145,6 +164,79 @@ final class BroadcastScenario implements Scenario {
       return r;
     }
   }
+
+  /**
+   * What crossing nodes adds, with everything else held equal: two nodes, all N subscribers on the
+   * second, {@code --events} broadcasts published from a page on the first node (every delivery
+   * crosses the cluster) and as many from a page on the second (none does), 500 ms apart in the
+   * order across, same, same, across, ... so that drift of a shared machine and one slow broadcast
+   * fall on both alike; each event is tagged with its path. Both paths go through replay-service
+   * and its publish to the channel's address; only the publisher's edge differs.
+   */
+  static JsonObject measureHop(LoadContext ctx, Target target) throws Exception {
+    int n = ctx.n();
+    int eachWay = ctx.events();
+    try (target;
+        Fleet fleet = ctx.fleet(n)) {
+      fleet.label(target.name() + " cross-node hop");
+      List<Endpoint> endpoints = target.endpoints();
+      if (endpoints.size() < 2) {
+        throw new IllegalArgumentException("the cross-node hop needs two nodes");
+      }
+      fleet.createOn("hop", endpoints.subList(1, 2), n, LoadContext.steady(), CHANNEL);
+      int failed = fleet.start("hop", 200, Duration.ofMinutes(10));
+      LoadPage across =
+          fleet.publisher("hopacross", 0, endpoints.subList(0, 1), LoadContext.steady());
+      LoadPage same = fleet.publisher("hopsame", 1, endpoints.subList(1, 2), LoadContext.steady());
+      LoadContext.await(across.start(), Duration.ofSeconds(30));
+      LoadContext.await(same.start(), Duration.ofSeconds(30));
+      fleet.mark();
+      for (LoadPage p : List.of(across, same)) {
+        for (int i = 0; i < 2; i++) {
+          LoadContext.await(
+              p.publish(CHANNEL, LoadContext.payload(-1 - i)), Duration.ofSeconds(30));
+        }
+      }
+      fleet.awaitDelivered(4L * (n - failed), Duration.ofSeconds(60));
+      fleet.mark();
+      for (int i = 0; i < 2 * eachWay; i++) {
+        boolean isAcross = i % 4 == 0 || i % 4 == 3;
+        (isAcross ? across : same)
+            .publish(CHANNEL, LoadContext.payload(i, isAcross ? ACROSS : SAME_NODE));
+        Thread.sleep(500);
+      }
+      boolean all = fleet.awaitDelivered(2L * eachWay * (n - failed), Duration.ofSeconds(60));
+      long[] acrossSorted = fleet.latencies(ACROSS);
+      long[] sameSorted = fleet.latencies(SAME_NODE);
+      double acrossP50 = Latencies.percentileMillis(acrossSorted, 50);
+      double acrossP99 = Latencies.percentileMillis(acrossSorted, 99);
+      double sameP50 = Latencies.percentileMillis(sameSorted, 50);
+      double sameP99 = Latencies.percentileMillis(sameSorted, 99);
+      JsonObject r =
+          target
+              .describe()
+              .put("subscribers", n)
+              .put("subscribersOnNode", 2)
+              .put("failedSubscribers", failed)
+              .put("eventsEachWay", eachWay)
+              .put("deliveredAcross", acrossSorted.length)
+              .put("deliveredSame", sameSorted.length)
+              .put("allDelivered", all)
+              .put("acrossP50Ms", LoadContext.round(acrossP50))
+              .put("acrossP99Ms", LoadContext.round(acrossP99))
+              .put("sameNodeP50Ms", LoadContext.round(sameP50))
+              .put("sameNodeP99Ms", LoadContext.round(sameP99))
+              .put("addedP50Ms", LoadContext.round(acrossP50 - sameP50))
+              .put("addedP99Ms", LoadContext.round(acrossP99 - sameP99));
+      LoadContext.print(r);
+      return r;
+    }
+  }
+
+  /** Path tags of the cross-node measurement's events. */
+  private static final String ACROSS = "across";
+
+  private static final String SAME_NODE = "same";
 
   /** [[p, ms], ...] at the plotted percentiles. */
   static JsonArray percentiles(long[] sorted) {

@@ -30,8 +30,9 @@ final class CompareScenario implements Scenario {
     JsonObject meshCast = BroadcastScenario.measure(ctx, ctx.mesh(1));
     JsonObject meshCast2 = BroadcastScenario.measure(ctx, ctx.mesh(2));
     JsonObject ioCast = BroadcastScenario.measure(ctx, ctx.socketIo());
+    JsonObject hop = BroadcastScenario.measureHop(ctx, ctx.mesh(2));
     List<Figure> figures = new ArrayList<>(ConnectIdleScenario.figures(meshIdle, rawIdle, ioIdle));
-    figures.addAll(BroadcastScenario.figures(rawCast, meshCast, meshCast2, ioCast));
+    figures.addAll(BroadcastScenario.figures(rawCast, meshCast, meshCast2, ioCast, hop));
     JsonObject ratios = new JsonObject();
     for (Figure f : figures) {
       if (f.unit().equals("x")) {
@@ -50,6 +51,7 @@ final class CompareScenario implements Scenario {
                     .add(meshCast)
                     .add(meshCast2)
                     .add(ioCast))
+            .put("crossNodeHop", hop)
             .put("ratios", ratios);
     return new Run(detail, figures);
   }

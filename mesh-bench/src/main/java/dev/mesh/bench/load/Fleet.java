@@ -121,6 +121,15 @@ final class Fleet implements AutoCloseable {
         false);
   }
 
+  /**
+   * Creates {@code count} Mesh pages subscribed to {@code channel} that connect only to {@code
+   * endpoints} (a subset of a cluster's nodes), not started.
+   */
+  void createOn(
+      String group, List<Endpoint> endpoints, int count, ClientPolicy policy, String channel) {
+    create(group, "mesh", endpoints, count, policy, channel, false);
+  }
+
   /** Creates {@code count} Mesh pages each subscribed to its own {@code user:<id>} channel. */
   void createUserPages(String group, List<Endpoint> endpoints, int count, ClientPolicy policy) {
     create(group, "mesh", endpoints, count, policy, null, true);
@@ -209,8 +218,16 @@ final class Fleet implements AutoCloseable {
 
   /** Every delivery latency (µs) since the last mark, over all processes, sorted. */
   long[] latencies() {
+    return latencies(null);
+  }
+
+  /**
+   * The delivery latencies (µs) since the last mark of the events whose data was tagged {@code via}
+   * ({@link LoadContext#payload(int, String)}), every one when null; over all processes, sorted.
+   */
+  long[] latencies(String via) {
     List<JsonObject> parts =
-        all(h -> new JsonObject().put("op", "latencies"), Duration.ofMinutes(2));
+        all(h -> new JsonObject().put("op", "latencies").put("via", via), Duration.ofMinutes(2));
     int size = parts.stream().mapToInt(p -> p.getJsonArray("samples").size()).sum();
     long[] out = new long[size];
     int i = 0;

@@ -108,6 +108,14 @@ final class LoadContext {
     return new JsonObject().put("i", i).put("t", PageClient.nowMicros()).put("pad", "x".repeat(60));
   }
 
+  /**
+   * {@link #payload(int)} tagged with the path it takes, so that interleaved broadcasts are told
+   * apart ({@link Fleet#latencies(String)}).
+   */
+  static JsonObject payload(int i, String via) {
+    return payload(i).put("via", via);
+  }
+
   static <T> T await(Future<T> future, Duration timeout) throws Exception {
     return future
         .toCompletionStage()

@@ -65,6 +65,12 @@ final class PageHost implements AutoCloseable {
   final AtomicInteger open = new AtomicInteger();
   private final Latencies latencies = new Latencies();
 
+  /**
+   * Latencies of the events whose data carries a {@code via} tag, by tag: broadcasts of one
+   * measurement that took different paths, interleaved event by event.
+   */
+  private final Map<String, Latencies> latenciesByPath = new ConcurrentHashMap<>();
+
   /** Per broadcast index ({@code data.i}): deliveries and the latest arrival's latency (µs). */
   private final Map<Integer, long[]> spread = new HashMap<>();
 
@@ -125,7 +131,7 @@ final class PageHost implements AutoCloseable {
       case "start" -> start(command);
       case "stats" -> stats();
       case "mark" -> mark();
-      case "latencies" -> latencies();
+      case "latencies" -> latencies(command.getString("via"));
       case "spread" -> spread();
       case "readyCount" -> readyCount(command);
       case "missing" -> missing(command);
@@ -305,6 +311,9 @@ final class PageHost implements AutoCloseable {
     if (data != null && data.getValue("t") instanceof Number t) {
       long latency = receivedMicros - t.longValue();
       latencies.add(latency);
+      if (data.getValue("via") instanceof String via) {
+        latenciesByPath.computeIfAbsent(via, k -> new Latencies()).add(latency);
+      }
       if (data.getValue("i") instanceof Number i) {
         synchronized (spread) {
           long[] s = spread.computeIfAbsent(i.intValue(), k -> new long[2]);
@@ -388,6 +397,7 @@ final class PageHost implements AutoCloseable {
   /** Starts a measured phase: latencies, spreads and the delivery count start from zero. */
   private JsonObject mark() {
     latencies.clear();
+    latenciesByPath.clear();
     synchronized (spread) {
       spread.clear();
     }
@@ -395,9 +405,11 @@ final class PageHost implements AutoCloseable {
     return new JsonObject();
   }
 
-  private JsonObject latencies() {
+  /** Every latency since the mark, or those of the events tagged {@code via} when not null. */
+  private JsonObject latencies(String via) {
+    Latencies source = via == null ? latencies : latenciesByPath.getOrDefault(via, new Latencies());
     JsonArray out = new JsonArray();
-    for (long v : latencies.sorted()) {
+    for (long v : source.sorted()) {
       out.add(v);
     }
     return new JsonObject().put("samples", out);

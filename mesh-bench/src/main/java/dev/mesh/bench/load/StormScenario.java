@@ -246,7 +246,27 @@ final class StormScenario implements Scenario {
                           .orElse(Double.NaN),
                       Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count")
                           .orElse(Double.NaN)))
-              .put("survivorSubscribeMaxMs", LoadContext.round(subscribeMaxSeconds * 1000));
+              .put("survivorSubscribeMaxMs", LoadContext.round(subscribeMaxSeconds * 1000))
+              // What the deferred pages were told: the tail of a storm is the pages that wait out
+              // a hint while the node may already be free.
+              .put(
+                  "survivorHintMeanMs",
+                  Latencies.meanMillisOrNull(
+                      Prometheus.sum(metrics, "mesh_admission_retry_after_seconds_sum")
+                          .orElse(Double.NaN),
+                      Prometheus.sum(metrics, "mesh_admission_retry_after_seconds_count")
+                          .orElse(Double.NaN)))
+              .put(
+                  "survivorHintMaxMs",
+                  LoadContext.round(
+                      survivorMetrics.stream()
+                              .mapToDouble(
+                                  m ->
+                                      Prometheus.sum(m, "mesh_admission_retry_after_seconds_max")
+                                          .orElse(Double.NaN))
+                              .max()
+                              .orElse(Double.NaN)
+                          * 1000));
       LoadContext.print(summary(r));
       return new Run(r, figures(r));
     }
