@@ -15,6 +15,7 @@ final class Scenarios {
     ALL.put("connect", ConnectIdleScenario::new);
     ALL.put("broadcast", BroadcastScenario::new);
     ALL.put("compare", CompareScenario::new);
+    ALL.put("crossnode", CrossNodeScenario::new);
     ALL.put("publish", PublishScenario::new);
     ALL.put("direct", DirectScenario::new);
     ALL.put("resume", ResumeScenario::new);
