@@ -209,12 +209,6 @@ final class StormScenario implements Scenario {
       List<String> survivorMetrics =
           survivors.stream().map(v -> v.getOps("/metrics").map(r -> r.body()).orElse("")).toList();
       String metrics = String.join("\n", survivorMetrics);
-      double subscribeMaxSeconds =
-          survivorMetrics.stream()
-              .mapToDouble(
-                  m -> Prometheus.sum(m, "mesh_subscribe_latency_seconds_max").orElse(Double.NaN))
-              .max()
-              .orElse(Double.NaN);
       JsonObject r =
           analyse(report, sent, killedAt, stormEnd, admissions.samples())
               .put("target", target.name())
@@ -239,37 +233,32 @@ final class StormScenario implements Scenario {
                   "survivorSubscribes",
                   Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count")
                       .orElse(Double.NaN))
-              .put(
-                  "survivorSubscribeMeanMs",
-                  Latencies.meanMillisOrNull(
-                      Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_sum")
-                          .orElse(Double.NaN),
-                      Prometheus.sum(metrics, "mesh_subscribe_latency_seconds_count")
-                          .orElse(Double.NaN)))
-              .put("survivorSubscribeMaxMs", LoadContext.round(subscribeMaxSeconds * 1000))
+              .put("survivorSubscribeMeanMs", timerMeanMs(metrics, "mesh_subscribe_latency"))
+              .put("survivorSubscribeMaxMs", timerMaxMs(survivorMetrics, "mesh_subscribe_latency"))
               // What the deferred pages were told: the tail of a storm is the pages that wait out
               // a hint while the node may already be free.
-              .put(
-                  "survivorHintMeanMs",
-                  Latencies.meanMillisOrNull(
-                      Prometheus.sum(metrics, "mesh_admission_retry_after_seconds_sum")
-                          .orElse(Double.NaN),
-                      Prometheus.sum(metrics, "mesh_admission_retry_after_seconds_count")
-                          .orElse(Double.NaN)))
-              .put(
-                  "survivorHintMaxMs",
-                  LoadContext.round(
-                      survivorMetrics.stream()
-                              .mapToDouble(
-                                  m ->
-                                      Prometheus.sum(m, "mesh_admission_retry_after_seconds_max")
-                                          .orElse(Double.NaN))
-                              .max()
-                              .orElse(Double.NaN)
-                          * 1000));
+              .put("survivorHintMeanMs", timerMeanMs(metrics, "mesh_admission_retry_after"))
+              .put("survivorHintMaxMs", timerMaxMs(survivorMetrics, "mesh_admission_retry_after"));
       LoadContext.print(summary(r));
       return new Run(r, figures(r));
     }
+  }
+
+  /** Mean of a Micrometer timer over the survivors' scrapes (concatenated), ms; null if none. */
+  private static Double timerMeanMs(String metrics, String timer) {
+    return Latencies.meanMillisOrNull(
+        Prometheus.sum(metrics, timer + "_seconds_sum").orElse(Double.NaN),
+        Prometheus.sum(metrics, timer + "_seconds_count").orElse(Double.NaN));
+  }
+
+  /** Largest recent value of a Micrometer timer over the survivors' scrapes, ms. */
+  private static double timerMaxMs(List<String> scrapes, String timer) {
+    double maxSeconds =
+        scrapes.stream()
+            .mapToDouble(m -> Prometheus.sum(m, timer + "_seconds_max").orElse(Double.NaN))
+            .max()
+            .orElse(Double.NaN);
+    return LoadContext.round(maxSeconds * 1000);
   }
 
   private static List<Figure> figures(JsonObject r) {
