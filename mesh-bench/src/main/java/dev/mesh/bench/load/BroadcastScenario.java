@@ -165,7 +165,9 @@ final class BroadcastScenario implements Scenario {
    */
   static JsonObject measureHop(LoadContext ctx, Target target) throws Exception {
     int n = ctx.n();
-    int eachWay = ctx.events();
+    // An even count: the pairs (across, same) and (same, across) come in equal numbers, so that a
+    // drift of the machine cancels in the median over the pairs.
+    int eachWay = ctx.events() + ctx.events() % 2;
     try (target;
         Fleet fleet = ctx.fleet(n)) {
       fleet.label(target.name() + " cross-node hop");
@@ -240,8 +242,8 @@ final class BroadcastScenario implements Scenario {
       events.add(
           new JsonObject()
               .put("path", isAcross(i) ? "across" : "same")
-              .put("p50", LoadContext.round(Latencies.percentileMillis(sorted, 50)))
-              .put("p99", LoadContext.round(Latencies.percentileMillis(sorted, 99)))
+              .put("p50", msOrNull(Latencies.percentileMillis(sorted, 50)))
+              .put("p99", msOrNull(Latencies.percentileMillis(sorted, 99)))
               .put("deliveries", sorted.length));
       if (i % 2 == 1) {
         long[] acrossEvent = isAcross(i) ? sorted : perEvent.get(i - 1);
@@ -263,23 +265,32 @@ final class BroadcastScenario implements Scenario {
     return new JsonObject()
         .put("deliveredAcross", acrossSorted.length)
         .put("deliveredSame", sameSorted.length)
-        .put("acrossP50Ms", LoadContext.round(acrossP50))
-        .put("acrossP99Ms", LoadContext.round(acrossP99))
-        .put("sameNodeP50Ms", LoadContext.round(sameP50))
-        .put("sameNodeP99Ms", LoadContext.round(sameP99))
-        .put("addedP50Ms", LoadContext.round(acrossP50 - sameP50))
-        .put("addedP99Ms", LoadContext.round(acrossP99 - sameP99))
+        .put("acrossP50Ms", msOrNull(acrossP50))
+        .put("acrossP99Ms", msOrNull(acrossP99))
+        .put("sameNodeP50Ms", msOrNull(sameP50))
+        .put("sameNodeP99Ms", msOrNull(sameP99))
+        .put("addedP50Ms", msOrNull(acrossP50 - sameP50))
+        .put("addedP99Ms", msOrNull(acrossP99 - sameP99))
         .put("pairs", pairedP50.size())
-        .put("pairedAddedP50Ms", LoadContext.round(median(pairedP50)))
-        .put("pairedAddedP99Ms", LoadContext.round(median(pairedP99)))
+        .put("pairedAddedP50Ms", msOrNull(median(pairedP50)))
+        .put("pairedAddedP99Ms", msOrNull(median(pairedP99)))
         .put("perEventMs", events);
   }
 
+  /**
+   * Rounded milliseconds, or null for what was not measured (no deliveries): never a 0 that would
+   * pass for a measured figure.
+   */
+  private static Double msOrNull(double ms) {
+    return Double.isFinite(ms) ? LoadContext.round(ms) : null;
+  }
+
+  /** Median of the measured values (a pair with an empty broadcast has none), NaN if none. */
   private static double median(List<Double> values) {
-    if (values.isEmpty()) {
+    List<Double> sorted = values.stream().filter(Double::isFinite).sorted().toList();
+    if (sorted.isEmpty()) {
       return Double.NaN;
     }
-    List<Double> sorted = values.stream().sorted().toList();
     int m = sorted.size() / 2;
     return sorted.size() % 2 == 1 ? sorted.get(m) : (sorted.get(m - 1) + sorted.get(m)) / 2;
   }

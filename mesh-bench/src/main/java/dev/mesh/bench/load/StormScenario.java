@@ -251,14 +251,14 @@ final class StormScenario implements Scenario {
         Prometheus.sum(metrics, timer + "_seconds_count").orElse(Double.NaN));
   }
 
-  /** Largest recent value of a Micrometer timer over the survivors' scrapes, ms. */
-  private static double timerMaxMs(List<String> scrapes, String timer) {
+  /** Largest recent value of a Micrometer timer over the survivors' scrapes, ms; null if none. */
+  private static Double timerMaxMs(List<String> scrapes, String timer) {
     double maxSeconds =
         scrapes.stream()
             .mapToDouble(m -> Prometheus.sum(m, timer + "_seconds_max").orElse(Double.NaN))
             .max()
             .orElse(Double.NaN);
-    return LoadContext.round(maxSeconds * 1000);
+    return Double.isFinite(maxSeconds) ? LoadContext.round(maxSeconds * 1000) : null;
   }
 
   private static List<Figure> figures(JsonObject r) {

@@ -30,7 +30,7 @@ class CrossNodeFiguresTest {
   }
 
   @Test
-  @DisplayName("a path 3 ms slower shows as +3 ms, pooled and paired, whatever the position")
+  @DisplayName("a path 3 ms slower shows as +3 ms paired and in the pooled p50, under drift")
   void constantCost() {
     List<long[]> events = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -47,6 +47,24 @@ class CrossNodeFiguresTest {
     assertThat(r.getDouble("pairedAddedP99Ms")).isEqualTo(3.0);
     assertThat(r.getDouble("addedP50Ms")).isEqualTo(3.0);
     assertThat(r.getJsonArray("perEventMs")).hasSize(8);
+  }
+
+  @Test
+  @DisplayName("a broadcast nobody received is no figure, not a 0 that would pass for one")
+  void emptyBroadcast() {
+    List<long[]> events = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      events.add(broadcast(100));
+    }
+    events.set(1, new long[0]);
+    var r = BroadcastScenario.hopFigures(events);
+    assertThat(r.getJsonArray("perEventMs").getJsonObject(1).getValue("p50")).isNull();
+    // The pair with the empty broadcast counts for nothing; the other pair is 0.
+    assertThat(r.getDouble("pairedAddedP50Ms")).isEqualTo(0.0);
+    assertThat(
+            BroadcastScenario.hopFigures(List.of(new long[0], new long[0]))
+                .getValue("pairedAddedP50Ms"))
+        .isNull();
   }
 
   @Test
