@@ -28,7 +28,8 @@ final class BroadcastScenario implements Scenario {
 
   @Override
   public String description() {
-    return "one event to N subscribers, --events times: raw Vert.x, Mesh 1 and 2 nodes, Socket.IO; delivery latency";
+    return "one event to N subscribers, --events times: raw Vert.x, Mesh 1 and 2 nodes, Socket.IO; delivery latency;"
+        + " then the cross-node hop (as crossnode)";
   }
 
   @Override

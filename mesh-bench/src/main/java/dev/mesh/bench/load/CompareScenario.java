@@ -15,7 +15,8 @@ final class CompareScenario implements Scenario {
 
   @Override
   public String description() {
-    return "idle + connect + broadcast for raw Vert.x, Mesh 1 and 2 nodes, Socket.IO, with the ratios";
+    return "idle + connect + broadcast for raw Vert.x, Mesh 1 and 2 nodes, Socket.IO, with the ratios;"
+        + " then the cross-node hop (as crossnode)";
   }
 
   @Override
