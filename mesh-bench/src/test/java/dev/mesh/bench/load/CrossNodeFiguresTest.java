@@ -46,6 +46,8 @@ class CrossNodeFiguresTest {
     assertThat(r.getDouble("pairedAddedP50Ms")).isEqualTo(3.0);
     assertThat(r.getDouble("pairedAddedP99Ms")).isEqualTo(3.0);
     assertThat(r.getDouble("addedP50Ms")).isEqualTo(3.0);
+    assertThat(r.getDouble("pairedAddedFirstMs")).isEqualTo(3.0);
+    assertThat(r.getJsonArray("perEventMs").getJsonObject(1).getDouble("first")).isEqualTo(110.0);
     assertThat(r.getJsonArray("perEventMs")).hasSize(8);
   }
 
@@ -78,5 +80,46 @@ class CrossNodeFiguresTest {
     var r = BroadcastScenario.hopFigures(events);
     assertThat(r.getDouble("addedP99Ms")).isGreaterThan(100.0);
     assertThat(r.getDouble("pairedAddedP99Ms")).isEqualTo(0.0);
+  }
+
+  @Test
+  @DisplayName("the median's 95 % interval is the binomial order statistics, none under 6 pairs")
+  void medianInterval() {
+    List<Double> twenty = new ArrayList<>();
+    for (int i = 20; i >= 1; i--) {
+      twenty.add((double) i);
+    }
+    twenty.add(Double.NaN);
+    // P(Binomial(20, 1/2) <= 5) = 2.07 % and <= 6 = 5.77 %: the 6th and 15th of 20.
+    assertThat(BroadcastScenario.medianInterval95(twenty)).containsExactly(6.0, 15.0);
+    // 6 values: only the extremes, at 1 - 2/64 = 96.9 %; 5 values cannot reach 95 %.
+    assertThat(BroadcastScenario.medianInterval95(List.of(3.0, 1.0, 2.0, 6.0, 5.0, 4.0)))
+        .containsExactly(1.0, 6.0);
+    assertThat(BroadcastScenario.medianInterval95(List.of(1.0, 2.0, 3.0, 4.0, 5.0))).isNull();
+    // 200 pairs: the interval narrows to the 86th and 115th (P(B <= 85) = 2.0 %).
+    List<Double> many = new ArrayList<>();
+    for (int i = 1; i <= 200; i++) {
+      many.add((double) i);
+    }
+    assertThat(BroadcastScenario.medianInterval95(many)).containsExactly(86.0, 115.0);
+  }
+
+  @Test
+  @DisplayName("the figures carry the paired median's interval, null when too few pairs")
+  void intervalInFigures() {
+    List<long[]> events = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      events.add(broadcast(BroadcastScenario.isAcross(i) ? 100 + (i % 8) : 100));
+    }
+    var r = BroadcastScenario.hopFigures(events);
+    var interval = r.getJsonArray("pairedAddedP50Interval95Ms");
+    assertThat(interval).hasSize(2);
+    assertThat(interval.getDouble(0)).isLessThanOrEqualTo(r.getDouble("pairedAddedP50Ms"));
+    assertThat(interval.getDouble(1)).isGreaterThanOrEqualTo(r.getDouble("pairedAddedP50Ms"));
+    assertThat(interval.getDouble(0)).isLessThan(interval.getDouble(1));
+    assertThat(
+            BroadcastScenario.hopFigures(events.subList(0, 8))
+                .getValue("pairedAddedP50Interval95Ms"))
+        .isNull();
   }
 }
