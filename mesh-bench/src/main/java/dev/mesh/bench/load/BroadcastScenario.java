@@ -3,6 +3,7 @@ package dev.mesh.bench.load;
 import dev.mesh.bench.client.Endpoint;
 import dev.mesh.bench.client.LoadPage;
 import dev.mesh.bench.load.Headlines.Figure;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -177,12 +178,15 @@ final class BroadcastScenario implements Scenario {
         throw new IllegalArgumentException("the cross-node hop needs two nodes");
       }
       fleet.createOn("hop", endpoints.subList(1, 2), n, LoadContext.steady(), CHANNEL);
+      fleet.createOn("hopwarm", endpoints.subList(1, 2), 1, LoadContext.steady(), WARM_CHANNEL);
       int failed = fleet.start("hop", 200, Duration.ofMinutes(10));
+      fleet.start("hopwarm", 1, Duration.ofMinutes(1));
       LoadPage across =
           fleet.publisher("hopacross", 0, endpoints.subList(0, 1), LoadContext.steady());
       LoadPage same = fleet.publisher("hopsame", 1, endpoints.subList(1, 2), LoadContext.steady());
       LoadContext.await(across.start(), Duration.ofSeconds(30));
       LoadContext.await(same.start(), Duration.ofSeconds(30));
+      warmPublishPaths(fleet, List.of(across, same));
       fleet.mark();
       // Warm-up, not counted: the first broadcasts of a fresh mesh run interpreted code and are
       // two to three times slower than the rest, as much on one path as the other, which only
@@ -217,6 +221,33 @@ final class BroadcastScenario implements Scenario {
       LoadContext.print(r.copy().put("perEventMs", "..."));
       return r;
     }
+  }
+
+  /** A channel with one subscriber on the subscribers' node, only to warm the publish paths. */
+  static final String WARM_CHANNEL = "bench:hopwarm";
+
+  /** Publishes each publisher sends to {@link #WARM_CHANNEL} before anything is measured. */
+  static final int WARM_PUBLISHES_EACH = 3000;
+
+  /**
+   * Runs each publisher's whole path (its node's edge, the publish service wherever the bus sends
+   * it, the live event crossing to the subscribers' node) a few thousand times before anything is
+   * measured. Without it the other node has compiled almost nothing of its part: it handles only
+   * the measured publishes, while the subscribers' node runs its shared code on every delivery, so
+   * the comparison would measure the JIT of one side against the other, not the hop.
+   */
+  private static void warmPublishPaths(Fleet fleet, List<LoadPage> publishers) throws Exception {
+    fleet.mark();
+    for (int sent = 0; sent < WARM_PUBLISHES_EACH; sent += 50) {
+      List<Future<JsonObject>> window = new ArrayList<>();
+      for (int i = sent; i < Math.min(WARM_PUBLISHES_EACH, sent + 50); i++) {
+        for (LoadPage p : publishers) {
+          window.add(p.publish(WARM_CHANNEL, LoadContext.payload(-100 - i)));
+        }
+      }
+      LoadContext.await(Future.all(window), Duration.ofSeconds(60));
+    }
+    fleet.awaitDelivered((long) WARM_PUBLISHES_EACH * publishers.size(), Duration.ofMinutes(1));
   }
 
   /** Broadcasts on each path before the cross-node measurement starts. */
