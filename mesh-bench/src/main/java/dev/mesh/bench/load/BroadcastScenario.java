@@ -170,6 +170,8 @@ final class BroadcastScenario implements Scenario {
     // An even count: the pairs (across, same) and (same, across) come in equal numbers, so that a
     // drift of the machine cancels in the median over the pairs.
     int eachWay = ctx.events() + ctx.events() % 2;
+    int perSecond = ctx.options.rateOr(DEFAULT_HOP_BROADCASTS_PER_SECOND);
+    long gapMs = Math.max(1, 1000 / perSecond);
     try (target;
         Fleet fleet = ctx.fleet(n)) {
       fleet.label(target.name() + " cross-node hop");
@@ -202,7 +204,7 @@ final class BroadcastScenario implements Scenario {
       fleet.mark();
       for (int i = 0; i < 2 * eachWay; i++) {
         (isAcross(i) ? across : same).publish(CHANNEL, LoadContext.payload(i, pathTag(i)));
-        Thread.sleep(500);
+        Thread.sleep(gapMs);
       }
       boolean all = fleet.awaitDelivered(2L * eachWay * (n - failed), Duration.ofSeconds(60));
       List<long[]> perEvent = new ArrayList<>();
@@ -216,6 +218,7 @@ final class BroadcastScenario implements Scenario {
               .put("subscribersOnNode", 2)
               .put("failedSubscribers", failed)
               .put("eventsEachWay", eachWay)
+              .put("broadcastsPerSecond", perSecond)
               .put("allDelivered", all);
       r.mergeIn(hopFigures(perEvent));
       LoadContext.print(r.copy().put("perEventMs", "..."));
@@ -252,6 +255,13 @@ final class BroadcastScenario implements Scenario {
 
   /** Broadcasts on each path before the cross-node measurement starts. */
   static final int WARMUP_EACH_WAY = 10;
+
+  /**
+   * Broadcasts a second of the cross-node measurement unless {@code --rate} says otherwise: 500 ms
+   * apart, so that even 10,000 deliveries of one are done before the next. How long the
+   * subscribers' node idles between broadcasts changes the figure (twelfth measurement).
+   */
+  static final int DEFAULT_HOP_BROADCASTS_PER_SECOND = 2;
 
   /** Broadcast i of the cross-node measurement is published across nodes (else on the same). */
   static boolean isAcross(int i) {

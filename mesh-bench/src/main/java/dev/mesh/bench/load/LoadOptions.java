@@ -12,8 +12,9 @@ import java.util.List;
  * @param events broadcasts or messages per page, where the scenario sends any
  * @param out where the result file and plots go
  * @param jfr where JFR recordings of the measured phases go; null: no profiling
- * @param rate requests per second of the direct scenario, publishes per second of the storm; 0: the
- *     scenario's default ({@link #rateOr})
+ * @param rate requests per second of the direct scenario, publishes per second of the storm,
+ *     broadcasts per second of the cross-node measurement; 0: the scenario's default ({@link
+ *     #rateOr})
  * @param runs times the scenario runs (headline figures: median and spread); null: the scenario's
  *     default
  * @param warmups runs before the measured ones whose figures are left out of the headline (kept in

@@ -69,6 +69,8 @@ class LoadOptionsTest {
     assertThat(parse("direct").rateOr(DirectScenario.DEFAULT_RATE)).isEqualTo(100);
     assertThat(parse("storm", "--rate", "10").rateOr(StormScenario.DEFAULT_PUBLISHES_PER_SECOND))
         .isEqualTo(10);
+    assertThat(parse("crossnode").rateOr(BroadcastScenario.DEFAULT_HOP_BROADCASTS_PER_SECOND))
+        .isEqualTo(2);
   }
 
   @Test
