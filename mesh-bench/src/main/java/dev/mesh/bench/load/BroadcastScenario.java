@@ -36,7 +36,7 @@ final class BroadcastScenario implements Scenario {
   @Override
   public Run run(LoadContext ctx) throws Exception {
     ctx.requireSocketsPerServer(
-        "broadcast (raw Vert.x, Mesh on one node and Socket.IO)", ctx.n() + 1L);
+        "broadcast (raw Vert.x, Mesh on one node and Socket.IO; the cross-node hop)", ctx.n() + 2L);
     JsonObject raw = measure(ctx, ctx.raw());
     JsonObject mesh1 = measure(ctx, ctx.mesh(1));
     JsonObject mesh2 = measure(ctx, ctx.mesh(2));
@@ -160,10 +160,11 @@ final class BroadcastScenario implements Scenario {
   /**
    * What crossing nodes adds, with everything else held equal: two nodes, all N subscribers on the
    * second, {@code --events} broadcasts published from a page on the first node (every delivery
-   * crosses the cluster) and as many from a page on the second (none does), 500 ms apart in the
-   * order across, same, same, across, ... so that drift of a shared machine and one slow broadcast
-   * fall on both alike; each event is tagged with its path. Both paths go through replay-service
-   * and its publish to the channel's address; only the publisher's edge differs.
+   * crosses the cluster) and as many from a page on the second (none does), {@code --rate} a second
+   * (default 2: 500 ms apart) in the order across, same, same, across, ... so that drift of a
+   * shared machine and one slow broadcast fall on both alike; each event is tagged with its path.
+   * Both paths go through replay-service and its publish to the channel's address; only the
+   * publisher's edge differs.
    */
   static JsonObject measureHop(LoadContext ctx, Target target) throws Exception {
     int n = ctx.n();
@@ -171,7 +172,7 @@ final class BroadcastScenario implements Scenario {
     // drift of the machine cancels in the median over the pairs.
     int eachWay = ctx.events() + ctx.events() % 2;
     int perSecond = ctx.options.rateOr(DEFAULT_HOP_BROADCASTS_PER_SECOND);
-    long gapMs = Math.max(1, 1000 / perSecond);
+    long gapMs = hopGapMs(perSecond);
     try (target;
         Fleet fleet = ctx.fleet(n)) {
       fleet.label(target.name() + " cross-node hop");
@@ -182,7 +183,9 @@ final class BroadcastScenario implements Scenario {
       fleet.createOn("hop", endpoints.subList(1, 2), n, LoadContext.steady(), CHANNEL);
       fleet.createOn("hopwarm", endpoints.subList(1, 2), 1, LoadContext.steady(), WARM_CHANNEL);
       int failed = fleet.start("hop", 200, Duration.ofMinutes(10));
-      fleet.start("hopwarm", 1, Duration.ofMinutes(1));
+      if (fleet.start("hopwarm", 1, Duration.ofMinutes(1)) > 0) {
+        throw new IllegalStateException("the warm-up's subscriber could not connect");
+      }
       LoadPage across =
           fleet.publisher("hopacross", 0, endpoints.subList(0, 1), LoadContext.steady());
       LoadPage same = fleet.publisher("hopsame", 1, endpoints.subList(1, 2), LoadContext.steady());
@@ -200,7 +203,10 @@ final class BroadcastScenario implements Scenario {
           Thread.sleep(100);
         }
       }
-      fleet.awaitDelivered(2L * WARMUP_EACH_WAY * (n - failed), Duration.ofMinutes(2));
+      // Late warm-up deliveries after the mark would count towards the measured ones.
+      if (!fleet.awaitDelivered(2L * WARMUP_EACH_WAY * (n - failed), Duration.ofMinutes(2))) {
+        throw new IllegalStateException("the warm-up broadcasts were not all delivered in 2 min");
+      }
       fleet.mark();
       for (int i = 0; i < 2 * eachWay; i++) {
         (isAcross(i) ? across : same).publish(CHANNEL, LoadContext.payload(i, pathTag(i)));
@@ -219,6 +225,7 @@ final class BroadcastScenario implements Scenario {
               .put("failedSubscribers", failed)
               .put("eventsEachWay", eachWay)
               .put("broadcastsPerSecond", perSecond)
+              .put("gapMs", gapMs)
               .put("allDelivered", all);
       r.mergeIn(hopFigures(perEvent));
       LoadContext.print(r.copy().put("perEventMs", "..."));
@@ -250,7 +257,10 @@ final class BroadcastScenario implements Scenario {
       }
       LoadContext.await(Future.all(window), Duration.ofSeconds(60));
     }
-    fleet.awaitDelivered((long) WARM_PUBLISHES_EACH * publishers.size(), Duration.ofMinutes(1));
+    if (!fleet.awaitDelivered(
+        (long) WARM_PUBLISHES_EACH * publishers.size(), Duration.ofMinutes(1))) {
+      throw new IllegalStateException("the publish-path warm-up was not all delivered in 1 min");
+    }
   }
 
   /** Broadcasts on each path before the cross-node measurement starts. */
@@ -262,6 +272,18 @@ final class BroadcastScenario implements Scenario {
    * subscribers' node idles between broadcasts changes the figure (twelfth measurement).
    */
   static final int DEFAULT_HOP_BROADCASTS_PER_SECOND = 2;
+
+  /**
+   * The gap between the hop's broadcasts at {@code perSecond}, rounded to whole milliseconds (the
+   * result keeps the gap used, not only the rate asked); more than 1,000 a second is refused.
+   */
+  static long hopGapMs(int perSecond) {
+    if (perSecond < 1 || perSecond > 1000) {
+      throw new IllegalArgumentException(
+          "--rate for the cross-node hop is 1 to 1000 broadcasts a second, was " + perSecond);
+    }
+    return Math.round(1000.0 / perSecond);
+  }
 
   /** Broadcast i of the cross-node measurement is published across nodes (else on the same). */
   static boolean isAcross(int i) {
@@ -275,7 +297,7 @@ final class BroadcastScenario implements Scenario {
   /**
    * The cross-node figures from the sorted latencies of each broadcast, in publishing order: the
    * pooled percentiles of each path and their difference, and the same difference taken pair by
-   * pair (broadcasts 2k and 2k+1 are one of each path, 500 ms apart) with the median over the
+   * pair (broadcasts 2k and 2k+1 are one of each path, one gap apart) with the median over the
    * pairs: at 10,000 subscribers one broadcast's tail varies by hundreds of milliseconds with the
    * shared machine, which the pooled p99 passes on whole and the paired median does not.
    */

@@ -22,8 +22,8 @@ final class CompareScenario implements Scenario {
   @Override
   public Run run(LoadContext ctx) throws Exception {
     ctx.requireSocketsPerServer(
-        "compare (raw Vert.x, Mesh on one node and Socket.IO)",
-        ctx.n() + Math.min(1000, ctx.n() / 4) + 1L);
+        "compare (raw Vert.x, Mesh on one node and Socket.IO; the cross-node hop)",
+        ctx.n() + Math.max(Math.min(1000, ctx.n() / 4) + 1L, 2L));
     JsonObject rawIdle = ConnectIdleScenario.measure(ctx, ctx.raw());
     JsonObject meshIdle = ConnectIdleScenario.measure(ctx, ctx.mesh(1));
     JsonObject ioIdle = ConnectIdleScenario.measure(ctx, ctx.socketIo());

@@ -1,6 +1,7 @@
 package dev.mesh.bench.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -121,5 +122,19 @@ class CrossNodeFiguresTest {
             BroadcastScenario.hopFigures(events.subList(0, 8))
                 .getValue("pairedAddedP50Interval95Ms"))
         .isNull();
+  }
+
+  @Test
+  @DisplayName(
+      "--rate gives the gap between broadcasts, rounded to ms; over 1,000 a second refused")
+  void gapFromRate() {
+    assertThat(BroadcastScenario.hopGapMs(BroadcastScenario.DEFAULT_HOP_BROADCASTS_PER_SECOND))
+        .isEqualTo(500);
+    assertThat(BroadcastScenario.hopGapMs(10)).isEqualTo(100);
+    assertThat(BroadcastScenario.hopGapMs(3)).isEqualTo(333);
+    assertThat(BroadcastScenario.hopGapMs(1000)).isEqualTo(1);
+    assertThatThrownBy(() -> BroadcastScenario.hopGapMs(1001))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1 to 1000");
   }
 }
