@@ -71,6 +71,7 @@ public final class LoadMain {
             .put("n", options.n())
             .put("events", options.events())
             .put("command", options.command())
+            .put("commit", SourceRevision.of(repo))
             .put(
                 "options",
                 new JsonObject()
