@@ -35,6 +35,8 @@ final class BroadcastScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
+    // A --rate the cross-node hop cannot use is refused now, not after the other targets.
+    hopGapMs(ctx);
     ctx.requireSocketsPerServer(
         "broadcast (raw Vert.x, Mesh on one node and Socket.IO; the cross-node hop)", ctx.n() + 2L);
     JsonObject raw = measure(ctx, ctx.raw());
@@ -172,7 +174,7 @@ final class BroadcastScenario implements Scenario {
     // drift of the machine cancels in the median over the pairs.
     int eachWay = ctx.events() + ctx.events() % 2;
     int perSecond = ctx.options.rateOr(DEFAULT_HOP_BROADCASTS_PER_SECOND);
-    long gapMs = hopGapMs(perSecond);
+    long gapMs = hopGapMs(ctx);
     try (target;
         Fleet fleet = ctx.fleet(n)) {
       fleet.label(target.name() + " cross-node hop");
@@ -277,6 +279,10 @@ final class BroadcastScenario implements Scenario {
    * The gap between the hop's broadcasts at {@code perSecond}, rounded to whole milliseconds (the
    * result keeps the gap used, not only the rate asked); more than 1,000 a second is refused.
    */
+  static long hopGapMs(LoadContext ctx) {
+    return hopGapMs(ctx.options.rateOr(DEFAULT_HOP_BROADCASTS_PER_SECOND));
+  }
+
   static long hopGapMs(int perSecond) {
     if (perSecond < 1 || perSecond > 1000) {
       throw new IllegalArgumentException(

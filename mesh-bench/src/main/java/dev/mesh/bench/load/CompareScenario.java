@@ -21,6 +21,8 @@ final class CompareScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
+    // A --rate the cross-node hop cannot use is refused now, not after the other targets.
+    BroadcastScenario.hopGapMs(ctx);
     ctx.requireSocketsPerServer(
         "compare (raw Vert.x, Mesh on one node and Socket.IO; the cross-node hop)",
         ctx.n() + Math.max(Math.min(1000, ctx.n() / 4) + 1L, 2L));

@@ -18,6 +18,7 @@ final class CrossNodeScenario implements Scenario {
 
   @Override
   public Run run(LoadContext ctx) throws Exception {
+    BroadcastScenario.hopGapMs(ctx);
     ctx.requireSocketsPerServer("crossnode (every subscriber on the second node)", ctx.n() + 2L);
     JsonObject hop = BroadcastScenario.measureHop(ctx, ctx.mesh(2));
     return new Run(new JsonObject().put("crossNodeHop", hop), figures(hop));

@@ -21,12 +21,13 @@ final class SourceRevision {
                   "git", "-C", repo.toString(), "describe", "--always", "--dirty", "--abbrev=7")
               .redirectErrorStream(true)
               .start();
-      String out = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (!git.waitFor(10, TimeUnit.SECONDS) || git.exitValue() != 0 || out.isEmpty()) {
+      // Waited for first, so that a git that hangs costs 10 s, not the run; its output is one line.
+      if (!git.waitFor(10, TimeUnit.SECONDS)) {
         git.destroyForcibly();
         return null;
       }
-      return out;
+      String out = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      return git.exitValue() != 0 || out.isEmpty() ? null : out;
     } catch (IOException e) {
       return null;
     } catch (InterruptedException e) {
