@@ -40,7 +40,11 @@ public final class EdgeNodes implements AutoCloseable {
   }
 
   private final ClusterOptions cluster;
-  private final List<RunningService> started = new ArrayList<>();
+  private final List<RunningService> edges = new ArrayList<>();
+
+  /** Presence and replay nodes: data members, stopped after the edges (see {@link #close()}). */
+  private final List<RunningService> services = new ArrayList<>();
+
   private final List<MeshNode> dataMembers = new ArrayList<>();
   private boolean hasDataMember;
 
@@ -78,8 +82,8 @@ public final class EdgeNodes implements AutoCloseable {
     return ServiceLauncher.start(service)
         .map(
             running -> {
-              synchronized (started) {
-                started.add(running);
+              synchronized (edges) {
+                edges.add(running);
               }
               return new Edge(running, service);
             });
@@ -96,8 +100,8 @@ public final class EdgeNodes implements AutoCloseable {
     return ServiceLauncher.start(presence)
         .map(
             running -> {
-              synchronized (started) {
-                started.add(running);
+              synchronized (services) {
+                services.add(running);
               }
               return running;
             });
@@ -117,20 +121,23 @@ public final class EdgeNodes implements AutoCloseable {
     return ServiceLauncher.start(replay)
         .map(
             running -> {
-              synchronized (started) {
-                started.add(running);
+              synchronized (services) {
+                services.add(running);
               }
               return running;
             });
   }
 
+  /**
+   * Stops the edges first, then the presence and replay nodes, then the plain data members: the
+   * order of a real shutdown. An edge stopping after the last data member left would wait on
+   * registry removals that no member can take (Hazelcast retries them up to its invocation
+   * timeout).
+   */
   @Override
   public void close() throws Exception {
-    List<Future<Void>> stops;
-    synchronized (started) {
-      stops = started.stream().map(RunningService::stop).toList();
-    }
-    Future.join(stops).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    stopAll(edges);
+    stopAll(services);
     List<Future<Void>> closes;
     synchronized (dataMembers) {
       closes = dataMembers.stream().map(MeshNode::close).toList();
@@ -140,5 +147,13 @@ public final class EdgeNodes implements AutoCloseable {
 
   public static Duration ms(long millis) {
     return Duration.ofMillis(millis);
+  }
+
+  private static void stopAll(List<RunningService> running) throws Exception {
+    List<Future<Void>> stops;
+    synchronized (running) {
+      stops = running.stream().map(RunningService::stop).toList();
+    }
+    Future.join(stops).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }
