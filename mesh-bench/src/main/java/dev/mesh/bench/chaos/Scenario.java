@@ -140,7 +140,8 @@ public abstract class Scenario {
       java.util.regex.Pattern.compile(
           "event=(merging|rejoining|rejoined|ready|start-retry|start-failed|paused|pause-cleared"
               + "|quorum-lost|quorum-regained)|is merging to|MERGE_FAILED|CANNOT merge|should merge"
-              + "|should not merge|Could not|Resetting local member UUID");
+              + "|should not merge|Could not|Resetting local member UUID"
+              + "|[Mm]astership|Suspecting Member|Removing Member|Members \\{size");
 
   /**
    * Each process's readiness (status, member count, failing checks) and its last membership events
@@ -174,7 +175,7 @@ public abstract class Scenario {
               .orElse("/ready unreachable"));
       List<String> events =
           process.logText().lines().filter(l -> MEMBERSHIP_EVENT.matcher(l).find()).toList();
-      for (String event : events.subList(Math.max(0, events.size() - 6), events.size())) {
+      for (String event : events.subList(Math.max(0, events.size() - 10), events.size())) {
         state.append("\n    ").append(event.length() > 240 ? event.substring(0, 240) : event);
       }
     }

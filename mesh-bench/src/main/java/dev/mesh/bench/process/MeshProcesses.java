@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -21,6 +22,22 @@ import java.util.function.BooleanSupplier;
  * MESH_PARENT_PID}) and exits when it dies.
  */
 public final class MeshProcesses implements AutoCloseable {
+
+  /** Hazelcast port ranges of 100 (a member tries up to 100 ports from its base) from 30000. */
+  private static final int PORT_RANGES = 20;
+
+  private static final int PORTS_PER_RANGE = 100;
+
+  /**
+   * The next range to hand out, from a random start so that two test JVMs on one machine rarely
+   * pick the same. Within one JVM, groups alive at the same time (the chaos suite keeps one group
+   * for the client-side scenarios while others come and go) get different ranges: with a shared
+   * range, a member of the second group binds a port after the first group's members, and the join
+   * list ({@code MESH_CLUSTER_MEMBERS}, the first three ports) names the wrong cluster's members,
+   * so a member cut off later has nobody to rejoin through but the first one.
+   */
+  private static final AtomicInteger NEXT_RANGE =
+      new AtomicInteger(ThreadLocalRandom.current().nextInt(0, PORT_RANGES));
 
   /** Flags Hazelcast needs beyond what the jar manifest grants. */
   private static final List<String> JVM_FLAGS =
@@ -36,7 +53,7 @@ public final class MeshProcesses implements AutoCloseable {
   private final Path repoRoot;
   private final Path logDir;
   private final String clusterName = "e2e-" + UUID.randomUUID();
-  private final int hazelcastPortBase = 30_000 + ThreadLocalRandom.current().nextInt(0, 20) * 100;
+  private final int hazelcastPortBase = allocatePortBase();
   private final Map<String, String> commonEnv = new HashMap<>();
   private final List<ServiceProcess> started = new ArrayList<>();
   private final Thread cleanup = new Thread(this::destroyAll, "mesh-processes-cleanup");
@@ -88,6 +105,34 @@ public final class MeshProcesses implements AutoCloseable {
 
   public String clusterName() {
     return clusterName;
+  }
+
+  /**
+   * The first port of a range no other group of this JVM holds and whose first ports are free now
+   * (another JVM may hold a range too).
+   */
+  private static int allocatePortBase() {
+    for (int attempt = 0; attempt < PORT_RANGES; attempt++) {
+      int base =
+          30_000 + Math.floorMod(NEXT_RANGE.getAndIncrement(), PORT_RANGES) * PORTS_PER_RANGE;
+      if (portsFree(base, 10)) {
+        return base;
+      }
+    }
+    throw new IllegalStateException(
+        "no free Hazelcast port range between 30000 and "
+            + (30_000 + PORT_RANGES * PORTS_PER_RANGE - 1));
+  }
+
+  private static boolean portsFree(int from, int count) {
+    for (int port = from; port < from + count; port++) {
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+      } catch (IOException inUse) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** First Hazelcast port of the group; a test JVM can join the cluster on the ports after it. */
