@@ -66,12 +66,27 @@ public final class ApiMesh implements AutoCloseable {
     return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * Stops the edges first, then presence and replay (the only data members here), as a real
+   * shutdown does: an edge still stopping after the data members left waits on registry removals
+   * that no member can take. The data members are stopped even when the edges' stop failed.
+   */
   @Override
   public void close() throws Exception {
-    List<Future<Void>> stops = new ArrayList<>();
-    for (int i = started.size() - 1; i >= 0; i--) {
-      stops.add(started.get(i).stop());
+    List<RunningService> edges = new ArrayList<>();
+    List<RunningService> dataMembers = new ArrayList<>();
+    for (RunningService running : started) {
+      (running == runningA || running == runningB ? edges : dataMembers).add(running);
     }
+    try {
+      stopAll(edges);
+    } finally {
+      stopAll(dataMembers);
+    }
+  }
+
+  private static void stopAll(List<RunningService> running) throws Exception {
+    List<Future<Void>> stops = running.stream().map(RunningService::stop).toList();
     Future.join(stops).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }

@@ -132,17 +132,24 @@ public final class EdgeNodes implements AutoCloseable {
    * Stops the edges first, then the presence and replay nodes, then the plain data members: the
    * order of a real shutdown. An edge stopping after the last data member left would wait on
    * registry removals that no member can take (Hazelcast retries them up to its invocation
-   * timeout).
+   * timeout). Each later step runs even when an earlier one failed, so that nothing is left running
+   * in the test JVM.
    */
   @Override
   public void close() throws Exception {
-    stopAll(edges);
-    stopAll(services);
-    List<Future<Void>> closes;
-    synchronized (dataMembers) {
-      closes = dataMembers.stream().map(MeshNode::close).toList();
+    try {
+      stopAll(edges);
+    } finally {
+      try {
+        stopAll(services);
+      } finally {
+        List<Future<Void>> closes;
+        synchronized (dataMembers) {
+          closes = dataMembers.stream().map(MeshNode::close).toList();
+        }
+        Future.join(closes).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      }
     }
-    Future.join(closes).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   public static Duration ms(long millis) {
