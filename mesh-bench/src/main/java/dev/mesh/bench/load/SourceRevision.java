@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The commit a result was measured on, so that a result file names the code behind it: {@code git
  * describe --always --dirty}, with "-dirty" when tracked files differ from the commit. Null where
- * the tree is not a git checkout or git is missing.
+ * the tree is not a git checkout or git is missing. Tags are ignored: always the commit's hash.
  */
 final class SourceRevision {
 
@@ -18,7 +18,16 @@ final class SourceRevision {
     try {
       Process git =
           new ProcessBuilder(
-                  "git", "-C", repo.toString(), "describe", "--always", "--dirty", "--abbrev=7")
+                  "git",
+                  "-C",
+                  repo.toString(),
+                  "describe",
+                  "--always",
+                  "--dirty",
+                  "--abbrev=7",
+                  // The commit itself even once the repository has tags ("v1.0-3-gabc1234"
+                  // otherwise).
+                  "--exclude=*")
               .redirectErrorStream(true)
               .start();
       // Waited for first, so that a git that hangs costs 10 s, not the run; its output is one line.
