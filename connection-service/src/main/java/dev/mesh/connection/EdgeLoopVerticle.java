@@ -140,7 +140,6 @@ final class EdgeLoopVerticle extends VerticleBase {
         doors
             .deadlines()
             .createServer(serverOptions, router, webSockets::handshake)
-            .webSocketHandler(socket -> {})
             .listen(port, options.httpHost())
             .onSuccess(s -> server = s);
     return Future.all(presenceFeed.start(), authenticator.start(), listening);

@@ -219,6 +219,14 @@ class AdmissionControlTest {
                                   .as("the pace the hints are spaced for, at most the rate")
                                   .isPositive()
                                   .isLessThanOrEqualTo(RATE);
+                              assertThat(sample(metrics, "mesh_http_pending_connections", ""))
+                                  .as(
+                                      "connections the request deadlines still hold: a deferred"
+                                          + " upgrade kept its whole connection until the idle"
+                                          + " deadline")
+                                  .isZero();
+                              assertThat(sample(metrics, "mesh_http_deadline_closed_total", ""))
+                                  .isZero();
                               assertThat(sample(metrics, "mesh_token_cache_tokens", ""))
                                   .as("each admitted page's token verified once and kept")
                                   .isEqualTo(PAGES);

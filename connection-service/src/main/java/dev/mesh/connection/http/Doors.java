@@ -51,7 +51,7 @@ public final class Doors {
     this.deadlines = new HttpDeadlines(vertx, options.requestTimeout(), options.idleTimeout());
     this.options = options;
     this.metrics = metrics;
-    metrics.deadlines(deadlines::closedCount);
+    metrics.deadlines(deadlines);
   }
 
   private Doors(Doors shared, Vertx vertx) {
@@ -62,7 +62,7 @@ public final class Doors {
     this.options = shared.options;
     this.metrics = shared.metrics;
     this.deadlines = new HttpDeadlines(vertx, options.requestTimeout(), options.idleTimeout());
-    metrics.deadlines(deadlines::closedCount);
+    metrics.deadlines(deadlines);
   }
 
   /**

@@ -170,7 +170,6 @@ public final class WebSocketEndpoint {
                       socket.close((short) corrupted.closeStatus().code(), "protocol error");
                     }
                   });
-              doors.deadlines().longLived(socket.remoteAddress());
               Optional<String> bad = identityProblem(query);
               WebSocketTransport transport =
                   new WebSocketTransport(

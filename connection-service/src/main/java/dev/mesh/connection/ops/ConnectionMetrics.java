@@ -2,6 +2,7 @@ package dev.mesh.connection.ops;
 
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.events.Transport;
+import dev.mesh.common.http.HttpDeadlines;
 import dev.mesh.common.protocol.CloseCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -22,7 +23,7 @@ import java.util.function.ToIntFunction;
 public final class ConnectionMetrics {
 
   private final MeterRegistry registry;
-  private final java.util.List<java.util.function.LongSupplier> deadlineCounts =
+  private final java.util.List<HttpDeadlines> deadlines =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<CloseReason, Counter> closed = new EnumMap<>(CloseReason.class);
   private final Map<Transport, Counter> opened = new EnumMap<>(Transport.class);
@@ -239,23 +240,31 @@ public final class ConnectionMetrics {
     registry.counter("mesh_http_rate_limited_total", "door", door).increment();
   }
 
-  /** Connections the public server closed for missing a request deadline (slow or idle clients). */
-  /** Adds one server's count (one per event loop); the counter is their sum. */
-  public synchronized void deadlines(java.util.function.LongSupplier closed) {
-    deadlineCounts.add(closed);
-    if (deadlineCounts.size() > 1) {
+  /**
+   * The request deadlines of one public server (one per event loop): the connections they closed
+   * (slow or idle clients) and the ones they track now (awaiting, reading or being answered a
+   * request; accepted WebSockets and SSE streams are not). Each meter is the sum over the loops.
+   */
+  public synchronized void deadlines(HttpDeadlines loopDeadlines) {
+    deadlines.add(loopDeadlines);
+    if (deadlines.size() > 1) {
       return;
     }
-    // The meter holds its object weakly: this (kept by the edge) is the object, the suppliers a
+    // The meters hold their object weakly: this (kept by the edge) is the object, the deadlines a
     // field of it.
     io.micrometer.core.instrument.FunctionCounter.builder(
             "mesh_http_deadline_closed_total",
             this,
-            m ->
-                m.deadlineCounts.stream()
-                    .mapToLong(java.util.function.LongSupplier::getAsLong)
-                    .sum())
+            m -> m.deadlines.stream().mapToLong(HttpDeadlines::closedCount).sum())
         .description("connections closed for sending no complete request in time")
+        .register(registry);
+    io.micrometer.core.instrument.Gauge.builder(
+            "mesh_http_pending_connections",
+            this,
+            m -> m.deadlines.stream().mapToInt(HttpDeadlines::tracked).sum())
+        .description(
+            "connections of the public port awaiting, sending or being answered a request"
+                + " (not accepted WebSockets or SSE streams)")
         .register(registry);
   }
 

@@ -20,9 +20,9 @@ import java.util.Map;
  * (or of the previous response, on a kept-alive connection, within {@code idleTimeout}), and a
  * request body within {@code requestTimeout} of its headers. A connection past its deadline is
  * closed. Slowloris (headers or body trickled a byte at a time, which an idle timeout never
- * notices) and idle keep-alive connections are cut. Accepted WebSocket upgrades and SSE streams,
- * reported with {@link #longLived}, are no longer tracked: heartbeats and outbound bounds govern
- * them.
+ * notices) and idle keep-alive connections are cut. Accepted WebSocket upgrades (on their own) and
+ * SSE streams (reported with {@link #longLived}) are no longer tracked: heartbeats and outbound
+ * bounds govern them.
  *
  * <p>Create the server with {@link #createServer}: it turns HTTP/2 clear-text detection off,
  * without which Vert.x hands over a connection only once its first request's headers are complete
@@ -73,7 +73,8 @@ public final class HttpDeadlines {
   /**
    * Creates a server with {@code options} (h2c off), tracks its connections, passes requests to
    * {@code requests} and WebSocket handshakes to {@code handshakes} (null when the server takes
-   * none), and starts the sweep that enforces the deadlines.
+   * none), and starts the sweep that enforces the deadlines. An accepted WebSocket is no longer
+   * tracked: the server's {@code webSocketHandler} does that, so callers must not replace it.
    */
   public HttpServer createServer(
       HttpServerOptions options,
@@ -90,11 +91,15 @@ public final class HttpDeadlines {
     if (handshakes != null) {
       server.webSocketHandshakeHandler(
           handshake -> {
-            // Headers complete; until the upgrade is accepted (longLived) the connection waits like
-            // a kept-alive one.
+            // Headers complete; until the upgrade is accepted the connection waits like a
+            // kept-alive one.
             headersReceived(handshake.remoteAddress());
             handshakes.handle(handshake);
           });
+      // Every accepted upgrade, even one accepted only to be closed at once (a deferral): once
+      // upgraded, the HTTP connection's close handler never runs, so only this releases its entry
+      // (and, with it, the whole connection) before the idle deadline would.
+      server.webSocketHandler(socket -> longLived(socket.remoteAddress()));
     }
     long tick = Math.max(50, Math.min(1000, Duration.ofNanos(requestTimeoutNanos).toMillis() / 4));
     timer = vertx.setPeriodic(tick, id -> sweep(System.nanoTime()));
@@ -119,7 +124,10 @@ public final class HttpDeadlines {
     }
   }
 
-  /** Connections tracked now (awaiting or reading a request, or being answered). */
+  /**
+   * Connections tracked now (awaiting or reading a request, or being answered). Like {@link
+   * #closedCount}, readable from another thread (a metrics scrape) as a figure that may be stale.
+   */
   public int tracked() {
     return connections.size();
   }

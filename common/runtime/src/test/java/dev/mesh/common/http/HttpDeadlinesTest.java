@@ -2,16 +2,19 @@ package dev.mesh.common.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -52,6 +55,35 @@ class HttpDeadlinesTest {
                       }
                     },
                     null)
+                .listen(0, "127.0.0.1")
+                .onSuccess(started::complete);
+          }
+        });
+    return started.future();
+  }
+
+  /**
+   * A server whose every WebSocket handshake is accepted only to be closed at once with 4006, as a
+   * node deferring a client does: nothing reports the connection long-lived.
+   */
+  private Future<HttpServer> deferringServer(
+      Vertx vertx, AtomicReference<HttpDeadlines> holder, AtomicReference<Context> loop) {
+    Promise<HttpServer> started = Promise.promise();
+    vertx.deployVerticle(
+        new io.vertx.core.VerticleBase() {
+          @Override
+          public Future<?> start() {
+            HttpDeadlines deadlines = new HttpDeadlines(vertx, REQUEST, IDLE);
+            holder.set(deadlines);
+            loop.set(vertx.getOrCreateContext());
+            return deadlines
+                .createServer(
+                    new io.vertx.core.http.HttpServerOptions(),
+                    request -> request.response().setStatusCode(404).end(),
+                    handshake ->
+                        handshake
+                            .accept()
+                            .onSuccess(socket -> socket.close((short) 4006, "retry-after=1000")))
                 .listen(0, "127.0.0.1")
                 .onSuccess(started::complete);
           }
@@ -225,5 +257,51 @@ class HttpDeadlinesTest {
                                                 test.completeNow();
                                               }));
                                 }))));
+  }
+
+  @Test
+  @DisplayName(
+      "upgrades accepted and closed at once (deferrals) leave nothing tracked, before any deadline")
+  void acceptedUpgradesAreUntracked(Vertx vertx, VertxTestContext test) {
+    AtomicReference<HttpDeadlines> deadlines = new AtomicReference<>();
+    AtomicReference<Context> serverContext = new AtomicReference<>();
+    int clients = 20;
+    AtomicInteger closed = new AtomicInteger();
+    deferringServer(vertx, deadlines, serverContext)
+        .onComplete(
+            test.succeeding(
+                s -> {
+                  WebSocketClient client = vertx.createWebSocketClient();
+                  for (int i = 0; i < clients; i++) {
+                    client
+                        .connect(s.actualPort(), "127.0.0.1", "/ws")
+                        .onComplete(
+                            test.succeeding(
+                                socket ->
+                                    socket.closeHandler(
+                                        v -> {
+                                          if (closed.incrementAndGet() < clients) {
+                                            return;
+                                          }
+                                          // Read where the tracker lives: its server's loop. Well
+                                          // inside the request deadline, so no sweep did it.
+                                          serverContext
+                                              .get()
+                                              .runOnContext(
+                                                  x ->
+                                                      test.verify(
+                                                          () -> {
+                                                            assertThat(deadlines.get().tracked())
+                                                                .as("connections still tracked")
+                                                                .isZero();
+                                                            assertThat(
+                                                                    deadlines.get().closedCount())
+                                                                .isZero();
+                                                            client.close();
+                                                            test.completeNow();
+                                                          }));
+                                        })));
+                  }
+                }));
   }
 }
