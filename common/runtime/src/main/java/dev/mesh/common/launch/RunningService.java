@@ -257,8 +257,8 @@ public final class RunningService {
   /**
    * Whether {@code failure} came from the cluster moving under the start rather than from this
    * service: a merge or pause seen by the guard, or a Hazelcast error (split-brain protection
-   * refusing a write, the member shut down, a member or partition owner gone). Configuration
-   * errors, ports in use and a quorum that never formed (already waited for) are not.
+   * refusing a write, the member shut down, a member or partition owner gone, no data member left).
+   * Configuration errors, ports in use and a quorum that never formed (already waited for) are not.
    */
   static boolean interruptedByCluster(Throwable failure) {
     for (Throwable cause = failure;
@@ -273,7 +273,10 @@ public final class RunningService {
           || cause instanceof com.hazelcast.core.MemberLeftException
           || cause instanceof com.hazelcast.spi.exception.TargetNotMemberException
           || cause instanceof com.hazelcast.spi.exception.PartitionMigratingException
-          || cause instanceof com.hazelcast.spi.exception.WrongTargetException) {
+          || cause instanceof com.hazelcast.spi.exception.WrongTargetException
+          // A lite member (an edge) split from every data member after its quorum formed: the
+          // cluster manager's first write has no partition owner until the split heals.
+          || cause instanceof com.hazelcast.partition.NoDataMemberInClusterException) {
         return true;
       }
     }
