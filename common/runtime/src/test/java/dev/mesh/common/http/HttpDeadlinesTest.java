@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
@@ -34,32 +37,20 @@ class HttpDeadlinesTest {
   private static final Duration IDLE = Duration.ofMillis(900);
 
   private Future<HttpServer> server(Vertx vertx, AtomicReference<HttpDeadlines> holder) {
-    Promise<HttpServer> started = Promise.promise();
-    vertx.deployVerticle(
-        new io.vertx.core.VerticleBase() {
-          @Override
-          public Future<?> start() {
-            HttpDeadlines deadlines = new HttpDeadlines(vertx, REQUEST, IDLE);
-            holder.set(deadlines);
-            return deadlines
-                .createServer(
-                    new io.vertx.core.http.HttpServerOptions(),
-                    request -> {
-                      if (request.path().equals("/stream")) {
-                        deadlines.longLived(request.remoteAddress());
-                        request.response().setChunked(true).write("open\n");
-                      } else {
-                        request
-                            .body()
-                            .onSuccess(body -> request.response().end("ok " + body.length()));
-                      }
-                    },
-                    null)
-                .listen(0, "127.0.0.1")
-                .onSuccess(started::complete);
-          }
-        });
-    return started.future();
+    return server(
+        vertx,
+        holder,
+        new AtomicReference<>(),
+        deadlines ->
+            request -> {
+              if (request.path().equals("/stream")) {
+                deadlines.longLived(request.remoteAddress());
+                request.response().setChunked(true).write("open\n");
+              } else {
+                request.body().onSuccess(body -> request.response().end("ok " + body.length()));
+              }
+            },
+        null);
   }
 
   /**
@@ -68,6 +59,25 @@ class HttpDeadlinesTest {
    */
   private Future<HttpServer> deferringServer(
       Vertx vertx, AtomicReference<HttpDeadlines> holder, AtomicReference<Context> loop) {
+    return server(
+        vertx,
+        holder,
+        loop,
+        deadlines -> request -> request.response().setStatusCode(404).end(),
+        handshake ->
+            handshake.accept().onSuccess(socket -> socket.close((short) 4006, "retry-after=1000")));
+  }
+
+  /**
+   * Deploys a verticle whose server has {@link HttpDeadlines}; {@code holder} and {@code loop} get
+   * the deadlines and the event loop they run on.
+   */
+  private Future<HttpServer> server(
+      Vertx vertx,
+      AtomicReference<HttpDeadlines> holder,
+      AtomicReference<Context> loop,
+      java.util.function.Function<HttpDeadlines, Handler<HttpServerRequest>> requests,
+      Handler<ServerWebSocketHandshake> handshakes) {
     Promise<HttpServer> started = Promise.promise();
     vertx.deployVerticle(
         new io.vertx.core.VerticleBase() {
@@ -79,11 +89,8 @@ class HttpDeadlinesTest {
             return deadlines
                 .createServer(
                     new io.vertx.core.http.HttpServerOptions(),
-                    request -> request.response().setStatusCode(404).end(),
-                    handshake ->
-                        handshake
-                            .accept()
-                            .onSuccess(socket -> socket.close((short) 4006, "retry-after=1000")))
+                    requests.apply(deadlines),
+                    handshakes)
                 .listen(0, "127.0.0.1")
                 .onSuccess(started::complete);
           }
