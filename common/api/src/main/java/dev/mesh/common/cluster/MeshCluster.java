@@ -129,10 +129,15 @@ public final class MeshCluster {
                         return new MeshNode(vertx, hazelcast, nodeId, options);
                       })
                   .recover(
-                      e -> {
-                        hazelcast.getLifecycleService().terminate();
-                        return Future.failedFuture(e);
-                      });
+                      e ->
+                          // terminate() blocks until the member has left, and this callback may
+                          // run on one of the failed Vert.x's event loops: on a thread of its own.
+                          Future.fromCompletionStage(
+                                  CompletableFuture.runAsync(
+                                      () -> hazelcast.getLifecycleService().terminate(),
+                                      runnable ->
+                                          new Thread(runnable, "mesh-cluster-abandon").start()))
+                              .transform(terminated -> Future.<MeshNode>failedFuture(e)));
             });
   }
 
