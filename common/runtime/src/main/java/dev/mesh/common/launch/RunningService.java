@@ -136,7 +136,9 @@ public final class RunningService {
   Future<Void> startIncarnation() {
     long startedAt = System.nanoTime();
     PrometheusMeterRegistry registry = Metrics.createRegistry(service.name());
-    ServiceNodeSetup setup = new ServiceNodeSetup(service.name(), registry, tracing);
+    ServiceNodeSetup setup =
+        new ServiceNodeSetup(
+            service.name(), registry, tracing, service.ops().vertxHttpServerMetrics());
     return MeshCluster.start(service.cluster(), service.busTls(), setup)
         .compose(
             node -> {

@@ -177,4 +177,26 @@ class RuntimeMetersTest {
                 .map(c -> c.getString("status")))
         .containsExactly("UP");
   }
+
+  @Test
+  @DisplayName(
+      "Vert.x's per-request HTTP server meters are off unless MESH_VERTX_HTTP_SERVER_METRICS asks for them; JVM meters stay")
+  void vertxHttpServerMetersOnlyWhenAsked() throws Exception {
+    var cluster = TestClusters.fresh();
+    RunningService quiet = start(ServiceOptions.forTest(cluster));
+    RunningService metered =
+        start(
+            new ServiceOptions(
+                cluster,
+                new OpsOptions(OpsOptions.DEFAULT_HOST, 0, false, true),
+                Duration.ofSeconds(10)));
+    for (RunningService service : List.of(quiet, metered)) {
+      // Requests to the ops server itself: the meters, when on, have something to count.
+      assertThat(get(service, "/health").statusCode()).isEqualTo(200);
+      assertThat(get(service, "/health").statusCode()).isEqualTo(200);
+    }
+    String quietText = get(quiet, "/metrics").body();
+    assertThat(quietText).doesNotContain("vertx_http_server_").contains("jvm_memory_used_bytes");
+    assertThat(get(metered, "/metrics").body()).contains("vertx_http_server_");
+  }
 }
