@@ -8,7 +8,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Verifies one JWS compact token in the only safe order (docs/PROTOCOL.md §2.2): parse, algorithm
@@ -29,6 +31,11 @@ public final class TokenVerifier {
   static final long MAX_NUMERIC_DATE = 253_402_300_799L;
 
   private static final int MAX_KID_CHARS = 256;
+
+  /** Distinct accepted header spellings remembered (a few per key of each issuer). */
+  static final int CACHED_HEADERS = 64;
+
+  private final Map<String, Header> headers = new ConcurrentHashMap<>();
 
   /**
    * A token split and decoded, before anything about it is trusted. A class, not a record: a record
@@ -122,11 +129,33 @@ public final class TokenVerifier {
       throw new AuthFailure(
           AuthFailure.Cause.MALFORMED, "token is not a JWT: three dot-separated parts expected");
     }
-    JsonObject header =
-        new JsonObject(new String(decode(token.substring(0, first)), StandardCharsets.UTF_8));
-    JsonObject claims =
-        new JsonObject(
-            new String(decode(token.substring(first + 1, second)), StandardCharsets.UTF_8));
+    String encodedHeader = token.substring(0, first);
+    Header known = headers.get(encodedHeader);
+    // Both parts are parsed before the header is judged, as always: the refusal a token gets does
+    // not depend on what the cache holds.
+    JsonObject unknownHeader = known == null ? json(encodedHeader) : null;
+    JsonObject claims = json(token.substring(first + 1, second));
+    Header header = known != null ? known : accepted(encodedHeader, unknownHeader);
+    byte[] signature = decode(token.substring(second + 1));
+    byte[] signingInput = token.substring(0, second).getBytes(StandardCharsets.US_ASCII);
+    return new Parsed(header.algorithm(), header.kid(), claims, signingInput, signature);
+  }
+
+  /** What Mesh reads of a token's header: an allowed {@code alg} and the {@code kid}, if any. */
+  private record Header(String algorithm, String kid) {}
+
+  private static JsonObject json(String encodedPart) {
+    return new JsonObject(new String(decode(encodedPart), StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The checks of a header not seen before ({@code encoded} is its text in the token). An issuer
+   * signs every token with the same few headers (one per key), so the accepted ones are remembered,
+   * up to {@link #CACHED_HEADERS} spellings: parsing them again was a twentieth of a connect's CPU.
+   * The cache is keyed by the exact text, so what it holds is what these checks would say; a
+   * refused header is never cached and is refused again, with the same reason, every time.
+   */
+  private Header accepted(String encoded, JsonObject header) {
     Object alg = header.getValue("alg");
     if (!(alg instanceof String algorithm) || !algorithms.contains(algorithm)) {
       throw new AuthFailure(
@@ -149,9 +178,11 @@ public final class TokenVerifier {
           AuthFailure.Cause.MALFORMED,
           "token kid must be a string of 1-" + MAX_KID_CHARS + " characters");
     }
-    byte[] signature = decode(token.substring(second + 1));
-    byte[] signingInput = token.substring(0, second).getBytes(StandardCharsets.US_ASCII);
-    return new Parsed(algorithm, (String) kid, claims, signingInput, signature);
+    Header accepted = new Header(algorithm, (String) kid);
+    if (headers.size() < CACHED_HEADERS) {
+      headers.putIfAbsent(encoded, accepted);
+    }
+    return accepted;
   }
 
   /**

@@ -300,6 +300,61 @@ class TokenVerifierTest {
 
   @Test
   @DisplayName(
+      "remembered headers: a header accepted once still selects its key, a refused one is refused every time, and past the bound every header is still judged")
+  void rememberedHeaders() throws Exception {
+    byte[] k1 = "first-secret-of-at-least-thirty-two-bytes".getBytes(StandardCharsets.UTF_8);
+    byte[] k2 = "second-secret-of-at-least-thirty-two-bytes".getBytes(StandardCharsets.UTF_8);
+    KeySet keys =
+        new KeySet(
+            List.of(
+                VerificationKey.hs256(k1, "k1", "MESH_JWT_SECRETS"),
+                VerificationKey.hs256(k2, "k2", "MESH_JWT_SECRETS")));
+    TokenVerifier verifier = new TokenVerifier(Set.of("HS256"), null, null, 0);
+    String headerK1 = "{\"alg\":\"HS256\",\"kid\":\"k1\"}";
+    for (int i = 0; i < 3; i++) {
+      // Same header text every time: from the second token on it comes from memory, and still
+      // names k1 alone.
+      JsonObject claims = claims("user" + i, 600);
+      assertThat(accept(verifier, keys, hs256(k1, headerK1, claims)).userId())
+          .isEqualTo("user" + i);
+      assertThat(refusal(verifier, keys, hs256(k2, headerK1, claims)))
+          .isEqualTo(AuthFailure.Cause.BAD_SIGNATURE);
+    }
+    String none = "{\"alg\":\"none\"}";
+    String crit = "{\"alg\":\"HS256\",\"kid\":\"k1\",\"crit\":[\"b64\"]}";
+    for (int i = 0; i < 3; i++) {
+      assertThat(refusal(verifier, keys, hs256(k1, none, claims("ann", 600))))
+          .isEqualTo(AuthFailure.Cause.ALGORITHM);
+      assertThat(refusal(verifier, keys, hs256(k1, crit, claims("ann", 600))))
+          .isEqualTo(AuthFailure.Cause.MALFORMED);
+    }
+    // A bad payload is refused as malformed whether or not its header is remembered.
+    String badPayload = tamperPayload(hs256(k1, headerK1, claims("ann", 600)), "{not json");
+    assertThat(refusal(verifier, keys, badPayload)).isEqualTo(AuthFailure.Cause.MALFORMED);
+    String badPayloadNewHeader =
+        tamperPayload(hs256(k1, "{\"kid\":\"k1\",\"alg\":\"HS256\"}", claims("ann", 600)), "{x");
+    assertThat(refusal(verifier, keys, badPayloadNewHeader)).isEqualTo(AuthFailure.Cause.MALFORMED);
+    // Many distinct spellings (an attacker's, or a key rotation's): past the bound nothing more is
+    // remembered, and each is judged on its own text.
+    for (int i = 0; i < TokenVerifier.CACHED_HEADERS * 2; i++) {
+      String header = "{\"alg\":\"HS256\",\"kid\":\"k1\",\"n\":" + i + "}";
+      assertThat(accept(verifier, keys, hs256(k1, header, claims("u" + i, 600))).userId())
+          .isEqualTo("u" + i);
+      String refused = "{\"alg\":\"HS512\",\"kid\":\"k1\",\"n\":" + i + "}";
+      assertThat(refusal(verifier, keys, hs256(k1, refused, claims("u" + i, 600))))
+          .isEqualTo(AuthFailure.Cause.ALGORITHM);
+    }
+    assertThat(
+            accept(
+                    verifier,
+                    keys,
+                    hs256(k2, "{\"alg\":\"HS256\",\"kid\":\"k2\",\"n\":-1}", claims("late", 600)))
+                .userId())
+        .isEqualTo("late");
+  }
+
+  @Test
+  @DisplayName(
       "an ES256 signature in DER form, or of another curve's length, is refused; RSA keys under 2048 bits are refused at load")
   void signatureShapes() throws Exception {
     KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
