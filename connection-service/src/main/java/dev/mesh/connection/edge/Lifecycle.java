@@ -1,6 +1,5 @@
 package dev.mesh.connection.edge;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.CloseReason;
@@ -21,6 +20,7 @@ import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.SessionIndex;
 import dev.mesh.connection.session.SessionTransport;
 import dev.mesh.connection.session.Subscription;
+import dev.mesh.connection.session.WelcomeFrame;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -56,6 +56,7 @@ public final class Lifecycle {
   private final Outbound outbound;
   private final BiConsumer<Session, String> detach;
   private final Consumer<Session> scheduleTokenExpiry;
+  private final WelcomeFrame welcomeFrame;
 
   /**
    * {@code track} and {@code untrack} count a session in and out of the node's limit and this
@@ -91,6 +92,8 @@ public final class Lifecycle {
     this.outbound = outbound;
     this.detach = detach;
     this.scheduleTokenExpiry = scheduleTokenExpiry;
+    this.welcomeFrame =
+        new WelcomeFrame(options.heartbeatInterval(), options.heartbeatTimeout(), options.limits());
   }
 
   /**
@@ -226,26 +229,10 @@ public final class Lifecycle {
   private void welcome(Session session) {
     ConnectionIdentity id = session.identity();
     events.opened(id, session.transport().kind(), session.openedAt());
-    ObjectNode welcome =
-        Frames.frame("welcome")
-            .put("protocol", Frames.PROTOCOL_VERSION)
-            .put("connectionId", id.connectionId())
-            .put("nodeId", id.nodeId())
-            .put("userId", id.userId());
-    welcome
-        .putObject("heartbeat")
-        .put("intervalMs", options.heartbeatInterval().toMillis())
-        .put("timeoutMs", options.heartbeatTimeout().toMillis());
-    if (session.token().expiresAt() != null) {
-      welcome.put("tokenExpiresAt", session.token().expiresAt().toString());
-    }
-    welcome
-        .putObject("limits")
-        .put("maxFrameBytes", options.limits().maxFrameBytes())
-        .put("ratePerSecond", options.limits().ratePerSecond())
-        .put("rateBurst", options.limits().rateBurst())
-        .put("maxSubscriptions", options.limits().maxSubscriptions());
-    outbound.send(session, Frames.text(welcome));
+    outbound.send(
+        session,
+        welcomeFrame.text(
+            id.connectionId(), id.nodeId(), id.userId(), session.token().expiresAt()));
     scheduleTokenExpiry.accept(session);
   }
 
