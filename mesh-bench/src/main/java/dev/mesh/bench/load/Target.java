@@ -101,6 +101,7 @@ abstract class Target implements AutoCloseable {
    */
   private static Path cpuSettings(Path dir) {
     try {
+      java.nio.file.Files.createDirectories(dir);
       Path file = dir.resolve("cpu-1ms.jfc").toAbsolutePath();
       String jdk =
           java.nio.file.Files.readString(
