@@ -66,6 +66,16 @@ abstract class Target implements AutoCloseable {
     return edgePids().stream().mapToDouble(ProcStats::cpuSeconds).sum();
   }
 
+  /** JIT compiler threads' CPU seconds of the edge processes so far (see {@link ProcStats}). */
+  double edgeJitCpu() {
+    return edgePids().stream().mapToDouble(ProcStats::jitCpuSeconds).sum();
+  }
+
+  /** Collector threads' CPU seconds of the edge processes so far. */
+  double edgeGcCpu() {
+    return edgePids().stream().mapToDouble(ProcStats::gcCpuSeconds).sum();
+  }
+
   double allCpu() {
     return allPids().stream().mapToDouble(ProcStats::cpuSeconds).sum();
   }

@@ -41,6 +41,50 @@ public final class ProcStats {
     }
   }
 
+  /**
+   * CPU seconds of the process's threads whose name starts with one of {@code prefixes} (a thread's
+   * name as Linux keeps it: its first 15 characters), so far; threads that ended are not counted. 0
+   * when none match, -1 when the process is gone.
+   */
+  public static double threadCpuSeconds(long pid, String... prefixes) {
+    Path tasks = Path.of("/proc", Long.toString(pid), "task");
+    double ticks = 0;
+    try (var threads = Files.list(tasks)) {
+      for (Path thread : (Iterable<Path>) threads::iterator) {
+        String stat;
+        try {
+          stat = Files.readString(thread.resolve("stat"));
+        } catch (IOException e) {
+          continue; // ended while listed
+        }
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        for (String prefix : prefixes) {
+          if (name.startsWith(prefix)) {
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            break;
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return ticks / TICKS_PER_SECOND;
+  }
+
+  /** HotSpot's JIT compiler threads ({@code C1 CompilerThre}, {@code C2 CompilerThre}). */
+  public static double jitCpuSeconds(long pid) {
+    return threadCpuSeconds(pid, "C1 CompilerThre", "C2 CompilerThre");
+  }
+
+  /**
+   * HotSpot's collector threads: the VM thread (which runs the serial collector's pauses, and other
+   * safepoint work) and parallel GC workers.
+   */
+  public static double gcCpuSeconds(long pid) {
+    return threadCpuSeconds(pid, "VM Thread", "GC Thread", "G1 ");
+  }
+
   /** Open file descriptors of the process (sockets included), or -1. */
   public static int openFiles(long pid) {
     try (var files = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
