@@ -180,15 +180,15 @@ class RuntimeMetersTest {
 
   @Test
   @DisplayName(
-      "Vert.x's per-request HTTP server meters are off unless MESH_VERTX_HTTP_SERVER_METRICS asks for them; JVM meters stay")
-  void vertxHttpServerMetersOnlyWhenAsked() throws Exception {
+      "Vert.x's per-request HTTP server meters are on by default and off with MESH_VERTX_HTTP_SERVER_METRICS=false; JVM meters stay")
+  void vertxHttpServerMetersCanBeTurnedOff() throws Exception {
     var cluster = TestClusters.fresh();
-    RunningService quiet = start(ServiceOptions.forTest(cluster));
-    RunningService metered =
+    RunningService metered = start(ServiceOptions.forTest(cluster));
+    RunningService quiet =
         start(
             new ServiceOptions(
                 cluster,
-                new OpsOptions(OpsOptions.DEFAULT_HOST, 0, false, true),
+                new OpsOptions(OpsOptions.DEFAULT_HOST, 0, false, false),
                 Duration.ofSeconds(10)));
     for (RunningService service : List.of(quiet, metered)) {
       // Requests to the ops server itself: the meters, when on, have something to count.
