@@ -47,8 +47,16 @@ public final class TokenVerifier {
     private final JsonObject claims;
     private final byte[] signingInput;
     private final byte[] signature;
+    private final String encodedHeader;
 
-    Parsed(String algorithm, String kid, JsonObject claims, byte[] signingInput, byte[] signature) {
+    Parsed(
+        String encodedHeader,
+        String algorithm,
+        String kid,
+        JsonObject claims,
+        byte[] signingInput,
+        byte[] signature) {
+      this.encodedHeader = encodedHeader;
       this.algorithm = algorithm;
       this.kid = kid;
       this.claims = claims;
@@ -135,27 +143,34 @@ public final class TokenVerifier {
     // not depend on what the cache holds.
     JsonObject unknownHeader = known == null ? json(encodedHeader) : null;
     JsonObject claims = json(token.substring(first + 1, second));
-    Header header = known != null ? known : accepted(encodedHeader, unknownHeader);
+    Header header = known != null ? known : accepted(unknownHeader);
     byte[] signature = decode(token.substring(second + 1));
     byte[] signingInput = token.substring(0, second).getBytes(StandardCharsets.US_ASCII);
-    return new Parsed(header.algorithm(), header.kid(), claims, signingInput, signature);
+    return new Parsed(
+        encodedHeader, header.algorithm(), header.kid(), claims, signingInput, signature);
   }
 
   /** What Mesh reads of a token's header: an allowed {@code alg} and the {@code kid}, if any. */
   private record Header(String algorithm, String kid) {}
+
+  /** How many header spellings are remembered now (at most {@link #CACHED_HEADERS}). */
+  int rememberedHeaders() {
+    return headers.size();
+  }
 
   private static JsonObject json(String encodedPart) {
     return new JsonObject(new String(decode(encodedPart), StandardCharsets.UTF_8));
   }
 
   /**
-   * The checks of a header not seen before ({@code encoded} is its text in the token). An issuer
-   * signs every token with the same few headers (one per key), so the accepted ones are remembered,
-   * up to {@link #CACHED_HEADERS} spellings: parsing them again was a twentieth of a connect's CPU.
-   * The cache is keyed by the exact text, so what it holds is what these checks would say; a
-   * refused header is never cached and is refused again, with the same reason, every time.
+   * The checks of a header not remembered. An issuer signs every token with the same few headers
+   * (one per key), so the headers of tokens whose signature verified are remembered by {@link
+   * #checked}, up to {@link #CACHED_HEADERS} spellings: parsing them again was a twentieth of a
+   * connect's CPU. The memory is keyed by the exact text, so what it holds is what these checks
+   * would say; a refused header, or one that never came with a valid signature, is never remembered
+   * (unsigned junk cannot crowd out an issuer's headers).
    */
-  private Header accepted(String encoded, JsonObject header) {
+  private Header accepted(JsonObject header) {
     Object alg = header.getValue("alg");
     if (!(alg instanceof String algorithm) || !algorithms.contains(algorithm)) {
       throw new AuthFailure(
@@ -178,11 +193,7 @@ public final class TokenVerifier {
           AuthFailure.Cause.MALFORMED,
           "token kid must be a string of 1-" + MAX_KID_CHARS + " characters");
     }
-    Header accepted = new Header(algorithm, (String) kid);
-    if (headers.size() < CACHED_HEADERS) {
-      headers.putIfAbsent(encoded, accepted);
-    }
-    return accepted;
+    return new Header(algorithm, (String) kid);
   }
 
   /**
@@ -227,6 +238,9 @@ public final class TokenVerifier {
                 ? "no configured key matches the token's algorithm and kid"
                 : "token signature does not verify",
             token.kid() == null ? null : "kid=" + token.kid());
+      }
+      if (headers.size() < CACHED_HEADERS) {
+        headers.putIfAbsent(token.encodedHeader, new Header(token.algorithm(), token.kid()));
       }
       return new Checked(claims(token.claims()), signer);
     } catch (AuthFailure failure) {

@@ -300,7 +300,7 @@ class TokenVerifierTest {
 
   @Test
   @DisplayName(
-      "remembered headers: a header accepted once still selects its key, a refused one is refused every time, and past the bound every header is still judged")
+      "remembered headers: only those of verified tokens, bounded; a remembered header still selects its key, a refused one is refused every time")
   void rememberedHeaders() throws Exception {
     byte[] k1 = "first-secret-of-at-least-thirty-two-bytes".getBytes(StandardCharsets.UTF_8);
     byte[] k2 = "second-secret-of-at-least-thirty-two-bytes".getBytes(StandardCharsets.UTF_8);
@@ -310,6 +310,15 @@ class TokenVerifierTest {
                 VerificationKey.hs256(k1, "k1", "MESH_JWT_SECRETS"),
                 VerificationKey.hs256(k2, "k2", "MESH_JWT_SECRETS")));
     TokenVerifier verifier = new TokenVerifier(Set.of("HS256"), null, null, 0);
+    byte[] forger = "not-a-configured-secret-of-32-bytes!!".getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < TokenVerifier.CACHED_HEADERS * 2; i++) {
+      // Well-formed headers on forged tokens: nothing of them is remembered, so junk cannot take
+      // the places of an issuer's headers.
+      String junk = "{\"alg\":\"HS256\",\"kid\":\"k1\",\"junk\":" + i + "}";
+      assertThat(refusal(verifier, keys, hs256(forger, junk, claims("eve", 600))))
+          .isEqualTo(AuthFailure.Cause.BAD_SIGNATURE);
+    }
+    assertThat(verifier.rememberedHeaders()).isZero();
     String headerK1 = "{\"alg\":\"HS256\",\"kid\":\"k1\"}";
     for (int i = 0; i < 3; i++) {
       // Same header text every time: from the second token on it comes from memory, and still
@@ -320,6 +329,7 @@ class TokenVerifierTest {
       assertThat(refusal(verifier, keys, hs256(k2, headerK1, claims)))
           .isEqualTo(AuthFailure.Cause.BAD_SIGNATURE);
     }
+    assertThat(verifier.rememberedHeaders()).isEqualTo(1);
     String none = "{\"alg\":\"none\"}";
     String crit = "{\"alg\":\"HS256\",\"kid\":\"k1\",\"crit\":[\"b64\"]}";
     for (int i = 0; i < 3; i++) {
@@ -344,6 +354,7 @@ class TokenVerifierTest {
       assertThat(refusal(verifier, keys, hs256(k1, refused, claims("u" + i, 600))))
           .isEqualTo(AuthFailure.Cause.ALGORITHM);
     }
+    assertThat(verifier.rememberedHeaders()).isEqualTo(TokenVerifier.CACHED_HEADERS);
     assertThat(
             accept(
                     verifier,
