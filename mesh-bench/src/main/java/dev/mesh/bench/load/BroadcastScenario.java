@@ -167,6 +167,14 @@ final class BroadcastScenario implements Scenario {
    * shared machine and one slow broadcast fall on both alike; each event is tagged with its path.
    * Both paths go through replay-service and its publish to the channel's address; only the
    * publisher's edge differs.
+   *
+   * <p>With {@code --companion on} (the default) each measured publish has a companion: right after
+   * it, the page on the other node publishes to {@link #WARM_CHANNEL}. Without it the two paths
+   * differ in more than the crossing: on the same-node path the subscribers' edge has just handled
+   * the publish frame when the event comes back, on the cross-node path it has idled since the last
+   * broadcast, and on this 2-core machine that alone changed the figure by 1-3 ms (fourteenth and
+   * eighteenth measurements in docs/bench/README.md). With the companion both edges take one
+   * publish frame at every broadcast, whichever path is measured.
    */
   static JsonObject measureHop(LoadContext ctx, Target target) throws Exception {
     int n = ctx.n();
@@ -198,23 +206,31 @@ final class BroadcastScenario implements Scenario {
       // Warm-up, not counted: the first broadcasts of a fresh mesh run interpreted code and are
       // two to three times slower than the rest, as much on one path as the other, which only
       // widens the spread the difference is read from.
+      boolean companion = ctx.options.companion();
+      long perBroadcast = (long) (n - failed) + (companion ? 1 : 0);
       for (int i = 0; i < WARMUP_EACH_WAY; i++) {
         for (LoadPage p : List.of(across, same)) {
-          LoadContext.await(
-              p.publish(CHANNEL, LoadContext.payload(-1 - i)), Duration.ofSeconds(30));
+          Future<JsonObject> measured = p.publish(CHANNEL, LoadContext.payload(-1 - i));
+          if (companion) {
+            publishCompanion(p == across ? same : across, i);
+          }
+          LoadContext.await(measured, Duration.ofSeconds(30));
           Thread.sleep(100);
         }
       }
       // Late warm-up deliveries after the mark would count towards the measured ones.
-      if (!fleet.awaitDelivered(2L * WARMUP_EACH_WAY * (n - failed), Duration.ofMinutes(2))) {
+      if (!fleet.awaitDelivered(2L * WARMUP_EACH_WAY * perBroadcast, Duration.ofMinutes(2))) {
         throw new IllegalStateException("the warm-up broadcasts were not all delivered in 2 min");
       }
       fleet.mark();
       for (int i = 0; i < 2 * eachWay; i++) {
         (isAcross(i) ? across : same).publish(CHANNEL, LoadContext.payload(i, pathTag(i)));
+        if (companion) {
+          publishCompanion(isAcross(i) ? same : across, i);
+        }
         Thread.sleep(gapMs);
       }
-      boolean all = fleet.awaitDelivered(2L * eachWay * (n - failed), Duration.ofSeconds(60));
+      boolean all = fleet.awaitDelivered(2L * eachWay * perBroadcast, Duration.ofSeconds(60));
       List<long[]> perEvent = new ArrayList<>();
       for (int i = 0; i < 2 * eachWay; i++) {
         perEvent.add(fleet.latencies(pathTag(i)));
@@ -228,6 +244,7 @@ final class BroadcastScenario implements Scenario {
               .put("eventsEachWay", eachWay)
               .put("broadcastsPerSecond", perSecond)
               .put("gapMs", gapMs)
+              .put("companionPublish", companion)
               .put("allDelivered", all);
       r.mergeIn(hopFigures(perEvent));
       LoadContext.print(r.copy().put("perEventMs", "..."));
@@ -235,7 +252,18 @@ final class BroadcastScenario implements Scenario {
     }
   }
 
-  /** A channel with one subscriber on the subscribers' node, only to warm the publish paths. */
+  /**
+   * The companion of measured broadcast {@code i}, from the page on the other node to {@link
+   * #WARM_CHANNEL}: not awaited, its one delivery counted with the broadcast's.
+   */
+  private static void publishCompanion(LoadPage other, int i) {
+    other.publish(WARM_CHANNEL, LoadContext.payload(-1_000_000 - i));
+  }
+
+  /**
+   * A channel with one subscriber on the subscribers' node, to warm the publish paths and to take
+   * the companion publishes.
+   */
   static final String WARM_CHANNEL = "bench:hopwarm";
 
   /** Publishes each publisher sends to {@link #WARM_CHANNEL} before anything is measured. */

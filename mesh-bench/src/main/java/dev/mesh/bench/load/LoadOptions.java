@@ -27,6 +27,9 @@ import java.util.List;
  * @param generators processes holding the pages: 0 chooses from {@code n}, 1 is this process alone,
  *     2 or more forks that many generator processes
  * @param nodes connection nodes of the storm (one of them is killed); at least 2
+ * @param companion whether each measured broadcast of the cross-node measurement has a companion
+ *     publish on the other node ({@code --companion on}, the default; see {@link
+ *     BroadcastScenario#measureHop})
  * @param args the arguments as given, for the result file
  */
 record LoadOptions(
@@ -41,11 +44,13 @@ record LoadOptions(
     List<Integer> loops,
     int generators,
     int nodes,
+    boolean companion,
     List<String> args) {
 
   static final String USAGE =
       "usage: mesh-bench/run load <scenario> [--n N] [--events M] [--runs R] [--warmup W]"
-          + " [--loops L[,L2]] [--generators G] [--nodes K] [--out dir] [--jfr dir] [--rate R]\n  scenarios: "
+          + " [--loops L[,L2]] [--generators G] [--nodes K] [--out dir] [--jfr dir] [--rate R]"
+          + " [--companion on|off]\n  scenarios: "
           + String.join(" ", Scenarios.names());
 
   LoadOptions {
@@ -83,7 +88,19 @@ record LoadOptions(
   /** The same options without profiling: a warm-up run records nothing. */
   LoadOptions unprofiled() {
     return new LoadOptions(
-        scenario, n, events, out, null, rate, runs, warmups, loops, generators, nodes, args);
+        scenario,
+        n,
+        events,
+        out,
+        null,
+        rate,
+        runs,
+        warmups,
+        loops,
+        generators,
+        nodes,
+        companion,
+        args);
   }
 
   /** {@code --rate} when given, else the scenario's own default. */
@@ -106,6 +123,7 @@ record LoadOptions(
     List<Integer> loops = null;
     int generators = 0;
     int nodes = 2;
+    boolean companion = true;
     for (int i = 1; i < argv.length; i++) {
       String option = argv[i];
       if (i + 1 >= argv.length) {
@@ -130,6 +148,7 @@ record LoadOptions(
           case "--loops" -> loops = parseList(value);
           case "--generators" -> generators = Integer.parseInt(value);
           case "--nodes" -> nodes = Integer.parseInt(value);
+          case "--companion" -> companion = onOff(option, value);
           default -> throw new IllegalArgumentException("unknown option " + option + "\n" + USAGE);
         }
       } catch (NumberFormatException e) {
@@ -148,7 +167,17 @@ record LoadOptions(
         loops,
         generators,
         nodes,
+        companion,
         List.of(argv));
+  }
+
+  private static boolean onOff(String option, String value) {
+    return switch (value) {
+      case "on" -> true;
+      case "off" -> false;
+      default ->
+          throw new IllegalArgumentException(option + " takes on or off, was '" + value + "'");
+    };
   }
 
   private static List<Integer> parseList(String value) {

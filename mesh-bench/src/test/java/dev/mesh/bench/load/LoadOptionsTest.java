@@ -74,6 +74,14 @@ class LoadOptionsTest {
   }
 
   @Test
+  @DisplayName("the cross-node measurement has a companion publish unless --companion off")
+  void companionIsOnUnlessTurnedOff() {
+    assertThat(parse("crossnode").companion()).isTrue();
+    assertThat(parse("crossnode", "--companion", "on").companion()).isTrue();
+    assertThat(parse("crossnode", "--companion", "off").companion()).isFalse();
+  }
+
+  @Test
   @DisplayName("--warmup is read and kept in the command; unprofiled() drops only the profile")
   void warmupRunsAreUnprofiled() {
     // Every option a value of its own, so that two fields swapped in unprofiled() would show.
@@ -98,10 +106,13 @@ class LoadOptionsTest {
             "6",
             "--nodes",
             "8",
+            "--companion",
+            "off",
             "--out",
             "/tmp/o");
     assertThat(o.warmups()).isEqualTo(1);
     assertThat(o.runs()).isEqualTo(3);
+    assertThat(o.companion()).isFalse();
     assertThat(o.jfr()).isEqualTo(Path.of("/tmp/j"));
     assertThat(o.command())
         .startsWith("mesh-bench/run load storm --warmup 1 --jfr /tmp/j --runs 3");
@@ -123,6 +134,7 @@ class LoadOptionsTest {
             List.of("storm", "--n", "ten"),
             List.of("storm", "--generators", "-1"),
             List.of("storm", "--rate", "0"),
+            List.of("crossnode", "--companion", "yes"),
             List.of("storm", "--bogus", "1"),
             List.of("storm", "--n"))) {
       assertThatThrownBy(() -> parse(bad.toArray(String[]::new)))
