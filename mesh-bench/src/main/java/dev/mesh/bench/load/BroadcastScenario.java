@@ -172,9 +172,9 @@ final class BroadcastScenario implements Scenario {
    * it, the page on the other node publishes to {@link #WARM_CHANNEL}. Without it the two paths
    * differ in more than the crossing: on the same-node path the subscribers' edge has just handled
    * the publish frame when the event comes back, on the cross-node path it has idled since the last
-   * broadcast, and on this 2-core machine that alone changed the figure by 1-3 ms (fourteenth and
-   * eighteenth measurements in docs/bench/README.md). With the companion both edges take one
-   * publish frame at every broadcast, whichever path is measured.
+   * broadcast, and on this 2-core machine that alone moved the figure at 1,000 subscribers by about
+   * 1.4 ms (twelfth and eighteenth measurements in docs/bench/README.md). With the companion both
+   * edges take one publish frame at every broadcast, whichever path is measured.
    */
   static JsonObject measureHop(LoadContext ctx, Target target) throws Exception {
     int n = ctx.n();
