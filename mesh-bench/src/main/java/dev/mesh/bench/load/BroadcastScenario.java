@@ -208,11 +208,12 @@ final class BroadcastScenario implements Scenario {
       // widens the spread the difference is read from.
       boolean companion = ctx.options.companion();
       long perBroadcast = (long) (n - failed) + (companion ? 1 : 0);
+      List<Future<JsonObject>> companions = new ArrayList<>();
       for (int i = 0; i < WARMUP_EACH_WAY; i++) {
         for (LoadPage p : List.of(across, same)) {
           Future<JsonObject> measured = p.publish(CHANNEL, LoadContext.payload(-1 - i));
           if (companion) {
-            publishCompanion(p == across ? same : across, i);
+            companions.add(publishCompanion(p == across ? same : across, i));
           }
           LoadContext.await(measured, Duration.ofSeconds(30));
           Thread.sleep(100);
@@ -226,11 +227,19 @@ final class BroadcastScenario implements Scenario {
       for (int i = 0; i < 2 * eachWay; i++) {
         (isAcross(i) ? across : same).publish(CHANNEL, LoadContext.payload(i, pathTag(i)));
         if (companion) {
-          publishCompanion(isAcross(i) ? same : across, i);
+          companions.add(publishCompanion(isAcross(i) ? same : across, i));
         }
         Thread.sleep(gapMs);
       }
       boolean all = fleet.awaitDelivered(2L * eachWay * perBroadcast, Duration.ofSeconds(60));
+      // A refused companion would leave its broadcast a delivery short and the run incomplete
+      // without saying why.
+      try {
+        LoadContext.await(Future.all(companions), Duration.ofSeconds(30));
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException(
+            "a companion publish to " + WARM_CHANNEL + " failed: " + e.getCause(), e.getCause());
+      }
       List<long[]> perEvent = new ArrayList<>();
       for (int i = 0; i < 2 * eachWay; i++) {
         perEvent.add(fleet.latencies(pathTag(i)));
@@ -254,10 +263,11 @@ final class BroadcastScenario implements Scenario {
 
   /**
    * The companion of measured broadcast {@code i}, from the page on the other node to {@link
-   * #WARM_CHANNEL}: not awaited, its one delivery counted with the broadcast's.
+   * #WARM_CHANNEL}: awaited only once every broadcast is out, so that it never delays the next one;
+   * its one delivery is counted with the broadcast's.
    */
-  private static void publishCompanion(LoadPage other, int i) {
-    other.publish(WARM_CHANNEL, LoadContext.payload(-1_000_000 - i));
+  private static Future<JsonObject> publishCompanion(LoadPage other, int i) {
+    return other.publish(WARM_CHANNEL, LoadContext.payload(-1_000_000 - i));
   }
 
   /**
