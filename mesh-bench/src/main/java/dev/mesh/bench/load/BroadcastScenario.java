@@ -6,10 +6,12 @@ import dev.mesh.bench.load.Headlines.Figure;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 
 /**
  * broadcast: one ~100-byte event to N subscribers, {@code --events} times, 500 ms apart, against
@@ -163,10 +165,13 @@ final class BroadcastScenario implements Scenario {
    * What crossing nodes adds, with everything else held equal: two nodes, all N subscribers on the
    * second, {@code --events} broadcasts published from a page on the first node (every delivery
    * crosses the cluster) and as many from a page on the second (none does), {@code --rate} a second
-   * (default 2: 500 ms apart) in the order across, same, same, across, ... so that drift of a
-   * shared machine and one slow broadcast fall on both alike; each event is tagged with its path.
-   * Both paths go through replay-service and its publish to the channel's address; only the
-   * publisher's edge differs.
+   * (default 2: 500 ms apart, give or take a fifth) in pairs of one of each, the order within each
+   * pair drawn at random ({@link #hopOrder}; the seed is in the result), so that drift of a shared
+   * machine, one slow broadcast and anything periodic fall on both alike; each event is tagged with
+   * its path. Both paths go through replay-service and its publish to the channel's address; only
+   * the publisher's edge differs. With {@code --same-node-control on} both publishing pages are on
+   * the subscribers' node: the figures then measure the procedure itself, which should find
+   * nothing.
    *
    * <p>With {@code --companion on} (the default) each measured publish has a companion: right after
    * it, the page on the other node publishes to {@link #WARM_CHANNEL}. Without it the two paths
@@ -196,8 +201,13 @@ final class BroadcastScenario implements Scenario {
       if (fleet.start("hopwarm", 1, Duration.ofMinutes(1)) > 0) {
         throw new IllegalStateException("the warm-up's subscriber could not connect");
       }
+      // The control puts the "across" page on the subscribers' node too: nothing crosses, so what
+      // the figures show then is the procedure's own spread and bias.
+      boolean control = ctx.options.sameNodeControl();
+      int acrossNode = control ? 1 : 0;
       LoadPage across =
-          fleet.publisher("hopacross", 0, endpoints.subList(0, 1), LoadContext.steady());
+          fleet.publisher(
+              "hopacross", 0, endpoints.subList(acrossNode, acrossNode + 1), LoadContext.steady());
       LoadPage same = fleet.publisher("hopsame", 1, endpoints.subList(1, 2), LoadContext.steady());
       LoadContext.await(across.start(), Duration.ofSeconds(30));
       LoadContext.await(same.start(), Duration.ofSeconds(30));
@@ -223,13 +233,16 @@ final class BroadcastScenario implements Scenario {
       if (!fleet.awaitDelivered(2L * WARMUP_EACH_WAY * perBroadcast, Duration.ofMinutes(2))) {
         throw new IllegalStateException("the warm-up broadcasts were not all delivered in 2 min");
       }
+      long orderSeed = new SecureRandom().nextLong();
+      Random schedule = new Random(orderSeed);
+      boolean[] order = hopOrder(eachWay, schedule);
       fleet.mark();
       for (int i = 0; i < 2 * eachWay; i++) {
-        (isAcross(i) ? across : same).publish(CHANNEL, LoadContext.payload(i, pathTag(i)));
+        (order[i] ? across : same).publish(CHANNEL, LoadContext.payload(i, pathTag(order, i)));
         if (companion) {
-          companions.add(publishCompanion(isAcross(i) ? same : across, i));
+          companions.add(publishCompanion(order[i] ? same : across, i));
         }
-        Thread.sleep(gapMs);
+        Thread.sleep(jitteredGapMs(gapMs, schedule));
       }
       boolean all = fleet.awaitDelivered(2L * eachWay * perBroadcast, Duration.ofSeconds(60));
       // A refused companion would leave its broadcast a delivery short and the run incomplete
@@ -242,7 +255,7 @@ final class BroadcastScenario implements Scenario {
       }
       List<long[]> perEvent = new ArrayList<>();
       for (int i = 0; i < 2 * eachWay; i++) {
-        perEvent.add(fleet.latencies(pathTag(i)));
+        perEvent.add(fleet.latencies(pathTag(order, i)));
       }
       JsonObject r =
           target
@@ -254,8 +267,10 @@ final class BroadcastScenario implements Scenario {
               .put("broadcastsPerSecond", perSecond)
               .put("gapMs", gapMs)
               .put("companionPublish", companion)
+              .put("sameNodeControl", control)
+              .put("orderSeed", orderSeed)
               .put("allDelivered", all);
-      r.mergeIn(hopFigures(perEvent));
+      r.mergeIn(hopFigures(perEvent, order));
       LoadContext.print(r.copy().put("perEventMs", "..."));
       return r;
     }
@@ -329,23 +344,48 @@ final class BroadcastScenario implements Scenario {
     return Math.round(1000.0 / perSecond);
   }
 
-  /** Broadcast i of the cross-node measurement is published across nodes (else on the same). */
-  static boolean isAcross(int i) {
-    return i % 4 == 0 || i % 4 == 3;
+  /**
+   * Which broadcasts of the cross-node measurement are published across nodes (the others on the
+   * subscribers' node): broadcasts 2k and 2k+1 are a pair, one of each path, and a coin decides
+   * which goes first. A fixed order lets anything periodic on the machine side with one path: at
+   * 500 ms a broadcast, a fixed across-same-same-across order puts every task with a period of a
+   * multiple of 2 s (the edge's 10 s registry check among them) on the same position of the four.
+   */
+  static boolean[] hopOrder(int pairs, Random random) {
+    boolean[] across = new boolean[2 * pairs];
+    for (int k = 0; k < pairs; k++) {
+      boolean acrossFirst = random.nextBoolean();
+      across[2 * k] = acrossFirst;
+      across[2 * k + 1] = !acrossFirst;
+    }
+    return across;
   }
 
-  private static String pathTag(int i) {
-    return (isAcross(i) ? "across-" : "same-") + i;
+  /**
+   * The gap after a broadcast: {@code gapMs} give or take a fifth, uniformly, so that the
+   * broadcasts do not keep one phase against a periodic task either.
+   */
+  static long jitteredGapMs(long gapMs, Random random) {
+    return Math.round(gapMs * (0.8 + 0.4 * random.nextDouble()));
+  }
+
+  private static String pathTag(boolean[] order, int i) {
+    return (order[i] ? "across-" : "same-") + i;
   }
 
   /**
    * The cross-node figures from the sorted latencies of each broadcast, in publishing order: the
    * pooled percentiles of each path and their difference, and the same difference taken pair by
-   * pair (broadcasts 2k and 2k+1 are one of each path, one gap apart) with the median over the
-   * pairs: at 10,000 subscribers one broadcast's tail varies by hundreds of milliseconds with the
-   * shared machine, which the pooled p99 passes on whole and the paired median does not.
+   * pair (broadcasts 2k and 2k+1 are one of each path, one gap apart; {@code across} says which
+   * broadcast went across, as {@link #hopOrder} drew it) with the median over the pairs: at 10,000
+   * subscribers one broadcast's tail varies by hundreds of milliseconds with the shared machine,
+   * which the pooled p99 passes on whole and the paired median does not.
    */
-  static JsonObject hopFigures(List<long[]> perEvent) {
+  static JsonObject hopFigures(List<long[]> perEvent, boolean[] across) {
+    if (across.length != perEvent.size()) {
+      throw new IllegalArgumentException(
+          across.length + " paths for " + perEvent.size() + " broadcasts");
+    }
     List<long[]> acrossParts = new ArrayList<>();
     List<long[]> sameParts = new ArrayList<>();
     List<Double> pairedP50 = new ArrayList<>();
@@ -354,17 +394,17 @@ final class BroadcastScenario implements Scenario {
     JsonArray events = new JsonArray();
     for (int i = 0; i < perEvent.size(); i++) {
       long[] sorted = perEvent.get(i);
-      (isAcross(i) ? acrossParts : sameParts).add(sorted);
+      (across[i] ? acrossParts : sameParts).add(sorted);
       events.add(
           new JsonObject()
-              .put("path", isAcross(i) ? "across" : "same")
+              .put("path", across[i] ? "across" : "same")
               .put("first", msOrNull(Latencies.percentileMillis(sorted, 0)))
               .put("p50", msOrNull(Latencies.percentileMillis(sorted, 50)))
               .put("p99", msOrNull(Latencies.percentileMillis(sorted, 99)))
               .put("deliveries", sorted.length));
       if (i % 2 == 1) {
-        long[] acrossEvent = isAcross(i) ? sorted : perEvent.get(i - 1);
-        long[] sameEvent = isAcross(i) ? perEvent.get(i - 1) : sorted;
+        long[] acrossEvent = across[i] ? sorted : perEvent.get(i - 1);
+        long[] sameEvent = across[i] ? perEvent.get(i - 1) : sorted;
         pairedP50.add(
             Latencies.percentileMillis(acrossEvent, 50)
                 - Latencies.percentileMillis(sameEvent, 50));

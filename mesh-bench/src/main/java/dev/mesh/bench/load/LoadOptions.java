@@ -30,6 +30,8 @@ import java.util.List;
  * @param companion whether each measured broadcast of the cross-node measurement has a companion
  *     publish on the other node ({@code --companion on}, the default; see {@link
  *     BroadcastScenario#measureHop})
+ * @param sameNodeControl whether the cross-node measurement runs as its own control, both
+ *     publishing pages on the subscribers' node ({@code --same-node-control on}; default off)
  * @param args the arguments as given, for the result file
  */
 record LoadOptions(
@@ -45,12 +47,13 @@ record LoadOptions(
     int generators,
     int nodes,
     boolean companion,
+    boolean sameNodeControl,
     List<String> args) {
 
   static final String USAGE =
       "usage: mesh-bench/run load <scenario> [--n N] [--events M] [--runs R] [--warmup W]"
           + " [--loops L[,L2]] [--generators G] [--nodes K] [--out dir] [--jfr dir] [--rate R]"
-          + " [--companion on|off]\n  scenarios: "
+          + " [--companion on|off] [--same-node-control on|off]\n  scenarios: "
           + String.join(" ", Scenarios.names());
 
   LoadOptions {
@@ -100,6 +103,7 @@ record LoadOptions(
         generators,
         nodes,
         companion,
+        sameNodeControl,
         args);
   }
 
@@ -124,6 +128,7 @@ record LoadOptions(
     int generators = 0;
     int nodes = 2;
     boolean companion = true;
+    boolean sameNodeControl = false;
     for (int i = 1; i < argv.length; i++) {
       String option = argv[i];
       if (i + 1 >= argv.length) {
@@ -149,6 +154,7 @@ record LoadOptions(
           case "--generators" -> generators = Integer.parseInt(value);
           case "--nodes" -> nodes = Integer.parseInt(value);
           case "--companion" -> companion = onOff(option, value);
+          case "--same-node-control" -> sameNodeControl = onOff(option, value);
           default -> throw new IllegalArgumentException("unknown option " + option + "\n" + USAGE);
         }
       } catch (NumberFormatException e) {
@@ -168,6 +174,7 @@ record LoadOptions(
         generators,
         nodes,
         companion,
+        sameNodeControl,
         List.of(argv));
   }
 

@@ -2,10 +2,14 @@ package dev.mesh.bench.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -21,14 +25,53 @@ class CrossNodeFiguresTest {
     return out;
   }
 
-  @Test
-  @DisplayName("the order is across, same, same, across: every pair holds one broadcast of each")
-  void order() {
-    List<Boolean> paths = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      paths.add(BroadcastScenario.isAcross(i));
+  /** Across, same, same, across, ...: pairs of both orders, alternating, for figures by hand. */
+  private static boolean[] alternating(int broadcasts) {
+    boolean[] across = new boolean[broadcasts];
+    for (int i = 0; i < broadcasts; i++) {
+      across[i] = i % 4 == 0 || i % 4 == 3;
     }
-    assertThat(paths).containsExactly(true, false, false, true, true, false, false, true);
+    return across;
+  }
+
+  @Test
+  @DisplayName("every pair holds one broadcast of each path, in an order drawn from the seed")
+  void order() {
+    boolean[] order = BroadcastScenario.hopOrder(200, new Random(42));
+    assertThat(order).hasSize(400);
+    int acrossFirst = 0;
+    for (int k = 0; k < 200; k++) {
+      assertThat(order[2 * k]).as("pair %d", k).isNotEqualTo(order[2 * k + 1]);
+      acrossFirst += order[2 * k] ? 1 : 0;
+    }
+    // Both orders, in about equal numbers (P(outside 70..130 of 200) < 1e-5 for a fair coin).
+    assertThat(acrossFirst).isBetween(70, 130);
+    assertThat(BroadcastScenario.hopOrder(200, new Random(42))).isEqualTo(order);
+  }
+
+  @Test
+  @DisplayName("the gap between broadcasts varies within a fifth of the gap, around it")
+  void jitteredGap() {
+    Random random = new Random(7);
+    long sum = 0;
+    Set<Long> seen = new HashSet<>();
+    for (int i = 0; i < 1000; i++) {
+      long gap = BroadcastScenario.jitteredGapMs(500, random);
+      assertThat(gap).isBetween(400L, 600L);
+      sum += gap;
+      seen.add(gap);
+    }
+    assertThat(sum / 1000.0).isCloseTo(500.0, offset(10.0));
+    assertThat(seen.size()).isGreaterThan(100);
+  }
+
+  @Test
+  @DisplayName("a path list that does not match the broadcasts is refused")
+  void pathsMustMatch() {
+    assertThatThrownBy(
+            () -> BroadcastScenario.hopFigures(List.of(broadcast(1), broadcast(2)), new boolean[3]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("3 paths for 2 broadcasts");
   }
 
   @Test
@@ -38,9 +81,9 @@ class CrossNodeFiguresTest {
     for (int i = 0; i < 8; i++) {
       // Drift of the machine: every broadcast 10 ms slower than the one before it.
       long base = 100 + 10L * i;
-      events.add(broadcast(BroadcastScenario.isAcross(i) ? base + 3 : base));
+      events.add(broadcast(alternating(8)[i] ? base + 3 : base));
     }
-    var r = BroadcastScenario.hopFigures(events);
+    var r = BroadcastScenario.hopFigures(events, alternating(8));
     assertThat(r.getInteger("pairs")).isEqualTo(4);
     assertThat(r.getInteger("deliveredAcross")).isEqualTo(400);
     assertThat(r.getInteger("deliveredSame")).isEqualTo(400);
@@ -61,12 +104,12 @@ class CrossNodeFiguresTest {
       events.add(broadcast(100));
     }
     events.set(1, new long[0]);
-    var r = BroadcastScenario.hopFigures(events);
+    var r = BroadcastScenario.hopFigures(events, alternating(4));
     assertThat(r.getJsonArray("perEventMs").getJsonObject(1).getValue("p50")).isNull();
     // The pair with the empty broadcast counts for nothing; the other pair is 0.
     assertThat(r.getDouble("pairedAddedP50Ms")).isEqualTo(0.0);
     assertThat(
-            BroadcastScenario.hopFigures(List.of(new long[0], new long[0]))
+            BroadcastScenario.hopFigures(List.of(new long[0], new long[0]), alternating(2))
                 .getValue("pairedAddedP50Ms"))
         .isNull();
   }
@@ -79,7 +122,7 @@ class CrossNodeFiguresTest {
       events.add(broadcast(100));
     }
     events.set(3, broadcast(600));
-    var r = BroadcastScenario.hopFigures(events);
+    var r = BroadcastScenario.hopFigures(events, alternating(8));
     assertThat(r.getDouble("addedP99Ms")).isGreaterThan(100.0);
     assertThat(r.getDouble("pairedAddedP99Ms")).isEqualTo(0.0);
   }
@@ -112,14 +155,14 @@ class CrossNodeFiguresTest {
     List<long[]> events = new ArrayList<>();
     // Pair j (broadcasts 2j, 2j+1): the across one j ms slower, so the 12 differences are 0..11.
     for (int i = 0; i < 24; i++) {
-      events.add(broadcast(BroadcastScenario.isAcross(i) ? 100 + i / 2 : 100));
+      events.add(broadcast(alternating(24)[i] ? 100 + i / 2 : 100));
     }
-    var r = BroadcastScenario.hopFigures(events);
+    var r = BroadcastScenario.hopFigures(events, alternating(24));
     assertThat(r.getDouble("pairedAddedP50Ms")).isEqualTo(5.5);
     // P(Binomial(12, 1/2) <= 2) = 1.9 % and <= 3 = 7.3 %: the 3rd and 10th of 12, i.e. 2 and 9 ms.
     assertThat(r.getJsonArray("pairedAddedP50Interval95Ms").getList()).containsExactly(2.0, 9.0);
     assertThat(
-            BroadcastScenario.hopFigures(events.subList(0, 8))
+            BroadcastScenario.hopFigures(events.subList(0, 8), alternating(8))
                 .getValue("pairedAddedP50Interval95Ms"))
         .isNull();
   }

@@ -82,6 +82,15 @@ class LoadOptionsTest {
   }
 
   @Test
+  @DisplayName(
+      "the cross-node measurement runs as its own control only with --same-node-control on")
+  void sameNodeControlIsOffUnlessTurnedOn() {
+    assertThat(parse("crossnode").sameNodeControl()).isFalse();
+    assertThat(parse("crossnode", "--same-node-control", "off").sameNodeControl()).isFalse();
+    assertThat(parse("crossnode", "--same-node-control", "on").sameNodeControl()).isTrue();
+  }
+
+  @Test
   @DisplayName("--warmup is read and kept in the command; unprofiled() drops only the profile")
   void warmupRunsAreUnprofiled() {
     // Every option a value of its own, so that two fields swapped in unprofiled() would show.
@@ -108,11 +117,14 @@ class LoadOptionsTest {
             "8",
             "--companion",
             "off",
+            "--same-node-control",
+            "on",
             "--out",
             "/tmp/o");
     assertThat(o.warmups()).isEqualTo(1);
     assertThat(o.runs()).isEqualTo(3);
     assertThat(o.companion()).isFalse();
+    assertThat(o.sameNodeControl()).isTrue();
     assertThat(o.jfr()).isEqualTo(Path.of("/tmp/j"));
     assertThat(o.command())
         .startsWith("mesh-bench/run load storm --warmup 1 --jfr /tmp/j --runs 3");
@@ -135,6 +147,7 @@ class LoadOptionsTest {
             List.of("storm", "--generators", "-1"),
             List.of("storm", "--rate", "0"),
             List.of("crossnode", "--companion", "yes"),
+            List.of("crossnode", "--same-node-control", "1"),
             List.of("storm", "--bogus", "1"),
             List.of("storm", "--n"))) {
       assertThatThrownBy(() -> parse(bad.toArray(String[]::new)))
