@@ -10,7 +10,9 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -51,6 +53,11 @@ final class BroadcastScenario implements Scenario {
             .put("targets", new JsonArray().add(raw).add(mesh1).add(mesh2).add(io))
             .put("crossNodeHop", hop),
         figures(raw, mesh1, mesh2, io, hop));
+  }
+
+  @Override
+  public JsonObject acrossRuns(List<JsonObject> runDetails) {
+    return pooledHopOfRuns(runDetails);
   }
 
   static List<Figure> figures(
@@ -440,6 +447,63 @@ final class BroadcastScenario implements Scenario {
         .put("pairedAddedFirstMs", msOrNull(median(pairedFirst)))
         .put("pairedAddedFirstInterval95Ms", intervalOrNull(medianInterval95(pairedFirst)))
         .put("perEventMs", events);
+  }
+
+  /** {@link #pooledPairs} of the runs' cross-node measurements, as {@code crossNodeHop}. */
+  static JsonObject pooledHopOfRuns(List<JsonObject> runDetails) {
+    JsonObject pooled =
+        pooledPairs(runDetails.stream().map(d -> d.getJsonObject("crossNodeHop")).toList());
+    return pooled == null ? null : new JsonObject().put("crossNodeHop", pooled);
+  }
+
+  /**
+   * The paired differences of every run of a set taken together ({@code crossNodeHop} of each run):
+   * a run's median over 100 pairs moves by several milliseconds at 10,000 subscribers, where one
+   * pair's difference spreads over tens, so the set's best estimate and its 95 % interval come from
+   * all its pairs. Pairs are read from each run's {@code perEventMs}; a pair with a broadcast
+   * nobody received counts for nothing. Null when no run measured the hop.
+   */
+  static JsonObject pooledPairs(List<JsonObject> hops) {
+    Map<String, List<Double>> added = new LinkedHashMap<>();
+    for (String figure : List.of("p50", "p99", "first")) {
+      added.put(figure, new ArrayList<>());
+    }
+    int runs = 0;
+    for (JsonObject hop : hops) {
+      JsonArray events = hop == null ? null : hop.getJsonArray("perEventMs");
+      if (events == null) {
+        continue;
+      }
+      runs++;
+      for (int i = 1; i < events.size(); i += 2) {
+        JsonObject a = events.getJsonObject(i - 1);
+        JsonObject b = events.getJsonObject(i);
+        boolean acrossFirst = "across".equals(a.getString("path"));
+        JsonObject acrossEvent = acrossFirst ? a : b;
+        JsonObject sameEvent = acrossFirst ? b : a;
+        added.forEach(
+            (figure, values) -> {
+              Double across = acrossEvent.getDouble(figure);
+              Double same = sameEvent.getDouble(figure);
+              if (across != null && same != null) {
+                values.add(across - same);
+              }
+            });
+      }
+    }
+    if (runs == 0) {
+      return null;
+    }
+    JsonObject out = new JsonObject().put("runs", runs).put("pairs", added.get("p50").size());
+    String[] names = {"P50", "P99", "First"};
+    int i = 0;
+    for (List<Double> values : added.values()) {
+      out.put("pairedAdded" + names[i] + "Ms", msOrNull(median(values)))
+          .put("pairedAdded" + names[i] + "Interval95Ms", intervalOrNull(medianInterval95(values)))
+          .put("pairsAcrossSlower" + names[i], values.stream().filter(v -> v > 0).count());
+      i++;
+    }
+    return out;
   }
 
   /**

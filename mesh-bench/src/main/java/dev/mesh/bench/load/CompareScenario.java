@@ -20,6 +20,11 @@ final class CompareScenario implements Scenario {
   }
 
   @Override
+  public JsonObject acrossRuns(List<JsonObject> runDetails) {
+    return BroadcastScenario.pooledHopOfRuns(runDetails);
+  }
+
+  @Override
   public Run run(LoadContext ctx) throws Exception {
     // A --rate the cross-node hop cannot use is refused now, not after the other targets.
     BroadcastScenario.hopGapMs(ctx);

@@ -17,6 +17,11 @@ final class CrossNodeScenario implements Scenario {
   }
 
   @Override
+  public JsonObject acrossRuns(List<JsonObject> runDetails) {
+    return BroadcastScenario.pooledHopOfRuns(runDetails);
+  }
+
+  @Override
   public Run run(LoadContext ctx) throws Exception {
     BroadcastScenario.hopGapMs(ctx);
     ctx.requireSocketsPerServer("crossnode (every subscriber on the second node)", ctx.n() + 2L);

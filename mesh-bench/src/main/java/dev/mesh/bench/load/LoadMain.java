@@ -125,6 +125,11 @@ public final class LoadMain {
       run.mergeIn(measured.detail()).put("finishedAt", Instant.now().toString());
       details.add(run);
       figures.add(measured.headline());
+      JsonObject acrossRuns =
+          scenario.acrossRuns(details.stream().map(JsonObject.class::cast).toList());
+      if (acrossRuns != null) {
+        result.put("acrossRuns", acrossRuns);
+      }
       // Written after every run: a failure in run 3 of a long measurement keeps runs 1 and 2.
       result
           .put("headline", Headlines.toJson(Headlines.aggregate(figures)))

@@ -24,6 +24,14 @@ interface Scenario {
   Run run(LoadContext context) throws Exception;
 
   /**
+   * Figures of the measured runs taken together, for the result file ({@code acrossRuns}), where a
+   * median of per-run figures is not the best the set can say; null (the default) when none.
+   */
+  default JsonObject acrossRuns(List<JsonObject> runDetails) {
+    return null;
+  }
+
+  /**
    * What one run gives.
    *
    * @param detail everything measured, for the result file (and what the plots are drawn from)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -165,6 +166,48 @@ class CrossNodeFiguresTest {
             BroadcastScenario.hopFigures(events.subList(0, 8), alternating(8))
                 .getValue("pairedAddedP50Interval95Ms"))
         .isNull();
+  }
+
+  @Test
+  @DisplayName("the runs of a set are pooled pair by pair, in either order, empty pairs left out")
+  void pooledOverRuns() {
+    // Run 1: 12 pairs, across j ms slower in pair j (0..11), across first in even pairs.
+    List<long[]> first = new ArrayList<>();
+    boolean[] firstOrder = new boolean[24];
+    for (int j = 0; j < 12; j++) {
+      firstOrder[2 * j] = j % 2 == 0;
+      firstOrder[2 * j + 1] = j % 2 != 0;
+      first.add(broadcast(firstOrder[2 * j] ? 100 + j : 100));
+      first.add(broadcast(firstOrder[2 * j + 1] ? 100 + j : 100));
+    }
+    // Run 2: 12 pairs, across 12..23 ms slower, plus one pair whose same-node broadcast nobody
+    // received.
+    List<long[]> second = new ArrayList<>();
+    boolean[] secondOrder = new boolean[26];
+    for (int j = 0; j < 13; j++) {
+      secondOrder[2 * j] = true;
+      second.add(broadcast(112 + j));
+      second.add(j == 12 ? new long[0] : broadcast(100));
+    }
+    var one = BroadcastScenario.hopFigures(first, firstOrder);
+    var two = BroadcastScenario.hopFigures(second, secondOrder);
+    var pooled =
+        BroadcastScenario.pooledHopOfRuns(
+                List.of(
+                    new JsonObject().put("crossNodeHop", one),
+                    new JsonObject().put("crossNodeHop", two)))
+            .getJsonObject("crossNodeHop");
+    assertThat(pooled.getInteger("runs")).isEqualTo(2);
+    assertThat(pooled.getInteger("pairs")).isEqualTo(24);
+    // The differences 0..23: median 11.5, 95 % interval the 7th and 18th (P(B(24) <= 6) = 1.1 %).
+    assertThat(pooled.getDouble("pairedAddedP50Ms")).isEqualTo(11.5);
+    assertThat(pooled.getJsonArray("pairedAddedP50Interval95Ms").getList())
+        .containsExactly(6.0, 17.0);
+    assertThat(pooled.getDouble("pairedAddedFirstMs")).isEqualTo(11.5);
+    assertThat(pooled.getLong("pairsAcrossSlowerP50")).isEqualTo(23);
+    // Each run alone says less: its own median.
+    assertThat(one.getDouble("pairedAddedP50Ms")).isEqualTo(5.5);
+    assertThat(BroadcastScenario.pooledHopOfRuns(List.of(new JsonObject()))).isNull();
   }
 
   @Test
