@@ -171,13 +171,23 @@ final class Fleet implements AutoCloseable {
    * failures.
    */
   int start(String group, int concurrency, Duration timeout) {
+    return start(group, concurrency, 0, timeout);
+  }
+
+  /**
+   * {@link #start(String, int, Duration)}, opening at most {@code perSecond} pages a second over
+   * all the processes (0: as fast as the servers take them).
+   */
+  int start(String group, int concurrency, int perSecond, Duration timeout) {
     int perProcess = Math.max(1, concurrency / processes());
+    int ratePerProcess = perSecond == 0 ? 0 : Math.max(1, perSecond / processes());
     return all(
             h ->
                 new JsonObject()
                     .put("op", "start")
                     .put("group", group)
                     .put("concurrency", perProcess)
+                    .put("perSecond", ratePerProcess)
                     .put("timeoutMs", timeout.toMillis()),
             timeout.plusSeconds(30))
         .stream()

@@ -25,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 
 /**
  * The simulated pages of one generator process, driven by commands: the same object serves the
@@ -327,45 +328,63 @@ final class PageHost implements AutoCloseable {
   private JsonObject start(JsonObject c) throws Exception {
     Group group = group(c);
     int concurrency = c.getInteger("concurrency", 200);
+    int perSecond = c.getInteger("perSecond", 0);
     Duration timeout = Duration.ofMillis(c.getLong("timeoutMs", 600_000L));
     AtomicInteger failed = new AtomicInteger();
-    Future<Void> all = startBounded(group.pages(), concurrency, failed);
+    Future<Void> all = startBounded(vertx, group.pages(), concurrency, perSecond, failed);
     all.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     return new JsonObject().put("started", group.pages().size()).put("failed", failed.get());
   }
 
   /**
-   * Starts the pages with at most {@code concurrency} opening at once; completes when every start
+   * Starts the pages with at most {@code concurrency} opening at once and, when {@code perSecond}
+   * is above 0, page i not before i / perSecond seconds after the first; completes when every start
    * has finished.
    */
   static Future<Void> startBounded(
-      List<? extends LoadPage> toStart, int concurrency, AtomicInteger failed) {
+      Vertx vertx,
+      List<? extends LoadPage> toStart,
+      int concurrency,
+      int perSecond,
+      AtomicInteger failed) {
     if (toStart.isEmpty()) {
       return Future.succeededFuture();
     }
     Promise<Void> done = Promise.promise();
     AtomicInteger next = new AtomicInteger();
     AtomicInteger finished = new AtomicInteger();
+    long firstNanos = System.nanoTime();
     Runnable[] launch = new Runnable[1];
+    IntConsumer startOne =
+        i ->
+            toStart
+                .get(i)
+                .start()
+                .onComplete(
+                    r -> {
+                      if (r.failed()) {
+                        failed.incrementAndGet();
+                      }
+                      if (finished.incrementAndGet() == toStart.size()) {
+                        done.tryComplete();
+                      }
+                      launch[0].run();
+                    });
     launch[0] =
         () -> {
           int i = next.getAndIncrement();
           if (i >= toStart.size()) {
             return;
           }
-          toStart
-              .get(i)
-              .start()
-              .onComplete(
-                  r -> {
-                    if (r.failed()) {
-                      failed.incrementAndGet();
-                    }
-                    if (finished.incrementAndGet() == toStart.size()) {
-                      done.tryComplete();
-                    }
-                    launch[0].run();
-                  });
+          long dueInMillis =
+              perSecond == 0
+                  ? 0
+                  : (firstNanos + i * 1_000_000_000L / perSecond - System.nanoTime()) / 1_000_000;
+          if (dueInMillis >= 1) {
+            vertx.setTimer(dueInMillis, t -> startOne.accept(i));
+          } else {
+            startOne.accept(i);
+          }
         };
     for (int i = 0; i < Math.min(concurrency, toStart.size()); i++) {
       launch[0].run();
