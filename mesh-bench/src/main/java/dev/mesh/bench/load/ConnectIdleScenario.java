@@ -28,12 +28,39 @@ final class ConnectIdleScenario implements Scenario {
     // --rate paces the connects (warm-up and measured alike): at a pace under Mesh's admission rate
     // nothing is deferred, so the figure is the connect itself under the default settings.
     int perSecond = ctx.options.rate();
+    requireStartsInTime(ctx.n(), perSecond);
     JsonObject mesh = measure(ctx, ctx.mesh(1), perSecond);
     JsonObject raw = measure(ctx, ctx.raw(), perSecond);
     JsonObject io = measure(ctx, ctx.socketIo(), perSecond);
     return new Run(
         new JsonObject().put("targets", new JsonArray().add(mesh).add(raw).add(io)),
         figures(mesh, raw, io));
+  }
+
+  /** How long the pages of one phase (warm-up or measured) may take to open. */
+  static final Duration START_TIMEOUT = Duration.ofMinutes(10);
+
+  /**
+   * Refuses, before any server starts, a pace at which the measured pages could not all open within
+   * {@link #START_TIMEOUT} (the run would otherwise fail after ten minutes, saying only that it
+   * timed out).
+   */
+  static void requireStartsInTime(int pages, int perSecond) {
+    long limit = START_TIMEOUT.toSeconds() * 9 / 10;
+    if (perSecond > 0 && (long) pages > limit * perSecond) {
+      throw new IllegalArgumentException(
+          "--rate "
+              + perSecond
+              + " opens "
+              + pages
+              + " pages in "
+              + pages / perSecond
+              + " s, longer than a start may take ("
+              + limit
+              + " s): use --rate "
+              + (pages + limit - 1) / limit
+              + " or more");
+    }
   }
 
   /** The headline figures of one connect/idle measurement of each target. */
@@ -111,14 +138,14 @@ final class ConnectIdleScenario implements Scenario {
       long rssBefore = target.edgeRss();
       fleet.create("warm", target, warmCount, LoadContext.steady(), null);
       fleet.create("idle", target, n, LoadContext.steady(), null);
-      int warmFailed = fleet.start("warm", 200, perSecond, Duration.ofMinutes(10));
+      int warmFailed = fleet.start("warm", 200, perSecond, START_TIMEOUT);
       double edgeCpu0 = target.edgeCpu();
       double edgeJit0 = target.edgeJitCpu();
       double edgeGc0 = target.edgeGcCpu();
       double allCpu0 = target.allCpu();
       target.startProfile(ctx.jfr());
       long t0 = System.nanoTime();
-      int failed = fleet.start("idle", 200, perSecond, Duration.ofMinutes(10));
+      int failed = fleet.start("idle", 200, perSecond, START_TIMEOUT);
       double seconds = (System.nanoTime() - t0) / 1e9;
       target.dumpProfile(ctx.jfr(), "connect-" + target.name());
       double edgeCpu = target.edgeCpu() - edgeCpu0;

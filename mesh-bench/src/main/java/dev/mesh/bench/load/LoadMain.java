@@ -89,6 +89,8 @@ public final class LoadMain {
                         options.generators() == 0 ? "automatic" : options.generators())
                     .put("rate", options.rate() == 0 ? "scenario default" : options.rate())
                     .put("nodes", options.nodes())
+                    .put("companion", options.companion())
+                    .put("sameNodeControl", options.sameNodeControl())
                     .put("meshEnvironment", meshEnvironment(System.getenv())))
             .put("startedAt", Instant.now().toString())
             .put("machine", Machine.describe());

@@ -211,6 +211,36 @@ class CrossNodeFiguresTest {
   }
 
   @Test
+  @DisplayName("a control's headline figures say that nothing crossed; a real run's do not")
+  void controlLabelled() {
+    var hop = BroadcastScenario.hopFigures(List.of(broadcast(100), broadcast(100)), alternating(2));
+    assertThat(CrossNodeScenario.figures(hop.copy().put("sameNodeControl", true)))
+        .allSatisfy(f -> assertThat(f.label()).endsWith("[control: nothing crosses]"));
+    assertThat(CrossNodeScenario.figures(hop.copy().put("sameNodeControl", false)))
+        .noneSatisfy(f -> assertThat(f.label()).contains("control"));
+  }
+
+  @Test
+  @DisplayName("a connect pace too slow to open every page within a start's time is refused")
+  void tooSlowConnectPaceRefused() {
+    // 540 s is the most a phase may take here: 10,000 pages need 19 a second.
+    ConnectIdleScenario.requireStartsInTime(10_000, 19);
+    ConnectIdleScenario.requireStartsInTime(10_000, 0);
+    assertThatThrownBy(() -> ConnectIdleScenario.requireStartsInTime(10_000, 18))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--rate 18 opens 10000 pages in 555 s")
+        .hasMessageContaining("use --rate 19 or more");
+    // And before any server: a repository with no built service jars would fail differently.
+    LoadContext ctx =
+        new LoadContext(
+            LoadOptions.parse(new String[] {"idle", "--n", "10000", "--rate", "5"}, Path.of("out")),
+            Path.of("no-such-repository"));
+    assertThatThrownBy(() -> new ConnectIdleScenario().run(ctx))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--rate 5 opens 10000 pages");
+  }
+
+  @Test
   @DisplayName(
       "--rate gives the gap between broadcasts, rounded to ms; over 1,000 a second refused")
   void gapFromRate() {

@@ -75,6 +75,9 @@ class LoadMeasureTest {
     JsonObject written = new JsonObject(Files.readString(measured.file()));
     assertThat(written.getBoolean("complete")).isTrue();
     assertThat(written.getJsonObject("options").getInteger("warmupRuns")).isEqualTo(1);
+    // The cross-node settings are in the options, not only in the command line.
+    assertThat(written.getJsonObject("options").getBoolean("companion")).isTrue();
+    assertThat(written.getJsonObject("options").getBoolean("sameNodeControl")).isFalse();
     JsonArray warmups = written.getJsonArray("warmups");
     assertThat(warmups.size()).isEqualTo(1);
     assertThat(warmups.getJsonObject(0).getInteger("runNumber"))
