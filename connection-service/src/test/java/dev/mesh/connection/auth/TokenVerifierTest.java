@@ -108,10 +108,15 @@ class TokenVerifierTest {
   }
 
   static String hs256(byte[] key, String headerJson, JsonObject claims) throws Exception {
+    return hs256(key, headerJson, claims.encode());
+  }
+
+  /** A validly signed token whose payload is {@code payloadText}, JSON or not. */
+  static String hs256(byte[] key, String headerJson, String payloadText) throws Exception {
     String input =
         B64.encodeToString(headerJson.getBytes(StandardCharsets.UTF_8))
             + "."
-            + B64.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));
+            + B64.encodeToString(payloadText.getBytes(StandardCharsets.UTF_8));
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(new SecretKeySpec(key, "HmacSHA256"));
     return input + "." + B64.encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
@@ -472,6 +477,48 @@ class TokenVerifierTest {
       }
     }
     return out.toString();
+  }
+
+  @Test
+  @DisplayName(
+      "a signed payload that is not one JSON object is refused as malformed; nested claims, big and decimal numbers and comments read as JSON")
+  void payloadShapes() throws Exception {
+    byte[] secret = "shape-secret-of-at-least-thirty-two-bytes".getBytes(StandardCharsets.UTF_8);
+    KeySet keys = new KeySet(List.of(VerificationKey.hs256(secret, null, "MESH_JWT_SECRET")));
+    TokenVerifier verifier = new TokenVerifier(Set.of("HS256"), null, null, 0);
+    String header = "{\"alg\":\"HS256\"}";
+    long exp = Instant.now().getEpochSecond() + 600;
+    for (String notAnObject :
+        List.of(
+            "null",
+            "[1]",
+            "\"ann\"",
+            "42",
+            "",
+            "{\"sub\":\"ann\"} x",
+            "{\"sub\":\"ann\"}{}",
+            "{\"sub\":\"ann\"")) {
+      assertThat(refusal(verifier, keys, hs256(secret, header, notAnObject)))
+          .as("payload %s", notAnObject)
+          .isEqualTo(AuthFailure.Cause.MALFORMED);
+    }
+    String rich =
+        "{\"sub\":\"ann\",/* an issuer's note */\"exp\":"
+            + exp
+            + ",\"org\":{\"id\":7,\"tags\":[\"a\",{\"b\":true}]},\"big\":123456789012345678901,"
+            + "\"ratio\":0.5,\"none\":null}";
+    VerifiedToken token = accept(verifier, keys, hs256(secret, header, rich));
+    assertThat(token.userId()).isEqualTo("ann");
+    assertThat(token.expiresAt()).isEqualTo(Instant.ofEpochSecond(exp));
+    JsonObject claims = token.claims();
+    assertThat(claims.getJsonObject("org").getInteger("id")).isEqualTo(7);
+    assertThat(claims.getJsonObject("org").getJsonArray("tags").getString(0)).isEqualTo("a");
+    assertThat(claims.getJsonObject("org").getJsonArray("tags").getJsonObject(1).getBoolean("b"))
+        .isTrue();
+    assertThat(claims.getValue("big")).isEqualTo(new java.math.BigInteger("123456789012345678901"));
+    assertThat(claims.getDouble("ratio")).isEqualTo(0.5);
+    assertThat(claims.containsKey("none")).isTrue();
+    assertThat(claims.getValue("none")).isNull();
   }
 
   @Test
