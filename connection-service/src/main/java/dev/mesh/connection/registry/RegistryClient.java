@@ -3,6 +3,7 @@ package dev.mesh.connection.registry;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.map.IMap;
 import com.hazelcast.nio.serialization.HazelcastSerializationException;
+import dev.mesh.common.cluster.ClusterFutures;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.registry.NodeConnections;
 import dev.mesh.common.registry.PurgeNode;
@@ -122,7 +123,7 @@ public final class RegistryClient {
     }
     RegisterConnections batch =
         new RegisterConnections(group.stream().map(Pending::registration).toList());
-    Future.fromCompletionStage(users.submitToKeys(batch.users(), batch), context)
+    ClusterFutures.on(context, users.submitToKeys(batch.users(), batch))
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -155,18 +156,18 @@ public final class RegistryClient {
   }
 
   private void single(Pending registration) {
-    Future.fromCompletionStage(
-            users.submitToKey(registration.userId(), registration.registration()), context)
+    ClusterFutures.on(
+            context, users.submitToKey(registration.userId(), registration.registration()))
         .onComplete(registration.result());
   }
 
   public Future<Boolean> unregister(String userId, String connectionId) {
-    return Future.fromCompletionStage(
-        users.submitToKey(userId, new UnregisterConnection(connectionId)), context);
+    return ClusterFutures.on(
+        context, users.submitToKey(userId, new UnregisterConnection(connectionId)));
   }
 
   public Future<List<RegistryEntry>> connectionsOf(String userId) {
-    return Future.fromCompletionStage(users.getAsync(userId), context)
+    return ClusterFutures.on(context, users.getAsync(userId))
         .map(value -> value == null ? List.of() : value.connections());
   }
 

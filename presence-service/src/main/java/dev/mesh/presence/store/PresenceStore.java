@@ -2,6 +2,7 @@ package dev.mesh.presence.store;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import dev.mesh.common.cluster.ClusterFutures;
 import dev.mesh.common.events.CloseReason;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.presence.UserPresence;
@@ -208,7 +209,7 @@ public final class PresenceStore {
   }
 
   private <T> Future<T> async(CompletionStage<T> stage) {
-    return Future.fromCompletionStage(stage, context);
+    return ClusterFutures.on(context, stage);
   }
 
   private <T> Future<T> blocking(Callable<T> call) {

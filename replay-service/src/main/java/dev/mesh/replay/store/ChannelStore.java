@@ -3,6 +3,7 @@ package dev.mesh.replay.store;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import dev.mesh.common.cluster.ClusterFutures;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.store.AckCursors;
 import dev.mesh.common.replay.store.AckMark;
@@ -78,7 +79,7 @@ public final class ChannelStore {
     ContextInternal current = ContextInternal.current();
     Context target = current != null && current.unwrap() == context ? current : context;
     try {
-      return Future.fromCompletionStage(call.get(), target);
+      return ClusterFutures.on(target, call.get());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

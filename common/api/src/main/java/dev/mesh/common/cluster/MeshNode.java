@@ -16,8 +16,7 @@ import java.util.stream.Collectors;
 /**
  * One running clustered node: its Vert.x, its Hazelcast member, its node id and its view of the
  * membership. Hazelcast structures are reached through {@link #hazelcast()}; use their async API
- * and bridge with {@code Future.fromCompletionStage(stage, context)} so callbacks run on the
- * caller's context.
+ * and bridge with {@link ClusterFutures#on} so callbacks run on the caller's context.
  */
 public final class MeshNode {
 

@@ -16,7 +16,9 @@ import dev.mesh.common.status.ServiceStatus;
 import dev.mesh.common.status.StatusQuery;
 import dev.mesh.common.testing.Poll;
 import dev.mesh.common.testing.TestClusters;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.junit5.Checkpoint;
 import io.vertx.junit5.VertxExtension;
@@ -105,6 +107,54 @@ class ClusteredEventBusTest {
     assertThat(threads.size())
         .as("callbacks on the pool, the common pool, or the calling thread when already complete")
         .isLessThanOrEqualTo(Math.max(2, ForkJoinPool.getCommonPoolParallelism()) + 1);
+  }
+
+  @Test
+  @DisplayName(
+      "ClusterFutures hands a Hazelcast future's value, a failure, or a finished stage to the context's own thread")
+  void clusterFuturesCompleteOnTheContext(VertxTestContext test) throws Exception {
+    MeshNode node = nodes.get(0);
+    IMap<String, String> map = node.hazelcast().getMap("handoff");
+    for (int i = 0; i < 50; i++) {
+      map.setAsync("key-" + i, "value-" + i).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    Context context = node.vertx().getOrCreateContext();
+    List<Future<String>> reads = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      // Keys on all three members: completed by Hazelcast's partition or response threads.
+      reads.add(
+          ClusterFutures.on(context, map.getAsync("key-" + i)).map(v -> onContext(context, v)));
+    }
+    Future<String> done =
+        ClusterFutures.on(context, CompletableFuture.completedFuture("done"))
+            .map(v -> onContext(context, v));
+    Future<String> failed =
+        ClusterFutures.on(
+                context,
+                CompletableFuture.<String>failedFuture(new IllegalStateException("refused")))
+            .recover(e -> Future.succeededFuture(onContext(context, e.getMessage())));
+    Future.all(List.of(Future.all(reads), done, failed))
+        .onComplete(
+            test.succeeding(
+                all ->
+                    test.verify(
+                        () -> {
+                          for (int i = 0; i < 50; i++) {
+                            assertThat(reads.get(i).result()).isEqualTo("value-" + i);
+                          }
+                          assertThat(done.result()).isEqualTo("done");
+                          assertThat(failed.result()).isEqualTo("refused");
+                          test.completeNow();
+                        })));
+  }
+
+  /** {@code value}, or a failure when not called on {@code context}'s event-loop thread. */
+  private static String onContext(Context context, String value) {
+    if (Vertx.currentContext() != context || !Context.isOnEventLoopThread()) {
+      throw new IllegalStateException(
+          "completed on " + Thread.currentThread().getName() + ", not on the context");
+    }
+    return value;
   }
 
   @Test
