@@ -195,6 +195,11 @@ final class Fleet implements AutoCloseable {
         .sum();
   }
 
+  /** Closes every page of {@code group} for good, on every process, and forgets the group. */
+  void stop(String group) {
+    all(h -> new JsonObject().put("op", "stopGroup").put("group", group), Duration.ofMinutes(2));
+  }
+
   /**
    * Open pages, deliveries since the last {@link #mark()}, errors, {@code events} frames (history
    * batches) received: summed over the processes.

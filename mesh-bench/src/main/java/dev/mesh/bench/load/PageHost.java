@@ -140,6 +140,7 @@ final class PageHost implements AutoCloseable {
       case "storm" -> storm(command);
       case "goAway" -> goAway(command);
       case "comeBack" -> comeBack(command);
+      case "stopGroup" -> stopGroup(command);
       case "stop" -> {
         stopPages();
         yield new JsonObject();
@@ -638,6 +639,19 @@ final class PageHost implements AutoCloseable {
 
   // ----------------------------------------------------------------------------------------------
   // lifecycle
+
+  /**
+   * Closes every page of one group for good (a clean close, no reconnect) and forgets the group:
+   * answers how many pages it had.
+   */
+  private JsonObject stopGroup(JsonObject c) throws Exception {
+    Group group = group(c);
+    List<Future<Void>> stops = new ArrayList<>();
+    group.pages().forEach(p -> stops.add(p.stop()));
+    Future.join(stops).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    groups.remove(group.name());
+    return new JsonObject().put("stopped", stops.size());
+  }
 
   private void stopPages() {
     List<Future<Void>> stops = new ArrayList<>();

@@ -221,6 +221,40 @@ class CrossNodeFiguresTest {
   }
 
   @Test
+  @DisplayName(
+      "connect figures: the second wave's CPU and its Mesh/raw ratio beside the first wave's; none without a second wave")
+  void secondWaveFigures() {
+    java.util.function.BiFunction<Double, Double, JsonObject> target =
+        (first, second) -> {
+          JsonObject t =
+              new JsonObject()
+                  .put("edgeCpuSecondsPer1000Connects", first)
+                  .put("allCpuSecondsPer1000Connects", first)
+                  .put("rssBytesPerConnection", 20_480L);
+          return second == null
+              ? t
+              : t.put("secondWave", new JsonObject().put("edgeCpuSecondsPer1000Connects", second));
+        };
+    var figures =
+        ConnectIdleScenario.figures(
+            target.apply(1.5, 0.6), target.apply(1.0, 0.5), target.apply(0.5, 0.4));
+    java.util.Map<String, Double> byKey = new java.util.HashMap<>();
+    figures.forEach(f -> byKey.put(f.key(), f.value()));
+    assertThat(byKey)
+        .containsEntry("connectCpu.meshOverRaw", 1.5)
+        .containsEntry("connectSecondWaveCpuSecPer1000.mesh", 0.6)
+        .containsEntry("connectSecondWaveCpuSecPer1000.socketio", 0.4)
+        .containsEntry("connectSecondWaveCpu.meshOverRaw", 1.2);
+    var withoutSecondWave =
+        ConnectIdleScenario.figures(
+            target.apply(1.5, null), target.apply(1.0, null), target.apply(0.5, null));
+    assertThat(withoutSecondWave)
+        .filteredOn(f -> f.key().startsWith("connectSecondWave"))
+        .hasSize(4)
+        .allSatisfy(f -> assertThat(f.value()).isNull());
+  }
+
+  @Test
   @DisplayName("a connect pace too slow to open every page within a start's time is refused")
   void tooSlowConnectPaceRefused() {
     // 540 s is the most a phase may take here: 10,000 pages need 19 a second.
