@@ -112,6 +112,10 @@ record LoadOptions(
     return rate > 0 ? rate : scenarioDefault;
   }
 
+  /** The scenarios that honour {@code --rate} (what it paces: docs/bench/README.md). */
+  static final List<String> PACED_SCENARIOS =
+      List.of("idle", "connect", "broadcast", "compare", "crossnode", "direct", "storm");
+
   static LoadOptions parse(String[] argv, Path defaultOut) {
     if (argv.length == 0) {
       throw new IllegalArgumentException(USAGE);
@@ -160,6 +164,15 @@ record LoadOptions(
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(option + " takes a number, was '" + value + "'");
       }
+    }
+    if (rate > 0 && Scenarios.names().contains(scenario) && !PACED_SCENARIOS.contains(scenario)) {
+      // A pace the scenario would ignore must not be recorded in a result as if it had applied.
+      throw new IllegalArgumentException(
+          "--rate does not apply to "
+              + scenario
+              + ": only "
+              + String.join(", ", PACED_SCENARIOS)
+              + " take a pace");
     }
     return new LoadOptions(
         scenario,

@@ -74,6 +74,23 @@ class LoadOptionsTest {
   }
 
   @Test
+  @DisplayName("--rate on a scenario that takes no pace is refused, naming those that do")
+  void rateRefusedWhereItWouldBeIgnored() {
+    for (String scenario : Scenarios.names()) {
+      if (LoadOptions.PACED_SCENARIOS.contains(scenario)) {
+        assertThat(parse(scenario, "--rate", "5").rate()).as(scenario).isEqualTo(5);
+      } else {
+        assertThatThrownBy(() -> parse(scenario, "--rate", "5"))
+            .as(scenario)
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("--rate does not apply to " + scenario)
+            .hasMessageContaining("idle, connect");
+      }
+    }
+    assertThat(parse("publish").rate()).isZero();
+  }
+
+  @Test
   @DisplayName("the cross-node measurement has a companion publish unless --companion off")
   void companionIsOnUnlessTurnedOff() {
     assertThat(parse("crossnode").companion()).isTrue();
