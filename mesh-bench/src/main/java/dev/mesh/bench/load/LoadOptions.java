@@ -116,6 +116,12 @@ record LoadOptions(
   static final List<String> PACED_SCENARIOS =
       List.of("idle", "connect", "broadcast", "compare", "crossnode", "direct", "storm");
 
+  /**
+   * The scenarios that measure the cross-node hop ({@code --companion}, {@code
+   * --same-node-control}).
+   */
+  static final List<String> CROSS_NODE_SCENARIOS = List.of("broadcast", "compare", "crossnode");
+
   static LoadOptions parse(String[] argv, Path defaultOut) {
     if (argv.length == 0) {
       throw new IllegalArgumentException(USAGE);
@@ -133,6 +139,7 @@ record LoadOptions(
     int nodes = 2;
     boolean companion = true;
     boolean sameNodeControl = false;
+    String crossNodeOption = null;
     for (int i = 1; i < argv.length; i++) {
       String option = argv[i];
       if (i + 1 >= argv.length) {
@@ -157,8 +164,14 @@ record LoadOptions(
           case "--loops" -> loops = parseList(value);
           case "--generators" -> generators = Integer.parseInt(value);
           case "--nodes" -> nodes = Integer.parseInt(value);
-          case "--companion" -> companion = onOff(option, value);
-          case "--same-node-control" -> sameNodeControl = onOff(option, value);
+          case "--companion" -> {
+            companion = onOff(option, value);
+            crossNodeOption = option;
+          }
+          case "--same-node-control" -> {
+            sameNodeControl = onOff(option, value);
+            crossNodeOption = option;
+          }
           default -> throw new IllegalArgumentException("unknown option " + option + "\n" + USAGE);
         }
       } catch (NumberFormatException e) {
@@ -173,6 +186,17 @@ record LoadOptions(
               + ": only "
               + String.join(", ", PACED_SCENARIOS)
               + " take a pace");
+    }
+    if (crossNodeOption != null
+        && Scenarios.names().contains(scenario)
+        && !CROSS_NODE_SCENARIOS.contains(scenario)) {
+      throw new IllegalArgumentException(
+          crossNodeOption
+              + " does not apply to "
+              + scenario
+              + ": only "
+              + String.join(", ", CROSS_NODE_SCENARIOS)
+              + " measure the cross-node hop");
     }
     return new LoadOptions(
         scenario,

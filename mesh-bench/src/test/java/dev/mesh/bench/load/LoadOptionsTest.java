@@ -91,6 +91,31 @@ class LoadOptionsTest {
   }
 
   @Test
+  @DisplayName("--companion and --same-node-control are refused outside the cross-node measurement")
+  void crossNodeOptionsRefusedElsewhere() {
+    for (String scenario : Scenarios.names()) {
+      for (String option : List.of("--companion", "--same-node-control")) {
+        if (LoadOptions.CROSS_NODE_SCENARIOS.contains(scenario)) {
+          LoadOptions on = parse(scenario, option, "on");
+          LoadOptions off = parse(scenario, option, "off");
+          boolean companionOption = option.equals("--companion");
+          assertThat(companionOption ? on.companion() : on.sameNodeControl())
+              .as(scenario + " " + option + " on")
+              .isTrue();
+          assertThat(companionOption ? off.companion() : off.sameNodeControl())
+              .as(scenario + " " + option + " off")
+              .isFalse();
+        } else {
+          assertThatThrownBy(() -> parse(scenario, option, "on"))
+              .as(scenario + " " + option)
+              .isInstanceOf(IllegalArgumentException.class)
+              .hasMessageContaining(option + " does not apply to " + scenario);
+        }
+      }
+    }
+  }
+
+  @Test
   @DisplayName("the cross-node measurement has a companion publish unless --companion off")
   void companionIsOnUnlessTurnedOff() {
     assertThat(parse("crossnode").companion()).isTrue();
@@ -113,7 +138,7 @@ class LoadOptionsTest {
     // Every option a value of its own, so that two fields swapped in unprofiled() would show.
     LoadOptions o =
         parse(
-            "storm",
+            "crossnode",
             "--warmup",
             "1",
             "--jfr",
@@ -144,7 +169,7 @@ class LoadOptionsTest {
     assertThat(o.sameNodeControl()).isTrue();
     assertThat(o.jfr()).isEqualTo(Path.of("/tmp/j"));
     assertThat(o.command())
-        .startsWith("mesh-bench/run load storm --warmup 1 --jfr /tmp/j --runs 3");
+        .startsWith("mesh-bench/run load crossnode --warmup 1 --jfr /tmp/j --runs 3");
     LoadOptions warmup = o.unprofiled();
     assertThat(warmup.jfr()).isNull();
     assertThat(warmup).usingRecursiveComparison().ignoringFields("jfr").isEqualTo(o);
