@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.internal.util.ConcurrencyUtil;
 import com.hazelcast.map.IMap;
 import com.hazelcast.spi.properties.ClusterProperty;
 import dev.mesh.common.bus.Addresses;
@@ -34,6 +35,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -146,6 +148,54 @@ class ClusteredEventBusTest {
                           assertThat(failed.result()).isEqualTo("refused");
                           test.completeNow();
                         })));
+  }
+
+  @Test
+  @DisplayName(
+      "ClusterFutures needs no thread of Hazelcast's async pool: results arrive while every one of them is blocked")
+  void clusterFuturesBypassTheAsyncPool(VertxTestContext test) throws Exception {
+    Assumptions.assumeTrue(
+        ConcurrencyUtil.getDefaultAsyncExecutor() instanceof ForkJoinPool,
+        "a pool of fixed size, which blocked tasks can fill");
+    ForkJoinPool pool = (ForkJoinPool) ConcurrencyUtil.getDefaultAsyncExecutor();
+    MeshNode node = nodes.get(0);
+    IMap<String, String> map = node.hazelcast().getMap("starved");
+    for (int i = 0; i < 20; i++) {
+      map.setAsync("key-" + i, "value-" + i).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    // Every thread of the pool blocked: a callback that needs one (Future.fromCompletionStage's)
+    // would wait for the release, after the test's deadline.
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blocked = new CountDownLatch(pool.getParallelism());
+    for (int i = 0; i < pool.getParallelism(); i++) {
+      pool.execute(
+          () -> {
+            blocked.countDown();
+            try {
+              release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+    }
+    try {
+      assertThat(blocked.await(10, TimeUnit.SECONDS)).as("every pool thread blocked").isTrue();
+      Context context = node.vertx().getOrCreateContext();
+      List<Future<String>> reads = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        reads.add(ClusterFutures.on(context, map.getAsync("key-" + i)));
+      }
+      List<String> values =
+          Future.all(reads)
+              .map(all -> reads.stream().map(Future::result).toList())
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(10, TimeUnit.SECONDS);
+      assertThat(values).hasSize(20).allSatisfy(v -> assertThat(v).startsWith("value-"));
+      test.completeNow();
+    } finally {
+      release.countDown();
+    }
   }
 
   /** {@code value}, or a failure when not called on {@code context}'s event-loop thread. */
