@@ -167,6 +167,15 @@ final class Fleet implements AutoCloseable {
   }
 
   /**
+   * Process {@code h}'s part of a total split over {@code processes}: the parts add up to the total
+   * (800 a second over 3 processes is 266 + 267 + 267, not 3 x 266), and none is below 1, since 0
+   * would mean "unpaced" to a generator.
+   */
+  static int share(int total, int processes, int h) {
+    return Math.max(1, from(total, processes, h + 1) - from(total, processes, h));
+  }
+
+  /**
    * Starts the group with at most {@code concurrency} pages opening at once (per process); returns
    * failures.
    */
@@ -179,15 +188,14 @@ final class Fleet implements AutoCloseable {
    * all the processes (0: as fast as the servers take them).
    */
   int start(String group, int concurrency, int perSecond, Duration timeout) {
-    int perProcess = Math.max(1, concurrency / processes());
-    int ratePerProcess = perSecond == 0 ? 0 : Math.max(1, perSecond / processes());
+    int processes = processes();
     return all(
             h ->
                 new JsonObject()
                     .put("op", "start")
                     .put("group", group)
-                    .put("concurrency", perProcess)
-                    .put("perSecond", ratePerProcess)
+                    .put("concurrency", share(concurrency, processes, h))
+                    .put("perSecond", perSecond == 0 ? 0 : share(perSecond, processes, h))
                     .put("timeoutMs", timeout.toMillis()),
             timeout.plusSeconds(30))
         .stream()
