@@ -117,11 +117,29 @@ public final class TestMesh {
     return victim.running().node().vertx().close().recover(e -> Future.succeededFuture());
   }
 
+  /**
+   * Edges leave first, then presence. An edge's Vert.x, as it closes, removes its event-bus
+   * subscriptions from maps the data members hold, which can wait on partitions whose owners are
+   * leaving too. With every member leaving at once, the shared mesh's close once took over 30 s
+   * (with two test JVMs on two cores).
+   */
   public void close() {
-    List<Future<Void>> closing = new ArrayList<>();
-    edges.forEach(edge -> closing.add(edge.close()));
-    presence.forEach(p -> closing.add(p.running().stop().recover(e -> Future.succeededFuture())));
-    await(Future.join(closing).mapEmpty(), Duration.ofSeconds(30));
+    List<Future<Void>> edgesLeaving = new ArrayList<>();
+    edges.forEach(edge -> edgesLeaving.add(edge.close()));
+    Future<Void> closed =
+        Future.join(edgesLeaving)
+            .<Void>mapEmpty()
+            .recover(e -> Future.succeededFuture())
+            .compose(
+                v -> {
+                  List<Future<Void>> presenceLeaving = new ArrayList<>();
+                  presence.forEach(
+                      p ->
+                          presenceLeaving.add(
+                              p.running().stop().recover(e -> Future.succeededFuture())));
+                  return Future.join(presenceLeaving).mapEmpty();
+                });
+    await(closed, Duration.ofSeconds(30));
   }
 
   /**
