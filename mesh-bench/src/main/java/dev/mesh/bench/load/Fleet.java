@@ -176,8 +176,8 @@ final class Fleet implements AutoCloseable {
   }
 
   /**
-   * Starts the group with at most {@code concurrency} pages opening at once (per process); returns
-   * failures.
+   * Starts the group with at most {@code concurrency} pages opening at once over all the processes
+   * (each takes its {@link #share}); returns failures.
    */
   int start(String group, int concurrency, Duration timeout) {
     return start(group, concurrency, 0, timeout);
