@@ -15,6 +15,7 @@ import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -74,6 +75,24 @@ abstract class Target implements AutoCloseable {
   /** Collector threads' CPU seconds of the edge processes so far. */
   double edgeGcCpu() {
     return edgePids().stream().mapToDouble(ProcStats::gcCpuSeconds).sum();
+  }
+
+  /**
+   * User and system CPU seconds of the edge processes' threads by kind so far (see {@link
+   * ProcStats#cpuByThreadKind}).
+   */
+  Map<String, double[]> edgeCpuByThreadKind() {
+    Map<String, double[]> sum = new LinkedHashMap<>();
+    for (long pid : edgePids()) {
+      ProcStats.cpuByThreadKind(pid)
+          .forEach(
+              (kind, cpu) -> {
+                double[] total = sum.computeIfAbsent(kind, k -> new double[2]);
+                total[0] += cpu[0];
+                total[1] += cpu[1];
+              });
+    }
+    return sum;
   }
 
   double allCpu() {

@@ -3,6 +3,8 @@ package dev.mesh.bench.process;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Resident memory and CPU time of any process of this machine, from {@code /proc} (Linux). */
 public final class ProcStats {
@@ -70,6 +72,64 @@ public final class ProcStats {
       return -1;
     }
     return ticks / TICKS_PER_SECOND;
+  }
+
+  /**
+   * Kinds of thread a JVM server here runs, by the name Linux keeps (first 15 characters), in the
+   * order they are matched; a thread matching none is {@code other}.
+   */
+  private static final String[][] THREAD_KINDS = {
+    {"eventLoop", "vert.x-eventloo"},
+    {"acceptor", "vert.x-acceptor"},
+    {"worker", "vert.x-worker-t", "vert.x-internal"},
+    {"hazelcast", "hz."},
+    {"jit", "C1 CompilerThre", "C2 CompilerThre"},
+    {"gc", "VM Thread", "GC Thread", "G1 "},
+  };
+
+  /**
+   * User and system CPU seconds so far of the process's threads by kind ({@code eventLoop}, {@code
+   * acceptor}, {@code worker}, {@code hazelcast}, {@code jit}, {@code gc}, {@code other}): each
+   * value is {@code {user, system}}. Threads that ended are not counted; empty when the process is
+   * gone. System time is where a thread's wake-ups and socket calls show, which a Java profiler
+   * does not sample.
+   */
+  public static Map<String, double[]> cpuByThreadKind(long pid) {
+    Map<String, double[]> byKind = new LinkedHashMap<>();
+    for (String[] kind : THREAD_KINDS) {
+      byKind.put(kind[0], new double[2]);
+    }
+    byKind.put("other", new double[2]);
+    Path tasks = Path.of("/proc", Long.toString(pid), "task");
+    try (var threads = Files.list(tasks)) {
+      for (Path thread : (Iterable<Path>) threads::iterator) {
+        String stat;
+        try {
+          stat = Files.readString(thread.resolve("stat"));
+        } catch (IOException e) {
+          continue; // ended while listed
+        }
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+        double[] cpu = byKind.get(kindOf(name));
+        cpu[0] += Long.parseLong(fields[11]) / TICKS_PER_SECOND;
+        cpu[1] += Long.parseLong(fields[12]) / TICKS_PER_SECOND;
+      }
+    } catch (IOException | RuntimeException e) {
+      return Map.of();
+    }
+    return byKind;
+  }
+
+  static String kindOf(String threadName) {
+    for (String[] kind : THREAD_KINDS) {
+      for (int i = 1; i < kind.length; i++) {
+        if (threadName.startsWith(kind[i])) {
+          return kind[0];
+        }
+      }
+    }
+    return "other";
   }
 
   /** HotSpot's JIT compiler threads ({@code C1 CompilerThre}, {@code C2 CompilerThre}). */
