@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -135,7 +136,35 @@ final class ConnectIdleScenario implements Scenario {
             "Mesh edge / raw CPU per 1,000 connects, second wave",
             "x",
             LoadContext.ratio(secondWaveCpu(mesh), secondWaveCpu(raw))));
+    if (lastWaveCpu(mesh) != null) {
+      out.add(
+          Figure.lower(
+              "connectLastWaveCpuSecPer1000.mesh",
+              "Mesh edge CPU per 1,000 connects, last wave",
+              "CPU s",
+              lastWaveCpu(mesh)));
+      out.add(
+          Figure.lower(
+              "connectLastWaveCpuSecPer1000.raw",
+              "raw Vert.x CPU per 1,000 connects, last wave",
+              "CPU s",
+              lastWaveCpu(raw)));
+      out.add(
+          Figure.lower(
+              "connectLastWaveCpu.meshOverRaw",
+              "Mesh edge / raw CPU per 1,000 connects, last wave",
+              "x",
+              LoadContext.ratio(lastWaveCpu(mesh), lastWaveCpu(raw))));
+    }
     return out;
+  }
+
+  /** CPU per 1,000 connects of the last wave, or null when the target had one later wave. */
+  private static Double lastWaveCpu(JsonObject target) {
+    JsonArray later = target.getJsonArray("laterWaves");
+    return later == null
+        ? null
+        : later.getJsonObject(later.size() - 1).getDouble("edgeCpuSecondsPer1000Connects");
   }
 
   /** CPU per 1,000 connects of the second wave, or null when the target has none. */
@@ -156,21 +185,25 @@ final class ConnectIdleScenario implements Scenario {
    * second raw Vert.x's JIT is nearly done while Mesh's edge is still compiling (the result says
    * how much, {@code edgeJitCpuSecondsPer1000Connects}). The first wave stays the headline.
    */
-  private static JsonObject secondWave(Fleet fleet, Target target, int n, int perSecond)
+  private static JsonObject laterWave(
+      Fleet fleet, Target target, int n, int perSecond, int wave, String previous)
       throws Exception {
-    fleet.label(target.name() + " second wave");
-    fleet.stop("idle");
+    String group = "wave" + wave;
+    fleet.label(target.name() + " wave " + wave);
+    fleet.stop(previous);
     Quiet quiet = awaitQuiet(target);
-    fleet.create("second", target, n, LoadContext.steady(), null);
+    fleet.create(group, target, n, LoadContext.steady(), null);
     double edgeCpu0 = target.edgeCpu();
     double edgeJit0 = target.edgeJitCpu();
     double edgeGc0 = target.edgeGcCpu();
     double allCpu0 = target.allCpu();
+    Map<String, double[]> byThread0 = target.edgeCpuByThreadKind();
     long t0 = System.nanoTime();
-    int failed = fleet.start("second", 200, perSecond, START_TIMEOUT);
+    int failed = fleet.start(group, 200, perSecond, START_TIMEOUT);
     double seconds = (System.nanoTime() - t0) / 1e9;
     int measured = n - failed;
     return new JsonObject()
+        .put("wave", wave)
         .put("quietAfterSeconds", LoadContext.round(quiet.seconds()))
         // False: the edge was still busy after 30 s, and the wave's figure carries some of it.
         .put("edgeQuietBeforeWave", quiet.reached())
@@ -181,7 +214,31 @@ final class ConnectIdleScenario implements Scenario {
         .put("edgeCpuSecondsPer1000Connects", per1000(target.edgeCpu() - edgeCpu0, measured))
         .put("edgeJitCpuSecondsPer1000Connects", per1000(target.edgeJitCpu() - edgeJit0, measured))
         .put("edgeGcCpuSecondsPer1000Connects", per1000(target.edgeGcCpu() - edgeGc0, measured))
-        .put("allCpuSecondsPer1000Connects", per1000(target.allCpu() - allCpu0, measured));
+        .put("allCpuSecondsPer1000Connects", per1000(target.allCpu() - allCpu0, measured))
+        .put(
+            "edgeCpuByThreadPer1000Connects",
+            byThreadPer1000(byThread0, target.edgeCpuByThreadKind(), measured));
+  }
+
+  /**
+   * The edge's CPU per 1,000 connects by kind of thread, user and system apart: {@code
+   * {"eventLoop": {"user": .., "system": ..}, ..}}. System time is what a Java profile leaves out
+   * (wake-ups, socket calls), so this shows where a connect's cost lies that the profile cannot
+   * name.
+   */
+  static JsonObject byThreadPer1000(
+      Map<String, double[]> before, Map<String, double[]> after, int connects) {
+    JsonObject byKind = new JsonObject();
+    after.forEach(
+        (kind, cpu) -> {
+          double[] base = before.getOrDefault(kind, new double[2]);
+          byKind.put(
+              kind,
+              new JsonObject()
+                  .put("user", per1000(cpu[0] - base[0], connects))
+                  .put("system", per1000(cpu[1] - base[1], connects)));
+        });
+    return byKind;
   }
 
   /** Below this share of a core over a second, the edge has finished the first wave's closes. */
@@ -239,6 +296,7 @@ final class ConnectIdleScenario implements Scenario {
       double edgeJit0 = target.edgeJitCpu();
       double edgeGc0 = target.edgeGcCpu();
       double allCpu0 = target.allCpu();
+      Map<String, double[]> byThread0 = target.edgeCpuByThreadKind();
       target.startProfile(ctx.jfr());
       long t0 = System.nanoTime();
       int failed = fleet.start("idle", 200, perSecond, START_TIMEOUT);
@@ -248,6 +306,7 @@ final class ConnectIdleScenario implements Scenario {
       double edgeJit = target.edgeJitCpu() - edgeJit0;
       double edgeGc = target.edgeGcCpu() - edgeGc0;
       double allCpu = target.allCpu() - allCpu0;
+      Map<String, double[]> byThread = target.edgeCpuByThreadKind();
       fleet.label(target.name() + " idle");
       Thread.sleep(5000);
       long heapAfter = target.edgeHeapAfterGc();
@@ -284,6 +343,7 @@ final class ConnectIdleScenario implements Scenario {
               .put(
                   "allCpuSecondsPer1000Connects",
                   LoadContext.round(allCpu / Math.max(1, measured) * 1000))
+              .put("edgeCpuByThreadPer1000Connects", byThreadPer1000(byThread0, byThread, measured))
               .put("rssBytesPerConnection", (rssAfter - rssBefore) / Math.max(1, open))
               .put("heapBytesPerConnection", (heapAfter - heapBefore) / Math.max(1, open))
               .put("rssBefore", rssBefore)
@@ -292,7 +352,17 @@ final class ConnectIdleScenario implements Scenario {
               .put("heapAfter", heapAfter)
               .put("cpuCoresAtRest", LoadContext.round(restCpu))
               .put("errors", stats.getInteger("errors"));
-      r.put("secondWave", secondWave(fleet, target, n, perSecond));
+      // The second wave, and with --waves more than 1 the waves after it (laterWaves: all of them).
+      JsonArray later = new JsonArray();
+      String previous = "idle";
+      for (int wave = 2; wave <= ctx.options.waves() + 1; wave++) {
+        later.add(laterWave(fleet, target, n, perSecond, wave, previous));
+        previous = "wave" + wave;
+      }
+      r.put("secondWave", later.getJsonObject(0));
+      if (later.size() > 1) {
+        r.put("laterWaves", later);
+      }
       LoadContext.print(r);
       return r;
     }

@@ -32,6 +32,9 @@ import java.util.List;
  *     BroadcastScenario#measureHop})
  * @param sameNodeControl whether the cross-node measurement runs as its own control, both
  *     publishing pages on the subscribers' node ({@code --same-node-control on}; default off)
+ * @param waves connect waves of idle and connect after the first, each of new pages once the
+ *     previous wave's have closed (default 1); the later ones show whether a server's figure
+ *     settles once its JIT has compiled what a connect runs
  * @param args the arguments as given, for the result file
  */
 record LoadOptions(
@@ -48,12 +51,13 @@ record LoadOptions(
     int nodes,
     boolean companion,
     boolean sameNodeControl,
+    int waves,
     List<String> args) {
 
   static final String USAGE =
       "usage: mesh-bench/run load <scenario> [--n N] [--events M] [--runs R] [--warmup W]"
           + " [--loops L[,L2]] [--generators G] [--nodes K] [--out dir] [--jfr dir] [--rate R]"
-          + " [--companion on|off] [--same-node-control on|off]\n  scenarios: "
+          + " [--companion on|off] [--same-node-control on|off] [--waves W]\n  scenarios: "
           + String.join(" ", Scenarios.names());
 
   LoadOptions {
@@ -84,6 +88,9 @@ record LoadOptions(
       throw new IllegalArgumentException(
           "--nodes must be at least 2 (one is killed), was " + nodes);
     }
+    if (waves < 1) {
+      throw new IllegalArgumentException("--waves must be at least 1, was " + waves);
+    }
     loops = loops == null ? null : List.copyOf(loops);
     args = List.copyOf(args);
   }
@@ -104,6 +111,7 @@ record LoadOptions(
         nodes,
         companion,
         sameNodeControl,
+        waves,
         args);
   }
 
@@ -111,6 +119,9 @@ record LoadOptions(
   int rateOr(int scenarioDefault) {
     return rate > 0 ? rate : scenarioDefault;
   }
+
+  /** The scenarios that take {@code --waves}. */
+  static final List<String> WAVE_SCENARIOS = List.of("idle", "connect");
 
   /** The scenarios that honour {@code --rate} (what it paces: docs/bench/README.md). */
   static final List<String> PACED_SCENARIOS =
@@ -140,6 +151,8 @@ record LoadOptions(
     boolean companion = true;
     boolean sameNodeControl = false;
     String crossNodeOption = null;
+    int waves = 1;
+    boolean wavesGiven = false;
     for (int i = 1; i < argv.length; i++) {
       String option = argv[i];
       if (i + 1 >= argv.length) {
@@ -168,6 +181,10 @@ record LoadOptions(
             companion = onOff(option, value);
             crossNodeOption = option;
           }
+          case "--waves" -> {
+            waves = Integer.parseInt(value);
+            wavesGiven = true;
+          }
           case "--same-node-control" -> {
             sameNodeControl = onOff(option, value);
             crossNodeOption = option;
@@ -186,6 +203,14 @@ record LoadOptions(
               + ": only "
               + String.join(", ", PACED_SCENARIOS)
               + " take a pace");
+    }
+    if (wavesGiven && Scenarios.names().contains(scenario) && !WAVE_SCENARIOS.contains(scenario)) {
+      throw new IllegalArgumentException(
+          "--waves does not apply to "
+              + scenario
+              + ": only "
+              + String.join(", ", WAVE_SCENARIOS)
+              + " connect in waves");
     }
     if (crossNodeOption != null
         && Scenarios.names().contains(scenario)
@@ -212,6 +237,7 @@ record LoadOptions(
         nodes,
         companion,
         sameNodeControl,
+        waves,
         List.of(argv));
   }
 

@@ -28,6 +28,7 @@ class LoadOptionsTest {
     assertThat(o.loopCount()).isEqualTo(Runtime.getRuntime().availableProcessors());
     assertThat(o.generators()).isZero();
     assertThat(o.nodes()).isEqualTo(2);
+    assertThat(o.waves()).as("one connect wave after the first").isEqualTo(1);
     assertThat(o.command()).isEqualTo("mesh-bench/run load storm");
     assertThat(Scenarios.named("storm").defaultRuns()).isEqualTo(3);
     assertThat(Scenarios.named("direct").defaultRuns()).isEqualTo(1);
@@ -176,6 +177,24 @@ class LoadOptionsTest {
   }
 
   @Test
+  @DisplayName("--waves is taken by idle and connect, refused elsewhere, kept by unprofiled()")
+  void wavesOnlyWhereTheScenarioConnectsInWaves() {
+    for (String scenario : Scenarios.names()) {
+      if (LoadOptions.WAVE_SCENARIOS.contains(scenario)) {
+        LoadOptions o = parse(scenario, "--waves", "4", "--jfr", "/tmp/j");
+        assertThat(o.waves()).as(scenario).isEqualTo(4);
+        assertThat(o.unprofiled().waves()).isEqualTo(4);
+      } else {
+        assertThatThrownBy(() -> parse(scenario, "--waves", "2"))
+            .as(scenario)
+            .hasMessageContaining("--waves does not apply to " + scenario)
+            .hasMessageContaining("idle, connect");
+      }
+    }
+    assertThat(LoadOptions.WAVE_SCENARIOS).isSubsetOf(Scenarios.names());
+  }
+
+  @Test
   @DisplayName("bad input is refused with a message naming the option")
   void errors() {
     for (List<String> bad :
@@ -188,6 +207,8 @@ class LoadOptionsTest {
             List.of("storm", "--n", "ten"),
             List.of("storm", "--generators", "-1"),
             List.of("storm", "--rate", "0"),
+            List.of("idle", "--waves", "0"),
+            List.of("storm", "--waves", "2"),
             List.of("crossnode", "--companion", "yes"),
             List.of("crossnode", "--same-node-control", "1"),
             List.of("storm", "--bogus", "1"),
