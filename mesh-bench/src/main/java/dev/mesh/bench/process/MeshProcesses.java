@@ -29,27 +29,15 @@ public final class MeshProcesses implements AutoCloseable {
   private static final int PORTS_PER_RANGE = 100;
 
   /**
-   * Test JVMs that run beside each other (surefire's {@code mesh.test.forks}, 1 outside tests) and
-   * this one's number among them ({@code mesh.test.fork}, from 1): each takes its own block of the
-   * ranges, so two forks never hand out the same range, however their starts fall.
-   */
-  private static final int FORKS = Math.max(1, Integer.getInteger("mesh.test.forks", 1));
-
-  private static final int FORK = Math.floorMod(Integer.getInteger("mesh.test.fork", 1) - 1, FORKS);
-
-  private static final int RANGES_PER_FORK = PORT_RANGES / FORKS;
-
-  /**
-   * The next range of this JVM's block to hand out, from a random start so that two JVMs that are
-   * not forks of one test run (two benches) rarely pick the same. Within one JVM, groups alive at
-   * the same time (the chaos suite keeps one group for the client-side scenarios while others come
-   * and go) get different ranges: with a shared range, a member of the second group binds a port
-   * after the first group's members, and the join list ({@code MESH_CLUSTER_MEMBERS}, the first
-   * three ports) names the wrong cluster's members, so a member cut off later has nobody to rejoin
-   * through but the first one.
+   * The next range to hand out, from a random start so that two test JVMs on one machine rarely
+   * pick the same. Within one JVM, groups alive at the same time (the chaos suite keeps one group
+   * for the client-side scenarios while others come and go) get different ranges: with a shared
+   * range, a member of the second group binds a port after the first group's members, and the join
+   * list ({@code MESH_CLUSTER_MEMBERS}, the first three ports) names the wrong cluster's members,
+   * so a member cut off later has nobody to rejoin through but the first one.
    */
   private static final AtomicInteger NEXT_RANGE =
-      new AtomicInteger(ThreadLocalRandom.current().nextInt(0, RANGES_PER_FORK));
+      new AtomicInteger(ThreadLocalRandom.current().nextInt(0, PORT_RANGES));
 
   /** Flags Hazelcast needs beyond what the jar manifest grants. */
   private static final List<String> JVM_FLAGS =
@@ -124,20 +112,16 @@ public final class MeshProcesses implements AutoCloseable {
    * (another JVM may hold a range too).
    */
   private static int allocatePortBase() {
-    for (int attempt = 0; attempt < RANGES_PER_FORK; attempt++) {
-      int range =
-          FORK * RANGES_PER_FORK + Math.floorMod(NEXT_RANGE.getAndIncrement(), RANGES_PER_FORK);
-      int base = 30_000 + range * PORTS_PER_RANGE;
+    for (int attempt = 0; attempt < PORT_RANGES; attempt++) {
+      int base =
+          30_000 + Math.floorMod(NEXT_RANGE.getAndIncrement(), PORT_RANGES) * PORTS_PER_RANGE;
       if (portsFree(base, 10)) {
         return base;
       }
     }
-    int first = 30_000 + FORK * RANGES_PER_FORK * PORTS_PER_RANGE;
     throw new IllegalStateException(
-        "no free Hazelcast port range between "
-            + first
-            + " and "
-            + (first + RANGES_PER_FORK * PORTS_PER_RANGE - 1));
+        "no free Hazelcast port range between 30000 and "
+            + (30_000 + PORT_RANGES * PORTS_PER_RANGE - 1));
   }
 
   private static boolean portsFree(int from, int count) {
