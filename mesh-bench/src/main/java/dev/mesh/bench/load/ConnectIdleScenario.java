@@ -1,6 +1,7 @@
 package dev.mesh.bench.load;
 
 import dev.mesh.bench.load.Headlines.Figure;
+import dev.mesh.bench.process.ProcStats;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -178,12 +179,13 @@ final class ConnectIdleScenario implements Scenario {
   }
 
   /**
-   * A second wave of connects: the measured pages leave and as many new ones (new users, so new
-   * tokens: nothing comes from the edge's token cache) connect at the same pace, to a server that
-   * has by then taken the warm-up and the first wave. It shows how much of the first wave's figure
-   * was warm-up: in the first wave the JIT compiler took 40-50 % of either server's CPU; in the
-   * second raw Vert.x's JIT is nearly done while Mesh's edge is still compiling (the result says
-   * how much, {@code edgeJitCpuSecondsPer1000Connects}). The first wave stays the headline.
+   * A later wave of connects ({@code wave} 2, 3, ...): the previous wave's pages leave and as many
+   * new ones (new users, so new tokens: nothing comes from the edge's token cache) connect at the
+   * same pace, to a server that has by then taken the warm-up and the waves before. It shows how
+   * much of the earlier figures was warm-up: in the first wave the JIT compiler took 40-50 % of
+   * either server's CPU; in the second raw Vert.x's JIT is nearly done while Mesh's edge is still
+   * compiling (the result says how much, {@code edgeJitCpuSecondsPer1000Connects}), and by the
+   * fourth both have settled. The first wave stays the headline.
    */
   private static JsonObject laterWave(
       Fleet fleet, Target target, int n, int perSecond, int wave, String previous)
@@ -197,7 +199,7 @@ final class ConnectIdleScenario implements Scenario {
     double edgeJit0 = target.edgeJitCpu();
     double edgeGc0 = target.edgeGcCpu();
     double allCpu0 = target.allCpu();
-    Map<String, double[]> byThread0 = target.edgeCpuByThreadKind();
+    Map<String, ProcStats.ThreadCpu> byThread0 = target.edgeThreadCpu();
     long t0 = System.nanoTime();
     int failed = fleet.start(group, 200, perSecond, START_TIMEOUT);
     double seconds = (System.nanoTime() - t0) / 1e9;
@@ -217,7 +219,7 @@ final class ConnectIdleScenario implements Scenario {
         .put("allCpuSecondsPer1000Connects", per1000(target.allCpu() - allCpu0, measured))
         .put(
             "edgeCpuByThreadPer1000Connects",
-            byThreadPer1000(byThread0, target.edgeCpuByThreadKind(), measured));
+            byThreadPer1000(byThread0, target.edgeThreadCpu(), measured));
   }
 
   /**
@@ -227,28 +229,29 @@ final class ConnectIdleScenario implements Scenario {
    * name.
    */
   static JsonObject byThreadPer1000(
-      Map<String, double[]> before, Map<String, double[]> after, int connects) {
+      Map<String, ProcStats.ThreadCpu> before,
+      Map<String, ProcStats.ThreadCpu> after,
+      int connects) {
     JsonObject byKind = new JsonObject();
-    after.forEach(
-        (kind, cpu) -> {
-          double[] base = before.getOrDefault(kind, new double[2]);
-          byKind.put(
-              kind,
-              new JsonObject()
-                  .put("user", per1000(cpu[0] - base[0], connects))
-                  .put("system", per1000(cpu[1] - base[1], connects)));
-        });
+    ProcStats.byKindBetween(before, after)
+        .forEach(
+            (kind, cpu) ->
+                byKind.put(
+                    kind,
+                    new JsonObject()
+                        .put("user", per1000(cpu[0], connects))
+                        .put("system", per1000(cpu[1], connects))));
     return byKind;
   }
 
-  /** Below this share of a core over a second, the edge has finished the first wave's closes. */
+  /** Below this share of a core over a second, the edge has finished the previous wave's closes. */
   static final double QUIET_CORES = 0.25;
 
   /** How long the wait for a quiet edge took, and whether the edge got quiet at all. */
   private record Quiet(double seconds, boolean reached) {}
 
   /**
-   * Waits until the edge has finished the work of the closes (they are not the second wave's
+   * Waits until the edge has finished the work of the closes (they are not the next wave's
    * connects): at least 3 s, then until a second passes with the edge under {@link #QUIET_CORES},
    * at most 30 s.
    */
@@ -296,7 +299,7 @@ final class ConnectIdleScenario implements Scenario {
       double edgeJit0 = target.edgeJitCpu();
       double edgeGc0 = target.edgeGcCpu();
       double allCpu0 = target.allCpu();
-      Map<String, double[]> byThread0 = target.edgeCpuByThreadKind();
+      Map<String, ProcStats.ThreadCpu> byThread0 = target.edgeThreadCpu();
       target.startProfile(ctx.jfr());
       long t0 = System.nanoTime();
       int failed = fleet.start("idle", 200, perSecond, START_TIMEOUT);
@@ -306,7 +309,7 @@ final class ConnectIdleScenario implements Scenario {
       double edgeJit = target.edgeJitCpu() - edgeJit0;
       double edgeGc = target.edgeGcCpu() - edgeGc0;
       double allCpu = target.allCpu() - allCpu0;
-      Map<String, double[]> byThread = target.edgeCpuByThreadKind();
+      Map<String, ProcStats.ThreadCpu> byThread = target.edgeThreadCpu();
       fleet.label(target.name() + " idle");
       Thread.sleep(5000);
       long heapAfter = target.edgeHeapAfterGc();

@@ -77,22 +77,11 @@ abstract class Target implements AutoCloseable {
     return edgePids().stream().mapToDouble(ProcStats::gcCpuSeconds).sum();
   }
 
-  /**
-   * User and system CPU seconds of the edge processes' threads by kind so far (see {@link
-   * ProcStats#cpuByThreadKind}).
-   */
-  Map<String, double[]> edgeCpuByThreadKind() {
-    Map<String, double[]> sum = new LinkedHashMap<>();
-    for (long pid : edgePids()) {
-      ProcStats.cpuByThreadKind(pid)
-          .forEach(
-              (kind, cpu) -> {
-                double[] total = sum.computeIfAbsent(kind, k -> new double[2]);
-                total[0] += cpu[0];
-                total[1] += cpu[1];
-              });
-    }
-    return sum;
+  /** CPU so far of every live thread of the edge processes (see {@link ProcStats#threadCpu}). */
+  Map<String, ProcStats.ThreadCpu> edgeThreadCpu() {
+    Map<String, ProcStats.ThreadCpu> all = new LinkedHashMap<>();
+    edgePids().forEach(pid -> all.putAll(ProcStats.threadCpu(pid)));
+    return all;
   }
 
   double allCpu() {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Resident memory and CPU time of any process of this machine, from {@code /proc} (Linux). */
@@ -87,19 +88,20 @@ public final class ProcStats {
     {"gc", "VM Thread", "GC Thread", "G1 "},
   };
 
+  /** Kinds of thread {@link #byKindBetween} reports, in order. */
+  public static final List<String> KINDS =
+      List.of("eventLoop", "acceptor", "worker", "hazelcast", "jit", "gc", "other");
+
+  /** One thread's CPU so far: its kind ({@link #KINDS}), user and system seconds. */
+  public record ThreadCpu(String kind, double user, double system) {}
+
   /**
-   * User and system CPU seconds so far of the process's threads by kind ({@code eventLoop}, {@code
-   * acceptor}, {@code worker}, {@code hazelcast}, {@code jit}, {@code gc}, {@code other}): each
-   * value is {@code {user, system}}. Threads that ended are not counted; empty when the process is
-   * gone. System time is where a thread's wake-ups and socket calls show, which a Java profiler
-   * does not sample.
+   * CPU so far of every live thread of the process, keyed {@code pid/tid}; empty when the process
+   * is gone. Two of these, taken before and after a phase, give its CPU by kind of thread ({@link
+   * #byKindBetween}).
    */
-  public static Map<String, double[]> cpuByThreadKind(long pid) {
-    Map<String, double[]> byKind = new LinkedHashMap<>();
-    for (String[] kind : THREAD_KINDS) {
-      byKind.put(kind[0], new double[2]);
-    }
-    byKind.put("other", new double[2]);
+  public static Map<String, ThreadCpu> threadCpu(long pid) {
+    Map<String, ThreadCpu> byThread = new LinkedHashMap<>();
     Path tasks = Path.of("/proc", Long.toString(pid), "task");
     try (var threads = Files.list(tasks)) {
       for (Path thread : (Iterable<Path>) threads::iterator) {
@@ -111,13 +113,37 @@ public final class ProcStats {
         }
         String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
-        double[] cpu = byKind.get(kindOf(name));
-        cpu[0] += Long.parseLong(fields[11]) / TICKS_PER_SECOND;
-        cpu[1] += Long.parseLong(fields[12]) / TICKS_PER_SECOND;
+        byThread.put(
+            pid + "/" + thread.getFileName(),
+            new ThreadCpu(
+                kindOf(name),
+                Long.parseLong(fields[11]) / TICKS_PER_SECOND,
+                Long.parseLong(fields[12]) / TICKS_PER_SECOND));
       }
     } catch (IOException | RuntimeException e) {
       return Map.of();
     }
+    return byThread;
+  }
+
+  /**
+   * User and system CPU seconds by kind of thread between two {@link #threadCpu} snapshots: {@code
+   * {kind: {user, system}}} for every kind of {@link #KINDS}. Each thread counts from its own
+   * earlier figure (from 0 when it started in between); a thread that ended in between is left out
+   * rather than subtracted, so no figure goes below 0. System time is where a thread's wake-ups and
+   * socket calls show, which a Java profiler does not sample.
+   */
+  public static Map<String, double[]> byKindBetween(
+      Map<String, ThreadCpu> before, Map<String, ThreadCpu> after) {
+    Map<String, double[]> byKind = new LinkedHashMap<>();
+    KINDS.forEach(kind -> byKind.put(kind, new double[2]));
+    after.forEach(
+        (thread, now) -> {
+          ThreadCpu then = before.get(thread);
+          double[] sum = byKind.get(now.kind());
+          sum[0] += now.user() - (then == null ? 0 : then.user());
+          sum[1] += now.system() - (then == null ? 0 : then.system());
+        });
     return byKind;
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -252,6 +253,43 @@ class CrossNodeFiguresTest {
         .filteredOn(f -> f.key().startsWith("connectSecondWave"))
         .hasSize(4)
         .allSatisfy(f -> assertThat(f.value()).isNull());
+  }
+
+  @Test
+  @DisplayName(
+      "connect figures with --waves: the last of the later waves gives the last-wave CPU and ratio; none with one later wave")
+  void lastWaveFigures() {
+    java.util.function.Function<double[], JsonObject> target =
+        waves -> {
+          JsonArray later = new JsonArray();
+          for (int i = 1; i < waves.length; i++) {
+            later.add(
+                new JsonObject().put("wave", i + 1).put("edgeCpuSecondsPer1000Connects", waves[i]));
+          }
+          return new JsonObject()
+              .put("edgeCpuSecondsPer1000Connects", waves[0])
+              .put("allCpuSecondsPer1000Connects", waves[0])
+              .put("rssBytesPerConnection", 20_480L)
+              .put("secondWave", later.getJsonObject(0))
+              .put("laterWaves", later.size() > 1 ? later : null);
+        };
+    java.util.Map<String, Double> byKey = new java.util.HashMap<>();
+    ConnectIdleScenario.figures(
+            target.apply(new double[] {1.1, 0.8, 0.7, 0.66}),
+            target.apply(new double[] {0.9, 0.45, 0.27, 0.22}),
+            target.apply(new double[] {0.6, 0.5, 0.5, 0.5}))
+        .forEach(f -> byKey.put(f.key(), f.value()));
+    assertThat(byKey)
+        .containsEntry("connectSecondWaveCpu.meshOverRaw", 1.78)
+        .containsEntry("connectLastWaveCpuSecPer1000.mesh", 0.66)
+        .containsEntry("connectLastWaveCpuSecPer1000.raw", 0.22)
+        .containsEntry("connectLastWaveCpu.meshOverRaw", 3.0);
+    assertThat(
+            ConnectIdleScenario.figures(
+                target.apply(new double[] {1.1, 0.8}),
+                target.apply(new double[] {0.9, 0.45}),
+                target.apply(new double[] {0.6, 0.5})))
+        .noneMatch(f -> f.key().startsWith("connectLastWave"));
   }
 
   @Test

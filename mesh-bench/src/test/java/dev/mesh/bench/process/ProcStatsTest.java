@@ -2,6 +2,7 @@ package dev.mesh.bench.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
@@ -33,29 +34,49 @@ class ProcStatsTest {
 
   @Test
   @DisplayName(
-      "CPU by kind of thread: a spinning thread named as Hazelcast names its threads is counted as hazelcast, user and system apart")
+      "CPU by kind of thread: a spinning thread named as Hazelcast names its threads is counted as hazelcast, in user time")
   void threadsByKind() throws Exception {
     long pid = ProcessHandle.current().pid();
     assertThat(ProcStats.kindOf("vert.x-eventloo")).isEqualTo("eventLoop");
     assertThat(ProcStats.kindOf("C2 CompilerThre")).isEqualTo("jit");
     assertThat(ProcStats.kindOf("main")).isEqualTo("other");
-    double before = hazelcastCpu(ProcStats.cpuByThreadKind(pid));
+    var before = ProcStats.threadCpu(pid);
     try (Spinner spinner = new Spinner("hz.procstats.spinner")) {
       spinner.awaitSpun();
-      var byKind = ProcStats.cpuByThreadKind(pid);
-      assertThat(byKind)
-          .containsOnlyKeys("eventLoop", "acceptor", "worker", "hazelcast", "jit", "gc", "other");
-      assertThat(hazelcastCpu(byKind) - before).as("the spinner's CPU").isGreaterThanOrEqualTo(0.3);
-      double sum = byKind.values().stream().mapToDouble(cpu -> cpu[0] + cpu[1]).sum();
+      var after = ProcStats.threadCpu(pid);
+      Map<String, double[]> byKind = ProcStats.byKindBetween(before, after);
+      assertThat(byKind.keySet()).containsExactlyElementsOf(ProcStats.KINDS);
+      // The spinner computes, it makes no system calls but a clock read now and then.
+      assertThat(byKind.get("hazelcast")[0])
+          .as("the spinner's user CPU")
+          .isGreaterThanOrEqualTo(0.2);
+      double sum = after.values().stream().mapToDouble(t -> t.user() + t.system()).sum();
       // Every thread alive is counted once; rounding of the process's own figure aside.
       assertThat(sum).isLessThanOrEqualTo(ProcStats.cpuSeconds(pid) + 0.05);
     }
-    assertThat(ProcStats.cpuByThreadKind(Long.MAX_VALUE)).isEmpty();
+    assertThat(ProcStats.threadCpu(Long.MAX_VALUE)).isEmpty();
   }
 
-  private static double hazelcastCpu(java.util.Map<String, double[]> byKind) {
-    double[] cpu = byKind.get("hazelcast");
-    return cpu[0] + cpu[1];
+  @Test
+  @DisplayName(
+      "between two snapshots each thread counts from its own figure: a new one from 0, an ended one is left out, never subtracted")
+  void byKindBetweenSnapshots() {
+    var before =
+        Map.of(
+            "1/10", new ProcStats.ThreadCpu("eventLoop", 1.0, 0.5),
+            "1/11", new ProcStats.ThreadCpu("jit", 4.0, 0.1),
+            "1/12", new ProcStats.ThreadCpu("hazelcast", 2.0, 1.0));
+    var after =
+        Map.of(
+            "1/10", new ProcStats.ThreadCpu("eventLoop", 1.5, 0.75),
+            // 1/11 ended (a compiler thread the JVM stopped); 1/13 started
+            "1/12", new ProcStats.ThreadCpu("hazelcast", 2.0, 1.25),
+            "1/13", new ProcStats.ThreadCpu("hazelcast", 0.25, 0.0));
+    Map<String, double[]> byKind = ProcStats.byKindBetween(before, after);
+    assertThat(byKind.get("eventLoop")).containsExactly(0.5, 0.25);
+    assertThat(byKind.get("hazelcast")).containsExactly(0.25, 0.25);
+    assertThat(byKind.get("jit")).containsExactly(0.0, 0.0);
+    assertThat(byKind.get("other")).containsExactly(0.0, 0.0);
   }
 
   /** A thread that spins until it has used 0.4 CPU s, then stays alive until closed. */
@@ -68,11 +89,14 @@ class ProcStatsTest {
       thread =
           new Thread(
               () -> {
-                // Until the thread itself has used 0.4 CPU s, however busy the machine is.
+                // Until the thread itself has used 0.4 CPU s, however busy the machine is; the
+                // clock is read seldom, so that nearly all of it is user time.
                 var threads = java.lang.management.ManagementFactory.getThreadMXBean();
                 long x = 0;
                 while (threads.getCurrentThreadCpuTime() < TimeUnit.MILLISECONDS.toNanos(400)) {
-                  x += System.nanoTime() % 7;
+                  for (int i = 0; i < 1_000_000; i++) {
+                    x += (x ^ i) % 7;
+                  }
                 }
                 spun.countDown();
                 try {
