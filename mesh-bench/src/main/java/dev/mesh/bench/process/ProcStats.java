@@ -3,6 +3,7 @@ package dev.mesh.bench.process;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,9 +51,29 @@ public final class ProcStats {
    * when none match, -1 when the process is gone.
    */
   public static double threadCpuSeconds(long pid, String... prefixes) {
-    Path tasks = Path.of("/proc", Long.toString(pid), "task");
-    double ticks = 0;
-    try (var threads = Files.list(tasks)) {
+    List<TaskStat> tasks = tasks(pid);
+    if (tasks == null) {
+      return -1;
+    }
+    long ticks = 0;
+    for (TaskStat task : tasks) {
+      for (String prefix : prefixes) {
+        if (task.name().startsWith(prefix)) {
+          ticks += task.userTicks() + task.systemTicks();
+          break;
+        }
+      }
+    }
+    return ticks / TICKS_PER_SECOND;
+  }
+
+  /** One thread's line of {@code /proc/<pid>/task/<tid>/stat}: what is read of it. */
+  private record TaskStat(String tid, String name, long userTicks, long systemTicks) {}
+
+  /** The process's live threads, or null when the process is gone. */
+  private static List<TaskStat> tasks(long pid) {
+    List<TaskStat> tasks = new ArrayList<>();
+    try (var threads = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
       for (Path thread : (Iterable<Path>) threads::iterator) {
         String stat;
         try {
@@ -60,19 +81,19 @@ public final class ProcStats {
         } catch (IOException e) {
           continue; // ended while listed
         }
-        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        for (String prefix : prefixes) {
-          if (name.startsWith(prefix)) {
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
-            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-            break;
-          }
-        }
+        // utime and stime are fields 14 and 15; after the name, field 3 (the state) comes first.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+        tasks.add(
+            new TaskStat(
+                thread.getFileName().toString(),
+                stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+                Long.parseLong(fields[11]),
+                Long.parseLong(fields[12])));
       }
     } catch (IOException | RuntimeException e) {
-      return -1;
+      return null;
     }
-    return ticks / TICKS_PER_SECOND;
+    return tasks;
   }
 
   /**
@@ -101,27 +122,18 @@ public final class ProcStats {
    * #byKindBetween}).
    */
   public static Map<String, ThreadCpu> threadCpu(long pid) {
-    Map<String, ThreadCpu> byThread = new LinkedHashMap<>();
-    Path tasks = Path.of("/proc", Long.toString(pid), "task");
-    try (var threads = Files.list(tasks)) {
-      for (Path thread : (Iterable<Path>) threads::iterator) {
-        String stat;
-        try {
-          stat = Files.readString(thread.resolve("stat"));
-        } catch (IOException e) {
-          continue; // ended while listed
-        }
-        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
-        byThread.put(
-            pid + "/" + thread.getFileName(),
-            new ThreadCpu(
-                kindOf(name),
-                Long.parseLong(fields[11]) / TICKS_PER_SECOND,
-                Long.parseLong(fields[12]) / TICKS_PER_SECOND));
-      }
-    } catch (IOException | RuntimeException e) {
+    List<TaskStat> tasks = tasks(pid);
+    if (tasks == null) {
       return Map.of();
+    }
+    Map<String, ThreadCpu> byThread = new LinkedHashMap<>();
+    for (TaskStat task : tasks) {
+      byThread.put(
+          pid + "/" + task.tid(),
+          new ThreadCpu(
+              kindOf(task.name()),
+              task.userTicks() / TICKS_PER_SECOND,
+              task.systemTicks() / TICKS_PER_SECOND));
     }
     return byThread;
   }
