@@ -196,14 +196,13 @@ final class ConnectIdleScenario implements Scenario {
     Quiet quiet = awaitQuiet(target);
     fleet.create(group, target, n, LoadContext.steady(), null);
     double edgeCpu0 = target.edgeCpu();
-    double edgeJit0 = target.edgeJitCpu();
-    double edgeGc0 = target.edgeGcCpu();
     double allCpu0 = target.allCpu();
     Map<String, ProcStats.ThreadCpu> byThread0 = target.edgeThreadCpu();
     long t0 = System.nanoTime();
     int failed = fleet.start(group, 200, perSecond, START_TIMEOUT);
     double seconds = (System.nanoTime() - t0) / 1e9;
     int measured = n - failed;
+    Map<String, double[]> byKind = ProcStats.byKindBetween(byThread0, target.edgeThreadCpu());
     return new JsonObject()
         .put("wave", wave)
         .put("quietAfterSeconds", LoadContext.round(quiet.seconds()))
@@ -214,12 +213,10 @@ final class ConnectIdleScenario implements Scenario {
         .put("connectSeconds", LoadContext.round(seconds))
         .put("connectsPerSecond", LoadContext.round(measured / seconds))
         .put("edgeCpuSecondsPer1000Connects", per1000(target.edgeCpu() - edgeCpu0, measured))
-        .put("edgeJitCpuSecondsPer1000Connects", per1000(target.edgeJitCpu() - edgeJit0, measured))
-        .put("edgeGcCpuSecondsPer1000Connects", per1000(target.edgeGcCpu() - edgeGc0, measured))
+        .put("edgeJitCpuSecondsPer1000Connects", per1000(cpuOf(byKind, "jit"), measured))
+        .put("edgeGcCpuSecondsPer1000Connects", per1000(cpuOf(byKind, "gc"), measured))
         .put("allCpuSecondsPer1000Connects", per1000(target.allCpu() - allCpu0, measured))
-        .put(
-            "edgeCpuByThreadPer1000Connects",
-            byThreadPer1000(byThread0, target.edgeThreadCpu(), measured));
+        .put("edgeCpuByThreadPer1000Connects", byKindPer1000(byKind, measured));
   }
 
   /**
@@ -228,20 +225,22 @@ final class ConnectIdleScenario implements Scenario {
    * (wake-ups, socket calls), so this shows where a connect's cost lies that the profile cannot
    * name.
    */
-  static JsonObject byThreadPer1000(
-      Map<String, ProcStats.ThreadCpu> before,
-      Map<String, ProcStats.ThreadCpu> after,
-      int connects) {
-    JsonObject byKind = new JsonObject();
-    ProcStats.byKindBetween(before, after)
-        .forEach(
-            (kind, cpu) ->
-                byKind.put(
-                    kind,
-                    new JsonObject()
-                        .put("user", per1000(cpu[0], connects))
-                        .put("system", per1000(cpu[1], connects))));
-    return byKind;
+  static JsonObject byKindPer1000(Map<String, double[]> byKind, int connects) {
+    JsonObject out = new JsonObject();
+    byKind.forEach(
+        (kind, cpu) ->
+            out.put(
+                kind,
+                new JsonObject()
+                    .put("user", per1000(cpu[0], connects))
+                    .put("system", per1000(cpu[1], connects))));
+    return out;
+  }
+
+  /** User plus system CPU seconds of one kind of thread ({@link ProcStats#byKindBetween}). */
+  static double cpuOf(Map<String, double[]> byKind, String kind) {
+    double[] cpu = byKind.get(kind);
+    return cpu[0] + cpu[1];
   }
 
   /** Below this share of a core over a second, the edge has finished the previous wave's closes. */
@@ -296,8 +295,6 @@ final class ConnectIdleScenario implements Scenario {
       fleet.create("idle", target, n, LoadContext.steady(), null);
       int warmFailed = fleet.start("warm", 200, perSecond, START_TIMEOUT);
       double edgeCpu0 = target.edgeCpu();
-      double edgeJit0 = target.edgeJitCpu();
-      double edgeGc0 = target.edgeGcCpu();
       double allCpu0 = target.allCpu();
       Map<String, ProcStats.ThreadCpu> byThread0 = target.edgeThreadCpu();
       target.startProfile(ctx.jfr());
@@ -306,10 +303,12 @@ final class ConnectIdleScenario implements Scenario {
       double seconds = (System.nanoTime() - t0) / 1e9;
       target.dumpProfile(ctx.jfr(), "connect-" + target.name());
       double edgeCpu = target.edgeCpu() - edgeCpu0;
-      double edgeJit = target.edgeJitCpu() - edgeJit0;
-      double edgeGc = target.edgeGcCpu() - edgeGc0;
       double allCpu = target.allCpu() - allCpu0;
-      Map<String, ProcStats.ThreadCpu> byThread = target.edgeThreadCpu();
+      // JIT and collector from the per-thread readings: a compiler thread the JVM stops in between
+      // must not take its earlier CPU out of the figure.
+      Map<String, double[]> byKind = ProcStats.byKindBetween(byThread0, target.edgeThreadCpu());
+      double edgeJit = cpuOf(byKind, "jit");
+      double edgeGc = cpuOf(byKind, "gc");
       fleet.label(target.name() + " idle");
       Thread.sleep(5000);
       long heapAfter = target.edgeHeapAfterGc();
@@ -346,7 +345,7 @@ final class ConnectIdleScenario implements Scenario {
               .put(
                   "allCpuSecondsPer1000Connects",
                   LoadContext.round(allCpu / Math.max(1, measured) * 1000))
-              .put("edgeCpuByThreadPer1000Connects", byThreadPer1000(byThread0, byThread, measured))
+              .put("edgeCpuByThreadPer1000Connects", byKindPer1000(byKind, measured))
               .put("rssBytesPerConnection", (rssAfter - rssBefore) / Math.max(1, open))
               .put("heapBytesPerConnection", (heapAfter - heapBefore) / Math.max(1, open))
               .put("rssBefore", rssBefore)

@@ -67,16 +67,6 @@ abstract class Target implements AutoCloseable {
     return edgePids().stream().mapToDouble(ProcStats::cpuSeconds).sum();
   }
 
-  /** JIT compiler threads' CPU seconds of the edge processes so far (see {@link ProcStats}). */
-  double edgeJitCpu() {
-    return edgePids().stream().mapToDouble(ProcStats::jitCpuSeconds).sum();
-  }
-
-  /** Collector threads' CPU seconds of the edge processes so far. */
-  double edgeGcCpu() {
-    return edgePids().stream().mapToDouble(ProcStats::gcCpuSeconds).sum();
-  }
-
   /** CPU so far of every live thread of the edge processes (see {@link ProcStats#threadCpu}). */
   Map<String, ProcStats.ThreadCpu> edgeThreadCpu() {
     Map<String, ProcStats.ThreadCpu> all = new LinkedHashMap<>();

@@ -45,28 +45,6 @@ public final class ProcStats {
     }
   }
 
-  /**
-   * CPU seconds of the process's threads whose name starts with one of {@code prefixes} (a thread's
-   * name as Linux keeps it: its first 15 characters), so far; threads that ended are not counted. 0
-   * when none match, -1 when the process is gone.
-   */
-  public static double threadCpuSeconds(long pid, String... prefixes) {
-    List<TaskStat> tasks = tasks(pid);
-    if (tasks == null) {
-      return -1;
-    }
-    long ticks = 0;
-    for (TaskStat task : tasks) {
-      for (String prefix : prefixes) {
-        if (task.name().startsWith(prefix)) {
-          ticks += task.userTicks() + task.systemTicks();
-          break;
-        }
-      }
-    }
-    return ticks / TICKS_PER_SECOND;
-  }
-
   /** One thread's line of {@code /proc/<pid>/task/<tid>/stat}: what is read of it. */
   private record TaskStat(String tid, String name, long userTicks, long systemTicks) {}
 
@@ -168,19 +146,6 @@ public final class ProcStats {
       }
     }
     return "other";
-  }
-
-  /** HotSpot's JIT compiler threads ({@code C1 CompilerThre}, {@code C2 CompilerThre}). */
-  public static double jitCpuSeconds(long pid) {
-    return threadCpuSeconds(pid, "C1 CompilerThre", "C2 CompilerThre");
-  }
-
-  /**
-   * HotSpot's collector threads: the VM thread (which runs the serial collector's pauses, and other
-   * safepoint work) and parallel GC workers.
-   */
-  public static double gcCpuSeconds(long pid) {
-    return threadCpuSeconds(pid, "VM Thread", "GC Thread", "G1 ");
   }
 
   /** Open file descriptors of the process (sockets included), or -1. */
