@@ -46,7 +46,7 @@ final class LoadContext {
   }
 
   Target.Mesh mesh(int nodes, int loops, Map<String, String> env) {
-    return new Target.Mesh(repo, nodes, env, loops);
+    return new Target.Mesh(repo, nodes, env, loops, options.presence());
   }
 
   Target.Raw raw() throws IOException {

@@ -35,6 +35,10 @@ import java.util.List;
  * @param waves connect waves of idle and connect after the first, each of new pages once the
  *     previous wave's have closed (default 1); the later ones show whether a server's figure
  *     settles once its JIT has compiled what a connect runs
+ * @param presence whether Mesh runs with a presence-service beside its connection nodes and
+ *     replay-service ({@code --presence on}; default off, the topology of every earlier
+ *     measurement): with it, the edge's connection events have their subscriber, as in a full
+ *     deployment, and the edge pays for sending them instead of for finding nobody to send them to
  * @param args the arguments as given, for the result file
  */
 record LoadOptions(
@@ -52,12 +56,13 @@ record LoadOptions(
     boolean companion,
     boolean sameNodeControl,
     int waves,
+    boolean presence,
     List<String> args) {
 
   static final String USAGE =
       "usage: mesh-bench/run load <scenario> [--n N] [--events M] [--runs R] [--warmup W]"
           + " [--loops L[,L2]] [--generators G] [--nodes K] [--out dir] [--jfr dir] [--rate R]"
-          + " [--companion on|off] [--same-node-control on|off] [--waves W]\n  scenarios: "
+          + " [--companion on|off] [--same-node-control on|off] [--waves W] [--presence on|off]\n  scenarios: "
           + String.join(" ", Scenarios.names());
 
   LoadOptions {
@@ -112,6 +117,7 @@ record LoadOptions(
         companion,
         sameNodeControl,
         waves,
+        presence,
         args);
   }
 
@@ -153,6 +159,7 @@ record LoadOptions(
     String crossNodeOption = null;
     int waves = 1;
     boolean wavesGiven = false;
+    boolean presence = false;
     for (int i = 1; i < argv.length; i++) {
       String option = argv[i];
       if (i + 1 >= argv.length) {
@@ -185,6 +192,7 @@ record LoadOptions(
             waves = Integer.parseInt(value);
             wavesGiven = true;
           }
+          case "--presence" -> presence = onOff(option, value);
           case "--same-node-control" -> {
             sameNodeControl = onOff(option, value);
             crossNodeOption = option;
@@ -238,6 +246,7 @@ record LoadOptions(
         companion,
         sameNodeControl,
         waves,
+        presence,
         List.of(argv));
   }
 

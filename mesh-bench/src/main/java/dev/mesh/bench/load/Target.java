@@ -171,14 +171,18 @@ abstract class Target implements AutoCloseable {
     }
   }
 
-  /** Mesh: {@code nodes} connection nodes and one replay-service. */
+  /**
+   * Mesh: {@code nodes} connection nodes and one replay-service, and one presence-service when
+   * {@code withPresence} ({@code --presence on}).
+   */
   static final class Mesh extends Target {
     final MeshProcesses mesh;
     final List<ServiceProcess> nodes = new ArrayList<>();
     final ServiceProcess replay;
+    private final ServiceProcess presence;
     private final int loops;
 
-    Mesh(Path repo, int nodeCount, Map<String, String> env, int loops) {
+    Mesh(Path repo, int nodeCount, Map<String, String> env, int loops, boolean withPresence) {
       this.loops = loops;
       Path logs = repo.resolve("mesh-bench/target/load-logs/" + System.currentTimeMillis());
       List<String> flags = new ArrayList<>(JVM_FLAGS);
@@ -204,15 +208,24 @@ abstract class Target implements AutoCloseable {
         nodes.add(mesh.start(ServiceKind.CONNECTION, "connection-" + (char) ('a' + i)));
       }
       replay = mesh.start(ServiceKind.REPLAY, "replay");
+      presence = withPresence ? mesh.start(ServiceKind.PRESENCE, "presence") : null;
       List<ServiceProcess> all = new ArrayList<>(nodes);
       all.add(replay);
+      if (presence != null) {
+        all.add(presence);
+      }
       mesh.awaitReady(Duration.ofMinutes(3), all.toArray(ServiceProcess[]::new));
       MeshProcesses.await(
           Duration.ofSeconds(60),
           () ->
               replay.readiness().map(ServiceProcess.Readiness::clusterMembers).orElse(0)
-                  == nodeCount + 1,
+                  == all.size(),
           "cluster never formed");
+    }
+
+    @Override
+    io.vertx.core.json.JsonObject describe() {
+      return super.describe().put("presenceService", presence != null);
     }
 
     @Override
@@ -239,6 +252,9 @@ abstract class Target implements AutoCloseable {
     List<Long> allPids() {
       List<Long> pids = new ArrayList<>(edgePids());
       pids.add(replay.pid());
+      if (presence != null) {
+        pids.add(presence.pid());
+      }
       return pids;
     }
 

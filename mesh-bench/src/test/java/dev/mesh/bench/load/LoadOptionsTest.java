@@ -134,6 +134,16 @@ class LoadOptionsTest {
   }
 
   @Test
+  @DisplayName("Mesh runs without a presence-service unless --presence on, in every scenario")
+  void presenceIsOffUnlessTurnedOn() {
+    for (String scenario : Scenarios.names()) {
+      assertThat(parse(scenario).presence()).as(scenario).isFalse();
+      assertThat(parse(scenario, "--presence", "off").presence()).as(scenario).isFalse();
+      assertThat(parse(scenario, "--presence", "on").presence()).as(scenario).isTrue();
+    }
+  }
+
+  @Test
   @DisplayName("--warmup is read and kept in the command; unprofiled() drops only the profile")
   void warmupRunsAreUnprofiled() {
     // Every option a value of its own, so that two fields swapped in unprofiled() would show.
@@ -162,9 +172,12 @@ class LoadOptionsTest {
             "off",
             "--same-node-control",
             "on",
+            "--presence",
+            "on",
             "--out",
             "/tmp/o");
     assertThat(o.warmups()).isEqualTo(1);
+    assertThat(o.presence()).isTrue();
     assertThat(o.runs()).isEqualTo(3);
     assertThat(o.companion()).isFalse();
     assertThat(o.sameNodeControl()).isTrue();
@@ -211,6 +224,7 @@ class LoadOptionsTest {
             List.of("storm", "--waves", "2"),
             List.of("crossnode", "--companion", "yes"),
             List.of("crossnode", "--same-node-control", "1"),
+            List.of("connect", "--presence", "yes"),
             List.of("storm", "--bogus", "1"),
             List.of("storm", "--n"))) {
       assertThatThrownBy(() -> parse(bad.toArray(String[]::new)))
