@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * mesh_replay_history_latency} p50/p99 of each node for (a) one page resuming, {@value #SEQUENTIAL}
  * times one after the other, and (b) {@value #CONCURRENT} pages resuming at once, {@value #ROUNDS}
  * times. Each phase runs on a cluster of its own (the meter's percentiles cover a 2-minute window,
- * so a shared cluster would mix phases) after a warm-up cluster has compiled the path. Rerun:
- * {@code mvn -o -pl replay-service -am test -Dtest=HistoryReadBenchmarkTest
- * -Dsurefire.failIfNoSpecifiedTests=false} (the {@code test} phase, so that the reactor's own
- * common is on the class path), then read {@code
+ * so a shared cluster would mix phases) after a warm-up cluster has compiled the path. Tagged
+ * {@code benchmark}, so {@code mvn verify} leaves it out (it took half a minute of every build).
+ * Rerun: {@code mvn -o -pl replay-service -am test -Dtest=HistoryReadBenchmarkTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dmesh.test.excludedGroups=} (the {@code test} phase, so
+ * that the reactor's own common is on the class path), then read {@code
  * replay-service/target/surefire-reports/dev.mesh.replay.HistoryReadBenchmarkTest-output.txt}.
  */
 @Tag("benchmark")
