@@ -39,9 +39,15 @@ public final class MeshProcesses implements AutoCloseable {
   private static final AtomicInteger NEXT_RANGE =
       new AtomicInteger(ThreadLocalRandom.current().nextInt(0, PORT_RANGES));
 
-  /** Flags Hazelcast needs beyond what the jar manifest grants. */
+  /**
+   * Flags Hazelcast needs beyond what the jar manifest grants, a small heap and one collector
+   * thread (many JVMs share the machine), and only the quick compiler: a test's services live for
+   * seconds to a minute, too short for the optimising compiler's code to repay the CPU it burns
+   * while every other service on the machine is starting. The load bench sets its own flags.
+   */
   private static final List<String> JVM_FLAGS =
-      List.of("--add-modules", "java.se", "-Xmx256m", "-XX:+UseSerialGC");
+      List.of(
+          "--add-modules", "java.se", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
   private List<String> jvmFlags = JVM_FLAGS;
 
@@ -88,7 +94,7 @@ public final class MeshProcesses implements AutoCloseable {
 
   /**
    * Replaces the JVM flags of every process started afterwards (default: {@code -Xmx256m
-   * -XX:+UseSerialGC}).
+   * -XX:+UseSerialGC -XX:TieredStopAtLevel=1}).
    */
   public MeshProcesses withJvmFlags(List<String> flags) {
     List<String> all = new ArrayList<>(List.of("--add-modules", "java.se"));
