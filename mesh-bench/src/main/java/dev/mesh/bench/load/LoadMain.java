@@ -91,6 +91,8 @@ public final class LoadMain {
                     .put("nodes", options.nodes())
                     .put("companion", options.companion())
                     .put("sameNodeControl", options.sameNodeControl())
+                    .put("waves", options.waves())
+                    .put("presence", options.presence())
                     .put("meshEnvironment", meshEnvironment(System.getenv())))
             .put("startedAt", Instant.now().toString())
             .put("machine", Machine.describe());

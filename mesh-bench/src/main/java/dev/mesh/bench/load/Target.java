@@ -23,9 +23,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A server under load: Mesh (1 or 2 connection nodes and a replay-service, separate JVMs), the raw
- * Vert.x baseline or Socket.IO, the JVMs started with the same flags and the same number of event
- * loops. Knows the edge processes whose memory and CPU are measured.
+ * A server under load: Mesh (1 or 2 connection nodes and a replay-service, and a presence-service
+ * with {@code --presence on}, separate JVMs), the raw Vert.x baseline or Socket.IO, the JVMs
+ * started with the same flags and the same number of event loops. Knows the edge processes whose
+ * memory and CPU are measured.
  */
 abstract class Target implements AutoCloseable {
 
@@ -60,7 +61,11 @@ abstract class Target implements AutoCloseable {
   /** The processes holding the sockets (connection nodes, or the raw server). */
   abstract List<Long> edgePids();
 
-  /** Every process of the target (Mesh: edges and replay). */
+  /**
+   * Every process of the target (Mesh: edges, replay, and presence when it runs: so the figures of
+   * all Mesh JVMs with {@code --presence on} include presence's CPU and are not comparable with
+   * those without).
+   */
   abstract List<Long> allPids();
 
   double edgeCpu() {

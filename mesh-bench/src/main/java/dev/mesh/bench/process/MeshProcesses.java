@@ -43,7 +43,8 @@ public final class MeshProcesses implements AutoCloseable {
    * Flags Hazelcast needs beyond what the jar manifest grants, a small heap and one collector
    * thread (many JVMs share the machine), and only the quick compiler: a test's services live for
    * seconds to a minute, too short for the optimising compiler's code to repay the CPU it burns
-   * while every other service on the machine is starting. The load bench sets its own flags.
+   * while every other service on the machine is starting. The load bench and the full-scale chaos
+   * suite set their own flags (both compilers).
    */
   private static final List<String> JVM_FLAGS =
       List.of(

@@ -78,6 +78,9 @@ class LoadMeasureTest {
     // The cross-node settings are in the options, not only in the command line.
     assertThat(written.getJsonObject("options").getBoolean("companion")).isTrue();
     assertThat(written.getJsonObject("options").getBoolean("sameNodeControl")).isFalse();
+    // So are the connect waves and the topology.
+    assertThat(written.getJsonObject("options").getInteger("waves")).isEqualTo(1);
+    assertThat(written.getJsonObject("options").getBoolean("presence")).isFalse();
     JsonArray warmups = written.getJsonArray("warmups");
     assertThat(warmups.size()).isEqualTo(1);
     assertThat(warmups.getJsonObject(0).getInteger("runNumber"))
