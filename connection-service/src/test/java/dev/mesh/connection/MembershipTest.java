@@ -229,7 +229,7 @@ class MembershipTest {
 
   @Test
   @DisplayName(
-      "the registry repair restores a live connection's missing entry and removes an entry without a socket")
+      "the registry repair restores a live connection's missing entry and removes an entry without a socket that two checks find")
   void registryRepair(Vertx vertx, VertxTestContext test) throws Exception {
     nodes = new EdgeNodes(TestClusters.fresh());
     Tokens tokens = new Tokens(vertx);
@@ -258,8 +258,17 @@ class MembershipTest {
         "the connection was registered longer ago than the repair's settle time",
         () -> System.nanoTime() - session.registeredNanos() > RegistryRepair.SETTLE.toNanos());
 
-    int repaired = await(edge.service().edge().registryRepair().check());
-    test.verify(() -> assertThat(repaired).isEqualTo(2));
+    int firstCheck = await(edge.service().edge().registryRepair().check());
+    // The first check restores the missing entry but only suspects the ghost: an entry without a
+    // socket may be a close whose removal is still on its way (thousands of them after a mass
+    // close). The second check, finding it again, removes it.
+    test.verify(
+        () -> {
+          assertThat(firstCheck).as("first check: the missing entry only").isEqualTo(1);
+          assertThat(users.get("g")).as("the ghost is not removed at first sight").isNotNull();
+        });
+    int removed = await(edge.service().edge().registryRepair().check());
+    test.verify(() -> assertThat(removed).as("second check: the ghost").isEqualTo(1));
     // The check reports what it found; the registry writes it started complete after it.
     Poll.until(
         Duration.ofSeconds(10),

@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * interval, and soon after a membership change, the entries naming this node (read over the node-id
  * index) are compared with its sessions. A live connection without an entry (lost with a partition,
  * or erased by a mistaken purge) is registered again and announced again to presence; an entry
- * without a socket is removed. The difference found feeds the ghost gauge. Only a quorate node
- * repairs: a cut-off node's view of the registry is not the cluster's.
+ * without a socket is removed once two consecutive checks find it: during the first, the removal
+ * that explains it may still be on its way (when thousands of pages close at once, a check finds
+ * thousands of them). The difference found feeds the ghost gauge. Only a quorate node repairs: a
+ * cut-off node's view of the registry is not the cluster's.
  */
 public final class RegistryRepair {
 
@@ -83,6 +85,12 @@ public final class RegistryRepair {
   private long timer = -1;
   private boolean running;
 
+  /**
+   * Entries the last check found without a socket: removed if this check finds them again. Read and
+   * replaced on the node's context only.
+   */
+  private Set<String> suspects = new HashSet<>();
+
   public RegistryRepair(Node edge, Duration period) {
     this.edge = edge;
     this.periodMillis = period.toMillis();
@@ -121,11 +129,16 @@ public final class RegistryRepair {
 
   private Future<Integer> repair(List<RegistryEntry> entries, long startedNanos) {
     Set<String> registered = new HashSet<>();
+    Set<String> stillSuspect = new HashSet<>();
     int ghosts = 0;
     for (RegistryEntry entry : entries) {
       registered.add(entry.connectionId());
       // Whichever loop holds it: the node's index of its connections is safe to read from here.
       if (!edge.holds(entry.connectionId())) {
+        if (!suspects.contains(entry.connectionId())) {
+          stillSuspect.add(entry.connectionId());
+          continue;
+        }
         ghosts++;
         try (var ignored = LogContext.connection(entry.identity().userId(), entry.connectionId())) {
           LOG.warn(
@@ -136,6 +149,7 @@ public final class RegistryRepair {
         edge.registry().unregister(entry.identity().userId(), entry.connectionId());
       }
     }
+    suspects = stillSuspect;
     long settled = startedNanos - SETTLE.toNanos();
     int removed = ghosts;
     return edge.onEachLoop(loop -> repairLoop(loop, registered, settled))
