@@ -136,7 +136,14 @@ class AdmissionControlTest {
     Tokens tokens = new Tokens(vertx);
     nodes
         .start(
-            o -> o.withAdmission(new AdmissionOptions(RATE, BURST, 1000, Duration.ofSeconds(60))))
+            o ->
+                o.withAdmission(
+                    new AdmissionOptions(
+                        RATE,
+                        BURST,
+                        1000,
+                        Duration.ofSeconds(60),
+                        AdmissionOptions.DEFAULT_REGISTRY_WINDOW)))
         .compose(
             edge -> {
               List<PageRun> runs = IntStream.range(0, PAGES).mapToObj(i -> new PageRun()).toList();
@@ -246,7 +253,15 @@ class AdmissionControlTest {
     Tokens tokens = new Tokens(vertx);
     HttpClient http = vertx.createHttpClient();
     nodes
-        .start(o -> o.withAdmission(new AdmissionOptions(1, 1, 1000, Duration.ofSeconds(60))))
+        .start(
+            o ->
+                o.withAdmission(
+                    new AdmissionOptions(
+                        1,
+                        1,
+                        1000,
+                        Duration.ofSeconds(60),
+                        AdmissionOptions.DEFAULT_REGISTRY_WINDOW)))
         .compose(
             edge -> {
               RequestOptions first = sse(edge.port(), "p1", tokens.valid("sea"));

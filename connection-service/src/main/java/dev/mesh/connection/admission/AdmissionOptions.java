@@ -21,13 +21,22 @@ import java.time.Duration;
  * @param maxHint {@code MESH_ADMISSION_MAX_HINT}, default 60s: the longest retry-after hint; past
  *     it the queue of deferred clients stops growing and further ones are spread over its second
  *     half
+ * @param registryWindow {@code MESH_ADMISSION_REGISTRY_WINDOW}, default 10ms: how long an event
+ *     loop gathers the registry writes of the connections it admits before sending them, one
+ *     Hazelcast call per partition owner. Connections arriving a few milliseconds apart then share
+ *     calls (each call costs the edge and Hazelcast's threads far more than one more entry in it);
+ *     a connection's {@code welcome} waits at most this long more. 0 sends each turn's writes at
+ *     the end of the turn.
  */
-public record AdmissionOptions(int ratePerSecond, int burst, int maxInFlight, Duration maxHint) {
+public record AdmissionOptions(
+    int ratePerSecond, int burst, int maxInFlight, Duration maxHint, Duration registryWindow) {
 
   public static final int DEFAULT_RATE_PER_SECOND = 1000;
   public static final int DEFAULT_BURST = 500;
   public static final int DEFAULT_MAX_IN_FLIGHT = 1000;
   public static final Duration DEFAULT_MAX_HINT = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_REGISTRY_WINDOW = Duration.ofMillis(10);
+  public static final Duration MAX_REGISTRY_WINDOW = Duration.ofSeconds(1);
 
   public AdmissionOptions {
     if (ratePerSecond < 1 || burst < 1 || maxInFlight < 1) {
@@ -38,11 +47,22 @@ public record AdmissionOptions(int ratePerSecond, int burst, int maxInFlight, Du
       throw new IllegalArgumentException(
           "the longest admission hint must be at least 1s, was " + maxHint);
     }
+    if (registryWindow.isNegative() || registryWindow.compareTo(MAX_REGISTRY_WINDOW) > 0) {
+      throw new IllegalArgumentException(
+          "the registry window must be from 0 to "
+              + MAX_REGISTRY_WINDOW
+              + ", was "
+              + registryWindow);
+    }
   }
 
   public static AdmissionOptions defaults() {
     return new AdmissionOptions(
-        DEFAULT_RATE_PER_SECOND, DEFAULT_BURST, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_HINT);
+        DEFAULT_RATE_PER_SECOND,
+        DEFAULT_BURST,
+        DEFAULT_MAX_IN_FLIGHT,
+        DEFAULT_MAX_HINT,
+        DEFAULT_REGISTRY_WINDOW);
   }
 
   public static AdmissionOptions fromEnv(Env env) {
@@ -54,6 +74,11 @@ public record AdmissionOptions(int ratePerSecond, int burst, int maxInFlight, Du
             "MESH_ADMISSION_MAX_HINT",
             DEFAULT_MAX_HINT,
             Duration.ofSeconds(1),
-            Duration.ofHours(1)));
+            Duration.ofHours(1)),
+        env.duration(
+            "MESH_ADMISSION_REGISTRY_WINDOW",
+            DEFAULT_REGISTRY_WINDOW,
+            Duration.ZERO,
+            MAX_REGISTRY_WINDOW));
   }
 }

@@ -12,6 +12,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,6 +39,7 @@ public final class EdgeNode {
   private final Admission admission;
   private final ChannelSubscribers.Factory channelSubscribers;
   private final RegistryClient registry;
+  private final Duration registryWindow;
   private final ChannelLog log;
   private final VerifiedTokenCache verifiedTokens;
   private final List<Edge> loops = new CopyOnWriteArrayList<>();
@@ -64,6 +66,7 @@ public final class EdgeNode {
     this.admission = new Admission(admissionOptions);
     this.channelSubscribers = channelSubscribers;
     this.registry = new RegistryClient(node, context, metrics.registerBatch::record);
+    this.registryWindow = admissionOptions.registryWindow();
     this.log = log;
     // As many tokens as the node may hold connections: every page of a full node can come back
     // without its token verified again.
@@ -97,6 +100,11 @@ public final class EdgeNode {
 
   public Admission admission() {
     return admission;
+  }
+
+  /** How long each loop gathers the registry writes of the connections it admits. */
+  public Duration registryWindow() {
+    return registryWindow;
   }
 
   /** Makes each loop's subscribers per channel (one clustered consumer per channel per node). */

@@ -17,6 +17,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -28,12 +29,15 @@ import java.util.function.IntConsumer;
 /**
  * Registry operations as futures completed on the caller's context; nothing here blocks.
  *
- * <p>Registrations asked for in the same turn of the event loop (connections admitted together: a
- * reconnect storm, a deploy) go to Hazelcast together: one {@link RegisterConnections} per
- * partition owner over those users' keys, at most {@link #MAX_BATCH} registrations a call, instead
- * of one call each. Each user's registrations are applied in the order asked, atomically on the
- * user's key, by the rule of {@link RegisterConnection}: one registered connection per page holds
- * exactly as before. A registration alone in its turn goes as before, one {@code submitToKey}.
+ * <p>Registrations asked for within one window (by default the same turn of the event loop; an edge
+ * loop waits a few milliseconds, {@code MESH_ADMISSION_REGISTRY_WINDOW}) go to Hazelcast together:
+ * one {@link RegisterConnections} per partition owner over those users' keys, at most {@link
+ * #MAX_BATCH} registrations a call, instead of one call each. A call costs the caller's loop and
+ * Hazelcast's I/O threads a wake-up, a write and a read whatever it carries, so connections
+ * arriving a few milliseconds apart are cheaper together. Each user's registrations are applied in
+ * the order asked, atomically on the user's key, by the rule of {@link RegisterConnection}: one
+ * registered connection per page holds exactly as before. A registration alone in its window goes
+ * as before, one {@code submitToKey}.
  */
 public final class RegistryClient {
 
@@ -50,18 +54,32 @@ public final class RegistryClient {
   private final Context context;
   private final MeshNode node;
   private final IntConsumer batchSizes;
+  private final long windowMillis;
   private List<Pending> pending = new ArrayList<>();
+  private long windowTimer = -1;
 
   public RegistryClient(MeshNode node, Context context) {
     this(node, context, size -> {});
   }
 
-  /** {@code batchSizes} hears the number of registrations of every Hazelcast call. */
+  /**
+   * {@code batchSizes} hears the number of registrations of every Hazelcast call. Registrations
+   * leave at the end of the turn they were asked in.
+   */
   public RegistryClient(MeshNode node, Context context, IntConsumer batchSizes) {
+    this(node, context, batchSizes, Duration.ZERO);
+  }
+
+  /**
+   * As {@link #RegistryClient(MeshNode, Context, IntConsumer)}, registrations gathered for {@code
+   * window} after the first of them (zero: until the end of its turn).
+   */
+  public RegistryClient(MeshNode node, Context context, IntConsumer batchSizes, Duration window) {
     this.node = node;
     this.users = Registry.users(node.hazelcast());
     this.context = context;
     this.batchSizes = batchSizes;
+    this.windowMillis = window.toMillis();
   }
 
   public Future<RegisterConnection.Result> register(
@@ -81,19 +99,35 @@ public final class RegistryClient {
   }
 
   /**
-   * Collects the registrations of this turn of the event loop; they leave at its end, or at once
-   * when many.
+   * Collects the registrations of this window; they leave at its end, or at once when {@link
+   * #MAX_BATCH} are waiting.
    */
   private void enqueue(Pending registration) {
     pending.add(registration);
     if (pending.size() >= MAX_BATCH) {
       flush();
     } else if (pending.size() == 1) {
-      context.runOnContext(v -> flush());
+      if (windowMillis > 0) {
+        windowTimer = context.owner().setTimer(windowMillis, id -> windowEnded(id));
+      } else {
+        context.runOnContext(v -> flush());
+      }
+    }
+  }
+
+  private void windowEnded(long timer) {
+    // A full batch left early and a later registration opened a new window: this timer's batch
+    // is gone, and the new window has its own timer.
+    if (timer == windowTimer) {
+      flush();
     }
   }
 
   private void flush() {
+    if (windowTimer >= 0) {
+      context.owner().cancelTimer(windowTimer);
+      windowTimer = -1;
+    }
     if (pending.isEmpty()) {
       return;
     }

@@ -16,7 +16,10 @@ class AdmissionTest {
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
 
   private Admission gate(int rate, int burst, int inFlight, Duration maxHint) {
-    return new Admission(new AdmissionOptions(rate, burst, inFlight, maxHint), now::get);
+    return new Admission(
+        new AdmissionOptions(
+            rate, burst, inFlight, maxHint, AdmissionOptions.DEFAULT_REGISTRY_WINDOW),
+        now::get);
   }
 
   private void advanceMillis(long ms) {

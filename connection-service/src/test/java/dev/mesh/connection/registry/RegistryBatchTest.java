@@ -16,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,5 +129,85 @@ class RegistryBatchTest {
                                   }));
             })
         .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName(
+      "8 registrations asked a millisecond apart, each in its own turn: one call each without a "
+          + "window, shared calls within one, every one accepted")
+  void windowed(VertxTestContext test) {
+    List<Integer> turnCalls = new CopyOnWriteArrayList<>();
+    List<Integer> windowCalls = new CopyOnWriteArrayList<>();
+    nodes
+        .start()
+        .compose(edge -> nodes.startDataMember().map(second -> edge))
+        .compose(
+            edge -> {
+              MeshNode node = edge.running().node();
+              Context turnContext = node.vertx().getOrCreateContext();
+              Context windowContext = node.vertx().getOrCreateContext();
+              RegistryClient byTurn =
+                  new RegistryClient(node, turnContext, turnCalls::add, Duration.ZERO);
+              // Far longer than the 8 ms of asking, however busy the machine.
+              RegistryClient byWindow =
+                  new RegistryClient(node, windowContext, windowCalls::add, Duration.ofSeconds(2));
+              return apart(byTurn, turnContext, "turn")
+                  .compose(
+                      results ->
+                          apart(byWindow, windowContext, "window")
+                              .map(more -> List.of(results, more)))
+                  .map(
+                      both -> {
+                        test.verify(
+                            () -> {
+                              assertThat(both)
+                                  .allSatisfy(
+                                      results ->
+                                          assertThat(results)
+                                              .hasSize(8)
+                                              .allMatch(RegisterConnection.Result::accepted));
+                              assertThat(turnCalls)
+                                  .as("without a window: a registration alone in its turn")
+                                  .hasSize(8)
+                                  .containsOnly(1);
+                              assertThat(windowCalls.stream().mapToInt(Integer::intValue).sum())
+                                  .isEqualTo(8);
+                              assertThat(windowCalls)
+                                  .as("within the window: one call per partition owner (two)")
+                                  .hasSizeLessThanOrEqualTo(2);
+                            });
+                        return null;
+                      });
+            })
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  /**
+   * Eight registrations on {@code context}, each asked in its own turn: the next is asked by a
+   * timer set after the previous one was, so every turn's end comes between two of them.
+   */
+  private static Future<List<RegisterConnection.Result>> apart(
+      RegistryClient registry, Context context, String prefix) {
+    List<Future<RegisterConnection.Result>> results = new CopyOnWriteArrayList<>();
+    Promise<List<RegisterConnection.Result>> all = Promise.promise();
+    context.runOnContext(v -> ask(registry, context, prefix, 0, results, all));
+    return all.future();
+  }
+
+  private static void ask(
+      RegistryClient registry,
+      Context context,
+      String prefix,
+      int n,
+      List<Future<RegisterConnection.Result>> results,
+      Promise<List<RegisterConnection.Result>> all) {
+    results.add(registry.register(attempt(prefix + n, prefix + "-c" + n, "p", 0), 10, false));
+    if (n < 7) {
+      context.owner().setTimer(1, id -> ask(registry, context, prefix, n + 1, results, all));
+    } else {
+      Future.all(List.copyOf(results))
+          .map(f -> f.<RegisterConnection.Result>list())
+          .onComplete(all);
+    }
   }
 }
