@@ -269,18 +269,15 @@ class MembershipTest {
         });
     int removed = await(edge.service().edge().registryRepair().check());
     test.verify(() -> assertThat(removed).as("second check: the ghost").isEqualTo(1));
-    // The check reports what it found; the registry writes it started complete after it.
-    Poll.until(
-        Duration.ofSeconds(10),
-        "the missing entry restored and the ghost removed",
+    // A check ends when the writes it started have landed: the registry is repaired by then.
+    UserConnections restored = users.get("a");
+    test.verify(
         () -> {
-          UserConnections restored = users.get("a");
-          return restored != null
-              && restored.connections().stream()
-                  .map(RegistryEntry::connectionId)
-                  .toList()
-                  .equals(List.of(connectionId))
-              && users.get("g") == null;
+          assertThat(restored).as("the missing entry restored").isNotNull();
+          assertThat(restored.connections())
+              .extracting(RegistryEntry::connectionId)
+              .containsExactly(connectionId);
+          assertThat(users.get("g")).as("the ghost removed").isNull();
         });
     test.completeNow();
   }

@@ -10,6 +10,7 @@ import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Session;
 import io.vertx.core.Future;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -113,7 +114,10 @@ public final class RegistryRepair {
     }
   }
 
-  /** One comparison; completes with the number of differences repaired. */
+  /**
+   * One comparison; completes with the number of differences repaired once the registry has
+   * answered every write it made.
+   */
   public Future<Integer> check() {
     if (running || !edge.node().isQuorate() || edge.draining()) {
       return Future.succeededFuture(0);
@@ -130,6 +134,7 @@ public final class RegistryRepair {
   private Future<Integer> repair(List<RegistryEntry> entries, long startedNanos) {
     Set<String> registered = new HashSet<>();
     Set<String> stillSuspect = new HashSet<>();
+    List<Future<Void>> removals = new ArrayList<>();
     int ghosts = 0;
     for (RegistryEntry entry : entries) {
       registered.add(entry.connectionId());
@@ -146,32 +151,54 @@ public final class RegistryRepair {
               entry.connectionId(),
               entry.identity().userId());
         }
-        edge.registry().unregister(entry.identity().userId(), entry.connectionId());
+        removals.add(
+            edge.registry()
+                .unregister(entry.identity().userId(), entry.connectionId())
+                .<Void>mapEmpty()
+                .otherwiseEmpty());
       }
     }
     suspects = stillSuspect;
     long settled = startedNanos - SETTLE.toNanos();
     int removed = ghosts;
+    // The check ends when the writes it started have landed, so that the next check (a periodic
+    // one right after one that followed a membership change) reads the registry they made and
+    // does not restore the same entry twice.
     return edge.onEachLoop(loop -> repairLoop(loop, registered, settled))
-        .map(
+        .compose(
             perLoop -> {
-              int open = 0;
-              int repaired = removed;
-              for (int[] counts : perLoop) {
-                if (counts != null) {
-                  open += counts[0];
-                  repaired += counts[1];
+              List<Future<int[]>> loops = new ArrayList<>();
+              for (Future<int[]> loop : perLoop) {
+                if (loop != null) {
+                  loops.add(loop);
                 }
               }
-              edge.metrics().consistency(entries.size(), open);
-              return repaired;
+              return Future.join(loops)
+                  .transform(done -> Future.join(removals))
+                  .transform(
+                      done -> {
+                        int open = 0;
+                        int repaired = removed;
+                        for (Future<int[]> loop : loops) {
+                          if (loop.succeeded()) {
+                            open += loop.result()[0];
+                            repaired += loop.result()[1];
+                          }
+                        }
+                        edge.metrics().consistency(entries.size(), open);
+                        return Future.succeededFuture(repaired);
+                      });
             });
   }
 
-  /** On one loop: its open sessions, and those re-registered; {@code {open, repaired}}. */
-  private int[] repairLoop(Loop loop, Set<String> registered, long settled) {
+  /**
+   * On one loop: its open sessions, and those re-registered; {@code {open, repaired}} once the
+   * registry has answered every registration.
+   */
+  private Future<int[]> repairLoop(Loop loop, Set<String> registered, long settled) {
     int open = 0;
     int repaired = 0;
+    List<Future<Void>> restores = new ArrayList<>();
     for (Session session : loop.sessions()) {
       if (!session.isOpen()) {
         continue;
@@ -183,13 +210,15 @@ public final class RegistryRepair {
       // 4504).
       if (!registered.contains(session.id()) && session.registeredNanos() < settled) {
         repaired++;
-        reRegister(loop, session);
+        restores.add(reRegister(loop, session));
       }
     }
-    return new int[] {open, repaired};
+    int[] counts = {open, repaired};
+    return Future.join(restores).transform(done -> Future.succeededFuture(counts));
   }
 
-  private void reRegister(Loop loop, Session session) {
+  /** Completes (never fails) when the registry has answered. */
+  private Future<Void> reRegister(Loop loop, Session session) {
     RegistryEntry entry =
         new RegistryEntry(
             session.identity(), session.transport().kind(), session.openedAt(), session.attempt());
@@ -198,7 +227,7 @@ public final class RegistryRepair {
           "event=registry-entry-restored connection={} user={}", session.id(), session.userId());
     }
     // The limit was checked when the connection opened: a restored entry is never refused for it.
-    loop.registry()
+    return loop.registry()
         .register(entry, Integer.MAX_VALUE, false)
         .onSuccess(
             result -> {
@@ -221,6 +250,8 @@ public final class RegistryRepair {
                     session.id(),
                     e.getMessage());
               }
-            });
+            })
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
   }
 }
