@@ -39,6 +39,13 @@ class RegistryBatchTest {
     nodes.close();
   }
 
+  /** An edge (a lite member) whose registry lives on two data members: two partition owners. */
+  private Future<MeshNode> edgeBesideTwoDataMembers() {
+    return nodes
+        .start()
+        .compose(edge -> nodes.startDataMember().map(second -> edge.running().node()));
+  }
+
   private static RegistryEntry attempt(String user, String connectionId, String page, long millis) {
     return new RegistryEntry(
         new ConnectionIdentity(user, "s", "t", page, connectionId, "node-x"),
@@ -52,12 +59,9 @@ class RegistryBatchTest {
           + "one entry per page, each registration its own answer")
   void batched(VertxTestContext test) {
     List<Integer> batchSizes = new CopyOnWriteArrayList<>();
-    nodes
-        .start()
-        .compose(edge -> nodes.startDataMember().map(second -> edge))
+    edgeBesideTwoDataMembers()
         .compose(
-            edge -> {
-              MeshNode node = edge.running().node();
+            node -> {
               Context context = node.vertx().getOrCreateContext();
               RegistryClient registry = new RegistryClient(node, context, batchSizes::add);
               Promise<List<RegisterConnection.Result>> all = Promise.promise();
@@ -138,12 +142,9 @@ class RegistryBatchTest {
   void windowed(VertxTestContext test) {
     List<Integer> turnCalls = new CopyOnWriteArrayList<>();
     List<Integer> windowCalls = new CopyOnWriteArrayList<>();
-    nodes
-        .start()
-        .compose(edge -> nodes.startDataMember().map(second -> edge))
+    edgeBesideTwoDataMembers()
         .compose(
-            edge -> {
-              MeshNode node = edge.running().node();
+            node -> {
               Context turnContext = node.vertx().getOrCreateContext();
               Context windowContext = node.vertx().getOrCreateContext();
               RegistryClient byTurn =
