@@ -1,10 +1,57 @@
 package dev.mesh.common.bus;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.mesh.common.auth.AuthorizeDecision;
+import dev.mesh.common.auth.AuthorizeRequest;
+import dev.mesh.common.connection.ChannelList;
+import dev.mesh.common.connection.ChannelsQuery;
+import dev.mesh.common.connection.ConnectionList;
+import dev.mesh.common.connection.ConnectionQuery;
+import dev.mesh.common.connection.KickRequest;
+import dev.mesh.common.connection.KickResult;
+import dev.mesh.common.connection.NodeStats;
+import dev.mesh.common.connection.UnsubscribeRequest;
+import dev.mesh.common.connection.UnsubscribeResult;
+import dev.mesh.common.events.ConnectionClosed;
+import dev.mesh.common.events.ConnectionOpened;
+import dev.mesh.common.events.Transport;
+import dev.mesh.common.identity.ConnectionIdentity;
+import dev.mesh.common.presence.ChannelMembers;
+import dev.mesh.common.presence.ChannelMembership;
+import dev.mesh.common.presence.ChannelQuery;
+import dev.mesh.common.presence.MembershipAction;
+import dev.mesh.common.presence.PresenceChanged;
+import dev.mesh.common.presence.PresenceCounts;
+import dev.mesh.common.presence.PresenceCountsQuery;
+import dev.mesh.common.presence.PresenceQuery;
+import dev.mesh.common.presence.PresenceStatuses;
+import dev.mesh.common.presence.UserPresence;
+import dev.mesh.common.protocol.Envelope;
+import dev.mesh.common.replay.AckRequest;
+import dev.mesh.common.replay.AckResult;
+import dev.mesh.common.replay.HistoryPage;
+import dev.mesh.common.replay.HistoryRequest;
+import dev.mesh.common.replay.PendingCritical;
+import dev.mesh.common.replay.PendingCriticalRequest;
+import dev.mesh.common.replay.PublishRequest;
+import dev.mesh.common.replay.PublishResult;
+import dev.mesh.common.replay.ResumeAcks;
+import dev.mesh.common.replay.ResumeAcksRequest;
+import dev.mesh.common.routing.CloseConnections;
+import dev.mesh.common.routing.Delivery;
+import dev.mesh.common.routing.ForwardedFrame;
+import dev.mesh.common.routing.FrameReply;
+import dev.mesh.common.routing.SendResult;
+import dev.mesh.common.routing.SendToUser;
+import dev.mesh.common.status.ServiceStatus;
+import dev.mesh.common.status.StatusQuery;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageCodec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -53,6 +100,96 @@ public final class MeshCodec implements MessageCodec<MeshMessage, MeshMessage> {
         json = encoded;
       }
       return encoded;
+    }
+  }
+
+  /**
+   * Every message type of this module (where all of Mesh's message types live), each built ahead of
+   * use by {@link #warmUp()}. MeshCodecTest checks that none is missing.
+   */
+  static final List<Class<? extends MeshMessage>> TYPES_TO_WARM =
+      List.of(
+          AuthorizeDecision.class,
+          AuthorizeRequest.class,
+          ChannelList.class,
+          ChannelMembers.class,
+          ChannelMembership.class,
+          ChannelQuery.class,
+          ChannelsQuery.class,
+          ConnectionList.class,
+          ConnectionQuery.class,
+          KickRequest.class,
+          KickResult.class,
+          NodeStats.class,
+          UnsubscribeRequest.class,
+          UnsubscribeResult.class,
+          ConnectionClosed.class,
+          ConnectionOpened.class,
+          PresenceChanged.class,
+          PresenceCounts.class,
+          PresenceCountsQuery.class,
+          PresenceQuery.class,
+          PresenceStatuses.class,
+          UserPresence.class,
+          Envelope.class,
+          AckRequest.class,
+          AckResult.class,
+          HistoryPage.class,
+          HistoryRequest.class,
+          PendingCritical.class,
+          PendingCriticalRequest.class,
+          PublishRequest.class,
+          PublishResult.class,
+          ResumeAcks.class,
+          ResumeAcksRequest.class,
+          CloseConnections.class,
+          Delivery.class,
+          ForwardedFrame.class,
+          FrameReply.class,
+          SendResult.class,
+          SendToUser.class,
+          ServiceStatus.class,
+          StatusQuery.class);
+
+  /**
+   * Builds, before the node sends or receives anything, what the first message of each type would
+   * otherwise build on an event loop: the {@link Json} mapper (Jackson's classes are loaded then),
+   * the serializer and deserializer of every message type, and the value serializers one message
+   * round trip loads. Without it a node's first message to another node, encoded as the event-bus
+   * connection opens, did all this work on that loop while every message queued on the connection
+   * waited: on a cold process with every core busy the loop was blocked for 1.3 s and more, and a
+   * new connection node's first presence joins were answered after 1.7 to 3.6 s (5 s is the reply
+   * deadline; a connection node's own presence deadline is 2 s). Runs once per process (later calls
+   * find everything cached) and never throws: a type that cannot be built here fails the same way
+   * when used.
+   */
+  public static void warmUp() {
+    for (Class<? extends MeshMessage> type : TYPES_TO_WARM) {
+      try {
+        Json.MAPPER.canSerialize(type);
+        Json.MAPPER.canDeserialize(Json.MAPPER.constructType(type));
+      } catch (RuntimeException e) {
+        // Reported when the type is first used.
+      }
+    }
+    try {
+      MeshCodec codec = new MeshCodec();
+      ConnectionIdentity identity = new ConnectionIdentity("u", "s", "t", "p", "c", "n");
+      for (MeshMessage sample :
+          List.<MeshMessage>of(
+              new ConnectionOpened(identity, Transport.WEBSOCKET, Instant.EPOCH),
+              new ChannelMembership(
+                  "c",
+                  MembershipAction.JOIN,
+                  identity,
+                  JsonNodeFactory.instance.objectNode().put("n", 1),
+                  0))) {
+        Buffer buffer = Buffer.buffer();
+        codec.encodeToWire(buffer, sample);
+        codec.decodeFromWire(0, buffer);
+      }
+    } catch (RuntimeException e) {
+      // As above.
     }
   }
 

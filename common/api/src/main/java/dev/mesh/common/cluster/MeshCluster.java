@@ -88,6 +88,11 @@ public final class MeshCluster {
     Config config = hazelcastConfig(options);
     String nodeId = UUID.randomUUID().toString();
     config.getMemberAttributeConfig().setAttribute(VERTX_NODE_ID_ATTRIBUTE, nodeId);
+    // The codec's JSON machinery is built beside the join, on a thread of its own, and the node is
+    // handed out only once both are done: never on an event loop, in a first message's path.
+    CompletableFuture<Void> codecWarm =
+        CompletableFuture.runAsync(
+            MeshCodec::warmUp, runnable -> new Thread(runnable, "mesh-codec-warm-up").start());
     CompletableFuture<HazelcastInstance> joined =
         CompletableFuture.supplyAsync(
             () -> {
@@ -101,7 +106,7 @@ public final class MeshCluster {
               }
             },
             runnable -> new Thread(runnable, "mesh-cluster-join").start());
-    return Future.fromCompletionStage(joined)
+    return Future.fromCompletionStage(joined.thenCombine(codecWarm, (hazelcast, warm) -> hazelcast))
         .compose(
             hazelcast -> {
               HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast);

@@ -9,7 +9,12 @@ import dev.mesh.common.protocol.Envelope;
 import dev.mesh.common.protocol.Position;
 import dev.mesh.common.replay.PublishRequest;
 import io.vertx.core.buffer.Buffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -141,5 +146,42 @@ class MeshCodecTest {
     assertThatThrownBy(() -> Position.parse("abc")).hasMessageContaining("<epoch>:<seq>");
     assertThatThrownBy(() -> Position.parse("abc:x")).hasMessageContaining("seq must be a number");
     assertThatThrownBy(() -> Position.parse("abc:-1")).hasMessageContaining("seq must be >= 0");
+  }
+
+  @Test
+  @DisplayName("warms every message type of common/api (the list names each one)")
+  void warmsEveryMessageType() throws Exception {
+    Path classes =
+        Path.of(MeshMessage.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    List<Class<?>> found = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(classes)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+        String name =
+            classes.relativize(file).toString().replace('/', '.').replaceAll("\\.class$", "");
+        Class<?> type = Class.forName(name, false, MeshMessage.class.getClassLoader());
+        if (MeshMessage.class.isAssignableFrom(type)
+            && !type.isInterface()
+            && type != MeshCodec.Shared.class
+            && type != Undecodable.class) {
+          found.add(type);
+        }
+      }
+    }
+    assertThat(found).isNotEmpty();
+    assertThat(new ArrayList<Class<?>>(MeshCodec.TYPES_TO_WARM))
+        .containsExactlyInAnyOrderElementsOf(found);
+  }
+
+  @Test
+  @DisplayName("warming up never throws and leaves the codec working")
+  void warmUp() {
+    MeshCodec.warmUp();
+    MeshCodec.warmUp();
+    Envelope envelope =
+        new Envelope(
+            "room:1", "e1", 1, "m-1", Instant.EPOCH, JsonNodeFactory.instance.objectNode(), false);
+    Buffer buffer = Buffer.buffer();
+    codec.encodeToWire(buffer, envelope);
+    assertThat(codec.decodeFromWire(0, buffer)).isEqualTo(envelope);
   }
 }
