@@ -147,6 +147,8 @@ final class EdgeLoopVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    // Registrations waiting in the window go now: they meet the drain and are refused with a hint.
+    edge.registry().stopGathering();
     sweeper.stop(vertx);
     watcher.stop();
     authenticator.stop();

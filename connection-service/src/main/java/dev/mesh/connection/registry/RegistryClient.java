@@ -54,7 +54,7 @@ public final class RegistryClient {
   private final Context context;
   private final MeshNode node;
   private final IntConsumer batchSizes;
-  private final long windowMillis;
+  private long windowMillis;
   private List<Pending> pending = new ArrayList<>();
   private long windowTimer = -1;
 
@@ -113,6 +113,16 @@ public final class RegistryClient {
         context.runOnContext(v -> flush());
       }
     }
+  }
+
+  /**
+   * Sends what is waiting at once and, from now on, each turn's registrations at the end of its
+   * turn. Called on this client's context when its loop stops: a timer of a deployment is cancelled
+   * when the deployment goes, and the registrations waiting for it would never be sent or answered.
+   */
+  public void stopGathering() {
+    windowMillis = 0;
+    flush();
   }
 
   private void windowEnded(long timer) {

@@ -174,10 +174,24 @@ class AdmissionTest {
         .isEqualTo(defaults);
     dev.mesh.common.config.Env bad =
         dev.mesh.common.config.Env.of(
-            java.util.Map.of("MESH_ADMISSION_RATE", "0", "MESH_ADMISSION_MAX_HINT", "10ms"));
+            java.util.Map.of(
+                "MESH_ADMISSION_RATE",
+                "0",
+                "MESH_ADMISSION_MAX_HINT",
+                "10ms",
+                "MESH_ADMISSION_REGISTRY_WINDOW",
+                "2s"));
     AdmissionOptions.fromEnv(bad);
     org.assertj.core.api.Assertions.assertThatThrownBy(bad::validate)
         .hasMessageContaining("MESH_ADMISSION_RATE")
-        .hasMessageContaining("MESH_ADMISSION_MAX_HINT");
+        .hasMessageContaining("MESH_ADMISSION_MAX_HINT")
+        .hasMessageContaining("MESH_ADMISSION_REGISTRY_WINDOW");
+    assertThat(
+            AdmissionOptions.fromEnv(
+                    dev.mesh.common.config.Env.of(
+                        java.util.Map.of("MESH_ADMISSION_REGISTRY_WINDOW", "0ms")))
+                .registryWindow())
+        .as("0 sends each turn's registrations at its end")
+        .isZero();
   }
 }

@@ -183,6 +183,61 @@ class RegistryBatchTest {
         .onComplete(test.succeedingThenComplete());
   }
 
+  @Test
+  @DisplayName(
+      "17 registrations in one window: 16 leave at once, the 17th waits in a new window until the "
+          + "loop stops gathering, and every one is answered")
+  void fullBatchLeavesEarly(VertxTestContext test) {
+    List<Integer> calls = new CopyOnWriteArrayList<>();
+    edgeBesideTwoDataMembers()
+        .compose(
+            node -> {
+              Context context = node.vertx().getOrCreateContext();
+              // A window no test waits out: only a full batch, or the stop, sends anything.
+              RegistryClient registry =
+                  new RegistryClient(node, context, calls::add, Duration.ofMinutes(1));
+              Promise<List<RegisterConnection.Result>> answered = Promise.promise();
+              context.runOnContext(
+                  v -> {
+                    List<Future<RegisterConnection.Result>> full = new ArrayList<>();
+                    for (int i = 0; i < RegistryClient.MAX_BATCH; i++) {
+                      full.add(registry.register(attempt("f" + i, "f-c" + i, "p", 0), 10, false));
+                    }
+                    Future<RegisterConnection.Result> last =
+                        registry.register(attempt("last", "last-c", "p", 0), 10, false);
+                    Future.all(full)
+                        .onComplete(
+                            done -> {
+                              test.verify(
+                                  () ->
+                                      assertThat(calls.stream().mapToInt(Integer::intValue).sum())
+                                          .as("the full batch left, the 17th still waits")
+                                          .isEqualTo(RegistryClient.MAX_BATCH));
+                              registry.stopGathering();
+                              List<Future<RegisterConnection.Result>> all = new ArrayList<>(full);
+                              all.add(last);
+                              Future.all(all)
+                                  .map(f -> f.<RegisterConnection.Result>list())
+                                  .onComplete(answered);
+                            });
+                  });
+              return answered.future();
+            })
+        .onComplete(
+            test.succeeding(
+                results -> {
+                  test.verify(
+                      () -> {
+                        assertThat(results)
+                            .hasSize(RegistryClient.MAX_BATCH + 1)
+                            .allMatch(RegisterConnection.Result::accepted);
+                        assertThat(calls.stream().mapToInt(Integer::intValue).sum())
+                            .isEqualTo(RegistryClient.MAX_BATCH + 1);
+                      });
+                  test.completeNow();
+                }));
+  }
+
   /**
    * Eight registrations on {@code context}, each asked in its own turn: the next is asked by a
    * timer set after the previous one was, so every turn's end comes between two of them.
