@@ -9,12 +9,15 @@ import dev.mesh.connection.ops.ConnectionMetrics;
 import dev.mesh.connection.session.Disconnect;
 import dev.mesh.connection.session.Session;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,7 +87,9 @@ public final class RegistryRepair {
   private final long periodMillis;
   private MeshNode.Registration membership;
   private long timer = -1;
-  private boolean running;
+
+  /** Set while a check runs, until its writes land; a check may end on another loop's thread. */
+  private final AtomicBoolean running = new AtomicBoolean();
 
   /**
    * Entries the last check found without a socket: removed if this check finds them again. Read and
@@ -116,19 +121,18 @@ public final class RegistryRepair {
 
   /**
    * One comparison; completes with the number of differences repaired once the registry has
-   * answered every write it made.
+   * answered every write it made (or {@link #SETTLE} after the comparison, if some are slower).
    */
   public Future<Integer> check() {
-    if (running || !edge.node().isQuorate() || edge.draining()) {
+    if (!edge.node().isQuorate() || edge.draining() || !running.compareAndSet(false, true)) {
       return Future.succeededFuture(0);
     }
-    running = true;
     long startedNanos = System.nanoTime();
     return edge.registry()
         .ownEntries()
         .compose(entries -> repair(entries, startedNanos))
         .onFailure(e -> LOG.debug("event=registry-check-failed cause=\"{}\"", e.getMessage()))
-        .onComplete(done -> running = false);
+        .onComplete(done -> running.set(false));
   }
 
   private Future<Integer> repair(List<RegistryEntry> entries, long startedNanos) {
@@ -167,35 +171,46 @@ public final class RegistryRepair {
     return edge.onEachLoop(loop -> repairLoop(loop, registered, settled))
         .compose(
             perLoop -> {
-              List<Future<int[]>> loops = new ArrayList<>();
-              for (Future<int[]> loop : perLoop) {
+              int open = 0;
+              int repaired = removed;
+              List<Future<Void>> writes = new ArrayList<>(removals);
+              for (LoopRepair loop : perLoop) {
                 if (loop != null) {
-                  loops.add(loop);
+                  open += loop.open();
+                  repaired += loop.restored();
+                  writes.add(loop.written());
                 }
               }
-              return Future.join(loops)
-                  .transform(done -> Future.join(removals))
-                  .transform(
-                      done -> {
-                        int open = 0;
-                        int repaired = removed;
-                        for (Future<int[]> loop : loops) {
-                          if (loop.succeeded()) {
-                            open += loop.result()[0];
-                            repaired += loop.result()[1];
-                          }
-                        }
-                        edge.metrics().consistency(entries.size(), open);
-                        return Future.succeededFuture(repaired);
-                      });
+              edge.metrics().consistency(entries.size(), open);
+              return landed(writes).map(repaired);
             });
   }
 
   /**
-   * On one loop: its open sessions, and those re-registered; {@code {open, repaired}} once the
-   * registry has answered every registration.
+   * Completes when every write has been answered, or after {@link #SETTLE}: a write held up (a
+   * member lost in the middle of the call) must not stop the checks that follow.
    */
-  private Future<int[]> repairLoop(Loop loop, Set<String> registered, long settled) {
+  private Future<Void> landed(List<Future<Void>> writes) {
+    if (writes.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> landed = Promise.promise();
+    Vertx vertx = edge.node().vertx();
+    long guard = vertx.setTimer(SETTLE.toMillis(), t -> landed.tryComplete());
+    Future.join(writes)
+        .onComplete(
+            done -> {
+              vertx.cancelTimer(guard);
+              landed.tryComplete();
+            });
+    return landed.future();
+  }
+
+  /** What one loop found: its open sessions, those it re-registered, and their registrations. */
+  private record LoopRepair(int open, int restored, Future<Void> written) {}
+
+  /** On one loop: its open sessions, and those re-registered. */
+  private LoopRepair repairLoop(Loop loop, Set<String> registered, long settled) {
     int open = 0;
     int repaired = 0;
     List<Future<Void>> restores = new ArrayList<>();
@@ -213,8 +228,7 @@ public final class RegistryRepair {
         restores.add(reRegister(loop, session));
       }
     }
-    int[] counts = {open, repaired};
-    return Future.join(restores).transform(done -> Future.succeededFuture(counts));
+    return new LoopRepair(open, repaired, Future.join(restores).mapEmpty());
   }
 
   /** Completes (never fails) when the registry has answered. */
@@ -240,6 +254,9 @@ public final class RegistryRepair {
                 loop.events()
                     .reannounced(
                         session.identity(), session.transport().kind(), session.openedAt());
+              } else if (result.accepted()) {
+                // Closed while being restored: its own removal may have landed first.
+                loop.registry().unregister(session.userId(), session.id());
               }
             })
         .onFailure(
