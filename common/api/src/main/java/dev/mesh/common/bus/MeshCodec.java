@@ -168,7 +168,7 @@ public final class MeshCodec implements MessageCodec<MeshMessage, MeshMessage> {
       try {
         Json.MAPPER.canSerialize(type);
         Json.MAPPER.canDeserialize(Json.MAPPER.constructType(type));
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) {
         // Reported when the type is first used.
       }
     }
@@ -188,7 +188,7 @@ public final class MeshCodec implements MessageCodec<MeshMessage, MeshMessage> {
         codec.encodeToWire(buffer, sample);
         codec.decodeFromWire(0, buffer);
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       // As above.
     }
   }

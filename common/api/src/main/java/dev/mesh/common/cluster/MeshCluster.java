@@ -106,7 +106,9 @@ public final class MeshCluster {
               }
             },
             runnable -> new Thread(runnable, "mesh-cluster-join").start());
-    return Future.fromCompletionStage(joined.thenCombine(codecWarm, (hazelcast, warm) -> hazelcast))
+    // A warm-up that fails (it should not) only loses its head start: the start never fails for it.
+    CompletableFuture<Void> warmed = codecWarm.handle((done, failure) -> null);
+    return Future.fromCompletionStage(joined.thenCombine(warmed, (hazelcast, warm) -> hazelcast))
         .compose(
             hazelcast -> {
               HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast);

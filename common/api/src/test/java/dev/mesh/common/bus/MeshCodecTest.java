@@ -171,17 +171,4 @@ class MeshCodecTest {
     assertThat(new ArrayList<Class<?>>(MeshCodec.TYPES_TO_WARM))
         .containsExactlyInAnyOrderElementsOf(found);
   }
-
-  @Test
-  @DisplayName("warming up never throws and leaves the codec working")
-  void warmUp() {
-    MeshCodec.warmUp();
-    MeshCodec.warmUp();
-    Envelope envelope =
-        new Envelope(
-            "room:1", "e1", 1, "m-1", Instant.EPOCH, JsonNodeFactory.instance.objectNode(), false);
-    Buffer buffer = Buffer.buffer();
-    codec.encodeToWire(buffer, envelope);
-    assertThat(codec.decodeFromWire(0, buffer)).isEqualTo(envelope);
-  }
 }
