@@ -1,59 +1,23 @@
 package dev.mesh.common.bus;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.mesh.common.auth.AuthorizeDecision;
-import dev.mesh.common.auth.AuthorizeRequest;
-import dev.mesh.common.connection.ChannelList;
-import dev.mesh.common.connection.ChannelsQuery;
-import dev.mesh.common.connection.ConnectionList;
-import dev.mesh.common.connection.ConnectionQuery;
-import dev.mesh.common.connection.KickRequest;
-import dev.mesh.common.connection.KickResult;
-import dev.mesh.common.connection.NodeStats;
-import dev.mesh.common.connection.UnsubscribeRequest;
-import dev.mesh.common.connection.UnsubscribeResult;
-import dev.mesh.common.events.ConnectionClosed;
-import dev.mesh.common.events.ConnectionOpened;
-import dev.mesh.common.events.Transport;
-import dev.mesh.common.identity.ConnectionIdentity;
-import dev.mesh.common.presence.ChannelMembers;
-import dev.mesh.common.presence.ChannelMembership;
-import dev.mesh.common.presence.ChannelQuery;
-import dev.mesh.common.presence.MembershipAction;
-import dev.mesh.common.presence.PresenceChanged;
-import dev.mesh.common.presence.PresenceCounts;
-import dev.mesh.common.presence.PresenceCountsQuery;
-import dev.mesh.common.presence.PresenceQuery;
-import dev.mesh.common.presence.PresenceStatuses;
-import dev.mesh.common.presence.UserPresence;
-import dev.mesh.common.protocol.Envelope;
-import dev.mesh.common.replay.AckRequest;
-import dev.mesh.common.replay.AckResult;
-import dev.mesh.common.replay.HistoryPage;
-import dev.mesh.common.replay.HistoryRequest;
-import dev.mesh.common.replay.PendingCritical;
-import dev.mesh.common.replay.PendingCriticalRequest;
-import dev.mesh.common.replay.PublishRequest;
-import dev.mesh.common.replay.PublishResult;
-import dev.mesh.common.replay.ResumeAcks;
-import dev.mesh.common.replay.ResumeAcksRequest;
-import dev.mesh.common.routing.CloseConnections;
-import dev.mesh.common.routing.Delivery;
-import dev.mesh.common.routing.ForwardedFrame;
-import dev.mesh.common.routing.FrameReply;
-import dev.mesh.common.routing.SendResult;
-import dev.mesh.common.routing.SendToUser;
-import dev.mesh.common.status.ServiceStatus;
-import dev.mesh.common.status.StatusQuery;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageCodec;
+import java.io.File;
 import java.io.IOException;
+import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
 
 /**
  * The one codec of Mesh: carries any {@link MeshMessage} record as its class name plus its JSON
@@ -104,67 +68,64 @@ public final class MeshCodec implements MessageCodec<MeshMessage, MeshMessage> {
   }
 
   /**
-   * Every message type of this module (where all of Mesh's message types live), each built ahead of
-   * use by {@link #warmUp()}. MeshCodecTest checks that none is missing.
+   * Mesh's message types: the concrete {@link MeshMessage} classes of Mesh's shared code (where all
+   * of them live), found in the jar or directory this class was loaded from. Found by their names,
+   * not named here: this package does not depend on the packages of the messages it carries. Empty
+   * when they cannot be listed (a class loader without files): the warm-up then builds less.
    */
-  static final List<Class<? extends MeshMessage>> TYPES_TO_WARM =
-      List.of(
-          AuthorizeDecision.class,
-          AuthorizeRequest.class,
-          ChannelList.class,
-          ChannelMembers.class,
-          ChannelMembership.class,
-          ChannelQuery.class,
-          ChannelsQuery.class,
-          ConnectionList.class,
-          ConnectionQuery.class,
-          KickRequest.class,
-          KickResult.class,
-          NodeStats.class,
-          UnsubscribeRequest.class,
-          UnsubscribeResult.class,
-          ConnectionClosed.class,
-          ConnectionOpened.class,
-          PresenceChanged.class,
-          PresenceCounts.class,
-          PresenceCountsQuery.class,
-          PresenceQuery.class,
-          PresenceStatuses.class,
-          UserPresence.class,
-          Envelope.class,
-          AckRequest.class,
-          AckResult.class,
-          HistoryPage.class,
-          HistoryRequest.class,
-          PendingCritical.class,
-          PendingCriticalRequest.class,
-          PublishRequest.class,
-          PublishResult.class,
-          ResumeAcks.class,
-          ResumeAcksRequest.class,
-          CloseConnections.class,
-          Delivery.class,
-          ForwardedFrame.class,
-          FrameReply.class,
-          SendResult.class,
-          SendToUser.class,
-          ServiceStatus.class,
-          StatusQuery.class);
+  static List<Class<? extends MeshMessage>> messageTypes() {
+    List<Class<? extends MeshMessage>> types = new ArrayList<>();
+    try {
+      Path source =
+          Path.of(MeshMessage.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      List<String> names = new ArrayList<>();
+      if (Files.isDirectory(source)) {
+        try (Stream<Path> files = Files.walk(source)) {
+          files
+              .map(file -> source.relativize(file).toString().replace(File.separatorChar, '/'))
+              .forEach(names::add);
+        }
+      } else {
+        try (JarFile jar = new JarFile(source.toFile())) {
+          jar.stream().map(JarEntry::getName).forEach(names::add);
+        }
+      }
+      for (String name : names) {
+        if (!name.startsWith("dev/mesh/common/") || !name.endsWith(".class")) {
+          continue;
+        }
+        Class<?> type =
+            Class.forName(
+                name.substring(0, name.length() - ".class".length()).replace('/', '.'),
+                false,
+                MeshMessage.class.getClassLoader());
+        if (MeshMessage.class.isAssignableFrom(type)
+            && !type.isInterface()
+            && !Modifier.isAbstract(type.getModifiers())
+            && type != Shared.class
+            && type != Undecodable.class) {
+          types.add(type.asSubclass(MeshMessage.class));
+        }
+      }
+    } catch (Exception | LinkageError e) {
+      // Nothing more is built ahead; every type is still built when first used.
+    }
+    return types;
+  }
 
   /**
    * Builds, before the node sends or receives anything, what the first message of each type would
    * otherwise build on an event loop: the {@link Json} mapper (Jackson's classes are loaded then),
-   * the serializer and deserializer of every message type, and the value serializers one message
-   * round trip loads. Without it a node's first message to another node, encoded as the event-bus
+   * the serializer and deserializer of every message type ({@link #messageTypes()}), and the wire
+   * form's own path. Without it a node's first message to another node, encoded as the event-bus
    * connection opens, did all this work on that loop while every message queued on the connection
    * waited: on a cold process with every core busy the loop was blocked for 1.3 s and more, and a
    * new connection node's first presence joins were answered after 1.7 to 3.6 s (5 s is the reply
-   * deadline; a connection node's own presence deadline is 2 s). Runs once per process (later calls
-   * find everything cached) and never throws: a type that cannot be built here fails the same way
-   * when used.
+   * deadline; a connection node's own presence deadline is 2 s). Later calls find everything
+   * cached. Never throws: a type that cannot be built here fails the same way when used.
    */
   public static void warmUp() {
-    for (Class<? extends MeshMessage> type : TYPES_TO_WARM) {
+    for (Class<? extends MeshMessage> type : messageTypes()) {
       try {
         Json.MAPPER.canSerialize(type);
         Json.MAPPER.canDeserialize(Json.MAPPER.constructType(type));
@@ -173,22 +134,16 @@ public final class MeshCodec implements MessageCodec<MeshMessage, MeshMessage> {
       }
     }
     try {
+      // The values most messages carry (times, JSON payloads), through the wire form and back.
+      Json.MAPPER.readTree(
+          Json.MAPPER.writeValueAsBytes(
+              Map.of(
+                  "at", Instant.EPOCH, "data", JsonNodeFactory.instance.objectNode().put("n", 1))));
       MeshCodec codec = new MeshCodec();
-      ConnectionIdentity identity = new ConnectionIdentity("u", "s", "t", "p", "c", "n");
-      for (MeshMessage sample :
-          List.<MeshMessage>of(
-              new ConnectionOpened(identity, Transport.WEBSOCKET, Instant.EPOCH),
-              new ChannelMembership(
-                  "c",
-                  MembershipAction.JOIN,
-                  identity,
-                  JsonNodeFactory.instance.objectNode().put("n", 1),
-                  0))) {
-        Buffer buffer = Buffer.buffer();
-        codec.encodeToWire(buffer, sample);
-        codec.decodeFromWire(0, buffer);
-      }
-    } catch (RuntimeException | LinkageError e) {
+      Buffer buffer = Buffer.buffer();
+      codec.encodeToWire(buffer, new Undecodable("warm-up"));
+      codec.decodeFromWire(0, buffer);
+    } catch (IOException | RuntimeException | LinkageError e) {
       // As above.
     }
   }
