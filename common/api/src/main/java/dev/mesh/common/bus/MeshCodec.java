@@ -94,11 +94,18 @@ public final class MeshCodec implements MessageCodec<MeshMessage, MeshMessage> {
         if (!name.startsWith("dev/mesh/common/") || !name.endsWith(".class")) {
           continue;
         }
-        Class<?> type =
-            Class.forName(
-                name.substring(0, name.length() - ".class".length()).replace('/', '.'),
-                false,
-                MeshMessage.class.getClassLoader());
+        Class<?> type;
+        try {
+          type =
+              Class.forName(
+                  name.substring(0, name.length() - ".class".length()).replace('/', '.'),
+                  false,
+                  MeshMessage.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+          // One class that cannot be loaded (a missing optional dependency) does not stop the
+          // rest from being found.
+          continue;
+        }
         if (MeshMessage.class.isAssignableFrom(type)
             && !type.isInterface()
             && !Modifier.isAbstract(type.getModifiers())
@@ -108,7 +115,8 @@ public final class MeshCodec implements MessageCodec<MeshMessage, MeshMessage> {
         }
       }
     } catch (Exception | LinkageError e) {
-      // Nothing more is built ahead; every type is still built when first used.
+      // The classes could not be listed: nothing more is built ahead, every type is still built
+      // when first used.
     }
     return types;
   }
