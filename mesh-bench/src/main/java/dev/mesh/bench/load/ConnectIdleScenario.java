@@ -4,6 +4,7 @@ import dev.mesh.bench.load.Headlines.Figure;
 import dev.mesh.bench.process.ProcStats;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -188,7 +189,7 @@ final class ConnectIdleScenario implements Scenario {
    * fourth both have settled. The first wave stays the headline.
    */
   private static JsonObject laterWave(
-      Fleet fleet, Target target, int n, int perSecond, int wave, String previous)
+      Fleet fleet, Target target, int n, int perSecond, int wave, String previous, Path profile)
       throws Exception {
     String group = "wave" + wave;
     fleet.label(target.name() + " wave " + wave);
@@ -198,9 +199,11 @@ final class ConnectIdleScenario implements Scenario {
     double edgeCpu0 = target.edgeCpu();
     double allCpu0 = target.allCpu();
     Map<String, ProcStats.ThreadCpu> byThread0 = target.edgeThreadCpu();
+    target.startProfile(profile);
     long t0 = System.nanoTime();
     int failed = fleet.start(group, 200, perSecond, START_TIMEOUT);
     double seconds = (System.nanoTime() - t0) / 1e9;
+    target.dumpProfile(profile, "connect-" + target.name() + "-wave" + wave);
     int measured = n - failed;
     Map<String, double[]> byKind = ProcStats.byKindBetween(byThread0, target.edgeThreadCpu());
     return new JsonObject()
@@ -358,7 +361,9 @@ final class ConnectIdleScenario implements Scenario {
       JsonArray later = new JsonArray();
       String previous = "idle";
       for (int wave = 2; wave <= ctx.options.waves() + 1; wave++) {
-        later.add(laterWave(fleet, target, n, perSecond, wave, previous));
+        // With --jfr the last wave is recorded too: the warm connect, where the target is judged.
+        Path profile = wave == ctx.options.waves() + 1 ? ctx.jfr() : null;
+        later.add(laterWave(fleet, target, n, perSecond, wave, previous, profile));
         previous = "wave" + wave;
       }
       r.put("secondWave", later.getJsonObject(0));
