@@ -17,6 +17,7 @@ import dev.mesh.connection.http.WebSocketEndpoint;
 import dev.mesh.connection.membership.QuorumGuard;
 import dev.mesh.connection.registry.NodeLossWatcher;
 import dev.mesh.connection.routing.PresenceFeed;
+import dev.mesh.connection.routing.PresenceRouter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -38,6 +39,7 @@ final class EdgeLoopVerticle extends VerticleBase {
   private final ConnectionOptions options;
   private final EdgeNode shared;
   private final Doors nodeDoors;
+  private final PresenceRouter presenceRouter;
   private final int port;
   private final Function<MeshNode, ChannelLog> logFactory;
   private final Consumer<String> rejoin;
@@ -54,12 +56,14 @@ final class EdgeLoopVerticle extends VerticleBase {
       ConnectionOptions options,
       EdgeNode shared,
       Doors nodeDoors,
+      PresenceRouter presenceRouter,
       int port,
       Function<MeshNode, ChannelLog> logFactory,
       Consumer<String> rejoin) {
     this.options = options;
     this.shared = shared;
     this.nodeDoors = nodeDoors;
+    this.presenceRouter = presenceRouter;
     this.port = port;
     this.logFactory = logFactory;
     this.rejoin = rejoin;
@@ -113,7 +117,8 @@ final class EdgeLoopVerticle extends VerticleBase {
             })
         .handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
-    presenceFeed = new PresenceFeed(vertx, edge);
+    presenceFeed = new PresenceFeed(context, edge);
+    presenceRouter.add(presenceFeed);
     sweeper = new HeartbeatSweeper(edge.options(), node, edge.metrics(), edge, rejoin);
     watcher =
         new NodeLossWatcher(
@@ -142,7 +147,7 @@ final class EdgeLoopVerticle extends VerticleBase {
             .createServer(serverOptions, router, webSockets::handshake)
             .listen(port, options.httpHost())
             .onSuccess(s -> server = s);
-    return Future.all(presenceFeed.start(), authenticator.start(), listening);
+    return Future.all(authenticator.start(), listening);
   }
 
   @Override
@@ -157,8 +162,11 @@ final class EdgeLoopVerticle extends VerticleBase {
     return edge.lifecycle()
         .drainAll()
         .eventually(() -> server == null ? Future.succeededFuture() : server.close())
-        .eventually(() -> presenceFeed.stop())
-        .onComplete(done -> shared.removeLoop(edge));
+        .onComplete(
+            done -> {
+              presenceRouter.remove(presenceFeed);
+              shared.removeLoop(edge);
+            });
   }
 
   int actualPort() {

@@ -12,6 +12,7 @@ import dev.mesh.connection.routing.ChannelHub;
 import dev.mesh.connection.routing.ChannelRouter;
 import dev.mesh.connection.routing.IntegrationApi;
 import dev.mesh.connection.routing.NodeInbox;
+import dev.mesh.connection.routing.PresenceRouter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -25,7 +26,8 @@ import java.util.function.Function;
  * The edge node: {@code MESH_EVENT_LOOPS} event loops ({@link EdgeLoopVerticle}, one instance each,
  * sharing the public port: Vert.x spreads the accepted connections over them), each owning its
  * sessions; and what there is one of per node, on this verticle's own context: the node inbox, the
- * integration API and the channel admin (bus addresses of the node, answered from every loop) and
+ * integration API and the channel admin (bus addresses of the node, answered from every loop), the
+ * presence router (presence changes, handed to the loops only for channels the node listens on) and
  * the registry repair. The loops share an {@link EdgeNode}: admission (one rate per node), the
  * session count (one limit per node) and the metrics; and this verticle's channel router (one
  * clustered consumer per channel per node), through the hubs the node makes for each loop. Ready
@@ -45,6 +47,7 @@ public final class EdgeVerticle extends VerticleBase {
   private NodeInbox inbox;
   private IntegrationApi api;
   private ChannelAdmin channelAdmin;
+  private PresenceRouter presence;
   private RegistryRepair repair;
   private String loopsDeployment;
 
@@ -86,6 +89,8 @@ public final class EdgeVerticle extends VerticleBase {
     inbox = new NodeInbox(shared);
     api = new IntegrationApi(shared, router);
     channelAdmin = new ChannelAdmin(shared);
+    presence = new PresenceRouter(node.vertx(), router);
+    PresenceRouter presenceRouter = presence;
     repair = new RegistryRepair(new RepairedEdgeNode(shared), options.registryCheck());
     repair.start();
     // Informative only: a mismatch is logged, and never stops the node.
@@ -94,13 +99,14 @@ public final class EdgeVerticle extends VerticleBase {
     // would give each
     // loop its own port).
     int port = options.httpPort() == 0 ? -1 : options.httpPort();
-    return Future.all(inbox.start(), api.start(), channelAdmin.start())
+    return Future.all(inbox.start(), api.start(), channelAdmin.start(), presence.start())
         .compose(
             v ->
                 vertx.deployVerticle(
                     () -> {
                       EdgeLoopVerticle loop =
-                          new EdgeLoopVerticle(options, shared, doors, port, logFactory, rejoin);
+                          new EdgeLoopVerticle(
+                              options, shared, doors, presenceRouter, port, logFactory, rejoin);
                       loops.add(loop);
                       return loop;
                     },
@@ -119,7 +125,7 @@ public final class EdgeVerticle extends VerticleBase {
             ? Future.succeededFuture()
             : vertx.undeploy(loopsDeployment).recover(e -> Future.succeededFuture());
     return loopsStopped.eventually(
-        () -> Future.join(inbox.stop(), api.stop(), channelAdmin.stop()));
+        () -> Future.join(inbox.stop(), api.stop(), channelAdmin.stop(), presence.stop()));
   }
 
   /** The public port (every loop's server listens on it). */
@@ -135,6 +141,11 @@ public final class EdgeVerticle extends VerticleBase {
   /** The node's channel consumers, one per channel whichever loops subscribe (tests count them). */
   public ChannelRouter router() {
     return router;
+  }
+
+  /** The node's consumer of presence changes (tests count what it decodes). */
+  public PresenceRouter presenceRouter() {
+    return presence;
   }
 
   /** The registry repair of this node (tests run a check on demand). */

@@ -3,6 +3,7 @@ package dev.mesh.connection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mesh.common.testing.TestClusters;
+import dev.mesh.connection.edge.EdgeNode;
 import dev.mesh.connection.support.EdgeNodes;
 import dev.mesh.connection.support.TestClient;
 import dev.mesh.connection.support.Tokens;
@@ -11,6 +12,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -216,6 +221,83 @@ class ChannelPresenceTest {
                                                                                                           });
                                                                                                   return left;
                                                                                                 }))))))))
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName(
+      "on two event loops: diffs reach the subscribers of both, and only channel changes are decoded")
+  void presenceOnTwoLoops(Vertx vertx, VertxTestContext test) {
+    Tokens tokens = new Tokens(vertx);
+    List<TestClient> members = new ArrayList<>();
+    Set<Integer> loops = new HashSet<>();
+    nodes
+        .startPresence()
+        .compose(p -> nodes.startReplay())
+        .compose(r -> nodes.start(o -> o.withEventLoops(2)))
+        .compose(
+            edge -> {
+              EdgeNode node = edge.service().edge().node();
+              Future<Void> chain = Future.succeededFuture();
+              // One after the other, so that the loops take them in turn.
+              for (String user : List.of("ann", "bob", "cat")) {
+                chain =
+                    chain
+                        .compose(
+                            v ->
+                                TestClient.connect(
+                                    vertx, edge.port(), tokens.valid(user), "s", "t", "p-" + user))
+                        .compose(
+                            client ->
+                                client
+                                    .welcome()
+                                    .compose(
+                                        welcome -> {
+                                          members.add(client);
+                                          loops.add(
+                                              node.loops()
+                                                  .indexOf(
+                                                      node.owner(
+                                                          welcome.getString("connectionId"))));
+                                          return client.send(
+                                              new JsonObject()
+                                                  .put("type", "subscribe")
+                                                  .put("id", "s1")
+                                                  .put("channel", "room")
+                                                  .put("presence", true));
+                                        })
+                                    .compose(v -> client.awaitType("subscribed"))
+                                    .mapEmpty());
+              }
+              return chain
+                  .compose(
+                      v ->
+                          Future.all(
+                              members.subList(0, 2).stream()
+                                  .map(
+                                      member ->
+                                          member.await(
+                                              f ->
+                                                  "presence".equals(f.getString("type"))
+                                                      && "join".equals(f.getString("action"))
+                                                      && "cat"
+                                                          .equals(
+                                                              f.getJsonObject("member")
+                                                                  .getString("userId"))))
+                                  .toList()))
+                  .map(
+                      v -> {
+                        test.verify(
+                            () -> {
+                              assertThat(loops).as("loops holding members").contains(0, 1);
+                              // Three joins decoded; the three users' "online" changes were not.
+                              assertThat(edge.service().edge().presenceRouter().decoded())
+                                  .as("presence changes decoded by the node")
+                                  .isEqualTo(3);
+                            });
+                        return v;
+                      });
+            })
         .onComplete(test.succeedingThenComplete());
   }
 }

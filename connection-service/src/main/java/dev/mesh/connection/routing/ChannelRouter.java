@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * One clustered consumer per channel per node, whatever the number of event loops: registering a
@@ -24,6 +25,7 @@ public final class ChannelRouter {
 
   private final Vertx vertx;
   private final Map<String, Route> routes = new HashMap<>();
+  private final List<Consumer<String>> dropped = new CopyOnWriteArrayList<>();
 
   public ChannelRouter(Vertx vertx) {
     this.vertx = vertx;
@@ -69,7 +71,18 @@ public final class ChannelRouter {
     if (route != null && route.hubs.remove(hub) && route.hubs.isEmpty()) {
       routes.remove(channel);
       route.consumer.unregister();
+      dropped.forEach(listener -> listener.accept(channel));
     }
+  }
+
+  /** Whether this node listens on {@code channel} now (some loop has subscribers). */
+  public synchronized boolean listens(String channel) {
+    return routes.containsKey(channel);
+  }
+
+  /** {@code listener} hears every channel the node stops listening on (called under the lock). */
+  public void onDropped(Consumer<String> listener) {
+    dropped.add(listener);
   }
 
   /** Channels this node listens to: one clustered consumer each. */

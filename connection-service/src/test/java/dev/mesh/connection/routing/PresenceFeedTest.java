@@ -12,6 +12,7 @@ import dev.mesh.connection.edge.ChannelDelivery;
 import dev.mesh.connection.session.LimitOptions;
 import dev.mesh.connection.session.Session;
 import dev.mesh.connection.session.Subscription;
+import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -36,6 +37,7 @@ class PresenceFeedTest {
     final List<String> sent = new ArrayList<>();
     final List<Session> to = new ArrayList<>();
     final Promise<Void> leaveSent = Promise.promise();
+    Runnable onSent = () -> {};
 
     @Override
     public List<String> channels() {
@@ -51,6 +53,7 @@ class PresenceFeedTest {
     public void send(Session session, String frame) {
       to.add(session);
       sent.add(frame);
+      onSent.run();
       if ("leave".equals(new JsonObject(frame).getString("action"))) {
         leaveSent.tryComplete();
       }
@@ -84,6 +87,32 @@ class PresenceFeedTest {
     return new PresenceChanged(user, "room", change, null, null, Instant.EPOCH, version);
   }
 
+  /** The node's routing, with one loop's hub joined to "room" by {@code subscribers}. */
+  private static final class Node {
+    final Context loop;
+    final ChannelRouter router;
+    final ChannelHub hub;
+    final PresenceRouter presence;
+    final PresenceFeed feed;
+
+    Node(Vertx vertx, RecordingDelivery delivery, Session... subscribers) {
+      loop = vertx.getOrCreateContext();
+      router = new ChannelRouter(vertx);
+      hub = new ChannelHub(vertx, loop, router, (event, to) -> {});
+      presence = new PresenceRouter(vertx, router);
+      feed = new PresenceFeed(loop, delivery);
+      presence.add(feed);
+      for (Session subscriber : subscribers) {
+        delivery.room.add(subscriber.subscription("room"));
+        hub.add(subscriber.subscription("room"));
+      }
+    }
+  }
+
+  private static void publish(Vertx vertx, PresenceChanged change) {
+    vertx.eventBus().publish(Addresses.PRESENCE_EVENTS, change, change.deliveryOptions());
+  }
+
   @Test
   @DisplayName(
       "writes a presence frame to the subscribers that asked for presence, and drops stale versions")
@@ -92,23 +121,16 @@ class PresenceFeedTest {
     RecordingDelivery delivery = new RecordingDelivery();
     Session watching = subscriber("c1", true);
     Session silent = subscriber("c2", false);
-    delivery.room.add(watching.subscription("room"));
-    delivery.room.add(silent.subscription("room"));
-    PresenceFeed feed = new PresenceFeed(vertx, delivery);
-    feed.start()
+    Node node = new Node(vertx, delivery, watching, silent);
+    node.presence
+        .start()
         .onComplete(
             test.succeeding(
                 v -> {
-                  vertx
-                      .eventBus()
-                      .publish(Addresses.PRESENCE_EVENTS, change("a", PresenceChange.JOIN, 2));
+                  publish(vertx, change("a", PresenceChange.JOIN, 2));
                   // Reordered on the bus: older than the join already seen.
-                  vertx
-                      .eventBus()
-                      .publish(Addresses.PRESENCE_EVENTS, change("a", PresenceChange.JOIN, 1));
-                  vertx
-                      .eventBus()
-                      .publish(Addresses.PRESENCE_EVENTS, change("a", PresenceChange.LEAVE, 3));
+                  publish(vertx, change("a", PresenceChange.JOIN, 1));
+                  publish(vertx, change("a", PresenceChange.LEAVE, 3));
                   delivery
                       .leaveSent
                       .future()
@@ -126,8 +148,112 @@ class PresenceFeedTest {
                                             new JsonObject(delivery.sent.get(1))
                                                 .getString("action"))
                                         .isEqualTo("leave");
-                                    feed.stop().onComplete(test.succeedingThenComplete());
+                                    node.presence.stop().onComplete(test.succeedingThenComplete());
                                   }));
                 }));
+  }
+
+  @Test
+  @DisplayName(
+      "passes over user-level changes and channels the node does not listen on without decoding them")
+  void skipsWhatTheNodeHasNoUseFor(Vertx vertx, VertxTestContext test) {
+    MeshCodec.register(vertx.eventBus());
+    RecordingDelivery delivery = new RecordingDelivery();
+    Session watching = subscriber("c1", true);
+    Node node = new Node(vertx, delivery, watching);
+    node.presence
+        .start()
+        .onComplete(
+            test.succeeding(
+                v -> {
+                  publish(
+                      vertx,
+                      new PresenceChanged(
+                          "a", null, PresenceChange.ONLINE, null, null, Instant.EPOCH, 1));
+                  publish(
+                      vertx,
+                      new PresenceChanged(
+                          "a", "elsewhere", PresenceChange.JOIN, null, null, Instant.EPOCH, 1));
+                  // Published last: when it has arrived, so have the two before it (one sender).
+                  publish(vertx, change("a", PresenceChange.LEAVE, 2));
+                  delivery
+                      .leaveSent
+                      .future()
+                      .onComplete(
+                          done ->
+                              test.verify(
+                                  () -> {
+                                    assertThat(delivery.sent).hasSize(1);
+                                    assertThat(node.presence.decoded())
+                                        .as("bodies decoded")
+                                        .isEqualTo(1);
+                                    test.completeNow();
+                                  }));
+                }));
+  }
+
+  @Test
+  @DisplayName("a change without headers, from an older presence-service, is still delivered")
+  void changeWithoutHeaders(Vertx vertx, VertxTestContext test) {
+    MeshCodec.register(vertx.eventBus());
+    RecordingDelivery delivery = new RecordingDelivery();
+    Node node = new Node(vertx, delivery, subscriber("c1", true));
+    node.presence
+        .start()
+        .onComplete(
+            test.succeeding(
+                v -> {
+                  vertx
+                      .eventBus()
+                      .publish(Addresses.PRESENCE_EVENTS, change("a", PresenceChange.LEAVE, 1));
+                  delivery
+                      .leaveSent
+                      .future()
+                      .onComplete(
+                          done ->
+                              test.verify(
+                                  () -> {
+                                    assertThat(delivery.sent).hasSize(1);
+                                    assertThat(node.presence.decoded()).isEqualTo(1);
+                                    test.completeNow();
+                                  }));
+                }));
+  }
+
+  @Test
+  @DisplayName("forgets a channel's versions when the node stops listening on it")
+  void forgetsADroppedChannel(Vertx vertx, VertxTestContext test) {
+    MeshCodec.register(vertx.eventBus());
+    RecordingDelivery delivery = new RecordingDelivery();
+    Session watching = subscriber("c1", true);
+    Node node = new Node(vertx, delivery, watching);
+    Promise<Void> joined = Promise.promise();
+    delivery.onSent = joined::tryComplete;
+    node.presence
+        .start()
+        .compose(
+            v -> {
+              publish(vertx, change("a", PresenceChange.JOIN, 1));
+              return joined.future();
+            })
+        .onComplete(
+            test.succeeding(
+                v ->
+                    node.loop.runOnContext(
+                        x -> {
+                          test.verify(
+                              () -> assertThat(node.feed.channelsRemembered()).isEqualTo(1));
+                          // The last subscriber leaves: the node drops the channel, and the loop
+                          // forgets its versions (in a task queued before the next one).
+                          node.hub.remove(watching.subscription("room"));
+                          node.loop.runOnContext(
+                              y ->
+                                  test.verify(
+                                      () -> {
+                                        assertThat(node.router.listens("room")).isFalse();
+                                        assertThat(node.feed.channelsRemembered()).isZero();
+                                        test.completeNow();
+                                      }));
+                        })));
   }
 }

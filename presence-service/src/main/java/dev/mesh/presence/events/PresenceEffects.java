@@ -128,7 +128,7 @@ public final class PresenceEffects {
   }
 
   private void publish(PresenceChanged event) {
-    vertx.eventBus().publish(Addresses.PRESENCE_EVENTS, event);
+    vertx.eventBus().publish(Addresses.PRESENCE_EVENTS, event, event.deliveryOptions());
     metrics.published(event.change());
     LOG.debug(
         "event=presence-changed user={} channel={} change={} reason={} version={}",

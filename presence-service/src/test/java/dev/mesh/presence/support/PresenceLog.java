@@ -5,12 +5,14 @@ import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.presence.PresenceChange;
 import dev.mesh.common.presence.PresenceChanged;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -28,6 +30,7 @@ public final class PresenceLog {
   private final Vertx vertx;
   private final List<Received> received = new ArrayList<>();
   private final List<Waiter> waiters = new ArrayList<>();
+  private final AtomicInteger mislabelled = new AtomicInteger();
 
   private PresenceLog(Vertx vertx) {
     this.vertx = vertx;
@@ -37,9 +40,29 @@ public final class PresenceLog {
     PresenceLog log = new PresenceLog(node.vertx());
     return node.vertx()
         .eventBus()
-        .<PresenceChanged>consumer(Addresses.PRESENCE_EVENTS, m -> log.add(m.body()))
+        .<PresenceChanged>consumer(
+            Addresses.PRESENCE_EVENTS,
+            m -> {
+              // A change whose headers do not say what its body is never counts: every test that
+              // awaits changes checks the headers too.
+              if (labelled(m.headers(), m.body())) {
+                log.add(m.body());
+              } else {
+                log.mislabelled.incrementAndGet();
+              }
+            })
         .completion()
         .map(log);
+  }
+
+  /** Whether the delivery headers name the change's level and channel, as consumers rely on. */
+  static boolean labelled(MultiMap headers, PresenceChanged change) {
+    String level = headers.get(PresenceChanged.LEVEL_HEADER);
+    return change.channel() == null
+        ? PresenceChanged.USER_LEVEL.equals(level)
+            && headers.get(PresenceChanged.CHANNEL_HEADER) == null
+        : PresenceChanged.CHANNEL_LEVEL.equals(level)
+            && change.channel().equals(headers.get(PresenceChanged.CHANNEL_HEADER));
   }
 
   private void add(PresenceChanged event) {
@@ -85,7 +108,10 @@ public final class PresenceLog {
                       + " matching events; got "
                       + matching(matching).size()
                       + "; received "
-                      + summary()));
+                      + summary()
+                      + (mislabelled.get() == 0
+                          ? ""
+                          : "; and " + mislabelled.get() + " without the right headers")));
         });
     return promise.future();
   }
