@@ -206,8 +206,12 @@ final class ConnectIdleScenario implements Scenario {
     target.dumpProfile(profile, "connect-" + target.name() + "-wave" + wave);
     int measured = n - failed;
     Map<String, double[]> byKind = ProcStats.byKindBetween(byThread0, target.edgeThreadCpu());
+    JsonObject stats = fleet.stats();
     return new JsonObject()
         .put("wave", wave)
+        // Since the run began: the previous waves' pages were closed by the generator, with 1000.
+        .put("errorsSoFar", stats.getInteger("errors"))
+        .put("errorCodesSoFar", stats.getJsonObject("errorCodes"))
         .put("quietAfterSeconds", LoadContext.round(quiet.seconds()))
         // False: the edge was still busy after 30 s, and the wave's figure carries some of it.
         .put("edgeQuietBeforeWave", quiet.reached())
@@ -356,7 +360,9 @@ final class ConnectIdleScenario implements Scenario {
               .put("heapBefore", heapBefore)
               .put("heapAfter", heapAfter)
               .put("cpuCoresAtRest", LoadContext.round(restCpu))
-              .put("errors", stats.getInteger("errors"));
+              .put("errors", stats.getInteger("errors"))
+              // Pages that closed with a code other than 1000, by code: so far only the warm-up's.
+              .put("errorCodes", stats.getJsonObject("errorCodes"));
       // The second wave, and with --waves more than 1 the waves after it (laterWaves: all of them).
       JsonArray later = new JsonArray();
       String previous = "idle";

@@ -217,16 +217,24 @@ final class Fleet implements AutoCloseable {
     int open = 0;
     int errors = 0;
     long batches = 0;
+    JsonObject errorCodes = new JsonObject();
     for (JsonObject s : all(h -> new JsonObject().put("op", "stats"), Duration.ofSeconds(30))) {
       open += s.getInteger("open");
       received += s.getLong("received");
       errors += s.getInteger("errors");
       batches += s.getLong("eventBatches", 0L);
+      JsonObject codes = s.getJsonObject("errorCodes", new JsonObject());
+      codes.forEach(
+          e ->
+              errorCodes.put(
+                  e.getKey(),
+                  errorCodes.getInteger(e.getKey(), 0) + ((Number) e.getValue()).intValue()));
     }
     return new JsonObject()
         .put("open", open)
         .put("received", received)
         .put("errors", errors)
+        .put("errorCodes", errorCodes)
         .put("eventBatches", batches);
   }
 

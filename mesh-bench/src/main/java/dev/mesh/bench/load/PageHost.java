@@ -63,6 +63,10 @@ final class PageHost implements AutoCloseable {
 
   final AtomicLong received = new AtomicLong();
   final AtomicInteger errors = new AtomicInteger();
+
+  /** The close codes counted in {@link #errors}, by code. */
+  private final Map<Integer, AtomicInteger> errorCodes = new ConcurrentHashMap<>();
+
   final AtomicInteger open = new AtomicInteger();
   private final Latencies latencies = new Latencies();
 
@@ -121,7 +125,14 @@ final class PageHost implements AutoCloseable {
         .put("open", open.get())
         .put("received", received.get())
         .put("errors", errors.get())
+        .put("errorCodes", errorCodes())
         .put("eventBatches", batches);
+  }
+
+  private JsonObject errorCodes() {
+    JsonObject codes = new JsonObject();
+    errorCodes.forEach((code, count) -> codes.put(Integer.toString(code), count.get()));
+    return codes;
   }
 
   /** Runs one command; blocks until its answer is ready. */
@@ -267,11 +278,16 @@ final class PageHost implements AutoCloseable {
               open.decrementAndGet();
             }
             if (code != 1000) {
-              errors.incrementAndGet();
+              closedAbnormally(code);
             }
           }
         });
     return page;
+  }
+
+  private void closedAbnormally(int code) {
+    errors.incrementAndGet();
+    errorCodes.computeIfAbsent(code, c -> new AtomicInteger()).incrementAndGet();
   }
 
   private SocketIoPage socketIoPage(
@@ -297,7 +313,7 @@ final class PageHost implements AutoCloseable {
               open.decrementAndGet();
             }
             if (code != 1000) {
-              errors.incrementAndGet();
+              closedAbnormally(code);
             }
           }
         });
