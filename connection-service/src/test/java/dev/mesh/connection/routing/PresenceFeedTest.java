@@ -109,6 +109,22 @@ class PresenceFeedTest {
     }
   }
 
+  /** Once the leave's frame is written: it is the only frame, and its body the only one decoded. */
+  private static void oneFrameFromOneBody(
+      RecordingDelivery delivery, Node node, VertxTestContext test) {
+    delivery
+        .leaveSent
+        .future()
+        .onComplete(
+            done ->
+                test.verify(
+                    () -> {
+                      assertThat(delivery.sent).hasSize(1);
+                      assertThat(node.presence.decoded()).as("bodies decoded").isEqualTo(1);
+                      test.completeNow();
+                    }));
+  }
+
   private static void publish(Vertx vertx, PresenceChanged change) {
     vertx.eventBus().publish(Addresses.PRESENCE_EVENTS, change, change.deliveryOptions());
   }
@@ -176,19 +192,7 @@ class PresenceFeedTest {
                           "a", "elsewhere", PresenceChange.JOIN, null, null, Instant.EPOCH, 1));
                   // Published last: when it has arrived, so have the two before it (one sender).
                   publish(vertx, change("a", PresenceChange.LEAVE, 2));
-                  delivery
-                      .leaveSent
-                      .future()
-                      .onComplete(
-                          done ->
-                              test.verify(
-                                  () -> {
-                                    assertThat(delivery.sent).hasSize(1);
-                                    assertThat(node.presence.decoded())
-                                        .as("bodies decoded")
-                                        .isEqualTo(1);
-                                    test.completeNow();
-                                  }));
+                  oneFrameFromOneBody(delivery, node, test);
                 }));
   }
 
@@ -206,17 +210,7 @@ class PresenceFeedTest {
                   vertx
                       .eventBus()
                       .publish(Addresses.PRESENCE_EVENTS, change("a", PresenceChange.LEAVE, 1));
-                  delivery
-                      .leaveSent
-                      .future()
-                      .onComplete(
-                          done ->
-                              test.verify(
-                                  () -> {
-                                    assertThat(delivery.sent).hasSize(1);
-                                    assertThat(node.presence.decoded()).isEqualTo(1);
-                                    test.completeNow();
-                                  }));
+                  oneFrameFromOneBody(delivery, node, test);
                 }));
   }
 
