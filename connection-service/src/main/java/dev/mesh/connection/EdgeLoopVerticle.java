@@ -147,7 +147,9 @@ final class EdgeLoopVerticle extends VerticleBase {
             .createServer(serverOptions, router, webSockets::handshake)
             .listen(port, options.httpHost())
             .onSuccess(s -> server = s);
-    return Future.all(authenticator.start(), listening);
+    // Vert.x does not stop a loop whose start failed: it must not stay in the node's router.
+    return Future.all(authenticator.start(), listening)
+        .onFailure(e -> presenceRouter.remove(presenceFeed));
   }
 
   @Override

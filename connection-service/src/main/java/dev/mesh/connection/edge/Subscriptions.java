@@ -120,7 +120,7 @@ public final class Subscriptions {
       vertx.setTimer(CATCH_UP_DELAY_MS, t -> catchUp(channel));
     }
     Future<ObjectNode> snapshot =
-        presence ? joinPresence(session, channel, info) : Future.succeededFuture(null);
+        presence ? joinPresence(subscription, info) : Future.succeededFuture(null);
     return listening
         .compose(v -> snapshot)
         .compose(v -> log.history(channel, from, ChannelLog.PAGE, session.userId()))
@@ -189,12 +189,16 @@ public final class Subscriptions {
    * presence-service does not answer the subscription still works, reported as {@code joined:
    * false, unavailable: true}.
    */
-  private Future<ObjectNode> joinPresence(Session session, String channel, JsonNode requested) {
+  private Future<ObjectNode> joinPresence(Subscription subscription, JsonNode requested) {
+    Session session = subscription.session();
     JsonNode info = mergeInfo(requested, session.token().claims().getValue("info"));
     return presence
-        .join(session.identity(), channel, info, SNAPSHOT_MEMBERS)
+        .join(session.identity(), subscription.channel(), info, SNAPSHOT_MEMBERS)
         .map(
             members -> {
+              // A change the snapshot already reflects may still be on its way to this loop (it
+              // crosses the node's presence router): no frame for it.
+              subscription.presenceFloor(members.version());
               ObjectNode snapshot =
                   Json.MAPPER
                       .createObjectNode()

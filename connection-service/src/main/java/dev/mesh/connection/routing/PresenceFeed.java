@@ -82,7 +82,10 @@ public final class PresenceFeed {
     String text = Frames.text(frame);
     for (Subscription subscription : java.util.List.copyOf(subscribers)) {
       Session session = subscription.session();
-      if (subscription.presence() && !subscription.isEnded() && session.isOpen()) {
+      if (subscription.presence()
+          && !subscription.isEnded()
+          && session.isOpen()
+          && change.version() > subscription.presenceFloor()) {
         channels.send(session, text);
       }
     }

@@ -28,6 +28,13 @@ public final class Subscription {
   private final boolean presence;
 
   /**
+   * The channel's presence version its snapshot reflects ({@code subscribed.presence}); -1 until
+   * the snapshot is read. A change at or below it is in the snapshot already: a frame for it would
+   * repeat what the page was told.
+   */
+  private long presenceFloor = -1;
+
+  /**
    * Set once its session no longer holds it (unsubscribed, replaced by a re-subscribe, or the
    * session closed). A fan-out snapshot or an answer in flight may still reach it: this says it is
    * no longer the session's, without looking the channel up in the session.
@@ -73,6 +80,15 @@ public final class Subscription {
 
   public boolean presence() {
     return presence;
+  }
+
+  /** See {@link #presenceFloor}; on the session's loop. */
+  public long presenceFloor() {
+    return presenceFloor;
+  }
+
+  public void presenceFloor(long version) {
+    presenceFloor = Math.max(presenceFloor, version);
   }
 
   public String epoch() {

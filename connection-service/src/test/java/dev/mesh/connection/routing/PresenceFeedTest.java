@@ -197,6 +197,39 @@ class PresenceFeedTest {
   }
 
   @Test
+  @DisplayName("writes no frame for a change the subscriber's snapshot already reflects")
+  void changeInTheSnapshot(Vertx vertx, VertxTestContext test) {
+    MeshCodec.register(vertx.eventBus());
+    RecordingDelivery delivery = new RecordingDelivery();
+    Session watching = subscriber("c1", true);
+    // Its subscribed.presence was read at the channel's version 5.
+    watching.subscription("room").presenceFloor(5);
+    Node node = new Node(vertx, delivery, watching);
+    node.presence
+        .start()
+        .onComplete(
+            test.succeeding(
+                v -> {
+                  publish(vertx, change("a", PresenceChange.JOIN, 5));
+                  publish(vertx, change("a", PresenceChange.LEAVE, 6));
+                  delivery
+                      .leaveSent
+                      .future()
+                      .onComplete(
+                          done ->
+                              test.verify(
+                                  () -> {
+                                    assertThat(delivery.sent).hasSize(1);
+                                    assertThat(
+                                            new JsonObject(delivery.sent.get(0))
+                                                .getString("action"))
+                                        .isEqualTo("leave");
+                                    test.completeNow();
+                                  }));
+                }));
+  }
+
+  @Test
   @DisplayName("a change without headers, from an older presence-service, is still delivered")
   void changeWithoutHeaders(Vertx vertx, VertxTestContext test) {
     MeshCodec.register(vertx.eventBus());

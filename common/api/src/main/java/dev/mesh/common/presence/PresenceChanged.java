@@ -10,6 +10,11 @@ import java.time.Instant;
  * Published on {@link dev.mesh.common.bus.Addresses#PRESENCE_EVENTS}, exactly once per change, by
  * the presence-service instance whose atomic update made the change.
  *
+ * <p>Each one is published with two delivery headers, so that a consumer can pass over the changes
+ * it has no use for without decoding them: {@value #LEVEL_HEADER} ({@value #USER_LEVEL} or {@value
+ * #CHANNEL_LEVEL}) and, at channel level, {@value #CHANNEL_HEADER}. A change without them came from
+ * a presence-service that predates them: read its body.
+ *
  * @param channel null for a user-level change ({@code online}, {@code reconnecting}, {@code
  *     offline}); else the channel whose member changed ({@code join}, {@code reconnecting}, {@code
  *     leave})
@@ -19,10 +24,6 @@ import java.time.Instant;
  * @param version increases per user (user level) and per channel (channel level, hence per channel
  *     and user), also across the state being forgotten: drop an event whose version is not above
  *     the last one seen
- *     <p>Each one is published with two delivery headers, so that a consumer can pass over the
- *     changes it has no use for without decoding them: {@value #LEVEL_HEADER} ({@value #USER_LEVEL}
- *     or {@value #CHANNEL_LEVEL}) and, at channel level, {@value #CHANNEL_HEADER}. A change without
- *     them came from a presence-service that predates them: read its body.
  */
 public record PresenceChanged(
     String userId,
