@@ -37,7 +37,9 @@ public final class WelcomeFrame {
 
   /** The frame's text for one connection; {@code tokenExpiresAt} is left out when null. */
   public String text(String connectionId, String nodeId, String userId, Instant tokenExpiresAt) {
-    StringBuilder out = new StringBuilder(320);
+    // With its ids and token expiry a welcome runs past 320 characters: room enough that the
+    // builder never has to grow.
+    StringBuilder out = new StringBuilder(512);
     out.append("{\"type\":\"welcome\",\"protocol\":").append(Frames.PROTOCOL_VERSION);
     field(out, "connectionId", connectionId);
     field(out, "nodeId", nodeId);
