@@ -68,7 +68,12 @@ public final class Edge implements EdgeDoor, EdgeLoop {
     PresenceClient presence = new PresenceClient(vertx, java.time.Duration.ofSeconds(2));
     this.events = new ConnectionEvents(vertx.eventBus(), metrics);
     this.registry =
-        new RegistryClient(node, context, metrics.registerBatch::record, shared.registryWindow());
+        new RegistryClient(
+            node,
+            context,
+            metrics.registerBatch::record,
+            metrics.unregisterBatch::record,
+            shared.registryWindow());
     ChannelAuthorizer authorizer = new ChannelAuthorizer(options.auth(), bus);
     // The parts call each other both ways: a part reaches one built after it, and this loop's seat
     // in the node's session count, through a method reference to this wiring, never the Edge.

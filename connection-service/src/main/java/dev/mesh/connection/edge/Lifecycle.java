@@ -3,6 +3,7 @@ package dev.mesh.connection.edge;
 import dev.mesh.common.bus.Addresses;
 import dev.mesh.common.cluster.MeshNode;
 import dev.mesh.common.events.CloseReason;
+import dev.mesh.common.events.Transport;
 import dev.mesh.common.identity.ConnectionIdentity;
 import dev.mesh.common.observe.LogContext;
 import dev.mesh.common.protocol.CloseCode;
@@ -23,6 +24,7 @@ import dev.mesh.connection.session.Subscription;
 import dev.mesh.connection.session.WelcomeFrame;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -196,7 +198,8 @@ public final class Lifecycle {
                 // while still OPENING: a peer that left meanwhile takes the branch below.)
                 untrack.accept(session);
                 displace(result);
-                registry.unregister(identity.userId(), identity.connectionId());
+                // Sent before the goodbye: the page, told to go, is no longer in the registry.
+                registry.unregisterNow(identity.userId(), identity.connectionId());
                 refuse(session, Disconnect.serverShutdown(retryHint()));
                 return Future.failedFuture("draining");
               }
@@ -376,8 +379,15 @@ public final class Lifecycle {
       detach.accept(session, subscription.channel());
     }
     ConnectionIdentity id = session.identity();
+    Transport kind = session.transport().kind();
+    Instant openedAt = session.openedAt();
     registry
-        .unregister(id.userId(), id.connectionId())
+        .unregister(
+            id.userId(),
+            id.connectionId(),
+            // Published once the removal is on its way: a consumer of the event that reads the
+            // registry finds the connection gone.
+            () -> events.closed(id, kind, openedAt, reason, code))
         .onFailure(
             e -> {
               try (var ignored = LogContext.connection(id.userId(), id.connectionId())) {
@@ -387,7 +397,6 @@ public final class Lifecycle {
                     e.getMessage());
               }
             });
-    events.closed(id, session.transport().kind(), session.openedAt(), reason, code);
   }
 
   /**

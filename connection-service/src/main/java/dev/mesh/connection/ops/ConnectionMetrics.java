@@ -48,6 +48,7 @@ public final class ConnectionMetrics {
   public final DistributionSummary broadcastFanout;
   public final DistributionSummary historyBatchEvents;
   public final DistributionSummary registerBatch;
+  public final DistributionSummary unregisterBatch;
   private final AtomicLong registryEntries = new AtomicLong();
   private final AtomicLong ghosts = new AtomicLong();
 
@@ -151,6 +152,10 @@ public final class ConnectionMetrics {
     registerBatch =
         DistributionSummary.builder("mesh_registry_register_batch")
             .description("Connection registrations sent to the registry in one Hazelcast call")
+            .register(registry);
+    unregisterBatch =
+        DistributionSummary.builder("mesh_registry_unregister_batch")
+            .description("Connection removals sent to the registry in one Hazelcast call")
             .register(registry);
     Gauge.builder("mesh_registry_entries", registryEntries, AtomicLong::get)
         .description("Registry entries naming this node (last consistency check)")

@@ -12,11 +12,13 @@ import dev.mesh.common.registry.RegisterConnections;
 import dev.mesh.common.registry.Registry;
 import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.registry.UnregisterConnection;
+import dev.mesh.common.registry.UnregisterConnections;
 import dev.mesh.common.registry.UserConnections;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,15 +31,18 @@ import java.util.function.IntConsumer;
 /**
  * Registry operations as futures completed on the caller's context; nothing here blocks.
  *
- * <p>Registrations asked for within one window (by default the same turn of the event loop; an edge
- * loop waits a few milliseconds, {@code MESH_ADMISSION_REGISTRY_WINDOW}) go to Hazelcast together:
- * one {@link RegisterConnections} per partition owner over those users' keys, at most {@link
- * #MAX_BATCH} registrations a call, instead of one call each. A call costs the caller's loop and
+ * <p>Registrations and removals asked for within one window (by default the same turn of the event
+ * loop; an edge loop waits a few milliseconds, {@code MESH_ADMISSION_REGISTRY_WINDOW}) go to
+ * Hazelcast together: per partition owner, one {@link UnregisterConnections} over the closed
+ * connections' users' keys, then one {@link RegisterConnections} over the admitted ones', at most
+ * {@link #MAX_BATCH} of each a call, instead of one call each. A call costs the caller's loop and
  * Hazelcast's I/O threads a wake-up, a write and a read whatever it carries, so connections
- * arriving a few milliseconds apart are cheaper together. Each user's registrations are applied in
- * the order asked, atomically on the user's key, by the rule of {@link RegisterConnection}: one
- * registered connection per page holds exactly as before. A registration alone in its window goes
- * as before, one {@code submitToKey}.
+ * arriving (or leaving, as when 10,000 pages close at once) a few milliseconds apart are cheaper
+ * together. Each user's changes are applied in the order asked, atomically on the user's key, by
+ * the rules of {@link RegisterConnection} and {@link UnregisterConnection}: one registered
+ * connection per page holds exactly as before. Removals leave before the registrations of the same
+ * window, as they did when each left at once. A change alone in its window goes alone, one {@code
+ * submitToKey}.
  */
 public final class RegistryClient {
 
@@ -50,12 +55,17 @@ public final class RegistryClient {
   private record Pending(
       String userId, RegisterConnection registration, Promise<RegisterConnection.Result> result) {}
 
+  private record Removal(
+      String userId, String connectionId, Promise<Boolean> result, Runnable sent) {}
+
   private final IMap<String, UserConnections> users;
   private final Context context;
   private final MeshNode node;
   private final IntConsumer batchSizes;
+  private final IntConsumer removalBatchSizes;
   private long windowMillis;
   private List<Pending> pending = new ArrayList<>();
+  private List<Removal> removals = new ArrayList<>();
   private long windowTimer = -1;
 
   public RegistryClient(MeshNode node, Context context) {
@@ -75,11 +85,36 @@ public final class RegistryClient {
    * window} after the first of them (zero: until the end of its turn).
    */
   public RegistryClient(MeshNode node, Context context, IntConsumer batchSizes, Duration window) {
+    this(node, context, batchSizes, size -> {}, window);
+  }
+
+  /**
+   * As {@link #RegistryClient(MeshNode, Context, IntConsumer, Duration)}; {@code removalBatchSizes}
+   * hears the number of removals of every Hazelcast call.
+   */
+  public RegistryClient(
+      MeshNode node,
+      Context context,
+      IntConsumer batchSizes,
+      IntConsumer removalBatchSizes,
+      Duration window) {
     this.node = node;
     this.users = Registry.users(node.hazelcast());
     this.context = context;
     this.batchSizes = batchSizes;
+    this.removalBatchSizes = removalBatchSizes;
     this.windowMillis = window.toMillis();
+  }
+
+  /**
+   * Whether the caller runs on this client's context, or on a duplicate of it (a request's): the
+   * same thread, so the call can join the window at once instead of in a task.
+   */
+  private boolean onOwnContext() {
+    Context current = Vertx.currentContext();
+    return current == context
+        || (current instanceof ContextInternal internal
+            && internal.unwrap() == ((ContextInternal) context).unwrap());
   }
 
   public Future<RegisterConnection.Result> register(
@@ -90,7 +125,7 @@ public final class RegistryClient {
             entry.identity().userId(),
             new RegisterConnection(entry, maxPerUser, evictOldest),
             promise);
-    if (Vertx.currentContext() == context) {
+    if (onOwnContext()) {
       enqueue(registration);
     } else {
       context.runOnContext(v -> enqueue(registration));
@@ -116,6 +151,21 @@ public final class RegistryClient {
   }
 
   /**
+   * Collects the removals of this turn; they leave at its end, or at once when {@link #MAX_BATCH}
+   * are waiting. A removal never waits for the registration window: a page that closes here and
+   * opens again on another loop or node must not find its old entry still counted against its
+   * user's limit.
+   */
+  private void enqueueRemoval(Removal removal) {
+    removals.add(removal);
+    if (removals.size() >= MAX_BATCH) {
+      flushRemovals();
+    } else if (removals.size() == 1) {
+      context.runOnContext(v -> flushRemovals());
+    }
+  }
+
+  /**
    * Sends what is waiting at once and, from now on, each turn's registrations at the end of its
    * turn. Called on this client's context when its loop stops: a timer of a deployment is cancelled
    * when the deployment goes, and the registrations waiting for it would never be sent or answered.
@@ -133,11 +183,53 @@ public final class RegistryClient {
     }
   }
 
+  /**
+   * Sends the waiting removals, one call per partition owner; returns, per user, the removals just
+   * sent.
+   */
+  private Map<String, List<Future<Boolean>>> flushRemovals() {
+    if (removals.isEmpty()) {
+      return Map.of();
+    }
+    List<Removal> leaving = removals;
+    removals = new ArrayList<>();
+    Map<String, List<Future<Boolean>>> byUser = new HashMap<>();
+    for (Removal removal : leaving) {
+      byUser
+          .computeIfAbsent(removal.userId(), k -> new ArrayList<>())
+          .add(removal.result().future());
+    }
+    Map<Object, List<Removal>> byOwner = new LinkedHashMap<>();
+    try {
+      for (Removal removal : leaving) {
+        byOwner.computeIfAbsent(owner(removal.userId()), k -> new ArrayList<>()).add(removal);
+      }
+    } catch (RuntimeException e) {
+      // The member is stopping: every waiting removal is answered, none left hanging.
+      leaving.forEach(r -> r.result().tryFail(e));
+      leaving.forEach(r -> r.sent().run());
+      return byUser;
+    }
+    for (List<Removal> group : byOwner.values()) {
+      try {
+        sendRemovals(group);
+      } catch (RuntimeException e) {
+        group.forEach(r -> r.result().tryFail(e));
+      }
+    }
+    for (Removal removal : leaving) {
+      removal.sent().run();
+    }
+    return byUser;
+  }
+
   private void flush() {
     if (windowTimer >= 0) {
       context.owner().cancelTimer(windowTimer);
       windowTimer = -1;
     }
+    // Removals asked before now leave first, as each did when it left at once.
+    Map<String, List<Future<Boolean>>> removing = flushRemovals();
     if (pending.isEmpty()) {
       return;
     }
@@ -146,12 +238,40 @@ public final class RegistryClient {
     // One call per partition owner: a call to several members would carry every member's part to
     // each of them.
     Map<Object, List<Pending>> byOwner = new LinkedHashMap<>();
-    for (Pending registration : batch) {
-      byOwner
-          .computeIfAbsent(owner(registration.userId()), k -> new ArrayList<>())
-          .add(registration);
+    try {
+      for (Pending registration : batch) {
+        byOwner
+            .computeIfAbsent(owner(registration.userId()), k -> new ArrayList<>())
+            .add(registration);
+      }
+    } catch (RuntimeException e) {
+      // The member is stopping: every waiting registration is answered, none left hanging.
+      batch.forEach(p -> p.result().tryFail(e));
+      return;
     }
-    byOwner.values().forEach(this::send);
+    for (List<Pending> group : byOwner.values()) {
+      // A batch of removals reaches the partitions through one of Hazelcast's generic threads,
+      // and a registration sent after it can get there first: a user's registration waits for
+      // the removals of the same user just sent (seldom: a close and an open of one user in
+      // one window), so one closing page never counts against its user's limit.
+      List<Future<Boolean>> before = new ArrayList<>();
+      for (Pending registration : group) {
+        before.addAll(removing.getOrDefault(registration.userId(), List.of()));
+      }
+      if (before.isEmpty()) {
+        sendOrFail(group);
+      } else {
+        Future.join(before).onComplete(done -> sendOrFail(group));
+      }
+    }
+  }
+
+  private void sendOrFail(List<Pending> group) {
+    try {
+      send(group);
+    } catch (RuntimeException e) {
+      group.forEach(p -> p.result().tryFail(e));
+    }
   }
 
   private Object owner(String userId) {
@@ -171,11 +291,7 @@ public final class RegistryClient {
         .onComplete(
             ar -> {
               if (ar.failed()) {
-                Throwable cause =
-                    ar.cause() instanceof java.util.concurrent.CompletionException wrapped
-                            && wrapped.getCause() != null
-                        ? wrapped.getCause()
-                        : ar.cause();
+                Throwable cause = unwrapped(ar.cause());
                 if (cause instanceof HazelcastSerializationException) {
                   // A data member that predates batches cannot read one (a rolling upgrade):
                   // nothing was applied.
@@ -205,9 +321,101 @@ public final class RegistryClient {
         .onComplete(registration.result());
   }
 
+  private static Throwable unwrapped(Throwable failure) {
+    return failure instanceof java.util.concurrent.CompletionException wrapped
+            && wrapped.getCause() != null
+        ? wrapped.getCause()
+        : failure;
+  }
+
+  /**
+   * Removes a connection from its user's entry, with the other removals of its window; true when it
+   * was there.
+   */
   public Future<Boolean> unregister(String userId, String connectionId) {
-    return ClusterFutures.on(
-        context, users.submitToKey(userId, new UnregisterConnection(connectionId)));
+    return unregister(userId, connectionId, () -> {});
+  }
+
+  /**
+   * As {@link #unregister(String, String)}; {@code sent} runs on this client's context once the
+   * removal has been handed to Hazelcast (or could not be), before anything asked after it reaches
+   * the same partition. What the caller makes visible after a close (the close event, a goodbye)
+   * goes there, so whoever sees it and then reads the registry finds the entry gone, as when each
+   * removal left at once.
+   */
+  public Future<Boolean> unregister(String userId, String connectionId, Runnable sent) {
+    Promise<Boolean> promise = Promise.promise();
+    Removal removal = new Removal(userId, connectionId, promise, sent);
+    if (onOwnContext()) {
+      enqueueRemoval(removal);
+    } else {
+      context.runOnContext(v -> enqueueRemoval(removal));
+    }
+    return promise.future();
+  }
+
+  /**
+   * As {@link #unregister(String, String)}, sent before this returns (with the removals waiting),
+   * for a caller on this client's context whose next step shows the connection gone.
+   */
+  public Future<Boolean> unregisterNow(String userId, String connectionId) {
+    Promise<Boolean> promise = Promise.promise();
+    Removal removal = new Removal(userId, connectionId, promise, () -> {});
+    if (onOwnContext()) {
+      removals.add(removal);
+      flushRemovals();
+    } else {
+      context.runOnContext(
+          v -> {
+            removals.add(removal);
+            flushRemovals();
+          });
+    }
+    return promise.future();
+  }
+
+  private void sendRemovals(List<Removal> group) {
+    removalBatchSizes.accept(group.size());
+    if (group.size() == 1) {
+      singleRemoval(group.get(0));
+      return;
+    }
+    UnregisterConnections batch =
+        new UnregisterConnections(
+            group.stream().map(r -> Map.entry(r.userId(), r.connectionId())).toList());
+    ClusterFutures.on(context, users.submitToKeys(batch.users(), batch))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                Throwable cause = unwrapped(ar.cause());
+                if (cause instanceof HazelcastSerializationException) {
+                  // A data member that predates batches cannot read one (a rolling upgrade):
+                  // nothing was applied, and a removal is safe to ask again.
+                  group.forEach(this::singleRemoval);
+                } else {
+                  group.forEach(r -> r.result().fail(cause));
+                }
+                return;
+              }
+              Map<String, Iterator<Boolean>> byUser = new HashMap<>();
+              ar.result()
+                  .forEach((user, results) -> byUser.put(user, results.removed().iterator()));
+              for (Removal removal : group) {
+                Iterator<Boolean> results = byUser.get(removal.userId());
+                if (results != null && results.hasNext()) {
+                  removal.result().complete(results.next());
+                } else {
+                  removal.result().fail("the registry gave no result for this removal");
+                }
+              }
+            });
+  }
+
+  private void singleRemoval(Removal removal) {
+    ClusterFutures.on(
+            context,
+            users.submitToKey(removal.userId(), new UnregisterConnection(removal.connectionId())))
+        .onComplete(removal.result());
   }
 
   public Future<List<RegistryEntry>> connectionsOf(String userId) {

@@ -238,6 +238,162 @@ class RegistryBatchTest {
                 }));
   }
 
+  @Test
+  @DisplayName(
+      "36 closes in one turn (two data members, one asked twice, one unknown): a few calls, each "
+          + "removal its own answer, the registry left with exactly the rest")
+  void removalsBatched(VertxTestContext test) {
+    List<Integer> removalSizes = new CopyOnWriteArrayList<>();
+    edgeBesideTwoDataMembers()
+        .compose(
+            node -> {
+              Context context = node.vertx().getOrCreateContext();
+              RegistryClient registry =
+                  new RegistryClient(node, context, size -> {}, removalSizes::add, Duration.ZERO);
+              Promise<List<Boolean>> removed = Promise.promise();
+              context.runOnContext(
+                  v -> {
+                    List<Future<RegisterConnection.Result>> registered = new ArrayList<>();
+                    for (int i = 0; i < 34; i++) {
+                      registered.add(
+                          registry.register(attempt("u" + i, "c" + i, "p", 0), 10, false));
+                      registered.add(
+                          registry.register(attempt("u" + i, "d" + i, "q", 0), 10, false));
+                    }
+                    Future.all(registered)
+                        .compose(
+                            all -> {
+                              List<Future<Boolean>> removals = new ArrayList<>();
+                              for (int i = 0; i < 34; i++) {
+                                removals.add(registry.unregister("u" + i, "c" + i));
+                              }
+                              return Future.all(removals).map(f -> f.<Boolean>list());
+                            })
+                        .compose(
+                            first ->
+                                // Asked once the first removals are answered: a second removal
+                                // of one of them, and one of a connection never registered.
+                                Future.all(
+                                        registry.unregister("u0", "c0"),
+                                        registry.unregister("u1", "unknown"))
+                                    .map(
+                                        second -> {
+                                          List<Boolean> all = new ArrayList<>(first);
+                                          all.addAll(second.<Boolean>list());
+                                          return all;
+                                        }))
+                        .onComplete(removed);
+                  });
+              return removed
+                  .future()
+                  .compose(
+                      results ->
+                          node.vertx()
+                              .executeBlocking(
+                                  () -> {
+                                    Map<String, UserConnections> stored =
+                                        Registry.users(node.hazelcast()).getAll(users(34));
+                                    test.verify(
+                                        () -> {
+                                          assertThat(results.subList(0, 34)).containsOnly(true);
+                                          assertThat(results.subList(34, 36))
+                                              .as("asked twice, and a connection never registered")
+                                              .containsExactly(false, false);
+                                          assertThat(
+                                                  removalSizes.stream()
+                                                      .mapToInt(Integer::intValue)
+                                                      .sum())
+                                              .isEqualTo(36);
+                                          assertThat(removalSizes)
+                                              .allMatch(size -> size <= RegistryClient.MAX_BATCH);
+                                          assertThat(removalSizes.size())
+                                              .as("far fewer calls than removals")
+                                              .isLessThanOrEqualTo(8);
+                                          assertThat(stored).hasSize(34);
+                                          for (int i = 0; i < 34; i++) {
+                                            assertThat(stored.get("u" + i).connections())
+                                                .extracting(RegistryEntry::connectionId)
+                                                .containsExactly("d" + i);
+                                          }
+                                        });
+                                    return stored;
+                                  }));
+            })
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName(
+      "a user at the limit of 1: a new connection asked in the same turn as the old one's close "
+          + "(even before it, among 20 other closes sent in batches) is accepted: its removal lands first")
+  void removalLeavesBeforeRegistrationOfItsTurn(VertxTestContext test) {
+    edgeBesideTwoDataMembers()
+        .compose(
+            node -> {
+              Context context = node.vertx().getOrCreateContext();
+              RegistryClient registry =
+                  new RegistryClient(node, context, size -> {}, size -> {}, Duration.ZERO);
+              Promise<List<Object>> answers = Promise.promise();
+              context.runOnContext(
+                  v -> {
+                    List<Future<RegisterConnection.Result>> before = new ArrayList<>();
+                    before.add(registry.register(attempt("solo", "old", "p1", 0), 1, false));
+                    for (int i = 0; i < 20; i++) {
+                      before.add(registry.register(attempt("o" + i, "oc" + i, "p", 0), 10, false));
+                    }
+                    Future.all(before)
+                        .onSuccess(
+                            registered -> {
+                              Future<RegisterConnection.Result> second =
+                                  registry.register(attempt("solo", "new", "p2", 10), 1, false);
+                              List<Future<Boolean>> closes = new ArrayList<>();
+                              for (int i = 0; i < 7; i++) {
+                                closes.add(registry.unregister("o" + i, "oc" + i));
+                              }
+                              Future<Boolean> removal = registry.unregister("solo", "old");
+                              for (int i = 7; i < 14; i++) {
+                                closes.add(registry.unregister("o" + i, "oc" + i));
+                              }
+                              Future.all(second, removal, Future.all(closes))
+                                  .map(f -> f.<Object>list().subList(0, 2))
+                                  .onComplete(answers);
+                            })
+                        .onFailure(answers::fail);
+                  });
+              return answers
+                  .future()
+                  .compose(
+                      both ->
+                          node.vertx()
+                              .executeBlocking(
+                                  () -> {
+                                    UserConnections stored =
+                                        Registry.users(node.hazelcast()).get("solo");
+                                    test.verify(
+                                        () -> {
+                                          assertThat(
+                                                  ((RegisterConnection.Result) both.get(0))
+                                                      .accepted())
+                                              .isTrue();
+                                          assertThat(both.get(1)).isEqualTo(true);
+                                          assertThat(stored.connections())
+                                              .extracting(RegistryEntry::connectionId)
+                                              .containsExactly("new");
+                                        });
+                                    return stored;
+                                  }));
+            })
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  private static java.util.Set<String> users(int count) {
+    java.util.Set<String> users = new java.util.HashSet<>();
+    for (int i = 0; i < count; i++) {
+      users.add("u" + i);
+    }
+    return users;
+  }
+
   /**
    * Eight registrations on {@code context}, each asked in its own turn: the next is asked by a
    * timer set after the previous one was, so every turn's end comes between two of them.
