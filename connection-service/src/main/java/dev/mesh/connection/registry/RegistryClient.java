@@ -1,6 +1,7 @@
 package dev.mesh.connection.registry;
 
 import com.hazelcast.cluster.Member;
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import dev.mesh.common.cluster.ClusterFutures;
@@ -24,8 +25,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 
 /**
@@ -281,35 +286,57 @@ public final class RegistryClient {
 
   private void send(List<Pending> group) {
     batchSizes.accept(group.size());
+    sendGroup(
+        group,
+        Pending::userId,
+        Pending::result,
+        this::single,
+        registrations ->
+            new RegisterConnections(registrations.stream().map(Pending::registration).toList()),
+        RegisterConnections.Results::results);
+  }
+
+  /**
+   * One call for one partition owner's share of a window: a change alone goes alone ({@code
+   * single}), several go as {@code batchOf} over their users' keys, each answered in order from its
+   * user's results. A data member that predates batches cannot read one (a rolling upgrade):
+   * nothing was applied, and the changes go again one by one.
+   */
+  private <P, R, B> void sendGroup(
+      List<P> group,
+      Function<P, String> userOf,
+      Function<P, Promise<R>> resultOf,
+      Consumer<P> single,
+      Function<List<P>, EntryProcessor<String, UserConnections, B>> batchOf,
+      Function<B, List<R>> resultsOf) {
     if (group.size() == 1) {
-      single(group.get(0));
+      single.accept(group.get(0));
       return;
     }
-    RegisterConnections batch =
-        new RegisterConnections(group.stream().map(Pending::registration).toList());
-    ClusterFutures.on(context, users.submitToKeys(batch.users(), batch))
+    Set<String> keys = new LinkedHashSet<>();
+    group.forEach(change -> keys.add(userOf.apply(change)));
+    ClusterFutures.on(context, users.submitToKeys(keys, batchOf.apply(group)))
         .onComplete(
             ar -> {
               if (ar.failed()) {
                 Throwable cause = unwrapped(ar.cause());
                 if (cause instanceof HazelcastSerializationException) {
-                  // A data member that predates batches cannot read one (a rolling upgrade):
-                  // nothing was applied.
-                  group.forEach(this::single);
+                  group.forEach(single);
                 } else {
-                  group.forEach(p -> p.result().fail(cause));
+                  group.forEach(change -> resultOf.apply(change).fail(cause));
                 }
                 return;
               }
-              Map<String, Iterator<RegisterConnection.Result>> byUser = new HashMap<>();
+              Map<String, Iterator<R>> byUser = new HashMap<>();
               ar.result()
-                  .forEach((user, results) -> byUser.put(user, results.results().iterator()));
-              for (Pending registration : group) {
-                Iterator<RegisterConnection.Result> results = byUser.get(registration.userId());
+                  .forEach(
+                      (user, results) -> byUser.put(user, resultsOf.apply(results).iterator()));
+              for (P change : group) {
+                Iterator<R> results = byUser.get(userOf.apply(change));
                 if (results != null && results.hasNext()) {
-                  registration.result().complete(results.next());
+                  resultOf.apply(change).complete(results.next());
                 } else {
-                  registration.result().fail("the registry gave no result for this connection");
+                  resultOf.apply(change).fail("the registry gave no result for this change");
                 }
               }
             });
@@ -376,39 +403,15 @@ public final class RegistryClient {
 
   private void sendRemovals(List<Removal> group) {
     removalBatchSizes.accept(group.size());
-    if (group.size() == 1) {
-      singleRemoval(group.get(0));
-      return;
-    }
-    UnregisterConnections batch =
-        new UnregisterConnections(
-            group.stream().map(r -> Map.entry(r.userId(), r.connectionId())).toList());
-    ClusterFutures.on(context, users.submitToKeys(batch.users(), batch))
-        .onComplete(
-            ar -> {
-              if (ar.failed()) {
-                Throwable cause = unwrapped(ar.cause());
-                if (cause instanceof HazelcastSerializationException) {
-                  // A data member that predates batches cannot read one (a rolling upgrade):
-                  // nothing was applied, and a removal is safe to ask again.
-                  group.forEach(this::singleRemoval);
-                } else {
-                  group.forEach(r -> r.result().fail(cause));
-                }
-                return;
-              }
-              Map<String, Iterator<Boolean>> byUser = new HashMap<>();
-              ar.result()
-                  .forEach((user, results) -> byUser.put(user, results.removed().iterator()));
-              for (Removal removal : group) {
-                Iterator<Boolean> results = byUser.get(removal.userId());
-                if (results != null && results.hasNext()) {
-                  removal.result().complete(results.next());
-                } else {
-                  removal.result().fail("the registry gave no result for this removal");
-                }
-              }
-            });
+    sendGroup(
+        group,
+        Removal::userId,
+        Removal::result,
+        this::singleRemoval,
+        removals ->
+            new UnregisterConnections(
+                removals.stream().map(r -> Map.entry(r.userId(), r.connectionId())).toList()),
+        UnregisterConnections.Results::removed);
   }
 
   private void singleRemoval(Removal removal) {
