@@ -28,6 +28,9 @@ public final class RawHttp {
     }
   }
 
+  /** Longest a hand-written upgrade waits for the server's status line. */
+  private static final long HANDSHAKE_TIMEOUT_MS = 10_000;
+
   private final Vertx vertx;
 
   public RawHttp(Vertx vertx) {
@@ -124,6 +127,21 @@ public final class RawHttp {
                     answered.tryFail("closed without an answer: " + received);
                   });
               socket.write(request);
+              // A server that neither answers nor closes is a failure that names itself, not the
+              // test's timeout with no cause.
+              vertx.setTimer(
+                  HANDSHAKE_TIMEOUT_MS,
+                  t -> {
+                    if (answered.tryFail(
+                        "no answer to the upgrade of "
+                            + uri
+                            + " within "
+                            + HANDSHAKE_TIMEOUT_MS
+                            + " ms, received: "
+                            + received)) {
+                      socket.close();
+                    }
+                  });
             })
         .onFailure(
             failure -> {
