@@ -29,6 +29,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
@@ -37,17 +38,17 @@ import java.util.function.IntConsumer;
  * Registry operations as futures completed on the caller's context; nothing here blocks.
  *
  * <p>Registrations and removals asked for within one window (by default the same turn of the event
- * loop; an edge loop waits a few milliseconds, {@code MESH_ADMISSION_REGISTRY_WINDOW}) go to
- * Hazelcast together: per partition owner, one {@link UnregisterConnections} over the closed
- * connections' users' keys, then one {@link RegisterConnections} over the admitted ones', at most
- * {@link #MAX_BATCH} of each a call, instead of one call each. A call costs the caller's loop and
- * Hazelcast's I/O threads a wake-up, a write and a read whatever it carries, so connections
- * arriving (or leaving, as when 10,000 pages close at once) a few milliseconds apart are cheaper
- * together. Each user's changes are applied in the order asked, atomically on the user's key, by
- * the rules of {@link RegisterConnection} and {@link UnregisterConnection}: one registered
- * connection per page holds exactly as before. Removals leave before the registrations of the same
- * window, as they did when each left at once. A change alone in its window goes alone, one {@code
- * submitToKey}.
+ * loop; an edge loop waits a few milliseconds, {@code MESH_ADMISSION_REGISTRY_WINDOW}, while
+ * connections keep arriving) go to Hazelcast together: per partition owner, one {@link
+ * UnregisterConnections} over the closed connections' users' keys, then one {@link
+ * RegisterConnections} over the admitted ones', at most {@link #MAX_BATCH} of each a call, instead
+ * of one call each. A call costs the caller's loop and Hazelcast's I/O threads a wake-up, a write
+ * and a read whatever it carries, so connections arriving (or leaving, as when 10,000 pages close
+ * at once) a few milliseconds apart are cheaper together. Each user's changes are applied in the
+ * order asked, atomically on the user's key, by the rules of {@link RegisterConnection} and {@link
+ * UnregisterConnection}: one registered connection per page holds exactly as before. Removals leave
+ * before the registrations of the same window, as they did when each left at once. A change alone
+ * in its window goes alone, one {@code submitToKey}.
  */
 public final class RegistryClient {
 
@@ -73,6 +74,23 @@ public final class RegistryClient {
   private List<Removal> removals = new ArrayList<>();
   private long windowTimer = -1;
 
+  /**
+   * Counts the batches begun: the end of a window or turn sends only the batch it was set for, not
+   * a later one that a full batch leaving early let begin.
+   */
+  private long batch;
+
+  /** When the latest registration was asked; a registration after a quiet window is not held. */
+  private long lastRegistrationNanos;
+
+  private boolean registeredBefore;
+
+  /**
+   * Per user, the removals handed to Hazelcast and not yet answered: a registration of that user
+   * waits for them, whichever turn or batch sent them.
+   */
+  private final Map<String, List<Future<Boolean>>> removalsInFlight = new HashMap<>();
+
   public RegistryClient(MeshNode node, Context context) {
     this(node, context, size -> {});
   }
@@ -87,7 +105,9 @@ public final class RegistryClient {
 
   /**
    * As {@link #RegistryClient(MeshNode, Context, IntConsumer)}, registrations gathered for {@code
-   * window} after the first of them (zero: until the end of its turn).
+   * window} after the first of them while they keep coming (one less than a window after the one
+   * before it); a registration after a quiet window, or with a zero window, leaves at the end of
+   * its turn.
    */
   public RegistryClient(MeshNode node, Context context, IntConsumer batchSizes, Duration window) {
     this(node, context, batchSizes, size -> {}, window);
@@ -140,17 +160,27 @@ public final class RegistryClient {
 
   /**
    * Collects the registrations of this window; they leave at its end, or at once when {@link
-   * #MAX_BATCH} are waiting.
+   * #MAX_BATCH} are waiting. The window is only waited for while connections keep arriving (the
+   * previous registration came less than a window ago): that is when calls are worth sharing, and a
+   * connection after a quiet spell is not held for company that is not coming.
    */
   private void enqueue(Pending registration) {
+    long now = System.nanoTime();
+    boolean arriving =
+        windowMillis > 0
+            && registeredBefore
+            && now - lastRegistrationNanos < TimeUnit.MILLISECONDS.toNanos(windowMillis);
+    lastRegistrationNanos = now;
+    registeredBefore = true;
     pending.add(registration);
     if (pending.size() >= MAX_BATCH) {
       flush();
     } else if (pending.size() == 1) {
-      if (windowMillis > 0) {
-        windowTimer = context.owner().setTimer(windowMillis, id -> windowEnded(id));
+      long thisBatch = ++batch;
+      if (arriving) {
+        windowTimer = context.owner().setTimer(windowMillis, id -> windowEnded(thisBatch));
       } else {
-        context.runOnContext(v -> flush());
+        context.runOnContext(v -> windowEnded(thisBatch));
       }
     }
   }
@@ -180,29 +210,23 @@ public final class RegistryClient {
     flush();
   }
 
-  private void windowEnded(long timer) {
-    // A full batch left early and a later registration opened a new window: this timer's batch
-    // is gone, and the new window has its own timer.
-    if (timer == windowTimer) {
+  private void windowEnded(long endedBatch) {
+    // A full batch left early and a later registration began a new batch: this window's batch is
+    // gone, and the new one ends by its own timer or turn.
+    if (endedBatch == batch && !pending.isEmpty()) {
       flush();
     }
   }
 
-  /**
-   * Sends the waiting removals, one call per partition owner; returns, per user, the removals just
-   * sent.
-   */
-  private Map<String, List<Future<Boolean>>> flushRemovals() {
+  /** Sends the waiting removals, one call per partition owner. */
+  private void flushRemovals() {
     if (removals.isEmpty()) {
-      return Map.of();
+      return;
     }
     List<Removal> leaving = removals;
     removals = new ArrayList<>();
-    Map<String, List<Future<Boolean>>> byUser = new HashMap<>();
     for (Removal removal : leaving) {
-      byUser
-          .computeIfAbsent(removal.userId(), k -> new ArrayList<>())
-          .add(removal.result().future());
+      inFlight(removal);
     }
     Map<Object, List<Removal>> byOwner = new LinkedHashMap<>();
     try {
@@ -213,7 +237,7 @@ public final class RegistryClient {
       // The member is stopping: every waiting removal is answered, none left hanging.
       leaving.forEach(r -> r.result().tryFail(e));
       leaving.forEach(r -> r.sent().run());
-      return byUser;
+      return;
     }
     for (List<Removal> group : byOwner.values()) {
       try {
@@ -225,7 +249,19 @@ public final class RegistryClient {
     for (Removal removal : leaving) {
       removal.sent().run();
     }
-    return byUser;
+  }
+
+  /** Counts a removal as in flight for its user until it is answered (on this context). */
+  private void inFlight(Removal removal) {
+    Future<Boolean> answered = removal.result().future();
+    removalsInFlight.computeIfAbsent(removal.userId(), k -> new ArrayList<>()).add(answered);
+    answered.onComplete(
+        done -> {
+          List<Future<Boolean>> left = removalsInFlight.get(removal.userId());
+          if (left != null && left.remove(answered) && left.isEmpty()) {
+            removalsInFlight.remove(removal.userId());
+          }
+        });
   }
 
   private void flush() {
@@ -234,7 +270,7 @@ public final class RegistryClient {
       windowTimer = -1;
     }
     // Removals asked before now leave first, as each did when it left at once.
-    Map<String, List<Future<Boolean>>> removing = flushRemovals();
+    flushRemovals();
     if (pending.isEmpty()) {
       return;
     }
@@ -257,11 +293,12 @@ public final class RegistryClient {
     for (List<Pending> group : byOwner.values()) {
       // A batch of removals reaches the partitions through one of Hazelcast's generic threads,
       // and a registration sent after it can get there first: a user's registration waits for
-      // the removals of the same user just sent (seldom: a close and an open of one user in
-      // one window), so one closing page never counts against its user's limit.
+      // the removals of the same user still unanswered, sent in this flush or an earlier turn
+      // (seldom: a close and an open of one user close together), so one closing page never
+      // counts against its user's limit.
       List<Future<Boolean>> before = new ArrayList<>();
       for (Pending registration : group) {
-        before.addAll(removing.getOrDefault(registration.userId(), List.of()));
+        before.addAll(removalsInFlight.getOrDefault(registration.userId(), List.of()));
       }
       if (before.isEmpty()) {
         sendOrFail(group);

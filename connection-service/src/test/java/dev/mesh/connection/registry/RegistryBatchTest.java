@@ -138,7 +138,8 @@ class RegistryBatchTest {
   @Test
   @DisplayName(
       "8 registrations asked a millisecond apart, each in its own turn: one call each without a "
-          + "window, shared calls within one, every one accepted")
+          + "window; within one, the first (after a quiet spell) alone and the 7 that kept "
+          + "coming in shared calls; every one accepted")
   void windowed(VertxTestContext test) {
     List<Integer> turnCalls = new CopyOnWriteArrayList<>();
     List<Integer> windowCalls = new CopyOnWriteArrayList<>();
@@ -173,14 +174,139 @@ class RegistryBatchTest {
                                   .containsOnly(1);
                               assertThat(windowCalls.stream().mapToInt(Integer::intValue).sum())
                                   .isEqualTo(8);
-                              assertThat(windowCalls)
-                                  .as("within the window: one call per partition owner (two)")
+                              assertThat(windowCalls.get(0))
+                                  .as("the first, after nothing, is not held for the window")
+                                  .isEqualTo(1);
+                              assertThat(windowCalls.subList(1, windowCalls.size()))
+                                  .as("the 7 within the window: one call per partition owner (two)")
                                   .hasSizeLessThanOrEqualTo(2);
                             });
                         return null;
                       });
             })
         .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName(
+      "a window of a minute: a registration after a quiet spell is answered at once, and the two "
+          + "that follow it within the window wait for it and share one call")
+  void quietRegistrationIsNotHeld(VertxTestContext test) {
+    List<Integer> calls = new CopyOnWriteArrayList<>();
+    edgeBesideTwoDataMembers()
+        .compose(
+            node -> {
+              Context context = node.vertx().getOrCreateContext();
+              // Longer than the test's own timeout: a registration held for it fails the test.
+              RegistryClient registry =
+                  new RegistryClient(node, context, calls::add, Duration.ofMinutes(1));
+              Promise<List<RegisterConnection.Result>> answered = Promise.promise();
+              context.runOnContext(
+                  v -> {
+                    Future<RegisterConnection.Result> first =
+                        registry.register(attempt("q", "q-c", "p", 0), 10, false);
+                    first.onComplete(
+                        done -> {
+                          test.verify(
+                              () ->
+                                  assertThat(calls)
+                                      .as("the first alone, at the end of its turn")
+                                      .containsExactly(1));
+                          // Same user, so one partition owner: one call when gathered.
+                          Future<RegisterConnection.Result> second =
+                              registry.register(attempt("q", "q-c2", "p2", 1), 10, false);
+                          context
+                              .owner()
+                              .setTimer(
+                                  1,
+                                  t -> {
+                                    Future<RegisterConnection.Result> third =
+                                        registry.register(attempt("q", "q-c3", "p3", 2), 10, false);
+                                    test.verify(
+                                        () ->
+                                            assertThat(calls)
+                                                .as("the two that kept coming wait")
+                                                .containsExactly(1));
+                                    registry.stopGathering();
+                                    Future.all(first, second, third)
+                                        .map(f -> f.<RegisterConnection.Result>list())
+                                        .onComplete(answered);
+                                  });
+                        });
+                  });
+              return answered.future();
+            })
+        .onComplete(
+            test.succeeding(
+                results -> {
+                  test.verify(
+                      () -> {
+                        assertThat(results)
+                            .hasSize(3)
+                            .allMatch(RegisterConnection.Result::accepted);
+                        assertThat(calls).containsExactly(1, 2);
+                      });
+                  test.completeNow();
+                }));
+  }
+
+  @Test
+  @DisplayName(
+      "a window of 1 s: a registration more than a window after the previous one leaves at the end "
+          + "of its turn, as the first did")
+  void quietAgainAfterAWindow(VertxTestContext test) {
+    List<Integer> calls = new CopyOnWriteArrayList<>();
+    edgeBesideTwoDataMembers()
+        .compose(
+            node -> {
+              Context context = node.vertx().getOrCreateContext();
+              RegistryClient registry =
+                  new RegistryClient(node, context, calls::add, Duration.ofSeconds(1));
+              Promise<List<RegisterConnection.Result>> answered = Promise.promise();
+              context.runOnContext(
+                  v -> {
+                    Future<RegisterConnection.Result> first =
+                        registry.register(attempt("w", "w-c", "p", 0), 10, false);
+                    // Queued after the end of the registration's turn: the call has left by then.
+                    context.runOnContext(
+                        check ->
+                            test.verify(
+                                () -> assertThat(calls).as("the first").containsExactly(1)));
+                    first.onComplete(
+                        done ->
+                            context
+                                .owner()
+                                .setTimer(
+                                    1_200,
+                                    t -> {
+                                      Future<RegisterConnection.Result> later =
+                                          registry.register(
+                                              attempt("w", "w-c2", "p2", 1), 10, false);
+                                      context.runOnContext(
+                                          check -> {
+                                            test.verify(
+                                                () ->
+                                                    assertThat(calls)
+                                                        .as("1.2 s later: not held for the window")
+                                                        .containsExactly(1, 1));
+                                            Future.all(first, later)
+                                                .map(f -> f.<RegisterConnection.Result>list())
+                                                .onComplete(answered);
+                                          });
+                                    }));
+                  });
+              return answered.future();
+            })
+        .onComplete(
+            test.succeeding(
+                results -> {
+                  test.verify(
+                      () ->
+                          assertThat(results)
+                              .hasSize(2)
+                              .allMatch(RegisterConnection.Result::accepted));
+                  test.completeNow();
+                }));
   }
 
   @Test
@@ -327,6 +453,24 @@ class RegistryBatchTest {
       "a user at the limit of 1: a new connection asked in the same turn as the old one's close "
           + "(even before it, among 20 other closes sent in batches) is accepted: its removal lands first")
   void removalLeavesBeforeRegistrationOfItsTurn(VertxTestContext test) {
+    newConnectionBesideItsClose(test, true);
+  }
+
+  @Test
+  @DisplayName(
+      "a user at the limit of 1: a new connection asked right after the old one's close (among 20 "
+          + "other closes, sent in batches by the turn's end before it) is accepted: it waits for the "
+          + "removal still in flight")
+  void registrationWaitsForRemovalSentBeforeIt(VertxTestContext test) {
+    newConnectionBesideItsClose(test, false);
+  }
+
+  /**
+   * Registers "solo" (limit 1) and 20 others, then in one turn closes 14 of the others and solo's
+   * old connection and asks solo's new one, {@code registrationFirst} or last: accepted either way,
+   * and only the new connection is left.
+   */
+  private void newConnectionBesideItsClose(VertxTestContext test, boolean registrationFirst) {
     edgeBesideTwoDataMembers()
         .compose(
             node -> {
@@ -345,7 +489,7 @@ class RegistryBatchTest {
                         .onSuccess(
                             registered -> {
                               Future<RegisterConnection.Result> second =
-                                  registry.register(attempt("solo", "new", "p2", 10), 1, false);
+                                  registrationFirst ? soloAgain(registry) : null;
                               List<Future<Boolean>> closes = new ArrayList<>();
                               for (int i = 0; i < 7; i++) {
                                 closes.add(registry.unregister("o" + i, "oc" + i));
@@ -353,6 +497,9 @@ class RegistryBatchTest {
                               Future<Boolean> removal = registry.unregister("solo", "old");
                               for (int i = 7; i < 14; i++) {
                                 closes.add(registry.unregister("o" + i, "oc" + i));
+                              }
+                              if (!registrationFirst) {
+                                second = soloAgain(registry);
                               }
                               Future.all(second, removal, Future.all(closes))
                                   .map(f -> f.<Object>list().subList(0, 2))
@@ -384,6 +531,10 @@ class RegistryBatchTest {
                                   }));
             })
         .onComplete(test.succeedingThenComplete());
+  }
+
+  private static Future<RegisterConnection.Result> soloAgain(RegistryClient registry) {
+    return registry.register(attempt("solo", "new", "p2", 10), 1, false);
   }
 
   private static java.util.Set<String> users(int count) {
