@@ -11,6 +11,7 @@ import dev.mesh.common.registry.RegistryEntry;
 import dev.mesh.common.registry.UserConnections;
 import dev.mesh.common.testing.TestClusters;
 import dev.mesh.connection.support.EdgeNodes;
+import io.vertx.core.CompositeFuture;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -193,48 +195,39 @@ class RegistryBatchTest {
           + "that follow it within the window wait for it and share one call")
   void quietRegistrationIsNotHeld(VertxTestContext test) {
     List<Integer> calls = new CopyOnWriteArrayList<>();
-    edgeBesideTwoDataMembers()
-        .compose(
-            node -> {
-              Context context = node.vertx().getOrCreateContext();
-              // Longer than the test's own timeout: a registration held for it fails the test.
-              RegistryClient registry =
-                  new RegistryClient(node, context, calls::add, Duration.ofMinutes(1));
-              Promise<List<RegisterConnection.Result>> answered = Promise.promise();
-              context.runOnContext(
-                  v -> {
-                    Future<RegisterConnection.Result> first =
-                        registry.register(attempt("q", "q-c", "p", 0), 10, false);
-                    first.onComplete(
-                        done -> {
-                          test.verify(
-                              () ->
-                                  assertThat(calls)
-                                      .as("the first alone, at the end of its turn")
-                                      .containsExactly(1));
-                          // Same user, so one partition owner: one call when gathered.
-                          Future<RegisterConnection.Result> second =
-                              registry.register(attempt("q", "q-c2", "p2", 1), 10, false);
-                          context
-                              .owner()
-                              .setTimer(
-                                  1,
-                                  t -> {
-                                    Future<RegisterConnection.Result> third =
-                                        registry.register(attempt("q", "q-c3", "p3", 2), 10, false);
-                                    test.verify(
-                                        () ->
-                                            assertThat(calls)
-                                                .as("the two that kept coming wait")
-                                                .containsExactly(1));
-                                    registry.stopGathering();
-                                    Future.all(first, second, third)
-                                        .map(f -> f.<RegisterConnection.Result>list())
-                                        .onComplete(answered);
-                                  });
-                        });
+    // Longer than the test's own timeout: a registration held for it fails the test.
+    onOwnClient(
+            Duration.ofMinutes(1),
+            calls,
+            (registry, context) -> {
+              Future<RegisterConnection.Result> first =
+                  registry.register(attempt("q", "q-c", "p", 0), 10, false);
+              return first.compose(
+                  answered -> {
+                    test.verify(
+                        () ->
+                            assertThat(calls)
+                                .as("the first alone, at the end of its turn")
+                                .containsExactly(1));
+                    // Same user, so one partition owner: one call when gathered.
+                    Future<RegisterConnection.Result> second =
+                        registry.register(attempt("q", "q-c2", "p2", 1), 10, false);
+                    return context
+                        .owner()
+                        .timer(1, TimeUnit.MILLISECONDS)
+                        .compose(
+                            t -> {
+                              Future<RegisterConnection.Result> third =
+                                  registry.register(attempt("q", "q-c3", "p3", 2), 10, false);
+                              test.verify(
+                                  () ->
+                                      assertThat(calls)
+                                          .as("the two that kept coming wait")
+                                          .containsExactly(1));
+                              registry.stopGathering();
+                              return Future.all(first, second, third);
+                            });
                   });
-              return answered.future();
             })
         .onComplete(
             test.succeeding(
@@ -256,46 +249,33 @@ class RegistryBatchTest {
           + "of its turn, as the first did")
   void quietAgainAfterAWindow(VertxTestContext test) {
     List<Integer> calls = new CopyOnWriteArrayList<>();
-    edgeBesideTwoDataMembers()
-        .compose(
-            node -> {
-              Context context = node.vertx().getOrCreateContext();
-              RegistryClient registry =
-                  new RegistryClient(node, context, calls::add, Duration.ofSeconds(1));
-              Promise<List<RegisterConnection.Result>> answered = Promise.promise();
+    onOwnClient(
+            Duration.ofSeconds(1),
+            calls,
+            (registry, context) -> {
+              Future<RegisterConnection.Result> first =
+                  registry.register(attempt("w", "w-c", "p", 0), 10, false);
+              // Queued after the end of the registration's turn: the call has left by then.
               context.runOnContext(
-                  v -> {
-                    Future<RegisterConnection.Result> first =
-                        registry.register(attempt("w", "w-c", "p", 0), 10, false);
-                    // Queued after the end of the registration's turn: the call has left by then.
-                    context.runOnContext(
-                        check ->
-                            test.verify(
-                                () -> assertThat(calls).as("the first").containsExactly(1)));
-                    first.onComplete(
-                        done ->
-                            context
-                                .owner()
-                                .setTimer(
-                                    1_200,
-                                    t -> {
-                                      Future<RegisterConnection.Result> later =
-                                          registry.register(
-                                              attempt("w", "w-c2", "p2", 1), 10, false);
-                                      context.runOnContext(
-                                          check -> {
-                                            test.verify(
-                                                () ->
-                                                    assertThat(calls)
-                                                        .as("1.2 s later: not held for the window")
-                                                        .containsExactly(1, 1));
-                                            Future.all(first, later)
-                                                .map(f -> f.<RegisterConnection.Result>list())
-                                                .onComplete(answered);
-                                          });
-                                    }));
-                  });
-              return answered.future();
+                  check -> test.verify(() -> assertThat(calls).as("the first").containsExactly(1)));
+              return first
+                  .compose(answered -> context.owner().timer(1_200, TimeUnit.MILLISECONDS))
+                  .compose(
+                      t -> {
+                        Future<RegisterConnection.Result> later =
+                            registry.register(attempt("w", "w-c2", "p2", 1), 10, false);
+                        Promise<Void> checked = Promise.promise();
+                        context.runOnContext(
+                            check -> {
+                              test.verify(
+                                  () ->
+                                      assertThat(calls)
+                                          .as("1.2 s later: not held for the window")
+                                          .containsExactly(1, 1));
+                              checked.complete();
+                            });
+                        return checked.future().compose(v -> Future.all(first, later));
+                      });
             })
         .onComplete(
             test.succeeding(
@@ -307,6 +287,28 @@ class RegistryBatchTest {
                               .allMatch(RegisterConnection.Result::accepted));
                   test.completeNow();
                 }));
+  }
+
+  /** What a test asks of a registry client of its own, on the client's context. */
+  private interface ClientSteps {
+    Future<CompositeFuture> run(RegistryClient registry, Context context);
+  }
+
+  /**
+   * Runs {@code steps} on the context of a new client with {@code window} (its calls' sizes go to
+   * {@code calls}), on an edge beside two data members; completes with the steps' results.
+   */
+  private Future<List<RegisterConnection.Result>> onOwnClient(
+      Duration window, List<Integer> calls, ClientSteps steps) {
+    return edgeBesideTwoDataMembers()
+        .compose(
+            node -> {
+              Context context = node.vertx().getOrCreateContext();
+              RegistryClient registry = new RegistryClient(node, context, calls::add, window);
+              Promise<CompositeFuture> done = Promise.promise();
+              context.runOnContext(v -> steps.run(registry, context).onComplete(done));
+              return done.future().map(all -> all.<RegisterConnection.Result>list());
+            });
   }
 
   @Test
